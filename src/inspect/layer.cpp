@@ -1,0 +1,1 @@
+// inspect layer placeholder: removed once the layer has sources.

@@ -1,0 +1,1 @@
+// models layer placeholder: removed once the layer has sources.

@@ -1,0 +1,1 @@
+// sim layer placeholder: removed once the layer has sources.

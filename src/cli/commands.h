@@ -2,6 +2,8 @@
 // and registers itself on the CLI11 app; Main() parses, runs one command and returns the exit code.
 #pragma once
 
+#include <functional>
+
 namespace CLI {
 class App;
 }
@@ -12,6 +14,17 @@ namespace linesight::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the command could not do what was asked
 inline constexpr int kExitUsage = 2;    // bad arguments
+
+// A command's body, run after parsing succeeded. May throw linesight::Error.
+using CommandBody = std::function<int()>;
+
+// Each adds its subcommand to `app` and sets `body` to run when that subcommand is chosen.
+void AddTrainCommand(CLI::App& app, CommandBody& body);
+void AddInspectCommand(CLI::App& app, CommandBody& body);
+void AddEvalCommand(CLI::App& app, CommandBody& body);
+void AddBenchCommand(CLI::App& app, CommandBody& body);
+void AddSimCommand(CLI::App& app, CommandBody& body);
+void AddDemoCommand(CLI::App& app, CommandBody& body);
 
 // Runs linesight with the process arguments; never throws.
 int Main(int argc, char** argv);

@@ -12,16 +12,32 @@ int Main(int argc, char** argv) {
   CLI::App app{"linesight: visual inspection for production lines"};
   app.set_version_flag("--version", std::string("linesight ") + kVersion);
   app.require_subcommand(0, 1);
+  CommandBody body;
+  AddTrainCommand(app, body);
+  AddInspectCommand(app, body);
+  AddEvalCommand(app, body);
+  AddBenchCommand(app, body);
+  AddSimCommand(app, body);
+  AddDemoCommand(app, body);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  if (app.get_subcommands().empty()) {
+  if (!body) {
     std::cout << app.help();
     return kExitOk;
   }
-  return kExitOk;
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::cerr << "linesight: error (" << CategoryName(e.category()) << "): " << e.what() << "\n";
+    return e.category() == ErrorCategory::kInput ? kExitUsage : kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "linesight: internal error: " << e.what()
+              << ". This is a bug: please report it with the command you ran\n";
+    return kExitFailure;
+  }
 }
 
 }  // namespace linesight::cli

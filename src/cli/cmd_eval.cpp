@@ -1,0 +1,190 @@
+// cli/cmd_eval.cpp: `linesight eval` — how well a model separates good parts from defects:
+// image AUROC, operating points, confusion at the model's threshold and, with masks, pixel
+// AUROC and AUPRO; optionally an HTML report with charts and the worst-scored parts.
+#include <algorithm>
+#include <ctime>
+#include <limits>
+#include <iomanip>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "core/error.h"
+#include "inspect/eval_report.h"
+#include "inspect/inspector.h"
+#include "vision/image_io.h"
+
+namespace linesight::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kWorstShown = 8;
+constexpr int kMaxMapSide = 256;  // maps are shrunk to this for pixel metrics (memory, speed)
+
+// The ground-truth mask of `image`: <masks>/<stem>.png, else <stem>.png or <stem>_mask.png
+// beside the image. Empty path if none exists.
+fs::path FindMask(const fs::path& image, const std::string& masks_dir) {
+  std::vector<fs::path> options;
+  if (!masks_dir.empty()) options.push_back(fs::path(masks_dir) / (image.stem().string() + ".png"));
+  if (image.extension() != ".png") options.push_back(image.parent_path() / (image.stem().string() + ".png"));
+  options.push_back(image.parent_path() / (image.stem().string() + "_mask.png"));
+  for (const auto& p : options) {
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return p;
+  }
+  return {};
+}
+
+// Image files in `dir`, leaving out mask files that sit beside images.
+std::vector<fs::path> ListParts(const std::string& dir) {
+  auto all = ListImages({dir});
+  std::vector<fs::path> out;
+  for (const auto& p : all) {
+    const std::string stem = p.stem().string();
+    bool is_mask = stem.size() > 5 && stem.substr(stem.size() - 5) == "_mask";
+    if (!is_mask && p.extension() == ".png")
+      for (const char* ext : {".jpg", ".jpeg", ".bmp"})
+        if (fs::exists(p.parent_path() / (stem + ext))) is_mask = true;
+    if (!is_mask) out.push_back(p);
+  }
+  return out;
+}
+
+struct Scored {
+  fs::path path;
+  float score;
+  bool defect;
+};
+
+}  // namespace
+
+void AddEvalCommand(CLI::App& app, CommandBody& body) {
+  struct Args {
+    std::string model, good, defect, masks, report;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("eval", "Measure how well a model separates good parts from defects");
+  cmd->add_option("--model", args->model, "Model file")->required();
+  cmd->add_option("--good", args->good, "Folder of good images")->required();
+  cmd->add_option("--defect", args->defect, "Folder of defective images")->required();
+  cmd->add_option("--masks", args->masks, "Folder of defect masks (PNG named like the image; non-zero = defect)");
+  cmd->add_flag("--json", args->json, "Print one JSON object");
+  cmd->add_option("--report", args->report, "Write an HTML report here");
+  cmd->callback([args, &body] {
+    body = [args] {
+      InspectionModel model = LoadInspectionModel(args->model);
+      Inspector inspector(model);
+      Workspace ws;
+      auto good = ListParts(args->good), defect = ListParts(args->defect);
+      if (good.empty() || defect.empty())
+        throw Error(ErrorCategory::kData,
+                    (good.empty() ? args->good : args->defect) + ": no images found",
+                    "eval needs at least one good and one defective image");
+      EvalReport report;
+      report.model_path = args->model;
+      report.model_kind = "cell_stats";
+      report.model_version = model.training.linesight_version + " / " + model.Id();
+      report.recipe_name = model.recipe.name;
+      report.trained_images = model.training.good_images;
+      report.threshold = model.threshold;
+      report.data_path = args->good + " + " + args->defect;
+      PixelMetrics pixels;
+      bool any_mask = false;
+      int holds = 0, unreadable = 0;
+      std::vector<Scored> scored;
+      Progress progress("eval");
+      const int total = static_cast<int>(good.size() + defect.size());
+      int done = 0;
+      for (int set = 0; set < 2; ++set) {
+        for (const auto& file : set == 0 ? good : defect) {
+          progress.Update(++done, total, "inspect");
+          cv::Mat image;
+          try {
+            image = LoadGrey(file);
+          } catch (const Error& e) {
+            progress.Finish();
+            std::cerr << "warning: " << e.what() << " (counted as held)\n";
+            ++unreadable;
+          }
+          Verdict v = image.empty() ? HoldVerdict(HoldReason::kBadImage, "unreadable")
+                                    : inspector.Inspect(image, ws);
+          // The line rejects a held part, so a hold scores above every real score.
+          float score = v.decision == Decision::kHold ? std::numeric_limits<float>::max() : v.score;
+          if (v.decision == Decision::kHold) ++holds;
+          (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
+          scored.push_back({file, score, set == 1});
+          if (image.empty() || v.decision == Decision::kHold) continue;
+          fs::path mask_path = set == 1 ? FindMask(file, args->masks) : fs::path();
+          if (set == 1 && mask_path.empty()) continue;
+          cv::Mat mask = mask_path.empty() ? cv::Mat() : LoadGrey(mask_path);
+          if (!mask.empty() && mask.size() != image.size())
+            throw Error(ErrorCategory::kData, mask_path.string() + ": mask size differs from its image",
+                        "Masks must have the image's width and height");
+          any_mask = any_mask || !mask.empty();
+          cv::Mat heat = inspector.HeatmapInImage(image.size(), ws);
+          double f = std::min(1.0, double(kMaxMapSide) / std::max(image.cols, image.rows));
+          if (f < 1) {
+            cv::resize(heat, heat, cv::Size(), f, f, cv::INTER_AREA);
+            if (!mask.empty()) cv::resize(mask, mask, heat.size(), 0, 0, cv::INTER_NEAREST);
+          }
+          pixels.Add(heat, mask);
+        }
+      }
+      progress.Finish();
+      FillImageMetrics(report);
+      if (any_mask) {
+        report.pixel_auroc = pixels.Auroc();
+        report.aupro = pixels.Aupro();
+      }
+      // Worst parts: highest-scored good parts and lowest-scored defects, with overlays.
+      std::vector<Scored> goods, defects;
+      for (const auto& s : scored) (s.defect ? defects : goods).push_back(s);
+      std::sort(goods.begin(), goods.end(), [](auto& a, auto& b) { return a.score > b.score; });
+      std::sort(defects.begin(), defects.end(), [](auto& a, auto& b) { return a.score < b.score; });
+      for (const auto* list : {&goods, &defects})
+        for (size_t i = 0; i < list->size() && i < kWorstShown; ++i) {
+          const auto& s = (*list)[i];
+          ReportPart part{s.path.filename().string(), s.defect, s.score, "", cv::Mat()};
+          try {
+            cv::Mat image = LoadGrey(s.path);
+            Verdict v = inspector.Inspect(image, ws);
+            part.verdict = std::string(DecisionName(v.decision));
+            part.overlay = inspector.Overlay(image, v, ws);
+          } catch (const Error&) {
+            part.verdict = "hold";
+          }
+          report.worst_parts.push_back(std::move(part));
+        }
+      if (!args->report.empty()) WriteHtmlReport(report, args->report);
+      auto j = ToJson(report);
+      j["holds"] = holds;
+      j["unreadable"] = unreadable;
+      if (args->json) {
+        std::cout << j.dump() << "\n";
+      } else {
+        const auto& c = report.confusion;
+        std::cout << std::fixed << std::setprecision(4) << "eval: " << good.size() << " good, "
+                  << defect.size() << " defective (" << holds << " held)\n"
+                  << "  image AUROC                    " << report.image_auroc << "\n";
+        if (report.pixel_auroc)
+          std::cout << "  pixel AUROC                    " << *report.pixel_auroc << "\n"
+                    << "  AUPRO (FPR <= 30%)             " << *report.aupro << "\n";
+        std::cout << std::setprecision(1)
+                  << "  false rejects at <=1% escapes  " << report.frr_at_escape_1pct * 100 << "%\n"
+                  << "  escapes at <=2% false rejects  " << report.escape_at_frr_2pct * 100 << "%\n"
+                  << "  at the model's threshold " << std::setprecision(3) << report.threshold << ":\n"
+                  << "    good:   " << c.good_passed << " passed, " << c.good_rejected << " rejected\n"
+                  << "    defect: " << c.defect_rejected << " rejected, " << c.defect_passed << " escaped\n";
+        if (!args->report.empty()) std::cout << "  report: " << args->report << "\n";
+      }
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace linesight::cli

@@ -1,0 +1,371 @@
+#include "inspect/eval_report.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/error.h"
+#include "inspect/base64.h"
+#include "inspect/report_charts.h"
+
+namespace linesight {
+namespace {
+
+constexpr int kMaxOverlaySide = 320;  // pixels; overlays are shrunk to this in the HTML
+
+// printf-style formatting of one number.
+std::string Fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, v);
+  return buf;
+}
+std::string Pct(double fraction) { return Fmt("%.2f%%", 100.0 * fraction); }
+std::string Num(double v) { return Fmt("%.4g", v); }
+std::string Metric(double v) { return Fmt("%.4f", v); }
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A float as the double with the fewest digits that reads back as the same float, so that JSON
+// shows 0.85 rather than 0.85000002384185791.
+double Shortest(float v) {
+  for (int digits = 6; digits < 9; ++digits) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.*g", digits, static_cast<double>(v));
+    const double d = std::strtod(buf, nullptr);
+    if (static_cast<float>(d) == v) return d;
+  }
+  return v;
+}
+
+double Rate(int64_t count, int64_t total) {
+  return total > 0 ? static_cast<double>(count) / static_cast<double>(total) : 0.0;
+}
+
+bool HasBothClasses(const EvalReport& r) {
+  return !r.good_scores.empty() && !r.defect_scores.empty();
+}
+
+// ---- HTML sections ----
+
+std::string InfoRow(const std::string& label, const std::string& value) {
+  if (value.empty()) return "";
+  return "<dt>" + Escape(label) + "</dt><dd>" + Escape(value) + "</dd>\n";
+}
+
+std::string Header(const EvalReport& r) {
+  std::ostringstream s;
+  s << "<header><h1>" << Escape(r.title) << "</h1><p class=\"sub\">" << r.good_scores.size()
+    << " good and " << r.defect_scores.size() << " defect parts evaluated";
+  if (!r.generated_at.empty()) s << " · " << Escape(r.generated_at);
+  s << "</p></header>\n<section class=\"card\"><h2>Model</h2><dl class=\"info\">\n"
+    << InfoRow("Model file", r.model_path) << InfoRow("Kind", r.model_kind)
+    << InfoRow("Version", r.model_version) << InfoRow("Recipe", r.recipe_name)
+    << InfoRow("Trained on",
+               r.trained_images > 0 ? std::to_string(r.trained_images) + " images" : "")
+    << InfoRow("Evaluated on", r.data_path) << "</dl></section>\n";
+  return s.str();
+}
+
+std::string Kpi(const std::string& label, const std::string& value, const std::string& note) {
+  return "<div class=\"kpi\"><div class=\"v\">" + Escape(value) + "</div><div class=\"l\">" +
+         Escape(label) + "</div><div class=\"n\">" + Escape(note) + "</div></div>\n";
+}
+
+// A table row; NaN rates and thresholds show as a dash.
+std::string OperatingRow(const std::string& name, const OperatingPoint& p) {
+  auto cell = [](double v, bool pct) {
+    return std::isnan(v) ? std::string("—") : pct ? Pct(v) : Num(v);
+  };
+  return "<tr><td>" + Escape(name) + "</td><td class=\"num\">" + cell(p.threshold, false) +
+         "</td><td class=\"num\">" + cell(p.false_reject_rate, true) + "</td><td class=\"num\">" +
+         cell(p.escape_rate, true) + "</td></tr>\n";
+}
+
+std::string MetricsSection(const EvalReport& r) {
+  const Confusion& c = r.confusion;
+  const int64_t n_good = c.good_passed + c.good_rejected;
+  const int64_t n_defect = c.defect_passed + c.defect_rejected;
+  std::ostringstream s;
+  s << "<section class=\"card\"><h2>Metrics</h2><div class=\"kpis\">\n"
+    << Kpi("Image AUROC", Metric(r.image_auroc), "1 = perfect separation");
+  if (r.pixel_auroc) s << Kpi("Pixel AUROC", Metric(*r.pixel_auroc), "over all mask pixels");
+  if (r.aupro) s << Kpi("AUPRO", Metric(*r.aupro), "per-region overlap, FPR ≤ 30%");
+  s << Kpi("False rejects at ≤ 1% escapes", Pct(r.frr_at_escape_1pct), "best threshold")
+    << Kpi("Escapes at ≤ 2% false rejects", Pct(r.escape_at_frr_2pct), "best threshold")
+    << "</div>\n<div class=\"tables\">\n";
+
+  // The report stores one rate of each operating point; the scores give the rest.
+  const double nan = std::nan("");
+  OperatingPoint at_escape{nan, r.frr_at_escape_1pct, nan};
+  OperatingPoint at_frr{nan, nan, r.escape_at_frr_2pct};
+  if (HasBothClasses(r)) {
+    at_escape = FrrAtEscape(r.good_scores, r.defect_scores, 0.01);
+    at_frr = EscapeAtFrr(r.good_scores, r.defect_scores, 0.02);
+  }
+  const OperatingPoint model{r.threshold, Rate(c.good_rejected, n_good),
+                             Rate(c.defect_passed, n_defect)};
+  s << "<div><h3>Operating points</h3><table><thead><tr><th>Operating point</th>"
+       "<th class=\"num\">Threshold</th><th class=\"num\">False rejects</th>"
+       "<th class=\"num\">Escapes</th></tr></thead><tbody>\n"
+    << OperatingRow("Model threshold", model) << OperatingRow("Escapes ≤ 1%", at_escape)
+    << OperatingRow("False rejects ≤ 2%", at_frr)
+    << "</tbody></table><p class=\"note\">A part is rejected when its score is above the "
+       "threshold.</p></div>\n";
+  s << "<div><h3>Confusion at the model threshold</h3><table class=\"confusion\"><thead><tr>"
+       "<th></th><th class=\"num\">Passed</th><th class=\"num\">Rejected</th></tr></thead><tbody>"
+    << "<tr><th>Good (" << n_good << ")</th><td class=\"num ok\">" << c.good_passed
+    << "</td><td class=\"num bad\">" << c.good_rejected << " <small>false rejects</small></td></tr>"
+    << "<tr><th>Defect (" << n_defect << ")</th><td class=\"num bad\">" << c.defect_passed
+    << " <small>escapes</small></td><td class=\"num ok\">" << c.defect_rejected << "</td></tr>"
+    << "</tbody></table></div>\n</div></section>\n";
+  return s.str();
+}
+
+std::string ChartsSection(const EvalReport& r) {
+  return "<section class=\"card\"><div class=\"charts\"><div><h2>ROC curve</h2>" +
+         RocCurveSvg(r.good_scores, r.defect_scores, r.threshold) +
+         "</div><div><h2>Score distributions</h2>" +
+         ScoreHistogramSvg(r.good_scores, r.defect_scores, r.threshold) +
+         "</div></div></section>\n";
+}
+
+// The overlay as a data URI, shrunk to kMaxOverlaySide. REQUIRES: 8-bit, 1 or 3 channels.
+std::string PngDataUri(const cv::Mat& overlay) {
+  cv::Mat img = overlay;
+  const int side = std::max(overlay.cols, overlay.rows);
+  if (side > kMaxOverlaySide) {
+    const double f = static_cast<double>(kMaxOverlaySide) / side;
+    cv::resize(overlay, img, cv::Size(), f, f, cv::INTER_AREA);
+  }
+  std::vector<uint8_t> png;
+  if (!cv::imencode(".png", img, png)) {
+    throw Error(ErrorCategory::kInternal, "PNG encoding of a report overlay failed",
+                "report this bug with the image that caused it");
+  }
+  return "data:image/png;base64," + Base64Encode(png);
+}
+
+std::string PartCard(const ReportPart& p, double threshold) {
+  std::string verdict = p.verdict;
+  std::transform(verdict.begin(), verdict.end(), verdict.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  // Wrong when the verdict is: a good part rejected, a defect passed (a hold is neither). Without
+  // a verdict, judge by the score.
+  const bool rejected = verdict.empty() ? p.score > threshold : verdict == "reject";
+  const bool passed = verdict.empty() ? !rejected : verdict == "pass";
+  const bool wrong = p.is_defect ? passed : rejected;
+  const std::string badge = verdict == "pass" || verdict == "reject" || verdict == "hold"
+                                ? verdict
+                                : std::string("other");
+  std::ostringstream s;
+  s << "<figure" << (wrong ? " class=\"wrong\"" : "") << ">";
+  if (p.overlay.empty()) {
+    s << "<div class=\"noimg\">no heatmap</div>";
+  } else {
+    s << "<img alt=\"heatmap of " << Escape(p.name) << "\" src=\"" << PngDataUri(p.overlay)
+      << "\">";
+  }
+  s << "<figcaption><div class=\"name\">" << Escape(p.name) << "</div><div class=\"meta\">"
+    << (p.is_defect ? "defect" : "good") << " · score " << Num(p.score) << " <span class=\"badge "
+    << badge << "\">" << Escape(p.verdict.empty() ? "—" : p.verdict) << "</span>";
+  if (wrong)
+    s << " <span class=\"flag\">" << (p.is_defect ? "escape" : "false reject") << "</span>";
+  s << "</div></figcaption></figure>\n";
+  return s.str();
+}
+
+std::string PartsSection(const EvalReport& r) {
+  if (r.worst_parts.empty()) return "";
+  std::ostringstream s;
+  s << "<section class=\"card\"><h2>Worst-scored parts</h2>\n";
+  for (const bool defect : {false, true}) {
+    std::vector<const ReportPart*> parts;
+    for (const ReportPart& p : r.worst_parts) {
+      if (p.is_defect == defect) parts.push_back(&p);
+    }
+    if (parts.empty()) continue;
+    // Worst first: good parts by falling score, defects by rising score.
+    std::stable_sort(parts.begin(), parts.end(), [defect](const auto* a, const auto* b) {
+      return defect ? a->score < b->score : a->score > b->score;
+    });
+    s << "<h3>"
+      << (defect ? "Defects with the lowest scores" : "Good parts with the highest scores")
+      << "</h3><div class=\"grid\">\n";
+    for (const ReportPart* p : parts) s << PartCard(*p, r.threshold);
+    s << "</div>\n";
+  }
+  s << "</section>\n";
+  return s.str();
+}
+
+constexpr const char* kCss = R"css(
+:root{--good:#2f74b5;--defect:#dd6b20;--ink:#1f2933;--muted:#66788a;--line:#e2e8f0;--bg:#f4f6f9}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);
+  font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1140px;margin:0 auto;padding:32px 24px 56px}
+header h1{margin:0;font-size:26px;letter-spacing:-.01em}
+.sub{margin:2px 0 0;color:var(--muted)}
+.card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:20px 24px;
+  margin:20px 0;box-shadow:0 1px 2px rgba(16,24,40,.04)}
+h2{font-size:17px;margin:0 0 14px}
+h3{font-size:14px;margin:18px 0 8px;color:var(--muted);font-weight:600}
+dl.info{display:grid;grid-template-columns:max-content 1fr;gap:4px 24px;margin:0}
+dt{color:var(--muted)}
+dd{margin:0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;
+  word-break:break-all}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px}
+.kpi{border:1px solid var(--line);border-radius:8px;padding:12px 14px;background:#fbfcfd}
+.kpi .v{font-size:26px;font-weight:650;font-variant-numeric:tabular-nums}
+.kpi .l{font-size:13px;font-weight:600}
+.kpi .n{font-size:12px;color:var(--muted)}
+.tables{display:flex;flex-wrap:wrap;gap:16px 48px}
+table{border-collapse:collapse;font-size:14px}
+th,td{padding:6px 12px;border-bottom:1px solid var(--line);text-align:left}
+thead th{color:var(--muted);font-weight:600;font-size:13px}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+.confusion td.ok{background:#eef8f1}
+.confusion td.bad{background:#fdf0ec}
+small{color:var(--muted)}
+.note{font-size:12px;color:var(--muted);margin:6px 0 0}
+.nodata{color:var(--muted);font-style:italic}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:24px}
+svg{width:100%;height:auto;max-width:560px;display:block}
+svg text{font-size:12px;fill:#52606d;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
+svg text.axis{font-size:13px;fill:var(--ink)}
+svg .plot{fill:#fbfcfd;stroke:#cbd2d9}
+svg .grid{stroke:#e4e7eb}
+svg .diag{stroke:#9aa5b1;stroke-dasharray:5 4}
+svg .roc{fill:none;stroke:var(--good);stroke-width:2.2;stroke-linejoin:round}
+svg .roc-area{fill:var(--good);opacity:.08}
+svg .thr{fill:#fff;stroke:#1f2933;stroke-width:2}
+svg text.thr-label,svg text.legend{fill:var(--ink);font-weight:600}
+svg .thr-line{stroke:#1f2933;stroke-width:1.5;stroke-dasharray:6 4}
+svg .bar-good{fill:var(--good);opacity:.55}
+svg .bar-defect{fill:var(--defect);opacity:.55}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:14px}
+figure{margin:0;border:1px solid var(--line);border-radius:8px;overflow:hidden;background:#fff}
+figure.wrong{border-color:#e9a48f;box-shadow:0 0 0 2px #fbe1d8}
+figure img{display:block;width:100%;height:auto;background:#111}
+.noimg{aspect-ratio:1;display:flex;align-items:center;justify-content:center;color:var(--muted);
+  background:#eef1f4;font-size:13px}
+figcaption{padding:8px 10px;font-size:13px}
+.name{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+.meta{color:var(--muted);margin-top:2px}
+.badge{display:inline-block;white-space:nowrap;padding:0 8px;border-radius:999px;font-size:12px;font-weight:600}
+.badge.pass{background:#e3f4e8;color:#1e7b3c}
+.badge.reject{background:#fde5df;color:#b3321b}
+.badge.hold{background:#fff3d1;color:#8a5a00}
+.badge.other{background:#eef1f4;color:#3e4c59}
+.flag{color:#b3321b;font-weight:600;font-size:12px;white-space:nowrap}
+footer{color:var(--muted);font-size:12px;text-align:center}
+)css";
+
+}  // namespace
+
+void FillImageMetrics(EvalReport& report) {
+  report.image_auroc = Auroc(report.good_scores, report.defect_scores);
+  report.frr_at_escape_1pct =
+      FrrAtEscape(report.good_scores, report.defect_scores, 0.01).false_reject_rate;
+  report.escape_at_frr_2pct =
+      EscapeAtFrr(report.good_scores, report.defect_scores, 0.02).escape_rate;
+  report.confusion = ConfusionAt(report.good_scores, report.defect_scores, report.threshold);
+}
+
+nlohmann::json ToJson(const EvalReport& r) {
+  nlohmann::json j;
+  j["title"] = r.title;
+  j["model"] = {{"path", r.model_path},
+                {"kind", r.model_kind},
+                {"version", r.model_version},
+                {"recipe", r.recipe_name},
+                {"trained_images", r.trained_images}};
+  if (!r.data_path.empty()) j["data_path"] = r.data_path;
+  if (!r.generated_at.empty()) j["generated_at"] = r.generated_at;
+  j["n_good"] = r.good_scores.size();
+  j["n_defect"] = r.defect_scores.size();
+  j["image_auroc"] = r.image_auroc;
+  if (r.pixel_auroc) j["pixel_auroc"] = *r.pixel_auroc;
+  if (r.aupro) j["aupro"] = *r.aupro;
+  j["frr_at_escape_1pct"] = r.frr_at_escape_1pct;
+  j["escape_at_frr_2pct"] = r.escape_at_frr_2pct;
+  j["threshold"] = r.threshold;
+  j["confusion"] = {{"good_passed", r.confusion.good_passed},
+                    {"good_rejected", r.confusion.good_rejected},
+                    {"defect_passed", r.confusion.defect_passed},
+                    {"defect_rejected", r.confusion.defect_rejected}};
+  nlohmann::json parts = nlohmann::json::array();
+  for (const ReportPart& p : r.worst_parts) {
+    parts.push_back({{"name", p.name},
+                     {"is_defect", p.is_defect},
+                     {"score", Shortest(p.score)},
+                     {"verdict", p.verdict}});
+  }
+  j["worst_parts"] = std::move(parts);
+  return j;
+}
+
+void WriteHtmlReport(const EvalReport& report, const std::filesystem::path& path) {
+  for (const ReportPart& p : report.worst_parts) {
+    if (!p.overlay.empty() && p.overlay.type() != CV_8UC3 && p.overlay.type() != CV_8UC1) {
+      throw Error(
+          ErrorCategory::kInput,
+          "the overlay of part '" + p.name + "' has type " + cv::typeToString(p.overlay.type()),
+          "pass heatmap overlays as 8-bit BGR images (CV_8UC3)");
+    }
+  }
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+       << Escape(report.title) << "</title>\n<style>" << kCss << "</style></head>\n<body><main>\n"
+       << Header(report) << MetricsSection(report) << ChartsSection(report) << PartsSection(report)
+       << "<footer>Generated by linesight eval.</footer>\n"
+       << "</main></body></html>\n";
+  const std::string text = html.str();
+
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw Error(ErrorCategory::kIo, "cannot open '" + path.string() + "' to write the report",
+                "check that the folder exists and is writable");
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) {
+    throw Error(ErrorCategory::kIo, "writing the report to '" + path.string() + "' failed",
+                "check the disk space and permissions, then retry");
+  }
+}
+
+}  // namespace linesight

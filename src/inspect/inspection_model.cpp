@@ -1,0 +1,92 @@
+#include "inspect/inspection_model.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/model_file.h"
+
+namespace linesight {
+namespace {
+constexpr const char* kKind = "linesight.inspection/cell_stats";
+constexpr int kModelVersion = 1;
+}  // namespace
+
+void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& path) {
+  ModelFile f;
+  f.header = {{"kind", kKind},
+              {"model_version", kModelVersion},
+              {"recipe", RecipeToJson(m.recipe)},
+              {"recipe_hash", m.recipe_hash},
+              {"threshold", m.threshold},
+              {"anomaly", m.anomaly.OptionsJson()},
+              {"training",
+               {{"good_images", m.training.good_images},
+                {"calibration_images", m.training.calibration_images},
+                {"skipped_images", m.training.skipped_images},
+                {"seconds", m.training.seconds},
+                {"created", m.training.created},
+                {"linesight_version", m.training.linesight_version}}}};
+  m.anomaly.AppendPayload(f.payload);
+  WriteModelFile(path, f);
+}
+
+InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
+  ModelFile f = ReadModelFile(path);
+  const std::string name = path.string();
+  const auto& h = f.header;
+  if (!h.contains("kind") || !h["kind"].is_string() || h["kind"] != kKind)
+    throw Error(ErrorCategory::kModel,
+                name + ": not an inspection model (kind " +
+                    (h.contains("kind") ? h["kind"].dump() : "missing") + ")",
+                "Pass a model written by `linesight train`");
+  if (!h.contains("model_version") || !h["model_version"].is_number_integer() ||
+      h["model_version"].get<int>() > kModelVersion)
+    throw Error(ErrorCategory::kModel, name + ": model version is newer than this linesight reads",
+                "Upgrade linesight, or retrain the model with this version");
+  try {
+    size_t offset = 0;
+    CellStatsModel anomaly = CellStatsModel::Load(h.at("anomaly"), f.payload, offset, name);
+    if (offset != f.payload.size())
+      throw Error(ErrorCategory::kModel, name + ": model payload has unexpected extra data",
+                  "The file is corrupt: train the model again");
+    InspectionModel m{RecipeFromJson(h.at("recipe"), name),
+                      h.at("recipe_hash").get<std::string>(),
+                      h.at("threshold").get<float>(),
+                      {},
+                      std::move(anomaly)};
+    const auto& t = h.at("training");
+    m.training.good_images = t.at("good_images").get<int>();
+    m.training.calibration_images = t.at("calibration_images").get<int>();
+    m.training.skipped_images = t.at("skipped_images").get<int>();
+    m.training.seconds = t.at("seconds").get<double>();
+    m.training.created = t.at("created").get<std::string>();
+    m.training.linesight_version = t.at("linesight_version").get<std::string>();
+    if (!std::isfinite(m.threshold) || m.threshold <= 0)
+      throw Error(ErrorCategory::kModel, name + ": model threshold is invalid",
+                  "The file is corrupt: train the model again");
+    if (RecipeHash(m.recipe) != m.recipe_hash)
+      throw Error(ErrorCategory::kModel, name + ": stored recipe does not match its hash",
+                  "The file is corrupt: train the model again");
+    if (m.anomaly.options().canvas != m.recipe.locate.canvas ||
+        m.anomaly.options().layout != m.recipe.layout)
+      throw Error(ErrorCategory::kModel, name + ": anomaly model does not match its recipe",
+                  "The file is corrupt: train the model again");
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCategory::kModel, name + ": model header is incomplete (" + e.what() + ")",
+                "The file is corrupt or from an incompatible version: train the model again");
+  }
+}
+
+void CheckRecipeMatches(const InspectionModel& model, const Recipe& recipe,
+                        const std::string& recipe_name) {
+  std::string h = RecipeHash(recipe);
+  if (h != model.recipe_hash)
+    throw Error(ErrorCategory::kModel,
+                "the model was trained for another recipe (model recipe " + model.recipe_hash +
+                    " '" + model.recipe.name + "', given " + recipe_name + " is " + h + ")",
+                "Retrain with `linesight train --recipe " + recipe_name +
+                    "`, or drop --recipe to use the recipe stored in the model");
+}
+
+}  // namespace linesight

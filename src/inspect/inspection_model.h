@@ -1,0 +1,46 @@
+// inspect/inspection_model.h: everything `linesight train` produces and `inspect` needs, as one
+// versioned, checksummed file: the recipe it was trained for, the anomaly model, the calibrated
+// threshold and a summary of the training.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "inspect/recipe.h"
+#include "models/cell_stats_model.h"
+
+namespace linesight {
+
+// How the model was trained (shown by `inspect`, `eval` and the dashboard).
+struct TrainingSummary {
+  int good_images = 0;         // images the statistics were learned from
+  int calibration_images = 0;  // held-out good images that set the threshold
+  int skipped_images = 0;      // unreadable or part not found
+  double seconds = 0;
+  std::string created;  // UTC, ISO 8601
+  std::string linesight_version;
+};
+
+struct InspectionModel {
+  Recipe recipe;
+  std::string recipe_hash;
+  float threshold = 0;  // a part whose score exceeds it is rejected
+  TrainingSummary training;
+  CellStatsModel anomaly;
+
+  // Short identity for verdicts and logs: "<recipe hash>@<created>".
+  std::string Id() const { return recipe_hash + "@" + training.created; }
+};
+
+// Writes `model` to `path` (atomic). Throws Error{kIo}.
+void SaveInspectionModel(const InspectionModel& model, const std::filesystem::path& path);
+
+// Loads and verifies a model file. Throws Error{kModel} naming the file for a missing, truncated,
+// foreign, corrupt or incompatible file.
+InspectionModel LoadInspectionModel(const std::filesystem::path& path);
+
+// Throws Error{kModel} if `model` was trained for a different recipe than `recipe`.
+void CheckRecipeMatches(const InspectionModel& model, const Recipe& recipe,
+                        const std::string& recipe_name);
+
+}  // namespace linesight

@@ -1,0 +1,49 @@
+// inspect/inspector.h: turns one frame into one Verdict: locate the part, map it onto the canvas,
+// score it against the model, find defect regions, decide. Immutable once built; Inspect() may
+// run on many threads at once, each with its own Workspace.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "core/clock.h"
+#include "inspect/inspection_model.h"
+#include "inspect/verdict.h"
+#include "models/cell_stats_model.h"
+#include "vision/part_locator.h"
+
+namespace linesight {
+
+// Per-thread scratch; after the first frame of a given size no buffer grows.
+struct Workspace {
+  CellStatsWorkspace cell;
+  cv::Mat canvas, map, weighted, above, labels, stats, centroids;
+  PartPose pose;  // pose of the last inspected frame (for overlays)
+};
+
+class Inspector {
+ public:
+  // `model` must outlive the Inspector.
+  explicit Inspector(const InspectionModel& model);
+
+  // Never throws. Returns kHold with the reason set if the image is unusable, the part is not
+  // found, anything fails, or `deadline` passes; never kPass after an error.
+  // REQUIRES: `ws` is used by one thread at a time.
+  [[nodiscard]] Verdict Inspect(const cv::Mat& image, Workspace& ws,
+                                Deadline deadline = Deadline::Never()) const noexcept;
+
+  // Colour overlay (CV_8UC3, image size) of the last Inspect() on `ws`: the anomaly heatmap
+  // blended over `image`, with the findings boxed. REQUIRES: `image` is what was inspected.
+  cv::Mat Overlay(const cv::Mat& image, const Verdict& verdict, const Workspace& ws) const;
+
+  // The anomaly map of the last Inspect() on `ws`, in image pixels (CV_32F, in units of the
+  // threshold: 1.0 = at the reject threshold).
+  cv::Mat HeatmapInImage(const cv::Size& image_size, const Workspace& ws) const;
+
+  const InspectionModel& model() const { return model_; }
+
+ private:
+  const InspectionModel& model_;
+  cv::Mat weights_;  // per canvas pixel: sensitivity, 0 = not inspected
+};
+
+}  // namespace linesight

@@ -1,1 +1,0 @@
-// inspect layer placeholder: removed once the layer has sources.

@@ -1,0 +1,343 @@
+#include "inspect/recipe.h"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+#include <opencv2/imgproc.hpp>
+
+#include "core/checksum.h"
+#include "core/error.h"
+
+namespace linesight {
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string name) : name_(std::move(name)) {}
+
+  [[noreturn]] void Fail(const std::string& where, const std::string& cause,
+                         const std::string& fix) const {
+    throw Error(ErrorCategory::kRecipe, name_ + ": " + where + ": " + cause, fix);
+  }
+
+  void CheckKeys(const YAML::Node& node, const std::string& where,
+                 const std::set<std::string>& allowed) const {
+    if (!node.IsMap()) Fail(where, "expected a mapping of keys", "See docs/recipe.md");
+    for (const auto& kv : node) {
+      std::string key = kv.first.as<std::string>();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        Fail(where.empty() ? key : where + "." + key, "unknown key",
+             "Remove it or fix its spelling; allowed here: " + list);
+      }
+    }
+  }
+
+  double Number(const YAML::Node& node, const std::string& where, double lo, double hi) const {
+    double v;
+    try {
+      v = node.as<double>();
+    } catch (const YAML::Exception&) {
+      Fail(where, "expected a number", "Write a number between " + Fmt(lo) + " and " + Fmt(hi));
+    }
+    if (!(v >= lo && v <= hi))
+      Fail(where, "value " + Fmt(v) + " is out of range",
+           "Use a value between " + Fmt(lo) + " and " + Fmt(hi));
+    return v;
+  }
+
+  std::string Text(const YAML::Node& node, const std::string& where) const {
+    if (!node.IsScalar()) Fail(where, "expected a text value", "See docs/recipe.md");
+    return node.as<std::string>();
+  }
+
+  std::vector<double> Numbers(const YAML::Node& node, const std::string& where, size_t count,
+                              double lo, double hi) const {
+    if (!node.IsSequence() || node.size() != count)
+      Fail(where, "expected a list of " + std::to_string(count) + " numbers",
+           "Write it as [a, b, ...] with values between " + Fmt(lo) + " and " + Fmt(hi));
+    std::vector<double> out;
+    for (size_t i = 0; i < count; ++i)
+      out.push_back(Number(node[i], where + "[" + std::to_string(i) + "]", lo, hi));
+    return out;
+  }
+
+  static std::string Fmt(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+  }
+
+ private:
+  std::string name_;
+};
+
+cv::Rect2d RectFrom(const Parser& p, const YAML::Node& node, const std::string& where) {
+  auto v = p.Numbers(node, where, 4, 0, 1);
+  if (v[2] <= 0 || v[3] <= 0 || v[0] + v[2] > 1.0001 || v[1] + v[3] > 1.0001)
+    p.Fail(where, "rectangle is empty or leaves the image",
+           "Give [x, y, width, height] as fractions with x+width <= 1 and y+height <= 1");
+  return {v[0], v[1], v[2], v[3]};
+}
+
+}  // namespace
+
+// Fills the fields that follow from others (locator method, cell layout and extent).
+void Derive(Recipe& r) {
+  r.locate.method = r.symmetry == Symmetry::kRotational ? LocateMethod::kDisc : LocateMethod::kNone;
+  r.cells.layout = r.layout;
+  r.cells.canvas = r.locate.canvas;
+  // Score a thin margin beyond the rim (flash, chips) but not the background further out.
+  r.cells.support_radius =
+      r.layout == CellLayout::kRings
+          ? std::min(0.5, r.locate.canvas_radius * 1.12)
+          : 0.75;
+}
+
+Recipe DefaultRecipe() {
+  Recipe r;
+  Derive(r);
+  return r;
+}
+
+Recipe ParseRecipe(const std::string& text, const std::string& name) {
+  Parser p(name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw Error(
+        ErrorCategory::kRecipe,
+        name + ": not valid YAML (" + e.msg + " at line " + std::to_string(e.mark.line + 1) + ")",
+        "Fix the YAML syntax; see docs/recipe.md for an example");
+  }
+  Recipe r = DefaultRecipe();
+  if (root.IsNull()) return r;
+  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "regions"});
+  if (root["version"]) {
+    int v = static_cast<int>(p.Number(root["version"], "version", 1, 1000));
+    if (v > kRecipeVersion)
+      throw Error(
+          ErrorCategory::kRecipe,
+          name + ": recipe version " + std::to_string(v) + " is newer than this linesight (" +
+              std::to_string(kRecipeVersion) + ")",
+          "Upgrade linesight, or write the recipe for version " + std::to_string(kRecipeVersion));
+  }
+  if (root["name"]) r.name = p.Text(root["name"], "name");
+  bool layout_set = false;
+  if (const auto part = root["part"]) {
+    p.CheckKeys(part, "part",
+                {"symmetry", "layout", "roi", "canvas", "min_radius", "max_radius", "block"});
+    if (part["symmetry"]) {
+      std::string s = p.Text(part["symmetry"], "part.symmetry");
+      if (s == "rotational")
+        r.symmetry = Symmetry::kRotational;
+      else if (s == "none")
+        r.symmetry = Symmetry::kNone;
+      else
+        p.Fail("part.symmetry", "unknown value '" + s + "'", "Use 'rotational' or 'none'");
+    }
+    if (part["layout"]) {
+      std::string s = p.Text(part["layout"], "part.layout");
+      layout_set = true;
+      if (s == "rings")
+        r.layout = CellLayout::kRings;
+      else if (s == "blocks")
+        r.layout = CellLayout::kBlocks;
+      else if (s == "texture")
+        r.layout = CellLayout::kWhole;
+      else
+        p.Fail("part.layout", "unknown value '" + s + "'", "Use 'rings', 'blocks' or 'texture'");
+    }
+    if (part["roi"]) r.locate.roi = RectFrom(p, part["roi"], "part.roi");
+    if (part["canvas"])
+      r.locate.canvas = static_cast<int>(p.Number(part["canvas"], "part.canvas", 64, 1024));
+    if (part["min_radius"])
+      r.locate.min_radius = p.Number(part["min_radius"], "part.min_radius", 0.05, 1);
+    if (part["max_radius"])
+      r.locate.max_radius = p.Number(part["max_radius"], "part.max_radius", 0.05, 1);
+    if (part["block"])
+      r.cells.block = static_cast<int>(p.Number(part["block"], "part.block", 4, 128));
+    if (r.locate.min_radius >= r.locate.max_radius)
+      p.Fail("part.min_radius", "must be smaller than part.max_radius",
+             "Swap or fix the two values");
+  }
+  if (!layout_set)
+    r.layout = r.symmetry == Symmetry::kRotational ? CellLayout::kRings : CellLayout::kBlocks;
+  if (r.layout == CellLayout::kRings && r.symmetry != Symmetry::kRotational)
+    p.Fail("part.layout", "'rings' needs part.symmetry: rotational",
+           "Set symmetry to rotational, or use layout 'blocks' or 'texture'");
+  if (const auto a = root["anomaly"]) {
+    p.CheckKeys(a, "anomaly",
+                {"sensitivity", "min_defect_area", "target_false_reject_rate", "holdout_fraction"});
+    if (a["sensitivity"])
+      r.sensitivity = p.Number(a["sensitivity"], "anomaly.sensitivity", 0.1, 10);
+    if (a["min_defect_area"])
+      r.min_defect_area_px = p.Number(a["min_defect_area"], "anomaly.min_defect_area", 0, 1e6);
+    if (a["target_false_reject_rate"])
+      r.target_false_reject_rate =
+          p.Number(a["target_false_reject_rate"], "anomaly.target_false_reject_rate", 0.0001, 0.5);
+    if (a["holdout_fraction"])
+      r.holdout_fraction = p.Number(a["holdout_fraction"], "anomaly.holdout_fraction", 0.05, 0.8);
+  }
+  if (const auto regs = root["regions"]) {
+    if (!regs.IsSequence()) p.Fail("regions", "expected a list", "See docs/recipe.md");
+    for (size_t i = 0; i < regs.size(); ++i) {
+      std::string where = "regions[" + std::to_string(i) + "]";
+      const auto n = regs[i];
+      p.CheckKeys(n, where, {"name", "ignore", "sensitivity", "ring", "rect"});
+      RecipeRegion reg;
+      reg.name = n["name"] ? p.Text(n["name"], where + ".name") : "region " + std::to_string(i);
+      bool ignore = n["ignore"] && n["ignore"].as<std::string>() == "true";
+      if (ignore && n["sensitivity"])
+        p.Fail(where, "has both ignore and sensitivity", "Keep one of the two");
+      if (!ignore && !n["sensitivity"])
+        p.Fail(where, "needs 'ignore: true' or a 'sensitivity'", "Add one of the two");
+      reg.sensitivity = ignore ? 0.0 : p.Number(n["sensitivity"], where + ".sensitivity", 0, 10);
+      if (bool(n["ring"]) == bool(n["rect"]))
+        p.Fail(where, "needs exactly one shape, 'ring' or 'rect'", "See docs/recipe.md");
+      if (n["ring"]) {
+        if (r.symmetry != Symmetry::kRotational)
+          p.Fail(where + ".ring", "rings need part.symmetry: rotational", "Use a rect instead");
+        auto v = p.Numbers(n["ring"], where + ".ring", 2, 0, 1.2);
+        if (v[0] >= v[1])
+          p.Fail(where + ".ring", "inner radius must be below outer", "Fix the order");
+        reg.is_ring = true;
+        reg.r0 = v[0];
+        reg.r1 = v[1];
+      } else {
+        if (r.symmetry == Symmetry::kRotational)
+          p.Fail(where + ".rect", "a round part may turn, so a rect would move with it",
+                 "Use a ring [inner, outer] as fractions of the part radius");
+        reg.rect = RectFrom(p, n["rect"], where + ".rect");
+      }
+      r.regions.push_back(reg);
+    }
+  }
+  Derive(r);
+  return r;
+}
+
+Recipe LoadRecipe(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in)
+    throw Error(ErrorCategory::kIo, path.string() + ": recipe file cannot be opened",
+                "Check the path; without --recipe the defaults are used");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseRecipe(ss.str(), path.string());
+}
+
+nlohmann::json RecipeToJson(const Recipe& r) {
+  nlohmann::json regions = nlohmann::json::array();
+  for (const auto& g : r.regions) {
+    nlohmann::json j = {{"name", g.name}, {"sensitivity", g.sensitivity}, {"is_ring", g.is_ring}};
+    if (g.is_ring)
+      j["ring"] = {g.r0, g.r1};
+    else
+      j["rect"] = {g.rect.x, g.rect.y, g.rect.width, g.rect.height};
+    regions.push_back(j);
+  }
+  const auto& l = r.locate;
+  return {{"version", kRecipeVersion},
+          {"name", r.name},
+          {"symmetry", static_cast<int>(r.symmetry)},
+          {"layout", static_cast<int>(r.layout)},
+          {"roi", {l.roi.x, l.roi.y, l.roi.width, l.roi.height}},
+          {"canvas", l.canvas},
+          {"canvas_radius", l.canvas_radius},
+          {"min_radius", l.min_radius},
+          {"max_radius", l.max_radius},
+          {"min_rim_support", l.min_rim_support},
+          {"block", r.cells.block},
+          {"sensitivity", r.sensitivity},
+          {"min_defect_area_px", r.min_defect_area_px},
+          {"target_false_reject_rate", r.target_false_reject_rate},
+          {"holdout_fraction", r.holdout_fraction},
+          {"regions", regions}};
+}
+
+Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
+  try {
+    Recipe r;
+    r.name = j.at("name").get<std::string>();
+    int sym = j.at("symmetry").get<int>(), layout = j.at("layout").get<int>();
+    if (sym < 0 || sym > 1 || layout < 1 || layout > 3) throw std::out_of_range("enum");
+    r.symmetry = static_cast<Symmetry>(sym);
+    r.layout = static_cast<CellLayout>(layout);
+    auto roi = j.at("roi").get<std::vector<double>>();
+    if (roi.size() != 4) throw std::out_of_range("roi");
+    r.locate.roi = {roi[0], roi[1], roi[2], roi[3]};
+    r.locate.canvas = j.at("canvas").get<int>();
+    r.locate.canvas_radius = j.at("canvas_radius").get<double>();
+    r.locate.min_radius = j.at("min_radius").get<double>();
+    r.locate.max_radius = j.at("max_radius").get<double>();
+    r.locate.min_rim_support = j.at("min_rim_support").get<double>();
+    r.cells.block = j.at("block").get<int>();
+    Derive(r);
+    r.sensitivity = j.at("sensitivity").get<double>();
+    r.min_defect_area_px = j.at("min_defect_area_px").get<double>();
+    r.target_false_reject_rate = j.at("target_false_reject_rate").get<double>();
+    r.holdout_fraction = j.at("holdout_fraction").get<double>();
+    for (const auto& g : j.at("regions")) {
+      RecipeRegion reg;
+      reg.name = g.at("name").get<std::string>();
+      reg.sensitivity = g.at("sensitivity").get<double>();
+      reg.is_ring = g.at("is_ring").get<bool>();
+      auto v = g.at(reg.is_ring ? "ring" : "rect").get<std::vector<double>>();
+      if (v.size() != (reg.is_ring ? 2u : 4u)) throw std::out_of_range("region");
+      if (reg.is_ring) {
+        reg.r0 = v[0];
+        reg.r1 = v[1];
+      } else {
+        reg.rect = {v[0], v[1], v[2], v[3]};
+      }
+      r.regions.push_back(reg);
+    }
+    if (r.locate.canvas < 64 || r.locate.canvas > 1024 || r.cells.block < 4)
+      throw std::out_of_range("canvas");
+    return r;
+  } catch (const std::exception& e) {
+    throw Error(ErrorCategory::kModel,
+                name + ": the recipe stored in the model is malformed (" + e.what() + ")",
+                "The model file is corrupt: train it again");
+  }
+}
+
+std::string RecipeHash(const Recipe& recipe) {
+  nlohmann::json j = RecipeToJson(recipe);
+  j.erase("name");  // renaming a recipe does not change what a model learned
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(Fnv1a64(j.dump())));
+  return buf;
+}
+
+cv::Mat BuildWeightMap(const Recipe& r, const cv::Mat& support) {
+  cv::Mat w(support.size(), CV_32F, cv::Scalar(r.sensitivity));
+  const int n = support.cols;
+  const double part_r = r.locate.canvas_radius * n, c = (n - 1) / 2.0;
+  for (const auto& g : r.regions) {
+    cv::Mat mask = cv::Mat::zeros(support.size(), CV_8UC1);
+    if (g.is_ring) {
+      cv::circle(mask, cv::Point(n / 2, n / 2), static_cast<int>(std::lround(g.r1 * part_r)), 255,
+                 -1);
+      cv::circle(mask, cv::Point(n / 2, n / 2), static_cast<int>(std::lround(g.r0 * part_r)), 0,
+                 -1);
+    } else {
+      cv::Rect px(static_cast<int>(g.rect.x * n), static_cast<int>(g.rect.y * n),
+                  static_cast<int>(std::ceil(g.rect.width * n)),
+                  static_cast<int>(std::ceil(g.rect.height * n)));
+      mask(px & cv::Rect(0, 0, n, n)).setTo(255);
+    }
+    (void)c;
+    w.setTo(r.sensitivity * g.sensitivity, mask);
+  }
+  w.setTo(0, support == 0);
+  return w;
+}
+
+}  // namespace linesight

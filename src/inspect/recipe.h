@@ -1,0 +1,73 @@
+// inspect/recipe.h: how a station inspects one part type, parsed from a versioned YAML file:
+// where the part is, its symmetry, regions to ignore or weigh, and the reject policy.
+// See docs/recipe.md for every key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "models/cell_stats_model.h"
+#include "vision/part_locator.h"
+
+namespace linesight {
+
+// Version of the recipe schema this build writes and reads.
+inline constexpr int kRecipeVersion = 1;
+
+// The part's symmetry. Stored: never renumber.
+enum class Symmetry : uint8_t {
+  kNone = 0,        // fixed pose or free texture: compare each place with the same place
+  kRotational = 1,  // wheels, discs, impellers: compare each ring with itself
+};
+
+// A region of the canvas with its own sensitivity (0 = ignored).
+struct RecipeRegion {
+  std::string name;
+  double sensitivity = 0;  // multiplies the anomaly there; 0 ignores the region
+  // Exactly one shape: a ring (fractions of the part's radius) or a rect (fractions of canvas).
+  bool is_ring = false;
+  double r0 = 0, r1 = 0;
+  cv::Rect2d rect;
+};
+
+struct Recipe {
+  std::string name = "default";
+  Symmetry symmetry = Symmetry::kRotational;
+  CellLayout layout = CellLayout::kRings;  // derived from symmetry unless set
+  LocateOptions locate;
+  CellStatsOptions cells;
+  double sensitivity = 1.0;       // global: multiplies the anomaly map
+  double min_defect_area_px = 6;  // findings smaller than this (image pixels) are ignored
+  double target_false_reject_rate = 0.01;
+  double holdout_fraction = 0.3;  // share of good images kept back to set the threshold
+  std::vector<RecipeRegion> regions;
+};
+
+// The recipe used when none is given: a round part, defaults everywhere.
+Recipe DefaultRecipe();
+
+// Parses YAML text. Throws Error{kRecipe} naming `name`, the key and the allowed range for an
+// unknown key, a wrong type, an out-of-range value or a newer recipe version.
+Recipe ParseRecipe(const std::string& yaml_text, const std::string& name);
+
+// Reads and parses a recipe file. Throws Error{kIo} if unreadable, else as ParseRecipe.
+Recipe LoadRecipe(const std::filesystem::path& path);
+
+// Canonical JSON of everything in the recipe (stored in models).
+nlohmann::json RecipeToJson(const Recipe& recipe);
+// Inverse of RecipeToJson. Throws Error{kModel} naming `name` if malformed.
+Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name);
+
+// Stable hash of the result-affecting contents of `recipe`, as 16 hex digits.
+std::string RecipeHash(const Recipe& recipe);
+
+// Per-canvas-pixel weight (CV_32F): sensitivity x region sensitivity, 0 where ignored or not
+// scored. `support` is the model's scored-pixel mask.
+cv::Mat BuildWeightMap(const Recipe& recipe, const cv::Mat& support);
+
+}  // namespace linesight

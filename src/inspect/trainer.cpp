@@ -1,0 +1,154 @@
+#include "inspect/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/version.h"
+#include "inspect/inspector.h"
+#include "vision/image_io.h"
+
+namespace linesight {
+namespace {
+
+std::string UtcNow() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Indices 0..n-1 thinned to at most `max` evenly spread ones.
+std::vector<size_t> Spread(size_t n, int max) {
+  std::vector<size_t> idx;
+  size_t m = (max > 0 && static_cast<size_t>(max) < n) ? static_cast<size_t>(max) : n;
+  for (size_t i = 0; i < m; ++i) idx.push_back(i * n / m);
+  return idx;
+}
+
+// A canvas image of each usable good part (the expensive, per-image part of training).
+struct Canvases {
+  std::vector<cv::Mat> images;
+  std::vector<std::string> names;
+  int skipped = 0;
+};
+
+void AddCanvas(const Recipe& recipe, const cv::Mat& image, const std::string& name,
+               const TrainOptions& options, Canvases& out) {
+  PartPose pose = LocatePart(image, recipe.locate);
+  if (!pose.found) {
+    ++out.skipped;
+    if (options.skipped) options.skipped(name, "part not found: " + pose.failure);
+    return;
+  }
+  const int n = recipe.locate.canvas;
+  cv::Mat canvas;
+  cv::warpAffine(image, canvas, cv::Mat(pose.image_to_canvas), cv::Size(n, n), cv::INTER_LINEAR,
+                 cv::BORDER_REPLICATE);
+  out.images.push_back(canvas);
+  out.names.push_back(name);
+}
+
+InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& options,
+                    SteadyClock::time_point start) {
+  const size_t n = c.images.size();
+  if (n < 4)
+    throw Error(
+        ErrorCategory::kData,
+        "only " + std::to_string(n) + " usable good images (" + std::to_string(c.skipped) +
+            " skipped)",
+        "Train on at least 4 good images (30 or more recommended) that show the whole part");
+  // Every k-th image calibrates; at least 2 images on each side.
+  size_t n_cal =
+      std::clamp<size_t>(static_cast<size_t>(std::lround(n * recipe.holdout_fraction)), 2, n - 2);
+  std::vector<uint8_t> is_cal(n, 0);
+  for (size_t i = 0; i < n_cal; ++i) is_cal[(i * n) / n_cal + (n / n_cal) / 2] = 1;
+
+  CellStatsWorkspace ws;
+  CellStatsModel::Fitter fit_part(recipe.cells);
+  int done = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (is_cal[i]) continue;
+    fit_part.Add(c.images[i], ws);
+    if (options.progress) options.progress(++done, static_cast<int>(n), "fit");
+  }
+
+  InspectionModel model{recipe, RecipeHash(recipe), 1.0f, {}, fit_part.Finish()};
+  cv::Mat weights = BuildWeightMap(recipe, model.anomaly.support());
+  std::vector<float> scores;
+  cv::Mat map, weighted;
+  for (size_t i = 0; i < n; ++i) {
+    if (!is_cal[i]) continue;
+    model.anomaly.Score(c.images[i], ws, map);
+    cv::multiply(map, weights, weighted);
+    double peak = 0;
+    cv::minMaxLoc(weighted, nullptr, &peak);
+    scores.push_back(static_cast<float>(peak));
+    if (options.progress) options.progress(++done, static_cast<int>(n), "calibrate");
+  }
+  // Threshold: the (1 - target FRR) quantile of held-out good scores, interpolated; with few
+  // held-out parts this is close to their maximum, which errs on the side of fewer false rejects.
+  std::sort(scores.begin(), scores.end());
+  double q = (1.0 - recipe.target_false_reject_rate) * (scores.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(q)), hi = std::min(lo + 1, scores.size() - 1);
+  double thr = scores[lo] + (q - lo) * (scores[hi] - scores[lo]);
+  model.threshold = static_cast<float>(std::max(thr, 1e-3));
+
+  // Refit on every usable image: more data, same threshold (slightly conservative).
+  CellStatsModel::Fitter fit_all(recipe.cells);
+  for (size_t i = 0; i < n; ++i) fit_all.Add(c.images[i], ws);
+  model.anomaly = fit_all.Finish();
+  model.training.good_images = static_cast<int>(n);
+  model.training.calibration_images = static_cast<int>(n_cal);
+  model.training.skipped_images = c.skipped;
+  model.training.created = UtcNow();
+  model.training.linesight_version = kVersion;
+  model.training.seconds = MillisSince(start) / 1000.0;
+  return model;
+}
+
+}  // namespace
+
+InspectionModel Train(const Recipe& recipe, const std::vector<std::filesystem::path>& good,
+                      const TrainOptions& options) {
+  auto start = SteadyClock::now();
+  Canvases c;
+  auto idx = Spread(good.size(), options.max_images);
+  int done = 0;
+  for (size_t i : idx) {
+    try {
+      AddCanvas(recipe, LoadGrey(good[i]), good[i].string(), options, c);
+    } catch (const Error& e) {
+      ++c.skipped;
+      if (options.skipped) options.skipped(good[i], e.what());
+    }
+    if (options.progress) options.progress(++done, static_cast<int>(idx.size()), "load");
+  }
+  return Fit(recipe, c, options, start);
+}
+
+InspectionModel TrainFromImages(const Recipe& recipe, const std::vector<cv::Mat>& good,
+                                const std::vector<std::string>& names,
+                                const TrainOptions& options) {
+  auto start = SteadyClock::now();
+  Canvases c;
+  for (size_t i : Spread(good.size(), options.max_images)) {
+    const std::string& name = i < names.size() ? names[i] : std::to_string(i);
+    if (good[i].empty() || good[i].type() != CV_8UC1) {
+      ++c.skipped;
+      if (options.skipped) options.skipped(name, "not an 8-bit grey image");
+      continue;
+    }
+    AddCanvas(recipe, good[i], name, options, c);
+  }
+  return Fit(recipe, c, options, start);
+}
+
+}  // namespace linesight

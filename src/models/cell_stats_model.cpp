@@ -1,0 +1,237 @@
+#include "models/cell_stats_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/error.h"
+#include "core/model_file.h"
+
+namespace linesight {
+
+int BuildCells(const CellStatsOptions& o, std::vector<int32_t>& cell_of, cv::Mat& support) {
+  const int n = o.canvas;
+  cell_of.assign(static_cast<size_t>(n) * n, -1);
+  support = cv::Mat::zeros(n, n, CV_8UC1);
+  int cells = 0;
+  const double c = (n - 1) / 2.0, r_max = o.support_radius * n;
+  const int blocks_per_row = (n + o.block - 1) / o.block;
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n; ++x) {
+      int cell = -1;
+      switch (o.layout) {
+        case CellLayout::kRings: {
+          double r = std::hypot(x - c, y - c);
+          if (r <= r_max) cell = static_cast<int>(r);  // 1-pixel-wide rings
+          break;
+        }
+        case CellLayout::kBlocks: cell = (y / o.block) * blocks_per_row + x / o.block; break;
+        case CellLayout::kWhole: cell = 0; break;
+      }
+      cell_of[static_cast<size_t>(y) * n + x] = cell;
+      if (cell >= 0) {
+        support.at<uint8_t>(y, x) = 255;
+        cells = std::max(cells, cell + 1);
+      }
+    }
+  }
+  return cells;
+}
+
+// Rings use the fine band and the ring residual (the part compared with itself carries the
+// coarser structure better than pooled statistics do); other layouts use all band channels.
+int ChannelCount(const CellStatsOptions& o) {
+  return o.layout == CellLayout::kRings ? 2 : kBandChannels;
+}
+
+namespace {
+// Channels where only a high value is a defect (roughness); the others count both ways.
+bool OneSided(const CellStatsOptions& o, int channel) {
+  return o.layout != CellLayout::kRings && channel == 2;
+}
+}  // namespace
+
+namespace {
+std::unique_ptr<RingResidual> MakeRing(const CellStatsOptions& o) {
+  if (o.layout != CellLayout::kRings) return nullptr;
+  return std::make_unique<RingResidual>(o.canvas, o.support_radius * o.canvas);
+}
+}  // namespace
+
+void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const CellStatsOptions& o,
+                     const RingResidual* ring, CellStatsWorkspace& ws) {
+  if (ring) {
+    ComputeBandFeatures(canvas, support, o.bands, ws.features, 1);
+    ring->Compute(ws.features.blur_fine, ws.ring, ws.features.channel[1]);
+    ws.features.channel[1] *= 1.0 / ws.features.detail_scale;
+  } else {
+    ComputeBandFeatures(canvas, support, o.bands, ws.features, kBandChannels);
+  }
+}
+
+CellStatsModel::Fitter::Fitter(const CellStatsOptions& options)
+    : options_(options), channels_(ChannelCount(options)), ring_(MakeRing(options)) {
+  cells_ = BuildCells(options_, cell_of_, support_);
+  sum_.assign(static_cast<size_t>(cells_) * channels_, 0);
+  sum_sq_ = sum_;
+  n_ = sum_;
+}
+
+void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) {
+  CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
+            canvas.cols == options_.canvas);
+  ComputeFeatures(canvas, support_, options_, ring_.get(), ws);
+  const int n = options_.canvas;
+  for (int k = 0; k < channels_; ++k) {
+    const cv::Mat& ch = ws.features.channel[k];
+    for (int y = 0; y < n; ++y) {
+      const float* f = ch.ptr<float>(y);
+      const int32_t* cell = &cell_of_[static_cast<size_t>(y) * n];
+      for (int x = 0; x < n; ++x) {
+        if (cell[x] < 0) continue;
+        size_t i = static_cast<size_t>(cell[x]) * channels_ + k;
+        sum_[i] += f[x];
+        sum_sq_[i] += double(f[x]) * f[x];
+        n_[i] += 1;
+      }
+    }
+  }
+  ++count_;
+}
+
+CellStatsModel CellStatsModel::Fitter::Finish() const {
+  if (count_ == 0)
+    throw Error(ErrorCategory::kData, "no good part could be used to fit the model",
+                "Check that the training images show the part and match the recipe");
+  CellStatsModel m;
+  m.options_ = options_;
+  m.cell_of_ = cell_of_;
+  m.support_ = support_.clone();
+  m.cells_ = cells_;
+  m.channels_ = channels_;
+  m.ring_ = MakeRing(options_);
+  m.mean_.resize(sum_.size());
+  m.inv_std_.resize(sum_.size());
+  // A floor on each cell's spread, relative to the typical spread of that channel, keeps
+  // near-constant cells (saturated glare, flat background) from turning noise into defects.
+  std::vector<double> sd(sum_.size(), 0);
+  for (size_t i = 0; i < sum_.size(); ++i) {
+    if (n_[i] < 1) continue;
+    double mean = sum_[i] / n_[i];
+    m.mean_[i] = static_cast<float>(mean);
+    sd[i] = std::sqrt(std::max(0.0, sum_sq_[i] / n_[i] - mean * mean));
+  }
+  for (int k = 0; k < channels_; ++k) {
+    std::vector<double> ch;
+    for (int c = 0; c < cells_; ++c)
+      if (n_[static_cast<size_t>(c) * channels_ + k] > 0)
+        ch.push_back(sd[static_cast<size_t>(c) * channels_ + k]);
+    double floor = 1e-3;
+    if (!ch.empty()) {
+      std::nth_element(ch.begin(), ch.begin() + ch.size() / 2, ch.end());
+      floor = std::max(floor, 0.25 * ch[ch.size() / 2]);
+    }
+    for (int c = 0; c < cells_; ++c) {
+      size_t i = static_cast<size_t>(c) * channels_ + k;
+      m.inv_std_[i] = static_cast<float>(1.0 / std::max(sd[i], floor));
+    }
+  }
+  return m;
+}
+
+void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const {
+  CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
+            canvas.cols == options_.canvas);
+  ComputeFeatures(canvas, support_, options_, ring_.get(), ws);
+  const int n = options_.canvas;
+  ws.raw_map.create(n, n, CV_32F);
+  const float* mean = mean_.data();
+  const float* inv = inv_std_.data();
+  const int nc = channels_;
+  ws.raw_map.setTo(0);
+  for (int k = 0; k < nc; ++k) {
+    const bool one_sided = OneSided(options_, k);
+    for (int y = 0; y < n; ++y) {
+      const float* f = ws.features.channel[k].ptr<float>(y);
+      const int32_t* cell = &cell_of_[static_cast<size_t>(y) * n];
+      float* out = ws.raw_map.ptr<float>(y);
+      for (int x = 0; x < n; ++x) {
+        const int c = cell[x];
+        if (c < 0) continue;
+        const size_t i = static_cast<size_t>(c) * nc + k;
+        float z = (f[x] - mean[i]) * inv[i];
+        z = one_sided ? std::max(z, 0.f) : std::abs(z);
+        out[x] = std::max(out[x], z);
+      }
+    }
+  }
+  cv::GaussianBlur(ws.raw_map, map, cv::Size(0, 0), options_.smooth_sigma, options_.smooth_sigma,
+                   cv::BORDER_REFLECT);
+  map.setTo(0, support_ == 0);
+}
+
+nlohmann::json CellStatsModel::OptionsJson() const {
+  const auto& o = options_;
+  return {{"layout", static_cast<int>(o.layout)},
+          {"canvas", o.canvas},
+          {"support_radius", o.support_radius},
+          {"block", o.block},
+          {"smooth_sigma", o.smooth_sigma},
+          {"cells", cells_},
+          {"bands",
+           {{"fine_sigma", o.bands.fine_sigma},
+            {"mid_sigma", o.bands.mid_sigma},
+            {"coarse_sigma", o.bands.coarse_sigma},
+            {"rough_sigma", o.bands.rough_sigma}}}};
+}
+
+void CellStatsModel::AppendPayload(std::vector<uint8_t>& payload) const {
+  AppendFloats(payload, mean_);
+  AppendFloats(payload, inv_std_);
+}
+
+CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<uint8_t>& payload,
+                                    size_t& offset, const std::string& name) {
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorCategory::kModel, name + ": " + why,
+                 "The model file is corrupt or from an incompatible version: train it again");
+  };
+  CellStatsModel m;
+  auto& o = m.options_;
+  try {
+    int layout = j.at("layout").get<int>();
+    if (layout < 1 || layout > 3) throw bad("unknown cell layout " + std::to_string(layout));
+    o.layout = static_cast<CellLayout>(layout);
+    o.canvas = j.at("canvas").get<int>();
+    o.support_radius = j.at("support_radius").get<double>();
+    o.block = j.at("block").get<int>();
+    o.smooth_sigma = j.at("smooth_sigma").get<double>();
+    const auto& b = j.at("bands");
+    o.bands.fine_sigma = b.at("fine_sigma").get<double>();
+    o.bands.mid_sigma = b.at("mid_sigma").get<double>();
+    o.bands.coarse_sigma = b.at("coarse_sigma").get<double>();
+    o.bands.rough_sigma = b.at("rough_sigma").get<double>();
+    if (o.canvas < 32 || o.canvas > 2048) throw bad("canvas size out of range");
+    if (o.block < 2 || o.block > o.canvas) throw bad("block size out of range");
+    if (!(o.support_radius > 0.05 && o.support_radius <= 0.75)) throw bad("support radius out of range");
+    for (double s : {o.smooth_sigma, o.bands.fine_sigma, o.bands.mid_sigma, o.bands.coarse_sigma,
+                     o.bands.rough_sigma})
+      if (!(s > 0.1 && s < 64)) throw bad("a filter scale is out of range");
+    m.cells_ = BuildCells(o, m.cell_of_, m.support_);
+    m.channels_ = ChannelCount(o);
+    m.ring_ = MakeRing(o);
+    if (j.at("cells").get<int>() != m.cells_) throw bad("cell count does not match the layout");
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("model options are incomplete: ") + e.what());
+  }
+  size_t count = static_cast<size_t>(m.cells_) * m.channels_;
+  m.mean_ = ReadFloats(payload, offset, count, name);
+  m.inv_std_ = ReadFloats(payload, offset, count, name);
+  for (size_t i = 0; i < count; ++i)
+    if (!std::isfinite(m.mean_[i]) || !std::isfinite(m.inv_std_[i]) || m.inv_std_[i] <= 0)
+      throw bad("model statistics contain invalid numbers");
+  return m;
+}
+
+}  // namespace linesight

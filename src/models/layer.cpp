@@ -1,1 +1,0 @@
-// models layer placeholder: removed once the layer has sources.

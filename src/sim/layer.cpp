@@ -1,1 +1,0 @@
-// sim layer placeholder: removed once the layer has sources.

@@ -1,0 +1,37 @@
+// vision/band_features.h: turns a canonical part image into lighting-free feature maps: band-pass
+// detail at two scales and local roughness, in the log domain and scaled per image, so that
+// exposure (a gain) and gamma (a power) do not change them. Reusable buffers, thread-compatible.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+namespace linesight {
+
+// Feature channels BandFeatures produces; a model may add one of its own (kMaxChannels).
+inline constexpr int kBandChannels = 3;
+inline constexpr int kMaxChannels = 4;
+
+// Scales of the band-pass filters, in canvas pixels (part of the model: they change results).
+struct BandOptions {
+  double fine_sigma = 1.0;    // lower edge of the fine band (pin holes, cracks)
+  double mid_sigma = 3.0;     // fine/coarse band split (blow holes)
+  double coarse_sigma = 8.0;  // upper edge of the coarse band; slower lighting is ignored
+  double rough_sigma = 4.0;   // window of the local roughness measure
+};
+
+// Feature maps of one canvas image; buffers are reused across calls once sized.
+struct BandFeatures {
+  cv::Mat channel[kMaxChannels];  // CV_32F: fine band, coarse band, log roughness, [extra]
+  float detail_scale = 1;          // the per-image contrast divisor that was applied
+
+  // scratch
+  cv::Mat log_image, blur_fine, blur_mid, blur_coarse, tmp;
+};
+
+// Computes the feature maps of `canvas` (CV_8UC1). `support` (CV_8UC1, same size, non-zero =
+// part) selects the pixels used to measure the image's contrast. Never throws for content.
+// Only the first `channels` (1..kBandChannels) maps are computed.
+void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandOptions& options,
+                         BandFeatures& out, int channels = kBandChannels);
+
+}  // namespace linesight

@@ -1,0 +1,267 @@
+#include "vision/part_locator.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+namespace linesight {
+namespace {
+
+constexpr int kRays = 180;
+
+cv::Rect RoiPixels(const cv::Mat& image, const cv::Rect2d& roi) {
+  cv::Rect r(static_cast<int>(std::lround(roi.x * image.cols)),
+             static_cast<int>(std::lround(roi.y * image.rows)),
+             static_cast<int>(std::lround(roi.width * image.cols)),
+             static_cast<int>(std::lround(roi.height * image.rows)));
+  return r & cv::Rect(0, 0, image.cols, image.rows);
+}
+
+PartPose Fail(std::string why) {
+  PartPose p;
+  p.failure = std::move(why);
+  return p;
+}
+
+// Rough centre: the centroid of the part's silhouette seen as the region that differs from
+// the frame's border (background) after Otsu, which adapts to exposure.
+bool RoughCentre(const cv::Mat& roi, cv::Point2d& centre, double& radius) {
+  cv::Mat small;
+  double f = 128.0 / std::max(roi.cols, roi.rows);
+  cv::resize(roi, small, cv::Size(), f, f, cv::INTER_AREA);
+  cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
+  cv::Mat grad_x, grad_y, mag;
+  cv::Sobel(small, grad_x, CV_32F, 1, 0);
+  cv::Sobel(small, grad_y, CV_32F, 0, 1);
+  cv::magnitude(grad_x, grad_y, mag);
+  // Structure (edges) marks the part; the background is smooth. Otsu on edge strength.
+  cv::Mat mag8;
+  cv::normalize(mag, mag8, 0, 255, cv::NORM_MINMAX, CV_8U);
+  cv::Mat edges;
+  cv::threshold(mag8, edges, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  cv::Moments m = cv::moments(edges, true);
+  if (m.m00 < 20) return false;
+  centre = {m.m10 / m.m00 / f, m.m01 / m.m00 / f};
+  // Radius guess from the spread of edge pixels: for a filled disc sqrt(2)*rms distance.
+  double var = (m.mu20 + m.mu02) / m.m00;
+  radius = std::sqrt(std::max(var, 1.0)) * 1.41 / f;
+  return true;
+}
+
+}  // namespace
+
+PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
+  CV_Assert(image.type() == CV_8UC1 && !image.empty());
+  cv::Rect roi = RoiPixels(image, o.roi);
+  if (roi.width < 16 || roi.height < 16)
+    return Fail("region of interest is smaller than 16x16 pixels");
+  const double canvas = o.canvas;
+
+  if (o.method == LocateMethod::kNone) {
+    PartPose p;
+    p.found = true;
+    double sx = canvas / roi.width, sy = canvas / roi.height;
+    p.image_to_canvas = cv::Matx23d(sx, 0, -roi.x * sx, 0, sy, -roi.y * sy);
+    p.centre = {roi.x + roi.width / 2.0, roi.y + roi.height / 2.0};
+    p.scale = std::sqrt(sx * sy);
+    p.rim_support = 1;
+    return p;
+  }
+
+  cv::Mat view = image(roi);
+  const double short_side = std::min(roi.width, roi.height);
+  const double r_min = o.min_radius * short_side, r_max = o.max_radius * short_side;
+  cv::Point2d c0;
+  double r0 = 0;
+  if (!RoughCentre(view, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
+
+  cv::Mat smooth;
+  cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2);
+  // Edge candidates along rays from the rough centre: local maxima of the radial step (either
+  // polarity: rims may be brighter or darker than the background).
+  std::vector<std::vector<cv::Point2d>> cand(kRays);
+  std::vector<float> profile, step;
+  const double lo = r_min * 0.6, hi = r_max;
+  for (int k = 0; k < kRays; ++k) {
+    double a = 2 * CV_PI * k / kRays, ca = std::cos(a), sa = std::sin(a);
+    profile.clear();
+    for (double rr = lo; rr <= hi; rr += 1.0) {
+      double x = c0.x + rr * ca, y = c0.y + rr * sa;
+      if (x < 0 || y < 0 || x > smooth.cols - 1.001 || y > smooth.rows - 1.001) break;
+      int xi = static_cast<int>(x), yi = static_cast<int>(y);
+      double fx = x - xi, fy = y - yi;
+      const uint8_t* p0 = smooth.ptr<uint8_t>(yi);
+      const uint8_t* p1 = smooth.ptr<uint8_t>(yi + 1);
+      profile.push_back(static_cast<float>((1 - fy) * ((1 - fx) * p0[xi] + fx * p0[xi + 1]) +
+                                           fy * ((1 - fx) * p1[xi] + fx * p1[xi + 1])));
+    }
+    const int m = static_cast<int>(profile.size());
+    step.assign(m, 0.f);
+    float ray_max = 0;
+    for (int i = 2; i + 2 < m; ++i) {
+      step[i] = std::abs(profile[i + 2] - profile[i - 2]);
+      ray_max = std::max(ray_max, step[i]);
+    }
+    const float thr = std::max(6.f, 0.2f * ray_max);
+    std::vector<std::pair<float, int>> peaks;
+    for (int i = 3; i + 3 < m; ++i)
+      if (step[i] >= thr && step[i] >= step[i - 1] && step[i] > step[i + 1]) peaks.push_back({step[i], i});
+    std::sort(peaks.begin(), peaks.end(), std::greater<>());
+    if (peaks.size() > 6) peaks.resize(6);
+    for (const auto& pk : peaks) {
+      double rr = lo + pk.second;
+      cand[k].push_back({c0.x + rr * ca, c0.y + rr * sa});
+    }
+  }
+  // RANSAC over circles through candidates on three rays ~120 degrees apart. Among circles that
+  // enough rays support, take the largest: the outer rim, not an inner ring.
+  uint64_t rng = 0x9E3779B97F4A7C15ull;
+  auto next = [&rng](uint32_t n) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return static_cast<uint32_t>(rng % n);
+  };
+  auto support_of = [&](const cv::Point2d& cc, double rr, std::vector<cv::Point2d>* inliers) {
+    const double tol = std::max(1.5, 0.015 * rr);
+    int s = 0;
+    for (int k = 0; k < kRays; ++k) {
+      double best = tol;
+      const cv::Point2d* hit = nullptr;
+      for (const auto& p : cand[k]) {
+        double d = std::abs(cv::norm(p - cc) - rr);
+        if (d < best) { best = d; hit = &p; }
+      }
+      if (hit) {
+        ++s;
+        if (inliers) inliers->push_back(*hit);
+      }
+    }
+    return s;
+  };
+  // 1) The best-supported circle (often a strong inner ring) fixes the centre.
+  cv::Point2d c;
+  double r = 0;
+  int best_support = 0;
+  for (int it = 0; it < 300; ++it) {
+    int k0 = static_cast<int>(next(kRays));
+    int k1 = (k0 + kRays / 3 + static_cast<int>(next(kRays / 6)) - kRays / 12) % kRays;
+    int k2 = (k0 + 2 * kRays / 3 + static_cast<int>(next(kRays / 6)) - kRays / 12 + kRays) % kRays;
+    if (cand[k0].empty() || cand[k1].empty() || cand[k2].empty()) continue;
+    cv::Point2d p0 = cand[k0][next(static_cast<uint32_t>(cand[k0].size()))];
+    cv::Point2d p1 = cand[k1][next(static_cast<uint32_t>(cand[k1].size()))];
+    cv::Point2d p2 = cand[k2][next(static_cast<uint32_t>(cand[k2].size()))];
+    double d = 2 * (p0.x * (p1.y - p2.y) + p1.x * (p2.y - p0.y) + p2.x * (p0.y - p1.y));
+    if (std::abs(d) < 1e-6) continue;
+    double s0 = p0.dot(p0), s1 = p1.dot(p1), s2 = p2.dot(p2);
+    cv::Point2d cc((s0 * (p1.y - p2.y) + s1 * (p2.y - p0.y) + s2 * (p0.y - p1.y)) / d,
+                   (s0 * (p2.x - p1.x) + s1 * (p0.x - p2.x) + s2 * (p1.x - p0.x)) / d);
+    double rr = cv::norm(p0 - cc);
+    if (rr < lo || rr > r_max || cv::norm(cc - c0) > 0.35 * rr) continue;
+    int s = support_of(cc, rr, nullptr);
+    if (s > best_support) {
+      best_support = s;
+      c = cc;
+      r = rr;
+    }
+  }
+  if (r <= 0) return Fail("no round part found (no circular edge in view)");
+  // 2) The rim is the outermost radius about that centre on which enough rays have an edge.
+  std::vector<int> hist(static_cast<size_t>(r_max) + 8, 0);
+  for (int k = 0; k < kRays; ++k) {
+    std::vector<uint8_t> seen(hist.size(), 0);
+    for (const auto& p : cand[k]) {
+      int d = static_cast<int>(std::lround(cv::norm(p - c)));
+      for (int b = d - 2; b <= d + 2; ++b)
+        if (b >= 0 && b < static_cast<int>(hist.size()) && !seen[b]) {
+          seen[b] = 1;
+          ++hist[b];
+        }
+    }
+  }
+  const int need = static_cast<int>(std::ceil(o.min_rim_support * kRays));
+  int rim = -1;
+  for (int b = static_cast<int>(hist.size()) - 1; b >= static_cast<int>(r_min); --b)
+    if (hist[b] >= need) {
+      // Walk to the local peak of this run of supported radii.
+      int peak = b;
+      while (peak > 0 && hist[peak - 1] >= hist[peak]) --peak;
+      rim = peak;
+      break;
+    }
+  if (rim < 0)
+    return Fail("outer rim of the part not found (no circle with edges on " +
+                std::to_string(static_cast<int>(o.min_rim_support * 100)) +
+                "% of its length; shadow, clutter or a part out of view)");
+  r = rim;
+  // 3) Rims seen at a slight tilt are ellipses: fit one robustly to the rim's edge points, with a
+  // shrinking inlier band, and later map it onto a circle.
+  cv::RotatedRect ellipse(cv::Point2f(static_cast<float>(c.x), static_cast<float>(c.y)),
+                          cv::Size2f(static_cast<float>(2 * r), static_cast<float>(2 * r)), 0.f);
+  auto ellipse_dist = [](const cv::RotatedRect& e, const cv::Point2d& p) {
+    double t = e.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
+    double dx = p.x - e.center.x, dy = p.y - e.center.y;
+    double qx = ct * dx + st * dy, qy = -st * dx + ct * dy;
+    double a = e.size.width / 2.0, b = e.size.height / 2.0;
+    double rho = std::sqrt((qx / a) * (qx / a) + (qy / b) * (qy / b));
+    return std::abs(rho - 1) * std::sqrt(a * b);
+  };
+  int support_count = 0;
+  for (double band : {0.08, 0.04, 0.02, 0.012}) {
+    const double tol = std::max(1.5, band * r);
+    std::vector<cv::Point2f> in;
+    for (int k = 0; k < kRays; ++k) {
+      double best = tol;
+      const cv::Point2d* hit = nullptr;
+      for (const auto& p : cand[k]) {
+        double d = ellipse_dist(ellipse, p);
+        if (d < best) {
+          best = d;
+          hit = &p;
+        }
+      }
+      if (hit) in.emplace_back(static_cast<float>(hit->x), static_cast<float>(hit->y));
+    }
+    support_count = static_cast<int>(in.size());
+    if (in.size() < 12) break;
+    cv::RotatedRect e = cv::fitEllipse(in);
+    double a = e.size.width / 2.0, b = e.size.height / 2.0;
+    if (!(a > 0 && b > 0) || std::min(a, b) / std::max(a, b) < 0.75 ||
+        std::abs(std::sqrt(a * b) - r) > 0.15 * r)
+      break;
+    ellipse = e;
+  }
+  const double semi_a = ellipse.size.width / 2.0, semi_b = ellipse.size.height / 2.0;
+  r = std::sqrt(semi_a * semi_b);
+  c = {ellipse.center.x, ellipse.center.y};
+  double support = static_cast<double>(support_count) / kRays;
+  if (support < o.min_rim_support)
+    return Fail("outer rim of the part not found reliably (only " +
+                std::to_string(static_cast<int>(support * 100)) +
+                "% of the rim agrees; shadow, clutter or a part out of view)");
+  if (r < r_min || r > r_max) return Fail("part size is outside the recipe's radius range");
+  cv::Point2d centre = c + cv::Point2d(roi.x, roi.y);
+  if (centre.x - r < -0.1 * r || centre.y - r < -0.1 * r || centre.x + r > image.cols + 0.1 * r ||
+      centre.y + r > image.rows + 0.1 * r)
+    return Fail("part is partly out of view");
+
+  // canvas = M (p - centre) + canvas centre, with M = R diag(k/a, k/b) R^T turning the ellipse
+  // into a circle of the canvas radius.
+  const double k = o.canvas_radius * canvas;
+  const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
+  const double sa = k / semi_a, sb = k / semi_b;
+  cv::Matx22d m(ct * ct * sa + st * st * sb, ct * st * (sa - sb), ct * st * (sa - sb),
+                st * st * sa + ct * ct * sb);
+  PartPose p;
+  p.found = true;
+  p.centre = centre;
+  p.radius = r;
+  p.rim_support = support;
+  p.scale = k / r;
+  cv::Vec2d off = cv::Vec2d(canvas / 2, canvas / 2) - m * cv::Vec2d(centre.x, centre.y);
+  p.image_to_canvas = cv::Matx23d(m(0, 0), m(0, 1), off[0], m(1, 0), m(1, 1), off[1]);
+  return p;
+}
+
+}  // namespace linesight

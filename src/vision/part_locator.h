@@ -1,0 +1,44 @@
+// vision/part_locator.h: finds the part in a frame and returns the similarity transform that
+// maps it onto the model's canonical canvas, or says why it could not. Pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace linesight {
+
+// How a part is located. Stored in recipes and models: never renumber.
+enum class LocateMethod : uint8_t {
+  kNone = 0,  // the region of interest is the part: stretch it onto the canvas
+  kDisc = 1,  // a round part: find its outer rim, centre it and normalise its radius
+};
+
+// Settings of the locator (part of the recipe; they change results).
+struct LocateOptions {
+  LocateMethod method = LocateMethod::kDisc;
+  cv::Rect2d roi{0, 0, 1, 1};        // search region, fractions of the image
+  int canvas = 256;                   // canonical canvas side, pixels
+  double canvas_radius = 0.43;        // disc: outer radius on the canvas, fraction of `canvas`
+  double min_radius = 0.20;           // disc: smallest outer radius, fraction of the image's short side
+  double max_radius = 0.55;           // disc: largest outer radius, same unit
+  double min_rim_support = 0.35;      // disc: fraction of rays that must agree on the rim
+};
+
+// Where the part was found.
+struct PartPose {
+  bool found = false;
+  std::string failure;          // why not, when !found (names the likely cause)
+  cv::Matx23d image_to_canvas;  // affine map from image pixels to canvas pixels
+  cv::Point2d centre;           // disc: centre in image pixels
+  double radius = 0;            // disc: outer radius in image pixels
+  double rim_support = 0;       // disc: fraction of rays on the fitted rim, 0..1
+  double scale = 1;             // canvas pixels per image pixel
+};
+
+// Locates the part in the 8-bit grey `image`. Never throws for image content: returns
+// found=false with a reason instead. REQUIRES: image is CV_8UC1 and non-empty.
+PartPose LocatePart(const cv::Mat& image, const LocateOptions& options);
+
+}  // namespace linesight

@@ -1,0 +1,33 @@
+// vision/ring_residual.h: compares a round part with itself. Unwraps the canvas into rings
+// (polar coordinates about the canvas centre), subtracts from each pixel the level of its
+// angular neighbours on the same ring (a morphological top-hat along the ring), and maps the
+// residual back. Small defects stand out; the part's own rings, glare that varies slowly around
+// the part and the part's rotation do not. Const after construction; scratch is caller-owned.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+namespace linesight {
+
+struct RingResidualScratch {
+  cv::Mat polar, wrapped, opened, closed, residual_polar, extended;
+};
+
+class RingResidual {
+ public:
+  // `canvas`: side of the square canvas; `max_radius`: outermost ring, pixels; `angles`: samples
+  // per ring; `window`: angular neighbourhood in samples (features narrower than this stand out).
+  RingResidual(int canvas, double max_radius, int angles = 512, int window = 21);
+
+  // Residual (CV_32F, canvas size) of `image` (CV_32F, canvas size). REQUIRES: scratch used by
+  // one thread at a time.
+  void Compute(const cv::Mat& image, RingResidualScratch& scratch, cv::Mat& residual) const;
+
+ private:
+  int canvas_, window_;
+  cv::Mat to_polar_x_, to_polar_y_;  // polar (rows = radius, cols = angle) <- canvas
+  cv::Mat to_canvas_x_, to_canvas_y_;  // canvas <- polar
+  cv::Mat kernel_;
+};
+
+}  // namespace linesight

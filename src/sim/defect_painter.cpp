@@ -158,13 +158,17 @@ std::vector<cv::Point2d> RoughEllipse(Rng& rng, cv::Point2d centre, double a, do
   return pts;
 }
 
-// A random-walk path of about `length` px from `start`, heading around `heading`.
+// Line width for thin features: one pixel at 300 px, wider in larger images.
+int Thin(const PartGeometry& part) { return std::max(1, static_cast<int>(part.px_scale + 0.5)); }
+
+// A random-walk path of about `length` px from `start`, heading around `heading`, in steps of
+// 1.5-3.5 px times `scale`.
 std::vector<cv::Point2d> Walk(Rng& rng, cv::Point2d start, double heading, double length,
-                              double wander) {
+                              double wander, double scale) {
   std::vector<cv::Point2d> pts{start};
   double dir = heading, done = 0;
   while (done < length) {
-    const double step = std::min(rng.Uniform(1.5, 3.5), length - done + 0.5);
+    const double step = std::min(rng.Uniform(1.5, 3.5) * scale, length - done + 0.5);
     dir += wander * rng.Normal() + 0.4 * (heading - dir);
     pts.push_back(pts.back() + cv::Point2d(step * std::cos(dir), step * std::sin(dir)));
     done += step;
@@ -175,7 +179,7 @@ std::vector<cv::Point2d> Walk(Rng& rng, cv::Point2d start, double heading, doubl
 // Round dark cavity, 6-20 px across: a steep-walled dent (its far wall catches the light) with a
 // dark centre that looks deeper still.
 void PaintBlowHole(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& mask) {
-  const double radius = rng.Uniform(6.0, 20.0) / 2;
+  const double radius = rng.Uniform(6.0, 20.0) / 2 * part.px_scale;
   const cv::Point2d c = OnFace(part, rng, radius + 2);
   const double squash = rng.Uniform(0.75, 1.0), angle = rng.Uniform(0, kPi);
   const std::vector<cv::Point2d> outline =
@@ -183,7 +187,7 @@ void PaintBlowHole(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
   Canvas outer(s.height.size(), outline, 0), core(s.height.size(), outline, 0);
   outer.Fill(outline);
   core.Fill(RoughEllipse(rng, c, radius * 0.6, radius * 0.6 * squash, angle, 0.08));
-  Dent(outer, s, static_cast<float>(-std::min(2.0 + radius * 0.5, 5.0)), -0.55f);
+  Dent(outer, s, static_cast<float>(-std::min(2.0 + radius * 0.5, 5.0 * part.px_scale)), -0.55f);
   Dent(core, s, 0, -0.45f);
   outer.Mark(mask);
 }
@@ -191,7 +195,7 @@ void PaintBlowHole(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
 // A cluster of 1-6 small dark pits, 2-5 px each.
 void PaintPinHoles(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& mask) {
   const int count = rng.Uniform() < 0.2 ? 1 : rng.UniformInt(2, 6);
-  const double spread = 3.0 + 2.5 * count;
+  const double spread = (3.0 + 2.5 * count) * part.px_scale;
   const cv::Point2d c = OnFace(part, rng, spread + 3);
   Canvas canvas(s.height.size(), {c}, spread + 3);
   std::vector<std::pair<cv::Point2d, double>> pits;  // centre, radius
@@ -199,10 +203,10 @@ void PaintPinHoles(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
     // Pits sit apart: retry a few times for a spot that does not touch an earlier pit.
     for (int attempt = 0; attempt < 20; ++attempt) {
       const double rr = spread * std::sqrt(rng.Uniform()), a = rng.Uniform(0, 2 * kPi);
-      const double radius = rng.Uniform(2.0, 5.0) / 2;
+      const double radius = rng.Uniform(2.0, 5.0) / 2 * part.px_scale;
       const cv::Point2d p = c + cv::Point2d(rr * std::cos(a), rr * std::sin(a));
       const bool apart = std::all_of(pits.begin(), pits.end(), [&](const auto& q) {
-        return cv::norm(p - q.first) > radius + q.second + 1.5;
+        return cv::norm(p - q.first) > radius + q.second + 1.5 * part.px_scale;
       });
       if (apart || attempt == 19) {
         pits.emplace_back(p, radius);
@@ -217,12 +221,12 @@ void PaintPinHoles(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
 
 // Thin dark jagged line, 20-80 px, wider in its middle, sometimes with a short branch.
 void PaintCrack(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& mask) {
-  const double length = rng.Uniform(20.0, 80.0);
+  const double length = rng.Uniform(20.0, 80.0) * part.px_scale;
   std::vector<cv::Point2d> path;
   for (int attempt = 0; attempt < 50; ++attempt) {
     const cv::Point2d start = OnFace(part, rng, 3);
     const double heading = rng.Uniform(0, 2 * kPi);
-    path = Walk(rng, start, heading, length, 0.5);
+    path = Walk(rng, start, heading, length, 0.5, part.px_scale);
     if (AllOnFace(part, path, 2)) break;
   }
   const size_t n = path.size();
@@ -231,23 +235,23 @@ void PaintCrack(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& m
     const cv::Point2d from = path[n / 4 + rng.UniformInt(0, static_cast<int>(n / 2))];
     const cv::Point2d along = path[n - 1] - path[0];
     const double side = rng.Uniform() < 0.5 ? -0.7 : 0.7;
-    branch =
-        Walk(rng, from, std::atan2(along.y, along.x) + side, length * rng.Uniform(0.15, 0.35), 0.5);
+    branch = Walk(rng, from, std::atan2(along.y, along.x) + side, length * rng.Uniform(0.15, 0.35),
+                  0.5, part.px_scale);
     if (!AllOnFace(part, branch, 2)) branch.clear();
   }
   std::vector<cv::Point2d> all = path;
   all.insert(all.end(), branch.begin(), branch.end());
   Canvas canvas(s.height.size(), all, 2);
-  canvas.Stroke(path, 1);
+  canvas.Stroke(path, Thin(part));
   if (n >= 5) {
     // The middle half gapes a little wider: a second line beside the first.
     const double shift_x = rng.Uniform(-0.7, 0.7), shift_y = rng.Uniform(-0.7, 0.7);
-    const cv::Point2d shift(shift_x, shift_y);
+    const cv::Point2d shift = cv::Point2d(shift_x, shift_y) * part.px_scale;
     std::vector<cv::Point2d> middle(path.begin() + n / 4, path.begin() + 3 * n / 4);
     for (cv::Point2d& p : middle) p += shift;
-    canvas.Stroke(middle, 1);
+    canvas.Stroke(middle, Thin(part));
   }
-  if (!branch.empty()) canvas.Stroke(branch, 1);
+  if (!branch.empty()) canvas.Stroke(branch, Thin(part));
   Dent(canvas, s, -1.2f, -0.65f);
   canvas.Mark(mask);
 }
@@ -255,17 +259,20 @@ void PaintCrack(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& m
 // Thin ragged fin of metal, 3-7 px wide and 15-45 px long, standing out from the outer rim.
 void PaintFlash(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& mask) {
   const double r = part.radius;
-  const double arc = rng.Uniform(15.0, 45.0), width = rng.Uniform(3.0, 7.0);
+  const double arc = rng.Uniform(15.0, 45.0) * part.px_scale;
+  const double width = rng.Uniform(3.0, 7.0) * part.px_scale;
   const double theta = rng.Uniform(0, 2 * kPi), span = arc / r;
-  const int n = std::max(6, static_cast<int>(arc / 3));
+  const int n = std::max(6, static_cast<int>(arc / (3 * part.px_scale)));
   std::vector<cv::Point2d> pts;
   for (int k = 0; k <= n; ++k) {
     const double t = static_cast<double>(k) / n;
     const double w = width * std::pow(std::sin(kPi * t), 0.5) * rng.Uniform(0.35, 1.0);
-    pts.push_back(OnPart(part, r + w, theta + (t - 0.5) * span + rng.Uniform(-0.3, 0.3) / r));
+    pts.push_back(
+        OnPart(part, r + w, theta + (t - 0.5) * span + rng.Uniform(-0.3, 0.3) * part.px_scale / r));
   }
   for (int k = n; k >= 0; k -= 2) {
-    pts.push_back(OnPart(part, r - 2.0, theta + (static_cast<double>(k) / n - 0.5) * span));
+    pts.push_back(
+        OnPart(part, r - 2.0 * part.px_scale, theta + (static_cast<double>(k) / n - 0.5) * span));
   }
   Canvas canvas(s.height.size(), pts, 0);
   canvas.Fill(pts);
@@ -284,8 +291,10 @@ void PaintFlash(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& m
 // A bite 10-24 px wide and 4-9 px deep broken out of the outer rim; the background shows through
 // and the fresh fracture around it is a little brighter.
 void PaintEdgeChip(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& mask) {
-  const double half_width = rng.Uniform(10.0, 24.0) / 2, depth = rng.Uniform(4.0, 9.0);
-  const double radial = depth + rng.Uniform(2.0, 5.0), theta = rng.Uniform(0, 2 * kPi);
+  const double half_width = rng.Uniform(10.0, 24.0) / 2 * part.px_scale;
+  const double depth = rng.Uniform(4.0, 9.0) * part.px_scale;
+  const double radial = depth + rng.Uniform(2.0, 5.0) * part.px_scale;
+  const double theta = rng.Uniform(0, 2 * kPi);
   const cv::Point2d c = OnPart(part, part.radius - depth + radial, theta);
   const double angle = theta + part.rotation_rad + kPi / 2;  // long axis along the rim
   const std::vector<cv::Point2d> outline = RoughEllipse(rng, c, half_width, radial, angle, 0.10);
@@ -315,8 +324,9 @@ void PaintEdgeChip(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
 // A curved seam 25-70 px long where two metal fronts met without fusing: a faint dark line with a
 // raised bright lip along one side.
 void PaintColdShut(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& mask) {
-  const double length = rng.Uniform(25.0, 70.0), bend = rng.Uniform(35.0, 110.0);
-  const double side = rng.Uniform() < 0.5 ? -1.6 : 1.6;
+  const double length = rng.Uniform(25.0, 70.0) * part.px_scale;
+  const double bend = rng.Uniform(35.0, 110.0) * part.px_scale;
+  const double side = (rng.Uniform() < 0.5 ? -1.6 : 1.6) * part.px_scale;
   std::vector<cv::Point2d> seam, lip;
   for (int attempt = 0; attempt < 50; ++attempt) {
     const cv::Point2d mid = OnFace(part, rng, 4);
@@ -324,10 +334,11 @@ void PaintColdShut(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
     const cv::Point2d t(std::cos(heading), std::sin(heading)), nrm(-t.y, t.x);
     seam.clear();
     lip.clear();
-    const int n = std::max(8, static_cast<int>(length / 2));
+    const int n = std::max(8, static_cast<int>(length / (2 * part.px_scale)));
     for (int k = 0; k <= n; ++k) {
       const double u = (static_cast<double>(k) / n - 0.5) * length, a = u / bend;
-      const double wobble = 0.5 * std::sin(u / 6.0 + wobble_phase);
+      const double wobble =
+          0.5 * part.px_scale * std::sin(u / (6.0 * part.px_scale) + wobble_phase);
       const cv::Point2d p =
           mid + t * (bend * std::sin(a)) + nrm * (bend * (1 - std::cos(a)) + wobble);
       seam.push_back(p);
@@ -336,8 +347,8 @@ void PaintColdShut(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
     if (AllOnFace(part, seam, 3)) break;
   }
   Canvas dark(s.height.size(), seam, 2), bright(s.height.size(), seam, 2);
-  dark.Stroke(seam, 1);
-  bright.Stroke(lip, 1);
+  dark.Stroke(seam, Thin(part));
+  bright.Stroke(lip, Thin(part));
   Dent(dark, s, -0.8f, -0.45f);
   Dent(bright, s, 0.7f, 0.35f);
   dark.Mark(mask);

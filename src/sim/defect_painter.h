@@ -15,6 +15,7 @@ struct PartGeometry {
   double radius = 0;            // outer radius, pixels
   double rotation_rad = 0;      // rotation of the design about the centre
   cv::Point2d light_dir{0, 0};  // unit image-plane direction the light comes from
+  double px_scale = 1;          // image size / 300: defect sizes are given for 300 px images
 };
 
 // Radii of the design as fractions of the outer radius, shared by the renderer and the painter.

@@ -162,6 +162,7 @@ Look DrawLook(const RenderOptions& o, uint64_t seed) {
   look.light = {std::cos(elevation) * std::cos(azimuth), std::cos(elevation) * std::sin(azimuth),
                 std::sin(elevation)};
   look.vane_twist = rng.Uniform(0.8, 1.1);
+  look.geometry.px_scale = o.size / 300.0;
   return look;
 }
 
@@ -171,6 +172,9 @@ struct Scratch {
   cv::Mat noise, grain, coarse, blobs, mottle;  // CV_32F
   SurfaceLayers surface;
 };
+
+// Planes of images up to this many pixels are kept per thread; larger ones are freed after use.
+constexpr int kMaxKeptPixels = 1024 * 1024;
 
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
@@ -361,9 +365,8 @@ void CheckOptions(const RenderOptions& o) {
   require(o.size >= 64 && o.size <= 4096, "size must be 64..4096");
   require(o.vanes >= 0 && o.vanes <= 24, "vanes must be 0..24");
   require(o.max_scale >= 0 && o.max_scale < 0.5, "max_scale must be in [0, 0.5)");
-  require(o.part_radius >= 0.1 && o.max_shift_px >= 0 &&
-              o.part_radius * (1 + o.max_scale) * o.size + o.max_shift_px < o.size / 2.0,
-          "part_radius, max_scale and max_shift_px must keep the part inside the image");
+  require(o.part_radius >= 0.1 && o.part_radius <= 0.5, "part_radius must be 0.1..0.5");
+  require(o.max_shift_px >= 0 && o.max_shift_px <= o.size / 4.0, "max_shift_px must be 0..size/4");
   require(o.max_rotation_deg >= 0 && o.max_rotation_deg <= 360, "max_rotation_deg must be 0..360");
   require(o.exposure_range >= 0 && o.exposure_range < 1, "exposure_range must be in [0, 1)");
   require(o.gamma_range >= 0 && o.gamma_range < 1, "gamma_range must be in [0, 1)");
@@ -411,7 +414,8 @@ PartRenderer::PartRenderer(const RenderOptions& options) : options_(options) {
 
 RenderedPart PartRenderer::Render(uint64_t seed, std::span<const DefectType> defects) const {
   const Look look = DrawLook(options_, seed);
-  Scratch& ws = ThreadScratch();
+  Scratch local;
+  Scratch& ws = options_.size * options_.size <= kMaxKeptPixels ? ThreadScratch() : local;
   Rng texture(seed, kTextureStream);
   Textures(texture, options_.size, ws);
   SurfaceLayers& surface = ws.surface;

@@ -56,14 +56,14 @@ struct RenderedPart {
 
 class PartRenderer {
  public:
-  // Throws Error{kInput} naming the field if `options` is out of range (for example a part that
-  // would not fit in the image).
+  // Throws Error{kInput} naming the field if `options` is out of range.
   explicit PartRenderer(const RenderOptions& options = {});
 
   // Renders the part for `seed` with the given defects (each placed at a random visible spot
   // chosen from the seed). Same seed and defects give the same pixels on any machine. Outside
   // its mask, a defect leaves every pixel of the same seed's good part unchanged. Throws
-  // Error{kInput} for a DefectType outside the enum. Keeps ~2.5 MB of scratch per thread.
+  // Error{kInput} for a DefectType outside the enum. Keeps its scratch planes per thread
+  // (~2.5 MB at 300 px) for images up to 1024 x 1024.
   RenderedPart Render(uint64_t seed, std::span<const DefectType> defects = {}) const;
 
   const RenderOptions& options() const { return options_; }

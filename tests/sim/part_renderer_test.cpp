@@ -263,6 +263,27 @@ TEST(PartRenderer, DefectsChangeOnlyTheirMaskAndVisibly) {
   }
 }
 
+// Defect sizes scale with the image, so every defect fits and shows at any supported size.
+TEST(PartRenderer, DefectsScaleWithImageSize) {
+  for (const int size : {64, 600}) {
+    RenderOptions options;
+    options.size = size;
+    const PartRenderer renderer(options);
+    const double scale2 = (size / 300.0) * (size / 300.0);
+    for (DefectType type : AllDefectTypes()) {
+      SCOPED_TRACE(std::string(DefectName(type)) + " size " + std::to_string(size));
+      const RenderedPart part = RenderWith(renderer, 700, type);
+      EXPECT_EQ(part.image.size(), cv::Size(size, size));
+      const int area = cv::countNonZero(part.mask);
+      EXPECT_GE(area, 6);
+      EXPECT_LE(area, 1200 * scale2 + 60);
+      const auto [lo, hi] = MaskRadii(part);
+      EXPECT_GT(lo, 0.25);
+      EXPECT_LT(hi, 1.2);
+    }
+  }
+}
+
 TEST(PartRenderer, SeveralDefectsAtOnce) {
   const PartRenderer renderer;
   const std::vector<DefectType> defects{DefectType::kBlowHole, DefectType::kEdgeChip,
@@ -306,8 +327,9 @@ TEST(PartRenderer, RejectsOptionsOutOfRange) {
   };
   EXPECT_TRUE(rejects([](RenderOptions& o) { o.size = 16; }));
   EXPECT_TRUE(rejects([](RenderOptions& o) { o.vanes = -1; }));
-  EXPECT_TRUE(rejects([](RenderOptions& o) { o.part_radius = 0.49; }));
-  EXPECT_TRUE(rejects([](RenderOptions& o) { o.max_shift_px = 40; }));
+  EXPECT_TRUE(rejects([](RenderOptions& o) { o.part_radius = 0.6; }));
+  EXPECT_TRUE(rejects([](RenderOptions& o) { o.max_shift_px = 80; }));
+  EXPECT_TRUE(rejects([](RenderOptions& o) { o.max_scale = -0.1; }));
   EXPECT_TRUE(rejects([](RenderOptions& o) { o.exposure_range = 1.5; }));
   EXPECT_TRUE(rejects([](RenderOptions& o) { o.gamma_range = -0.1; }));
   EXPECT_TRUE(rejects([](RenderOptions& o) { o.noise_sigma = std::nan(""); }));

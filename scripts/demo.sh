@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Quick start, part 1: installs dependencies, builds linesight and runs the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release
+./build/release/linesight demo --out demo-out "$@"

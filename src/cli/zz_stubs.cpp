@@ -1,4 +1,0 @@
-#include "cli/commands.h"
-namespace linesight::cli {
-void AddDemoCommand(CLI::App&, CommandBody&) {}
-}

@@ -2,6 +2,7 @@
 // image AUROC, operating points, confusion at the model's threshold and, with masks, pixel
 // AUROC and AUPRO; optionally an HTML report with charts and the worst-scored parts.
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <limits>
 #include <iomanip>
@@ -15,6 +16,7 @@
 #include "core/error.h"
 #include "inspect/eval_report.h"
 #include "inspect/inspector.h"
+#include "vision/exposure.h"
 #include "vision/image_io.h"
 
 namespace linesight::cli {
@@ -66,6 +68,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
   struct Args {
     std::string model, good, defect, masks, report;
     bool json = false;
+    uint64_t vary_exposure = 0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("eval", "Measure how well a model separates good parts from defects");
@@ -75,6 +78,9 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
   cmd->add_option("--masks", args->masks, "Folder of defect masks (PNG named like the image; non-zero = defect)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_option("--report", args->report, "Write an HTML report here");
+  cmd->add_option("--vary-exposure", args->vary_exposure,
+                  "Robustness check: give each image a random exposure gain (0.6-1.5) and gamma "
+                  "(0.7-1.4) drawn from this seed (0 = off)");
   cmd->callback([args, &body] {
     body = [args] {
       InspectionModel model = LoadInspectionModel(args->model);
@@ -111,6 +117,9 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
             std::cerr << "warning: " << e.what() << " (counted as held)\n";
             ++unreadable;
           }
+          if (!image.empty() && args->vary_exposure)
+            ApplyExposure(ExposureFromSeed(args->vary_exposure * 1000003u + static_cast<uint64_t>(done)),
+                          image);
           Verdict v = image.empty() ? HoldVerdict(HoldReason::kBadImage, "unreadable")
                                     : inspector.Inspect(image, ws);
           // The line rejects a held part, so a hold scores above every real score.

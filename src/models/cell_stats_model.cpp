@@ -42,7 +42,7 @@ int BuildCells(const CellStatsOptions& o, std::vector<int32_t>& cell_of, cv::Mat
 // Rings use the fine band and the ring residual (the part compared with itself carries the
 // coarser structure better than pooled statistics do); other layouts use all band channels.
 int ChannelCount(const CellStatsOptions& o) {
-  return o.layout == CellLayout::kRings ? 2 : kBandChannels;
+  return o.layout == CellLayout::kRings ? 1 + static_cast<int>(o.ring_windows.size()) : kBandChannels;
 }
 
 namespace {
@@ -55,7 +55,7 @@ bool OneSided(const CellStatsOptions& o, int channel) {
 namespace {
 std::unique_ptr<RingResidual> MakeRing(const CellStatsOptions& o) {
   if (o.layout != CellLayout::kRings) return nullptr;
-  return std::make_unique<RingResidual>(o.canvas, o.support_radius * o.canvas);
+  return std::make_unique<RingResidual>(o.canvas, o.support_radius * o.canvas, 512, o.ring_windows);
 }
 }  // namespace
 
@@ -63,8 +63,9 @@ void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const CellSt
                      const RingResidual* ring, CellStatsWorkspace& ws) {
   if (ring) {
     ComputeBandFeatures(canvas, support, o.bands, ws.features, 1);
-    ring->Compute(ws.features.blur_fine, ws.ring, ws.features.channel[1]);
-    ws.features.channel[1] *= 1.0 / ws.features.detail_scale;
+    ring->Compute(ws.features.blur_fine, ws.ring, &ws.features.channel[1]);
+    for (size_t k = 0; k < ring->windows(); ++k)
+      ws.features.channel[1 + k] *= 1.0 / ws.features.detail_scale;
   } else {
     ComputeBandFeatures(canvas, support, o.bands, ws.features, kBandChannels);
   }
@@ -177,6 +178,7 @@ nlohmann::json CellStatsModel::OptionsJson() const {
           {"canvas", o.canvas},
           {"support_radius", o.support_radius},
           {"block", o.block},
+          {"ring_windows", o.ring_windows},
           {"smooth_sigma", o.smooth_sigma},
           {"cells", cells_},
           {"bands",
@@ -206,6 +208,10 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
     o.canvas = j.at("canvas").get<int>();
     o.support_radius = j.at("support_radius").get<double>();
     o.block = j.at("block").get<int>();
+    o.ring_windows = j.at("ring_windows").get<std::vector<int>>();
+    if (o.ring_windows.size() > kMaxChannels - 1) throw bad("too many ring windows");
+    for (int w : o.ring_windows)
+      if (w < 3 || w > 255 || w % 2 == 0) throw bad("a ring window is out of range");
     o.smooth_sigma = j.at("smooth_sigma").get<double>();
     const auto& b = j.at("bands");
     o.bands.fine_sigma = b.at("fine_sigma").get<double>();

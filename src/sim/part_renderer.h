@@ -13,7 +13,8 @@
 
 namespace linesight::sim {
 
-// Kinds of casting defect the renderer can draw. Stored: never renumber.
+// Kinds of casting defect the renderer can draw; sizes are for a 300 px image and scale with
+// RenderOptions::size. Stored: never renumber.
 enum class DefectType : uint8_t {
   kBlowHole = 1,  // round dark cavity, 6-20 px
   kPinHole = 2,   // small dark pit, 2-5 px, often a cluster

@@ -9,7 +9,7 @@ namespace linesight {
 
 // Feature channels BandFeatures produces; a model may add one of its own (kMaxChannels).
 inline constexpr int kBandChannels = 3;
-inline constexpr int kMaxChannels = 4;
+inline constexpr int kMaxChannels = 5;
 
 // Scales of the band-pass filters, in canvas pixels (part of the model: they change results).
 struct BandOptions {

@@ -5,6 +5,8 @@
 // the part and the part's rotation do not. Const after construction; scratch is caller-owned.
 #pragma once
 
+#include <vector>
+
 #include <opencv2/core.hpp>
 
 namespace linesight {
@@ -16,18 +18,22 @@ struct RingResidualScratch {
 class RingResidual {
  public:
   // `canvas`: side of the square canvas; `max_radius`: outermost ring, pixels; `angles`: samples
-  // per ring; `window`: angular neighbourhood in samples (features narrower than this stand out).
-  RingResidual(int canvas, double max_radius, int angles = 512, int window = 21);
+  // per ring; `windows`: angular neighbourhoods in samples, one residual each (features narrower
+  // than a window stand out in its residual).
+  RingResidual(int canvas, double max_radius, int angles, std::vector<int> windows);
 
-  // Residual (CV_32F, canvas size) of `image` (CV_32F, canvas size). REQUIRES: scratch used by
-  // one thread at a time.
-  void Compute(const cv::Mat& image, RingResidualScratch& scratch, cv::Mat& residual) const;
+  // Residuals (CV_32F, canvas size), one per window, of `image` (CV_32F, canvas size) into
+  // residuals[0..windows). REQUIRES: scratch used by one thread at a time.
+  void Compute(const cv::Mat& image, RingResidualScratch& scratch, cv::Mat* residuals) const;
+
+  size_t windows() const { return windows_.size(); }
 
  private:
-  int canvas_, window_;
+  int canvas_;
+  std::vector<int> windows_;
+  std::vector<cv::Mat> kernels_;
   cv::Mat to_polar_x_, to_polar_y_;  // polar (rows = radius, cols = angle) <- canvas
   cv::Mat to_canvas_x_, to_canvas_y_;  // canvas <- polar
-  cv::Mat kernel_;
 };
 
 }  // namespace linesight

@@ -60,6 +60,7 @@ struct Scored {
   fs::path path;
   float score;
   bool defect;
+  uint64_t exposure_seed;  // 0 = as loaded
 };
 
 }  // namespace
@@ -117,16 +118,16 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
             std::cerr << "warning: " << e.what() << " (counted as held)\n";
             ++unreadable;
           }
-          if (!image.empty() && args->vary_exposure)
-            ApplyExposure(ExposureFromSeed(args->vary_exposure * 1000003u + static_cast<uint64_t>(done)),
-                          image);
+          const uint64_t exposure_seed =
+              args->vary_exposure ? args->vary_exposure * 1000003u + static_cast<uint64_t>(done) : 0;
+          if (!image.empty() && exposure_seed) ApplyExposure(ExposureFromSeed(exposure_seed), image);
           Verdict v = image.empty() ? HoldVerdict(HoldReason::kBadImage, "unreadable")
                                     : inspector.Inspect(image, ws);
           // The line rejects a held part, so a hold scores above every real score.
           float score = v.decision == Decision::kHold ? std::numeric_limits<float>::max() : v.score;
           if (v.decision == Decision::kHold) ++holds;
           (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
-          scored.push_back({file, score, set == 1});
+          scored.push_back({file, score, set == 1, exposure_seed});
           if (image.empty() || v.decision == Decision::kHold) continue;
           fs::path mask_path = set == 1 ? FindMask(file, args->masks) : fs::path();
           if (set == 1 && mask_path.empty()) continue;
@@ -161,6 +162,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
           ReportPart part{s.path.filename().string(), s.defect, s.score, "", cv::Mat()};
           try {
             cv::Mat image = LoadGrey(s.path);
+            if (s.exposure_seed) ApplyExposure(ExposureFromSeed(s.exposure_seed), image);
             Verdict v = inspector.Inspect(image, ws);
             part.verdict = std::string(DecisionName(v.decision));
             part.overlay = inspector.Overlay(image, v, ws);

@@ -19,6 +19,8 @@ const std::array<float, 256>& LogTable() {
   return table;
 }
 
+constexpr int kClipHigh = 252, kClipLow = 1;
+
 void Blur(const cv::Mat& src, cv::Mat& dst, double sigma) {
   cv::GaussianBlur(src, dst, cv::Size(0, 0), sigma, sigma, cv::BORDER_REFLECT);
 }
@@ -40,6 +42,13 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
   Blur(f.log_image, f.blur_mid, o.mid_sigma);
   cv::subtract(f.blur_fine, f.blur_mid, f.channel[0]);
 
+  // Clipped pixels (over- or under-exposed) carry no detail: they neither set the contrast nor
+  // count as defects. The mask is grown so the filters' reach around them is covered too.
+  cv::compare(canvas, kClipHigh, f.clipped, cv::CMP_GE);
+  cv::compare(canvas, kClipLow, f.tmp_mask, cv::CMP_LE);
+  cv::bitwise_or(f.clipped, f.tmp_mask, f.clipped);
+  cv::dilate(f.clipped, f.clipped, cv::Mat(), cv::Point(-1, -1), 2);
+
   // Contrast of this image: mean absolute fine detail over the part. Gamma multiplies every
   // log-domain difference by the same factor, so dividing by it cancels gamma.
   double sum = 0;
@@ -47,8 +56,9 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
   for (int y = 0; y < canvas.rows; ++y) {
     const float* c = f.channel[0].ptr<float>(y);
     const uint8_t* m = support.ptr<uint8_t>(y);
+    const uint8_t* clip = f.clipped.ptr<uint8_t>(y);
     for (int x = 0; x < canvas.cols; ++x)
-      if (m[x]) {
+      if (m[x] && !clip[x]) {
         sum += std::abs(c[x]);
         ++n;
       }

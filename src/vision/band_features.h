@@ -23,9 +23,10 @@ struct BandOptions {
 struct BandFeatures {
   cv::Mat channel[kMaxChannels];  // CV_32F: fine band, coarse band, log roughness, [extra]
   float detail_scale = 1;          // the per-image contrast divisor that was applied
+  cv::Mat clipped;                 // CV_8UC1: 255 near over- or under-exposed pixels
 
   // scratch
-  cv::Mat log_image, blur_fine, blur_mid, blur_coarse, tmp;
+  cv::Mat log_image, blur_fine, blur_mid, blur_coarse, tmp, tmp_mask;
 };
 
 // Computes the feature maps of `canvas` (CV_8UC1). `support` (CV_8UC1, same size, non-zero =

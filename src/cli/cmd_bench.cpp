@@ -1,5 +1,5 @@
 // cli/cmd_bench.cpp: `linesight bench` — per-stage timing of inspection on one thread, measured
-// in one run so that ratios (inspection / JPEG decode) hold on a noisy machine.
+// in one run so that ratios (inspection / image decode) hold on a noisy machine.
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
@@ -127,7 +127,7 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
                 << std::setprecision(1) << "  throughput      " << j["parts_per_s_core"].get<double>()
                 << " parts/s/core\n"
                 << std::setprecision(2) << "  inspect/decode  " << j["inspect_to_decode_ratio"].get<double>()
-                << " (align+score time / JPEG decode time, same images, same run)\n"
+                << " (align+score time / decode time of the same images, same run)\n"
                 << std::setprecision(0) << "  peak memory     " << j["peak_rss_mb"].get<double>() << " MB\n";
       return kExitOk;
     };

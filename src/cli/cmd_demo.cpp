@@ -118,7 +118,8 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
             bt.first += rejected;
             ++bt.second;
           }
-          float score = v.decision == Decision::kHold ? std::numeric_limits<float>::max() : v.score;
+          // The line rejects a held part: score it well above the threshold (finite, for charts).
+          float score = v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
           (defective ? report.defect_scores : report.good_scores).push_back(score);
           std::string name = "M" + std::to_string(m) + "_shot" + std::to_string(shot) +
                              (defective ? "_" + std::string(sim::DefectName(defects[0])) : "");
@@ -155,7 +156,7 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
       if (!report.good_scores.empty() && !report.defect_scores.empty()) {
         FillImageMetrics(report);
         std::sort(worst.begin(), worst.end(), [](auto& a, auto& b) {
-          // escapes first (lowest-scored defects), then the strongest rejects
+          // false rejects and rejected defects first (highest scores), then escapes (lowest)
           if (std::get<1>(a) != std::get<1>(b)) return std::get<1>(a) < std::get<1>(b);
           return std::get<1>(a) ? std::get<0>(a) < std::get<0>(b) : std::get<0>(a) > std::get<0>(b);
         });
@@ -166,8 +167,9 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
         std::cout << "   image AUROC on this batch: " << std::setprecision(3) << report.image_auroc << "\n";
       }
       std::cout << "\n3. pictures: " << (out / "heatmaps").string() << "/ (" << sum.reject
-                << " heatmap overlays of rejected parts)\n   report:   " << (out / "report.html").string()
-                << "\n";
+                << " heatmap overlays of rejected parts)\n";
+      if (!report.good_scores.empty() && !report.defect_scores.empty())
+        std::cout << "   report:   " << (out / "report.html").string() << "\n";
       return kExitOk;
     };
   });

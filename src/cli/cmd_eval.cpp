@@ -123,8 +123,8 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
           if (!image.empty() && exposure_seed) ApplyExposure(ExposureFromSeed(exposure_seed), image);
           Verdict v = image.empty() ? HoldVerdict(HoldReason::kBadImage, "unreadable")
                                     : inspector.Inspect(image, ws);
-          // The line rejects a held part, so a hold scores above every real score.
-          float score = v.decision == Decision::kHold ? std::numeric_limits<float>::max() : v.score;
+          // The line rejects a held part: score it well above the threshold (finite, for charts).
+          float score = v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
           if (v.decision == Decision::kHold) ++holds;
           (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
           scored.push_back({file, score, set == 1, exposure_seed});
@@ -171,7 +171,11 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
           }
           report.worst_parts.push_back(std::move(part));
         }
-      if (!args->report.empty()) WriteHtmlReport(report, args->report);
+      if (!args->report.empty()) {
+        fs::path parent = fs::path(args->report).parent_path();
+        if (!parent.empty()) fs::create_directories(parent);
+        WriteHtmlReport(report, args->report);
+      }
       auto j = ToJson(report);
       j["holds"] = holds;
       j["unreadable"] = unreadable;
@@ -192,6 +196,11 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
                   << "    good:   " << c.good_passed << " passed, " << c.good_rejected << " rejected\n"
                   << "    defect: " << c.defect_rejected << " rejected, " << c.defect_passed << " escaped\n";
         if (!args->report.empty()) std::cout << "  report: " << args->report << "\n";
+      }
+      if (unreadable) {
+        std::cerr << "linesight: " << unreadable
+                  << " images could not be read (counted as held; see the warnings above)\n";
+        return kExitFailure;
       }
       return kExitOk;
     };

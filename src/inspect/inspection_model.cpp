@@ -8,7 +8,8 @@
 namespace linesight {
 namespace {
 constexpr const char* kKind = "linesight.inspection/cell_stats";
-constexpr int kModelVersion = 1;
+// 2: ring residual at several angular windows (ring_windows).
+constexpr int kModelVersion = 2;
 }  // namespace
 
 void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& path) {
@@ -39,10 +40,18 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
                 name + ": not an inspection model (kind " +
                     (h.contains("kind") ? h["kind"].dump() : "missing") + ")",
                 "Pass a model written by `linesight train`");
-  if (!h.contains("model_version") || !h["model_version"].is_number_integer() ||
-      h["model_version"].get<int>() > kModelVersion)
-    throw Error(ErrorCategory::kModel, name + ": model version is newer than this linesight reads",
-                "Upgrade linesight, or retrain the model with this version");
+  if (!h.contains("model_version") || !h["model_version"].is_number_integer())
+    throw Error(ErrorCategory::kModel, name + ": model header has no model version",
+                "The file is corrupt: train the model again");
+  const int version = h["model_version"].get<int>();
+  if (version != kModelVersion)
+    throw Error(ErrorCategory::kModel,
+                name + ": model version " + std::to_string(version) + " is " +
+                    (version > kModelVersion ? "newer" : "older") + " than this linesight reads (" +
+                    std::to_string(kModelVersion) + ")",
+                version > kModelVersion
+                    ? "Upgrade linesight to the version that trained it"
+                    : "Train the model again with this linesight (the good images are all it needs)");
   try {
     size_t offset = 0;
     CellStatsModel anomaly = CellStatsModel::Load(h.at("anomaly"), f.payload, offset, name);

@@ -192,7 +192,14 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
       p.CheckKeys(n, where, {"name", "ignore", "sensitivity", "ring", "rect"});
       RecipeRegion reg;
       reg.name = n["name"] ? p.Text(n["name"], where + ".name") : "region " + std::to_string(i);
-      bool ignore = n["ignore"] && n["ignore"].as<std::string>() == "true";
+      bool ignore = false;
+      if (n["ignore"]) {
+        try {
+          ignore = n["ignore"].as<bool>();
+        } catch (const YAML::Exception&) {
+          p.Fail(where + ".ignore", "expected true or false", "Write ignore: true");
+        }
+      }
       if (ignore && n["sensitivity"])
         p.Fail(where, "has both ignore and sensitivity", "Keep one of the two");
       if (!ignore && !n["sensitivity"])

@@ -23,6 +23,11 @@ int32_t Le32(const uint8_t* p) {
   return static_cast<int32_t>((uint32_t(Le16(p + 2)) << 16) | Le16(p));
 }
 
+// Signatures exactly as OpenCV's own decoders check them. A looser check would let a file that
+// OpenCV's PNG/PNM decoders refuse fall through to other decoders in the system OpenCV (GDCM
+// for DICOM aborts the process on malformed input; found by fuzz/image_loader_fuzz.cpp).
+constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
 const char* kReexport = "Re-export the image from the camera software as JPEG or PNG";
 
 ImageInfo ProbeJpeg(std::span<const uint8_t> b, const std::string& name) {
@@ -134,11 +139,11 @@ ImageInfo ProbeImage(std::span<const uint8_t> b, const std::string& name,
   ImageInfo info;
   if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) {
     info = ProbeJpeg(b, name);
-  } else if (b.size() >= 8 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+  } else if (b.size() >= 8 && std::equal(b.begin(), b.begin() + 8, kPngSignature)) {
     info = ProbePng(b, name);
   } else if (b.size() >= 2 && b[0] == 'B' && b[1] == 'M') {
     info = ProbeBmp(b, name);
-  } else if (b.size() >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
+  } else if (b.size() >= 3 && b[0] == 'P' && (b[1] == '5' || b[1] == '6') && std::isspace(b[2])) {
     info = ProbePnm(b, name);
   } else {
     Fail(name, "not a supported image (expected JPEG, PNG, BMP or PGM/PPM)",

@@ -1,5 +1,6 @@
 #include "inspect/recipe.h"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -328,20 +329,20 @@ cv::Mat BuildWeightMap(const Recipe& r, const cv::Mat& support) {
   const int n = support.cols;
   const double part_r = r.locate.canvas_radius * n, c = (n - 1) / 2.0;
   for (const auto& g : r.regions) {
-    cv::Mat mask = cv::Mat::zeros(support.size(), CV_8UC1);
+    const float value = static_cast<float>(r.sensitivity * g.sensitivity);
     if (g.is_ring) {
-      cv::circle(mask, cv::Point(n / 2, n / 2), static_cast<int>(std::lround(g.r1 * part_r)), 255,
-                 -1);
-      cv::circle(mask, cv::Point(n / 2, n / 2), static_cast<int>(std::lround(g.r0 * part_r)), 0,
-                 -1);
+      // Same centre and distance as the ring cells, so a ring region covers whole rings.
+      for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) {
+          double d = std::hypot(x - c, y - c) / part_r;
+          if (d >= g.r0 && d <= g.r1) w.at<float>(y, x) = value;
+        }
     } else {
       cv::Rect px(static_cast<int>(g.rect.x * n), static_cast<int>(g.rect.y * n),
                   static_cast<int>(std::ceil(g.rect.width * n)),
                   static_cast<int>(std::ceil(g.rect.height * n)));
-      mask(px & cv::Rect(0, 0, n, n)).setTo(255);
+      w(px & cv::Rect(0, 0, n, n)).setTo(value);
     }
-    (void)c;
-    w.setTo(r.sensitivity * g.sensitivity, mask);
   }
   w.setTo(0, support == 0);
   return w;

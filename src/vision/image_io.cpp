@@ -149,6 +149,14 @@ ImageInfo ProbeImage(std::span<const uint8_t> b, const std::string& name,
     Fail(name, "not a supported image (expected JPEG, PNG, BMP or PGM/PPM)",
          "Point linesight at image files only, or convert this one to PNG");
   }
+  if (info.format == "jpeg") {
+    // libjpeg fills a scan cut short with grey and reports success: refuse such files instead.
+    size_t end = b.size();
+    while (end > 2 && b[end - 1] == 0) --end;  // some writers pad with zeros
+    if (end < 4 || b[end - 2] != 0xFF || b[end - 1] != 0xD9)
+      Fail(name, "JPEG is truncated (no end-of-image marker)",
+           "The file was cut short while copying or saving: copy it again from the source");
+  }
   if (info.width <= 0 || info.height <= 0)
     Fail(name, "image header says the image has zero size (" + std::to_string(info.width) + "x" +
                    std::to_string(info.height) + ")",
@@ -218,6 +226,9 @@ std::vector<uint8_t> ReadFileBytes(const std::filesystem::path& path, size_t max
                 path.string() + ": file is " + std::to_string(size) + " bytes, over the limit of " +
                     std::to_string(max_bytes),
                 "Pass an image file of a sensible size");
+  if (size == 0)
+    throw Error(ErrorCategory::kImage, path.string() + ": file is empty (0 bytes)",
+                "Check that the camera finished writing it");
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   in.seekg(0);
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))

@@ -79,7 +79,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
   if (!RoughCentre(view, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
 
   cv::Mat smooth;
-  cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2);
+  // ISOLATED: a view must not read pixels of its parent, so a frame and its copy agree.
+  cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2, 0, cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
   // Edge candidates along rays from the rough centre: local maxima of the radial step (either
   // polarity: rims may be brighter or darker than the background).
   std::vector<std::vector<cv::Point2d>> cand(kRays);
@@ -259,7 +260,9 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
   p.radius = r;
   p.rim_support = support;
   p.scale = k / r;
-  cv::Vec2d off = cv::Vec2d(canvas / 2, canvas / 2) - m * cv::Vec2d(centre.x, centre.y);
+  // The canvas centre is the centre of its middle pixel(s), where ring tools centre their rings.
+  const double mid = (canvas - 1) / 2.0;
+  cv::Vec2d off = cv::Vec2d(mid, mid) - m * cv::Vec2d(centre.x, centre.y);
   p.image_to_canvas = cv::Matx23d(m(0, 0), m(0, 1), off[0], m(1, 0), m(1, 1), off[1]);
   return p;
 }

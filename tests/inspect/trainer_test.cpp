@@ -1,0 +1,243 @@
+#include "inspect/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/error.h"
+#include "sim/part_renderer.h"
+#include "testing/test_util.h"
+
+namespace linesight {
+namespace {
+
+template <typename F>
+Error Caught(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
+  return Error(ErrorCategory::kInternal, "did not throw", "");
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Good parts for seeds first..first+n-1, rendered once per test binary.
+const std::vector<cv::Mat>& GoodParts() {
+  static const std::vector<cv::Mat> parts = [] {
+    std::vector<cv::Mat> out;
+    const sim::PartRenderer renderer;
+    for (uint64_t seed = 101; seed < 101 + 24; ++seed) out.push_back(renderer.Render(seed).image);
+    return out;
+  }();
+  return parts;
+}
+
+std::vector<cv::Mat> First(size_t n) {
+  return {GoodParts().begin(), GoodParts().begin() + static_cast<ptrdiff_t>(n)};
+}
+
+std::vector<std::string> Names(size_t n) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < n; ++i) names.push_back("part_" + std::to_string(i) + ".png");
+  return names;
+}
+
+std::vector<uint8_t> Payload(const InspectionModel& m) {
+  std::vector<uint8_t> p;
+  m.anomaly.AppendPayload(p);
+  return p;
+}
+
+TEST(TrainerTest, TrainsAModelForTheRecipe) {
+  const Recipe recipe = DefaultRecipe();
+  const InspectionModel m = TrainFromImages(recipe, First(12), Names(12), TrainOptions());
+  EXPECT_GT(m.threshold, 0);
+  EXPECT_TRUE(std::isfinite(m.threshold));
+  EXPECT_EQ(m.recipe_hash, RecipeHash(recipe));
+  EXPECT_EQ(RecipeToJson(m.recipe), RecipeToJson(recipe));
+  EXPECT_EQ(m.training.good_images, 12);
+  EXPECT_EQ(m.training.skipped_images, 0);
+  EXPECT_GE(m.training.seconds, 0);
+  EXPECT_FALSE(m.training.linesight_version.empty());
+  // "YYYY-MM-DDTHH:MM:SSZ"
+  ASSERT_EQ(m.training.created.size(), 20u) << m.training.created;
+  EXPECT_EQ(m.training.created[10], 'T');
+  EXPECT_EQ(m.training.created.back(), 'Z');
+  EXPECT_EQ(m.Id(), m.recipe_hash + "@" + m.training.created);
+  EXPECT_EQ(m.anomaly.options().canvas, recipe.locate.canvas);
+  EXPECT_EQ(m.anomaly.options().layout, recipe.layout);
+}
+
+TEST(TrainerTest, CalibrationCountFollowsHoldoutFraction) {
+  for (double holdout : {0.05, 0.2, 0.3, 0.5, 0.8}) {
+    Recipe recipe = DefaultRecipe();
+    recipe.holdout_fraction = holdout;
+    const size_t n = 10;
+    const InspectionModel m = TrainFromImages(recipe, First(n), Names(n), TrainOptions());
+    const int expected =
+        std::clamp(static_cast<int>(std::lround(n * holdout)), 2, static_cast<int>(n) - 2);
+    EXPECT_EQ(m.training.calibration_images, expected) << "holdout " << holdout;
+    EXPECT_EQ(m.training.good_images, 10);
+    EXPECT_GT(m.threshold, 0) << "holdout " << holdout;
+  }
+}
+
+TEST(TrainerTest, ProgressReportsEveryImage) {
+  TrainOptions options;
+  std::map<std::string, int> calls;
+  int last_done = 0, total_seen = 0;
+  bool monotonic = true;
+  options.progress = [&](int done, int total, const char* stage) {
+    ++calls[stage];
+    monotonic = monotonic && done > last_done;
+    last_done = done;
+    total_seen = total;
+  };
+  Recipe recipe = DefaultRecipe();
+  recipe.holdout_fraction = 0.3;
+  const InspectionModel m = TrainFromImages(recipe, First(10), Names(10), options);
+  EXPECT_EQ(calls["fit"] + calls["calibrate"], 10);
+  EXPECT_EQ(calls["calibrate"], m.training.calibration_images);
+  EXPECT_TRUE(monotonic);
+  EXPECT_EQ(last_done, 10);
+  EXPECT_EQ(total_seen, 10);
+}
+
+TEST(TrainerTest, UnusableImagesAreSkippedAndReported) {
+  std::vector<cv::Mat> images = First(8);
+  std::vector<std::string> names = Names(8);
+  images.push_back(cv::Mat());
+  names.push_back("empty.png");
+  images.push_back(cv::Mat(300, 300, CV_8UC3, cv::Scalar(1, 2, 3)));
+  names.push_back("colour.png");
+  images.push_back(cv::Mat(300, 300, CV_8UC1, cv::Scalar(128)));
+  names.push_back("blank.png");
+  std::vector<std::pair<std::string, std::string>> skipped;
+  TrainOptions options;
+  options.skipped = [&](const std::filesystem::path& p, const std::string& why) {
+    skipped.emplace_back(p.string(), why);
+  };
+  const InspectionModel m = TrainFromImages(DefaultRecipe(), images, names, options);
+  EXPECT_EQ(m.training.good_images, 8);
+  EXPECT_EQ(m.training.skipped_images, 3);
+  ASSERT_EQ(skipped.size(), 3u);
+  EXPECT_EQ(skipped[0].first, "empty.png");
+  EXPECT_EQ(skipped[1].first, "colour.png");
+  EXPECT_EQ(skipped[2].first, "blank.png");
+  EXPECT_TRUE(Contains(skipped[2].second, "part not found")) << skipped[2].second;
+  for (const auto& s : skipped) EXPECT_FALSE(s.second.empty());
+}
+
+TEST(TrainerTest, FewerThanFourUsableImagesThrowData) {
+  for (size_t n : {0u, 1u, 3u}) {
+    Error e = Caught([&] { TrainFromImages(DefaultRecipe(), First(n), Names(n), TrainOptions()); });
+    EXPECT_EQ(e.category(), ErrorCategory::kData) << n;
+    EXPECT_TRUE(Contains(e.what(), "only " + std::to_string(n) + " usable")) << e.what();
+  }
+  // Three usable and five unusable: the message says how many were skipped.
+  std::vector<cv::Mat> images = First(3);
+  for (int i = 0; i < 5; ++i) images.push_back(cv::Mat(300, 300, CV_8UC1, cv::Scalar(i * 40)));
+  Error e = Caught([&] { TrainFromImages(DefaultRecipe(), images, Names(8), TrainOptions()); });
+  EXPECT_EQ(e.category(), ErrorCategory::kData);
+  EXPECT_TRUE(Contains(e.what(), "5 skipped")) << e.what();
+  // Four is enough.
+  EXPECT_NO_THROW(TrainFromImages(DefaultRecipe(), First(4), Names(4), TrainOptions()));
+}
+
+TEST(TrainerTest, MaxImagesSpreadsTheSelection) {
+  TrainOptions options;
+  options.max_images = 6;
+  const InspectionModel m = TrainFromImages(DefaultRecipe(), First(18), Names(18), options);
+  EXPECT_EQ(m.training.good_images, 6);
+  options.max_images = 100;  // more than there are
+  EXPECT_EQ(TrainFromImages(DefaultRecipe(), First(5), Names(5), options).training.good_images, 5);
+}
+
+TEST(TrainerTest, TrainingIsDeterministic) {
+  const InspectionModel a = TrainFromImages(DefaultRecipe(), First(10), Names(10), TrainOptions());
+  const InspectionModel b = TrainFromImages(DefaultRecipe(), First(10), Names(10), TrainOptions());
+  EXPECT_EQ(std::memcmp(&a.threshold, &b.threshold, sizeof(float)), 0);
+  EXPECT_EQ(a.anomaly.OptionsJson(), b.anomaly.OptionsJson());
+  EXPECT_EQ(Payload(a), Payload(b));
+  // Names do not matter, only pixels.
+  std::vector<std::string> other(10, "x");
+  const InspectionModel c = TrainFromImages(DefaultRecipe(), First(10), other, TrainOptions());
+  EXPECT_EQ(Payload(a), Payload(c));
+}
+
+TEST(TrainerTest, StricterTargetLowersTheThreshold) {
+  Recipe lenient = DefaultRecipe(), strict = DefaultRecipe();
+  lenient.target_false_reject_rate = 0.0001;
+  strict.target_false_reject_rate = 0.5;
+  lenient.holdout_fraction = strict.holdout_fraction = 0.5;
+  const float t_lenient = TrainFromImages(lenient, First(12), Names(12), TrainOptions()).threshold;
+  const float t_strict = TrainFromImages(strict, First(12), Names(12), TrainOptions()).threshold;
+  EXPECT_LE(t_strict, t_lenient);
+  EXPECT_GT(t_strict, 0);
+}
+
+TEST(TrainerTest, SensitivityScalesScoresAndThresholdTogether) {
+  Recipe base = DefaultRecipe(), doubled = DefaultRecipe();
+  doubled.sensitivity = 2.0;
+  const float t1 = TrainFromImages(base, First(10), Names(10), TrainOptions()).threshold;
+  const float t2 = TrainFromImages(doubled, First(10), Names(10), TrainOptions()).threshold;
+  EXPECT_NEAR(t2, 2 * t1, 1e-4 * t1);
+}
+
+TEST(TrainerTest, FixedPoseRecipe) {
+  const Recipe recipe =
+      ParseRecipe("part:\n  symmetry: none\n  canvas: 128\n  block: 16\n", "p.yaml");
+  const InspectionModel m = TrainFromImages(recipe, First(8), Names(8), TrainOptions());
+  EXPECT_EQ(m.anomaly.options().layout, CellLayout::kBlocks);
+  EXPECT_EQ(m.anomaly.options().canvas, 128);
+  EXPECT_GT(m.threshold, 0);
+}
+
+TEST(TrainerTest, TrainFromFilesSkipsUnreadableOnes) {
+  testing::TempDir dir;
+  std::vector<std::filesystem::path> paths;
+  for (int i = 0; i < 6; ++i) {
+    paths.push_back(dir / ("good_" + std::to_string(i) + ".png"));
+    ASSERT_TRUE(cv::imwrite(paths.back().string(), GoodParts()[static_cast<size_t>(i)]));
+  }
+  testing::WriteFile(dir / "corrupt.jpg", "\xFF\xD8\xFF garbage");
+  testing::WriteFile(dir / "empty.png", "");
+  paths.push_back(dir / "corrupt.jpg");
+  paths.push_back(dir / "empty.png");
+  paths.push_back(dir / "missing.png");
+  std::vector<std::string> skipped;
+  TrainOptions options;
+  options.skipped = [&](const std::filesystem::path& p, const std::string& why) {
+    skipped.push_back(p.filename().string() + ": " + why);
+  };
+  const InspectionModel m = Train(DefaultRecipe(), paths, options);
+  EXPECT_EQ(m.training.good_images, 6);
+  EXPECT_EQ(m.training.skipped_images, 3);
+  ASSERT_EQ(skipped.size(), 3u);
+  EXPECT_TRUE(Contains(skipped[0], "corrupt.jpg")) << skipped[0];
+  EXPECT_TRUE(Contains(skipped[1], "empty.png")) << skipped[1];
+  EXPECT_TRUE(Contains(skipped[2], "missing.png")) << skipped[2];
+  // The same images from memory give the same model.
+  const InspectionModel mem = TrainFromImages(DefaultRecipe(), First(6), Names(6), TrainOptions());
+  EXPECT_EQ(Payload(m), Payload(mem));
+  EXPECT_EQ(m.threshold, mem.threshold);
+  // Nothing readable at all.
+  Error e = Caught([&] {
+    Train(DefaultRecipe(), {dir / "corrupt.jpg", dir / "empty.png"}, TrainOptions());
+  });
+  EXPECT_EQ(e.category(), ErrorCategory::kData);
+}
+
+}  // namespace
+}  // namespace linesight

@@ -1,0 +1,489 @@
+#include "models/cell_stats_model.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "core/error.h"
+
+namespace linesight {
+namespace {
+
+constexpr int kCanvas = 128;  // small canvases keep the suite fast; the model is size-agnostic
+constexpr int kTrainParts = 12;
+
+template <typename F>
+Error Caught(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
+  return Error(ErrorCategory::kInternal, "did not throw", "");
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A synthetic cast part on a canvas: a disc with a dark bore, concentric steps and six spokes,
+// turned by `rotation_deg`, with a random gain and sensor noise from `seed`. If `dot` is set, a
+// dark pit is drawn there and marked in `mask`.
+cv::Mat SyntheticPart(uint64_t seed, double rotation_deg, const cv::Point* dot = nullptr,
+                      cv::Mat* mask = nullptr, int n = kCanvas) {
+  cv::RNG rng(seed * 7919 + 17);
+  const double scale = 4;  // draw large, then shrink: smooth anti-aliased edges
+  const int big = n * 4;
+  const cv::Point2d c((big - 1) / 2.0, (big - 1) / 2.0);
+  const double r = 0.43 * big;
+  cv::Mat img(big, big, CV_8UC1, cv::Scalar(40));
+  auto circle = [&](double rr, int level) {
+    cv::circle(img, cv::Point(cvRound(c.x * 16), cvRound(c.y * 16)), cvRound(rr * 16),
+               cv::Scalar(level), -1, cv::LINE_AA, 4);
+  };
+  circle(r, 150);
+  circle(0.9 * r, 130);
+  circle(0.34 * r, 165);
+  circle(0.15 * r, 25);
+  for (int k = 0; k < 6; ++k) {
+    const double a = (rotation_deg + 60.0 * k) * CV_PI / 180;
+    const cv::Point2d dir(std::cos(a), std::sin(a));
+    cv::line(img, c + 0.36 * r * dir, c + 0.86 * r * dir, cv::Scalar(185),
+             static_cast<int>(2.5 * scale), cv::LINE_AA);
+  }
+  cv::Mat out;
+  cv::resize(img, out, cv::Size(n, n), 0, 0, cv::INTER_AREA);
+  if (mask) *mask = cv::Mat::zeros(n, n, CV_8UC1);
+  if (dot) {
+    cv::circle(out, *dot, 2, cv::Scalar(20), -1);
+    if (mask) cv::circle(*mask, *dot, 2, cv::Scalar(255), -1);
+  }
+  cv::Mat f;
+  out.convertTo(f, CV_32F, rng.uniform(0.9, 1.1));
+  cv::Mat noise(n, n, CV_32F);
+  rng.fill(noise, cv::RNG::NORMAL, 0, 2.0);
+  f += noise;
+  f.convertTo(out, CV_8U);
+  return out;
+}
+
+// A uniform texture (cast surface, sheet): blurred noise about mid-grey, with an optional pit.
+cv::Mat SyntheticTexture(uint64_t seed, const cv::Point* dot = nullptr, cv::Mat* mask = nullptr,
+                         int n = kCanvas) {
+  cv::RNG rng(seed * 104729 + 3);
+  cv::Mat f(n, n, CV_32F);
+  rng.fill(f, cv::RNG::NORMAL, 0, 1);
+  cv::GaussianBlur(f, f, cv::Size(0, 0), 1.5);
+  f = f * (12.0 / 0.19) + 128;  // blurred unit noise has sigma ~0.19
+  if (mask) *mask = cv::Mat::zeros(n, n, CV_8UC1);
+  if (dot) {
+    cv::circle(f, *dot, 2, cv::Scalar(40), -1);
+    if (mask) cv::circle(*mask, *dot, 2, cv::Scalar(255), -1);
+  }
+  cv::Mat out;
+  f.convertTo(out, CV_8U, rng.uniform(0.9, 1.1));
+  return out;
+}
+
+CellStatsOptions Options(CellLayout layout) {
+  CellStatsOptions o;
+  o.layout = layout;
+  o.canvas = kCanvas;
+  o.block = 16;
+  o.support_radius = layout == CellLayout::kRings ? 0.48 : 0.49;
+  return o;
+}
+
+// Parts in a fixed pose for blocks, turned at random for rings; whole-texture models see both.
+double Rotation(CellLayout layout, uint64_t seed) {
+  if (layout == CellLayout::kBlocks) return 0;
+  return static_cast<double>((seed * 37) % 360);
+}
+
+// What each layout is for: turning round parts (rings), parts in a fixed pose (blocks), uniform
+// textures (whole).
+cv::Mat Sample(CellLayout layout, uint64_t seed, const cv::Point* dot = nullptr,
+               cv::Mat* mask = nullptr) {
+  if (layout == CellLayout::kWhole) return SyntheticTexture(seed, dot, mask);
+  return SyntheticPart(seed, Rotation(layout, seed), dot, mask);
+}
+
+CellStatsModel Fit(const CellStatsOptions& o, int parts = kTrainParts) {
+  CellStatsModel::Fitter fitter(o);
+  CellStatsWorkspace ws;
+  for (int i = 0; i < parts; ++i) fitter.Add(Sample(o.layout, 1000 + static_cast<uint64_t>(i)), ws);
+  EXPECT_EQ(fitter.count(), parts);
+  return fitter.Finish();
+}
+
+double MaxOver(const cv::Mat& map, const cv::Mat& mask) {
+  double hi = 0;
+  cv::minMaxLoc(map, nullptr, &hi, nullptr, nullptr, mask);
+  return hi;
+}
+
+bool SameBits(const cv::Mat& a, const cv::Mat& b) {
+  if (a.size() != b.size() || a.type() != b.type()) return false;
+  for (int y = 0; y < a.rows; ++y)
+    if (std::memcmp(a.ptr(y), b.ptr(y), a.cols * a.elemSize()) != 0) return false;
+  return true;
+}
+
+CellStatsModel RoundTrip(const CellStatsModel& m, std::vector<uint8_t>* bytes = nullptr) {
+  const nlohmann::json options = nlohmann::json::parse(m.OptionsJson().dump());
+  std::vector<uint8_t> payload;
+  m.AppendPayload(payload);
+  size_t offset = 0;
+  CellStatsModel loaded = CellStatsModel::Load(options, payload, offset, "m.lsm");
+  EXPECT_EQ(offset, payload.size()) << "Load must consume exactly what AppendPayload wrote";
+  if (bytes) *bytes = payload;
+  return loaded;
+}
+
+class LayoutTest : public ::testing::TestWithParam<CellLayout> {};
+
+TEST_P(LayoutTest, ScoreMapShapeAndRange) {
+  const CellStatsModel m = Fit(Options(GetParam()));
+  CellStatsWorkspace ws;
+  cv::Mat map;
+  m.Score(Sample(GetParam(), 1), ws, map);
+  ASSERT_EQ(map.type(), CV_32F);
+  ASSERT_EQ(map.size(), cv::Size(kCanvas, kCanvas));
+  EXPECT_TRUE(cv::checkRange(map));
+  double lo = 0;
+  cv::minMaxLoc(map, &lo);
+  EXPECT_GE(lo, 0);
+  if (cv::countNonZero(m.support()) < kCanvas * kCanvas) {
+    EXPECT_EQ(MaxOver(map, m.support() == 0), 0) << "nothing is scored off the support";
+  }
+  EXPECT_EQ(m.support().type(), CV_8UC1);
+  EXPECT_EQ(m.options().layout, GetParam());
+}
+
+TEST_P(LayoutTest, DefectScoresHigherInsideItsMaskThanOutside) {
+  const CellLayout layout = GetParam();
+  const CellStatsModel m = Fit(Options(layout));
+  CellStatsWorkspace ws;
+  cv::Mat map;
+  const cv::Point dots[] = {{90, 64}, {45, 50}, {64, 95}};
+  for (size_t i = 0; i < std::size(dots); ++i) {
+    cv::Mat mask;
+    const uint64_t seed = 50 + i;
+    m.Score(Sample(layout, seed, &dots[i], &mask), ws, map);
+    const double inside = MaxOver(map, mask), outside = MaxOver(map, mask == 0);
+    EXPECT_GT(inside, outside) << "dot " << dots[i];
+    // Band-pass filters and smoothing spread a pit's response a few pixels; beyond that halo
+    // the map must be clearly lower.
+    cv::Mat halo;
+    cv::dilate(mask, halo, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(21, 21)));
+    const double far = MaxOver(map, halo == 0);
+    EXPECT_GT(inside, 1.3 * far) << "dot " << dots[i] << ": inside " << inside << " far " << far;
+  }
+}
+
+TEST_P(LayoutTest, GoodPartsScoreBelowDefects) {
+  const CellLayout layout = GetParam();
+  const CellStatsModel m = Fit(Options(layout));
+  CellStatsWorkspace ws;
+  cv::Mat map;
+  double worst_good = 0;
+  for (uint64_t seed = 200; seed < 206; ++seed) {
+    m.Score(Sample(layout, seed), ws, map);
+    worst_good = std::max(worst_good, MaxOver(map, cv::Mat()));
+  }
+  const cv::Point dot(88, 70);
+  m.Score(Sample(layout, 300, &dot), ws, map);
+  EXPECT_GT(MaxOver(map, cv::Mat()), 1.3 * worst_good);
+}
+
+TEST_P(LayoutTest, SaveLoadRoundTripGivesIdenticalMaps) {
+  const CellStatsModel m = Fit(Options(GetParam()));
+  std::vector<uint8_t> payload;
+  const CellStatsModel loaded = RoundTrip(m, &payload);
+  EXPECT_EQ(loaded.OptionsJson(), m.OptionsJson());
+  std::vector<uint8_t> again;
+  loaded.AppendPayload(again);
+  EXPECT_EQ(again, payload);
+  EXPECT_TRUE(SameBits(loaded.support(), m.support()));
+  CellStatsWorkspace ws1, ws2;
+  cv::Mat a, b;
+  const cv::Point dot(80, 40);
+  for (uint64_t seed : {3u, 4u}) {
+    const cv::Mat part = Sample(GetParam(), seed, seed == 4 ? &dot : nullptr);
+    m.Score(part, ws1, a);
+    loaded.Score(part, ws2, b);
+    EXPECT_TRUE(SameBits(a, b)) << "seed " << seed;
+  }
+}
+
+TEST_P(LayoutTest, ScoringIsDeterministicAcrossThreads) {
+  const CellStatsModel m = Fit(Options(GetParam()));
+  const cv::Point dot(70, 90);
+  const cv::Mat part = Sample(GetParam(), 9, &dot);
+  CellStatsWorkspace ws;
+  cv::Mat reference;
+  m.Score(part, ws, reference);
+  cv::Mat maps[2];
+  std::thread t0([&] {
+    CellStatsWorkspace w;
+    for (int i = 0; i < 3; ++i) m.Score(part, w, maps[0]);
+  });
+  std::thread t1([&] {
+    CellStatsWorkspace w;
+    const CellStatsModel copy = m;  // copies share the immutable parts
+    for (int i = 0; i < 3; ++i) copy.Score(part, w, maps[1]);
+  });
+  t0.join();
+  t1.join();
+  EXPECT_TRUE(SameBits(maps[0], reference));
+  EXPECT_TRUE(SameBits(maps[1], reference));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllLayouts, LayoutTest,
+                         ::testing::Values(CellLayout::kRings, CellLayout::kBlocks,
+                                           CellLayout::kWhole),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case CellLayout::kRings:
+                               return std::string("Rings");
+                             case CellLayout::kBlocks:
+                               return std::string("Blocks");
+                             case CellLayout::kWhole:
+                               return std::string("Whole");
+                           }
+                           return std::string("Unknown");
+                         });
+
+TEST(CellStatsModelTest, RingsIgnoreTheRotationOfTheParts) {
+  const CellStatsModel m = Fit(Options(CellLayout::kRings));
+  CellStatsWorkspace ws;
+  cv::Mat map;
+  // The same part at angles never seen in training scores like the training parts do.
+  double worst = 0;
+  for (double deg : {7.0, 113.0, 271.5}) {
+    m.Score(SyntheticPart(400, deg), ws, map);
+    worst = std::max(worst, MaxOver(map, cv::Mat()));
+  }
+  const cv::Point dot(90, 64);
+  m.Score(SyntheticPart(400, 7.0, &dot), ws, map);
+  EXPECT_GT(MaxOver(map, cv::Mat()), 1.5 * worst);
+}
+
+TEST(CellStatsModelTest, FinishWithoutPartsThrowsData) {
+  for (CellLayout layout : {CellLayout::kRings, CellLayout::kBlocks, CellLayout::kWhole}) {
+    CellStatsModel::Fitter fitter(Options(layout));
+    EXPECT_EQ(fitter.count(), 0);
+    Error e = Caught([&] { fitter.Finish(); });
+    EXPECT_EQ(e.category(), ErrorCategory::kData);
+  }
+}
+
+TEST(CellStatsModelTest, OnePartIsEnoughToFit) {
+  const CellStatsModel m = Fit(Options(CellLayout::kRings), 1);
+  CellStatsWorkspace ws;
+  cv::Mat map;
+  m.Score(SyntheticPart(5, 20), ws, map);
+  EXPECT_TRUE(cv::checkRange(map)) << "a zero spread must not divide by zero";
+}
+
+TEST(CellStatsModelTest, WrongCanvasIsRefused) {
+  CellStatsModel::Fitter fitter(Options(CellLayout::kWhole));
+  CellStatsWorkspace ws;
+  EXPECT_THROW(fitter.Add(cv::Mat(kCanvas + 1, kCanvas, CV_8UC1, cv::Scalar(0)), ws),
+               cv::Exception);
+  EXPECT_THROW(fitter.Add(cv::Mat(kCanvas, kCanvas, CV_8UC3, cv::Scalar(0)), ws), cv::Exception);
+  EXPECT_EQ(fitter.count(), 0);
+  const CellStatsModel m = Fit(Options(CellLayout::kWhole), 2);
+  cv::Mat map;
+  EXPECT_THROW(m.Score(cv::Mat(64, 64, CV_8UC1, cv::Scalar(0)), ws, map), cv::Exception);
+}
+
+TEST(CellStatsModelTest, BuildCells) {
+  std::vector<int32_t> cell_of;
+  cv::Mat support;
+  CellStatsOptions o = Options(CellLayout::kBlocks);
+  o.canvas = 100;  // not a multiple of the block: partial blocks at the edges
+  o.block = 16;
+  EXPECT_EQ(BuildCells(o, cell_of, support), 7 * 7);
+  EXPECT_EQ(cv::countNonZero(support), 100 * 100);
+  EXPECT_EQ(cell_of[0], 0);
+  EXPECT_EQ(cell_of[99 * 100 + 99], 48);
+  EXPECT_EQ(cell_of[17], 1);
+
+  o.layout = CellLayout::kWhole;
+  EXPECT_EQ(BuildCells(o, cell_of, support), 1);
+  EXPECT_EQ(cv::countNonZero(support), 100 * 100);
+
+  o.layout = CellLayout::kRings;
+  o.support_radius = 0.3;
+  const int cells = BuildCells(o, cell_of, support);
+  EXPECT_GE(cells, 30);  // at least one cell per 1-pixel ring out to radius 30
+  ASSERT_EQ(cell_of.size(), 100u * 100u);
+  const double c = 49.5;
+  for (int y = 0; y < 100; ++y)
+    for (int x = 0; x < 100; ++x) {
+      const bool inside = std::hypot(x - c, y - c) <= 30;
+      const int32_t cell = cell_of[static_cast<size_t>(y) * 100 + x];
+      EXPECT_EQ(support.at<uint8_t>(y, x) != 0, inside) << x << "," << y;
+      EXPECT_EQ(cell >= 0, inside) << x << "," << y;
+      EXPECT_LT(cell, cells);
+    }
+}
+
+TEST(CellStatsModelTest, ChannelCount) {
+  EXPECT_EQ(ChannelCount(Options(CellLayout::kBlocks)), kBandChannels);
+  EXPECT_EQ(ChannelCount(Options(CellLayout::kWhole)), kBandChannels);
+  EXPECT_GE(ChannelCount(Options(CellLayout::kRings)), 2);
+  EXPECT_LE(ChannelCount(Options(CellLayout::kRings)), kMaxChannels);
+}
+
+// Corrupt-model tests share one small fitted model.
+class CellStatsLoadTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { model_ = new CellStatsModel(Fit(Options(CellLayout::kRings), 3)); }
+  static void TearDownTestSuite() {
+    delete model_;
+    model_ = nullptr;
+  }
+
+  nlohmann::json GoodOptions() const { return model_->OptionsJson(); }
+  std::vector<uint8_t> GoodPayload() const {
+    std::vector<uint8_t> p;
+    model_->AppendPayload(p);
+    return p;
+  }
+  // Loads and returns the error it must throw.
+  Error LoadError(const nlohmann::json& options, const std::vector<uint8_t>& payload) const {
+    return Caught([&] {
+      size_t offset = 0;
+      CellStatsModel::Load(options, payload, offset, "bad.lsm");
+    });
+  }
+  void ExpectModelError(const nlohmann::json& options, const std::vector<uint8_t>& payload,
+                        const std::string& what) const {
+    Error e = LoadError(options, payload);
+    EXPECT_EQ(e.category(), ErrorCategory::kModel) << what << ": " << e.what();
+    EXPECT_TRUE(Contains(e.what(), "bad.lsm")) << what << ": " << e.what();
+  }
+
+  static CellStatsModel* model_;
+};
+
+CellStatsModel* CellStatsLoadTest::model_ = nullptr;
+
+TEST_F(CellStatsLoadTest, GoodInputLoads) {
+  size_t offset = 0;
+  const std::vector<uint8_t> payload = GoodPayload();
+  EXPECT_NO_THROW(CellStatsModel::Load(GoodOptions(), payload, offset, "ok.lsm"));
+  EXPECT_EQ(offset, payload.size());
+}
+
+TEST_F(CellStatsLoadTest, PayloadCanFollowOtherData) {
+  std::vector<uint8_t> payload = {1, 2, 3};
+  model_->AppendPayload(payload);
+  size_t offset = 3;
+  const CellStatsModel m = CellStatsModel::Load(GoodOptions(), payload, offset, "ok.lsm");
+  EXPECT_EQ(offset, payload.size());
+}
+
+TEST_F(CellStatsLoadTest, BadLayout) {
+  for (int layout : {0, 4, 255, -1}) {
+    nlohmann::json j = GoodOptions();
+    j["layout"] = layout;
+    ExpectModelError(j, GoodPayload(), "layout " + std::to_string(layout));
+  }
+  nlohmann::json j = GoodOptions();
+  j["layout"] = "rings";
+  ExpectModelError(j, GoodPayload(), "layout as text");
+}
+
+TEST_F(CellStatsLoadTest, CanvasOutOfRange) {
+  for (int canvas : {0, 16, 31, 2049, 100000, -256}) {
+    nlohmann::json j = GoodOptions();
+    j["canvas"] = canvas;
+    ExpectModelError(j, GoodPayload(), "canvas " + std::to_string(canvas));
+  }
+}
+
+TEST_F(CellStatsLoadTest, OtherOptionsOutOfRange) {
+  const std::vector<std::pair<std::string, nlohmann::json>> bad = {
+      {"block", 1},           {"block", 100000},          {"support_radius", 0.0},
+      {"support_radius", 2},  {"smooth_sigma", 0},        {"smooth_sigma", -1},
+      {"smooth_sigma", 1000}, {"support_radius", nullptr}};
+  for (const auto& [key, value] : bad) {
+    nlohmann::json j = GoodOptions();
+    j[key] = value;
+    ExpectModelError(j, GoodPayload(), key + "=" + value.dump());
+  }
+  nlohmann::json j = GoodOptions();
+  j["bands"]["fine_sigma"] = 0;
+  ExpectModelError(j, GoodPayload(), "fine_sigma 0");
+  j = GoodOptions();
+  j["bands"]["coarse_sigma"] = std::numeric_limits<double>::infinity();
+  ExpectModelError(j, GoodPayload(), "coarse_sigma inf");
+}
+
+TEST_F(CellStatsLoadTest, MissingKeys) {
+  for (const char* key :
+       {"layout", "canvas", "support_radius", "block", "smooth_sigma", "cells", "bands"}) {
+    nlohmann::json j = GoodOptions();
+    j.erase(key);
+    ExpectModelError(j, GoodPayload(), std::string("without ") + key);
+  }
+  ExpectModelError(nlohmann::json::object(), GoodPayload(), "empty options");
+  ExpectModelError(nlohmann::json::array(), GoodPayload(), "options not an object");
+}
+
+TEST_F(CellStatsLoadTest, WrongCellCount) {
+  const int cells = GoodOptions()["cells"].get<int>();
+  for (int wrong : {cells - 1, cells + 1, 0, -5}) {
+    nlohmann::json j = GoodOptions();
+    j["cells"] = wrong;
+    ExpectModelError(j, GoodPayload(), "cells " + std::to_string(wrong));
+  }
+  // A layout change without the matching cell count.
+  nlohmann::json j = GoodOptions();
+  j["layout"] = static_cast<int>(CellLayout::kWhole);
+  ExpectModelError(j, GoodPayload(), "whole layout with ring cells");
+}
+
+TEST_F(CellStatsLoadTest, ShortPayload) {
+  const std::vector<uint8_t> full = GoodPayload();
+  for (size_t len : {size_t{0}, size_t{3}, full.size() / 2, full.size() - 4, full.size() - 1}) {
+    std::vector<uint8_t> cut(full.begin(), full.begin() + static_cast<ptrdiff_t>(len));
+    ExpectModelError(GoodOptions(), cut, "payload of " + std::to_string(len));
+  }
+  // Offset near the end.
+  size_t offset = full.size() - 8;
+  Error e = Caught([&] { CellStatsModel::Load(GoodOptions(), full, offset, "bad.lsm"); });
+  EXPECT_EQ(e.category(), ErrorCategory::kModel);
+}
+
+TEST_F(CellStatsLoadTest, InvalidStatistics) {
+  const std::vector<uint8_t> full = GoodPayload();
+  const size_t floats = full.size() / 4;
+  auto with = [&](size_t index, float value) {
+    std::vector<uint8_t> p = full;
+    std::memcpy(&p[index * 4], &value, 4);  // little-endian hosts only, as the format
+    return p;
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  // First half: means; second half: inverse spreads.
+  ExpectModelError(GoodOptions(), with(0, nan), "NaN mean");
+  ExpectModelError(GoodOptions(), with(floats / 2 - 1, inf), "infinite mean");
+  ExpectModelError(GoodOptions(), with(floats / 2, nan), "NaN inverse spread");
+  ExpectModelError(GoodOptions(), with(floats - 1, 0.0f), "zero inverse spread");
+  ExpectModelError(GoodOptions(), with(floats - 1, -1.0f), "negative inverse spread");
+  ExpectModelError(GoodOptions(), with(floats / 2 + 3, -inf), "-inf inverse spread");
+}
+
+}  // namespace
+}  // namespace linesight

@@ -1,0 +1,230 @@
+#include "vision/band_features.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "sim/part_renderer.h"
+#include "vision/part_locator.h"
+
+namespace linesight {
+namespace {
+
+constexpr int kCanvas = 256;
+
+// A rendered part mapped onto the canonical canvas, and the disc that covers it.
+struct Canvas {
+  cv::Mat image;
+  cv::Mat support;
+};
+
+Canvas RenderedCanvas(uint64_t seed) {
+  const sim::RenderedPart part = sim::PartRenderer().Render(seed);
+  LocateOptions o;
+  o.canvas = kCanvas;
+  const PartPose pose = LocatePart(part.image, o);
+  EXPECT_TRUE(pose.found) << pose.failure;
+  Canvas c;
+  cv::warpAffine(part.image, c.image, cv::Mat(pose.image_to_canvas), cv::Size(kCanvas, kCanvas),
+                 cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  c.support = cv::Mat::zeros(kCanvas, kCanvas, CV_8UC1);
+  cv::circle(c.support, cv::Point(kCanvas / 2, kCanvas / 2),
+             static_cast<int>(o.canvas_radius * kCanvas), 255, -1);
+  return c;
+}
+
+cv::Mat Gain(const cv::Mat& img, double gain) {
+  cv::Mat out;
+  img.convertTo(out, CV_8U, gain);  // rounds and saturates like a camera would
+  return out;
+}
+
+cv::Mat Gamma(const cv::Mat& img, double gamma) {
+  cv::Mat lut(1, 256, CV_8U);
+  for (int i = 0; i < 256; ++i)
+    lut.at<uint8_t>(i) = cv::saturate_cast<uint8_t>(255.0 * std::pow(i / 255.0, gamma));
+  cv::Mat out;
+  cv::LUT(img, lut, out);
+  return out;
+}
+
+// Interior of the part: the support disc shrunk so that filter borders and the rim are left out.
+cv::Mat Interior(const cv::Mat& support, int margin) {
+  cv::Mat out;
+  cv::erode(support, out,
+            cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * margin + 1, 2 * margin + 1)));
+  return out;
+}
+
+// Mean |a - b| over `mask`, relative to the mean |a| there.
+double RelativeDifference(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
+  cv::Mat diff;
+  cv::absdiff(a, b, diff);
+  const double d = cv::mean(diff, mask)[0];
+  const double s = cv::mean(cv::abs(a), mask)[0];
+  return d / std::max(s, 1e-9);
+}
+
+TEST(BandFeaturesTest, OutputSizesAndTypes) {
+  const Canvas c = RenderedCanvas(1);
+  BandFeatures f;
+  ComputeBandFeatures(c.image, c.support, BandOptions(), f);
+  for (int k = 0; k < kBandChannels; ++k) {
+    ASSERT_EQ(f.channel[k].type(), CV_32F) << k;
+    EXPECT_EQ(f.channel[k].size(), c.image.size()) << k;
+    EXPECT_TRUE(cv::checkRange(f.channel[k])) << "channel " << k << " has NaN or infinity";
+  }
+  EXPECT_TRUE(f.channel[kBandChannels].empty()) << "the extra channel is the model's to fill";
+  EXPECT_GT(f.detail_scale, 0);
+  // The fine band is normalised: its mean magnitude over the support is 1.
+  EXPECT_NEAR(cv::mean(cv::abs(f.channel[0]), c.support)[0], 1.0, 1e-3);
+}
+
+TEST(BandFeaturesTest, OddSizedCanvas) {
+  cv::Mat img(77, 131, CV_8UC1);
+  cv::RNG rng(7767517);
+  rng.fill(img, cv::RNG::UNIFORM, 40, 200);
+  const cv::Mat support(img.size(), CV_8UC1, cv::Scalar(255));
+  BandFeatures f;
+  ComputeBandFeatures(img, support, BandOptions(), f);
+  for (int k = 0; k < kBandChannels; ++k) {
+    EXPECT_EQ(f.channel[k].size(), img.size());
+    EXPECT_TRUE(cv::checkRange(f.channel[k]));
+  }
+}
+
+TEST(BandFeaturesTest, OnlyRequestedChannelsAreComputed) {
+  const Canvas c = RenderedCanvas(2);
+  BandFeatures one, all;
+  ComputeBandFeatures(c.image, c.support, BandOptions(), one, 1);
+  ComputeBandFeatures(c.image, c.support, BandOptions(), all, kBandChannels);
+  EXPECT_FALSE(one.channel[0].empty());
+  EXPECT_TRUE(one.channel[1].empty());
+  EXPECT_TRUE(one.channel[2].empty());
+  EXPECT_EQ(cv::norm(one.channel[0], all.channel[0], cv::NORM_INF), 0);
+  EXPECT_EQ(one.detail_scale, all.detail_scale);
+  BandFeatures two;
+  ComputeBandFeatures(c.image, c.support, BandOptions(), two, 2);
+  EXPECT_EQ(cv::norm(two.channel[1], all.channel[1], cv::NORM_INF), 0);
+  EXPECT_TRUE(two.channel[2].empty());
+}
+
+TEST(BandFeaturesTest, BuffersAreReusedAndResultsRepeat) {
+  const Canvas c = RenderedCanvas(3);
+  BandFeatures f;
+  ComputeBandFeatures(c.image, c.support, BandOptions(), f);
+  const cv::Mat first = f.channel[2].clone();
+  const uchar* data[kBandChannels];
+  for (int k = 0; k < kBandChannels; ++k) data[k] = f.channel[k].data;
+  const uchar* log_data = f.log_image.data;
+  // Another image of the same size, then the first again.
+  ComputeBandFeatures(RenderedCanvas(4).image, c.support, BandOptions(), f);
+  ComputeBandFeatures(c.image, c.support, BandOptions(), f);
+  for (int k = 0; k < kBandChannels; ++k) EXPECT_EQ(f.channel[k].data, data[k]) << k;
+  EXPECT_EQ(f.log_image.data, log_data);
+  EXPECT_EQ(cv::norm(f.channel[2], first, cv::NORM_INF), 0);
+}
+
+TEST(BandFeaturesTest, ExposureGainBarelyChangesFeatures) {
+  for (uint64_t seed : {5u, 6u}) {
+    const Canvas c = RenderedCanvas(seed);
+    const cv::Mat interior = Interior(c.support, 12);
+    BandFeatures a, b;
+    ComputeBandFeatures(c.image, c.support, BandOptions(), a);
+    ComputeBandFeatures(Gain(c.image, 0.7), c.support, BandOptions(), b);
+    for (int k = 0; k < 2; ++k) {
+      const double rel = RelativeDifference(a.channel[k], b.channel[k], interior);
+      EXPECT_LT(rel, 0.07) << "seed " << seed << " channel " << k;
+    }
+    cv::Mat diff;
+    cv::absdiff(a.channel[2], b.channel[2], diff);
+    EXPECT_LT(cv::mean(diff, interior)[0], 0.07) << "seed " << seed << " roughness";
+    // Without the log and the per-image scale, a 0.7 gain would change band values by 30%.
+    cv::Mat raw_a, raw_b;
+    c.image.convertTo(raw_a, CV_32F);
+    Gain(c.image, 0.7).convertTo(raw_b, CV_32F);
+    EXPECT_GT(RelativeDifference(raw_a, raw_b, interior), 0.25);
+  }
+}
+
+TEST(BandFeaturesTest, GammaBarelyChangesFeatures) {
+  const Canvas c = RenderedCanvas(8);
+  const cv::Mat interior = Interior(c.support, 12);
+  BandFeatures a, b;
+  ComputeBandFeatures(c.image, c.support, BandOptions(), a);
+  ComputeBandFeatures(Gamma(c.image, 1.25), c.support, BandOptions(), b);
+  for (int k = 0; k < 2; ++k)
+    EXPECT_LT(RelativeDifference(a.channel[k], b.channel[k], interior), 0.08) << "channel " << k;
+}
+
+TEST(BandFeaturesTest, SlowLightingGradientIsIgnored) {
+  const Canvas c = RenderedCanvas(9);
+  const cv::Mat interior = Interior(c.support, 12);
+  // A brightness ramp of +-20% across the canvas: slower than the coarse band.
+  cv::Mat ramp(c.image.size(), CV_32F);
+  for (int y = 0; y < ramp.rows; ++y)
+    for (int x = 0; x < ramp.cols; ++x) ramp.at<float>(y, x) = 0.8f + 0.4f * x / (ramp.cols - 1);
+  cv::Mat f32, lit;
+  c.image.convertTo(f32, CV_32F);
+  cv::multiply(f32, ramp, f32);
+  f32.convertTo(lit, CV_8U);
+  BandFeatures a, b;
+  ComputeBandFeatures(c.image, c.support, BandOptions(), a);
+  ComputeBandFeatures(lit, c.support, BandOptions(), b);
+  EXPECT_LT(RelativeDifference(a.channel[0], b.channel[0], interior), 0.05);
+  EXPECT_LT(RelativeDifference(a.channel[1], b.channel[1], interior), 0.05);
+}
+
+TEST(BandFeaturesTest, DarkPitStandsOutInTheFineBand) {
+  const Canvas c = RenderedCanvas(10);
+  cv::Mat pitted = c.image.clone();
+  const cv::Point pit(kCanvas / 2 + 60, kCanvas / 2 + 10);
+  cv::circle(pitted, pit, 2, cv::Scalar(10), -1);
+  BandFeatures a, b;
+  ComputeBandFeatures(c.image, c.support, BandOptions(), a);
+  ComputeBandFeatures(pitted, c.support, BandOptions(), b);
+  const float before = a.channel[0].at<float>(pit), after = b.channel[0].at<float>(pit);
+  EXPECT_LT(after, before - 3.0f) << "a dark pit is a strong negative fine-band response";
+  // Roughness rises there too.
+  EXPECT_GT(b.channel[2].at<float>(pit), a.channel[2].at<float>(pit) + 0.5f);
+  // Far away nothing changes.
+  const cv::Point far(kCanvas / 2 - 60, kCanvas / 2 - 10);
+  EXPECT_NEAR(b.channel[0].at<float>(far), a.channel[0].at<float>(far),
+              0.05 * std::abs(a.channel[0].at<float>(far)) + 0.05);
+}
+
+TEST(BandFeaturesTest, UniformAndEmptySupportStayFinite) {
+  const cv::Mat flat(64, 64, CV_8UC1, cv::Scalar(120));
+  const cv::Mat all(64, 64, CV_8UC1, cv::Scalar(255)), none = cv::Mat::zeros(64, 64, CV_8UC1);
+  for (const cv::Mat* support : {&all, &none}) {
+    BandFeatures f;
+    ComputeBandFeatures(flat, *support, BandOptions(), f);
+    EXPECT_GT(f.detail_scale, 0);
+    for (int k = 0; k < kBandChannels; ++k) EXPECT_TRUE(cv::checkRange(f.channel[k])) << k;
+  }
+  // Without support pixels the contrast cannot be measured: no scaling at all.
+  BandFeatures f;
+  ComputeBandFeatures(flat, none, BandOptions(), f);
+  EXPECT_EQ(f.detail_scale, 1.0f);
+  EXPECT_LT(cv::norm(f.channel[0], cv::NORM_INF), 1e-4);
+  const cv::Mat black = cv::Mat::zeros(64, 64, CV_8UC1), white(64, 64, CV_8UC1, cv::Scalar(255));
+  for (const cv::Mat* img : {&black, &white}) {
+    ComputeBandFeatures(*img, all, BandOptions(), f);
+    for (int k = 0; k < kBandChannels; ++k) EXPECT_TRUE(cv::checkRange(f.channel[k]));
+  }
+}
+
+TEST(BandFeaturesTest, WrongInputTypesAreRefused) {
+  const cv::Mat grey(32, 32, CV_8UC1, cv::Scalar(1)), support(32, 32, CV_8UC1, cv::Scalar(255));
+  BandFeatures f;
+  EXPECT_THROW(ComputeBandFeatures(cv::Mat(32, 32, CV_8UC3), support, BandOptions(), f),
+               cv::Exception);
+  EXPECT_THROW(ComputeBandFeatures(cv::Mat(32, 32, CV_32F), support, BandOptions(), f),
+               cv::Exception);
+  EXPECT_THROW(ComputeBandFeatures(grey, cv::Mat(31, 32, CV_8UC1), BandOptions(), f),
+               cv::Exception);
+}
+
+}  // namespace
+}  // namespace linesight

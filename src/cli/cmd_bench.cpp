@@ -4,9 +4,9 @@
 #include <iomanip>
 #include <iostream>
 
+#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <sys/resource.h>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -46,12 +46,15 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
     int max_images = 200, repeat = 3, warmup = 10;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("bench", "Time decode, align and score per part on one thread");
+  CLI::App* cmd =
+      app.add_subcommand("bench", "Time decode, align and score per part on one thread");
   cmd->add_option("--model", args->model, "Model file")->required();
   cmd->add_option("--images", args->images, "Folder of images to time")->required();
   cmd->add_flag("--json", args->json, "Print one JSON object");
-  cmd->add_option("--max-images", args->max_images, "Use at most N images")->check(CLI::Range(1, 100000));
-  cmd->add_option("--repeat", args->repeat, "Timed passes over the images")->check(CLI::Range(1, 100));
+  cmd->add_option("--max-images", args->max_images, "Use at most N images")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--repeat", args->repeat, "Timed passes over the images")
+      ->check(CLI::Range(1, 100));
   cmd->callback([args, &body] {
     body = [args] {
       cv::setNumThreads(1);  // the figures are per core
@@ -122,13 +125,15 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
                 << "  decode          " << j["decode_ms"].get<double>() << " ms\n"
                 << "  align           " << j["align_ms"].get<double>() << " ms\n"
                 << "  score           " << j["score_ms"].get<double>() << " ms\n"
-                << "  decode+inspect  " << med_total << " ms   (p99 " << j["total_p99_ms"].get<double>()
-                << " ms)\n"
-                << std::setprecision(1) << "  throughput      " << j["parts_per_s_core"].get<double>()
-                << " parts/s/core\n"
-                << std::setprecision(2) << "  inspect/decode  " << j["inspect_to_decode_ratio"].get<double>()
+                << "  decode+inspect  " << med_total << " ms   (p99 "
+                << j["total_p99_ms"].get<double>() << " ms)\n"
+                << std::setprecision(1) << "  throughput      "
+                << j["parts_per_s_core"].get<double>() << " parts/s/core\n"
+                << std::setprecision(2) << "  inspect/decode  "
+                << j["inspect_to_decode_ratio"].get<double>()
                 << " (align+score time / decode time of the same images, same run)\n"
-                << std::setprecision(0) << "  peak memory     " << j["peak_rss_mb"].get<double>() << " MB\n";
+                << std::setprecision(0) << "  peak memory     " << j["peak_rss_mb"].get<double>()
+                << " MB\n";
       return kExitOk;
     };
   });

@@ -28,7 +28,8 @@ constexpr int kMachines = 9;
 
 // Deterministic per-shot defect plan: most machines run clean; machine 7's die is wearing.
 std::vector<sim::DefectType> PlanDefects(int machine, int shot) {
-  uint64_t h = (static_cast<uint64_t>(machine) * 1000003u + static_cast<uint64_t>(shot)) * 0x9E3779B97F4A7C15ull;
+  uint64_t h = (static_cast<uint64_t>(machine) * 1000003u + static_cast<uint64_t>(shot)) *
+               0x9E3779B97F4A7C15ull;
   h ^= h >> 31;
   const double u = (h % 10000) / 10000.0;
   const double rate = machine == 7 ? 0.35 : 0.08;
@@ -50,10 +51,12 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
     int train = 120, shots = 20;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("demo", "Train on generated castings and inspect a batch from 9 machines");
+  CLI::App* cmd =
+      app.add_subcommand("demo", "Train on generated castings and inspect a batch from 9 machines");
   cmd->add_option("--out", args->out, "Folder for heatmaps, the model and the HTML report");
   cmd->add_option("--train", args->train, "Good parts to learn from")->check(CLI::Range(8, 5000));
-  cmd->add_option("--shots", args->shots, "Shots per machine to inspect")->check(CLI::Range(1, 10000));
+  cmd->add_option("--shots", args->shots, "Shots per machine to inspect")
+      ->check(CLI::Range(1, 10000));
   cmd->callback([args, &body] {
     body = [args] {
       const fs::path out(args->out);
@@ -98,10 +101,12 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
       for (int m = 1; m <= kMachines; ++m) {
         for (int shot = 1; shot <= args->shots; ++shot) {
           auto defects = PlanDefects(m, shot);
-          const uint64_t seed = 100000u + static_cast<uint64_t>(m) * 10000u + static_cast<uint64_t>(shot);
+          const uint64_t seed =
+              100000u + static_cast<uint64_t>(m) * 10000u + static_cast<uint64_t>(shot);
           sim::RenderedPart part = renderer.Render(seed, defects);
           auto t0 = SteadyClock::now();
-          Verdict v = inspector.Inspect(part.image, ws, Deadline::In(std::chrono::milliseconds(500)));
+          Verdict v =
+              inspector.Inspect(part.image, ws, Deadline::In(std::chrono::milliseconds(500)));
           latency.push_back(MillisSince(t0));
           auto& t = tally[m];
           ++t.parts;
@@ -119,7 +124,8 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
             ++bt.second;
           }
           // The line rejects a held part: score it well above the threshold (finite, for charts).
-          float score = v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
+          float score =
+              v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
           (defective ? report.defect_scores : report.good_scores).push_back(score);
           std::string name = "M" + std::to_string(m) + "_shot" + std::to_string(shot) +
                              (defective ? "_" + std::string(sim::DefectName(defects[0])) : "");
@@ -127,7 +133,8 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
             cv::Mat overlay = inspector.Overlay(part.image, v, ws);
             if (v.decision == Decision::kReject)
               cv::imwrite((out / "heatmaps" / (name + ".png")).string(), overlay);
-            worst.emplace_back(score, defective, name, overlay, std::string(DecisionName(v.decision)));
+            worst.emplace_back(score, defective, name, overlay,
+                               std::string(DecisionName(v.decision)));
           }
           progress.Update(++done, total, "inspect");
         }
@@ -137,21 +144,29 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
       std::cout << "\n   machine  parts  pass  reject  hold  defects  caught  false rejects\n";
       MachineTally sum;
       for (const auto& [m, t] : tally) {
-        std::cout << "   M" << std::left << std::setw(7) << m << std::right << std::setw(5) << t.parts
-                  << std::setw(6) << t.pass << std::setw(8) << t.reject << std::setw(6) << t.hold
-                  << std::setw(9) << t.defects << std::setw(8) << t.caught << std::setw(15)
-                  << t.false_rejects << (m == 7 ? "   <- die wearing: cracks and cold shuts" : "")
-                  << "\n";
-        sum.parts += t.parts; sum.pass += t.pass; sum.reject += t.reject; sum.hold += t.hold;
-        sum.defects += t.defects; sum.caught += t.caught; sum.false_rejects += t.false_rejects;
+        std::cout << "   M" << std::left << std::setw(7) << m << std::right << std::setw(5)
+                  << t.parts << std::setw(6) << t.pass << std::setw(8) << t.reject << std::setw(6)
+                  << t.hold << std::setw(9) << t.defects << std::setw(8) << t.caught
+                  << std::setw(15) << t.false_rejects
+                  << (m == 7 ? "   <- die wearing: cracks and cold shuts" : "") << "\n";
+        sum.parts += t.parts;
+        sum.pass += t.pass;
+        sum.reject += t.reject;
+        sum.hold += t.hold;
+        sum.defects += t.defects;
+        sum.caught += t.caught;
+        sum.false_rejects += t.false_rejects;
       }
-      std::cout << "   all     " << std::setw(5) << sum.parts << std::setw(6) << sum.pass << std::setw(8)
-                << sum.reject << std::setw(6) << sum.hold << std::setw(9) << sum.defects << std::setw(8)
-                << sum.caught << std::setw(15) << sum.false_rejects << "\n\n   by defect type: ";
-      for (const auto& [type, ct] : by_type) std::cout << type << " " << ct.first << "/" << ct.second << "  ";
+      std::cout << "   all     " << std::setw(5) << sum.parts << std::setw(6) << sum.pass
+                << std::setw(8) << sum.reject << std::setw(6) << sum.hold << std::setw(9)
+                << sum.defects << std::setw(8) << sum.caught << std::setw(15) << sum.false_rejects
+                << "\n\n   by defect type: ";
+      for (const auto& [type, ct] : by_type)
+        std::cout << type << " " << ct.first << "/" << ct.second << "  ";
       std::sort(latency.begin(), latency.end());
-      std::cout << "\n   inspection latency: median " << std::setprecision(2) << latency[latency.size() / 2]
-                << " ms, max " << latency.back() << " ms (align + score, this machine)\n";
+      std::cout << "\n   inspection latency: median " << std::setprecision(2)
+                << latency[latency.size() / 2] << " ms, max " << latency.back()
+                << " ms (align + score, this machine)\n";
 
       if (!report.good_scores.empty() && !report.defect_scores.empty()) {
         FillImageMetrics(report);
@@ -161,10 +176,12 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
           return std::get<1>(a) ? std::get<0>(a) < std::get<0>(b) : std::get<0>(a) > std::get<0>(b);
         });
         for (size_t i = 0; i < worst.size() && i < 12; ++i)
-          report.worst_parts.push_back({std::get<2>(worst[i]), std::get<1>(worst[i]), std::get<0>(worst[i]),
-                                        std::get<4>(worst[i]), std::get<3>(worst[i])});
+          report.worst_parts.push_back({std::get<2>(worst[i]), std::get<1>(worst[i]),
+                                        std::get<0>(worst[i]), std::get<4>(worst[i]),
+                                        std::get<3>(worst[i])});
         WriteHtmlReport(report, out / "report.html");
-        std::cout << "   image AUROC on this batch: " << std::setprecision(3) << report.image_auroc << "\n";
+        std::cout << "   image AUROC on this batch: " << std::setprecision(3) << report.image_auroc
+                  << "\n";
       }
       std::cout << "\n3. pictures: " << (out / "heatmaps").string() << "/ (" << sum.reject
                 << " heatmap overlays of rejected parts)\n";

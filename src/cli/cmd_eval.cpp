@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <limits>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 
 #include <CLI/CLI.hpp>
 #include <opencv2/imgproc.hpp>
@@ -32,7 +32,8 @@ constexpr int kMaxMapSide = 256;  // maps are shrunk to this for pixel metrics (
 fs::path FindMask(const fs::path& image, const std::string& masks_dir) {
   std::vector<fs::path> options;
   if (!masks_dir.empty()) options.push_back(fs::path(masks_dir) / (image.stem().string() + ".png"));
-  if (image.extension() != ".png") options.push_back(image.parent_path() / (image.stem().string() + ".png"));
+  if (image.extension() != ".png")
+    options.push_back(image.parent_path() / (image.stem().string() + ".png"));
   options.push_back(image.parent_path() / (image.stem().string() + "_mask.png"));
   for (const auto& p : options) {
     std::error_code ec;
@@ -72,11 +73,13 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
     uint64_t vary_exposure = 0;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("eval", "Measure how well a model separates good parts from defects");
+  CLI::App* cmd =
+      app.add_subcommand("eval", "Measure how well a model separates good parts from defects");
   cmd->add_option("--model", args->model, "Model file")->required();
   cmd->add_option("--good", args->good, "Folder of good images")->required();
   cmd->add_option("--defect", args->defect, "Folder of defective images")->required();
-  cmd->add_option("--masks", args->masks, "Folder of defect masks (PNG named like the image; non-zero = defect)");
+  cmd->add_option("--masks", args->masks,
+                  "Folder of defect masks (PNG named like the image; non-zero = defect)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_option("--report", args->report, "Write an HTML report here");
   cmd->add_option("--vary-exposure", args->vary_exposure,
@@ -119,12 +122,15 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
             ++unreadable;
           }
           const uint64_t exposure_seed =
-              args->vary_exposure ? args->vary_exposure * 1000003u + static_cast<uint64_t>(done) : 0;
-          if (!image.empty() && exposure_seed) ApplyExposure(ExposureFromSeed(exposure_seed), image);
+              args->vary_exposure ? args->vary_exposure * 1000003u + static_cast<uint64_t>(done)
+                                  : 0;
+          if (!image.empty() && exposure_seed)
+            ApplyExposure(ExposureFromSeed(exposure_seed), image);
           Verdict v = image.empty() ? HoldVerdict(HoldReason::kBadImage, "unreadable")
                                     : inspector.Inspect(image, ws);
           // The line rejects a held part: score it well above the threshold (finite, for charts).
-          float score = v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
+          float score =
+              v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
           if (v.decision == Decision::kHold) ++holds;
           (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
           scored.push_back({file, score, set == 1, exposure_seed});
@@ -133,7 +139,8 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
           if (set == 1 && mask_path.empty()) continue;
           cv::Mat mask = mask_path.empty() ? cv::Mat() : LoadGrey(mask_path);
           if (!mask.empty() && mask.size() != image.size())
-            throw Error(ErrorCategory::kData, mask_path.string() + ": mask size differs from its image",
+            throw Error(ErrorCategory::kData,
+                        mask_path.string() + ": mask size differs from its image",
                         "Masks must have the image's width and height");
           any_mask = any_mask || !mask.empty();
           cv::Mat heat = inspector.HeatmapInImage(image.size(), ws);
@@ -189,12 +196,15 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
         if (report.pixel_auroc)
           std::cout << "  pixel AUROC                    " << *report.pixel_auroc << "\n"
                     << "  AUPRO (FPR <= 30%)             " << *report.aupro << "\n";
-        std::cout << std::setprecision(1)
-                  << "  false rejects at <=1% escapes  " << report.frr_at_escape_1pct * 100 << "%\n"
+        std::cout << std::setprecision(1) << "  false rejects at <=1% escapes  "
+                  << report.frr_at_escape_1pct * 100 << "%\n"
                   << "  escapes at <=2% false rejects  " << report.escape_at_frr_2pct * 100 << "%\n"
-                  << "  at the model's threshold " << std::setprecision(3) << report.threshold << ":\n"
-                  << "    good:   " << c.good_passed << " passed, " << c.good_rejected << " rejected\n"
-                  << "    defect: " << c.defect_rejected << " rejected, " << c.defect_passed << " escaped\n";
+                  << "  at the model's threshold " << std::setprecision(3) << report.threshold
+                  << ":\n"
+                  << "    good:   " << c.good_passed << " passed, " << c.good_rejected
+                  << " rejected\n"
+                  << "    defect: " << c.defect_rejected << " rejected, " << c.defect_passed
+                  << " escaped\n";
         if (!args->report.empty()) std::cout << "  report: " << args->report << "\n";
       }
       if (unreadable) {

@@ -27,7 +27,8 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
   cmd->add_option("--recipe", args->recipe, "Check that the model was trained for this recipe");
   cmd->add_flag("--json", args->json, "Print one JSON object per image");
   cmd->add_option("--out", args->out, "Write a heatmap overlay PNG for every rejected part here");
-  cmd->add_flag("--all-overlays", args->all_overlays, "With --out: write overlays for every part, not only rejects");
+  cmd->add_flag("--all-overlays", args->all_overlays,
+                "With --out: write overlays for every part, not only rejects");
   cmd->add_option("paths", args->paths, "Image files or folders")->required();
   cmd->callback([args, &body] {
     body = [args] {
@@ -61,9 +62,9 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
           j["total_ms"] = total_ms;
           std::cout << j.dump() << "\n";
         } else {
-          std::cout << std::left << std::setw(7) << DecisionName(v.decision) << " "
-                    << std::fixed << std::setprecision(2) << std::setw(7) << v.score << " "
-                    << std::setw(6) << std::setprecision(1) << total_ms << "ms  " << file.string();
+          std::cout << std::left << std::setw(7) << DecisionName(v.decision) << " " << std::fixed
+                    << std::setprecision(2) << std::setw(7) << v.score << " " << std::setw(6)
+                    << std::setprecision(1) << total_ms << "ms  " << file.string();
           if (v.decision == Decision::kHold) std::cout << "  (" << v.detail << ")";
           for (const auto& f : v.findings)
             std::cout << "\n        defect at " << f.box.x << "," << f.box.y << " " << f.box.width

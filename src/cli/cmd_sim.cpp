@@ -21,7 +21,8 @@ void AddSimCommand(CLI::App& app, CommandBody& body) {
     std::string format = "png";
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("sim", "Write generated cast parts: good/, defect/ and masks/");
+  CLI::App* cmd =
+      app.add_subcommand("sim", "Write generated cast parts: good/, defect/ and masks/");
   cmd->add_option("--out", args->out, "Folder to write into")->required();
   cmd->add_option("--good", args->good, "Good parts to write")->check(CLI::Range(0, 100000));
   cmd->add_option("--defect", args->defect, "Defective parts to write (defect types in turn)")
@@ -51,7 +52,8 @@ void AddSimCommand(CLI::App& app, CommandBody& body) {
                                      : "part_" + std::to_string(seed) + "_good";
         fs::path image = root / (defective ? "defect" : "good") / (stem + "." + args->format);
         bool ok = cv::imwrite(image.string(), part.image);
-        if (defective) ok = ok && cv::imwrite((root / "masks" / (stem + ".png")).string(), part.mask);
+        if (defective)
+          ok = ok && cv::imwrite((root / "masks" / (stem + ".png")).string(), part.mask);
         if (!ok)
           throw Error(ErrorCategory::kIo, image.string() + ": cannot be written",
                       "Check that the folder is writable and the disk has space");

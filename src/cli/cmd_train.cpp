@@ -17,11 +17,13 @@ void AddTrainCommand(CLI::App& app, CommandBody& body) {
     int max_images = 0;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("train", "Learn a part from good images and calibrate the reject threshold");
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Learn a part from good images and calibrate the reject threshold");
   cmd->add_option("--good", args->good, "Folder of good images")->required();
   cmd->add_option("--out", args->out, "Model file to write")->required();
   cmd->add_option("--recipe", args->recipe, "Recipe YAML (default: round part, built-in defaults)");
-  cmd->add_option("--max-images", args->max_images, "Use at most N good images, evenly spread (0 = all)")
+  cmd->add_option("--max-images", args->max_images,
+                  "Use at most N good images, evenly spread (0 = all)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &body] {
     body = [args] {

@@ -15,7 +15,9 @@ class Deadline {
   // A deadline that never passes.
   static Deadline Never() { return Deadline(SteadyClock::time_point::max()); }
   // A deadline `budget` from now.
-  static Deadline In(std::chrono::microseconds budget) { return Deadline(SteadyClock::now() + budget); }
+  static Deadline In(std::chrono::microseconds budget) {
+    return Deadline(SteadyClock::now() + budget);
+  }
 
   explicit Deadline(SteadyClock::time_point at) : at_(at) {}
 

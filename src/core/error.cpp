@@ -4,13 +4,20 @@ namespace linesight {
 
 std::string_view CategoryName(ErrorCategory category) {
   switch (category) {
-    case ErrorCategory::kInput: return "input";
-    case ErrorCategory::kImage: return "image";
-    case ErrorCategory::kModel: return "model";
-    case ErrorCategory::kRecipe: return "recipe";
-    case ErrorCategory::kIo: return "io";
-    case ErrorCategory::kData: return "data";
-    case ErrorCategory::kInternal: return "internal";
+    case ErrorCategory::kInput:
+      return "input";
+    case ErrorCategory::kImage:
+      return "image";
+    case ErrorCategory::kModel:
+      return "model";
+    case ErrorCategory::kRecipe:
+      return "recipe";
+    case ErrorCategory::kIo:
+      return "io";
+    case ErrorCategory::kData:
+      return "data";
+    case ErrorCategory::kInternal:
+      return "internal";
   }
   return "unknown";
 }

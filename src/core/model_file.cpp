@@ -58,14 +58,15 @@ void WriteModelFile(const std::filesystem::path& path, const ModelFile& file) {
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec)
-    throw Error(ErrorCategory::kIo, path.string() + ": cannot move the model into place (" +
-                                        ec.message() + ")",
+    throw Error(ErrorCategory::kIo,
+                path.string() + ": cannot move the model into place (" + ec.message() + ")",
                 "Check the folder's permissions");
 }
 
 ModelFile ParseModelFile(const std::vector<uint8_t>& b, const std::string& name) {
   if (b.size() < kFixedHeader + 4 || std::memcmp(b.data(), kMagic, 8) != 0) {
-    if (b.size() >= 8 && std::memcmp(b.data(), kMagic, 8) == 0) Bad(name, "model file is truncated");
+    if (b.size() >= 8 && std::memcmp(b.data(), kMagic, 8) == 0)
+      Bad(name, "model file is truncated");
     Bad(name, "not a linesight model file (wrong magic bytes)");
   }
   uint32_t version = static_cast<uint32_t>(GetLe(&b[8], 4));

@@ -45,13 +45,14 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
                 "The file is corrupt: train the model again");
   const int version = h["model_version"].get<int>();
   if (version != kModelVersion)
-    throw Error(ErrorCategory::kModel,
-                name + ": model version " + std::to_string(version) + " is " +
-                    (version > kModelVersion ? "newer" : "older") + " than this linesight reads (" +
-                    std::to_string(kModelVersion) + ")",
-                version > kModelVersion
-                    ? "Upgrade linesight to the version that trained it"
-                    : "Train the model again with this linesight (the good images are all it needs)");
+    throw Error(
+        ErrorCategory::kModel,
+        name + ": model version " + std::to_string(version) + " is " +
+            (version > kModelVersion ? "newer" : "older") + " than this linesight reads (" +
+            std::to_string(kModelVersion) + ")",
+        version > kModelVersion
+            ? "Upgrade linesight to the version that trained it"
+            : "Train the model again with this linesight (the good images are all it needs)");
   try {
     size_t offset = 0;
     CellStatsModel anomaly = CellStatsModel::Load(h.at("anomaly"), f.payload, offset, name);

@@ -94,9 +94,7 @@ void Derive(Recipe& r) {
   r.cells.canvas = r.locate.canvas;
   // Score a thin margin beyond the rim (flash, chips) but not the background further out.
   r.cells.support_radius =
-      r.layout == CellLayout::kRings
-          ? std::min(0.5, r.locate.canvas_radius * 1.12)
-          : 0.75;
+      r.layout == CellLayout::kRings ? std::min(0.5, r.locate.canvas_radius * 1.12) : 0.75;
 }
 
 Recipe DefaultRecipe() {

@@ -26,8 +26,12 @@ int BuildCells(const CellStatsOptions& o, std::vector<int32_t>& cell_of, cv::Mat
           if (r <= r_max) cell = static_cast<int>(r);  // 1-pixel-wide rings
           break;
         }
-        case CellLayout::kBlocks: cell = (y / o.block) * blocks_per_row + x / o.block; break;
-        case CellLayout::kWhole: cell = 0; break;
+        case CellLayout::kBlocks:
+          cell = (y / o.block) * blocks_per_row + x / o.block;
+          break;
+        case CellLayout::kWhole:
+          cell = 0;
+          break;
       }
       cell_of[static_cast<size_t>(y) * n + x] = cell;
       if (cell >= 0) {
@@ -42,7 +46,8 @@ int BuildCells(const CellStatsOptions& o, std::vector<int32_t>& cell_of, cv::Mat
 // Rings use the fine band and the ring residual (the part compared with itself carries the
 // coarser structure better than pooled statistics do); other layouts use all band channels.
 int ChannelCount(const CellStatsOptions& o) {
-  return o.layout == CellLayout::kRings ? 1 + static_cast<int>(o.ring_windows.size()) : kBandChannels;
+  return o.layout == CellLayout::kRings ? 1 + static_cast<int>(o.ring_windows.size())
+                                        : kBandChannels;
 }
 
 namespace {
@@ -220,7 +225,8 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
     o.bands.rough_sigma = b.at("rough_sigma").get<double>();
     if (o.canvas < 32 || o.canvas > 2048) throw bad("canvas size out of range");
     if (o.block < 2 || o.block > o.canvas) throw bad("block size out of range");
-    if (!(o.support_radius > 0.05 && o.support_radius <= 0.75)) throw bad("support radius out of range");
+    if (!(o.support_radius > 0.05 && o.support_radius <= 0.75))
+      throw bad("support radius out of range");
     for (double s : {o.smooth_sigma, o.bands.fine_sigma, o.bands.mid_sigma, o.bands.coarse_sigma,
                      o.bands.rough_sigma})
       if (!(s > 0.1 && s < 64)) throw bad("a filter scale is out of range");

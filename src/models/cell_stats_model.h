@@ -27,13 +27,14 @@ enum class CellLayout : uint8_t {
 // Options that change the model's results (all saved in the model file).
 struct CellStatsOptions {
   CellLayout layout = CellLayout::kRings;
-  int canvas = 256;            // canvas side, pixels
-  double support_radius = 0.49;  // rings: pixels farther than this (fraction of canvas) are not scored
-  int block = 16;              // blocks: block side, pixels
+  int canvas = 256;  // canvas side, pixels
+  double support_radius =
+      0.49;        // rings: pixels farther than this (fraction of canvas) are not scored
+  int block = 16;  // blocks: block side, pixels
   // rings: angular windows (samples of 512 per ring) of the ring residuals; a feature narrower
   // than a window stands out in its residual. Two scales: pits and cracks, and blow holes.
   std::vector<int> ring_windows = {7, 21};
-  double smooth_sigma = 1.5;   // anomaly map smoothing, pixels (suppresses single-pixel noise)
+  double smooth_sigma = 1.5;  // anomaly map smoothing, pixels (suppresses single-pixel noise)
   BandOptions bands;
 };
 

@@ -33,16 +33,16 @@ std::span<const DefectType> AllDefectTypes();
 
 // What the part looks like and how much parts vary. Fields change the rendered pixels.
 struct RenderOptions {
-  int size = 300;                  // output is size x size pixels
-  int vanes = 6;                   // impeller vanes (design of the part type)
-  double part_radius = 0.40;       // outer radius as a fraction of size
-  double max_shift_px = 8.0;       // uniform shift of the centre in x and y, +-
-  double max_scale = 0.04;         // relative size change, +-
-  double max_rotation_deg = 180.0; // rotation about the centre, +-
-  double exposure_range = 0.25;    // overall brightness gain, 1 +- this
-  double gamma_range = 0.20;       // gamma, 1 +- this
-  double lighting_gradient = 0.15; // strength of a random linear lighting gradient
-  double noise_sigma = 2.0;        // sensor noise, grey levels (each part draws 0.5-1x this)
+  int size = 300;                   // output is size x size pixels
+  int vanes = 6;                    // impeller vanes (design of the part type)
+  double part_radius = 0.40;        // outer radius as a fraction of size
+  double max_shift_px = 8.0;        // uniform shift of the centre in x and y, +-
+  double max_scale = 0.04;          // relative size change, +-
+  double max_rotation_deg = 180.0;  // rotation about the centre, +-
+  double exposure_range = 0.25;     // overall brightness gain, 1 +- this
+  double gamma_range = 0.20;        // gamma, 1 +- this
+  double lighting_gradient = 0.15;  // strength of a random linear lighting gradient
+  double noise_sigma = 2.0;         // sensor noise, grey levels (each part draws 0.5-1x this)
 };
 
 // One rendered part.

@@ -22,8 +22,8 @@ struct BandOptions {
 // Feature maps of one canvas image; buffers are reused across calls once sized.
 struct BandFeatures {
   cv::Mat channel[kMaxChannels];  // CV_32F: fine band, coarse band, log roughness, [extra]
-  float detail_scale = 1;          // the per-image contrast divisor that was applied
-  cv::Mat clipped;                 // CV_8UC1: 255 near over- or under-exposed pixels
+  float detail_scale = 1;         // the per-image contrast divisor that was applied
+  cv::Mat clipped;                // CV_8UC1: 255 near over- or under-exposed pixels
 
   // scratch
   cv::Mat log_image, blur_fine, blur_mid, blur_coarse, tmp, tmp_mask;

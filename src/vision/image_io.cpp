@@ -45,8 +45,8 @@ ImageInfo ProbeJpeg(std::span<const uint8_t> b, const std::string& name) {
     }
     uint32_t len = Be16(&b[i + 2]);
     if (len < 2) Fail(name, "JPEG segment length is invalid", kReexport);
-    bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-               marker != 0xCC;
+    bool sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (sof) {
       if (i + 10 > b.size()) break;
       ImageInfo info;
@@ -75,12 +75,24 @@ ImageInfo ProbePng(std::span<const uint8_t> b, const std::string& name) {
   info.height = static_cast<int>(h);
   info.bit_depth = b[24];
   switch (b[25]) {
-    case 0: info.channels = 1; break;
-    case 2: info.channels = 3; break;
-    case 3: info.channels = 3; info.bit_depth = 8; break;  // palette expands to 8-bit RGB
-    case 4: info.channels = 2; break;
-    case 6: info.channels = 4; break;
-    default: Fail(name, "PNG colour type is invalid", kReexport);
+    case 0:
+      info.channels = 1;
+      break;
+    case 2:
+      info.channels = 3;
+      break;
+    case 3:
+      info.channels = 3;
+      info.bit_depth = 8;
+      break;  // palette expands to 8-bit RGB
+    case 4:
+      info.channels = 2;
+      break;
+    case 6:
+      info.channels = 4;
+      break;
+    default:
+      Fail(name, "PNG colour type is invalid", kReexport);
   }
   return info;
 }
@@ -158,8 +170,9 @@ ImageInfo ProbeImage(std::span<const uint8_t> b, const std::string& name,
            "The file was cut short while copying or saving: copy it again from the source");
   }
   if (info.width <= 0 || info.height <= 0)
-    Fail(name, "image header says the image has zero size (" + std::to_string(info.width) + "x" +
-                   std::to_string(info.height) + ")",
+    Fail(name,
+         "image header says the image has zero size (" + std::to_string(info.width) + "x" +
+             std::to_string(info.height) + ")",
          kReexport);
   if (info.width > limits.max_side || info.height > limits.max_side ||
       int64_t(info.width) * info.height > limits.max_pixels)
@@ -192,9 +205,15 @@ cv::Mat DecodeGrey(std::span<const uint8_t> bytes, const std::string& name,
     Fail(name, "decoded size differs from the header", "Copy the file again from the source");
   cv::Mat grey;
   switch (raw.channels()) {
-    case 1: grey = raw; break;
-    case 3: cv::cvtColor(raw, grey, cv::COLOR_BGR2GRAY); break;
-    case 4: cv::cvtColor(raw, grey, cv::COLOR_BGRA2GRAY); break;
+    case 1:
+      grey = raw;
+      break;
+    case 3:
+      cv::cvtColor(raw, grey, cv::COLOR_BGR2GRAY);
+      break;
+    case 4:
+      cv::cvtColor(raw, grey, cv::COLOR_BGRA2GRAY);
+      break;
     default:
       Fail(name, "unsupported channel count " + std::to_string(raw.channels()),
            "Save the image as grey or RGB");
@@ -265,8 +284,7 @@ std::vector<std::filesystem::path> ListImages(const std::vector<std::filesystem:
     } else if (std::filesystem::exists(p, ec)) {
       out.push_back(p);
     } else {
-      throw Error(ErrorCategory::kInput, p.string() + ": no such file or folder",
-                  "Check the path");
+      throw Error(ErrorCategory::kInput, p.string() + ": no such file or folder", "Check the path");
     }
   }
   return out;

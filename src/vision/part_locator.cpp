@@ -80,7 +80,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
 
   cv::Mat smooth;
   // ISOLATED: a view must not read pixels of its parent, so a frame and its copy agree.
-  cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2, 0, cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
+  cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2, 0,
+                   cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
   // Edge candidates along rays from the rough centre: local maxima of the radial step (either
   // polarity: rims may be brighter or darker than the background).
   std::vector<std::vector<cv::Point2d>> cand(kRays);
@@ -109,7 +110,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
     const float thr = std::max(6.f, 0.2f * ray_max);
     std::vector<std::pair<float, int>> peaks;
     for (int i = 3; i + 3 < m; ++i)
-      if (step[i] >= thr && step[i] >= step[i - 1] && step[i] > step[i + 1]) peaks.push_back({step[i], i});
+      if (step[i] >= thr && step[i] >= step[i - 1] && step[i] > step[i + 1])
+        peaks.push_back({step[i], i});
     std::sort(peaks.begin(), peaks.end(), std::greater<>());
     if (peaks.size() > 6) peaks.resize(6);
     for (const auto& pk : peaks) {
@@ -121,7 +123,9 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
   // enough rays support, take the largest: the outer rim, not an inner ring.
   uint64_t rng = 0x9E3779B97F4A7C15ull;
   auto next = [&rng](uint32_t n) {
-    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
     return static_cast<uint32_t>(rng % n);
   };
   auto support_of = [&](const cv::Point2d& cc, double rr, std::vector<cv::Point2d>* inliers) {
@@ -132,7 +136,10 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
       const cv::Point2d* hit = nullptr;
       for (const auto& p : cand[k]) {
         double d = std::abs(cv::norm(p - cc) - rr);
-        if (d < best) { best = d; hit = &p; }
+        if (d < best) {
+          best = d;
+          hit = &p;
+        }
       }
       if (hit) {
         ++s;

@@ -28,7 +28,8 @@ RingResidual::RingResidual(int canvas, double max_radius, int angles, std::vecto
       to_canvas_x_.at<float>(y, x) = static_cast<float>(t / (2 * CV_PI) * angles);
       to_canvas_y_.at<float>(y, x) = static_cast<float>(std::hypot(x - c, y - c));
     }
-  for (int w : windows_) kernels_.push_back(cv::getStructuringElement(cv::MORPH_RECT, cv::Size(w, 1)));
+  for (int w : windows_)
+    kernels_.push_back(cv::getStructuringElement(cv::MORPH_RECT, cv::Size(w, 1)));
 }
 
 void RingResidual::Compute(const cv::Mat& image, RingResidualScratch& s, cv::Mat* residuals) const {

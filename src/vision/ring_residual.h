@@ -32,7 +32,7 @@ class RingResidual {
   int canvas_;
   std::vector<int> windows_;
   std::vector<cv::Mat> kernels_;
-  cv::Mat to_polar_x_, to_polar_y_;  // polar (rows = radius, cols = angle) <- canvas
+  cv::Mat to_polar_x_, to_polar_y_;    // polar (rows = radius, cols = angle) <- canvas
   cv::Mat to_canvas_x_, to_canvas_y_;  // canvas <- polar
 };
 

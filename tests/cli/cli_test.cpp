@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -71,6 +75,22 @@ std::vector<nlohmann::json> JsonLines(const std::string& text) {
   return out;
 }
 
+// Holds an exclusive lock on `path` (created if missing) while alive.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 // The data set and model every CliTest reads: made once per build of the binary and shared by
 // all test processes (ctest runs each test in its own process), so the suite stays fast. Lives
 // in the build tree beside the binary; a rebuilt binary gets a fresh one.
@@ -93,9 +113,10 @@ SharedData MakeSharedData() {
   const std::string key = std::to_string(size) + "_" + std::to_string(stamp);
   const fs::path root = bin.parent_path() / "tests" / "cli_test_data";
   d.dir = root / key;
+  fs::create_directories(root, ec);
+  const FileLock lock(root / "lock");  // one process makes it, the others wait and reuse it
   if (!fs::exists(d.dir / "ready")) {
     const TempDir scratch;  // build beside, then move into place in one rename
-    fs::create_directories(root);
     const fs::path tmp = root / (key + ".tmp" + scratch.path().filename().string());
     fs::create_directories(tmp);
     const RunResult sim =
@@ -115,7 +136,8 @@ SharedData MakeSharedData() {
     if (ec) fs::remove_all(tmp, ec);  // another process got there first: use its copy
     // Data of older builds of the binary.
     for (const auto& e : fs::directory_iterator(root, ec))
-      if (e.path().filename().string().rfind(key, 0) != 0) fs::remove_all(e.path(), ec);
+      if (e.is_directory(ec) && e.path().filename().string().rfind(key, 0) != 0)
+        fs::remove_all(e.path(), ec);
   }
   d.sim_out = Slurp(d.dir / "sim.out");
   d.train_out = Slurp(d.dir / "train.out");

@@ -177,15 +177,10 @@ TEST(PartLocatorTest, PartCentreLandsWhereRingToolsCentreTheirRings) {
     ASSERT_TRUE(pose.found) << pose.failure;
     const cv::Point2d c = Apply(pose.image_to_canvas, pose.centre);
     const double grid_centre = (canvas - 1) / 2.0;
-    if (std::abs(c.x - canvas / 2.0) < 1e-6 && std::abs(c.y - canvas / 2.0) < 1e-6)
-      GTEST_SKIP() << "BUG: LocatePart maps the part centre to (canvas/2, canvas/2) = (" << c.x
-                   << ", " << c.y << "), half a pixel off the ring centre (" << grid_centre << ", "
-                   << grid_centre
-                   << ") that RingResidual and BuildCells use (BuildWeightMap uses canvas/2 "
-                      "like the locator): each one-pixel ring cell mixes radii 0.5 px apart "
-                      "from one side of the part to the other";
-    EXPECT_NEAR(c.x, grid_centre, 1e-6);
-    EXPECT_NEAR(c.y, grid_centre, 1e-6);
+    // Half a pixel off (canvas / 2) would make each one-pixel ring cell mix radii 0.5 px apart
+    // from one side of the part to the other.
+    EXPECT_NEAR(c.x, grid_centre, 1e-6) << "canvas " << canvas;
+    EXPECT_NEAR(c.y, grid_centre, 1e-6) << "canvas " << canvas;
   }
 }
 

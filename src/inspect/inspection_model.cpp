@@ -26,7 +26,8 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
                 {"skipped_images", m.training.skipped_images},
                 {"seconds", m.training.seconds},
                 {"created", m.training.created},
-                {"linesight_version", m.training.linesight_version}}}};
+                {"linesight_version", m.training.linesight_version}}},
+              {"part", {{"radius", m.part_radius}}}};
   m.anomaly.AppendPayload(f.payload);
   WriteModelFile(path, f);
 }
@@ -71,6 +72,11 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     m.training.seconds = t.at("seconds").get<double>();
     m.training.created = t.at("created").get<std::string>();
     m.training.linesight_version = t.at("linesight_version").get<std::string>();
+    // Absent in models written before the radius was learned.
+    if (h.contains("part")) m.part_radius = h["part"].at("radius").get<double>();
+    if (!std::isfinite(m.part_radius) || m.part_radius < 0 || m.part_radius > 1)
+      throw Error(ErrorCategory::kModel, name + ": learned part radius is invalid",
+                  "The file is corrupt: train the model again");
     if (!std::isfinite(m.threshold) || m.threshold <= 0)
       throw Error(ErrorCategory::kModel, name + ": model threshold is invalid",
                   "The file is corrupt: train the model again");

@@ -27,6 +27,16 @@ struct InspectionModel {
   float threshold = 0;  // a part whose score exceeds it is rejected
   TrainingSummary training;
   CellStatsModel anomaly;
+  // Learned from the good parts: their outer radius as a fraction of the search region's short
+  // side (round parts; 0 = not learned). Inspection looks for the rim near it.
+  double part_radius = 0;
+
+  // The locator settings inspection uses: the recipe's, narrowed by what training learned.
+  LocateOptions Locate() const {
+    LocateOptions o = recipe.locate;
+    o.expected_radius = part_radius;
+    return o;
+  }
 
   // Short identity for verdicts and logs: "<recipe hash>@<created>".
   std::string Id() const { return recipe_hash + "@" + training.created; }

@@ -8,7 +8,9 @@
 namespace linesight {
 
 Inspector::Inspector(const InspectionModel& model)
-    : model_(model), weights_(BuildWeightMap(model.recipe, model.anomaly.support())) {}
+    : model_(model),
+      weights_(BuildWeightMap(model.recipe, model.anomaly.support())),
+      locate_(model.Locate()) {}
 
 Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline) const noexcept {
   try {
@@ -17,7 +19,7 @@ Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadlin
     if (image.cols < 32 || image.rows < 32)
       return HoldVerdict(HoldReason::kBadImage, "frame is smaller than 32x32 pixels");
     auto t0 = SteadyClock::now();
-    ws.pose = LocatePart(image, model_.recipe.locate);
+    ws.pose = LocatePart(image, locate_);
     Verdict v;
     v.model_id = model_.Id();
     v.threshold = model_.threshold;

@@ -43,7 +43,8 @@ class Inspector {
 
  private:
   const InspectionModel& model_;
-  cv::Mat weights_;  // per canvas pixel: sensitivity, 0 = not inspected
+  cv::Mat weights_;       // per canvas pixel: sensitivity, 0 = not inspected
+  LocateOptions locate_;  // the recipe's, with the part radius learned in training
 };
 
 }  // namespace linesight

@@ -37,6 +37,7 @@ std::vector<size_t> Spread(size_t n, int max) {
 struct Canvases {
   std::vector<cv::Mat> images;
   std::vector<std::string> names;
+  std::vector<double> radius;  // disc: pose.radius_fraction of each
   int skipped = 0;
 };
 
@@ -54,10 +55,41 @@ void AddCanvas(const Recipe& recipe, const cv::Mat& image, const std::string& na
                  cv::BORDER_REPLICATE);
   out.images.push_back(canvas);
   out.names.push_back(name);
+  out.radius.push_back(pose.radius_fraction);
+}
+
+// The good parts' outer radius (median), for round parts. Parts whose rim was found far from it
+// were located on something else (an inner ring, a shadow): they are dropped, not learned from.
+double LearnPartRadius(const Recipe& recipe, Canvases& c, const TrainOptions& options) {
+  if (recipe.locate.method != LocateMethod::kDisc || c.radius.size() < 4) return 0;
+  std::vector<double> sorted = c.radius;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  const double tol = recipe.locate.radius_tolerance;
+  Canvases kept;
+  kept.skipped = c.skipped;
+  for (size_t i = 0; i < c.images.size(); ++i) {
+    if (std::abs(c.radius[i] - median) <= tol * median) {
+      kept.images.push_back(c.images[i]);
+      kept.names.push_back(c.names[i]);
+      kept.radius.push_back(c.radius[i]);
+      continue;
+    }
+    ++kept.skipped;
+    if (options.skipped)
+      options.skipped(c.names[i], "part found with radius " +
+                                      std::to_string(std::lround(c.radius[i] * 100)) +
+                                      "% of the image, most good parts have " +
+                                      std::to_string(std::lround(median * 100)) +
+                                      "%: the rim was probably missed");
+  }
+  c = std::move(kept);
+  return median;
 }
 
 InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& options,
                     SteadyClock::time_point start) {
+  const double part_radius = LearnPartRadius(recipe, c, options);
   const size_t n = c.images.size();
   if (n < 4)
     throw Error(
@@ -72,15 +104,26 @@ InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& optio
   for (size_t i = 0; i < n_cal; ++i) is_cal[(i * n) / n_cal + (n / n_cal) / 2] = 1;
 
   CellStatsWorkspace ws;
-  CellStatsModel::Fitter fit_part(recipe.cells);
   int done = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (is_cal[i]) continue;
-    fit_part.Add(c.images[i], ws);
-    if (options.progress) options.progress(++done, static_cast<int>(n), "fit");
-  }
+  const int passes = recipe.cells.tail_quantile > 0 ? 2 : 1;  // moments, then tails
+  const int steps = static_cast<int>(passes * (2 * n - n_cal) + n_cal);
+  auto fit = [&](bool use_cal) {
+    CellStatsModel::Fitter fitter(recipe.cells);
+    for (size_t i = 0; i < n; ++i) {
+      if (is_cal[i] && !use_cal) continue;
+      fitter.Add(c.images[i], ws);
+      if (options.progress) options.progress(++done, steps, "fit");
+    }
+    if (recipe.cells.tail_quantile > 0)
+      for (size_t i = 0; i < n; ++i) {
+        if (is_cal[i] && !use_cal) continue;
+        fitter.AddTail(c.images[i], ws);
+        if (options.progress) options.progress(++done, steps, "fit tails");
+      }
+    return fitter.Finish();
+  };
 
-  InspectionModel model{recipe, RecipeHash(recipe), 1.0f, {}, fit_part.Finish()};
+  InspectionModel model{recipe, RecipeHash(recipe), 1.0f, {}, fit(false)};
   cv::Mat weights = BuildWeightMap(recipe, model.anomaly.support());
   std::vector<float> scores;
   cv::Mat map, weighted;
@@ -91,7 +134,7 @@ InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& optio
     double peak = 0;
     cv::minMaxLoc(weighted, nullptr, &peak);
     scores.push_back(static_cast<float>(peak));
-    if (options.progress) options.progress(++done, static_cast<int>(n), "calibrate");
+    if (options.progress) options.progress(++done, steps, "calibrate");
   }
   // Threshold: the (1 - target FRR) quantile of held-out good scores, interpolated; with few
   // held-out parts this is close to their maximum, which errs on the side of fewer false rejects.
@@ -102,9 +145,8 @@ InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& optio
   model.threshold = static_cast<float>(std::max(thr, 1e-3));
 
   // Refit on every usable image: more data, same threshold (slightly conservative).
-  CellStatsModel::Fitter fit_all(recipe.cells);
-  for (size_t i = 0; i < n; ++i) fit_all.Add(c.images[i], ws);
-  model.anomaly = fit_all.Finish();
+  model.anomaly = fit(true);
+  model.part_radius = part_radius;
   model.training.good_images = static_cast<int>(n);
   model.training.calibration_images = static_cast<int>(n_cal);
   model.training.skipped_images = c.skipped;

@@ -106,7 +106,79 @@ void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) 
   ++count_;
 }
 
+namespace {
+constexpr int kTailBins = 1024;
+constexpr float kTailBinWidth = 0.05f;  // |z| units; the last bin collects everything above
+}  // namespace
+
+void CellStatsModel::Fitter::AddTail(const cv::Mat& canvas, CellStatsWorkspace& ws) {
+  if (!moments_) {
+    moments_ = std::make_unique<CellStatsModel>(Moments());
+    tail_hist_.assign(static_cast<size_t>(cells_) * channels_ * kTailBins, 0);
+  }
+  CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
+            canvas.cols == options_.canvas);
+  ComputeFeatures(canvas, support_, options_, ring_.get(), ws);
+  const int n = options_.canvas;
+  const float* mean = moments_->mean_.data();
+  const float* inv = moments_->inv_std_.data();
+  for (int k = 0; k < channels_; ++k) {
+    const bool one_sided = OneSided(options_, k);
+    for (int y = 0; y < n; ++y) {
+      const float* f = ws.features.channel[k].ptr<float>(y);
+      const int32_t* cell = &cell_of_[static_cast<size_t>(y) * n];
+      for (int x = 0; x < n; ++x) {
+        if (cell[x] < 0) continue;
+        const size_t i = static_cast<size_t>(cell[x]) * channels_ + k;
+        float z = (f[x] - mean[i]) * inv[i];
+        z = one_sided ? std::max(z, 0.f) : std::abs(z);
+        const int bin = std::min(kTailBins - 1, static_cast<int>(z / kTailBinWidth));
+        ++tail_hist_[i * kTailBins + bin];
+      }
+    }
+  }
+  ++tail_count_;
+}
+
 CellStatsModel CellStatsModel::Fitter::Finish() const {
+  CellStatsModel m = Moments();
+  if (tail_count_ == 0 || options_.tail_quantile <= 0) return m;
+  // Each cell's tail quantile of |z|; cells with too few samples for it keep their scale.
+  std::vector<float> q(sum_.size(), 0);
+  for (size_t i = 0; i < q.size(); ++i) {
+    const uint32_t* h = &tail_hist_[i * kTailBins];
+    uint64_t total = 0;
+    for (int b = 0; b < kTailBins; ++b) total += h[b];
+    if (total * (1 - options_.tail_quantile) < 1) continue;
+    const double want = options_.tail_quantile * static_cast<double>(total);
+    uint64_t below = 0;
+    for (int b = 0; b < kTailBins; ++b) {
+      if (below + h[b] >= want) {  // interpolate within the bin
+        q[i] = kTailBinWidth * (b + static_cast<float>((want - below) / h[b]));
+        break;
+      }
+      below += h[b];
+    }
+  }
+  // Rescale so every cell's tail lands on its channel's median tail; a cell may be amplified at
+  // most 4x (a cell that never strays must not turn noise into defects).
+  for (int k = 0; k < channels_; ++k) {
+    std::vector<float> tails;
+    for (int c = 0; c < cells_; ++c)
+      if (q[static_cast<size_t>(c) * channels_ + k] > 0)
+        tails.push_back(q[static_cast<size_t>(c) * channels_ + k]);
+    if (tails.empty()) continue;
+    std::nth_element(tails.begin(), tails.begin() + tails.size() / 2, tails.end());
+    const float median = tails[tails.size() / 2];
+    for (int c = 0; c < cells_; ++c) {
+      const size_t i = static_cast<size_t>(c) * channels_ + k;
+      if (q[i] > 0) m.inv_std_[i] *= median / std::max(q[i], 0.25f * median);
+    }
+  }
+  return m;
+}
+
+CellStatsModel CellStatsModel::Fitter::Moments() const {
   if (count_ == 0)
     throw Error(ErrorCategory::kData, "no good part could be used to fit the model",
                 "Check that the training images show the part and match the recipe");
@@ -185,6 +257,7 @@ nlohmann::json CellStatsModel::OptionsJson() const {
           {"block", o.block},
           {"ring_windows", o.ring_windows},
           {"smooth_sigma", o.smooth_sigma},
+          {"tail_quantile", o.tail_quantile},
           {"cells", cells_},
           {"bands",
            {{"fine_sigma", o.bands.fine_sigma},
@@ -218,6 +291,9 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
     for (int w : o.ring_windows)
       if (w < 3 || w > 255 || w % 2 == 0) throw bad("a ring window is out of range");
     o.smooth_sigma = j.at("smooth_sigma").get<double>();
+    // Absent in models written before tails were calibrated (their scales are plain spreads).
+    o.tail_quantile = j.value("tail_quantile", 0.0);
+    if (!(o.tail_quantile >= 0 && o.tail_quantile < 1)) throw bad("tail quantile out of range");
     const auto& b = j.at("bands");
     o.bands.fine_sigma = b.at("fine_sigma").get<double>();
     o.bands.mid_sigma = b.at("mid_sigma").get<double>();

@@ -35,6 +35,10 @@ struct CellStatsOptions {
   // than a window stands out in its residual. Two scales: pits and cracks, and blow holes.
   std::vector<int> ring_windows = {7, 21};
   double smooth_sigma = 1.5;  // anomaly map smoothing, pixels (suppresses single-pixel noise)
+  // Each cell's scale is set so that this quantile of its good parts' |z| is the same in every
+  // cell: cells whose good parts stray rarely but far (edges, glare) then raise no more false
+  // alarms than smooth ones, and small defects on smooth surfaces count fully. 0 = off.
+  double tail_quantile = 0.9995;
   BandOptions bands;
 };
 
@@ -51,8 +55,13 @@ class CellStatsModel {
   class Fitter {
    public:
     explicit Fitter(const CellStatsOptions& options);
-    // Adds one good part's canvas (CV_8UC1, canvas x canvas). `ws` is scratch.
+    // Pass 1: adds one good part's canvas (CV_8UC1, canvas x canvas) to each cell's mean and
+    // spread. `ws` is scratch.
     void Add(const cv::Mat& canvas, CellStatsWorkspace& ws);
+    // Pass 2 (when options.tail_quantile > 0), after every Add: adds the same parts again to
+    // learn how far each cell strays in its worst moments. Throws Error{kData} if no part was
+    // added in pass 1.
+    void AddTail(const cv::Mat& canvas, CellStatsWorkspace& ws);
     int count() const { return count_; }
     // Builds the model. Throws Error{kData} if no part was added.
     CellStatsModel Finish() const;
@@ -66,6 +75,11 @@ class CellStatsModel {
     int channels_ = 0;
     std::unique_ptr<RingResidual> ring_;
     std::vector<double> sum_, sum_sq_, n_;  // [cell * channels + channel]
+    // Pass 2: histograms of |z| per cell and channel, kTailBins bins of kTailBinWidth.
+    CellStatsModel Moments() const;
+    std::unique_ptr<CellStatsModel> moments_;  // frozen by the first AddTail
+    std::vector<uint32_t> tail_hist_;
+    int tail_count_ = 0;
   };
 
   // Scores `canvas` (CV_8UC1, canvas x canvas) into `map` (CV_32F, same size, >= 0; 0 where not

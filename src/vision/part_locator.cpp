@@ -1,7 +1,6 @@
 #include "vision/part_locator.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <vector>
 
@@ -11,6 +10,15 @@ namespace linesight {
 namespace {
 
 constexpr int kRays = 180;
+
+// Which radial steps count as edge candidates: at least `min_step` grey levels and
+// `relative_step` of the ray's strongest step, at most `max_per_ray` of them.
+struct EdgeOptions {
+  float min_step, relative_step;
+  size_t max_per_ray;
+};
+constexpr EdgeOptions kStrictEdges{6.f, 0.2f, 6};
+constexpr EdgeOptions kFaintEdges{4.f, 0.06f, 8};
 
 cv::Rect RoiPixels(const cv::Mat& image, const cv::Rect2d& roi) {
   cv::Rect r(static_cast<int>(std::lround(roi.x * image.cols)),
@@ -73,7 +81,14 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
 
   cv::Mat view = image(roi);
   const double short_side = std::min(roi.width, roi.height);
+  const bool learned = o.expected_radius > 0;
+  // Circles of the recipe's whole range fix the centre (an inner ring often does it best); the
+  // rim itself must lie in the learned range when there is one.
   const double r_min = o.min_radius * short_side, r_max = o.max_radius * short_side;
+  const double rim_min =
+      learned ? std::max(r_min, o.expected_radius * (1 - o.radius_tolerance) * short_side) : r_min;
+  const double rim_max =
+      learned ? std::min(r_max, o.expected_radius * (1 + o.radius_tolerance) * short_side) : r_max;
   cv::Point2d c0;
   double r0 = 0;
   if (!RoughCentre(view, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
@@ -82,196 +97,215 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
   // ISOLATED: a view must not read pixels of its parent, so a frame and its copy agree.
   cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2, 0,
                    cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
-  // Edge candidates along rays from the rough centre: local maxima of the radial step (either
-  // polarity: rims may be brighter or darker than the background).
-  std::vector<std::vector<cv::Point2d>> cand(kRays);
-  std::vector<float> profile, step;
-  const double lo = r_min * 0.6, hi = r_max;
-  for (int k = 0; k < kRays; ++k) {
-    double a = 2 * CV_PI * k / kRays, ca = std::cos(a), sa = std::sin(a);
-    profile.clear();
-    for (double rr = lo; rr <= hi; rr += 1.0) {
-      double x = c0.x + rr * ca, y = c0.y + rr * sa;
-      if (x < 0 || y < 0 || x > smooth.cols - 1.001 || y > smooth.rows - 1.001) break;
-      int xi = static_cast<int>(x), yi = static_cast<int>(y);
-      double fx = x - xi, fy = y - yi;
-      const uint8_t* p0 = smooth.ptr<uint8_t>(yi);
-      const uint8_t* p1 = smooth.ptr<uint8_t>(yi + 1);
-      profile.push_back(static_cast<float>((1 - fy) * ((1 - fx) * p0[xi] + fx * p0[xi + 1]) +
-                                           fy * ((1 - fx) * p1[xi] + fx * p1[xi + 1])));
-    }
-    const int m = static_cast<int>(profile.size());
-    step.assign(m, 0.f);
-    float ray_max = 0;
-    for (int i = 2; i + 2 < m; ++i) {
-      step[i] = std::abs(profile[i + 2] - profile[i - 2]);
-      ray_max = std::max(ray_max, step[i]);
-    }
-    const float thr = std::max(6.f, 0.2f * ray_max);
-    std::vector<std::pair<float, int>> peaks;
-    for (int i = 3; i + 3 < m; ++i)
-      if (step[i] >= thr && step[i] >= step[i - 1] && step[i] > step[i + 1])
-        peaks.push_back({step[i], i});
-    std::sort(peaks.begin(), peaks.end(), std::greater<>());
-    if (peaks.size() > 6) peaks.resize(6);
-    for (const auto& pk : peaks) {
-      double rr = lo + pk.second;
-      cand[k].push_back({c0.x + rr * ca, c0.y + rr * sa});
-    }
-  }
-  // RANSAC over circles through candidates on three rays ~120 degrees apart. Among circles that
-  // enough rays support, take the largest: the outer rim, not an inner ring.
-  uint64_t rng = 0x9E3779B97F4A7C15ull;
-  auto next = [&rng](uint32_t n) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return static_cast<uint32_t>(rng % n);
-  };
-  auto support_of = [&](const cv::Point2d& cc, double rr, std::vector<cv::Point2d>* inliers) {
-    const double tol = std::max(1.5, 0.015 * rr);
-    int s = 0;
+  // Strict edges first; faint rims (low contrast against the background, dim exposure) get a
+  // second, more permissive look before the part is declared not found.
+  auto attempt = [&](const EdgeOptions& edges) -> PartPose {
+    // Edge candidates along rays from the rough centre: local maxima of the radial step (either
+    // polarity: rims may be brighter or darker than the background).
+    std::vector<std::vector<cv::Point2d>> cand(kRays);
+    std::vector<float> profile, step;
+    // Rays reach past r_max so that an edge at the range's end is still a local maximum.
+    const double lo = r_min * 0.6, hi = r_max * 1.05 + 6;
     for (int k = 0; k < kRays; ++k) {
-      double best = tol;
-      const cv::Point2d* hit = nullptr;
-      for (const auto& p : cand[k]) {
-        double d = std::abs(cv::norm(p - cc) - rr);
-        if (d < best) {
-          best = d;
-          hit = &p;
+      double a = 2 * CV_PI * k / kRays, ca = std::cos(a), sa = std::sin(a);
+      profile.clear();
+      for (double rr = lo; rr <= hi; rr += 1.0) {
+        double x = c0.x + rr * ca, y = c0.y + rr * sa;
+        if (x < 0 || y < 0 || x > smooth.cols - 1.001 || y > smooth.rows - 1.001) break;
+        int xi = static_cast<int>(x), yi = static_cast<int>(y);
+        double fx = x - xi, fy = y - yi;
+        const uint8_t* p0 = smooth.ptr<uint8_t>(yi);
+        const uint8_t* p1 = smooth.ptr<uint8_t>(yi + 1);
+        profile.push_back(static_cast<float>((1 - fy) * ((1 - fx) * p0[xi] + fx * p0[xi + 1]) +
+                                             fy * ((1 - fx) * p1[xi] + fx * p1[xi + 1])));
+      }
+      const int m = static_cast<int>(profile.size());
+      step.assign(m, 0.f);
+      float ray_max = 0;
+      for (int i = 2; i + 2 < m; ++i) {
+        step[i] = std::abs(profile[i + 2] - profile[i - 2]);
+        ray_max = std::max(ray_max, step[i]);
+      }
+      const float thr = std::max(edges.min_step, edges.relative_step * ray_max);
+      std::vector<std::pair<float, int>> peaks;
+      for (int i = 3; i + 3 < m; ++i)
+        if (step[i] >= thr && step[i] >= step[i - 1] && step[i] > step[i + 1])
+          peaks.push_back({step[i], i});
+      std::sort(peaks.begin(), peaks.end(), std::greater<>());
+      if (peaks.size() > edges.max_per_ray) peaks.resize(edges.max_per_ray);
+      for (const auto& pk : peaks) {
+        // Sub-pixel: the vertex of the parabola through the step and its neighbours.
+        const int i = pk.second;
+        const double den = step[i - 1] - 2.0 * step[i] + step[i + 1];
+        const double off =
+            den < 0 ? std::clamp(0.5 * (step[i - 1] - step[i + 1]) / den, -0.5, 0.5) : 0;
+        double rr = lo + i + off;
+        cand[k].push_back({c0.x + rr * ca, c0.y + rr * sa});
+      }
+    }
+    // RANSAC over circles through candidates on three rays ~120 degrees apart. Among circles that
+    // enough rays support, take the largest: the outer rim, not an inner ring.
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    auto next = [&rng](uint32_t n) {
+      rng ^= rng << 13;
+      rng ^= rng >> 7;
+      rng ^= rng << 17;
+      return static_cast<uint32_t>(rng % n);
+    };
+    auto support_of = [&](const cv::Point2d& cc, double rr, std::vector<cv::Point2d>* inliers) {
+      const double tol = std::max(1.5, 0.015 * rr);
+      int s = 0;
+      for (int k = 0; k < kRays; ++k) {
+        double best = tol;
+        const cv::Point2d* hit = nullptr;
+        for (const auto& p : cand[k]) {
+          double d = std::abs(cv::norm(p - cc) - rr);
+          if (d < best) {
+            best = d;
+            hit = &p;
+          }
+        }
+        if (hit) {
+          ++s;
+          if (inliers) inliers->push_back(*hit);
         }
       }
-      if (hit) {
-        ++s;
-        if (inliers) inliers->push_back(*hit);
+      return s;
+    };
+    // 1) The best-supported circle (often a strong inner ring) fixes the centre.
+    cv::Point2d c;
+    double r = 0;
+    int best_support = 0;
+    for (int it = 0; it < 300; ++it) {
+      int k0 = static_cast<int>(next(kRays));
+      int k1 = (k0 + kRays / 3 + static_cast<int>(next(kRays / 6)) - kRays / 12) % kRays;
+      int k2 =
+          (k0 + 2 * kRays / 3 + static_cast<int>(next(kRays / 6)) - kRays / 12 + kRays) % kRays;
+      if (cand[k0].empty() || cand[k1].empty() || cand[k2].empty()) continue;
+      cv::Point2d p0 = cand[k0][next(static_cast<uint32_t>(cand[k0].size()))];
+      cv::Point2d p1 = cand[k1][next(static_cast<uint32_t>(cand[k1].size()))];
+      cv::Point2d p2 = cand[k2][next(static_cast<uint32_t>(cand[k2].size()))];
+      double d = 2 * (p0.x * (p1.y - p2.y) + p1.x * (p2.y - p0.y) + p2.x * (p0.y - p1.y));
+      if (std::abs(d) < 1e-6) continue;
+      double s0 = p0.dot(p0), s1 = p1.dot(p1), s2 = p2.dot(p2);
+      cv::Point2d cc((s0 * (p1.y - p2.y) + s1 * (p2.y - p0.y) + s2 * (p0.y - p1.y)) / d,
+                     (s0 * (p2.x - p1.x) + s1 * (p0.x - p2.x) + s2 * (p1.x - p0.x)) / d);
+      double rr = cv::norm(p0 - cc);
+      if (rr < lo || rr > r_max || cv::norm(cc - c0) > 0.35 * rr) continue;
+      int s = support_of(cc, rr, nullptr);
+      if (s > best_support) {
+        best_support = s;
+        c = cc;
+        r = rr;
       }
     }
-    return s;
-  };
-  // 1) The best-supported circle (often a strong inner ring) fixes the centre.
-  cv::Point2d c;
-  double r = 0;
-  int best_support = 0;
-  for (int it = 0; it < 300; ++it) {
-    int k0 = static_cast<int>(next(kRays));
-    int k1 = (k0 + kRays / 3 + static_cast<int>(next(kRays / 6)) - kRays / 12) % kRays;
-    int k2 = (k0 + 2 * kRays / 3 + static_cast<int>(next(kRays / 6)) - kRays / 12 + kRays) % kRays;
-    if (cand[k0].empty() || cand[k1].empty() || cand[k2].empty()) continue;
-    cv::Point2d p0 = cand[k0][next(static_cast<uint32_t>(cand[k0].size()))];
-    cv::Point2d p1 = cand[k1][next(static_cast<uint32_t>(cand[k1].size()))];
-    cv::Point2d p2 = cand[k2][next(static_cast<uint32_t>(cand[k2].size()))];
-    double d = 2 * (p0.x * (p1.y - p2.y) + p1.x * (p2.y - p0.y) + p2.x * (p0.y - p1.y));
-    if (std::abs(d) < 1e-6) continue;
-    double s0 = p0.dot(p0), s1 = p1.dot(p1), s2 = p2.dot(p2);
-    cv::Point2d cc((s0 * (p1.y - p2.y) + s1 * (p2.y - p0.y) + s2 * (p0.y - p1.y)) / d,
-                   (s0 * (p2.x - p1.x) + s1 * (p0.x - p2.x) + s2 * (p1.x - p0.x)) / d);
-    double rr = cv::norm(p0 - cc);
-    if (rr < lo || rr > r_max || cv::norm(cc - c0) > 0.35 * rr) continue;
-    int s = support_of(cc, rr, nullptr);
-    if (s > best_support) {
-      best_support = s;
-      c = cc;
-      r = rr;
-    }
-  }
-  if (r <= 0) return Fail("no round part found (no circular edge in view)");
-  // 2) The rim is the outermost radius about that centre on which enough rays have an edge.
-  std::vector<int> hist(static_cast<size_t>(r_max) + 8, 0);
-  for (int k = 0; k < kRays; ++k) {
-    std::vector<uint8_t> seen(hist.size(), 0);
-    for (const auto& p : cand[k]) {
-      int d = static_cast<int>(std::lround(cv::norm(p - c)));
-      for (int b = d - 2; b <= d + 2; ++b)
-        if (b >= 0 && b < static_cast<int>(hist.size()) && !seen[b]) {
-          seen[b] = 1;
-          ++hist[b];
-        }
-    }
-  }
-  const int need = static_cast<int>(std::ceil(o.min_rim_support * kRays));
-  int rim = -1;
-  for (int b = static_cast<int>(hist.size()) - 1; b >= static_cast<int>(r_min); --b)
-    if (hist[b] >= need) {
-      // Walk to the local peak of this run of supported radii.
-      int peak = b;
-      while (peak > 0 && hist[peak - 1] >= hist[peak]) --peak;
-      rim = peak;
-      break;
-    }
-  if (rim < 0)
-    return Fail("outer rim of the part not found (no circle with edges on " +
-                std::to_string(static_cast<int>(o.min_rim_support * 100)) +
-                "% of its length; shadow, clutter or a part out of view)");
-  r = rim;
-  // 3) Rims seen at a slight tilt are ellipses: fit one robustly to the rim's edge points, with a
-  // shrinking inlier band, and later map it onto a circle.
-  cv::RotatedRect ellipse(cv::Point2f(static_cast<float>(c.x), static_cast<float>(c.y)),
-                          cv::Size2f(static_cast<float>(2 * r), static_cast<float>(2 * r)), 0.f);
-  auto ellipse_dist = [](const cv::RotatedRect& e, const cv::Point2d& p) {
-    double t = e.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
-    double dx = p.x - e.center.x, dy = p.y - e.center.y;
-    double qx = ct * dx + st * dy, qy = -st * dx + ct * dy;
-    double a = e.size.width / 2.0, b = e.size.height / 2.0;
-    double rho = std::sqrt((qx / a) * (qx / a) + (qy / b) * (qy / b));
-    return std::abs(rho - 1) * std::sqrt(a * b);
-  };
-  int support_count = 0;
-  for (double band : {0.08, 0.04, 0.02, 0.012}) {
-    const double tol = std::max(1.5, band * r);
-    std::vector<cv::Point2f> in;
+    if (r <= 0) return Fail("no round part found (no circular edge in view)");
+    // 2) The rim is the outermost radius about that centre on which enough rays have an edge.
+    std::vector<int> hist(static_cast<size_t>(r_max) + 8, 0);
     for (int k = 0; k < kRays; ++k) {
-      double best = tol;
-      const cv::Point2d* hit = nullptr;
+      std::vector<uint8_t> seen(hist.size(), 0);
       for (const auto& p : cand[k]) {
-        double d = ellipse_dist(ellipse, p);
-        if (d < best) {
-          best = d;
-          hit = &p;
-        }
+        int d = static_cast<int>(std::lround(cv::norm(p - c)));
+        for (int b = d - 2; b <= d + 2; ++b)
+          if (b >= 0 && b < static_cast<int>(hist.size()) && !seen[b]) {
+            seen[b] = 1;
+            ++hist[b];
+          }
       }
-      if (hit) in.emplace_back(static_cast<float>(hit->x), static_cast<float>(hit->y));
     }
-    support_count = static_cast<int>(in.size());
-    if (in.size() < 12) break;
-    cv::RotatedRect e = cv::fitEllipse(in);
-    double a = e.size.width / 2.0, b = e.size.height / 2.0;
-    if (!(a > 0 && b > 0) || std::min(a, b) / std::max(a, b) < 0.75 ||
-        std::abs(std::sqrt(a * b) - r) > 0.15 * r)
-      break;
-    ellipse = e;
-  }
-  const double semi_a = ellipse.size.width / 2.0, semi_b = ellipse.size.height / 2.0;
-  r = std::sqrt(semi_a * semi_b);
-  c = {ellipse.center.x, ellipse.center.y};
-  double support = static_cast<double>(support_count) / kRays;
-  if (support < o.min_rim_support)
-    return Fail("outer rim of the part not found reliably (only " +
-                std::to_string(static_cast<int>(support * 100)) +
-                "% of the rim agrees; shadow, clutter or a part out of view)");
-  if (r < r_min || r > r_max) return Fail("part size is outside the recipe's radius range");
-  cv::Point2d centre = c + cv::Point2d(roi.x, roi.y);
-  if (centre.x - r < -0.1 * r || centre.y - r < -0.1 * r || centre.x + r > image.cols + 0.1 * r ||
-      centre.y + r > image.rows + 0.1 * r)
-    return Fail("part is partly out of view");
+    const int need = static_cast<int>(std::ceil(o.min_rim_support * kRays));
+    int rim = -1;
+    for (int b = static_cast<int>(rim_max) + 2; b >= static_cast<int>(rim_min); --b)
+      if (hist[b] >= need) {
+        // Walk to the local peak of this run of supported radii.
+        int peak = b;
+        while (peak > 0 && hist[peak - 1] >= hist[peak]) --peak;
+        rim = peak;
+        break;
+      }
+    if (rim < 0)
+      return Fail("outer rim of the part not found (no circle with edges on " +
+                  std::to_string(static_cast<int>(o.min_rim_support * 100)) +
+                  "% of its length; shadow, clutter or a part out of view)");
+    r = rim;
+    // 3) Rims seen at a slight tilt are ellipses: fit one robustly to the rim's edge points, with a
+    // shrinking inlier band, and later map it onto a circle.
+    cv::RotatedRect ellipse(cv::Point2f(static_cast<float>(c.x), static_cast<float>(c.y)),
+                            cv::Size2f(static_cast<float>(2 * r), static_cast<float>(2 * r)), 0.f);
+    auto ellipse_dist = [](const cv::RotatedRect& e, const cv::Point2d& p) {
+      double t = e.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
+      double dx = p.x - e.center.x, dy = p.y - e.center.y;
+      double qx = ct * dx + st * dy, qy = -st * dx + ct * dy;
+      double a = e.size.width / 2.0, b = e.size.height / 2.0;
+      double rho = std::sqrt((qx / a) * (qx / a) + (qy / b) * (qy / b));
+      return std::abs(rho - 1) * std::sqrt(a * b);
+    };
+    int support_count = 0;
+    for (double band : {0.08, 0.04, 0.02, 0.012}) {
+      const double tol = std::max(1.5, band * r);
+      std::vector<cv::Point2f> in;
+      for (int k = 0; k < kRays; ++k) {
+        double best = tol;
+        const cv::Point2d* hit = nullptr;
+        for (const auto& p : cand[k]) {
+          double d = ellipse_dist(ellipse, p);
+          if (d < best) {
+            best = d;
+            hit = &p;
+          }
+        }
+        if (hit) in.emplace_back(static_cast<float>(hit->x), static_cast<float>(hit->y));
+      }
+      support_count = static_cast<int>(in.size());
+      if (in.size() < 12) break;
+      cv::RotatedRect e = cv::fitEllipse(in);
+      double a = e.size.width / 2.0, b = e.size.height / 2.0;
+      if (!(a > 0 && b > 0) || std::min(a, b) / std::max(a, b) < 0.75 ||
+          std::abs(std::sqrt(a * b) - r) > 0.15 * r)
+        break;
+      ellipse = e;
+    }
+    const double semi_a = ellipse.size.width / 2.0, semi_b = ellipse.size.height / 2.0;
+    r = std::sqrt(semi_a * semi_b);
+    c = {ellipse.center.x, ellipse.center.y};
+    double support = static_cast<double>(support_count) / kRays;
+    if (support < o.min_rim_support)
+      return Fail("outer rim of the part not found reliably (only " +
+                  std::to_string(static_cast<int>(support * 100)) +
+                  "% of the rim agrees; shadow, clutter or a part out of view)");
+    if (r < rim_min || r > rim_max)
+      return Fail(learned ? "part size differs from the trained parts' by more than " +
+                                std::to_string(static_cast<int>(o.radius_tolerance * 100)) + "%"
+                          : "part size is outside the recipe's radius range");
+    cv::Point2d centre = c + cv::Point2d(roi.x, roi.y);
+    if (centre.x - r < -0.1 * r || centre.y - r < -0.1 * r || centre.x + r > image.cols + 0.1 * r ||
+        centre.y + r > image.rows + 0.1 * r)
+      return Fail("part is partly out of view");
 
-  // canvas = M (p - centre) + canvas centre, with M = R diag(k/a, k/b) R^T turning the ellipse
-  // into a circle of the canvas radius.
-  const double k = o.canvas_radius * canvas;
-  const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
-  const double sa = k / semi_a, sb = k / semi_b;
-  cv::Matx22d m(ct * ct * sa + st * st * sb, ct * st * (sa - sb), ct * st * (sa - sb),
-                st * st * sa + ct * ct * sb);
-  PartPose p;
-  p.found = true;
-  p.centre = centre;
-  p.radius = r;
-  p.rim_support = support;
-  p.scale = k / r;
-  // The canvas centre is the centre of its middle pixel(s), where ring tools centre their rings.
-  const double mid = (canvas - 1) / 2.0;
-  cv::Vec2d off = cv::Vec2d(mid, mid) - m * cv::Vec2d(centre.x, centre.y);
-  p.image_to_canvas = cv::Matx23d(m(0, 0), m(0, 1), off[0], m(1, 0), m(1, 1), off[1]);
-  return p;
+    // canvas = M (p - centre) + canvas centre, with M = R diag(k/a, k/b) R^T turning the ellipse
+    // into a circle of the canvas radius.
+    const double k = o.canvas_radius * canvas;
+    const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
+    const double sa = k / semi_a, sb = k / semi_b;
+    cv::Matx22d m(ct * ct * sa + st * st * sb, ct * st * (sa - sb), ct * st * (sa - sb),
+                  st * st * sa + ct * ct * sb);
+    PartPose p;
+    p.found = true;
+    p.centre = centre;
+    p.radius = r;
+    p.radius_fraction = r / short_side;
+    p.rim_support = support;
+    p.scale = k / r;
+    // The canvas centre is the centre of its middle pixel(s), where ring tools centre their rings.
+    const double mid = (canvas - 1) / 2.0;
+    cv::Vec2d off = cv::Vec2d(mid, mid) - m * cv::Vec2d(centre.x, centre.y);
+    p.image_to_canvas = cv::Matx23d(m(0, 0), m(0, 1), off[0], m(1, 0), m(1, 1), off[1]);
+    return p;
+  };
+  PartPose strict = attempt(kStrictEdges);
+  if (strict.found) return strict;
+  PartPose faint = attempt(kFaintEdges);
+  return faint.found ? faint : strict;
 }
 
 }  // namespace linesight

@@ -24,6 +24,11 @@ struct LocateOptions {
   double min_radius = 0.20;       // disc: smallest outer radius, fraction of the image's short side
   double max_radius = 0.55;       // disc: largest outer radius, same unit
   double min_rim_support = 0.35;  // disc: fraction of rays that must agree on the rim
+  // disc: outer radius learned from good parts (fraction of the short side; 0 = not known).
+  // When known, the rim is only searched within `radius_tolerance` of it, so an inner ring is
+  // never mistaken for the rim when the rim itself is washed out.
+  double expected_radius = 0;
+  double radius_tolerance = 0.2;
 };
 
 // Where the part was found.
@@ -33,6 +38,7 @@ struct PartPose {
   cv::Matx23d image_to_canvas;  // affine map from image pixels to canvas pixels
   cv::Point2d centre;           // disc: centre in image pixels
   double radius = 0;            // disc: outer radius in image pixels
+  double radius_fraction = 0;   // disc: radius / short side of the search region
   double rim_support = 0;       // disc: fraction of rays on the fitted rim, 0..1
   double scale = 1;             // canvas pixels per image pixel
 };

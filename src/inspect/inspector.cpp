@@ -19,7 +19,7 @@ Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadlin
     if (image.cols < 32 || image.rows < 32)
       return HoldVerdict(HoldReason::kBadImage, "frame is smaller than 32x32 pixels");
     auto t0 = SteadyClock::now();
-    ws.pose = LocatePart(image, locate_);
+    ws.pose = LocatePart(image, locate_, ws.locate);
     Verdict v;
     v.model_id = model_.Id();
     v.threshold = model_.threshold;
@@ -58,8 +58,8 @@ Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadlin
                     ws.stats.at<int>(i, cv::CC_STAT_WIDTH),
                     ws.stats.at<int>(i, cv::CC_STAT_HEIGHT));
         double region_peak = 0;
-        cv::Mat region_mask = ws.labels(cb) == i;
-        cv::minMaxLoc(ws.weighted(cb), nullptr, &region_peak, nullptr, nullptr, region_mask);
+        cv::compare(ws.labels(cb), i, ws.region, cv::CMP_EQ);
+        cv::minMaxLoc(ws.weighted(cb), nullptr, &region_peak, nullptr, nullptr, ws.region);
         cv::Point2d a = cv::Point2d(inv(0, 0) * cb.x + inv(0, 1) * cb.y + inv(0, 2),
                                     inv(1, 0) * cb.x + inv(1, 1) * cb.y + inv(1, 2));
         cv::Point2d b = cv::Point2d(inv(0, 0) * cb.br().x + inv(0, 1) * cb.br().y + inv(0, 2),

@@ -16,7 +16,8 @@ namespace linesight {
 // Per-thread scratch; after the first frame of a given size no buffer grows.
 struct Workspace {
   CellStatsWorkspace cell;
-  cv::Mat canvas, map, weighted, above, labels, stats, centroids;
+  cv::Mat canvas, map, weighted, above, labels, stats, centroids, region;
+  LocateScratch locate;
   PartPose pose;  // pose of the last inspected frame (for overlays)
 };
 

@@ -186,6 +186,7 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
   m.options_ = options_;
   m.cell_of_ = cell_of_;
   m.support_ = support_.clone();
+  m.outside_ = m.support_ == 0;
   m.cells_ = cells_;
   m.channels_ = channels_;
   m.ring_ = MakeRing(options_);
@@ -246,7 +247,7 @@ void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Ma
   }
   cv::GaussianBlur(ws.raw_map, map, cv::Size(0, 0), options_.smooth_sigma, options_.smooth_sigma,
                    cv::BORDER_REFLECT);
-  map.setTo(0, support_ == 0);
+  map.setTo(0, outside_);
 }
 
 nlohmann::json CellStatsModel::OptionsJson() const {
@@ -307,6 +308,7 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
                      o.bands.rough_sigma})
       if (!(s > 0.1 && s < 64)) throw bad("a filter scale is out of range");
     m.cells_ = BuildCells(o, m.cell_of_, m.support_);
+    m.outside_ = m.support_ == 0;
     m.channels_ = ChannelCount(o);
     m.ring_ = MakeRing(o);
     if (j.at("cells").get<int>() != m.cells_) throw bad("cell count does not match the layout");

@@ -104,7 +104,7 @@ class CellStatsModel {
   int channels_ = 0;
   std::shared_ptr<const RingResidual> ring_;  // rings layout only; immutable, shared by copies
   std::vector<int32_t> cell_of_;
-  cv::Mat support_;
+  cv::Mat support_, outside_;  // outside_: 255 where not scored
   int cells_ = 0;
   std::vector<float> mean_, inv_std_;  // [cell * channels + channel]
 };

@@ -36,19 +36,19 @@ PartPose Fail(std::string why) {
 
 // Rough centre: the centroid of the part's silhouette seen as the region that differs from
 // the frame's border (background) after Otsu, which adapts to exposure.
-bool RoughCentre(const cv::Mat& roi, cv::Point2d& centre, double& radius) {
-  cv::Mat small;
+bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, double& radius) {
+  cv::Mat& small = s.small;
   double f = 128.0 / std::max(roi.cols, roi.rows);
   cv::resize(roi, small, cv::Size(), f, f, cv::INTER_AREA);
   cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
-  cv::Mat grad_x, grad_y, mag;
+  cv::Mat &grad_x = s.grad_x, &grad_y = s.grad_y, &mag = s.mag;
   cv::Sobel(small, grad_x, CV_32F, 1, 0);
   cv::Sobel(small, grad_y, CV_32F, 0, 1);
   cv::magnitude(grad_x, grad_y, mag);
   // Structure (edges) marks the part; the background is smooth. Otsu on edge strength.
-  cv::Mat mag8;
+  cv::Mat& mag8 = s.mag8;
   cv::normalize(mag, mag8, 0, 255, cv::NORM_MINMAX, CV_8U);
-  cv::Mat edges;
+  cv::Mat& edges = s.edges;
   cv::threshold(mag8, edges, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   cv::Moments m = cv::moments(edges, true);
   if (m.m00 < 20) return false;
@@ -62,6 +62,11 @@ bool RoughCentre(const cv::Mat& roi, cv::Point2d& centre, double& radius) {
 }  // namespace
 
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
+  LocateScratch scratch;
+  return LocatePart(image, o, scratch);
+}
+
+PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch& s) {
   CV_Assert(image.type() == CV_8UC1 && !image.empty());
   cv::Rect roi = RoiPixels(image, o.roi);
   if (roi.width < 16 || roi.height < 16)
@@ -91,9 +96,9 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
       learned ? std::min(r_max, o.expected_radius * (1 + o.radius_tolerance) * short_side) : r_max;
   cv::Point2d c0;
   double r0 = 0;
-  if (!RoughCentre(view, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
+  if (!RoughCentre(view, s, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
 
-  cv::Mat smooth;
+  cv::Mat& smooth = s.smooth;
   // ISOLATED: a view must not read pixels of its parent, so a frame and its copy agree.
   cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2, 0,
                    cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
@@ -102,8 +107,11 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
   auto attempt = [&](const EdgeOptions& edges) -> PartPose {
     // Edge candidates along rays from the rough centre: local maxima of the radial step (either
     // polarity: rims may be brighter or darker than the background).
-    std::vector<std::vector<cv::Point2d>> cand(kRays);
-    std::vector<float> profile, step;
+    auto& cand = s.cand;
+    cand.resize(kRays);
+    for (auto& c : cand) c.clear();
+    auto& profile = s.profile;
+    auto& step = s.step;
     // Rays reach past r_max so that an edge at the range's end is still a local maximum.
     const double lo = r_min * 0.6, hi = r_max * 1.05 + 6;
     for (int k = 0; k < kRays; ++k) {
@@ -127,7 +135,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
         ray_max = std::max(ray_max, step[i]);
       }
       const float thr = std::max(edges.min_step, edges.relative_step * ray_max);
-      std::vector<std::pair<float, int>> peaks;
+      auto& peaks = s.peaks;
+      peaks.clear();
       for (int i = 3; i + 3 < m; ++i)
         if (step[i] >= thr && step[i] >= step[i - 1] && step[i] > step[i + 1])
           peaks.push_back({step[i], i});
@@ -201,9 +210,11 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
     }
     if (r <= 0) return Fail("no round part found (no circular edge in view)");
     // 2) The rim is the outermost radius about that centre on which enough rays have an edge.
-    std::vector<int> hist(static_cast<size_t>(r_max) + 8, 0);
+    auto& hist = s.hist;
+    hist.assign(static_cast<size_t>(r_max) + 8, 0);
     for (int k = 0; k < kRays; ++k) {
-      std::vector<uint8_t> seen(hist.size(), 0);
+      auto& seen = s.seen;
+      seen.assign(hist.size(), 0);
       for (const auto& p : cand[k]) {
         int d = static_cast<int>(std::lround(cv::norm(p - c)));
         for (int b = d - 2; b <= d + 2; ++b)
@@ -243,7 +254,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
     int support_count = 0;
     for (double band : {0.08, 0.04, 0.02, 0.012}) {
       const double tol = std::max(1.5, band * r);
-      std::vector<cv::Point2f> in;
+      auto& in = s.inliers;
+      in.clear();
       for (int k = 0; k < kRays; ++k) {
         double best = tol;
         const cv::Point2d* hit = nullptr;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -43,8 +45,24 @@ struct PartPose {
   double scale = 1;             // canvas pixels per image pixel
 };
 
+// Buffers LocatePart reuses from call to call, so that locating allocates nothing once they have
+// grown to the frame size. One per thread.
+struct LocateScratch {
+  cv::Mat small, grad_x, grad_y, mag, mag8, edges, smooth;
+  std::vector<std::vector<cv::Point2d>> cand;  // edge candidates per ray
+  std::vector<float> profile, step;
+  std::vector<std::pair<float, int>> peaks;
+  std::vector<int> hist;
+  std::vector<uint8_t> seen;
+  std::vector<cv::Point2f> inliers;
+};
+
 // Locates the part in the 8-bit grey `image`. Never throws for image content: returns
-// found=false with a reason instead. REQUIRES: image is CV_8UC1 and non-empty.
+// found=false with a reason instead. REQUIRES: image is CV_8UC1 and non-empty; `scratch` used by
+// one thread at a time.
+PartPose LocatePart(const cv::Mat& image, const LocateOptions& options, LocateScratch& scratch);
+
+// As above, with buffers of its own (allocates on every call).
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& options);
 
 }  // namespace linesight

@@ -6,7 +6,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:-${LINESIGHT_DATA:-$repo/../shared/data}}
-bin=$repo/build/release/linesight
+bin=${LINESIGHT_BIN:-$repo/build/release/linesight}
 if [ ! -d "$data/casting/good" ]; then
   echo "accuracy: SKIPPED - no data at $data (expects casting/ and magnetic_tile/, see docs/guide.md)"
   exit 0

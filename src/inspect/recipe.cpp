@@ -92,9 +92,11 @@ void Derive(Recipe& r) {
   r.locate.method = r.symmetry == Symmetry::kRotational ? LocateMethod::kDisc : LocateMethod::kNone;
   r.cells.layout = r.layout;
   r.cells.canvas = r.locate.canvas;
-  // Score a thin margin beyond the rim (flash, chips) but not the background further out.
+  // Score a margin beyond the rim, up to 20% of the radius within the canvas: flash and burrs
+  // stick out of it. Tail calibration keeps the table's and shadow's rings from raising false
+  // alarms, so a wide margin costs little (0.12 of the radius caught fewer rim defects).
   r.cells.support_radius =
-      r.layout == CellLayout::kRings ? std::min(0.5, r.locate.canvas_radius * 1.12) : 0.75;
+      r.layout == CellLayout::kRings ? std::min(0.5, r.locate.canvas_radius * 1.2) : 0.75;
 }
 
 Recipe DefaultRecipe() {

@@ -34,11 +34,11 @@ struct CellStatsOptions {
   // rings: angular windows (samples of 512 per ring) of the ring residuals; a feature narrower
   // than a window stands out in its residual. Two scales: pits and cracks, and blow holes.
   std::vector<int> ring_windows = {7, 21};
-  double smooth_sigma = 1.5;  // anomaly map smoothing, pixels (suppresses single-pixel noise)
+  double smooth_sigma = 1.0;  // anomaly map smoothing, pixels (suppresses single-pixel noise)
   // Each cell's scale is set so that this quantile of its good parts' |z| is the same in every
   // cell: cells whose good parts stray rarely but far (edges, glare) then raise no more false
   // alarms than smooth ones, and small defects on smooth surfaces count fully. 0 = off.
-  double tail_quantile = 0.9995;
+  double tail_quantile = 0.9998;
   BandOptions bands;
 };
 

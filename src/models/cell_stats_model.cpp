@@ -87,6 +87,9 @@ CellStatsModel::Fitter::Fitter(const CellStatsOptions& options)
 void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) {
   CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
             canvas.cols == options_.canvas);
+  if (moments_)
+    throw Error(ErrorCategory::kInternal, "a part was added after the tail pass began",
+                "Add every part before the first AddTail");
   ComputeFeatures(canvas, support_, options_, ring_.get(), ws);
   const int n = options_.canvas;
   for (int k = 0; k < channels_; ++k) {
@@ -143,21 +146,40 @@ void CellStatsModel::Fitter::AddTail(const cv::Mat& canvas, CellStatsWorkspace& 
 CellStatsModel CellStatsModel::Fitter::Finish() const {
   CellStatsModel m = Moments();
   if (tail_count_ == 0 || options_.tail_quantile <= 0) return m;
-  // Each cell's tail quantile of |z|; cells with too few samples for it keep their scale.
+  // Each cell's tail quantile of |z|. A cell with too few samples for it (the innermost rings,
+  // few training parts) borrows its neighbours' (cells next in number: adjacent rings, blocks of
+  // the same row) until there are enough; a channel with too few samples altogether keeps its
+  // plain scales.
   std::vector<float> q(sum_.size(), 0);
-  for (size_t i = 0; i < q.size(); ++i) {
-    const uint32_t* h = &tail_hist_[i * kTailBins];
-    uint64_t total = 0;
-    for (int b = 0; b < kTailBins; ++b) total += h[b];
-    if (total * (1 - options_.tail_quantile) < 1) continue;
-    const double want = options_.tail_quantile * static_cast<double>(total);
-    uint64_t below = 0;
-    for (int b = 0; b < kTailBins; ++b) {
-      if (below + h[b] >= want) {  // interpolate within the bin
-        q[i] = kTailBinWidth * (b + static_cast<float>((want - below) / h[b]));
-        break;
+  std::vector<uint64_t> pooled(kTailBins);
+  for (int k = 0; k < channels_; ++k) {
+    for (int c = 0; c < cells_; ++c) {
+      std::fill(pooled.begin(), pooled.end(), 0);
+      uint64_t total = 0;
+      auto add = [&](int cell) {
+        const uint32_t* h = &tail_hist_[(static_cast<size_t>(cell) * channels_ + k) * kTailBins];
+        for (int b = 0; b < kTailBins; ++b) {
+          pooled[b] += h[b];
+          total += h[b];
+        }
+      };
+      add(c);
+      for (int reach = 1; reach < cells_; ++reach) {
+        if (total * (1 - options_.tail_quantile) >= 1) break;
+        if (c - reach >= 0) add(c - reach);
+        if (c + reach < cells_) add(c + reach);
       }
-      below += h[b];
+      if (total * (1 - options_.tail_quantile) < 1) continue;
+      const double want = options_.tail_quantile * static_cast<double>(total);
+      uint64_t below = 0;
+      for (int b = 0; b < kTailBins; ++b) {
+        if (below + pooled[b] >= want) {  // interpolate within the bin
+          q[static_cast<size_t>(c) * channels_ + k] =
+              kTailBinWidth * (b + static_cast<float>((want - below) / pooled[b]));
+          break;
+        }
+        below += pooled[b];
+      }
     }
   }
   // Rescale so every cell's tail lands on its channel's median tail; a cell may be amplified at

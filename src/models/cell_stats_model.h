@@ -56,7 +56,7 @@ class CellStatsModel {
    public:
     explicit Fitter(const CellStatsOptions& options);
     // Pass 1: adds one good part's canvas (CV_8UC1, canvas x canvas) to each cell's mean and
-    // spread. `ws` is scratch.
+    // spread. `ws` is scratch. Throws Error{kInternal} once pass 2 has begun.
     void Add(const cv::Mat& canvas, CellStatsWorkspace& ws);
     // Pass 2 (when options.tail_quantile > 0), after every Add: adds the same parts again to
     // learn how far each cell strays in its worst moments. Throws Error{kData} if no part was

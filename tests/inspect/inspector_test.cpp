@@ -291,6 +291,33 @@ TEST_F(InspectorTest, UnusableFramesAreHeldNeverPassed) {
   }
 }
 
+TEST_F(InspectorTest, LooksForTheRimNearTheLearnedRadius) {
+  // Training learned the parts' radius (rendered at 0.40 of the image, +-4%).
+  EXPECT_NEAR(model().part_radius, 0.40, 0.02);
+  const sim::RenderedPart part = sim::PartRenderer().Render(kGoodSeed + 5);
+  Workspace ws;
+  const Inspector inspector(model());
+  const Verdict v = inspector.Inspect(part.image, ws);
+  EXPECT_NE(v.decision, Decision::kHold) << v.detail;
+  ASSERT_TRUE(ws.pose.found) << ws.pose.failure;
+  EXPECT_NEAR(ws.pose.radius / part.radius, 1.0, 0.03);
+  EXPECT_NEAR(ws.pose.radius_fraction, ws.pose.radius / 300.0, 1e-9);
+
+  // A model that believes the parts are much smaller must not take this part's rim: the
+  // inspector locates with the model's radius, not the recipe's whole range.
+  InspectionModel shrunk = model();
+  shrunk.part_radius = 0.6 * model().part_radius;
+  const Inspector narrowed(shrunk);
+  const Verdict held = narrowed.Inspect(part.image, ws);
+  if (ws.pose.found) {
+    EXPECT_LT(ws.pose.radius, 0.8 * part.radius) << "the true rim was accepted";
+  } else {
+    EXPECT_EQ(held.decision, Decision::kHold);
+    EXPECT_EQ(held.reason, HoldReason::kPartNotFound) << held.detail;
+    EXPECT_FALSE(held.detail.empty());
+  }
+}
+
 TEST_F(InspectorTest, FrameThatIsAViewIntoALargerBufferGivesTheSameVerdict) {
   // Cameras and frame grabbers hand out views into larger buffers; the verdict must depend on
   // the frame's pixels only.

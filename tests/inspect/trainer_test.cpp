@@ -236,5 +236,87 @@ TEST(TrainerTest, TrainFromFilesSkipsUnreadableOnes) {
   EXPECT_EQ(e.category(), ErrorCategory::kData);
 }
 
+// radius / image size of the first `n` good parts (as rendered by First).
+std::vector<double> TrueRadiusFractions(size_t n) {
+  const sim::PartRenderer renderer;
+  std::vector<double> f;
+  for (size_t i = 0; i < n; ++i) f.push_back(renderer.Render(101 + i).radius / 300.0);
+  return f;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+TEST(TrainerTest, LearnsThePartRadiusOfRoundParts) {
+  const Recipe recipe = DefaultRecipe();
+  ASSERT_EQ(recipe.locate.method, LocateMethod::kDisc);
+  ASSERT_EQ(recipe.locate.expected_radius, 0);
+  const InspectionModel m = TrainFromImages(recipe, First(8), Names(8), TrainOptions());
+  const std::vector<double> truth = TrueRadiusFractions(8);
+  const double median = Median(truth);
+  EXPECT_NEAR(m.part_radius, median, 0.03 * median)
+      << "true radii from " << *std::min_element(truth.begin(), truth.end()) << " to "
+      << *std::max_element(truth.begin(), truth.end());
+  // Inspection looks for the rim near it; everything else is the recipe's.
+  const LocateOptions o = m.Locate();
+  EXPECT_EQ(o.expected_radius, m.part_radius);
+  EXPECT_EQ(o.method, recipe.locate.method);
+  EXPECT_EQ(o.roi, recipe.locate.roi);
+  EXPECT_EQ(o.canvas, recipe.locate.canvas);
+  EXPECT_EQ(o.min_radius, recipe.locate.min_radius);
+  EXPECT_EQ(o.max_radius, recipe.locate.max_radius);
+  EXPECT_EQ(o.radius_tolerance, recipe.locate.radius_tolerance);
+  EXPECT_EQ(m.recipe.locate.expected_radius, 0) << "the stored recipe itself is not narrowed";
+}
+
+TEST(TrainerTest, FixedPoseRecipeLearnsNoRadius) {
+  const Recipe recipe =
+      ParseRecipe("part:\n  symmetry: none\n  canvas: 128\n  block: 16\n", "p.yaml");
+  ASSERT_EQ(recipe.locate.method, LocateMethod::kNone);
+  const InspectionModel m = TrainFromImages(recipe, First(6), Names(6), TrainOptions());
+  EXPECT_EQ(m.part_radius, 0);
+  EXPECT_EQ(m.Locate().expected_radius, 0);
+}
+
+TEST(TrainerTest, PartsFoundAtAnOddRadiusAreDroppedAndReported) {
+  // Eight ordinary parts (radius ~0.40 of the image), one a little smaller (~0.37: within 20%
+  // of the others, kept) and, last, one much smaller (~0.25: as if an inner ring had been taken
+  // for the rim; dropped).
+  sim::RenderOptions ro;
+  ro.part_radius = 0.37;
+  const cv::Mat slightly_small = sim::PartRenderer(ro).Render(77).image;
+  ro.part_radius = 0.25;
+  const cv::Mat odd = sim::PartRenderer(ro).Render(78).image;
+  ASSERT_TRUE(LocatePart(odd, DefaultRecipe().locate).found) << "the odd part must be located";
+
+  std::vector<cv::Mat> images = First(8);
+  images.push_back(slightly_small);
+  images.push_back(odd);
+  std::vector<std::string> names = Names(8);
+  names.push_back("slightly_small.png");
+  names.push_back("odd.png");
+  std::vector<std::pair<std::string, std::string>> skipped;
+  TrainOptions options;
+  options.skipped = [&](const std::filesystem::path& p, const std::string& why) {
+    skipped.emplace_back(p.string(), why);
+  };
+  const InspectionModel m = TrainFromImages(DefaultRecipe(), images, names, options);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].first, "odd.png");
+  EXPECT_TRUE(Contains(skipped[0].second, "rim was probably missed")) << skipped[0].second;
+  EXPECT_EQ(m.training.skipped_images, 1);
+  EXPECT_EQ(m.training.good_images, 9);
+  EXPECT_NEAR(m.part_radius, 0.40, 0.02);
+  // The dropped part is not learned from: the model is the one trained without it.
+  images.pop_back();
+  names.pop_back();
+  const InspectionModel without = TrainFromImages(DefaultRecipe(), images, names, TrainOptions());
+  EXPECT_EQ(Payload(m), Payload(without));
+  EXPECT_EQ(m.threshold, without.threshold);
+  EXPECT_EQ(m.part_radius, without.part_radius);
+}
+
 }  // namespace
 }  // namespace linesight

@@ -344,6 +344,147 @@ TEST(CellStatsModelTest, ChannelCount) {
   EXPECT_LE(ChannelCount(Options(CellLayout::kRings)), kMaxChannels);
 }
 
+// Tail calibration: good parts on rings made of smooth concentric waves and mild noise; in the
+// inner annulus kSpikyRing they also carry a rare strong speck (glare, a burr: good parts that
+// stray rarely but far there), while the outer annulus kCalmRing only ever shows noise.
+constexpr double kSpikyRing[2] = {22, 30};  // pixels from the canvas centre (annulus A)
+constexpr double kCalmRing[2] = {38, 48};   // annulus B
+constexpr int kTailParts = 18;  // >= 2000 samples per ring from r = 18 on: enough for a 0.9995 tail
+
+// `specks`: draw one +-20 grey-level speck in kSpikyRing. `pits`: small dark pits (-30 levels)
+// to score.
+cv::Mat WavyRingsPart(uint64_t seed, bool specks, const std::vector<cv::Point>& pits = {}) {
+  cv::RNG rng(seed * 6364136223846793005ull + 1442695040888963407ull);
+  const int n = kCanvas;
+  const double c = (n - 1) / 2.0;
+  cv::Mat f(n, n, CV_32F);
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x)
+      f.at<float>(y, x) = static_cast<float>(120 + 25 * std::cos(std::hypot(x - c, y - c) / 9.0));
+  cv::Mat noise(n, n, CV_32F);
+  rng.fill(noise, cv::RNG::NORMAL, 0, 2.0);
+  f += noise;
+  cv::Mat mark = cv::Mat::zeros(n, n, CV_32F);
+  if (specks) {
+    const double r = rng.uniform(kSpikyRing[0], kSpikyRing[1]);
+    const double a = rng.uniform(0.0, 2 * CV_PI);
+    const cv::Point p(cvRound(c + r * std::cos(a)), cvRound(c + r * std::sin(a)));
+    cv::circle(mark, p, 1, cv::Scalar(rng.uniform(0, 2) ? 20 : -20), -1);
+  }
+  for (const cv::Point& p : pits) cv::circle(mark, p, 2, cv::Scalar(-30), -1);
+  f += mark;
+  cv::Mat out;
+  f.convertTo(out, CV_8U);
+  return out;
+}
+
+// Fits a rings model on kTailParts speckled parts: pass 1, then (if `tails`) pass 2.
+CellStatsModel FitWavyRings(double tail_quantile, bool tails = true) {
+  CellStatsOptions o = Options(CellLayout::kRings);
+  o.tail_quantile = tail_quantile;
+  CellStatsModel::Fitter fitter(o);
+  CellStatsWorkspace ws;
+  std::vector<cv::Mat> parts;
+  for (int i = 0; i < kTailParts; ++i)
+    parts.push_back(WavyRingsPart(700 + static_cast<uint64_t>(i), true));
+  for (const cv::Mat& part : parts) fitter.Add(part, ws);
+  if (tails)
+    for (const cv::Mat& part : parts) fitter.AddTail(part, ws);
+  EXPECT_EQ(fitter.count(), kTailParts) << "AddTail must not count parts again";
+  return fitter.Finish();
+}
+
+std::vector<uint8_t> PayloadOf(const CellStatsModel& m) {
+  std::vector<uint8_t> p;
+  m.AppendPayload(p);
+  return p;
+}
+
+TEST(CellStatsModelTest, TailCalibrationDiscountsCellsWhoseGoodPartsStrayFar) {
+  const double c = (kCanvas - 1) / 2.0;
+  const double ra = (kSpikyRing[0] + kSpikyRing[1]) / 2, rb = (kCalmRing[0] + kCalmRing[1]) / 2;
+  const cv::Point in_a(cvRound(c + ra), cvRound(c));
+  const cv::Point in_b(cvRound(c - 0.6 * rb), cvRound(c + 0.8 * rb));
+  // The same pit in both annuli of an unseen part without specks.
+  const cv::Mat part = WavyRingsPart(9999, false, {in_a, in_b});
+  cv::Mat near_a = cv::Mat::zeros(kCanvas, kCanvas, CV_8UC1), near_b = near_a.clone();
+  cv::circle(near_a, in_a, 3, cv::Scalar(255), -1);
+  cv::circle(near_b, in_b, 3, cv::Scalar(255), -1);
+
+  const CellStatsModel calibrated = FitWavyRings(0.9995), plain = FitWavyRings(0);
+  EXPECT_EQ(calibrated.options().tail_quantile, 0.9995);
+  EXPECT_EQ(plain.options().tail_quantile, 0);
+  CellStatsWorkspace ws;
+  cv::Mat map;
+  calibrated.Score(part, ws, map);
+  const double cal_a = MaxOver(map, near_a), cal_b = MaxOver(map, near_b);
+  plain.Score(part, ws, map);
+  const double plain_a = MaxOver(map, near_a), plain_b = MaxOver(map, near_b);
+  ASSERT_GT(cal_b, 0);
+  ASSERT_GT(plain_b, 0);
+  const double cal_ratio = cal_a / cal_b, plain_ratio = plain_a / plain_b;
+  // Where good parts stray far now and then, the same pit counts clearly less...
+  EXPECT_LT(cal_ratio, 0.5) << "A " << cal_a << ", B " << cal_b;
+  // ...because of the tails: plain spreads (inflated a little by the specks) discount it far
+  // less (about 0.75 against 0.25 with calibration).
+  EXPECT_LT(cal_ratio, 0.6 * plain_ratio) << "calibrated " << cal_ratio << ", plain " << plain_ratio
+                                          << " (A " << plain_a << ", B " << plain_b << ")";
+  // Calm cells have the typical tail: their scale barely moves.
+  EXPECT_NEAR(cal_b / plain_b, 1.0, 0.25) << "calibrated " << cal_b << ", plain " << plain_b;
+
+  // tail_quantile 0 turns calibration off even when pass 2 runs.
+  EXPECT_EQ(PayloadOf(FitWavyRings(0, false)), PayloadOf(plain));
+  EXPECT_NE(PayloadOf(calibrated), PayloadOf(plain));
+}
+
+TEST(CellStatsModelTest, AddTailBeforeAnyAddThrowsData) {
+  for (CellLayout layout : {CellLayout::kRings, CellLayout::kBlocks, CellLayout::kWhole}) {
+    CellStatsModel::Fitter fitter(Options(layout));
+    CellStatsWorkspace ws;
+    Error e = Caught([&] { fitter.AddTail(Sample(layout, 1), ws); });
+    EXPECT_EQ(e.category(), ErrorCategory::kData) << e.what();
+    EXPECT_EQ(fitter.count(), 0);
+  }
+}
+
+TEST(CellStatsModelTest, AddAfterTheTailPassBeganThrowsInternal) {
+  CellStatsModel::Fitter fitter(Options(CellLayout::kRings));
+  CellStatsWorkspace ws;
+  fitter.Add(Sample(CellLayout::kRings, 1), ws);
+  fitter.AddTail(Sample(CellLayout::kRings, 1), ws);
+  // The tails were measured against the first part's statistics: another part would skew them.
+  Error e = Caught([&] { fitter.Add(Sample(CellLayout::kRings, 2), ws); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInternal) << e.what();
+  EXPECT_EQ(fitter.count(), 1);
+}
+
+TEST(CellStatsModelTest, FewPartsStillCalibrateTheInnerRingsFromTheirNeighbours) {
+  // Four parts give the innermost rings far fewer than the 1 / (1 - q) samples the quantile
+  // needs; they borrow neighbouring rings' tails instead of keeping raw, uncalibrated scales.
+  CellStatsOptions o = Options(CellLayout::kRings);
+  CellStatsModel::Fitter with_tails(o);
+  o.tail_quantile = 0;
+  CellStatsModel::Fitter plain(o);
+  CellStatsWorkspace ws;
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    with_tails.Add(Sample(CellLayout::kRings, seed), ws);
+    plain.Add(Sample(CellLayout::kRings, seed), ws);
+  }
+  for (uint64_t seed = 1; seed <= 4; ++seed)
+    with_tails.AddTail(Sample(CellLayout::kRings, seed), ws);
+  std::vector<uint8_t> a, b;
+  with_tails.Finish().AppendPayload(a);
+  plain.Finish().AppendPayload(b);
+  ASSERT_EQ(a.size(), b.size());
+  // Payload: means, then inverse deviations, cell-major; ring 0's first channel is the first
+  // inverse deviation.
+  const size_t half = a.size() / 2;
+  float inv_tail = 0, inv_plain = 0;
+  std::memcpy(&inv_tail, &a[half], sizeof(float));
+  std::memcpy(&inv_plain, &b[half], sizeof(float));
+  EXPECT_NE(inv_tail, inv_plain) << "ring 0 kept its raw scale";
+}
+
 // Corrupt-model tests share one small fitted model.
 class CellStatsLoadTest : public ::testing::Test {
  protected:
@@ -439,6 +580,48 @@ TEST_F(CellStatsLoadTest, MissingKeys) {
   }
   ExpectModelError(nlohmann::json::object(), GoodPayload(), "empty options");
   ExpectModelError(nlohmann::json::array(), GoodPayload(), "options not an object");
+}
+
+TEST_F(CellStatsLoadTest, TailQuantileIsSavedAndRestored) {
+  EXPECT_EQ(GoodOptions().at("tail_quantile").get<double>(), model_->options().tail_quantile);
+  for (double q : {0.0, 0.99, 0.9995, 0.999999}) {
+    nlohmann::json j = GoodOptions();
+    j["tail_quantile"] = q;
+    size_t offset = 0;
+    const CellStatsModel m = CellStatsModel::Load(j, GoodPayload(), offset, "ok.lsm");
+    EXPECT_EQ(m.options().tail_quantile, q);
+    EXPECT_EQ(m.OptionsJson().at("tail_quantile").get<double>(), q);
+  }
+  // A fitted model's own setting survives a save and load.
+  CellStatsOptions o = Options(CellLayout::kWhole);
+  o.tail_quantile = 0.995;
+  const CellStatsModel loaded = RoundTrip(Fit(o, 2));
+  EXPECT_EQ(loaded.options().tail_quantile, 0.995);
+}
+
+TEST_F(CellStatsLoadTest, ModelWithoutTailQuantileLoadsWithCalibrationOff) {
+  // Models written before tails were calibrated have no "tail_quantile".
+  nlohmann::json j = GoodOptions();
+  ASSERT_TRUE(j.contains("tail_quantile"));
+  j.erase("tail_quantile");
+  const std::vector<uint8_t> payload = GoodPayload();
+  size_t offset = 0;
+  const CellStatsModel m = CellStatsModel::Load(j, payload, offset, "old.lsm");
+  EXPECT_EQ(offset, payload.size());
+  EXPECT_EQ(m.options().tail_quantile, 0);
+  EXPECT_EQ(PayloadOf(m), payload);
+}
+
+TEST_F(CellStatsLoadTest, TailQuantileOutOfRange) {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const nlohmann::json& bad : {nlohmann::json(-0.01), nlohmann::json(-1), nlohmann::json(1.0),
+                                    nlohmann::json(1.5), nlohmann::json(inf), nlohmann::json(-inf),
+                                    nlohmann::json(std::numeric_limits<double>::quiet_NaN()),
+                                    nlohmann::json("high"), nlohmann::json(nullptr)}) {
+    nlohmann::json j = GoodOptions();
+    j["tail_quantile"] = bad;
+    ExpectModelError(j, GoodPayload(), "tail_quantile " + bad.dump());
+  }
 }
 
 TEST_F(CellStatsLoadTest, WrongCellCount) {

@@ -220,5 +220,130 @@ TEST(PartLocatorTest, MethodNoneMapsTheRoiOntoTheCanvasExactly) {
   EXPECT_GE(canvas.at<uint8_t>(64, 127), 250);
 }
 
+TEST(PartLocatorTest, RadiusFractionIsRadiusOverTheRoisShortSide) {
+  const sim::RenderedPart part = sim::PartRenderer().Render(14);
+  const PartPose pose = LocatePart(part.image, LocateOptions());
+  ASSERT_TRUE(pose.found) << pose.failure;
+  EXPECT_NEAR(pose.radius_fraction, pose.radius / 300.0, 1e-9);
+  EXPECT_NEAR(pose.radius_fraction, part.radius / 300.0, 0.03 * part.radius / 300.0);
+
+  // A 600 x 400 frame whose ROI (the right half) is 300 wide and 400 tall: the fraction is of
+  // the ROI's short side (300), neither the frame's (400) nor the ROI's long side.
+  cv::Mat frame(400, 600, CV_8UC1, cv::Scalar(part.image.at<uint8_t>(0, 0)));
+  part.image.copyTo(frame(cv::Rect(300, 50, 300, 300)));
+  LocateOptions o;
+  o.roi = {0.5, 0, 0.5, 1};
+  const PartPose in_roi = LocatePart(frame, o);
+  ASSERT_TRUE(in_roi.found) << in_roi.failure;
+  EXPECT_LT(cv::norm(in_roi.centre - (part.centre + cv::Point2d(300, 50))), 2.0) << in_roi.centre;
+  EXPECT_NEAR(in_roi.radius_fraction, in_roi.radius / 300.0, 1e-9);
+  EXPECT_NEAR(in_roi.radius_fraction, pose.radius_fraction, 0.01);
+}
+
+TEST(PartLocatorTest, ExpectedRadiusAtTheTrueSizeFindsThePartAsBefore) {
+  const sim::PartRenderer renderer;
+  for (uint64_t seed : {1u, 7u, 42u, 1234u}) {
+    const sim::RenderedPart part = renderer.Render(seed);
+    const PartPose free = LocatePart(part.image, LocateOptions());
+    ASSERT_TRUE(free.found) << "seed " << seed << ": " << free.failure;
+    LocateOptions o;
+    o.expected_radius = part.radius / 300.0;
+    const PartPose pose = LocatePart(part.image, o);
+    ExpectLocated(pose, part, o, "seed " + std::to_string(seed));
+    EXPECT_LT(cv::norm(pose.centre - free.centre), 0.5) << "seed " << seed;
+    EXPECT_NEAR(pose.radius, free.radius, 0.5) << "seed " << seed;
+  }
+}
+
+TEST(PartLocatorTest, ExpectedRadiusFarFromTheTrueSizeNeverReturnsTheTrueRim) {
+  const sim::PartRenderer renderer;
+  for (uint64_t seed : {1u, 7u, 42u, 1234u}) {
+    const sim::RenderedPart part = renderer.Render(seed);
+    LocateOptions o;
+    o.expected_radius = 0.6 * part.radius / 300.0;
+    const PartPose pose = LocatePart(part.image, o);
+    const double expected_px = o.expected_radius * 300.0;
+    if (pose.found) {
+      // Only a circle within the tolerance of the expected radius (an inner ring) may be found.
+      EXPECT_NEAR(pose.radius, expected_px, o.radius_tolerance * expected_px + 0.5)
+          << "seed " << seed << ": true radius " << part.radius;
+      EXPECT_LT(pose.radius, 0.8 * part.radius) << "seed " << seed;
+      EXPECT_NEAR(pose.radius_fraction, pose.radius / 300.0, 1e-9);
+    } else {
+      EXPECT_FALSE(pose.failure.empty()) << "seed " << seed;
+    }
+  }
+}
+
+// A synthetic round part on a grey-150 background: a disc of `radius` only `rim_contrast` grey
+// levels brighter (a faint rim), holding a strong dark annulus (grey 20, `ring_in` to `ring_out`)
+// and a bright hub; mild sensor noise from `seed`, slightly blurred.
+cv::Mat FaintRimPart(int rim_contrast, cv::Point2d centre, double radius, double ring_in,
+                     double ring_out, uint64_t seed) {
+  cv::Mat img(300, 300, CV_8UC1, cv::Scalar(150));
+  auto disc = [&](double r, int level) {  // anti-aliased, 4 bits of sub-pixel precision
+    cv::circle(img, cv::Point(cvRound(centre.x * 16), cvRound(centre.y * 16)), cvRound(r * 16),
+               cv::Scalar(level), -1, cv::LINE_AA, 4);
+  };
+  disc(radius, 150 + rim_contrast);
+  disc(ring_out, 20);
+  disc(ring_in, 150 + rim_contrast);
+  disc(18, 230);
+  cv::Mat noise(img.size(), CV_16S);
+  cv::RNG rng(seed);
+  rng.fill(noise, cv::RNG::NORMAL, 0, 1.5);
+  cv::Mat out;
+  cv::add(img, noise, out, cv::noArray(), CV_8U);
+  cv::GaussianBlur(out, out, cv::Size(0, 0), 1.0);
+  return out;
+}
+
+void ExpectRim(const PartPose& pose, cv::Point2d centre, double radius, const std::string& what) {
+  ASSERT_TRUE(pose.found) << what << ": " << pose.failure;
+  EXPECT_NEAR(pose.radius / radius, 1.0, 0.03) << what << ": found r " << pose.radius;
+  EXPECT_LT(cv::norm(pose.centre - centre), 2.0) << what << ": found " << pose.centre;
+  EXPECT_NEAR(pose.radius_fraction, pose.radius / 300.0, 1e-9) << what;
+}
+
+TEST(PartLocatorTest, FindsAFaintRimThatOnlyTheSecondLookSees) {
+  // The rim steps 10 grey levels; the dark ring steps 140. Strict edges need 0.2 x the ray's
+  // strongest step (~0.2 x 110 after blurring), so only the faint pass (0.06 x) sees the rim.
+  // The dark ring ends at 55 px, inside the smallest allowed rim (0.2 x 300 = 60 px): without
+  // the faint pass there is no rim candidate at all.
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const cv::Point2d centre(148 + 1.3 * seed, 152 - 0.9 * seed);
+    const cv::Mat image = FaintRimPart(10, centre, 110, 30, 55, seed);
+    ExpectRim(LocatePart(image, LocateOptions()), centre, 110, "seed " + std::to_string(seed));
+  }
+}
+
+TEST(PartLocatorTest, LearnedRadiusFindsAFaintRimOutsideAStrongRing) {
+  // The dark ring ends at 70 px, within the recipe's radius range: the strict pass could take
+  // it for the rim, but it is far from the learned radius, so the faint pass finds the rim.
+  LocateOptions o;
+  o.expected_radius = 110.0 / 300;
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const cv::Point2d centre(148 + 1.3 * seed, 152 - 0.9 * seed);
+    const cv::Mat image = FaintRimPart(10, centre, 110, 45, 70, seed);
+    ExpectRim(LocatePart(image, o), centre, 110, "seed " + std::to_string(seed));
+  }
+}
+
+TEST(PartLocatorTest, WashedOutRimIsNotMistakenForAnInnerRingWhenTheRadiusIsKnown) {
+  // A rim of 2 grey levels is below even the faint threshold.
+  const cv::Point2d centre(151, 148);
+  const cv::Mat image = FaintRimPart(2, centre, 110, 45, 70, 4);
+  // Without a learned radius the dark ring (70 px) passes for the rim...
+  const PartPose free = LocatePart(image, LocateOptions());
+  ASSERT_TRUE(free.found) << free.failure;
+  EXPECT_NEAR(free.radius, 70, 3);
+  // ...with one, it is outside 110 px +-20% and the part is not found.
+  LocateOptions o;
+  o.expected_radius = 110.0 / 300;
+  const PartPose pose = LocatePart(image, o);
+  EXPECT_FALSE(pose.found) << "found r " << pose.radius << " at " << pose.centre;
+  EXPECT_FALSE(pose.failure.empty());
+}
+
 }  // namespace
 }  // namespace linesight

@@ -10,6 +10,7 @@ namespace linesight {
 namespace {
 
 constexpr int kRays = 180;
+constexpr int kWorkSide = 512;  // largest short side the rim search works at, pixels
 
 // Which radial steps count as edge candidates: at least `min_step` grey levels and
 // `relative_step` of the ray's strongest step, at most `max_per_ray` of them.
@@ -84,8 +85,19 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     return p;
   }
 
-  cv::Mat view = image(roi);
-  const double short_side = std::min(roi.width, roi.height);
+  // Large frames are searched at a working resolution of at most kWorkSide pixels on the short
+  // side: the edge filters, the edge threshold and the ray sampling then meet a rim of about the
+  // same width whatever the camera's resolution, and the search costs the same. The fit is mapped
+  // back to full resolution; the warp onto the canvas reads the full-resolution frame.
+  const cv::Mat view = image(roi);
+  double f = 1;  // work pixels per image pixel
+  cv::Mat work = view;
+  if (std::min(roi.width, roi.height) > kWorkSide) {
+    f = static_cast<double>(kWorkSide) / std::min(roi.width, roi.height);
+    cv::resize(view, s.work, cv::Size(), f, f, cv::INTER_AREA);
+    work = s.work;
+  }
+  const double short_side = std::min(work.cols, work.rows);
   const bool learned = o.expected_radius > 0;
   // Circles of the recipe's whole range fix the centre (an inner ring often does it best); the
   // rim itself must lie in the learned range when there is one.
@@ -96,11 +108,11 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       learned ? std::min(r_max, o.expected_radius * (1 + o.radius_tolerance) * short_side) : r_max;
   cv::Point2d c0;
   double r0 = 0;
-  if (!RoughCentre(view, s, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
+  if (!RoughCentre(work, s, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
 
   cv::Mat& smooth = s.smooth;
   // ISOLATED: a view must not read pixels of its parent, so a frame and its copy agree.
-  cv::GaussianBlur(view, smooth, cv::Size(5, 5), 1.2, 0,
+  cv::GaussianBlur(work, smooth, cv::Size(5, 5), 1.2, 0,
                    cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
   // Strict edges first; faint rims (low contrast against the background, dim exposure) get a
   // second, more permissive look before the part is declared not found.
@@ -289,7 +301,11 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       return Fail(learned ? "part size differs from the trained parts' by more than " +
                                 std::to_string(static_cast<int>(o.radius_tolerance * 100)) + "%"
                           : "part size is outside the recipe's radius range");
-    cv::Point2d centre = c + cv::Point2d(roi.x, roi.y);
+    // Back to image pixels.
+    const double img_a = semi_a / f, img_b = semi_b / f;
+    const double fraction = r / short_side;
+    r /= f;
+    cv::Point2d centre = c / f + cv::Point2d(roi.x, roi.y);
     if (centre.x - r < -0.1 * r || centre.y - r < -0.1 * r || centre.x + r > image.cols + 0.1 * r ||
         centre.y + r > image.rows + 0.1 * r)
       return Fail("part is partly out of view");
@@ -298,14 +314,14 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     // into a circle of the canvas radius.
     const double k = o.canvas_radius * canvas;
     const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
-    const double sa = k / semi_a, sb = k / semi_b;
+    const double sa = k / img_a, sb = k / img_b;
     cv::Matx22d m(ct * ct * sa + st * st * sb, ct * st * (sa - sb), ct * st * (sa - sb),
                   st * st * sa + ct * ct * sb);
     PartPose p;
     p.found = true;
     p.centre = centre;
     p.radius = r;
-    p.radius_fraction = r / short_side;
+    p.radius_fraction = fraction;
     p.rim_support = support;
     p.scale = k / r;
     // The canvas centre is the centre of its middle pixel(s), where ring tools centre their rings.

@@ -48,7 +48,7 @@ struct PartPose {
 // Buffers LocatePart reuses from call to call, so that locating allocates nothing once they have
 // grown to the frame size. One per thread.
 struct LocateScratch {
-  cv::Mat small, grad_x, grad_y, mag, mag8, edges, smooth;
+  cv::Mat work, small, grad_x, grad_y, mag, mag8, edges, smooth;
   std::vector<std::vector<cv::Point2d>> cand;  // edge candidates per ray
   std::vector<float> profile, step;
   std::vector<std::pair<float, int>> peaks;

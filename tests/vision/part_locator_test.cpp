@@ -73,6 +73,30 @@ TEST(PartLocatorTest, OtherImageSizesAndCanvas) {
   ExpectLocated(LocatePart(part.image, o), part, o, "480px");
 }
 
+TEST(PartLocatorTest, LargeFramesAreSearchedAtAWorkingResolution) {
+  // A high-resolution camera sees soft edges many pixels wide: a 300 px part enlarged 6x and
+  // blurred. The search runs on a copy shrunk to 512 px and must give the pose of the 300 px
+  // frame, enlarged (within one 300 px pixel).
+  const double k = 6;
+  const LocateOptions o;
+  for (uint64_t seed : {3u, 4u, 5u}) {
+    const sim::RenderedPart part = sim::PartRenderer().Render(seed);
+    cv::Mat big;
+    cv::resize(part.image, big, cv::Size(), k, k, cv::INTER_CUBIC);
+    cv::GaussianBlur(big, big, cv::Size(0, 0), 0.5 * k);  // optics blur at the larger scale
+    const PartPose small = LocatePart(part.image, o), pose = LocatePart(big, o);
+    const std::string what = "seed " + std::to_string(seed);
+    ASSERT_TRUE(small.found) << what << ": " << small.failure;
+    ASSERT_TRUE(pose.found) << what << ": " << pose.failure;
+    const cv::Point2d expected = (small.centre + cv::Point2d(0.5, 0.5)) * k - cv::Point2d(0.5, 0.5);
+    EXPECT_LT(cv::norm(pose.centre - expected), k)
+        << what << ": " << pose.centre << " vs " << expected;
+    EXPECT_NEAR(pose.radius / (small.radius * k), 1.0, 0.01) << what;
+    EXPECT_NEAR(pose.radius_fraction, small.radius_fraction, 0.005) << what;
+    EXPECT_NEAR(pose.scale * k, small.scale, 0.01 * small.scale) << what;
+  }
+}
+
 TEST(PartLocatorTest, IsDeterministic) {
   const sim::RenderedPart part = sim::PartRenderer().Render(21);
   const LocateOptions o;

@@ -79,7 +79,7 @@ double LearnPartRadius(const Recipe& recipe, Canvases& c, const TrainOptions& op
     if (options.skipped)
       options.skipped(c.names[i], "part found with radius " +
                                       std::to_string(std::lround(c.radius[i] * 100)) +
-                                      "% of the image, most good parts have " +
+                                      "% of the short side, most good parts have " +
                                       std::to_string(std::lround(median * 100)) +
                                       "%: the rim was probably missed");
   }

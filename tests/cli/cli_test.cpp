@@ -8,10 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -23,6 +19,8 @@ namespace linesight {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Contains;
+using testing::FileLock;
 using testing::RunLinesight;
 using testing::RunResult;
 using testing::TempDir;
@@ -35,10 +33,6 @@ std::string Q(const fs::path& p) {
   std::string s = "'";
   for (char c : p.string()) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return s + "'";
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 std::string Describe(const RunResult& r) {
@@ -74,22 +68,6 @@ std::vector<nlohmann::json> JsonLines(const std::string& text) {
   }
   return out;
 }
-
-// Holds an exclusive lock on `path` (created if missing) while alive.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_;
-};
 
 // The data set and model every CliTest reads: made once per build of the binary and shared by
 // all test processes (ctest runs each test in its own process), so the suite stays fast. Lives

@@ -18,23 +18,9 @@
 namespace linesight {
 namespace {
 
+using testing::Caught;
+using testing::Contains;
 using testing::TempDir;
-
-// Runs `f`, which must throw linesight::Error, and returns the error.
-template <typename F>
-Error Caught(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
-  return Error(ErrorCategory::kInternal, "did not throw", "");
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 ModelFile Sample() {
   ModelFile f;

@@ -16,22 +16,9 @@
 namespace linesight {
 namespace {
 
+using testing::Caught;
+using testing::Contains;
 using testing::TempDir;
-
-template <typename F>
-Error Caught(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
-  return Error(ErrorCategory::kInternal, "did not throw", "");
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // One small model of rendered round parts, shared by the tests in this file.
 class InspectionModelTest : public ::testing::Test {

@@ -12,23 +12,8 @@
 namespace linesight {
 namespace {
 
-template <typename F>
-Error Caught(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected linesight::Error, got another exception: " << e.what();
-    return Error(ErrorCategory::kInternal, std::string("foreign exception: ") + e.what(), "");
-  }
-  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
-  return Error(ErrorCategory::kInternal, "did not throw", "");
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::Caught;
+using testing::Contains;
 
 // Parses `yaml` as file "bad.yaml"; it must fail with a recipe error naming the file. Returns
 // the message.

@@ -17,20 +17,8 @@
 namespace linesight {
 namespace {
 
-template <typename F>
-Error Caught(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
-  return Error(ErrorCategory::kInternal, "did not throw", "");
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::Caught;
+using testing::Contains;
 
 // The first `n` good parts (seeds 101, 102, ...), each rendered once per test process.
 std::vector<cv::Mat> First(size_t n) {

@@ -11,27 +11,16 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
+#include "testing/test_util.h"
 
 namespace linesight {
 namespace {
 
+using testing::Caught;
+using testing::Contains;
+
 constexpr int kCanvas = 128;  // small canvases keep the suite fast; the model is size-agnostic
 constexpr int kTrainParts = 12;
-
-template <typename F>
-Error Caught(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
-  return Error(ErrorCategory::kInternal, "did not throw", "");
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // A synthetic cast part on a canvas: a disc with a dark bore, concentric steps and six spokes,
 // turned by `rotation_deg`, with a random gain and sensor noise from `seed`. If `dot` is set, a

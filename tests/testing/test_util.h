@@ -1,8 +1,14 @@
-// testing/test_util.h: helpers shared by the tests: scratch folders and running the real binary.
+// testing/test_util.h: helpers shared by the tests: scratch folders, running the real binary,
+// catching linesight errors, and a file lock for data shared between test processes.
 #pragma once
 
+#include <exception>
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
 
 namespace linesight::testing {
 
@@ -32,5 +38,37 @@ RunResult RunLinesight(const std::string& args);
 
 // Writes `bytes` to `path`.
 void WriteFile(const std::filesystem::path& path, const std::string& bytes);
+
+// Runs `f`, which must throw linesight::Error, and returns the error. Anything else (no
+// exception, another exception) is a test failure and returns an Error{kInternal}.
+template <typename F>
+Error Caught(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected linesight::Error, got another exception: " << e.what();
+    return Error(ErrorCategory::kInternal, "foreign exception", e.what());
+  }
+  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
+  return Error(ErrorCategory::kInternal, "did not throw", "");
+}
+
+// True if `part` occurs in `text`.
+bool Contains(const std::string& text, const std::string& part);
+
+// Holds an exclusive lock on `path` (created if missing) while alive: one test process makes
+// shared data, the others wait and reuse it.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 }  // namespace linesight::testing

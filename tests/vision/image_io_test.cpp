@@ -15,22 +15,9 @@
 namespace linesight {
 namespace {
 
+using testing::Caught;
+using testing::Contains;
 using testing::TempDir;
-
-template <typename F>
-Error Caught(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
-  return Error(ErrorCategory::kInternal, "did not throw", "");
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // A smooth random grey image: compresses like a real part, with structure everywhere.
 cv::Mat Texture(int width, int height, int seed = 7767517) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -62,13 +63,32 @@ struct Scored {
   float score;
   bool defect;
   uint64_t exposure_seed;  // 0 = as loaded
+  Decision decision;
 };
+
+// One line per image, for review in a spreadsheet or for picking a threshold by hand. Quotes
+// paths (they may hold commas); a failed write is an error, not a silently short file.
+void WriteScores(const std::vector<Scored>& scored, const std::string& path) {
+  std::ofstream out(path);
+  out << "path,label,score,verdict\n";
+  for (const auto& s : scored) {
+    std::string p = s.path.string();
+    std::string quoted;
+    for (char c : p) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    out << '"' << quoted << "\"," << (s.defect ? "defect" : "good") << ',' << s.score << ','
+        << DecisionName(s.decision) << "\n";
+  }
+  out.flush();
+  if (!out)
+    throw Error(ErrorCategory::kIo, path + ": cannot write the scores file",
+                "Check that the folder exists and is writable");
+}
 
 }  // namespace
 
 void AddEvalCommand(CLI::App& app, CommandBody& body) {
   struct Args {
-    std::string model, good, defect, masks, report;
+    std::string model, good, defect, masks, report, scores;
     bool json = false;
     uint64_t vary_exposure = 0;
   };
@@ -82,6 +102,8 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
                   "Folder of defect masks (PNG named like the image; non-zero = defect)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_option("--report", args->report, "Write an HTML report here");
+  cmd->add_option("--scores", args->scores,
+                  "Write every image's score to this CSV file (path, label, score, verdict)");
   cmd->add_option("--vary-exposure", args->vary_exposure,
                   "Robustness check: give each image a random exposure gain (0.6-1.5) and gamma "
                   "(0.7-1.4) drawn from this seed (0 = off)");
@@ -133,7 +155,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
               v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
           if (v.decision == Decision::kHold) ++holds;
           (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
-          scored.push_back({file, score, set == 1, exposure_seed});
+          scored.push_back({file, score, set == 1, exposure_seed, v.decision});
           if (image.empty() || v.decision == Decision::kHold) continue;
           fs::path mask_path = set == 1 ? FindMask(file, args->masks) : fs::path();
           if (set == 1 && mask_path.empty()) continue;
@@ -183,6 +205,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
         if (!parent.empty()) fs::create_directories(parent);
         WriteHtmlReport(report, args->report);
       }
+      if (!args->scores.empty()) WriteScores(scored, args->scores);
       auto j = ToJson(report);
       j["holds"] = holds;
       j["unreadable"] = unreadable;

@@ -19,7 +19,6 @@ int Reflect101(int p, int len) {
 uint8_t SaturateU8(int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255)); }
 
 // Round half to even, as OpenCV's saturate_cast does.
-int RoundEven(double v) { return cvRound(v); }
 int RoundEven(float v) { return cvRound(v); }
 
 // OpenCV's area table: the source pixels each destination pixel covers, with their shares.
@@ -271,9 +270,9 @@ void NormalizeMinMaxTo8U(const cv::Mat& src, cv::Mat& dst) {
   const double range = static_cast<double>(hi) - lo;
   const double scale = 255.0 * (range > DBL_EPSILON ? 1. / range : 0);
   const double shift = -lo * scale;
-  // OpenCV converts with float factors and a fused multiply-add; double arithmetic on the float
-  // factors gives the same value short of ties.
-  const double a = static_cast<float>(scale), b = static_cast<float>(shift);
+  // In float, as OpenCV converts: products that land on .5 must round the same way (double
+  // arithmetic moves them off it).
+  const float a = static_cast<float>(scale), b = static_cast<float>(shift);
   dst.create(src.size(), CV_8UC1);
   for (int y = 0; y < src.rows; ++y) {
     const float* in = src.ptr<float>(y);

@@ -49,7 +49,8 @@ void GaussianKernel5Q8(double sigma, int kernel[5]);
 void GradientMagnitude(const cv::Mat& src, cv::Mat& dst);
 
 // cv::normalize(src, dst, 0, 255, cv::NORM_MINMAX, CV_8U) for CV_32FC1 (a uniform source gives
-// all zeros). May differ by one grey level where a value falls within a rounding error of .5.
+// all zeros). OpenCV may fuse the multiply-add where this does not; the two differ by one grey
+// level only where a value falls within a float rounding error of .5.
 void NormalizeMinMaxTo8U(const cv::Mat& src, cv::Mat& dst);
 
 // The threshold cv::threshold(src, dst, 0, 255, THRESH_BINARY | THRESH_OTSU) picks for CV_8UC1:

@@ -9,9 +9,10 @@
 
 namespace linesight {
 
-// Per-column offsets of WarpAffineLinear; they grow to the widest output and are then reused.
+// Per-column buffers of WarpAffineLinear; they grow to the widest output and are then reused.
 struct WarpScratch {
-  std::vector<int> dx, dy;
+  std::vector<int> dx, dy;          // position steps along a row, 1/1024 pixel
+  std::vector<int> xi, yi, wx, wy;  // one row's source pixels and weights
 };
 
 // Sets dst (CV_8UC1, `size`) to src seen through `src_to_dst`: dst(p) = src(inverse(p)), read

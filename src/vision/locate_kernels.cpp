@@ -39,35 +39,76 @@ int AreaTable(int ssize, int dsize, double scale, std::vector<AreaTap>& tab) {
   return k;
 }
 
-// Shrink by a non-integer factor: weighted sums in float, in OpenCV's order.
+// Round half to even for |v| < 2^22 in plain float arithmetic, so that loops using it vectorise:
+// adding 1.5 * 2^23 leaves no fraction bits, and the FPU rounds half to even as cvRound does.
+float RoundSmall(float v) {
+  constexpr float kMagic = 12582912.f;
+  return (v + kMagic) - kMagic;
+}
+
+// The taps of a table as `taps` parallel arrays of one entry per destination pixel, in table
+// order; pixels with fewer taps are padded with weight 0 (adding 0 leaves a float sum unchanged).
+void TapArrays(const std::vector<AreaTap>& tab, int n, int dsize, AreaScratch& s) {
+  int taps = 0;
+  for (int k = 0, run = 0; k < n; ++k) {
+    run = (k > 0 && tab[k].dst == tab[k - 1].dst) ? run + 1 : 1;
+    taps = std::max(taps, run);
+  }
+  s.taps = taps;
+  s.xsrc.assign(static_cast<size_t>(taps) * dsize, 0);
+  s.xweight.assign(static_cast<size_t>(taps) * dsize, 0.f);
+  for (int k = 0, j = 0; k < n; ++k) {
+    j = (k > 0 && tab[k].dst == tab[k - 1].dst) ? j + 1 : 0;
+    s.xsrc[static_cast<size_t>(j) * dsize + tab[k].dst] = tab[k].src;
+    s.xweight[static_cast<size_t>(j) * dsize + tab[k].dst] = tab[k].weight;
+  }
+}
+
+// One source row through the horizontal taps: row[dx] = sum of in[src] * weight, tap by tap.
+void ShrinkRow(const uint8_t* __restrict in, const int* __restrict src,
+               const float* __restrict weight, int taps, int n, float* __restrict row) {
+  std::fill(row, row + n, 0.f);
+  for (int j = 0; j < taps; ++j, src += n, weight += n)
+    for (int x = 0; x < n; ++x) row[x] += in[src[x]] * weight[x];
+}
+
+void StoreRow(const float* __restrict sum, int n, uint8_t* __restrict out) {
+  for (int x = 0; x < n; ++x)
+    out[x] = static_cast<uint8_t>(std::clamp(RoundSmall(sum[x]), 0.f, 255.f));
+}
+
+void AddRow(const float* __restrict row, float beta, int n, float* __restrict sum) {
+  for (int x = 0; x < n; ++x) sum[x] += beta * row[x];
+}
+
+// Shrink by a non-integer factor: OpenCV's weighted sums in float, term for term in its order,
+// so the result is bit-exact. Each source row is filtered horizontally once, even when it
+// straddles two destination rows.
 void ShrinkByTable(const cv::Mat& src, cv::Mat& dst, double scale, AreaScratch& s) {
   const int xn = AreaTable(src.cols, dst.cols, scale, s.xtab);
   const int yn = AreaTable(src.rows, dst.rows, scale, s.ytab);
-  s.row.assign(dst.cols, 0.f);
-  s.sum.assign(dst.cols, 0.f);
+  const int n = dst.cols;
+  TapArrays(s.xtab, xn, n, s);
+  s.row.assign(n, 0.f);
+  s.sum.assign(n, 0.f);
   float* row = s.row.data();
   float* sum = s.sum.data();
-  const AreaTap* xtab = s.xtab.data();
-  int prev = s.ytab[0].dst;
+  int prev = s.ytab[0].dst, row_of = -1;
   for (int j = 0; j < yn; ++j) {
     const AreaTap& yt = s.ytab[j];
-    const uint8_t* in = src.ptr<uint8_t>(yt.src);
-    std::fill(row, row + dst.cols, 0.f);
-    for (int k = 0; k < xn; ++k) row[xtab[k].dst] += in[xtab[k].src] * xtab[k].weight;
-    const float beta = yt.weight;
-    if (yt.dst != prev) {
-      uint8_t* out = dst.ptr<uint8_t>(prev);
-      for (int x = 0; x < dst.cols; ++x) {
-        out[x] = SaturateU8(RoundEven(sum[x]));
-        sum[x] = beta * row[x];
-      }
-      prev = yt.dst;
-    } else {
-      for (int x = 0; x < dst.cols; ++x) sum[x] += beta * row[x];
+    if (yt.src != row_of) {
+      ShrinkRow(src.ptr<uint8_t>(yt.src), s.xsrc.data(), s.xweight.data(), s.taps, n, row);
+      row_of = yt.src;
     }
+    if (yt.dst != prev) {
+      StoreRow(sum, n, dst.ptr<uint8_t>(prev));
+      std::fill(sum, sum + n, 0.f);
+      prev = yt.dst;
+    }
+    // The first term of a row is 0 + beta * row: the same float as OpenCV's beta * row.
+    AddRow(row, yt.weight, n, sum);
   }
-  uint8_t* out = dst.ptr<uint8_t>(prev);
-  for (int x = 0; x < dst.cols; ++x) out[x] = SaturateU8(RoundEven(sum[x]));
+  StoreRow(sum, n, dst.ptr<uint8_t>(prev));
 }
 
 // Shrink by an integer factor k: the mean of each k x k block (partial blocks at the far edges
@@ -142,6 +183,29 @@ void Enlarge(const cv::Mat& src, cv::Mat& dst, double f) {
   }
 }
 
+// Interior of one row of the horizontal 5-tap pass (columns 2 .. w-3). uint16 arithmetic is
+// exact: the taps sum to 256, so the result fits even where partial sums would wrap.
+void BlurRow(const uint8_t* __restrict in, uint16_t* __restrict out, int w, const int k[5]) {
+  const uint16_t k0 = static_cast<uint16_t>(k[0]), k1 = static_cast<uint16_t>(k[1]),
+                 k2 = static_cast<uint16_t>(k[2]);
+  for (int x = 2; x < w - 2; ++x)
+    out[x] = static_cast<uint16_t>(k0 * (in[x - 2] + in[x + 2]) + k1 * (in[x - 1] + in[x + 1]) +
+                                   k2 * in[x]);
+}
+
+// One output row of the vertical 5-tap pass over rows a..e of the horizontal pass.
+void BlurColumns(const uint16_t* __restrict a, const uint16_t* __restrict b,
+                 const uint16_t* __restrict c, const uint16_t* __restrict d,
+                 const uint16_t* __restrict e, uint8_t* __restrict out, int w, const int k[5]) {
+  const uint32_t k0 = static_cast<uint32_t>(k[0]), k1 = static_cast<uint32_t>(k[1]),
+                 k2 = static_cast<uint32_t>(k[2]);
+  for (int x = 0; x < w; ++x)
+    out[x] =
+        static_cast<uint8_t>((k0 * (static_cast<uint32_t>(a[x]) + e[x]) +
+                              k1 * (static_cast<uint32_t>(b[x]) + d[x]) + k2 * c[x] + (1u << 15)) >>
+                             16);
+}
+
 }  // namespace
 
 cv::Size ScaledSize(cv::Size size, double f) {
@@ -199,16 +263,16 @@ void GaussianBlur5x5(const cv::Mat& src, cv::Mat& dst, double sigma, cv::Mat& tm
   int k[5];
   GaussianKernel5Q8(sigma, k);
   const int w = src.cols, h = src.rows;
-  tmp.create(h, w, CV_16UC1);
+  // `tmp` only grows, so that blurring frames of two sizes in turn does not reallocate it.
+  const size_t area = static_cast<size_t>(w) * h;
+  if (tmp.type() != CV_16UC1 || !tmp.isContinuous() || tmp.total() < area)
+    tmp.create(1, static_cast<int>(area), CV_16UC1);
+  cv::Mat rows(h, w, CV_16UC1, tmp.data);
   // Rows first, into 8.8 fixed point (exact: the kernel sums to 256).
-  const uint16_t k0 = static_cast<uint16_t>(k[0]), k1 = static_cast<uint16_t>(k[1]),
-                 k2 = static_cast<uint16_t>(k[2]);
   for (int y = 0; y < h; ++y) {
     const uint8_t* in = src.ptr<uint8_t>(y);
-    uint16_t* out = tmp.ptr<uint16_t>(y);
-    for (int x = 2; x < w - 2; ++x)
-      out[x] = static_cast<uint16_t>(k0 * (in[x - 2] + in[x + 2]) + k1 * (in[x - 1] + in[x + 1]) +
-                                     k2 * in[x]);
+    uint16_t* out = rows.ptr<uint16_t>(y);
+    BlurRow(in, out, w, k);
     for (int x : {0, 1, w - 2, w - 1}) {
       if (x < 0 || x >= w || (x >= 2 && x < w - 2)) continue;
       // The two first and two last columns read mirrored neighbours.
@@ -219,21 +283,10 @@ void GaussianBlur5x5(const cv::Mat& src, cv::Mat& dst, double sigma, cv::Mat& tm
   }
   // Then columns, in 16.16 fixed point, rounded half up to 8 bits.
   dst.create(h, w, CV_8UC1);
-  const uint32_t c0 = static_cast<uint32_t>(k[0]), c1 = static_cast<uint32_t>(k[1]),
-                 c2 = static_cast<uint32_t>(k[2]);
-  for (int y = 0; y < h; ++y) {
-    const uint16_t* r0 = tmp.ptr<uint16_t>(Reflect101(y - 2, h));
-    const uint16_t* r1 = tmp.ptr<uint16_t>(Reflect101(y - 1, h));
-    const uint16_t* r2 = tmp.ptr<uint16_t>(y);
-    const uint16_t* r3 = tmp.ptr<uint16_t>(Reflect101(y + 1, h));
-    const uint16_t* r4 = tmp.ptr<uint16_t>(Reflect101(y + 2, h));
-    uint8_t* out = dst.ptr<uint8_t>(y);
-    for (int x = 0; x < w; ++x) {
-      const uint32_t v = c0 * (static_cast<uint32_t>(r0[x]) + r4[x]) +
-                         c1 * (static_cast<uint32_t>(r1[x]) + r3[x]) + c2 * r2[x];
-      out[x] = static_cast<uint8_t>((v + (1u << 15)) >> 16);
-    }
-  }
+  for (int y = 0; y < h; ++y)
+    BlurColumns(rows.ptr<uint16_t>(Reflect101(y - 2, h)), rows.ptr<uint16_t>(Reflect101(y - 1, h)),
+                rows.ptr<uint16_t>(y), rows.ptr<uint16_t>(Reflect101(y + 1, h)),
+                rows.ptr<uint16_t>(Reflect101(y + 2, h)), dst.ptr<uint8_t>(y), w, k);
 }
 
 void GradientMagnitude(const cv::Mat& src, cv::Mat& dst) {

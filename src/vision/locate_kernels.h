@@ -20,7 +20,9 @@ struct AreaTap {
 // Buffers of ShrinkArea; they grow to the largest frame seen and are then reused.
 struct AreaScratch {
   std::vector<AreaTap> xtab, ytab;
-  std::vector<int> row_start;  // first ytab entry of each destination row, plus the end
+  int taps = 0;                // most source columns any destination column reads
+  std::vector<int> xsrc;       // taps x destination columns: source column of each tap
+  std::vector<float> xweight;  // and its weight (0 pads columns with fewer taps)
   std::vector<float> row, sum;
   std::vector<int> isum;
 };
@@ -36,8 +38,8 @@ void ShrinkArea(const cv::Mat& src, double f, cv::Mat& dst, AreaScratch& scratch
 
 // cv::GaussianBlur(src, dst, {5, 5}, sigma, 0, cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED) for
 // CV_8UC1, bit-exact (OpenCV's 8-bit blur is fixed-point; sigma <= 0 gives [1 4 6 4 1] / 16).
-// `src` is treated as the whole image even if it is a view. dst may be src. `tmp` is a CV_16UC1
-// buffer of the source size, (re)created as needed.
+// `src` is treated as the whole image even if it is a view. dst may be src. `tmp` is a scratch
+// buffer that grows to the largest source seen.
 void GaussianBlur5x5(const cv::Mat& src, cv::Mat& dst, double sigma, cv::Mat& tmp);
 
 // The 5-tap Gaussian in 8-bit fixed point (sums to 256), rounded as OpenCV rounds it.

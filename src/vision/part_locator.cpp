@@ -65,17 +65,30 @@ std::string Describe(Miss miss, double support, const LocateOptions& o) {
   return "part not found";
 }
 
+// A size x type image in `buffer`, which only grows: frames of several sizes in turn (a large
+// frame and its working copy, say) then reuse it instead of reallocating. The view lives as long
+// as `buffer` is not grown again.
+cv::Mat GrowOnlyView(cv::Mat& buffer, cv::Size size, int type) {
+  const size_t bytes = static_cast<size_t>(size.area()) * CV_ELEM_SIZE(type);
+  if (buffer.empty() || buffer.total() * buffer.elemSize() < bytes)
+    buffer.create(1, static_cast<int>(bytes), CV_8UC1);
+  return cv::Mat(size, type, buffer.data);
+}
+
 // Rough centre: the centroid of the part's silhouette seen as the region that differs from
 // the frame's border (background) after Otsu, which adapts to exposure.
 bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, double& radius) {
-  cv::Mat& small = s.small;
   double f = 128.0 / std::max(roi.cols, roi.rows);
+  const cv::Size size = ScaledSize(roi.size(), f);
+  cv::Mat small = GrowOnlyView(s.small, size, CV_8UC1);
+  cv::Mat mag = GrowOnlyView(s.mag, size, CV_32FC1);
+  cv::Mat mag8 = GrowOnlyView(s.mag8, size, CV_8UC1);
   ShrinkArea(roi, f, small, s.area);
   GaussianBlur5x5(small, small, 0, s.blurred16);
-  GradientMagnitude(small, s.mag);
+  GradientMagnitude(small, mag);
   // Structure (edges) marks the part; the background is smooth. Otsu on edge strength.
-  NormalizeMinMaxTo8U(s.mag, s.mag8);
-  const BinaryMoments m = MomentsAbove(s.mag8, OtsuThreshold(s.mag8));
+  NormalizeMinMaxTo8U(mag, mag8);
+  const BinaryMoments m = MomentsAbove(mag8, OtsuThreshold(mag8));
   if (m.m00 < 20) return false;
   centre = {m.m10 / m.m00 / f, m.m01 / m.m00 / f};
   // Radius guess from the spread of edge pixels: for a filled disc sqrt(2)*rms distance.
@@ -118,8 +131,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   cv::Mat work = view;
   if (std::min(roi.width, roi.height) > kWorkSide) {
     f = static_cast<double>(kWorkSide) / std::min(roi.width, roi.height);
-    ShrinkArea(view, f, s.work, s.area);
-    work = s.work;
+    work = GrowOnlyView(s.work, ScaledSize(view.size(), f), CV_8UC1);
+    ShrinkArea(view, f, work, s.area);
   }
   const double short_side = std::min(work.cols, work.rows);
   const bool learned = o.expected_radius > 0;
@@ -134,7 +147,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   double r0 = 0;
   if (!RoughCentre(work, s, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
 
-  cv::Mat& smooth = s.smooth;
+  cv::Mat smooth = GrowOnlyView(s.smooth, work.size(), CV_8UC1);
   // The blur reads only the view, never pixels of its parent, so a frame and its copy agree.
   GaussianBlur5x5(work, smooth, 1.2, s.blurred16);
   // Strict edges first; faint rims (low contrast against the background, dim exposure) get a

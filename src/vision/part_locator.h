@@ -51,7 +51,7 @@ struct PartPose {
 // Buffers LocatePart and WarpToCanvas reuse from call to call, so that locating and warping
 // allocate nothing once they have grown to the frame size. One per thread.
 struct LocateScratch {
-  cv::Mat work, small, smooth, blurred16, mag, mag8;
+  cv::Mat work, small, smooth, blurred16, mag, mag8;  // grow-only pixel buffers
   AreaScratch area;
   WarpScratch warp;
   std::vector<std::vector<cv::Point2d>> cand;  // edge candidates per ray

@@ -36,8 +36,7 @@ Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadlin
 
     auto t1 = SteadyClock::now();
     const int n = model_.recipe.locate.canvas;
-    cv::warpAffine(image, ws.canvas, cv::Mat(ws.pose.image_to_canvas), cv::Size(n, n),
-                   cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    WarpToCanvas(image, ws.pose, n, ws.canvas, ws.locate);
     model_.anomaly.Score(ws.canvas, ws.cell, ws.map);
     cv::multiply(ws.map, weights_, ws.weighted);
     double peak = 0;

@@ -43,7 +43,8 @@ struct Canvases {
 
 void AddCanvas(const Recipe& recipe, const cv::Mat& image, const std::string& name,
                const TrainOptions& options, Canvases& out) {
-  PartPose pose = LocatePart(image, recipe.locate);
+  LocateScratch scratch;
+  PartPose pose = LocatePart(image, recipe.locate, scratch);
   if (!pose.found) {
     ++out.skipped;
     if (options.skipped) options.skipped(name, "part not found: " + pose.failure);
@@ -51,8 +52,7 @@ void AddCanvas(const Recipe& recipe, const cv::Mat& image, const std::string& na
   }
   const int n = recipe.locate.canvas;
   cv::Mat canvas;
-  cv::warpAffine(image, canvas, cv::Mat(pose.image_to_canvas), cv::Size(n, n), cv::INTER_LINEAR,
-                 cv::BORDER_REPLICATE);
+  WarpToCanvas(image, pose, n, canvas, scratch);  // the warp Inspector uses, pixel for pixel
   out.images.push_back(canvas);
   out.names.push_back(name);
   out.radius.push_back(pose.radius_fraction);

@@ -4,7 +4,8 @@
 #include <cmath>
 #include <vector>
 
-#include <opencv2/imgproc.hpp>
+#include "vision/ellipse_fit.h"
+#include "vision/locate_kernels.h"
 
 namespace linesight {
 namespace {
@@ -35,23 +36,59 @@ PartPose Fail(std::string why) {
   return p;
 }
 
+// Why an attempt at the rim failed. The message is only written when the part is finally not
+// found, so that a strict attempt that fails before a faint one succeeds allocates nothing.
+enum class Miss : uint8_t { kNone, kNoCircle, kNoRim, kUnreliableRim, kSize, kOutOfView };
+
+std::string Describe(Miss miss, double support, const LocateOptions& o) {
+  switch (miss) {
+    case Miss::kNoCircle:
+      return "no round part found (no circular edge in view)";
+    case Miss::kNoRim:
+      return "outer rim of the part not found (no circle with edges on " +
+             std::to_string(static_cast<int>(o.min_rim_support * 100)) +
+             "% of its length; shadow, clutter or a part out of view)";
+    case Miss::kUnreliableRim:
+      return "outer rim of the part not found reliably (only " +
+             std::to_string(static_cast<int>(support * 100)) +
+             "% of the rim agrees; shadow, clutter or a part out of view)";
+    case Miss::kSize:
+      return o.expected_radius > 0
+                 ? "part size differs from the trained parts' by more than " +
+                       std::to_string(static_cast<int>(o.radius_tolerance * 100)) + "%"
+                 : "part size is outside the recipe's radius range";
+    case Miss::kOutOfView:
+      return "part is partly out of view";
+    case Miss::kNone:
+      break;
+  }
+  return "part not found";
+}
+
+// A size x type image in `buffer`, which only grows: frames of several sizes in turn (a large
+// frame and its working copy, say) then reuse it instead of reallocating. The view lives as long
+// as `buffer` is not grown again.
+cv::Mat GrowOnlyView(cv::Mat& buffer, cv::Size size, int type) {
+  const size_t bytes = static_cast<size_t>(size.area()) * CV_ELEM_SIZE(type);
+  if (buffer.empty() || buffer.total() * buffer.elemSize() < bytes)
+    buffer.create(1, static_cast<int>(bytes), CV_8UC1);
+  return cv::Mat(size, type, buffer.data);
+}
+
 // Rough centre: the centroid of the part's silhouette seen as the region that differs from
 // the frame's border (background) after Otsu, which adapts to exposure.
 bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, double& radius) {
-  cv::Mat& small = s.small;
   double f = 128.0 / std::max(roi.cols, roi.rows);
-  cv::resize(roi, small, cv::Size(), f, f, cv::INTER_AREA);
-  cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
-  cv::Mat &grad_x = s.grad_x, &grad_y = s.grad_y, &mag = s.mag;
-  cv::Sobel(small, grad_x, CV_32F, 1, 0);
-  cv::Sobel(small, grad_y, CV_32F, 0, 1);
-  cv::magnitude(grad_x, grad_y, mag);
+  const cv::Size size = ScaledSize(roi.size(), f);
+  cv::Mat small = GrowOnlyView(s.small, size, CV_8UC1);
+  cv::Mat mag = GrowOnlyView(s.mag, size, CV_32FC1);
+  cv::Mat mag8 = GrowOnlyView(s.mag8, size, CV_8UC1);
+  ShrinkArea(roi, f, small, s.area);
+  GaussianBlur5x5(small, small, 0, s.blurred16);
+  GradientMagnitude(small, mag);
   // Structure (edges) marks the part; the background is smooth. Otsu on edge strength.
-  cv::Mat& mag8 = s.mag8;
-  cv::normalize(mag, mag8, 0, 255, cv::NORM_MINMAX, CV_8U);
-  cv::Mat& edges = s.edges;
-  cv::threshold(mag8, edges, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  cv::Moments m = cv::moments(edges, true);
+  NormalizeMinMaxTo8U(mag, mag8);
+  const BinaryMoments m = MomentsAbove(mag8, OtsuThreshold(mag8));
   if (m.m00 < 20) return false;
   centre = {m.m10 / m.m00 / f, m.m01 / m.m00 / f};
   // Radius guess from the spread of edge pixels: for a filled disc sqrt(2)*rms distance.
@@ -94,8 +131,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   cv::Mat work = view;
   if (std::min(roi.width, roi.height) > kWorkSide) {
     f = static_cast<double>(kWorkSide) / std::min(roi.width, roi.height);
-    cv::resize(view, s.work, cv::Size(), f, f, cv::INTER_AREA);
-    work = s.work;
+    work = GrowOnlyView(s.work, ScaledSize(view.size(), f), CV_8UC1);
+    ShrinkArea(view, f, work, s.area);
   }
   const double short_side = std::min(work.cols, work.rows);
   const bool learned = o.expected_radius > 0;
@@ -110,22 +147,34 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   double r0 = 0;
   if (!RoughCentre(work, s, c0, r0)) return Fail("no part visible (the image is nearly uniform)");
 
-  cv::Mat& smooth = s.smooth;
-  // ISOLATED: a view must not read pixels of its parent, so a frame and its copy agree.
-  cv::GaussianBlur(work, smooth, cv::Size(5, 5), 1.2, 0,
-                   cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
+  cv::Mat smooth = GrowOnlyView(s.smooth, work.size(), CV_8UC1);
+  // The blur reads only the view, never pixels of its parent, so a frame and its copy agree.
+  GaussianBlur5x5(work, smooth, 1.2, s.blurred16);
   // Strict edges first; faint rims (low contrast against the background, dim exposure) get a
   // second, more permissive look before the part is declared not found.
-  auto attempt = [&](const EdgeOptions& edges) -> PartPose {
+  auto attempt = [&](const EdgeOptions& edges, Miss& miss, double& miss_support) -> PartPose {
+    auto fail = [&](Miss why, double support = 0) {
+      miss = why;
+      miss_support = support;
+      return PartPose();
+    };
     // Edge candidates along rays from the rough centre: local maxima of the radial step (either
     // polarity: rims may be brighter or darker than the background).
     auto& cand = s.cand;
     cand.resize(kRays);
-    for (auto& c : cand) c.clear();
+    for (auto& c : cand) {
+      c.clear();
+      c.reserve(std::max(kStrictEdges.max_per_ray, kFaintEdges.max_per_ray));
+    }
     auto& profile = s.profile;
     auto& step = s.step;
     // Rays reach past r_max so that an edge at the range's end is still a local maximum.
     const double lo = r_min * 0.6, hi = r_max * 1.05 + 6;
+    const size_t max_samples = static_cast<size_t>(std::max(0.0, hi - lo)) + 2;
+    profile.reserve(max_samples);
+    step.reserve(max_samples);
+    s.peaks.reserve(max_samples);
+    s.inliers.reserve(kRays);
     for (int k = 0; k < kRays; ++k) {
       double a = 2 * CV_PI * k / kRays, ca = std::cos(a), sa = std::sin(a);
       profile.clear();
@@ -220,7 +269,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
         r = rr;
       }
     }
-    if (r <= 0) return Fail("no round part found (no circular edge in view)");
+    if (r <= 0) return fail(Miss::kNoCircle);
     // 2) The rim is the outermost radius about that centre on which enough rays have an edge.
     auto& hist = s.hist;
     hist.assign(static_cast<size_t>(r_max) + 8, 0);
@@ -246,10 +295,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
         rim = peak;
         break;
       }
-    if (rim < 0)
-      return Fail("outer rim of the part not found (no circle with edges on " +
-                  std::to_string(static_cast<int>(o.min_rim_support * 100)) +
-                  "% of its length; shadow, clutter or a part out of view)");
+    if (rim < 0) return fail(Miss::kNoRim);
     r = rim;
     // 3) Rims seen at a slight tilt are ellipses: fit one robustly to the rim's edge points, with a
     // shrinking inlier band, and later map it onto a circle.
@@ -282,7 +328,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       }
       support_count = static_cast<int>(in.size());
       if (in.size() < 12) break;
-      cv::RotatedRect e = cv::fitEllipse(in);
+      cv::RotatedRect e;
+      if (!FitEllipse(in, e)) break;
       double a = e.size.width / 2.0, b = e.size.height / 2.0;
       if (!(a > 0 && b > 0) || std::min(a, b) / std::max(a, b) < 0.75 ||
           std::abs(std::sqrt(a * b) - r) > 0.15 * r)
@@ -293,14 +340,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     r = std::sqrt(semi_a * semi_b);
     c = {ellipse.center.x, ellipse.center.y};
     double support = static_cast<double>(support_count) / kRays;
-    if (support < o.min_rim_support)
-      return Fail("outer rim of the part not found reliably (only " +
-                  std::to_string(static_cast<int>(support * 100)) +
-                  "% of the rim agrees; shadow, clutter or a part out of view)");
-    if (r < rim_min || r > rim_max)
-      return Fail(learned ? "part size differs from the trained parts' by more than " +
-                                std::to_string(static_cast<int>(o.radius_tolerance * 100)) + "%"
-                          : "part size is outside the recipe's radius range");
+    if (support < o.min_rim_support) return fail(Miss::kUnreliableRim, support);
+    if (r < rim_min || r > rim_max) return fail(Miss::kSize);
     // Back to image pixels.
     const double img_a = semi_a / f, img_b = semi_b / f;
     const double fraction = r / short_side;
@@ -308,7 +349,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     cv::Point2d centre = c / f + cv::Point2d(roi.x, roi.y);
     if (centre.x - r < -0.1 * r || centre.y - r < -0.1 * r || centre.x + r > image.cols + 0.1 * r ||
         centre.y + r > image.rows + 0.1 * r)
-      return Fail("part is partly out of view");
+      return fail(Miss::kOutOfView);
 
     // canvas = M (p - centre) + canvas centre, with M = R diag(k/a, k/b) R^T turning the ellipse
     // into a circle of the canvas radius.
@@ -330,10 +371,18 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     p.image_to_canvas = cv::Matx23d(m(0, 0), m(0, 1), off[0], m(1, 0), m(1, 1), off[1]);
     return p;
   };
-  PartPose strict = attempt(kStrictEdges);
+  Miss strict_miss = Miss::kNone, faint_miss = Miss::kNone;
+  double strict_support = 0, faint_support = 0;
+  PartPose strict = attempt(kStrictEdges, strict_miss, strict_support);
   if (strict.found) return strict;
-  PartPose faint = attempt(kFaintEdges);
-  return faint.found ? faint : strict;
+  PartPose faint = attempt(kFaintEdges, faint_miss, faint_support);
+  return faint.found ? faint : Fail(Describe(strict_miss, strict_support, o));
+}
+
+void WarpToCanvas(const cv::Mat& image, const PartPose& pose, int canvas_side, cv::Mat& canvas,
+                  LocateScratch& s) {
+  CV_Assert(pose.found && canvas_side > 0);
+  WarpAffineLinear(image, pose.image_to_canvas, cv::Size(canvas_side, canvas_side), canvas, s.warp);
 }
 
 }  // namespace linesight

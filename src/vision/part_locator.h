@@ -9,6 +9,9 @@
 
 #include <opencv2/core.hpp>
 
+#include "vision/affine_warp.h"
+#include "vision/locate_kernels.h"
+
 namespace linesight {
 
 // How a part is located. Stored in recipes and models: never renumber.
@@ -45,10 +48,12 @@ struct PartPose {
   double scale = 1;             // canvas pixels per image pixel
 };
 
-// Buffers LocatePart reuses from call to call, so that locating allocates nothing once they have
-// grown to the frame size. One per thread.
+// Buffers LocatePart and WarpToCanvas reuse from call to call, so that locating and warping
+// allocate nothing once they have grown to the frame size. One per thread.
 struct LocateScratch {
-  cv::Mat work, small, grad_x, grad_y, mag, mag8, edges, smooth;
+  cv::Mat work, small, smooth, blurred16, mag, mag8;  // grow-only pixel buffers
+  AreaScratch area;
+  WarpScratch warp;
   std::vector<std::vector<cv::Point2d>> cand;  // edge candidates per ray
   std::vector<float> profile, step;
   std::vector<std::pair<float, int>> peaks;
@@ -64,5 +69,12 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& options, LocateSc
 
 // As above, with buffers of its own (allocates on every call).
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& options);
+
+// Sets `canvas` to the canvas_side x canvas_side view of `image` through pose.image_to_canvas:
+// bilinear, with the frame's edge pixels repeated outside it (bit-exact with cv::warpAffine,
+// INTER_LINEAR, BORDER_REPLICATE). Allocates nothing once `canvas` and `scratch` have that size.
+// REQUIRES: image CV_8UC1 and non-empty; pose.found; `canvas` does not share data with `image`.
+void WarpToCanvas(const cv::Mat& image, const PartPose& pose, int canvas_side, cv::Mat& canvas,
+                  LocateScratch& scratch);
 
 }  // namespace linesight

@@ -36,10 +36,11 @@ class Inspector {
   [[nodiscard]] Verdict Inspect(const cv::Mat& image, Workspace& ws,
                                 Deadline deadline = Deadline::Never()) const noexcept;
 
-  // As above, into `out`, whose strings and findings keep their capacity: with `ws` and `out`
-  // reused frame after frame, a pass or reject of a frame of the usual size allocates nothing
-  // once warmed up (a reject with more findings than `out` has held may grow it). A hold may
-  // allocate its reason text. Every field of `out` is overwritten.
+  // As above, into `out`: every field is overwritten, but its strings and findings keep their
+  // capacity. With `ws` and `out` reused frame after frame, scoring a pass or reject allocates
+  // nothing once warmed up (a reject with more findings than `out` has held may grow it); a hold
+  // may allocate its reason text. The part locator and the warp still allocate per frame (see
+  // tests/inspect/no_alloc_test.cpp).
   void Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline, Verdict& out) const noexcept;
 
   // The part of Inspect() after alignment, for tests and benchmarks of scoring alone: scores

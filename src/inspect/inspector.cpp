@@ -2,97 +2,144 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include <opencv2/imgproc.hpp>
 
 namespace linesight {
 
+namespace {
+
+// Findings a verdict makes room for on its first reject, so that later rejects do not grow it.
+constexpr size_t kFindingsReserved = 64;
+
+// Resets every field of `v`, keeping the capacity of its strings and findings.
+void Clear(Verdict& v) {
+  v.decision = Decision::kHold;
+  v.reason = HoldReason::kNone;
+  v.detail.clear();
+  v.score = 0;
+  v.threshold = 0;
+  v.findings.clear();
+  v.times = StageTimes();
+  v.model_id.clear();
+}
+
+// Turns `v` into a hold for `reason`; other fields are left to the caller.
+void SetHold(Verdict& v, HoldReason reason, std::string_view detail) {
+  v.decision = Decision::kHold;
+  v.reason = reason;
+  v.detail.assign(detail);
+  v.findings.clear();
+}
+
+}  // namespace
+
 Inspector::Inspector(const InspectionModel& model)
     : model_(model),
+      model_id_(model.Id()),
       weights_(BuildWeightMap(model.recipe, model.anomaly.support())),
       locate_(model.Locate()) {}
 
 Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline) const noexcept {
+  Verdict v;
+  Inspect(image, ws, deadline, v);
+  return v;
+}
+
+void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
+                        Verdict& v) const noexcept {
+  Clear(v);
   try {
     if (image.empty() || image.type() != CV_8UC1)
-      return HoldVerdict(HoldReason::kBadImage, "frame is empty or not 8-bit grey");
+      return SetHold(v, HoldReason::kBadImage, "frame is empty or not 8-bit grey");
     if (image.cols < 32 || image.rows < 32)
-      return HoldVerdict(HoldReason::kBadImage, "frame is smaller than 32x32 pixels");
+      return SetHold(v, HoldReason::kBadImage, "frame is smaller than 32x32 pixels");
     auto t0 = SteadyClock::now();
     ws.pose = LocatePart(image, locate_, ws.locate);
-    Verdict v;
-    v.model_id = model_.Id();
-    v.threshold = model_.threshold;
     v.times.align_ms = MillisSince(t0);
     if (!ws.pose.found) {
-      Verdict h = HoldVerdict(HoldReason::kPartNotFound, ws.pose.failure);
-      h.model_id = v.model_id;
-      h.threshold = v.threshold;
-      h.times = v.times;
-      return h;
+      SetHold(v, HoldReason::kPartNotFound, ws.pose.failure);
+      v.model_id = model_id_;
+      v.threshold = model_.threshold;
+      return;
     }
-    if (deadline.Passed())
-      return HoldVerdict(HoldReason::kDeadline, "deadline passed while aligning");
+    if (deadline.Passed()) {
+      Clear(v);
+      return SetHold(v, HoldReason::kDeadline, "deadline passed while aligning");
+    }
 
     auto t1 = SteadyClock::now();
     const int n = model_.recipe.locate.canvas;
     WarpToCanvas(image, ws.pose, n, ws.canvas, ws.locate);
-    model_.anomaly.Score(ws.canvas, ws.cell, ws.map);
-    cv::multiply(ws.map, weights_, ws.weighted);
-    double peak = 0;
-    cv::minMaxLoc(ws.weighted, nullptr, &peak);
-    v.score = static_cast<float>(peak);
-    v.decision = Decision::kPass;
-    if (peak > model_.threshold) {
-      cv::compare(ws.weighted, model_.threshold, ws.above, cv::CMP_GT);
-      int count =
-          cv::connectedComponentsWithStats(ws.above, ws.labels, ws.stats, ws.centroids, 8, CV_32S);
-      const double px_per_canvas = 1.0 / (ws.pose.scale * ws.pose.scale);
-      cv::Matx23d inv;
-      cv::invertAffineTransform(ws.pose.image_to_canvas, inv);
-      for (int i = 1; i < count; ++i) {
-        double area = ws.stats.at<int>(i, cv::CC_STAT_AREA) * px_per_canvas;
-        if (area < model_.recipe.min_defect_area_px) continue;
-        cv::Rect cb(ws.stats.at<int>(i, cv::CC_STAT_LEFT), ws.stats.at<int>(i, cv::CC_STAT_TOP),
-                    ws.stats.at<int>(i, cv::CC_STAT_WIDTH),
-                    ws.stats.at<int>(i, cv::CC_STAT_HEIGHT));
-        double region_peak = 0;
-        cv::compare(ws.labels(cb), i, ws.region, cv::CMP_EQ);
-        cv::minMaxLoc(ws.weighted(cb), nullptr, &region_peak, nullptr, nullptr, ws.region);
-        cv::Point2d a = cv::Point2d(inv(0, 0) * cb.x + inv(0, 1) * cb.y + inv(0, 2),
-                                    inv(1, 0) * cb.x + inv(1, 1) * cb.y + inv(1, 2));
-        cv::Point2d b = cv::Point2d(inv(0, 0) * cb.br().x + inv(0, 1) * cb.br().y + inv(0, 2),
-                                    inv(1, 0) * cb.br().x + inv(1, 1) * cb.br().y + inv(1, 2));
-        Finding f;
-        f.box = cv::Rect(cv::Point(static_cast<int>(std::floor(std::min(a.x, b.x))),
-                                   static_cast<int>(std::floor(std::min(a.y, b.y)))),
-                         cv::Point(static_cast<int>(std::ceil(std::max(a.x, b.x))),
-                                   static_cast<int>(std::ceil(std::max(a.y, b.y))))) &
-                cv::Rect(0, 0, image.cols, image.rows);
-        f.area_px = area;
-        f.peak = static_cast<float>(region_peak);
-        f.severity = static_cast<float>(region_peak / model_.threshold);
-        v.findings.push_back(f);
-      }
-      std::sort(v.findings.begin(), v.findings.end(),
-                [](const Finding& x, const Finding& y) { return x.severity > y.severity; });
-      if (!v.findings.empty()) v.decision = Decision::kReject;
-    }
+    ScoreCanvas(image.size(), ws, v);
     v.times.score_ms = MillisSince(t1);
     if (deadline.Passed()) {
-      Verdict late = HoldVerdict(HoldReason::kDeadline, "inspection finished after the deadline");
-      late.score = v.score;
-      late.threshold = v.threshold;
-      late.times = v.times;
-      late.model_id = v.model_id;
-      return late;
+      // Score, threshold, times and model stay for the record; the findings go with the pass.
+      SetHold(v, HoldReason::kDeadline, "inspection finished after the deadline");
+      return;
     }
-    return v;
   } catch (const std::exception& e) {
-    return HoldVerdict(HoldReason::kInternal, std::string("inspection failed: ") + e.what());
+    Clear(v);
+    SetHold(v, HoldReason::kInternal, "inspection failed: ");
+    v.detail.append(e.what());
   } catch (...) {
-    return HoldVerdict(HoldReason::kInternal, "inspection failed with an unknown error");
+    Clear(v);
+    SetHold(v, HoldReason::kInternal, "inspection failed with an unknown error");
   }
+}
+
+void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& v) const {
+  v.model_id = model_id_;
+  v.threshold = model_.threshold;
+  model_.anomaly.Score(ws.canvas, ws.cell, ws.map);
+  CV_Assert(ws.map.size() == weights_.size());
+  ws.weighted.create(ws.map.size(), CV_32F);
+  float peak = 0;  // the map and the weights are >= 0
+  for (int y = 0; y < ws.map.rows; ++y) {
+    const float* m = ws.map.ptr<float>(y);
+    const float* w = weights_.ptr<float>(y);
+    float* out = ws.weighted.ptr<float>(y);
+    for (int x = 0; x < ws.map.cols; ++x) {
+      out[x] = m[x] * w[x];
+      peak = std::max(peak, out[x]);
+    }
+  }
+  v.score = peak;
+  v.decision = Decision::kPass;
+  v.findings.clear();
+  if (!(peak > model_.threshold)) return;
+  const int count = FindRegions(ws.weighted, model_.threshold, ws.regions);
+  const double px_per_canvas = 1.0 / (ws.pose.scale * ws.pose.scale);
+  cv::Matx23d inv;
+  cv::invertAffineTransform(ws.pose.image_to_canvas, inv);
+  if (v.findings.capacity() < kFindingsReserved) v.findings.reserve(kFindingsReserved);
+  for (int i = 0; i < count; ++i) {
+    const Region& region = ws.regions.regions[static_cast<size_t>(i)];
+    const double area = region.area * px_per_canvas;
+    if (area < model_.recipe.min_defect_area_px) continue;
+    const cv::Rect& cb = region.box;
+    cv::Point2d a = cv::Point2d(inv(0, 0) * cb.x + inv(0, 1) * cb.y + inv(0, 2),
+                                inv(1, 0) * cb.x + inv(1, 1) * cb.y + inv(1, 2));
+    cv::Point2d b = cv::Point2d(inv(0, 0) * cb.br().x + inv(0, 1) * cb.br().y + inv(0, 2),
+                                inv(1, 0) * cb.br().x + inv(1, 1) * cb.br().y + inv(1, 2));
+    Finding& f = v.findings.emplace_back();
+    f.box = cv::Rect(cv::Point(static_cast<int>(std::floor(std::min(a.x, b.x))),
+                               static_cast<int>(std::floor(std::min(a.y, b.y)))),
+                     cv::Point(static_cast<int>(std::ceil(std::max(a.x, b.x))),
+                               static_cast<int>(std::ceil(std::max(a.y, b.y))))) &
+            cv::Rect(0, 0, image_size.width, image_size.height);
+    f.area_px = area;
+    f.peak = region.peak;
+    f.severity = static_cast<float>(static_cast<double>(region.peak) / model_.threshold);
+  }
+  // Ties in severity are broken by position, so the order never depends on the labelling.
+  std::sort(v.findings.begin(), v.findings.end(), [](const Finding& x, const Finding& y) {
+    if (x.severity != y.severity) return x.severity > y.severity;
+    if (x.box.y != y.box.y) return x.box.y < y.box.y;
+    return x.box.x < y.box.x;
+  });
+  if (!v.findings.empty()) v.decision = Decision::kReject;
 }
 
 cv::Mat Inspector::HeatmapInImage(const cv::Size& size, const Workspace& ws) const {

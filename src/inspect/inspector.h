@@ -3,6 +3,8 @@
 // run on many threads at once, each with its own Workspace.
 #pragma once
 
+#include <string>
+
 #include <opencv2/core.hpp>
 
 #include "core/clock.h"
@@ -10,13 +12,15 @@
 #include "inspect/verdict.h"
 #include "models/cell_stats_model.h"
 #include "vision/part_locator.h"
+#include "vision/regions.h"
 
 namespace linesight {
 
 // Per-thread scratch; after the first frame of a given size no buffer grows.
 struct Workspace {
   CellStatsWorkspace cell;
-  cv::Mat canvas, map, weighted, above, labels, stats, centroids, region;
+  cv::Mat canvas, map, weighted;
+  RegionScratch regions;
   LocateScratch locate;
   PartPose pose;  // pose of the last inspected frame (for overlays)
 };
@@ -32,6 +36,18 @@ class Inspector {
   [[nodiscard]] Verdict Inspect(const cv::Mat& image, Workspace& ws,
                                 Deadline deadline = Deadline::Never()) const noexcept;
 
+  // As above, into `out`: every field is overwritten, but its strings and findings keep their
+  // capacity. With `ws` and `out` reused frame after frame, inspecting a pass or reject allocates
+  // nothing once warmed up (a reject with more findings than `out` has held may grow it); a hold
+  // may allocate its reason text (tests/inspect/inspect_no_alloc_test.cpp).
+  void Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline, Verdict& out) const noexcept;
+
+  // The part of Inspect() after alignment, for tests and benchmarks of scoring alone: scores
+  // ws.canvas (the frame mapped onto the canvas by ws.pose) and sets out's score, decision (pass
+  // or reject), findings (boxes in a frame of `image_size`), threshold and model id. Throws
+  // cv::Exception on a canvas of the wrong size or type. REQUIRES: ws.pose.found.
+  void ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& out) const;
+
   // Colour overlay (CV_8UC3, image size) of the last Inspect() on `ws`: the anomaly heatmap
   // blended over `image`, with the findings boxed. REQUIRES: `image` is what was inspected.
   cv::Mat Overlay(const cv::Mat& image, const Verdict& verdict, const Workspace& ws) const;
@@ -44,6 +60,7 @@ class Inspector {
 
  private:
   const InspectionModel& model_;
+  std::string model_id_;  // model_.Id(), built once
   cv::Mat weights_;       // per canvas pixel: sensitivity, 0 = not inspected
   LocateOptions locate_;  // the recipe's, with the part radius learned in training
 };

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <opencv2/imgproc.hpp>
-
 #include "core/error.h"
 #include "core/model_file.h"
 
@@ -64,20 +62,29 @@ std::unique_ptr<RingResidual> MakeRing(const CellStatsOptions& o) {
 }
 }  // namespace
 
-void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const CellStatsOptions& o,
+void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
                      const RingResidual* ring, CellStatsWorkspace& ws) {
   if (ring) {
-    ComputeBandFeatures(canvas, support, o.bands, ws.features, 1);
+    ComputeBandFeatures(canvas, support, kernels, ws.features, 1);
     ring->Compute(ws.features.blur_fine, ws.ring, &ws.features.channel[1]);
-    for (size_t k = 0; k < ring->windows(); ++k)
-      ws.features.channel[1 + k] *= 1.0 / ws.features.detail_scale;
+    const float inv = static_cast<float>(1.0 / ws.features.detail_scale);
+    for (size_t k = 0; k < ring->windows(); ++k) {
+      cv::Mat& ch = ws.features.channel[1 + k];
+      for (int y = 0; y < ch.rows; ++y) {
+        float* p = ch.ptr<float>(y);
+        for (int x = 0; x < ch.cols; ++x) p[x] *= inv;
+      }
+    }
   } else {
-    ComputeBandFeatures(canvas, support, o.bands, ws.features, kBandChannels);
+    ComputeBandFeatures(canvas, support, kernels, ws.features, kBandChannels);
   }
 }
 
 CellStatsModel::Fitter::Fitter(const CellStatsOptions& options)
-    : options_(options), channels_(ChannelCount(options)), ring_(MakeRing(options)) {
+    : options_(options),
+      channels_(ChannelCount(options)),
+      kernels_(options.bands),
+      ring_(MakeRing(options)) {
   cells_ = BuildCells(options_, cell_of_, support_);
   sum_.assign(static_cast<size_t>(cells_) * channels_, 0);
   sum_sq_ = sum_;
@@ -90,7 +97,7 @@ void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) 
   if (moments_)
     throw Error(ErrorCategory::kInternal, "a part was added after the tail pass began",
                 "Add every part before the first AddTail");
-  ComputeFeatures(canvas, support_, options_, ring_.get(), ws);
+  ComputeFeatures(canvas, support_, kernels_, ring_.get(), ws);
   const int n = options_.canvas;
   for (int k = 0; k < channels_; ++k) {
     const cv::Mat& ch = ws.features.channel[k];
@@ -121,7 +128,7 @@ void CellStatsModel::Fitter::AddTail(const cv::Mat& canvas, CellStatsWorkspace& 
   }
   CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
             canvas.cols == options_.canvas);
-  ComputeFeatures(canvas, support_, options_, ring_.get(), ws);
+  ComputeFeatures(canvas, support_, kernels_, ring_.get(), ws);
   const int n = options_.canvas;
   const float* mean = moments_->mean_.data();
   const float* inv = moments_->inv_std_.data();
@@ -208,9 +215,10 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
   m.options_ = options_;
   m.cell_of_ = cell_of_;
   m.support_ = support_.clone();
-  m.outside_ = m.support_ == 0;
   m.cells_ = cells_;
   m.channels_ = channels_;
+  m.kernels_ = kernels_;
+  m.smooth_ = GaussianKernel(options_.smooth_sigma);
   m.ring_ = MakeRing(options_);
   m.mean_.resize(sum_.size());
   m.inv_std_.resize(sum_.size());
@@ -244,13 +252,16 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
 void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const {
   CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
             canvas.cols == options_.canvas);
-  ComputeFeatures(canvas, support_, options_, ring_.get(), ws);
+  ComputeFeatures(canvas, support_, kernels_, ring_.get(), ws);
   const int n = options_.canvas;
   ws.raw_map.create(n, n, CV_32F);
   const float* mean = mean_.data();
   const float* inv = inv_std_.data();
   const int nc = channels_;
-  ws.raw_map.setTo(0);
+  for (int y = 0; y < n; ++y) {  // not Mat::setTo, which allocates on every call
+    float* out = ws.raw_map.ptr<float>(y);
+    std::fill(out, out + n, 0.f);
+  }
   for (int k = 0; k < nc; ++k) {
     const bool one_sided = OneSided(options_, k);
     for (int y = 0; y < n; ++y) {
@@ -267,9 +278,12 @@ void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Ma
       }
     }
   }
-  cv::GaussianBlur(ws.raw_map, map, cv::Size(0, 0), options_.smooth_sigma, options_.smooth_sigma,
-                   cv::BORDER_REFLECT);
-  map.setTo(0, outside_);
+  GaussianBlur(ws.raw_map, map, smooth_, ws.features.line);
+  for (int y = 0; y < n; ++y) {  // zero where not scored
+    float* m = map.ptr<float>(y);
+    const uint8_t* s = support_.ptr<uint8_t>(y);
+    for (int x = 0; x < n; ++x) m[x] = s[x] ? m[x] : 0.f;
+  }
 }
 
 nlohmann::json CellStatsModel::OptionsJson() const {
@@ -330,8 +344,9 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
                      o.bands.rough_sigma})
       if (!(s > 0.1 && s < 64)) throw bad("a filter scale is out of range");
     m.cells_ = BuildCells(o, m.cell_of_, m.support_);
-    m.outside_ = m.support_ == 0;
     m.channels_ = ChannelCount(o);
+    m.kernels_ = BandKernels(o.bands);
+    m.smooth_ = GaussianKernel(o.smooth_sigma);
     m.ring_ = MakeRing(o);
     if (j.at("cells").get<int>() != m.cells_) throw bad("cell count does not match the layout");
   } catch (const nlohmann::json::exception& e) {

@@ -42,7 +42,8 @@ struct CellStatsOptions {
   BandOptions bands;
 };
 
-// Scratch for scoring one canvas at a time. One per thread; sized on first use.
+// Scratch for scoring one canvas at a time. One per thread; sized on first use, after which
+// scoring allocates nothing.
 struct CellStatsWorkspace {
   BandFeatures features;
   RingResidualScratch ring;
@@ -73,6 +74,7 @@ class CellStatsModel {
     int cells_ = 0;
     int count_ = 0;
     int channels_ = 0;
+    BandKernels kernels_;
     std::unique_ptr<RingResidual> ring_;
     std::vector<double> sum_, sum_sq_, n_;  // [cell * channels + channel]
     // Pass 2: histograms of |z| per cell and channel, kTailBins bins of kTailBinWidth.
@@ -83,7 +85,8 @@ class CellStatsModel {
   };
 
   // Scores `canvas` (CV_8UC1, canvas x canvas) into `map` (CV_32F, same size, >= 0; 0 where not
-  // scored). `map` is reused if already sized. REQUIRES: ws used by one thread at a time.
+  // scored). `map` is reused if already sized; once `ws` and `map` have been used, scoring
+  // allocates nothing. REQUIRES: ws used by one thread at a time; map is not ws.raw_map.
   void Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const;
 
   // Mask of the scored pixels (CV_8UC1, 255 = scored).
@@ -102,9 +105,11 @@ class CellStatsModel {
   CellStatsModel() = default;
   CellStatsOptions options_;
   int channels_ = 0;
+  BandKernels kernels_;
+  GaussianKernel smooth_;                     // of the anomaly map (options_.smooth_sigma)
   std::shared_ptr<const RingResidual> ring_;  // rings layout only; immutable, shared by copies
   std::vector<int32_t> cell_of_;
-  cv::Mat support_, outside_;  // outside_: 255 where not scored
+  cv::Mat support_;
   int cells_ = 0;
   std::vector<float> mean_, inv_std_;  // [cell * channels + channel]
 };
@@ -112,9 +117,10 @@ class CellStatsModel {
 // Number of feature channels a model with `options` uses.
 int ChannelCount(const CellStatsOptions& options);
 
-// Computes every feature channel of `canvas` into ws.features (the band features, plus the ring
-// residual when `ring` is given). `support` marks the scored pixels.
-void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const CellStatsOptions& options,
+// Computes every feature channel of `canvas` into ws.features (the band features with
+// `kernels`, plus the ring residual when `ring` is given). `support` marks the scored pixels.
+// Allocates nothing once `ws` is sized.
+void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
                      const RingResidual* ring, CellStatsWorkspace& ws);
 
 // Builds the cell index of every canvas pixel (-1 = not scored) and the support mask.

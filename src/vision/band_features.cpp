@@ -3,8 +3,6 @@
 #include <array>
 #include <cmath>
 
-#include <opencv2/imgproc.hpp>
-
 namespace linesight {
 namespace {
 
@@ -21,45 +19,57 @@ const std::array<float, 256>& LogTable() {
 
 constexpr int kClipHigh = 252, kClipLow = 1;
 
-void Blur(const cv::Mat& src, cv::Mat& dst, double sigma) {
-  cv::GaussianBlur(src, dst, cv::Size(0, 0), sigma, sigma, cv::BORDER_REFLECT);
+// out[x] = (a[x] - b[x]) * scale
+void ScaledDifference(const cv::Mat& a, const cv::Mat& b, float scale, cv::Mat& out) {
+  out.create(a.size(), CV_32F);
+  for (int y = 0; y < a.rows; ++y) {
+    const float* pa = a.ptr<float>(y);
+    const float* pb = b.ptr<float>(y);
+    float* d = out.ptr<float>(y);
+    for (int x = 0; x < a.cols; ++x) d[x] = (pa[x] - pb[x]) * scale;
+  }
 }
 
 }  // namespace
 
-void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandOptions& o,
+BandKernels::BandKernels(const BandOptions& o)
+    : fine(o.fine_sigma), mid(o.mid_sigma), coarse(o.coarse_sigma), rough(o.rough_sigma) {}
+
+void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& k,
                          BandFeatures& f, int channels) {
   CV_Assert(canvas.type() == CV_8UC1 && support.type() == CV_8UC1 &&
             support.size() == canvas.size());
   const auto& lut = LogTable();
   f.log_image.create(canvas.size(), CV_32F);
+  f.tmp_mask.create(canvas.size(), CV_8UC1);
   for (int y = 0; y < canvas.rows; ++y) {
     const uint8_t* s = canvas.ptr<uint8_t>(y);
     float* d = f.log_image.ptr<float>(y);
-    for (int x = 0; x < canvas.cols; ++x) d[x] = lut[s[x]];
+    uint8_t* m = f.tmp_mask.ptr<uint8_t>(y);
+    for (int x = 0; x < canvas.cols; ++x) {
+      d[x] = lut[s[x]];
+      m[x] = s[x] >= kClipHigh || s[x] <= kClipLow ? 255 : 0;
+    }
   }
-  Blur(f.log_image, f.blur_fine, o.fine_sigma);
-  Blur(f.log_image, f.blur_mid, o.mid_sigma);
-  cv::subtract(f.blur_fine, f.blur_mid, f.channel[0]);
+  GaussianBlur(f.log_image, f.blur_fine, k.fine, f.line);
+  GaussianBlur(f.log_image, f.blur_mid, k.mid, f.line);
 
   // Clipped pixels (over- or under-exposed) carry no detail: they neither set the contrast nor
   // count as defects. The mask is grown so the filters' reach around them is covered too.
-  cv::compare(canvas, kClipHigh, f.clipped, cv::CMP_GE);
-  cv::compare(canvas, kClipLow, f.tmp_mask, cv::CMP_LE);
-  cv::bitwise_or(f.clipped, f.tmp_mask, f.clipped);
-  cv::dilate(f.clipped, f.clipped, cv::Mat(), cv::Point(-1, -1), 2);
+  MaxFilter(f.tmp_mask, f.clipped, 2, f.tmp_mask2);
 
   // Contrast of this image: mean absolute fine detail over the part. Gamma multiplies every
   // log-domain difference by the same factor, so dividing by it cancels gamma.
   double sum = 0;
   int64_t n = 0;
   for (int y = 0; y < canvas.rows; ++y) {
-    const float* c = f.channel[0].ptr<float>(y);
+    const float* fine = f.blur_fine.ptr<float>(y);
+    const float* mid = f.blur_mid.ptr<float>(y);
     const uint8_t* m = support.ptr<uint8_t>(y);
     const uint8_t* clip = f.clipped.ptr<uint8_t>(y);
     for (int x = 0; x < canvas.cols; ++x)
       if (m[x] && !clip[x]) {
-        sum += std::abs(c[x]);
+        sum += std::abs(fine[x] - mid[x]);
         ++n;
       }
   }
@@ -67,18 +77,24 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
   if (!(scale > 1e-6)) scale = 1e-6;
   f.detail_scale = static_cast<float>(scale);
   const float inv = static_cast<float>(1.0 / scale);
-  f.channel[0] *= inv;
+  ScaledDifference(f.blur_fine, f.blur_mid, inv, f.channel[0]);
   if (channels < 2) return;
-  Blur(f.log_image, f.blur_coarse, o.coarse_sigma);
-  cv::subtract(f.blur_mid, f.blur_coarse, f.channel[1]);
-  f.channel[1] *= inv;
+  GaussianBlur(f.log_image, f.blur_coarse, k.coarse, f.line);
+  ScaledDifference(f.blur_mid, f.blur_coarse, inv, f.channel[1]);
   if (channels < 3) return;
 
   // Roughness: log of local energy of the fine band (as-cast texture, porosity, rough patches).
-  cv::multiply(f.channel[0], f.channel[0], f.tmp);
-  Blur(f.tmp, f.channel[2], o.rough_sigma);
-  cv::add(f.channel[2], cv::Scalar(0.05), f.channel[2]);
-  cv::log(f.channel[2], f.channel[2]);
+  f.tmp.create(canvas.size(), CV_32F);
+  for (int y = 0; y < canvas.rows; ++y) {
+    const float* c = f.channel[0].ptr<float>(y);
+    float* t = f.tmp.ptr<float>(y);
+    for (int x = 0; x < canvas.cols; ++x) t[x] = c[x] * c[x];
+  }
+  GaussianBlur(f.tmp, f.channel[2], k.rough, f.line);
+  for (int y = 0; y < canvas.rows; ++y) {
+    float* r = f.channel[2].ptr<float>(y);
+    for (int x = 0; x < canvas.cols; ++x) r[x] = std::log(r[x] + 0.05f);
+  }
 }
 
 }  // namespace linesight

@@ -3,7 +3,11 @@
 // exposure (a gain) and gamma (a power) do not change them. Reusable buffers, thread-compatible.
 #pragma once
 
+#include <vector>
+
 #include <opencv2/core.hpp>
+
+#include "vision/filters.h"
 
 namespace linesight {
 
@@ -19,6 +23,12 @@ struct BandOptions {
   double rough_sigma = 4.0;   // window of the local roughness measure
 };
 
+// The Gaussian kernels of a BandOptions, built once (building them allocates) and shared.
+struct BandKernels {
+  explicit BandKernels(const BandOptions& options = BandOptions());
+  GaussianKernel fine, mid, coarse, rough;
+};
+
 // Feature maps of one canvas image; buffers are reused across calls once sized.
 struct BandFeatures {
   cv::Mat channel[kMaxChannels];  // CV_32F: fine band, coarse band, log roughness, [extra]
@@ -26,13 +36,15 @@ struct BandFeatures {
   cv::Mat clipped;                // CV_8UC1: 255 near over- or under-exposed pixels
 
   // scratch
-  cv::Mat log_image, blur_fine, blur_mid, blur_coarse, tmp, tmp_mask;
+  cv::Mat log_image, blur_fine, blur_mid, blur_coarse, tmp, tmp_mask, tmp_mask2;
+  std::vector<float> line;
 };
 
-// Computes the feature maps of `canvas` (CV_8UC1). `support` (CV_8UC1, same size, non-zero =
-// part) selects the pixels used to measure the image's contrast. Never throws for content.
-// Only the first `channels` (1..kBandChannels) maps are computed.
-void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandOptions& options,
+// Computes the feature maps of `canvas` (CV_8UC1) with `kernels`. `support` (CV_8UC1, same
+// size, non-zero = part) selects the pixels used to measure the image's contrast. Never throws
+// for content. Only the first `channels` (1..kBandChannels) maps are computed. Allocates nothing
+// once `out` has been used for a canvas of this size.
+void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
                          BandFeatures& out, int channels = kBandChannels);
 
 }  // namespace linesight

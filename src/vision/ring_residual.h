@@ -9,31 +9,38 @@
 
 #include <opencv2/core.hpp>
 
+#include "vision/filters.h"
+
 namespace linesight {
 
+// Buffers of RingResidual::Compute; sized on first use, then reused without allocating.
 struct RingResidualScratch {
-  cv::Mat polar, wrapped, opened, closed, residual_polar, extended;
+  cv::Mat padded_canvas;    // the input inside a one-pixel frame (see RemapTable)
+  cv::Mat polar;            // rows = radius, cols = angle
+  cv::Mat padded_residual;  // one window's residual in polar form, framed, seam column added
+  std::vector<float> row;   // one ring, wrapped at both ends, and the ring filters' stages
 };
 
 class RingResidual {
  public:
   // `canvas`: side of the square canvas; `max_radius`: outermost ring, pixels; `angles`: samples
-  // per ring; `windows`: angular neighbourhoods in samples, one residual each (features narrower
-  // than a window stand out in its residual).
+  // per ring; `windows`: angular neighbourhoods in samples (odd, at most angles / 2), one
+  // residual each (features narrower than a window stand out in its residual).
   RingResidual(int canvas, double max_radius, int angles, std::vector<int> windows);
 
   // Residuals (CV_32F, canvas size), one per window, of `image` (CV_32F, canvas size) into
-  // residuals[0..windows). REQUIRES: scratch used by one thread at a time.
+  // residuals[0..windows). Allocates nothing once `scratch` and the residuals are sized.
+  // REQUIRES: scratch used by one thread at a time.
   void Compute(const cv::Mat& image, RingResidualScratch& scratch, cv::Mat* residuals) const;
 
   size_t windows() const { return windows_.size(); }
 
  private:
   int canvas_;
+  int radii_, angles_;
   std::vector<int> windows_;
-  std::vector<cv::Mat> kernels_;
-  cv::Mat to_polar_x_, to_polar_y_;    // polar (rows = radius, cols = angle) <- canvas
-  cv::Mat to_canvas_x_, to_canvas_y_;  // canvas <- polar
+  RemapTable to_polar_;   // polar (rows = radius, cols = angle) <- canvas, edges replicated
+  RemapTable to_canvas_;  // canvas <- polar with the seam column, zero beyond the last ring
 };
 
 }  // namespace linesight

@@ -445,6 +445,41 @@ TEST_F(InspectorTest, OverlayAndHeatmap) {
   EXPECT_EQ(cv::countNonZero(inspector.HeatmapInImage(flat.size(), held)), 0);
 }
 
+TEST_F(InspectorTest, ReusedVerdictGetsTheSameResultsAndKeepsItsBuffers) {
+  const Inspector inspector(model());
+  std::vector<cv::Mat> frames;
+  for (uint64_t i = 0; i < 3; ++i) {
+    frames.push_back(sim::PartRenderer().Render(kGoodSeed + 40 + i).image);
+    frames.push_back(Defective(kDefectSeed + 40 + i, sim::DefectType::kBlowHole).image);
+  }
+  frames.push_back(cv::Mat(120, 160, CV_8UC1, cv::Scalar(90)));  // part not found
+  frames.push_back(cv::Mat());                                   // bad image
+  frames.push_back(frames[1]);
+  Workspace fresh_ws, reused_ws;
+  Verdict reused;
+  reused.detail = "stale detail from an earlier frame";
+  reused.findings.resize(5);
+  const char* id = nullptr;
+  int rejects = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Verdict fresh = inspector.Inspect(frames[i], fresh_ws);
+    inspector.Inspect(frames[i], reused_ws, Deadline::Never(), reused);
+    const std::string what = "frame " + std::to_string(i);
+    ExpectSameVerdict(fresh, reused, what);
+    EXPECT_EQ(fresh.detail, reused.detail) << what;
+    EXPECT_EQ(fresh.threshold, reused.threshold) << what;
+    EXPECT_EQ(fresh.model_id, reused.model_id) << what;
+    if (fresh.decision == Decision::kHold) continue;
+    if (id) {
+      EXPECT_EQ(reused.model_id.data(), id) << what << ": the model id reuses its buffer";
+    }
+    id = reused.model_id.data();
+    rejects += fresh.decision == Decision::kReject;
+  }
+  EXPECT_GT(rejects, 0);
+  EXPECT_GE(reused.findings.capacity(), 5u) << "findings keep their capacity";
+}
+
 TEST_F(InspectorTest, VerdictJson) {
   const Inspector inspector(model());
   Workspace ws;

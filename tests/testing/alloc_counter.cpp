@@ -1,5 +1,6 @@
 #include "testing/alloc_counter.h"
 
+#include <atomic>
 #include <cstddef>
 
 // glibc's own entry points, which the replacements below forward to.
@@ -17,9 +18,13 @@ namespace {
 // thread_local integers in the executable need no allocation of their own.
 thread_local bool t_counting = false;
 thread_local int64_t t_count = 0;
+// Process-wide too, for work that a unit hands to a thread pool.
+std::atomic<bool> g_counting{false};
+std::atomic<int64_t> g_count{0};
 
 void Note() {
   if (t_counting) ++t_count;
+  if (g_counting.load(std::memory_order_relaxed)) g_count.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -57,11 +62,18 @@ namespace linesight::testing {
 
 AllocationCounter::AllocationCounter() {
   t_count = 0;
+  g_count = 0;
   t_counting = true;
+  g_counting = true;
 }
 
-AllocationCounter::~AllocationCounter() { t_counting = false; }
+AllocationCounter::~AllocationCounter() {
+  t_counting = false;
+  g_counting = false;
+}
 
 int64_t AllocationCounter::count() const { return t_count; }
+
+int64_t AllocationCounter::process_count() const { return g_count.load(); }
 
 }  // namespace linesight::testing

@@ -17,8 +17,11 @@ class AllocationCounter {
   AllocationCounter(const AllocationCounter&) = delete;
   AllocationCounter& operator=(const AllocationCounter&) = delete;
 
-  // Allocations so far.
+  // Allocations this thread made so far.
   int64_t count() const;
+
+  // Allocations any thread made so far (OpenCV's worker threads included).
+  int64_t process_count() const;
 };
 
 }  // namespace linesight::testing

@@ -69,7 +69,7 @@ double RelativeDifference(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mas
 TEST(BandFeaturesTest, OutputSizesAndTypes) {
   const Canvas c = RenderedCanvas(1);
   BandFeatures f;
-  ComputeBandFeatures(c.image, c.support, BandOptions(), f);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), f);
   for (int k = 0; k < kBandChannels; ++k) {
     ASSERT_EQ(f.channel[k].type(), CV_32F) << k;
     EXPECT_EQ(f.channel[k].size(), c.image.size()) << k;
@@ -87,7 +87,7 @@ TEST(BandFeaturesTest, OddSizedCanvas) {
   rng.fill(img, cv::RNG::UNIFORM, 40, 200);
   const cv::Mat support(img.size(), CV_8UC1, cv::Scalar(255));
   BandFeatures f;
-  ComputeBandFeatures(img, support, BandOptions(), f);
+  ComputeBandFeatures(img, support, BandKernels(), f);
   for (int k = 0; k < kBandChannels; ++k) {
     EXPECT_EQ(f.channel[k].size(), img.size());
     EXPECT_TRUE(cv::checkRange(f.channel[k]));
@@ -97,15 +97,15 @@ TEST(BandFeaturesTest, OddSizedCanvas) {
 TEST(BandFeaturesTest, OnlyRequestedChannelsAreComputed) {
   const Canvas c = RenderedCanvas(2);
   BandFeatures one, all;
-  ComputeBandFeatures(c.image, c.support, BandOptions(), one, 1);
-  ComputeBandFeatures(c.image, c.support, BandOptions(), all, kBandChannels);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), one, 1);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), all, kBandChannels);
   EXPECT_FALSE(one.channel[0].empty());
   EXPECT_TRUE(one.channel[1].empty());
   EXPECT_TRUE(one.channel[2].empty());
   EXPECT_EQ(cv::norm(one.channel[0], all.channel[0], cv::NORM_INF), 0);
   EXPECT_EQ(one.detail_scale, all.detail_scale);
   BandFeatures two;
-  ComputeBandFeatures(c.image, c.support, BandOptions(), two, 2);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), two, 2);
   EXPECT_EQ(cv::norm(two.channel[1], all.channel[1], cv::NORM_INF), 0);
   EXPECT_TRUE(two.channel[2].empty());
 }
@@ -113,14 +113,14 @@ TEST(BandFeaturesTest, OnlyRequestedChannelsAreComputed) {
 TEST(BandFeaturesTest, BuffersAreReusedAndResultsRepeat) {
   const Canvas c = RenderedCanvas(3);
   BandFeatures f;
-  ComputeBandFeatures(c.image, c.support, BandOptions(), f);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), f);
   const cv::Mat first = f.channel[2].clone();
   const uchar* data[kBandChannels];
   for (int k = 0; k < kBandChannels; ++k) data[k] = f.channel[k].data;
   const uchar* log_data = f.log_image.data;
   // Another image of the same size, then the first again.
-  ComputeBandFeatures(RenderedCanvas(4).image, c.support, BandOptions(), f);
-  ComputeBandFeatures(c.image, c.support, BandOptions(), f);
+  ComputeBandFeatures(RenderedCanvas(4).image, c.support, BandKernels(), f);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), f);
   for (int k = 0; k < kBandChannels; ++k) EXPECT_EQ(f.channel[k].data, data[k]) << k;
   EXPECT_EQ(f.log_image.data, log_data);
   EXPECT_EQ(cv::norm(f.channel[2], first, cv::NORM_INF), 0);
@@ -131,8 +131,8 @@ TEST(BandFeaturesTest, ExposureGainBarelyChangesFeatures) {
     const Canvas c = RenderedCanvas(seed);
     const cv::Mat interior = Interior(c.support, 12);
     BandFeatures a, b;
-    ComputeBandFeatures(c.image, c.support, BandOptions(), a);
-    ComputeBandFeatures(Gain(c.image, 0.7), c.support, BandOptions(), b);
+    ComputeBandFeatures(c.image, c.support, BandKernels(), a);
+    ComputeBandFeatures(Gain(c.image, 0.7), c.support, BandKernels(), b);
     for (int k = 0; k < 2; ++k) {
       const double rel = RelativeDifference(a.channel[k], b.channel[k], interior);
       EXPECT_LT(rel, 0.07) << "seed " << seed << " channel " << k;
@@ -152,8 +152,8 @@ TEST(BandFeaturesTest, GammaBarelyChangesFeatures) {
   const Canvas c = RenderedCanvas(8);
   const cv::Mat interior = Interior(c.support, 12);
   BandFeatures a, b;
-  ComputeBandFeatures(c.image, c.support, BandOptions(), a);
-  ComputeBandFeatures(Gamma(c.image, 1.25), c.support, BandOptions(), b);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), a);
+  ComputeBandFeatures(Gamma(c.image, 1.25), c.support, BandKernels(), b);
   for (int k = 0; k < 2; ++k)
     EXPECT_LT(RelativeDifference(a.channel[k], b.channel[k], interior), 0.08) << "channel " << k;
 }
@@ -170,8 +170,8 @@ TEST(BandFeaturesTest, SlowLightingGradientIsIgnored) {
   cv::multiply(f32, ramp, f32);
   f32.convertTo(lit, CV_8U);
   BandFeatures a, b;
-  ComputeBandFeatures(c.image, c.support, BandOptions(), a);
-  ComputeBandFeatures(lit, c.support, BandOptions(), b);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), a);
+  ComputeBandFeatures(lit, c.support, BandKernels(), b);
   EXPECT_LT(RelativeDifference(a.channel[0], b.channel[0], interior), 0.05);
   EXPECT_LT(RelativeDifference(a.channel[1], b.channel[1], interior), 0.05);
 }
@@ -182,8 +182,8 @@ TEST(BandFeaturesTest, DarkPitStandsOutInTheFineBand) {
   const cv::Point pit(kCanvas / 2 + 60, kCanvas / 2 + 10);
   cv::circle(pitted, pit, 2, cv::Scalar(10), -1);
   BandFeatures a, b;
-  ComputeBandFeatures(c.image, c.support, BandOptions(), a);
-  ComputeBandFeatures(pitted, c.support, BandOptions(), b);
+  ComputeBandFeatures(c.image, c.support, BandKernels(), a);
+  ComputeBandFeatures(pitted, c.support, BandKernels(), b);
   const float before = a.channel[0].at<float>(pit), after = b.channel[0].at<float>(pit);
   EXPECT_LT(after, before - 3.0f) << "a dark pit is a strong negative fine-band response";
   // Roughness rises there too.
@@ -199,30 +199,91 @@ TEST(BandFeaturesTest, UniformAndEmptySupportStayFinite) {
   const cv::Mat all(64, 64, CV_8UC1, cv::Scalar(255)), none = cv::Mat::zeros(64, 64, CV_8UC1);
   for (const cv::Mat* support : {&all, &none}) {
     BandFeatures f;
-    ComputeBandFeatures(flat, *support, BandOptions(), f);
+    ComputeBandFeatures(flat, *support, BandKernels(), f);
     EXPECT_GT(f.detail_scale, 0);
     for (int k = 0; k < kBandChannels; ++k) EXPECT_TRUE(cv::checkRange(f.channel[k])) << k;
   }
   // Without support pixels the contrast cannot be measured: no scaling at all.
   BandFeatures f;
-  ComputeBandFeatures(flat, none, BandOptions(), f);
+  ComputeBandFeatures(flat, none, BandKernels(), f);
   EXPECT_EQ(f.detail_scale, 1.0f);
   EXPECT_LT(cv::norm(f.channel[0], cv::NORM_INF), 1e-4);
   const cv::Mat black = cv::Mat::zeros(64, 64, CV_8UC1), white(64, 64, CV_8UC1, cv::Scalar(255));
   for (const cv::Mat* img : {&black, &white}) {
-    ComputeBandFeatures(*img, all, BandOptions(), f);
+    ComputeBandFeatures(*img, all, BandKernels(), f);
     for (int k = 0; k < kBandChannels; ++k) EXPECT_TRUE(cv::checkRange(f.channel[k]));
+  }
+}
+
+// The features computed with OpenCV's filters, as ComputeBandFeatures computed them before it had
+// filters of its own (which allocate nothing per call).
+BandFeatures ReferenceFeatures(const cv::Mat& canvas, const cv::Mat& support,
+                               const BandOptions& o) {
+  BandFeatures f;
+  cv::Mat lut(1, 256, CV_32F);
+  for (int i = 0; i < 256; ++i) lut.at<float>(i) = std::log(4.0f + static_cast<float>(i));
+  cv::Mat log_image(canvas.size(), CV_32F);
+  for (int y = 0; y < canvas.rows; ++y)
+    for (int x = 0; x < canvas.cols; ++x)
+      log_image.at<float>(y, x) = lut.at<float>(canvas.at<uint8_t>(y, x));
+  auto blur = [](const cv::Mat& src, double sigma) {
+    cv::Mat out;
+    cv::GaussianBlur(src, out, cv::Size(0, 0), sigma, sigma, cv::BORDER_REFLECT);
+    return out;
+  };
+  const cv::Mat fine = blur(log_image, o.fine_sigma), mid = blur(log_image, o.mid_sigma);
+  cv::subtract(fine, mid, f.channel[0]);
+  cv::Mat low;
+  cv::compare(canvas, 252, f.clipped, cv::CMP_GE);
+  cv::compare(canvas, 1, low, cv::CMP_LE);
+  cv::bitwise_or(f.clipped, low, f.clipped);
+  cv::dilate(f.clipped, f.clipped, cv::Mat(), cv::Point(-1, -1), 2);
+  double sum = 0;
+  int64_t n = 0;
+  for (int y = 0; y < canvas.rows; ++y)
+    for (int x = 0; x < canvas.cols; ++x)
+      if (support.at<uint8_t>(y, x) && !f.clipped.at<uint8_t>(y, x)) {
+        sum += std::abs(f.channel[0].at<float>(y, x));
+        ++n;
+      }
+  const double scale = std::max(n > 0 ? sum / n : 1.0, 1e-6);
+  f.detail_scale = static_cast<float>(scale);
+  f.channel[0] *= 1.0 / scale;
+  cv::subtract(mid, blur(log_image, o.coarse_sigma), f.channel[1]);
+  f.channel[1] *= 1.0 / scale;
+  f.channel[2] = blur(f.channel[0].mul(f.channel[0]), o.rough_sigma) + 0.05;
+  cv::log(f.channel[2], f.channel[2]);
+  return f;
+}
+
+TEST(BandFeaturesTest, MatchTheOpenCvReference) {
+  Canvas c = RenderedCanvas(8);
+  c.image.rowRange(100, 110).setTo(255);  // clipped pixels
+  c.image.colRange(40, 44).setTo(0);
+  cv::Mat odd(77, 131, CV_8UC1);
+  cv::RNG(7767517).fill(odd, cv::RNG::UNIFORM, 0, 256);
+  const cv::Mat odd_support(odd.size(), CV_8UC1, cv::Scalar(255));
+  for (const Canvas& in : {c, Canvas{odd, odd_support}}) {
+    BandFeatures ours;
+    ComputeBandFeatures(in.image, in.support, BandKernels(), ours);
+    const BandFeatures ref = ReferenceFeatures(in.image, in.support, BandOptions());
+    EXPECT_EQ(cv::norm(ours.clipped, ref.clipped, cv::NORM_INF), 0);
+    EXPECT_NEAR(ours.detail_scale, ref.detail_scale, 1e-5 * ref.detail_scale);
+    for (int k = 0; k < kBandChannels; ++k) {
+      const double size = std::max(1.0, cv::norm(ref.channel[k], cv::NORM_INF));
+      EXPECT_LE(cv::norm(ours.channel[k], ref.channel[k], cv::NORM_INF), 1e-4 * size) << k;
+    }
   }
 }
 
 TEST(BandFeaturesTest, WrongInputTypesAreRefused) {
   const cv::Mat grey(32, 32, CV_8UC1, cv::Scalar(1)), support(32, 32, CV_8UC1, cv::Scalar(255));
   BandFeatures f;
-  EXPECT_THROW(ComputeBandFeatures(cv::Mat(32, 32, CV_8UC3), support, BandOptions(), f),
+  EXPECT_THROW(ComputeBandFeatures(cv::Mat(32, 32, CV_8UC3), support, BandKernels(), f),
                cv::Exception);
-  EXPECT_THROW(ComputeBandFeatures(cv::Mat(32, 32, CV_32F), support, BandOptions(), f),
+  EXPECT_THROW(ComputeBandFeatures(cv::Mat(32, 32, CV_32F), support, BandKernels(), f),
                cv::Exception);
-  EXPECT_THROW(ComputeBandFeatures(grey, cv::Mat(31, 32, CV_8UC1), BandOptions(), f),
+  EXPECT_THROW(ComputeBandFeatures(grey, cv::Mat(31, 32, CV_8UC1), BandKernels(), f),
                cv::Exception);
 }
 

@@ -1,0 +1,266 @@
+#include "vision/filters.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+namespace linesight {
+namespace {
+
+// cv::borderInterpolate(p, len, cv::BORDER_REFLECT): fedcba|abcdefgh|hgfedcb, reflected again
+// for as long as needed when the image is narrower than the kernel.
+int Reflect(int p, int len) {
+  if (len == 1) return 0;
+  while (static_cast<unsigned>(p) >= static_cast<unsigned>(len))
+    p = p < 0 ? -p - 1 : 2 * len - 1 - p;
+  return p;
+}
+
+// The inner loops below run over whole rows with no branches so that the compiler vectorises
+// them; __restrict tells it the rows do not overlap. The hottest functions are compiled twice,
+// for AVX2 and for the x86-64 baseline, and the loader picks one per machine (GCC function
+// multiversioning). Every output value takes the same operations in the same order in both, and
+// AVX2 does not bring fused multiply-adds, so both give the same bits.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LINESIGHT_CLONES
+#endif
+
+// acc[x] = k * c[x]
+void Scaled(const float* __restrict c, float k, int n, float* __restrict acc) {
+  for (int x = 0; x < n; ++x) acc[x] = k * c[x];
+}
+
+// acc[x] += k * (a[x] + b[x]): one symmetric pair of taps.
+void AddPair(const float* a, const float* b, float k, int n, float* __restrict acc) {
+  for (int x = 0; x < n; ++x) acc[x] += k * (a[x] + b[x]);
+}
+
+void MinStep(const float* __restrict a, int shift, int n, float* __restrict out) {
+  for (int j = 0; j < n; ++j) out[j] = std::min(a[j], a[j + shift]);
+}
+
+void MaxStep(const float* __restrict a, int shift, int n, float* __restrict out) {
+  for (int j = 0; j < n; ++j) out[j] = std::max(a[j], a[j + shift]);
+}
+
+// Min or max over a window by doubling: spans of 2, 4, ... b <= window values, then two spans
+// of b that overlap to cover the window (min and max do not mind counting a value twice).
+template <void (*Step)(const float* __restrict, int, int, float* __restrict)>
+void Sliding(const float* in, int n, int window, float* tmp, float* out) {
+  const int len = n + window - 1;
+  const float* cur = in;
+  float* next = tmp;
+  int span = 1;
+  while (2 * span <= window) {
+    Step(cur, span, len - 2 * span + 1, next);
+    cur = next;
+    next = next == tmp ? tmp + len : tmp;
+    span *= 2;
+  }
+  if (span == window && cur == in) {
+    std::memcpy(out, in, sizeof(float) * static_cast<size_t>(n));
+    return;
+  }
+  Step(cur, window - span, n, out);
+}
+
+// The rows of GaussianBlur; `padded` holds src.cols + 2 r floats.
+LINESIGHT_CLONES void BlurRows(const cv::Mat& src, const float* k, int r, float* padded,
+                               cv::Mat& dst) {
+  const int w = src.cols, h = src.rows;
+  float* acc = padded + r;
+  for (int y = 0; y < h; ++y) {
+    // Vertical pass over whole rows into the middle of the padded line, ...
+    Scaled(src.ptr<float>(y), k[0], w, acc);
+    for (int i = 1; i <= r; ++i)
+      AddPair(src.ptr<float>(Reflect(y - i, h)), src.ptr<float>(Reflect(y + i, h)), k[i], w, acc);
+    // ... reflect its ends into the padding, ...
+    for (int i = 1; i <= r; ++i) {
+      padded[r - i] = acc[Reflect(-i, w)];
+      padded[r + w - 1 + i] = acc[Reflect(w - 1 + i, w)];
+    }
+    // ... then the horizontal pass along it.
+    float* out = dst.ptr<float>(y);
+    Scaled(acc, k[0], w, out);
+    for (int i = 1; i <= r; ++i) AddPair(acc - i, acc + i, k[i], w, out);
+  }
+}
+
+// cv::remap's bilinear weights for float images (initInterTab2D, INTER_LINEAR): 32 x 32
+// quantised fractions, four weights each, in the same float arithmetic; entry 1024 is all zero.
+constexpr int kTabBits = 5, kTabSize = 1 << kTabBits;
+constexpr uint16_t kNoWeight = kTabSize * kTabSize;
+
+const std::array<float, 4 * (kNoWeight + 1)>& RemapWeights() {
+  static const std::array<float, 4 * (kNoWeight + 1)> table = [] {
+    std::array<float, 4 * (kNoWeight + 1)> t{};
+    for (int fy = 0; fy < kTabSize; ++fy)
+      for (int fx = 0; fx < kTabSize; ++fx) {
+        const float y = 1.f / kTabSize * fy, x = 1.f / kTabSize * fx;
+        const float ty[2] = {1.f - y, y}, tx[2] = {1.f - x, x};
+        float* w = &t[4 * static_cast<size_t>(fy * kTabSize + fx)];
+        w[0] = ty[0] * tx[0];
+        w[1] = ty[0] * tx[1];
+        w[2] = ty[1] * tx[0];
+        w[3] = ty[1] * tx[1];
+      }
+    return t;
+  }();
+  return table;
+}
+
+// The loop of RemapTable::Apply.
+LINESIGHT_CLONES void Resample(const float* p, ptrdiff_t ps, const int32_t* off, const uint16_t* wi,
+                               size_t n, float* __restrict d) {
+  const float* tab = RemapWeights().data();
+  for (size_t i = 0; i < n; ++i) {
+    const float* s = p + off[i];
+    const float* w = tab + 4 * wi[i];
+    // Same order of operations as cv::remap, so that the sums round alike.
+    d[i] = s[0] * w[0] + s[1] * w[1] + s[ps] * w[2] + s[ps + 1] * w[3];
+  }
+}
+
+}  // namespace
+
+GaussianKernel::GaussianKernel(double sigma) {
+  CV_Assert(sigma > 0 && sigma < 64);
+  // As cv::getGaussianKernel (getGaussianKernelBitExact): x runs in steps of 2 from 1 - n, so
+  // x * x * (-0.125 / sigma^2) is -d^2 / (2 sigma^2) for the distance d from the centre.
+  const int n = cvRound(sigma * 8 + 1) | 1, half = (n - 1) / 2;
+  const double scale = -0.125 / (sigma * sigma);
+  std::vector<double> t(static_cast<size_t>(half) + 1);
+  double sum = 1;  // the centre tap, exp(0)
+  for (int d = 1; d <= half; ++d) {
+    const int x = 2 * d;
+    t[static_cast<size_t>(d)] = std::exp(static_cast<double>(x * x) * scale);
+    sum += 2 * t[static_cast<size_t>(d)];
+  }
+  const double inv = 1 / sum;
+  taps_.assign(static_cast<size_t>(half) + 1, 0.f);
+  taps_[0] = static_cast<float>(inv);
+  for (int d = 1; d <= half; ++d)
+    taps_[static_cast<size_t>(d)] = static_cast<float>(t[static_cast<size_t>(d)] * inv);
+}
+
+void GaussianBlur(const cv::Mat& src, cv::Mat& dst, const GaussianKernel& kernel,
+                  std::vector<float>& line) {
+  CV_Assert(src.type() == CV_32FC1);
+  CV_Assert(dst.empty() || dst.data != src.data);
+  dst.create(src.size(), CV_32FC1);
+  CV_Assert(dst.dataend <= src.datastart || src.dataend <= dst.datastart);
+  const int r = kernel.radius();
+  if (line.size() < static_cast<size_t>(src.cols + 2 * r))
+    line.resize(static_cast<size_t>(src.cols + 2 * r));
+  BlurRows(src, kernel.taps(), r, line.data(), dst);
+}
+
+void MaxFilter(const cv::Mat& src, cv::Mat& dst, int radius, cv::Mat& tmp) {
+  CV_Assert(src.type() == CV_8UC1 && radius >= 0);
+  const int w = src.cols, h = src.rows;
+  tmp.create(src.size(), CV_8UC1);
+  CV_Assert(tmp.data != src.data);
+  // Rows: neighbours left and right, as far as the row reaches.
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* s = src.ptr<uint8_t>(y);
+    uint8_t* t = tmp.ptr<uint8_t>(y);
+    std::memcpy(t, s, static_cast<size_t>(w));
+    for (int k = 1; k <= radius && k < w; ++k) {
+      for (int x = k; x < w; ++x) t[x] = std::max(t[x], s[x - k]);
+      for (int x = 0; x < w - k; ++x) t[x] = std::max(t[x], s[x + k]);
+    }
+  }
+  // Columns: rows above and below, as far as the image reaches.
+  dst.create(src.size(), CV_8UC1);
+  for (int y = 0; y < h; ++y) {
+    uint8_t* d = dst.ptr<uint8_t>(y);
+    std::memcpy(d, tmp.ptr<uint8_t>(y), static_cast<size_t>(w));
+    for (int yy = std::max(0, y - radius); yy <= std::min(h - 1, y + radius); ++yy) {
+      const uint8_t* t = tmp.ptr<uint8_t>(yy);
+      for (int x = 0; x < w; ++x) d[x] = std::max(d[x], t[x]);
+    }
+  }
+}
+
+LINESIGHT_CLONES void SlidingMin(const float* in, int n, int window, float* tmp, float* out) {
+  Sliding<MinStep>(in, n, window, tmp, out);
+}
+
+LINESIGHT_CLONES void SlidingMax(const float* in, int n, int window, float* tmp, float* out) {
+  Sliding<MaxStep>(in, n, window, tmp, out);
+}
+
+RemapTable::RemapTable(const cv::Mat& map_x, const cv::Mat& map_y, cv::Size source,
+                       RemapBorder border)
+    : source_(source), output_(map_x.size()), border_(border) {
+  CV_Assert(map_x.type() == CV_32FC1 && map_y.type() == CV_32FC1 && map_x.size() == map_y.size());
+  CV_Assert(source.width > 0 && source.height > 0);
+  const int pw = source.width + 2;
+  offset_.resize(static_cast<size_t>(output_.area()));
+  weight_.resize(offset_.size());
+  size_t i = 0;
+  for (int y = 0; y < output_.height; ++y)
+    for (int x = 0; x < output_.width; ++x, ++i) {
+      // As cv::remap converts float maps: round to 1/32 pixel, split into tap and fraction.
+      const int qx =
+          static_cast<int>(std::lrint(map_x.at<float>(y, x) * static_cast<float>(kTabSize)));
+      const int qy =
+          static_cast<int>(std::lrint(map_y.at<float>(y, x) * static_cast<float>(kTabSize)));
+      int sx = qx >> kTabBits, sy = qy >> kTabBits;
+      if (border == RemapBorder::kZero &&
+          (sx < -1 || sx >= source.width || sy < -1 || sy >= source.height)) {
+        offset_[i] = 0;  // every tap outside: reads the zero frame, weighs nothing
+        weight_[i] = kNoWeight;
+        continue;
+      }
+      // Taps outside the image land on the frame, which holds the border's value; clamping
+      // keeps replicated taps there (both taps of an axis then read the same edge pixel).
+      sx = std::clamp(sx, -1, source.width - 1);
+      sy = std::clamp(sy, -1, source.height - 1);
+      offset_[i] = (sy + 1) * pw + (sx + 1);
+      weight_[i] = static_cast<uint16_t>((qy & (kTabSize - 1)) * kTabSize + (qx & (kTabSize - 1)));
+    }
+}
+
+void RemapTable::Pad(const cv::Mat& src, cv::Mat& padded) const {
+  CV_Assert(src.type() == CV_32FC1 && src.size() == source_);
+  padded.create(padded_size(), CV_32FC1);
+  for (int y = 0; y < source_.height; ++y)
+    std::memcpy(padded.ptr<float>(y + 1) + 1, src.ptr<float>(y),
+                sizeof(float) * static_cast<size_t>(source_.width));
+  FillFrame(padded);
+}
+
+void RemapTable::FillFrame(cv::Mat& padded) const {
+  CV_Assert(padded.type() == CV_32FC1 && padded.size() == padded_size());
+  const int w = source_.width, h = source_.height;
+  const bool zero = border_ == RemapBorder::kZero;
+  for (int y = 1; y <= h; ++y) {
+    float* p = padded.ptr<float>(y);
+    p[0] = zero ? 0.f : p[1];
+    p[w + 1] = zero ? 0.f : p[w];
+  }
+  float* top = padded.ptr<float>(0);
+  float* bottom = padded.ptr<float>(h + 1);
+  if (zero) {
+    std::fill(top, top + w + 2, 0.f);
+    std::fill(bottom, bottom + w + 2, 0.f);
+  } else {
+    std::memcpy(top, padded.ptr<float>(1), sizeof(float) * static_cast<size_t>(w + 2));
+    std::memcpy(bottom, padded.ptr<float>(h), sizeof(float) * static_cast<size_t>(w + 2));
+  }
+}
+
+void RemapTable::Apply(const cv::Mat& padded, cv::Mat& dst) const {
+  CV_Assert(padded.type() == CV_32FC1 && padded.size() == padded_size() && padded.isContinuous());
+  dst.create(output_, CV_32FC1);
+  CV_Assert(dst.isContinuous() && dst.data != padded.data);
+  Resample(padded.ptr<float>(), padded.cols, offset_.data(), weight_.data(), offset_.size(),
+           dst.ptr<float>());
+}
+
+}  // namespace linesight

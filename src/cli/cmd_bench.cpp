@@ -68,11 +68,13 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
       std::vector<std::vector<uint8_t>> bytes;
       for (const auto& f : files) bytes.push_back(ReadFileBytes(f, limits.max_file_bytes));
       Inspector inspector(model);
+      // One workspace and verdict reused frame after frame, as a station does: after warm-up
+      // inspection allocates nothing.
       Workspace ws;
-      // Warm up buffers and caches; not timed.
+      Verdict v;
       for (int i = 0; i < args->warmup; ++i) {
         const auto& b = bytes[static_cast<size_t>(i) % bytes.size()];
-        (void)inspector.Inspect(DecodeGrey(b, "warmup", limits), ws);
+        inspector.Inspect(DecodeGrey(b, "warmup", limits), ws, Deadline::Never(), v);
       }
       std::vector<double> decode, align, score, total;
       Progress progress("bench");
@@ -88,7 +90,7 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
             throw Error(ErrorCategory::kData, e.cause(), "Benchmark on readable images only");
           }
           double d = MillisSince(t0);
-          Verdict v = inspector.Inspect(image, ws);
+          inspector.Inspect(image, ws, Deadline::Never(), v);
           double t = MillisSince(t0);
           if (pass == 0) ++counts[static_cast<int>(v.decision)];
           decode.push_back(d);

@@ -110,6 +110,8 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
   cmd->callback([args, &body] {
     body = [args] {
       InspectionModel model = LoadInspectionModel(args->model);
+      // An unwritable scores file fails now, not after every image has been inspected.
+      if (!args->scores.empty()) WriteScores({}, args->scores);
       Inspector inspector(model);
       Workspace ws;
       auto good = ListParts(args->good), defect = ListParts(args->defect);

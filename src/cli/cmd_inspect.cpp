@@ -43,13 +43,13 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
       Inspector inspector(model);
       Workspace ws;
       int counts[3] = {0, 0, 0}, failed = 0;
+      Verdict v;  // reused, as its buffers are
       for (const auto& file : files) {
         auto t0 = SteadyClock::now();
-        Verdict v;
         cv::Mat image;
         try {
           image = LoadGrey(file);
-          v = inspector.Inspect(image, ws);
+          inspector.Inspect(image, ws, Deadline::Never(), v);
         } catch (const Error& e) {
           v = HoldVerdict(HoldReason::kBadImage, e.what());
           ++failed;

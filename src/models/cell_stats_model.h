@@ -27,7 +27,7 @@ enum class CellLayout : uint8_t {
 // Options that change the model's results (all saved in the model file).
 struct CellStatsOptions {
   CellLayout layout = CellLayout::kRings;
-  int canvas = 256;  // canvas side, pixels
+  int canvas = 320;  // canvas side, pixels
   double support_radius =
       0.49;        // rings: pixels farther than this (fraction of canvas) are not scored
   int block = 16;  // blocks: block side, pixels

@@ -24,7 +24,7 @@ enum class LocateMethod : uint8_t {
 struct LocateOptions {
   LocateMethod method = LocateMethod::kDisc;
   cv::Rect2d roi{0, 0, 1, 1};     // search region, fractions of the image
-  int canvas = 256;               // canonical canvas side, pixels
+  int canvas = 320;               // canonical canvas side, pixels
   double canvas_radius = 0.43;    // disc: outer radius on the canvas, fraction of `canvas`
   double min_radius = 0.20;       // disc: smallest outer radius, fraction of the image's short side
   double max_radius = 0.55;       // disc: largest outer radius, same unit

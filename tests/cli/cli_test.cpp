@@ -269,6 +269,52 @@ TEST_F(CliTest, EvalPrintsMetricsAndWritesAReport) {
   EXPECT_GT(html.size(), 2000u);
 }
 
+TEST_F(CliTest, EvalScoresWritesOneRowPerImage) {
+  const fs::path csv = Scratch("scores") / "scores.csv";
+  const RunResult r = RunLinesight("eval --model " + Q(model()) + " --good " + Q(data() / "good") +
+                                   " --defect " + Q(data() / "defect") + " --scores " + Q(csv));
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  std::istringstream in(Slurp(csv));
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(line, "path,label,score,verdict");
+  int good = 0, defect = 0;
+  double good_sum = 0, defect_sum = 0;
+  while (std::getline(in, line)) {
+    // "path",label,score,verdict; the simulated file names hold no quotes or commas.
+    ASSERT_EQ(line.front(), '"') << line;
+    const size_t end = line.find("\",", 1);
+    ASSERT_NE(end, std::string::npos) << line;
+    EXPECT_TRUE(fs::is_regular_file(line.substr(1, end - 1))) << line;
+    std::istringstream fields(line.substr(end + 2));
+    std::string label, score, verdict;
+    ASSERT_TRUE(std::getline(fields, label, ',') && std::getline(fields, score, ',') &&
+                std::getline(fields, verdict))
+        << line;
+    const double value = std::stod(score);
+    EXPECT_TRUE(verdict == "pass" || verdict == "reject" || verdict == "hold") << line;
+    if (label == "good") {
+      ++good;
+      good_sum += value;
+    } else {
+      ASSERT_EQ(label, "defect") << line;
+      ++defect;
+      defect_sum += value;
+    }
+  }
+  EXPECT_EQ(good, kGood);
+  EXPECT_EQ(defect, kDefect);
+  EXPECT_GT(defect_sum / defect, good_sum / good) << "defective parts score higher on average";
+}
+
+TEST_F(CliTest, EvalScoresIntoAMissingFolderIsAClearError) {
+  const fs::path csv = Scratch("scores_missing") / "no" / "such" / "scores.csv";
+  const RunResult r = RunLinesight("eval --model " + Q(model()) + " --good " + Q(data() / "good") +
+                                   " --defect " + Q(data() / "defect") + " --scores " + Q(csv));
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(Contains(r.err, "cannot write the scores file")) << Describe(r);
+}
+
 TEST_F(CliTest, EvalWithoutDefectsIsAClearError) {
   const fs::path empty = Scratch("no_defects");
   const RunResult r = RunLinesight("eval --model " + Q(model()) + " --good " + Q(data() / "good") +

@@ -54,7 +54,7 @@ TEST(RecipeTest, Defaults) {
   EXPECT_EQ(r.symmetry, Symmetry::kRotational);
   EXPECT_EQ(r.layout, CellLayout::kRings);
   EXPECT_EQ(r.locate.method, LocateMethod::kDisc);
-  EXPECT_EQ(r.locate.canvas, 256);
+  EXPECT_EQ(r.locate.canvas, 320);
   EXPECT_EQ(r.cells.canvas, r.locate.canvas);
   EXPECT_EQ(r.cells.layout, CellLayout::kRings);
   EXPECT_GT(r.cells.support_radius, r.locate.canvas_radius) << "a margin beyond the rim is scored";

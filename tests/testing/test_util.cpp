@@ -51,6 +51,13 @@ void WriteFile(const std::filesystem::path& path, const std::string& bytes) {
   out << bytes;
 }
 
+cv::Mat RandomGrey(cv::Size size, uint64_t seed) {
+  cv::Mat image(size, CV_8UC1);
+  cv::RNG rng(seed);
+  rng.fill(image, cv::RNG::UNIFORM, 0, 256);
+  return image;
+}
+
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }

@@ -1,5 +1,6 @@
 // testing/test_util.h: helpers shared by the tests: scratch folders, running the real binary,
-// catching linesight errors, and a file lock for data shared between test processes.
+// catching linesight errors, random test images, and a file lock for data shared between test
+// processes.
 #pragma once
 
 #include <exception>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
 #include "core/error.h"
 
@@ -54,6 +56,9 @@ Error Caught(F&& f) {
   ADD_FAILURE() << "expected linesight::Error, nothing was thrown";
   return Error(ErrorCategory::kInternal, "did not throw", "");
 }
+
+// An 8-bit grey image of uniform noise from `seed`, for checking kernels against OpenCV.
+cv::Mat RandomGrey(cv::Size size, uint64_t seed);
 
 // True if `part` occurs in `text`.
 bool Contains(const std::string& text, const std::string& part);

@@ -5,15 +5,10 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "testing/test_util.h"
+
 namespace linesight {
 namespace {
-
-cv::Mat RandomImage(cv::Size size, uint64_t seed) {
-  cv::Mat image(size, CV_8UC1);
-  cv::RNG rng(seed);
-  rng.fill(image, cv::RNG::UNIFORM, 0, 256);
-  return image;
-}
 
 int Differing(const cv::Mat& a, const cv::Mat& b) {
   cv::Mat d;
@@ -35,7 +30,7 @@ TEST(AffineWarpTest, BitExactWithOpenCvIncludingBorders) {
   uint64_t seed = 11;
   for (const cv::Size size : {cv::Size(300, 300), cv::Size(213, 187), cv::Size(17, 5),
                               cv::Size(1, 1), cv::Size(2400, 1800)}) {
-    const cv::Mat src = RandomImage(size, ++seed);
+    const cv::Mat src = testing::RandomGrey(size, ++seed);
     cv::RNG rng(seed);
     for (int trial = 0; trial < 6; ++trial) {
       const int n = trial % 2 ? 256 : 161;
@@ -56,7 +51,7 @@ TEST(AffineWarpTest, BitExactWithOpenCvIncludingBorders) {
 }
 
 TEST(AffineWarpTest, ReadsOnlyTheViewAndOddOutputSizes) {
-  const cv::Mat frame = RandomImage({400, 300}, 3);
+  const cv::Mat frame = testing::RandomGrey({400, 300}, 3);
   const cv::Mat view = frame(cv::Rect(50, 40, 200, 180));
   const cv::Matx23d m = CanvasMap({100, 90}, 0.9, 10, 0, 128);
   cv::Mat expected, got;
@@ -68,7 +63,7 @@ TEST(AffineWarpTest, ReadsOnlyTheViewAndOddOutputSizes) {
 }
 
 TEST(AffineWarpTest, IdentityCopiesAndSingularMapDoesNotCrash) {
-  const cv::Mat src = RandomImage({64, 48}, 4);
+  const cv::Mat src = testing::RandomGrey({64, 48}, 4);
   cv::Mat got;
   WarpScratch s;
   WarpAffineLinear(src, cv::Matx23d(1, 0, 0, 0, 1, 0), src.size(), got, s);

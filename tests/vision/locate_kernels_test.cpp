@@ -5,14 +5,14 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "testing/test_util.h"
+
 namespace linesight {
 namespace {
 
 // Random 8-bit image, smoothed a little so that it has both edges and flat runs.
 cv::Mat RandomImage(cv::Size size, uint64_t seed) {
-  cv::Mat image(size, CV_8UC1);
-  cv::RNG rng(seed);
-  rng.fill(image, cv::RNG::UNIFORM, 0, 256);
+  cv::Mat image = testing::RandomGrey(size, seed);
   if (size.width >= 3 && size.height >= 3 && seed % 2) cv::blur(image, image, cv::Size(3, 3));
   return image;
 }

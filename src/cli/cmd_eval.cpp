@@ -70,13 +70,15 @@ struct Scored {
 // paths (they may hold commas); a failed write is an error, not a silently short file.
 void WriteScores(const std::vector<Scored>& scored, const std::string& path) {
   std::ofstream out(path);
-  out << "path,label,score,verdict\n";
+  out << "path,label,score,verdict,gain,gamma\n";
   for (const auto& s : scored) {
     std::string p = s.path.string();
     std::string quoted;
     for (char c : p) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    const ExposureChange exposure =
+        s.exposure_seed ? ExposureFromSeed(s.exposure_seed) : ExposureChange();
     out << '"' << quoted << "\"," << (s.defect ? "defect" : "good") << ',' << s.score << ','
-        << DecisionName(s.decision) << "\n";
+        << DecisionName(s.decision) << ',' << exposure.gain << ',' << exposure.gamma << "\n";
   }
   out.flush();
   if (!out)
@@ -102,8 +104,10 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
                   "Folder of defect masks (PNG named like the image; non-zero = defect)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_option("--report", args->report, "Write an HTML report here");
-  cmd->add_option("--scores", args->scores,
-                  "Write every image's score to this CSV file (path, label, score, verdict)");
+  cmd->add_option(
+      "--scores", args->scores,
+      "Write every image's score to this CSV file (path, label, score, verdict, and the "
+      "exposure gain and gamma it was given)");
   cmd->add_option("--vary-exposure", args->vary_exposure,
                   "Robustness check: give each image a random exposure gain (0.6-1.5) and gamma "
                   "(0.7-1.4) drawn from this seed (0 = off)");

@@ -277,20 +277,23 @@ TEST_F(CliTest, EvalScoresWritesOneRowPerImage) {
   std::istringstream in(Slurp(csv));
   std::string line;
   ASSERT_TRUE(std::getline(in, line));
-  EXPECT_EQ(line, "path,label,score,verdict");
+  EXPECT_EQ(line, "path,label,score,verdict,gain,gamma");
   int good = 0, defect = 0;
   double good_sum = 0, defect_sum = 0;
   while (std::getline(in, line)) {
-    // "path",label,score,verdict; the simulated file names hold no quotes or commas.
+    // "path",label,score,verdict,gain,gamma; the simulated file names hold no quotes or commas.
     ASSERT_EQ(line.front(), '"') << line;
     const size_t end = line.find("\",", 1);
     ASSERT_NE(end, std::string::npos) << line;
     EXPECT_TRUE(fs::is_regular_file(line.substr(1, end - 1))) << line;
     std::istringstream fields(line.substr(end + 2));
-    std::string label, score, verdict;
+    std::string label, score, verdict, gain, gamma;
     ASSERT_TRUE(std::getline(fields, label, ',') && std::getline(fields, score, ',') &&
-                std::getline(fields, verdict))
+                std::getline(fields, verdict, ',') && std::getline(fields, gain, ',') &&
+                std::getline(fields, gamma))
         << line;
+    EXPECT_EQ(gain, "1") << "no --vary-exposure: images as loaded";
+    EXPECT_EQ(gamma, "1");
     const double value = std::stod(score);
     EXPECT_TRUE(verdict == "pass" || verdict == "reject" || verdict == "hold") << line;
     if (label == "good") {

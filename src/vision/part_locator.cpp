@@ -99,6 +99,91 @@ bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, doub
 
 }  // namespace
 
+// Edge candidates are local maxima above a threshold relative to each ray's strongest step, so
+// a faint rim's points come and go with exposure, and the fit with them. This last pass takes on
+// every ray the strongest step of the rim's polarity within a few pixels of the fitted ellipse,
+// without any threshold, and fits again; rays whose best step is weak (under a third of the
+// median) are left out.
+void RefineRim(const cv::Mat& smooth, int polarity, LocateScratch& s, cv::RotatedRect& ellipse) {
+  const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
+  const double a = ellipse.size.width / 2.0, b = ellipse.size.height / 2.0;
+  const double reach = std::max(3.0, 0.03 * std::sqrt(a * b));
+  const int n = static_cast<int>(std::ceil(reach)) * 4 + 9;  // samples every 0.5 px
+  auto& pts = s.inliers;
+  pts.clear();
+  auto& strength = s.profile;
+  strength.clear();
+  for (int k = 0; k < kRays; ++k) {
+    const double th = 2 * CV_PI * k / kRays, dx = std::cos(th), dy = std::sin(th);
+    const double u = (ct * dx + st * dy) / a, v = (-st * dx + ct * dy) / b;
+    const double rho = 1.0 / std::sqrt(u * u + v * v);
+    const double r0 = rho - reach - 2.0;
+    auto& prof = s.step;
+    prof.clear();
+    bool inside = true;
+    for (int i = 0; i < n && inside; ++i) {
+      const double rr = r0 + 0.5 * i;
+      const double x = ellipse.center.x + rr * dx, y = ellipse.center.y + rr * dy;
+      if (x < 0 || y < 0 || x > smooth.cols - 1.001 || y > smooth.rows - 1.001) {
+        inside = false;
+        break;
+      }
+      const int xi = static_cast<int>(x), yi = static_cast<int>(y);
+      const double fx = x - xi, fy = y - yi;
+      const uint8_t* p0 = smooth.ptr<uint8_t>(yi);
+      const uint8_t* p1 = smooth.ptr<uint8_t>(yi + 1);
+      prof.push_back(static_cast<float>((1 - fy) * ((1 - fx) * p0[xi] + fx * p0[xi + 1]) +
+                                        fy * ((1 - fx) * p1[xi] + fx * p1[xi + 1])));
+    }
+    if (!inside || static_cast<int>(prof.size()) < n) continue;
+    // Step over 4 px (8 samples), as the candidate search measures it; signed by polarity.
+    double best = 0, prev = 0, next = 0;
+    int at = -1;
+    for (int i = 4; i + 4 < n; ++i) {
+      const double d = prof[static_cast<size_t>(i + 4)] - prof[static_cast<size_t>(i - 4)];
+      const double v2 = polarity == 0 ? std::abs(d) : polarity * d;
+      if (v2 > best) {
+        best = v2;
+        at = i;
+      }
+    }
+    if (at < 5 || at + 5 >= n) continue;  // the best step is at the window's end: no rim here
+    auto val = [&](int i) {
+      const double d = prof[static_cast<size_t>(i + 4)] - prof[static_cast<size_t>(i - 4)];
+      return polarity == 0 ? std::abs(d) : polarity * d;
+    };
+    prev = val(at - 1);
+    next = val(at + 1);
+    const double den = prev - 2 * best + next;
+    const double off = den < 0 ? std::clamp(0.5 * (prev - next) / den, -0.5, 0.5) : 0;
+    const double rr = r0 + 0.5 * (at + off);
+    pts.emplace_back(static_cast<float>(ellipse.center.x + rr * dx),
+                     static_cast<float>(ellipse.center.y + rr * dy));
+    strength.push_back(static_cast<float>(best));
+  }
+  if (pts.size() < 12) return;
+  // Drop weak rays (no real edge there: a gap in the rim, a defect, the frame's edge).
+  auto& sorted = s.step;
+  sorted.assign(strength.begin(), strength.end());
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
+                   sorted.end());
+  const float floor = sorted[sorted.size() / 2] / 3;
+  size_t kept = 0;
+  for (size_t i = 0; i < pts.size(); ++i)
+    if (strength[i] >= floor) pts[kept++] = pts[i];
+  pts.resize(kept);
+  if (pts.size() < 12) return;
+  cv::RotatedRect e;
+  if (!FitEllipse(pts, e)) return;
+  const double ea = e.size.width / 2.0, eb = e.size.height / 2.0;
+  const double r_old = std::sqrt(a * b), r_new = std::sqrt(ea * eb);
+  if (!(ea > 0 && eb > 0) || std::min(ea, eb) / std::max(ea, eb) < 0.75 ||
+      std::abs(r_new - r_old) > 0.03 * r_old ||
+      cv::norm(cv::Point2d(e.center - ellipse.center)) > 0.03 * r_old)
+    return;
+  ellipse = e;
+}
+
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
   LocateScratch scratch;
   return LocatePart(image, o, scratch);
@@ -161,10 +246,14 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     // Edge candidates along rays from the rough centre: local maxima of the radial step (either
     // polarity: rims may be brighter or darker than the background).
     auto& cand = s.cand;
+    auto& sign = s.cand_sign;
     cand.resize(kRays);
-    for (auto& c : cand) {
-      c.clear();
-      c.reserve(std::max(kStrictEdges.max_per_ray, kFaintEdges.max_per_ray));
+    sign.resize(kRays);
+    for (int k = 0; k < kRays; ++k) {
+      cand[k].clear();
+      sign[k].clear();
+      cand[k].reserve(std::max(kStrictEdges.max_per_ray, kFaintEdges.max_per_ray));
+      sign[k].reserve(std::max(kStrictEdges.max_per_ray, kFaintEdges.max_per_ray));
     }
     auto& profile = s.profile;
     auto& step = s.step;
@@ -211,6 +300,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
             den < 0 ? std::clamp(0.5 * (step[i - 1] - step[i + 1]) / den, -0.5, 0.5) : 0;
         double rr = lo + i + off;
         cand[k].push_back({c0.x + rr * ca, c0.y + rr * sa});
+        sign[k].push_back(profile[i + 2] > profile[i - 2] ? 1 : -1);
       }
     }
     // RANSAC over circles through candidates on three rays ~120 degrees apart. Among circles that
@@ -309,6 +399,32 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       double rho = std::sqrt((qx / a) * (qx / a) + (qy / b) * (qy / b));
       return std::abs(rho - 1) * std::sqrt(a * b);
     };
+    // A rim is one boundary, so its edge has one polarity all round; a shadow or the side wall of
+    // a tilted part adds a second edge a few pixels away, of the other polarity, on some rays only.
+    // Mixing the two moves the fit by pixels from part to part and with exposure, so once the
+    // rim's polarity is clear (two thirds of the edges nearest the first rim estimate), only edges
+    // of that polarity are fitted.
+    int polarity = 0;
+    {
+      const double tol = std::max(1.5, 0.08 * r);
+      int votes[2] = {0, 0};
+      for (int k = 0; k < kRays; ++k) {
+        double best = tol;
+        int hit = -1;
+        for (size_t j = 0; j < cand[k].size(); ++j) {
+          double d = ellipse_dist(ellipse, cand[k][j]);
+          if (d < best) {
+            best = d;
+            hit = static_cast<int>(j);
+          }
+        }
+        if (hit >= 0) ++votes[sign[k][static_cast<size_t>(hit)] > 0];
+      }
+      if (3 * votes[1] >= 2 * (votes[0] + votes[1]))
+        polarity = 1;
+      else if (3 * votes[0] >= 2 * (votes[0] + votes[1]))
+        polarity = -1;
+    }
     int support_count = 0;
     for (double band : {0.08, 0.04, 0.02, 0.012}) {
       const double tol = std::max(1.5, band * r);
@@ -317,11 +433,12 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       for (int k = 0; k < kRays; ++k) {
         double best = tol;
         const cv::Point2d* hit = nullptr;
-        for (const auto& p : cand[k]) {
-          double d = ellipse_dist(ellipse, p);
+        for (size_t j = 0; j < cand[k].size(); ++j) {
+          if (polarity != 0 && sign[k][j] != polarity) continue;
+          double d = ellipse_dist(ellipse, cand[k][j]);
           if (d < best) {
             best = d;
-            hit = &p;
+            hit = &cand[k][j];
           }
         }
         if (hit) in.emplace_back(static_cast<float>(hit->x), static_cast<float>(hit->y));
@@ -336,6 +453,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
         break;
       ellipse = e;
     }
+    if (support_count >= 12) RefineRim(smooth, polarity, s, ellipse);
     const double semi_a = ellipse.size.width / 2.0, semi_b = ellipse.size.height / 2.0;
     r = std::sqrt(semi_a * semi_b);
     c = {ellipse.center.x, ellipse.center.y};

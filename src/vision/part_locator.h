@@ -55,6 +55,7 @@ struct LocateScratch {
   AreaScratch area;
   WarpScratch warp;
   std::vector<std::vector<cv::Point2d>> cand;  // edge candidates per ray
+  std::vector<std::vector<int8_t>> cand_sign;  // +1: brighter outside the candidate, -1: darker
   std::vector<float> profile, step;
   std::vector<std::pair<float, int>> peaks;
   std::vector<int> hist;

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "sim/part_renderer.h"
+#include "vision/exposure.h"
 
 namespace linesight {
 namespace {
@@ -367,6 +368,31 @@ TEST(PartLocatorTest, WashedOutRimIsNotMistakenForAnInnerRingWhenTheRadiusIsKnow
   const PartPose pose = LocatePart(image, o);
   EXPECT_FALSE(pose.found) << "found r " << pose.radius << " at " << pose.centre;
   EXPECT_FALSE(pose.failure.empty());
+}
+
+TEST(PartLocatorTest, RimIsFittedToASubPixelAcrossExposures) {
+  // A clean part at a sub-pixel position, with the radius learned as a model has it: under any
+  // exposure the centre is exact to a fraction of a pixel. The radius reads about half a pixel
+  // large (the 4 px step filter on a blurred, curved edge), the same at every exposure, so every
+  // part is scaled alike.
+  LocateOptions o;
+  o.expected_radius = 112.4 / 300;
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const cv::Point2d centre(148.37 + 0.71 * seed, 151.62 - 0.43 * seed);
+    for (ExposureChange change :
+         {ExposureChange{1, 1}, ExposureChange{1, 0.7}, ExposureChange{1, 1.4},
+          ExposureChange{1.3, 0.9}, ExposureChange{0.6, 1.2}}) {
+      cv::Mat image = FaintRimPart(40, centre, 112.4, 45, 70, seed);
+      ApplyExposure(change, image);
+      const std::string what = "seed " + std::to_string(seed) + ", gain " +
+                               std::to_string(change.gain) + ", gamma " +
+                               std::to_string(change.gamma);
+      const PartPose pose = LocatePart(image, o);
+      ASSERT_TRUE(pose.found) << what << ": " << pose.failure;
+      EXPECT_LT(cv::norm(pose.centre - centre), 0.15) << what << ": found " << pose.centre;
+      EXPECT_NEAR(pose.radius, 112.4 + 0.55, 0.1) << what;
+    }
+  }
 }
 
 }  // namespace

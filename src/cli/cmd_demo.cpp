@@ -78,7 +78,7 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
       progress.Finish();
       SaveInspectionModel(model, out / "model.lsm");
       std::cout << "   model " << (out / "model.lsm").string() << ": threshold " << model.threshold
-                << ", " << model.training.calibration_images << " parts held out for calibration, "
+                << ", set from " << model.training.calibration_images << " out-of-fold scores, "
                 << std::fixed << std::setprecision(2) << model.training.seconds << " s\n\n";
 
       const int total = kMachines * args->shots;

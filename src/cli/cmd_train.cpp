@@ -48,8 +48,8 @@ void AddTrainCommand(CLI::App& app, CommandBody& body) {
       std::cout << "model written to " << args->out << "\n"
                 << "  recipe        " << model.recipe.name << " (" << model.recipe_hash << ")\n"
                 << "  good images   " << model.training.good_images << " used, "
-                << model.training.calibration_images << " of them held out for calibration, "
-                << model.training.skipped_images << " skipped\n"
+                << model.training.skipped_images << " skipped; "
+                << model.training.calibration_images << " scored out of fold to set the threshold\n"
                 << "  threshold     " << model.threshold << " (target false-reject rate "
                 << model.recipe.target_false_reject_rate * 100 << "%)\n"
                 << "  training time " << model.training.seconds << " s\n";

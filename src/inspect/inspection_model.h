@@ -14,7 +14,7 @@ namespace linesight {
 // How the model was trained (shown by `inspect`, `eval` and the dashboard).
 struct TrainingSummary {
   int good_images = 0;         // images the statistics were learned from
-  int calibration_images = 0;  // held-out good images that set the threshold
+  int calibration_images = 0;  // good images whose out-of-fold scores set the threshold
   int skipped_images = 0;      // unreadable or part not found
   double seconds = 0;
   std::string created;  // UTC, ISO 8601

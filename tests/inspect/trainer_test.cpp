@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/error.h"
+#include "inspect/inspector.h"
 #include "sim/part_renderer.h"
 #include "testing/test_util.h"
 
@@ -60,18 +61,38 @@ TEST(TrainerTest, TrainsAModelForTheRecipe) {
   EXPECT_EQ(m.anomaly.options().layout, recipe.layout);
 }
 
-TEST(TrainerTest, CalibrationCountFollowsHoldoutFraction) {
+TEST(TrainerTest, EveryImageIsScoredOutOfFold) {
   for (double holdout : {0.05, 0.2, 0.3, 0.5, 0.8}) {
     Recipe recipe = DefaultRecipe();
     recipe.holdout_fraction = holdout;
-    const size_t n = 8;  // 0.05 and 0.2 clamp to 2, 0.8 clamps to n - 2
+    const size_t n = 8;  // 0.05 and 0.2 clamp to n / 2 = 4 folds, 0.8 to 2
     const InspectionModel m = TrainFromImages(recipe, First(n), Names(n), TrainOptions());
-    const int expected =
-        std::clamp(static_cast<int>(std::lround(n * holdout)), 2, static_cast<int>(n) - 2);
-    EXPECT_EQ(m.training.calibration_images, expected) << "holdout " << holdout;
+    EXPECT_EQ(m.training.calibration_images, static_cast<int>(n)) << "holdout " << holdout;
     EXPECT_EQ(m.training.good_images, static_cast<int>(n));
     EXPECT_GT(m.threshold, 0) << "holdout " << holdout;
   }
+}
+
+TEST(TrainerTest, CalibratedRateHoldsOnFreshGoodParts) {
+  // At a 10% target (resolvable with 60 images), fresh good parts of the same population are
+  // rejected at about that rate: the threshold is not fitted to the training images themselves.
+  Recipe recipe = DefaultRecipe();
+  recipe.target_false_reject_rate = 0.10;
+  const InspectionModel m = TrainFromImages(recipe, First(60), Names(60), TrainOptions());
+  const Inspector inspector(m);
+  Workspace ws;
+  Verdict v;
+  const sim::PartRenderer renderer;
+  int rejected = 0;
+  const int fresh = 120;
+  for (int i = 0; i < fresh; ++i) {
+    inspector.Inspect(renderer.Render(90001 + static_cast<uint64_t>(i)).image, ws,
+                      Deadline::Never(), v);
+    ASSERT_NE(v.decision, Decision::kHold) << v.detail;
+    rejected += v.score > m.threshold;
+  }
+  EXPECT_GE(rejected, fresh * 3 / 100) << "threshold far above the 90th percentile";
+  EXPECT_LE(rejected, fresh * 20 / 100) << "threshold far below the 90th percentile";
 }
 
 TEST(TrainerTest, ProgressReportsEveryImage) {
@@ -86,17 +107,17 @@ TEST(TrainerTest, ProgressReportsEveryImage) {
     total_seen = total;
   };
   Recipe recipe = DefaultRecipe();
-  recipe.holdout_fraction = 0.3;
-  const InspectionModel m = TrainFromImages(recipe, First(10), Names(10), options);
-  // Fit on the non-held-out images, calibrate on the held-out ones, refit on all ten; each fit
-  // is two passes (moments, then tails).
-  const int cal = m.training.calibration_images;
-  EXPECT_EQ(calls["calibrate"], cal);
-  EXPECT_EQ(calls["fit"], (10 - cal) + 10);
-  EXPECT_EQ(calls["fit tails"], (10 - cal) + 10);
+  recipe.holdout_fraction = 0.3;  // 3 folds
+  TrainFromImages(recipe, First(10), Names(10), options);
+  // Three partial fits (each on the images outside one fold: 20 in all), every image scored
+  // once by the fit that did not see it, then one fit on all ten; each fit is two passes
+  // (moments, then tails).
+  EXPECT_EQ(calls["calibrate"], 10);
+  EXPECT_EQ(calls["fit"], 20 + 10);
+  EXPECT_EQ(calls["fit tails"], 20 + 10);
   EXPECT_TRUE(monotonic);
   EXPECT_EQ(last_done, total_seen);
-  EXPECT_EQ(total_seen, 2 * (20 - cal) + cal);
+  EXPECT_EQ(total_seen, 2 * 30 + 10);
 }
 
 TEST(TrainerTest, UnusableImagesAreSkippedAndReported) {

@@ -29,8 +29,12 @@ struct CellStatsOptions {
   CellLayout layout = CellLayout::kRings;
   int canvas = 320;  // canvas side, pixels
   double support_radius =
-      0.49;        // rings: pixels farther than this (fraction of canvas) are not scored
-  int block = 16;  // blocks: block side, pixels
+      0.49;  // rings: pixels farther than this (fraction of canvas) are not scored
+  // blocks: block side, pixels. A part that is not aligned (symmetry none) is stretched onto the
+  // canvas, so its borders, chamfers and shading change over a few canvas pixels; a cell must
+  // be small enough not to mix them with the surface next to them (16 px gave image AUROC 0.790
+  // on the magnetic tiles, 8 px 0.835, 4 px 0.848 at 4x the training memory).
+  int block = 8;
   // rings: angular windows (samples of 512 per ring) of the ring residuals; a feature narrower
   // than a window stands out in its residual. Two scales: pits and cracks, and blow holes.
   std::vector<int> ring_windows = {7, 21};

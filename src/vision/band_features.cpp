@@ -95,6 +95,33 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
     float* r = f.channel[2].ptr<float>(y);
     for (int x = 0; x < canvas.cols; ++x) r[x] = std::log(r[x] + 0.05f);
   }
+  if (channels < 4) return;
+
+  // Level: the coarse-blurred log image relative to the part's own mean level. The band-pass
+  // channels drop everything slower than the coarse band together with the lighting, and with
+  // it large low-contrast defects (an uneven surface, a worn or broken corner, a stain). An
+  // exposure gain shifts every log value by the same amount, which the part's own mean removes;
+  // gamma scales them, which the contrast divisor removes. What is left is the part's shading,
+  // which the cell statistics learn per position (lamp and vignetting included).
+  double level = 0;
+  n = 0;
+  for (int y = 0; y < canvas.rows; ++y) {
+    const float* c = f.blur_coarse.ptr<float>(y);
+    const uint8_t* m = support.ptr<uint8_t>(y);
+    const uint8_t* clip = f.clipped.ptr<uint8_t>(y);
+    for (int x = 0; x < canvas.cols; ++x)
+      if (m[x] && !clip[x]) {
+        level += c[x];
+        ++n;
+      }
+  }
+  const float mean_level = n > 0 ? static_cast<float>(level / n) : 0.f;
+  f.channel[3].create(canvas.size(), CV_32F);
+  for (int y = 0; y < canvas.rows; ++y) {
+    const float* c = f.blur_coarse.ptr<float>(y);
+    float* d = f.channel[3].ptr<float>(y);
+    for (int x = 0; x < canvas.cols; ++x) d[x] = (c[x] - mean_level) * inv;
+  }
 }
 
 }  // namespace linesight

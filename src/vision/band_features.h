@@ -1,6 +1,7 @@
 // vision/band_features.h: turns a canonical part image into lighting-free feature maps: band-pass
-// detail at two scales and local roughness, in the log domain and scaled per image, so that
-// exposure (a gain) and gamma (a power) do not change them. Reusable buffers, thread-compatible.
+// detail at two scales, local roughness and the coarse level relative to the part's own, in the
+// log domain and scaled per image, so that exposure (a gain) and gamma (a power) do not change
+// them. Reusable buffers, thread-compatible.
 #pragma once
 
 #include <vector>
@@ -12,7 +13,7 @@
 namespace linesight {
 
 // Feature channels BandFeatures produces; a model may add one of its own (kMaxChannels).
-inline constexpr int kBandChannels = 3;
+inline constexpr int kBandChannels = 4;
 inline constexpr int kMaxChannels = 5;
 
 // Scales of the band-pass filters, in canvas pixels (part of the model: they change results).
@@ -31,7 +32,7 @@ struct BandKernels {
 
 // Feature maps of one canvas image; buffers are reused across calls once sized.
 struct BandFeatures {
-  cv::Mat channel[kMaxChannels];  // CV_32F: fine band, coarse band, log roughness, [extra]
+  cv::Mat channel[kMaxChannels];  // CV_32F: fine band, coarse band, log roughness, level, [extra]
   float detail_scale = 1;         // the per-image contrast divisor that was applied
   cv::Mat clipped;                // CV_8UC1: 255 near over- or under-exposed pixels
 
@@ -41,7 +42,8 @@ struct BandFeatures {
 };
 
 // Computes the feature maps of `canvas` (CV_8UC1) with `kernels`. `support` (CV_8UC1, same
-// size, non-zero = part) selects the pixels used to measure the image's contrast. Never throws
+// size, non-zero = part) selects the pixels used to measure the image's contrast and its mean
+// level (the level channel is relative to it). Never throws
 // for content. Only the first `channels` (1..kBandChannels) maps are computed. Allocates nothing
 // once `out` has been used for a canvas of this size.
 void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,

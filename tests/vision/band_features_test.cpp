@@ -108,6 +108,10 @@ TEST(BandFeaturesTest, OnlyRequestedChannelsAreComputed) {
   ComputeBandFeatures(c.image, c.support, BandKernels(), two, 2);
   EXPECT_EQ(cv::norm(two.channel[1], all.channel[1], cv::NORM_INF), 0);
   EXPECT_TRUE(two.channel[2].empty());
+  BandFeatures three;
+  ComputeBandFeatures(c.image, c.support, BandKernels(), three, 3);
+  EXPECT_EQ(cv::norm(three.channel[2], all.channel[2], cv::NORM_INF), 0);
+  EXPECT_TRUE(three.channel[3].empty());
 }
 
 TEST(BandFeaturesTest, BuffersAreReusedAndResultsRepeat) {
@@ -174,6 +178,41 @@ TEST(BandFeaturesTest, SlowLightingGradientIsIgnored) {
   ComputeBandFeatures(lit, c.support, BandKernels(), b);
   EXPECT_LT(RelativeDifference(a.channel[0], b.channel[0], interior), 0.05);
   EXPECT_LT(RelativeDifference(a.channel[1], b.channel[1], interior), 0.05);
+}
+
+// The level channel (3) keeps what the band-pass channels drop: a large, low-contrast patch.
+TEST(BandFeaturesTest, LargeFaintPatchStandsOutInTheLevelOnly) {
+  const Canvas c = RenderedCanvas(11);
+  cv::Mat f32, stained;
+  c.image.convertTo(f32, CV_32F);
+  const cv::Rect patch(kCanvas / 2 + 10, kCanvas / 2 - 50, 60, 60);
+  f32(patch) *= 0.85;  // 15% darker over a patch far wider than the coarse band
+  f32.convertTo(stained, CV_8U);
+  BandFeatures a, b;
+  ComputeBandFeatures(c.image, c.support, BandKernels(), a);
+  ComputeBandFeatures(stained, c.support, BandKernels(), b);
+  const cv::Point centre(patch.x + patch.width / 2, patch.y + patch.height / 2);
+  // Inside the patch, the band-pass channels see no change; the level drops.
+  EXPECT_NEAR(b.channel[0].at<float>(centre), a.channel[0].at<float>(centre), 0.1);
+  EXPECT_NEAR(b.channel[1].at<float>(centre), a.channel[1].at<float>(centre), 0.1);
+  const float drop = a.channel[3].at<float>(centre) - b.channel[3].at<float>(centre);
+  // log(0.85) = -0.16 in log units, divided by the image's fine contrast (a few hundredths).
+  EXPECT_GT(drop, 0.1f / a.detail_scale) << "detail scale " << a.detail_scale;
+}
+
+// The level is relative to the part's own mean: a gain shifts nothing, gamma scales nothing.
+TEST(BandFeaturesTest, LevelIgnoresExposureAndGamma) {
+  const Canvas c = RenderedCanvas(12);
+  const cv::Mat interior = Interior(c.support, 12);
+  BandFeatures a, gain, gamma;
+  ComputeBandFeatures(c.image, c.support, BandKernels(), a);
+  ComputeBandFeatures(Gain(c.image, 0.7), c.support, BandKernels(), gain);
+  ComputeBandFeatures(Gamma(c.image, 1.25), c.support, BandKernels(), gamma);
+  EXPECT_LT(RelativeDifference(a.channel[3], gain.channel[3], interior), 0.1);
+  EXPECT_LT(RelativeDifference(a.channel[3], gamma.channel[3], interior), 0.15);
+  // Its mean over the unclipped part is zero by construction.
+  cv::Mat used = c.support & ~a.clipped;
+  EXPECT_NEAR(cv::mean(a.channel[3], used)[0], 0.0, 1e-3);
 }
 
 TEST(BandFeaturesTest, DarkPitStandsOutInTheFineBand) {
@@ -253,6 +292,9 @@ BandFeatures ReferenceFeatures(const cv::Mat& canvas, const cv::Mat& support,
   f.channel[1] *= 1.0 / scale;
   f.channel[2] = blur(f.channel[0].mul(f.channel[0]), o.rough_sigma) + 0.05;
   cv::log(f.channel[2], f.channel[2]);
+  const cv::Mat coarse = blur(log_image, o.coarse_sigma);
+  const double level = cv::mean(coarse, support & ~f.clipped)[0];
+  f.channel[3] = (coarse - level) * (1.0 / scale);
   return f;
 }
 

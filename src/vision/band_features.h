@@ -1,6 +1,6 @@
 // vision/band_features.h: turns a canonical part image into lighting-free feature maps: band-pass
-// detail at two scales, local roughness and the coarse level relative to the part's own, in the
-// log domain and scaled per image, so that exposure (a gain) and gamma (a power) do not change
+// detail at two scales, local roughness and the coarse level relative to its wide surroundings, in
+// the log domain and scaled per image, so that exposure (a gain) and gamma (a power) do not change
 // them. Reusable buffers, thread-compatible.
 #pragma once
 
@@ -24,10 +24,18 @@ struct BandOptions {
   double rough_sigma = 4.0;   // window of the local roughness measure
 };
 
+// The level channel compares the coarse blur with a blur this many times wider (the surroundings).
+inline constexpr double kLevelSurroundFactor = 3;
+
 // The Gaussian kernels of a BandOptions, built once (building them allocates) and shared.
 struct BandKernels {
   explicit BandKernels(const BandOptions& options = BandOptions());
   GaussianKernel fine, mid, coarse, rough;
+  // The surroundings of the level: a blur of kLevelSurroundFactor x coarse_sigma, applied on the
+  // coarse blur shrunk by `surround_shrink` (the blur is wide: at full size it would cost more than
+  // every other filter together).
+  int surround_shrink = 1;
+  GaussianKernel surround;
 };
 
 // Feature maps of one canvas image; buffers are reused across calls once sized.
@@ -38,12 +46,12 @@ struct BandFeatures {
 
   // scratch
   cv::Mat log_image, blur_fine, blur_mid, blur_coarse, tmp, tmp_mask, tmp_mask2;
-  std::vector<float> line;
+  cv::Mat small, small_blur, surround;
+  std::vector<float> line, taps;
 };
 
 // Computes the feature maps of `canvas` (CV_8UC1) with `kernels`. `support` (CV_8UC1, same
-// size, non-zero = part) selects the pixels used to measure the image's contrast and its mean
-// level (the level channel is relative to it). Never throws
+// size, non-zero = part) selects the pixels used to measure the image's contrast. Never throws
 // for content. Only the first `channels` (1..kBandChannels) maps are computed. Allocates nothing
 // once `out` has been used for a canvas of this size.
 void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,

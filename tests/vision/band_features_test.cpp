@@ -196,11 +196,12 @@ TEST(BandFeaturesTest, LargeFaintPatchStandsOutInTheLevelOnly) {
   EXPECT_NEAR(b.channel[0].at<float>(centre), a.channel[0].at<float>(centre), 0.1);
   EXPECT_NEAR(b.channel[1].at<float>(centre), a.channel[1].at<float>(centre), 0.1);
   const float drop = a.channel[3].at<float>(centre) - b.channel[3].at<float>(centre);
-  // log(0.85) = -0.16 in log units, divided by the image's fine contrast (a few hundredths).
-  EXPECT_GT(drop, 0.1f / a.detail_scale) << "detail scale " << a.detail_scale;
+  // log(0.85) = -0.16 in log units; the surroundings (sigma 24 px) take in about 60% of the patch,
+  // so the level drops by about 0.06, divided by the image's fine contrast (a few hundredths).
+  EXPECT_GT(drop, 0.04f / a.detail_scale) << "detail scale " << a.detail_scale;
 }
 
-// The level is relative to the part's own mean: a gain shifts nothing, gamma scales nothing.
+// The level is relative to its surroundings: a gain shifts nothing, gamma scales nothing.
 TEST(BandFeaturesTest, LevelIgnoresExposureAndGamma) {
   const Canvas c = RenderedCanvas(12);
   const cv::Mat interior = Interior(c.support, 12);
@@ -210,9 +211,6 @@ TEST(BandFeaturesTest, LevelIgnoresExposureAndGamma) {
   ComputeBandFeatures(Gamma(c.image, 1.25), c.support, BandKernels(), gamma);
   EXPECT_LT(RelativeDifference(a.channel[3], gain.channel[3], interior), 0.1);
   EXPECT_LT(RelativeDifference(a.channel[3], gamma.channel[3], interior), 0.15);
-  // Its mean over the unclipped part is zero by construction.
-  cv::Mat used = c.support & ~a.clipped;
-  EXPECT_NEAR(cv::mean(a.channel[3], used)[0], 0.0, 1e-3);
 }
 
 TEST(BandFeaturesTest, DarkPitStandsOutInTheFineBand) {
@@ -292,9 +290,13 @@ BandFeatures ReferenceFeatures(const cv::Mat& canvas, const cv::Mat& support,
   f.channel[1] *= 1.0 / scale;
   f.channel[2] = blur(f.channel[0].mul(f.channel[0]), o.rough_sigma) + 0.05;
   cv::log(f.channel[2], f.channel[2]);
+  // Level: the coarse blur against its surroundings, blurred on a grid shrunk 8 times. Only
+  // comparable where 8 divides the canvas (ShrinkBlocks averages partial blocks otherwise).
   const cv::Mat coarse = blur(log_image, o.coarse_sigma);
-  const double level = cv::mean(coarse, support & ~f.clipped)[0];
-  f.channel[3] = (coarse - level) * (1.0 / scale);
+  cv::Mat small, surround;
+  cv::resize(coarse, small, cv::Size(), 0.125, 0.125, cv::INTER_AREA);
+  cv::resize(blur(small, 3 * o.coarse_sigma / 8), surround, coarse.size(), 0, 0, cv::INTER_LINEAR);
+  f.channel[3] = (coarse - surround) * (1.0 / scale);
   return f;
 }
 
@@ -311,7 +313,8 @@ TEST(BandFeaturesTest, MatchTheOpenCvReference) {
     const BandFeatures ref = ReferenceFeatures(in.image, in.support, BandOptions());
     EXPECT_EQ(cv::norm(ours.clipped, ref.clipped, cv::NORM_INF), 0);
     EXPECT_NEAR(ours.detail_scale, ref.detail_scale, 1e-5 * ref.detail_scale);
-    for (int k = 0; k < kBandChannels; ++k) {
+    const bool level_comparable = in.image.cols % 8 == 0 && in.image.rows % 8 == 0;
+    for (int k = 0; k < (level_comparable ? kBandChannels : 3); ++k) {
       const double size = std::max(1.0, cv::norm(ref.channel[k], cv::NORM_INF));
       EXPECT_LE(cv::norm(ours.channel[k], ref.channel[k], cv::NORM_INF), 1e-4 * size) << k;
     }

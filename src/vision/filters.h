@@ -58,8 +58,8 @@ void ShrinkBlocks(const cv::Mat& src, int factor, cv::Mat& dst);
 // dst (created at `size`, CV_32FC1) = src, a grid of factor x factor blocks as ShrinkBlocks makes
 // it, resampled bilinearly at every pixel's centre, edge samples repeated beyond the outermost
 // block centres: cv::resize(src, dst, size, 0, 0, cv::INTER_LINEAR) within float rounding when
-// size is exactly factor times src's. `taps` is scratch that grows to size.width and is then
-// reused. REQUIRES: src CV_32FC1, ceil(size / factor) == src size; dst is not src.
+// size is exactly factor times src's. `taps` is scratch that grows to 2 size.width values and is
+// then reused. REQUIRES: src CV_32FC1, ceil(size / factor) == src size; dst is not src.
 void ExpandBilinear(const cv::Mat& src, int factor, cv::Size size, cv::Mat& dst,
                     std::vector<float>& taps);
 

@@ -9,7 +9,8 @@ namespace linesight {
 namespace {
 constexpr const char* kKind = "linesight.inspection/cell_stats";
 // 2: ring residual at several angular windows (ring_windows).
-constexpr int kModelVersion = 2;
+// 3: blocks and texture layouts have a fourth channel, the level (payload grows by a third).
+constexpr int kModelVersion = 3;
 }  // namespace
 
 void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& path) {

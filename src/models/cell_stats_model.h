@@ -29,8 +29,13 @@ struct CellStatsOptions {
   CellLayout layout = CellLayout::kRings;
   int canvas = 320;  // canvas side, pixels
   double support_radius =
-      0.49;        // rings: pixels farther than this (fraction of canvas) are not scored
-  int block = 16;  // blocks: block side, pixels
+      0.49;  // rings: pixels farther than this (fraction of canvas) are not scored
+  // blocks: block side, pixels. A part that is not aligned (symmetry none) is stretched onto the
+  // canvas, so its borders, chamfers and shading change over a few canvas pixels, and so does how
+  // far good parts stray there: the cells must be fine enough not to mix those places. On the
+  // magnetic tiles, image AUROC rose steadily as blocks shrank (16 px 0.790, 8 px 0.835, 4 px
+  // 0.848), with 200 and with 40 training images. Training memory grows with the cell count.
+  int block = 4;
   // rings: angular windows (samples of 512 per ring) of the ring residuals; a feature narrower
   // than a window stands out in its residual. Two scales: pits and cracks, and blow holes.
   std::vector<int> ring_windows = {7, 21};

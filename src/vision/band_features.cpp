@@ -1,5 +1,6 @@
 #include "vision/band_features.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -33,7 +34,13 @@ void ScaledDifference(const cv::Mat& a, const cv::Mat& b, float scale, cv::Mat& 
 }  // namespace
 
 BandKernels::BandKernels(const BandOptions& o)
-    : fine(o.fine_sigma), mid(o.mid_sigma), coarse(o.coarse_sigma), rough(o.rough_sigma) {}
+    : fine(o.fine_sigma), mid(o.mid_sigma), coarse(o.coarse_sigma), rough(o.rough_sigma) {
+  // The coarse blur leaves little above its own scale to alias, so shrinking by about a third of
+  // the surroundings' sigma loses nothing; the shrunk blur then has a sigma of 3 to 6 samples.
+  const double sigma = kLevelSurroundFactor * o.coarse_sigma;
+  surround_shrink = std::max(1, static_cast<int>(sigma / 3));
+  surround = GaussianKernel(sigma / surround_shrink);
+}
 
 void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& k,
                          BandFeatures& f, int channels) {
@@ -94,6 +101,25 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
   for (int y = 0; y < canvas.rows; ++y) {
     float* r = f.channel[2].ptr<float>(y);
     for (int x = 0; x < canvas.cols; ++x) r[x] = std::log(r[x] + 0.05f);
+  }
+  if (channels < 4) return;
+
+  // Level: the coarse-blurred log image relative to its surroundings, the same image blurred
+  // three times wider. The band-pass channels drop everything slower than the coarse band together
+  // with the lighting, and with it large low-contrast defects (an uneven surface, a worn or broken
+  // corner, a stain). An exposure gain shifts every log value by the same amount, which the
+  // surroundings remove; gamma scales them, which the contrast divisor removes. Shading that
+  // changes more slowly than the surroundings (lamp, vignetting) cancels as well; what is left,
+  // borders included, the cell statistics learn per place.
+  ShrinkBlocks(f.blur_coarse, k.surround_shrink, f.small);
+  GaussianBlur(f.small, f.small_blur, k.surround, f.line);
+  ExpandBilinear(f.small_blur, k.surround_shrink, canvas.size(), f.surround, f.taps);
+  f.channel[3].create(canvas.size(), CV_32F);
+  for (int y = 0; y < canvas.rows; ++y) {
+    const float* c = f.blur_coarse.ptr<float>(y);
+    const float* s = f.surround.ptr<float>(y);
+    float* d = f.channel[3].ptr<float>(y);
+    for (int x = 0; x < canvas.cols; ++x) d[x] = (c[x] - s[x]) * inv;
   }
 }
 

@@ -186,6 +186,82 @@ void MaxFilter(const cv::Mat& src, cv::Mat& dst, int radius, cv::Mat& tmp) {
   }
 }
 
+void ShrinkBlocks(const cv::Mat& src, int factor, cv::Mat& dst) {
+  CV_Assert(src.type() == CV_32FC1 && factor >= 1);
+  const int w = src.cols, h = src.rows;
+  const int sw = (w + factor - 1) / factor, sh = (h + factor - 1) / factor;
+  CV_Assert(dst.empty() || dst.data != src.data);
+  dst.create(sh, sw, CV_32FC1);
+  for (int by = 0; by < sh; ++by) {
+    float* d = dst.ptr<float>(by);
+    std::fill(d, d + sw, 0.f);
+    const int y0 = by * factor, y1 = std::min(h, y0 + factor);
+    for (int y = y0; y < y1; ++y) {
+      const float* s = src.ptr<float>(y);
+      for (int bx = 0; bx < sw; ++bx) {
+        const int x0 = bx * factor, x1 = std::min(w, x0 + factor);
+        float sum = 0;
+        for (int x = x0; x < x1; ++x) sum += s[x];
+        d[bx] += sum;
+      }
+    }
+    for (int bx = 0; bx < sw; ++bx) {
+      const int x0 = bx * factor, x1 = std::min(w, x0 + factor);
+      d[bx] /= static_cast<float>((x1 - x0) * (y1 - y0));
+    }
+  }
+}
+
+namespace {
+// Bilinear position of output pixel `i` on a grid of `factor`-pixel blocks with `n` samples: the
+// first sample and the weight of the second, edge samples repeated beyond the outer centres.
+void BilinearTap(int i, int factor, int n, int& first, float& weight) {
+  const float pos = (static_cast<float>(i) + 0.5f) / static_cast<float>(factor) - 0.5f;
+  first = static_cast<int>(std::floor(pos));
+  weight = pos - static_cast<float>(first);
+  if (first < 0) {
+    first = 0;
+    weight = 0;
+  }
+  if (first >= n - 1) {
+    first = n - 1;
+    weight = 0;
+  }
+}
+}  // namespace
+
+void ExpandBilinear(const cv::Mat& src, int factor, cv::Size size, cv::Mat& dst,
+                    std::vector<float>& taps) {
+  CV_Assert(src.type() == CV_32FC1 && factor >= 1 && !src.empty());
+  CV_Assert((size.width + factor - 1) / factor == src.cols &&
+            (size.height + factor - 1) / factor == src.rows);
+  CV_Assert(dst.empty() || dst.data != src.data);
+  dst.create(size, CV_32FC1);
+  // Per output column: the first sample (as a float, exact below 2^24) and the weight of the next.
+  if (taps.size() < static_cast<size_t>(2 * size.width))
+    taps.resize(static_cast<size_t>(2 * size.width));
+  for (int x = 0; x < size.width; ++x) {
+    int first;
+    BilinearTap(x, factor, src.cols, first, taps[2 * x + 1]);
+    taps[2 * x] = static_cast<float>(first);
+  }
+  for (int y = 0; y < size.height; ++y) {
+    int row;
+    float wy;
+    BilinearTap(y, factor, src.rows, row, wy);
+    const float* a = src.ptr<float>(row);
+    const float* b = src.ptr<float>(std::min(row + 1, src.rows - 1));
+    float* d = dst.ptr<float>(y);
+    for (int x = 0; x < size.width; ++x) {
+      const int i = static_cast<int>(taps[2 * x]);
+      const int j = std::min(i + 1, src.cols - 1);
+      const float wx = taps[2 * x + 1];
+      const float top = a[i] + (a[j] - a[i]) * wx, bottom = b[i] + (b[j] - b[i]) * wx;
+      d[x] = top + (bottom - top) * wy;
+    }
+  }
+}
+
 LINESIGHT_CLONES void SlidingMin(const float* in, int n, int window, float* tmp, float* out) {
   Sliding<MinStep>(in, n, window, tmp, out);
 }

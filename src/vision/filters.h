@@ -49,6 +49,20 @@ void MaxFilter(const cv::Mat& src, cv::Mat& dst, int radius, cv::Mat& tmp);
 void SlidingMin(const float* in, int n, int window, float* tmp, float* out);
 void SlidingMax(const float* in, int n, int window, float* tmp, float* out);
 
+// dst = the means of src's factor x factor blocks: cv::resize(src, dst, {}, 1 / factor,
+// 1 / factor, cv::INTER_AREA) within float rounding when factor divides both sides. Otherwise the
+// last block of a row or column averages the pixels that are left. src: CV_32FC1; dst is created
+// at ceil(rows / factor) x ceil(cols / factor) and must not be src. REQUIRES: factor >= 1.
+void ShrinkBlocks(const cv::Mat& src, int factor, cv::Mat& dst);
+
+// dst (created at `size`, CV_32FC1) = src, a grid of factor x factor blocks as ShrinkBlocks makes
+// it, resampled bilinearly at every pixel's centre, edge samples repeated beyond the outermost
+// block centres: cv::resize(src, dst, size, 0, 0, cv::INTER_LINEAR) within float rounding when
+// size is exactly factor times src's. `taps` is scratch that grows to 2 size.width values and is
+// then reused. REQUIRES: src CV_32FC1, ceil(size / factor) == src size; dst is not src.
+void ExpandBilinear(const cv::Mat& src, int factor, cv::Size size, cv::Mat& dst,
+                    std::vector<float>& taps);
+
 // How a remap reads positions outside its source image.
 enum class RemapBorder {
   kReplicate,  // the nearest edge pixel (cv::BORDER_REPLICATE)

@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 
 #include "inspect/inspector.h"
+#include "inspect/recipe.h"
 #include "inspect/trainer.h"
 #include "sim/part_renderer.h"
 #include "testing/alloc_counter.h"
@@ -114,6 +115,31 @@ TEST_F(InspectNoAllocTest, InspectAllocatesNothingAfterWarmUp) {
   }
   EXPECT_GT(passed, 0) << "both verdicts are exercised";
   EXPECT_GT(rejected, 0) << "both verdicts are exercised";
+}
+
+// A part without symmetry (blocks layout, four feature channels with the level), on frames of
+// two sizes: the buffers grow to the larger during warm-up and are reused for both.
+TEST(InspectNoAllocBlocksTest, InspectAllocatesNothingAfterWarmUp) {
+  const Recipe recipe = ParseRecipe("part:\n  symmetry: none\n  canvas: 160\n", "none.yaml");
+  std::vector<cv::Mat> good;
+  std::vector<std::string> names;
+  for (int i = 0; i < 12; ++i) {
+    good.push_back(sim::PartRenderer().Render(1 + static_cast<uint64_t>(i)).image);
+    names.push_back("good_" + std::to_string(i));
+  }
+  const InspectionModel model = TrainFromImages(recipe, good, names, TrainOptions());
+  const Inspector inspector(model);
+  std::vector<cv::Mat> frames = Frames(4, 7001);
+  for (size_t i = 0; i < frames.size(); i += 2)  // every other frame cropped: another size
+    frames[i] = frames[i](cv::Rect(0, 0, frames[i].cols * 3 / 4, frames[i].rows)).clone();
+  Workspace ws;
+  Verdict v;
+  for (const cv::Mat& frame : frames) inspector.Inspect(frame, ws, Deadline::Never(), v);
+  for (const cv::Mat& frame : frames) {
+    EXPECT_EQ(Allocations([&] { inspector.Inspect(frame, ws, Deadline::Never(), v); }), 0)
+        << DecisionName(v.decision) << " with " << v.findings.size() << " findings";
+    EXPECT_NE(v.decision, Decision::kHold) << v.detail;
+  }
 }
 
 }  // namespace

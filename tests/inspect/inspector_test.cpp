@@ -382,6 +382,8 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
       {"kind", [](ModelFile& f) { f.header["kind"] = "something.else"; }},
       {"no kind", [](ModelFile& f) { f.header.erase("kind"); }},
       {"newer model version", [](ModelFile& f) { f.header["model_version"] = 99; }},
+      // Version 2 models have three channels in blocks and texture layouts, not four.
+      {"older model version", [](ModelFile& f) { f.header["model_version"] = 2; }},
       {"threshold 0", [](ModelFile& f) { f.header["threshold"] = 0; }},
       {"threshold negative", [](ModelFile& f) { f.header["threshold"] = -1; }},
       {"recipe hash", [](ModelFile& f) { f.header["recipe_hash"] = "0000000000000000"; }},
@@ -397,6 +399,9 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
     EXPECT_TRUE(Contains(e.what(), "edited.lsm")) << what << ": " << e.what();
   }
   EXPECT_TRUE(Contains(error_with(edits[2].second).what(), "newer")) << "version message";
+  const Error older = error_with(edits[3].second);
+  EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
+  EXPECT_TRUE(Contains(older.what(), "(3)")) << "names the version it reads: " << older.what();
 }
 
 TEST_F(InspectorTest, CheckRecipeMatches) {

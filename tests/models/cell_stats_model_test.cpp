@@ -250,6 +250,37 @@ INSTANTIATE_TEST_SUITE_P(AllLayouts, LayoutTest,
                            return std::string("Unknown");
                          });
 
+// Blocks and texture score the level too: a stain too wide and too faint for the band-pass
+// channels still stands out in its middle, away from its edges.
+TEST(CellStatsModelTest, BlocksSeeAWideFaintStainInItsMiddle) {
+  CellStatsOptions o = Options(CellLayout::kBlocks);
+  CellStatsModel::Fitter fitter(o);
+  CellStatsWorkspace ws;
+  for (int i = 0; i < kTrainParts; ++i) fitter.Add(SyntheticTexture(300 + i), ws);
+  const CellStatsModel model = fitter.Finish();
+  const cv::Mat clean = SyntheticTexture(77);
+  cv::Mat stained;
+  clean.convertTo(stained, CV_32F);
+  const cv::Rect stain(40, 40, 48, 48);  // its middle is 24 px (3 coarse sigmas) from its edges
+  stained(stain) *= 0.88;
+  stained.convertTo(stained, CV_8U);
+  cv::Mat before, after;
+  model.Score(clean, ws, before);
+  model.Score(stained, ws, after);
+  const cv::Rect middle(60, 60, 8, 8);
+  const double clean_peak = MaxOver(before, cv::Mat());
+  EXPECT_GT(cv::mean(after(middle))[0], 1.5 * clean_peak)
+      << "middle of the stain against the clean part's peak " << clean_peak;
+  // Without the level the middle would look clean: the band-pass channels do not change there.
+  CellStatsWorkspace a, b;
+  ComputeFeatures(clean, model.support(), BandKernels(o.bands), nullptr, a);
+  ComputeFeatures(stained, model.support(), BandKernels(o.bands), nullptr, b);
+  for (int k = 0; k < 3; ++k)
+    EXPECT_LT(cv::norm(a.features.channel[k](middle), b.features.channel[k](middle), cv::NORM_INF),
+              0.2)
+        << "channel " << k;
+}
+
 TEST(CellStatsModelTest, RingsIgnoreTheRotationOfTheParts) {
   const CellStatsModel m = Fit(Options(CellLayout::kRings));
   CellStatsWorkspace ws;

@@ -127,6 +127,52 @@ void RandomMaps(cv::Size out, cv::Size source, uint64_t seed, cv::Mat& mx, cv::M
   my.at<float>(0, 0) = 0.5f;
 }
 
+TEST(ShrinkBlocksTest, MatchesOpenCvAreaResize) {
+  uint64_t seed = 31;
+  for (const auto& [size, factor] : std::vector<std::pair<cv::Size, int>>{
+           {{320, 320}, 8}, {{96, 40}, 8}, {{33, 21}, 3}, {{7, 5}, 1}}) {
+    const cv::Mat src = RandomFloat(size, seed++);
+    cv::Mat ours, ref;
+    ShrinkBlocks(src, factor, ours);
+    cv::resize(src, ref, cv::Size(), 1.0 / factor, 1.0 / factor, cv::INTER_AREA);
+    ASSERT_EQ(ours.size(), ref.size()) << size << " / " << factor;
+    EXPECT_LE(cv::norm(ours, ref, cv::NORM_INF), 1e-5) << size << " / " << factor;
+  }
+}
+
+TEST(ShrinkBlocksTest, PartialBlocksAverageWhatIsLeft) {
+  const cv::Mat src = RandomFloat({13, 10}, 5);  // 4 x 4 blocks of 4: the last ones are partial
+  cv::Mat ours;
+  ShrinkBlocks(src, 4, ours);
+  ASSERT_EQ(ours.size(), cv::Size(4, 3));
+  EXPECT_NEAR(ours.at<float>(2, 3), cv::mean(src(cv::Rect(12, 8, 1, 2)))[0], 1e-5);
+  EXPECT_NEAR(ours.at<float>(0, 1), cv::mean(src(cv::Rect(4, 0, 4, 4)))[0], 1e-5);
+}
+
+TEST(ExpandBilinearTest, MatchesOpenCvLinearResize) {
+  uint64_t seed = 41;
+  std::vector<float> taps;
+  for (const auto& [small, factor] : std::vector<std::pair<cv::Size, int>>{
+           {{40, 40}, 8}, {{12, 5}, 8}, {{9, 7}, 3}, {{1, 4}, 2}, {{6, 6}, 1}}) {
+    const cv::Mat src = RandomFloat(small, seed++, -5, 5);
+    const cv::Size size(small.width * factor, small.height * factor);
+    cv::Mat ours, ref;
+    ExpandBilinear(src, factor, size, ours, taps);
+    cv::resize(src, ref, size, 0, 0, cv::INTER_LINEAR);
+    EXPECT_LE(cv::norm(ours, ref, cv::NORM_INF), 1e-4) << small << " x " << factor;
+  }
+}
+
+TEST(ExpandBilinearTest, CoversSizesThatAreNoMultipleAndKeepsAConstant) {
+  const cv::Mat src(3, 5, CV_32F, cv::Scalar(2.5f));
+  std::vector<float> taps;
+  cv::Mat out;
+  ExpandBilinear(src, 8, {37, 17}, out, taps);  // ceil(37 / 8) = 5, ceil(17 / 8) = 3
+  ASSERT_EQ(out.size(), cv::Size(37, 17));
+  EXPECT_LE(cv::norm(out - 2.5, cv::NORM_INF), 1e-6);
+  EXPECT_THROW(ExpandBilinear(src, 8, {41, 17}, out, taps), cv::Exception) << "6 blocks, not 5";
+}
+
 TEST(RemapTableTest, MatchesOpenCvRemap) {
   uint64_t seed = 200;
   for (cv::Size source : kSizes) {

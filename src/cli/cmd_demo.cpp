@@ -161,8 +161,11 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
                 << std::setw(8) << sum.reject << std::setw(6) << sum.hold << std::setw(9)
                 << sum.defects << std::setw(8) << sum.caught << std::setw(15) << sum.false_rejects
                 << "\n\n   by defect type: ";
-      for (const auto& [type, ct] : by_type)
-        std::cout << type << " " << ct.first << "/" << ct.second << "  ";
+      const char* gap = "";
+      for (const auto& [type, ct] : by_type) {
+        std::cout << gap << type << " " << ct.first << "/" << ct.second;
+        gap = "  ";
+      }
       std::sort(latency.begin(), latency.end());
       std::cout << "\n   inspection latency: median " << std::setprecision(2)
                 << latency[latency.size() / 2] << " ms, max " << latency.back()

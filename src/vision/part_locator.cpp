@@ -99,6 +99,17 @@ bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, doub
 
 }  // namespace
 
+// Grey level of `img` (CV_8UC1) at (x, y), bilinear. REQUIRES: 0 <= x < cols - 1, 0 <= y < rows
+// - 1.
+float SampleBilinear(const cv::Mat& img, double x, double y) {
+  const int xi = static_cast<int>(x), yi = static_cast<int>(y);
+  const double fx = x - xi, fy = y - yi;
+  const uint8_t* p0 = img.ptr<uint8_t>(yi);
+  const uint8_t* p1 = img.ptr<uint8_t>(yi + 1);
+  return static_cast<float>((1 - fy) * ((1 - fx) * p0[xi] + fx * p0[xi + 1]) +
+                            fy * ((1 - fx) * p1[xi] + fx * p1[xi + 1]));
+}
+
 // Edge candidates are local maxima above a threshold relative to each ray's strongest step, so
 // a faint rim's points come and go with exposure, and the fit with them. This last pass takes on
 // every ray the strongest step of the rim's polarity within a few pixels of the fitted ellipse,
@@ -128,12 +139,7 @@ void RefineRim(const cv::Mat& smooth, int polarity, LocateScratch& s, cv::Rotate
         inside = false;
         break;
       }
-      const int xi = static_cast<int>(x), yi = static_cast<int>(y);
-      const double fx = x - xi, fy = y - yi;
-      const uint8_t* p0 = smooth.ptr<uint8_t>(yi);
-      const uint8_t* p1 = smooth.ptr<uint8_t>(yi + 1);
-      prof.push_back(static_cast<float>((1 - fy) * ((1 - fx) * p0[xi] + fx * p0[xi + 1]) +
-                                        fy * ((1 - fx) * p1[xi] + fx * p1[xi + 1])));
+      prof.push_back(SampleBilinear(smooth, x, y));
     }
     if (!inside || static_cast<int>(prof.size()) < n) continue;
     // Step over 4 px (8 samples), as the candidate search measures it; signed by polarity.
@@ -270,12 +276,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       for (double rr = lo; rr <= hi; rr += 1.0) {
         double x = c0.x + rr * ca, y = c0.y + rr * sa;
         if (x < 0 || y < 0 || x > smooth.cols - 1.001 || y > smooth.rows - 1.001) break;
-        int xi = static_cast<int>(x), yi = static_cast<int>(y);
-        double fx = x - xi, fy = y - yi;
-        const uint8_t* p0 = smooth.ptr<uint8_t>(yi);
-        const uint8_t* p1 = smooth.ptr<uint8_t>(yi + 1);
-        profile.push_back(static_cast<float>((1 - fy) * ((1 - fx) * p0[xi] + fx * p0[xi + 1]) +
-                                             fy * ((1 - fx) * p1[xi] + fx * p1[xi + 1])));
+        profile.push_back(SampleBilinear(smooth, x, y));
       }
       const int m = static_cast<int>(profile.size());
       step.assign(m, 0.f);

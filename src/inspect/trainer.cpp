@@ -108,7 +108,7 @@ InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& optio
                          std::min<size_t>(n / 2, 10));
   CellStatsWorkspace ws;
   int done = 0;
-  const int passes = recipe.cells.tail_quantile > 0 ? 2 : 1;  // moments, then tails
+  const int passes = recipe.cells.tail_quantile > 0 ? 2 : 1;   // moments, then tails
   const int steps = static_cast<int>(passes * folds * n + n);  // folds - 1 partial fits + 1 full
   auto fit = [&](size_t skip_fold) {  // skip_fold == folds: fit on every image
     CellStatsModel::Fitter fitter(recipe.cells);

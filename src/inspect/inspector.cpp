@@ -50,6 +50,8 @@ Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadlin
 void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
                         Verdict& v) const noexcept {
   Clear(v);
+  // Overlay() and HeatmapInImage() must not show the previous frame's pose if this one fails.
+  ws.pose.found = false;
   try {
     if (image.empty() || image.type() != CV_8UC1)
       return SetHold(v, HoldReason::kBadImage, "frame is empty or not 8-bit grey");

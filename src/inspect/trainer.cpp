@@ -44,15 +44,25 @@ struct Canvases {
 void AddCanvas(const Recipe& recipe, const cv::Mat& image, const std::string& name,
                const TrainOptions& options, Canvases& out) {
   LocateScratch scratch;
-  PartPose pose = LocatePart(image, recipe.locate, scratch);
+  PartPose pose;
+  cv::Mat canvas;
+  // One image that breaks the locator or the warp (an OpenCV assertion, memory) is skipped like
+  // an unreadable one; it must not end the whole training.
+  try {
+    pose = LocatePart(image, recipe.locate, scratch);
+    if (pose.found)  // the warp Inspector uses, pixel for pixel
+      WarpToCanvas(image, pose, recipe.locate.canvas, canvas, scratch);
+  } catch (const std::exception& e) {
+    ++out.skipped;
+    if (options.skipped)
+      options.skipped(name, std::string("locating the part failed: ") + e.what());
+    return;
+  }
   if (!pose.found) {
     ++out.skipped;
     if (options.skipped) options.skipped(name, "part not found: " + pose.failure);
     return;
   }
-  const int n = recipe.locate.canvas;
-  cv::Mat canvas;
-  WarpToCanvas(image, pose, n, canvas, scratch);  // the warp Inspector uses, pixel for pixel
   out.images.push_back(canvas);
   out.names.push_back(name);
   out.radius.push_back(pose.radius_fraction);

@@ -217,6 +217,12 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   // side: the edge filters, the edge threshold and the ray sampling then meet a rim of about the
   // same width whatever the camera's resolution, and the search costs the same. The fit is mapped
   // back to full resolution; the warp onto the canvas reads the full-resolution frame.
+  // The rough centre shrinks the long side to 128 px; a strip much longer than wide would shrink
+  // to nothing, and cannot hold a round part anyway.
+  if (std::max(roi.width, roi.height) > 64 * std::min(roi.width, roi.height))
+    return Fail(
+        "region of interest is more than 64 times as long as it is wide, so no round part "
+        "fits in it (check part.roi, or use symmetry: none)");
   const cv::Mat view = image(roi);
   double f = 1;  // work pixels per image pixel
   cv::Mat work = view;

@@ -250,9 +250,14 @@ TEST_F(InspectorTest, UnusableFramesAreHeldNeverPassed) {
       {"uniform grey", cv::Mat(300, 300, CV_8UC1, cv::Scalar(128)), HoldReason::kPartNotFound},
       {"black", cv::Mat::zeros(300, 300, CV_8UC1), HoldReason::kPartNotFound},
       {"white", cv::Mat(300, 300, CV_8UC1, cv::Scalar(255)), HoldReason::kPartNotFound},
+      // Long enough that shrinking it to 128 px would leave nothing of its width.
+      {"8200x32 strip", cv::Mat(8200, 32, CV_8UC1, cv::Scalar(90)), HoldReason::kPartNotFound},
   };
   for (const Case& c : cases) {
+    (void)inspector.Inspect(good, ws);  // a good frame first: nothing of it may carry over
     const Verdict v = inspector.Inspect(c.image, ws);
+    EXPECT_FALSE(ws.pose.found) << c.what << ": the previous frame's pose is still shown";
+    EXPECT_TRUE(cv::countNonZero(inspector.HeatmapInImage(cv::Size(64, 64), ws)) == 0) << c.what;
     EXPECT_EQ(v.decision, Decision::kHold) << c.what;
     EXPECT_EQ(v.reason, c.reason) << c.what << ": " << HoldReasonName(v.reason) << " " << v.detail;
     EXPECT_FALSE(v.detail.empty()) << c.what;

@@ -129,6 +129,8 @@ TEST(TrainerTest, UnusableImagesAreSkippedAndReported) {
   names.push_back("colour.png");
   images.push_back(cv::Mat(300, 300, CV_8UC1, cv::Scalar(128)));
   names.push_back("blank.png");
+  images.push_back(cv::Mat(8200, 32, CV_8UC1, cv::Scalar(90)));  // no round part fits
+  names.push_back("strip.png");
   std::vector<std::pair<std::string, std::string>> skipped;
   TrainOptions options;
   options.skipped = [&](const std::filesystem::path& p, const std::string& why) {
@@ -136,12 +138,14 @@ TEST(TrainerTest, UnusableImagesAreSkippedAndReported) {
   };
   const InspectionModel m = TrainFromImages(DefaultRecipe(), images, names, options);
   EXPECT_EQ(m.training.good_images, 8);
-  EXPECT_EQ(m.training.skipped_images, 3);
-  ASSERT_EQ(skipped.size(), 3u);
+  EXPECT_EQ(m.training.skipped_images, 4);
+  ASSERT_EQ(skipped.size(), 4u);
   EXPECT_EQ(skipped[0].first, "empty.png");
   EXPECT_EQ(skipped[1].first, "colour.png");
   EXPECT_EQ(skipped[2].first, "blank.png");
   EXPECT_TRUE(Contains(skipped[2].second, "part not found")) << skipped[2].second;
+  EXPECT_EQ(skipped[3].first, "strip.png");
+  EXPECT_TRUE(Contains(skipped[3].second, "64 times")) << skipped[3].second;
   for (const auto& s : skipped) EXPECT_FALSE(s.second.empty());
 }
 

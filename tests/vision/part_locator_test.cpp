@@ -147,6 +147,21 @@ TEST(PartLocatorTest, PartMostlyOutOfViewIsNotFound) {
   }
 }
 
+TEST(PartLocatorTest, StripFarLongerThanWideIsNotFoundWithAReason) {
+  // Shrinking its long side to the rough search's 128 px would leave no width at all.
+  for (cv::Size size : {cv::Size(32, 8200), cv::Size(8200, 32), cv::Size(2000, 20)}) {
+    const PartPose pose = LocatePart(cv::Mat(size, CV_8UC1, cv::Scalar(90)), LocateOptions());
+    EXPECT_FALSE(pose.found) << size;
+    EXPECT_NE(pose.failure.find("64 times as long"), std::string::npos) << pose.failure;
+  }
+  // The same through a narrow region of interest in a normal frame.
+  LocateOptions o;
+  o.roi = cv::Rect2d(0, 0.4, 1, 0.01);
+  const PartPose pose = LocatePart(cv::Mat(2000, 2000, CV_8UC1, cv::Scalar(90)), o);
+  EXPECT_FALSE(pose.found);
+  EXPECT_NE(pose.failure.find("64 times as long"), std::string::npos) << pose.failure;
+}
+
 TEST(PartLocatorTest, TinyRoiIsRefusedWithAReason) {
   const sim::RenderedPart part = sim::PartRenderer().Render(4);
   LocateOptions o;

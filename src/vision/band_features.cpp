@@ -61,8 +61,9 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
   GaussianBlur(f.log_image, f.blur_fine, k.fine, f.line);
   GaussianBlur(f.log_image, f.blur_mid, k.mid, f.line);
 
-  // Clipped pixels (over- or under-exposed) carry no detail: they neither set the contrast nor
-  // count as defects. The mask is grown so the filters' reach around them is covered too.
+  // Clipped pixels (over- or under-exposed) carry no detail, so they do not set the contrast.
+  // They are still scored: a flaw next to a saturated area must not be hidden by it. The mask is
+  // grown so the filters' reach around them is covered too.
   MaxFilter(f.tmp_mask, f.clipped, 2, f.tmp_mask2);
 
   // Contrast of this image: mean absolute fine detail over the part. Gamma multiplies every

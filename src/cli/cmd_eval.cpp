@@ -64,6 +64,7 @@ struct Scored {
   bool defect;
   uint64_t exposure_seed;  // 0 = as loaded
   Decision decision;
+  bool unreadable;  // reported once already; the report does not read it again
 };
 
 // One line per image, for review in a spreadsheet or for picking a threshold by hand. Quotes
@@ -161,7 +162,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
               v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
           if (v.decision == Decision::kHold) ++holds;
           (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
-          scored.push_back({file, score, set == 1, exposure_seed, v.decision});
+          scored.push_back({file, score, set == 1, exposure_seed, v.decision, image.empty()});
           if (image.empty() || v.decision == Decision::kHold) continue;
           fs::path mask_path = set == 1 ? FindMask(file, args->masks) : fs::path();
           if (set == 1 && mask_path.empty()) continue;
@@ -195,6 +196,11 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
         for (size_t i = 0; i < list->size() && i < kWorstShown; ++i) {
           const auto& s = (*list)[i];
           ReportPart part{s.path.filename().string(), s.defect, s.score, "", cv::Mat()};
+          if (s.unreadable) {
+            part.verdict = "hold";
+            report.worst_parts.push_back(std::move(part));
+            continue;
+          }
           try {
             cv::Mat image = LoadGrey(s.path);
             if (s.exposure_seed) ApplyExposure(ExposureFromSeed(s.exposure_seed), image);

@@ -73,9 +73,11 @@ void WriteScores(const std::vector<Scored>& scored, const std::string& path) {
   std::ofstream out(path);
   out << "path,label,score,verdict,gain,gamma\n";
   for (const auto& s : scored) {
-    std::string p = s.path.string();
     std::string quoted;
-    for (char c : p) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    for (char c : s.path.string()) {
+      if (c == '"') quoted += '"';  // CSV doubles a quote inside a quoted field
+      quoted += c;
+    }
     const ExposureChange exposure =
         s.exposure_seed ? ExposureFromSeed(s.exposure_seed) : ExposureChange();
     out << '"' << quoted << "\"," << (s.defect ? "defect" : "good") << ',' << s.score << ','

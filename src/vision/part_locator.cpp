@@ -97,10 +97,8 @@ bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, doub
   return true;
 }
 
-}  // namespace
-
-// Grey level of `img` (CV_8UC1) at (x, y), bilinear. REQUIRES: 0 <= x < cols - 1, 0 <= y < rows
-// - 1.
+// Grey level of `img` (CV_8UC1) at (x, y), bilinear.
+// REQUIRES: 0 <= x < cols - 1 and 0 <= y < rows - 1.
 float SampleBilinear(const cv::Mat& img, double x, double y) {
   const int xi = static_cast<int>(x), yi = static_cast<int>(y);
   const double fx = x - xi, fy = y - yi;
@@ -131,35 +129,27 @@ void RefineRim(const cv::Mat& smooth, int polarity, LocateScratch& s, cv::Rotate
     const double r0 = rho - reach - 2.0;
     auto& prof = s.step;
     prof.clear();
-    bool inside = true;
-    for (int i = 0; i < n && inside; ++i) {
+    for (int i = 0; i < n; ++i) {
       const double rr = r0 + 0.5 * i;
       const double x = ellipse.center.x + rr * dx, y = ellipse.center.y + rr * dy;
-      if (x < 0 || y < 0 || x > smooth.cols - 1.001 || y > smooth.rows - 1.001) {
-        inside = false;
-        break;
-      }
+      if (x < 0 || y < 0 || x > smooth.cols - 1.001 || y > smooth.rows - 1.001) break;
       prof.push_back(SampleBilinear(smooth, x, y));
     }
-    if (!inside || static_cast<int>(prof.size()) < n) continue;
+    if (static_cast<int>(prof.size()) < n) continue;  // the window leaves the image
     // Step over 4 px (8 samples), as the candidate search measures it; signed by polarity.
-    double best = 0, prev = 0, next = 0;
-    int at = -1;
-    for (int i = 4; i + 4 < n; ++i) {
-      const double d = prof[static_cast<size_t>(i + 4)] - prof[static_cast<size_t>(i - 4)];
-      const double v2 = polarity == 0 ? std::abs(d) : polarity * d;
-      if (v2 > best) {
-        best = v2;
-        at = i;
-      }
-    }
-    if (at < 5 || at + 5 >= n) continue;  // the best step is at the window's end: no rim here
-    auto val = [&](int i) {
+    auto step_at = [&](int i) {
       const double d = prof[static_cast<size_t>(i + 4)] - prof[static_cast<size_t>(i - 4)];
       return polarity == 0 ? std::abs(d) : polarity * d;
     };
-    prev = val(at - 1);
-    next = val(at + 1);
+    double best = 0;
+    int at = -1;
+    for (int i = 4; i + 4 < n; ++i)
+      if (const double v2 = step_at(i); v2 > best) {
+        best = v2;
+        at = i;
+      }
+    if (at < 5 || at + 5 >= n) continue;  // the best step is at the window's end: no rim here
+    const double prev = step_at(at - 1), next = step_at(at + 1);
     const double den = prev - 2 * best + next;
     const double off = den < 0 ? std::clamp(0.5 * (prev - next) / den, -0.5, 0.5) : 0;
     const double rr = r0 + 0.5 * (at + off);
@@ -190,6 +180,8 @@ void RefineRim(const cv::Mat& smooth, int polarity, LocateScratch& s, cv::Rotate
   ellipse = e;
 }
 
+}  // namespace
+
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
   LocateScratch scratch;
   return LocatePart(image, o, scratch);
@@ -213,16 +205,16 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     return p;
   }
 
-  // Large frames are searched at a working resolution of at most kWorkSide pixels on the short
-  // side: the edge filters, the edge threshold and the ray sampling then meet a rim of about the
-  // same width whatever the camera's resolution, and the search costs the same. The fit is mapped
-  // back to full resolution; the warp onto the canvas reads the full-resolution frame.
   // The rough centre shrinks the long side to 128 px; a strip much longer than wide would shrink
   // to nothing, and cannot hold a round part anyway.
   if (std::max(roi.width, roi.height) > 64 * std::min(roi.width, roi.height))
     return Fail(
         "region of interest is more than 64 times as long as it is wide, so no round part "
         "fits in it (check part.roi, or use symmetry: none)");
+  // Large frames are searched at a working resolution of at most kWorkSide pixels on the short
+  // side: the edge filters, the edge threshold and the ray sampling then meet a rim of about the
+  // same width whatever the camera's resolution, and the search costs the same. The fit is mapped
+  // back to full resolution; the warp onto the canvas reads the full-resolution frame.
   const cv::Mat view = image(roi);
   double f = 1;  // work pixels per image pixel
   cv::Mat work = view;
@@ -411,45 +403,37 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     // Mixing the two moves the fit by pixels from part to part and with exposure, so once the
     // rim's polarity is clear (two thirds of the edges nearest the first rim estimate), only edges
     // of that polarity are fitted.
-    int polarity = 0;
-    {
-      const double tol = std::max(1.5, 0.08 * r);
-      int votes[2] = {0, 0};
-      for (int k = 0; k < kRays; ++k) {
-        double best = tol;
-        int hit = -1;
-        for (size_t j = 0; j < cand[k].size(); ++j) {
-          double d = ellipse_dist(ellipse, cand[k][j]);
-          if (d < best) {
-            best = d;
-            hit = static_cast<int>(j);
-          }
+    // The candidate on ray k nearest the current ellipse within `tol`, of `pol` unless it is 0.
+    auto nearest = [&](int k, double tol, int pol) -> const cv::Point2d* {
+      double best = tol;
+      const cv::Point2d* hit = nullptr;
+      for (size_t j = 0; j < cand[k].size(); ++j) {
+        if (pol != 0 && sign[k][j] != pol) continue;
+        const double d = ellipse_dist(ellipse, cand[k][j]);
+        if (d < best) {
+          best = d;
+          hit = &cand[k][j];
         }
-        if (hit >= 0) ++votes[sign[k][static_cast<size_t>(hit)] > 0];
       }
-      if (3 * votes[1] >= 2 * (votes[0] + votes[1]))
-        polarity = 1;
-      else if (3 * votes[0] >= 2 * (votes[0] + votes[1]))
-        polarity = -1;
-    }
+      return hit;
+    };
+    int votes[2] = {0, 0};
+    for (int k = 0; k < kRays; ++k)
+      if (const cv::Point2d* hit = nearest(k, std::max(1.5, 0.08 * r), 0))
+        ++votes[sign[k][static_cast<size_t>(hit - cand[k].data())] > 0];
+    int polarity = 0;
+    if (3 * votes[1] >= 2 * (votes[0] + votes[1]))
+      polarity = 1;
+    else if (3 * votes[0] >= 2 * (votes[0] + votes[1]))
+      polarity = -1;
     int support_count = 0;
     for (double band : {0.08, 0.04, 0.02, 0.012}) {
       const double tol = std::max(1.5, band * r);
       auto& in = s.inliers;
       in.clear();
-      for (int k = 0; k < kRays; ++k) {
-        double best = tol;
-        const cv::Point2d* hit = nullptr;
-        for (size_t j = 0; j < cand[k].size(); ++j) {
-          if (polarity != 0 && sign[k][j] != polarity) continue;
-          double d = ellipse_dist(ellipse, cand[k][j]);
-          if (d < best) {
-            best = d;
-            hit = &cand[k][j];
-          }
-        }
-        if (hit) in.emplace_back(static_cast<float>(hit->x), static_cast<float>(hit->y));
-      }
+      for (int k = 0; k < kRays; ++k)
+        if (const cv::Point2d* hit = nearest(k, tol, polarity))
+          in.emplace_back(static_cast<float>(hit->x), static_cast<float>(hit->y));
       support_count = static_cast<int>(in.size());
       if (in.size() < 12) break;
       cv::RotatedRect e;

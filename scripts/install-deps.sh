@@ -3,7 +3,7 @@
 # Packages are Debian's own; nothing is downloaded from anywhere else.
 set -euo pipefail
 PKGS=(
-  build-essential cmake ninja-build pkg-config clang-format
+  build-essential cmake ninja-build pkg-config clang-format ccache
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libbenchmark-dev

@@ -3,6 +3,7 @@
 # With --asan, builds and runs it under AddressSanitizer + UndefinedBehaviorSanitizer instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 preset=release
 [ "${1:-}" = "--asan" ] && preset=asan
 scripts/install-deps.sh

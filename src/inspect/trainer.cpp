@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/version.h"
+#include "inspect/decision.h"
 #include "inspect/inspector.h"
 #include "vision/image_io.h"
 
@@ -38,6 +39,7 @@ struct Canvases {
   std::vector<cv::Mat> images;
   std::vector<std::string> names;
   std::vector<double> radius;  // disc: pose.radius_fraction of each
+  std::vector<double> scale;   // pose.scale of each (canvas pixels per image pixel)
   int skipped = 0;
 };
 
@@ -66,6 +68,7 @@ void AddCanvas(const Recipe& recipe, const cv::Mat& image, const std::string& na
   out.images.push_back(canvas);
   out.names.push_back(name);
   out.radius.push_back(pose.radius_fraction);
+  out.scale.push_back(pose.scale);
 }
 
 // The good parts' outer radius (median), for round parts. Parts whose rim was found far from it
@@ -83,6 +86,7 @@ double LearnPartRadius(const Recipe& recipe, Canvases& c, const TrainOptions& op
       kept.images.push_back(c.images[i]);
       kept.names.push_back(c.names[i]);
       kept.radius.push_back(c.radius[i]);
+      kept.scale.push_back(c.scale[i]);
       continue;
     }
     ++kept.skipped;
@@ -138,15 +142,16 @@ InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& optio
 
   std::vector<float> scores;
   cv::Mat map, weighted, weights;
+  AreaPeakScratch area;
   for (size_t fold = 0; fold < folds; ++fold) {
     const CellStatsModel partial = fit(fold);
     if (weights.empty()) weights = BuildWeightMap(recipe, partial.support());
     for (size_t i = fold; i < n; i += folds) {
       partial.Score(c.images[i], ws, map);
       cv::multiply(map, weights, weighted);
-      double peak = 0;
-      cv::minMaxLoc(weighted, nullptr, &peak);
-      scores.push_back(static_cast<float>(peak));
+      // The line's own rule (inspect/decision.h), so the calibrated rate is the line's rate.
+      const int min_area = CanvasMinArea(recipe.min_defect_area_px, c.scale[i]);
+      scores.push_back(DecisionScore(weighted, min_area, area));
       if (options.progress) options.progress(++done, steps, "calibrate");
     }
   }

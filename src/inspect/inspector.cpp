@@ -39,7 +39,14 @@ Inspector::Inspector(const InspectionModel& model)
     : model_(model),
       model_id_(model.Id()),
       weights_(BuildWeightMap(model.recipe, model.anomaly.support())),
-      locate_(model.Locate()) {}
+      locate_(model.Locate()) {
+  if (locate_.method != LocateMethod::kDisc) return;
+  const double c = (weights_.cols - 1) / 2.0;
+  for (int y = 0; y < weights_.rows; ++y)
+    for (int x = 0; x < weights_.cols; ++x)
+      if (weights_.at<float>(y, x) > 0)
+        inspected_radius_ = std::max(inspected_radius_, std::hypot(x - c, y - c) + 0.5);
+}
 
 Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline) const noexcept {
   Verdict v;
@@ -61,7 +68,8 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     ws.pose = LocatePart(image, locate_, ws.locate);
     v.times.align_ms = MillisSince(t0);
     if (!ws.pose.found) {
-      SetHold(v, HoldReason::kPartNotFound, ws.pose.failure);
+      SetHold(v, ws.pose.cut_off_px > 0 ? HoldReason::kPartAtEdge : HoldReason::kPartNotFound,
+              ws.pose.failure);
       v.model_id = model_id_;
       v.threshold = model_.threshold;
       return;
@@ -75,6 +83,7 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     const int n = model_.recipe.locate.canvas;
     WarpToCanvas(image, ws.pose, n, ws.canvas, ws.locate);
     ScoreCanvas(image.size(), ws, v);
+    if (v.decision == Decision::kReject) CheckFrameEdge(image.size(), ws.pose, v);
     v.times.score_ms = MillisSince(t1);
     if (deadline.Passed()) {
       // Score, threshold, times and model stay for the record; the findings go with the pass.
@@ -89,6 +98,39 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     Clear(v);
     SetHold(v, HoldReason::kInternal, "inspection failed with an unknown error");
   }
+}
+
+void Inspector::CheckFrameEdge(const cv::Size& size, const PartPose& pose, Verdict& v) const {
+  // The inspected area includes a margin beyond the rim (flash sticks out of it). Where that
+  // margin leaves the frame, the warp repeats the frame's edge pixels, which can score as a
+  // defect that has no pixel in the image (a box cut down to nothing). The part itself is in view
+  // (the locator refuses a cut rim), so a pass stands; a reject must rest on what is in view.
+  cv::Matx22d a(pose.image_to_canvas(0, 0), pose.image_to_canvas(0, 1), pose.image_to_canvas(1, 0),
+                pose.image_to_canvas(1, 1));
+  a = a.inv();  // canvas offsets to image offsets
+  const double hx = inspected_radius_ * std::hypot(a(0, 0), a(0, 1));
+  const double hy = inspected_radius_ * std::hypot(a(1, 0), a(1, 1));
+  const double over[4] = {-0.5 - (pose.centre.x - hx), -0.5 - (pose.centre.y - hy),
+                          pose.centre.x + hx - (size.width - 0.5),
+                          pose.centre.y + hy - (size.height - 0.5)};
+  const int side = static_cast<int>(std::max_element(over, over + 4) - over);
+  if (!(over[side] > 0.5)) return;
+  const cv::Rect frame(0, 0, size.width, size.height);
+  auto at_edge = [&](const Finding& f) {
+    return f.box.empty() || f.box.x <= 0 || f.box.y <= 0 || f.box.br().x >= frame.width ||
+           f.box.br().y >= frame.height;
+  };
+  std::erase_if(v.findings, [](const Finding& f) { return f.box.empty(); });
+  if (std::any_of(v.findings.begin(), v.findings.end(),
+                  [&](const Finding& f) { return !at_edge(f); }))
+    return;
+  static constexpr const char* kSide[4] = {"left", "top", "right", "bottom"};
+  SetHold(v, HoldReason::kPartAtEdge,
+          std::string("part too near the frame's ") + kSide[side] +
+              " edge: the inspected area around it reaches " +
+              std::to_string(static_cast<int>(std::lround(over[side]))) +
+              " px beyond the frame, and what scored above the threshold lies only at that edge; "
+              "centre the part in the camera's view");
 }
 
 void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& v) const {

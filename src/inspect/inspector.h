@@ -74,6 +74,12 @@ class Inspector {
   std::string model_id_;  // model_.Id(), built once
   cv::Mat weights_;       // per canvas pixel: sensitivity, 0 = not inspected
   LocateOptions locate_;  // the recipe's, with the part radius learned in training
+  // Round parts: distance from the canvas centre to the outer edge of the farthest inspected
+  // canvas pixel (0 for parts that are stretched onto the canvas: those never leave the frame).
+  double inspected_radius_ = 0;
+  // Rejects of a part whose inspected area leaves the frame: findings cut away by the frame go,
+  // and a part whose only findings lie at that edge is held (see Inspect()).
+  void CheckFrameEdge(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
 };
 
 }  // namespace linesight

@@ -28,6 +28,8 @@ std::string_view HoldReasonName(HoldReason r) {
       return "no_model";
     case HoldReason::kInternal:
       return "internal";
+    case HoldReason::kPartAtEdge:
+      return "part_at_edge";
   }
   return "internal";
 }

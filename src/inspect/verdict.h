@@ -23,6 +23,7 @@ enum class HoldReason : uint8_t {
   kDeadline = 3,      // the result would be too late for the line
   kNoModel = 4,       // no usable model loaded
   kInternal = 5,      // an unexpected error inside inspection
+  kPartAtEdge = 6,    // the frame cuts the part, or the defect seen is where the frame cuts it
 };
 
 std::string_view DecisionName(Decision d);      // "pass", "reject", "hold"

@@ -21,6 +21,7 @@ struct EdgeOptions {
 };
 constexpr EdgeOptions kStrictEdges{6.f, 0.2f, 6};
 constexpr EdgeOptions kFaintEdges{4.f, 0.06f, 8};
+constexpr const char* kEdgeNames[4] = {"left", "top", "right", "bottom"};
 
 cv::Rect RoiPixels(const cv::Mat& image, const cv::Rect2d& roi) {
   cv::Rect r(static_cast<int>(std::lround(roi.x * image.cols)),
@@ -57,8 +58,7 @@ std::string Describe(Miss miss, double support, const LocateOptions& o) {
                  ? "part size differs from the trained parts' by more than " +
                        std::to_string(static_cast<int>(o.radius_tolerance * 100)) + "%"
                  : "part size is outside the recipe's radius range";
-    case Miss::kOutOfView:
-      return "part is partly out of view";
+    case Miss::kOutOfView:  // described by the caller, which knows where the frame cuts it
     case Miss::kNone:
       break;
   }
@@ -241,6 +241,11 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   GaussianBlur5x5(work, smooth, 1.2, s.blurred16);
   // Strict edges first; faint rims (low contrast against the background, dim exposure) get a
   // second, more permissive look before the part is declared not found.
+  // Where the frame cuts the rim, when an attempt finds the part but not wholly in view.
+  struct {
+    double px = 0, radius = 0;
+    const char* edge = "";
+  } cut;
   auto attempt = [&](const EdgeOptions& edges, Miss& miss, double& miss_support) -> PartPose {
     auto fail = [&](Miss why, double support = 0) {
       miss = why;
@@ -456,14 +461,27 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     const double fraction = r / short_side;
     r /= f;
     cv::Point2d centre = c / f + cv::Point2d(roi.x, roi.y);
-    if (centre.x - r < -0.1 * r || centre.y - r < -0.1 * r || centre.x + r > image.cols + 0.1 * r ||
-        centre.y + r > image.rows + 0.1 * r)
-      return fail(Miss::kOutOfView);
+    const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
+    // A part the frame cuts is not inspected: what lies beyond the frame cannot be seen, and the
+    // warp would fill it with repeated edge pixels that score as defects. The rim's extent is the
+    // ellipse's bounding box; the frame's outer edge is half a pixel beyond its edge pixels.
+    {
+      const double hx = std::hypot(img_a * ct, img_b * st), hy = std::hypot(img_a * st, img_b * ct);
+      const double over[4] = {-0.5 - (centre.x - hx), -0.5 - (centre.y - hy),
+                              centre.x + hx - (image.cols - 0.5),
+                              centre.y + hy - (image.rows - 0.5)};
+      const int side = static_cast<int>(std::max_element(over, over + 4) - over);
+      if (over[side] > kRimEdgeTolerancePx) {
+        cut.px = over[side];
+        cut.edge = kEdgeNames[side];
+        cut.radius = r;
+        return fail(Miss::kOutOfView);
+      }
+    }
 
     // canvas = M (p - centre) + canvas centre, with M = R diag(k/a, k/b) R^T turning the ellipse
     // into a circle of the canvas radius.
     const double k = o.canvas_radius * canvas;
-    const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
     const double sa = k / img_a, sb = k / img_b;
     cv::Matx22d m(ct * ct * sa + st * st * sb, ct * st * (sa - sb), ct * st * (sa - sb),
                   st * st * sa + ct * ct * sb);
@@ -485,7 +503,18 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   PartPose strict = attempt(kStrictEdges, strict_miss, strict_support);
   if (strict.found) return strict;
   PartPose faint = attempt(kFaintEdges, faint_miss, faint_support);
-  return faint.found ? faint : Fail(Describe(strict_miss, strict_support, o));
+  if (faint.found) return faint;
+  if (strict_miss != Miss::kOutOfView && faint_miss != Miss::kOutOfView)
+    return Fail(Describe(strict_miss, strict_support, o));
+  // Either look found the rim, cut by the frame: say where and by how much.
+  PartPose p = Fail("part is cut off by the frame: its rim reaches " +
+                    std::to_string(static_cast<int>(std::lround(cut.px))) + " px (" +
+                    std::to_string(static_cast<int>(std::lround(100 * cut.px / cut.radius))) +
+                    "% of its radius) beyond the " + cut.edge +
+                    " edge; centre the part in the camera's view");
+  p.cut_off_px = cut.px;
+  p.cut_edge = cut.edge;
+  return p;
 }
 
 void WarpToCanvas(const cv::Mat& image, const PartPose& pose, int canvas_side, cv::Mat& canvas,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -27,8 +28,17 @@ class Parser {
   void CheckKeys(const YAML::Node& node, const std::string& where,
                  const std::set<std::string>& allowed) const {
     if (!node.IsMap()) Fail(where, "expected a mapping of keys", "See docs/recipe.md");
+    // YAML forbids a key twice in one mapping, but yaml-cpp keeps both and looks up the first,
+    // so a second value would be silently ignored.
+    std::map<std::string, int> lines;
     for (const auto& kv : node) {
       std::string key = kv.first.as<std::string>();
+      const int line = kv.first.Mark().line + 1;
+      if (auto [it, inserted] = lines.emplace(key, line); !inserted)
+        Fail(where.empty() ? key : where + "." + key,
+             "key given twice (lines " + std::to_string(it->second) + " and " +
+                 std::to_string(line) + ")",
+             "Keep one of the two");
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -49,6 +59,15 @@ class Parser {
       Fail(where, "value " + Fmt(v) + " is out of range",
            "Use a value between " + Fmt(lo) + " and " + Fmt(hi));
     return v;
+  }
+
+  // A whole number in [lo, hi]: 2.5 for a pixel count is a mistake, not 2.
+  int Integer(const YAML::Node& node, const std::string& where, int lo, int hi) const {
+    const double v = Number(node, where, lo, hi);
+    if (v != std::floor(v))
+      Fail(where, "value " + Fmt(v) + " is not a whole number",
+           "Write a whole number between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return static_cast<int>(v);
   }
 
   std::string Text(const YAML::Node& node, const std::string& where) const {
@@ -120,7 +139,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   if (root.IsNull()) return r;
   p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "regions"});
   if (root["version"]) {
-    int v = static_cast<int>(p.Number(root["version"], "version", 1, 1000));
+    int v = p.Integer(root["version"], "version", 1, 1000);
     if (v > kRecipeVersion)
       throw Error(
           ErrorCategory::kRecipe,
@@ -155,14 +174,12 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
         p.Fail("part.layout", "unknown value '" + s + "'", "Use 'rings', 'blocks' or 'texture'");
     }
     if (part["roi"]) r.locate.roi = RectFrom(p, part["roi"], "part.roi");
-    if (part["canvas"])
-      r.locate.canvas = static_cast<int>(p.Number(part["canvas"], "part.canvas", 64, 1024));
+    if (part["canvas"]) r.locate.canvas = p.Integer(part["canvas"], "part.canvas", 64, 1024);
     if (part["min_radius"])
       r.locate.min_radius = p.Number(part["min_radius"], "part.min_radius", 0.05, 1);
     if (part["max_radius"])
       r.locate.max_radius = p.Number(part["max_radius"], "part.max_radius", 0.05, 1);
-    if (part["block"])
-      r.cells.block = static_cast<int>(p.Number(part["block"], "part.block", 4, 128));
+    if (part["block"]) r.cells.block = p.Integer(part["block"], "part.block", 4, 128);
     if (r.locate.min_radius >= r.locate.max_radius)
       p.Fail("part.min_radius", "must be smaller than part.max_radius",
              "Swap or fix the two values");
@@ -231,6 +248,11 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
 }
 
 Recipe LoadRecipe(const std::filesystem::path& path) {
+  // An ifstream opens a folder and reads nothing from it, which would parse as the defaults.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(ErrorCategory::kInput, path.string() + ": is a folder, not a recipe file",
+                "Give the recipe's YAML file, e.g. " + (path / "recipe.yaml").string());
   std::ifstream in(path);
   if (!in)
     throw Error(ErrorCategory::kIo, path.string() + ": recipe file cannot be opened",

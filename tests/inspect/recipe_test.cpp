@@ -319,6 +319,36 @@ TEST(RecipeTest, LoadRecipeNamesThePath) {
   EXPECT_EQ(RecipeHash(LoadRecipe(dir / "ok.yaml")), RecipeHash(ParseRecipe(kFullExample, "x")));
 }
 
+TEST(RecipeTest, KeyGivenTwiceIsRefusedWithBothLines) {
+  // yaml-cpp accepts a duplicate key and reads the first value; the second would be ignored.
+  std::string msg = RecipeError("version: 1\npart:\n  canvas: 192\n  block: 8\n  canvas: 256\n");
+  EXPECT_TRUE(Contains(msg, "part.canvas")) << msg;
+  EXPECT_TRUE(Contains(msg, "twice")) << msg;
+  EXPECT_TRUE(Contains(msg, "lines 3 and 5")) << msg;
+  msg = RecipeError("name: a\nname: b\n");
+  EXPECT_TRUE(Contains(msg, "name: key given twice")) << msg;
+  msg = RecipeError("regions:\n  - ring: [0, 0.2]\n    ignore: true\n    ring: [0.3, 0.4]\n");
+  EXPECT_TRUE(Contains(msg, "regions[0].ring")) << msg;
+  msg = RecipeError("anomaly:\n  sensitivity: 1\npart:\n  block: 8\nanomaly:\n  sensitivity: 2\n");
+  EXPECT_TRUE(Contains(msg, "anomaly")) << msg;
+}
+
+TEST(RecipeTest, FractionalWholeNumberIsRefused) {
+  for (const char* yaml :
+       {"part:\n  canvas: 192.5\n", "part:\n  block: 12.5\n", "version: 1.5\n"}) {
+    const std::string msg = RecipeError(yaml);
+    EXPECT_TRUE(Contains(msg, "not a whole number")) << msg;
+  }
+  EXPECT_EQ(ParseRecipe("part:\n  canvas: 192.0\n  block: 16\n", "x").locate.canvas, 192);
+}
+
+TEST(RecipeTest, FolderGivenAsRecipeIsRefused) {
+  testing::TempDir dir;
+  const Error e = Caught([&] { LoadRecipe(dir.path()); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(), "is a folder, not a recipe file")) << e.what();
+}
+
 TEST(RecipeTest, JsonRoundTripKeepsTheHash) {
   const char* plate =
       "name: plate\npart:\n  symmetry: none\n  layout: blocks\n  roi: [0.1, 0.2, 0.7, 0.6]\n"

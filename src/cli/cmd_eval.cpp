@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/error.h"
 #include "inspect/eval_report.h"
@@ -41,21 +42,6 @@ fs::path FindMask(const fs::path& image, const std::string& masks_dir) {
     if (fs::is_regular_file(p, ec)) return p;
   }
   return {};
-}
-
-// Image files in `dir`, leaving out mask files that sit beside images.
-std::vector<fs::path> ListParts(const std::string& dir) {
-  auto all = ListImages({dir});
-  std::vector<fs::path> out;
-  for (const auto& p : all) {
-    const std::string stem = p.stem().string();
-    bool is_mask = stem.size() > 5 && stem.substr(stem.size() - 5) == "_mask";
-    if (!is_mask && p.extension() == ".png")
-      for (const char* ext : {".jpg", ".jpeg", ".bmp"})
-        if (fs::exists(p.parent_path() / (stem + ext))) is_mask = true;
-    if (!is_mask) out.push_back(p);
-  }
-  return out;
 }
 
 struct Scored {
@@ -117,15 +103,40 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
   cmd->callback([args, &body] {
     body = [args] {
       InspectionModel model = LoadInspectionModel(args->model);
-      // An unwritable scores file fails now, not after every image has been inspected.
-      if (!args->scores.empty()) WriteScores({}, args->scores);
+      // Wrong paths and unwritable outputs fail now, not after every image has been inspected.
+      RequireFolder("--good", args->good);
+      RequireFolder("--defect", args->defect);
+      if (!args->masks.empty()) RequireFolder("--masks", args->masks);
+      if (!args->report.empty()) RequireOutputFile("--report", args->report, "report.html");
+      if (!args->scores.empty()) {
+        RequireOutputFile("--scores", args->scores, "scores.csv");
+        WriteScores({}, args->scores);
+      }
       Inspector inspector(model);
       Workspace ws;
-      auto good = ListParts(args->good), defect = ListParts(args->defect);
-      if (good.empty() || defect.empty())
-        throw Error(ErrorCategory::kData,
-                    (good.empty() ? args->good : args->defect) + ": no images found",
-                    "eval needs at least one good and one defective image");
+      auto good = ListInputImages({args->good}, "--good");
+      auto defect = ListInputImages({args->defect}, "--defect");
+      if (!args->masks.empty()) {
+        // Masks named for no defect image would silently give no pixel metrics.
+        int matched = 0;
+        for (const auto& f : defect)
+          matched += fs::is_regular_file(fs::path(args->masks) / (f.stem().string() + ".png"));
+        if (matched == 0)
+          throw Error(ErrorCategory::kData,
+                      "--masks " + args->masks + ": no mask matches any of the " +
+                          std::to_string(defect.size()) + " defect images (looked for " +
+                          (fs::path(args->masks) / (defect[0].stem().string() + ".png")).string() +
+                          " and the like)",
+                      "Give --masks the folder of masks named like the defect images, as "
+                      "<name>.png (" +
+                          defect[0].stem().string() + ".png for " + defect[0].filename().string() +
+                          ")");
+        if (matched < static_cast<int>(defect.size()))
+          std::cerr << "linesight: --masks " << args->masks << ": "
+                    << defect.size() - static_cast<size_t>(matched) << " of " << defect.size()
+                    << " defect images have no mask there; pixel metrics use the other " << matched
+                    << "\n";
+      }
       EvalReport report;
       report.model_path = args->model;
       report.model_kind = "cell_stats";
@@ -214,11 +225,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
           }
           report.worst_parts.push_back(std::move(part));
         }
-      if (!args->report.empty()) {
-        fs::path parent = fs::path(args->report).parent_path();
-        if (!parent.empty()) fs::create_directories(parent);
-        WriteHtmlReport(report, args->report);
-      }
+      if (!args->report.empty()) WriteHtmlReport(report, args->report);
       if (!args->scores.empty()) WriteScores(scored, args->scores);
       auto j = ToJson(report);
       j["holds"] = holds;

@@ -266,28 +266,143 @@ bool HasImageExtension(const std::filesystem::path& path) {
   return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* e) { return ext == e; });
 }
 
-std::vector<std::filesystem::path> ListImages(const std::vector<std::filesystem::path>& paths) {
-  std::vector<std::filesystem::path> out;
+namespace {
+
+namespace fs = std::filesystem;
+
+bool EndsWithMask(const fs::path& p) {
+  const std::string stem = p.stem().string();
+  return stem.size() > 5 && stem.compare(stem.size() - 5, 5, "_mask") == 0;
+}
+
+bool IsPng(const fs::path& p) { return Lower(p.extension().string()) == ".png"; }
+
+std::string Plural(int n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// "a", "a and b", "a, b and c".
+std::string JoinAnd(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return out;
+}
+
+// Lists one folder into `out`.
+void ScanFolder(const fs::path& dir, ImageListing& out) {
+  std::error_code ec;
+  std::vector<fs::path> candidates;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    std::error_code e2;
+    if (entry.is_symlink(e2) && !fs::exists(entry.path(), e2)) {
+      out.dangling.emplace_back(entry.path(), fs::read_symlink(entry.path(), e2));
+    } else if (entry.is_directory(e2)) {
+      ++out.subfolders;
+    } else if (entry.is_regular_file(e2) && HasImageExtension(entry.path())) {
+      candidates.push_back(entry.path());
+    } else {
+      ++out.other[Lower(entry.path().extension().string())];
+    }
+  }
+  if (ec)
+    throw Error(ErrorCategory::kIo, dir.string() + ": cannot list folder (" + ec.message() + ")",
+                "Check the folder's permissions");
+  // Stems of the folder's images that are not PNG: a PNG of the same stem is their mask.
+  std::vector<std::string> stems;
+  for (const auto& p : candidates)
+    if (!IsPng(p)) stems.push_back(p.stem().string());
+  std::sort(stems.begin(), stems.end());
+  std::sort(candidates.begin(), candidates.end());
+  for (const auto& p : candidates) {
+    const bool mask = EndsWithMask(p) || (IsPng(p) && std::binary_search(stems.begin(), stems.end(),
+                                                                         p.stem().string()));
+    (mask ? out.masks : out.images).push_back(p);
+  }
+}
+
+}  // namespace
+
+bool IsMaskFile(const fs::path& path) {
+  if (EndsWithMask(path)) return true;
+  if (!IsPng(path)) return false;
+  std::error_code ec;
+  // The image formats a mask may sit beside, in either case; HasImageExtension says which of
+  // them this build reads.
+  for (const char* ext : {".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm", ".tif", ".tiff"}) {
+    std::string upper = ext;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    for (const std::string& e : {std::string(ext), upper}) {
+      fs::path sibling = path;
+      sibling.replace_extension(e);
+      if (HasImageExtension(sibling) && fs::is_regular_file(sibling, ec)) return true;
+    }
+  }
+  return false;
+}
+
+ImageListing ScanImages(const std::vector<fs::path>& paths) {
+  ImageListing out;
   for (const auto& p : paths) {
     std::error_code ec;
-    if (std::filesystem::is_directory(p, ec)) {
-      std::vector<std::filesystem::path> in_dir;
-      for (const auto& entry : std::filesystem::directory_iterator(p, ec)) {
-        if (entry.is_regular_file(ec) && HasImageExtension(entry.path()))
-          in_dir.push_back(entry.path());
-      }
-      if (ec)
-        throw Error(ErrorCategory::kIo, p.string() + ": cannot list folder (" + ec.message() + ")",
-                    "Check the folder's permissions");
-      std::sort(in_dir.begin(), in_dir.end());
-      out.insert(out.end(), in_dir.begin(), in_dir.end());
-    } else if (std::filesystem::exists(p, ec)) {
-      out.push_back(p);
+    if (fs::is_directory(p, ec)) {
+      ScanFolder(p, out);
+    } else if (fs::exists(p, ec)) {
+      (IsMaskFile(p) ? out.masks : out.images).push_back(p);
+    } else if (fs::is_symlink(p, ec)) {
+      throw Error(ErrorCategory::kInput,
+                  p.string() + ": is a link to " + fs::read_symlink(p, ec).string() +
+                      ", which does not exist",
+                  "Fix or remove the link");
     } else {
       throw Error(ErrorCategory::kInput, p.string() + ": no such file or folder", "Check the path");
     }
   }
   return out;
+}
+
+std::vector<fs::path> ListImages(const std::vector<fs::path>& paths) {
+  return ScanImages(paths).images;
+}
+
+std::string ImageListing::SkippedSummary() const {
+  std::vector<std::string> parts;
+  if (!masks.empty())
+    parts.push_back(Plural(static_cast<int>(masks.size()), "mask file", "mask files"));
+  if (subfolders) parts.push_back(Plural(subfolders, "subfolder", "subfolders"));
+  int n_other = 0;
+  std::string exts;
+  for (const auto& [ext, n] : other) {
+    n_other += n;
+    exts += (exts.empty() ? "" : ", ") + (ext.empty() ? std::string("no extension") : ext);
+  }
+  if (n_other) parts.push_back(Plural(n_other, "other file", "other files") + " (" + exts + ")");
+  std::string out;
+  if (!parts.empty()) out = "skipped " + JoinAnd(parts);
+  if (!dangling.empty()) {
+    out += (out.empty() ? "" : ", ") +
+           Plural(static_cast<int>(dangling.size()), "dangling link", "dangling links") + ": ";
+    for (size_t i = 0; i < dangling.size() && i < 3; ++i)
+      out += (i ? ", " : "") + dangling[i].first.filename().string() + " -> " +
+             dangling[i].second.string();
+    if (dangling.size() > 3) out += ", ...";
+  }
+  return out;
+}
+
+std::string ImageListing::Seen() const {
+  std::vector<std::string> parts;
+  if (subfolders) parts.push_back(Plural(subfolders, "subfolder", "subfolders"));
+  if (!masks.empty())
+    parts.push_back(Plural(static_cast<int>(masks.size()), "mask file", "mask files"));
+  for (const auto& [ext, n] : other)
+    parts.push_back(ext.empty() ? Plural(n, "file without extension", "files without extension")
+                                : Plural(n, ext + " file", ext + " files"));
+  if (!dangling.empty())
+    parts.push_back(Plural(static_cast<int>(dangling.size()), "dangling link", "dangling links"));
+  return parts.empty() ? "nothing" : JoinAnd(parts);
 }
 
 }  // namespace linesight

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -48,8 +50,33 @@ cv::Mat LoadGrey(const std::filesystem::path& path, const DecodeLimits& limits =
 // True if `path` has an image extension linesight reads (case-insensitive).
 bool HasImageExtension(const std::filesystem::path& path);
 
-// Lists image files: a file is taken as is, a folder is listed (not recursively), sorted by name.
-// Throws Error{kInput} if a path does not exist.
+// The one rule for which files are part images, shared by every command (train, inspect, eval,
+// bench). A folder is listed, not recursively, sorted by name; a file is taken as given. Mask
+// files are left out everywhere: `X_mask.<ext>`, and a PNG named like another image of its folder
+// (`X.png` beside `X.jpg`: the pixel masks data sets keep beside their images).
+struct ImageListing {
+  std::vector<std::filesystem::path> images;  // in argument order, each folder sorted by name
+  std::vector<std::filesystem::path> masks;   // mask files left out
+  // Symbolic links whose target does not exist: the link and where it points.
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> dangling;
+  int subfolders = 0;                // not looked into
+  std::map<std::string, int> other;  // other files by lower-case extension ("" for none)
+
+  // One line on what was left out, e.g. "skipped 40 mask files, 1 dangling link: a.jpg ->
+  // /data/a.jpg"; empty when nothing was.
+  std::string SkippedSummary() const;
+  // What the paths hold besides images, e.g. "3 subfolders and 2 .txt files", or "nothing".
+  std::string Seen() const;
+};
+
+// True if `path` is a mask file by the rule above (looks for images beside it on disk).
+bool IsMaskFile(const std::filesystem::path& path);
+
+// Lists the part images in `paths` by the rule above. Throws Error{kInput} if a path does not
+// exist (naming a dangling link's target), Error{kIo} if a folder cannot be listed.
+ImageListing ScanImages(const std::vector<std::filesystem::path>& paths);
+
+// ScanImages(paths).images.
 std::vector<std::filesystem::path> ListImages(const std::vector<std::filesystem::path>& paths);
 
 }  // namespace linesight

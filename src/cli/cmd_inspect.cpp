@@ -161,7 +161,10 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
                                          model.Id() + ")\n");
       auto emit = [&](int i) {
         const Result& r = slots[static_cast<size_t>(i % pool.window)];
-        if (!r.warning.empty()) WriteAll(2, r.warning);
+        if (!r.warning.empty()) {
+          progress.Finish();  // a warning starts on a line of its own, not after the bar
+          WriteAll(2, r.warning);
+        }
         stdout_failed = stdout_failed || !WriteAll(1, r.line);
         ++counts[static_cast<int>(r.decision)];
         unreadable += r.unreadable;

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "inspect/inspector.h"
+#include "inspect/model_fit_check.h"
 #include "vision/image_io.h"
 
 namespace linesight::cli {
@@ -41,6 +42,8 @@ float ReportedScore(const Verdict& v, float threshold) {
 struct Result {
   std::string line;  // the whole output line, newline included
   Decision decision = Decision::kHold;
+  HoldReason reason = HoldReason::kNone;
+  float score = 0, threshold = 0;  // for the model fit check
   bool unreadable = false;
   std::string warning;  // for stderr, written with the line
 };
@@ -104,6 +107,8 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
       if (!args->out.empty()) PrepareOutputFolder("--out", args->out);
       std::vector<fs::path> inputs(args->paths.begin(), args->paths.end());
       const std::vector<fs::path> files = ListInputImages(inputs, "the image paths");
+      for (const auto& w : model.training.warnings)
+        std::cerr << "warning: model " << args->model << ": " << w << "\n";
       const Inspector inspector(model);
       const float threshold = static_cast<float>(model.threshold);
       const int n = static_cast<int>(files.size());
@@ -132,6 +137,9 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
         }
         r.unreadable = image.empty();
         r.decision = v.decision;
+        r.reason = v.reason;
+        r.score = v.score;
+        r.threshold = v.threshold;
         r.line = FormatLine(v, threshold, file, MillisSince(t0), args->json);
         if (!args->out.empty() && !image.empty() &&
             (v.decision == Decision::kReject || args->all_overlays)) {
@@ -159,6 +167,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
         stdout_failed = !WriteAll(1, "threshold " + thr.str() +
                                          ": a part is rejected when its score is above it (model " +
                                          model.Id() + ")\n");
+      ModelFitCheck fit;
       auto emit = [&](int i) {
         const Result& r = slots[static_cast<size_t>(i % pool.window)];
         if (!r.warning.empty()) {
@@ -167,6 +176,12 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
         }
         stdout_failed = stdout_failed || !WriteAll(1, r.line);
         ++counts[static_cast<int>(r.decision)];
+        Verdict seen;  // what the fit check reads; allocates nothing
+        seen.decision = r.decision;
+        seen.reason = r.reason;
+        seen.score = r.score;
+        seen.threshold = r.threshold;
+        fit.Add(seen);
         unreadable += r.unreadable;
         if (tty_progress || (file_progress && MillisSince(start) > kLongRunSeconds * 1000))
           progress.Update(i + 1, n, "images");
@@ -186,6 +201,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
       if (unreadable)
         summary << " (" << unreadable << " could not be read: see the messages above)";
       summary << "\n";
+      if (const std::string w = fit.Warning(); !w.empty()) summary << "warning: " << w << "\n";
       WriteAll(2, summary.str());
       if (stdout_failed)
         throw Error(ErrorCategory::kIo, "writing the verdicts to standard output failed",

@@ -502,7 +502,10 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   double strict_support = 0, faint_support = 0;
   PartPose strict = attempt(kStrictEdges, strict_miss, strict_support);
   if (strict.found) return strict;
-  PartPose faint = attempt(kFaintEdges, faint_miss, faint_support);
+  // A rim the frame cuts is the answer: the fainter look must not settle on some other circle
+  // that happens to lie in view (an inner ring, say) and pass the part.
+  PartPose faint;
+  if (strict_miss != Miss::kOutOfView) faint = attempt(kFaintEdges, faint_miss, faint_support);
   if (faint.found) return faint;
   if (strict_miss != Miss::kOutOfView && faint_miss != Miss::kOutOfView)
     return Fail(Describe(strict_miss, strict_support, o));

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "inspect/inspector.h"
+#include "inspect/overlay.h"
 #include "vision/image_io.h"
 
 namespace linesight::cli {
@@ -19,6 +20,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
     std::string model, recipe, out;
     bool json = false;
     bool all_overlays = false;
+    int overlay_max_side = 1024;
     std::vector<std::string> paths;
   };
   auto args = std::make_shared<Args>();
@@ -26,9 +28,12 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
   cmd->add_option("--model", args->model, "Model file from `linesight train`")->required();
   cmd->add_option("--recipe", args->recipe, "Check that the model was trained for this recipe");
   cmd->add_flag("--json", args->json, "Print one JSON object per image");
-  cmd->add_option("--out", args->out, "Write a heatmap overlay PNG for every rejected part here");
+  cmd->add_option("--out", args->out, "Write an overlay PNG for every rejected or held part here");
   cmd->add_flag("--all-overlays", args->all_overlays,
-                "With --out: write overlays for every part, not only rejects");
+                "With --out: write overlays for every part, not only rejects and holds");
+  cmd->add_option("--overlay-max-side", args->overlay_max_side,
+                  "With --out: scale larger frames down to this longest side (0 = full size)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("paths", args->paths, "Image files or folders")->required();
   cmd->callback([args, &body] {
     body = [args] {
@@ -73,9 +78,11 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
           std::cout << "\n";
         }
         if (!args->out.empty() && !image.empty() &&
-            (v.decision == Decision::kReject || args->all_overlays)) {
+            (v.decision != Decision::kPass || args->all_overlays)) {
           auto dst = std::filesystem::path(args->out) / (file.stem().string() + "_heatmap.png");
-          if (!cv::imwrite(dst.string(), inspector.Overlay(image, v, ws)))
+          OverlayOptions overlay;
+          overlay.max_side = args->overlay_max_side;
+          if (!cv::imwrite(dst.string(), DrawOverlay(inspector, image, v, ws, overlay)))
             std::cerr << "warning: could not write " << dst.string() << "\n";
         }
       }

@@ -41,8 +41,8 @@ struct OverlayOptions {
 // max_side <= 0.
 [[nodiscard]] double OverlayScale(const cv::Size& size, int max_side);
 
-// Boxes for drawing: boxes that overlap or lie within `gap` pixels of each other are replaced by
-// their union, until no two do. Order: by top, then left. Empty boxes are dropped.
+// Boxes for drawing: boxes that overlap or are fewer than `gap` pixels apart are replaced by
+// their union, until no two are. Order: by top, then left. Empty boxes are dropped.
 [[nodiscard]] std::vector<cv::Rect> MergeBoxes(std::vector<cv::Rect> boxes, int gap);
 
 }  // namespace linesight

@@ -77,7 +77,7 @@ std::string NoData(const std::string& why) { return "<p class=\"nodata\">" + Tex
 namespace {
 
 // The log false-reject axis: 0 at the left end, then decades from `lo` to 1.
-constexpr double kZeroGap = 0.06;  // share of the axis between 0 and `lo`
+constexpr double kZeroGap = 0.1;  // share of the axis between 0 and `lo`
 
 double LogU(double fpr, double lo) {
   if (fpr <= 0) return 0;
@@ -98,9 +98,9 @@ std::string RocCurveSvg(std::span<const float> good, std::span<const float> defe
     return NoData("No ROC curve: it needs both good and defect parts.");
   }
   const std::vector<RocPoint> curve = RocCurve(good, defect);
-  // The lowest decade holds one false reject, so the curve's first step is on the axis.
+  // The lowest decade starts at or below one false reject, so the curve's first step shows.
   const double lo = std::max(
-      1e-6, std::pow(10.0, std::floor(std::log10(0.5 / static_cast<double>(good.size())))));
+      1e-6, std::pow(10.0, std::floor(std::log10(1.0 / static_cast<double>(good.size())))));
   auto x_of = [lo](double fpr) { return X(LogU(fpr, lo)); };
   std::vector<std::pair<double, std::string>> xs = {{0, "0"}};
   for (double d = lo; d <= 1.0 + 1e-9; d *= 10) xs.push_back({LogU(d, lo), PercentLabel(d)});

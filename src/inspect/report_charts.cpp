@@ -225,7 +225,7 @@ std::string ScoreHistogramSvg(std::span<const float> good_scores,
   if (clipped_lo) xs.push_back({0.0, "≤" + Num(lo)});
   if (clipped_hi) xs.push_back({1.0, "≥" + Num(hi)});
   for (int d = 0; d <= decades; ++d) {
-    ys.push_back({v_of(std::pow(10.0, d)), Num(std::pow(10.0, d))});
+    ys.push_back({v_of(std::pow(10.0, d)), Fmt("%.0f", std::pow(10.0, d))});
   }
 
   std::ostringstream s;

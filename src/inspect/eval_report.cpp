@@ -450,7 +450,7 @@ svg .bar-defect{fill:var(--defect);opacity:.55}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:14px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;overflow:hidden;background:#fff}
 figure.wrong{border-color:#e9a48f;box-shadow:0 0 0 2px #fbe1d8}
-figure img{display:block;width:100%;height:auto;background:#111}
+figure img{display:block;width:100%;height:260px;object-fit:contain;background:#111}
 .noimg{aspect-ratio:1;display:flex;align-items:center;justify-content:center;color:var(--muted);
   background:#eef1f4;font-size:13px}
 figcaption{padding:8px 10px;font-size:13px}

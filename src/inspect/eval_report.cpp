@@ -382,6 +382,9 @@ std::string PartsSection(const EvalReport& r) {
        "part not found shows <span class=\"sw search\"></span> the search region and size range, "
        "<span class=\"sw edge\"></span> the edges seen and <span class=\"sw tried\"></span> the "
        "rim tried and rejected.</p>\n";
+  if (!r.parts.empty())
+    s << "<p class=\"note\">Every wrong verdict and hold is listed <a "
+         "href=\"#wrong\">below</a>.</p>\n";
   for (const bool defect : {false, true}) {
     std::vector<const ReportPart*> parts;
     for (const ReportPart& p : r.worst_parts) {

@@ -249,7 +249,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     auto fail = [&](Miss why, double support = 0, cv::Vec3d tried = {}) {
       miss = why;
       miss_support = support;
-      s.tried_circle = tried;
+      // The first attempt's circle: the one the failure message (the strict attempt's) is about.
+      if (s.tried_circle[2] <= 0) s.tried_circle = tried;
       return PartPose();
     };
     // Edge candidates along rays from the rough centre: local maxima of the radial step (either

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "inspect/inspector.h"
 #include "inspect/model_fit_check.h"
+#include "inspect/overlay.h"
 #include "vision/image_io.h"
 
 namespace linesight::cli {
@@ -87,6 +88,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
     bool json = false;
     bool all_overlays = false;
     int threads = 1;
+    int overlay_max_side = 1024;
     std::vector<std::string> paths;
   };
   auto args = std::make_shared<Args>();
@@ -94,9 +96,12 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
   cmd->add_option("--model", args->model, "Model file from `linesight train`")->required();
   cmd->add_option("--recipe", args->recipe, "Check that the model was trained for this recipe");
   cmd->add_flag("--json", args->json, "Print one JSON object per image");
-  cmd->add_option("--out", args->out, "Write a heatmap overlay PNG for every rejected part here");
+  cmd->add_option("--out", args->out, "Write an overlay PNG for every rejected or held part here");
   cmd->add_flag("--all-overlays", args->all_overlays,
-                "With --out: write overlays for every part, not only rejects");
+                "With --out: write overlays for every part, not only rejects and holds");
+  cmd->add_option("--overlay-max-side", args->overlay_max_side,
+                  "With --out: scale larger frames down to this longest side (0 = full size)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", args->threads, "Inspect on N threads (output stays in input order)")
       ->check(CLI::Range(1, 256));
   cmd->add_option("paths", args->paths, "Image files or folders")->required();
@@ -142,11 +147,13 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
         r.threshold = v.threshold;
         r.line = FormatLine(v, threshold, file, MillisSince(t0), args->json);
         if (!args->out.empty() && !image.empty() &&
-            (v.decision == Decision::kReject || args->all_overlays)) {
+            (v.decision != Decision::kPass || args->all_overlays)) {
           const fs::path dst = fs::path(args->out) / (file.stem().string() + "_heatmap.png");
           bool written = false;
           try {
-            written = cv::imwrite(dst.string(), inspector.Overlay(image, v, ws));
+            OverlayOptions overlay;
+            overlay.max_side = args->overlay_max_side;
+            written = cv::imwrite(dst.string(), DrawOverlay(inspector, image, v, ws, overlay));
           } catch (const cv::Exception&) {
           }
           if (!written) r.warning = "warning: could not write " + dst.string() + "\n";

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "inspect/overlay.h"
+
 namespace linesight {
 
 namespace {
@@ -200,41 +202,26 @@ void Inspector::ScoresAtAreas(const Workspace& ws, std::span<const double> min_a
   AreaPeaks(ws.weighted, std::span<const int>(areas, min_areas_px.size()), scores, scratch);
 }
 
-cv::Mat Inspector::HeatmapInImage(const cv::Size& size, const Workspace& ws) const {
+cv::Mat Inspector::HeatmapInImage(const cv::Size& size, const Workspace& ws, double scale) const {
   cv::Mat out = cv::Mat::zeros(size, CV_32F);
   if (!ws.pose.found || ws.weighted.empty()) return out;
-  cv::warpAffine(ws.weighted, out, cv::Mat(ws.pose.image_to_canvas), size,
-                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+  // Output pixel o shows image point (o + 0.5) / scale - 0.5: pixel centres stay in place.
+  cv::Matx23d m = ws.pose.image_to_canvas;
+  const double d = 0.5 / scale - 0.5;
+  for (int r = 0; r < 2; ++r) {
+    m(r, 2) += (m(r, 0) + m(r, 1)) * d;
+    m(r, 0) /= scale;
+    m(r, 1) /= scale;
+  }
+  cv::warpAffine(ws.weighted, out, cv::Mat(m), size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_CONSTANT, 0);
   out *= 1.0 / model_.threshold;
   return out;
 }
 
 cv::Mat Inspector::Overlay(const cv::Mat& image, const Verdict& verdict,
                            const Workspace& ws) const {
-  cv::Mat bgr;
-  cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
-  cv::Mat heat = HeatmapInImage(image.size(), ws);
-  // 0.5x threshold and below stays clear; 2x threshold is full red.
-  cv::Mat scaled, heat8, colour;
-  heat.convertTo(scaled, CV_32F, 255.0 / 1.5, -0.5 * 255.0 / 1.5);
-  scaled.convertTo(heat8, CV_8U);
-  cv::applyColorMap(heat8, colour, cv::COLORMAP_JET);
-  cv::Mat alpha;
-  cv::threshold(heat, alpha, 0.5, 0, cv::THRESH_TOZERO);
-  alpha = cv::min(alpha, 1.0) * 0.6;
-  for (int y = 0; y < bgr.rows; ++y) {
-    auto* p = bgr.ptr<cv::Vec3b>(y);
-    const auto* c = colour.ptr<cv::Vec3b>(y);
-    const float* a = alpha.ptr<float>(y);
-    for (int x = 0; x < bgr.cols; ++x)
-      for (int k = 0; k < 3; ++k)
-        p[x][k] = cv::saturate_cast<uint8_t>((1 - a[x]) * p[x][k] + a[x] * c[x][k]);
-  }
-  for (const auto& f : verdict.findings)
-    cv::rectangle(bgr, f.box, cv::Scalar(0, 0, 255), std::max(1, image.cols / 300));
-  if (ws.pose.found && ws.pose.radius > 0)
-    cv::circle(bgr, ws.pose.centre, static_cast<int>(ws.pose.radius), cv::Scalar(0, 200, 0), 1);
-  return bgr;
+  return DrawOverlay(*this, image, verdict, ws);
 }
 
 }  // namespace linesight

@@ -53,13 +53,14 @@ class Inspector {
   // REQUIRES: ws.pose.found.
   void ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& out) const;
 
-  // Colour overlay (CV_8UC3, image size) of the last Inspect() on `ws`: the anomaly heatmap
-  // blended over `image`, with the findings boxed. REQUIRES: `image` is what was inspected.
+  // The picture of the last Inspect() on `ws` with default OverlayOptions: DrawOverlay() in
+  // inspect/overlay.h, which says what it shows. REQUIRES: `image` is what was inspected.
   cv::Mat Overlay(const cv::Mat& image, const Verdict& verdict, const Workspace& ws) const;
 
-  // The anomaly map of the last Inspect() on `ws`, in image pixels (CV_32F, in units of the
-  // threshold: 1.0 = at the reject threshold).
-  cv::Mat HeatmapInImage(const cv::Size& image_size, const Workspace& ws) const;
+  // The anomaly map of the last Inspect() on `ws` (CV_32F, in units of the threshold: 1.0 = at the
+  // reject threshold), in image pixels, or in the pixels of the image scaled by `scale` (then
+  // `size` is the scaled image's size). Zero everywhere if the part was not located.
+  cv::Mat HeatmapInImage(const cv::Size& size, const Workspace& ws, double scale = 1.0) const;
 
   // After an Inspect() on `ws` that scored the part: the decision score the part would have under
   // each minimum defect area in `min_areas_px` (image pixels, ascending), into `scores` (same

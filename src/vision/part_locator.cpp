@@ -189,6 +189,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
 
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch& s) {
   CV_Assert(image.type() == CV_8UC1 && !image.empty());
+  for (auto& c : s.cand) c.clear();  // a picture of this frame must not show the last one's edges
+  s.tried_circle = {};
   cv::Rect roi = RoiPixels(image, o.roi);
   if (roi.width < 16 || roi.height < 16)
     return Fail("region of interest is smaller than 16x16 pixels");
@@ -223,6 +225,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     work = GrowOnlyView(s.work, ScaledSize(view.size(), f), CV_8UC1);
     ShrinkArea(view, f, work, s.area);
   }
+  s.work_origin = {static_cast<double>(roi.x), static_cast<double>(roi.y)};
+  s.work_scale = f;
   const double short_side = std::min(work.cols, work.rows);
   const bool learned = o.expected_radius > 0;
   // Circles of the recipe's whole range fix the centre (an inner ring often does it best); the
@@ -247,9 +251,11 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     const char* edge = "";
   } cut;
   auto attempt = [&](const EdgeOptions& edges, Miss& miss, double& miss_support) -> PartPose {
-    auto fail = [&](Miss why, double support = 0) {
+    auto fail = [&](Miss why, double support = 0, cv::Vec3d tried = {}) {
       miss = why;
       miss_support = support;
+      // The first attempt's circle: the one the failure message (the strict attempt's) is about.
+      if (s.tried_circle[2] <= 0) s.tried_circle = tried;
       return PartPose();
     };
     // Edge candidates along rays from the rough centre: local maxima of the radial step (either
@@ -389,7 +395,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
         rim = peak;
         break;
       }
-    if (rim < 0) return fail(Miss::kNoRim);
+    if (rim < 0) return fail(Miss::kNoRim, 0, {c.x, c.y, r});
     r = rim;
     // 3) Rims seen at a slight tilt are ellipses: fit one robustly to the rim's edge points, with a
     // shrinking inlier band, and later map it onto a circle.
@@ -454,8 +460,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     r = std::sqrt(semi_a * semi_b);
     c = {ellipse.center.x, ellipse.center.y};
     double support = static_cast<double>(support_count) / kRays;
-    if (support < o.min_rim_support) return fail(Miss::kUnreliableRim, support);
-    if (r < rim_min || r > rim_max) return fail(Miss::kSize);
+    if (support < o.min_rim_support) return fail(Miss::kUnreliableRim, support, {c.x, c.y, r});
+    if (r < rim_min || r > rim_max) return fail(Miss::kSize, 0, {c.x, c.y, r});
     // Back to image pixels.
     const double img_a = semi_a / f, img_b = semi_b / f;
     const double fraction = r / short_side;
@@ -475,7 +481,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
         cut.px = over[side];
         cut.edge = kEdgeNames[side];
         cut.radius = r;
-        return fail(Miss::kOutOfView);
+        return fail(Miss::kOutOfView, 0, {c.x, c.y, r * f});
       }
     }
 

@@ -69,6 +69,11 @@ struct LocateScratch {
   std::vector<int> hist;
   std::vector<uint8_t> seen;
   std::vector<cv::Point2f> inliers;
+  // Where the last search looked, for pictures of a part that was not found. `cand` and
+  // `tried_circle` are in working pixels: image pixel = working pixel / work_scale + work_origin.
+  cv::Point2d work_origin;
+  double work_scale = 1;
+  cv::Vec3d tried_circle;  // centre x, y and radius of the last rim tried; radius 0 = none
 };
 
 // Locates the part in the 8-bit grey `image`. Never throws for image content: returns

@@ -10,7 +10,9 @@ namespace {
 constexpr const char* kKind = "linesight.inspection/cell_stats";
 // 2: ring residual at several angular windows (ring_windows).
 // 3: blocks and texture layouts have a fourth channel, the level (payload grows by a third).
-constexpr int kModelVersion = 3;
+// 4: the recipe has quality gates and a pixel size; the header has "quality", the focus,
+//    clipping and exposure the good training images showed.
+constexpr int kModelVersion = 4;
 }  // namespace
 
 void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& path) {
@@ -28,7 +30,8 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
                 {"seconds", m.training.seconds},
                 {"created", m.training.created},
                 {"linesight_version", m.training.linesight_version}}},
-              {"part", {{"radius", m.part_radius}}}};
+              {"part", {{"radius", m.part_radius}}},
+              {"quality", QualityObservedToJson(m.quality)}};
   m.anomaly.AppendPayload(f.payload);
   WriteModelFile(path, f);
 }
@@ -77,6 +80,16 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     if (h.contains("part")) m.part_radius = h["part"].at("radius").get<double>();
     if (!std::isfinite(m.part_radius) || m.part_radius < 0 || m.part_radius > 1)
       throw Error(ErrorCategory::kModel, name + ": learned part radius is invalid",
+                  "The file is corrupt: train the model again");
+    m.quality = QualityObservedFromJson(h.at("quality"));
+    const QualityObserved& q = m.quality;
+    for (double v : {q.focus_min, q.focus_max, q.exposure_min, q.exposure_max, q.saturated_max,
+                     q.saturated_bright_max})
+      if (!std::isfinite(v) || v < 0 || v > 255)
+        throw Error(ErrorCategory::kModel, name + ": learned image quality ranges are invalid",
+                    "The file is corrupt: train the model again");
+    if (q.images < 0)
+      throw Error(ErrorCategory::kModel, name + ": learned image quality ranges are invalid",
                   "The file is corrupt: train the model again");
     if (!std::isfinite(m.threshold) || m.threshold <= 0)
       throw Error(ErrorCategory::kModel, name + ": model threshold is invalid",

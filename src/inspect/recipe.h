@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "inspect/quality_gate.h"
 #include "models/cell_stats_model.h"
 #include "vision/part_locator.h"
 
@@ -46,6 +47,8 @@ struct Recipe {
   double target_false_reject_rate = 0.01;
   double holdout_fraction = 0.3;  // share of good images kept back to set the threshold
   std::vector<RecipeRegion> regions;
+  QualitySettings quality;   // image quality gates (`quality:`)
+  double pixel_size_mm = 0;  // mm per image pixel at the part (`part.pixel_size_mm`); 0 = unknown
 };
 
 // The recipe used when none is given: a round part, defaults everywhere.

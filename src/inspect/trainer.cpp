@@ -160,6 +160,9 @@ InspectionModel Fit(const Recipe& recipe, Canvases& c, const TrainOptions& optio
   InspectionModel model{
       recipe, RecipeHash(recipe), static_cast<float>(std::max(thr, 1e-3)), {}, fit(folds)};
   model.part_radius = part_radius;
+  model.quality =
+      ObserveQuality(c.images, QualityRadiusFraction(recipe.locate.method == LocateMethod::kDisc,
+                                                     recipe.locate.canvas_radius));
   model.training.good_images = static_cast<int>(n);
   model.training.calibration_images = static_cast<int>(n);
   model.training.skipped_images = c.skipped;

@@ -32,7 +32,7 @@ using GreyHistogram = std::array<uint32_t, 256>;
 // Measures `canvas` (CV_8UC1) inside the disc of radius `radius_fraction` x canvas side around
 // the canvas centre, or over the whole canvas if radius_fraction <= 0. Integer sums: the same
 // canvas gives the same measures on any machine. Fills `histogram` if given. Allocates nothing.
-// REQUIRES: canvas is CV_8UC1 and at least 3x3.
+// REQUIRES: canvas is CV_8UC1, at least 3x3 and at most 16384 wide.
 QualityMeasures MeasureQuality(const cv::Mat& canvas, double radius_fraction,
                                GreyHistogram* histogram = nullptr);
 

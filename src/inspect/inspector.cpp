@@ -88,6 +88,8 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     v.quality = MeasureQuality(ws.canvas, quality_radius_);
     v.quality_measured = true;
     if (CheckQuality(v.quality, quality_, v)) {
+      // The overlay shows where the part was found, but no heatmap: nothing was scored.
+      if (!ws.weighted.empty()) ws.weighted.setTo(0);
       v.model_id = model_id_;
       v.threshold = model_.threshold;
       v.times.score_ms = MillisSince(t1);

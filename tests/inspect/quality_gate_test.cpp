@@ -143,6 +143,13 @@ TEST(QualityGateTest, UnfitFramesAreHeldAndNormalDriftIsNot) {
     EXPECT_EQ(j["reason"], std::string(HoldReasonName(c.reason))) << c.what;
     EXPECT_TRUE(j.contains("quality") && j.contains("part")) << j.dump();
   }
+  // A held frame after a reject: its overlay must not show the reject's heatmap.
+  const sim::DefectType type = sim::DefectType::kBlowHole;
+  const cv::Mat defect = sim::PartRenderer().Render(7301, std::span(&type, 1)).image;
+  ASSERT_EQ(inspector.Inspect(defect, ws).decision, Decision::kReject);
+  ASSERT_EQ(inspector.Inspect(Blurred(good), ws).reason, HoldReason::kOutOfFocus);
+  EXPECT_TRUE(ws.pose.found) << "the part was found";
+  EXPECT_EQ(cv::countNonZero(inspector.HeatmapInImage(good.size(), ws)), 0);
   for (uint64_t seed = 5001; seed < 5005; ++seed) {
     const cv::Mat part = sim::PartRenderer().Render(seed).image;
     for (const ExposureChange change : {kDarkestDrift, kBrightestDrift, ExposureChange{0.6, 0.7},

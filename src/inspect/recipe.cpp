@@ -118,8 +118,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   }
   Recipe r = DefaultRecipe();
   if (root.IsNull()) return r;
-  p.CheckKeys(root, "",
-              {"version", "name", "part", "anomaly", "training", "regions", "quality"});
+  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "training", "regions", "quality"});
   if (root["version"]) {
     int v = static_cast<int>(p.Number(root["version"], "version", 1, 1000));
     if (v > kRecipeVersion)

@@ -76,10 +76,24 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
                     << std::setprecision(2) << std::setw(7) << v.score << " " << std::setw(6)
                     << std::setprecision(1) << total_ms << "ms  " << file.string();
           if (v.decision == Decision::kHold) std::cout << "  (" << v.detail << ")";
-          for (const auto& f : v.findings)
+          const double mm = v.pixel_size_mm;
+          if (v.geometry.measured) {
+            const PartGeometry& g = v.geometry;
+            std::cout << "\n        part at " << std::setprecision(1) << g.centre.x << ","
+                      << g.centre.y << "  diameter " << g.diameter << " px";
+            if (mm > 0) std::cout << " (" << std::setprecision(2) << g.diameter * mm << " mm)";
+            std::cout << "  ovality " << std::setprecision(1) << g.ovality * 100 << "%  angle "
+                      << std::setprecision(0) << g.angle_deg << " deg";
+          }
+          for (const auto& f : v.findings) {
             std::cout << "\n        defect at " << f.box.x << "," << f.box.y << " " << f.box.width
                       << "x" << f.box.height << "  area " << std::setprecision(0) << f.area_px
-                      << " px  severity " << std::setprecision(2) << f.severity;
+                      << " px";
+            if (mm > 0)
+              std::cout << " (" << std::setprecision(2) << f.box.width * mm << "x"
+                        << f.box.height * mm << " mm, " << f.area_px * mm * mm << " mm2)";
+            std::cout << "  severity " << std::setprecision(2) << f.severity;
+          }
           std::cout << "\n";
         }
         if (!args->out.empty() && !image.empty() &&

@@ -72,10 +72,23 @@ std::string FormatLine(const Verdict& v, float threshold, const fs::path& file, 
   out << " " << std::setw(7) << std::setprecision(1) << total_ms << " ms  " << file.string();
   if (v.decision == Decision::kHold)
     out << "  (" << HoldReasonName(v.reason) << ": " << v.detail << ")";
-  for (const auto& f : v.findings)
+  const double mm = v.pixel_size_mm;
+  if (v.geometry.measured) {
+    const PartGeometry& g = v.geometry;
+    out << "\n        part at " << std::setprecision(1) << g.centre.x << "," << g.centre.y
+        << "  diameter " << g.diameter << " px";
+    if (mm > 0) out << " (" << std::setprecision(2) << g.diameter * mm << " mm)";
+    out << "  ovality " << std::setprecision(1) << g.ovality * 100 << "%  angle "
+        << std::setprecision(0) << g.angle_deg << " deg";
+  }
+  for (const auto& f : v.findings) {
     out << "\n        defect at " << f.box.x << "," << f.box.y << " " << f.box.width << "x"
-        << f.box.height << "  area " << std::setprecision(0) << f.area_px << " px  severity "
-        << std::setprecision(2) << f.severity;
+        << f.box.height << "  area " << std::setprecision(0) << f.area_px << " px";
+    if (mm > 0)
+      out << " (" << std::setprecision(2) << f.box.width * mm << "x" << f.box.height * mm << " mm, "
+          << f.area_px * mm * mm << " mm2)";
+    out << "  severity " << std::setprecision(2) << f.severity;
+  }
   out << "\n";
   return out.str();
 }

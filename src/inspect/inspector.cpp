@@ -25,6 +25,10 @@ void Clear(Verdict& v) {
   v.findings.clear();
   v.times = StageTimes();
   v.model_id.clear();
+  v.geometry = PartGeometry();
+  v.quality_measured = false;
+  v.quality = QualityMeasures();
+  v.pixel_size_mm = 0;
 }
 
 // Turns `v` into a hold for `reason`; other fields are left to the caller.
@@ -41,7 +45,10 @@ Inspector::Inspector(const InspectionModel& model)
     : model_(model),
       model_id_(model.Id()),
       weights_(BuildWeightMap(model.recipe, model.anomaly.support())),
-      locate_(model.Locate()) {
+      locate_(model.Locate()),
+      quality_(ResolveQualityLimits(model.recipe.quality, model.quality)),
+      quality_radius_(QualityRadiusFraction(model.recipe.locate.method == LocateMethod::kDisc,
+                                            model.recipe.locate.canvas_radius)) {
   if (locate_.method != LocateMethod::kDisc) return;
   const double c = (weights_.cols - 1) / 2.0;
   for (int y = 0; y < weights_.rows; ++y)
@@ -59,6 +66,7 @@ Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadlin
 void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
                         Verdict& v) const noexcept {
   Clear(v);
+  v.pixel_size_mm = model_.recipe.pixel_size_mm;
   // Overlay() and HeatmapInImage() must not show the previous frame's pose if this one fails.
   ws.pose.found = false;
   try {
@@ -83,7 +91,20 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
 
     auto t1 = SteadyClock::now();
     const int n = model_.recipe.locate.canvas;
+    v.geometry = MeasurePartGeometry(ws.pose, locate_.method, locate_.canvas_radius * n);
     WarpToCanvas(image, ws.pose, n, ws.canvas, ws.locate);
+    // A blurred, clipped or badly exposed frame gets no verdict: its score would judge the
+    // camera, not the part.
+    v.quality = MeasureQuality(ws.canvas, quality_radius_);
+    v.quality_measured = true;
+    if (CheckQuality(v.quality, quality_, v)) {
+      // The overlay shows where the part was found, but no heatmap: nothing was scored.
+      if (!ws.weighted.empty()) ws.weighted.setTo(0);
+      v.model_id = model_id_;
+      v.threshold = model_.threshold;
+      v.times.score_ms = MillisSince(t1);
+      return;
+    }
     ScoreCanvas(image.size(), ws, v);
     if (v.decision == Decision::kReject) CheckFrameEdge(image.size(), ws.pose, v);
     v.times.score_ms = MillisSince(t1);

@@ -1,5 +1,6 @@
 // inspect/inspector.h: turns one frame into one Verdict: locate the part, map it onto the canvas,
-// score it against the model, find defect regions, decide. Immutable once built; Inspect() may
+// hold it if the frame is unfit to judge (quality gates), score it against the model, find defect
+// regions, decide. Immutable once built; Inspect() may
 // run on many threads at once, each with its own Workspace.
 #pragma once
 
@@ -34,7 +35,8 @@ class Inspector {
   explicit Inspector(const InspectionModel& model);
 
   // Never throws. Returns kHold with the reason set if the image is unusable, the part is not
-  // found, anything fails, or `deadline` passes; never kPass after an error.
+  // found, the frame fails a quality gate (blurred, saturated, exposure out of range), anything
+  // fails, or `deadline` passes; never kPass after an error.
   // REQUIRES: `ws` is used by one thread at a time.
   [[nodiscard]] Verdict Inspect(const cv::Mat& image, Workspace& ws,
                                 Deadline deadline = Deadline::Never()) const noexcept;
@@ -72,9 +74,11 @@ class Inspector {
 
  private:
   const InspectionModel& model_;
-  std::string model_id_;  // model_.Id(), built once
-  cv::Mat weights_;       // per canvas pixel: sensitivity, 0 = not inspected
-  LocateOptions locate_;  // the recipe's, with the part radius learned in training
+  std::string model_id_;   // model_.Id(), built once
+  cv::Mat weights_;        // per canvas pixel: sensitivity, 0 = not inspected
+  LocateOptions locate_;   // the recipe's, with the part radius learned in training
+  QualityLimits quality_;  // the recipe's quality gates, resolved against what training saw
+  double quality_radius_;  // where on the canvas quality is measured (QualityRadiusFraction)
   // Round parts: distance from the canvas centre to the outer edge of the farthest inspected
   // canvas pixel (0 for parts that are stretched onto the canvas: those never leave the frame).
   double inspected_radius_ = 0;

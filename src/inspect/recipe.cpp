@@ -137,7 +137,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   }
   Recipe r = DefaultRecipe();
   if (root.IsNull()) return r;
-  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "training", "regions"});
+  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "training", "regions", "quality"});
   if (root["version"]) {
     int v = p.Integer(root["version"], "version", 1, 1000);
     if (v > kRecipeVersion)
@@ -151,7 +151,10 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   bool layout_set = false;
   if (const auto part = root["part"]) {
     p.CheckKeys(part, "part",
-                {"symmetry", "layout", "roi", "canvas", "min_radius", "max_radius", "block"});
+                {"symmetry", "layout", "roi", "canvas", "min_radius", "max_radius", "block",
+                 "pixel_size_mm"});
+    if (part["pixel_size_mm"])
+      r.pixel_size_mm = p.Number(part["pixel_size_mm"], "part.pixel_size_mm", 1e-6, 1e3);
     if (part["symmetry"]) {
       std::string s = p.Text(part["symmetry"], "part.symmetry");
       if (s == "rotational")
@@ -201,6 +204,47 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
           p.Number(a["target_false_reject_rate"], "anomaly.target_false_reject_rate", 0.0001, 0.5);
     if (a["holdout_fraction"])
       r.holdout_fraction = p.Number(a["holdout_fraction"], "anomaly.holdout_fraction", 0.05, 0.8);
+  }
+  if (const auto q = root["quality"]) {
+    p.CheckKeys(q, "quality", {"focus", "saturation", "exposure"});
+    // Each gate: 'auto' (learned from the good images), 'off', or the recipe's own limit.
+    auto mode = [&](const YAML::Node& n, const std::string& where, const char* limit) {
+      if (n.IsScalar()) {
+        const std::string text = n.as<std::string>();
+        if (text == "auto") return GateMode::kAuto;
+        if (text == "off") return GateMode::kOff;
+        try {
+          (void)n.as<double>();
+        } catch (const YAML::Exception&) {
+          p.Fail(where, "unknown value '" + text + "'",
+                 std::string("Use 'auto', 'off' or ") + limit);
+        }
+      }
+      return GateMode::kFixed;
+    };
+    if (q["focus"]) {
+      r.quality.focus = mode(q["focus"], "quality.focus", "the lowest focus accepted (0 to 3)");
+      if (r.quality.focus == GateMode::kFixed)
+        r.quality.min_focus = p.Number(q["focus"], "quality.focus", 0, 3);
+    }
+    if (q["saturation"]) {
+      r.quality.saturation = mode(q["saturation"], "quality.saturation",
+                                  "the largest share of clipped part pixels (0 to 1)");
+      if (r.quality.saturation == GateMode::kFixed)
+        r.quality.max_saturated = p.Number(q["saturation"], "quality.saturation", 0, 1);
+    }
+    if (q["exposure"]) {
+      r.quality.exposure = mode(q["exposure"], "quality.exposure",
+                                "[darkest, brightest] median grey level of the part (0 to 255)");
+      if (r.quality.exposure == GateMode::kFixed) {
+        auto v = p.Numbers(q["exposure"], "quality.exposure", 2, 0, 255);
+        if (v[0] >= v[1])
+          p.Fail("quality.exposure", "the darkest level must be below the brightest",
+                 "Write [darkest, brightest], e.g. [40, 230]");
+        r.quality.min_exposure = v[0];
+        r.quality.max_exposure = v[1];
+      }
+    }
   }
   if (const auto t = root["training"]) {
     p.CheckKeys(t, "training", {"outliers", "max_outlier_fraction"});
@@ -307,7 +351,15 @@ nlohmann::json RecipeToJson(const Recipe& r) {
           {"holdout_fraction", r.holdout_fraction},
           {"outliers", static_cast<int>(r.outlier_policy)},
           {"max_outlier_fraction", r.max_outlier_fraction},
-          {"regions", regions}};
+          {"regions", regions},
+          {"pixel_size_mm", r.pixel_size_mm},
+          {"quality",
+           {{"focus", static_cast<int>(r.quality.focus)},
+            {"min_focus", r.quality.min_focus},
+            {"saturation", static_cast<int>(r.quality.saturation)},
+            {"max_saturated", r.quality.max_saturated},
+            {"exposure", static_cast<int>(r.quality.exposure)},
+            {"exposure_range", {r.quality.min_exposure, r.quality.max_exposure}}}}};
 }
 
 Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
@@ -351,6 +403,22 @@ Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
       }
       r.regions.push_back(reg);
     }
+    r.pixel_size_mm = j.at("pixel_size_mm").get<double>();
+    const auto& q = j.at("quality");
+    auto mode = [](const nlohmann::json& m) {
+      const int v = m.get<int>();
+      if (v < 0 || v > 2) throw std::out_of_range("quality gate mode");
+      return static_cast<GateMode>(v);
+    };
+    r.quality.focus = mode(q.at("focus"));
+    r.quality.min_focus = q.at("min_focus").get<double>();
+    r.quality.saturation = mode(q.at("saturation"));
+    r.quality.max_saturated = q.at("max_saturated").get<double>();
+    r.quality.exposure = mode(q.at("exposure"));
+    r.quality.min_exposure = q.at("exposure_range").at(0).get<double>();
+    r.quality.max_exposure = q.at("exposure_range").at(1).get<double>();
+    if (!(r.pixel_size_mm >= 0) || !std::isfinite(r.pixel_size_mm))
+      throw std::out_of_range("pixel_size_mm");
     if (r.locate.canvas < 64 || r.locate.canvas > 1024 || r.cells.block < 4)
       throw std::out_of_range("canvas");
     return r;

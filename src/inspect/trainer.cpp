@@ -298,6 +298,12 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   InspectionModel model{recipe, RecipeHash(recipe), static_cast<float>(std::max(thr, 1e-3)), "",
                         {},     fitter->Fit(folds)};
   model.part_radius = part_radius;
+  // The quality the good parts showed, for the recipe's auto quality gates.
+  std::vector<cv::Mat> canvases;
+  for (const auto& u : s.used) canvases.push_back(u.canvas);
+  model.quality =
+      ObserveQuality(canvases, QualityRadiusFraction(recipe.locate.method == LocateMethod::kDisc,
+                                                     recipe.locate.canvas_radius));
   model.threshold_source = "calibrated: the " + Percent(1 - recipe.target_false_reject_rate) +
                            " quantile of " + std::to_string(s.used.size()) +
                            " out-of-fold scores of good images";

@@ -94,6 +94,117 @@ ImageInfo ProbePng(std::span<const uint8_t> b, const std::string& name) {
     default:
       Fail(name, "PNG colour type is invalid", kReexport);
   }
+  // An sBIT chunk, if any, sits between IHDR and the first IDAT: the bits of the camera's data.
+  const uint8_t colour_type = b[25];
+  size_t i = 8;
+  while (i + 12 <= b.size()) {
+    const uint32_t len = Be32(&b[i]), type = Be32(&b[i + 4]);
+    if (type == 0x49444154u || type == 0x49454E44u || len > b.size() - i - 12) break;  // IDAT, IEND
+    if (type == 0x73424954u && colour_type != 3) {  // sBIT; a palette's says nothing of samples
+      const size_t colours = colour_type == 0 || colour_type == 4 ? 1 : 3;  // not alpha
+      int bits = 0;
+      for (size_t k = 0; k < colours && k < len; ++k) bits = std::max<int>(bits, b[i + 8 + k]);
+      if (bits >= 1 && bits <= info.bit_depth) info.declared_max = (1 << bits) - 1;
+      break;
+    }
+    i += 12 + len;
+  }
+  return info;
+}
+
+// Classic TIFF ("II*\0" little-endian, "MM\0*" big-endian): the tags of the first image directory
+// that say its size, samples and layout. OpenCV decodes only the first image of a multi-page file.
+ImageInfo ProbeTiff(std::span<const uint8_t> b, const std::string& name,
+                    const DecodeLimits& limits) {
+  const char* kTruncated = "TIFF is truncated or its image directory points outside the file";
+  const char* kCopy = "Copy the file again from the source";
+  if (b.size() < 8) Fail(name, kTruncated, kCopy);
+  const bool le = b[0] == 'I';
+  auto u16 = [&](size_t at) { return le ? Le16(&b[at]) : Be16(&b[at]); };
+  auto u32 = [&](size_t at) { return le ? static_cast<uint32_t>(Le32(&b[at])) : Be32(&b[at]); };
+  const size_t ifd = u32(4);
+  if (ifd < 8 || ifd + 2 > b.size()) Fail(name, kTruncated, kCopy);
+  const size_t entries = u16(ifd);
+  if (entries == 0 || ifd + 2 + 12 * entries > b.size()) Fail(name, kTruncated, kCopy);
+  uint32_t width = 0, height = 0, spp = 1, bits = 1, format = 1, photometric = 1;
+  uint32_t max_sample = 0, tile_w = 0, tile_h = 0;
+  for (size_t k = 0; k < entries; ++k) {
+    const size_t e = ifd + 2 + 12 * k;
+    const uint32_t tag = u16(e), type = u16(e + 2), count = u32(e + 4);
+    // The tags read here are SHORT (3) or LONG (4); every value of a multi-valued one must agree.
+    auto value = [&]() -> uint32_t {
+      if ((type != 3 && type != 4) || count == 0)
+        Fail(name, "TIFF tag " + std::to_string(tag) + " has an invalid type or count", kReexport);
+      const size_t size = type == 3 ? 2 : 4;
+      if (count > b.size() / size) Fail(name, kTruncated, kCopy);
+      const size_t at = size * count <= 4 ? e + 8 : u32(e + 8);
+      if (at > b.size() || size * count > b.size() - at) Fail(name, kTruncated, kCopy);
+      const uint32_t first = size == 2 ? u16(at) : u32(at);
+      for (size_t j = 1; j < count; ++j)
+        if ((size == 2 ? u16(at + 2 * j) : u32(at + 4 * j)) != first)
+          Fail(name, "TIFF tag " + std::to_string(tag) + " differs between channels",
+               "Save every channel with the same bit depth, or save the image as grey");
+      return first;
+    };
+    switch (tag) {
+      case 256:
+        width = value();
+        break;
+      case 257:
+        height = value();
+        break;
+      case 258:
+        bits = value();
+        break;
+      case 262:
+        photometric = value();
+        break;
+      case 277:
+        spp = value();
+        break;
+      case 281:
+        max_sample = value();
+        break;
+      case 322:
+        tile_w = value();
+        break;
+      case 323:
+        tile_h = value();
+        break;
+      case 339:
+        format = value();
+        break;
+      default:
+        break;
+    }
+  }
+  if (width > 0x7FFFFFFF || height > 0x7FFFFFFF || tile_w > 0x7FFFFFFF || tile_h > 0x7FFFFFFF)
+    Fail(name, "TIFF header has an absurd size", kReexport);
+  // libtiff allocates a whole tile: a tile larger than the image limits is refused like an image.
+  if (tile_w > static_cast<uint32_t>(limits.max_side) ||
+      tile_h > static_cast<uint32_t>(limits.max_side) ||
+      int64_t(tile_w) * tile_h > limits.max_pixels)
+    Fail(name,
+         "TIFF tiles of " + std::to_string(tile_w) + "x" + std::to_string(tile_h) +
+             " pixels are beyond the image limits",
+         kReexport);
+  if (format != 1)
+    Fail(
+        name,
+        "TIFF holds signed or floating-point samples (SampleFormat " + std::to_string(format) + ")",
+        "Save the image with unsigned 8- or 16-bit samples");
+  ImageInfo info;
+  info.format = "tiff";
+  info.width = static_cast<int>(width);
+  info.height = static_cast<int>(height);
+  info.channels = static_cast<int>(std::min<uint32_t>(spp, 4));
+  info.bit_depth = static_cast<int>(std::min<uint32_t>(bits, 64));
+  if (photometric == 3) {  // palette: decoded to 8-bit colour
+    info.channels = 3;
+    info.bit_depth = 8;
+  }
+  if (max_sample > 0 && info.bit_depth <= 16 && max_sample < (1u << info.bit_depth))
+    info.declared_max = static_cast<int>(max_sample);
   return info;
 }
 
@@ -135,6 +246,9 @@ ImageInfo ProbePnm(std::span<const uint8_t> b, const std::string& name) {
   info.height = static_cast<int>(vals[1]);
   info.channels = b[1] == '5' ? 1 : 3;
   info.bit_depth = vals[2] > 255 ? 16 : 8;
+  if (vals[2] <= 0 || vals[2] > 65535)
+    Fail(name, "PNM maxval " + std::to_string(vals[2]) + " is outside 1..65535", kReexport);
+  info.declared_max = static_cast<int>(vals[2]);  // the spec's scale: sample / maxval
   return info;
 }
 
@@ -157,8 +271,15 @@ ImageInfo ProbeImage(std::span<const uint8_t> b, const std::string& name,
     info = ProbeBmp(b, name);
   } else if (b.size() >= 3 && b[0] == 'P' && (b[1] == '5' || b[1] == '6') && std::isspace(b[2])) {
     info = ProbePnm(b, name);
+  } else if (b.size() >= 4 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 0x2A && b[3] == 0) ||
+                               (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 0x2A))) {
+    info = ProbeTiff(b, name, limits);
+  } else if (b.size() >= 4 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 0x2B && b[3] == 0) ||
+                               (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 0x2B))) {
+    Fail(name, "BigTIFF files are not supported",
+         "Save the image as a classic TIFF (under 4 GB) or as PNG");
   } else {
-    Fail(name, "not a supported image (expected JPEG, PNG, BMP or PGM/PPM)",
+    Fail(name, "not a supported image (expected JPEG, PNG, TIFF, BMP or PGM/PPM)",
          "Point linesight at image files only, or convert this one to PNG");
   }
   if (info.format == "jpeg") {
@@ -187,8 +308,19 @@ ImageInfo ProbeImage(std::span<const uint8_t> b, const std::string& name,
   return info;
 }
 
+int FullScale(int bit_depth, int declared_max, int max_sample) {
+  const int full = bit_depth > 8 ? 65535 : 255;
+  // A declaration of the container's whole range says nothing: OpenCV, for one, writes every
+  // 16-bit PGM with maxval 65535.
+  if (declared_max > 0 && declared_max < full && max_sample <= declared_max) return declared_max;
+  if (bit_depth <= 8) return full;
+  for (int bits : {8, 10, 12, 14})
+    if (max_sample < (1 << bits)) return (1 << bits) - 1;
+  return full;
+}
+
 cv::Mat DecodeGrey(std::span<const uint8_t> bytes, const std::string& name,
-                   const DecodeLimits& limits) {
+                   const DecodeLimits& limits, ImageInfo* info_out) {
   ImageInfo info = ProbeImage(bytes, name, limits);
   cv::Mat raw;
   try {
@@ -203,6 +335,30 @@ cv::Mat DecodeGrey(std::span<const uint8_t> bytes, const std::string& name,
          "Copy the file again from the source; if it persists, check the camera's output");
   if (raw.cols != info.width || raw.rows != info.height)
     Fail(name, "decoded size differs from the header", "Copy the file again from the source");
+  if (raw.depth() != CV_8U && raw.depth() != CV_16U)
+    Fail(name, "unsupported pixel type", "Save the image with 8 or 16 bits per channel");
+  if (raw.channels() != 1 && raw.channels() != 3 && raw.channels() != 4)
+    Fail(name, "unsupported channel count " + std::to_string(raw.channels()),
+         "Save the image as grey or RGB");
+  // The largest colour sample (alpha aside) decides the range of data that declares none. Only
+  // 16-bit data and 8-bit data that declares a smaller range need the pass over the pixels.
+  const int depth_bits = raw.depth() == CV_16U ? 16 : 8;
+  int max_sample = 0;
+  if (depth_bits == 16 || (info.declared_max > 0 && info.declared_max < 255)) {
+    const int ch = raw.channels(), colours = std::min(ch, 3);
+    for (int y = 0; y < raw.rows; ++y) {
+      if (depth_bits == 16) {
+        const uint16_t* p = raw.ptr<uint16_t>(y);
+        for (int x = 0; x < raw.cols; ++x)
+          for (int k = 0; k < colours; ++k) max_sample = std::max<int>(max_sample, p[x * ch + k]);
+      } else {
+        const uint8_t* p = raw.ptr<uint8_t>(y);
+        for (int x = 0; x < raw.cols; ++x)
+          for (int k = 0; k < colours; ++k) max_sample = std::max<int>(max_sample, p[x * ch + k]);
+      }
+    }
+  }
+  info.full_scale = FullScale(depth_bits, info.declared_max, max_sample);
   cv::Mat grey;
   switch (raw.channels()) {
     case 1:
@@ -211,20 +367,16 @@ cv::Mat DecodeGrey(std::span<const uint8_t> bytes, const std::string& name,
     case 3:
       cv::cvtColor(raw, grey, cv::COLOR_BGR2GRAY);
       break;
-    case 4:
+    default:
       cv::cvtColor(raw, grey, cv::COLOR_BGRA2GRAY);
       break;
-    default:
-      Fail(name, "unsupported channel count " + std::to_string(raw.channels()),
-           "Save the image as grey or RGB");
   }
-  if (grey.depth() == CV_16U) {
+  if (grey.depth() != CV_8U || info.full_scale != 255) {
     cv::Mat g8;
-    grey.convertTo(g8, CV_8U, 1.0 / 257.0);
+    grey.convertTo(g8, CV_8U, 255.0 / info.full_scale);
     grey = g8;
-  } else if (grey.depth() != CV_8U) {
-    Fail(name, "unsupported pixel type", "Save the image with 8 or 16 bits per channel");
   }
+  if (info_out) *info_out = info;
   return grey;
 }
 
@@ -261,7 +413,8 @@ cv::Mat LoadGrey(const std::filesystem::path& path, const DecodeLimits& limits) 
 }
 
 bool HasImageExtension(const std::filesystem::path& path) {
-  static const char* kExt[] = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".pnm"};
+  static const char* kExt[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff",
+                               ".bmp", ".pgm",  ".ppm", ".pnm"};
   std::string ext = Lower(path.extension().string());
   return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* e) { return ext == e; });
 }

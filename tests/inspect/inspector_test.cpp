@@ -343,6 +343,8 @@ TEST_F(InspectorTest, SaveLoadRoundTripGivesIdenticalScores) {
   EXPECT_EQ(loaded.training.calibration_images, model().training.calibration_images);
   EXPECT_EQ(loaded.training.created, model().training.created);
   EXPECT_EQ(loaded.training.linesight_version, model().training.linesight_version);
+  EXPECT_EQ(QualityObservedToJson(loaded.quality), QualityObservedToJson(model().quality));
+  EXPECT_EQ(loaded.quality.images, kTrainParts);
   const Inspector a(model()), b(loaded);
   Workspace wa, wb;
   std::vector<cv::Mat> images = {sim::PartRenderer().Render(kGoodSeed + 2).image,
@@ -398,6 +400,12 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
       {"extra payload", [](ModelFile& f) { f.payload.push_back(0); }},
       {"short payload", [](ModelFile& f) { f.payload.resize(f.payload.size() - 4); }},
       {"anomaly canvas", [](ModelFile& f) { f.header["anomaly"]["canvas"] = 128; }},
+      {"no quality", [](ModelFile& f) { f.header.erase("quality"); }},
+      {"quality focus",
+       [](ModelFile& f) {
+         f.header["quality"]["focus"] = {-1, 0.2};
+       }},
+      {"quality exposure", [](ModelFile& f) { f.header["quality"]["exposure"] = {1}; }},
   };
   for (const auto& [what, edit] : edits) {
     Error e = error_with(edit);
@@ -407,7 +415,7 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
   EXPECT_TRUE(Contains(error_with(edits[2].second).what(), "newer")) << "version message";
   const Error older = error_with(edits[3].second);
   EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
-  EXPECT_TRUE(Contains(older.what(), "(4)")) << "names the version it reads: " << older.what();
+  EXPECT_TRUE(Contains(older.what(), "(5)")) << "names the version it reads: " << older.what();
 }
 
 TEST_F(InspectorTest, CheckRecipeMatches) {

@@ -369,6 +369,43 @@ TEST(RecipeTest, JsonRoundTripKeepsTheHash) {
   }
 }
 
+TEST(RecipeTest, QualityGatesAndPixelSize) {
+  const Recipe d = DefaultRecipe();
+  EXPECT_EQ(d.quality.focus, GateMode::kAuto);
+  EXPECT_EQ(d.quality.saturation, GateMode::kAuto);
+  EXPECT_EQ(d.quality.exposure, GateMode::kAuto);
+  EXPECT_EQ(d.pixel_size_mm, 0);
+  const Recipe r = ParseRecipe(
+      "part:\n  pixel_size_mm: 0.05\nquality:\n  focus: 0.04\n  saturation: off\n"
+      "  exposure: [30, 220]\n",
+      "q.yaml");
+  EXPECT_DOUBLE_EQ(r.pixel_size_mm, 0.05);
+  EXPECT_EQ(r.quality.focus, GateMode::kFixed);
+  EXPECT_DOUBLE_EQ(r.quality.min_focus, 0.04);
+  EXPECT_EQ(r.quality.saturation, GateMode::kOff);
+  EXPECT_EQ(r.quality.exposure, GateMode::kFixed);
+  EXPECT_DOUBLE_EQ(r.quality.min_exposure, 30);
+  EXPECT_DOUBLE_EQ(r.quality.max_exposure, 220);
+  EXPECT_EQ(ParseRecipe("quality:\n  focus: auto\n", "a").quality.focus, GateMode::kAuto);
+  const Recipe back = RecipeFromJson(RecipeToJson(r), "m.lsm");
+  EXPECT_EQ(RecipeToJson(back), RecipeToJson(r));
+  EXPECT_EQ(RecipeHash(back), RecipeHash(r));
+  // Each mistake names the key and what it accepts.
+  for (const auto& [yaml, words] : std::vector<std::pair<std::string, std::string>>{
+           {"quality:\n  focus: of\n", "'auto', 'off'"},
+           {"quality:\n  focus: 5\n", "between 0 and 3"},
+           {"quality:\n  saturation: 1.5\n", "between 0 and 1"},
+           {"quality:\n  exposure: [200, 100]\n", "darkest"},
+           {"quality:\n  exposure: 100\n", "list of 2"},
+           {"quality:\n  sharpness: 1\n", "focus, saturation"},
+           {"part:\n  pixel_size_mm: 0\n", "part.pixel_size_mm"},
+           {"part:\n  pixel_size_mm: big\n", "expected a number"}}) {
+    const Error e = Caught([&] { ParseRecipe(yaml, "q.yaml"); });
+    EXPECT_EQ(e.category(), ErrorCategory::kRecipe) << yaml;
+    EXPECT_TRUE(Contains(e.what(), words)) << yaml << ": " << e.what();
+  }
+}
+
 TEST(RecipeTest, RecipeFromJsonRefusesMalformedJson) {
   const nlohmann::json good = RecipeToJson(ParseRecipe(kFullExample, "a.yaml"));
   std::vector<nlohmann::json> bad;
@@ -427,7 +464,11 @@ TEST(RecipeTest, HashIgnoresTheNameAndTheMinimumArea) {
                                     "anomaly:\n  target_false_reject_rate: 0.05\n",
                                     "anomaly:\n  holdout_fraction: 0.4\n",
                                     "regions:\n  - ring: [0, 0.2]\n    ignore: true\n",
-                                    "part:\n  symmetry: none\n"};
+                                    "part:\n  symmetry: none\n",
+                                    "part:\n  pixel_size_mm: 0.05\n",
+                                    "quality:\n  focus: off\n",
+                                    "quality:\n  saturation: 0.2\n",
+                                    "quality:\n  exposure: [20, 240]\n"};
   const std::string def = RecipeHash(DefaultRecipe());
   // The minimum defect area belongs to the model's operating point (`linesight model set`).
   EXPECT_EQ(RecipeHash(ParseRecipe("anomaly:\n  min_defect_area: 7\n", "e.yaml")), def);

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "inspect/inspection_model.h"
 
@@ -78,15 +79,6 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
     if (!t.reason.empty()) std::cout << "  (" << t.reason << ")";
     std::cout << "\n";
   }
-}
-
-std::string UtcNow() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // core/clock.h: the one clock linesight reads, and the Deadline a part's inspection must meet.
-// Monotonic time only; wall-clock timestamps for records come from the caller.
+// Monotonic time for deadlines; UtcNow() is the one wall-clock timestamp for records.
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <limits>
+#include <string>
 
 namespace linesight {
 
@@ -31,6 +33,16 @@ class Deadline {
 // Milliseconds elapsed since `start`, as a double.
 inline double MillisSince(SteadyClock::time_point start) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+}
+
+// The current UTC time as ISO 8601 with seconds, e.g. "2026-12-02T06:46:53Z".
+inline std::string UtcNow() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace linesight

@@ -19,15 +19,6 @@
 namespace linesight {
 namespace {
 
-std::string UtcNow() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Indices 0..n-1 thinned to at most `max` evenly spread ones.
 std::vector<size_t> Spread(size_t n, int max) {
   std::vector<size_t> idx;

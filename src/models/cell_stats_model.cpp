@@ -123,22 +123,30 @@ bool ArcBands(const CellStatsOptions& o) {
   return Arcs(o) && e && e[0] == '1';
 }
 bool UsesRing(const CellStatsOptions& o) { return o.layout == CellLayout::kRings && !ArcBands(o); }
-bool Ridge(const CellStatsOptions& o) {
-  const char* e = std::getenv("LS_ARC_RIDGE");
-  return ArcBands(o) && e && e[0] == '1';
+bool Env(const char* name) {
+  const char* e = std::getenv(name);
+  return e && e[0] == '1';
+}
+// Arcs with ring channels: extra channels after the ring residuals.
+bool ArcRough(const CellStatsOptions& o) { return Arcs(o) && !ArcBands(o) && Env("LS_ARC_ROUGH"); }
+bool ArcRidge(const CellStatsOptions& o) { return Arcs(o) && !ArcBands(o) && Env("LS_ARC_RIDGE"); }
+int RoughChannel(const CellStatsOptions& o) {
+  if (!UsesRing(o)) return 2;
+  return ArcRough(o) ? 1 + static_cast<int>(o.ring_windows.size()) : -1;
 }
 }  // namespace
 
 // Rings use the fine band and the ring residual (the part compared with itself carries the
 // coarser structure better than pooled statistics do); other layouts use all band channels.
 int ChannelCount(const CellStatsOptions& o) {
-  return UsesRing(o) ? 1 + static_cast<int>(o.ring_windows.size())
-                     : kBandChannels + (Ridge(o) ? 1 : 0);
+  return UsesRing(o) ? 1 + static_cast<int>(o.ring_windows.size()) + (ArcRough(o) ? 1 : 0) +
+                           (ArcRidge(o) ? 1 : 0)
+                     : kBandChannels;
 }
 
 namespace {
 // Channels where only a high value is a defect (roughness); the others count both ways.
-bool OneSided(const CellStatsOptions& o, int channel) { return !UsesRing(o) && channel == 2; }
+bool OneSided(const CellStatsOptions& o, int channel) { return channel == RoughChannel(o); }
 
 std::unique_ptr<RingResidual> MakeRing(const CellStatsOptions& o) {
   if (!UsesRing(o)) return nullptr;
@@ -152,7 +160,7 @@ std::shared_ptr<const RingAlignment> MakeAlignment(const CellStatsOptions& o) {
 }  // namespace
 
 void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
-                     const RingResidual* ring, CellStatsWorkspace& ws) {
+                     const RingResidual* ring, CellStatsWorkspace& ws, int extra) {
   if (ring) {
     ComputeBandFeatures(canvas, support, kernels, ws.features, 1);
     ring->Compute(ws.features.blur_fine, ws.ring, &ws.features.channel[1]);
@@ -164,10 +172,11 @@ void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKe
         for (int x = 0; x < ch.cols; ++x) p[x] *= inv;
       }
     }
+    int next = 1 + static_cast<int>(ring->windows());
+    if (extra & 1) ComputeRoughness(kernels, ws.features, ws.features.channel[next++]);
+    if (extra & 2) ComputeLineResponse(ws.features, ws.features.channel[next++]);
   } else {
     ComputeBandFeatures(canvas, support, kernels, ws.features, kBandChannels);
-    const char* e = std::getenv("LS_ARC_RIDGE");
-    if (e && e[0] == '1') ComputeLineResponse(ws.features, ws.features.channel[kBandChannels]);
   }
 }
 
@@ -191,7 +200,8 @@ void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) 
   if (moments_)
     throw Error(ErrorCategory::kInternal, "a part was added after the tail pass began",
                 "Add every part before the first AddTail");
-  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws);
+  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws,
+                  (ArcRough(options_) ? 1 : 0) | (ArcRidge(options_) ? 2 : 0));
   RingTurn turn;
   if (align_) {
     // The first part sets the frame; each later one is turned onto the sum of those before it,
@@ -227,7 +237,8 @@ constexpr float kTailBinWidth = 0.05f;  // |z| units; the last bin collects ever
 const int32_t* CellStatsModel::Prepare(const cv::Mat& canvas, CellStatsWorkspace& ws) const {
   CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
             canvas.cols == options_.canvas);
-  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws);
+  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws,
+                  (ArcRough(options_) ? 1 : 0) | (ArcRidge(options_) ? 2 : 0));
   ws.turn = RingTurn();
   if (align_) {
     align_->Signature(ws.features.channel[0], ws.align);

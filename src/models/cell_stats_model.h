@@ -166,7 +166,7 @@ int ChannelCount(const CellStatsOptions& options);
 // `kernels`, plus the ring residual when `ring` is given). `support` marks the scored pixels.
 // Allocates nothing once `ws` is sized.
 void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
-                     const RingResidual* ring, CellStatsWorkspace& ws);
+                     const RingResidual* ring, CellStatsWorkspace& ws, int extra = 0);
 
 // Builds the cell index of every canvas pixel (-1 = not scored) and the support mask, for an
 // unturned part. Returns the number of cells.

@@ -57,6 +57,11 @@ struct BandFeatures {
 void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
                          BandFeatures& out, int channels = kBandChannels);
 
+// The roughness channel (log of the fine band's local energy over kernels.rough) of the features
+// `f` whose fine band (channel 0) is computed, into `out` (not channel 0). Uses f.tmp and f.line
+// as scratch; allocates nothing once sized.
+void ComputeRoughness(const BandKernels& kernels, BandFeatures& f, cv::Mat& out);
+
 // Line response of the features `f` that ComputeBandFeatures made (it reads f.blur_fine and
 // f.detail_scale): per pixel the Hessian eigenvalue of larger magnitude of the fine-blurred log
 // image, signed (> 0 across a dark line or in a dark pit, < 0 on a bright one), divided by the

@@ -6,7 +6,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config clang-format ccache
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libsodium-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,15 +8,18 @@
 #include <iomanip>
 #include <iostream>
 #include <limits>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "cli/commands.h"
+#include "cli/part_lists.h"
 #include "cli/progress.h"
 #include "core/error.h"
 #include "inspect/eval_report.h"
 #include "inspect/inspector.h"
+#include "inspect/model_fit_check.h"
 #include "vision/exposure.h"
 #include "vision/image_io.h"
 
@@ -27,36 +30,6 @@ namespace fs = std::filesystem;
 
 constexpr int kWorstShown = 8;
 constexpr int kMaxMapSide = 256;  // maps are shrunk to this for pixel metrics (memory, speed)
-
-// The ground-truth mask of `image`: <masks>/<stem>.png, else <stem>.png or <stem>_mask.png
-// beside the image. Empty path if none exists.
-fs::path FindMask(const fs::path& image, const std::string& masks_dir) {
-  std::vector<fs::path> options;
-  if (!masks_dir.empty()) options.push_back(fs::path(masks_dir) / (image.stem().string() + ".png"));
-  if (image.extension() != ".png")
-    options.push_back(image.parent_path() / (image.stem().string() + ".png"));
-  options.push_back(image.parent_path() / (image.stem().string() + "_mask.png"));
-  for (const auto& p : options) {
-    std::error_code ec;
-    if (fs::is_regular_file(p, ec)) return p;
-  }
-  return {};
-}
-
-// Image files in `dir`, leaving out mask files that sit beside images.
-std::vector<fs::path> ListParts(const std::string& dir) {
-  auto all = ListImages({dir});
-  std::vector<fs::path> out;
-  for (const auto& p : all) {
-    const std::string stem = p.stem().string();
-    bool is_mask = stem.size() > 5 && stem.substr(stem.size() - 5) == "_mask";
-    if (!is_mask && p.extension() == ".png")
-      for (const char* ext : {".jpg", ".jpeg", ".bmp"})
-        if (fs::exists(p.parent_path() / (stem + ext))) is_mask = true;
-    if (!is_mask) out.push_back(p);
-  }
-  return out;
-}
 
 struct Scored {
   fs::path path;
@@ -87,6 +60,63 @@ void WriteScores(const std::vector<Scored>& scored, const std::string& path) {
   if (!out)
     throw Error(ErrorCategory::kIo, path + ": cannot write the scores file",
                 "Check that the folder exists and is writable");
+}
+
+// The line's verdicts must give the counts eval reports: a held part is rejected, and pass or
+// reject follows score > threshold. A disagreement is a bug in linesight, never in the data.
+void CheckCountsMatchVerdicts(const EvalReport& report, const std::vector<Scored>& scored) {
+  Confusion line;
+  for (const auto& s : scored) {
+    const bool rejected = s.decision != Decision::kPass;
+    (s.defect ? (rejected ? line.defect_rejected : line.defect_passed)
+              : (rejected ? line.good_rejected : line.good_passed))++;
+  }
+  const Confusion& c = report.confusion;
+  if (line.good_passed != c.good_passed || line.good_rejected != c.good_rejected ||
+      line.defect_passed != c.defect_passed || line.defect_rejected != c.defect_rejected)
+    throw Error(ErrorCategory::kInternal,
+                "eval's counts at the threshold differ from the line's verdicts",
+                "This is a bug in linesight: please report it with the model and images");
+}
+
+struct NamedPoint {
+  std::string name;
+  OperatingPoint point;
+  std::string command;  // sets the model to this point
+};
+
+// The model's own point and the two standard ones, each with the command that applies it.
+std::vector<NamedPoint> OperatingPoints(const EvalReport& r, const std::string& model_path) {
+  const auto command = [&](double threshold) {
+    std::ostringstream s;
+    s << "linesight model set --model " << model_path << " --threshold " << std::setprecision(9)
+      << threshold;
+    return s.str();
+  };
+  const Confusion& c = r.confusion;
+  const double goods = static_cast<double>(c.good_passed + c.good_rejected);
+  const double defects = static_cast<double>(c.defect_passed + c.defect_rejected);
+  std::vector<NamedPoint> out;
+  out.push_back({"model", {r.threshold, c.good_rejected / goods, c.defect_passed / defects}, ""});
+  const OperatingPoint e1 = FrrAtEscape(r.good_scores, r.defect_scores, 0.01);
+  out.push_back({"escapes<=1%", e1, command(e1.threshold)});
+  const OperatingPoint f2 = EscapeAtFrr(r.good_scores, r.defect_scores, 0.02);
+  out.push_back({"false_rejects<=2%", f2, command(f2.threshold)});
+  const OperatingPoint f1 = EscapeAtFrr(r.good_scores, r.defect_scores, 0.01);
+  out.push_back({"false_rejects<=1%", f1, command(f1.threshold)});
+  return out;
+}
+
+void PrintOperatingPoints(const std::vector<NamedPoint>& points) {
+  std::cout << "  operating points (the line rejects when the score is above the threshold):\n"
+            << "    point               threshold  false rejects  escapes\n";
+  for (const auto& p : points) {
+    std::cout << "    " << std::left << std::setw(18) << p.name << std::right << std::setw(11)
+              << std::setprecision(5) << p.point.threshold << std::setw(14) << std::fixed
+              << std::setprecision(2) << p.point.false_reject_rate * 100 << "%" << std::setw(8)
+              << p.point.escape_rate * 100 << "%" << std::defaultfloat << "\n";
+    if (!p.command.empty()) std::cout << "      " << p.command << "\n";
+  }
 }
 
 }  // namespace
@@ -138,6 +168,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       bool any_mask = false;
       int holds = 0, unreadable = 0;
       std::vector<Scored> scored;
+      ModelFitCheck fit;  // on the good parts: defects may all score far above
       Progress progress("eval");
       const int total = static_cast<int>(good.size() + defect.size());
       int done = 0;
@@ -163,6 +194,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
           float score =
               v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
           if (v.decision == Decision::kHold) ++holds;
+          if (set == 0) fit.Add(v);
           (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
           scored.push_back({file, score, set == 1, exposure_seed, v.decision, image.empty()});
           if (image.empty() || v.decision == Decision::kHold) continue;
@@ -185,6 +217,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       }
       progress.Finish();
       FillImageMetrics(report);
+      CheckCountsMatchVerdicts(report, scored);
       if (any_mask) {
         report.pixel_auroc = pixels.Auroc();
         report.aupro = pixels.Aupro();
@@ -221,6 +254,14 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       }
       if (!args->scores.empty()) WriteScores(scored, args->scores);
       auto j = ToJson(report);
+      const auto points = OperatingPoints(report, args->model);
+      j["operating_points"] = nlohmann::json::array();
+      for (const auto& p : points)
+        j["operating_points"].push_back({{"name", p.name},
+                                         {"threshold", p.point.threshold},
+                                         {"false_reject_rate", p.point.false_reject_rate},
+                                         {"escape_rate", p.point.escape_rate},
+                                         {"command", p.command}});
       j["holds"] = holds;
       j["unreadable"] = unreadable;
       if (args->json) {
@@ -242,8 +283,13 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
                   << " rejected\n"
                   << "    defect: " << c.defect_rejected << " rejected, " << c.defect_passed
                   << " escaped\n";
+        PrintOperatingPoints(points);
         if (!args->report.empty()) std::cout << "  report: " << args->report << "\n";
       }
+      for (const auto& w : model.training.warnings)
+        std::cerr << "warning: model " << args->model << ": " << w << "\n";
+      if (const std::string w = fit.Warning(); !w.empty())
+        std::cerr << "warning: of the good parts, " << w << "\n";
       if (unreadable) {
         std::cerr << "linesight: " << unreadable
                   << " images could not be read (counted as held; see the warnings above)\n";

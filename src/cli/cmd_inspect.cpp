@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "inspect/inspector.h"
+#include "inspect/model_fit_check.h"
 #include "vision/image_io.h"
 
 namespace linesight::cli {
@@ -44,6 +45,9 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
       Workspace ws;
       int counts[3] = {0, 0, 0}, failed = 0;
       Verdict v;  // reused, as its buffers are
+      ModelFitCheck fit;
+      for (const auto& w : model.training.warnings)
+        std::cerr << "warning: model " << args->model << ": " << w << "\n";
       for (const auto& file : files) {
         auto t0 = SteadyClock::now();
         cv::Mat image;
@@ -56,6 +60,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
         }
         double total_ms = MillisSince(t0);
         ++counts[static_cast<int>(v.decision)];
+        fit.Add(v);
         if (args->json) {
           auto j = VerdictToJson(v);
           j["image"] = file.string();
@@ -83,6 +88,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
                 << counts[2] << " hold";
       if (failed) std::cerr << " (" << failed << " could not be read: see the messages above)";
       std::cerr << "\n";
+      if (const std::string w = fit.Warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
       return failed ? kExitFailure : kExitOk;
     };
   });

@@ -53,6 +53,14 @@ void AddTrainCommand(CLI::App& app, CommandBody& body) {
                 << "  threshold     " << model.threshold << " (target false-reject rate "
                 << model.recipe.target_false_reject_rate * 100 << "%)\n"
                 << "  training time " << model.training.seconds << " s\n";
+      int outliers = 0;
+      for (const auto& t : model.training.manifest)
+        outliers += t.status == TrainingImage::Status::kOutlierKept ||
+                    t.status == TrainingImage::Status::kOutlierDropped;
+      std::cout << "  outliers      " << outliers
+                << " (good images scoring like defects; `linesight model show --manifest` lists "
+                   "every image)\n";
+      for (const auto& w : model.training.warnings) std::cerr << "warning: " << w << "\n";
       return kExitOk;
     };
   });

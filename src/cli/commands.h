@@ -25,6 +25,8 @@ void AddEvalCommand(CLI::App& app, CommandBody& body);
 void AddBenchCommand(CLI::App& app, CommandBody& body);
 void AddSimCommand(CLI::App& app, CommandBody& body);
 void AddDemoCommand(CLI::App& app, CommandBody& body);
+void AddModelCommand(CLI::App& app, CommandBody& body);
+void AddTuneCommand(CLI::App& app, CommandBody& body);
 
 // Runs linesight with the process arguments; never throws.
 int Main(int argc, char** argv);

@@ -19,6 +19,8 @@ int Main(int argc, char** argv) {
   AddBenchCommand(app, body);
   AddSimCommand(app, body);
   AddDemoCommand(app, body);
+  AddModelCommand(app, body);
+  AddTuneCommand(app, body);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

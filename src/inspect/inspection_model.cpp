@@ -1,7 +1,10 @@
 #include "inspect/inspection_model.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
+#include "core/checksum.h"
 #include "core/error.h"
 #include "core/model_file.h"
 
@@ -10,8 +13,67 @@ namespace {
 constexpr const char* kKind = "linesight.inspection/cell_stats";
 // 2: ring residual at several angular windows (ring_windows).
 // 3: blocks and texture layouts have a fourth channel, the level (payload grows by a third).
-constexpr int kModelVersion = 3;
+// 4: the threshold is on the area-aware decision score; operating point, training warnings and
+//    the manifest of training images in the header.
+constexpr int kModelVersion = 4;
+
+constexpr TrainingImage::Status kStatuses[] = {
+    TrainingImage::Status::kUsed, TrainingImage::Status::kOutlierKept,
+    TrainingImage::Status::kOutlierDropped, TrainingImage::Status::kSkipped};
+
+nlohmann::json ManifestJson(const std::vector<TrainingImage>& manifest) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : manifest) {
+    nlohmann::json j = {{"name", m.name}, {"sha256", m.sha256}, {"status", StatusName(m.status)}};
+    if (m.status != TrainingImage::Status::kSkipped) j["score"] = m.score;
+    if (!m.reason.empty()) j["reason"] = m.reason;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::vector<TrainingImage> ManifestFromJson(const nlohmann::json& j) {
+  std::vector<TrainingImage> out;
+  for (const auto& e : j) {
+    TrainingImage m;
+    m.name = e.at("name").get<std::string>();
+    m.sha256 = e.at("sha256").get<std::string>();
+    const std::string status = e.at("status").get<std::string>();
+    const auto* it = std::find_if(std::begin(kStatuses), std::end(kStatuses),
+                                  [&](auto s) { return StatusName(s) == status; });
+    if (it == std::end(kStatuses)) throw std::out_of_range("manifest status " + status);
+    m.status = *it;
+    m.score = e.value("score", 0.0f);
+    m.reason = e.value("reason", std::string());
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string_view StatusName(TrainingImage::Status s) {
+  switch (s) {
+    case TrainingImage::Status::kUsed:
+      return "used";
+    case TrainingImage::Status::kOutlierKept:
+      return "outlier_kept";
+    case TrainingImage::Status::kOutlierDropped:
+      return "outlier_dropped";
+    case TrainingImage::Status::kSkipped:
+      return "skipped";
+  }
+  return "skipped";
+}
+
+std::string InspectionModel::Id() const {
+  char op[32];
+  std::snprintf(op, sizeof op, "%.9g/%.9g", static_cast<double>(threshold),
+                recipe.min_defect_area_px);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(Fnv1a64(op) & 0xffffffffu));
+  return recipe_hash + "@" + training.created + "/" + hex;
+}
 
 void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& path) {
   ModelFile f;
@@ -20,6 +82,10 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
               {"recipe", RecipeToJson(m.recipe)},
               {"recipe_hash", m.recipe_hash},
               {"threshold", m.threshold},
+              {"operating_point",
+               {{"threshold", m.threshold},
+                {"min_defect_area_px", m.recipe.min_defect_area_px},
+                {"source", m.threshold_source}}},
               {"anomaly", m.anomaly.OptionsJson()},
               {"training",
                {{"good_images", m.training.good_images},
@@ -27,7 +93,9 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
                 {"skipped_images", m.training.skipped_images},
                 {"seconds", m.training.seconds},
                 {"created", m.training.created},
-                {"linesight_version", m.training.linesight_version}}},
+                {"linesight_version", m.training.linesight_version},
+                {"warnings", m.training.warnings},
+                {"manifest", ManifestJson(m.training.manifest)}}},
               {"part", {{"radius", m.part_radius}}}};
   m.anomaly.AppendPayload(f.payload);
   WriteModelFile(path, f);
@@ -64,6 +132,7 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     InspectionModel m{RecipeFromJson(h.at("recipe"), name),
                       h.at("recipe_hash").get<std::string>(),
                       h.at("threshold").get<float>(),
+                      "",
                       {},
                       std::move(anomaly)};
     const auto& t = h.at("training");
@@ -73,6 +142,9 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     m.training.seconds = t.at("seconds").get<double>();
     m.training.created = t.at("created").get<std::string>();
     m.training.linesight_version = t.at("linesight_version").get<std::string>();
+    m.training.warnings = t.at("warnings").get<std::vector<std::string>>();
+    m.training.manifest = ManifestFromJson(t.at("manifest"));
+    m.threshold_source = h.at("operating_point").at("source").get<std::string>();
     // Absent in models written before the radius was learned.
     if (h.contains("part")) m.part_radius = h["part"].at("radius").get<double>();
     if (!std::isfinite(m.part_radius) || m.part_radius < 0 || m.part_radius > 1)
@@ -89,6 +161,10 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
       throw Error(ErrorCategory::kModel, name + ": anomaly model does not match its recipe",
                   "The file is corrupt: train the model again");
     return m;
+  } catch (const std::out_of_range& e) {
+    throw Error(ErrorCategory::kModel,
+                name + ": model header holds an unknown value (" + e.what() + ")",
+                "The file is corrupt or from a newer linesight: train the model again");
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCategory::kModel, name + ": model header is incomplete (" + e.what() + ")",
                 "The file is corrupt or from an incompatible version: train the model again");

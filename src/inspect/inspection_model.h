@@ -3,13 +3,29 @@
 // threshold and a summary of the training.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "inspect/recipe.h"
 #include "models/cell_stats_model.h"
 
 namespace linesight {
+
+// One image given to training, for tracing a verdict back to the data behind its model.
+struct TrainingImage {
+  // Stored as text (see StatusName): never rename.
+  enum class Status : uint8_t { kUsed, kOutlierKept, kOutlierDropped, kSkipped };
+  std::string name;    // the path as given to train (or the caller's name for in-memory images)
+  std::string sha256;  // of the file's bytes (of the pixels for in-memory images); "" if unread
+  float score = 0;     // out-of-fold decision score (used and outlier images)
+  Status status = Status::kUsed;
+  std::string reason;  // why it was skipped or dropped
+};
+
+std::string_view StatusName(TrainingImage::Status s);  // "used", "outlier_kept", ...
 
 // How the model was trained (shown by `inspect`, `eval` and the dashboard).
 struct TrainingSummary {
@@ -19,12 +35,18 @@ struct TrainingSummary {
   double seconds = 0;
   std::string created;  // UTC, ISO 8601
   std::string linesight_version;
+  std::vector<std::string> warnings;    // outliers, too few images: shown whenever it is used
+  std::vector<TrainingImage> manifest;  // every image given, in order: used, then skipped
 };
 
 struct InspectionModel {
   Recipe recipe;
   std::string recipe_hash;
-  float threshold = 0;  // a part whose score exceeds it is rejected
+  // The operating point: a part is rejected when its decision score (inspect/decision.h, with
+  // recipe.min_defect_area_px) exceeds the threshold. Both can be changed after training
+  // (`linesight model set`); threshold_source says how the threshold was last set.
+  float threshold = 0;
+  std::string threshold_source;
   TrainingSummary training;
   CellStatsModel anomaly;
   // Learned from the good parts: their outer radius as a fraction of the search region's short
@@ -38,8 +60,10 @@ struct InspectionModel {
     return o;
   }
 
-  // Short identity for verdicts and logs: "<recipe hash>@<created>".
-  std::string Id() const { return recipe_hash + "@" + training.created; }
+  // Short identity for verdicts and logs: "<recipe hash>@<created>/<operating point>", where the
+  // last part is 8 hex digits of the threshold and minimum area, so a verdict names the
+  // operating point that made it.
+  std::string Id() const;
 };
 
 // Writes `model` to `path` (atomic). Throws Error{kIo}.

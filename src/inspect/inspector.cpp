@@ -107,10 +107,14 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
       peak = std::max(peak, out[x]);
     }
   }
-  v.score = peak;
+  const int min_area = CanvasMinArea(model_.recipe.min_defect_area_px, ws.pose.scale);
+  // Always the area-aware score, even far below the threshold: eval and tune read operating
+  // points at other thresholds off it, and the line must reproduce each of them.
+  v.score = min_area <= 1 ? peak : DecisionScore(ws.weighted, min_area, ws.area);
   v.decision = Decision::kPass;
   v.findings.clear();
-  if (!(peak > model_.threshold)) return;
+  if (!Rejects(v.score, model_.threshold)) return;
+  v.decision = Decision::kReject;  // whatever the findings: the score alone decides
   const int count = FindRegions(ws.weighted, model_.threshold, ws.regions);
   const double px_per_canvas = 1.0 / (ws.pose.scale * ws.pose.scale);
   cv::Matx23d inv;
@@ -118,8 +122,8 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
   if (v.findings.capacity() < kFindingsReserved) v.findings.reserve(kFindingsReserved);
   for (int i = 0; i < count; ++i) {
     const Region& region = ws.regions.regions[static_cast<size_t>(i)];
+    if (region.area < min_area) continue;
     const double area = region.area * px_per_canvas;
-    if (area < model_.recipe.min_defect_area_px) continue;
     const cv::Rect& cb = region.box;
     cv::Point2d a = cv::Point2d(inv(0, 0) * cb.x + inv(0, 1) * cb.y + inv(0, 2),
                                 inv(1, 0) * cb.x + inv(1, 1) * cb.y + inv(1, 2));
@@ -141,7 +145,17 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     if (x.box.y != y.box.y) return x.box.y < y.box.y;
     return x.box.x < y.box.x;
   });
-  if (!v.findings.empty()) v.decision = Decision::kReject;
+}
+
+void Inspector::ScoresAtAreas(const Workspace& ws, std::span<const double> min_areas_px,
+                              std::span<float> scores, AreaPeakScratch& scratch) const {
+  CV_Assert(min_areas_px.size() == scores.size() && min_areas_px.size() <= 64);
+  std::fill(scores.begin(), scores.end(), 0.0f);
+  if (!ws.pose.found || ws.weighted.empty()) return;
+  int areas[64];
+  for (size_t i = 0; i < min_areas_px.size(); ++i)
+    areas[i] = CanvasMinArea(min_areas_px[i], ws.pose.scale);
+  AreaPeaks(ws.weighted, std::span<const int>(areas, min_areas_px.size()), scores, scratch);
 }
 
 cv::Mat Inspector::HeatmapInImage(const cv::Size& size, const Workspace& ws) const {

@@ -3,11 +3,13 @@
 // run on many threads at once, each with its own Workspace.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include <opencv2/core.hpp>
 
 #include "core/clock.h"
+#include "inspect/decision.h"
 #include "inspect/inspection_model.h"
 #include "inspect/verdict.h"
 #include "models/cell_stats_model.h"
@@ -21,6 +23,7 @@ struct Workspace {
   CellStatsWorkspace cell;
   cv::Mat canvas, map, weighted;
   RegionScratch regions;
+  AreaPeakScratch area;
   LocateScratch locate;
   PartPose pose;  // pose of the last inspected frame (for overlays)
 };
@@ -43,9 +46,11 @@ class Inspector {
   void Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline, Verdict& out) const noexcept;
 
   // The part of Inspect() after alignment, for tests and benchmarks of scoring alone: scores
-  // ws.canvas (the frame mapped onto the canvas by ws.pose) and sets out's score, decision (pass
-  // or reject), findings (boxes in a frame of `image_size`), threshold and model id. Throws
-  // cv::Exception on a canvas of the wrong size or type. REQUIRES: ws.pose.found.
+  // ws.canvas (the frame mapped onto the canvas by ws.pose) and sets out's score (the decision
+  // score of inspect/decision.h), decision (reject iff score > threshold), findings (the regions
+  // above the threshold of at least the minimum defect area, boxes in a frame of `image_size`),
+  // threshold and model id. Throws cv::Exception on a canvas of the wrong size or type.
+  // REQUIRES: ws.pose.found.
   void ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& out) const;
 
   // Colour overlay (CV_8UC3, image size) of the last Inspect() on `ws`: the anomaly heatmap
@@ -55,6 +60,12 @@ class Inspector {
   // The anomaly map of the last Inspect() on `ws`, in image pixels (CV_32F, in units of the
   // threshold: 1.0 = at the reject threshold).
   cv::Mat HeatmapInImage(const cv::Size& image_size, const Workspace& ws) const;
+
+  // After an Inspect() on `ws` that scored the part: the decision score the part would have under
+  // each minimum defect area in `min_areas_px` (image pixels, ascending), into `scores` (same
+  // size). For tuning the operating point without inspecting again. Zeros if nothing was scored.
+  void ScoresAtAreas(const Workspace& ws, std::span<const double> min_areas_px,
+                     std::span<float> scores, AreaPeakScratch& scratch) const;
 
   const InspectionModel& model() const { return model_; }
 

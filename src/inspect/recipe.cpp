@@ -118,7 +118,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   }
   Recipe r = DefaultRecipe();
   if (root.IsNull()) return r;
-  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "regions"});
+  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "training", "regions"});
   if (root["version"]) {
     int v = static_cast<int>(p.Number(root["version"], "version", 1, 1000));
     if (v > kRecipeVersion)
@@ -184,6 +184,23 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
           p.Number(a["target_false_reject_rate"], "anomaly.target_false_reject_rate", 0.0001, 0.5);
     if (a["holdout_fraction"])
       r.holdout_fraction = p.Number(a["holdout_fraction"], "anomaly.holdout_fraction", 0.05, 0.8);
+  }
+  if (const auto t = root["training"]) {
+    p.CheckKeys(t, "training", {"outliers", "max_outlier_fraction"});
+    if (t["outliers"]) {
+      const std::string s = p.Text(t["outliers"], "training.outliers");
+      if (s == "warn")
+        r.outlier_policy = OutlierPolicy::kWarn;
+      else if (s == "refuse")
+        r.outlier_policy = OutlierPolicy::kRefuse;
+      else if (s == "drop")
+        r.outlier_policy = OutlierPolicy::kDrop;
+      else
+        p.Fail("training.outliers", "unknown value '" + s + "'", "Use 'warn', 'refuse' or 'drop'");
+    }
+    if (t["max_outlier_fraction"])
+      r.max_outlier_fraction =
+          p.Number(t["max_outlier_fraction"], "training.max_outlier_fraction", 0, 1);
   }
   if (const auto regs = root["regions"]) {
     if (!regs.IsSequence()) p.Fail("regions", "expected a list", "See docs/recipe.md");
@@ -266,6 +283,8 @@ nlohmann::json RecipeToJson(const Recipe& r) {
           {"min_defect_area_px", r.min_defect_area_px},
           {"target_false_reject_rate", r.target_false_reject_rate},
           {"holdout_fraction", r.holdout_fraction},
+          {"outliers", static_cast<int>(r.outlier_policy)},
+          {"max_outlier_fraction", r.max_outlier_fraction},
           {"regions", regions}};
 }
 
@@ -291,6 +310,10 @@ Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
     r.min_defect_area_px = j.at("min_defect_area_px").get<double>();
     r.target_false_reject_rate = j.at("target_false_reject_rate").get<double>();
     r.holdout_fraction = j.at("holdout_fraction").get<double>();
+    const int outliers = j.at("outliers").get<int>();
+    if (outliers < 0 || outliers > 2) throw std::out_of_range("outliers");
+    r.outlier_policy = static_cast<OutlierPolicy>(outliers);
+    r.max_outlier_fraction = j.at("max_outlier_fraction").get<double>();
     for (const auto& g : j.at("regions")) {
       RecipeRegion reg;
       reg.name = g.at("name").get<std::string>();
@@ -318,7 +341,8 @@ Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
 
 std::string RecipeHash(const Recipe& recipe) {
   nlohmann::json j = RecipeToJson(recipe);
-  j.erase("name");  // renaming a recipe does not change what a model learned
+  j.erase("name");                // renaming a recipe does not change what a model learned
+  j.erase("min_defect_area_px");  // the operating point's, set again by `linesight model set`
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(Fnv1a64(j.dump())));
   return buf;

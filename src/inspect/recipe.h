@@ -25,6 +25,13 @@ enum class Symmetry : uint8_t {
   kRotational = 1,  // wheels, discs, impellers: compare each ring with itself
 };
 
+// What training does with good images that score like defective parts. Stored: never renumber.
+enum class OutlierPolicy : uint8_t {
+  kWarn = 0,    // name them; warn when they are more than max_outlier_fraction
+  kRefuse = 1,  // name them; refuse to train when they are more than max_outlier_fraction
+  kDrop = 2,    // name them and train without them
+};
+
 // A region of the canvas with its own sensitivity (0 = ignored).
 struct RecipeRegion {
   std::string name;
@@ -45,6 +52,8 @@ struct Recipe {
   double min_defect_area_px = 6;  // findings smaller than this (image pixels) are ignored
   double target_false_reject_rate = 0.01;
   double holdout_fraction = 0.3;  // share of good images kept back to set the threshold
+  OutlierPolicy outlier_policy = OutlierPolicy::kWarn;
+  double max_outlier_fraction = 0.01;
   std::vector<RecipeRegion> regions;
 };
 
@@ -63,7 +72,8 @@ nlohmann::json RecipeToJson(const Recipe& recipe);
 // Inverse of RecipeToJson. Throws Error{kModel} naming `name` if malformed.
 Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name);
 
-// Stable hash of the result-affecting contents of `recipe`, as 16 hex digits.
+// Stable hash of what a model learns from `recipe`, as 16 hex digits. The name and the minimum
+// defect area (part of the model's operating point, changeable without retraining) are left out.
 std::string RecipeHash(const Recipe& recipe);
 
 // Per-canvas-pixel weight (CV_32F): sensitivity x region sensitivity, 0 where ignored or not

@@ -1,6 +1,6 @@
-// inspect/trainer.h: learns an InspectionModel from good images only: fits the anomaly model on
-// most of them and sets the reject threshold on the rest, for the recipe's target false-reject
-// rate.
+// inspect/trainer.h: learns an InspectionModel from good images only: scores every image out of
+// fold, screens the set for outliers (defective parts among the good), sets the reject threshold
+// for the recipe's target false-reject rate and records a manifest of the images it learned from.
 #pragma once
 
 #include <filesystem>
@@ -20,9 +20,21 @@ struct TrainOptions {
   std::function<void(const std::filesystem::path&, const std::string&)> skipped;
 };
 
+// An out-of-fold score counts as an outlier when its log lies more than kOutlierZ robust standard
+// deviations (1.4826 x the median absolute deviation) above the median log score, and the score
+// is at least kOutlierMinRatio times the median: good parts' scores spread little in the log, a
+// defective part's stands far off.
+inline constexpr double kOutlierZ = 5.0;
+inline constexpr double kOutlierMinRatio = 1.5;
+
+// Indices of the outliers among `scores` (fewer than 8 scores: none), highest score first.
+std::vector<size_t> FindOutliers(const std::vector<float>& scores);
+
 // Trains a model for `recipe` from `good` image paths. Unreadable images and images where the
-// part is not found are skipped (reported through options.skipped). Throws Error{kData} if fewer
-// than 4 usable images remain, naming how many were usable and why the others were not.
+// part is not found are skipped (reported through options.skipped). Outliers are handled by the
+// recipe's outlier policy; warnings (outliers, too few images) go to model.training.warnings.
+// Throws Error{kData} if fewer than 4 usable images remain, naming how many were usable and why
+// the others were not, or if the policy is `refuse` and there are too many outliers.
 InspectionModel Train(const Recipe& recipe, const std::vector<std::filesystem::path>& good,
                       const TrainOptions& options);
 

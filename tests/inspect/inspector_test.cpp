@@ -149,17 +149,18 @@ TEST_F(InspectorTest, EachDefectTypeIsMostlyRejected) {
       const Verdict v = inspector.Inspect(part.image, ws);
       ASSERT_NE(v.decision, Decision::kHold) << v.detail;
       if (v.decision != Decision::kReject) continue;
-      ++rejected;
       ASSERT_FALSE(v.findings.empty());
       EXPECT_GT(v.score, v.threshold);
       for (size_t i = 1; i < v.findings.size(); ++i)
         EXPECT_GE(v.findings[i - 1].severity, v.findings[i].severity) << "findings sorted";
-      // The worst finding is where the defect is (allowing a few pixels of filter spread).
+      // Caught only if a finding is where the defect is (allowing a few pixels of filter
+      // spread): a reject for a region elsewhere is a false alarm that happened to hit a defect.
       const cv::Rect truth = cv::boundingRect(part.mask);
       const cv::Rect grown(truth.x - 4, truth.y - 4, truth.width + 8, truth.height + 8);
-      EXPECT_GT((v.findings[0].box & grown).area(), 0)
-          << sim::DefectName(type) << " seed " << seed << ": top finding " << v.findings[0].box
-          << " defect " << truth;
+      const bool on_defect =
+          std::any_of(v.findings.begin(), v.findings.end(),
+                      [&](const Finding& f) { return (f.box & grown).area() > 0; });
+      if (on_defect) ++rejected;
       EXPECT_GT(v.findings[0].severity, 1.0f);
       EXPECT_GE(v.findings[0].area_px, model().recipe.min_defect_area_px);
       const cv::Rect image_rect(0, 0, part.image.cols, part.image.rows);
@@ -406,7 +407,7 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
   EXPECT_TRUE(Contains(error_with(edits[2].second).what(), "newer")) << "version message";
   const Error older = error_with(edits[3].second);
   EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
-  EXPECT_TRUE(Contains(older.what(), "(3)")) << "names the version it reads: " << older.what();
+  EXPECT_TRUE(Contains(older.what(), "(4)")) << "names the version it reads: " << older.what();
 }
 
 TEST_F(InspectorTest, CheckRecipeMatches) {

@@ -374,7 +374,7 @@ TEST(RecipeTest, RecipeFromJsonRefusesMalformedJson) {
   }
 }
 
-TEST(RecipeTest, HashIgnoresTheNameOnly) {
+TEST(RecipeTest, HashIgnoresTheNameAndTheMinimumArea) {
   const Recipe base = ParseRecipe(kFullExample, "a.yaml");
   const std::string h = RecipeHash(base);
   EXPECT_EQ(h.size(), 16u);
@@ -392,12 +392,15 @@ TEST(RecipeTest, HashIgnoresTheNameOnly) {
                                     "part:\n  block: 32\n",
                                     "part:\n  layout: texture\n",
                                     "anomaly:\n  sensitivity: 2\n",
-                                    "anomaly:\n  min_defect_area: 7\n",
+                                    "training:\n  outliers: drop\n",
+                                    "training:\n  max_outlier_fraction: 0.1\n",
                                     "anomaly:\n  target_false_reject_rate: 0.05\n",
                                     "anomaly:\n  holdout_fraction: 0.4\n",
                                     "regions:\n  - ring: [0, 0.2]\n    ignore: true\n",
                                     "part:\n  symmetry: none\n"};
   const std::string def = RecipeHash(DefaultRecipe());
+  // The minimum defect area belongs to the model's operating point (`linesight model set`).
+  EXPECT_EQ(RecipeHash(ParseRecipe("anomaly:\n  min_defect_area: 7\n", "e.yaml")), def);
   for (const std::string& yaml : edits)
     EXPECT_NE(RecipeHash(ParseRecipe(yaml, "e.yaml")), def) << yaml;
   EXPECT_NE(RecipeHash(ParseRecipe("regions:\n  - ring: [0, 0.2]\n    ignore: true\n", "a")),

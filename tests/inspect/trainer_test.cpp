@@ -56,7 +56,10 @@ TEST(TrainerTest, TrainsAModelForTheRecipe) {
   ASSERT_EQ(m.training.created.size(), 20u) << m.training.created;
   EXPECT_EQ(m.training.created[10], 'T');
   EXPECT_EQ(m.training.created.back(), 'Z');
-  EXPECT_EQ(m.Id(), m.recipe_hash + "@" + m.training.created);
+  EXPECT_EQ(m.Id().rfind(m.recipe_hash + "@" + m.training.created + "/", 0), 0u) << m.Id();
+  InspectionModel moved = m;
+  moved.threshold *= 1.5f;
+  EXPECT_NE(moved.Id(), m.Id()) << "the id names the operating point";
   EXPECT_EQ(m.anomaly.options().canvas, recipe.locate.canvas);
   EXPECT_EQ(m.anomaly.options().layout, recipe.layout);
 }

@@ -71,4 +71,24 @@ FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
+std::string ShellQuote(const std::filesystem::path& path) {
+  std::string s = "'";
+  for (char c : path.string()) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return s + "'";
+}
+
+std::string DescribeRun(const RunResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\n--- stdout\n" + r.out.substr(0, 3000) +
+         "\n--- stderr\n" + r.err.substr(0, 3000);
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line, nullptr, false));
+  return out;
+}
+
 }  // namespace linesight::testing

@@ -6,8 +6,10 @@
 #include <exception>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "core/error.h"
@@ -37,6 +39,16 @@ struct RunResult {
 
 // Runs the linesight binary with `args` (shell-quoted by the caller) and captures its output.
 RunResult RunLinesight(const std::string& args);
+
+// `path` single-quoted for the shell.
+std::string ShellQuote(const std::filesystem::path& path);
+
+// Exit code and the first 3000 characters of stdout and stderr, for failure messages.
+std::string DescribeRun(const RunResult& r);
+
+// One JSON object per non-empty line of `text`; a line that does not parse gives a discarded
+// value (is_discarded()).
+std::vector<nlohmann::json> JsonLines(const std::string& text);
 
 // Writes `bytes` to `path`.
 void WriteFile(const std::filesystem::path& path, const std::string& bytes);

@@ -1,0 +1,25 @@
+// inspect/decision.h: the one rule that decides a part, shared by the line (Inspector), threshold
+// calibration (trainer), eval, tune and the demo: a part is rejected when its decision score — the
+// highest anomaly level reached by a region of at least the minimum defect area — is above the
+// threshold. A figure counted any other way is one the line would not reproduce.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "vision/area_peak.h"
+
+namespace linesight {
+
+// The smallest region, in canvas pixels, that counts as a defect of at least `min_area_px` image
+// pixels when the image is mapped onto the canvas at `scale` canvas pixels per image pixel
+// (a region of a canvas pixels covers a / scale^2 image pixels). At least 1.
+int CanvasMinArea(double min_area_px, double scale);
+
+// The decision score of a weighted anomaly map (CV_32F, >= 0): AreaPeak over `canvas_min_area`.
+// The part is rejected iff this is > the threshold. Allocates nothing once `scratch` is sized.
+float DecisionScore(const cv::Mat& weighted, int canvas_min_area, AreaPeakScratch& scratch);
+
+// True if `score` rejects at `threshold` (the comparison every counter must use).
+inline bool Rejects(float score, double threshold) { return score > threshold; }
+
+}  // namespace linesight

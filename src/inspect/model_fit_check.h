@@ -1,0 +1,33 @@
+// inspect/model_fit_check.h: watches a run of verdicts for a model that does not fit the parts in
+// front of it (another product, another camera, lighting far from training): nearly every part
+// far above the threshold, or not found at all. A line would reject everything, silently.
+#pragma once
+
+#include <string>
+
+#include "inspect/verdict.h"
+
+namespace linesight {
+
+class ModelFitCheck {
+ public:
+  // A part counts against the model when its score is over kFarFactor x the threshold or the part
+  // was not found; a warning is due when at least kShare of at least kMinParts parts do.
+  static constexpr double kFarFactor = 3.0;
+  static constexpr double kShare = 0.8;
+  static constexpr int kMinParts = 10;
+
+  void Add(const Verdict& v);
+
+  // Empty while the run looks normal; else one warning naming what was seen and what to check.
+  std::string Warning() const;
+
+  int parts() const { return parts_; }
+
+ private:
+  int parts_ = 0;
+  int far_ = 0;
+  int not_found_ = 0;
+};
+
+}  // namespace linesight

@@ -1,0 +1,46 @@
+#include "inspect/model_fit_check.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/test_util.h"
+
+namespace linesight {
+namespace {
+
+Verdict Scored(float score, float threshold = 2) {
+  Verdict v;
+  v.decision = score > threshold ? Decision::kReject : Decision::kPass;
+  v.score = score;
+  v.threshold = threshold;
+  return v;
+}
+
+TEST(ModelFitCheckTest, QuietOnANormalRunAndOnFewParts) {
+  ModelFitCheck check;
+  for (int i = 0; i < 50; ++i) check.Add(Scored(i % 10 == 0 ? 9 : 1));  // 10% far rejects
+  EXPECT_EQ(check.Warning(), "");
+  ModelFitCheck few;
+  for (int i = 0; i < ModelFitCheck::kMinParts - 1; ++i) few.Add(Scored(50));
+  EXPECT_EQ(few.Warning(), "") << "too few parts to judge";
+}
+
+TEST(ModelFitCheckTest, WarnsWhenNearlyEveryPartIsFarAboveOrNotFound) {
+  ModelFitCheck check;
+  for (int i = 0; i < 12; ++i) check.Add(Scored(7));  // 3.5x the threshold
+  for (int i = 0; i < 5; ++i) check.Add(HoldVerdict(HoldReason::kPartNotFound, "no rim"));
+  check.Add(Scored(1));
+  check.Add(Scored(5));  // rejected, but not far above
+  const std::string w = check.Warning();
+  EXPECT_TRUE(testing::Contains(w, "17 of 19 parts")) << w;
+  EXPECT_TRUE(testing::Contains(w, "12 scored over 3x the threshold or 5 not found")) << w;
+  EXPECT_TRUE(testing::Contains(w, "linesight model show")) << w;
+}
+
+TEST(ModelFitCheckTest, OtherHoldsDoNotCount) {
+  ModelFitCheck check;
+  for (int i = 0; i < 20; ++i) check.Add(HoldVerdict(HoldReason::kDeadline, "late"));
+  EXPECT_EQ(check.Warning(), "");
+}
+
+}  // namespace
+}  // namespace linesight

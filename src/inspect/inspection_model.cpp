@@ -15,7 +15,9 @@ constexpr const char* kKind = "linesight.inspection/cell_stats";
 // 3: blocks and texture layouts have a fourth channel, the level (payload grows by a third).
 // 4: the threshold is on the area-aware decision score; operating point, training warnings and
 //    the manifest of training images in the header.
-constexpr int kModelVersion = 4;
+// 5: round parts are scored per arc, turned with the part (an alignment template in the payload,
+//    options.arc_px), with a roughness channel after the ring residuals.
+constexpr int kModelVersion = 5;
 
 constexpr TrainingImage::Status kStatuses[] = {
     TrainingImage::Status::kUsed, TrainingImage::Status::kOutlierKept,

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "core/model_file.h"
@@ -33,8 +32,8 @@ CellMap::CellMap(const CellStatsOptions& o) : canvas_(o.canvas) {
       const int arcs_here = arcs_[static_cast<size_t>(r)];
       const int groups = (arcs_here + kArcsPerTailGroup - 1) / kArcsPerTailGroup;
       for (int a = 0; a < arcs_here; ++a)
-        tail_group_.push_back(tail_groups_ + static_cast<int>(static_cast<int64_t>(a) * groups /
-                                                              arcs_here));
+        tail_group_.push_back(tail_groups_ +
+                              static_cast<int>(static_cast<int64_t>(a) * groups / arcs_here));
       tail_groups_ += groups;
       cells_ += arcs_here;
     }
@@ -117,31 +116,20 @@ int BuildCells(const CellStatsOptions& options, std::vector<int32_t>& cell_of, c
 
 namespace {
 bool Arcs(const CellStatsOptions& o) { return o.layout == CellLayout::kRings && o.arc_px > 0; }
-// EXPERIMENT: arcs with the band channels instead of the ring residuals.
-bool ArcBands(const CellStatsOptions& o) {
-  const char* e = std::getenv("LS_ARC_BANDS");
-  return Arcs(o) && e && e[0] == '1';
-}
-bool UsesRing(const CellStatsOptions& o) { return o.layout == CellLayout::kRings && !ArcBands(o); }
-bool Env(const char* name) {
-  const char* e = std::getenv(name);
-  return e && e[0] == '1';
-}
-// Arcs with ring channels: extra channels after the ring residuals.
-bool ArcRough(const CellStatsOptions& o) { return Arcs(o) && !ArcBands(o) && Env("LS_ARC_ROUGH"); }
-bool ArcRidge(const CellStatsOptions& o) { return Arcs(o) && !ArcBands(o) && Env("LS_ARC_RIDGE"); }
+// Arcs add the roughness after the ring channels.
 int RoughChannel(const CellStatsOptions& o) {
-  if (!UsesRing(o)) return 2;
-  return ArcRough(o) ? 1 + static_cast<int>(o.ring_windows.size()) : -1;
+  if (o.layout != CellLayout::kRings) return 2;
+  return Arcs(o) ? 1 + static_cast<int>(o.ring_windows.size()) : -1;
 }
 }  // namespace
 
 // Rings use the fine band and the ring residual (the part compared with itself carries the
-// coarser structure better than pooled statistics do); other layouts use all band channels.
+// coarser structure better than pooled statistics do), and arcs the roughness too (a seam of a
+// dark line beside a bright lip cancels in the band-pass but not in its energy); other layouts
+// use all band channels.
 int ChannelCount(const CellStatsOptions& o) {
-  return UsesRing(o) ? 1 + static_cast<int>(o.ring_windows.size()) + (ArcRough(o) ? 1 : 0) +
-                           (ArcRidge(o) ? 1 : 0)
-                     : kBandChannels;
+  if (o.layout != CellLayout::kRings) return kBandChannels;
+  return 1 + static_cast<int>(o.ring_windows.size()) + (Arcs(o) ? 1 : 0);
 }
 
 namespace {
@@ -149,7 +137,7 @@ namespace {
 bool OneSided(const CellStatsOptions& o, int channel) { return channel == RoughChannel(o); }
 
 std::unique_ptr<RingResidual> MakeRing(const CellStatsOptions& o) {
-  if (!UsesRing(o)) return nullptr;
+  if (o.layout != CellLayout::kRings) return nullptr;
   return std::make_unique<RingResidual>(o.canvas, o.support_radius * o.canvas, 512, o.ring_windows);
 }
 
@@ -160,7 +148,7 @@ std::shared_ptr<const RingAlignment> MakeAlignment(const CellStatsOptions& o) {
 }  // namespace
 
 void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
-                     const RingResidual* ring, CellStatsWorkspace& ws, int extra) {
+                     const RingResidual* ring, CellStatsWorkspace& ws, bool roughness) {
   if (ring) {
     ComputeBandFeatures(canvas, support, kernels, ws.features, 1);
     ring->Compute(ws.features.blur_fine, ws.ring, &ws.features.channel[1]);
@@ -172,9 +160,7 @@ void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKe
         for (int x = 0; x < ch.cols; ++x) p[x] *= inv;
       }
     }
-    int next = 1 + static_cast<int>(ring->windows());
-    if (extra & 1) ComputeRoughness(kernels, ws.features, ws.features.channel[next++]);
-    if (extra & 2) ComputeLineResponse(ws.features, ws.features.channel[next++]);
+    if (roughness) ComputeRoughness(kernels, ws.features, ws.features.channel[1 + ring->windows()]);
   } else {
     ComputeBandFeatures(canvas, support, kernels, ws.features, kBandChannels);
   }
@@ -200,8 +186,7 @@ void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) 
   if (moments_)
     throw Error(ErrorCategory::kInternal, "a part was added after the tail pass began",
                 "Add every part before the first AddTail");
-  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws,
-                  (ArcRough(options_) ? 1 : 0) | (ArcRidge(options_) ? 2 : 0));
+  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws, Arcs(options_));
   RingTurn turn;
   if (align_) {
     // The first part sets the frame; each later one is turned onto the sum of those before it,
@@ -237,8 +222,7 @@ constexpr float kTailBinWidth = 0.05f;  // |z| units; the last bin collects ever
 const int32_t* CellStatsModel::Prepare(const cv::Mat& canvas, CellStatsWorkspace& ws) const {
   CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
             canvas.cols == options_.canvas);
-  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws,
-                  (ArcRough(options_) ? 1 : 0) | (ArcRidge(options_) ? 2 : 0));
+  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws, Arcs(options_));
   ws.turn = RingTurn();
   if (align_) {
     align_->Signature(ws.features.channel[0], ws.align);
@@ -459,7 +443,8 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
     for (int w : o.ring_windows)
       if (w < 3 || w > 255 || w % 2 == 0) throw bad("a ring window is out of range");
     o.arc_px = j.at("arc_px").get<double>();
-    if (!(o.arc_px == 0 || (o.arc_px >= 0.5 && o.arc_px <= 64))) throw bad("arc length out of range");
+    if (!(o.arc_px == 0 || (o.arc_px >= 0.5 && o.arc_px <= 64)))
+      throw bad("arc length out of range");
     o.smooth_sigma = j.at("smooth_sigma").get<double>();
     // Absent in models written before tails were calibrated (their scales are plain spreads).
     o.tail_quantile = j.value("tail_quantile", 0.0);

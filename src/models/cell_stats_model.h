@@ -83,12 +83,12 @@ class CellMap {
  private:
   int canvas_ = 0, cells_ = 0, tail_groups_ = 0;
   cv::Mat support_;
-  std::vector<int32_t> cell_of_;            // fixed layouts
-  std::vector<int32_t> ring_of_;            // arcs: ring of each pixel, -1 = not scored
-  std::vector<float> angle_of_;             // arcs: angle of each pixel, samples
-  std::vector<int32_t> ring_base_, arcs_;   // arcs: first cell and cell count of each ring
-  std::vector<float> ring_rho_;             // arcs: radius of each ring, as RingTurn reads it
-  std::vector<int32_t> tail_group_;         // per cell
+  std::vector<int32_t> cell_of_;           // fixed layouts
+  std::vector<int32_t> ring_of_;           // arcs: ring of each pixel, -1 = not scored
+  std::vector<float> angle_of_;            // arcs: angle of each pixel, samples
+  std::vector<int32_t> ring_base_, arcs_;  // arcs: first cell and cell count of each ring
+  std::vector<float> ring_rho_;            // arcs: radius of each ring, as RingTurn reads it
+  std::vector<int32_t> tail_group_;        // per cell
 };
 
 class CellStatsModel {
@@ -118,7 +118,7 @@ class CellStatsModel {
     std::unique_ptr<RingResidual> ring_;
     std::shared_ptr<const RingAlignment> align_;  // arcs only
     std::vector<float> template_sum_;             // arcs: aligned signatures, summed
-    std::vector<double> sum_, sum_sq_, n_;  // [cell * channels + channel]
+    std::vector<double> sum_, sum_sq_, n_;        // [cell * channels + channel]
     // Pass 2: histograms of |z| per tail group and channel, kTailBins bins of kTailBinWidth.
     CellStatsModel Moments() const;
     std::unique_ptr<CellStatsModel> moments_;  // frozen by the first AddTail
@@ -163,10 +163,11 @@ class CellStatsModel {
 int ChannelCount(const CellStatsOptions& options);
 
 // Computes every feature channel of `canvas` into ws.features (the band features with
-// `kernels`, plus the ring residual when `ring` is given). `support` marks the scored pixels.
+// `kernels`; with `ring`, the fine band, the ring residuals and, if `roughness`, the roughness
+// after them). `support` marks the scored pixels.
 // Allocates nothing once `ws` is sized.
 void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
-                     const RingResidual* ring, CellStatsWorkspace& ws, int extra = 0);
+                     const RingResidual* ring, CellStatsWorkspace& ws, bool roughness = false);
 
 // Builds the cell index of every canvas pixel (-1 = not scored) and the support mask, for an
 // unturned part. Returns the number of cells.

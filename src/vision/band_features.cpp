@@ -129,29 +129,4 @@ void ComputeRoughness(const BandKernels& k, BandFeatures& f, cv::Mat& out) {
   }
 }
 
-void ComputeLineResponse(const BandFeatures& f, cv::Mat& out) {
-  const cv::Mat& b = f.blur_fine;
-  CV_Assert(b.type() == CV_32F && b.rows >= 3 && b.cols >= 3);
-  out.create(b.size(), CV_32F);
-  const float inv = 1.0f / f.detail_scale;
-  for (int y = 0; y < b.rows; ++y) {
-    // Edge rows and columns use their inner neighbour's row or column (replicated derivatives).
-    const int yc = std::clamp(y, 1, b.rows - 2);
-    const float* up = b.ptr<float>(yc - 1);
-    const float* mid = b.ptr<float>(yc);
-    const float* down = b.ptr<float>(yc + 1);
-    float* d = out.ptr<float>(y);
-    for (int x = 0; x < b.cols; ++x) {
-      const int xc = std::clamp(x, 1, b.cols - 2);
-      const float dxx = mid[xc - 1] - 2 * mid[xc] + mid[xc + 1];
-      const float dyy = up[xc] - 2 * mid[xc] + down[xc];
-      const float dxy = 0.25f * (down[xc + 1] - down[xc - 1] - up[xc + 1] + up[xc - 1]);
-      const float half_trace = 0.5f * (dxx + dyy), half_diff = 0.5f * (dxx - dyy);
-      const float root = std::sqrt(half_diff * half_diff + dxy * dxy);
-      // The eigenvalue farther from zero: half_trace + root if the trace is positive.
-      d[x] = (half_trace >= 0 ? half_trace + root : half_trace - root) * inv;
-    }
-  }
-}
-
 }  // namespace linesight

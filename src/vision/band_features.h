@@ -62,12 +62,4 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
 // as scratch; allocates nothing once sized.
 void ComputeRoughness(const BandKernels& kernels, BandFeatures& f, cv::Mat& out);
 
-// Line response of the features `f` that ComputeBandFeatures made (it reads f.blur_fine and
-// f.detail_scale): per pixel the Hessian eigenvalue of larger magnitude of the fine-blurred log
-// image, signed (> 0 across a dark line or in a dark pit, < 0 on a bright one), divided by the
-// image's contrast like the band channels. It answers to thin lines and pits of 1-3 px in any
-// orientation, where the band-pass at the same scale sees a dark line and a bright lip beside it
-// cancel. Writes `out` (CV_32F, canvas size); allocates nothing once it is sized.
-void ComputeLineResponse(const BandFeatures& f, cv::Mat& out);
-
 }  // namespace linesight

@@ -4,6 +4,20 @@
 #include <cmath>
 
 namespace linesight {
+namespace {
+
+// sum of a[i] * b[i], i < n, in eight interleaved partial sums: the compiler may keep them in
+// one vector register, and the order of additions (hence the result) is fixed.
+float Dot(const float* a, const float* b, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
+  for (; i < n; ++i) acc[0] += a[i] * b[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+}  // namespace
 
 RingAlignment::RingAlignment(int canvas, double max_radius)
     : canvas_(canvas),
@@ -88,7 +102,9 @@ RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScrat
 
   // Near it, at half resolution (pairs of samples), each band's score at every offset: a band's
   // best offset drifts with its radius when the features twist.
-  constexpr int kH = kAngles / 2, kHalfReach = kReach / 2 + kMaxTwist / 4 + 2;
+  // The coarse base is within half a coarse step of the best one at mid radius.
+  constexpr int kNear = kCoarse * 2;  // full samples searched either side of it
+  constexpr int kH = kAngles / 2, kHalfReach = kNear / 2 + kMaxTwist / 4 + 2;
   constexpr int kOffsets = 2 * kHalfReach + 1;
   s.coarse.assign(static_cast<size_t>(bands_) * kH, 0.f);  // reused: half-resolution part
   s.coarse_template.assign(static_cast<size_t>(bands_) * kH, 0.f);
@@ -103,10 +119,8 @@ RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScrat
     const float* q = &s.coarse_template[static_cast<size_t>(b) * kH];
     for (int j = 0; j < kOffsets; ++j) {
       const int t = ((centre + j - kHalfReach) % kH + kH) % kH;
-      float score = 0;
       // template index a - t, wrapped: two straight runs instead of a modulo per sample
-      for (int a = 0; a < t; ++a) score += p[a] * q[a - t + kH];
-      for (int a = t; a < kH; ++a) score += p[a] * q[a - t];
+      const float score = Dot(p, q + kH - t, t) + Dot(p + t, q, kH - t);
       s.band_scores[static_cast<size_t>(b) * kOffsets + j] = score;
     }
   }
@@ -124,7 +138,7 @@ RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScrat
     }
     return sum;
   };
-  constexpr int kBase = kReach / 2, kTwist = kMaxTwist / 2;
+  constexpr int kBase = kNear / 2, kTwist = kMaxTwist / 2;
   int best_base = 0, best_twist = 0;
   float top = -1e30f;
   for (int twist = -kTwist; twist <= kTwist; ++twist)

@@ -63,7 +63,6 @@ class RingAlignment {
   static constexpr int kBandWidth = 4;  // pixels of radius per signature band
   static constexpr int kMinRadius = 4;  // the centre has too few pixels to say an angle
   static constexpr int kCoarse = 8;     // angle samples merged by the first search
-  static constexpr int kReach = 48;  // samples searched either side of the coarse base
   int canvas_ = 0, bands_ = 0;
   double max_radius_ = 0;
   std::vector<int32_t> bin_of_;  // per canvas pixel: band * kAngles + angle, -1 = not used

@@ -296,6 +296,55 @@ TEST(CellStatsModelTest, RingsIgnoreTheRotationOfTheParts) {
   EXPECT_GT(MaxOver(map, cv::Mat()), 1.5 * worst);
 }
 
+// A bright line like a spoke, but halfway between two spokes: on a ring it looks like the spokes
+// that ring always crosses; on arcs, which turn with the part, it lies on the plain face.
+cv::Mat SpokeWhereNoneIs(uint64_t seed, double rotation_deg, cv::Mat* mask) {
+  cv::Mat part = SyntheticPart(seed, rotation_deg);
+  const double a = (rotation_deg + 30) * CV_PI / 180, c = (kCanvas - 1) / 2.0;
+  const cv::Point2d dir(std::cos(a), std::sin(a)), centre(c, c);
+  const cv::Point p0 = centre + 26 * dir, p1 = centre + 42 * dir;
+  cv::line(part, p0, p1, cv::Scalar(185), 2, cv::LINE_AA);
+  *mask = cv::Mat::zeros(part.size(), CV_8UC1);
+  cv::line(*mask, p0, p1, cv::Scalar(255), 4);
+  return part;
+}
+
+TEST(CellStatsModelTest, ArcsSeeASpokeWhereThePartHasNone) {
+  auto margin = [](double arc_px) {
+    CellStatsOptions o = Options(CellLayout::kRings);
+    o.arc_px = arc_px;
+    const CellStatsModel m = Fit(o);
+    CellStatsWorkspace ws;
+    cv::Mat map, mask;
+    double worst_good = 0;
+    for (uint64_t seed = 200; seed < 206; ++seed) {
+      m.Score(Sample(CellLayout::kRings, seed), ws, map);
+      worst_good = std::max(worst_good, MaxOver(map, cv::Mat()));
+    }
+    m.Score(SpokeWhereNoneIs(300, 77, &mask), ws, map);
+    return MaxOver(map, mask) / worst_good;
+  };
+  const double arcs = margin(1.0), rings = margin(0);
+  EXPECT_GT(arcs, 1.5) << "arcs: the line against the worst good part";
+  EXPECT_GT(arcs, 1.5 * rings) << "plain rings: " << rings;
+}
+
+TEST(CellStatsModelTest, PlainRingsStoreNoTemplate) {
+  CellStatsOptions o = Options(CellLayout::kRings);
+  o.arc_px = 0;
+  const CellStatsModel rings = Fit(o);
+  std::vector<uint8_t> payload;
+  rings.AppendPayload(payload);
+  const int cells = rings.OptionsJson().at("cells").get<int>();
+  EXPECT_EQ(payload.size(), static_cast<size_t>(cells) * ChannelCount(o) * 2 * sizeof(float));
+  o.arc_px = 1;
+  EXPECT_EQ(ChannelCount(o), ChannelCount(Options(CellLayout::kRings)));
+  EXPECT_GT(ChannelCount(o), 1 + static_cast<int>(o.ring_windows.size()))
+      << "arcs add the roughness";
+  const CellStatsModel arcs = Fit(o);
+  EXPECT_GT(arcs.OptionsJson().at("cells").get<int>(), 10 * cells);  // about one per pixel
+}
+
 TEST(CellStatsModelTest, FinishWithoutPartsThrowsData) {
   for (CellLayout layout : {CellLayout::kRings, CellLayout::kBlocks, CellLayout::kWhole}) {
     CellStatsModel::Fitter fitter(Options(layout));

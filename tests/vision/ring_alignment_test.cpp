@@ -80,7 +80,8 @@ TEST(RingAlignmentTest, FindsTheTurnOfRenderedParts) {
     diffs.push_back(turn - part.rotation_deg * kSamplesPerDegree);
   }
   double cx = 0, cy = 0;
-  for (double d : diffs) cx += std::cos(2 * CV_PI * d / period), cy += std::sin(2 * CV_PI * d / period);
+  for (double d : diffs)
+    cx += std::cos(2 * CV_PI * d / period), cy += std::sin(2 * CV_PI * d / period);
   const double reference = std::atan2(cy, cx) / (2 * CV_PI) * period;
   double sum_sq = 0, worst = 0;
   for (double d : diffs) {

@@ -345,6 +345,26 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
     m.mean_[i] = static_cast<float>(mean);
     sd[i] = std::sqrt(std::max(0.0, sum_sq_[i] / n_[i] - mean * mean));
   }
+  if (Arcs(options_)) {
+    // An arc sees one sample per part: its spread, from a few hundred samples at most, is noisy
+    // and its largest values are its own training parts'. The spread is pooled with the arcs on
+    // either side on the same ring (the same tail group), each about its own mean; the mean stays
+    // the arc's own, so the part's features stay sharp.
+    std::vector<double> var(sd.size());
+    for (size_t i = 0; i < sd.size(); ++i) var[i] = sd[i] * sd[i];
+    for (int c = 0; c < cells_; ++c)
+      for (int k = 0; k < channels_; ++k) {
+        double v = 0, n = 0;
+        for (int d = -1; d <= 1; ++d) {
+          const int nb = c + d;
+          if (nb < 0 || nb >= cells_ || map_->tail_group(nb) != map_->tail_group(c)) continue;
+          const size_t j = static_cast<size_t>(nb) * channels_ + k;
+          v += var[j] * n_[j];
+          n += n_[j];
+        }
+        if (n > 0) sd[static_cast<size_t>(c) * channels_ + k] = std::sqrt(v / n);
+      }
+  }
   for (int k = 0; k < channels_; ++k) {
     std::vector<double> ch;
     for (int c = 0; c < cells_; ++c)

@@ -56,5 +56,16 @@ awk -F'\t' '
   END { w = 0; for (i = 1; i <= nd; i++) for (j = 1; j <= ng; j++) w += (d[i] > g[j]) ? 1 : (d[i] == g[j] ? 0.5 : 0)
         printf "all defects: image AUROC %.4f (%d defective, %d good)\n", w / (nd * ng), nd, ng }' \
   "$work/verdicts.tsv"
+# The same parts at the threshold that rejects 1% of these good parts (what the engine separates,
+# apart from how well the threshold was calibrated).
+sort -t$'\t' -k3,3g "$work/verdicts.tsv" | awk -F'\t' '$1 == "good" { g[++ng] = $3 }
+  { t[NR] = $1; s[NR] = $3 }
+  END {
+    cut = g[ng - int(ng / 100)]
+    for (i = 1; i <= NR; i++) if (t[i] != "good") { n[t[i]]++; if (s[i] > cut) c[t[i]]++ }
+    printf "at the score rejecting 1%% of the good test parts (%.3f):", cut
+    for (k in n) printf " %s %d/%d", k, c[k], n[k]
+    print ""
+  }'
 jq -r '"inspect time per part, one thread: \(.inspect_ms) ms (align \(.align_ms), score \(.score_ms)); \(.inspect_to_decode_ratio) x PNG decode"' \
   "$work/bench.json" 2>/dev/null || true

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -59,10 +60,8 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
     body = [args] {
       cv::setNumThreads(1);  // the figures are per core
       InspectionModel model = LoadInspectionModel(args->model);
-      auto files = ListImages({args->images});
-      if (files.empty())
-        throw Error(ErrorCategory::kData, args->images + ": no images found",
-                    "Point --images at a folder of part images");
+      RequireFolder("--images", args->images);
+      auto files = ListInputImages({args->images}, "--images");
       if (files.size() > static_cast<size_t>(args->max_images)) files.resize(args->max_images);
       DecodeLimits limits;
       std::vector<std::vector<uint8_t>> bytes;

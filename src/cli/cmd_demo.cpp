@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -60,6 +61,7 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
   cmd->callback([args, &body] {
     body = [args] {
       const fs::path out(args->out);
+      PrepareOutputFolder("--out", out);
       fs::create_directories(out / "heatmaps");
       sim::PartRenderer renderer;
       std::cout << "linesight demo: a die-casting cell of " << kMachines

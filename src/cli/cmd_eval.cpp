@@ -15,11 +15,13 @@
 
 #include "cli/commands.h"
 #include "cli/part_lists.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/error.h"
 #include "inspect/eval_report.h"
 #include "inspect/inspector.h"
 #include "inspect/model_fit_check.h"
+#include "inspect/overlay.h"
 #include "vision/exposure.h"
 #include "vision/image_io.h"
 
@@ -38,6 +40,7 @@ struct Scored {
   uint64_t exposure_seed;  // 0 = as loaded
   Decision decision;
   bool unreadable;  // reported once already; the report does not read it again
+  HoldReason reason;
 };
 
 // One line per image, for review in a spreadsheet or for picking a threshold by hand. Quotes
@@ -71,7 +74,8 @@ void CheckCountsMatchVerdicts(const EvalReport& report, const std::vector<Scored
     (s.defect ? (rejected ? line.defect_rejected : line.defect_passed)
               : (rejected ? line.good_rejected : line.good_passed))++;
   }
-  const Confusion& c = report.confusion;
+  // report.confusion counts the verdicts too; the score rule must give the same counts.
+  const Confusion c = ConfusionAt(report.good_scores, report.defect_scores, report.threshold);
   if (line.good_passed != c.good_passed || line.good_rejected != c.good_rejected ||
       line.defect_passed != c.defect_passed || line.defect_rejected != c.defect_rejected)
     throw Error(ErrorCategory::kInternal,
@@ -147,15 +151,40 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
   cmd->callback([args, &body] {
     body = [args] {
       InspectionModel model = LoadInspectionModel(args->model);
-      // An unwritable scores file fails now, not after every image has been inspected.
-      if (!args->scores.empty()) WriteScores({}, args->scores);
+      // Wrong paths and unwritable outputs fail now, not after every image has been inspected.
+      RequireFolder("--good", args->good);
+      RequireFolder("--defect", args->defect);
+      if (!args->masks.empty()) RequireFolder("--masks", args->masks);
+      if (!args->report.empty()) RequireOutputFile("--report", args->report, "report.html");
+      if (!args->scores.empty()) {
+        RequireOutputFile("--scores", args->scores, "scores.csv");
+        WriteScores({}, args->scores);
+      }
       Inspector inspector(model);
       Workspace ws;
-      auto good = ListParts(args->good), defect = ListParts(args->defect);
-      if (good.empty() || defect.empty())
-        throw Error(ErrorCategory::kData,
-                    (good.empty() ? args->good : args->defect) + ": no images found",
-                    "eval needs at least one good and one defective image");
+      auto good = ListInputImages({args->good}, "--good");
+      auto defect = ListInputImages({args->defect}, "--defect");
+      if (!args->masks.empty()) {
+        // Masks named for no defect image would silently give no pixel metrics.
+        int matched = 0;
+        for (const auto& f : defect)
+          matched += fs::is_regular_file(fs::path(args->masks) / (f.stem().string() + ".png"));
+        if (matched == 0)
+          throw Error(ErrorCategory::kData,
+                      "--masks " + args->masks + ": no mask matches any of the " +
+                          std::to_string(defect.size()) + " defect images (looked for " +
+                          (fs::path(args->masks) / (defect[0].stem().string() + ".png")).string() +
+                          " and the like)",
+                      "Give --masks the folder of masks named like the defect images, as "
+                      "<name>.png (" +
+                          defect[0].stem().string() + ".png for " + defect[0].filename().string() +
+                          ")");
+        if (matched < static_cast<int>(defect.size()))
+          std::cerr << "linesight: --masks " << args->masks << ": "
+                    << defect.size() - static_cast<size_t>(matched) << " of " << defect.size()
+                    << " defect images have no mask there; pixel metrics use the other " << matched
+                    << "\n";
+      }
       EvalReport report;
       report.model_path = args->model;
       report.model_kind = "cell_stats";
@@ -196,7 +225,8 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
           if (v.decision == Decision::kHold) ++holds;
           if (set == 0) fit.Add(v);
           (set == 0 ? report.good_scores : report.defect_scores).push_back(score);
-          scored.push_back({file, score, set == 1, exposure_seed, v.decision, image.empty()});
+          scored.push_back(
+              {file, score, set == 1, exposure_seed, v.decision, image.empty(), v.reason});
           if (image.empty() || v.decision == Decision::kHold) continue;
           fs::path mask_path = set == 1 ? FindMask(file, args->masks) : fs::path();
           if (set == 1 && mask_path.empty()) continue;
@@ -216,6 +246,12 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
         }
       }
       progress.Finish();
+      // The report counts the verdicts themselves, and names each defect's class.
+      for (const auto& s : scored)
+        report.parts.push_back({s.path.filename().string(), s.path.string(),
+                                s.defect ? DefectClassOf(s.path, args->defect) : "", s.defect,
+                                s.score, s.decision, s.reason});
+      report.scores_csv = args->scores;
       FillImageMetrics(report);
       CheckCountsMatchVerdicts(report, scored);
       if (any_mask) {
@@ -230,9 +266,14 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       for (const auto* list : {&goods, &defects})
         for (size_t i = 0; i < list->size() && i < kWorstShown; ++i) {
           const auto& s = (*list)[i];
-          ReportPart part{s.path.filename().string(), s.defect, s.score, "", cv::Mat()};
+          ReportPart part{s.path.filename().string(),
+                          s.defect,
+                          s.score,
+                          std::string(DecisionName(s.decision)),
+                          cv::Mat(),
+                          ""};
+          if (s.decision == Decision::kHold) part.detail = HoldReasonName(s.reason);
           if (s.unreadable) {
-            part.verdict = "hold";
             report.worst_parts.push_back(std::move(part));
             continue;
           }
@@ -240,18 +281,21 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
             cv::Mat image = LoadGrey(s.path);
             if (s.exposure_seed) ApplyExposure(ExposureFromSeed(s.exposure_seed), image);
             Verdict v = inspector.Inspect(image, ws);
-            part.verdict = std::string(DecisionName(v.decision));
-            part.overlay = inspector.Overlay(image, v, ws);
+            part.detail = v.detail;
+            // Drawn at the report's size, so lines stay visible; the card shows the verdict.
+            OverlayOptions overlay;
+            overlay.max_side = 320;
+            overlay.banner = overlay.legend = false;
+            const fs::path mask = s.defect ? FindMask(s.path, args->masks) : fs::path();
+            if (!mask.empty()) overlay.truth_mask = LoadGrey(mask);
+            if (overlay.truth_mask.size() != image.size()) overlay.truth_mask = cv::Mat();
+            part.overlay = DrawOverlay(inspector, image, v, ws, overlay);
           } catch (const Error&) {
-            part.verdict = "hold";
+            part.detail = "could not be read again for its picture";
           }
           report.worst_parts.push_back(std::move(part));
         }
-      if (!args->report.empty()) {
-        fs::path parent = fs::path(args->report).parent_path();
-        if (!parent.empty()) fs::create_directories(parent);
-        WriteHtmlReport(report, args->report);
-      }
+      if (!args->report.empty()) WriteHtmlReport(report, args->report);
       if (!args->scores.empty()) WriteScores(scored, args->scores);
       auto j = ToJson(report);
       const auto points = OperatingPoints(report, args->model);

@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/error.h"
 #include "sim/part_renderer.h"
@@ -37,6 +38,7 @@ void AddSimCommand(CLI::App& app, CommandBody& body) {
       options.size = args->size;
       sim::PartRenderer renderer(options);
       const fs::path root(args->out);
+      PrepareOutputFolder("--out", root);
       for (const char* d : {"good", "defect", "masks"}) fs::create_directories(root / d);
       Progress progress("sim");
       const int total = args->good + args->defect;

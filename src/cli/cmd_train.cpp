@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/error.h"
 #include "inspect/trainer.h"
@@ -28,10 +29,10 @@ void AddTrainCommand(CLI::App& app, CommandBody& body) {
   cmd->callback([args, &body] {
     body = [args] {
       Recipe recipe = args->recipe.empty() ? DefaultRecipe() : LoadRecipe(args->recipe);
-      auto files = ListImages({args->good});
-      if (files.empty())
-        throw Error(ErrorCategory::kData, args->good + ": no images found (jpg, png, bmp, pgm)",
-                    "Point --good at a folder of good part images");
+      RequireFolder("--good", args->good);
+      // A model that cannot be written fails now, not after training.
+      RequireOutputFile("--out", args->out, "model.lsm");
+      auto files = ListInputImages({args->good}, "--good");
       Progress progress("train");
       int skipped = 0;
       TrainOptions options;

@@ -1,3 +1,6 @@
+// cli/main_app.cpp: parses the command line, runs the chosen command and turns its errors into
+// a message on stderr and an exit code.
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -35,6 +38,12 @@ int Main(int argc, char** argv) {
   } catch (const Error& e) {
     std::cerr << "linesight: error (" << CategoryName(e.category()) << "): " << e.what() << "\n";
     return e.category() == ErrorCategory::kInput ? kExitUsage : kExitFailure;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file or folder operation that no check caught (a disk that filled, a permission taken
+    // away while running): a failed write, not a bug.
+    std::cerr << "linesight: error (io): " << e.path1().string() << ": " << e.code().message()
+              << ". Check the path, its permissions and the free disk space\n";
+    return kExitFailure;
   } catch (const std::exception& e) {
     std::cerr << "linesight: internal error: " << e.what()
               << ". This is a bug: please report it with the command you ran\n";

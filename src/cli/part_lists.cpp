@@ -20,17 +20,8 @@ fs::path FindMask(const fs::path& image, const std::string& masks_dir) {
 }
 
 std::vector<fs::path> ListParts(const std::string& dir) {
-  auto all = ListImages({dir});
-  std::vector<fs::path> out;
-  for (const auto& p : all) {
-    const std::string stem = p.stem().string();
-    bool is_mask = stem.size() > 5 && stem.substr(stem.size() - 5) == "_mask";
-    if (!is_mask && p.extension() == ".png")
-      for (const char* ext : {".jpg", ".jpeg", ".bmp"})
-        if (fs::exists(p.parent_path() / (stem + ext))) is_mask = true;
-    if (!is_mask) out.push_back(p);
-  }
-  return out;
+  // Mask files are left out by the one listing rule of every command (vision/image_io.h).
+  return ListImages({dir});
 }
 
 }  // namespace linesight::cli

@@ -8,8 +8,8 @@
 
 namespace linesight::cli {
 
-// Image files in `dir`, leaving out mask files that sit beside images (X.png beside X.jpg, and
-// X_mask.png).
+// Image files in `dir` by the one listing rule (vision/image_io.h's ScanImages): mask files that
+// sit beside images (X.png beside X.jpg, and X_mask.png) are left out.
 std::vector<std::filesystem::path> ListParts(const std::string& dir);
 
 // The ground-truth mask of `image`: <masks>/<stem>.png, else <stem>.png or <stem>_mask.png

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -88,6 +91,8 @@ std::string Header(const EvalReport& r) {
   std::ostringstream s;
   s << "<header><h1>" << Escape(r.title) << "</h1><p class=\"sub\">" << r.good_scores.size()
     << " good and " << r.defect_scores.size() << " defect parts evaluated";
+  if (r.good_held + r.defect_held > 0)
+    s << ", " << r.good_held + r.defect_held << " of them held (rejected by the line)";
   if (!r.generated_at.empty()) s << " · " << Escape(r.generated_at);
   s << "</p></header>\n<section class=\"card\"><h2>Model</h2><dl class=\"info\">\n"
     << InfoRow("Model file", r.model_path) << InfoRow("Kind", r.model_kind)
@@ -143,22 +148,174 @@ std::string MetricsSection(const EvalReport& r) {
     << OperatingRow("False rejects ≤ 2%", at_frr)
     << "</tbody></table><p class=\"note\">A part is rejected when its score is above the "
        "threshold.</p></div>\n";
-  s << "<div><h3>Confusion at the model threshold</h3><table class=\"confusion\"><thead><tr>"
-       "<th></th><th class=\"num\">Passed</th><th class=\"num\">Rejected</th></tr></thead><tbody>"
+  const bool decided = !r.parts.empty();
+  s << "<div><h3>Verdicts at the model threshold</h3><table class=\"confusion\"><thead><tr>"
+       "<th></th><th class=\"num\">Passed</th><th class=\"num\">Rejected</th>"
+       "<th class=\"num\">of which held</th></tr></thead><tbody>"
     << "<tr><th>Good (" << n_good << ")</th><td class=\"num ok\">" << c.good_passed
-    << "</td><td class=\"num bad\">" << c.good_rejected << " <small>false rejects</small></td></tr>"
+    << "</td><td class=\"num bad\">" << c.good_rejected << " <small>false rejects</small></td>"
+    << "<td class=\"num\">" << r.good_held << "</td></tr>"
     << "<tr><th>Defect (" << n_defect << ")</th><td class=\"num bad\">" << c.defect_passed
-    << " <small>escapes</small></td><td class=\"num ok\">" << c.defect_rejected << "</td></tr>"
-    << "</tbody></table></div>\n</div></section>\n";
+    << " <small>escapes</small></td><td class=\"num ok\">" << c.defect_rejected << "</td>"
+    << "<td class=\"num\">" << r.defect_held << "</td></tr></tbody></table><p class=\"note\">"
+    << (decided ? "Counted from the verdicts the line gives. A held part (the inspection could "
+                  "not finish) is rejected by the line: a held good part counts as a false "
+                  "reject, a held defect as caught."
+                : "Counted at score &gt; threshold.")
+    << "</p></div>\n</div></section>\n";
   return s.str();
 }
 
+// The scores as the charts take them: held parts left out of the histograms (their scores are
+// placeholders), kept in the ROC curve (the line rejects them at any threshold).
+struct ChartScores {
+  std::vector<float> good, defect;
+  int64_t held = 0;
+};
+
+ChartScores Unheld(const EvalReport& r) {
+  ChartScores out;
+  if (r.parts.empty()) {
+    out.good = r.good_scores;
+    out.defect = r.defect_scores;
+    return out;
+  }
+  for (const EvaluatedPart& p : r.parts) {
+    if (p.decision == Decision::kHold) {
+      ++out.held;
+      continue;
+    }
+    (p.is_defect ? out.defect : out.good).push_back(p.score);
+  }
+  return out;
+}
+
 std::string ChartsSection(const EvalReport& r) {
-  return "<section class=\"card\"><div class=\"charts\"><div><h2>ROC curve</h2>" +
-         RocCurveSvg(r.good_scores, r.defect_scores, r.threshold) +
-         "</div><div><h2>Score distributions</h2>" +
-         ScoreHistogramSvg(r.good_scores, r.defect_scores, r.threshold) +
-         "</div></div></section>\n";
+  const ChartScores u = Unheld(r);
+  const Confusion* line = r.parts.empty() ? nullptr : &r.confusion;
+  std::ostringstream s;
+  s << "<section class=\"card\"><div class=\"charts\"><div><h2>ROC curve</h2>"
+    << RocCurveSvg(r.good_scores, r.defect_scores, r.threshold, line)
+    << "<p class=\"note\">The false-reject axis is logarithmic: the line's working range (below a "
+       "few percent) takes most of the width.</p></div>"
+    << "<div><h2>Scores around the threshold</h2>"
+    << ScoreHistogramSvg(u.good, u.defect, r.threshold, OverlapRange(u.good, u.defect, r.threshold))
+    << "<p class=\"note\">Where good and defect parts mix. Good bars right of the threshold are "
+       "false rejects, defect bars left of it escapes. Counts on a log scale; the end bins hold "
+       "everything beyond them.</p></div>"
+    << "<div><h2>All scores</h2>" << ScoreHistogramSvg(u.good, u.defect, r.threshold);
+  if (u.held > 0)
+    s << "<p class=\"note\">" << u.held
+      << " held parts are not in the histograms: they have no real score (the line rejects "
+         "them).</p>";
+  s << "</div></div></section>\n";
+  return s.str();
+}
+
+// A file path as a relative URL from the report's folder (percent-encoding what a URL path
+// cannot hold), so the link works wherever the report and the images are moved together.
+std::string FileLink(const std::string& target, const std::filesystem::path& report) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path base = report.parent_path().empty() ? fs::path(".") : report.parent_path();
+  fs::path rel = fs::proximate(fs::path(target), base, ec);
+  if (ec || rel.empty()) rel = fs::path(target);
+  std::string out;
+  for (unsigned char c : rel.generic_string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c) != nullptr) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string ClassSection(const EvalReport& r) {
+  if (r.parts.empty()) return "";
+  const std::vector<DefectClassStats> classes = DefectClassTable(r);
+  if (classes.empty()) return "";
+  std::ostringstream s;
+  s << "<section class=\"card\"><h2>Defect classes</h2><table><thead><tr><th>Class</th>"
+       "<th class=\"num\">Parts</th><th class=\"num\">Caught</th><th class=\"num\">of which "
+       "held</th><th class=\"num\">Escaped</th><th class=\"num\">Escape rate</th>"
+       "<th class=\"num\">AUROC</th></tr></thead><tbody>\n";
+  for (const DefectClassStats& c : classes) {
+    s << "<tr><td>" << Escape(c.name) << "</td><td class=\"num\">" << c.parts
+      << "</td><td class=\"num\">" << c.rejected + c.held << "</td><td class=\"num\">" << c.held
+      << "</td><td class=\"num" << (c.escaped > 0 ? " bad" : "") << "\">" << c.escaped
+      << "</td><td class=\"num\">" << Pct(Rate(c.escaped, c.parts)) << "</td><td class=\"num\">"
+      << (std::isnan(c.auroc) ? std::string("—") : Metric(c.auroc)) << "</td></tr>\n";
+  }
+  s << "</tbody></table><p class=\"note\">At the model threshold, from the line's verdicts. "
+       "AUROC: this class against all good parts. A class is the defect image's subfolder, or "
+       "its file name up to the first '_'.</p></section>\n";
+  return s.str();
+}
+
+constexpr size_t kRowsPerPage = 100;
+
+// Every part the line got wrong (a good part not passed, a defect passed) and every hold, linked
+// to its image, in pages of kRowsPerPage.
+std::string WrongSection(const EvalReport& r, const std::filesystem::path& report_path) {
+  if (r.parts.empty()) return "";
+  std::vector<const EvaluatedPart*> rows;
+  for (const EvaluatedPart& p : r.parts) {
+    const bool wrong = p.is_defect ? p.decision == Decision::kPass : p.decision != Decision::kPass;
+    if (wrong || p.decision == Decision::kHold) rows.push_back(&p);
+  }
+  // False rejects by falling score, then escapes by rising score, then held defects.
+  auto rank = [](const EvaluatedPart* p) {
+    return !p->is_defect ? 0 : p->decision == Decision::kPass ? 1 : 2;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const auto* a, const auto* b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    return rank(a) == 1 ? a->score < b->score : a->score > b->score;
+  });
+  std::ostringstream s;
+  s << "<section class=\"card\" id=\"wrong\"><h2>Wrong verdicts and holds (" << rows.size()
+    << ")</h2><p>";
+  if (rows.empty()) s << "None: every good part passed and every defect was rejected. ";
+  if (!r.scores_csv.empty()) {
+    s << "Every part's score and verdict: <a href=\"" << FileLink(r.scores_csv, report_path)
+      << "\">" << Escape(std::filesystem::path(r.scores_csv).filename().string()) << "</a>.";
+  } else {
+    s << "<span class=\"note\">Run <code>eval --scores FILE</code> to get every part's score as "
+         "CSV.</span>";
+  }
+  s << "</p>\n";
+  for (size_t page = 0; page * kRowsPerPage < rows.size(); ++page) {
+    const size_t begin = page * kRowsPerPage;
+    const size_t end = std::min(rows.size(), begin + kRowsPerPage);
+    s << "<details" << (page == 0 ? " open" : "") << "><summary>" << begin + 1 << "–" << end
+      << " of " << rows.size()
+      << "</summary><table class=\"wrong\"><thead><tr><th>#</th>"
+         "<th>Part</th><th>Truth</th><th class=\"num\">Score</th><th>Verdict</th><th>What it "
+         "means</th></tr></thead><tbody>\n";
+    for (size_t i = begin; i < end; ++i) {
+      const EvaluatedPart& p = *rows[i];
+      const std::string verdict(DecisionName(p.decision));
+      std::string meaning =
+          p.is_defect ? (p.decision == Decision::kPass ? "escape" : "caught") : "false reject";
+      if (p.decision == Decision::kHold)
+        meaning += std::string(", held: ") + std::string(HoldReasonName(p.reason));
+      s << "<tr><td class=\"num\">" << i + 1 << "</td><td class=\"name\">";
+      if (p.path.empty()) {
+        s << Escape(p.name);
+      } else {
+        s << "<a href=\"" << FileLink(p.path, report_path) << "\">" << Escape(p.name) << "</a>";
+      }
+      s << "</td><td>" << (p.is_defect ? "defect: " + Escape(p.defect_class) : "good")
+        << "</td><td class=\"num\">" << (p.decision == Decision::kHold ? "—" : Num(p.score))
+        << "</td><td><span class=\"badge " << verdict << "\">" << verdict << "</span></td><td>"
+        << Escape(meaning) << "</td></tr>\n";
+    }
+    s << "</tbody></table></details>\n";
+  }
+  s << "</section>\n";
+  return s.str();
 }
 
 // The overlay as a data URI, shrunk to kMaxOverlaySide. REQUIRES: 8-bit, 1 or 3 channels.
@@ -181,9 +338,10 @@ std::string PartCard(const ReportPart& p, double threshold) {
   std::string verdict = p.verdict;
   std::transform(verdict.begin(), verdict.end(), verdict.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  // Wrong when the verdict is: a good part rejected, a defect passed (a hold is neither). Without
-  // a verdict, judge by the score.
-  const bool rejected = verdict.empty() ? p.score > threshold : verdict == "reject";
+  // Wrong when the line is: a good part rejected or held (the line rejects held parts), a defect
+  // passed. Without a verdict, judge by the score.
+  const bool held = verdict == "hold";
+  const bool rejected = verdict.empty() ? p.score > threshold : verdict == "reject" || held;
   const bool passed = verdict.empty() ? !rejected : verdict == "pass";
   const bool wrong = p.is_defect ? passed : rejected;
   const std::string badge = verdict == "pass" || verdict == "reject" || verdict == "hold"
@@ -198,18 +356,35 @@ std::string PartCard(const ReportPart& p, double threshold) {
       << "\">";
   }
   s << "<figcaption><div class=\"name\">" << Escape(p.name) << "</div><div class=\"meta\">"
-    << (p.is_defect ? "defect" : "good") << " · score " << Num(p.score) << " <span class=\"badge "
-    << badge << "\">" << Escape(p.verdict.empty() ? "—" : p.verdict) << "</span>";
+    << (p.is_defect ? "defect" : "good") << " · score " << (held ? "—" : Num(p.score))
+    << " <span class=\"badge " << badge << "\">" << Escape(p.verdict.empty() ? "—" : p.verdict)
+    << "</span>";
   if (wrong)
-    s << " <span class=\"flag\">" << (p.is_defect ? "escape" : "false reject") << "</span>";
-  s << "</div></figcaption></figure>\n";
+    s << " <span class=\"flag\">"
+      << (p.is_defect ? "escape"
+          : held      ? "false reject (held)"
+                      : "false reject")
+      << "</span>";
+  s << "</div>";
+  if (!p.detail.empty()) s << "<div class=\"detail\">" << Escape(p.detail) << "</div>";
+  s << "</figcaption></figure>\n";
   return s.str();
 }
 
 std::string PartsSection(const EvalReport& r) {
   if (r.worst_parts.empty()) return "";
   std::ostringstream s;
-  s << "<section class=\"card\"><h2>Worst-scored parts</h2>\n";
+  s << "<section class=\"card\"><h2>Worst-scored parts</h2>\n<p class=\"note\">Colour: anomaly "
+       "in units of the threshold, clear below 0.5, <span class=\"sw heat\"></span> blue to red "
+       "from 0.5 to 2 (1 = the threshold). <span class=\"sw box\"></span> findings, with their "
+       "severity; <span class=\"sw rim\"></span> rim found; <span class=\"sw ign\"></span> "
+       "ignored regions; <span class=\"sw mask\"></span> the defect's mask, when given. A held "
+       "part not found shows <span class=\"sw search\"></span> the search region and size range, "
+       "<span class=\"sw edge\"></span> the edges seen and <span class=\"sw tried\"></span> the "
+       "rim tried and rejected.</p>\n";
+  if (!r.parts.empty())
+    s << "<p class=\"note\">Every wrong verdict and hold is listed <a "
+         "href=\"#wrong\">below</a>.</p>\n";
   for (const bool defect : {false, true}) {
     std::vector<const ReportPart*> parts;
     for (const ReportPart& p : r.worst_parts) {
@@ -267,7 +442,7 @@ svg text{font-size:12px;fill:#52606d;font-family:system-ui,-apple-system,"Segoe 
 svg text.axis{font-size:13px;fill:var(--ink)}
 svg .plot{fill:#fbfcfd;stroke:#cbd2d9}
 svg .grid{stroke:#e4e7eb}
-svg .diag{stroke:#9aa5b1;stroke-dasharray:5 4}
+svg .diag{fill:none;stroke:#9aa5b1;stroke-dasharray:5 4}
 svg .roc{fill:none;stroke:var(--good);stroke-width:2.2;stroke-linejoin:round}
 svg .roc-area{fill:var(--good);opacity:.08}
 svg .thr{fill:#fff;stroke:#1f2933;stroke-width:2}
@@ -278,7 +453,7 @@ svg .bar-defect{fill:var(--defect);opacity:.55}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:14px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;overflow:hidden;background:#fff}
 figure.wrong{border-color:#e9a48f;box-shadow:0 0 0 2px #fbe1d8}
-figure img{display:block;width:100%;height:auto;background:#111}
+figure img{display:block;width:100%;height:260px;object-fit:contain;background:#111}
 .noimg{aspect-ratio:1;display:flex;align-items:center;justify-content:center;color:var(--muted);
   background:#eef1f4;font-size:13px}
 figcaption{padding:8px 10px;font-size:13px}
@@ -291,17 +466,95 @@ figcaption{padding:8px 10px;font-size:13px}
 .badge.other{background:#eef1f4;color:#3e4c59}
 .flag{color:#b3321b;font-weight:600;font-size:12px;white-space:nowrap}
 footer{color:var(--muted);font-size:12px;text-align:center}
+.detail{color:var(--muted);font-size:12px;margin-top:2px}
+td.bad{color:#b3321b;font-weight:600}
+details{margin:8px 0}
+summary{cursor:pointer;color:var(--muted);font-size:13px}
+table.wrong td.name{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;word-break:break-all}
+a{color:#1f5f99}
+.sw{display:inline-block;width:14px;height:10px;vertical-align:middle;border-radius:2px}
+.sw.heat{width:40px;background:linear-gradient(90deg,#00f,#0ff,#ff0,#f00,#800)}
+.sw.box{border:2px solid #eb2828}
+.sw.rim{border:2px solid #3cd23c;border-radius:50%}
+.sw.ign{background:repeating-linear-gradient(135deg,#8caac8 0 2px,#dde6ef 2px 5px)}
+.sw.mask{border:2px solid #ff3cff}
+.sw.search{border:2px dashed #ffd700}
+.sw.edge{background:radial-gradient(#50e6ff 35%,transparent 40%) 0 0/5px 5px}
+.sw.tried{border:2px solid #ff8200;border-radius:50%}
 )css";
 
 }  // namespace
 
 void FillImageMetrics(EvalReport& report) {
+  if (!report.parts.empty()) {
+    report.good_scores.clear();
+    report.defect_scores.clear();
+    report.confusion = Confusion();
+    report.good_held = report.defect_held = 0;
+    for (const EvaluatedPart& p : report.parts) {
+      (p.is_defect ? report.defect_scores : report.good_scores).push_back(p.score);
+      // The line's decision, never a rule of the report's own: a hold is rejected.
+      const bool passed = p.decision == Decision::kPass;
+      const bool held = p.decision == Decision::kHold;
+      if (p.is_defect) {
+        ++(passed ? report.confusion.defect_passed : report.confusion.defect_rejected);
+        report.defect_held += held;
+      } else {
+        ++(passed ? report.confusion.good_passed : report.confusion.good_rejected);
+        report.good_held += held;
+      }
+    }
+  }
   report.image_auroc = Auroc(report.good_scores, report.defect_scores);
   report.frr_at_escape_1pct =
       FrrAtEscape(report.good_scores, report.defect_scores, 0.01).false_reject_rate;
   report.escape_at_frr_2pct =
       EscapeAtFrr(report.good_scores, report.defect_scores, 0.02).escape_rate;
-  report.confusion = ConfusionAt(report.good_scores, report.defect_scores, report.threshold);
+  if (report.parts.empty())
+    report.confusion = ConfusionAt(report.good_scores, report.defect_scores, report.threshold);
+}
+
+std::string DefectClassOf(const std::filesystem::path& image, const std::filesystem::path& root) {
+  const std::filesystem::path rel = image.lexically_relative(root);
+  if (!rel.empty() && *rel.begin() != ".." && std::distance(rel.begin(), rel.end()) > 1)
+    return rel.begin()->string();
+  const std::string stem = image.stem().string();
+  const size_t cut = stem.find('_');
+  if (cut == std::string::npos || cut == 0) return "unlabelled";
+  // The simulator's names: part_<number>_<class>.
+  const size_t cut2 = stem.find('_', cut + 1);
+  if (cut2 != std::string::npos && cut2 + 1 < stem.size() && cut2 > cut + 1 &&
+      std::all_of(stem.begin() + static_cast<std::ptrdiff_t>(cut + 1),
+                  stem.begin() + static_cast<std::ptrdiff_t>(cut2),
+                  [](unsigned char c) { return std::isdigit(c) != 0; }))
+    return stem.substr(cut2 + 1);
+  return stem.substr(0, cut);
+}
+
+std::vector<DefectClassStats> DefectClassTable(const EvalReport& report) {
+  std::map<std::string, DefectClassStats> by_name;
+  std::map<std::string, std::vector<float>> scores;
+  std::vector<float> good;
+  for (const EvaluatedPart& p : report.parts) {
+    if (!p.is_defect) {
+      good.push_back(p.score);
+      continue;
+    }
+    const std::string name = p.defect_class.empty() ? "unlabelled" : p.defect_class;
+    DefectClassStats& c = by_name[name];
+    c.name = name;
+    ++c.parts;
+    c.rejected += p.decision == Decision::kReject;
+    c.held += p.decision == Decision::kHold;
+    c.escaped += p.decision == Decision::kPass;
+    scores[name].push_back(p.score);
+  }
+  std::vector<DefectClassStats> out;
+  for (auto& [name, c] : by_name) {
+    c.auroc = good.empty() ? std::nan("") : Auroc(good, scores[name]);
+    out.push_back(c);
+  }
+  return out;
 }
 
 nlohmann::json ToJson(const EvalReport& r) {
@@ -326,6 +579,20 @@ nlohmann::json ToJson(const EvalReport& r) {
                     {"good_rejected", r.confusion.good_rejected},
                     {"defect_passed", r.confusion.defect_passed},
                     {"defect_rejected", r.confusion.defect_rejected}};
+  j["held"] = {{"good", r.good_held}, {"defect", r.defect_held}};
+  if (!r.parts.empty()) {
+    nlohmann::json classes = nlohmann::json::array();
+    for (const DefectClassStats& c : DefectClassTable(r)) {
+      nlohmann::json row = {{"class", c.name},
+                            {"parts", c.parts},
+                            {"rejected", c.rejected},
+                            {"held", c.held},
+                            {"escaped", c.escaped}};
+      row["auroc"] = std::isnan(c.auroc) ? nlohmann::json() : nlohmann::json(c.auroc);
+      classes.push_back(std::move(row));
+    }
+    j["by_class"] = std::move(classes);
+  }
   nlohmann::json parts = nlohmann::json::array();
   for (const ReportPart& p : r.worst_parts) {
     parts.push_back({{"name", p.name},
@@ -350,7 +617,8 @@ void WriteHtmlReport(const EvalReport& report, const std::filesystem::path& path
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
        << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
        << Escape(report.title) << "</title>\n<style>" << kCss << "</style></head>\n<body><main>\n"
-       << Header(report) << MetricsSection(report) << ChartsSection(report) << PartsSection(report)
+       << Header(report) << MetricsSection(report) << ClassSection(report) << ChartsSection(report)
+       << PartsSection(report) << WrongSection(report, path)
        << "<footer>Generated by linesight eval.</footer>\n"
        << "</main></body></html>\n";
   const std::string text = html.str();

@@ -15,9 +15,11 @@ constexpr const char* kKind = "linesight.inspection/cell_stats";
 // 3: blocks and texture layouts have a fourth channel, the level (payload grows by a third).
 // 4: the threshold is on the area-aware decision score; operating point, training warnings and
 //    the manifest of training images in the header.
-// 5: round parts are scored per arc, turned with the part (an alignment template in the payload,
+// 5: the recipe has quality gates and a pixel size; the header has "quality", the focus,
+//    clipping and exposure the good training images showed.
+// 6: round parts are scored per arc, turned with the part (an alignment template in the payload,
 //    options.arc_px), with a roughness channel after the ring residuals.
-constexpr int kModelVersion = 5;
+constexpr int kModelVersion = 6;
 
 constexpr TrainingImage::Status kStatuses[] = {
     TrainingImage::Status::kUsed, TrainingImage::Status::kOutlierKept,
@@ -98,7 +100,8 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
                 {"linesight_version", m.training.linesight_version},
                 {"warnings", m.training.warnings},
                 {"manifest", ManifestJson(m.training.manifest)}}},
-              {"part", {{"radius", m.part_radius}}}};
+              {"part", {{"radius", m.part_radius}}},
+              {"quality", QualityObservedToJson(m.quality)}};
   m.anomaly.AppendPayload(f.payload);
   WriteModelFile(path, f);
 }
@@ -151,6 +154,16 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     if (h.contains("part")) m.part_radius = h["part"].at("radius").get<double>();
     if (!std::isfinite(m.part_radius) || m.part_radius < 0 || m.part_radius > 1)
       throw Error(ErrorCategory::kModel, name + ": learned part radius is invalid",
+                  "The file is corrupt: train the model again");
+    m.quality = QualityObservedFromJson(h.at("quality"));
+    const QualityObserved& q = m.quality;
+    for (double v : {q.focus_min, q.focus_max, q.exposure_min, q.exposure_max, q.saturated_max,
+                     q.saturated_bright_max})
+      if (!std::isfinite(v) || v < 0 || v > 255)
+        throw Error(ErrorCategory::kModel, name + ": learned image quality ranges are invalid",
+                    "The file is corrupt: train the model again");
+    if (q.images < 0)
+      throw Error(ErrorCategory::kModel, name + ": learned image quality ranges are invalid",
                   "The file is corrupt: train the model again");
     if (!std::isfinite(m.threshold) || m.threshold <= 0)
       throw Error(ErrorCategory::kModel, name + ": model threshold is invalid",

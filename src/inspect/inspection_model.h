@@ -52,6 +52,9 @@ struct InspectionModel {
   // Learned from the good parts: their outer radius as a fraction of the search region's short
   // side (round parts; 0 = not learned). Inspection looks for the rim near it.
   double part_radius = 0;
+  // Learned from the good parts: the focus, clipping and exposure they showed, from which the
+  // recipe's `auto` quality gates take their limits.
+  QualityObserved quality = {};
 
   // The locator settings inspection uses: the recipe's, narrowed by what training learned.
   LocateOptions Locate() const {

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "inspect/overlay.h"
+
 namespace linesight {
 
 namespace {
@@ -23,6 +25,10 @@ void Clear(Verdict& v) {
   v.findings.clear();
   v.times = StageTimes();
   v.model_id.clear();
+  v.geometry = PartGeometry();
+  v.quality_measured = false;
+  v.quality = QualityMeasures();
+  v.pixel_size_mm = 0;
 }
 
 // Turns `v` into a hold for `reason`; other fields are left to the caller.
@@ -39,7 +45,17 @@ Inspector::Inspector(const InspectionModel& model)
     : model_(model),
       model_id_(model.Id()),
       weights_(BuildWeightMap(model.recipe, model.anomaly.support())),
-      locate_(model.Locate()) {}
+      locate_(model.Locate()),
+      quality_(ResolveQualityLimits(model.recipe.quality, model.quality)),
+      quality_radius_(QualityRadiusFraction(model.recipe.locate.method == LocateMethod::kDisc,
+                                            model.recipe.locate.canvas_radius)) {
+  if (locate_.method != LocateMethod::kDisc) return;
+  const double c = (weights_.cols - 1) / 2.0;
+  for (int y = 0; y < weights_.rows; ++y)
+    for (int x = 0; x < weights_.cols; ++x)
+      if (weights_.at<float>(y, x) > 0)
+        inspected_radius_ = std::max(inspected_radius_, std::hypot(x - c, y - c) + 0.5);
+}
 
 Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline) const noexcept {
   Verdict v;
@@ -50,6 +66,7 @@ Verdict Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadlin
 void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
                         Verdict& v) const noexcept {
   Clear(v);
+  v.pixel_size_mm = model_.recipe.pixel_size_mm;
   // Overlay() and HeatmapInImage() must not show the previous frame's pose if this one fails.
   ws.pose.found = false;
   try {
@@ -61,7 +78,8 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     ws.pose = LocatePart(image, locate_, ws.locate);
     v.times.align_ms = MillisSince(t0);
     if (!ws.pose.found) {
-      SetHold(v, HoldReason::kPartNotFound, ws.pose.failure);
+      SetHold(v, ws.pose.cut_off_px > 0 ? HoldReason::kPartAtEdge : HoldReason::kPartNotFound,
+              ws.pose.failure);
       v.model_id = model_id_;
       v.threshold = model_.threshold;
       return;
@@ -73,8 +91,22 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
 
     auto t1 = SteadyClock::now();
     const int n = model_.recipe.locate.canvas;
+    v.geometry = MeasurePartGeometry(ws.pose, locate_.method, locate_.canvas_radius * n);
     WarpToCanvas(image, ws.pose, n, ws.canvas, ws.locate);
+    // A blurred, clipped or badly exposed frame gets no verdict: its score would judge the
+    // camera, not the part.
+    v.quality = MeasureQuality(ws.canvas, quality_radius_);
+    v.quality_measured = true;
+    if (CheckQuality(v.quality, quality_, v)) {
+      // The overlay shows where the part was found, but no heatmap: nothing was scored.
+      if (!ws.weighted.empty()) ws.weighted.setTo(0);
+      v.model_id = model_id_;
+      v.threshold = model_.threshold;
+      v.times.score_ms = MillisSince(t1);
+      return;
+    }
     ScoreCanvas(image.size(), ws, v);
+    if (v.decision == Decision::kReject) CheckFrameEdge(image.size(), ws.pose, v);
     v.times.score_ms = MillisSince(t1);
     if (deadline.Passed()) {
       // Score, threshold, times and model stay for the record; the findings go with the pass.
@@ -89,6 +121,39 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     Clear(v);
     SetHold(v, HoldReason::kInternal, "inspection failed with an unknown error");
   }
+}
+
+void Inspector::CheckFrameEdge(const cv::Size& size, const PartPose& pose, Verdict& v) const {
+  // The inspected area includes a margin beyond the rim (flash sticks out of it). Where that
+  // margin leaves the frame, the warp repeats the frame's edge pixels, which can score as a
+  // defect that has no pixel in the image (a box cut down to nothing). The part itself is in view
+  // (the locator refuses a cut rim), so a pass stands; a reject must rest on what is in view.
+  cv::Matx22d a(pose.image_to_canvas(0, 0), pose.image_to_canvas(0, 1), pose.image_to_canvas(1, 0),
+                pose.image_to_canvas(1, 1));
+  a = a.inv();  // canvas offsets to image offsets
+  const double hx = inspected_radius_ * std::hypot(a(0, 0), a(0, 1));
+  const double hy = inspected_radius_ * std::hypot(a(1, 0), a(1, 1));
+  const double over[4] = {-0.5 - (pose.centre.x - hx), -0.5 - (pose.centre.y - hy),
+                          pose.centre.x + hx - (size.width - 0.5),
+                          pose.centre.y + hy - (size.height - 0.5)};
+  const int side = static_cast<int>(std::max_element(over, over + 4) - over);
+  if (!(over[side] > 0.5)) return;
+  const cv::Rect frame(0, 0, size.width, size.height);
+  auto at_edge = [&](const Finding& f) {
+    return f.box.empty() || f.box.x <= 0 || f.box.y <= 0 || f.box.br().x >= frame.width ||
+           f.box.br().y >= frame.height;
+  };
+  std::erase_if(v.findings, [](const Finding& f) { return f.box.empty(); });
+  if (std::any_of(v.findings.begin(), v.findings.end(),
+                  [&](const Finding& f) { return !at_edge(f); }))
+    return;
+  static constexpr const char* kSide[4] = {"left", "top", "right", "bottom"};
+  SetHold(v, HoldReason::kPartAtEdge,
+          std::string("part too near the frame's ") + kSide[side] +
+              " edge: the inspected area around it reaches " +
+              std::to_string(static_cast<int>(std::lround(over[side]))) +
+              " px beyond the frame, and what scored above the threshold lies only at that edge; "
+              "centre the part in the camera's view");
 }
 
 void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& v) const {
@@ -158,41 +223,26 @@ void Inspector::ScoresAtAreas(const Workspace& ws, std::span<const double> min_a
   AreaPeaks(ws.weighted, std::span<const int>(areas, min_areas_px.size()), scores, scratch);
 }
 
-cv::Mat Inspector::HeatmapInImage(const cv::Size& size, const Workspace& ws) const {
+cv::Mat Inspector::HeatmapInImage(const cv::Size& size, const Workspace& ws, double scale) const {
   cv::Mat out = cv::Mat::zeros(size, CV_32F);
   if (!ws.pose.found || ws.weighted.empty()) return out;
-  cv::warpAffine(ws.weighted, out, cv::Mat(ws.pose.image_to_canvas), size,
-                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+  // Output pixel o shows image point (o + 0.5) / scale - 0.5: pixel centres stay in place.
+  cv::Matx23d m = ws.pose.image_to_canvas;
+  const double d = 0.5 / scale - 0.5;
+  for (int r = 0; r < 2; ++r) {
+    m(r, 2) += (m(r, 0) + m(r, 1)) * d;
+    m(r, 0) /= scale;
+    m(r, 1) /= scale;
+  }
+  cv::warpAffine(ws.weighted, out, cv::Mat(m), size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_CONSTANT, 0);
   out *= 1.0 / model_.threshold;
   return out;
 }
 
 cv::Mat Inspector::Overlay(const cv::Mat& image, const Verdict& verdict,
                            const Workspace& ws) const {
-  cv::Mat bgr;
-  cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
-  cv::Mat heat = HeatmapInImage(image.size(), ws);
-  // 0.5x threshold and below stays clear; 2x threshold is full red.
-  cv::Mat scaled, heat8, colour;
-  heat.convertTo(scaled, CV_32F, 255.0 / 1.5, -0.5 * 255.0 / 1.5);
-  scaled.convertTo(heat8, CV_8U);
-  cv::applyColorMap(heat8, colour, cv::COLORMAP_JET);
-  cv::Mat alpha;
-  cv::threshold(heat, alpha, 0.5, 0, cv::THRESH_TOZERO);
-  alpha = cv::min(alpha, 1.0) * 0.6;
-  for (int y = 0; y < bgr.rows; ++y) {
-    auto* p = bgr.ptr<cv::Vec3b>(y);
-    const auto* c = colour.ptr<cv::Vec3b>(y);
-    const float* a = alpha.ptr<float>(y);
-    for (int x = 0; x < bgr.cols; ++x)
-      for (int k = 0; k < 3; ++k)
-        p[x][k] = cv::saturate_cast<uint8_t>((1 - a[x]) * p[x][k] + a[x] * c[x][k]);
-  }
-  for (const auto& f : verdict.findings)
-    cv::rectangle(bgr, f.box, cv::Scalar(0, 0, 255), std::max(1, image.cols / 300));
-  if (ws.pose.found && ws.pose.radius > 0)
-    cv::circle(bgr, ws.pose.centre, static_cast<int>(ws.pose.radius), cv::Scalar(0, 200, 0), 1);
-  return bgr;
+  return DrawOverlay(*this, image, verdict, ws);
 }
 
 }  // namespace linesight

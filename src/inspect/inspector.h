@@ -1,5 +1,6 @@
 // inspect/inspector.h: turns one frame into one Verdict: locate the part, map it onto the canvas,
-// score it against the model, find defect regions, decide. Immutable once built; Inspect() may
+// hold it if the frame is unfit to judge (quality gates), score it against the model, find defect
+// regions, decide. Immutable once built; Inspect() may
 // run on many threads at once, each with its own Workspace.
 #pragma once
 
@@ -34,7 +35,8 @@ class Inspector {
   explicit Inspector(const InspectionModel& model);
 
   // Never throws. Returns kHold with the reason set if the image is unusable, the part is not
-  // found, anything fails, or `deadline` passes; never kPass after an error.
+  // found, the frame fails a quality gate (blurred, saturated, exposure out of range), anything
+  // fails, or `deadline` passes; never kPass after an error.
   // REQUIRES: `ws` is used by one thread at a time.
   [[nodiscard]] Verdict Inspect(const cv::Mat& image, Workspace& ws,
                                 Deadline deadline = Deadline::Never()) const noexcept;
@@ -53,13 +55,14 @@ class Inspector {
   // REQUIRES: ws.pose.found.
   void ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& out) const;
 
-  // Colour overlay (CV_8UC3, image size) of the last Inspect() on `ws`: the anomaly heatmap
-  // blended over `image`, with the findings boxed. REQUIRES: `image` is what was inspected.
+  // The picture of the last Inspect() on `ws` with default OverlayOptions: DrawOverlay() in
+  // inspect/overlay.h, which says what it shows. REQUIRES: `image` is what was inspected.
   cv::Mat Overlay(const cv::Mat& image, const Verdict& verdict, const Workspace& ws) const;
 
-  // The anomaly map of the last Inspect() on `ws`, in image pixels (CV_32F, in units of the
-  // threshold: 1.0 = at the reject threshold).
-  cv::Mat HeatmapInImage(const cv::Size& image_size, const Workspace& ws) const;
+  // The anomaly map of the last Inspect() on `ws` (CV_32F, in units of the threshold: 1.0 = at the
+  // reject threshold), in image pixels, or in the pixels of the image scaled by `scale` (then
+  // `size` is the scaled image's size). Zero everywhere if the part was not located.
+  cv::Mat HeatmapInImage(const cv::Size& size, const Workspace& ws, double scale = 1.0) const;
 
   // After an Inspect() on `ws` that scored the part: the decision score the part would have under
   // each minimum defect area in `min_areas_px` (image pixels, ascending), into `scores` (same
@@ -71,9 +74,17 @@ class Inspector {
 
  private:
   const InspectionModel& model_;
-  std::string model_id_;  // model_.Id(), built once
-  cv::Mat weights_;       // per canvas pixel: sensitivity, 0 = not inspected
-  LocateOptions locate_;  // the recipe's, with the part radius learned in training
+  std::string model_id_;   // model_.Id(), built once
+  cv::Mat weights_;        // per canvas pixel: sensitivity, 0 = not inspected
+  LocateOptions locate_;   // the recipe's, with the part radius learned in training
+  QualityLimits quality_;  // the recipe's quality gates, resolved against what training saw
+  double quality_radius_;  // where on the canvas quality is measured (QualityRadiusFraction)
+  // Round parts: distance from the canvas centre to the outer edge of the farthest inspected
+  // canvas pixel (0 for parts that are stretched onto the canvas: those never leave the frame).
+  double inspected_radius_ = 0;
+  // Rejects of a part whose inspected area leaves the frame: findings cut away by the frame go,
+  // and a part whose only findings lie at that edge is held (see Inspect()).
+  void CheckFrameEdge(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
 };
 
 }  // namespace linesight

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -27,8 +28,17 @@ class Parser {
   void CheckKeys(const YAML::Node& node, const std::string& where,
                  const std::set<std::string>& allowed) const {
     if (!node.IsMap()) Fail(where, "expected a mapping of keys", "See docs/recipe.md");
+    // YAML forbids a key twice in one mapping, but yaml-cpp keeps both and looks up the first,
+    // so a second value would be silently ignored.
+    std::map<std::string, int> lines;
     for (const auto& kv : node) {
       std::string key = kv.first.as<std::string>();
+      const int line = kv.first.Mark().line + 1;
+      if (auto [it, inserted] = lines.emplace(key, line); !inserted)
+        Fail(where.empty() ? key : where + "." + key,
+             "key given twice (lines " + std::to_string(it->second) + " and " +
+                 std::to_string(line) + ")",
+             "Keep one of the two");
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -49,6 +59,15 @@ class Parser {
       Fail(where, "value " + Fmt(v) + " is out of range",
            "Use a value between " + Fmt(lo) + " and " + Fmt(hi));
     return v;
+  }
+
+  // A whole number in [lo, hi]: 2.5 for a pixel count is a mistake, not 2.
+  int Integer(const YAML::Node& node, const std::string& where, int lo, int hi) const {
+    const double v = Number(node, where, lo, hi);
+    if (v != std::floor(v))
+      Fail(where, "value " + Fmt(v) + " is not a whole number",
+           "Write a whole number between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return static_cast<int>(v);
   }
 
   std::string Text(const YAML::Node& node, const std::string& where) const {
@@ -118,9 +137,9 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   }
   Recipe r = DefaultRecipe();
   if (root.IsNull()) return r;
-  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "training", "regions"});
+  p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "training", "regions", "quality"});
   if (root["version"]) {
-    int v = static_cast<int>(p.Number(root["version"], "version", 1, 1000));
+    int v = p.Integer(root["version"], "version", 1, 1000);
     if (v > kRecipeVersion)
       throw Error(
           ErrorCategory::kRecipe,
@@ -132,7 +151,10 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   bool layout_set = false;
   if (const auto part = root["part"]) {
     p.CheckKeys(part, "part",
-                {"symmetry", "layout", "roi", "canvas", "min_radius", "max_radius", "block"});
+                {"symmetry", "layout", "roi", "canvas", "min_radius", "max_radius", "block",
+                 "pixel_size_mm"});
+    if (part["pixel_size_mm"])
+      r.pixel_size_mm = p.Number(part["pixel_size_mm"], "part.pixel_size_mm", 1e-6, 1e3);
     if (part["symmetry"]) {
       std::string s = p.Text(part["symmetry"], "part.symmetry");
       if (s == "rotational")
@@ -155,14 +177,12 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
         p.Fail("part.layout", "unknown value '" + s + "'", "Use 'rings', 'blocks' or 'texture'");
     }
     if (part["roi"]) r.locate.roi = RectFrom(p, part["roi"], "part.roi");
-    if (part["canvas"])
-      r.locate.canvas = static_cast<int>(p.Number(part["canvas"], "part.canvas", 64, 1024));
+    if (part["canvas"]) r.locate.canvas = p.Integer(part["canvas"], "part.canvas", 64, 1024);
     if (part["min_radius"])
       r.locate.min_radius = p.Number(part["min_radius"], "part.min_radius", 0.05, 1);
     if (part["max_radius"])
       r.locate.max_radius = p.Number(part["max_radius"], "part.max_radius", 0.05, 1);
-    if (part["block"])
-      r.cells.block = static_cast<int>(p.Number(part["block"], "part.block", 4, 128));
+    if (part["block"]) r.cells.block = p.Integer(part["block"], "part.block", 4, 128);
     if (r.locate.min_radius >= r.locate.max_radius)
       p.Fail("part.min_radius", "must be smaller than part.max_radius",
              "Swap or fix the two values");
@@ -184,6 +204,47 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
           p.Number(a["target_false_reject_rate"], "anomaly.target_false_reject_rate", 0.0001, 0.5);
     if (a["holdout_fraction"])
       r.holdout_fraction = p.Number(a["holdout_fraction"], "anomaly.holdout_fraction", 0.05, 0.8);
+  }
+  if (const auto q = root["quality"]) {
+    p.CheckKeys(q, "quality", {"focus", "saturation", "exposure"});
+    // Each gate: 'auto' (learned from the good images), 'off', or the recipe's own limit.
+    auto mode = [&](const YAML::Node& n, const std::string& where, const char* limit) {
+      if (n.IsScalar()) {
+        const std::string text = n.as<std::string>();
+        if (text == "auto") return GateMode::kAuto;
+        if (text == "off") return GateMode::kOff;
+        try {
+          (void)n.as<double>();
+        } catch (const YAML::Exception&) {
+          p.Fail(where, "unknown value '" + text + "'",
+                 std::string("Use 'auto', 'off' or ") + limit);
+        }
+      }
+      return GateMode::kFixed;
+    };
+    if (q["focus"]) {
+      r.quality.focus = mode(q["focus"], "quality.focus", "the lowest focus accepted (0 to 3)");
+      if (r.quality.focus == GateMode::kFixed)
+        r.quality.min_focus = p.Number(q["focus"], "quality.focus", 0, 3);
+    }
+    if (q["saturation"]) {
+      r.quality.saturation = mode(q["saturation"], "quality.saturation",
+                                  "the largest share of clipped part pixels (0 to 1)");
+      if (r.quality.saturation == GateMode::kFixed)
+        r.quality.max_saturated = p.Number(q["saturation"], "quality.saturation", 0, 1);
+    }
+    if (q["exposure"]) {
+      r.quality.exposure = mode(q["exposure"], "quality.exposure",
+                                "[darkest, brightest] median grey level of the part (0 to 255)");
+      if (r.quality.exposure == GateMode::kFixed) {
+        auto v = p.Numbers(q["exposure"], "quality.exposure", 2, 0, 255);
+        if (v[0] >= v[1])
+          p.Fail("quality.exposure", "the darkest level must be below the brightest",
+                 "Write [darkest, brightest], e.g. [40, 230]");
+        r.quality.min_exposure = v[0];
+        r.quality.max_exposure = v[1];
+      }
+    }
   }
   if (const auto t = root["training"]) {
     p.CheckKeys(t, "training", {"outliers", "max_outlier_fraction"});
@@ -248,6 +309,11 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
 }
 
 Recipe LoadRecipe(const std::filesystem::path& path) {
+  // An ifstream opens a folder and reads nothing from it, which would parse as the defaults.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(ErrorCategory::kInput, path.string() + ": is a folder, not a recipe file",
+                "Give the recipe's YAML file, e.g. " + (path / "recipe.yaml").string());
   std::ifstream in(path);
   if (!in)
     throw Error(ErrorCategory::kIo, path.string() + ": recipe file cannot be opened",
@@ -285,7 +351,15 @@ nlohmann::json RecipeToJson(const Recipe& r) {
           {"holdout_fraction", r.holdout_fraction},
           {"outliers", static_cast<int>(r.outlier_policy)},
           {"max_outlier_fraction", r.max_outlier_fraction},
-          {"regions", regions}};
+          {"regions", regions},
+          {"pixel_size_mm", r.pixel_size_mm},
+          {"quality",
+           {{"focus", static_cast<int>(r.quality.focus)},
+            {"min_focus", r.quality.min_focus},
+            {"saturation", static_cast<int>(r.quality.saturation)},
+            {"max_saturated", r.quality.max_saturated},
+            {"exposure", static_cast<int>(r.quality.exposure)},
+            {"exposure_range", {r.quality.min_exposure, r.quality.max_exposure}}}}};
 }
 
 Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
@@ -329,6 +403,22 @@ Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
       }
       r.regions.push_back(reg);
     }
+    r.pixel_size_mm = j.at("pixel_size_mm").get<double>();
+    const auto& q = j.at("quality");
+    auto mode = [](const nlohmann::json& m) {
+      const int v = m.get<int>();
+      if (v < 0 || v > 2) throw std::out_of_range("quality gate mode");
+      return static_cast<GateMode>(v);
+    };
+    r.quality.focus = mode(q.at("focus"));
+    r.quality.min_focus = q.at("min_focus").get<double>();
+    r.quality.saturation = mode(q.at("saturation"));
+    r.quality.max_saturated = q.at("max_saturated").get<double>();
+    r.quality.exposure = mode(q.at("exposure"));
+    r.quality.min_exposure = q.at("exposure_range").at(0).get<double>();
+    r.quality.max_exposure = q.at("exposure_range").at(1).get<double>();
+    if (!(r.pixel_size_mm >= 0) || !std::isfinite(r.pixel_size_mm))
+      throw std::out_of_range("pixel_size_mm");
     if (r.locate.canvas < 64 || r.locate.canvas > 1024 || r.cells.block < 4)
       throw std::out_of_range("canvas");
     return r;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "inspect/quality_gate.h"
 #include "models/cell_stats_model.h"
 #include "vision/part_locator.h"
 
@@ -55,6 +56,8 @@ struct Recipe {
   OutlierPolicy outlier_policy = OutlierPolicy::kWarn;
   double max_outlier_fraction = 0.01;
   std::vector<RecipeRegion> regions;
+  QualitySettings quality;   // image quality gates (`quality:`)
+  double pixel_size_mm = 0;  // mm per image pixel at the part (`part.pixel_size_mm`); 0 = unknown
 };
 
 // The recipe used when none is given: a round part, defaults everywhere.

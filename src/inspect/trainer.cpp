@@ -141,6 +141,9 @@ class FoldFitter {
   int done_ = 0, steps_ = 0;
 };
 
+// With training.outliers: drop, training is fitted again at most this many times.
+constexpr int kMaxDropRounds = 3;
+
 // Cross-fitted calibration: the samples are dealt into folds (every k-th to the same fold, so
 // each spans the whole list); each fold is scored by statistics fitted on the other folds. Every
 // sample then has a score from a model that did not see it, and the quantile is taken over all
@@ -276,11 +279,15 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   ScoreOutOfFold(recipe, s.used, folds, *fitter);
   bool dropped = false;
   std::vector<std::string> warnings = ScreenOutliers(recipe, s, dropped, options);
-  if (dropped) {  // the statistics and scores saw the outliers: start again without them
+  // The statistics and scores saw the outliers: start again without them. Defects that the worst
+  // ones hid (they widened the cells' spread) stand out then, so a few rounds may be needed.
+  for (int round = 0; dropped && round < kMaxDropRounds; ++round) {
     RequireEnough(s.used.size(), s.skipped.size());
     folds = FoldCount(recipe, s.used.size());
     fitter.emplace(recipe, s.used, folds, options);
     ScoreOutOfFold(recipe, s.used, folds, *fitter);
+    if (round + 1 == kMaxDropRounds) break;
+    for (auto& w : ScreenOutliers(recipe, s, dropped, options)) warnings.push_back(std::move(w));
   }
   for (auto& w : SizeWarnings(recipe, s.used.size())) warnings.push_back(std::move(w));
   std::vector<float> scores;
@@ -291,6 +298,12 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   InspectionModel model{recipe, RecipeHash(recipe), static_cast<float>(std::max(thr, 1e-3)), "",
                         {},     fitter->Fit(folds)};
   model.part_radius = part_radius;
+  // The quality the good parts showed, for the recipe's auto quality gates.
+  std::vector<cv::Mat> canvases;
+  for (const auto& u : s.used) canvases.push_back(u.canvas);
+  model.quality =
+      ObserveQuality(canvases, QualityRadiusFraction(recipe.locate.method == LocateMethod::kDisc,
+                                                     recipe.locate.canvas_radius));
   model.threshold_source = "calibrated: the " + Percent(1 - recipe.target_false_reject_rate) +
                            " quantile of " + std::to_string(s.used.size()) +
                            " out-of-fold scores of good images";

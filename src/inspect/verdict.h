@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "vision/image_quality.h"
+#include "vision/part_geometry.h"
+
 namespace linesight {
 
 // Stored and sent to PLCs: never renumber.
@@ -23,10 +26,15 @@ enum class HoldReason : uint8_t {
   kDeadline = 3,      // the result would be too late for the line
   kNoModel = 4,       // no usable model loaded
   kInternal = 5,      // an unexpected error inside inspection
+  kOutOfFocus = 6,    // the frame is blurred beyond what the good parts showed
+  kSaturated = 7,     // too much of the part is clipped white
+  kExposure = 8,      // the part is far too dark or too bright
+  kPartAtEdge = 9,    // the frame cuts the part, or the defect seen is where the frame cuts it
 };
 
 std::string_view DecisionName(Decision d);      // "pass", "reject", "hold"
-std::string_view HoldReasonName(HoldReason r);  // "none", "bad_image", "part_not_found", ...
+std::string_view HoldReasonName(HoldReason r);  // "none", "bad_image", "part_not_found", ...,
+                                                // "out_of_focus", "saturated", "exposure"
 
 // One defect region, in image pixels.
 struct Finding {
@@ -52,12 +60,19 @@ struct Verdict {
   std::vector<Finding> findings;  // sorted by severity, highest first
   StageTimes times;
   std::string model_id;  // recipe hash + training time of the model used
+  // Set once the part is found (also on quality holds, which they explain).
+  PartGeometry geometry;  // measured = false unless a round part was found
+  bool quality_measured = false;
+  QualityMeasures quality;   // focus, clipped share and exposure of the part
+  double pixel_size_mm = 0;  // the recipe's scale: mm per image pixel, 0 = not known
 };
 
 // A verdict that holds the part for `reason`.
 Verdict HoldVerdict(HoldReason reason, std::string detail);
 
-// JSON for one verdict: decision, reason, detail, score, threshold, findings, times.
+// JSON for one verdict: decision, reason, detail, score, threshold, findings, times, model, and
+// once the part was found its quality measures and (round parts) geometry; with a pixel size, the
+// findings' boxes and areas and the geometry in mm too (docs/guide.md, "JSON output").
 nlohmann::json VerdictToJson(const Verdict& v);
 
 }  // namespace linesight

@@ -21,6 +21,7 @@ struct EdgeOptions {
 };
 constexpr EdgeOptions kStrictEdges{6.f, 0.2f, 6};
 constexpr EdgeOptions kFaintEdges{4.f, 0.06f, 8};
+constexpr const char* kEdgeNames[4] = {"left", "top", "right", "bottom"};
 
 cv::Rect RoiPixels(const cv::Mat& image, const cv::Rect2d& roi) {
   cv::Rect r(static_cast<int>(std::lround(roi.x * image.cols)),
@@ -57,8 +58,7 @@ std::string Describe(Miss miss, double support, const LocateOptions& o) {
                  ? "part size differs from the trained parts' by more than " +
                        std::to_string(static_cast<int>(o.radius_tolerance * 100)) + "%"
                  : "part size is outside the recipe's radius range";
-    case Miss::kOutOfView:
-      return "part is partly out of view";
+    case Miss::kOutOfView:  // described by the caller, which knows where the frame cuts it
     case Miss::kNone:
       break;
   }
@@ -189,6 +189,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o) {
 
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch& s) {
   CV_Assert(image.type() == CV_8UC1 && !image.empty());
+  for (auto& c : s.cand) c.clear();  // a picture of this frame must not show the last one's edges
+  s.tried_circle = {};
   cv::Rect roi = RoiPixels(image, o.roi);
   if (roi.width < 16 || roi.height < 16)
     return Fail("region of interest is smaller than 16x16 pixels");
@@ -223,6 +225,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     work = GrowOnlyView(s.work, ScaledSize(view.size(), f), CV_8UC1);
     ShrinkArea(view, f, work, s.area);
   }
+  s.work_origin = {static_cast<double>(roi.x), static_cast<double>(roi.y)};
+  s.work_scale = f;
   const double short_side = std::min(work.cols, work.rows);
   const bool learned = o.expected_radius > 0;
   // Circles of the recipe's whole range fix the centre (an inner ring often does it best); the
@@ -241,10 +245,17 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   GaussianBlur5x5(work, smooth, 1.2, s.blurred16);
   // Strict edges first; faint rims (low contrast against the background, dim exposure) get a
   // second, more permissive look before the part is declared not found.
+  // Where the frame cuts the rim, when an attempt finds the part but not wholly in view.
+  struct {
+    double px = 0, radius = 0;
+    const char* edge = "";
+  } cut;
   auto attempt = [&](const EdgeOptions& edges, Miss& miss, double& miss_support) -> PartPose {
-    auto fail = [&](Miss why, double support = 0) {
+    auto fail = [&](Miss why, double support = 0, cv::Vec3d tried = {}) {
       miss = why;
       miss_support = support;
+      // The first attempt's circle: the one the failure message (the strict attempt's) is about.
+      if (s.tried_circle[2] <= 0) s.tried_circle = tried;
       return PartPose();
     };
     // Edge candidates along rays from the rough centre: local maxima of the radial step (either
@@ -384,7 +395,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
         rim = peak;
         break;
       }
-    if (rim < 0) return fail(Miss::kNoRim);
+    if (rim < 0) return fail(Miss::kNoRim, 0, {c.x, c.y, r});
     r = rim;
     // 3) Rims seen at a slight tilt are ellipses: fit one robustly to the rim's edge points, with a
     // shrinking inlier band, and later map it onto a circle.
@@ -449,21 +460,34 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     r = std::sqrt(semi_a * semi_b);
     c = {ellipse.center.x, ellipse.center.y};
     double support = static_cast<double>(support_count) / kRays;
-    if (support < o.min_rim_support) return fail(Miss::kUnreliableRim, support);
-    if (r < rim_min || r > rim_max) return fail(Miss::kSize);
+    if (support < o.min_rim_support) return fail(Miss::kUnreliableRim, support, {c.x, c.y, r});
+    if (r < rim_min || r > rim_max) return fail(Miss::kSize, 0, {c.x, c.y, r});
     // Back to image pixels.
     const double img_a = semi_a / f, img_b = semi_b / f;
     const double fraction = r / short_side;
     r /= f;
     cv::Point2d centre = c / f + cv::Point2d(roi.x, roi.y);
-    if (centre.x - r < -0.1 * r || centre.y - r < -0.1 * r || centre.x + r > image.cols + 0.1 * r ||
-        centre.y + r > image.rows + 0.1 * r)
-      return fail(Miss::kOutOfView);
+    const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
+    // A part the frame cuts is not inspected: what lies beyond the frame cannot be seen, and the
+    // warp would fill it with repeated edge pixels that score as defects. The rim's extent is the
+    // ellipse's bounding box; the frame's outer edge is half a pixel beyond its edge pixels.
+    {
+      const double hx = std::hypot(img_a * ct, img_b * st), hy = std::hypot(img_a * st, img_b * ct);
+      const double over[4] = {-0.5 - (centre.x - hx), -0.5 - (centre.y - hy),
+                              centre.x + hx - (image.cols - 0.5),
+                              centre.y + hy - (image.rows - 0.5)};
+      const int side = static_cast<int>(std::max_element(over, over + 4) - over);
+      if (over[side] > kRimEdgeTolerancePx) {
+        cut.px = over[side];
+        cut.edge = kEdgeNames[side];
+        cut.radius = r;
+        return fail(Miss::kOutOfView, 0, {c.x, c.y, r * f});
+      }
+    }
 
     // canvas = M (p - centre) + canvas centre, with M = R diag(k/a, k/b) R^T turning the ellipse
     // into a circle of the canvas radius.
     const double k = o.canvas_radius * canvas;
-    const double t = ellipse.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
     const double sa = k / img_a, sb = k / img_b;
     cv::Matx22d m(ct * ct * sa + st * st * sb, ct * st * (sa - sb), ct * st * (sa - sb),
                   st * st * sa + ct * ct * sb);
@@ -484,8 +508,22 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
   double strict_support = 0, faint_support = 0;
   PartPose strict = attempt(kStrictEdges, strict_miss, strict_support);
   if (strict.found) return strict;
-  PartPose faint = attempt(kFaintEdges, faint_miss, faint_support);
-  return faint.found ? faint : Fail(Describe(strict_miss, strict_support, o));
+  // A rim the frame cuts is the answer: the fainter look must not settle on some other circle
+  // that happens to lie in view (an inner ring, say) and pass the part.
+  PartPose faint;
+  if (strict_miss != Miss::kOutOfView) faint = attempt(kFaintEdges, faint_miss, faint_support);
+  if (faint.found) return faint;
+  if (strict_miss != Miss::kOutOfView && faint_miss != Miss::kOutOfView)
+    return Fail(Describe(strict_miss, strict_support, o));
+  // Either look found the rim, cut by the frame: say where and by how much.
+  PartPose p = Fail("part is cut off by the frame: its rim reaches " +
+                    std::to_string(static_cast<int>(std::lround(cut.px))) + " px (" +
+                    std::to_string(static_cast<int>(std::lround(100 * cut.px / cut.radius))) +
+                    "% of its radius) beyond the " + cut.edge +
+                    " edge; centre the part in the camera's view");
+  p.cut_off_px = cut.px;
+  p.cut_edge = cut.edge;
+  return p;
 }
 
 void WarpToCanvas(const cv::Mat& image, const PartPose& pose, int canvas_side, cv::Mat& canvas,

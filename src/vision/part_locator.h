@@ -46,7 +46,15 @@ struct PartPose {
   double radius_fraction = 0;   // disc: radius / short side of the search region
   double rim_support = 0;       // disc: fraction of rays on the fitted rim, 0..1
   double scale = 1;             // canvas pixels per image pixel
+  // When !found because the rim was found but the frame cuts it: how far the rim reaches beyond
+  // the frame (image pixels) and which edge ("left", "top", "right", "bottom"). 0 / "" otherwise.
+  double cut_off_px = 0;
+  const char* cut_edge = "";
 };
+
+// How far the rim may reach beyond the frame's outer pixel edge before the part counts as cut
+// off, in image pixels: room for the fit's sub-pixel noise, not for a missing piece of the part.
+inline constexpr double kRimEdgeTolerancePx = 1.0;
 
 // Buffers LocatePart and WarpToCanvas reuse from call to call, so that locating and warping
 // allocate nothing once they have grown to the frame size. One per thread.
@@ -61,11 +69,17 @@ struct LocateScratch {
   std::vector<int> hist;
   std::vector<uint8_t> seen;
   std::vector<cv::Point2f> inliers;
+  // Where the last search looked, for pictures of a part that was not found. `cand` and
+  // `tried_circle` are in working pixels: image pixel = working pixel / work_scale + work_origin.
+  cv::Point2d work_origin;
+  double work_scale = 1;
+  cv::Vec3d tried_circle;  // centre x, y and radius of the last rim tried; radius 0 = none
 };
 
 // Locates the part in the 8-bit grey `image`. Never throws for image content: returns
-// found=false with a reason instead. REQUIRES: image is CV_8UC1 and non-empty; `scratch` used by
-// one thread at a time.
+// found=false with a reason instead; a round part whose rim leaves the frame by more than
+// kRimEdgeTolerancePx is not found, with cut_off_px and cut_edge set. REQUIRES: image is CV_8UC1
+// and non-empty; `scratch` used by one thread at a time.
 PartPose LocatePart(const cv::Mat& image, const LocateOptions& options, LocateScratch& scratch);
 
 // As above, with buffers of its own (allocates on every call).

@@ -135,5 +135,127 @@ TEST(EvalReportTest, BadOverlayTypeThrowsInputAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir / "r.html"));
 }
 
+// Parts whose decisions disagree with score > threshold, as the line's area rule can make them.
+EvalReport DecidedReport() {
+  EvalReport r;
+  r.threshold = 1.0;
+  auto part = [](std::string name, std::string cls, bool defect, float score, Decision d,
+                 HoldReason reason = HoldReason::kNone) {
+    EvaluatedPart p;
+    p.name = name;
+    p.path = "/data/" + name;
+    p.defect_class = cls;
+    p.is_defect = defect;
+    p.score = score;
+    p.decision = d;
+    p.reason = reason;
+    return p;
+  };
+  for (int i = 0; i < 8; ++i)
+    r.parts.push_back(
+        part("good_" + std::to_string(i) + ".png", "", false, 0.1f * i, Decision::kPass));
+  r.parts.push_back(
+      part("good_held.png", "", false, 10.f, Decision::kHold, HoldReason::kPartNotFound));
+  r.parts.push_back(part("good_small.png", "", false, 1.2f, Decision::kPass));  // area rule
+  r.parts.push_back(part("crack_1.png", "crack", true, 2.f, Decision::kReject));
+  r.parts.push_back(part("crack_2.png", "crack", true, 1.5f, Decision::kPass));  // area rule
+  r.parts.push_back(
+      part("crack_3.png", "crack", true, 10.f, Decision::kHold, HoldReason::kDeadline));
+  r.parts.push_back(part("pore_1.png", "pore", true, 0.5f, Decision::kPass));
+  r.parts.push_back(part("pore_2.png", "pore", true, 3.f, Decision::kReject));
+  FillImageMetrics(r);
+  return r;
+}
+
+TEST(EvalReportTest, CountsTheLinesDecisionsNotTheScores) {
+  const EvalReport r = DecidedReport();
+  EXPECT_EQ(r.good_scores.size(), 10u);
+  EXPECT_EQ(r.defect_scores.size(), 5u);
+  EXPECT_EQ(r.confusion.good_passed, 9);    // good_small passes though its score is above
+  EXPECT_EQ(r.confusion.good_rejected, 1);  // the held one
+  EXPECT_EQ(r.confusion.defect_passed, 2);  // crack_2 escapes though its score is above
+  EXPECT_EQ(r.confusion.defect_rejected, 3);
+  EXPECT_EQ(r.good_held, 1);
+  EXPECT_EQ(r.defect_held, 1);
+  const nlohmann::json j = ToJson(r);
+  EXPECT_EQ(j["held"]["good"], 1);
+  EXPECT_EQ(j["held"]["defect"], 1);
+  ASSERT_EQ(j["by_class"].size(), 2u);
+  EXPECT_EQ(j["by_class"][0]["class"], "crack");
+  EXPECT_EQ(j["by_class"][0]["escaped"], 1);
+  EXPECT_EQ(j["by_class"][0]["held"], 1);
+}
+
+TEST(EvalReportTest, DefectClassTableCountsAndRanksEachClass) {
+  const std::vector<DefectClassStats> t = DefectClassTable(DecidedReport());
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].name, "crack");
+  EXPECT_EQ(t[0].parts, 3);
+  EXPECT_EQ(t[0].rejected, 1);
+  EXPECT_EQ(t[0].held, 1);
+  EXPECT_EQ(t[0].escaped, 1);
+  // Cracks (2, 1.5, 10) against good (0..0.7, 10, 1.2): above 8 goods each, against the held
+  // good one: below, below, tie.
+  EXPECT_NEAR(t[0].auroc, (3 * 9 + 0.5) / 30.0, 1e-12);
+  EXPECT_EQ(t[1].name, "pore");
+  EXPECT_EQ(t[1].escaped, 1);
+}
+
+TEST(EvalReportTest, DefectClassFromSubfolderOrName) {
+  EXPECT_EQ(DefectClassOf("/d/Crack/exp1_7.jpg", "/d"), "Crack");
+  EXPECT_EQ(DefectClassOf("/d/Crack_exp1_num_7.jpg", "/d"), "Crack");
+  EXPECT_EQ(DefectClassOf("/d/part_61_blow_hole.png", "/d"), "blow_hole");
+  EXPECT_EQ(DefectClassOf("/d/cast_def_0_12.jpeg", "/d/"), "cast");
+  EXPECT_EQ(DefectClassOf("/d/scratch.png", "/d"), "unlabelled");
+  EXPECT_EQ(DefectClassOf("/d/_x.png", "/d"), "unlabelled");
+  EXPECT_EQ(DefectClassOf("rel/pore_1.png", "rel"), "pore");
+}
+
+TEST(EvalReportTest, EveryWrongVerdictIsListedInPagesWithLinks) {
+  testing::TempDir dir;
+  EvalReport r;
+  r.threshold = 1.0;
+  for (int i = 0; i < 250; ++i) {  // 250 escapes: three pages
+    EvaluatedPart p;
+    p.name = "pore " + std::to_string(i) + ".png";
+    p.path = (dir / "defect" / p.name).string();
+    p.defect_class = "pore";
+    p.is_defect = true;
+    p.score = 0.5f + 0.001f * static_cast<float>(i);
+    p.decision = Decision::kPass;
+    r.parts.push_back(p);
+  }
+  EvaluatedPart good;
+  good.name = "good.png";
+  good.score = 0.1f;
+  good.decision = Decision::kPass;
+  r.parts.push_back(good);
+  r.scores_csv = (dir / "scores.csv").string();
+  FillImageMetrics(r);
+  WriteHtmlReport(r, dir / "report.html");
+  const std::string html = ReadText(dir / "report.html");
+  for (int i = 0; i < 250; ++i) {
+    EXPECT_NE(html.find(">pore " + std::to_string(i) + ".png</a>"), std::string::npos) << i;
+  }
+  EXPECT_NE(html.find("href=\"defect/pore%200.png\""), std::string::npos) << "relative link";
+  EXPECT_NE(html.find("href=\"scores.csv\""), std::string::npos);
+  EXPECT_NE(html.find("201–250 of 250"), std::string::npos);
+  EXPECT_EQ(html.find("good.png"), std::string::npos) << "a right verdict is not listed";
+  EXPECT_NE(html.find("Defect classes"), std::string::npos);
+}
+
+TEST(EvalReportTest, HeldPartsAreLabelledAndLeftOutOfTheHistograms) {
+  testing::TempDir dir;
+  EvalReport r = DecidedReport();
+  r.worst_parts.push_back({"good_held.png", false, 10.f, "hold", cv::Mat(), "no part visible"});
+  WriteHtmlReport(r, dir / "r.html");
+  const std::string html = ReadText(dir / "r.html");
+  EXPECT_NE(html.find("2 held parts are not in the histograms"), std::string::npos);
+  EXPECT_NE(html.find("false reject (held)"), std::string::npos);
+  EXPECT_NE(html.find("no part visible"), std::string::npos);
+  EXPECT_NE(html.find("held: part_not_found"), std::string::npos);
+  EXPECT_NE(html.find("2 of them held"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace linesight

@@ -319,6 +319,36 @@ TEST(RecipeTest, LoadRecipeNamesThePath) {
   EXPECT_EQ(RecipeHash(LoadRecipe(dir / "ok.yaml")), RecipeHash(ParseRecipe(kFullExample, "x")));
 }
 
+TEST(RecipeTest, KeyGivenTwiceIsRefusedWithBothLines) {
+  // yaml-cpp accepts a duplicate key and reads the first value; the second would be ignored.
+  std::string msg = RecipeError("version: 1\npart:\n  canvas: 192\n  block: 8\n  canvas: 256\n");
+  EXPECT_TRUE(Contains(msg, "part.canvas")) << msg;
+  EXPECT_TRUE(Contains(msg, "twice")) << msg;
+  EXPECT_TRUE(Contains(msg, "lines 3 and 5")) << msg;
+  msg = RecipeError("name: a\nname: b\n");
+  EXPECT_TRUE(Contains(msg, "name: key given twice")) << msg;
+  msg = RecipeError("regions:\n  - ring: [0, 0.2]\n    ignore: true\n    ring: [0.3, 0.4]\n");
+  EXPECT_TRUE(Contains(msg, "regions[0].ring")) << msg;
+  msg = RecipeError("anomaly:\n  sensitivity: 1\npart:\n  block: 8\nanomaly:\n  sensitivity: 2\n");
+  EXPECT_TRUE(Contains(msg, "anomaly")) << msg;
+}
+
+TEST(RecipeTest, FractionalWholeNumberIsRefused) {
+  for (const char* yaml :
+       {"part:\n  canvas: 192.5\n", "part:\n  block: 12.5\n", "version: 1.5\n"}) {
+    const std::string msg = RecipeError(yaml);
+    EXPECT_TRUE(Contains(msg, "not a whole number")) << msg;
+  }
+  EXPECT_EQ(ParseRecipe("part:\n  canvas: 192.0\n  block: 16\n", "x").locate.canvas, 192);
+}
+
+TEST(RecipeTest, FolderGivenAsRecipeIsRefused) {
+  testing::TempDir dir;
+  const Error e = Caught([&] { LoadRecipe(dir.path()); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(), "is a folder, not a recipe file")) << e.what();
+}
+
 TEST(RecipeTest, JsonRoundTripKeepsTheHash) {
   const char* plate =
       "name: plate\npart:\n  symmetry: none\n  layout: blocks\n  roi: [0.1, 0.2, 0.7, 0.6]\n"
@@ -336,6 +366,43 @@ TEST(RecipeTest, JsonRoundTripKeepsTheHash) {
     EXPECT_EQ(back.cells.canvas, r.cells.canvas);
     EXPECT_DOUBLE_EQ(back.cells.support_radius, r.cells.support_radius);
     ASSERT_EQ(back.regions.size(), r.regions.size());
+  }
+}
+
+TEST(RecipeTest, QualityGatesAndPixelSize) {
+  const Recipe d = DefaultRecipe();
+  EXPECT_EQ(d.quality.focus, GateMode::kAuto);
+  EXPECT_EQ(d.quality.saturation, GateMode::kAuto);
+  EXPECT_EQ(d.quality.exposure, GateMode::kAuto);
+  EXPECT_EQ(d.pixel_size_mm, 0);
+  const Recipe r = ParseRecipe(
+      "part:\n  pixel_size_mm: 0.05\nquality:\n  focus: 0.04\n  saturation: off\n"
+      "  exposure: [30, 220]\n",
+      "q.yaml");
+  EXPECT_DOUBLE_EQ(r.pixel_size_mm, 0.05);
+  EXPECT_EQ(r.quality.focus, GateMode::kFixed);
+  EXPECT_DOUBLE_EQ(r.quality.min_focus, 0.04);
+  EXPECT_EQ(r.quality.saturation, GateMode::kOff);
+  EXPECT_EQ(r.quality.exposure, GateMode::kFixed);
+  EXPECT_DOUBLE_EQ(r.quality.min_exposure, 30);
+  EXPECT_DOUBLE_EQ(r.quality.max_exposure, 220);
+  EXPECT_EQ(ParseRecipe("quality:\n  focus: auto\n", "a").quality.focus, GateMode::kAuto);
+  const Recipe back = RecipeFromJson(RecipeToJson(r), "m.lsm");
+  EXPECT_EQ(RecipeToJson(back), RecipeToJson(r));
+  EXPECT_EQ(RecipeHash(back), RecipeHash(r));
+  // Each mistake names the key and what it accepts.
+  for (const auto& [yaml, words] : std::vector<std::pair<std::string, std::string>>{
+           {"quality:\n  focus: of\n", "'auto', 'off'"},
+           {"quality:\n  focus: 5\n", "between 0 and 3"},
+           {"quality:\n  saturation: 1.5\n", "between 0 and 1"},
+           {"quality:\n  exposure: [200, 100]\n", "darkest"},
+           {"quality:\n  exposure: 100\n", "list of 2"},
+           {"quality:\n  sharpness: 1\n", "focus, saturation"},
+           {"part:\n  pixel_size_mm: 0\n", "part.pixel_size_mm"},
+           {"part:\n  pixel_size_mm: big\n", "expected a number"}}) {
+    const Error e = Caught([&] { ParseRecipe(yaml, "q.yaml"); });
+    EXPECT_EQ(e.category(), ErrorCategory::kRecipe) << yaml;
+    EXPECT_TRUE(Contains(e.what(), words)) << yaml << ": " << e.what();
   }
 }
 
@@ -397,7 +464,11 @@ TEST(RecipeTest, HashIgnoresTheNameAndTheMinimumArea) {
                                     "anomaly:\n  target_false_reject_rate: 0.05\n",
                                     "anomaly:\n  holdout_fraction: 0.4\n",
                                     "regions:\n  - ring: [0, 0.2]\n    ignore: true\n",
-                                    "part:\n  symmetry: none\n"};
+                                    "part:\n  symmetry: none\n",
+                                    "part:\n  pixel_size_mm: 0.05\n",
+                                    "quality:\n  focus: off\n",
+                                    "quality:\n  saturation: 0.2\n",
+                                    "quality:\n  exposure: [20, 240]\n"};
   const std::string def = RecipeHash(DefaultRecipe());
   // The minimum defect area belongs to the model's operating point (`linesight model set`).
   EXPECT_EQ(RecipeHash(ParseRecipe("anomaly:\n  min_defect_area: 7\n", "e.yaml")), def);

@@ -63,5 +63,57 @@ TEST(ReportChartsTest, HistogramSurvivesDegenerateScores) {
   EXPECT_NE(ScoreHistogramSvg({}, {}, 0.5).find("No finite"), std::string::npos);
 }
 
+TEST(ReportChartsTest, RocFalseRejectAxisIsLogarithmic) {
+  std::vector<float> good(1000), defect(200);
+  for (int i = 0; i < 1000; ++i) good[i] = 0.001f * static_cast<float>(i);
+  for (int i = 0; i < 200; ++i) defect[i] = 0.99f + 0.01f * static_cast<float>(i);
+  const std::string svg = RocCurveSvg(good, defect, 1.0);
+  EXPECT_NE(svg.find("log scale"), std::string::npos);
+  for (const char* tick : {">0<", ">0.1%<", ">1%<", ">10%<", ">100%<"})
+    EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  EXPECT_FALSE(HasBadNumber(svg));
+  // The line's own counts place the mark: all good passed, all defects caught -> (0, 100%).
+  Confusion line;
+  line.good_passed = 1000;
+  line.defect_rejected = 200;
+  const std::string marked = RocCurveSvg(good, defect, 1.0, &line);
+  EXPECT_NE(marked.find("<circle class=\"thr\" cx=\"64\" cy=\"34\""), std::string::npos) << marked;
+}
+
+TEST(ReportChartsTest, HistogramCountsOnALogAxisAndZooms) {
+  std::vector<float> good(3000, 1.0f);
+  good.push_back(5.f);
+  const std::vector<float> defect = {4.f, 6.f, 50.f};
+  const std::string all = ScoreHistogramSvg(good, defect, 5.5);
+  EXPECT_NE(all.find("parts (log scale)"), std::string::npos);
+  EXPECT_NE(all.find(">1000<"), std::string::npos);
+  EXPECT_NE(all.find("<title>3000</title>"), std::string::npos);
+  const std::string zoom = ScoreHistogramSvg(good, defect, 5.5, std::make_pair(3.0, 8.0));
+  EXPECT_NE(zoom.find("≤3"), std::string::npos);
+  EXPECT_NE(zoom.find("≥8"), std::string::npos);
+  EXPECT_NE(zoom.find("<title>3000</title>"), std::string::npos) << "counted in the first bin";
+  EXPECT_FALSE(HasBadNumber(zoom));
+}
+
+TEST(ReportChartsTest, OverlapRangeCoversTheMixedScores) {
+  std::vector<float> good(1000), defect(1000);
+  for (int i = 0; i < 1000; ++i) {
+    good[i] = 0.01f * static_cast<float>(i);         // 0 .. 9.99
+    defect[i] = 8.f + 0.1f * static_cast<float>(i);  // 8 .. 108
+  }
+  const auto [lo, hi] = OverlapRange(good, defect, 9.0);
+  EXPECT_LT(lo, 8.1);
+  EXPECT_GT(hi, 9.9);
+  EXPECT_GT(lo, 5.0) << "zoomed, not the whole range";
+  EXPECT_LT(hi, 20.0);
+  // Far apart: at least 20% of the threshold each side.
+  const auto [lo2, hi2] = OverlapRange(std::vector<float>{1.f}, std::vector<float>{100.f}, 10.0);
+  EXPECT_LE(lo2, 8.0);
+  EXPECT_GE(hi2, 12.0);
+  const auto [lo3, hi3] = OverlapRange({}, {}, 2.0);
+  EXPECT_LT(lo3, 2.0);
+  EXPECT_GT(hi3, 2.0);
+}
+
 }  // namespace
 }  // namespace linesight

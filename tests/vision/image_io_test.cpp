@@ -377,8 +377,8 @@ TEST(ImageIoTest, HasImageExtensionIsCaseInsensitive) {
   for (const char* name : {"a.jpg", "a.JPG", "a.Jpeg", "b/c.png", "x.PNG", "x.bmp", "x.BMP",
                            "x.pgm", "x.ppm", "x.PnM", "dir.d/x.jpeg"})
     EXPECT_TRUE(HasImageExtension(name)) << name;
-  for (const char* name : {"a.txt", "a", "png", ".png.txt", "a.jpg.bak", "a.tif", "a.gif", "a.webp",
-                           "a.", "jpg/", "a.j pg"})
+  for (const char* name :
+       {"a.txt", "a", "png", ".png.txt", "a.jpg.bak", "a.gif", "a.webp", "a.", "jpg/", "a.j pg"})
     EXPECT_FALSE(HasImageExtension(name)) << name;
 }
 
@@ -412,6 +412,61 @@ TEST(ImageIoTest, ListImagesOnAMissingPathThrowsInput) {
               ListImages({dir / "a.png", dir / "gone.png"});
             }).category(),
             ErrorCategory::kInput);
+}
+
+TEST(ImageIoTest, MaskFilesBesideImagesAreNeverParts) {
+  // As data sets keep pixel masks: X.png beside X.jpg, and X_mask.<ext>.
+  TempDir dir;
+  for (const char* name : {"a.jpg", "a.png", "b.JPEG", "b.png", "c.png", "c_mask.png", "d.bmp",
+                           "d_mask.bmp", "e.png", "f.pgm", "f.PNG"})
+    testing::WriteFile(dir / name, "x");
+  const ImageListing listing = ScanImages({dir.path()});
+  std::vector<std::string> images, masks;
+  for (const auto& p : listing.images) images.push_back(p.filename().string());
+  for (const auto& p : listing.masks) masks.push_back(p.filename().string());
+  std::sort(masks.begin(), masks.end());
+  EXPECT_EQ(images,
+            (std::vector<std::string>{"a.jpg", "b.JPEG", "c.png", "d.bmp", "e.png", "f.pgm"}));
+  EXPECT_EQ(masks,
+            (std::vector<std::string>{"a.png", "b.png", "c_mask.png", "d_mask.bmp", "f.PNG"}));
+  EXPECT_EQ(ListImages({dir.path()}).size(), images.size()) << "ListImages keeps the same rule";
+  // The rule holds for files given one by one too (a shell glob).
+  for (const char* name : {"a.png", "b.png", "c_mask.png", "f.PNG"})
+    EXPECT_TRUE(IsMaskFile(dir / name)) << name;
+  for (const char* name : {"a.jpg", "c.png", "e.png"}) EXPECT_FALSE(IsMaskFile(dir / name)) << name;
+  EXPECT_EQ(ListImages({dir / "a.jpg", dir / "a.png", dir / "e.png"}).size(), 2u);
+  EXPECT_EQ(listing.SkippedSummary(), "skipped 5 mask files");
+}
+
+TEST(ImageIoTest, ScanReportsDanglingLinksSubfoldersAndOtherFiles) {
+  TempDir dir;
+  testing::WriteFile(dir / "a.png", "x");
+  testing::WriteFile(dir / "notes.txt", "x");
+  testing::WriteFile(dir / "list.txt", "x");
+  testing::WriteFile(dir / "README", "x");
+  std::filesystem::create_directories(dir / "old");
+  std::filesystem::create_symlink(dir / "a.png", dir / "link.png");  // a working link is listed
+  std::filesystem::create_symlink(dir / "gone" / "b.jpg", dir / "b.jpg");
+  const ImageListing listing = ScanImages({dir.path()});
+  ASSERT_EQ(listing.images.size(), 2u);
+  EXPECT_EQ(listing.images[1].filename(), "link.png");
+  ASSERT_EQ(listing.dangling.size(), 1u);
+  EXPECT_EQ(listing.dangling[0].second, dir / "gone" / "b.jpg");
+  EXPECT_EQ(listing.subfolders, 1);
+  EXPECT_EQ(listing.SkippedSummary(),
+            "skipped 1 subfolder and 3 other files (no extension, .txt), 1 dangling link: b.jpg "
+            "-> " +
+                (dir / "gone" / "b.jpg").string());
+  EXPECT_EQ(listing.Seen(),
+            "1 subfolder, 1 file without extension, 2 .txt files and 1 dangling link");
+  // A dangling link given by name says where it points.
+  const Error e = Caught([&] { ScanImages({dir / "b.jpg"}); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(), "is a link to " + (dir / "gone" / "b.jpg").string())) << e.what();
+  // Nothing skipped: no summary; an empty folder holds nothing.
+  TempDir empty;
+  EXPECT_EQ(ScanImages({empty.path()}).SkippedSummary(), "");
+  EXPECT_EQ(ScanImages({empty.path()}).Seen(), "nothing");
 }
 
 }  // namespace

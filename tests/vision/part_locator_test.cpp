@@ -147,6 +147,37 @@ TEST(PartLocatorTest, PartMostlyOutOfViewIsNotFound) {
   }
 }
 
+TEST(PartLocatorTest, RimCutByTheFrameIsNotFoundAndSaysWhere) {
+  const sim::RenderedPart part = sim::PartRenderer().Render(3);
+  const LocateOptions o;
+  const cv::Scalar background(part.image.at<uint8_t>(0, 0));
+  const double gap_right = part.image.cols - 0.5 - (part.centre.x + part.radius);
+  const double gap_top = part.centre.y - part.radius + 0.5;
+  struct Case {
+    cv::Point2d shift;
+    const char* edge;
+    double cut;  // px the rim leaves the frame by
+  };
+  for (const Case& c : {Case{{gap_right + 12, 0}, "right", 12}, Case{{0, -gap_top - 20}, "top", 20},
+                        Case{{gap_right + 4, 0}, "right", 4}}) {
+    cv::Mat moved;
+    cv::warpAffine(part.image, moved, cv::Mat(cv::Matx23d(1, 0, c.shift.x, 0, 1, c.shift.y)),
+                   part.image.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, background);
+    const PartPose pose = LocatePart(moved, o);
+    EXPECT_FALSE(pose.found) << c.edge << " " << c.cut;
+    EXPECT_NEAR(pose.cut_off_px, c.cut, 2.5) << pose.failure;
+    EXPECT_STREQ(pose.cut_edge, c.edge) << pose.failure;
+    EXPECT_NE(pose.failure.find(std::string(c.edge) + " edge"), std::string::npos) << pose.failure;
+  }
+  // Wholly in view, a pixel from the edge: found.
+  cv::Mat moved;
+  cv::warpAffine(part.image, moved, cv::Mat(cv::Matx23d(1, 0, gap_right - 1.5, 0, 1, 0)),
+                 part.image.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, background);
+  const PartPose pose = LocatePart(moved, o);
+  EXPECT_TRUE(pose.found) << pose.failure;
+  EXPECT_EQ(pose.cut_off_px, 0);
+}
+
 TEST(PartLocatorTest, StripFarLongerThanWideIsNotFoundWithAReason) {
   // Shrinking its long side to the rough search's 128 px would leave no width at all.
   for (cv::Size size : {cv::Size(32, 8200), cv::Size(8200, 32), cv::Size(2000, 20)}) {

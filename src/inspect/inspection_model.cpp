@@ -17,7 +17,9 @@ constexpr const char* kKind = "linesight.inspection/cell_stats";
 //    the manifest of training images in the header.
 // 5: the recipe has quality gates and a pixel size; the header has "quality", the focus,
 //    clipping and exposure the good training images showed.
-constexpr int kModelVersion = 5;
+// 6: round parts are scored per arc, turned with the part (an alignment template in the payload,
+//    options.arc_px), with a roughness channel after the ring residuals.
+constexpr int kModelVersion = 6;
 
 constexpr TrainingImage::Status kStatuses[] = {
     TrainingImage::Status::kUsed, TrainingImage::Status::kOutlierKept,

@@ -8,22 +8,59 @@
 
 namespace linesight {
 
-int BuildCells(const CellStatsOptions& o, std::vector<int32_t>& cell_of, cv::Mat& support) {
+namespace {
+// Cells of an arc layout that share one tail histogram: enough samples for the tail quantile
+// from a few dozen parts, and a bounded training memory (a histogram per pixel would not be).
+constexpr int kArcsPerTailGroup = 32;
+}  // namespace
+
+CellMap::CellMap(const CellStatsOptions& o) : canvas_(o.canvas) {
   const int n = o.canvas;
-  cell_of.assign(static_cast<size_t>(n) * n, -1);
-  support = cv::Mat::zeros(n, n, CV_8UC1);
-  int cells = 0;
+  support_ = cv::Mat::zeros(n, n, CV_8UC1);
   const double c = (n - 1) / 2.0, r_max = o.support_radius * n;
+  const bool arcs = o.layout == CellLayout::kRings && o.arc_px > 0;
+  if (arcs) {
+    const int rings = static_cast<int>(r_max) + 1;
+    ring_base_.resize(static_cast<size_t>(rings));
+    ring_rho_.resize(static_cast<size_t>(rings));
+    arcs_.resize(static_cast<size_t>(rings));
+    for (int r = 0; r < rings; ++r) {
+      ring_base_[static_cast<size_t>(r)] = cells_;
+      ring_rho_[static_cast<size_t>(r)] = static_cast<float>((r + 0.5) / r_max - 0.5);
+      arcs_[static_cast<size_t>(r)] =
+          std::max(1, static_cast<int>(std::lround(2 * CV_PI * (r + 0.5) / o.arc_px)));
+      const int arcs_here = arcs_[static_cast<size_t>(r)];
+      const int groups = (arcs_here + kArcsPerTailGroup - 1) / kArcsPerTailGroup;
+      for (int a = 0; a < arcs_here; ++a)
+        tail_group_.push_back(tail_groups_ +
+                              static_cast<int>(static_cast<int64_t>(a) * groups / arcs_here));
+      tail_groups_ += groups;
+      cells_ += arcs_here;
+    }
+    ring_of_.assign(static_cast<size_t>(n) * n, -1);
+    angle_of_.assign(static_cast<size_t>(n) * n, 0.f);
+  } else {
+    cell_of_.assign(static_cast<size_t>(n) * n, -1);
+  }
   const int blocks_per_row = (n + o.block - 1) / o.block;
   for (int y = 0; y < n; ++y) {
     for (int x = 0; x < n; ++x) {
+      const size_t i = static_cast<size_t>(y) * n + x;
+      const double r = std::hypot(x - c, y - c);
+      if (arcs) {
+        if (r > r_max) continue;
+        ring_of_[i] = static_cast<int32_t>(r);
+        double t = std::atan2(y - c, x - c) / (2 * CV_PI);
+        if (t < 0) t += 1;
+        angle_of_[i] = static_cast<float>(t * RingAlignment::kAngles);
+        support_.at<uint8_t>(y, x) = 255;
+        continue;
+      }
       int cell = -1;
       switch (o.layout) {
-        case CellLayout::kRings: {
-          double r = std::hypot(x - c, y - c);
+        case CellLayout::kRings:
           if (r <= r_max) cell = static_cast<int>(r);  // 1-pixel-wide rings
           break;
-        }
         case CellLayout::kBlocks:
           cell = (y / o.block) * blocks_per_row + x / o.block;
           break;
@@ -31,39 +68,87 @@ int BuildCells(const CellStatsOptions& o, std::vector<int32_t>& cell_of, cv::Mat
           cell = 0;
           break;
       }
-      cell_of[static_cast<size_t>(y) * n + x] = cell;
+      cell_of_[i] = cell;
       if (cell >= 0) {
-        support.at<uint8_t>(y, x) = 255;
-        cells = std::max(cells, cell + 1);
+        support_.at<uint8_t>(y, x) = 255;
+        cells_ = std::max(cells_, cell + 1);
       }
     }
   }
-  return cells;
+  if (!arcs) {
+    tail_groups_ = cells_;
+    tail_group_.resize(static_cast<size_t>(cells_));
+    for (int k = 0; k < cells_; ++k) tail_group_[static_cast<size_t>(k)] = k;
+  }
 }
 
+const int32_t* CellMap::Cells(const RingTurn& turn, std::vector<int32_t>& buffer) const {
+  if (!turns()) return cell_of_.data();
+  const size_t total = static_cast<size_t>(canvas_) * canvas_;
+  buffer.resize(total);  // keeps its capacity: no allocation once sized
+  constexpr float kPerSample = 1.f / RingAlignment::kAngles;
+  for (size_t i = 0; i < total; ++i) {
+    const int32_t r = ring_of_[i];
+    if (r < 0) {
+      buffer[i] = -1;
+      continue;
+    }
+    // The place on the part: this pixel's angle, turned back by the part's turn at its ring.
+    float u = angle_of_[i] - turn.base - turn.twist * ring_rho_[static_cast<size_t>(r)];
+    if (u < 0) u += RingAlignment::kAngles;
+    if (u < 0) u += RingAlignment::kAngles;
+    if (u >= RingAlignment::kAngles) u -= RingAlignment::kAngles;
+    const int arcs = arcs_[static_cast<size_t>(r)];
+    const int a = std::min(arcs - 1, static_cast<int>(u * kPerSample * static_cast<float>(arcs)));
+    buffer[i] = ring_base_[static_cast<size_t>(r)] + a;
+  }
+  return buffer.data();
+}
+
+int BuildCells(const CellStatsOptions& options, std::vector<int32_t>& cell_of, cv::Mat& support) {
+  const CellMap map(options);
+  std::vector<int32_t> buffer;
+  const int32_t* cells = map.Cells(RingTurn(), buffer);
+  cell_of.assign(cells, cells + static_cast<size_t>(options.canvas) * options.canvas);
+  support = map.support().clone();
+  return map.cells();
+}
+
+namespace {
+bool Arcs(const CellStatsOptions& o) { return o.layout == CellLayout::kRings && o.arc_px > 0; }
+// Arcs add the roughness after the ring channels.
+int RoughChannel(const CellStatsOptions& o) {
+  if (o.layout != CellLayout::kRings) return 2;
+  return Arcs(o) ? 1 + static_cast<int>(o.ring_windows.size()) : -1;
+}
+}  // namespace
+
 // Rings use the fine band and the ring residual (the part compared with itself carries the
-// coarser structure better than pooled statistics do); other layouts use all band channels.
+// coarser structure better than pooled statistics do), and arcs the roughness too (a seam of a
+// dark line beside a bright lip cancels in the band-pass but not in its energy); other layouts
+// use all band channels.
 int ChannelCount(const CellStatsOptions& o) {
-  return o.layout == CellLayout::kRings ? 1 + static_cast<int>(o.ring_windows.size())
-                                        : kBandChannels;
+  if (o.layout != CellLayout::kRings) return kBandChannels;
+  return 1 + static_cast<int>(o.ring_windows.size()) + (Arcs(o) ? 1 : 0);
 }
 
 namespace {
 // Channels where only a high value is a defect (roughness); the others count both ways.
-bool OneSided(const CellStatsOptions& o, int channel) {
-  return o.layout != CellLayout::kRings && channel == 2;
-}
-}  // namespace
+bool OneSided(const CellStatsOptions& o, int channel) { return channel == RoughChannel(o); }
 
-namespace {
 std::unique_ptr<RingResidual> MakeRing(const CellStatsOptions& o) {
   if (o.layout != CellLayout::kRings) return nullptr;
   return std::make_unique<RingResidual>(o.canvas, o.support_radius * o.canvas, 512, o.ring_windows);
 }
+
+std::shared_ptr<const RingAlignment> MakeAlignment(const CellStatsOptions& o) {
+  if (!Arcs(o)) return nullptr;
+  return std::make_shared<RingAlignment>(o.canvas, o.support_radius * o.canvas);
+}
 }  // namespace
 
 void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
-                     const RingResidual* ring, CellStatsWorkspace& ws) {
+                     const RingResidual* ring, CellStatsWorkspace& ws, bool roughness) {
   if (ring) {
     ComputeBandFeatures(canvas, support, kernels, ws.features, 1);
     ring->Compute(ws.features.blur_fine, ws.ring, &ws.features.channel[1]);
@@ -75,6 +160,7 @@ void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKe
         for (int x = 0; x < ch.cols; ++x) p[x] *= inv;
       }
     }
+    if (roughness) ComputeRoughness(kernels, ws.features, ws.features.channel[1 + ring->windows()]);
   } else {
     ComputeBandFeatures(canvas, support, kernels, ws.features, kBandChannels);
   }
@@ -82,13 +168,16 @@ void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKe
 
 CellStatsModel::Fitter::Fitter(const CellStatsOptions& options)
     : options_(options),
+      map_(std::make_shared<CellMap>(options)),
       channels_(ChannelCount(options)),
       kernels_(options.bands),
-      ring_(MakeRing(options)) {
-  cells_ = BuildCells(options_, cell_of_, support_);
+      ring_(MakeRing(options)),
+      align_(MakeAlignment(options)) {
+  cells_ = map_->cells();
   sum_.assign(static_cast<size_t>(cells_) * channels_, 0);
   sum_sq_ = sum_;
   n_ = sum_;
+  if (align_) template_sum_.assign(align_->size(), 0.f);
 }
 
 void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) {
@@ -97,13 +186,22 @@ void CellStatsModel::Fitter::Add(const cv::Mat& canvas, CellStatsWorkspace& ws) 
   if (moments_)
     throw Error(ErrorCategory::kInternal, "a part was added after the tail pass began",
                 "Add every part before the first AddTail");
-  ComputeFeatures(canvas, support_, kernels_, ring_.get(), ws);
+  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws, Arcs(options_));
+  RingTurn turn;
+  if (align_) {
+    // The first part sets the frame; each later one is turned onto the sum of those before it,
+    // which then holds it too, so the template sharpens as parts come in.
+    align_->Signature(ws.features.channel[0], ws.align);
+    if (count_ > 0) turn = align_->Find(template_sum_, ws.align);
+    align_->Accumulate(ws.align, turn, template_sum_);
+  }
+  const int32_t* cell_of = map_->Cells(turn, ws.cells);
   const int n = options_.canvas;
   for (int k = 0; k < channels_; ++k) {
     const cv::Mat& ch = ws.features.channel[k];
     for (int y = 0; y < n; ++y) {
       const float* f = ch.ptr<float>(y);
-      const int32_t* cell = &cell_of_[static_cast<size_t>(y) * n];
+      const int32_t* cell = cell_of + static_cast<size_t>(y) * n;
       for (int x = 0; x < n; ++x) {
         if (cell[x] < 0) continue;
         size_t i = static_cast<size_t>(cell[x]) * channels_ + k;
@@ -121,14 +219,24 @@ constexpr int kTailBins = 1024;
 constexpr float kTailBinWidth = 0.05f;  // |z| units; the last bin collects everything above
 }  // namespace
 
+const int32_t* CellStatsModel::Prepare(const cv::Mat& canvas, CellStatsWorkspace& ws) const {
+  CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
+            canvas.cols == options_.canvas);
+  ComputeFeatures(canvas, map_->support(), kernels_, ring_.get(), ws, Arcs(options_));
+  ws.turn = RingTurn();
+  if (align_) {
+    align_->Signature(ws.features.channel[0], ws.align);
+    ws.turn = align_->Find(template_, ws.align);
+  }
+  return map_->Cells(ws.turn, ws.cells);
+}
+
 void CellStatsModel::Fitter::AddTail(const cv::Mat& canvas, CellStatsWorkspace& ws) {
   if (!moments_) {
     moments_ = std::make_unique<CellStatsModel>(Moments());
-    tail_hist_.assign(static_cast<size_t>(cells_) * channels_ * kTailBins, 0);
+    tail_hist_.assign(static_cast<size_t>(map_->tail_groups()) * channels_ * kTailBins, 0);
   }
-  CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
-            canvas.cols == options_.canvas);
-  ComputeFeatures(canvas, support_, kernels_, ring_.get(), ws);
+  const int32_t* cell_of = moments_->Prepare(canvas, ws);
   const int n = options_.canvas;
   const float* mean = moments_->mean_.data();
   const float* inv = moments_->inv_std_.data();
@@ -136,14 +244,15 @@ void CellStatsModel::Fitter::AddTail(const cv::Mat& canvas, CellStatsWorkspace& 
     const bool one_sided = OneSided(options_, k);
     for (int y = 0; y < n; ++y) {
       const float* f = ws.features.channel[k].ptr<float>(y);
-      const int32_t* cell = &cell_of_[static_cast<size_t>(y) * n];
+      const int32_t* cell = cell_of + static_cast<size_t>(y) * n;
       for (int x = 0; x < n; ++x) {
         if (cell[x] < 0) continue;
         const size_t i = static_cast<size_t>(cell[x]) * channels_ + k;
         float z = (f[x] - mean[i]) * inv[i];
         z = one_sided ? std::max(z, 0.f) : std::abs(z);
         const int bin = std::min(kTailBins - 1, static_cast<int>(z / kTailBinWidth));
-        ++tail_hist_[i * kTailBins + bin];
+        const size_t g = static_cast<size_t>(map_->tail_group(cell[x])) * channels_ + k;
+        ++tail_hist_[g * kTailBins + bin];
       }
     }
   }
@@ -153,28 +262,29 @@ void CellStatsModel::Fitter::AddTail(const cv::Mat& canvas, CellStatsWorkspace& 
 CellStatsModel CellStatsModel::Fitter::Finish() const {
   CellStatsModel m = Moments();
   if (tail_count_ == 0 || options_.tail_quantile <= 0) return m;
-  // Each cell's tail quantile of |z|. A cell with too few samples for it (the innermost rings,
-  // few training parts) borrows its neighbours' (cells next in number: adjacent rings, blocks of
-  // the same row) until there are enough; a channel with too few samples altogether keeps its
-  // plain scales.
-  std::vector<float> q(sum_.size(), 0);
+  // Each tail group's quantile of |z| (a group is one cell, or a few neighbouring arcs). A group
+  // with too few samples for it (the innermost rings, few training parts) borrows its
+  // neighbours' (groups next in number: adjacent rings or arcs, blocks of the same row) until
+  // there are enough; a channel with too few samples altogether keeps its plain scales.
+  const int groups = map_->tail_groups();
+  std::vector<float> q(static_cast<size_t>(groups) * channels_, 0);
   std::vector<uint64_t> pooled(kTailBins);
   for (int k = 0; k < channels_; ++k) {
-    for (int c = 0; c < cells_; ++c) {
+    for (int c = 0; c < groups; ++c) {
       std::fill(pooled.begin(), pooled.end(), 0);
       uint64_t total = 0;
-      auto add = [&](int cell) {
-        const uint32_t* h = &tail_hist_[(static_cast<size_t>(cell) * channels_ + k) * kTailBins];
+      auto add = [&](int group) {
+        const uint32_t* h = &tail_hist_[(static_cast<size_t>(group) * channels_ + k) * kTailBins];
         for (int b = 0; b < kTailBins; ++b) {
           pooled[b] += h[b];
           total += h[b];
         }
       };
       add(c);
-      for (int reach = 1; reach < cells_; ++reach) {
+      for (int reach = 1; reach < groups; ++reach) {
         if (total * (1 - options_.tail_quantile) >= 1) break;
         if (c - reach >= 0) add(c - reach);
-        if (c + reach < cells_) add(c + reach);
+        if (c + reach < groups) add(c + reach);
       }
       if (total * (1 - options_.tail_quantile) < 1) continue;
       const double want = options_.tail_quantile * static_cast<double>(total);
@@ -189,19 +299,20 @@ CellStatsModel CellStatsModel::Fitter::Finish() const {
       }
     }
   }
-  // Rescale so every cell's tail lands on its channel's median tail; a cell may be amplified at
-  // most 4x (a cell that never strays must not turn noise into defects).
+  // Rescale so every group's tail lands on its channel's median tail; a group may be amplified
+  // at most 4x (a cell that never strays must not turn noise into defects).
   for (int k = 0; k < channels_; ++k) {
     std::vector<float> tails;
-    for (int c = 0; c < cells_; ++c)
+    for (int c = 0; c < groups; ++c)
       if (q[static_cast<size_t>(c) * channels_ + k] > 0)
         tails.push_back(q[static_cast<size_t>(c) * channels_ + k]);
     if (tails.empty()) continue;
     std::nth_element(tails.begin(), tails.begin() + tails.size() / 2, tails.end());
     const float median = tails[tails.size() / 2];
     for (int c = 0; c < cells_; ++c) {
+      const float tail = q[static_cast<size_t>(map_->tail_group(c)) * channels_ + k];
       const size_t i = static_cast<size_t>(c) * channels_ + k;
-      if (q[i] > 0) m.inv_std_[i] *= median / std::max(q[i], 0.25f * median);
+      if (tail > 0) m.inv_std_[i] *= median / std::max(tail, 0.25f * median);
     }
   }
   return m;
@@ -213,13 +324,16 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
                 "Check that the training images show the part and match the recipe");
   CellStatsModel m;
   m.options_ = options_;
-  m.cell_of_ = cell_of_;
-  m.support_ = support_.clone();
+  m.map_ = map_;
   m.cells_ = cells_;
   m.channels_ = channels_;
   m.kernels_ = kernels_;
   m.smooth_ = GaussianKernel(options_.smooth_sigma);
   m.ring_ = MakeRing(options_);
+  m.align_ = align_;
+  m.template_.resize(template_sum_.size());
+  for (size_t i = 0; i < template_sum_.size(); ++i)
+    m.template_[i] = template_sum_[i] / static_cast<float>(count_);
   m.mean_.resize(sum_.size());
   m.inv_std_.resize(sum_.size());
   // A floor on each cell's spread, relative to the typical spread of that channel, keeps
@@ -230,6 +344,26 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
     double mean = sum_[i] / n_[i];
     m.mean_[i] = static_cast<float>(mean);
     sd[i] = std::sqrt(std::max(0.0, sum_sq_[i] / n_[i] - mean * mean));
+  }
+  if (Arcs(options_)) {
+    // An arc sees one sample per part: its spread, from a few hundred samples at most, is noisy
+    // and its largest values are its own training parts'. The spread is pooled with the arcs on
+    // either side on the same ring (the same tail group), each about its own mean; the mean stays
+    // the arc's own, so the part's features stay sharp.
+    std::vector<double> var(sd.size());
+    for (size_t i = 0; i < sd.size(); ++i) var[i] = sd[i] * sd[i];
+    for (int c = 0; c < cells_; ++c)
+      for (int k = 0; k < channels_; ++k) {
+        double v = 0, n = 0;
+        for (int d = -1; d <= 1; ++d) {
+          const int nb = c + d;
+          if (nb < 0 || nb >= cells_ || map_->tail_group(nb) != map_->tail_group(c)) continue;
+          const size_t j = static_cast<size_t>(nb) * channels_ + k;
+          v += var[j] * n_[j];
+          n += n_[j];
+        }
+        if (n > 0) sd[static_cast<size_t>(c) * channels_ + k] = std::sqrt(v / n);
+      }
   }
   for (int k = 0; k < channels_; ++k) {
     std::vector<double> ch;
@@ -250,9 +384,7 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
 }
 
 void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const {
-  CV_Assert(canvas.type() == CV_8UC1 && canvas.rows == options_.canvas &&
-            canvas.cols == options_.canvas);
-  ComputeFeatures(canvas, support_, kernels_, ring_.get(), ws);
+  const int32_t* cell_of = Prepare(canvas, ws);
   const int n = options_.canvas;
   ws.raw_map.create(n, n, CV_32F);
   const float* mean = mean_.data();
@@ -266,7 +398,7 @@ void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Ma
     const bool one_sided = OneSided(options_, k);
     for (int y = 0; y < n; ++y) {
       const float* f = ws.features.channel[k].ptr<float>(y);
-      const int32_t* cell = &cell_of_[static_cast<size_t>(y) * n];
+      const int32_t* cell = cell_of + static_cast<size_t>(y) * n;
       float* out = ws.raw_map.ptr<float>(y);
       for (int x = 0; x < n; ++x) {
         const int c = cell[x];
@@ -279,9 +411,10 @@ void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Ma
     }
   }
   GaussianBlur(ws.raw_map, map, smooth_, ws.features.line);
+  const cv::Mat& support = map_->support();
   for (int y = 0; y < n; ++y) {  // zero where not scored
     float* m = map.ptr<float>(y);
-    const uint8_t* s = support_.ptr<uint8_t>(y);
+    const uint8_t* s = support.ptr<uint8_t>(y);
     for (int x = 0; x < n; ++x) m[x] = s[x] ? m[x] : 0.f;
   }
 }
@@ -293,6 +426,7 @@ nlohmann::json CellStatsModel::OptionsJson() const {
           {"support_radius", o.support_radius},
           {"block", o.block},
           {"ring_windows", o.ring_windows},
+          {"arc_px", o.arc_px},
           {"smooth_sigma", o.smooth_sigma},
           {"tail_quantile", o.tail_quantile},
           {"cells", cells_},
@@ -306,6 +440,7 @@ nlohmann::json CellStatsModel::OptionsJson() const {
 void CellStatsModel::AppendPayload(std::vector<uint8_t>& payload) const {
   AppendFloats(payload, mean_);
   AppendFloats(payload, inv_std_);
+  if (align_) AppendFloats(payload, template_);
 }
 
 CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<uint8_t>& payload,
@@ -327,6 +462,9 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
     if (o.ring_windows.size() > kMaxChannels - 1) throw bad("too many ring windows");
     for (int w : o.ring_windows)
       if (w < 3 || w > 255 || w % 2 == 0) throw bad("a ring window is out of range");
+    o.arc_px = j.at("arc_px").get<double>();
+    if (!(o.arc_px == 0 || (o.arc_px >= 0.5 && o.arc_px <= 64)))
+      throw bad("arc length out of range");
     o.smooth_sigma = j.at("smooth_sigma").get<double>();
     // Absent in models written before tails were calibrated (their scales are plain spreads).
     o.tail_quantile = j.value("tail_quantile", 0.0);
@@ -343,7 +481,9 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
     for (double s : {o.smooth_sigma, o.bands.fine_sigma, o.bands.mid_sigma, o.bands.coarse_sigma,
                      o.bands.rough_sigma})
       if (!(s > 0.1 && s < 64)) throw bad("a filter scale is out of range");
-    m.cells_ = BuildCells(o, m.cell_of_, m.support_);
+    m.map_ = std::make_shared<CellMap>(o);
+    m.cells_ = m.map_->cells();
+    m.align_ = MakeAlignment(o);
     m.channels_ = ChannelCount(o);
     m.kernels_ = BandKernels(o.bands);
     m.smooth_ = GaussianKernel(o.smooth_sigma);
@@ -355,6 +495,11 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
   size_t count = static_cast<size_t>(m.cells_) * m.channels_;
   m.mean_ = ReadFloats(payload, offset, count, name);
   m.inv_std_ = ReadFloats(payload, offset, count, name);
+  if (m.align_) {
+    m.template_ = ReadFloats(payload, offset, m.align_->size(), name);
+    for (float v : m.template_)
+      if (!std::isfinite(v)) throw bad("the alignment template contains invalid numbers");
+  }
   for (size_t i = 0; i < count; ++i)
     if (!std::isfinite(m.mean_[i]) || !std::isfinite(m.inv_std_[i]) || m.inv_std_[i] <= 0)
       throw bad("model statistics contain invalid numbers");

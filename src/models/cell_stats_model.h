@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 
 #include "vision/band_features.h"
+#include "vision/ring_alignment.h"
 #include "vision/ring_residual.h"
 
 namespace linesight {
@@ -39,6 +40,11 @@ struct CellStatsOptions {
   // rings: angular windows (samples of 512 per ring) of the ring residuals; a feature narrower
   // than a window stands out in its residual. Two scales: pits and cracks, and blow holes.
   std::vector<int> ring_windows = {7, 21};
+  // rings: length of a cell along its ring, pixels; 0 = each ring is one cell. With arcs, the
+  // part's turn is found first (RingAlignment) and each arc keeps the statistics of one place on
+  // the part, so a crack on the face between two vanes is judged against that face, not against
+  // the vane edges on the same ring.
+  double arc_px = 1.0;
   double smooth_sigma = 1.0;  // anomaly map smoothing, pixels (suppresses single-pixel noise)
   // Each cell's scale is set so that this quantile of its good parts' |z| is the same in every
   // cell: cells whose good parts stray rarely but far (edges, glare) then raise no more false
@@ -52,7 +58,37 @@ struct CellStatsOptions {
 struct CellStatsWorkspace {
   BandFeatures features;
   RingResidualScratch ring;
+  RingAlignmentScratch align;
+  std::vector<int32_t> cells;  // arcs: the cell of each canvas pixel for this part's turn
+  RingTurn turn;               // arcs: the turn found for the last part
   cv::Mat raw_map;
+};
+
+// Which cell each canvas pixel belongs to. Fixed for blocks, whole and plain rings; for arcs it
+// depends on the part's turn. Cells are numbered so that neighbours along a ring (or a row of
+// blocks) have neighbouring numbers; tail groups gather a few neighbouring cells.
+class CellMap {
+ public:
+  CellMap() = default;
+  explicit CellMap(const CellStatsOptions& options);
+  // The cell of every canvas pixel (-1 = not scored) for a part turned by `turn` (the layout's
+  // outermost ring is its max_radius); `buffer` is used when the map depends on the turn.
+  const int32_t* Cells(const RingTurn& turn, std::vector<int32_t>& buffer) const;
+  bool turns() const { return !ring_of_.empty(); }
+  int cells() const { return cells_; }
+  int tail_groups() const { return tail_groups_; }
+  int tail_group(int cell) const { return tail_group_[static_cast<size_t>(cell)]; }
+  const cv::Mat& support() const { return support_; }
+
+ private:
+  int canvas_ = 0, cells_ = 0, tail_groups_ = 0;
+  cv::Mat support_;
+  std::vector<int32_t> cell_of_;           // fixed layouts
+  std::vector<int32_t> ring_of_;           // arcs: ring of each pixel, -1 = not scored
+  std::vector<float> angle_of_;            // arcs: angle of each pixel, samples
+  std::vector<int32_t> ring_base_, arcs_;  // arcs: first cell and cell count of each ring
+  std::vector<float> ring_rho_;            // arcs: radius of each ring, as RingTurn reads it
+  std::vector<int32_t> tail_group_;        // per cell
 };
 
 class CellStatsModel {
@@ -74,15 +110,16 @@ class CellStatsModel {
 
    private:
     CellStatsOptions options_;
-    std::vector<int32_t> cell_of_;  // per canvas pixel, -1 = not scored
-    cv::Mat support_;
+    std::shared_ptr<const CellMap> map_;
     int cells_ = 0;
     int count_ = 0;
     int channels_ = 0;
     BandKernels kernels_;
     std::unique_ptr<RingResidual> ring_;
-    std::vector<double> sum_, sum_sq_, n_;  // [cell * channels + channel]
-    // Pass 2: histograms of |z| per cell and channel, kTailBins bins of kTailBinWidth.
+    std::shared_ptr<const RingAlignment> align_;  // arcs only
+    std::vector<float> template_sum_;             // arcs: aligned signatures, summed
+    std::vector<double> sum_, sum_sq_, n_;        // [cell * channels + channel]
+    // Pass 2: histograms of |z| per tail group and channel, kTailBins bins of kTailBinWidth.
     CellStatsModel Moments() const;
     std::unique_ptr<CellStatsModel> moments_;  // frozen by the first AddTail
     std::vector<uint32_t> tail_hist_;
@@ -95,7 +132,7 @@ class CellStatsModel {
   void Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const;
 
   // Mask of the scored pixels (CV_8UC1, 255 = scored).
-  const cv::Mat& support() const { return support_; }
+  const cv::Mat& support() const { return map_->support(); }
   const CellStatsOptions& options() const { return options_; }
 
   // Serialisation: options go to the JSON header, statistics to the payload.
@@ -113,23 +150,27 @@ class CellStatsModel {
   BandKernels kernels_;
   GaussianKernel smooth_;                     // of the anomaly map (options_.smooth_sigma)
   std::shared_ptr<const RingResidual> ring_;  // rings layout only; immutable, shared by copies
-  std::vector<int32_t> cell_of_;
-  cv::Mat support_;
+  std::shared_ptr<const CellMap> map_;
+  std::shared_ptr<const RingAlignment> align_;  // arcs only
+  std::vector<float> template_;                 // arcs: the good parts' mean signature
   int cells_ = 0;
   std::vector<float> mean_, inv_std_;  // [cell * channels + channel]
+  // Computes the features of `canvas` and the cells of its pixels (finding the turn for arcs).
+  const int32_t* Prepare(const cv::Mat& canvas, CellStatsWorkspace& ws) const;
 };
 
 // Number of feature channels a model with `options` uses.
 int ChannelCount(const CellStatsOptions& options);
 
 // Computes every feature channel of `canvas` into ws.features (the band features with
-// `kernels`, plus the ring residual when `ring` is given). `support` marks the scored pixels.
+// `kernels`; with `ring`, the fine band, the ring residuals and, if `roughness`, the roughness
+// after them). `support` marks the scored pixels.
 // Allocates nothing once `ws` is sized.
 void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
-                     const RingResidual* ring, CellStatsWorkspace& ws);
+                     const RingResidual* ring, CellStatsWorkspace& ws, bool roughness = false);
 
-// Builds the cell index of every canvas pixel (-1 = not scored) and the support mask.
-// Returns the number of cells.
+// Builds the cell index of every canvas pixel (-1 = not scored) and the support mask, for an
+// unturned part. Returns the number of cells.
 int BuildCells(const CellStatsOptions& options, std::vector<int32_t>& cell_of, cv::Mat& support);
 
 }  // namespace linesight

@@ -91,18 +91,7 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
   ScaledDifference(f.blur_mid, f.blur_coarse, inv, f.channel[1]);
   if (channels < 3) return;
 
-  // Roughness: log of local energy of the fine band (as-cast texture, porosity, rough patches).
-  f.tmp.create(canvas.size(), CV_32F);
-  for (int y = 0; y < canvas.rows; ++y) {
-    const float* c = f.channel[0].ptr<float>(y);
-    float* t = f.tmp.ptr<float>(y);
-    for (int x = 0; x < canvas.cols; ++x) t[x] = c[x] * c[x];
-  }
-  GaussianBlur(f.tmp, f.channel[2], k.rough, f.line);
-  for (int y = 0; y < canvas.rows; ++y) {
-    float* r = f.channel[2].ptr<float>(y);
-    for (int x = 0; x < canvas.cols; ++x) r[x] = std::log(r[x] + 0.05f);
-  }
+  ComputeRoughness(k, f, f.channel[2]);
   if (channels < 4) return;
 
   // Level: the coarse-blurred log image relative to its surroundings, the same image blurred
@@ -121,6 +110,22 @@ void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const Ba
     const float* s = f.surround.ptr<float>(y);
     float* d = f.channel[3].ptr<float>(y);
     for (int x = 0; x < canvas.cols; ++x) d[x] = (c[x] - s[x]) * inv;
+  }
+}
+
+void ComputeRoughness(const BandKernels& k, BandFeatures& f, cv::Mat& out) {
+  // Roughness: log of local energy of the fine band (as-cast texture, porosity, rough patches).
+  const cv::Mat& fine = f.channel[0];
+  f.tmp.create(fine.size(), CV_32F);
+  for (int y = 0; y < fine.rows; ++y) {
+    const float* c = fine.ptr<float>(y);
+    float* t = f.tmp.ptr<float>(y);
+    for (int x = 0; x < fine.cols; ++x) t[x] = c[x] * c[x];
+  }
+  GaussianBlur(f.tmp, out, k.rough, f.line);
+  for (int y = 0; y < out.rows; ++y) {
+    float* r = out.ptr<float>(y);
+    for (int x = 0; x < out.cols; ++x) r[x] = std::log(r[x] + 0.05f);
   }
 }
 

@@ -57,4 +57,9 @@ struct BandFeatures {
 void ComputeBandFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKernels& kernels,
                          BandFeatures& out, int channels = kBandChannels);
 
+// The roughness channel (log of the fine band's local energy over kernels.rough) of the features
+// `f` whose fine band (channel 0) is computed, into `out` (not channel 0). Uses f.tmp and f.line
+// as scratch; allocates nothing once sized.
+void ComputeRoughness(const BandKernels& kernels, BandFeatures& f, cv::Mat& out);
+
 }  // namespace linesight

@@ -415,7 +415,7 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
   EXPECT_TRUE(Contains(error_with(edits[2].second).what(), "newer")) << "version message";
   const Error older = error_with(edits[3].second);
   EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
-  EXPECT_TRUE(Contains(older.what(), "(5)")) << "names the version it reads: " << older.what();
+  EXPECT_TRUE(Contains(older.what(), "(6)")) << "names the version it reads: " << older.what();
 }
 
 TEST_F(InspectorTest, CheckRecipeMatches) {

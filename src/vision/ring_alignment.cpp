@@ -1,0 +1,182 @@
+#include "vision/ring_alignment.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace linesight {
+namespace {
+
+// sum of a[i] * b[i], i < n, in eight interleaved partial sums: the compiler may keep them in
+// one vector register, and the order of additions (hence the result) is fixed.
+float Dot(const float* a, const float* b, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
+  for (; i < n; ++i) acc[0] += a[i] * b[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+}  // namespace
+
+RingAlignment::RingAlignment(int canvas, double max_radius)
+    : canvas_(canvas),
+      bands_(static_cast<int>(max_radius / kBandWidth) + 1),
+      max_radius_(max_radius) {
+  const double c = (canvas - 1) / 2.0;
+  bin_of_.assign(static_cast<size_t>(canvas) * canvas, -1);
+  std::vector<int> count(size(), 0);
+  for (int y = 0; y < canvas; ++y)
+    for (int x = 0; x < canvas; ++x) {
+      const double r = std::hypot(x - c, y - c);
+      if (r < kMinRadius || r > max_radius) continue;
+      double t = std::atan2(y - c, x - c) / (2 * CV_PI);
+      if (t < 0) t += 1;
+      const int a = std::min(kAngles - 1, static_cast<int>(t * kAngles));
+      const int bin = static_cast<int>(r / kBandWidth) * kAngles + a;
+      bin_of_[static_cast<size_t>(y) * canvas + x] = bin;
+      ++count[static_cast<size_t>(bin)];
+    }
+  inv_count_.resize(size());
+  band_filled_.resize(size());
+  for (size_t i = 0; i < size(); ++i) {
+    inv_count_[i] = count[i] > 0 ? 1.f / static_cast<float>(count[i]) : 0.f;
+    band_filled_[i] = count[i] > 0;
+  }
+}
+
+void RingAlignment::Signature(const cv::Mat& feature, RingAlignmentScratch& s) const {
+  CV_Assert(feature.type() == CV_32F && feature.rows == canvas_ && feature.cols == canvas_);
+  s.signature.assign(size(), 0.f);  // keeps its capacity: no allocation once sized
+  float* sig = s.signature.data();
+  for (int y = 0; y < canvas_; ++y) {
+    const float* f = feature.ptr<float>(y);
+    const int32_t* bin = &bin_of_[static_cast<size_t>(y) * canvas_];
+    for (int x = 0; x < canvas_; ++x)
+      if (bin[x] >= 0) sig[bin[x]] += std::abs(f[x]);
+  }
+  // Means per bin, then each band's mean removed: what is left is how detail varies with angle
+  // (vanes, spokes, bosses); the ring's overall texture and contrast drop out.
+  for (int b = 0; b < bands_; ++b) {
+    float* row = sig + static_cast<size_t>(b) * kAngles;
+    const float* inv = &inv_count_[static_cast<size_t>(b) * kAngles];
+    const uint8_t* filled = &band_filled_[static_cast<size_t>(b) * kAngles];
+    double sum = 0;
+    int n = 0;
+    for (int a = 0; a < kAngles; ++a) {
+      row[a] *= inv[a];
+      if (filled[a]) sum += row[a], ++n;
+    }
+    const float mean = n > 0 ? static_cast<float>(sum / n) : 0.f;
+    for (int a = 0; a < kAngles; ++a) row[a] = filled[a] ? row[a] - mean : 0.f;
+  }
+}
+
+float RingTurn::At(double r, double max_radius) const {
+  float t = base + twist * static_cast<float>(r / max_radius - 0.5);
+  t = std::fmod(t, static_cast<float>(RingAlignment::kAngles));
+  return t < 0 ? t + RingAlignment::kAngles : t;
+}
+
+RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScratch& s) const {
+  CV_Assert(templ.size() == size() && s.signature.size() == size());
+  constexpr int kC = kAngles / kCoarse;
+  s.coarse.assign(static_cast<size_t>(bands_) * kC, 0.f);
+  s.coarse_template.assign(static_cast<size_t>(bands_) * kC, 0.f);
+  for (size_t i = 0; i < size(); ++i) {
+    s.coarse[i / kCoarse] += s.signature[i];
+    s.coarse_template[i / kCoarse] += templ[i];
+  }
+  // Whole circle, coarse: score(k) = sum over bands and m of part[m] * template[m - k].
+  int best = 0;
+  float best_score = -1e30f;
+  for (int k = 0; k < kC; ++k) {
+    float score = 0;
+    for (int b = 0; b < bands_; ++b) {
+      const float* p = &s.coarse[static_cast<size_t>(b) * kC];
+      const float* t = &s.coarse_template[static_cast<size_t>(b) * kC];
+      for (int m = 0; m < kC; ++m) score += p[m] * t[(m - k + kC) % kC];
+    }
+    if (score > best_score) best_score = score, best = k;
+  }
+
+  // Near it, at half resolution (pairs of samples), each band's score at every offset: a band's
+  // best offset drifts with its radius when the features twist.
+  // The coarse base is within half a coarse step of the best one at mid radius.
+  constexpr int kNear = kCoarse * 2;  // full samples searched either side of it
+  constexpr int kH = kAngles / 2, kHalfReach = kNear / 2 + kMaxTwist / 4 + 2;
+  constexpr int kOffsets = 2 * kHalfReach + 1;
+  s.coarse.assign(static_cast<size_t>(bands_) * kH, 0.f);  // reused: half-resolution part
+  s.coarse_template.assign(static_cast<size_t>(bands_) * kH, 0.f);
+  for (size_t i = 0; i < size(); ++i) {
+    s.coarse[i / 2] += s.signature[i];
+    s.coarse_template[i / 2] += templ[i];
+  }
+  const int centre = best * kCoarse / 2;
+  s.band_scores.assign(static_cast<size_t>(bands_) * kOffsets, 0.f);
+  for (int b = 0; b < bands_; ++b) {
+    const float* p = &s.coarse[static_cast<size_t>(b) * kH];
+    const float* q = &s.coarse_template[static_cast<size_t>(b) * kH];
+    for (int j = 0; j < kOffsets; ++j) {
+      const int t = ((centre + j - kHalfReach) % kH + kH) % kH;
+      // template index a - t, wrapped: two straight runs instead of a modulo per sample
+      const float score = Dot(p, q + kH - t, t) + Dot(p + t, q, kH - t);
+      s.band_scores[static_cast<size_t>(b) * kOffsets + j] = score;
+    }
+  }
+  // Base and twist on a grid of half samples; each band reads its score at its own offset.
+  auto total = [&](int base, int twist) {
+    float sum = 0;
+    for (int b = 0; b < bands_; ++b) {
+      const float rho = static_cast<float>((b + 0.5) * kBandWidth / max_radius_ - 0.5);
+      float at = static_cast<float>(base) + static_cast<float>(twist) * rho + kHalfReach;
+      at = std::clamp(at, 0.f, static_cast<float>(kOffsets - 1));
+      const int i = std::min(static_cast<int>(at), kOffsets - 2);
+      const float w = at - static_cast<float>(i);
+      const float* c = &s.band_scores[static_cast<size_t>(b) * kOffsets];
+      sum += (1 - w) * c[i] + w * c[i + 1];
+    }
+    return sum;
+  };
+  constexpr int kBase = kNear / 2, kTwist = kMaxTwist / 2;
+  int best_base = 0, best_twist = 0;
+  float top = -1e30f;
+  for (int twist = -kTwist; twist <= kTwist; ++twist)
+    for (int base = -kBase; base <= kBase; ++base) {
+      const float v = total(base, twist);
+      if (v > top) top = v, best_base = base, best_twist = twist;
+    }
+  // A parabola through the peak along each axis: a fraction of a half sample.
+  auto vertex = [](float l, float c, float r) {
+    const float denom = l - 2 * c + r;
+    return denom < 0 ? std::clamp(0.5f * (l - r) / denom, -0.5f, 0.5f) : 0.f;
+  };
+  const float db = vertex(total(best_base - 1, best_twist), top, total(best_base + 1, best_twist));
+  const float dt = vertex(total(best_base, best_twist - 1), top, total(best_base, best_twist + 1));
+  RingTurn turn;
+  turn.base = 2 * (static_cast<float>(centre + best_base) + db);
+  turn.twist = 2 * (static_cast<float>(best_twist) + dt);
+  turn.base = turn.At(max_radius_ / 2, max_radius_);  // wrapped into [0, kAngles)
+  return turn;
+}
+
+void RingAlignment::Accumulate(const RingAlignmentScratch& s, const RingTurn& turn,
+                               std::vector<float>& templ) const {
+  CV_Assert(templ.size() == size() && s.signature.size() == size());
+  for (int b = 0; b < bands_; ++b) {
+    const float t = turn.At((b + 0.5) * kBandWidth, max_radius_);
+    const int whole = static_cast<int>(std::floor(t));
+    const float w = t - static_cast<float>(whole);
+    // Part angle a holds template angle a - t, between samples a - whole - 1 and a - whole.
+    const float* p = &s.signature[static_cast<size_t>(b) * kAngles];
+    float* q = &templ[static_cast<size_t>(b) * kAngles];
+    for (int a = 0; a < kAngles; ++a) {
+      const int i0 = ((a - whole) % kAngles + kAngles) % kAngles;
+      const int i1 = (i0 - 1 + kAngles) % kAngles;
+      q[i0] += (1 - w) * p[a];
+      q[i1] += w * p[a];
+    }
+  }
+}
+
+}  // namespace linesight

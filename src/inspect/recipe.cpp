@@ -110,6 +110,7 @@ cv::Rect2d RectFrom(const Parser& p, const YAML::Node& node, const std::string& 
 void Derive(Recipe& r) {
   r.locate.method = r.symmetry == Symmetry::kRotational ? LocateMethod::kDisc : LocateMethod::kNone;
   r.cells.layout = r.layout;
+  r.cells.arc_px = r.layout == CellLayout::kRings ? r.arc_px : 0;
   r.cells.canvas = r.locate.canvas;
   // Score a margin beyond the rim, up to 20% of the radius within the canvas: flash and burrs
   // stick out of it. Tail calibration keeps the table's and shadow's rings from raising false
@@ -152,7 +153,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   if (const auto part = root["part"]) {
     p.CheckKeys(part, "part",
                 {"symmetry", "layout", "roi", "canvas", "min_radius", "max_radius", "block",
-                 "pixel_size_mm"});
+                 "arc_px", "pixel_size_mm"});
     if (part["pixel_size_mm"])
       r.pixel_size_mm = p.Number(part["pixel_size_mm"], "part.pixel_size_mm", 1e-6, 1e3);
     if (part["symmetry"]) {
@@ -183,6 +184,12 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
     if (part["max_radius"])
       r.locate.max_radius = p.Number(part["max_radius"], "part.max_radius", 0.05, 1);
     if (part["block"]) r.cells.block = p.Integer(part["block"], "part.block", 4, 128);
+    if (part["arc_px"]) {
+      r.arc_px = p.Number(part["arc_px"], "part.arc_px", 0, 64);
+      if (r.arc_px > 0 && r.arc_px < 0.5)
+        p.Fail("part.arc_px", "must be 0 (whole rings) or between 0.5 and 64",
+               "Use 0, or an arc length such as 1 or 2 pixels");
+    }
     if (r.locate.min_radius >= r.locate.max_radius)
       p.Fail("part.min_radius", "must be smaller than part.max_radius",
              "Swap or fix the two values");
@@ -345,6 +352,7 @@ nlohmann::json RecipeToJson(const Recipe& r) {
           {"max_radius", l.max_radius},
           {"min_rim_support", l.min_rim_support},
           {"block", r.cells.block},
+          {"arc_px", r.arc_px},
           {"sensitivity", r.sensitivity},
           {"min_defect_area_px", r.min_defect_area_px},
           {"target_false_reject_rate", r.target_false_reject_rate},
@@ -379,6 +387,7 @@ Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
     r.locate.max_radius = j.at("max_radius").get<double>();
     r.locate.min_rim_support = j.at("min_rim_support").get<double>();
     r.cells.block = j.at("block").get<int>();
+    r.arc_px = j.at("arc_px").get<double>();
     Derive(r);
     r.sensitivity = j.at("sensitivity").get<double>();
     r.min_defect_area_px = j.at("min_defect_area_px").get<double>();

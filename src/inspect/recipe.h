@@ -49,6 +49,11 @@ struct Recipe {
   CellLayout layout = CellLayout::kRings;  // derived from symmetry unless set
   LocateOptions locate;
   CellStatsOptions cells;
+  // rings: cells of this many pixels along each ring, turned with the part (0 = whole rings, the
+  // default). Arcs catch thin cracks and cold shuts on simulated impellers (docs/algorithm.md),
+  // but their threshold calibration is off on real castings: opt in, and set the operating point
+  // with `linesight tune`.
+  double arc_px = 0;
   double sensitivity = 1.0;       // global: multiplies the anomaly map
   double min_defect_area_px = 6;  // findings smaller than this (image pixels) are ignored
   double target_false_reject_rate = 0.01;

@@ -460,6 +460,7 @@ TEST(RecipeTest, HashIgnoresTheNameAndTheMinimumArea) {
                                     "part:\n  layout: texture\n",
                                     "anomaly:\n  sensitivity: 2\n",
                                     "training:\n  outliers: drop\n",
+                                    "part:\n  arc_px: 1\n",
                                     "training:\n  max_outlier_fraction: 0.1\n",
                                     "anomaly:\n  target_false_reject_rate: 0.05\n",
                                     "anomaly:\n  holdout_fraction: 0.4\n",
@@ -470,6 +471,11 @@ TEST(RecipeTest, HashIgnoresTheNameAndTheMinimumArea) {
                                     "quality:\n  saturation: 0.2\n",
                                     "quality:\n  exposure: [20, 240]\n"};
   const std::string def = RecipeHash(DefaultRecipe());
+  EXPECT_EQ(ParseRecipe("part:\n  arc_px: 2\n", "a").cells.arc_px, 2);
+  EXPECT_EQ(DefaultRecipe().cells.arc_px, 0) << "whole rings unless asked";
+  EXPECT_EQ(ParseRecipe("part:\n  symmetry: none\n  arc_px: 2\n", "a").cells.arc_px, 0)
+      << "arcs are for rings only";
+  EXPECT_THROW(ParseRecipe("part:\n  arc_px: 0.3\n", "a"), Error);
   // The minimum defect area belongs to the model's operating point (`linesight model set`).
   EXPECT_EQ(RecipeHash(ParseRecipe("anomaly:\n  min_defect_area: 7\n", "e.yaml")), def);
   for (const std::string& yaml : edits)

@@ -27,17 +27,10 @@ using testing::TempDir;
 inline constexpr int kGood = 40;
 inline constexpr int kDefect = 12;
 
-// Single-quotes `p` for the shell.
-inline std::string Q(const fs::path& p) {
-  std::string s = "'";
-  for (char c : p.string()) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return s + "'";
-}
-
-inline std::string Describe(const RunResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\n--- stdout\n" + r.out.substr(0, 3000) +
-         "\n--- stderr\n" + r.err.substr(0, 3000);
-}
+// Shell quoting and run descriptions are testing/test_util's, under the names these tests use.
+inline std::string Q(const fs::path& p) { return testing::ShellQuote(p); }
+inline std::string Describe(const RunResult& r) { return testing::DescribeRun(r); }
+using testing::JsonLines;
 
 inline std::vector<fs::path> Files(const fs::path& dir, const std::string& suffix = "") {
   std::vector<fs::path> out;
@@ -54,18 +47,6 @@ inline std::vector<fs::path> Files(const fs::path& dir, const std::string& suffi
 inline std::string Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// One JSON object per non-empty line.
-inline std::vector<nlohmann::json> JsonLines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    out.push_back(nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false));
-  }
-  return out;
 }
 
 // The data set and model every CliTest reads: made once per build of the binary and shared by

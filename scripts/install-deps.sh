@@ -7,6 +7,7 @@ PKGS=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libbenchmark-dev libsodium-dev
+  libsqlite3-dev libmodbus-dev libaravis-dev libusb-1.0-0-dev aravis-tools mbpoll
 )
 missing=()
 for p in "${PKGS[@]}"; do

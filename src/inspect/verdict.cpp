@@ -2,44 +2,6 @@
 
 namespace linesight {
 
-std::string_view DecisionName(Decision d) {
-  switch (d) {
-    case Decision::kPass:
-      return "pass";
-    case Decision::kReject:
-      return "reject";
-    case Decision::kHold:
-      return "hold";
-  }
-  return "hold";
-}
-
-std::string_view HoldReasonName(HoldReason r) {
-  switch (r) {
-    case HoldReason::kNone:
-      return "none";
-    case HoldReason::kBadImage:
-      return "bad_image";
-    case HoldReason::kPartNotFound:
-      return "part_not_found";
-    case HoldReason::kDeadline:
-      return "deadline";
-    case HoldReason::kNoModel:
-      return "no_model";
-    case HoldReason::kInternal:
-      return "internal";
-    case HoldReason::kOutOfFocus:
-      return "out_of_focus";
-    case HoldReason::kSaturated:
-      return "saturated";
-    case HoldReason::kExposure:
-      return "exposure";
-    case HoldReason::kPartAtEdge:
-      return "part_at_edge";
-  }
-  return "internal";
-}
-
 Verdict HoldVerdict(HoldReason reason, std::string detail) {
   Verdict v;
   v.decision = Decision::kHold;

@@ -7,94 +7,16 @@
 #include <set>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
 #include <opencv2/imgproc.hpp>
 
 #include "core/checksum.h"
+#include "core/config_reader.h"
 #include "core/error.h"
 
 namespace linesight {
 namespace {
 
-class Parser {
- public:
-  explicit Parser(std::string name) : name_(std::move(name)) {}
-
-  [[noreturn]] void Fail(const std::string& where, const std::string& cause,
-                         const std::string& fix) const {
-    throw Error(ErrorCategory::kRecipe, name_ + ": " + where + ": " + cause, fix);
-  }
-
-  void CheckKeys(const YAML::Node& node, const std::string& where,
-                 const std::set<std::string>& allowed) const {
-    if (!node.IsMap()) Fail(where, "expected a mapping of keys", "See docs/recipe.md");
-    // YAML forbids a key twice in one mapping, but yaml-cpp keeps both and looks up the first,
-    // so a second value would be silently ignored.
-    std::map<std::string, int> lines;
-    for (const auto& kv : node) {
-      std::string key = kv.first.as<std::string>();
-      const int line = kv.first.Mark().line + 1;
-      if (auto [it, inserted] = lines.emplace(key, line); !inserted)
-        Fail(where.empty() ? key : where + "." + key,
-             "key given twice (lines " + std::to_string(it->second) + " and " +
-                 std::to_string(line) + ")",
-             "Keep one of the two");
-      if (!allowed.count(key)) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        Fail(where.empty() ? key : where + "." + key, "unknown key",
-             "Remove it or fix its spelling; allowed here: " + list);
-      }
-    }
-  }
-
-  double Number(const YAML::Node& node, const std::string& where, double lo, double hi) const {
-    double v;
-    try {
-      v = node.as<double>();
-    } catch (const YAML::Exception&) {
-      Fail(where, "expected a number", "Write a number between " + Fmt(lo) + " and " + Fmt(hi));
-    }
-    if (!(v >= lo && v <= hi))
-      Fail(where, "value " + Fmt(v) + " is out of range",
-           "Use a value between " + Fmt(lo) + " and " + Fmt(hi));
-    return v;
-  }
-
-  // A whole number in [lo, hi]: 2.5 for a pixel count is a mistake, not 2.
-  int Integer(const YAML::Node& node, const std::string& where, int lo, int hi) const {
-    const double v = Number(node, where, lo, hi);
-    if (v != std::floor(v))
-      Fail(where, "value " + Fmt(v) + " is not a whole number",
-           "Write a whole number between " + std::to_string(lo) + " and " + std::to_string(hi));
-    return static_cast<int>(v);
-  }
-
-  std::string Text(const YAML::Node& node, const std::string& where) const {
-    if (!node.IsScalar()) Fail(where, "expected a text value", "See docs/recipe.md");
-    return node.as<std::string>();
-  }
-
-  std::vector<double> Numbers(const YAML::Node& node, const std::string& where, size_t count,
-                              double lo, double hi) const {
-    if (!node.IsSequence() || node.size() != count)
-      Fail(where, "expected a list of " + std::to_string(count) + " numbers",
-           "Write it as [a, b, ...] with values between " + Fmt(lo) + " and " + Fmt(hi));
-    std::vector<double> out;
-    for (size_t i = 0; i < count; ++i)
-      out.push_back(Number(node[i], where + "[" + std::to_string(i) + "]", lo, hi));
-    return out;
-  }
-
-  static std::string Fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-  }
-
- private:
-  std::string name_;
-};
+using Parser = ConfigReader;
 
 cv::Rect2d RectFrom(const Parser& p, const YAML::Node& node, const std::string& where) {
   auto v = p.Numbers(node, where, 4, 0, 1);
@@ -126,16 +48,8 @@ Recipe DefaultRecipe() {
 }
 
 Recipe ParseRecipe(const std::string& text, const std::string& name) {
-  Parser p(name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw Error(
-        ErrorCategory::kRecipe,
-        name + ": not valid YAML (" + e.msg + " at line " + std::to_string(e.mark.line + 1) + ")",
-        "Fix the YAML syntax; see docs/recipe.md for an example");
-  }
+  Parser p(name, ErrorCategory::kRecipe, "docs/recipe.md");
+  const YAML::Node root = p.Parse(text);
   Recipe r = DefaultRecipe();
   if (root.IsNull()) return r;
   p.CheckKeys(root, "", {"version", "name", "part", "anomaly", "training", "regions", "quality"});
@@ -316,18 +230,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
 }
 
 Recipe LoadRecipe(const std::filesystem::path& path) {
-  // An ifstream opens a folder and reads nothing from it, which would parse as the defaults.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw Error(ErrorCategory::kInput, path.string() + ": is a folder, not a recipe file",
-                "Give the recipe's YAML file, e.g. " + (path / "recipe.yaml").string());
-  std::ifstream in(path);
-  if (!in)
-    throw Error(ErrorCategory::kIo, path.string() + ": recipe file cannot be opened",
-                "Check the path; without --recipe the defaults are used");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseRecipe(ss.str(), path.string());
+  return ParseRecipe(ConfigReader::ReadFile(path, "recipe"), path.string());
 }
 
 nlohmann::json RecipeToJson(const Recipe& r) {

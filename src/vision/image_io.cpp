@@ -326,7 +326,11 @@ cv::Mat DecodeGrey(std::span<const uint8_t> bytes, const std::string& name,
   try {
     // imdecode wants a Mat header over the bytes; it does not modify them.
     cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
-    raw = cv::imdecode(buf, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+    // A JPEG decodes straight to its luma plane: libjpeg skips the chroma and the colour
+    // conversion, about 5x faster than decoding colour and converting (issue 12, section 4).
+    const int flags =
+        info.format == "jpeg" ? cv::IMREAD_GRAYSCALE : cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
+    raw = cv::imdecode(buf, flags);
   } catch (const cv::Exception& e) {
     Fail(name, std::string("decoder failed: ") + e.what(), "Copy the file again from the source");
   }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -38,12 +39,14 @@ void CheckOptions(const PlcServerOptions& o) {
     throw Error(ErrorCategory::kInput, "PLC server host '" + o.host + "' is not an IPv4 address",
                 "give a dotted address such as 127.0.0.1, or 0.0.0.0 to listen on all");
   }
-  if (o.port < 0 || o.port > 65535 || o.heartbeat_period.count() <= 0 || o.max_clients < 1) {
+  if (o.port < 0 || o.port > 65535 || o.heartbeat_period.count() <= 0 || o.max_clients < 1 ||
+      o.evict_idle_after.count() < 0) {
     throw Error(ErrorCategory::kInput,
                 "PLC server options out of range (port " + std::to_string(o.port) + ", heartbeat " +
                     std::to_string(o.heartbeat_period.count()) + " ms, max_clients " +
                     std::to_string(o.max_clients) + ")",
-                "use a port 0-65535, a heartbeat period > 0 and max_clients >= 1");
+                "use a port 0-65535, a heartbeat period > 0, max_clients >= 1 and "
+                "evict_idle_after >= 0");
   }
 }
 
@@ -71,10 +74,14 @@ struct PlcServer::Net {
   modbus_mapping_t* reply = nullptr;  // the registers a reply is built from, copied under the lock
   int listen_fd = -1;
   std::array<int, 2> wake{-1, -1};  // Stop() writes to wake[1]
-  std::vector<int> clients;
+  struct Client {
+    int fd;
+    SteadyClock::time_point last_request;  // or the connect time
+  };
+  std::vector<Client> clients;
 
   ~Net() {
-    for (int fd : clients) close(fd);
+    for (const Client& c : clients) close(c.fd);
     for (int fd : wake) {
       if (fd >= 0) close(fd);
     }
@@ -87,7 +94,8 @@ struct PlcServer::Net {
 PlcServer::PlcServer(const PlcServerOptions& options)
     : net_(std::make_unique<Net>()),
       heartbeat_period_(options.heartbeat_period),
-      max_clients_(options.max_clients) {
+      max_clients_(options.max_clients),
+      evict_idle_after_(options.evict_idle_after) {
   CheckOptions(options);
   net_->ctx = modbus_new_tcp(options.host.c_str(), options.port);
   net_->reply = modbus_mapping_new_start_address(0, 0, 0, 0, 0, kRegisterCount, 0, 0);
@@ -177,7 +185,7 @@ void PlcServer::Serve() {
   std::vector<int> readable;
   for (;;) {
     fds.assign({{net_->wake[0], POLLIN, 0}, {net_->listen_fd, POLLIN, 0}});
-    for (int fd : net_->clients) fds.push_back({fd, POLLIN, 0});
+    for (const Net::Client& c : net_->clients) fds.push_back({c.fd, POLLIN, 0});
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_beat - SteadyClock::now());
     const int rc = poll(fds.data(), fds.size(), std::max<int>(0, static_cast<int>(wait.count())));
     const auto now = SteadyClock::now();
@@ -192,41 +200,57 @@ void PlcServer::Serve() {
     for (size_t i = 2; i < fds.size(); ++i) {
       if (fds[i].revents != 0) readable.push_back(fds[i].fd);
     }
+    ServeClients(readable);  // first: Accept() may evict a client and reuse its fd number
     if (fds[1].revents & POLLIN) Accept();
-    ServeClients(readable);
   }
 }
 
 void PlcServer::Accept() {
   const int fd = accept4(net_->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) return;  // the peer gave up between poll and accept
+  const auto now = SteadyClock::now();
   if (static_cast<int>(net_->clients.size()) >= max_clients_) {
-    {
-      std::lock_guard lock(mu_);
-      ++counters_.clients_refused;
+    const auto idlest = std::min_element(
+        net_->clients.begin(), net_->clients.end(),
+        [](const auto& a, const auto& b) { return a.last_request < b.last_request; });
+    if (now - idlest->last_request < evict_idle_after_) {
+      {
+        std::lock_guard lock(mu_);
+        ++counters_.clients_refused;
+      }
+      close(fd);
+      return;
     }
-    close(fd);
-    return;
+    Drop(idlest->fd);
   }
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &kSendTimeout, sizeof kSendTimeout);
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  net_->clients.push_back(fd);
+  net_->clients.push_back({fd, now});
   std::lock_guard lock(mu_);
   ++counters_.client_connects;
   ++clients_;
 }
 
+void PlcServer::Drop(int fd) {
+  {
+    std::lock_guard lock(mu_);
+    ++counters_.client_drops;
+    --clients_;
+  }
+  close(fd);
+  std::erase_if(net_->clients, [fd](const Net::Client& c) { return c.fd == fd; });
+}
+
 void PlcServer::ServeClients(const std::vector<int>& readable) {
   for (int fd : readable) {
-    if (ServeRequest(fd)) continue;
-    {
-      std::lock_guard lock(mu_);
-      ++counters_.client_drops;
-      --clients_;
+    if (!ServeRequest(fd)) {
+      Drop(fd);
+      continue;
     }
-    close(fd);
-    std::erase(net_->clients, fd);
+    for (Net::Client& c : net_->clients) {
+      if (c.fd == fd) c.last_request = SteadyClock::now();
+    }
   }
 }
 

@@ -23,7 +23,11 @@ struct PlcServerOptions {
   // How often the heartbeat register advances; the PLC declares the station dead after a few
   // periods without change.
   std::chrono::milliseconds heartbeat_period{100};
-  int max_clients = 4;  // connections served at once (PLC, HMI, diagnostics); more are closed
+  int max_clients = 4;  // connections served at once (PLC, HMI, diagnostics)
+  // With max_clients connected, a new connection replaces the client that has sent nothing for
+  // longest, if that is at least this long (a PLC whose old connection died half-open can come
+  // back); otherwise the new connection is closed at once.
+  std::chrono::milliseconds evict_idle_after{5000};
 };
 
 class PlcServer {
@@ -45,8 +49,9 @@ class PlcServer {
 
   // Publishes the answer to the outstanding trigger atomically for every master: result
   // registers, then RESULT_VALID + OK/NG, BUSY cleared. Returns false, publishing nothing, when
-  // no trigger is outstanding or result.part_id is not the triggered part's id.
-  bool PublishResult(const PlcResult& result);
+  // no trigger is outstanding or result.part_id is not the triggered part's id: a bug in the
+  // caller, to be logged; the PLC then sees no result and treats the part as NG.
+  [[nodiscard]] bool PublishResult(const PlcResult& result);
 
   // The FAULT and MODEL_LOADED status bits. FAULT starts set: clear it once the station can
   // inspect (model loaded, camera answering).
@@ -62,7 +67,7 @@ class PlcServer {
     uint64_t acks = 0;             // results acknowledged
     uint64_t missed_triggers = 0;  // edges refused: busy or previous result not acknowledged
     uint64_t client_connects = 0;  // connections accepted and served
-    uint64_t client_drops = 0;     // connections closed: peer left, garbage, send stalled
+    uint64_t client_drops = 0;     // connections closed: peer left, garbage, stall, evicted
     uint64_t clients_refused = 0;  // connections closed at once: max_clients reached
     uint64_t exceptions = 0;       // Modbus exception replies sent
   };
@@ -80,11 +85,13 @@ class PlcServer {
   void ServeClients(const std::vector<int>& readable);
   bool ServeRequest(int fd);
   void Accept();
+  void Drop(int fd);
 
   std::unique_ptr<Net> net_;
   int port_ = 0;
   std::chrono::milliseconds heartbeat_period_;
   int max_clients_;
+  std::chrono::milliseconds evict_idle_after_;
 
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable trigger_cv_;

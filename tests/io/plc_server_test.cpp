@@ -315,6 +315,24 @@ TEST(PlcServer, ClientsBeyondTheLimitAreClosedOthersServed) {
   EXPECT_EQ(plc.ReadStatus(), kStatusReady | kStatusFault);
 }
 
+TEST(PlcServer, ANewClientReplacesOneIdleLongEnough) {
+  PlcServerOptions options = LocalOptions();
+  options.max_clients = 1;
+  options.evict_idle_after = 50ms;
+  PlcServer server(options);
+  PlcClient stale("127.0.0.1", server.port());
+  EXPECT_EQ(stale.ReadStatus(), kStatusReady | kStatusFault);
+  std::this_thread::sleep_for(100ms);  // stale now idle longer than evict_idle_after
+  PlcClient back("127.0.0.1", server.port());
+  EXPECT_EQ(back.ReadStatus(), kStatusReady | kStatusFault);
+  EXPECT_EQ(Caught([&] { stale.ReadStatus(); }).category(), ErrorCategory::kIo);
+  const PlcServer::Counters n = server.counters();
+  EXPECT_EQ(n.client_connects, 2u);
+  EXPECT_EQ(n.client_drops, 1u);
+  EXPECT_EQ(n.clients_refused, 0u);
+  EXPECT_TRUE(server.client_connected());
+}
+
 TEST(PlcServer, PortInUseNamesHostPortAndFix) {
   PlcServer first(LocalOptions());
   PlcServerOptions options = LocalOptions();

@@ -1,6 +1,5 @@
-// io/plc_client.h: a simulated line PLC: a Modbus TCP client (master) that drives a station's
-// PlcServer through the handshake over a real socket. Used by the demo and the tests; one thread
-// at a time.
+// io/plc_client.h: a simulated line PLC, a Modbus TCP master driving a station's PlcServer over a
+// real socket; for the demo and the tests. Use from one thread at a time.
 #pragma once
 
 #include <chrono>

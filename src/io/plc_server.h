@@ -1,6 +1,5 @@
-// io/plc_server.h: the station's Modbus TCP server (slave) that the line's PLC drives through the
-// register map of io/plc_registers.h. One thread owned by the object serves every client; the
-// public methods are thread-safe and are called from the station's line loop.
+// io/plc_server.h: the station's Modbus TCP server (slave) that the line's PLC drives (map in
+// io/plc_registers.h). One owned thread serves every client; public methods are thread-safe.
 #pragma once
 
 #include <chrono>

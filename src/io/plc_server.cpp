@@ -1,0 +1,312 @@
+// io/plc_server.cpp: the Modbus TCP server loop on libmodbus: poll() over a wake pipe, the
+// listening socket and the clients; each request is checked against the register map, applied to
+// the handshake under the lock, and answered from a snapshot of the registers.
+#include "io/plc_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <modbus.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/error.h"
+
+namespace linesight::io {
+namespace {
+
+// A client that stops reading its replies must not stall the others: its send times out and the
+// client is dropped.
+constexpr timeval kSendTimeout{0, 200'000};
+// Longest pause allowed inside one request frame before the client is dropped.
+constexpr uint32_t kByteTimeoutUs = 100'000;
+
+uint16_t Word(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+
+std::string Endpoint(const PlcServerOptions& o) { return o.host + ":" + std::to_string(o.port); }
+
+void CheckOptions(const PlcServerOptions& o) {
+  in_addr addr{};
+  if (inet_pton(AF_INET, o.host.c_str(), &addr) != 1) {
+    throw Error(ErrorCategory::kInput, "PLC server host '" + o.host + "' is not an IPv4 address",
+                "give a dotted address such as 127.0.0.1, or 0.0.0.0 to listen on all");
+  }
+  if (o.port < 0 || o.port > 65535 || o.heartbeat_period.count() <= 0 || o.max_clients < 1 ||
+      o.evict_idle_after.count() < 0) {
+    throw Error(ErrorCategory::kInput,
+                "PLC server options out of range (port " + std::to_string(o.port) + ", heartbeat " +
+                    std::to_string(o.heartbeat_period.count()) + " ms, max_clients " +
+                    std::to_string(o.max_clients) + ")",
+                "use a port 0-65535, a heartbeat period > 0, max_clients >= 1 and "
+                "evict_idle_after >= 0");
+  }
+}
+
+[[noreturn]] void ThrowListenError(const PlcServerOptions& o, int err) {
+  std::string fix = "check the address belongs to this machine";
+  if (err == EADDRINUSE) {
+    fix = "stop the program using port " + std::to_string(o.port) + " or configure another port";
+  } else if (err == EACCES) {
+    fix = "ports below 1024 need root or CAP_NET_BIND_SERVICE: use a port >= 1024 (1502 is usual)";
+  }
+  throw Error(ErrorCategory::kIo,
+              "cannot listen for Modbus TCP on " + Endpoint(o) + ": " + std::strerror(err), fix);
+}
+
+// libmodbus reads a TCP frame by its function code and trusts the MBAP header; a frame whose
+// header disagrees with what was read is garbage and the stream cannot be resynchronised.
+bool WellFormedMbap(const uint8_t* req, int length) {
+  return length >= 8 && Word(req + 2) == 0 && Word(req + 4) == length - 6;
+}
+
+}  // namespace
+
+struct PlcServer::Net {
+  modbus_t* ctx = nullptr;
+  modbus_mapping_t* reply = nullptr;  // the registers a reply is built from, copied under the lock
+  int listen_fd = -1;
+  std::array<int, 2> wake{-1, -1};  // Stop() writes to wake[1]
+  struct Client {
+    int fd;
+    SteadyClock::time_point last_request;  // or the connect time
+  };
+  std::vector<Client> clients;
+
+  ~Net() {
+    for (const Client& c : clients) close(c.fd);
+    for (int fd : wake) {
+      if (fd >= 0) close(fd);
+    }
+    if (listen_fd >= 0) close(listen_fd);
+    if (reply != nullptr) modbus_mapping_free(reply);
+    if (ctx != nullptr) modbus_free(ctx);
+  }
+};
+
+PlcServer::PlcServer(const PlcServerOptions& options)
+    : net_(std::make_unique<Net>()),
+      heartbeat_period_(options.heartbeat_period),
+      max_clients_(options.max_clients),
+      evict_idle_after_(options.evict_idle_after) {
+  CheckOptions(options);
+  net_->ctx = modbus_new_tcp(options.host.c_str(), options.port);
+  net_->reply = modbus_mapping_new_start_address(0, 0, 0, 0, 0, kRegisterCount, 0, 0);
+  if (net_->ctx == nullptr || net_->reply == nullptr) {
+    throw Error(ErrorCategory::kIo,
+                "cannot create the Modbus TCP context for " + Endpoint(options) + ": " +
+                    std::strerror(errno),
+                "check the machine has free memory");
+  }
+  modbus_set_byte_timeout(net_->ctx, 0, kByteTimeoutUs);
+  net_->listen_fd = modbus_tcp_listen(net_->ctx, options.max_clients);
+  if (net_->listen_fd < 0) ThrowListenError(options, errno);
+  sockaddr_in bound{};
+  socklen_t len = sizeof bound;
+  if (getsockname(net_->listen_fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0 ||
+      pipe2(net_->wake.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
+    throw Error(
+        ErrorCategory::kIo,
+        "cannot set up the Modbus TCP server on " + Endpoint(options) + ": " + std::strerror(errno),
+        "check the process's open-file limit (ulimit -n)");
+  }
+  port_ = ntohs(bound.sin_port);
+  thread_ = std::thread(&PlcServer::Serve, this);
+}
+
+PlcServer::~PlcServer() {
+  Stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PlcServer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  const char byte = 's';
+  [[maybe_unused]] const ssize_t n = write(net_->wake[1], &byte, 1);
+  trigger_cv_.notify_all();
+}
+
+std::optional<PlcTrigger> PlcServer::WaitTrigger(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  trigger_cv_.wait_for(lock, timeout, [&] { return stopped_ || pending_.has_value(); });
+  if (stopped_ || !pending_) return std::nullopt;
+  const PlcTrigger trigger = *pending_;
+  pending_.reset();
+  return trigger;
+}
+
+bool PlcServer::PublishResult(const PlcResult& result) {
+  std::lock_guard lock(mu_);
+  if (!handshake_.Publish(result)) return false;
+  pending_.reset();  // answered without being taken: never hand it out afterwards
+  ++counters_.results;
+  return true;
+}
+
+void PlcServer::SetFault(bool fault) {
+  std::lock_guard lock(mu_);
+  handshake_.SetFault(fault);
+}
+
+void PlcServer::SetModelLoaded(bool loaded) {
+  std::lock_guard lock(mu_);
+  handshake_.SetModelLoaded(loaded);
+}
+
+PlcServer::Counters PlcServer::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+bool PlcServer::client_connected() const {
+  std::lock_guard lock(mu_);
+  return clients_ > 0;
+}
+
+uint16_t PlcServer::status() const {
+  std::lock_guard lock(mu_);
+  return handshake_.registers()[kRegStatus];
+}
+
+void PlcServer::Serve() {
+  auto next_beat = SteadyClock::now() + heartbeat_period_;
+  std::vector<pollfd> fds;
+  std::vector<int> readable;
+  for (;;) {
+    fds.assign({{net_->wake[0], POLLIN, 0}, {net_->listen_fd, POLLIN, 0}});
+    for (const Net::Client& c : net_->clients) fds.push_back({c.fd, POLLIN, 0});
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_beat - SteadyClock::now());
+    const int rc = poll(fds.data(), fds.size(), std::max<int>(0, static_cast<int>(wait.count())));
+    const auto now = SteadyClock::now();
+    if (now >= next_beat) {
+      std::lock_guard lock(mu_);
+      handshake_.Beat();
+      next_beat = std::max(next_beat + heartbeat_period_, now);
+    }
+    if (rc <= 0) continue;  // timeout or EINTR
+    if (fds[0].revents != 0) return;
+    readable.clear();
+    for (size_t i = 2; i < fds.size(); ++i) {
+      if (fds[i].revents != 0) readable.push_back(fds[i].fd);
+    }
+    ServeClients(readable);  // first: Accept() may evict a client and reuse its fd number
+    if (fds[1].revents & POLLIN) Accept();
+  }
+}
+
+void PlcServer::Accept() {
+  const int fd = accept4(net_->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return;  // the peer gave up between poll and accept
+  const auto now = SteadyClock::now();
+  if (static_cast<int>(net_->clients.size()) >= max_clients_) {
+    const auto idlest = std::min_element(
+        net_->clients.begin(), net_->clients.end(),
+        [](const auto& a, const auto& b) { return a.last_request < b.last_request; });
+    if (now - idlest->last_request < evict_idle_after_) {
+      {
+        std::lock_guard lock(mu_);
+        ++counters_.clients_refused;
+      }
+      close(fd);
+      return;
+    }
+    Drop(idlest->fd);
+  }
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &kSendTimeout, sizeof kSendTimeout);
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  net_->clients.push_back({fd, now});
+  std::lock_guard lock(mu_);
+  ++counters_.client_connects;
+  ++clients_;
+}
+
+void PlcServer::Drop(int fd) {
+  {
+    std::lock_guard lock(mu_);
+    ++counters_.client_drops;
+    --clients_;
+  }
+  close(fd);
+  std::erase_if(net_->clients, [fd](const Net::Client& c) { return c.fd == fd; });
+}
+
+void PlcServer::ServeClients(const std::vector<int>& readable) {
+  for (int fd : readable) {
+    if (!ServeRequest(fd)) {
+      Drop(fd);
+      continue;
+    }
+    for (Net::Client& c : net_->clients) {
+      if (c.fd == fd) c.last_request = SteadyClock::now();
+    }
+  }
+}
+
+bool PlcServer::ServeRequest(int fd) {
+  modbus_set_socket(net_->ctx, fd);
+  std::array<uint8_t, MODBUS_TCP_MAX_ADU_LENGTH> req{};
+  const int length = modbus_receive(net_->ctx, req.data());
+  if (length <= 0 || !WellFormedMbap(req.data(), length)) return false;
+  const uint8_t* pdu = req.data() + modbus_get_header_length(net_->ctx);
+  const int address = Word(pdu + 1);
+  std::vector<uint16_t> values;
+  uint8_t exception = 0;
+  switch (pdu[0]) {
+    case MODBUS_FC_READ_HOLDING_REGISTERS:
+      exception = CheckRead(address, Word(pdu + 3));
+      break;
+    case MODBUS_FC_WRITE_SINGLE_REGISTER:
+      values.push_back(Word(pdu + 3));
+      exception = CheckWrite(address, values);
+      break;
+    case MODBUS_FC_WRITE_MULTIPLE_REGISTERS: {
+      const int count = Word(pdu + 3);
+      if (pdu[5] != 2 * count) {
+        exception = kExceptionIllegalValue;
+        break;
+      }
+      for (int i = 0; i < count; ++i) values.push_back(Word(pdu + 6 + 2 * i));
+      exception = CheckWrite(address, values);
+      break;
+    }
+    default:
+      exception = kExceptionIllegalFunction;
+  }
+  if (exception != 0) {
+    {
+      std::lock_guard lock(mu_);
+      ++counters_.exceptions;
+    }
+    return modbus_reply_exception(net_->ctx, req.data(), exception) >= 0;
+  }
+  bool triggered = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!values.empty()) {
+      const PlcWriteEffect effect = handshake_.ApplyWrite(address, values, SteadyClock::now());
+      if (effect.trigger) pending_ = effect.trigger;
+      triggered = effect.trigger.has_value();
+      counters_.triggers += triggered;
+      counters_.missed_triggers += effect.missed_trigger;
+      counters_.acks += effect.acknowledged;
+    }
+    const auto& regs = handshake_.registers();
+    std::copy(regs.begin(), regs.end(), net_->reply->tab_registers);
+  }
+  if (triggered) trigger_cv_.notify_all();
+  return modbus_reply(net_->ctx, req.data(), length, net_->reply) >= 0;
+}
+
+}  // namespace linesight::io

@@ -2,9 +2,11 @@
 // file from a newer linesight and a full disk.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -182,6 +184,54 @@ TEST(OutboxRecoveryTest, AFullDatabaseFailsThePutCleanlyAndRecoversWhenThereIsRo
   ASSERT_TRUE(box.Put(big, images));
   EXPECT_EQ(ToJson(box.Get(big.part_id)->views[0]).at("detail"), big.views[0].detail);
   EXPECT_EQ(box.counts().images, 1);
+}
+
+// A real full disk: a 1 MB tmpfs. Needs root (CAP_SYS_ADMIN); skipped otherwise.
+class Tmpfs {
+ public:
+  explicit Tmpfs(const fs::path& dir) : dir_(dir) {
+    mounted_ = ::geteuid() == 0 && ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m") == 0;
+  }
+  ~Tmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+};
+
+TEST(OutboxRecoveryTest, ARealFullDiskFailsThePutCleanlyAndRecoversWhenThereIsRoom) {
+  TempDir dir;
+  Tmpfs disk(dir.path());
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  linesight::testing::WriteFile(dir / "filler", std::string(64 * 1024, 'f'));
+  Outbox box(Options(dir));
+  int64_t shot = 1;
+  std::optional<Error> error;
+  for (; shot < 1000 && !error; ++shot) {
+    const auto bytes = ImageBytes(static_cast<uint32_t>(shot), 60'000);
+    try {
+      box.Put(SamplePart(shot, Decision::kReject), {{"top", ImageBlob{bytes, "png"}}});
+    } catch (const Error& e) {
+      error = e;
+    }
+  }
+  ASSERT_TRUE(error.has_value()) << "the disk never filled";
+  const int64_t failed = shot - 1;
+  EXPECT_EQ(error->category(), ErrorCategory::kIo);
+  EXPECT_TRUE(Contains(error->what(), "No space left") || Contains(error->what(), "full"))
+      << error->what();
+  EXPECT_TRUE(Contains(error->what(), "free space")) << error->what();
+  EXPECT_FALSE(box.Contains(SamplePart(failed).part_id));
+  EXPECT_EQ(box.counts().parts, failed - 1);
+  EXPECT_EQ(static_cast<int64_t>(FilesIn(box.image_dir())), box.counts().images);
+
+  fs::remove(dir / "filler");  // space freed
+  const auto bytes = ImageBytes(static_cast<uint32_t>(failed), 60'000);
+  EXPECT_TRUE(box.Put(SamplePart(failed, Decision::kReject), {{"top", ImageBlob{bytes, "png"}}}));
+  EXPECT_EQ(box.counts().parts, failed);
 }
 
 }  // namespace

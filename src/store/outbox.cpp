@@ -25,20 +25,24 @@ size_t ViewIndex(const PartRecord& part, const std::string& view) {
               "name one of the part's views (or \"\" for the first) with each image");
 }
 
-// Oldest images first, among those deletable in one class and not shown by part `:row`.
-// Class 1: pass images (no reject/hold part shows them). Class 2: every part showing them is sent.
-constexpr std::string_view kPassImages = R"sql(
-SELECT i.id, i.name, i.bytes FROM images i
-WHERE NOT EXISTS (SELECT 1 FROM image_uses u JOIN parts p ON p.id = u.part
-                  WHERE u.image = i.id AND (p.decision != 'pass' OR p.id = ?1))
-ORDER BY i.id)sql";
-constexpr std::string_view kSentImages = R"sql(
-SELECT i.id, i.name, i.bytes FROM images i
-WHERE EXISTS (SELECT 1 FROM image_uses u JOIN parts p ON p.id = u.part
-              WHERE u.image = i.id AND p.decision != 'pass')
+// Retention ranks (images.rank): which images the cap may delete, and in which order.
+constexpr int64_t kPassImage = 0;    // no reject/hold part shows it: deleted first
+constexpr int64_t kSentImage = 1;    // reject/hold image whose parts are all sent: deleted next
+constexpr int64_t kPinnedImage = 2;  // reject/hold image of an unsent part: never deleted
+
+// Deletable images, in deletion order, except those part `?1` shows.
+constexpr std::string_view kDeletable = R"sql(
+SELECT id, name, bytes FROM images
+WHERE rank < 2 AND id NOT IN (SELECT image FROM image_uses WHERE part = ?1)
+ORDER BY rank, id)sql";
+
+// Unpins the images of part `?1` once no unsent reject/hold part shows them.
+constexpr std::string_view kUnpin = R"sql(
+UPDATE images SET rank = 1
+WHERE rank = 2
+  AND id IN (SELECT u.image FROM image_uses u JOIN parts p ON p.id = u.part WHERE p.part_id = ?1)
   AND NOT EXISTS (SELECT 1 FROM image_uses u JOIN parts p ON p.id = u.part
-                  WHERE u.image = i.id AND (p.sent = 0 OR p.id = ?1))
-ORDER BY i.id)sql";
+                  WHERE u.image = images.id AND p.sent = 0 AND p.decision != 'pass'))sql";
 
 }  // namespace
 
@@ -102,7 +106,8 @@ bool Outbox::InsertLocked(const PartRecord& part, const PartImages& images,
   PartRecord kept = part;
   for (const auto& [view, blob] : images) {
     const size_t i = ViewIndex(kept, view);
-    kept.views[i].image = KeepImageLocked(row, kept.views[i].view, blob, written, evicted);
+    kept.views[i].image = KeepImageLocked(row, kept.views[i].view, blob,
+                                          part.decision != Decision::kPass, written, evicted);
   }
   db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
       .Bind(1, ToJson(kept).dump())
@@ -112,7 +117,7 @@ bool Outbox::InsertLocked(const PartRecord& part, const PartImages& images,
 }
 
 std::string Outbox::KeepImageLocked(int64_t row, const std::string& view, const ImageBlob& blob,
-                                    std::vector<std::string>& written,
+                                    bool pinned, std::vector<std::string>& written,
                                     std::vector<std::string>& evicted) {
   const std::string name = ImageFolder::NameFor(blob.bytes, blob.extension);
   Statement find = db_->Prepare("SELECT id FROM images WHERE name = ?");
@@ -124,17 +129,24 @@ std::string Outbox::KeepImageLocked(int64_t row, const std::string& view, const 
       db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'images_dropped'");
       return "";
     }
-    for (const auto& [id, victim] : *victims) {
-      EvictLocked(id);
-      evicted.push_back(victim);
+    for (const auto& victim : *victims) {
+      EvictLocked(victim);
+      evicted.push_back(victim.name);
     }
     images_->Write(name, blob.bytes);
     written.push_back(name);
-    db_->Prepare("INSERT INTO images (name, bytes) VALUES (?, ?)")
+    db_->Prepare("INSERT INTO images (name, bytes, rank) VALUES (?, ?, ?)")
         .Bind(1, name)
         .Bind(2, bytes)
+        .Bind(3, pinned ? kPinnedImage : kPassImage)
         .Run();
     image = db_->LastInsertRowId();
+    AddImageBytesLocked(bytes);
+  } else if (pinned) {
+    db_->Prepare("UPDATE images SET rank = ? WHERE id = ?")
+        .Bind(1, kPinnedImage)
+        .Bind(2, image)
+        .Run();
   }
   db_->Prepare("INSERT OR REPLACE INTO image_uses (part, view, image) VALUES (?, ?, ?)")
       .Bind(1, row)
@@ -144,29 +156,26 @@ std::string Outbox::KeepImageLocked(int64_t row, const std::string& view, const 
   return name;
 }
 
-std::optional<std::vector<std::pair<int64_t, std::string>>> Outbox::PlanRoomLocked(int64_t bytes,
-                                                                                   int64_t row) {
+std::optional<std::vector<Outbox::StoredImage>> Outbox::PlanRoomLocked(int64_t bytes, int64_t row) {
   if (bytes > options_.image_cap_bytes) return std::nullopt;
-  int64_t excess = db_->QueryInt("SELECT coalesce(sum(bytes), 0) FROM images") + bytes -
+  int64_t excess = db_->QueryInt("SELECT value FROM meta WHERE key = 'image_bytes'") + bytes -
                    options_.image_cap_bytes;
-  std::vector<std::pair<int64_t, std::string>> victims;
-  for (const std::string_view sql : {kPassImages, kSentImages}) {
-    Statement s = db_->Prepare(sql);
-    s.Bind(1, row);
-    while (excess > 0 && s.Step()) {
-      victims.emplace_back(s.Int(0), s.Text(1));
-      excess -= s.Int(2);
-    }
+  std::vector<StoredImage> victims;
+  Statement s = db_->Prepare(kDeletable);
+  s.Bind(1, row);
+  while (excess > 0 && s.Step()) {
+    victims.push_back({s.Int(0), s.Text(1), s.Int(2)});
+    excess -= s.Int(2);
   }
   if (excess > 0) return std::nullopt;
   return victims;
 }
 
-void Outbox::EvictLocked(int64_t id) {
+void Outbox::EvictLocked(const StoredImage& victim) {
   Statement uses = db_->Prepare(
       "SELECT p.id, p.record, u.view FROM image_uses u JOIN parts p ON p.id = u.part "
       "WHERE u.image = ?");
-  uses.Bind(1, id);
+  uses.Bind(1, victim.id);
   while (uses.Step()) {
     json record = json::parse(uses.Text(1));
     for (auto& v : record["views"])
@@ -176,8 +185,13 @@ void Outbox::EvictLocked(int64_t id) {
         .Bind(2, uses.Int(0))
         .Run();
   }
-  db_->Prepare("DELETE FROM image_uses WHERE image = ?").Bind(1, id).Run();
-  db_->Prepare("DELETE FROM images WHERE id = ?").Bind(1, id).Run();
+  db_->Prepare("DELETE FROM image_uses WHERE image = ?").Bind(1, victim.id).Run();
+  db_->Prepare("DELETE FROM images WHERE id = ?").Bind(1, victim.id).Run();
+  AddImageBytesLocked(-victim.bytes);
+}
+
+void Outbox::AddImageBytesLocked(int64_t bytes) {
+  db_->Prepare("UPDATE meta SET value = value + ? WHERE key = 'image_bytes'").Bind(1, bytes).Run();
 }
 
 int64_t Outbox::PutEvent(const MachineEvent& event) {
@@ -225,9 +239,12 @@ void Outbox::MarkPartsSent(std::span<const std::string> part_ids) {
   std::lock_guard lock(mutex_);
   Transaction t(*db_);
   Statement s = db_->Prepare("UPDATE parts SET sent = 1 WHERE part_id = ?");
+  Statement unpin = db_->Prepare(kUnpin);
   for (const auto& id : part_ids) {
     s.Bind(1, id).Run();
     s.Reset();
+    unpin.Bind(1, id).Run();
+    unpin.Reset();
   }
   t.Commit();
 }
@@ -251,7 +268,7 @@ Outbox::Counts Outbox::counts() const {
   c.events = db_->QueryInt("SELECT count(*) FROM events");
   c.pending_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 0");
   c.images = db_->QueryInt("SELECT count(*) FROM images");
-  c.image_bytes = db_->QueryInt("SELECT coalesce(sum(bytes), 0) FROM images");
+  c.image_bytes = db_->QueryInt("SELECT value FROM meta WHERE key = 'image_bytes'");
   c.images_dropped = db_->QueryInt("SELECT value FROM meta WHERE key = 'images_dropped'");
   return c;
 }

@@ -103,15 +103,23 @@ class Outbox {
   // files it wrote to `written` and those to delete after commit to `evicted`.
   bool InsertLocked(const PartRecord& part, const PartImages& images,
                     std::vector<std::string>& written, std::vector<std::string>& evicted);
-  // Keeps `blob` for view `view_index` of part row `row`; returns its name, or "" if dropped.
+  struct StoredImage {
+    int64_t id;
+    std::string name;
+    int64_t bytes;
+  };
+  // Keeps `blob` for view `view` of part row `row`; returns its name, or "" if the cap left no
+  // room. `pinned`: the part is a reject or hold, so the image is kept until the part is sent.
   std::string KeepImageLocked(int64_t row, const std::string& view, const ImageBlob& blob,
-                              std::vector<std::string>& written, std::vector<std::string>& evicted);
+                              bool pinned, std::vector<std::string>& written,
+                              std::vector<std::string>& evicted);
   // Chooses images to delete so that `bytes` more fit under the cap (oldest pass images, then
   // oldest sent reject/hold images, never part `row`'s). nullopt if even that is not enough.
-  std::optional<std::vector<std::pair<int64_t, std::string>>> PlanRoomLocked(int64_t bytes,
-                                                                             int64_t row);
-  // Deletes image `id` from the tables and clears it from the records that showed it.
-  void EvictLocked(int64_t id);
+  std::optional<std::vector<StoredImage>> PlanRoomLocked(int64_t bytes, int64_t row);
+  // Deletes an image from the tables and clears it from the records that showed it.
+  void EvictLocked(const StoredImage& victim);
+  // Keeps the running total of kept image bytes (meta.image_bytes) in step.
+  void AddImageBytesLocked(int64_t bytes);
 
   OutboxOptions options_;
   std::string recovered_note_;

@@ -42,8 +42,11 @@ CREATE INDEX events_unsent ON events(id) WHERE sent = 0;
 CREATE TABLE images (
   id INTEGER PRIMARY KEY,          -- insertion order: retention deletes oldest first
   name TEXT NOT NULL UNIQUE,       -- sha256 hex + "." + extension, the file in the image folder
-  bytes INTEGER NOT NULL
+  bytes INTEGER NOT NULL,
+  rank INTEGER NOT NULL            -- retention: 0 pass image, 1 reject/hold image of sent parts,
+                                   -- 2 reject/hold image of an unsent part (never deleted)
 );
+CREATE INDEX images_rank ON images(rank, id);
 CREATE TABLE image_uses (          -- which part's view shows which image
   part INTEGER NOT NULL REFERENCES parts(id),
   view TEXT NOT NULL,
@@ -52,7 +55,7 @@ CREATE TABLE image_uses (          -- which part's view shows which image
 );
 CREATE INDEX image_uses_image ON image_uses(image);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT INTO meta VALUES ('images_dropped', 0);
+INSERT INTO meta VALUES ('images_dropped', 0), ('image_bytes', 0);
 )sql",
 };
 

@@ -57,6 +57,10 @@ TEST_F(OutboxImagesTest, TheSameImageTwiceIsOneFile) {
   const std::string b = PutWithImage(2, Decision::kReject, 7);
   EXPECT_EQ(a, b);
   EXPECT_EQ(box_->counts().images, 1);
+  // Shown by a reject now, so it is no longer a pass image the cap may delete.
+  for (int shot = 3; shot <= 6; ++shot) PutWithImage(shot, Decision::kPass, shot);
+  EXPECT_TRUE(OnDisk(a));
+  EXPECT_EQ(box_->Get(SamplePart(1).part_id)->views[0].image, a);
 }
 
 TEST_F(OutboxImagesTest, ImagesGoToTheViewTheyName) {

@@ -30,16 +30,18 @@ constexpr int64_t kPassImage = 0;    // no reject/hold part shows it: deleted fi
 constexpr int64_t kSentImage = 1;    // reject/hold image whose parts are all sent: deleted next
 constexpr int64_t kPinnedImage = 2;  // reject/hold image of an unsent part: never deleted
 
-// Deletable images, in deletion order, except those part `?1` shows.
+// Deletable images (rank below `?2`, kPinnedImage), in deletion order, except those part `?1`
+// shows.
 constexpr std::string_view kDeletable = R"sql(
 SELECT id, name, bytes FROM images
-WHERE rank < 2 AND id NOT IN (SELECT image FROM image_uses WHERE part = ?1)
+WHERE rank < ?2 AND id NOT IN (SELECT image FROM image_uses WHERE part = ?1)
 ORDER BY rank, id)sql";
 
-// Unpins the images of part `?1` once no unsent reject/hold part shows them.
+// Lowers the images of part `?1` from kPinnedImage (`?3`) to kSentImage (`?2`) once no unsent
+// reject/hold part shows them.
 constexpr std::string_view kUnpin = R"sql(
-UPDATE images SET rank = 1
-WHERE rank = 2
+UPDATE images SET rank = ?2
+WHERE rank = ?3
   AND id IN (SELECT u.image FROM image_uses u JOIN parts p ON p.id = u.part WHERE p.part_id = ?1)
   AND NOT EXISTS (SELECT 1 FROM image_uses u JOIN parts p ON p.id = u.part
                   WHERE u.image = images.id AND p.sent = 0 AND p.decision != 'pass'))sql";
@@ -162,7 +164,7 @@ std::optional<std::vector<Outbox::StoredImage>> Outbox::PlanRoomLocked(int64_t b
                    options_.image_cap_bytes;
   std::vector<StoredImage> victims;
   Statement s = db_->Prepare(kDeletable);
-  s.Bind(1, row);
+  s.Bind(1, row).Bind(2, kPinnedImage);
   while (excess > 0 && s.Step()) {
     victims.push_back({s.Int(0), s.Text(1), s.Int(2)});
     excess -= s.Int(2);
@@ -243,7 +245,7 @@ void Outbox::MarkPartsSent(std::span<const std::string> part_ids) {
   for (const auto& id : part_ids) {
     s.Bind(1, id).Run();
     s.Reset();
-    unpin.Bind(1, id).Run();
+    unpin.Bind(1, id).Bind(2, kSentImage).Bind(3, kPinnedImage).Run();
     unpin.Reset();
   }
   t.Commit();

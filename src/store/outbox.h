@@ -66,7 +66,7 @@ class Outbox {
   // empty, an image names a view the part lacks, or an extension is not plain letters/digits.
   bool Put(const PartRecord& part, const PartImages& images = {});
   // Stores several parts (without images) in one transaction: one sync for all of them. Returns
-  // how many were new (duplicates are skipped). On Error{kIo} none of them is stored.
+  // how many were new (duplicates are skipped). If it throws (as Put does), none is stored.
   size_t PutMany(std::span<const PartRecord> parts);
   // Stores a machine event durably; returns its id (the order of events).
   int64_t PutEvent(const MachineEvent& event);

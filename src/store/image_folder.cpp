@@ -1,5 +1,6 @@
 #include "store/image_folder.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -33,6 +34,15 @@ int WriteAll(int fd, std::span<const uint8_t> bytes) {
     done += static_cast<size_t>(n);
   }
   return 0;
+}
+
+// True for names ImageFolder makes: 64 hex digits, a dot, an extension. Only these (and temp
+// files) are ever swept, so a folder shared with other files by mistake loses none of them.
+bool IsContentAddress(const std::string& name) {
+  if (name.size() < 66 || name[64] != '.') return false;
+  for (size_t i = 0; i < 64; ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(name[i]))) return false;
+  return true;
 }
 
 void SyncDir(const std::filesystem::path& dir) {
@@ -98,7 +108,9 @@ size_t ImageFolder::Sweep(const std::function<bool(const std::string&)>& known) 
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_regular_file(ec)) continue;
-    if (name.starts_with(kTempPrefix) || !known(name)) {
+    const bool temp =
+        name.starts_with(kTempPrefix) && IsContentAddress(name.substr(kTempPrefix.size()));
+    if (temp || (IsContentAddress(name) && !known(name))) {
       Remove(name);
       ++removed;
     }

@@ -28,7 +28,8 @@ class ImageFolder {
   void Write(const std::string& name, std::span<const uint8_t> bytes);
   // Deletes file `name` if present; never throws (a file left over is swept at the next open).
   void Remove(const std::string& name) noexcept;
-  // Deletes temp files and every file for which `known(name)` is false. Returns how many went.
+  // Deletes temp files and every content-addressed file for which `known(name)` is false; files
+  // with other names are left alone. Returns how many went.
   size_t Sweep(const std::function<bool(const std::string&)>& known);
 
   const std::filesystem::path& dir() const { return dir_; }

@@ -126,11 +126,14 @@ TEST_F(OutboxImagesTest, FilesTheDatabaseDoesNotKnowAreSweptOnOpen) {
   const std::string kept = PutWithImage(1, Decision::kReject, 1);
   box_.reset();
   const fs::path folder = options_.path + ".images";
-  linesight::testing::WriteFile(folder / "0123.png", "left by a killed process");
+  const std::string orphan = std::string(64, 'a') + ".png";
+  linesight::testing::WriteFile(folder / orphan, "left by a killed process");
+  linesight::testing::WriteFile(folder / "notes.txt", "not ours: never deleted");
   linesight::testing::WriteFile(folder / (".tmp-" + kept), "half written");
   box_ = std::make_unique<Outbox>(options_);
   EXPECT_TRUE(OnDisk(kept));
-  EXPECT_FALSE(OnDisk("0123.png"));
+  EXPECT_FALSE(OnDisk(orphan));
+  EXPECT_TRUE(OnDisk("notes.txt"));
   EXPECT_FALSE(OnDisk(".tmp-" + kept));
 }
 

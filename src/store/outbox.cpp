@@ -1,0 +1,284 @@
+#include "store/outbox.h"
+
+#include <unordered_set>
+
+#include "core/error.h"
+#include "store/image_folder.h"
+#include "store/outbox_schema.h"
+#include "store/sqlite_db.h"
+
+namespace linesight::store {
+namespace {
+
+using nlohmann::json;
+
+std::string DefaultImageDir(const OutboxOptions& o) {
+  return o.image_dir.empty() ? o.path + ".images" : o.image_dir;
+}
+
+// The index of the view an image belongs to: the one named `view`, or the first if "".
+size_t ViewIndex(const PartRecord& part, const std::string& view) {
+  for (size_t i = 0; i < part.views.size(); ++i)
+    if (view.empty() || part.views[i].view == view) return i;
+  throw Error(ErrorCategory::kInput,
+              "part " + part.part_id + " has no view '" + view + "' to attach an image to",
+              "name one of the part's views (or \"\" for the first) with each image");
+}
+
+// Retention ranks (images.rank): which images the cap may delete, and in which order.
+constexpr int64_t kPassImage = 0;    // no reject/hold part shows it: deleted first
+constexpr int64_t kSentImage = 1;    // reject/hold image whose parts are all sent: deleted next
+constexpr int64_t kPinnedImage = 2;  // reject/hold image of an unsent part: never deleted
+
+// Deletable images (rank below `?2`, kPinnedImage), in deletion order, except those part `?1`
+// shows.
+constexpr std::string_view kDeletable = R"sql(
+SELECT id, name, bytes FROM images
+WHERE rank < ?2 AND id NOT IN (SELECT image FROM image_uses WHERE part = ?1)
+ORDER BY rank, id)sql";
+
+// Lowers the images of part `?1` from kPinnedImage (`?3`) to kSentImage (`?2`) once no unsent
+// reject/hold part shows them.
+constexpr std::string_view kUnpin = R"sql(
+UPDATE images SET rank = ?2
+WHERE rank = ?3
+  AND id IN (SELECT u.image FROM image_uses u JOIN parts p ON p.id = u.part WHERE p.part_id = ?1)
+  AND NOT EXISTS (SELECT 1 FROM image_uses u JOIN parts p ON p.id = u.part
+                  WHERE u.image = images.id AND p.sent = 0 AND p.decision != 'pass'))sql";
+
+}  // namespace
+
+Outbox::Outbox(const OutboxOptions& options) : options_(options) {
+  if (options_.path.empty())
+    throw Error(ErrorCategory::kInput, "the outbox has no file path",
+                "set the station's outbox path, e.g. /var/lib/linesight/outbox.db");
+  const bool full = options_.sync == OutboxSync::kFull;
+  db_ = OpenOutboxDb(options_.path, full, recovered_note_);
+  images_ = std::make_unique<ImageFolder>(DefaultImageDir(options_), full);
+  std::unordered_set<std::string> known;
+  Statement names = db_->Prepare("SELECT name FROM images");
+  while (names.Step()) known.insert(names.Text(0));
+  images_->Sweep([&](const std::string& name) { return known.count(name) > 0; });
+}
+
+Outbox::~Outbox() = default;
+
+std::string Outbox::image_dir() const { return images_->dir().string(); }
+
+bool Outbox::Put(const PartRecord& part, const PartImages& images) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> written, evicted;
+  try {
+    Transaction t(*db_);
+    if (!InsertLocked(part, images, written, evicted)) return false;
+    t.Commit();
+  } catch (...) {
+    for (const auto& name : written) images_->Remove(name);
+    throw;
+  }
+  for (const auto& name : evicted) images_->Remove(name);
+  return true;
+}
+
+size_t Outbox::PutMany(std::span<const PartRecord> parts) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> written, evicted;
+  Transaction t(*db_);
+  size_t stored = 0;
+  for (const auto& part : parts) stored += InsertLocked(part, {}, written, evicted) ? 1 : 0;
+  t.Commit();
+  return stored;
+}
+
+bool Outbox::InsertLocked(const PartRecord& part, const PartImages& images,
+                          std::vector<std::string>& written, std::vector<std::string>& evicted) {
+  if (part.part_id.empty())
+    throw Error(ErrorCategory::kInput, "a part without part_id cannot be stored",
+                "set part_id = PartId(machine, shot)");
+  for (const auto& [view, blob] : images) ViewIndex(part, view);  // check all before writing
+  Statement insert = db_->Prepare(
+      "INSERT INTO parts (part_id, machine, shot, time_ms, decision, record) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (part_id) DO NOTHING");
+  insert.Bind(1, part.part_id).Bind(2, part.shot.machine).Bind(3, part.shot.shot);
+  insert.Bind(4, part.shot.time_ms).Bind(5, DecisionName(part.decision));
+  insert.Bind(6, ToJson(part).dump()).Run();
+  if (db_->Changes() == 0) return false;
+  if (images.empty()) return true;
+  const int64_t row = db_->LastInsertRowId();
+  PartRecord kept = part;
+  for (const auto& [view, blob] : images) {
+    const size_t i = ViewIndex(kept, view);
+    kept.views[i].image = KeepImageLocked(row, kept.views[i].view, blob,
+                                          part.decision != Decision::kPass, written, evicted);
+  }
+  db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
+      .Bind(1, ToJson(kept).dump())
+      .Bind(2, row)
+      .Run();
+  return true;
+}
+
+std::string Outbox::KeepImageLocked(int64_t row, const std::string& view, const ImageBlob& blob,
+                                    bool pinned, std::vector<std::string>& written,
+                                    std::vector<std::string>& evicted) {
+  const std::string name = ImageFolder::NameFor(blob.bytes, blob.extension);
+  Statement find = db_->Prepare("SELECT id FROM images WHERE name = ?");
+  int64_t image = find.Bind(1, name).Step() ? find.Int(0) : 0;
+  if (image == 0) {  // new content: make room under the cap, or drop it
+    const auto bytes = static_cast<int64_t>(blob.bytes.size());
+    const auto victims = PlanRoomLocked(bytes, row);
+    if (!victims) {
+      db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'images_dropped'");
+      return "";
+    }
+    for (const auto& victim : *victims) {
+      EvictLocked(victim);
+      evicted.push_back(victim.name);
+    }
+    images_->Write(name, blob.bytes);
+    written.push_back(name);
+    db_->Prepare("INSERT INTO images (name, bytes, rank) VALUES (?, ?, ?)")
+        .Bind(1, name)
+        .Bind(2, bytes)
+        .Bind(3, pinned ? kPinnedImage : kPassImage)
+        .Run();
+    image = db_->LastInsertRowId();
+    AddImageBytesLocked(bytes);
+  } else if (pinned) {
+    db_->Prepare("UPDATE images SET rank = ? WHERE id = ?")
+        .Bind(1, kPinnedImage)
+        .Bind(2, image)
+        .Run();
+  }
+  db_->Prepare("INSERT OR REPLACE INTO image_uses (part, view, image) VALUES (?, ?, ?)")
+      .Bind(1, row)
+      .Bind(2, view)
+      .Bind(3, image)
+      .Run();
+  return name;
+}
+
+std::optional<std::vector<Outbox::StoredImage>> Outbox::PlanRoomLocked(int64_t bytes, int64_t row) {
+  if (bytes > options_.image_cap_bytes) return std::nullopt;
+  int64_t excess = db_->QueryInt("SELECT value FROM meta WHERE key = 'image_bytes'") + bytes -
+                   options_.image_cap_bytes;
+  std::vector<StoredImage> victims;
+  Statement s = db_->Prepare(kDeletable);
+  s.Bind(1, row).Bind(2, kPinnedImage);
+  while (excess > 0 && s.Step()) {
+    victims.push_back({s.Int(0), s.Text(1), s.Int(2)});
+    excess -= s.Int(2);
+  }
+  if (excess > 0) return std::nullopt;
+  return victims;
+}
+
+void Outbox::EvictLocked(const StoredImage& victim) {
+  Statement uses = db_->Prepare(
+      "SELECT p.id, p.record, u.view FROM image_uses u JOIN parts p ON p.id = u.part "
+      "WHERE u.image = ?");
+  uses.Bind(1, victim.id);
+  while (uses.Step()) {
+    json record = json::parse(uses.Text(1));
+    for (auto& v : record["views"])
+      if (v.value("view", "") == uses.Text(2)) v["image"] = "";
+    db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
+        .Bind(1, record.dump())
+        .Bind(2, uses.Int(0))
+        .Run();
+  }
+  db_->Prepare("DELETE FROM image_uses WHERE image = ?").Bind(1, victim.id).Run();
+  db_->Prepare("DELETE FROM images WHERE id = ?").Bind(1, victim.id).Run();
+  AddImageBytesLocked(-victim.bytes);
+}
+
+void Outbox::AddImageBytesLocked(int64_t bytes) {
+  db_->Prepare("UPDATE meta SET value = value + ? WHERE key = 'image_bytes'").Bind(1, bytes).Run();
+}
+
+int64_t Outbox::PutEvent(const MachineEvent& event) {
+  std::lock_guard lock(mutex_);
+  db_->Prepare("INSERT INTO events (machine, time_ms, state, record) VALUES (?, ?, ?, ?)")
+      .Bind(1, event.machine)
+      .Bind(2, event.time_ms)
+      .Bind(3, MachineStateName(event.state))
+      .Bind(4, ToJson(event).dump())
+      .Run();
+  return db_->LastInsertRowId();
+}
+
+bool Outbox::Contains(std::string_view part_id) const {
+  std::lock_guard lock(mutex_);
+  return db_->Prepare("SELECT 1 FROM parts WHERE part_id = ?").Bind(1, part_id).Step();
+}
+
+std::optional<PartRecord> Outbox::Get(std::string_view part_id) const {
+  std::lock_guard lock(mutex_);
+  Statement s = db_->Prepare("SELECT record FROM parts WHERE part_id = ?");
+  if (!s.Bind(1, part_id).Step()) return std::nullopt;
+  return PartRecordFromJson(json::parse(s.Text(0)));
+}
+
+std::vector<PartRecord> Outbox::PendingParts(size_t max) const {
+  std::lock_guard lock(mutex_);
+  Statement s = db_->Prepare("SELECT record FROM parts WHERE sent = 0 ORDER BY id LIMIT ?");
+  s.Bind(1, static_cast<int64_t>(max));
+  std::vector<PartRecord> parts;
+  while (s.Step()) parts.push_back(PartRecordFromJson(json::parse(s.Text(0))));
+  return parts;
+}
+
+std::vector<std::pair<int64_t, MachineEvent>> Outbox::PendingEvents(size_t max) const {
+  std::lock_guard lock(mutex_);
+  Statement s = db_->Prepare("SELECT id, record FROM events WHERE sent = 0 ORDER BY id LIMIT ?");
+  s.Bind(1, static_cast<int64_t>(max));
+  std::vector<std::pair<int64_t, MachineEvent>> events;
+  while (s.Step()) events.emplace_back(s.Int(0), MachineEventFromJson(json::parse(s.Text(1))));
+  return events;
+}
+
+void Outbox::MarkPartsSent(std::span<const std::string> part_ids) {
+  std::lock_guard lock(mutex_);
+  Transaction t(*db_);
+  Statement s = db_->Prepare("UPDATE parts SET sent = 1 WHERE part_id = ?");
+  Statement unpin = db_->Prepare(kUnpin);
+  for (const auto& id : part_ids) {
+    s.Bind(1, id).Run();
+    s.Reset();
+    unpin.Bind(1, id).Bind(2, kSentImage).Bind(3, kPinnedImage).Run();
+    unpin.Reset();
+  }
+  t.Commit();
+}
+
+void Outbox::MarkEventsSent(std::span<const int64_t> ids) {
+  std::lock_guard lock(mutex_);
+  Transaction t(*db_);
+  Statement s = db_->Prepare("UPDATE events SET sent = 1 WHERE id = ?");
+  for (const int64_t id : ids) {
+    s.Bind(1, id).Run();
+    s.Reset();
+  }
+  t.Commit();
+}
+
+Outbox::Counts Outbox::counts() const {
+  std::lock_guard lock(mutex_);
+  Counts c;
+  c.parts = db_->QueryInt("SELECT count(*) FROM parts");
+  c.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 0");
+  c.events = db_->QueryInt("SELECT count(*) FROM events");
+  c.pending_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 0");
+  c.images = db_->QueryInt("SELECT count(*) FROM images");
+  c.image_bytes = db_->QueryInt("SELECT value FROM meta WHERE key = 'image_bytes'");
+  c.images_dropped = db_->QueryInt("SELECT value FROM meta WHERE key = 'images_dropped'");
+  return c;
+}
+
+void Outbox::TEST_LimitPages(int64_t pages) {
+  std::lock_guard lock(mutex_);
+  // max_page_count never goes below the current size; 0 means "no limit" to us.
+  db_->QueryInt("PRAGMA max_page_count = " + std::to_string(pages > 0 ? pages : 1073741823));
+}
+
+}  // namespace linesight::store

@@ -1,0 +1,131 @@
+// store/outbox.h: the station's durable outbox (SQLite): every judged part is stored before the
+// PLC sees its result, with its kept images, and drained later by the uplink. Thread-safe: one
+// Outbox may be shared by the station's workers (calls are serialised on one connection).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/part_record.h"
+
+namespace linesight::store {
+
+class SqliteDb;
+class ImageFolder;
+
+// How far a stored part survives. Both keep the file consistent; see docs/outbox.md.
+enum class OutboxSync : uint8_t {
+  kFull = 0,    // every Put is on disk before it returns: survives power loss (fsync per Put)
+  kNormal = 1,  // survives a killed process, but a power loss may drop the last Puts
+};
+
+struct OutboxOptions {
+  std::string path;                     // SQLite file, e.g. /var/lib/linesight/outbox.db
+  std::string image_dir;                // where kept images go ("" = path + ".images")
+  int64_t image_cap_bytes = 2LL << 30;  // disk cap for kept images (docs/outbox.md, retention)
+  // kFull by default: a station makes ~1 part/s, far below what kFull sustains; kNormal
+  // raises the ceiling for simulated cells at the cost of the last parts on power loss.
+  OutboxSync sync = OutboxSync::kFull;
+};
+
+// A part's image, already encoded by the caller, with its file extension ("png", "jpg").
+// `bytes` is only read during Put().
+struct ImageBlob {
+  std::span<const uint8_t> bytes;
+  std::string extension;
+};
+
+// Images to keep with a part: (view name, image). An empty view name means the first view.
+using PartImages = std::vector<std::pair<std::string, ImageBlob>>;
+
+class Outbox {
+ public:
+  // Opens or creates the outbox (WAL, schema migrated to this build's version). A damaged file is
+  // moved aside to <path>.corrupt-<UTC time> and a fresh outbox started: recovered_note() says so.
+  // Image files the database does not know (left by a killed process) are deleted.
+  // Throws Error{kIo} if the file has a newer schema version (upgrade linesight) or cannot be
+  // opened or created.
+  explicit Outbox(const OutboxOptions& options);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Stores `part` durably (committed, and synced with OutboxSync::kFull) before returning true.
+  // Returns false, storing nothing, if a part with that part_id is already stored. Each image is
+  // written to the image folder as sha256-hex.extension and named in its view's `image`; an image
+  // the cap leaves no room for is dropped (view image "") and counted, never failing the Put.
+  // Throws Error{kIo} naming the cause (disk full, read-only, I/O error) and the fix, and then
+  // nothing is stored, so the caller can hold the part and retry; Error{kInput} if part_id is
+  // empty, an image names a view the part lacks, or an extension is not plain letters/digits.
+  bool Put(const PartRecord& part, const PartImages& images = {});
+  // Stores several parts (without images) in one transaction: one sync for all of them. Returns
+  // how many were new (duplicates are skipped). If it throws (as Put does), none is stored.
+  size_t PutMany(std::span<const PartRecord> parts);
+  // Stores a machine event durably; returns its id (the order of events).
+  int64_t PutEvent(const MachineEvent& event);
+
+  bool Contains(std::string_view part_id) const;
+  std::optional<PartRecord> Get(std::string_view part_id) const;
+
+  // For the uplink: up to `max` unsent parts / events, oldest first (insertion order).
+  std::vector<PartRecord> PendingParts(size_t max) const;
+  std::vector<std::pair<int64_t, MachineEvent>> PendingEvents(size_t max) const;
+  // Marks parts / events delivered; unknown ids are ignored. Sent reject images become
+  // deletable under the image cap.
+  void MarkPartsSent(std::span<const std::string> part_ids);
+  void MarkEventsSent(std::span<const int64_t> ids);
+
+  struct Counts {
+    int64_t parts = 0, pending_parts = 0, events = 0, pending_events = 0;
+    int64_t images = 0, image_bytes = 0;  // images kept now, and their size on disk
+    int64_t images_dropped = 0;           // images never kept because the cap left no room
+  };
+  Counts counts() const;
+
+  // "" after a normal open; otherwise what was recovered and where the damaged file went.
+  const std::string& recovered_note() const { return recovered_note_; }
+  // The folder holding kept images.
+  std::string image_dir() const;
+
+  // Test hook: limits the database to `pages` pages (SQLite max_page_count), so a test can make
+  // the outbox "full" without filling a disk. 0 lifts the limit.
+  void TEST_LimitPages(int64_t pages);
+
+ private:
+  // Inserts one part inside the caller's transaction; false if a duplicate. Appends the image
+  // files it wrote to `written` and those to delete after commit to `evicted`.
+  bool InsertLocked(const PartRecord& part, const PartImages& images,
+                    std::vector<std::string>& written, std::vector<std::string>& evicted);
+  struct StoredImage {
+    int64_t id;
+    std::string name;
+    int64_t bytes;
+  };
+  // Keeps `blob` for view `view` of part row `row`; returns its name, or "" if the cap left no
+  // room. `pinned`: the part is a reject or hold, so the image is kept until the part is sent.
+  std::string KeepImageLocked(int64_t row, const std::string& view, const ImageBlob& blob,
+                              bool pinned, std::vector<std::string>& written,
+                              std::vector<std::string>& evicted);
+  // Chooses images to delete so that `bytes` more fit under the cap (oldest pass images, then
+  // oldest sent reject/hold images, never part `row`'s). nullopt if even that is not enough.
+  std::optional<std::vector<StoredImage>> PlanRoomLocked(int64_t bytes, int64_t row);
+  // Deletes an image from the tables and clears it from the records that showed it.
+  void EvictLocked(const StoredImage& victim);
+  // Keeps the running total of kept image bytes (meta.image_bytes) in step.
+  void AddImageBytesLocked(int64_t bytes);
+
+  OutboxOptions options_;
+  std::string recovered_note_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<ImageFolder> images_;
+};
+
+}  // namespace linesight::store

@@ -386,7 +386,7 @@ void PaintDieVein(const DieVein& vein, const PartGeometry& part, SurfaceLayers& 
   // A fin of metal that filled the crack: raised (its lit side bright, the far side in shadow)
   // and a little brighter than the cast skin around it.
   Canvas canvas(s.height.size(), path, 2);
-  canvas.Stroke(path, std::max(1, static_cast<int>(std::lround(1.5 * part.px_scale))));
+  canvas.Stroke(path, Thin(part));
   Dent(canvas, s, 1.3f, 0.22f);
   canvas.Mark(mask);
 }

@@ -33,7 +33,8 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
     while (auto shot = m.NextShot(end)) {
       ++t.parts;
       if (!shot->truth.good()) ++t.scrap;
-      for (const DefectTruth& d : shot->truth.defects) ++all.by_cause[std::string(CauseName(d.cause))];
+      for (const DefectTruth& d : shot->truth.defects)
+        ++all.by_cause[std::string(CauseName(d.cause))];
     }
     const std::vector<MachineEvent> events = m.TakeEvents();
     for (size_t k = 0; k < events.size(); ++k) {
@@ -42,8 +43,8 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
         char when[64];
         std::snprintf(when, sizeof when, "  %5.2f h  ", (e.time_ms - kStart) / 3.6e6);
         die_events += when + e.machine + " " + std::string(MachineStateName(e.state)) + " " +
-                      e.reason + (e.planned ? " planned " : " unplanned ") + e.die + " " + e.detail +
-                      "\n";
+                      e.reason + (e.planned ? " planned " : " unplanned ") + e.die + " " +
+                      e.detail + "\n";
       }
       if (e.state == MachineState::kRunning) continue;
       ++all.stops[e.reason + (e.planned ? " (planned)" : " (unplanned)")];
@@ -56,12 +57,13 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
     all.unplanned_min += t.unplanned_min;
     const DieState& die = m.die();
     char line[256];
-    std::snprintf(line, sizeof line,
-                  "%-3s %-7s %5d parts %5.1f%% scrap  die %6lld/%6lld shots  wear %.2f  vein %4.1f px"
-                  "  down %3.0f min planned %3.0f unplanned\n",
-                  m.id().c_str(), die.id.c_str(), t.parts, 100.0 * t.scrap / std::max(1, t.parts),
-                  static_cast<long long>(die.shots), static_cast<long long>(die.life), die.wear(),
-                  die.VeinLength(die.shots), t.planned_min, t.unplanned_min);
+    std::snprintf(
+        line, sizeof line,
+        "%-3s %-7s %5d parts %5.1f%% scrap  die %6lld/%6lld shots  wear %.2f  vein %4.1f px"
+        "  down %3.0f min planned %3.0f unplanned\n",
+        m.id().c_str(), die.id.c_str(), t.parts, 100.0 * t.scrap / std::max(1, t.parts),
+        static_cast<long long>(die.shots), static_cast<long long>(die.life), die.wear(),
+        die.VeinLength(die.shots), t.planned_min, t.unplanned_min);
     machines += line;
   }
   const double scrap = 100.0 * all.scrap / all.parts;

@@ -34,7 +34,7 @@ MachineRun RunMachine(MachineSim& m, int64_t until, int64_t slice_ms = 0) {
       run.events.push_back(std::move(e));
     }
   };
-  for (int64_t t = slice_ms > 0 ? kStart + slice_ms : until; ; t = std::min(until, t + slice_ms)) {
+  for (int64_t t = slice_ms > 0 ? kStart + slice_ms : until;; t = std::min(until, t + slice_ms)) {
     while (auto shot = m.NextShot(t)) {
       take();
       run.shots.push_back(std::move(*shot));
@@ -204,23 +204,23 @@ TEST_P(CauseRaisesItsDefect, WithAFixedSeed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Causes, CauseRaisesItsDefect,
-    testing::Values(
-        CauseCase{"cold_metal", [](ProcessBias& b) { b.melt_c = -50; }, Cause::kColdMetal,
-                  DefectType::kColdShut},
-        CauseCase{"hot_metal", [](ProcessBias& b) { b.melt_c = 50; }, Cause::kHotMetal,
-                  DefectType::kBlowHole},
-        CauseCase{"cold_die", [](ProcessBias& b) { b.die_c = -70; }, Cause::kColdDie,
-                  DefectType::kColdShut},
-        CauseCase{"slow_fill", [](ProcessBias& b) { b.fast_shot_mps = -0.8; }, Cause::kSlowFill,
-                  DefectType::kColdShut},
-        CauseCase{"fast_fill", [](ProcessBias& b) { b.fast_shot_mps = 0.9; }, Cause::kFastFill,
-                  DefectType::kBlowHole},
-        CauseCase{"heavy_spray", [](ProcessBias& b) { b.spray_s = 3.5; }, Cause::kHeavySpray,
-                  DefectType::kBlowHole},
-        CauseCase{"poor_vacuum", [](ProcessBias& b) { b.vacuum_mbar = 170; }, Cause::kPoorVacuum,
-                  DefectType::kPinHole},
-        CauseCase{"low_intensification", [](ProcessBias& b) { b.intensification_bar = -350; },
-                  Cause::kLowIntensification, DefectType::kPinHole}),
+    testing::Values(CauseCase{"cold_metal", [](ProcessBias& b) { b.melt_c = -50; },
+                              Cause::kColdMetal, DefectType::kColdShut},
+                    CauseCase{"hot_metal", [](ProcessBias& b) { b.melt_c = 50; }, Cause::kHotMetal,
+                              DefectType::kBlowHole},
+                    CauseCase{"cold_die", [](ProcessBias& b) { b.die_c = -70; }, Cause::kColdDie,
+                              DefectType::kColdShut},
+                    CauseCase{"slow_fill", [](ProcessBias& b) { b.fast_shot_mps = -0.8; },
+                              Cause::kSlowFill, DefectType::kColdShut},
+                    CauseCase{"fast_fill", [](ProcessBias& b) { b.fast_shot_mps = 0.9; },
+                              Cause::kFastFill, DefectType::kBlowHole},
+                    CauseCase{"heavy_spray", [](ProcessBias& b) { b.spray_s = 3.5; },
+                              Cause::kHeavySpray, DefectType::kBlowHole},
+                    CauseCase{"poor_vacuum", [](ProcessBias& b) { b.vacuum_mbar = 170; },
+                              Cause::kPoorVacuum, DefectType::kPinHole},
+                    CauseCase{"low_intensification",
+                              [](ProcessBias& b) { b.intensification_bar = -350; },
+                              Cause::kLowIntensification, DefectType::kPinHole}),
     [](const testing::TestParamInfo<CauseCase>& info) { return std::string(info.param.name); });
 
 TEST(MachineSim, WarmupShotsAfterAStopHaveMoreColdShuts) {
@@ -277,8 +277,9 @@ TEST(MachineSim, DieCrackVeinStaysInPlaceAndGrowsUntilTheDieFails) {
   }
   EXPECT_GT(veined.back()->veins[0].length, 3 * veined.front()->veins[0].length);
   // The die fails right after its last veined shot: an unplanned stop of 4-8 h, then a new die.
-  const auto failure = std::find_if(run.events.begin(), run.events.end(),
-                                    [](const MachineEvent& e) { return e.reason == "die_failure"; });
+  const auto failure =
+      std::find_if(run.events.begin(), run.events.end(),
+                   [](const MachineEvent& e) { return e.reason == "die_failure"; });
   ASSERT_NE(failure, run.events.end());
   EXPECT_EQ(failure->state, MachineState::kStopped);
   EXPECT_FALSE(failure->planned);

@@ -12,6 +12,14 @@
 
 #include "sim/defect_causes.h"
 
+// Results must not depend on whether the compiler fuses a * b + c into one rounding (see
+// part_renderer.cpp).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 namespace linesight::sim {
 namespace {
 
@@ -46,8 +54,8 @@ MachineSim::MachineSim(const CellOptions& options, int index)
   shot_counter_ = events_rng_.UniformInt(20000, 400000) + die_.shots;
   const int64_t start = options.start_time_ms;
   last_shot_ms_ = start - static_cast<int64_t>(process_.nominal_cycle_s() * 1000);
-  next_shot_ms_ =
-      start + static_cast<int64_t>(events_rng_.Uniform() * process_.DrawCycleS() * 1000);
+  const double phase = events_rng_.Uniform();  // machines are out of step with each other
+  next_shot_ms_ = start + static_cast<int64_t>(phase * process_.DrawCycleS() * 1000);
   next_fault_ms_ = start + FaultDelayMs();
   planned_from_ms_ = start;
   events_.push_back(Event(start, MachineState::kRunning, true, "shift_start"));

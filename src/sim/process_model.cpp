@@ -7,6 +7,14 @@
 #include <cmath>
 #include <limits>
 
+// Results must not depend on whether the compiler fuses a * b + c into one rounding (see
+// part_renderer.cpp).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 namespace linesight::sim {
 namespace {
 
@@ -129,25 +137,35 @@ ProcessValues ProcessModel::Shoot(int64_t time_ms, double cycle_s) {
   StartExcursions(time_ms);
   const double dt = std::max(0.0, static_cast<double>(time_ms - last_ms_) / 1000);
   last_ms_ = time_ms;
+  // One draw per statement: the order in which operands are evaluated is unspecified, and
+  // compilers differ, which would change the values.
   ProcessValues p;
-  p.melt_temp_c = melt_c_ + Drift(melt_drift_, 5, 2 * 3600, dt) + melt_scatter_c_ * rng_.Normal() +
-                  Offset(ExcursionKind::kRefill, time_ms) +
+  const double melt_drift = Drift(melt_drift_, 5, 2 * 3600, dt);
+  const double melt_scatter = melt_scatter_c_ * rng_.Normal();
+  p.melt_temp_c = melt_c_ + melt_drift + melt_scatter + Offset(ExcursionKind::kRefill, time_ms) +
                   Offset(ExcursionKind::kBurnerFault, time_ms) +
                   Offset(ExcursionKind::kOverheat, time_ms);
   const double rest = kDieRestC + bias_.die_c, hot = kDieHotC + bias_.die_c;
   const double before = rest + (die_after_c_ - rest) * std::exp(-dt / kDieCoolS);
   die_after_c_ = before + kDieHeatShare * (hot - before);
   p.die_temp_c = before + 3 * rng_.Normal();
-  p.fast_shot_mps = speed_mps_ + Drift(speed_drift_, 0.08, 4 * 3600, dt) + 0.05 * rng_.Normal() +
+  const double speed_drift = Drift(speed_drift_, 0.08, 4 * 3600, dt);
+  const double speed_scatter = 0.05 * rng_.Normal();
+  p.fast_shot_mps = speed_mps_ + speed_drift + speed_scatter +
                     Offset(ExcursionKind::kAccumulatorLow, time_ms) +
                     Offset(ExcursionKind::kShotSpeedHigh, time_ms);
-  p.intensification_bar = intensification_bar_ + Drift(intens_drift_, 30, 4 * 3600, dt) +
-                          15 * rng_.Normal() + Offset(ExcursionKind::kIntensifierLeak, time_ms);
-  p.spray_s =
-      std::max(0.5, spray_s_ + Drift(spray_drift_, 0.3, 2 * 3600, dt) + 0.15 * rng_.Normal() +
-                        Offset(ExcursionKind::kSprayOverdose, time_ms));
-  p.vacuum_mbar = std::max(5.0, vacuum_mbar_ + Drift(vac_drift_, 8, 3600, dt) + 5 * rng_.Normal() +
-                                    Offset(ExcursionKind::kVacuumLeak, time_ms));
+  const double intens_drift = Drift(intens_drift_, 30, 4 * 3600, dt);
+  const double intens_scatter = 15 * rng_.Normal();
+  p.intensification_bar = intensification_bar_ + intens_drift + intens_scatter +
+                          Offset(ExcursionKind::kIntensifierLeak, time_ms);
+  const double spray_drift = Drift(spray_drift_, 0.3, 2 * 3600, dt);
+  const double spray_scatter = 0.15 * rng_.Normal();
+  p.spray_s = std::max(
+      0.5, spray_s_ + spray_drift + spray_scatter + Offset(ExcursionKind::kSprayOverdose, time_ms));
+  const double vac_drift = Drift(vac_drift_, 8, 3600, dt);
+  const double vac_scatter = 5 * rng_.Normal();
+  p.vacuum_mbar = std::max(
+      5.0, vacuum_mbar_ + vac_drift + vac_scatter + Offset(ExcursionKind::kVacuumLeak, time_ms));
   p.cycle_s = cycle_s;
   return p;
 }

@@ -1,6 +1,7 @@
 // Runs a 9-machine cell for one shift and prints what happened (parts, scrap by cause, stops, die
 // states): the summary in docs/simulator.md is this test's output. Also checks that the shift's
 // figures fall where PROCESS.md says a real cell's do.
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -26,6 +27,8 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
   Cell cell(options);
   Tally all;
   std::string machines, die_events;
+  std::map<std::string, int> excursions;
+  const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < cell.size(); ++i) {
     MachineSim& m = cell.machine(i);
     Tally t;
@@ -51,6 +54,9 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
       const int64_t until = k + 1 < events.size() ? events[k + 1].time_ms : end;
       (e.planned ? t.planned_min : t.unplanned_min) += (until - e.time_ms) / 60000.0;
     }
+    for (const Excursion& x : m.process().excursions()) {
+      if (x.start_ms < kStart + hours * kHourMs) ++excursions[std::string(ExcursionName(x.kind))];
+    }
     all.parts += t.parts;
     all.scrap += t.scrap;
     all.planned_min += t.planned_min;
@@ -66,6 +72,8 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
         die.VeinLength(die.shots), t.planned_min, t.unplanned_min);
     machines += line;
   }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double scrap = 100.0 * all.scrap / all.parts;
   if (print) {
     std::printf("%d machines, %lld h, seed %llu, die_life_scale %.3g\n", options.machines,
@@ -75,10 +83,17 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
     std::printf("cell: %d parts, %d scrap (%.1f%%); downtime %.0f min planned, %.0f unplanned\n",
                 all.parts, all.scrap, scrap, all.planned_min, all.unplanned_min);
     std::printf("defects by cause:");
-    for (const auto& [cause, n] : all.by_cause) std::printf(" %s %d;", cause.c_str(), n);
+    for (const auto& [cause, n] : all.by_cause) {
+      std::printf(" %s %d (%.2f%%);", cause.c_str(), n, 100.0 * n / all.parts);
+    }
     std::printf("\nstops:");
     for (const auto& [reason, n] : all.stops) std::printf(" %s %d;", reason.c_str(), n);
+    std::printf("\nprocess excursions:");
+    for (const auto& [kind, n] : excursions) std::printf(" %s %d;", kind.c_str(), n);
     std::printf("\ndie events:\n%s", die_events.c_str());
+    std::printf(
+        "simulation: %.1f us a shot (process, defects, events; this machine, not asserted)\n",
+        1e6 * seconds / all.parts);
   }
   // PROCESS.md: scrap 3-10% in die casting; a 60-120 s cycle makes 240-480 parts in 8 h.
   EXPECT_GT(scrap, 2.0);

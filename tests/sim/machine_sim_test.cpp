@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -105,6 +106,22 @@ TEST(MachineSim, InterleavedSlicesGiveTheSameAsOneRunPerMachine) {
   MachineSim alone(o, 3);
   Cell fresh(o);
   EXPECT_EQ(Keys(RunMachine(alone, end)), Keys(RunMachine(fresh.machine(3), end)));
+}
+
+TEST(MachineSim, OneThreadPerMachineGivesTheSameAsOneThread) {
+  CellOptions o = Options(4);
+  o.die_life_scale = 0.02;
+  Cell threaded(o), single(o);
+  const int64_t end = kStart + 12 * kHourMs;
+  std::vector<MachineRun> runs(threaded.size());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < threaded.size(); ++i) {
+    threads.emplace_back([&, i] { runs[i] = RunMachine(threaded.machine(i), end, kHourMs); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < single.size(); ++i) {
+    EXPECT_EQ(Keys(runs[i]), Keys(RunMachine(single.machine(i), end))) << "machine " << i;
+  }
 }
 
 TEST(MachineSim, IdsAndCounters) {

@@ -37,7 +37,8 @@ class MachineSim {
   // `until_ms` carries on. The results do not depend on how time is sliced into calls.
   std::optional<CellShot> NextShot(int64_t until_ms);
 
-  // Events since the last call, in time order; none later than the last NextShot's until_ms.
+  // Events since the last call, in time order; none later than the last NextShot's until_ms,
+  // except the first ("shift_start" at options.start_time_ms), which is there from construction.
   std::vector<MachineEvent> TakeEvents();
 
   // Asks for a planned die change before the next shot (maintenance acting on a warning).

@@ -1,10 +1,12 @@
 // Runs a 9-machine cell for one shift and prints what happened (parts, scrap by cause, stops, die
 // states): the summary in docs/simulator.md is this test's output. Also checks that the shift's
 // figures fall where PROCESS.md says a real cell's do.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -106,6 +108,30 @@ TEST(CellSummary, OneShiftOfNineMachines) {
   options.start_time_ms = kStart;
   options.die_life_scale = 0.015;
   Summarise(options, 8, true);
+}
+
+// Prints what rendering a shot's part costs next to simulating it (not asserted).
+TEST(CellSummary, RenderCostNextToSimulationCost) {
+  CellOptions options;
+  options.start_time_ms = kStart;
+  options.die_life_scale = 0.015;
+  Cell cell(options);
+  std::vector<CellShot> shots;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (auto shot = cell.machine(1).NextShot(kStart + 8 * kHourMs)) shots.push_back(*shot);
+  const auto t1 = std::chrono::steady_clock::now();
+  const PartRenderer renderer;
+  const size_t n = std::min<size_t>(shots.size(), 40);
+  int defects = 0;
+  for (size_t i = shots.size() - n; i < shots.size(); ++i) {
+    defects += static_cast<int>(RenderShot(renderer, shots[i]).defects.size());
+  }
+  const auto t2 = std::chrono::steady_clock::now();
+  ASSERT_GT(n, 0u);
+  EXPECT_GT(defects, 0) << "M2's last parts carry its die's vein";
+  std::printf("simulate %.2f us a shot; render %.2f ms a part (300 px, last %zu parts of M2)\n",
+              std::chrono::duration<double, std::micro>(t1 - t0).count() / shots.size(),
+              std::chrono::duration<double, std::milli>(t2 - t1).count() / n, n);
 }
 
 TEST(CellSummary, ScrapStaysInRangeForOtherSeedsAtRealDieLife) {

@@ -355,7 +355,41 @@ void PaintColdShut(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
   bright.Mark(mask);
 }
 
+// The path of a die vein in the part's frame, px at 300 px from its start, up to `length`: a
+// random walk from its own seed, so a longer vein of the same die extends a shorter one.
+std::vector<cv::Point2d> VeinPath(const DieVein& vein, double length) {
+  Rng rng(vein.shape_seed, 0x7E1);
+  std::vector<cv::Point2d> pts{{0, 0}};
+  double dir = vein.heading, done = 0;
+  while (done < length) {
+    const double step = std::min(rng.Uniform(1.5, 3.0), length - done);
+    dir += 0.35 * rng.Normal() + 0.3 * (vein.heading - dir);
+    pts.push_back(pts.back() + cv::Point2d(step * std::cos(dir), step * std::sin(dir)));
+    done += step;
+  }
+  return pts;
+}
+
 }  // namespace
+
+void PaintDieVein(const DieVein& vein, const PartGeometry& part, SurfaceLayers& s, cv::Mat& mask) {
+  if (vein.length <= 0) return;
+  const double c = std::cos(part.rotation_rad), sn = std::sin(part.rotation_rad);
+  std::vector<cv::Point2d> path;
+  for (const cv::Point2d& q : VeinPath(vein, vein.length)) {
+    const cv::Point2d p = vein.at * part.radius + q * part.px_scale;  // part frame, pixels
+    const cv::Point2d img = part.centre + cv::Point2d(p.x * c - p.y * sn, p.x * sn + p.y * c);
+    if (!AllOnFace(part, {img}, 2)) break;  // the crack runs out of the cavity's face
+    path.push_back(img);
+  }
+  if (path.size() < 2) return;
+  // A fin of metal that filled the crack: raised (its lit side bright, the far side in shadow)
+  // and a little brighter than the cast skin around it.
+  Canvas canvas(s.height.size(), path, 2);
+  canvas.Stroke(path, Thin(part));
+  Dent(canvas, s, 1.3f, 0.22f);
+  canvas.Mark(mask);
+}
 
 void PaintDefect(DefectType type, const PartGeometry& part, Rng& rng, SurfaceLayers& surface,
                  cv::Mat& mask) {
@@ -372,6 +406,16 @@ void PaintDefect(DefectType type, const PartGeometry& part, Rng& rng, SurfaceLay
       return PaintEdgeChip(part, rng, surface, mask);
     case DefectType::kColdShut:
       return PaintColdShut(part, rng, surface, mask);
+    case DefectType::kDieVein: {
+      DieVein vein;
+      const double r = rng.Uniform(0.45, 0.80);
+      const double theta = rng.Uniform(0, 2 * kPi);
+      vein.at = {r * std::cos(theta), r * std::sin(theta)};
+      vein.heading = rng.Uniform(0, 2 * kPi);
+      vein.length = rng.Uniform(20.0, 60.0);
+      vein.shape_seed = rng.Next();
+      return PaintDieVein(vein, part, surface, mask);
+    }
   }
   throw Error(ErrorCategory::kInput,
               "unknown defect type " + std::to_string(static_cast<int>(type)),

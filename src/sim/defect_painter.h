@@ -35,7 +35,13 @@ struct SurfaceLayers {
 // Draws a defect of `type`, placed and sized from `rng`, into `surface` and sets the pixels it
 // changes to 255 in `mask` (CV_8UC1). Defects on the face stay on the as-cast face; flash and
 // edge chips sit on the outer rim. Throws Error{kInput} for a DefectType outside the enum.
+// kDieVein drawn this way gets a random place and a length of 20-60 px.
 void PaintDefect(DefectType type, const PartGeometry& part, Rng& rng, SurfaceLayers& surface,
                  cv::Mat& mask);
+
+// Draws `vein` (a raised ridge 1-3 px wide at 300 px, its path fixed by vein.shape_seed) at its
+// place in part coordinates, and marks its pixels in `mask`. Draws nothing if vein.length <= 0.
+void PaintDieVein(const DieVein& vein, const PartGeometry& part, SurfaceLayers& surface,
+                  cv::Mat& mask);
 
 }  // namespace linesight::sim

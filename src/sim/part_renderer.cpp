@@ -395,6 +395,8 @@ std::string_view DefectName(DefectType type) {
       return "edge_chip";
     case DefectType::kColdShut:
       return "cold_shut";
+    case DefectType::kDieVein:
+      return "die_vein";
   }
   return "unknown";
 }
@@ -403,6 +405,7 @@ std::optional<DefectType> ParseDefectType(std::string_view name) {
   for (DefectType type : kAllDefects) {
     if (DefectName(type) == name) return type;
   }
+  if (name == DefectName(DefectType::kDieVein)) return DefectType::kDieVein;
   return std::nullopt;
 }
 
@@ -413,6 +416,11 @@ PartRenderer::PartRenderer(const RenderOptions& options) : options_(options) {
 }
 
 RenderedPart PartRenderer::Render(uint64_t seed, std::span<const DefectType> defects) const {
+  return Render(seed, defects, {});
+}
+
+RenderedPart PartRenderer::Render(uint64_t seed, std::span<const DefectType> defects,
+                                  std::span<const DieVein> veins) const {
   const Look look = DrawLook(options_, seed);
   Scratch local;
   Scratch& ws = options_.size * options_.size <= kMaxKeptPixels ? ThreadScratch() : local;
@@ -427,8 +435,14 @@ RenderedPart PartRenderer::Render(uint64_t seed, std::span<const DefectType> def
     Rng rng(seed, kDefectStream + 8 * i + static_cast<uint64_t>(defects[i]));
     PaintDefect(defects[i], look.geometry, rng, surface, part.mask);
   }
+  for (const DieVein& vein : veins) {
+    if (vein.length > 0) PaintDieVein(vein, look.geometry, surface, part.mask);
+  }
   part.image = Expose(options_, look, surface, ws.grain, ws.mottle, seed);
   part.defects.assign(defects.begin(), defects.end());
+  for (const DieVein& vein : veins) {
+    if (vein.length > 0) part.defects.push_back(DefectType::kDieVein);
+  }
   part.centre = look.geometry.centre;
   part.radius = look.geometry.radius;
   part.rotation_deg = look.geometry.rotation_rad * 180 / kPi;

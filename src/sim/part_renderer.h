@@ -22,14 +22,27 @@ enum class DefectType : uint8_t {
   kFlash = 4,     // thin bright fin/burr protruding from the outer rim
   kEdgeChip = 5,  // a bite missing from the outer rim (background shows through)
   kColdShut = 6,  // a curved seam: faint dark line with a bright lip beside it
+  kDieVein = 7,   // raised bright ridge, 1-3 px wide, from a crack in the die: placed by a DieVein
 };
 
 // Short lower-case name ("blow_hole", "pin_hole", "crack", "flash", "edge_chip", "cold_shut").
 std::string_view DefectName(DefectType type);
 // Inverse of DefectName; nullopt for an unknown name.
 std::optional<DefectType> ParseDefectType(std::string_view name);
-// All defect types, in enum order.
+// The defect types Render() places at random, in enum order: all but kDieVein, which sits where
+// its die puts it (see DieVein).
 std::span<const DefectType> AllDefectTypes();
+
+// A raised vein on the part where its die has a crack: at the same place on every part from that
+// die, so it is given in part coordinates (fractions of the outer radius, in the part's own frame:
+// it turns with the part). The same shape_seed gives the same path; a longer vein extends a
+// shorter one along it. The path stops where it would leave the as-cast face.
+struct DieVein {
+  cv::Point2d at;           // where the vein starts, part coordinates (|at| in 0.40..0.85)
+  double heading = 0;       // direction it grows, radians in the part's frame
+  double length = 0;        // px along its path at a 300 px render (scales with size); <= 0: none
+  uint64_t shape_seed = 0;  // its wiggles
+};
 
 // What the part looks like and how much parts vary. Fields change the rendered pixels.
 struct RenderOptions {
@@ -66,6 +79,11 @@ class PartRenderer {
   // Error{kInput} for a DefectType outside the enum. Keeps its scratch planes per thread
   // (~2.5 MB at 300 px) for images up to 1024 x 1024.
   RenderedPart Render(uint64_t seed, std::span<const DefectType> defects = {}) const;
+
+  // As above, then draws each of `veins` (kDieVein, in part.defects after `defects`) at its place.
+  // The pixels outside the veins' masks equal those of Render(seed, defects).
+  RenderedPart Render(uint64_t seed, std::span<const DefectType> defects,
+                      std::span<const DieVein> veins) const;
 
   const RenderOptions& options() const { return options_; }
 

@@ -285,3 +285,45 @@ TEST(AravisSourceTest, TimeoutNamesCameraPartAndFixThenRecovers) {
 
 }  // namespace
 }  // namespace linesight::io
+
+namespace linesight::io {
+namespace {
+
+// Not a check: prints trigger -> frame-in-hand latency for docs/cameras.md. Run with
+// io_tests --gtest_also_run_disabled_tests --gtest_filter='*MeasureLatency*'.
+void PrintLatency(const std::string& what, AravisSource& source, int n, milliseconds gap) {
+  std::vector<double> ms;
+  for (int i = 0; i < n + 5; ++i) {
+    std::this_thread::sleep_for(gap);  // 0: back to back, as fast as the camera goes
+    const auto start = Clock::now();
+    const Frame f = source.Capture({.part_number = i}, milliseconds(3000));
+    if (i >= 5) {  // warm-up
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    }
+  }
+  std::sort(ms.begin(), ms.end());
+  const auto at = [&](double q) { return ms[static_cast<size_t>(q * (ms.size() - 1))]; };
+  std::printf("%-40s n=%zu min %.2f p50 %.2f p99 %.2f max %.2f ms\n", what.c_str(), ms.size(),
+              ms.front(), at(0.5), at(0.99), ms.back());
+}
+
+TEST_F(AravisGigETest, DISABLED_MeasureLatency) {
+  StartOrSkip();
+  for (const char* trigger : {"software", "free_run"}) {
+    for (const char* format : {"Mono8", "Mono16"}) {
+      AravisSourceOptions o = GigE();
+      o.trigger = trigger;
+      o.pixel_format = format;
+      AravisSource source(o);
+      PrintLatency(std::string("gige 512x512 ") + format + " " + trigger, source, 200,
+                   milliseconds(0));
+      PrintLatency(std::string("gige 512x512 ") + format + " " + trigger + " every 97 ms", source,
+                   100, milliseconds(97));
+    }
+  }
+  AravisSource in_process(InProcess());
+  PrintLatency("in-process Fake_1 Mono8 software", in_process, 200, milliseconds(0));
+}
+
+}  // namespace
+}  // namespace linesight::io

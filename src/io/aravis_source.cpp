@@ -107,6 +107,8 @@ AravisSource::~AravisSource() {
 
 bool AravisSource::connected() const { return camera_ != nullptr; }
 
+void* AravisSource::TEST_camera() const { return camera_ ? camera_->camera : nullptr; }
+
 std::string AravisSource::Describe() const {
   std::string d = "aravis " + options_.device;
   if (camera_ && !camera_->address.empty() && camera_->address != options_.device) {

@@ -66,6 +66,10 @@ class AravisSource : public FrameSource {
   int64_t frames() const { return frames_; }
   int64_t reconnects() const { return reconnects_; }
 
+  // Test hook: the open connection's ArvCamera* (nullptr while lost), so a test can change the
+  // camera's settings behind the source's back. Not for production code.
+  void* TEST_camera() const;
+
  private:
   struct Camera;  // the Aravis objects; keeps GLib out of this header
   void Connect();

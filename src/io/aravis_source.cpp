@@ -1,6 +1,7 @@
 #include "io/aravis_source.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -68,10 +69,17 @@ const Format& CheckOptions(const AravisSourceOptions& o) {
     throw Error(ErrorCategory::kInput, "trigger '" + o.trigger + "' is not a trigger mode",
                 "use software or free_run");
   }
-  if (o.width < 0 || o.height < 0 || o.buffer_count < 2 || o.reconnect_interval.count() < 0) {
-    throw Error(ErrorCategory::kInput, "width/height must be >= 0 and buffer_count >= 2",
-                "fix the camera options (0 size means: accept the camera's)");
-  }
+  const auto check = [](bool ok, const std::string& name, int64_t value, const char* fix) {
+    if (!ok) {
+      throw Error(ErrorCategory::kInput, name + " " + std::to_string(value) + " is out of range",
+                  fix);
+    }
+  };
+  check(o.width >= 0, "width", o.width, "use a size in pixels, or 0 to accept the camera's");
+  check(o.height >= 0, "height", o.height, "use a size in pixels, or 0 to accept the camera's");
+  check(o.buffer_count >= 2, "buffer_count", o.buffer_count, "use 2 or more (default 4)");
+  check(o.reconnect_interval.count() >= 0, "reconnect_interval", o.reconnect_interval.count(),
+        "use 0 ms or more (default 5000)");
   return *format;
 }
 
@@ -166,11 +174,71 @@ void Configure(ArvCamera* camera, const AravisSourceOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// The camera's IP address if it is a GigE Vision camera, else "".
+std::string DeviceAddress(ArvCamera* camera) {
+  if (!arv_camera_is_gv_device(camera)) return "";
+  // Transfer none: the device owns the address.
+  GSocketAddress* where =
+      arv_gv_device_get_device_address(ARV_GV_DEVICE(arv_camera_get_device(camera)));
+  if (where == nullptr || !G_IS_INET_SOCKET_ADDRESS(where)) return "";
+  gchar* text =
+      g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(where)));
+  std::string address = text;
+  g_free(text);
+  return address;
+}
+
+// Reads the camera's frame size into `width`, `height`; throws if it is not the expected one.
+void ReadRegion(ArvCamera* camera, const AravisSourceOptions& o, int& width, int& height) {
+  GError* err = nullptr;
+  arv_camera_get_region(camera, nullptr, nullptr, &width, &height, &err);
+  if (err != nullptr) {
+    throw Error(ErrorCategory::kIo,
+                "camera " + o.device + ": cannot read its frame size (" + Take(err) + ")",
+                "check the camera with arv-tool-0.8");
+  }
+  if ((o.width > 0 && o.width != width) || (o.height > 0 && o.height != height)) {
+    throw Error(ErrorCategory::kIo,
+                "camera " + o.device + " sends " + Size(width, height) + " frames, expected " +
+                    Size(o.width, o.height),
+                "set the camera's region (Width, Height) or the station's width and height to "
+                "match");
+  }
+}
+
+// Opens the stream with `buffer_count` buffers of one frame each, then starts acquisition.
+ArvStream* StartStream(ArvCamera* camera, const AravisSourceOptions& o) {
+  GError* err = nullptr;
+  const guint payload = arv_camera_get_payload(camera, &err);
+  ArvStream* stream = nullptr;
+  if (err == nullptr) stream = arv_camera_create_stream(camera, nullptr, nullptr, &err);
+  if (stream == nullptr) {
+    throw Error(ErrorCategory::kIo,
+                "camera " + o.device + ": cannot open its stream (" + Take(err) + ")",
+                "check that no other program is streaming from it, and the firewall lets its "
+                "UDP stream in");
+  }
+  for (int i = 0; i < o.buffer_count; ++i) {
+    arv_stream_push_buffer(stream, arv_buffer_new(payload, nullptr));
+  }
+  arv_camera_start_acquisition(camera, &err);
+  if (err != nullptr) {
+    g_object_unref(stream);
+    throw Error(ErrorCategory::kIo,
+                "camera " + o.device + ": cannot start acquisition (" + Take(err) + ")",
+                "check that no other program controls it (only one may), then retry");
+  }
+  return stream;
+}
+
+}  // namespace
+
 void AravisSource::Connect() {
   last_attempt_ = Clock::now();
-  const Format& format = CheckOptions(options_);
   auto c = std::make_unique<Camera>();
-  c->format = &format;
+  c->format = &CheckOptions(options_);
   GError* err = nullptr;
   c->camera = arv_camera_new(options_.device.c_str(), &err);
   if (c->camera == nullptr) {
@@ -179,50 +247,11 @@ void AravisSource::Connect() {
                 "check its power and network link (arv-tool-0.8 lists the cameras it finds); "
                 "give a GigE camera's IP address as device where broadcast discovery fails");
   }
-  if (arv_camera_is_gv_device(c->camera)) {
-    // Transfer none: the device owns the address.
-    GSocketAddress* where =
-        arv_gv_device_get_device_address(ARV_GV_DEVICE(arv_camera_get_device(c->camera)));
-    if (where != nullptr && G_IS_INET_SOCKET_ADDRESS(where)) {
-      gchar* text =
-          g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(where)));
-      c->address = text;
-      g_free(text);
-    }
-  }
-  SetPixelFormat(c->camera, options_.device, format);
+  c->address = DeviceAddress(c->camera);
+  SetPixelFormat(c->camera, options_.device, *c->format);
   Configure(c->camera, options_);
-  arv_camera_get_region(c->camera, nullptr, nullptr, &c->width, &c->height, &err);
-  if (err != nullptr) {
-    throw Error(ErrorCategory::kIo,
-                "camera " + options_.device + ": cannot read its frame size (" + Take(err) + ")",
-                "check the camera with arv-tool-0.8");
-  }
-  if ((options_.width > 0 && options_.width != c->width) ||
-      (options_.height > 0 && options_.height != c->height)) {
-    throw Error(ErrorCategory::kIo,
-                "camera " + options_.device + " sends " + Size(c->width, c->height) +
-                    " frames, expected " + Size(options_.width, options_.height),
-                "set the camera's region (Width, Height) or the station's width and height to "
-                "match");
-  }
-  const guint payload = arv_camera_get_payload(c->camera, &err);
-  if (err == nullptr) c->stream = arv_camera_create_stream(c->camera, nullptr, nullptr, &err);
-  if (c->stream == nullptr) {
-    throw Error(ErrorCategory::kIo,
-                "camera " + options_.device + ": cannot open its stream (" + Take(err) + ")",
-                "check that no other program is streaming from it, and the firewall lets its "
-                "UDP stream in");
-  }
-  for (int i = 0; i < options_.buffer_count; ++i) {
-    arv_stream_push_buffer(c->stream, arv_buffer_new(payload, nullptr));
-  }
-  arv_camera_start_acquisition(c->camera, &err);
-  if (err != nullptr) {
-    throw Error(ErrorCategory::kIo,
-                "camera " + options_.device + ": cannot start acquisition (" + Take(err) + ")",
-                "check that no other program controls it (only one may), then retry");
-  }
+  ReadRegion(c->camera, options_, c->width, c->height);
+  c->stream = StartStream(c->camera, options_);
   c->acquiring = true;
   camera_ = std::move(c);
   last_error_.clear();
@@ -286,10 +315,17 @@ std::string StatusName(ArvBufferStatus s) {
   }
 }
 
-// Waits until `deadline` for a complete frame. Free-running, keeps the newest one queued and
-// hands older and incomplete buffers back. Returns nullptr on timeout; `bad` gets the status of
-// the last incomplete frame seen.
-ArvBuffer* PopComplete(ArvStream* stream, Clock::time_point deadline, bool newest,
+// True if `b` began arriving (host time of its first packet) before `since_ns`, so it was
+// exposed before the trigger or request: a late frame of an earlier part.
+bool Stale(ArvBuffer* b, guint64 since_ns) {
+  const guint64 arrived = arv_buffer_get_system_timestamp(b);
+  return arrived != 0 && arrived < since_ns;
+}
+
+// Waits until `deadline` for a complete frame that began arriving after `since_ns`.
+// Free-running, keeps the newest one queued and hands older, stale and incomplete buffers
+// back. Returns nullptr on timeout; `bad` gets the status of the last incomplete frame seen.
+ArvBuffer* PopComplete(ArvStream* stream, Clock::time_point deadline, guint64 since_ns, bool newest,
                        std::string& bad) {
   for (;;) {
     const auto left =
@@ -297,6 +333,10 @@ ArvBuffer* PopComplete(ArvStream* stream, Clock::time_point deadline, bool newes
     ArvBuffer* b = left.count() > 0 ? arv_stream_timeout_pop_buffer(stream, left.count())
                                     : arv_stream_try_pop_buffer(stream);
     if (b == nullptr) return nullptr;
+    if (Stale(b, since_ns)) {
+      arv_stream_push_buffer(stream, b);
+      continue;
+    }
     if (arv_buffer_get_status(b) != ARV_BUFFER_STATUS_SUCCESS) {
       bad = StatusName(arv_buffer_get_status(b));
       arv_stream_push_buffer(stream, b);
@@ -355,6 +395,7 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
   // Frames completed before this request show an earlier part: hand their buffers back.
   while (ArvBuffer* old = arv_stream_try_pop_buffer(stream)) arv_stream_push_buffer(stream, old);
   const bool software = options_.trigger == "software";
+  const guint64 since_ns = static_cast<guint64>(g_get_real_time()) * 1000;
   GError* err = nullptr;
   if (software) arv_camera_software_trigger(camera_->camera, &err);
   if (err != nullptr) {
@@ -364,7 +405,7 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
                 "check its power and network link; the station reconnects on the next part");
   }
   std::string bad;
-  ArvBuffer* buffer = PopComplete(stream, deadline, !software, bad);
+  ArvBuffer* buffer = PopComplete(stream, deadline, since_ns, !software, bad);
   if (buffer == nullptr) ThrowNoFrame(request, timeout, bad);
   Frame frame;
   try {

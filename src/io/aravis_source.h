@@ -44,6 +44,8 @@ class AravisSource : public FrameSource {
   // acquisition. Throws Error{kIo} naming the camera and the fix if it cannot be opened, does
   // not offer the pixel format, or its frame size differs from the one expected.
   explicit AravisSource(const AravisSourceOptions& options);
+  // Stops acquisition and closes the camera. May block up to about 10 s while a lost GigE
+  // camera's connection is still being released (see Capture).
   ~AravisSource() override;
   AravisSource(const AravisSource&) = delete;
   AravisSource& operator=(const AravisSource&) = delete;

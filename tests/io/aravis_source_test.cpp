@@ -222,6 +222,18 @@ TEST_F(AravisGigETest, LostPacketsGiveAnIncompleteFrameError) {
   EXPECT_TRUE(source.connected());
 }
 
+int64_t FrameId(const Frame& f) { return std::stoll(f.name.substr(f.name.find('#') + 1)); }
+
+TEST_F(AravisGigETest, LateFrameOfATimedOutPartIsNotHandedToTheNext) {
+  StartOrSkip();
+  AravisSource source(GigE());
+  const int64_t first = FrameId(source.Capture({.part_number = 1}, milliseconds(3000)));
+  EXPECT_THROW(source.Capture({.part_number = 2}, milliseconds(0)), Error);
+  std::this_thread::sleep_for(milliseconds(200));  // part 2's frame arrives late
+  const int64_t third = FrameId(source.Capture({.part_number = 3}, milliseconds(3000)));
+  EXPECT_EQ(third, first + 2) << "part 3 must get its own frame, not part 2's late one";
+}
+
 TEST_F(AravisGigETest, NoCameraAtTheAddressIsAClearError) {
   const Error e = Caught([&] { AravisSource source(GigE()); });
   EXPECT_EQ(e.category(), ErrorCategory::kIo);
@@ -294,6 +306,10 @@ TEST(AravisSourceTest, BadOptionsAreInputErrors) {
   o = InProcess();
   o.buffer_count = 1;
   EXPECT_TRUE(input_error(o));
+  o = InProcess();
+  o.width = -1;
+  const Error e = Caught([&] { AravisSource source(o); });
+  EXPECT_EQ(e.cause(), "width -1 is out of range");
 }
 
 TEST(AravisSourceTest, PixelFormatTheCameraLacksNamesWhatItOffers) {

@@ -142,9 +142,7 @@ void FolderSource::Enqueue(const std::string& name) {
     return;
   }
   // A camera that rewrites the same name before it was taken still makes one frame: its newest.
-  if (std::find(pending_.begin(), pending_.end(), name) == pending_.end()) {
-    pending_.push_back(name);
-  }
+  if (pending_set_.insert(name).second) pending_.push_back(name);
 }
 
 bool FolderSource::DrainEvents() {
@@ -254,6 +252,7 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
     while (!pending_.empty()) {
       const std::string name = std::move(pending_.front());
       pending_.pop_front();
+      pending_set_.erase(name);
       if (TryTake(name, frame)) return frame;
     }
     if (!watching) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "io/frame_source.h"
 
@@ -18,7 +19,8 @@ namespace linesight::io {
 struct FolderSourceOptions {
   std::filesystem::path folder{};  // the camera's output folder; must exist and be readable
   // Files already in the folder at start-up: false (default) ignores them, so an old image never
-  // stands in for a new part; true queues them first, oldest modification time first.
+  // stands in for a new part; true queues them first, oldest modification time first (a file
+  // still being written at start-up may then be taken before it is complete).
   bool take_existing = false;
   // What happens to a file once taken. Default: left where it is (the folder grows without
   // bound: something else must clean it). At most one of these two may be set.
@@ -80,7 +82,8 @@ class FolderSource : public FrameSource {
   FolderSourceLog log_;
   int inotify_fd_ = -1;
   int watch_ = -1;
-  std::deque<std::string> pending_;  // completed files not yet taken, oldest first
+  std::deque<std::string> pending_;              // completed files not yet taken, oldest first
+  std::unordered_set<std::string> pending_set_;  // the same names, to queue each name once
   FolderSourceStats stats_;
 };
 

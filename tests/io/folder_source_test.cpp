@@ -213,6 +213,35 @@ TEST(FolderSourceTest, MoveToPutsTakenFilesInTheDoneFolder) {
   EXPECT_EQ(w.source.stats().cleanup_failures, 0);
 }
 
+TEST(FolderSourceTest, EventOverflowRescansTheFolderWhenTakenFilesLeaveIt) {
+  TempDir dir;
+  Watched w(dir.path(), {.delete_after_read = true});
+  // More completed files than the kernel queues events for (fs.inotify.max_queued_events).
+  std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
+  int limit = 16384;
+  limit_file >> limit;
+  if (limit > 100'000) GTEST_SKIP() << "max_queued_events " << limit << ": too many files to write";
+  const int n = limit + 50;
+  char name[32];
+  for (int i = 0; i < n; ++i) {
+    std::snprintf(name, sizeof name, "f%06d.png", i);
+    WriteFile(dir / name, "x");
+  }
+  int taken = 0;
+  std::string last;
+  try {
+    for (;; ++taken) {
+      const Frame f = w.source.Capture({}, milliseconds(0));
+      EXPECT_LT(last, f.name) << "taken in order";
+      last = f.name;
+    }
+  } catch (const Error&) {
+  }
+  EXPECT_EQ(w.source.stats().event_overflows, 1);
+  EXPECT_EQ(taken, n);
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
 TEST(FolderSourceTest, RemovedFolderIsAClearErrorAndIsWatchedAgainWhenBack) {
   TempDir dir;
   fs::create_directory(dir / "cam");

@@ -26,8 +26,8 @@ struct AravisSourceOptions {
   std::optional<double> exposure_us{};  // set on connect; unset = leave the camera's setting
   std::optional<double> gain_db{};      // set on connect; unset = leave the camera's setting
   // "software": each Capture() fires a software trigger and waits for that frame (the camera
-  // idles between parts). "free_run": the camera streams; Capture() takes the newest frame
-  // completed after the request (costs link bandwidth, saves the trigger round trip).
+  // idles between parts). "free_run": the camera streams; Capture() takes the newest complete
+  // frame that began arriving after the request (costs link bandwidth, saves the trigger).
   std::string trigger = "software";
   // Speed only.
   int buffer_count = 4;  // stream buffers allocated once per connection and reused; >= 2

@@ -1,0 +1,278 @@
+#include "io/folder_source.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+
+namespace linesight::io {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr uint32_t kWatchMask =
+    IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+int64_t MtimeMs(const struct stat& st) {
+  return int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+std::string Quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// Checks the watched folder before watching it, so the error says which fix applies.
+void CheckFolder(const FolderSourceOptions& o) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(o.folder, ec);
+  const std::string where = "camera folder " + Quoted(o.folder);
+  if (o.folder.empty()) {
+    throw Error(ErrorCategory::kIo, "no camera folder given",
+                "set station.source.folder.folder to the camera's output folder");
+  }
+  if (!fs::exists(st)) {
+    throw Error(ErrorCategory::kIo, where + " does not exist",
+                "create it, or set the folder option to where the camera saves its images");
+  }
+  if (!fs::is_directory(st)) {
+    throw Error(ErrorCategory::kIo, where + " is not a folder",
+                "set the folder option to the folder the camera saves its images into");
+  }
+  const bool cleans = o.delete_after_read || !o.move_to.empty();
+  if (access(o.folder.c_str(), R_OK | X_OK | (cleans ? W_OK : 0)) != 0) {
+    throw Error(ErrorCategory::kIo,
+                where + " is not " + (cleans ? "readable and writable" : "readable") +
+                    " by this process (" + std::strerror(errno) + ")",
+                "give the station's user access to it (chmod/chown), or run as that user");
+  }
+}
+
+}  // namespace
+
+FolderSource::FolderSource(const FolderSourceOptions& options, FolderSourceLog log)
+    : options_(options), log_(std::move(log)) {
+  if (!log_) log_ = [](std::string_view line) { std::cerr << "linesight: " << line << "\n"; };
+  if (options_.delete_after_read && !options_.move_to.empty()) {
+    throw Error(ErrorCategory::kInput, "both delete_after_read and move_to are set",
+                "choose one: delete taken files, or move them to the done folder");
+  }
+  CheckFolder(options_);
+  if (!options_.move_to.empty()) {
+    std::error_code ec;
+    fs::create_directories(options_.move_to, ec);
+    if (ec || !fs::is_directory(options_.move_to)) {
+      throw Error(ErrorCategory::kIo,
+                  "cannot create the done folder " + Quoted(options_.move_to) +
+                      (ec ? " (" + ec.message() + ")" : ""),
+                  "create it by hand or point move_to at a writable folder");
+    }
+  }
+  inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0) {
+    throw Error(
+        ErrorCategory::kIo,
+        std::string("cannot start watching folders (inotify: ") + std::strerror(errno) + ")",
+        "raise fs.inotify.max_user_instances (sysctl) or stop other watchers");
+  }
+  watch_ = inotify_add_watch(inotify_fd_, options_.folder.c_str(), kWatchMask);
+  if (watch_ < 0) {
+    const int err = errno;
+    close(inotify_fd_);
+    throw Error(
+        ErrorCategory::kIo,
+        "cannot watch camera folder " + Quoted(options_.folder) + " (" + std::strerror(err) + ")",
+        "check its permissions, or raise fs.inotify.max_user_watches (sysctl)");
+  }
+  // After the watch is in place, so a file completed in between is queued (once) either way.
+  if (options_.take_existing) QueueExisting();
+}
+
+FolderSource::~FolderSource() { close(inotify_fd_); }
+
+bool FolderSource::IsImageName(std::string_view name) {
+  if (name.empty() || name.front() == '.') return false;
+  const std::string lower = Lower(name);
+  if (EndsWith(lower, ".tmp") || EndsWith(lower, ".part")) return false;
+  for (std::string_view ext : {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".pgm", ".ppm"}) {
+    if (lower.size() > ext.size() && EndsWith(lower, ext)) return true;
+  }
+  return false;
+}
+
+std::string FolderSource::Describe() const { return "folder " + options_.folder.string(); }
+
+void FolderSource::QueueExisting() {
+  std::vector<std::pair<int64_t, std::string>> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options_.folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    struct stat st {};
+    if (!IsImageName(name) || stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      continue;
+    }
+    files.emplace_back(MtimeMs(st), name);
+  }
+  std::sort(files.begin(), files.end());  // oldest first; the name breaks ties
+  for (const auto& [mtime, name] : files) Enqueue(name);
+}
+
+void FolderSource::Enqueue(const std::string& name) {
+  if (!IsImageName(name)) {
+    ++stats_.ignored_names;
+    return;
+  }
+  // A camera that rewrites the same name before it was taken still makes one frame: its newest.
+  if (pending_set_.insert(name).second) pending_.push_back(name);
+}
+
+bool FolderSource::DrainEvents() {
+  alignas(inotify_event) std::array<char, 16384> buf;
+  for (;;) {
+    const ssize_t n = read(inotify_fd_, buf.data(), buf.size());
+    if (n <= 0) return watch_ >= 0;  // EAGAIN: drained
+    for (ssize_t at = 0; at < n;) {
+      const auto* ev = reinterpret_cast<const inotify_event*>(buf.data() + at);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      if (ev->mask & IN_Q_OVERFLOW) {
+        ++stats_.event_overflows;
+        log_("folder " + Quoted(options_.folder) + ": too many files at once, events lost; " +
+             (options_.delete_after_read || !options_.move_to.empty()
+                  ? "rescanning the folder"
+                  : "set delete_after_read or move_to so a rescan can find them"));
+        if (options_.delete_after_read || !options_.move_to.empty()) QueueExisting();
+      } else if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+        if (watch_ >= 0) inotify_rm_watch(inotify_fd_, watch_);
+        watch_ = -1;
+      } else if (ev->len > 0 && !(ev->mask & IN_ISDIR)) {
+        Enqueue(ev->name);
+      }
+    }
+  }
+}
+
+void FolderSource::Skip(const std::string& name, const std::string& reason, int64_t& counter) {
+  ++counter;
+  log_("skipped " + (options_.folder / name).string() + ": " + reason);
+}
+
+bool FolderSource::TryTake(const std::string& name, Frame& frame) {
+  const fs::path path = options_.folder / name;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Skip(name, std::string("vanished or unreadable (") + std::strerror(errno) + ")",
+         stats_.skipped_vanished);
+    return false;
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    Skip(name, "not a regular file", stats_.skipped_vanished);
+    return false;
+  }
+  if (st.st_size > options_.max_file_bytes) {
+    close(fd);
+    Skip(name,
+         std::to_string(st.st_size) + " bytes, over max_file_bytes " +
+             std::to_string(options_.max_file_bytes),
+         stats_.skipped_too_big);
+    return false;
+  }
+  frame.encoded.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < frame.encoded.size()) {
+    const ssize_t n = read(fd, frame.encoded.data() + got, frame.encoded.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // truncated while we read it: keep what is there
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  frame.encoded.resize(got);
+  if (got == 0) {
+    Skip(name, "empty (0 bytes)", stats_.skipped_empty);
+    return false;
+  }
+  frame.image.release();
+  frame.name = name;
+  frame.time_ms = MtimeMs(st);
+  ++stats_.taken;
+  CleanUp(path);
+  return true;
+}
+
+void FolderSource::CleanUp(const fs::path& file) {
+  std::error_code ec;
+  if (options_.delete_after_read) {
+    fs::remove(file, ec);
+  } else if (!options_.move_to.empty()) {
+    const fs::path to = options_.move_to / file.filename();
+    fs::rename(file, to, ec);
+    if (ec == std::errc::cross_device_link) {  // the done folder is on another disk
+      ec.clear();
+      if (fs::copy_file(file, to, fs::copy_options::overwrite_existing, ec)) fs::remove(file, ec);
+    }
+  } else {
+    return;
+  }
+  if (ec) {
+    ++stats_.cleanup_failures;
+    log_("could not " + std::string(options_.delete_after_read ? "delete " : "move ") +
+         file.string() + " (" + ec.message() + "); the folder will grow until this is fixed");
+  }
+}
+
+Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  if (watch_ < 0) watch_ = inotify_add_watch(inotify_fd_, options_.folder.c_str(), kWatchMask);
+  const int64_t skipped_before =
+      stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big;
+  Frame frame;
+  for (;;) {
+    const bool watching = DrainEvents();
+    while (!pending_.empty()) {
+      const std::string name = std::move(pending_.front());
+      pending_.pop_front();
+      pending_set_.erase(name);
+      if (TryTake(name, frame)) return frame;
+    }
+    if (!watching) {
+      throw Error(ErrorCategory::kIo,
+                  "camera folder " + Quoted(options_.folder) + " was removed or moved away",
+                  "restore the folder; the station watches it again on the next part");
+    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    pollfd pfd{inotify_fd_, POLLIN, 0};
+    poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 60000)));
+  }
+  const int64_t skipped =
+      stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big - skipped_before;
+  throw Error(ErrorCategory::kIo,
+              "no image arrived in " + options_.folder.string() + " within " +
+                  std::to_string(timeout.count()) + " ms after trigger of part " +
+                  std::to_string(request.part_number) +
+                  (skipped > 0 ? " (" + std::to_string(skipped) + " unusable files skipped)" : ""),
+              "check the camera's output folder and trigger wiring");
+}
+
+}  // namespace linesight::io

@@ -1,0 +1,90 @@
+// io/folder_source.h: a FrameSource over a folder where a camera (or its PC software) saves one
+// image file per trigger. Watches the folder with inotify; not thread-safe (one station loop).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "io/frame_source.h"
+
+namespace linesight::io {
+
+// How a station reads a watched folder (YAML: station.source.folder.*, docs/cameras.md).
+struct FolderSourceOptions {
+  std::filesystem::path folder{};  // the camera's output folder; must exist and be readable
+  // Files already in the folder at start-up: false (default) ignores them, so an old image never
+  // stands in for a new part; true queues them first, oldest modification time first (a file
+  // still being written at start-up may then be taken before it is complete).
+  bool take_existing = false;
+  // What happens to a file once taken. Default: left where it is (the folder grows without
+  // bound: something else must clean it). At most one of these two may be set.
+  bool delete_after_read = false;
+  std::filesystem::path move_to{};  // a "done" folder (created if missing); "" = do not move
+  // A larger file is skipped as not an image (counted in skipped_too_big). Default 256 MiB.
+  int64_t max_file_bytes = int64_t{256} << 20;
+};
+
+// What the source has seen since it was built, for status pages and tests.
+struct FolderSourceStats {
+  int64_t taken = 0;             // frames handed to the station
+  int64_t skipped_empty = 0;     // complete by inotify but 0 bytes
+  int64_t skipped_vanished = 0;  // gone (or unreadable) before it could be read
+  int64_t skipped_too_big = 0;   // over max_file_bytes
+  int64_t ignored_names = 0;     // temp files, hidden files, unsupported extensions
+  int64_t cleanup_failures = 0;  // taken but could not be deleted or moved (frame still used)
+  int64_t event_overflows = 0;   // inotify queue overflowed: the folder was rescanned
+};
+
+// Receives one line per skipped file or cleanup failure: "skipped <file>: <reason>".
+using FolderSourceLog = std::function<void(std::string_view line)>;
+
+class FolderSource : public FrameSource {
+ public:
+  // Starts watching `options.folder`. Throws Error{kIo} naming the folder and the fix if it is
+  // missing, not a folder or unreadable, or `move_to` cannot be created; Error{kInput} if both
+  // delete_after_read and move_to are set. `log` defaults to standard error.
+  explicit FolderSource(const FolderSourceOptions& options, FolderSourceLog log = nullptr);
+  ~FolderSource() override;
+  FolderSource(const FolderSource&) = delete;
+  FolderSource& operator=(const FolderSource&) = delete;
+
+  // Returns the oldest file not yet taken, in the order files were completed (closed after
+  // writing, or moved in), so a backlog is consumed in order; waits up to `timeout` for one.
+  // The frame carries the file's bytes in `encoded`, its name in `name` and its modification
+  // time in `time_ms`. Empty, vanished or oversized files are skipped and logged. Throws
+  // Error{kIo} when no usable file arrives in time, or the folder was removed.
+  Frame Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) override;
+
+  // "folder <path>".
+  std::string Describe() const override;
+
+  const FolderSourceStats& stats() const { return stats_; }
+
+  // True if `name` looks like a finished image a camera wrote: a supported extension (jpg jpeg
+  // png bmp tif tiff pgm ppm, any case), not hidden (".x"), not a temp file (".tmp", ".part").
+  static bool IsImageName(std::string_view name);
+
+ private:
+  void QueueExisting();
+  bool DrainEvents();  // false if the watched folder is gone
+  void Enqueue(const std::string& name);
+  bool TryTake(const std::string& name, Frame& frame);
+  void Skip(const std::string& name, const std::string& reason, int64_t& counter);
+  void CleanUp(const std::filesystem::path& file);
+
+  FolderSourceOptions options_;
+  FolderSourceLog log_;
+  int inotify_fd_ = -1;
+  int watch_ = -1;
+  std::deque<std::string> pending_;              // completed files not yet taken, oldest first
+  std::unordered_set<std::string> pending_set_;  // the same names, to queue each name once
+  FolderSourceStats stats_;
+};
+
+}  // namespace linesight::io

@@ -1,200 +1,180 @@
-// cli/cmd_demo.cpp: `linesight demo` — the engine end to end on generated castings: learn the
-// part from good shots, then inspect a batch from 9 machines and report what was caught, with
-// heatmap pictures and an HTML report. No camera, no data set, no configuration needed.
-#include <algorithm>
+// cli/cmd_demo.cpp: `linesight demo` — the simulated die-casting cell end to end: learn the part
+// from good castings, then run one shift of 9 machines, each with its station (the code of
+// `linesight station`) driven by a simulated PLC over loopback Modbus TCP, every part in the
+// stations' outboxes, and a summary against the simulator's ground truth.
+#include <unistd.h>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <map>
 
 #include <CLI/CLI.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "cli/commands.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/clock.h"
-#include "core/error.h"
 #include "inspect/eval_report.h"
-#include "inspect/inspector.h"
 #include "inspect/trainer.h"
 #include "sim/part_renderer.h"
+#include "station/cell_run.h"
 
 namespace linesight::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kMachines = 9;
+struct DemoArgs {
+  std::string out = "demo-out";
+  int train = 120, machines = 9;
+  double hours = 8, speed = 300, die_life_scale = 0.015;
+  uint64_t seed = 1;
+  bool json = false;
+};
 
-// Deterministic per-shot defect plan: most machines run clean; machine 7's die is wearing.
-std::vector<sim::DefectType> PlanDefects(int machine, int shot) {
-  uint64_t h = (static_cast<uint64_t>(machine) * 1000003u + static_cast<uint64_t>(shot)) *
-               0x9E3779B97F4A7C15ull;
-  h ^= h >> 31;
-  const double u = (h % 10000) / 10000.0;
-  const double rate = machine == 7 ? 0.35 : 0.08;
-  if (u >= rate) return {};
-  auto types = sim::AllDefectTypes();
-  if (machine == 7) return {(h >> 20) % 2 ? sim::DefectType::kCrack : sim::DefectType::kColdShut};
-  return {types[(h >> 20) % types.size()]};
+// Learns the part from `count` good castings; returns the model file.
+fs::path TrainPart(const DemoArgs& a, std::ostream& log) {
+  const sim::PartRenderer renderer;
+  std::vector<cv::Mat> good;
+  std::vector<std::string> names;
+  for (int i = 0; i < a.train; ++i) {
+    good.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
+    names.push_back("train_" + std::to_string(i + 1));
+  }
+  Progress progress("train");
+  TrainOptions options;
+  options.progress = [&](int d, int t, const char* s) { progress.Update(d, t, s); };
+  const InspectionModel model = TrainFromImages(DefaultRecipe(), good, names, options);
+  progress.Finish();
+  const fs::path path = fs::path(a.out) / "model.lsm";
+  SaveInspectionModel(model, path);
+  log << "   model " << path.string() << " (" << model.Id() << "): threshold " << model.threshold
+      << ", " << std::fixed << std::setprecision(1) << model.training.seconds << " s\n\n";
+  return path;
 }
 
-struct MachineTally {
-  int parts = 0, pass = 0, reject = 0, hold = 0, defects = 0, caught = 0, false_rejects = 0;
+// Live status: redrawn in place on a terminal, every 10 s otherwise.
+class LiveLines {
+ public:
+  void Show(const std::vector<std::string>& lines) {
+    const auto now = SteadyClock::now();
+    if (!tty_ && now < next_) return;
+    next_ = now + std::chrono::seconds(10);
+    if (tty_ && shown_) std::cerr << "\x1b[" << shown_ << "A";
+    for (const auto& l : lines) std::cerr << "   " << l << "\x1b[K\n";
+    if (!tty_) std::cerr << "\n";
+    shown_ = static_cast<int>(lines.size());
+  }
+
+ private:
+  bool tty_ = isatty(STDERR_FILENO);
+  int shown_ = 0;
+  SteadyClock::time_point next_ = SteadyClock::now();
 };
+
+std::string Fraction(const std::pair<int, int>& caught_total) {
+  return std::to_string(caught_total.first) + "/" + std::to_string(caught_total.second);
+}
+
+void PrintTable(const station::CellSummary& s, std::ostream& out) {
+  out << "\n   machine  parts  pass  reject  hold  defective  escapes  false rej  die fail  "
+         "downtime min  p50 ms  p99 ms\n";
+  auto row = [&](const station::MachineTally& t) {
+    out << "   " << std::left << std::setw(7) << t.machine << std::right << std::setw(6) << t.parts
+        << std::setw(6) << t.passes << std::setw(8) << t.rejects << std::setw(6) << t.holds
+        << std::setw(11) << t.defective << std::setw(9) << t.escapes << std::setw(11)
+        << t.false_rejects << std::setw(10) << t.die_failures << std::setw(14) << std::fixed
+        << std::setprecision(0) << t.downtime_min << std::setw(8) << std::setprecision(1)
+        << t.LatencyQuantile(0.5) << std::setw(8) << t.LatencyQuantile(0.99) << "\n";
+  };
+  for (const auto& m : s.machines) row(m);
+  row(s.total);
+  out << "\n   caught by defect type:";
+  for (const auto& [type, ct] : s.total.by_type) out << "  " << type << " " << Fraction(ct);
+  out << "\n   caught by cause:      ";
+  for (const auto& [cause, ct] : s.total.by_cause) out << "  " << cause << " " << Fraction(ct);
+  const auto& t = s.total;
+  const int good = t.parts - t.defective;
+  out << std::setprecision(2) << "\n   escapes " << t.escapes << " of " << t.defective
+      << " defective parts (" << (t.defective ? 100.0 * t.escapes / t.defective : 0.0)
+      << "%), false rejects " << t.false_rejects << " of " << good << " good parts ("
+      << (good ? 100.0 * t.false_rejects / good : 0.0) << "%)\n   unplanned downtime "
+      << std::setprecision(0) << t.unplanned_downtime_min << " min of " << t.downtime_min
+      << " min stopped; " << t.die_failures << " die failures\n";
+}
+
+int RunDemo(const DemoArgs& a) {
+  const fs::path out(a.out);
+  PrepareOutputFolder("--out", out);
+  std::ostream& log = a.json ? std::cerr : std::cout;
+  log << "linesight demo: a die-casting cell of " << a.machines << " machines, simulated\n\n"
+      << "1. learning the part from " << a.train << " good castings\n";
+  station::CellRunOptions o;
+  o.model = TrainPart(a, log);
+  o.out = out;
+  o.machines = a.machines;
+  o.hours = a.hours;
+  o.speed = a.speed;
+  o.seed = a.seed;
+  o.die_life_scale = a.die_life_scale;
+  // Today's 06:00 UTC: the shift's records carry real dates (only the start depends on the day).
+  const int64_t day_ms = 24LL * 3600 * 1000;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  o.start_time_ms = now_ms / day_ms * day_ms + 6LL * 3600 * 1000;
+  LiveLines live;
+  o.progress = [&](const std::vector<std::string>& lines) { live.Show(lines); };
+  log << "2. one shift of " << a.hours << " h: " << a.machines
+      << " stations, each driven by its PLC over Modbus TCP "
+      << "on 127.0.0.1 ("
+      << (a.speed > 0 ? std::to_string(static_cast<int>(a.speed)) + "x"
+                      : std::string("as fast as possible"))
+      << ")\n";
+  const station::CellSummary s = station::RunCell(o);
+  if (a.json) {
+    std::cout << station::SummaryToJson(s).dump() << std::endl;
+    return kExitOk;
+  }
+  PrintTable(s, std::cout);
+  std::cout << "   " << std::setprecision(1) << s.real_seconds << " s for the shift\n";
+  if (!s.good_scores.empty() && !s.defect_scores.empty()) {
+    EvalReport report;
+    report.title = "linesight demo: one simulated shift";
+    report.model_path = o.model.string();
+    report.threshold = 1;  // scores are relative to each station's threshold
+    report.good_scores = s.good_scores;
+    report.defect_scores = s.defect_scores;
+    FillImageMetrics(report);
+    WriteHtmlReport(report, out / "report.html");
+    std::cout << "   image AUROC on the shift: " << std::setprecision(3) << report.image_auroc
+              << "\n\n3. report: " << (out / "report.html").string() << "\n";
+  }
+  std::cout << "   every part: " << (out / "M1" / "outbox.db").string()
+            << " ... (one outbox per station; sqlite3 <file> \"select part_id, decision from "
+               "parts\")\n";
+  return kExitOk;
+}
 
 }  // namespace
 
 void AddDemoCommand(CLI::App& app, CommandBody& body) {
-  struct Args {
-    std::string out = "demo-out";
-    int train = 120, shots = 20;
-  };
-  auto args = std::make_shared<Args>();
-  CLI::App* cmd =
-      app.add_subcommand("demo", "Train on generated castings and inspect a batch from 9 machines");
-  cmd->add_option("--out", args->out, "Folder for heatmaps, the model and the HTML report");
-  cmd->add_option("--train", args->train, "Good parts to learn from")->check(CLI::Range(8, 5000));
-  cmd->add_option("--shots", args->shots, "Shots per machine to inspect")
-      ->check(CLI::Range(1, 10000));
-  cmd->callback([args, &body] {
-    body = [args] {
-      const fs::path out(args->out);
-      PrepareOutputFolder("--out", out);
-      fs::create_directories(out / "heatmaps");
-      sim::PartRenderer renderer;
-      std::cout << "linesight demo: a die-casting cell of " << kMachines
-                << " machines, parts rendered by the simulator\n\n"
-                << "1. learning the part from " << args->train << " good castings\n";
-      std::vector<cv::Mat> good;
-      std::vector<std::string> names;
-      for (int i = 0; i < args->train; ++i) {
-        good.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
-        names.push_back("train_" + std::to_string(i + 1));
-      }
-      Progress progress("demo");
-      TrainOptions options;
-      options.progress = [&](int d, int t, const char* s) { progress.Update(d, t, s); };
-      InspectionModel model = TrainFromImages(DefaultRecipe(), good, names, options);
-      progress.Finish();
-      SaveInspectionModel(model, out / "model.lsm");
-      std::cout << "   model " << (out / "model.lsm").string() << ": threshold " << model.threshold
-                << ", set from " << model.training.calibration_images << " out-of-fold scores, "
-                << std::fixed << std::setprecision(2) << model.training.seconds << " s\n\n";
-
-      const int total = kMachines * args->shots;
-      std::cout << "2. inspecting " << total << " shots (" << args->shots << " per machine)\n";
-      Inspector inspector(model);
-      Workspace ws;
-      Verdict v;  // reused with the workspace: after warm-up nothing is allocated per part
-      std::map<int, MachineTally> tally;
-      std::map<std::string, std::pair<int, int>> by_type;  // caught, total
-      EvalReport report;
-      report.title = "linesight demo: generated castings";
-      report.model_path = (out / "model.lsm").string();
-      report.model_kind = "cell_stats";
-      report.model_version = model.Id();
-      report.recipe_name = model.recipe.name;
-      report.trained_images = model.training.good_images;
-      report.threshold = model.threshold;
-      std::vector<double> latency;
-      std::vector<std::tuple<float, bool, std::string, cv::Mat, std::string>> worst;
-      int done = 0;
-      for (int m = 1; m <= kMachines; ++m) {
-        for (int shot = 1; shot <= args->shots; ++shot) {
-          auto defects = PlanDefects(m, shot);
-          const uint64_t seed =
-              100000u + static_cast<uint64_t>(m) * 10000u + static_cast<uint64_t>(shot);
-          sim::RenderedPart part = renderer.Render(seed, defects);
-          auto t0 = SteadyClock::now();
-          inspector.Inspect(part.image, ws, Deadline::In(std::chrono::milliseconds(500)), v);
-          latency.push_back(MillisSince(t0));
-          auto& t = tally[m];
-          ++t.parts;
-          const bool defective = !defects.empty();
-          const bool rejected = v.decision != Decision::kPass;  // the line rejects held parts
-          t.pass += v.decision == Decision::kPass;
-          t.reject += v.decision == Decision::kReject;
-          t.hold += v.decision == Decision::kHold;
-          t.defects += defective;
-          t.caught += defective && rejected;
-          t.false_rejects += !defective && rejected;
-          if (defective) {
-            auto& bt = by_type[std::string(sim::DefectName(defects[0]))];
-            bt.first += rejected;
-            ++bt.second;
-          }
-          // The line rejects a held part: score it well above the threshold (finite, for charts).
-          float score =
-              v.decision == Decision::kHold ? std::max(v.score, 10 * model.threshold) : v.score;
-          (defective ? report.defect_scores : report.good_scores).push_back(score);
-          std::string name = "M" + std::to_string(m) + "_shot" + std::to_string(shot) +
-                             (defective ? "_" + std::string(sim::DefectName(defects[0])) : "");
-          if (v.decision == Decision::kReject || (defective && !rejected)) {
-            cv::Mat overlay = inspector.Overlay(part.image, v, ws);
-            if (v.decision == Decision::kReject)
-              cv::imwrite((out / "heatmaps" / (name + ".png")).string(), overlay);
-            worst.emplace_back(score, defective, name, overlay,
-                               std::string(DecisionName(v.decision)));
-          }
-          progress.Update(++done, total, "inspect");
-        }
-      }
-      progress.Finish();
-
-      std::cout << "\n   machine  parts  pass  reject  hold  defects  caught  false rejects\n";
-      MachineTally sum;
-      for (const auto& [m, t] : tally) {
-        std::cout << "   M" << std::left << std::setw(7) << m << std::right << std::setw(5)
-                  << t.parts << std::setw(6) << t.pass << std::setw(8) << t.reject << std::setw(6)
-                  << t.hold << std::setw(9) << t.defects << std::setw(8) << t.caught
-                  << std::setw(15) << t.false_rejects
-                  << (m == 7 ? "   <- die wearing: cracks and cold shuts" : "") << "\n";
-        sum.parts += t.parts;
-        sum.pass += t.pass;
-        sum.reject += t.reject;
-        sum.hold += t.hold;
-        sum.defects += t.defects;
-        sum.caught += t.caught;
-        sum.false_rejects += t.false_rejects;
-      }
-      std::cout << "   all     " << std::setw(5) << sum.parts << std::setw(6) << sum.pass
-                << std::setw(8) << sum.reject << std::setw(6) << sum.hold << std::setw(9)
-                << sum.defects << std::setw(8) << sum.caught << std::setw(15) << sum.false_rejects
-                << "\n\n   by defect type: ";
-      const char* gap = "";
-      for (const auto& [type, ct] : by_type) {
-        std::cout << gap << type << " " << ct.first << "/" << ct.second;
-        gap = "  ";
-      }
-      std::sort(latency.begin(), latency.end());
-      std::cout << "\n   inspection latency: median " << std::setprecision(2)
-                << latency[latency.size() / 2] << " ms, max " << latency.back()
-                << " ms (align + score, this machine)\n";
-
-      if (!report.good_scores.empty() && !report.defect_scores.empty()) {
-        FillImageMetrics(report);
-        std::sort(worst.begin(), worst.end(), [](auto& a, auto& b) {
-          // false rejects and rejected defects first (highest scores), then escapes (lowest)
-          if (std::get<1>(a) != std::get<1>(b)) return std::get<1>(a) < std::get<1>(b);
-          return std::get<1>(a) ? std::get<0>(a) < std::get<0>(b) : std::get<0>(a) > std::get<0>(b);
-        });
-        for (size_t i = 0; i < worst.size() && i < 12; ++i)
-          report.worst_parts.push_back({std::get<2>(worst[i]), std::get<1>(worst[i]),
-                                        std::get<0>(worst[i]), std::get<4>(worst[i]),
-                                        std::get<3>(worst[i])});
-        WriteHtmlReport(report, out / "report.html");
-        std::cout << "   image AUROC on this batch: " << std::setprecision(3) << report.image_auroc
-                  << "\n";
-      }
-      std::cout << "\n3. pictures: " << (out / "heatmaps").string() << "/ (" << sum.reject
-                << " heatmap overlays of rejected parts)\n";
-      if (!report.good_scores.empty() && !report.defect_scores.empty())
-        std::cout << "   report:   " << (out / "report.html").string() << "\n";
-      return kExitOk;
-    };
-  });
+  auto a = std::make_shared<DemoArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Simulate the 9-machine die-casting cell for a shift, with a station at each");
+  cmd->add_option("--out", a->out, "Folder for the model, outboxes and the HTML report");
+  cmd->add_option("--train", a->train, "Good parts to learn from")->check(CLI::Range(8, 5000));
+  cmd->add_option("--hours", a->hours, "Simulated hours")->check(CLI::Range(0.01, 24.0 * 14));
+  cmd->add_option("--speed", a->speed, "Simulated seconds per real second (0: no pacing)")
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--machines", a->machines, "Machines in the cell (benchmarks use 1)")
+      ->check(CLI::Range(1, 9));
+  cmd->add_option("--seed", a->seed, "Seed of the simulated cell");
+  cmd->add_option(
+         "--die-life-scale", a->die_life_scale,
+         "Die life relative to real dies (the default compresses it so a die fails within a shift)")
+      ->check(CLI::Range(0.001, 100.0));
+  cmd->add_flag("--json", a->json, "End with the summary as one JSON object on stdout");
+  cmd->callback([a, &body] { body = [a] { return RunDemo(*a); }; });
 }
 
 }  // namespace linesight::cli

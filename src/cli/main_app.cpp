@@ -24,6 +24,7 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, body);
   AddModelCommand(app, body);
   AddTuneCommand(app, body);
+  AddStationCommand(app, body);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

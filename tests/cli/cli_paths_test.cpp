@@ -33,7 +33,7 @@ TEST_F(CliTest, OutPointingAtAFileIsAClearError) {
   ExpectClearError(RunLinesight("inspect --model " + Q(model()) + " --out " + Q(file) + " " +
                                 Q(data() / "defect")),
                    2, {"--out", "is a file, not a folder"});
-  ExpectClearError(RunLinesight("demo --out " + Q(file) + " --train 8 --shots 1"), 2,
+  ExpectClearError(RunLinesight("demo --out " + Q(file) + " --train 8 --hours 0.1"), 2,
                    {"--out", "is a file, not a folder"});
   // A folder inside a file, and a model file inside a file.
   ExpectClearError(RunLinesight("inspect --model " + Q(model()) + " --out " + Q(file / "sub") +

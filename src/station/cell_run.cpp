@@ -1,0 +1,322 @@
+#include "station/cell_run.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "io/plc_client.h"
+#include "sim/cell.h"
+#include "station/sim_camera.h"
+#include "station/station.h"
+
+namespace linesight::station {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = SteadyClock;
+
+// The process values the machine reported for each of its shots, for the station's records.
+class ShotLog {
+ public:
+  void Put(int64_t shot, const ProcessValues& p) {
+    std::lock_guard lock(mu_);
+    values_[shot] = p;
+    while (values_.size() > 64) values_.erase(values_.begin());
+  }
+  ProcessValues Get(int64_t shot) const {
+    std::lock_guard lock(mu_);
+    const auto it = values_.find(shot);
+    return it == values_.end() ? ProcessValues{} : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<int64_t, ProcessValues> values_;
+};
+
+StationConfig ConfigFor(const CellRunOptions& o, const std::string& machine) {
+  StationConfig c;
+  c.station = "S" + machine.substr(1);
+  c.machine = machine;
+  c.plc.port = 0;  // any free loopback port
+  c.camera.kind = CameraKind::kSimulator;
+  c.views = {ViewConfig{"top", o.model}};
+  c.deadline_ms = o.deadline_ms;
+  c.workers = 1;
+  c.outbox.path = o.out / machine / "outbox.db";
+  c.outbox.image_dir = o.out / machine / "images";
+  // Nine stations at simulated speed on one disk: durable against a killed process, not a
+  // power cut, which a demo can afford (docs/outbox.md).
+  c.outbox.sync_full = false;
+  return c;
+}
+
+// Downtime from a machine's events: each stretch out of kRunning up to `end_ms`.
+void TallyEvents(const std::vector<MachineEvent>& events, int64_t end_ms, MachineTally& t) {
+  const MachineEvent* down = nullptr;
+  for (const auto& e : events) {
+    if (e.reason == "die_failure") ++t.die_failures;
+    if (e.state == MachineState::kDieChange) ++t.die_changes;
+    if (e.state != MachineState::kRunning) {
+      if (!down) down = &e;
+      continue;
+    }
+    if (down) {
+      const double min = (e.time_ms - down->time_ms) / 60000.0;
+      t.downtime_min += min;
+      if (!down->planned) t.unplanned_downtime_min += min;
+      down = nullptr;
+    }
+  }
+  if (down) {
+    const double min = std::max<int64_t>(0, end_ms - down->time_ms) / 60000.0;
+    t.downtime_min += min;
+    if (!down->planned) t.unplanned_downtime_min += min;
+  }
+}
+
+// One machine, its simulated PLC and robot: shot, present, trigger, read, acknowledge, tally.
+class MachineLoop {
+ public:
+  MachineLoop(const CellRunOptions& o, sim::MachineSim& machine)
+      : options_(o),
+        machine_(machine),
+        camera_(new SimCamera(machine.id())),
+        station_(ConfigFor(o, machine.id()), std::unique_ptr<io::FrameSource>(camera_),
+                 [this](int64_t shot) { return shots_.Get(shot); }) {
+    tally_.machine = machine.id();
+  }
+
+  void Run(const sim::PartRenderer& renderer, int64_t start_ms, int64_t end_ms,
+           Clock::time_point real_start, CellSummary& summary, std::mutex& summary_mu) {
+    std::atomic<bool> stop{false};
+    std::thread station([&] { station_.Run(stop); });
+    try {
+      Drive(renderer, start_ms, end_ms, real_start, summary, summary_mu);
+    } catch (...) {
+      stop = true;
+      station.join();
+      throw;
+    }
+    stop = true;
+    station.join();
+    TallyEvents(events_, end_ms, tally_);
+  }
+
+  MachineTally tally() const {
+    std::lock_guard lock(mu_);
+    return tally_;
+  }
+
+  std::string StatusLine() const {
+    std::lock_guard lock(mu_);
+    return tally_.machine + ": " + std::to_string(tally_.parts) + " parts, " +
+           std::to_string(tally_.rejects + tally_.holds) + " NG, " +
+           std::to_string(tally_.escapes) + " escapes" + (stopped_ ? "  [stopped]" : "");
+  }
+
+ private:
+  void Drive(const sim::PartRenderer& renderer, int64_t start_ms, int64_t end_ms,
+             Clock::time_point real_start, CellSummary& summary, std::mutex& summary_mu) {
+    io::PlcClient plc("127.0.0.1", station_.plc_port());
+    while (auto shot = machine_.NextShot(end_ms)) {
+      Collect();
+      Pace(shot->shot.time_ms - start_ms, real_start);
+      const sim::RenderedPart part = sim::RenderShot(renderer, *shot);
+      shots_.Put(shot->shot.shot, shot->shot.process);
+      camera_->Present(shot->shot.shot, "top", part.image);
+      const auto t0 = Clock::now();
+      plc.Trigger(static_cast<uint32_t>(shot->shot.shot),
+                  static_cast<uint32_t>(shot->shot.die_shot), DieNumber(shot->shot.die));
+      const auto result = plc.WaitResult(std::chrono::milliseconds(10000));
+      const double latency = MillisSince(t0);
+      if (!result)
+        throw Error(ErrorCategory::kInternal,
+                    "station " + machine_.id() + " gave no result for shot " +
+                        std::to_string(shot->shot.shot) + " within 10 s",
+                    "Report this with the station's log");
+      plc.Acknowledge();
+      Tally(*shot, *result, latency, summary, summary_mu);
+    }
+    Collect();
+  }
+
+  // Sleeps until the shot's simulated time, scaled to real time (no sleep when behind).
+  void Pace(int64_t sim_ms, Clock::time_point real_start) const {
+    if (options_.speed <= 0) return;
+    const auto due = real_start + std::chrono::microseconds(
+                                      static_cast<int64_t>(sim_ms * 1000.0 / options_.speed));
+    std::this_thread::sleep_until(due);
+  }
+
+  void Collect() {
+    auto events = machine_.TakeEvents();
+    std::lock_guard lock(mu_);
+    for (auto& e : events) {
+      stopped_ = e.state != MachineState::kRunning;
+      events_.push_back(std::move(e));
+    }
+  }
+
+  static uint16_t DieNumber(const std::string& die) {
+    const auto d = die.rfind("-D");
+    return d == std::string::npos ? 0 : static_cast<uint16_t>(std::atoi(die.c_str() + d + 2));
+  }
+
+  void Tally(const sim::CellShot& shot, const io::PlcResultRead& r, double latency,
+             CellSummary& summary, std::mutex& summary_mu) {
+    const bool defective = !shot.truth.good();
+    const bool ng = r.decision != Decision::kPass;  // the line throws out held parts too
+    {
+      std::lock_guard lock(mu_);
+      MachineTally& t = tally_;
+      ++t.parts;
+      t.passes += r.decision == Decision::kPass;
+      t.rejects += r.decision == Decision::kReject;
+      t.holds += r.decision == Decision::kHold;
+      t.defective += defective;
+      t.escapes += defective && !ng;
+      t.false_rejects += !defective && ng;
+      t.latency_ms.push_back(latency);
+      for (const auto& d : shot.truth.defects) {
+        auto& bt = t.by_type[std::string(sim::DefectName(d.type))];
+        bt.first += ng;
+        ++bt.second;
+        auto& bc = t.by_cause[std::string(sim::CauseName(d.cause))];
+        bc.first += ng;
+        ++bc.second;
+      }
+      stopped_ = false;
+    }
+    const float rel = r.score_permille / 1000.0f;  // the score relative to the threshold
+    const float score = r.decision == Decision::kHold ? std::max(rel, 10.0f) : rel;
+    std::lock_guard lock(summary_mu);
+    (defective ? summary.defect_scores : summary.good_scores).push_back(score);
+  }
+
+  const CellRunOptions& options_;
+  sim::MachineSim& machine_;
+  SimCamera* camera_;  // owned by station_
+  ShotLog shots_;
+  Station station_;
+  mutable std::mutex mu_;
+  MachineTally tally_;
+  std::vector<MachineEvent> events_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+double MachineTally::LatencyQuantile(double q) const {
+  if (latency_ms.empty()) return 0;
+  std::vector<double> v = latency_ms;
+  const size_t k = std::min(v.size() - 1, static_cast<size_t>(q * v.size()));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return v[k];
+}
+
+void MachineTally::Add(const MachineTally& o) {
+  parts += o.parts;
+  passes += o.passes;
+  rejects += o.rejects;
+  holds += o.holds;
+  defective += o.defective;
+  escapes += o.escapes;
+  false_rejects += o.false_rejects;
+  die_failures += o.die_failures;
+  die_changes += o.die_changes;
+  downtime_min += o.downtime_min;
+  unplanned_downtime_min += o.unplanned_downtime_min;
+  latency_ms.insert(latency_ms.end(), o.latency_ms.begin(), o.latency_ms.end());
+  for (const auto& [k, v] : o.by_type) {
+    by_type[k].first += v.first;
+    by_type[k].second += v.second;
+  }
+  for (const auto& [k, v] : o.by_cause) {
+    by_cause[k].first += v.first;
+    by_cause[k].second += v.second;
+  }
+}
+
+CellSummary RunCell(const CellRunOptions& options) {
+  sim::CellOptions co;
+  co.machines = options.machines;
+  co.seed = options.seed;
+  co.die_life_scale = options.die_life_scale;
+  co.start_time_ms = options.start_time_ms;
+  sim::Cell cell(co);
+  const int64_t start_ms = cell.options().start_time_ms;
+  const int64_t end_ms = start_ms + static_cast<int64_t>(options.hours * 3600 * 1000);
+  const sim::PartRenderer renderer;
+  std::vector<std::unique_ptr<MachineLoop>> loops;
+  for (int i = 0; i < cell.size(); ++i) {
+    fs::create_directories(options.out / cell.machine(i).id());
+    loops.push_back(std::make_unique<MachineLoop>(options, cell.machine(i)));
+  }
+  CellSummary summary;
+  std::mutex summary_mu;
+  std::vector<std::thread> threads;
+  std::vector<std::exception_ptr> errors(loops.size());
+  std::atomic<int> running{static_cast<int>(loops.size())};
+  const auto real_start = Clock::now();
+  for (size_t i = 0; i < loops.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        loops[i]->Run(renderer, start_ms, end_ms, real_start, summary, summary_mu);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+      --running;
+    });
+  while (running > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (options.progress) {
+      std::vector<std::string> lines;
+      for (const auto& l : loops) lines.push_back(l->StatusLine());
+      options.progress(lines);
+    }
+  }
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  summary.real_seconds = MillisSince(real_start) / 1000;
+  summary.total.machine = "all";
+  for (const auto& l : loops) {
+    summary.machines.push_back(l->tally());
+    summary.total.Add(summary.machines.back());
+  }
+  return summary;
+}
+
+nlohmann::json SummaryToJson(const CellSummary& s) {
+  auto one = [](const MachineTally& t) {
+    nlohmann::json by_type = nlohmann::json::object(), by_cause = nlohmann::json::object();
+    for (const auto& [k, v] : t.by_type) by_type[k] = {{"caught", v.first}, {"total", v.second}};
+    for (const auto& [k, v] : t.by_cause) by_cause[k] = {{"caught", v.first}, {"total", v.second}};
+    return nlohmann::json{{"machine", t.machine},
+                          {"parts", t.parts},
+                          {"passes", t.passes},
+                          {"rejects", t.rejects},
+                          {"holds", t.holds},
+                          {"defective", t.defective},
+                          {"escapes", t.escapes},
+                          {"false_rejects", t.false_rejects},
+                          {"die_failures", t.die_failures},
+                          {"die_changes", t.die_changes},
+                          {"downtime_min", t.downtime_min},
+                          {"unplanned_downtime_min", t.unplanned_downtime_min},
+                          {"latency_p50_ms", t.LatencyQuantile(0.5)},
+                          {"latency_p99_ms", t.LatencyQuantile(0.99)},
+                          {"by_defect_type", by_type},
+                          {"by_cause", by_cause}};
+  };
+  nlohmann::json machines = nlohmann::json::array();
+  for (const auto& m : s.machines) machines.push_back(one(m));
+  return {{"machines", machines}, {"total", one(s.total)}, {"real_seconds", s.real_seconds}};
+}
+
+}  // namespace linesight::station

@@ -1,0 +1,62 @@
+// station/cell_run.h: the simulated die-casting cell run end to end, as `linesight demo` shows
+// it: each machine of the simulator with its own Station (the code `linesight station` runs), a
+// simulated PLC per machine driving it over loopback Modbus TCP, every part in the station's
+// outbox, and a tally of the verdicts against the simulator's ground truth.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace linesight::station {
+
+struct CellRunOptions {
+  int machines = 9;
+  double hours = 8;    // simulated time
+  double speed = 300;  // simulated seconds per real second; 0 = as fast as the machine can
+  uint64_t seed = 1;
+  int64_t start_time_ms = 0;  // when the shift starts, UTC ms
+  // Below 1 ages dies faster (the simulator's option): the demo compresses die life so that a
+  // die cracks and fails within a shift.
+  double die_life_scale = 1;
+  std::filesystem::path model;  // the part's model, trained beforehand
+  std::filesystem::path out;    // one folder per station (outbox, images) under it
+  int deadline_ms = 500;
+  // Called about once a second from the calling thread with one status line per machine.
+  std::function<void(const std::vector<std::string>&)> progress;
+};
+
+// Counts for one machine, or the whole cell (machine "all").
+struct MachineTally {
+  std::string machine;
+  int parts = 0, passes = 0, rejects = 0, holds = 0;
+  int defective = 0, escapes = 0, false_rejects = 0;  // against the simulator's ground truth
+  int die_failures = 0, die_changes = 0;
+  double downtime_min = 0, unplanned_downtime_min = 0;
+  std::vector<double> latency_ms;                      // trigger to result valid, as the PLC saw it
+  std::map<std::string, std::pair<int, int>> by_type;  // defect type: caught, total
+  std::map<std::string, std::pair<int, int>> by_cause;  // cause: caught, total
+  double LatencyQuantile(double q) const;               // 0 with no parts
+  void Add(const MachineTally& other);
+};
+
+struct CellSummary {
+  std::vector<MachineTally> machines;
+  MachineTally total;
+  double real_seconds = 0;
+  std::vector<float> good_scores, defect_scores;  // score / threshold, for the report
+};
+
+// Runs the cell. Throws Error when a station cannot start (model, port, outbox).
+CellSummary RunCell(const CellRunOptions& options);
+
+// The summary as `linesight demo --json` ends: machines (one entry each) and total, each with
+// parts, rejects, holds, escapes, false_rejects, downtime_min, latency_p50_ms, latency_p99_ms
+// and more (docs/guide.md, "The demo").
+nlohmann::json SummaryToJson(const CellSummary& summary);
+
+}  // namespace linesight::station

@@ -1,0 +1,303 @@
+#include "station/station.h"
+
+#include <cmath>
+#include <iostream>
+#include <sstream>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "vision/image_io.h"
+
+namespace linesight::station {
+namespace {
+
+using Images = std::vector<std::pair<std::string, std::vector<uint8_t>>>;
+
+store::OutboxOptions OutboxOptionsOf(const OutboxConfig& c) {
+  store::OutboxOptions o;
+  o.path = c.path.string();
+  o.image_dir = c.image_dir.string();
+  o.image_cap_bytes = static_cast<int64_t>(c.image_cap_mb * 1024 * 1024);
+  o.sync = c.sync_full ? store::OutboxSync::kFull : store::OutboxSync::kNormal;
+  return o;
+}
+
+io::PlcServerOptions PlcOptionsOf(const PlcConfig& c) {
+  io::PlcServerOptions o;
+  o.host = c.host;
+  o.port = c.port;
+  return o;
+}
+
+int64_t UtcMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The frame as the 8-bit grey image the Inspector reads. Throws Error{kImage}.
+cv::Mat GreyOf(const io::Frame& frame, const std::string& pixel_format) {
+  if (!frame.encoded.empty()) return DecodeGrey(frame.encoded, frame.name);
+  if (frame.image.type() == CV_8UC1) return frame.image;
+  if (frame.image.type() == CV_16UC1) {
+    const double full = pixel_format == "Mono12" ? 4095.0 : 65535.0;
+    cv::Mat grey;
+    frame.image.convertTo(grey, CV_8U, 255.0 / full);
+    return grey;
+  }
+  throw Error(ErrorCategory::kImage, frame.name + ": frame is not a grey image",
+              "Set the camera to Mono8, Mono12 or Mono16");
+}
+
+ViewResult ResultOf(const std::string& view, const Verdict& v) {
+  ViewResult r;
+  r.view = view;
+  r.decision = v.decision;
+  r.reason = v.reason;
+  r.detail = v.detail;
+  r.score = v.score;
+  r.threshold = v.threshold;
+  r.findings = v.findings;
+  r.model_id = v.model_id;
+  r.inspect_ms = v.times.align_ms + v.times.score_ms;
+  return r;
+}
+
+ViewResult HeldView(const std::string& view, HoldReason reason, std::string detail) {
+  ViewResult r;
+  r.view = view;
+  r.decision = Decision::kHold;
+  r.reason = reason;
+  r.detail = std::move(detail);
+  return r;
+}
+
+// What the PLC reads: the worst view's score relative to its threshold.
+io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
+  io::PlcResult r{};
+  r.part_id = part_id;
+  r.decision = part.decision;
+  r.reason = part.reason;
+  r.latency_ms = part.latency_ms;
+  float worst = 0;
+  for (const auto& v : part.views) {
+    const float rel = v.threshold > 0 ? v.score / v.threshold : 0;
+    if (rel >= worst) {
+      worst = rel;
+      r.score = v.score;
+      r.threshold = v.threshold;
+    }
+    if (!v.findings.empty()) r.defect_type = 1;
+  }
+  return r;
+}
+
+}  // namespace
+
+Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
+                 ProcessLookup process)
+    : config_(std::move(config)),
+      camera_(std::move(camera)),
+      process_(std::move(process)),
+      outbox_(OutboxOptionsOf(config_.outbox)),
+      judges_(config_.views),
+      pool_(std::min<int>(config_.workers, static_cast<int>(config_.views.size()))),
+      plc_(PlcOptionsOf(config_.plc)) {
+  if (!outbox_.recovered_note().empty())
+    std::cerr << config_.station << ": " << outbox_.recovered_note() << "\n";
+  for (size_t i = 0; i < judges_.size(); ++i)
+    if (!judges_.judge(i))
+      std::cerr << config_.station << ": view " << judges_.name(i)
+                << " has no model, its parts are held: " << judges_.problem(i) << "\n";
+  plc_.SetModelLoaded(judges_.all_loaded());
+  plc_.SetFault(!judges_.all_loaded());
+}
+
+Station::~Station() { plc_.Stop(); }
+
+void Station::Run(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    const auto trigger = plc_.WaitTrigger(std::chrono::milliseconds(100));
+    if (trigger) Handle(*trigger);
+  }
+}
+
+PartRecord Station::Handle(const io::PlcTrigger& trigger) {
+  const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
+  PartRecord part;
+  part.station = config_.station;
+  part.shot.machine = config_.machine;
+  part.shot.shot = trigger.part_id;
+  part.shot.die_shot = trigger.die_shot;
+  char die[16];
+  std::snprintf(die, sizeof die, "-D%02u", static_cast<unsigned>(trigger.die_number));
+  part.shot.die = config_.machine + die;
+  part.part_id = PartId(part.shot.machine, part.shot.shot);
+  part.trigger_time_ms = UtcMillis() - static_cast<int64_t>(MillisSince(trigger.at));
+  part.shot.time_ms = part.trigger_time_ms;
+  if (process_) part.shot.process = process_(part.shot.shot);
+
+  RetryUnsaved();
+  {
+    uint64_t swaps = 0, failures = 0;
+    for (const auto& line : judges_.Refresh(swaps, failures))
+      std::cerr << config_.station << ": " << line << "\n";
+    std::lock_guard lock(mu_);
+    counters_.model_swaps += swaps;
+    counters_.model_swap_failures += failures;
+  }
+  plc_.SetModelLoaded(judges_.all_loaded());
+  plc_.SetFault(!judges_.all_loaded());
+
+  Images images;
+  InspectViews(trigger, part, images);
+  CombineViews(part);
+  if (deadline.Passed() && part.decision != Decision::kHold) {
+    // A verdict the line can no longer act on in time is not trusted: hold it.
+    for (auto& v : part.views)
+      if (v.decision != Decision::kHold) {
+        v.decision = Decision::kHold;
+        v.reason = HoldReason::kDeadline;
+        v.detail = "result later than the " + std::to_string(config_.deadline_ms) + " ms deadline";
+      }
+    CombineViews(part);
+  }
+  part.latency_ms = MillisSince(trigger.at);
+  Store(part, images);  // durable before the PLC sees the result
+  part.latency_ms = MillisSince(trigger.at);
+  if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
+    std::cerr << config_.station << ": result of part " << part.part_id
+              << " not published (the PLC took back its trigger); the PLC treats it as NG\n";
+  Count(part);
+  return part;
+}
+
+void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images) {
+  const size_t n = judges_.size();
+  part.views.assign(n, ViewResult{});
+  std::vector<cv::Mat> frames(n);
+  std::vector<WorkerPool::Task> tasks;
+  const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& view = judges_.name(i);
+    const auto judge = judges_.judge(i);
+    if (!judge) {
+      part.views[i] = HeldView(view, HoldReason::kNoModel, "no model: " + judges_.problem(i));
+      continue;
+    }
+    try {
+      io::CaptureRequest request{static_cast<int64_t>(trigger.part_id), view};
+      const io::Frame frame =
+          camera_->Capture(request, std::chrono::milliseconds(config_.camera.timeout_ms));
+      frames[i] = GreyOf(frame, config_.camera.pixel_format);
+    } catch (const Error& e) {
+      const HoldReason reason =
+          e.category() == ErrorCategory::kImage ? HoldReason::kBadImage : HoldReason::kCamera;
+      part.views[i] = HeldView(view, reason, e.what());
+      continue;
+    } catch (const std::exception& e) {
+      part.views[i] = HeldView(view, HoldReason::kCamera, e.what());
+      continue;
+    }
+    tasks.push_back([&, i, judge, view](Workspace& ws, Verdict& v) {
+      judge->inspector.Inspect(frames[i], ws, deadline, v);
+      part.views[i] = ResultOf(view, v);
+    });
+  }
+  pool_.RunAll(tasks);
+  for (size_t i = 0; i < n; ++i) {
+    if (frames[i].empty()) continue;
+    std::vector<uint8_t> png;
+    if (KeepImage(part) || part.views[i].decision != Decision::kPass) {
+      try {
+        cv::imencode(".png", frames[i], png);
+      } catch (const cv::Exception&) {
+        png.clear();  // the record matters more than its picture
+      }
+    }
+    if (!png.empty()) images.emplace_back(part.views[i].view, std::move(png));
+  }
+}
+
+bool Station::KeepImage(const PartRecord& part) const {
+  if (part.decision != Decision::kPass) return true;
+  // A fixed sample by part id, so the same parts are kept whatever the timing.
+  const uint64_t h = std::hash<std::string>{}(part.part_id) % 1000000;
+  return h < config_.outbox.keep_pass_images * 1000000;
+}
+
+void Station::Store(PartRecord& part, const Images& images) {
+  store::PartImages blobs;
+  for (const auto& [view, bytes] : images) blobs.push_back({view, store::ImageBlob{bytes, "png"}});
+  try {
+    outbox_.Put(part, blobs);
+  } catch (const std::exception& e) {
+    std::cerr << config_.station << ": part " << part.part_id
+              << " not stored yet (kept in memory, retried before the next part): " << e.what()
+              << "\n";
+    // The line must not pass a part that left no record: hold it (the PLC reads NG).
+    part.decision = Decision::kHold;
+    part.reason = HoldReason::kOutbox;
+    std::lock_guard lock(mu_);
+    ++counters_.outbox_errors;
+    unsaved_.push_back(part);
+  }
+}
+
+void Station::RetryUnsaved() {
+  std::vector<PartRecord> retry;
+  {
+    std::lock_guard lock(mu_);
+    retry.swap(unsaved_);
+  }
+  for (size_t i = 0; i < retry.size(); ++i) {
+    try {
+      outbox_.Put(retry[i]);
+    } catch (const std::exception&) {
+      std::lock_guard lock(mu_);
+      unsaved_.insert(unsaved_.end(), retry.begin() + static_cast<long>(i), retry.end());
+      return;
+    }
+  }
+}
+
+void Station::Count(const PartRecord& part) {
+  std::lock_guard lock(mu_);
+  ++counters_.parts;
+  switch (part.decision) {
+    case Decision::kPass:
+      ++counters_.pass;
+      break;
+    case Decision::kReject:
+      ++counters_.reject;
+      break;
+    case Decision::kHold:
+      ++counters_.hold;
+      ++counters_.holds_by_reason[static_cast<size_t>(part.reason) % 16];
+      break;
+  }
+}
+
+StationCounters Station::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+std::string Station::StatusLine() const {
+  const StationCounters c = counters();
+  std::ostringstream s;
+  s << config_.station << " at " << config_.machine << ": " << c.parts << " parts, " << c.pass
+    << " pass, " << c.reject << " reject, " << c.hold << " hold";
+  std::string gap = " (";
+  for (size_t r = 1; r < 16; ++r)
+    if (c.holds_by_reason[r]) {
+      s << gap << HoldReasonName(static_cast<HoldReason>(r)) << " " << c.holds_by_reason[r];
+      gap = ", ";
+    }
+  if (gap == ", ") s << ")";
+  return s.str();
+}
+
+}  // namespace linesight::station

@@ -1,0 +1,151 @@
+#include "station/station_config.h"
+
+#include "core/config_reader.h"
+
+namespace linesight::station {
+namespace {
+
+using YAML::Node;
+
+std::filesystem::path Resolve(const std::filesystem::path& base, const std::string& p) {
+  const std::filesystem::path path(p);
+  return path.is_absolute() || base.empty() ? path : base / path;
+}
+
+PlcConfig ParsePlc(const ConfigReader& r, const Node& n) {
+  r.CheckKeys(n, "plc", {"host", "port"});
+  PlcConfig c;
+  if (n["host"]) c.host = r.Text(n["host"], "plc.host");
+  if (n["port"]) c.port = r.Integer(n["port"], "plc.port", 0, 65535);
+  return c;
+}
+
+void ParseFolderCamera(const ConfigReader& r, const Node& n, const std::filesystem::path& base,
+                       CameraConfig& c) {
+  if (!n["folder"]) r.Fail("camera.folder", "missing", "Give the folder the camera saves to");
+  c.folder = Resolve(base, r.Text(n["folder"], "camera.folder")).string();
+  if (n["take_existing"]) c.take_existing = r.Bool(n["take_existing"], "camera.take_existing");
+  if (n["delete_after_read"])
+    c.delete_after_read = r.Bool(n["delete_after_read"], "camera.delete_after_read");
+  if (n["move_to"]) c.move_to = Resolve(base, r.Text(n["move_to"], "camera.move_to")).string();
+  if (c.delete_after_read && !c.move_to.empty())
+    r.Fail("camera.move_to", "given with delete_after_read", "Choose one of the two");
+}
+
+void ParseAravisCamera(const ConfigReader& r, const Node& n, CameraConfig& c) {
+  if (!n["device"]) r.Fail("camera.device", "missing", "Give the camera's device id or IP address");
+  c.device = r.Text(n["device"], "camera.device");
+  if (n["pixel_format"]) {
+    c.pixel_format = r.Text(n["pixel_format"], "camera.pixel_format");
+    if (c.pixel_format != "Mono8" && c.pixel_format != "Mono12" && c.pixel_format != "Mono16")
+      r.Fail("camera.pixel_format", "unsupported pixel format '" + c.pixel_format + "'",
+             "Use Mono8, Mono12 or Mono16");
+  }
+  if (n["width"]) c.width = r.Integer(n["width"], "camera.width", 0, 65535);
+  if (n["height"]) c.height = r.Integer(n["height"], "camera.height", 0, 65535);
+  if (n["exposure_us"]) c.exposure_us = r.Number(n["exposure_us"], "camera.exposure_us", 1, 1e7);
+  if (n["gain_db"]) c.gain_db = r.Number(n["gain_db"], "camera.gain_db", 0, 100);
+  if (n["trigger"]) {
+    c.trigger = r.Text(n["trigger"], "camera.trigger");
+    if (c.trigger != "software" && c.trigger != "free_run")
+      r.Fail("camera.trigger", "unknown trigger mode '" + c.trigger + "'",
+             "Write software or free_run");
+  }
+}
+
+CameraConfig ParseCamera(const ConfigReader& r, const Node& n, const std::filesystem::path& base) {
+  r.CheckKeys(
+      n, "camera",
+      {"source", "folder", "take_existing", "delete_after_read", "move_to", "device",
+       "pixel_format", "width", "height", "exposure_us", "gain_db", "trigger", "timeout_ms"});
+  CameraConfig c;
+  if (!n["source"]) r.Fail("camera.source", "missing", "Write source: folder, aravis or simulator");
+  const std::string source = r.Text(n["source"], "camera.source");
+  if (source == "folder") {
+    c.kind = CameraKind::kFolder;
+    ParseFolderCamera(r, n, base, c);
+  } else if (source == "aravis") {
+    c.kind = CameraKind::kAravis;
+    ParseAravisCamera(r, n, c);
+  } else if (source == "simulator") {
+    c.kind = CameraKind::kSimulator;
+  } else {
+    r.Fail("camera.source", "unknown source '" + source + "'", "Use folder, aravis or simulator");
+  }
+  if (n["timeout_ms"]) c.timeout_ms = r.Integer(n["timeout_ms"], "camera.timeout_ms", 1, 60000);
+  return c;
+}
+
+std::vector<ViewConfig> ParseViews(const ConfigReader& r, const Node& n,
+                                   const std::filesystem::path& base) {
+  if (!n.IsSequence() || n.size() == 0)
+    r.Fail("views", "expected a list of at least one view",
+           "Write views: [{name: top, model: top.lsm}]");
+  std::vector<ViewConfig> views;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string where = "views[" + std::to_string(i) + "]";
+    r.CheckKeys(n[i], where, {"name", "model"});
+    ViewConfig v;
+    if (n[i]["name"]) v.name = r.Text(n[i]["name"], where + ".name");
+    if (!n[i]["model"]) r.Fail(where + ".model", "missing", "Give the view's model file (.lsm)");
+    v.model = Resolve(base, r.Text(n[i]["model"], where + ".model"));
+    for (const auto& other : views)
+      if (other.name == v.name)
+        r.Fail(where + ".name", "view '" + v.name + "' given twice", "Name each view once");
+    views.push_back(v);
+  }
+  return views;
+}
+
+OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesystem::path& base) {
+  r.CheckKeys(n, "outbox", {"path", "image_dir", "image_cap_mb", "keep_pass_images", "sync"});
+  OutboxConfig c;
+  c.path = Resolve(base, "outbox.db");
+  if (n["path"]) c.path = Resolve(base, r.Text(n["path"], "outbox.path"));
+  if (n["image_dir"]) c.image_dir = Resolve(base, r.Text(n["image_dir"], "outbox.image_dir"));
+  if (n["image_cap_mb"])
+    c.image_cap_mb = r.Number(n["image_cap_mb"], "outbox.image_cap_mb", 1, 1e7);
+  if (n["keep_pass_images"])
+    c.keep_pass_images = r.Number(n["keep_pass_images"], "outbox.keep_pass_images", 0, 1);
+  if (n["sync"]) {
+    const std::string sync = r.Text(n["sync"], "outbox.sync");
+    if (sync != "full" && sync != "normal")
+      r.Fail("outbox.sync", "unknown mode '" + sync + "'", "Write full or normal");
+    c.sync_full = sync == "full";
+  }
+  return c;
+}
+
+}  // namespace
+
+StationConfig ParseStationConfig(const std::string& text, const std::string& name,
+                                 const std::filesystem::path& base_dir) {
+  const ConfigReader r(name, ErrorCategory::kInput, "docs/station.md");
+  const Node root = r.Parse(text);
+  if (root.IsNull())
+    r.Fail("top level", "the file is empty", "See docs/station.md for a complete example");
+  r.CheckKeys(root, "",
+              {"station", "machine", "plc", "camera", "views", "deadline_ms", "workers", "outbox"});
+  StationConfig c;
+  c.outbox.path = Resolve(base_dir, "outbox.db");
+  if (root["station"]) c.station = r.Text(root["station"], "station");
+  if (root["machine"]) c.machine = r.Text(root["machine"], "machine");
+  if (c.station.empty() || c.machine.empty())
+    r.Fail(c.station.empty() ? "station" : "machine", "empty", "Give a short id such as S3 or M3");
+  if (root["plc"]) c.plc = ParsePlc(r, root["plc"]);
+  if (!root["camera"]) r.Fail("camera", "missing", "Add a camera: section (docs/station.md)");
+  c.camera = ParseCamera(r, root["camera"], base_dir);
+  if (!root["views"]) r.Fail("views", "missing", "Add views: with at least one model");
+  c.views = ParseViews(r, root["views"], base_dir);
+  if (root["deadline_ms"]) c.deadline_ms = r.Integer(root["deadline_ms"], "deadline_ms", 1, 60000);
+  if (root["workers"]) c.workers = r.Integer(root["workers"], "workers", 1, 64);
+  if (root["outbox"]) c.outbox = ParseOutbox(r, root["outbox"], base_dir);
+  return c;
+}
+
+StationConfig LoadStationConfig(const std::filesystem::path& path) {
+  return ParseStationConfig(ConfigReader::ReadFile(path, "station"), path.string(),
+                            path.parent_path());
+}
+
+}  // namespace linesight::station

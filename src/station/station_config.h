@@ -1,0 +1,69 @@
+// station/station_config.h: what `linesight station --config station.yaml` reads — the station's
+// machine, PLC endpoint, camera, views with their models, deadline and outbox — checked strictly
+// (docs/station.md).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace linesight::station {
+
+struct PlcConfig {
+  std::string host = "127.0.0.1";  // address the Modbus TCP server binds to
+  int port = 1502;                 // 0 = any free port (tests, the demo)
+};
+
+enum class CameraKind { kFolder, kAravis, kSimulator };
+
+struct CameraConfig {
+  CameraKind kind = CameraKind::kFolder;
+  std::string folder;                  // kFolder: where the camera saves one file per trigger
+  bool take_existing = false;          // kFolder: queue files present at start-up
+  bool delete_after_read = false;      // kFolder: delete each file once taken
+  std::string move_to;                 // kFolder: or move it to this folder
+  std::string device;                  // kAravis: device id or IP address
+  std::string pixel_format = "Mono8";  // kAravis: Mono8, Mono12 or Mono16
+  int width = 0, height = 0;           // kAravis: expected frame size, 0 = the camera's
+  double exposure_us = 0;              // kAravis: set on connect, 0 = leave the camera's
+  double gain_db = -1;                 // kAravis: set on connect, < 0 = leave the camera's
+  std::string trigger = "software";    // kAravis: software or free_run
+  int timeout_ms = 2000;               // a trigger with no frame within this is held ("camera")
+};
+
+// One pose the robot presents, with the model that judges it.
+struct ViewConfig {
+  std::string name = "top";
+  std::filesystem::path model;
+};
+
+struct OutboxConfig {
+  std::filesystem::path path = "outbox.db";
+  std::filesystem::path image_dir;  // "" = next to the outbox
+  double image_cap_mb = 2048;       // disk cap for kept images
+  double keep_pass_images = 0.01;   // fraction of passing parts whose image is kept
+  // true: each record is synced to the disk before the PLC sees its result (survives power
+  // loss); false: survives a killed process, not a power cut (docs/outbox.md, "Sync modes").
+  bool sync_full = true;
+};
+
+struct StationConfig {
+  std::string station = "S1";  // station id in records
+  std::string machine = "M1";  // machine id in records
+  PlcConfig plc;
+  CameraConfig camera;
+  std::vector<ViewConfig> views;  // at least one
+  int deadline_ms = 500;          // trigger to result; later results are held ("deadline")
+  int workers = 2;                // inspection threads, one Workspace each
+  OutboxConfig outbox;
+};
+
+// Parses a station file's text; `name` names it in messages. Relative paths are taken from
+// `base_dir` (the file's folder). Throws Error{kInput} naming the key, the cause and the fix for
+// unknown or repeated keys, wrong types, out-of-range values and missing required keys.
+StationConfig ParseStationConfig(const std::string& text, const std::string& name,
+                                 const std::filesystem::path& base_dir);
+// Reads and parses the file at `path`.
+StationConfig LoadStationConfig(const std::filesystem::path& path);
+
+}  // namespace linesight::station

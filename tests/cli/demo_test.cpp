@@ -1,0 +1,48 @@
+// `linesight demo`: a shift of the simulated cell through 9 real stations and PLC sockets; its
+// summary adds up, and every part it counts is in the station's outbox exactly once.
+#include <numeric>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "store/outbox.h"
+#include "testing/test_util.h"
+
+namespace linesight {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunLinesight;
+using testing::ShellQuote;
+using testing::TempDir;
+
+TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
+  TempDir dir;
+  const fs::path out = dir / "demo";
+  const auto r =
+      RunLinesight("demo --out " + ShellQuote(out) + " --train 30 --hours 0.4 --speed 0 --json");
+  ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
+  const auto lines = testing::JsonLines(r.out);
+  ASSERT_FALSE(lines.empty()) << testing::DescribeRun(r);
+  const nlohmann::json& s = lines.back();
+  ASSERT_EQ(s.at("machines").size(), 9u) << s.dump();
+  int parts = 0;
+  for (const auto& m : s.at("machines")) {
+    for (const char* key : {"parts", "rejects", "holds", "escapes", "false_rejects", "downtime_min",
+                            "latency_p50_ms", "latency_p99_ms"})
+      EXPECT_TRUE(m.contains(key)) << key << " missing in " << m.dump();
+    const std::string machine = m.at("machine");
+    store::OutboxOptions o;
+    o.path = (out / machine / "outbox.db").string();
+    const store::Outbox outbox(o);
+    EXPECT_EQ(outbox.counts().parts, m.at("parts").get<int>()) << machine;
+    EXPECT_GT(m.at("parts").get<int>(), 0) << machine;
+    EXPECT_LE(m.at("escapes").get<int>(), m.at("defective").get<int>());
+    EXPECT_LE(m.at("latency_p50_ms").get<double>(), m.at("latency_p99_ms").get<double>());
+    parts += m.at("parts").get<int>();
+  }
+  EXPECT_EQ(s.at("total").at("parts").get<int>(), parts);
+}
+
+}  // namespace
+}  // namespace linesight

@@ -1,0 +1,70 @@
+// The station file is read strictly: every mistake names the key, the cause and the fix.
+#include "station/station_config.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/test_util.h"
+
+namespace linesight::station {
+namespace {
+
+using testing::Caught;
+using testing::Contains;
+
+constexpr const char* kGood = R"(
+station: S3
+machine: M3
+plc: {host: 127.0.0.1, port: 1502}
+camera: {source: folder, folder: incoming, timeout_ms: 1500}
+views:
+  - {name: top, model: models/top.lsm}
+  - {name: side, model: /abs/side.lsm}
+deadline_ms: 400
+workers: 2
+outbox: {path: data/outbox.db, image_cap_mb: 100, keep_pass_images: 0.05}
+)";
+
+TEST(StationConfigTest, ReadsEveryKeyAndResolvesRelativePaths) {
+  const StationConfig c = ParseStationConfig(kGood, "station.yaml", "/etc/ls");
+  EXPECT_EQ(c.station, "S3");
+  EXPECT_EQ(c.machine, "M3");
+  EXPECT_EQ(c.plc.port, 1502);
+  EXPECT_EQ(c.camera.kind, CameraKind::kFolder);
+  EXPECT_EQ(c.camera.folder, "/etc/ls/incoming");
+  EXPECT_EQ(c.camera.timeout_ms, 1500);
+  ASSERT_EQ(c.views.size(), 2u);
+  EXPECT_EQ(c.views[0].model, "/etc/ls/models/top.lsm");
+  EXPECT_EQ(c.views[1].model, "/abs/side.lsm");
+  EXPECT_EQ(c.deadline_ms, 400);
+  EXPECT_EQ(c.outbox.path, "/etc/ls/data/outbox.db");
+  EXPECT_DOUBLE_EQ(c.outbox.keep_pass_images, 0.05);
+}
+
+void ExpectError(const std::string& text, std::initializer_list<const char*> parts) {
+  const Error e = Caught([&] { ParseStationConfig(text, "station.yaml", "/etc/ls"); });
+  for (const char* p : parts) EXPECT_TRUE(Contains(e.what(), p)) << e.what();
+}
+
+TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
+  const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
+  ExpectError(base + "deadline: 5\n", {"deadline", "unknown key", "deadline_ms"});
+  ExpectError(base + "deadline_ms: fast\n", {"deadline_ms", "expected a number"});
+  ExpectError(base + "deadline_ms: 0\n", {"deadline_ms", "out of range"});
+  ExpectError(base + "workers: 1.5\n", {"workers", "whole number"});
+  ExpectError(base + "plc: {port: 70000}\n", {"plc.port", "out of range"});
+  ExpectError(base + "outbox: {keep_pass_images: 2}\n", {"keep_pass_images", "out of range"});
+  ExpectError(base + "deadline_ms: 5\ndeadline_ms: 6\n", {"given twice"});
+  ExpectError("camera: {source: simulator}\n", {"views", "missing"});
+  ExpectError("views: [{model: m.lsm}]\n", {"camera", "missing"});
+  ExpectError("camera: {source: webcam}\nviews: [{model: m.lsm}]\n", {"webcam", "folder"});
+  ExpectError("camera: {source: folder}\nviews: [{model: m.lsm}]\n", {"camera.folder"});
+  ExpectError("camera: {source: aravis, device: x, pixel_format: RGB8}\nviews: [{model: m}]\n",
+              {"RGB8", "Mono8"});
+  ExpectError("camera: {source: simulator}\nviews: [{name: top}]\n", {"views[0].model"});
+  ExpectError("camera: {source: simulator}\nviews: [{model: a}, {model: b}]\n", {"given twice"});
+  ExpectError("camera: [\n", {"not valid YAML", "line"});
+  ExpectError("", {"empty"});
+}
+
+}  // namespace
+}  // namespace linesight::station

@@ -1,0 +1,215 @@
+// The line loop at one machine, driven as the line drives it: a simulated PLC over a real Modbus
+// TCP socket on 127.0.0.1, the simulated camera, a real outbox. Every fault holds the part.
+#include "station/station.h"
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "inspect/trainer.h"
+#include "io/plc_client.h"
+#include "sim/part_renderer.h"
+#include "station/sim_camera.h"
+#include "testing/test_util.h"
+
+namespace linesight::station {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+// A model of the simulated part, trained once for the whole test binary.
+const fs::path& ModelFile() {
+  static TempDir dir;
+  static const fs::path path = [] {
+    const sim::PartRenderer renderer;
+    std::vector<cv::Mat> images;
+    std::vector<std::string> names;
+    for (int i = 0; i < 40; ++i) {
+      images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
+      names.push_back("good_" + std::to_string(i));
+    }
+    const fs::path p = dir / "part.lsm";
+    SaveInspectionModel(TrainFromImages(DefaultRecipe(), images, names, TrainOptions()), p);
+    return p;
+  }();
+  return path;
+}
+
+// A station with the simulated camera, its line loop running, and a PLC connected to it.
+class StationRig {
+ public:
+  explicit StationRig(const fs::path& folder, StationConfig config = {}) {
+    config.station = "S1";
+    config.machine = "M1";
+    config.plc.port = 0;
+    config.camera.kind = CameraKind::kSimulator;
+    config.camera.timeout_ms = 300;
+    if (config.views.empty()) config.views = {ViewConfig{"top", ModelFile()}};
+    config.outbox.path = folder / "outbox.db";
+    config.outbox.image_dir = folder / "images";
+    camera = new SimCamera("cam");
+    station = std::make_unique<Station>(config, std::unique_ptr<io::FrameSource>(camera),
+                                        [](int64_t shot) {
+                                          ProcessValues p;
+                                          p.melt_temp_c = 600.0 + static_cast<double>(shot);
+                                          return p;
+                                        });
+    loop = std::thread([this] { station->Run(stop); });
+    plc = std::make_unique<io::PlcClient>("127.0.0.1", station->plc_port());
+  }
+  ~StationRig() {
+    plc.reset();
+    stop = true;
+    loop.join();
+  }
+
+  // Presents `image` for each view, triggers part `id` and returns what the PLC reads.
+  io::PlcResultRead Shoot(uint32_t id, const std::vector<std::pair<std::string, cv::Mat>>& views) {
+    for (const auto& [view, image] : views) camera->Present(id, view, image);
+    plc->Trigger(id, id, 2);
+    auto r = plc->WaitResult(std::chrono::milliseconds(5000));
+    EXPECT_TRUE(r.has_value()) << "no result for part " << id;
+    plc->Acknowledge();
+    return r.value_or(io::PlcResultRead{});
+  }
+
+  SimCamera* camera;
+  std::unique_ptr<Station> station;
+  std::atomic<bool> stop{false};
+  std::thread loop;
+  std::unique_ptr<io::PlcClient> plc;
+};
+
+cv::Mat Good(uint64_t seed) { return sim::PartRenderer().Render(seed).image; }
+cv::Mat Holed(uint64_t seed) {
+  const sim::DefectType d[] = {sim::DefectType::kBlowHole};
+  return sim::PartRenderer().Render(seed, d).image;
+}
+
+TEST(StationTest, VerdictsReachThePlcAndTheOutboxWithTheirShot) {
+  TempDir dir;
+  StationRig rig(dir.path());
+  const auto pass = rig.Shoot(101, {{"top", Good(9001)}});
+  EXPECT_EQ(pass.decision, Decision::kPass);
+  EXPECT_EQ(pass.part_id, 101u);
+  const auto reject = rig.Shoot(102, {{"top", Holed(9002)}});
+  EXPECT_EQ(reject.decision, Decision::kReject);
+
+  const auto stored = rig.station->outbox().Get("M1-000000102");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->decision, Decision::kReject);
+  EXPECT_EQ(stored->shot.die, "M1-D02");
+  EXPECT_EQ(stored->shot.die_shot, 102);
+  EXPECT_DOUBLE_EQ(stored->shot.process.melt_temp_c, 702.0);
+  ASSERT_EQ(stored->views.size(), 1u);
+  EXPECT_FALSE(stored->views[0].model_id.empty());
+  EXPECT_FALSE(stored->views[0].image.empty()) << "a reject's image is kept";
+  EXPECT_TRUE(rig.station->outbox().Contains("M1-000000101"));
+}
+
+TEST(StationTest, LostCameraHoldsThePartAndTheStationGoesOn) {
+  TempDir dir;
+  StationRig rig(dir.path());
+  rig.camera->SetLost(true);
+  const auto held = rig.Shoot(1, {{"top", Good(9003)}});
+  EXPECT_EQ(held.decision, Decision::kHold);
+  EXPECT_EQ(held.reason, HoldReason::kCamera);
+  rig.camera->SetLost(false);
+  EXPECT_EQ(rig.Shoot(2, {{"top", Good(9001)}}).decision, Decision::kPass);
+  // No frame at all (the robot never presented the part): held, not passed.
+  const auto none = rig.Shoot(3, {});
+  EXPECT_EQ(none.decision, Decision::kHold);
+  EXPECT_EQ(none.reason, HoldReason::kCamera);
+}
+
+TEST(StationTest, MissingModelHoldsEveryPartAndRaisesFault) {
+  TempDir dir;
+  StationConfig config;
+  config.views = {ViewConfig{"top", dir / "missing.lsm"}};
+  StationRig rig(dir.path(), config);
+  EXPECT_TRUE(rig.plc->ReadStatus() & io::kStatusFault);
+  const auto r = rig.Shoot(7, {{"top", Good(9005)}});
+  EXPECT_EQ(r.decision, Decision::kHold);
+  EXPECT_EQ(r.reason, HoldReason::kNoModel);
+  // The model appears: taken between two parts, the fault clears.
+  fs::copy_file(ModelFile(), dir / "missing.lsm");
+  EXPECT_EQ(rig.Shoot(8, {{"top", Good(9001)}}).decision, Decision::kPass);
+  EXPECT_FALSE(rig.plc->ReadStatus() & io::kStatusFault);
+}
+
+TEST(StationTest, ACorruptNewModelLeavesTheOldOneJudging) {
+  TempDir dir;
+  fs::copy_file(ModelFile(), dir / "m.lsm");
+  StationConfig config;
+  config.views = {ViewConfig{"top", dir / "m.lsm"}};
+  StationRig rig(dir.path(), config);
+  EXPECT_EQ(rig.Shoot(1, {{"top", Good(9001)}}).decision, Decision::kPass);
+  testing::WriteFile(dir / "m.lsm", "not a model at all");
+  EXPECT_EQ(rig.Shoot(2, {{"top", Good(9001)}}).decision, Decision::kPass);
+  EXPECT_EQ(rig.Shoot(3, {{"top", Holed(9009)}}).decision, Decision::kReject);
+  const auto c = rig.station->counters();
+  EXPECT_EQ(c.model_swap_failures, 1u);
+  const auto first = rig.station->outbox().Get("M1-000000001");
+  const auto third = rig.station->outbox().Get("M1-000000003");
+  ASSERT_TRUE(first && third);
+  EXPECT_EQ(first->views[0].model_id, third->views[0].model_id);
+}
+
+TEST(StationTest, AMissedDeadlineHolds) {
+  TempDir dir;
+  StationConfig config;
+  config.deadline_ms = 1;  // no inspection finishes in 1 ms
+  StationRig rig(dir.path(), config);
+  const auto r = rig.Shoot(1, {{"top", Good(9010)}});
+  EXPECT_EQ(r.decision, Decision::kHold);
+  EXPECT_EQ(r.reason, HoldReason::kDeadline);
+}
+
+TEST(StationTest, APartPassesOnlyIfEveryViewPasses) {
+  TempDir dir;
+  StationConfig config;
+  config.views = {ViewConfig{"top", ModelFile()}, ViewConfig{"side", ModelFile()}};
+  StationRig rig(dir.path(), config);
+  // A model from 40 parts rejects the odd good part: use one that passes alone (first test).
+  EXPECT_EQ(rig.Shoot(1, {{"top", Good(9001)}, {"side", Good(9001)}}).decision, Decision::kPass);
+  EXPECT_EQ(rig.Shoot(2, {{"top", Good(9001)}, {"side", Holed(9014)}}).decision, Decision::kReject);
+  EXPECT_EQ(rig.Shoot(3, {{"top", Good(9001)}}).decision, Decision::kHold) << "side never came";
+  const auto stored = rig.station->outbox().Get("M1-000000002");
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_EQ(stored->views.size(), 2u);
+  EXPECT_EQ(stored->views[0].decision, Decision::kPass);
+  EXPECT_EQ(stored->views[1].decision, Decision::kReject);
+}
+
+TEST(StationTest, AFullOutboxHoldsThePartAndItsRecordIsStoredOnceThereIsRoom) {
+  TempDir dir;
+  StationRig rig(dir.path());
+  EXPECT_EQ(rig.Shoot(1, {{"top", Good(9001)}}).decision, Decision::kPass);
+  // The database may not grow beyond its present pages ("disk full"): the free space left in
+  // them takes a few more records, then one does not fit.
+  rig.station->outbox().TEST_LimitPages(1);
+  uint32_t full = 0;
+  for (uint32_t id = 2; id < 200 && !full; ++id) {
+    const auto r = rig.Shoot(id, {{"top", Good(9001)}});
+    if (r.decision == Decision::kPass) continue;
+    EXPECT_EQ(r.decision, Decision::kHold) << "a part that left no record must not pass";
+    EXPECT_EQ(r.reason, HoldReason::kOutbox);
+    full = id;
+  }
+  ASSERT_NE(full, 0u) << "the outbox never filled up";
+  const std::string held = PartId("M1", full);
+  EXPECT_FALSE(rig.station->outbox().Contains(held));
+  rig.station->outbox().TEST_LimitPages(0);  // space freed
+  EXPECT_EQ(rig.Shoot(full + 1, {{"top", Good(9001)}}).decision, Decision::kPass);
+  const auto kept = rig.station->outbox().Get(held);
+  ASSERT_TRUE(kept.has_value()) << "retried before the next part";
+  EXPECT_EQ(kept->decision, Decision::kHold);
+  EXPECT_EQ(kept->reason, HoldReason::kOutbox);
+  EXPECT_EQ(rig.station->counters().outbox_errors, 1u);
+}
+
+}  // namespace
+}  // namespace linesight::station

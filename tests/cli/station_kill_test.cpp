@@ -102,6 +102,7 @@ TEST_F(CliTest, StationKilledMidShiftLosesAndDuplicatesNoPartThePlcSaw) {
     }
     station.Kill(SIGKILL);
   }
+  ASSERT_EQ(seen.size(), 15u);
   store::OutboxOptions o;
   o.path = (dir / "outbox.db").string();
   const store::Outbox outbox(o);

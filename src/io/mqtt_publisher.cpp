@@ -71,6 +71,8 @@ void MqttPublisher::SetRetained(const std::string& topic, std::string payload) {
   {
     std::lock_guard lock(mu_);
     retained_[topic] = payload;
+    // Not connected: the next connection sends every retained message anyway.
+    if (!connected_.load()) return;
   }
   Enqueue(Message{topic, std::move(payload), true});
 }

@@ -145,7 +145,7 @@ void Station::NoteModels() {
 int64_t Station::OutboxPending() const {
   std::lock_guard lock(pending_mu_);
   const auto now = SteadyClock::now();
-  if (pending_at_ == SteadyClock::time_point{} || now - pending_at_ > std::chrono::seconds(5)) {
+  if (pending_at_ == SteadyClock::time_point{} || now - pending_at_ > std::chrono::seconds(1)) {
     pending_ = outbox_.counts().pending_parts;
     pending_at_ = now;
   }

@@ -84,7 +84,7 @@ class Station {
   bool camera_ok_ = true;                                    // under mu_
   SteadyClock::time_point last_part_{};                      // under mu_; epoch = none yet
   std::unique_ptr<LatencyHistogram> latency_;
-  // outbox counts() scans its tables under the outbox's lock, so scrapes reuse one for 5 s.
+  // outbox counts() scans its tables under the outbox's lock, so scrapes reuse one for 1 s.
   mutable std::mutex pending_mu_;
   mutable int64_t pending_ = 0;
   mutable SteadyClock::time_point pending_at_{};

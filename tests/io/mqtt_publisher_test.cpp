@@ -135,6 +135,22 @@ TEST(MqttPublisher, BrokerSendsTheLastWillWhenTheProcessDies) {
   EXPECT_TRUE(retained.retain);
 }
 
+TEST(MqttPublisher, StopsWithTheBrokerGoneOrNeverThere) {
+  SKIP_WITHOUT_MOSQUITTO();
+  MqttTestBroker broker;
+  {
+    MqttPublisher pub(OptionsFor(broker.port()));
+    ASSERT_TRUE(WaitConnected(pub));
+    broker.Kill();
+    pub.Publish("t/x", "never sent");
+  }  // must return: the network thread is in its reconnect wait
+  {
+    MqttPublisher never(OptionsFor(broker.port()));
+    never.Publish("t/x", "never sent");
+    EXPECT_FALSE(never.connected());
+  }
+}
+
 TEST(MqttPublisher, RefusesABadQos) {
   MqttOptions o;
   o.qos = 3;

@@ -117,6 +117,7 @@ TEST(MqttPublisher, BrokerSendsTheLastWillWhenTheProcessDies) {
     pause();
     _exit(0);
   }
+  testing::KilledAtExit guard(child);
   char c = 0;
   ASSERT_EQ(read(ready[0], &c, 1), 1);
   close(ready[0]);
@@ -124,8 +125,7 @@ TEST(MqttPublisher, BrokerSendsTheLastWillWhenTheProcessDies) {
   ASSERT_EQ(c, 'y') << "the child never connected";
   MqttTestSubscriber sub(broker.port(), "t/#");
   EXPECT_EQ(sub.WaitFor("t/status").payload, R"({"state":"running"})");
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  guard.Kill();
   const MqttMessage will = sub.WaitFor(
       "t/status", [](const MqttMessage& m) { return m.payload == R"({"state":"offline"})"; });
   EXPECT_EQ(will.payload, R"({"state":"offline"})") << "no last will after the kill";

@@ -95,6 +95,24 @@ class MqttTestBroker {
   pid_t pid_ = -1;
 };
 
+// Kills and reaps a forked child when the test leaves its scope, also through a failed ASSERT.
+class KilledAtExit {
+ public:
+  explicit KilledAtExit(pid_t pid) : pid_(pid) {}
+  ~KilledAtExit() { Kill(); }
+  KilledAtExit(const KilledAtExit&) = delete;
+  KilledAtExit& operator=(const KilledAtExit&) = delete;
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_;
+};
+
 struct MqttMessage {
   std::string topic, payload;
   bool retain = false;

@@ -250,12 +250,12 @@ TEST(StationServices, BrokerSendsOfflineWhenTheStationIsKilled) {
     pause();
     _exit(0);
   }
+  testing::KilledAtExit guard(child);
   const std::string topic = "linesight/v1/plant1/cell1/M1/status";
   const MqttMessage up = sub.WaitFor(topic, {}, std::chrono::seconds(10));
   ASSERT_FALSE(up.topic.empty()) << "the station never published its status";
   EXPECT_EQ(nlohmann::json::parse(up.payload)["state"], "fault");  // no model
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  guard.Kill();
   const auto offline = [](const MqttMessage& m) {
     return nlohmann::json::parse(m.payload)["state"] == "offline";
   };

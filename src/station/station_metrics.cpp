@@ -94,7 +94,8 @@ nlohmann::json HealthJson(const StationSnapshot& s) {
   nlohmann::json models = nlohmann::json::object();
   for (const auto& [view, id] : s.models)
     models[view] = id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id);
-  nlohmann::json j{{"state", s.fault ? "fault" : "running"},
+  nlohmann::json j{{"ok", !s.fault},
+                   {"state", s.fault ? "fault" : "running"},
                    {"station", s.station},
                    {"machine", s.machine},
                    {"models", models},

@@ -61,8 +61,8 @@ struct StationSnapshot {
 
 // Prometheus text exposition format 0.0.4.
 std::string MetricsText(const StationSnapshot& s);
-// {"state","station","machine","models":{view:id},"camera","plc_connected","last_part_age_s",
-// "outbox_pending"}; state is "running" or "fault".
+// {"ok","state","station","machine","models":{view:id},"camera","plc_connected","last_part_age_s",
+// "outbox_pending"}; state is "running" or "fault", ok is state == running.
 nlohmann::json HealthJson(const StationSnapshot& s);
 // The retained MQTT status: HealthJson plus counters and time_ms.
 nlohmann::json StatusJson(const StationSnapshot& s);

@@ -122,6 +122,7 @@ TEST(StationServices, HealthzAndMetricsMoveWithParts) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   const auto h = nlohmann::json::parse(health->body);
+  EXPECT_EQ(h["ok"], true);
   EXPECT_EQ(h["state"], "running");
   EXPECT_TRUE(h["models"]["top"].is_string());
   EXPECT_TRUE(h["last_part_age_s"].is_null());
@@ -163,6 +164,7 @@ TEST(StationServices, NoModelIsFaultAnd503) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 503);
   const auto h = nlohmann::json::parse(health->body);
+  EXPECT_EQ(h["ok"], false);
   EXPECT_EQ(h["state"], "fault");
   EXPECT_TRUE(h["models"]["top"].is_null());
   EXPECT_EQ(Samples(rig.Get("/metrics")->body)["linesight_model_loaded{view=\"top\"}"], 0);

@@ -1,5 +1,6 @@
 // cli/cmd_station.cpp: `linesight station --config station.yaml` — the long-running line loop at
-// one machine (station/station.h): serves the PLC over Modbus TCP until Ctrl-C or SIGTERM.
+// one machine (station/station.h): serves the PLC over Modbus TCP, and MQTT / HTTP when
+// configured, until Ctrl-C or SIGTERM.
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -33,6 +34,12 @@ void AddStationCommand(CLI::App& app, CommandBody& body) {
                 << config.outbox.path.string() << "\n";
       for (const auto& view : config.views)
         std::cout << "  view " << view.name << ": model " << view.model.string() << "\n";
+      if (config.mqtt.enabled)
+        std::cout << "  MQTT to " << config.mqtt.host << ":" << config.mqtt.port << ", topics "
+                  << st.mqtt_topic_prefix() << "{part,status} (docs/mqtt.md)\n";
+      if (config.http.enabled)
+        std::cout << "  HTTP on http://" << config.http.host << ":" << st.http_port()
+                  << "/healthz and /metrics\n";
       std::cout << "serving the PLC (docs/plc.md); Ctrl-C stops" << std::endl;
       InterruptFlag interrupt;
       std::atomic<bool> stop{false};

@@ -8,6 +8,8 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "station/station_metrics.h"
+#include "station/station_services.h"
 #include "vision/image_io.h"
 
 namespace linesight::station {
@@ -104,7 +106,8 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
       outbox_(OutboxOptionsOf(config_.outbox)),
       judges_(config_.views),
       pool_(std::min<int>(config_.workers, static_cast<int>(config_.views.size()))),
-      plc_(PlcOptionsOf(config_.plc)) {
+      plc_(PlcOptionsOf(config_.plc)),
+      latency_(std::make_unique<LatencyHistogram>()) {
   if (!outbox_.recovered_note().empty())
     std::cerr << config_.station << ": " << outbox_.recovered_note() << "\n";
   for (size_t i = 0; i < judges_.size(); ++i)
@@ -113,9 +116,58 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
                 << " has no model, its parts are held: " << judges_.problem(i) << "\n";
   plc_.SetModelLoaded(judges_.all_loaded());
   plc_.SetFault(!judges_.all_loaded());
+  NoteModels();
+  if (config_.mqtt.enabled || config_.http.enabled)
+    services_ = std::make_unique<StationServices>(config_, [this] { return Snapshot(); });
 }
 
-Station::~Station() { plc_.Stop(); }
+Station::~Station() {
+  services_.reset();  // its threads read the station: stop them first
+  plc_.Stop();
+}
+
+int Station::http_port() const { return services_ ? services_->http_port() : 0; }
+
+std::string Station::mqtt_topic_prefix() const {
+  return services_ ? services_->topic_prefix() : "";
+}
+
+void Station::NoteModels() {
+  std::vector<std::pair<std::string, std::string>> models;
+  for (size_t i = 0; i < judges_.size(); ++i) {
+    const auto judge = judges_.judge(i);
+    models.emplace_back(judges_.name(i), judge ? judge->model.Id() : "");
+  }
+  std::lock_guard lock(mu_);
+  models_.swap(models);
+}
+
+int64_t Station::OutboxPending() const {
+  std::lock_guard lock(pending_mu_);
+  const auto now = SteadyClock::now();
+  if (pending_at_ == SteadyClock::time_point{} || now - pending_at_ > std::chrono::seconds(1)) {
+    pending_ = outbox_.counts().pending_parts;
+    pending_at_ = now;
+  }
+  return pending_;
+}
+
+StationSnapshot Station::Snapshot() const {
+  StationSnapshot s;
+  s.station = config_.station;
+  s.machine = config_.machine;
+  s.plc_connected = plc_.client_connected();
+  s.latency = latency_->Read();
+  s.outbox_pending = OutboxPending();
+  s.time_ms = UtcMillis();
+  std::lock_guard lock(mu_);
+  s.counters = counters_;
+  s.models = models_;
+  for (const auto& [view, id] : models_) s.fault = s.fault || id.empty();
+  s.camera_ok = camera_ok_;
+  if (last_part_ != SteadyClock::time_point{}) s.last_part_age_s = MillisSince(last_part_) / 1000.0;
+  return s;
+}
 
 void Station::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
@@ -140,14 +192,15 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   if (process_) part.shot.process = process_(part.shot.shot);
 
   RetryUnsaved();
+  uint64_t swaps = 0, failures = 0;
+  for (const auto& line : judges_.Refresh(swaps, failures))
+    std::cerr << config_.station << ": " << line << "\n";
   {
-    uint64_t swaps = 0, failures = 0;
-    for (const auto& line : judges_.Refresh(swaps, failures))
-      std::cerr << config_.station << ": " << line << "\n";
     std::lock_guard lock(mu_);
     counters_.model_swaps += swaps;
     counters_.model_swap_failures += failures;
   }
+  if (swaps > 0) NoteModels();  // the ids /healthz and the MQTT status show
   plc_.SetModelLoaded(judges_.all_loaded());
   plc_.SetFault(!judges_.all_loaded());
 
@@ -170,7 +223,9 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
     std::cerr << config_.station << ": result of part " << part.part_id
               << " not published (the PLC took back its trigger); the PLC treats it as NG\n";
+  latency_->Record(part.latency_ms / 1000.0);
   Count(part);
+  if (services_) services_->OnPart(part);  // after the outbox: MQTT is a live feed, not the record
   return part;
 }
 
@@ -265,6 +320,9 @@ void Station::RetryUnsaved() {
 
 void Station::Count(const PartRecord& part) {
   std::lock_guard lock(mu_);
+  last_part_ = SteadyClock::now();
+  camera_ok_ = true;
+  for (const auto& v : part.views) camera_ok_ = camera_ok_ && v.reason != HoldReason::kCamera;
   ++counters_.parts;
   switch (part.decision) {
     case Decision::kPass:

@@ -11,10 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/part_record.h"
 #include "io/frame_source.h"
 #include "io/plc_server.h"
 #include "station/station_config.h"
+#include "station/station_metrics.h"
 #include "station/view_judges.h"
 #include "station/worker_pool.h"
 #include "store/outbox.h"
@@ -25,19 +27,14 @@ namespace linesight::station {
 // plant joins telemetry later on the server). Returns all-NaN values when unknown.
 using ProcessLookup = std::function<ProcessValues(int64_t shot)>;
 
-// Counters of a running station (for status lines, /metrics and tests).
-struct StationCounters {
-  uint64_t parts = 0, pass = 0, reject = 0, hold = 0;
-  uint64_t holds_by_reason[16] = {};
-  uint64_t outbox_errors = 0;  // parts whose record could not be stored at once (kept, retried)
-  uint64_t model_swaps = 0, model_swap_failures = 0;
-};
+class StationServices;
 
 class Station {
  public:
   // Opens the outbox, loads each view's model (a view whose model does not load holds its parts
-  // until a good file appears) and starts the PLC server. Throws Error for what the station cannot
-  // run without: an outbox it cannot open, a PLC port it cannot bind.
+  // until a good file appears), starts the PLC server and, when configured, the MQTT feed and
+  // the HTTP endpoint (station_services.h). Throws Error for what the station cannot run
+  // without: an outbox it cannot open, a PLC or HTTP port it cannot bind.
   Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
           ProcessLookup process = {});
   ~Station();
@@ -50,6 +47,12 @@ class Station {
   PartRecord Handle(const io::PlcTrigger& trigger);
 
   int plc_port() const { return plc_.port(); }
+  // The bound /healthz + /metrics port; 0 when http is not configured.
+  int http_port() const;
+  // "linesight/v1/<site>/<line>/<machine>/" when mqtt is configured, else "".
+  std::string mqtt_topic_prefix() const;
+  // The state /healthz, /metrics and the MQTT status report. Thread-safe.
+  StationSnapshot Snapshot() const;
   const StationConfig& config() const { return config_; }
   StationCounters counters() const;
   store::Outbox& outbox() { return outbox_; }
@@ -63,6 +66,8 @@ class Station {
              const std::vector<std::pair<std::string, std::vector<uint8_t>>>& images);
   void RetryUnsaved();
   void Count(const PartRecord& part);
+  void NoteModels();
+  int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;
 
   StationConfig config_;
@@ -75,6 +80,15 @@ class Station {
   mutable std::mutex mu_;
   StationCounters counters_;
   std::vector<PartRecord> unsaved_;  // records the outbox refused; retried before each part
+  std::vector<std::pair<std::string, std::string>> models_;  // view -> model id, under mu_
+  bool camera_ok_ = true;                                    // under mu_
+  SteadyClock::time_point last_part_{};                      // under mu_; epoch = none yet
+  std::unique_ptr<LatencyHistogram> latency_;
+  // outbox counts() scans its tables under the outbox's lock, so scrapes reuse one for 1 s.
+  mutable std::mutex pending_mu_;
+  mutable int64_t pending_ = 0;
+  mutable SteadyClock::time_point pending_at_{};
+  std::unique_ptr<StationServices> services_;  // last: stopped before the rest
 };
 
 }  // namespace linesight::station

@@ -116,6 +116,42 @@ OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesy
   return c;
 }
 
+// A topic level: MQTT wildcards or separators would change which topic is meant.
+std::string TopicLevel(const ConfigReader& r, const Node& n, const std::string& where) {
+  const std::string v = r.Text(n, where);
+  if (v.empty() || v.find_first_of("/+#") != std::string::npos)
+    r.Fail(where, "'" + v + "' is not one MQTT topic level",
+           "Use a non-empty name without /, + or #");
+  return v;
+}
+
+MqttConfig ParseMqtt(const ConfigReader& r, const Node& n) {
+  r.CheckKeys(n, "mqtt",
+              {"host", "port", "site", "line", "qos", "client_id", "status_every_s", "queue_max"});
+  MqttConfig c;
+  c.enabled = true;
+  if (n["host"]) c.host = r.Text(n["host"], "mqtt.host");
+  if (n["port"]) c.port = r.Integer(n["port"], "mqtt.port", 1, 65535);
+  if (n["site"]) c.site = TopicLevel(r, n["site"], "mqtt.site");
+  if (n["line"]) c.line = TopicLevel(r, n["line"], "mqtt.line");
+  if (n["qos"]) c.qos = r.Integer(n["qos"], "mqtt.qos", 0, 2);
+  if (n["client_id"]) c.client_id = r.Text(n["client_id"], "mqtt.client_id");
+  if (n["status_every_s"])
+    c.status_every_s = r.Integer(n["status_every_s"], "mqtt.status_every_s", 1, 3600);
+  if (n["queue_max"]) c.queue_max = r.Integer(n["queue_max"], "mqtt.queue_max", 1, 1000000);
+  if (c.host.empty()) r.Fail("mqtt.host", "empty", "Give the broker's address");
+  return c;
+}
+
+HttpConfig ParseHttp(const ConfigReader& r, const Node& n) {
+  r.CheckKeys(n, "http", {"host", "port"});
+  HttpConfig c;
+  c.enabled = true;
+  if (n["host"]) c.host = r.Text(n["host"], "http.host");
+  if (n["port"]) c.port = r.Integer(n["port"], "http.port", 0, 65535);
+  return c;
+}
+
 }  // namespace
 
 StationConfig ParseStationConfig(const std::string& text, const std::string& name,
@@ -125,7 +161,8 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
   if (root.IsNull())
     r.Fail("top level", "the file is empty", "See docs/station.md for a complete example");
   r.CheckKeys(root, "",
-              {"station", "machine", "plc", "camera", "views", "deadline_ms", "workers", "outbox"});
+              {"station", "machine", "plc", "camera", "views", "deadline_ms", "workers", "outbox",
+               "mqtt", "http"});
   StationConfig c;
   c.outbox.path = Resolve(base_dir, "outbox.db");
   if (root["station"]) c.station = r.Text(root["station"], "station");
@@ -140,6 +177,8 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
   if (root["deadline_ms"]) c.deadline_ms = r.Integer(root["deadline_ms"], "deadline_ms", 1, 60000);
   if (root["workers"]) c.workers = r.Integer(root["workers"], "workers", 1, 64);
   if (root["outbox"]) c.outbox = ParseOutbox(r, root["outbox"], base_dir);
+  if (root["mqtt"]) c.mqtt = ParseMqtt(r, root["mqtt"]);
+  if (root["http"]) c.http = ParseHttp(r, root["http"]);
   return c;
 }
 

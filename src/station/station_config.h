@@ -47,6 +47,26 @@ struct OutboxConfig {
   bool sync_full = true;
 };
 
+// The MQTT live feed (docs/mqtt.md); off unless the station file has an mqtt: section.
+struct MqttConfig {
+  bool enabled = false;
+  std::string host = "127.0.0.1";
+  int port = 1883;
+  std::string site = "site";  // topics: linesight/v1/<site>/<line>/<machine>/{part,status}
+  std::string line = "line";
+  int qos = 1;
+  std::string client_id;    // "" = the station id
+  int status_every_s = 10;  // retained status message period
+  int queue_max = 1000;     // messages kept while the broker is away; oldest dropped beyond
+};
+
+// /healthz and /metrics (docs/station.md); off unless the station file has an http: section.
+struct HttpConfig {
+  bool enabled = false;
+  std::string host = "127.0.0.1";
+  int port = 9464;  // 0 = any free port
+};
+
 struct StationConfig {
   std::string station = "S1";  // station id in records
   std::string machine = "M1";  // machine id in records
@@ -56,6 +76,8 @@ struct StationConfig {
   int deadline_ms = 500;          // trigger to result; later results are held ("deadline")
   int workers = 2;                // inspection threads, one Workspace each
   OutboxConfig outbox;
+  MqttConfig mqtt;
+  HttpConfig http;
 };
 
 // Parses a station file's text; `name` names it in messages. Relative paths are taken from

@@ -66,5 +66,47 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
   ExpectError("", {"empty"});
 }
 
+TEST(StationConfigTest, MqttAndHttpAreOffUnlessConfigured) {
+  const StationConfig off = ParseStationConfig(kGood, "station.yaml", "/etc/ls");
+  EXPECT_FALSE(off.mqtt.enabled);
+  EXPECT_FALSE(off.http.enabled);
+  const StationConfig on = ParseStationConfig(
+      std::string(kGood) +
+          "mqtt: {host: 10.0.0.5, port: 1884, site: plant1, line: cell1, qos: 0, client_id: x,"
+          " status_every_s: 5, queue_max: 50}\nhttp: {host: 0.0.0.0, port: 0}\n",
+      "station.yaml", "/etc/ls");
+  EXPECT_TRUE(on.mqtt.enabled);
+  EXPECT_EQ(on.mqtt.host, "10.0.0.5");
+  EXPECT_EQ(on.mqtt.port, 1884);
+  EXPECT_EQ(on.mqtt.site, "plant1");
+  EXPECT_EQ(on.mqtt.line, "cell1");
+  EXPECT_EQ(on.mqtt.qos, 0);
+  EXPECT_EQ(on.mqtt.client_id, "x");
+  EXPECT_EQ(on.mqtt.status_every_s, 5);
+  EXPECT_EQ(on.mqtt.queue_max, 50);
+  EXPECT_TRUE(on.http.enabled);
+  EXPECT_EQ(on.http.host, "0.0.0.0");
+  EXPECT_EQ(on.http.port, 0);
+  const StationConfig defaults =
+      ParseStationConfig(std::string(kGood) + "mqtt: {}\nhttp: {}\n", "station.yaml", "/etc/ls");
+  EXPECT_TRUE(defaults.mqtt.enabled);
+  EXPECT_EQ(defaults.mqtt.port, 1883);
+  EXPECT_EQ(defaults.mqtt.qos, 1);
+  EXPECT_EQ(defaults.http.port, 9464);
+}
+
+TEST(StationConfigTest, MqttAndHttpMistakesNameTheKey) {
+  const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
+  ExpectError(base + "mqtt: {broker: x}\n", {"broker", "unknown key"});
+  ExpectError(base + "mqtt: {qos: 3}\n", {"mqtt.qos", "out of range"});
+  ExpectError(base + "mqtt: {port: 0}\n", {"mqtt.port", "out of range"});
+  ExpectError(base + "mqtt: {site: a/b}\n", {"mqtt.site", "topic level"});
+  ExpectError(base + "mqtt: {line: '#'}\n", {"mqtt.line", "topic level"});
+  ExpectError(base + "mqtt: {status_every_s: 0}\n", {"mqtt.status_every_s", "out of range"});
+  ExpectError(base + "mqtt: {queue_max: 0}\n", {"mqtt.queue_max", "out of range"});
+  ExpectError(base + "http: {port: 70000}\n", {"http.port", "out of range"});
+  ExpectError(base + "http: {path: /x}\n", {"path", "unknown key"});
+}
+
 }  // namespace
 }  // namespace linesight::station

@@ -39,18 +39,23 @@ void AddPair(const float* a, const float* b, float k, int n, float* __restrict a
   for (int x = 0; x < n; ++x) acc[x] += k * (a[x] + b[x]);
 }
 
-void MinStep(const float* __restrict a, int shift, int n, float* __restrict out) {
+[[gnu::always_inline]] inline void MinStep(const float* __restrict a, int shift, int n,
+                                           float* __restrict out) {
   for (int j = 0; j < n; ++j) out[j] = std::min(a[j], a[j + shift]);
 }
 
-void MaxStep(const float* __restrict a, int shift, int n, float* __restrict out) {
+[[gnu::always_inline]] inline void MaxStep(const float* __restrict a, int shift, int n,
+                                           float* __restrict out) {
   for (int j = 0; j < n; ++j) out[j] = std::max(a[j], a[j + shift]);
 }
 
 // Min or max over a window by doubling: spans of 2, 4, ... b <= window values, then two spans
 // of b that overlap to cover the window (min and max do not mind counting a value twice).
+// Inlined into the AVX2 and baseline versions of SlidingMin / SlidingMax, so that its steps are
+// vectorised for each.
 template <void (*Step)(const float* __restrict, int, int, float* __restrict)>
-void Sliding(const float* in, int n, int window, float* tmp, float* out) {
+[[gnu::always_inline]] inline void Sliding(const float* in, int n, int window, float* tmp,
+                                           float* out) {
   const int len = n + window - 1;
   const float* cur = in;
   float* next = tmp;

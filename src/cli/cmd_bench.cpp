@@ -123,7 +123,8 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
       }
       std::cout << std::fixed << std::setprecision(3) << "bench: " << bytes.size() << " images x "
                 << args->repeat << " passes, 1 thread (medians)\n"
-                << "  decode          " << j["decode_ms"].get<double>() << " ms\n"
+                << "  decode          " << j["decode_ms"].get<double>()
+                << " ms   (the loader's decode: a JPEG straight to luma, no colour pass)\n"
                 << "  align           " << j["align_ms"].get<double>() << " ms\n"
                 << "  score           " << j["score_ms"].get<double>() << " ms\n"
                 << "  decode+inspect  " << med_total << " ms   (p99 "
@@ -132,7 +133,7 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
                 << j["parts_per_s_core"].get<double>() << " parts/s/core\n"
                 << std::setprecision(2) << "  inspect/decode  "
                 << j["inspect_to_decode_ratio"].get<double>()
-                << " (align+score time / decode time of the same images, same run)\n"
+                << " (align+score time / grey decode time of the same images, same run)\n"
                 << std::setprecision(0) << "  peak memory     " << j["peak_rss_mb"].get<double>()
                 << " MB\n";
       return kExitOk;

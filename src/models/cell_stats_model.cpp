@@ -12,6 +12,29 @@ namespace {
 // Cells of an arc layout that share one tail histogram: enough samples for the tail quantile
 // from a few dozen parts, and a bounded training memory (a histogram per pixel would not be).
 constexpr int kArcsPerTailGroup = 32;
+
+// The z-score loop is compiled for AVX2 too (its statistics are gathered per pixel), and the
+// loader picks one version per machine; no fused multiply-add on either, so both give the same
+// bits (see vision/filters.cpp).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LINESIGHT_CLONES
+#endif
+
+// out[x] = max(out[x], |z|) over one row span of channel `k`, every pixel of it scored; `z` is
+// clamped at 0 instead of taking |z| for a one-sided channel. No branch, so it vectorises.
+template <bool kOneSided>
+LINESIGHT_CLONES void MaxZ(const float* __restrict f, const int32_t* __restrict cell, int n,
+                           const float* __restrict mean, const float* __restrict inv, int nc, int k,
+                           float* __restrict out) {
+  for (int x = 0; x < n; ++x) {
+    const int i = cell[x] * nc + k;
+    const float z = (f[x] - mean[i]) * inv[i];
+    out[x] = std::max(out[x], kOneSided ? std::max(z, 0.f) : std::abs(z));
+  }
+}
 }  // namespace
 
 CellMap::CellMap(const CellStatsOptions& o) : canvas_(o.canvas) {
@@ -74,6 +97,16 @@ CellMap::CellMap(const CellStatsOptions& o) : canvas_(o.canvas) {
         cells_ = std::max(cells_, cell + 1);
       }
     }
+  }
+  span_.assign(2 * static_cast<size_t>(n), 0);
+  for (int y = 0; y < n; ++y) {
+    const uint8_t* s = support_.ptr<uint8_t>(y);
+    int x0 = 0, x1 = n;
+    while (x0 < x1 && !s[x0]) ++x0;
+    while (x1 > x0 && !s[x1 - 1]) --x1;
+    span_[2 * static_cast<size_t>(y)] = x0;
+    span_[2 * static_cast<size_t>(y) + 1] = x1;
+    spans_whole_ = spans_whole_ && std::all_of(s + x0, s + x1, [](uint8_t v) { return v != 0; });
   }
   if (!arcs) {
     tail_groups_ = cells_;
@@ -151,15 +184,9 @@ void ComputeFeatures(const cv::Mat& canvas, const cv::Mat& support, const BandKe
                      const RingResidual* ring, CellStatsWorkspace& ws, bool roughness) {
   if (ring) {
     ComputeBandFeatures(canvas, support, kernels, ws.features, 1);
-    ring->Compute(ws.features.blur_fine, ws.ring, &ws.features.channel[1]);
+    // Divided by the image's contrast in the pass that maps them back onto the canvas.
     const float inv = static_cast<float>(1.0 / ws.features.detail_scale);
-    for (size_t k = 0; k < ring->windows(); ++k) {
-      cv::Mat& ch = ws.features.channel[1 + k];
-      for (int y = 0; y < ch.rows; ++y) {
-        float* p = ch.ptr<float>(y);
-        for (int x = 0; x < ch.cols; ++x) p[x] *= inv;
-      }
-    }
+    ring->Compute(ws.features.blur_fine, ws.ring, &ws.features.channel[1], inv);
     if (roughness) ComputeRoughness(kernels, ws.features, ws.features.channel[1 + ring->windows()]);
   } else {
     ComputeBandFeatures(canvas, support, kernels, ws.features, kBandChannels);
@@ -390,24 +417,38 @@ void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Ma
   const float* mean = mean_.data();
   const float* inv = inv_std_.data();
   const int nc = channels_;
-  for (int y = 0; y < n; ++y) {  // not Mat::setTo, which allocates on every call
+  bool one_sided[kMaxChannels];
+  for (int k = 0; k < nc; ++k) one_sided[k] = OneSided(options_, k);
+  const float* f[kMaxChannels];
+  // One pass: each scored pixel reads its cell's statistics once for all channels, and rows are
+  // visited only over their scored span (the corners of a round part's canvas are not).
+  for (int y = 0; y < n; ++y) {
+    for (int k = 0; k < nc; ++k) f[k] = ws.features.channel[k].ptr<float>(y);
+    const int32_t* cell = cell_of + static_cast<size_t>(y) * n;
     float* out = ws.raw_map.ptr<float>(y);
-    std::fill(out, out + n, 0.f);
-  }
-  for (int k = 0; k < nc; ++k) {
-    const bool one_sided = OneSided(options_, k);
-    for (int y = 0; y < n; ++y) {
-      const float* f = ws.features.channel[k].ptr<float>(y);
-      const int32_t* cell = cell_of + static_cast<size_t>(y) * n;
-      float* out = ws.raw_map.ptr<float>(y);
-      for (int x = 0; x < n; ++x) {
-        const int c = cell[x];
-        if (c < 0) continue;
-        const size_t i = static_cast<size_t>(c) * nc + k;
-        float z = (f[x] - mean[i]) * inv[i];
-        z = one_sided ? std::max(z, 0.f) : std::abs(z);
-        out[x] = std::max(out[x], z);
+    const int x0 = map_->span_begin(y), x1 = map_->span_end(y);
+    std::fill(out, out + x0, 0.f);  // not Mat::setTo, which allocates on every call
+    std::fill(out + x1, out + n, 0.f);
+    if (map_->spans_whole()) {
+      std::fill(out + x0, out + x1, 0.f);
+      for (int k = 0; k < nc; ++k)
+        (one_sided[k] ? MaxZ<true> : MaxZ<false>)(f[k] + x0, cell + x0, x1 - x0, mean, inv, nc, k,
+                                                  out + x0);
+      continue;
+    }
+    for (int x = x0; x < x1; ++x) {
+      const int c = cell[x];
+      float best = 0;  // the largest |z| over the channels (max is exact in any order)
+      if (c >= 0) {
+        const float* m = mean + static_cast<size_t>(c) * nc;
+        const float* s = inv + static_cast<size_t>(c) * nc;
+        for (int k = 0; k < nc; ++k) {
+          float z = (f[k][x] - m[k]) * s[k];
+          z = one_sided[k] ? std::max(z, 0.f) : std::abs(z);
+          best = std::max(best, z);
+        }
       }
+      out[x] = best;
     }
   }
   GaussianBlur(ws.raw_map, map, smooth_, ws.features.line);

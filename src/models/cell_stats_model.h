@@ -79,10 +79,17 @@ class CellMap {
   int tail_groups() const { return tail_groups_; }
   int tail_group(int cell) const { return tail_group_[static_cast<size_t>(cell)]; }
   const cv::Mat& support() const { return support_; }
+  // First and one-past-last scored pixel of canvas row `y` (equal when the row has none).
+  int span_begin(int y) const { return span_[2 * static_cast<size_t>(y)]; }
+  int span_end(int y) const { return span_[2 * static_cast<size_t>(y) + 1]; }
+  // True when every pixel of every row's span is scored (a disc, a full canvas).
+  bool spans_whole() const { return spans_whole_; }
 
  private:
   int canvas_ = 0, cells_ = 0, tail_groups_ = 0;
   cv::Mat support_;
+  std::vector<int32_t> span_;  // per row: span_begin, span_end
+  bool spans_whole_ = true;
   std::vector<int32_t> cell_of_;           // fixed layouts
   std::vector<int32_t> ring_of_;           // arcs: ring of each pixel, -1 = not scored
   std::vector<float> angle_of_;            // arcs: angle of each pixel, samples

@@ -6,6 +6,15 @@
 namespace linesight {
 namespace {
 
+// The row loops are also compiled for AVX2 (its gathers serve the per-pixel taps) and the loader
+// picks one version per machine; integer arithmetic, so both give the same bytes.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LINESIGHT_CLONES
+#endif
+
 // OpenCV's fixed-point warp: positions in 1/1024 pixel while stepping along a row, reduced to
 // 1/32 pixel (5 bits) for the interpolation weights.
 constexpr int kAbBits = 10;
@@ -23,9 +32,10 @@ int Fixed(double v) { return std::clamp(cvRound(std::clamp(v, -1e9, 1e9)), -kLim
 // or above the image reads its first pixel (the second tap gets weight 0), one right of or below
 // the last pixel reads that pixel as the second tap with full weight. REQUIRES: the source is at
 // least 2 x 2 (last = cols - 2, rows - 2).
-void RowPositions(int x0, int y0, const int* __restrict adx, const int* __restrict ady, int n,
-                  int last_x, int last_y, int* __restrict xi, int* __restrict yi,
-                  int* __restrict wx, int* __restrict wy) {
+LINESIGHT_CLONES void RowPositions(int x0, int y0, const int* __restrict adx,
+                                   const int* __restrict ady, int n, int last_x, int last_y,
+                                   int* __restrict xi, int* __restrict yi, int* __restrict wx,
+                                   int* __restrict wy) {
   for (int x = 0; x < n; ++x) {
     const int px = (x0 + adx[x]) >> (kAbBits - kInterBits);
     const int py = (y0 + ady[x]) >> (kAbBits - kInterBits);
@@ -39,9 +49,10 @@ void RowPositions(int x0, int y0, const int* __restrict adx, const int* __restri
 }
 
 // Interpolates one output row from the positions of RowPositions.
-void RowPixels(const uint8_t* __restrict base, size_t step, const int* __restrict xi,
-               const int* __restrict yi, const int* __restrict wx, const int* __restrict wy, int n,
-               uint8_t* __restrict out) {
+LINESIGHT_CLONES void RowPixels(const uint8_t* __restrict base, size_t step,
+                                const int* __restrict xi, const int* __restrict yi,
+                                const int* __restrict wx, const int* __restrict wy, int n,
+                                uint8_t* __restrict out) {
   for (int x = 0; x < n; ++x) {
     const uint8_t* p = base + static_cast<size_t>(yi[x]) * step + xi[x];
     const int top = p[0] * (kTab - wx[x]) + p[1] * wx[x];

@@ -37,6 +37,10 @@ void Reserve(AreaPeakScratch& s, size_t pixels) {
 void TakeBatch(const cv::Mat& map, float bins_per_unit, int lo, int hi, AreaPeakScratch& s) {
   const size_t first = s.order.size();
   for (int y = 0; y < map.rows; ++y) {
+    // A row whose peak falls below the batch has no pixel in it (bins are monotone in value).
+    if (!(s.row_peak[static_cast<size_t>(y)] > 0) ||
+        BinOf(s.row_peak[static_cast<size_t>(y)], bins_per_unit) < lo)
+      continue;
     const float* v = map.ptr<float>(y);
     for (int x = 0; x < map.cols; ++x) {
       if (!(v[x] > 0)) continue;
@@ -84,10 +88,15 @@ void AreaPeaks(const cv::Mat& map, std::span<const int> min_areas, std::span<flo
   CV_Assert(std::is_sorted(min_areas.begin(), min_areas.end()));
   std::fill(levels.begin(), levels.end(), 0.0f);
   if (min_areas.empty() || map.empty()) return;
+  if (s.row_peak.size() < static_cast<size_t>(map.rows))
+    s.row_peak.resize(static_cast<size_t>(map.rows));
   float peak = 0;
   for (int y = 0; y < map.rows; ++y) {
     const float* v = map.ptr<float>(y);
-    for (int x = 0; x < map.cols; ++x) peak = v[x] > peak ? v[x] : peak;  // NaN is skipped
+    float row = 0;
+    for (int x = 0; x < map.cols; ++x) row = v[x] > row ? v[x] : row;  // NaN is skipped
+    s.row_peak[static_cast<size_t>(y)] = row;
+    peak = row > peak ? row : peak;
   }
   if (!(peak > 0)) return;
   Reserve(s, map.total());

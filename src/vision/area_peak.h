@@ -19,6 +19,7 @@ struct AreaPeakScratch {
   std::vector<int32_t> parent, size;             // union-find over the pixels taken so far
   std::vector<std::pair<float, int32_t>> order;  // pixels taken, as (value, index), descending
   std::vector<uint32_t> hist;                    // value histogram choosing each batch
+  std::vector<float> row_peak;                   // per map row: its largest value
 };
 
 // For each min_areas[i] (pixels, ascending, >= 1) sets levels[i] to the highest level t such that

@@ -39,18 +39,23 @@ void AddPair(const float* a, const float* b, float k, int n, float* __restrict a
   for (int x = 0; x < n; ++x) acc[x] += k * (a[x] + b[x]);
 }
 
-void MinStep(const float* __restrict a, int shift, int n, float* __restrict out) {
+[[gnu::always_inline]] inline void MinStep(const float* __restrict a, int shift, int n,
+                                           float* __restrict out) {
   for (int j = 0; j < n; ++j) out[j] = std::min(a[j], a[j + shift]);
 }
 
-void MaxStep(const float* __restrict a, int shift, int n, float* __restrict out) {
+[[gnu::always_inline]] inline void MaxStep(const float* __restrict a, int shift, int n,
+                                           float* __restrict out) {
   for (int j = 0; j < n; ++j) out[j] = std::max(a[j], a[j + shift]);
 }
 
 // Min or max over a window by doubling: spans of 2, 4, ... b <= window values, then two spans
 // of b that overlap to cover the window (min and max do not mind counting a value twice).
+// Inlined into the AVX2 and baseline versions of SlidingMin / SlidingMax, so that its steps are
+// vectorised for each.
 template <void (*Step)(const float* __restrict, int, int, float* __restrict)>
-void Sliding(const float* in, int n, int window, float* tmp, float* out) {
+[[gnu::always_inline]] inline void Sliding(const float* in, int n, int window, float* tmp,
+                                           float* out) {
   const int len = n + window - 1;
   const float* cur = in;
   float* next = tmp;
@@ -113,15 +118,16 @@ const std::array<float, 4 * (kNoWeight + 1)>& RemapWeights() {
   return table;
 }
 
-// The loop of RemapTable::Apply.
+// The loop of RemapTable::Apply. A product by `scale` after the sum rounds as a separate pass
+// would (no fused multiply-add on either target), so folding it in changes no bit.
 LINESIGHT_CLONES void Resample(const float* p, ptrdiff_t ps, const int32_t* off, const uint16_t* wi,
-                               size_t n, float* __restrict d) {
+                               size_t n, float scale, float* __restrict d) {
   const float* tab = RemapWeights().data();
   for (size_t i = 0; i < n; ++i) {
     const float* s = p + off[i];
     const float* w = tab + 4 * wi[i];
     // Same order of operations as cv::remap, so that the sums round alike.
-    d[i] = s[0] * w[0] + s[1] * w[1] + s[ps] * w[2] + s[ps + 1] * w[3];
+    d[i] = (s[0] * w[0] + s[1] * w[1] + s[ps] * w[2] + s[ps + 1] * w[3]) * scale;
   }
 }
 
@@ -300,6 +306,15 @@ RemapTable::RemapTable(const cv::Mat& map_x, const cv::Mat& map_y, cv::Size sour
       offset_[i] = (sy + 1) * pw + (sx + 1);
       weight_[i] = static_cast<uint16_t>((qy & (kTabSize - 1)) * kTabSize + (qx & (kTabSize - 1)));
     }
+  span_.assign(2 * static_cast<size_t>(output_.height), 0);
+  for (int y = 0; y < output_.height; ++y) {
+    const uint16_t* row = &weight_[static_cast<size_t>(y) * output_.width];
+    int x0 = 0, x1 = output_.width;
+    while (x0 < x1 && row[x0] == kNoWeight) ++x0;
+    while (x1 > x0 && row[x1 - 1] == kNoWeight) --x1;
+    span_[2 * static_cast<size_t>(y)] = x0;
+    span_[2 * static_cast<size_t>(y) + 1] = x1;
+  }
 }
 
 void RemapTable::Pad(const cv::Mat& src, cv::Mat& padded) const {
@@ -331,12 +346,20 @@ void RemapTable::FillFrame(cv::Mat& padded) const {
   }
 }
 
-void RemapTable::Apply(const cv::Mat& padded, cv::Mat& dst) const {
+void RemapTable::Apply(const cv::Mat& padded, cv::Mat& dst, float scale) const {
   CV_Assert(padded.type() == CV_32FC1 && padded.size() == padded_size() && padded.isContinuous());
   dst.create(output_, CV_32FC1);
   CV_Assert(dst.isContinuous() && dst.data != padded.data);
-  Resample(padded.ptr<float>(), padded.cols, offset_.data(), weight_.data(), offset_.size(),
-           dst.ptr<float>());
+  // Pixels without a weight would resample the zero frame to +0: fill them instead.
+  for (int y = 0; y < output_.height; ++y) {
+    const size_t row = static_cast<size_t>(y) * output_.width;
+    const int x0 = span_[2 * static_cast<size_t>(y)], x1 = span_[2 * static_cast<size_t>(y) + 1];
+    float* d = dst.ptr<float>(y);
+    std::fill(d, d + x0, 0.f);
+    std::fill(d + x1, d + output_.width, 0.f);
+    Resample(padded.ptr<float>(), padded.cols, offset_.data() + row + x0, weight_.data() + row + x0,
+             static_cast<size_t>(x1 - x0), scale, d + x0);
+  }
 }
 
 }  // namespace linesight

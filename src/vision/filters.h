@@ -92,15 +92,19 @@ class RemapTable {
   // write the interior themselves.
   void FillFrame(cv::Mat& padded) const;
 
-  // dst (created at the output size, CV_32FC1) = the padded source resampled.
+  // dst (created at the output size, CV_32FC1) = the padded source resampled, times `scale`
+  // (folded into the same pass; 1 leaves the values as they are, bit for bit).
   // REQUIRES: `padded` is CV_32FC1, continuous, padded_size(), frame filled; dst is not padded.
-  void Apply(const cv::Mat& padded, cv::Mat& dst) const;
+  void Apply(const cv::Mat& padded, cv::Mat& dst, float scale = 1.f) const;
 
  private:
   cv::Size source_, output_;
   RemapBorder border_ = RemapBorder::kZero;
   std::vector<int32_t> offset_;   // per output pixel: top-left tap, index into the padded source
   std::vector<uint16_t> weight_;  // per output pixel: fy * 32 + fx, or kNoWeight (reads 0)
+  // Per output row: first and one-past-last pixel with a weight; the rest of the row is 0 and is
+  // filled, not resampled (the corners of a canvas beyond the last ring).
+  std::vector<int32_t> span_;
 };
 
 }  // namespace linesight

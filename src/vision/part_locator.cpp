@@ -99,6 +99,29 @@ bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, doub
 
 // Grey level of `img` (CV_8UC1) at (x, y), bilinear.
 // REQUIRES: 0 <= x < cols - 1 and 0 <= y < rows - 1.
+// The number of rays with a candidate p where |norm(p - cc) - rr| < tol, as support_of in
+// LocatePart counts them, but the RANSAC's 300 circles x 180 rays mostly decided on squared
+// distances: a candidate clearly inside or outside the band (by a relative 1e-9, far above the
+// rounding of either test) needs no square root; those at the band's edges take the exact test,
+// so the count is the same. REQUIRES: rr - tol > 0.
+int CountSupport(const std::vector<std::vector<cv::Point2d>>& cand, const cv::Point2d& cc,
+                 double rr, double tol) {
+  const double lo = rr - tol, hi = rr + tol;
+  const double out_lo = lo * lo * (1 - 1e-9), in_lo = lo * lo * (1 + 1e-9);
+  const double in_hi = hi * hi * (1 - 1e-9), out_hi = hi * hi * (1 + 1e-9);
+  int support = 0;
+  for (const auto& ray : cand)
+    for (const auto& p : ray) {
+      const double dx = p.x - cc.x, dy = p.y - cc.y, q = dx * dx + dy * dy;
+      if (q <= out_lo || q >= out_hi) continue;
+      if ((q > in_lo && q < in_hi) || std::abs(cv::norm(p - cc) - rr) < tol) {
+        ++support;
+        break;
+      }
+    }
+  return support;
+}
+
 float SampleBilinear(const cv::Mat& img, double x, double y) {
   const int xi = static_cast<int>(x), yi = static_cast<int>(y);
   const double fx = x - xi, fy = y - yi;
@@ -325,6 +348,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     auto support_of = [&](const cv::Point2d& cc, double rr, std::vector<cv::Point2d>* inliers) {
       const double tol = std::max(1.5, 0.015 * rr);
       int s = 0;
+      if (!inliers && rr - tol > 0) return CountSupport(cand, cc, rr, tol);
       for (int k = 0; k < kRays; ++k) {
         double best = tol;
         const cv::Point2d* hit = nullptr;

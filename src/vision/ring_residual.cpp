@@ -33,7 +33,8 @@ RingResidual::RingResidual(int canvas, double max_radius, int angles, std::vecto
   to_canvas_ = RemapTable(cx, cy, cv::Size(angles + 1, radii_), RemapBorder::kZero);
 }
 
-void RingResidual::Compute(const cv::Mat& image, RingResidualScratch& s, cv::Mat* residuals) const {
+void RingResidual::Compute(const cv::Mat& image, RingResidualScratch& s, cv::Mat* residuals,
+                           float scale) const {
   CV_Assert(image.type() == CV_32F && image.rows == canvas_ && image.cols == canvas_);
   to_polar_.Pad(image, s.padded_canvas);
   to_polar_.Apply(s.padded_canvas, s.polar);
@@ -72,7 +73,7 @@ void RingResidual::Compute(const cv::Mat& image, RingResidualScratch& s, cv::Mat
       out[n] = out[0];
     }
     to_canvas_.FillFrame(s.padded_residual);
-    to_canvas_.Apply(s.padded_residual, residuals[k]);
+    to_canvas_.Apply(s.padded_residual, residuals[k], scale);
   }
 }
 

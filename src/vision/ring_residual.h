@@ -29,9 +29,11 @@ class RingResidual {
   RingResidual(int canvas, double max_radius, int angles, std::vector<int> windows);
 
   // Residuals (CV_32F, canvas size), one per window, of `image` (CV_32F, canvas size) into
-  // residuals[0..windows). Allocates nothing once `scratch` and the residuals are sized.
+  // residuals[0..windows), each multiplied by `scale` on the way back to the canvas.
+  // Allocates nothing once `scratch` and the residuals are sized.
   // REQUIRES: scratch used by one thread at a time.
-  void Compute(const cv::Mat& image, RingResidualScratch& scratch, cv::Mat* residuals) const;
+  void Compute(const cv::Mat& image, RingResidualScratch& scratch, cv::Mat* residuals,
+               float scale = 1.f) const;
 
   size_t windows() const { return windows_.size(); }
 

@@ -5,14 +5,6 @@
 #include <cmath>
 #include <utility>
 
-// Results must not depend on whether the compiler fuses a * b + c into one rounding (see
-// part_renderer.cpp).
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 namespace linesight::sim {
 namespace {
 

@@ -16,14 +16,6 @@
 #include "sim/defect_painter.h"
 #include "sim/rng.h"
 
-// Renders must not depend on whether the compiler fuses a * b + c into one rounding (both g++
-// and clang do by default where the target has FMA, e.g. -march=native or aarch64).
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 namespace linesight::sim {
 namespace {
 

@@ -17,6 +17,7 @@
 #include "sim/part_renderer.h"
 #include "station/sim_camera.h"
 #include "station/station.h"
+#include "station/station_fixture.h"
 #include "testing/test_util.h"
 
 namespace linesight::station {
@@ -27,25 +28,6 @@ using testing::MqttMessage;
 using testing::MqttTestBroker;
 using testing::MqttTestSubscriber;
 using testing::TempDir;
-
-const fs::path& ModelFile() {
-  static TempDir dir;
-  static const fs::path path = [] {
-    const sim::PartRenderer renderer;
-    std::vector<cv::Mat> images;
-    std::vector<std::string> names;
-    for (int i = 0; i < 40; ++i) {
-      images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
-      names.push_back("good_" + std::to_string(i));
-    }
-    const fs::path p = dir / "part.lsm";
-    SaveInspectionModel(TrainFromImages(DefaultRecipe(), images, names, TrainOptions()), p);
-    return p;
-  }();
-  return path;
-}
-
-cv::Mat Good(uint64_t seed) { return sim::PartRenderer().Render(seed).image; }
 
 // A station with the simulated camera and its line loop running; the PLC connected.
 class Rig {

@@ -12,6 +12,7 @@
 #include "io/plc_client.h"
 #include "sim/part_renderer.h"
 #include "station/sim_camera.h"
+#include "station/station_fixture.h"
 #include "testing/test_util.h"
 
 namespace linesight::station {
@@ -19,24 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::TempDir;
-
-// A model of the simulated part, trained once for the whole test binary.
-const fs::path& ModelFile() {
-  static TempDir dir;
-  static const fs::path path = [] {
-    const sim::PartRenderer renderer;
-    std::vector<cv::Mat> images;
-    std::vector<std::string> names;
-    for (int i = 0; i < 40; ++i) {
-      images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
-      names.push_back("good_" + std::to_string(i));
-    }
-    const fs::path p = dir / "part.lsm";
-    SaveInspectionModel(TrainFromImages(DefaultRecipe(), images, names, TrainOptions()), p);
-    return p;
-  }();
-  return path;
-}
 
 // A station with the simulated camera, its line loop running, and a PLC connected to it.
 class StationRig {
@@ -83,7 +66,6 @@ class StationRig {
   std::unique_ptr<io::PlcClient> plc;
 };
 
-cv::Mat Good(uint64_t seed) { return sim::PartRenderer().Render(seed).image; }
 cv::Mat Holed(uint64_t seed) {
   const sim::DefectType d[] = {sim::DefectType::kBlowHole};
   return sim::PartRenderer().Render(seed, d).image;

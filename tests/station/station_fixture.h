@@ -1,0 +1,38 @@
+// tests/station/station_fixture.h: what the station tests share: one model of the simulated
+// part, trained once per test binary, and the good part that model passes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "inspect/inspection_model.h"
+#include "inspect/trainer.h"
+#include "sim/part_renderer.h"
+#include "testing/test_util.h"
+
+namespace linesight::station {
+
+// A model of the simulated part from 40 good renders, saved in a folder that lives as long as
+// the test binary.
+inline const std::filesystem::path& ModelFile() {
+  static testing::TempDir dir;
+  static const std::filesystem::path path = [] {
+    const sim::PartRenderer renderer;
+    std::vector<cv::Mat> images;
+    std::vector<std::string> names;
+    for (int i = 0; i < 40; ++i) {
+      images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
+      names.push_back("good_" + std::to_string(i));
+    }
+    const std::filesystem::path p = dir / "part.lsm";
+    SaveInspectionModel(TrainFromImages(DefaultRecipe(), images, names, TrainOptions()), p);
+    return p;
+  }();
+  return path;
+}
+
+// The simulated good part of `seed`.
+inline cv::Mat Good(uint64_t seed) { return sim::PartRenderer().Render(seed).image; }
+
+}  // namespace linesight::station

@@ -1,0 +1,225 @@
+// store/store.h: the factory server's store: every station's parts, machine events, reviews,
+// users, sessions and the audit log, behind one interface with two engines (SQLite, PostgreSQL).
+// Thread-safe: one Store may be shared by every server thread.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/part_record.h"
+
+namespace linesight::store {
+
+// What one Ingest() call stored. Duplicates (same part_id; same machine, time and state for
+// events) are skipped, so a batch sent twice stores everything once.
+struct IngestCounts {
+  int64_t parts_new = 0, parts_duplicate = 0;
+  int64_t events_new = 0, events_duplicate = 0;
+};
+
+// Which parts a query covers. Empty strings and unset optionals match everything.
+struct PartFilter {
+  std::string machine, die, station;
+  int64_t from_ms = std::numeric_limits<int64_t>::min();  // shot time, inclusive
+  int64_t to_ms = std::numeric_limits<int64_t>::max();    // shot time, exclusive
+  std::optional<Decision> decision;                       // the line's verdict
+  std::string defect_type;  // the part's defect type (see PartSummary::defect_type)
+  std::optional<double> min_score, max_score;  // on PartSummary::score
+  bool unreviewed_only = false;
+};
+
+// Keyset paging for part lists, newest first: parts strictly older than (time_ms, part_id).
+struct PartPage {
+  int limit = 100;  // 1..1000; Store clamps
+  std::optional<int64_t> before_time_ms;
+  std::string before_part_id;  // with before_time_ms: ties on time are broken by part_id
+};
+
+// An operator's or engineer's judgement of a part, overruling or confirming the line.
+struct Review {
+  int64_t id = 0;  // assigned by AddReview
+  std::string part_id;
+  std::string user;
+  int64_t time_ms = 0;
+  Decision verdict = Decision::kReject;  // kPass: the part is good; kReject: it is bad
+  std::string defect_type;               // label when bad ("" = not labelled)
+  std::string note;
+};
+
+// A part as lists show it: the columns a query can filter and sort on.
+struct PartSummary {
+  int64_t seq = 0;  // store-wide insertion order (see PartsAfter)
+  std::string part_id, station, machine, die;
+  int64_t shot = 0, die_shot = 0, time_ms = 0;
+  Decision decision = Decision::kHold;
+  HoldReason reason = HoldReason::kNone;
+  // The worst view: the one with the highest score / threshold.
+  float score = 0, threshold = 0;
+  // The latest review's label if reviewed as bad, else the worst view's first finding's type when
+  // the line rejected the part, else "".
+  std::string defect_type;
+  std::string image;     // the first view's kept image name, "" if none
+  std::string model_id;  // the worst view's model
+  double latency_ms = 0;
+  std::optional<Review> review;  // the latest review, if any
+};
+
+struct PartDetail {
+  PartSummary summary;
+  PartRecord record;            // as the station sent it
+  std::vector<Review> reviews;  // oldest first
+};
+
+// A machine's latest state, from its events and parts.
+struct MachineStatus {
+  std::string machine;
+  std::string station;  // the station that sent its latest part
+  std::string die;      // from the latest event or part
+  MachineState state = MachineState::kRunning;
+  int64_t state_since_ms = 0;  // time of the event that began the state (0 = no event yet)
+  std::string reason;          // that event's reason
+  bool planned = true;
+  int64_t last_part_ms = 0;
+  int64_t parts = 0, passes = 0, rejects = 0, holds = 0;  // parts with time >= since_ms
+};
+
+// A shift calendar: shifts of `length_ms` starting at `origin_ms` (e.g. 06:00 UTC on any day).
+struct ShiftCalendar {
+  int64_t origin_ms = 6LL * 3600 * 1000;
+  int64_t length_ms = 8LL * 3600 * 1000;
+  // The start of the shift holding `time_ms`.
+  int64_t ShiftStart(int64_t time_ms) const;
+};
+
+enum class GroupBy : uint8_t { kMachine, kDie, kStation, kShift };
+
+// Yield of one group. First-pass yield counts the line's passes; yield also counts parts a
+// review judged good (the latest review wins), and no longer counts parts a review judged bad.
+struct YieldRow {
+  std::string key;  // machine, die, station, or the shift's start as UTC ms in decimal
+  int64_t parts = 0, passes = 0, rejects = 0, holds = 0;
+  int64_t good = 0;  // good after reviews
+  double first_pass_yield = 0, yield = 0;  // passes / parts, good / parts (0 when no parts)
+};
+
+struct ParetoRow {
+  std::string defect_type;
+  int64_t parts = 0;
+};
+
+struct RateBucket {
+  int64_t start_ms = 0;  // bucket start, a multiple of the bucket length
+  int64_t parts = 0, rejects = 0, holds = 0;
+};
+
+enum class Role : uint8_t { kOperator = 0, kQualityEngineer = 1, kAdmin = 2 };
+std::string_view RoleName(Role r);  // "operator", "quality_engineer", "admin"
+std::optional<Role> ParseRole(std::string_view name);
+
+struct User {
+  std::string name;
+  Role role = Role::kOperator;
+  std::string password_hash;  // Argon2id string (crypto_pwhash_str); never the password
+  int64_t created_ms = 0;
+  bool disabled = false;
+};
+
+// A logged-in browser. The cookie holds the token; the store keeps only its hash.
+struct Session {
+  std::string token_hash;  // sha256 hex of the cookie's token
+  std::string user;
+  std::string csrf;  // the token writes must echo in X-CSRF-Token
+  int64_t created_ms = 0, expires_ms = 0;
+};
+
+struct AuditEntry {
+  int64_t id = 0;  // assigned by the store
+  int64_t time_ms = 0;
+  std::string user;    // who ("station:S3" for stations, "system")
+  std::string action;  // "review", "user.create", "user.update", "token.create", "login", ...
+  std::string target;  // what: a part id, a user name, a station id
+  std::string detail;  // JSON text
+};
+
+struct StoreCounts {
+  int64_t parts = 0, events = 0, reviews = 0, users = 0;
+  int64_t bytes = 0;  // database size on disk (SQLite: file + WAL; PostgreSQL: pg_database_size)
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // "sqlite" or "postgresql".
+  virtual std::string_view engine() const = 0;
+  // The schema version this store is at (== this build's after open).
+  virtual int schema_version() = 0;
+
+  // Stores parts and events in one transaction, skipping duplicates; all or nothing. On
+  // PostgreSQL, ingests from several server processes are serialised so that `seq` grows in
+  // commit order. Throws Error{kInput} for a part without part_id or machine; Error{kIo} if the
+  // store cannot write (then nothing is stored).
+  virtual IngestCounts Ingest(std::span<const PartRecord> parts,
+                              std::span<const MachineEvent> events) = 0;
+
+  // Parts matching `filter`, newest first (time_ms desc, part_id desc), one page.
+  virtual std::vector<PartSummary> FindParts(const PartFilter& filter, const PartPage& page) = 0;
+  virtual int64_t CountParts(const PartFilter& filter) = 0;
+  // Parts stored after `seq` (PartSummary::seq), oldest first: what live updates poll.
+  virtual std::vector<PartSummary> PartsAfter(int64_t seq, int limit) = 0;
+  virtual int64_t LastSeq() = 0;
+  virtual std::optional<PartDetail> GetPart(std::string_view part_id) = 0;
+
+  // Every machine that sent a part or an event, by machine id; counts over parts since `since_ms`.
+  virtual std::vector<MachineStatus> Machines(int64_t since_ms) = 0;
+  // Events of one machine ("" = all) with time in [from_ms, to_ms), oldest first.
+  virtual std::vector<MachineEvent> Events(std::string_view machine, int64_t from_ms,
+                                           int64_t to_ms) = 0;
+
+  virtual std::vector<YieldRow> Yield(const PartFilter& filter, GroupBy by,
+                                      const ShiftCalendar& shifts) = 0;
+  // Rejected parts by defect type, most first (parts without a type count as "unclassified").
+  virtual std::vector<ParetoRow> DefectPareto(const PartFilter& filter) = 0;
+  // Parts per time bucket of `bucket_ms`, oldest first; empty buckets are left out.
+  virtual std::vector<RateBucket> RejectRate(const PartFilter& filter, int64_t bucket_ms) = 0;
+
+  // Stores a review and its audit entry in one transaction; returns the review's id. Throws
+  // Error{kInput} if the part is unknown.
+  virtual int64_t AddReview(const Review& review, const AuditEntry& audit) = 0;
+
+  // Creates or replaces a user (by name).
+  virtual void PutUser(const User& user) = 0;
+  virtual std::optional<User> GetUser(std::string_view name) = 0;
+  virtual std::vector<User> Users() = 0;
+
+  virtual void PutSession(const Session& session) = 0;
+  // The session with that token hash, if it exists and has not expired at `now_ms`.
+  virtual std::optional<Session> GetSession(std::string_view token_hash, int64_t now_ms) = 0;
+  virtual void DeleteSession(std::string_view token_hash) = 0;
+
+  // Station tokens for ingest: the store keeps the token's sha256 hex and the station id.
+  virtual void PutStationToken(std::string_view token_hash, std::string_view station) = 0;
+  virtual std::optional<std::string> StationForToken(std::string_view token_hash) = 0;
+
+  virtual int64_t Audit(const AuditEntry& entry) = 0;
+  // Newest first; entries with id < before_id when before_id > 0.
+  virtual std::vector<AuditEntry> AuditLog(int limit, int64_t before_id) = 0;
+
+  virtual StoreCounts Counts() = 0;
+  // Writes a consistent copy of the running store to `path` (SQLite: a database file;
+  // PostgreSQL: not supported here, throws Error{kInput} naming pg_dump).
+  virtual void Backup(const std::string& path) = 0;
+};
+
+// Opens the store at `location`: a "postgresql://" or "postgres://" URI, else a SQLite file path
+// (created if missing). Migrates the schema to this build's version. Throws Error{kIo} naming the
+// location and the cause (cannot connect, newer schema: upgrade linesight, ...).
+std::unique_ptr<Store> OpenStore(const std::string& location);
+
+}  // namespace linesight::store

@@ -8,7 +8,7 @@ PKGS=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libbenchmark-dev libsodium-dev
   libsqlite3-dev libmodbus-dev libaravis-dev libusb-1.0-0-dev aravis-tools mbpoll
-  libmosquitto-dev mosquitto mosquitto-clients libcpp-httplib-dev
+  libmosquitto-dev mosquitto mosquitto-clients libcpp-httplib-dev libssl-dev openssl
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -25,6 +25,7 @@ int Main(int argc, char** argv) {
   AddModelCommand(app, body);
   AddTuneCommand(app, body);
   AddStationCommand(app, body);
+  AddServerCommand(app, body);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

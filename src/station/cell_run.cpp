@@ -155,6 +155,8 @@ class MachineLoop {
 
   void Collect() {
     auto events = machine_.TakeEvents();
+    // The machine's stops and die changes go with its parts to the factory server.
+    for (const auto& e : events) station_.outbox().PutEvent(e);
     std::lock_guard lock(mu_);
     for (auto& e : events) {
       stopped_ = e.state != MachineState::kRunning;

@@ -56,6 +56,95 @@ TEST(HttpServer, AThrowingHandlerIs500) {
   EXPECT_TRUE(testing::Contains(r->body, "broken"));
 }
 
+TEST(HttpServer, RoutesByMethodAndPatternWithCapturesParamsAndCookies) {
+  std::vector<HttpRoute> routes;
+  routes.push_back({"GET", "/items/([^/]+)", [](const HttpRequest& r) {
+                      return HttpResponse{200, "text/plain",
+                                          r.matches.at(0) + "|" + r.Param("q") + "|" +
+                                              r.Cookie("sid") + "|" + r.Header("x-custom")};
+                    }});
+  routes.push_back({"POST", "/items/([^/]+)", [](const HttpRequest& r) {
+                      HttpResponse out{201, "text/plain", r.method + ":" + r.body};
+                      out.headers.emplace_back("X-Seen", "yes");
+                      return out;
+                    }});
+  HttpServer server({}, std::move(routes));
+  httplib::Client client("127.0.0.1", server.port());
+  auto r = client.Get("/items/a7?q=two%20words",
+                      {{"Cookie", "other=1; sid=abc"}, {"X-Custom", "hello"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "a7|two words|abc|hello");
+  r = client.Post("/items/a7", "payload", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(r->body, "POST:payload");
+  EXPECT_EQ(r->get_header_value("X-Seen"), "yes");
+  r = client.Delete("/items/a7");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_TRUE(testing::Contains(r->body, "method_not_allowed"));
+  r = client.Get("/items/a7/deeper");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+}
+
+TEST(HttpServer, OversizedBodiesGet413WithoutReachingTheHandler) {
+  std::atomic<int> calls{0};
+  HttpServerOptions o;
+  o.max_body_bytes = 1000;
+  HttpServer server(o, std::vector<HttpRoute>{{"POST", "/in", [&](const HttpRequest&) {
+                                                 ++calls;
+                                                 return HttpResponse{};
+                                               }}});
+  httplib::Client client("127.0.0.1", server.port());
+  auto r = client.Post("/in", std::string(5000, 'x'), "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServer, StreamsUntilTheHandlerReturns) {
+  HttpServer server({}, std::vector<HttpRoute>{{"GET", "/s", [](const HttpRequest&) {
+                                                 HttpResponse r;
+                                                 r.content_type = "text/event-stream";
+                                                 r.stream = [](const HttpWrite& write) {
+                                                   for (int i = 0; i < 3; ++i)
+                                                     if (!write("data: " + std::to_string(i) +
+                                                                "\n\n"))
+                                                       return;
+                                                 };
+                                                 return r;
+                                               }}});
+  httplib::Client client("127.0.0.1", server.port());
+  auto r = client.Get("/s");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/event-stream");
+}
+
+TEST(HttpServer, ServesHttpsWithAGivenCertificateAndRefusesABadOne) {
+  testing::TempDir dir;
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                          "-keyout " + key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "needs the openssl command (apt-get install openssl)";
+  HttpServerOptions o;
+  o.tls_cert = cert;
+  o.tls_key = key;
+  HttpServer server(o, {{"/healthz", [] { return HttpResponse{200, "text/plain", "ok"}; }}});
+  httplib::SSLClient client("127.0.0.1", server.port());
+  client.enable_server_certificate_verification(false);  // self-signed for the test
+  auto r = client.Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "ok");
+  httplib::Client plain("127.0.0.1", server.port());
+  EXPECT_FALSE(plain.Get("/healthz") && plain.Get("/healthz")->status == 200);
+  o.tls_key = cert;  // not a key
+  const Error e = testing::Caught([&] { HttpServer bad(o, HttpRoutes{}); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(testing::Contains(e.what(), "cert.pem"));
+}
+
 TEST(HttpServer, PortInUseIsAnIoErrorNamingThePort) {
   HttpServer first({}, {{"/a", [] { return HttpResponse{}; }}});
   HttpServerOptions o;

@@ -1,0 +1,131 @@
+// cli/cmd_server.cpp: `linesight server` — the factory server (server/factory_server.h): stores
+// every station's parts, serves the API of docs/api.md and the dashboard until Ctrl-C; and its
+// two administration steps, `server user` and `server token`.
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "core/error.h"
+#include "server/bootstrap.h"
+#include "server/factory_server.h"
+
+namespace linesight::cli {
+namespace {
+
+struct ServerArgs {
+  std::string listen = "127.0.0.1:8080";
+  std::string store = "linesight.db";
+  std::string images;  // "" = <store>.images, or ./images for PostgreSQL
+  std::string web;     // "" = found automatically
+  std::string tls_cert, tls_key;
+  std::string user, role = "operator", password_file, station;
+};
+
+void SplitListen(const std::string& listen, server::ServerOptions& o) {
+  const size_t colon = listen.rfind(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    o.host = listen.substr(0, colon);
+    o.port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw Error(ErrorCategory::kInput, "--listen " + listen + ": not HOST:PORT",
+                "Write e.g. 127.0.0.1:8080 (0.0.0.0:8080 serves every interface)");
+  }
+  if (o.port < 0 || o.port > 65535)
+    throw Error(ErrorCategory::kInput, "--listen: port out of range", "Use 1-65535, or 0");
+}
+
+std::string ReadPassword(const std::string& file) {
+  if (file.empty()) {
+    const char* env = std::getenv("LINESIGHT_PASSWORD");
+    if (env) return env;
+    throw Error(ErrorCategory::kInput, "no password given",
+                "Pass --password-file FILE or set LINESIGHT_PASSWORD");
+  }
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line))
+    throw Error(ErrorCategory::kInput, "cannot read a password from " + file,
+                "Write the password on the file's first line");
+  return line;
+}
+
+std::string ImageDir(const ServerArgs& a) {
+  if (!a.images.empty()) return a.images;
+  if (a.store.starts_with("postgres")) return "images";
+  return a.store + ".images";
+}
+
+int Serve(const ServerArgs& a, const char* argv0) {
+  server::ServerOptions o;
+  SplitListen(a.listen, o);
+  o.image_dir = ImageDir(a);
+  o.tls_cert = a.tls_cert;
+  o.tls_key = a.tls_key;
+  o.web_dir = a.web.empty() ? server::FindWebDir(argv0).string() : a.web;
+  auto store = store::OpenStore(a.store);
+  server::FactoryServer srv(*store, o);
+  std::cout << "linesight server on " << srv.url() << "/ (store: " << store->engine()
+            << ", images: " << o.image_dir << ")\n";
+  if (o.web_dir.empty())
+    std::cout << "  no dashboard built: run scripts/build-web.sh (the API still serves)\n";
+  if (store->Users().empty())
+    std::cout << "  no users yet: linesight server user --store " << a.store
+              << " --name admin --role admin --password-file FILE\n";
+  std::cout << "Ctrl-C stops" << std::endl;
+  InterruptFlag interrupt;
+  while (!interrupt.signal()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::cout << "stopped by signal " << interrupt.signal() << std::endl;
+  return 128 + interrupt.signal();
+}
+
+}  // namespace
+
+void AddServerCommand(CLI::App& app, CommandBody& body) {
+  auto a = std::make_shared<ServerArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "server", "Run the factory server: ingest from stations, the HTTP API and the dashboard");
+  cmd->add_option("--listen", a->listen, "HOST:PORT to serve (default 127.0.0.1:8080)");
+  cmd->add_option("--store", a->store, "SQLite file or postgresql:// URI (default linesight.db)");
+  cmd->add_option("--images", a->images, "Folder of kept images (default <store>.images)");
+  cmd->add_option("--web", a->web, "The built dashboard (default: web/dist, found)");
+  cmd->add_option("--tls-cert", a->tls_cert, "PEM certificate: serve HTTPS");
+  cmd->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert");
+  CLI::App* user = cmd->add_subcommand("user", "Create a user or set a user's password and role");
+  user->add_option("--name", a->user, "User name")->required();
+  user->add_option("--role", a->role, "operator, quality_engineer or admin");
+  user->add_option("--password-file", a->password_file,
+                   "File whose first line is the password (else $LINESIGHT_PASSWORD)");
+  CLI::App* token = cmd->add_subcommand("token", "Make an ingest token for a station");
+  token->add_option("--station", a->station, "Station id")->required();
+  for (CLI::App* sub : {user, token}) sub->add_option("--store", a->store, "As for server");
+  user->callback([a, &body] {
+    body = [a] {
+      const auto role = store::ParseRole(a->role);
+      if (!role)
+        throw Error(ErrorCategory::kInput, "--role " + a->role + ": unknown",
+                    "Use operator, quality_engineer or admin");
+      auto store = store::OpenStore(a->store);
+      server::SetUser(*store, a->user, *role, ReadPassword(a->password_file), "cli");
+      std::cout << "user " << a->user << " (" << a->role << ") saved in " << a->store << "\n";
+      return kExitOk;
+    };
+  });
+  token->callback([a, &body] {
+    body = [a] {
+      auto store = store::OpenStore(a->store);
+      std::cout << server::IssueStationToken(*store, a->station, "cli") << std::endl;
+      return kExitOk;
+    };
+  });
+  cmd->callback([a, cmd, &body] {
+    if (!cmd->get_subcommands().empty()) return;
+    body = [a] { return Serve(*a, "/proc/self/exe"); };
+  });
+}
+
+}  // namespace linesight::cli

@@ -1,0 +1,94 @@
+// The stations' ingest routes: kept images by content address, then batches of parts and machine
+// events, stored once each whatever how often a batch is sent.
+#include <chrono>
+#include <regex>
+
+#include "core/error.h"
+#include "core/sha256.h"
+#include "server/api_json.h"
+#include "server/server_context.h"
+
+namespace linesight::server {
+namespace {
+
+constexpr size_t kMaxBatch = 1000;
+const std::regex kImageName("[0-9a-f]{64}\\.(png|jpg)");
+
+template <typename T, typename Read>
+std::vector<T> ReadArray(const nlohmann::json& body, const char* name, Read read) {
+  std::vector<T> out;
+  const auto it = body.find(name);
+  if (it == body.end()) return out;
+  if (!it->is_array()) throw BadRequest(std::string(name) + ": must be an array");
+  if (it->size() > kMaxBatch)
+    throw BadRequest(std::string(name) + ": more than " + std::to_string(kMaxBatch) +
+                     " in one batch; send smaller batches");
+  out.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    try {
+      out.push_back(read((*it)[i]));
+    } catch (const Error& e) {
+      throw BadRequest(std::string(name) + "[" + std::to_string(i) + "]: " + e.what());
+    }
+  }
+  return out;
+}
+
+io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
+                           const io::HttpRequest& req) {
+  const auto start = std::chrono::steady_clock::now();
+  ++ctx.metrics.ingest_requests;
+  const nlohmann::json body = BodyObject(req);
+  for (const auto& [key, value] : body.items())
+    if (key != "parts" && key != "events")
+      throw BadRequest("unknown member \"" + key + "\": a batch has parts and events");
+  const auto parts = ReadArray<PartRecord>(body, "parts", PartRecordFromJson);
+  const auto events = ReadArray<MachineEvent>(body, "events", MachineEventFromJson);
+  for (size_t i = 0; i < parts.size(); ++i)
+    if (parts[i].station != station)
+      throw BadRequest("parts[" + std::to_string(i) + "].station: \"" + parts[i].station +
+                       "\" but the token belongs to station \"" + station + "\"");
+  const store::IngestCounts c = ctx.store.Ingest(parts, events);
+  ctx.metrics.parts_in += static_cast<int64_t>(parts.size());
+  ctx.metrics.parts_new += c.parts_new;
+  ctx.metrics.events_in += static_cast<int64_t>(events.size());
+  ctx.metrics.ingest_micros += std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
+  return JsonAnswer({{"parts_new", c.parts_new},
+                     {"parts_duplicate", c.parts_duplicate},
+                     {"events_new", c.events_new},
+                     {"events_duplicate", c.events_duplicate}});
+}
+
+io::HttpResponse PutImage(ServerContext& ctx, const io::HttpRequest& req) {
+  const std::string& name = req.matches.at(0);
+  if (!std::regex_match(name, kImageName))
+    throw BadRequest("image name must be <sha256 hex>.png or .jpg");
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(req.body.data()),
+                                       req.body.size());
+  if (bytes.empty()) throw BadRequest("empty image");
+  if (Sha256Hex(bytes) != name.substr(0, 64))
+    throw BadRequest("the body's SHA-256 differs from the name: the image was damaged in transit");
+  std::lock_guard lock(ctx.images_mu);
+  if (ctx.images.Has(name)) return JsonAnswer({{"image", name}, {"stored", false}}, 200);
+  ctx.images.Write(name, bytes);
+  ++ctx.metrics.images_in;
+  ctx.metrics.image_bytes_in += static_cast<int64_t>(bytes.size());
+  return JsonAnswer({{"image", name}, {"stored", true}}, 201);
+}
+
+}  // namespace
+
+void AddIngestRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
+  routes.push_back({"POST", "/api/v1/parts",
+                    ForStation(ctx, [&ctx](const std::string& station, const io::HttpRequest& r) {
+                      return PostParts(ctx, station, r);
+                    })});
+  routes.push_back({"PUT", "/api/v1/images/([^/]+)",
+                    ForStation(ctx, [&ctx](const std::string&, const io::HttpRequest& r) {
+                      return PutImage(ctx, r);
+                    })});
+}
+
+}  // namespace linesight::server

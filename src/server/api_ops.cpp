@@ -1,0 +1,87 @@
+// Operations routes: the live stream (Server-Sent Events), /healthz and Prometheus /metrics.
+#include <sstream>
+
+#include "server/api_json.h"
+#include "server/server_context.h"
+
+namespace linesight::server {
+namespace {
+
+io::HttpResponse Stream(ServerContext& ctx, const io::HttpRequest& req) {
+  int64_t last = 0;
+  const std::string id = req.Header("Last-Event-ID");
+  if (!id.empty()) {
+    try {
+      last = std::stoll(id);
+    } catch (const std::exception&) {
+      last = 0;  // a garbled id only costs the replay
+    }
+  }
+  io::HttpResponse r{200, "text/event-stream", "", {}, {}};
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies must not hold events back
+  r.stream = [&ctx, last](const io::HttpWrite& write) { ctx.feed.Serve(last, write); };
+  return r;
+}
+
+io::HttpResponse Health(ServerContext& ctx) {
+  try {
+    const int schema = ctx.store.schema_version();
+    const std::string feed = ctx.feed.last_error();
+    nlohmann::json j{{"status", feed.empty() ? "ok" : "degraded"},
+                     {"store", ctx.store.engine()},
+                     {"schema", schema}};
+    if (!feed.empty()) j["live_feed_error"] = feed;
+    return JsonAnswer(j, feed.empty() ? 200 : 503);
+  } catch (const std::exception& e) {
+    return JsonAnswer({{"status", "down"}, {"error", e.what()}}, 503);
+  }
+}
+
+void Metric(std::ostringstream& o, const char* name, const char* type, const char* help,
+            double value) {
+  o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+    << name << ' ' << value << '\n';
+}
+
+io::HttpResponse Metrics(ServerContext& ctx) {
+  const ServerMetrics& m = ctx.metrics;
+  std::ostringstream o;
+  Metric(o, "linesight_server_requests_total", "counter", "API requests answered", m.requests);
+  Metric(o, "linesight_server_errors_4xx_total", "counter", "answers 400-499", m.errors_4xx);
+  Metric(o, "linesight_server_errors_5xx_total", "counter", "answers 500-599", m.errors_5xx);
+  Metric(o, "linesight_ingest_requests_total", "counter", "ingest batches", m.ingest_requests);
+  Metric(o, "linesight_ingest_parts_total", "counter", "parts received", m.parts_in);
+  Metric(o, "linesight_ingest_parts_new_total", "counter", "parts stored (not duplicates)",
+         m.parts_new);
+  Metric(o, "linesight_ingest_events_total", "counter", "machine events received", m.events_in);
+  Metric(o, "linesight_ingest_images_total", "counter", "images stored", m.images_in);
+  Metric(o, "linesight_ingest_image_bytes_total", "counter", "image bytes stored",
+         m.image_bytes_in);
+  Metric(o, "linesight_ingest_seconds_total", "counter", "time spent handling ingest batches",
+         static_cast<double>(m.ingest_micros.load()) / 1e6);
+  Metric(o, "linesight_live_clients", "gauge", "open live streams", ctx.feed.clients());
+  try {
+    const store::StoreCounts c = ctx.store.Counts();
+    Metric(o, "linesight_store_parts", "gauge", "parts stored", static_cast<double>(c.parts));
+    Metric(o, "linesight_store_events", "gauge", "machine events stored",
+           static_cast<double>(c.events));
+    Metric(o, "linesight_store_bytes", "gauge", "store size on disk", static_cast<double>(c.bytes));
+    Metric(o, "linesight_store_up", "gauge", "1 if the store answered", 1);
+  } catch (const std::exception&) {
+    Metric(o, "linesight_store_up", "gauge", "1 if the store answered", 0);
+  }
+  return io::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", o.str(), {}, {}};
+}
+
+}  // namespace
+
+void AddOpsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
+  routes.push_back({"GET", "/api/v1/stream",
+                    ForPerson(ctx, store::Role::kOperator,
+                              [&ctx](auto&, const io::HttpRequest& r) { return Stream(ctx, r); })});
+  routes.push_back({"GET", "/healthz", [&ctx](const io::HttpRequest&) { return Health(ctx); }});
+  routes.push_back({"GET", "/metrics", [&ctx](const io::HttpRequest&) { return Metrics(ctx); }});
+}
+
+}  // namespace linesight::server

@@ -1,0 +1,113 @@
+#include "server/factory_server.h"
+
+#include <chrono>
+
+#include "core/error.h"
+#include "server/api_json.h"
+#include "server/server_context.h"
+
+namespace linesight::server {
+namespace {
+constexpr size_t kPersonBodyLimit = 64 << 10;
+}  // namespace
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ServerContext::ServerContext(store::Store& s, const ServerOptions& o)
+    : store(s),
+      options(o),
+      auth(s, AuthOptions{o.session_hours, !o.tls_cert.empty()}),
+      images(o.image_dir, true),
+      feed(s, std::chrono::milliseconds(o.live_poll_ms)) {}
+
+io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpResponse()>& handler) {
+  ++ctx.metrics.requests;
+  io::HttpResponse r;
+  try {
+    r = handler();
+  } catch (const BadRequest& e) {
+    r = io::JsonError(400, "bad_request", e.what());
+  } catch (const Error& e) {
+    if (e.category() == ErrorCategory::kInput || e.category() == ErrorCategory::kData)
+      r = io::JsonError(400, "bad_request", e.what());
+    else if (e.category() == ErrorCategory::kIo)
+      r = io::JsonError(503, "unavailable", e.what());
+    else
+      r = io::JsonError(500, "internal", e.what());
+  } catch (const std::exception& e) {
+    r = io::JsonError(500, "internal", e.what());
+  }
+  if (r.status >= 500) ++ctx.metrics.errors_5xx;
+  if (r.status >= 400 && r.status < 500) ++ctx.metrics.errors_4xx;
+  return r;
+}
+
+io::HttpHandler ForPerson(ServerContext& ctx, store::Role needed, PersonHandler handler) {
+  return [&ctx, needed, handler = std::move(handler)](const io::HttpRequest& req) {
+    return Guarded(ctx, [&] {
+      const auto caller = ctx.auth.Person(req, NowMs());
+      if (!caller) return io::JsonError(401, "unauthorized", "log in first (POST /api/v1/login)");
+      if (!Auth::Allows(caller->role, needed))
+        return io::JsonError(403, "forbidden",
+                             "the role " + std::string(store::RoleName(caller->role)) +
+                                 " may not do this; it needs " +
+                                 std::string(store::RoleName(needed)));
+      if (req.body.size() > kPersonBodyLimit)
+        return io::JsonError(413, "too_large", "request body over 64 KiB");
+      if (req.method != "GET" && !Auth::CsrfOk(req, *caller))
+        return io::JsonError(403, "forbidden",
+                             "missing or wrong X-CSRF-Token header (from the login answer or "
+                             "GET /api/v1/me)");
+      return handler(*caller, req);
+    });
+  };
+}
+
+io::HttpHandler ForStation(ServerContext& ctx, StationHandler handler) {
+  return [&ctx, handler = std::move(handler)](const io::HttpRequest& req) {
+    return Guarded(ctx, [&] {
+      const auto station = ctx.auth.Station(req);
+      if (!station)
+        return io::JsonError(401, "unauthorized",
+                             "missing or unknown station token (Authorization: Bearer <token>; "
+                             "an admin makes one with linesight server token)");
+      return handler(*station, req);
+    });
+  };
+}
+
+FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
+    : context_(std::make_unique<ServerContext>(store, options)) {
+  std::vector<io::HttpRoute> routes;
+  AddIngestRoutes(*context_, routes);
+  AddReadRoutes(*context_, routes);
+  AddStatsRoutes(*context_, routes);
+  AddPeopleRoutes(*context_, routes);
+  AddOpsRoutes(*context_, routes);
+  AddWebRoutes(*context_, routes);
+  io::HttpServerOptions http;
+  http.host = options.host;
+  http.port = options.port;
+  http.threads = options.threads;
+  http.max_body_bytes = 16u << 20;
+  http.tls_cert = options.tls_cert;
+  http.tls_key = options.tls_key;
+  http_ = std::make_unique<io::HttpServer>(http, std::move(routes));
+}
+
+FactoryServer::~FactoryServer() {
+  context_->feed.Stop();  // streams hold HTTP threads: end them before the server joins those
+  http_.reset();
+}
+
+int FactoryServer::port() const { return http_->port(); }
+
+std::string FactoryServer::url() const {
+  return (context_->options.tls_cert.empty() ? "http://" : "https://") + http_->host() + ":" + std::to_string(http_->port());
+}
+
+}  // namespace linesight::server

@@ -1,0 +1,52 @@
+// server/factory_server.h: the factory server: every station's parts and machine events in,
+// the HTTP API of docs/api.md, live updates and the web dashboard out. Holds no state of its own
+// beyond caches, so several servers can share one PostgreSQL store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace linesight::io {
+class HttpServer;
+}
+
+namespace linesight::server {
+
+class Auth;
+class LiveFeed;
+struct ServerContext;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // bind address; 0.0.0.0 only when told
+  int port = 8080;                 // 0 = any free port
+  std::string image_dir;           // kept images (content-addressed); required
+  std::string web_dir;             // the built dashboard (web/dist); "" = API only
+  int threads = 32;                // HTTP threads; each open live stream holds one
+  int session_hours = 12;
+  std::string tls_cert, tls_key;  // PEM files: serve HTTPS (and mark cookies Secure)
+  int live_poll_ms = 250;  // how often the live feed reads the store
+  store::ShiftCalendar shifts;
+};
+
+class FactoryServer {
+ public:
+  // Starts serving at once. `store` must outlive the server. Throws Error{kIo} if it cannot bind
+  // or create the image folder.
+  FactoryServer(store::Store& store, const ServerOptions& options);
+  // Ends live streams, then stops the HTTP server.
+  ~FactoryServer();
+  FactoryServer(const FactoryServer&) = delete;
+  FactoryServer& operator=(const FactoryServer&) = delete;
+
+  int port() const;
+  // "http://host:port".
+  std::string url() const;
+
+ private:
+  std::unique_ptr<ServerContext> context_;
+  std::unique_ptr<io::HttpServer> http_;
+};
+
+}  // namespace linesight::server

@@ -1,0 +1,65 @@
+// server/live_feed.h: live updates for browsers (Server-Sent Events). One thread polls the
+// store for parts and machine events stored since it last looked, by any server process, and
+// fans them out to every open stream; so servers behind a load balancer need no shared state.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include "io/http_server.h"
+#include "store/store.h"
+
+namespace linesight::server {
+
+class LiveFeed {
+ public:
+  // Starts polling `store` every `poll`. The store must outlive the feed.
+  LiveFeed(store::Store& store, std::chrono::milliseconds poll);
+  ~LiveFeed();
+  LiveFeed(const LiveFeed&) = delete;
+  LiveFeed& operator=(const LiveFeed&) = delete;
+
+  // Streams SSE text through `write` until it returns false (client gone) or Stop(). With
+  // `last_seq` > 0 (the browser's Last-Event-ID) it first sends the parts after that seq still
+  // in memory (the last 2000 updates); otherwise only what is new.
+  void Serve(int64_t last_seq, const io::HttpWrite& write);
+  // Ends every stream and the polling thread; called before the HTTP server stops.
+  void Stop();
+
+  int clients() const { return clients_.load(); }
+  // Time the last poll failed ("" when the store answered), for /healthz.
+  std::string last_error() const;
+
+ private:
+  struct Item {
+    int64_t order;  // position in this feed
+    int64_t seq;    // the part's seq (events: the last part seq when seen)
+    std::string text;
+  };
+  void Run(std::chrono::milliseconds poll);
+  void PollOnce();
+  void Push(int64_t seq, std::string text);
+
+  store::Store& store_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> items_;
+  int64_t next_order_ = 1;
+  int64_t last_seq_ = 0;
+  int64_t event_time_ms_ = 0;  // events at or after this time are polled
+  std::set<std::tuple<std::string, int64_t, int>> events_seen_;  // at event_time_ms_
+  std::string last_error_;
+  bool stopping_ = false;
+  std::atomic<int> clients_{0};
+  std::thread thread_;
+};
+
+}  // namespace linesight::server

@@ -1,0 +1,63 @@
+// server/server_context.h: what every API route shares (store, auth, images, live feed, metrics)
+// and the wrappers that check who is asking and turn errors into the API's JSON errors.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "io/http_server.h"
+#include "server/auth.h"
+#include "server/factory_server.h"
+#include "server/live_feed.h"
+#include "store/image_folder.h"
+#include "store/store.h"
+
+namespace linesight::server {
+
+// Counters for /metrics, updated by the routes.
+struct ServerMetrics {
+  std::atomic<int64_t> ingest_requests{0}, ingest_errors{0}, parts_in{0}, parts_new{0};
+  std::atomic<int64_t> events_in{0}, images_in{0}, image_bytes_in{0};
+  std::atomic<int64_t> ingest_micros{0};  // summed ingest handling time
+  std::atomic<int64_t> requests{0}, errors_4xx{0}, errors_5xx{0};
+};
+
+struct ServerContext {
+  ServerContext(store::Store& s, const ServerOptions& o);
+
+  store::Store& store;
+  ServerOptions options;
+  Auth auth;
+  store::ImageFolder images;
+  std::mutex images_mu;  // ImageFolder is not thread-safe
+  LiveFeed feed;
+  ServerMetrics metrics;
+};
+
+int64_t NowMs();
+
+using PersonHandler = std::function<io::HttpResponse(const Caller&, const io::HttpRequest&)>;
+using StationHandler =
+    std::function<io::HttpResponse(const std::string& station, const io::HttpRequest&)>;
+
+// A route for people: 401 without a live session, 403 if the role is below `needed` or, for a
+// write (any method but GET), the CSRF token is wrong. Errors become JSON answers (Guarded).
+io::HttpHandler ForPerson(ServerContext& ctx, store::Role needed, PersonHandler handler);
+// A route for stations: 401 without a known bearer token.
+io::HttpHandler ForStation(ServerContext& ctx, StationHandler handler);
+// Runs `handler`, answering BadRequest and Error{kInput} with 400, Error{kIo} with 503 (store
+// unreachable: retry), anything else with 500; counts the answer in the metrics.
+io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpResponse()>& handler);
+
+// The route tables, one per file.
+void AddIngestRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddReadRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddStatsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddPeopleRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddOpsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddWebRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+
+}  // namespace linesight::server

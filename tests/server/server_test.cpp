@@ -1,0 +1,279 @@
+// Tests of the factory server over real HTTP on 127.0.0.1: ingest, reads, sign-in, roles, CSRF,
+// reviews and audit, the live stream, images and the dashboard's files, and bad input.
+#include <atomic>
+#include <thread>
+
+#include "core/sha256.h"
+#include "server/server_fixture.h"
+
+namespace linesight::testing {
+namespace {
+
+using nlohmann::json;
+constexpr int64_t kT0 = 1796000000000;  // 2026-11-29
+
+class ServerTest : public ServerFixture {};
+
+TEST_F(ServerTest, IngestIsIdempotentAndNeedsAStationToken) {
+  const auto batch =
+      Batch({ServerTestPart("M1", 1, Decision::kPass, kT0),
+             ServerTestPart("M1", 2, Decision::kReject, kT0 + 1000, 2.0f)},
+            {MachineEvent{"M1", kT0 - 10, MachineState::kRunning, true, "shift_start", "M1-D01", ""}});
+  auto r = Ingest(batch, "wrong-token");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  r = Ingest(batch);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["parts_new"], 2);
+  EXPECT_EQ(json::parse(r->body)["events_new"], 1);
+  r = Ingest(batch);  // the same batch again: stored once
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::parse(r->body)["parts_new"], 0);
+  EXPECT_EQ(json::parse(r->body)["parts_duplicate"], 2);
+  EXPECT_EQ(json::parse(r->body)["events_duplicate"], 1);
+  EXPECT_EQ(store_->Counts().parts, 2);
+}
+
+TEST_F(ServerTest, BadBatchesStoreNothingAndSayWhy) {
+  auto good = ToJson(ServerTestPart("M1", 1, Decision::kPass, kT0));
+  auto bad = good;
+  bad["part_id"] = "M1-000000002";
+  bad["shot"].erase("machine");
+  auto r = Ingest(json{{"parts", {good, bad}}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(json::parse(r->body)["message"].get<std::string>().find("parts[1]"),
+            std::string::npos)
+      << r->body;
+  EXPECT_EQ(store_->Counts().parts, 0);
+  // Not JSON, not an object, an unknown member, another station's part.
+  for (const std::string body : {"{not json", "[1,2]", R"({"parts": [], "extra": 1})"}) {
+    r = Client().Post("/api/v1/parts", {{"Authorization", "Bearer " + station_token_}}, body,
+                      "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body;
+    EXPECT_TRUE(json::parse(r->body).contains("error"));
+  }
+  auto foreign = ServerTestPart("M1", 3, Decision::kPass, kT0);
+  foreign.station = "S9";
+  r = Ingest(Batch({foreign}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(store_->Counts().parts, 0);
+}
+
+TEST_F(ServerTest, OversizedBodiesAreRefused) {
+  std::string huge(17u << 20, ' ');
+  auto r = Client().Post("/api/v1/parts", {{"Authorization", "Bearer " + station_token_}}, huge,
+                         "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  json many{{"parts", json::array()}};
+  for (int i = 1; i <= 1001; ++i)
+    many["parts"].push_back(ToJson(ServerTestPart("M1", i, Decision::kPass, kT0 + i)));
+  r = Ingest(many);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(store_->Counts().parts, 0);
+}
+
+TEST_F(ServerTest, ReadsNeedASessionAndFilterAndPage) {
+  std::vector<PartRecord> parts;
+  for (int i = 1; i <= 30; ++i)
+    parts.push_back(ServerTestPart(i % 2 ? "M1" : "M2", i,
+                                   i % 5 == 0 ? Decision::kReject : Decision::kPass, kT0 + i * 1000,
+                                   i % 5 == 0 ? 3.0f : 0.2f));
+  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  EXPECT_EQ(Client().Get("/api/v1/parts")->status, 401);
+  auto r = Client().Get("/api/v1/parts?decision=reject", operator_.Headers());
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = json::parse(r->body);
+  EXPECT_EQ(j["total"], 6);
+  EXPECT_EQ(j["parts"].size(), 6u);
+  EXPECT_EQ(j["parts"][0]["part_id"], "M2-000000030");  // newest first
+  EXPECT_EQ(j["parts"][0]["defect_type"], "crack");
+  // Paging: 30 parts in pages of 7, no duplicates and no gaps.
+  std::set<std::string> seen;
+  std::string query = "/api/v1/parts?limit=7";
+  for (int page = 0; page < 10; ++page) {
+    r = Client().Get(query, operator_.Headers());
+    ASSERT_EQ(r->status, 200);
+    j = json::parse(r->body);
+    for (const auto& p : j["parts"]) EXPECT_TRUE(seen.insert(p["part_id"]).second);
+    if (j["next"].is_null()) break;
+    query = "/api/v1/parts?limit=7&before_time_ms=" + std::to_string(j["next"]["before_time_ms"].get<int64_t>()) +
+            "&before_part_id=" + j["next"]["before_part_id"].get<std::string>();
+  }
+  EXPECT_EQ(seen.size(), 30u);
+  r = Client().Get("/api/v1/parts?machine=M1&decision=maybe", operator_.Headers());
+  EXPECT_EQ(r->status, 400);
+  r = Client().Get("/api/v1/parts?limit=0", operator_.Headers());
+  EXPECT_EQ(r->status, 400);
+  r = Client().Get("/api/v1/parts/M1-000000005", operator_.Headers());
+  ASSERT_EQ(r->status, 200);
+  j = json::parse(r->body);
+  EXPECT_EQ(j["record"]["shot"]["process"]["melt_temp_c"], 680.0);
+  EXPECT_EQ(Client().Get("/api/v1/parts/M9-1", operator_.Headers())->status, 404);
+}
+
+TEST_F(ServerTest, StatsAndMachines) {
+  std::vector<PartRecord> parts;
+  for (int i = 1; i <= 20; ++i)
+    parts.push_back(
+        ServerTestPart("M3", i, i <= 4 ? Decision::kReject : Decision::kPass, kT0 + i * 1000,
+                       i <= 4 ? 2.0f : 0.1f));
+  MachineEvent stop{"M3", kT0 + 30000, MachineState::kStopped, false, "die_failure", "M3-D01", ""};
+  ASSERT_EQ(Ingest(Batch(parts, {stop}))->status, 200);
+  auto j = json::parse(
+      Client().Get("/api/v1/stats/yield?group_by=machine", operator_.Headers())->body);
+  ASSERT_EQ(j["rows"].size(), 1u);
+  EXPECT_EQ(j["rows"][0]["key"], "M3");
+  EXPECT_DOUBLE_EQ(j["rows"][0]["first_pass_yield"].get<double>(), 16.0 / 20.0);
+  j = json::parse(Client().Get("/api/v1/stats/pareto", operator_.Headers())->body);
+  ASSERT_EQ(j["rows"].size(), 1u);
+  EXPECT_EQ(j["rows"][0]["defect_type"], "crack");
+  EXPECT_EQ(j["rows"][0]["parts"], 4);
+  j = json::parse(
+      Client().Get("/api/v1/stats/reject_rate?bucket_ms=60000", operator_.Headers())->body);
+  int64_t total = 0;
+  for (const auto& b : j["buckets"]) total += b["parts"].get<int64_t>();
+  EXPECT_EQ(total, 20);
+  EXPECT_EQ(Client().Get("/api/v1/stats/yield?group_by=colour", operator_.Headers())->status, 400);
+  j = json::parse(Client().Get("/api/v1/machines?since_ms=0", operator_.Headers())->body);
+  ASSERT_EQ(j["machines"].size(), 1u);
+  EXPECT_EQ(j["machines"][0]["state"], "stopped");
+  EXPECT_EQ(j["machines"][0]["reason"], "die_failure");
+  EXPECT_EQ(j["machines"][0]["parts"], 20);
+}
+
+TEST_F(ServerTest, LoginRolesCsrfReviewsAndAudit) {
+  ASSERT_EQ(Ingest(Batch({ServerTestPart("M1", 7, Decision::kReject, kT0, 2.0f)}))->status, 200);
+  auto r = Client().Post("/api/v1/login", json{{"user", "ana"}, {"password", "nope"}}.dump(),
+                         "application/json");
+  EXPECT_EQ(r->status, 401);
+  r = Client().Post("/api/v1/login", json{{"user", "admin"}, {"password", "admin-password"}}.dump(),
+                    "application/json");
+  const std::string cookie = r->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  const json review{{"verdict", "pass"},
+                    {"defect_type", ""},
+                    {"note", "<script>alert(1)</script> '; DROP TABLE parts; --"}};
+  // Without the CSRF token: refused, nothing stored.
+  r = Client().Post("/api/v1/parts/M1-000000007/reviews", operator_.Headers(false), review.dump(),
+                    "application/json");
+  EXPECT_EQ(r->status, 403);
+  r = Client().Post("/api/v1/parts/M1-000000007/reviews", operator_.Headers(true), review.dump(),
+                    "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  auto j = json::parse(Client().Get("/api/v1/parts/M1-000000007", operator_.Headers())->body);
+  ASSERT_EQ(j["reviews"].size(), 1u);
+  EXPECT_EQ(j["reviews"][0]["note"], review["note"]);  // stored verbatim, never interpreted
+  EXPECT_EQ(j["reviews"][0]["user"], "ana");
+  EXPECT_EQ(j["part"]["review"]["verdict"], "pass");
+  // Yield counts the overruled reject as good; first-pass yield does not.
+  j = json::parse(Client().Get("/api/v1/stats/yield", operator_.Headers())->body);
+  EXPECT_EQ(j["rows"][0]["good"], 1);
+  EXPECT_EQ(j["rows"][0]["passes"], 0);
+  // The audit log: operators may not read it, admins may; it names the review.
+  EXPECT_EQ(Client().Get("/api/v1/audit", operator_.Headers())->status, 403);
+  j = json::parse(Client().Get("/api/v1/audit", admin_.Headers())->body);
+  bool found = false;
+  for (const auto& e : j["entries"])
+    found |= e["action"] == "review" && e["target"] == "M1-000000007" && e["user"] == "ana";
+  EXPECT_TRUE(found) << j.dump();
+  // Unknown part, bad verdict.
+  r = Client().Post("/api/v1/parts/M1-999/reviews", operator_.Headers(true), review.dump(),
+                    "application/json");
+  EXPECT_EQ(r->status, 404);
+  r = Client().Post("/api/v1/parts/M1-000000007/reviews", operator_.Headers(true),
+                    json{{"verdict", 3}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST_F(ServerTest, OnlyAdminsManageUsersAndTokens) {
+  const json user{{"name", "li"}, {"role", "quality_engineer"}, {"password", "li-password-1"}};
+  auto r = Client().Post("/api/v1/users", operator_.Headers(true), user.dump(), "application/json");
+  EXPECT_EQ(r->status, 403);
+  r = Client().Post("/api/v1/users", admin_.Headers(true), user.dump(), "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  r = Client().Post("/api/v1/users", admin_.Headers(true), user.dump(), "application/json");
+  EXPECT_EQ(r->status, 409);
+  const Browser li = LogIn("li", "li-password-1");
+  EXPECT_EQ(Client().Get("/api/v1/audit", li.Headers())->status, 200);
+  r = Client().Post("/api/v1/stations/S2/token", admin_.Headers(true), "", "application/json");
+  ASSERT_EQ(r->status, 201);
+  const std::string token = json::parse(r->body)["token"];
+  auto part = ServerTestPart("M2", 1, Decision::kPass, kT0);
+  part.station = "S2";
+  EXPECT_EQ(Ingest(Batch({part}), token)->status, 200);
+  // Logging out ends the session.
+  r = Client().Post("/api/v1/logout", li.Headers(true), "", "application/json");
+  EXPECT_EQ(r->status, 204);
+  EXPECT_EQ(Client().Get("/api/v1/me", li.Headers())->status, 401);
+}
+
+TEST_F(ServerTest, ImagesAreContentAddressedAndChecked) {
+  const std::string png = "\x89PNG fake image bytes";
+  const std::string name =
+      Sha256Hex({reinterpret_cast<const uint8_t*>(png.data()), png.size()}) + ".png";
+  httplib::Headers station{{"Authorization", "Bearer " + station_token_}};
+  auto r = Client().Put("/api/v1/images/" + name, station, png, "image/png");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(Client().Put("/api/v1/images/" + name, station, png, "image/png")->status, 200);
+  const std::string wrong(64, 'a');
+  EXPECT_EQ(Client().Put("/api/v1/images/" + wrong + ".png", station, png, "image/png")->status,
+            400);
+  EXPECT_EQ(Client().Put("/api/v1/images/..%2f..%2fetc%2fpasswd", station, png, "image/png")->status,
+            400);
+  EXPECT_EQ(Client().Get("/api/v1/images/" + name)->status, 401);
+  r = Client().Get("/api/v1/images/" + name, operator_.Headers());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, png);
+  EXPECT_EQ(Client().Get("/api/v1/images/../../etc/passwd", operator_.Headers())->status, 404);
+}
+
+TEST_F(ServerTest, LiveStreamSendsNewParts) {
+  std::atomic<bool> got{false};
+  std::string received;
+  std::thread reader([&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(10, 0);
+    c.Get("/api/v1/stream", operator_.Headers(), [&](const char* data, size_t n) {
+      received.append(data, n);
+      if (received.find("M4-000000001") != std::string::npos) {
+        got = true;
+        return false;  // close the stream
+      }
+      return true;
+    });
+  });
+  // Give the stream time to open, then store a part; the feed polls every 50 ms.
+  for (int i = 0; i < 100 && !got; ++i) {
+    if (i == 5) ASSERT_EQ(Ingest(Batch({ServerTestPart("M4", 1, Decision::kPass, kT0)}))->status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  reader.join();
+  EXPECT_TRUE(got);
+  EXPECT_NE(received.find("event: part"), std::string::npos) << received;
+}
+
+TEST_F(ServerTest, HealthMetricsAndUnknownPaths) {
+  auto r = Client().Get("/healthz");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["status"], "ok");
+  ASSERT_EQ(Ingest(Batch({ServerTestPart("M1", 1, Decision::kPass, kT0)}))->status, 200);
+  r = Client().Get("/metrics");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("linesight_ingest_parts_new_total 1"), std::string::npos) << r->body;
+  EXPECT_EQ(Client().Get("/api/v1/nothing", operator_.Headers())->status, 404);
+  EXPECT_EQ(Client().Delete("/api/v1/parts")->status, 405);
+  // No dashboard configured: a JSON 404, never a file from elsewhere.
+  EXPECT_EQ(Client().Get("/index.html")->status, 404);
+  EXPECT_EQ(Client().Get("/../../etc/passwd")->status, 404);
+}
+
+}  // namespace
+}  // namespace linesight::testing

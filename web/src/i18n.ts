@@ -79,7 +79,6 @@ const en = {
   "col.score": "Score / threshold",
   "col.defect": "Defect",
   "col.review": "Review",
-  "col.image": "Image",
 
   "detail.title": "Part {id}",
   "detail.line_decision": "Line decision",
@@ -133,6 +132,25 @@ const en = {
   "defect.edge_chip": "Edge chip",
   "defect.cold_shut": "Cold shut",
   "defect.other": "Other",
+
+  "reason.shift_start": "shift start",
+  "reason.break": "break",
+  "reason.shift_end": "shift end",
+  "reason.restart": "restart",
+  "reason.die_change": "die change",
+  "reason.die_failure": "die failure",
+  "reason.machine_fault": "machine fault",
+  "reason.bad_image": "bad image",
+  "reason.part_not_found": "part not found",
+  "reason.deadline": "deadline missed",
+  "reason.no_model": "no model",
+  "reason.internal": "internal error",
+  "reason.out_of_focus": "out of focus",
+  "reason.saturated": "saturated",
+  "reason.exposure": "exposure",
+  "reason.part_at_edge": "part at edge",
+  "reason.camera": "camera",
+  "reason.outbox": "outbox",
 
   "charts.title": "Charts",
   "charts.range": "Time range",
@@ -243,7 +261,6 @@ const zh: Record<Key, string> = {
   "col.score": "分数 / 阈值",
   "col.defect": "缺陷",
   "col.review": "复判",
-  "col.image": "图像",
 
   "detail.title": "零件 {id}",
   "detail.line_decision": "产线判定",
@@ -297,6 +314,25 @@ const zh: Record<Key, string> = {
   "defect.edge_chip": "边缘缺损",
   "defect.cold_shut": "冷隔",
   "defect.other": "其他",
+
+  "reason.shift_start": "班次开始",
+  "reason.break": "休息",
+  "reason.shift_end": "班次结束",
+  "reason.restart": "重新启动",
+  "reason.die_change": "换模",
+  "reason.die_failure": "模具故障",
+  "reason.machine_fault": "设备故障",
+  "reason.bad_image": "图像异常",
+  "reason.part_not_found": "未找到零件",
+  "reason.deadline": "超时",
+  "reason.no_model": "无模型",
+  "reason.internal": "内部错误",
+  "reason.out_of_focus": "失焦",
+  "reason.saturated": "过曝饱和",
+  "reason.exposure": "曝光异常",
+  "reason.part_at_edge": "零件在边缘",
+  "reason.camera": "相机故障",
+  "reason.outbox": "发件箱",
 
   "charts.title": "图表",
   "charts.range": "时间范围",
@@ -388,6 +424,12 @@ export function t(key: Key, params: Record<string, string | number> = {}, lang: 
 export function defectName(code: string, lang: Lang = getLang()): string {
   if (!code) return t("defect.none", {}, lang);
   const key = `defect.${code}` as Key;
+  return key in en ? t(key, {}, lang) : code;
+}
+
+// A machine-event or hold reason code's display name; an unknown code is shown as it is.
+export function reasonName(code: string, lang: Lang = getLang()): string {
+  const key = `reason.${code}` as Key;
   return key in en ? t(key, {}, lang) : code;
 }
 

@@ -45,10 +45,11 @@ function tooltip(fmt: (seriesIndex: number, v: number) => string) {
 
 const base = {
   animation: false,
-  textStyle: { fontFamily: "inherit" },
-  grid: { left: 56, right: 56, top: 40, bottom: 40 },
-  legend: { top: 4 },
+  textStyle: { fontFamily: "inherit", fontSize: 13 },
+  grid: { left: 64, right: 64, top: 44, bottom: 44 },
+  legend: { top: 4, textStyle: { fontSize: 13 } },
 };
+const BAR = { barMaxWidth: 48 };
 
 export const chartsView: View = ({ root, params, navigate }) => {
   let gone = false;
@@ -113,8 +114,8 @@ export const chartsView: View = ({ root, params, navigate }) => {
         xAxis: { type: "category", data: rowsM.map((r) => r.key) },
         yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v) } },
         series: [
-          { name: t("charts.fpy"), type: "bar", data: rowsM.map((r) => r.first_pass_yield), itemStyle: { color: C.blue } },
-          { name: t("charts.yield"), type: "bar", data: rowsM.map((r) => r.yield), itemStyle: { color: C.pass } },
+          { name: t("charts.fpy"), type: "bar", ...BAR, data: rowsM.map((r) => r.first_pass_yield), itemStyle: { color: C.blue } },
+          { name: t("charts.yield"), type: "bar", ...BAR, data: rowsM.map((r) => r.yield), itemStyle: { color: C.pass } },
         ],
       });
 
@@ -130,8 +131,8 @@ export const chartsView: View = ({ root, params, navigate }) => {
           { type: "value", name: t("charts.parts"), splitLine: { show: false } },
         ],
         series: [
-          { name: t("charts.fpy"), type: "bar", data: rowsS.map((r) => r.first_pass_yield), itemStyle: { color: C.blue } },
-          { name: t("charts.yield"), type: "bar", data: rowsS.map((r) => r.yield), itemStyle: { color: C.pass } },
+          { name: t("charts.fpy"), type: "bar", ...BAR, data: rowsS.map((r) => r.first_pass_yield), itemStyle: { color: C.blue } },
+          { name: t("charts.yield"), type: "bar", ...BAR, data: rowsS.map((r) => r.yield), itemStyle: { color: C.pass } },
           { name: t("charts.parts"), type: "line", yAxisIndex: 1, data: rowsS.map((r) => r.parts), itemStyle: { color: C.grey } },
         ],
       });
@@ -148,7 +149,7 @@ export const chartsView: View = ({ root, params, navigate }) => {
           { type: "value", min: 0, max: 1, splitLine: { show: false }, axisLabel: { formatter: (v: number) => pct(v) } },
         ],
         series: [
-          { name: t("charts.parts"), type: "bar", data: par.map((r) => r.parts), itemStyle: { color: C.reject } },
+          { name: t("charts.parts"), type: "bar", ...BAR, data: par.map((r) => r.parts), itemStyle: { color: C.reject } },
           { name: t("charts.cumulative"), type: "line", yAxisIndex: 1, data: par.map((r) => r.cum), itemStyle: { color: C.grey } },
         ],
       });

@@ -4,7 +4,7 @@
 
 import { api, imageUrl, type PartDetail, type Review, type Verdict, type View as PartView } from "../api";
 import { clear, h, svg } from "../dom";
-import { DEFECT_TYPES, PROCESS_UNITS, defectName, fmtDateTime, fmtNumber, t, type Key } from "../i18n";
+import { DEFECT_TYPES, PROCESS_UNITS, defectName, fmtDateTime, fmtNumber, reasonName, t, type Key } from "../i18n";
 import { reviewEffect } from "../logic";
 import { decisionBadge, errorBox, errorText, type View } from "../ui";
 
@@ -27,17 +27,22 @@ function imagePanel(v: PartView): HTMLElement {
     stage.append(heat);
   }
   stage.append(overlay);
+  // Boxes are SVG rects in image pixels (the viewBox), with a stroke that keeps its screen width;
+  // labels are HTML placed in percent of the image, so their text stays readable at any zoom.
+  const labels = h("div", { class: "box-labels" });
+  stage.append(labels);
   const draw = () => {
     const w = img.naturalWidth || 1;
     const hgt = img.naturalHeight || 1;
     overlay.setAttribute("viewBox", `0 0 ${w} ${hgt}`);
-    const stroke = Math.max(1.5, w / 300);
+    stage.style.maxWidth = `calc(70vh * ${w / hgt})`; // whole image on screen, small ones enlarged
     for (const f of v.findings ?? []) {
       const [x, y, bw, bh] = f.box;
-      overlay.append(svg("rect", { x, y, width: bw, height: bh, class: "box", "stroke-width": stroke }));
-      const label = svg("text", { x, y: Math.max(y - stroke * 2, stroke * 8), class: "box-label", "font-size": stroke * 8 });
-      label.textContent = defectName(f.type);
-      overlay.append(label);
+      overlay.append(svg("rect", { x, y, width: bw, height: bh, class: "box", "vector-effect": "non-scaling-stroke" }));
+      const label = h("span", { class: "box-label", text: defectName(f.type) });
+      label.style.left = `${(100 * x) / w}%`;
+      label.style.top = `${(100 * y) / hgt}%`;
+      labels.append(label);
     }
   };
   if (img.complete && img.naturalWidth) draw();
@@ -45,7 +50,10 @@ function imagePanel(v: PartView): HTMLElement {
 
   const toggles = h("div", { class: "toggles" });
   const boxesBox = h("input", { type: "checkbox", checked: true, id: `boxes-${v.view}` });
-  boxesBox.addEventListener("change", () => overlay.classList.toggle("hidden", !boxesBox.checked));
+  boxesBox.addEventListener("change", () => {
+    overlay.classList.toggle("hidden", !boxesBox.checked);
+    labels.classList.toggle("hidden", !boxesBox.checked);
+  });
   toggles.append(h("label", {}, boxesBox, ` ${t("detail.boxes")}`));
   if (heat) {
     const heatBox = h("input", { type: "checkbox", id: `heat-${v.view}`, class: "heat-toggle" });
@@ -159,12 +167,12 @@ export const detailView: View = ({ root, arg }) => {
       const facts = h("dl", { class: "facts" });
       const fact = (k: Key, v: Node | string) => facts.append(h("dt", { text: t(k) }), h("dd", {}, v));
       fact("detail.line_decision", decisionBadge(p.decision));
-      if (p.decision === "hold") fact("detail.reason", p.reason);
+      if (p.decision === "hold") fact("detail.reason", reasonName(p.reason));
       fact("parts.machine", p.machine);
       fact("parts.die", p.die);
       fact("detail.station", p.station);
-      fact("detail.shot", fmtNumber(p.shot));
-      fact("detail.die_shot", fmtNumber(p.die_shot));
+      fact("detail.shot", String(p.shot));
+      fact("detail.die_shot", String(p.die_shot));
       fact("detail.time", fmtDateTime(p.time_ms));
       fact("parts.defect_type", p.defect_type ? defectName(p.defect_type) : t("common.none"));
       fact("detail.model", h("span", { class: "mono", text: p.model_id }));

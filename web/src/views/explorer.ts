@@ -3,7 +3,7 @@
 
 import { api, type PartSummary, type PartsPage } from "../api";
 import { clear, h } from "../dom";
-import { DEFECT_TYPES, defectName, fmtDateTime, fmtNumber, t, type Key } from "../i18n";
+import { DEFECT_TYPES, defectName, fmtDateTime, fmtNumber, reasonName, t, type Key } from "../i18n";
 import {
   filtersToSearch,
   localInputToMs,
@@ -35,8 +35,8 @@ export function partRow(p: PartSummary): HTMLElement {
     h("td", {}, link),
     h("td", { text: p.machine }),
     h("td", { text: p.die }),
-    h("td", { class: "num", text: fmtNumber(p.shot) }),
-    h("td", {}, decisionBadge(p.decision), p.reason && p.reason !== "none" ? ` ${p.reason}` : ""),
+    h("td", { class: "num", text: String(p.shot) }),
+    h("td", {}, decisionBadge(p.decision), p.reason && p.reason !== "none" ? ` ${reasonName(p.reason)}` : ""),
     h("td", { class: "num", text: `${fmtNumber(p.score, 2)} / ${fmtNumber(p.threshold, 2)}` }),
     h("td", { text: p.defect_type ? defectName(p.defect_type) : "" }),
     h("td", {}, reviewCell(p)),

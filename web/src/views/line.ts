@@ -1,9 +1,9 @@
 // views/line.ts: one tile per machine (state, die, yield this shift, last parts), kept live by
 // the event stream. The shift totals are re-read from the server once a minute.
 
-import { api, type MachineStatus, type PartSummary } from "../api";
+import { api, type MachineEvent, type MachineStatus, type PartSummary } from "../api";
 import { append, clear, h } from "../dom";
-import { fmtDateTime, fmtNumber, fmtPercent, fmtTime, t } from "../i18n";
+import { fmtDateTime, fmtNumber, fmtPercent, fmtTime, reasonName, t } from "../i18n";
 import { onMachineEvent, onPart } from "../live";
 import { applyEvent, applyPart, emptyMachine, naturalCompare } from "../logic";
 import { errorBox, stateBadge, thumbnail, type View } from "../ui";
@@ -17,10 +17,27 @@ interface Tile {
   el: HTMLElement;
 }
 
+// The line's state outlives the view (a language switch or a visit to another view re-mounts
+// it): live parts keep counting in the background while the tab is logged in.
+const kept = { statuses: new Map<string, MachineStatus>(), parts: new Map<string, PartSummary[]>(), sinceMs: 0, liveCount: 0 };
+let mounted: { part: (p: PartSummary) => void; machine: (e: MachineEvent) => void } | null = null;
+onPart((p) => {
+  if (mounted) return mounted.part(p);
+  const list = kept.parts.get(p.machine) ?? [];
+  if (list.some((q) => q.part_id === p.part_id)) return;
+  kept.parts.set(p.machine, [p, ...list].slice(0, THUMBS));
+  kept.statuses.set(p.machine, applyPart(kept.statuses.get(p.machine) ?? emptyMachine(p.machine), p, kept.sinceMs));
+  kept.liveCount++;
+});
+onMachineEvent((e) => {
+  if (mounted) return mounted.machine(e);
+  kept.statuses.set(e.machine, applyEvent(kept.statuses.get(e.machine) ?? emptyMachine(e.machine), e));
+});
+
 export const lineView: View = ({ root }) => {
   const tiles = new Map<string, Tile>();
-  let sinceMs = 0;
-  let liveCount = 0;
+  let sinceMs = kept.sinceMs;
+  let liveCount = kept.liveCount;
   let gone = false;
 
   const shiftInfo = h("span", { class: "muted", id: "shift-since" });
@@ -50,7 +67,7 @@ export const lineView: View = ({ root }) => {
           "span",
           { class: "muted", title: fmtDateTime(m.state_since_ms) },
           t("line.since", { time: fmtTime(m.state_since_ms) }),
-          m.reason ? ` · ${m.reason}` : "",
+          m.reason ? ` · ${reasonName(m.reason)}` : "",
           !m.planned && m.state !== "running" ? ` · ${t("line.unplanned")}` : "",
         )
       : null;
@@ -131,7 +148,15 @@ export const lineView: View = ({ root }) => {
     }
   }
 
-  const offPart = onPart((p) => {
+  for (const [machine, status] of [...kept.statuses].sort((a, b) => naturalCompare(a[0], b[0]))) {
+    const tile = tileFor(machine);
+    tile.status = status;
+    tile.parts = kept.parts.get(machine) ?? [];
+    renderTile(tile);
+  }
+  if (sinceMs) shiftInfo.textContent = t("line.shift_since", { time: fmtDateTime(sinceMs) });
+
+  const onLivePart = (p: PartSummary) => {
     document.getElementById("no-machines")?.remove();
     const tile = tileFor(p.machine);
     if (tile.parts.some((q) => q.part_id === p.part_id)) return;
@@ -140,19 +165,25 @@ export const lineView: View = ({ root }) => {
     liveCount++;
     showLiveCount();
     renderTile(tile);
-  });
-  const offMachine = onMachineEvent((e) => {
+  };
+  const onLiveMachine = (e: MachineEvent) => {
     const tile = tileFor(e.machine);
     tile.status = applyEvent(tile.status, e);
     renderTile(tile);
-  });
+  };
+  mounted = { part: onLivePart, machine: onLiveMachine };
   const timer = window.setInterval(() => void load(false), REFRESH_MS);
   void load(true);
 
   return () => {
     gone = true;
-    offPart();
-    offMachine();
+    mounted = null;
     window.clearInterval(timer);
+    kept.sinceMs = sinceMs;
+    kept.liveCount = liveCount;
+    for (const [machine, tile] of tiles) {
+      kept.statuses.set(machine, tile.status);
+      kept.parts.set(machine, tile.parts);
+    }
   };
 };

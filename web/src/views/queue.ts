@@ -3,7 +3,7 @@
 
 import { api, type PartSummary, type Verdict } from "../api";
 import { clear, h } from "../dom";
-import { defectName, fmtDateTime, fmtNumber, t, type Key } from "../i18n";
+import { defectName, fmtDateTime, fmtNumber, reasonName, t, type Key } from "../i18n";
 import { quickVerdict } from "../logic";
 import { decisionBadge, errorBox, errorText, thumbnail, type View } from "../ui";
 
@@ -49,7 +49,7 @@ export const queueView: View = ({ root }) => {
         "div",
         { class: "q-info" },
         h("a", { href: `#/part/${encodeURIComponent(p.part_id)}`, class: "part-link", text: p.part_id }),
-        h("div", {}, decisionBadge(p.decision), p.decision === "hold" ? ` ${p.reason}` : "", p.defect_type ? ` ${defectName(p.defect_type)}` : ""),
+        h("div", {}, decisionBadge(p.decision), p.decision === "hold" ? ` ${reasonName(p.reason)}` : "", p.defect_type ? ` ${defectName(p.defect_type)}` : ""),
         h("div", { class: "muted", text: `${p.machine} · ${p.die} · ${fmtDateTime(p.time_ms)}` }),
         h("div", { class: "muted", text: `${fmtNumber(p.score, 2)} / ${fmtNumber(p.threshold, 2)}` }),
       ),

@@ -85,6 +85,7 @@ function makePart(time = Date.now(), live = true) {
   const findings = spot ? [{ type, box: [Math.round(spot[0] - 8), Math.round(spot[1] - 8), 16, 16], area_px: 113, peak: score, severity: 1.5 }] : [];
   const view = { view: "top", decision, score, threshold: 1.25, findings, model_id: "3f1a9c@2026-12-02T06:46:53Z/1c2d3e4f", inspect_ms: 14.2, image };
   if (decision === "hold") view.reason = "out_of_focus";
+  if (spot && shot % 2) view.heatmap = makeImage(0, [spot[0], spot[1], 14]); // optional field: some views have one
   const rec = {
     part_id, station: mach.station,
     shot: { machine: m, die: mach.die, shot, die_shot: shot - 900, time_ms: time,

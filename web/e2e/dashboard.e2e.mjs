@@ -191,6 +191,13 @@ async function main() {
     check((await title.getAttribute("data-part")) === partId, `opened ${await title.getAttribute("data-part")}, expected ${partId}`);
     await page.locator(".view-panel").first().waitFor();
     check((await page.locator("#process").count()) === 1, "no process values table");
+    const heat = page.locator(".heat-toggle").first();
+    if (await heat.count()) {
+      // The view names a heatmap image: the toggle shows it over the part.
+      await heat.check();
+      await page.locator(".stage img.heat:not(.hidden)").first().waitFor();
+      await heat.uncheck();
+    }
     await page.locator("#verdict-pass").check();
     const effect = await page.locator("#review-effect").getAttribute("class");
     check(effect?.includes("effect-overrules"), "the form does not say this overrules the line");

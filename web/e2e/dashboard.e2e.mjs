@@ -1,0 +1,266 @@
+// End-to-end test of the dashboard in Debian's headless Chromium (playwright-core, no downloaded
+// browser). Needs a running `linesight server` (with a demo feeding it) and a user:
+//
+//   LS_URL=http://127.0.0.1:8080 LS_USER=qe LS_PASSWORD=… node e2e/dashboard.e2e.mjs
+//
+// Optional: LS_SHOTS=<folder> (screenshots), LS_MIN_PARTS (live parts to wait for, default 3),
+// LS_LIVE_TIMEOUT_MS (default 90000), LS_CHROMIUM (default /usr/bin/chromium).
+// LS_USER must be a quality_engineer or admin: the last step reads /api/v1/audit.
+// Exit code 0 when every step passed, 1 otherwise (the failing step and why on stderr).
+
+import { chromium } from "playwright-core";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const env = process.env;
+const URL_ = (env.LS_URL ?? "").replace(/\/+$/, "");
+const USER = env.LS_USER ?? "";
+const PASSWORD = env.LS_PASSWORD ?? "";
+const SHOTS = env.LS_SHOTS ?? "";
+const MIN_PARTS = Number(env.LS_MIN_PARTS ?? 3);
+const LIVE_TIMEOUT = Number(env.LS_LIVE_TIMEOUT_MS ?? 90000);
+const CHROMIUM = env.LS_CHROMIUM ?? "/usr/bin/chromium";
+const STEP_TIMEOUT = 20000;
+
+if (!URL_ || !USER || !PASSWORD) {
+  console.error("e2e: set LS_URL (server base URL), LS_USER and LS_PASSWORD");
+  process.exit(1);
+}
+
+const profile = mkdtempSync(join(tmpdir(), "ls-e2e-chromium-"));
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+const problems = []; // page errors and dialogs: a dialog means injected script ran
+let context;
+let page;
+let current = "start";
+
+async function step(name, fn) {
+  current = name;
+  const t0 = Date.now();
+  await fn();
+  console.log(`ok - ${name} (${Date.now() - t0} ms)`);
+}
+
+async function shot(name) {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// fetch inside the page: same origin, the browser's session cookie.
+async function apiGet(path) {
+  return page.evaluate(async (p) => {
+    const r = await fetch(p, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    let body = null;
+    try {
+      body = await r.json();
+    } catch {
+      body = null;
+    }
+    return { status: r.status, body };
+  }, path);
+}
+
+async function main() {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+    locale: "en-US",
+    viewport: { width: 1920, height: 1080 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+  });
+  page.on("dialog", async (d) => {
+    problems.push(`unexpected dialog (injected script?): ${d.message()}`);
+    await d.dismiss();
+  });
+
+  await step("log in", async () => {
+    await page.goto(`${URL_}/#/login`);
+    await page.locator("#login-user").fill(USER);
+    await page.locator("#login-password").fill(PASSWORD);
+    await page.locator("#login-submit").click();
+    const who = page.locator("#who .who-name");
+    try {
+      await who.waitFor();
+    } catch {
+      const msg = await page.locator("#login-error").textContent().catch(() => "");
+      throw new Error(`not logged in as ${USER}: ${msg || "no answer"}`);
+    }
+    check((await who.textContent()) === USER, `header shows "${await who.textContent()}", expected ${USER}`);
+    await page.locator("#view[data-view=line]").waitFor();
+  });
+
+  await step(`line view: ${MIN_PARTS} parts arrive live`, async () => {
+    await page.locator("#live-badge[data-state=live]").waitFor({ timeout: STEP_TIMEOUT });
+    try {
+      await page.waitForFunction(
+        (n) => Number(document.getElementById("live-count")?.dataset.count ?? 0) >= n,
+        MIN_PARTS,
+        { timeout: LIVE_TIMEOUT, polling: 250 },
+      );
+    } catch {
+      const n = await page.locator("#live-count").getAttribute("data-count");
+      throw new Error(`only ${n} parts arrived live in ${LIVE_TIMEOUT} ms (is the demo running and uplinking?)`);
+    }
+    const tiles = await page.locator(".tile").count();
+    check(tiles > 0, "no machine tiles");
+    const thumbs = page.locator(".tile .thumb");
+    check((await thumbs.count()) >= MIN_PARTS, "parts arrived but no thumbnails are shown");
+    // At least one thumbnail image decoded (served by /api/v1/images/{name}).
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".tile .thumb img")].some((i) => i.complete && i.naturalWidth > 0),
+      null,
+      { timeout: STEP_TIMEOUT },
+    );
+    await shot("1-line");
+  });
+
+  await step("switch to Chinese and back", async () => {
+    const before = Number(await page.locator("#live-count").getAttribute("data-count"));
+    await page.locator("#lang-toggle").click();
+    await page.locator("html[lang=zh-CN]").waitFor();
+    const nav = await page.locator("[data-nav=line]").textContent();
+    check(nav === "产线", `nav in Chinese shows "${nav}"`);
+    check(((await page.locator("#live-count").textContent()) ?? "").includes("实时"), "line view not in Chinese");
+    await shot("2-line-zh");
+    await page.locator("#lang-toggle").click();
+    await page.locator("html[lang=en-GB]").waitFor();
+    const back = await page.locator("[data-nav=line]").textContent();
+    check(back === "Line", `nav back in English shows "${back}"`);
+    const after = Number(await page.locator("#live-count").getAttribute("data-count"));
+    check(after >= before, `the live count went from ${before} to ${after} on a language switch`);
+  });
+
+  await step("charts render", async () => {
+    await page.locator("[data-nav=charts]").click();
+    try {
+      await page.locator("#view[data-loaded='1']").waitFor();
+    } catch {
+      const err = await page.locator("#view .error").allTextContents();
+      throw new Error(`charts did not load: ${err.join(" ") || "timeout"}`);
+    }
+    check((await page.locator("#chart-yield-machine canvas").count()) > 0, "no yield-per-machine chart drawn");
+    await shot("2b-charts");
+  });
+
+  let partId = "";
+  await step("part explorer: filter decision = reject", async () => {
+    await page.locator("[data-nav=parts]").click();
+    await page.locator("#filters").waitFor();
+    await page.locator("#f-decision").selectOption("reject");
+    await page.locator("#f-apply").click();
+    await page.waitForURL(/decision=reject/);
+    const rows = page.locator("#parts-table tbody tr");
+    const deadline = Date.now() + LIVE_TIMEOUT;
+    // A demo rejects a few percent of parts: reload until one is stored.
+    while ((await rows.count()) === 0) {
+      check(Date.now() < deadline, "no rejected part in the store (the demo has not rejected any part yet)");
+      await page.waitForTimeout(2000);
+      await page.reload();
+      await page.locator("#parts-status").waitFor();
+      await page.waitForFunction(() => !document.getElementById("parts-status")?.textContent?.includes("…"));
+    }
+    const decisions = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-decision")));
+    check(decisions.every((d) => d === "reject"), `filter returned other decisions: ${[...new Set(decisions)]}`);
+    await shot("3-explorer-reject");
+    partId = (await rows.first().getAttribute("data-part")) ?? "";
+    await rows.first().locator("a.part-link").click();
+  });
+
+  const note = `e2e overrule ${new Date().toISOString()} <b id="inj">markup</b><img src=x onerror=alert(1)>`;
+  await step("part detail: overrule the reject as pass with a note", async () => {
+    const title = page.locator("#part-title");
+    await title.waitFor();
+    check((await title.getAttribute("data-part")) === partId, `opened ${await title.getAttribute("data-part")}, expected ${partId}`);
+    await page.locator(".view-panel").first().waitFor();
+    check((await page.locator("#process").count()) === 1, "no process values table");
+    const heat = page.locator(".heat-toggle").first();
+    if (await heat.count()) {
+      // The view names a heatmap image: the toggle shows it over the part.
+      await heat.check();
+      await page.locator(".stage img.heat:not(.hidden)").first().waitFor();
+      await heat.uncheck();
+    }
+    await page.locator("#verdict-pass").check();
+    const effect = await page.locator("#review-effect").getAttribute("class");
+    check(effect?.includes("effect-overrules"), "the form does not say this overrules the line");
+    await page.locator("#review-note").fill(note);
+    await page.locator("#review-submit").click();
+    try {
+      await page.locator("#review-msg.ok").waitFor();
+    } catch {
+      throw new Error(`review not saved: ${await page.locator("#review-msg").textContent()}`);
+    }
+    const notes = await page.locator("#reviews .note").allTextContents();
+    check(notes.includes(note), "the new review's note is not shown as text");
+    check((await page.locator("#inj").count()) === 0, "markup in the note was turned into elements");
+    await shot("4-detail-reviewed");
+  });
+
+  await step("the review is stored (GET /api/v1/parts/{id})", async () => {
+    const r = await apiGet(`/api/v1/parts/${encodeURIComponent(partId)}`);
+    check(r.status === 200, `GET part answered ${r.status}`);
+    const mine = (r.body.reviews ?? []).filter((x) => x.note === note);
+    check(mine.length === 1, `expected the review once, found ${mine.length}`);
+    check(mine[0].verdict === "pass", `stored verdict ${mine[0].verdict}`);
+    check(mine[0].user === USER, `stored user ${mine[0].user}`);
+    check(r.body.part.review && r.body.part.review.note === note, "the part's latest review is not the new one");
+  });
+
+  await step("the review is audited (GET /api/v1/audit)", async () => {
+    const r = await apiGet("/api/v1/audit?limit=200");
+    check(r.status !== 403, `${USER} may not read the audit log: use a quality_engineer or admin`);
+    check(r.status === 200, `GET audit answered ${r.status}`);
+    const hit = (r.body.entries ?? []).find((e) => e.action === "review" && e.target === partId && e.user === USER);
+    check(hit, `no audit entry {action: review, target: ${partId}, user: ${USER}} among the last 200`);
+  });
+
+  await step("review queue lists parts to review", async () => {
+    await page.locator("[data-nav=queue]").click();
+    await page.locator("#queue .q-item, #queue p, #queue .error").first().waitFor();
+    check((await page.locator("#queue .error").count()) === 0, await page.locator("#queue").textContent());
+    check((await page.locator(`#queue .q-item[data-part="${partId}"]`).count()) === 0, `${partId} is reviewed but still queued`);
+    await shot("5-queue");
+  });
+
+  await step("log out", async () => {
+    await page.locator("#logout").click();
+    await page.locator("#login-form").waitFor();
+    const r = await apiGet("/api/v1/me");
+    check(r.status === 401, `after logout /api/v1/me answered ${r.status}`);
+  });
+
+  check(problems.length === 0, problems.join("; "));
+}
+
+let failed = false;
+try {
+  await main();
+  console.log("e2e: all steps passed");
+} catch (e) {
+  failed = true;
+  console.error(`FAIL - ${current}: ${e instanceof Error ? e.message : e}`);
+  if (problems.length) console.error(`also: ${problems.join("; ")}`);
+  if (page) await shot("failure").catch(() => {});
+} finally {
+  await context?.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,486 @@
+// i18n.ts: every string the dashboard shows, in English and Simplified Chinese, and number and
+// date formats per language. The language is remembered in localStorage ("ls.lang").
+
+const en = {
+  "app.title": "linesight",
+  "app.subtitle": "Die-casting line",
+  "nav.line": "Line",
+  "nav.parts": "Parts",
+  "nav.charts": "Charts",
+  "nav.queue": "Review queue",
+  "user.logout": "Log out",
+  "lang.switch": "中文",
+  "lang.switch.title": "切换到中文",
+  "live.live": "Live",
+  "live.reconnecting": "Reconnecting…",
+  "live.offline": "Offline",
+  "role.operator": "Operator",
+  "role.quality_engineer": "Quality engineer",
+  "role.admin": "Admin",
+
+  "login.title": "Sign in",
+  "login.user": "User name",
+  "login.password": "Password",
+  "login.submit": "Sign in",
+  "login.failed": "Wrong user name or password.",
+
+  "err.network": "The server cannot be reached. Check the network; the page retries on its own.",
+  "err.forbidden": "Your role may not do this.",
+  "err.not_found": "Not found.",
+  "err.unavailable": "The store is unavailable. Try again shortly; nothing was stored.",
+  "err.generic": "Request failed ({status}): {message}",
+  "common.loading": "Loading…",
+  "common.none": "—",
+  "common.more": "More",
+  "common.apply": "Apply",
+  "common.reset": "Reset",
+  "common.all": "All",
+  "common.any": "Any",
+  "common.back": "Back",
+
+  "decision.pass": "Pass",
+  "decision.reject": "Reject",
+  "decision.hold": "Hold",
+  "state.running": "Running",
+  "state.stopped": "Stopped",
+  "state.die_change": "Die change",
+
+  "line.title": "Line overview",
+  "line.shift_since": "Shift since {time}",
+  "line.live_parts": "Parts received live: {n}",
+  "line.die": "Die",
+  "line.yield": "Yield this shift",
+  "line.parts": "Parts",
+  "line.rejects": "Rejects",
+  "line.holds": "Holds",
+  "line.since": "since {time}",
+  "line.no_parts": "No parts yet",
+  "line.no_machines": "No machine has reported yet.",
+  "line.unplanned": "unplanned",
+
+  "parts.title": "Part explorer",
+  "parts.machine": "Machine",
+  "parts.die": "Die",
+  "parts.decision": "Decision",
+  "parts.defect_type": "Defect type",
+  "parts.from": "From",
+  "parts.to": "To",
+  "parts.min_score": "Min score",
+  "parts.max_score": "Max score",
+  "parts.unreviewed": "Unreviewed only",
+  "parts.total": "{shown} of {total} parts",
+  "parts.empty": "No parts match these filters.",
+  "col.time": "Time",
+  "col.part": "Part",
+  "col.machine": "Machine",
+  "col.die": "Die",
+  "col.shot": "Shot",
+  "col.decision": "Decision",
+  "col.score": "Score / threshold",
+  "col.defect": "Defect",
+  "col.review": "Review",
+
+  "detail.title": "Part {id}",
+  "detail.line_decision": "Line decision",
+  "detail.reason": "Hold reason",
+  "detail.station": "Station",
+  "detail.shot": "Shot",
+  "detail.die_shot": "Die shot",
+  "detail.time": "Shot time",
+  "detail.model": "Model",
+  "detail.latency": "Latency (trigger to result)",
+  "detail.inspect_ms": "Inspection time",
+  "detail.view": "View “{view}”",
+  "detail.score": "Score {score} / threshold {threshold}",
+  "detail.findings": "Findings",
+  "detail.no_findings": "No findings",
+  "detail.heatmap": "Heatmap",
+  "detail.boxes": "Defect boxes",
+  "detail.no_image": "Image not kept",
+  "detail.process": "Process values at this shot",
+  "detail.process_none": "Not measured for this shot",
+  "detail.reviews": "Reviews",
+  "detail.no_reviews": "Not reviewed yet",
+  "detail.review_form": "Review this part",
+  "detail.verdict_pass": "Good (pass)",
+  "detail.verdict_reject": "Bad (reject)",
+  "detail.confirms": "This confirms the line's decision.",
+  "detail.overrules": "This overrules the line's decision.",
+  "detail.judges": "This judges a held part.",
+  "detail.note": "Note",
+  "detail.submit": "Save review",
+  "detail.saved": "Review saved.",
+  "detail.finding_line": "{type}: box {w}×{h} px at ({x}, {y}), peak {peak}",
+
+  "review.by": "{user}, {time}",
+  "review.verdict": "judged {verdict}",
+
+  "proc.melt_temp_c": "Melt temperature",
+  "proc.die_temp_c": "Die temperature",
+  "proc.fast_shot_mps": "Fast shot speed",
+  "proc.intensification_bar": "Intensification pressure",
+  "proc.spray_s": "Die spray time",
+  "proc.vacuum_mbar": "Cavity vacuum",
+  "proc.cycle_s": "Cycle time",
+
+  "defect.none": "(none)",
+  "defect.anomaly": "Anomaly",
+  "defect.blow_hole": "Blow hole",
+  "defect.pin_hole": "Pin hole",
+  "defect.crack": "Crack",
+  "defect.flash": "Flash",
+  "defect.edge_chip": "Edge chip",
+  "defect.cold_shut": "Cold shut",
+  "defect.other": "Other",
+
+  "reason.shift_start": "shift start",
+  "reason.break": "break",
+  "reason.shift_end": "shift end",
+  "reason.restart": "restart",
+  "reason.die_change": "die change",
+  "reason.die_failure": "die failure",
+  "reason.machine_fault": "machine fault",
+  "reason.bad_image": "bad image",
+  "reason.part_not_found": "part not found",
+  "reason.deadline": "deadline missed",
+  "reason.no_model": "no model",
+  "reason.internal": "internal error",
+  "reason.out_of_focus": "out of focus",
+  "reason.saturated": "saturated",
+  "reason.exposure": "exposure",
+  "reason.part_at_edge": "part at edge",
+  "reason.camera": "camera",
+  "reason.outbox": "outbox",
+
+  "charts.title": "Charts",
+  "charts.range": "Time range",
+  "charts.range.shift": "This shift",
+  "charts.range.24h": "Last 24 h",
+  "charts.range.7d": "Last 7 days",
+  "charts.range.30d": "Last 30 days",
+  "charts.yield_machine": "Yield per machine",
+  "charts.yield_shift": "Yield per shift",
+  "charts.pareto": "Defect Pareto",
+  "charts.reject_rate": "Reject rate over time",
+  "charts.fpy": "First-pass yield",
+  "charts.yield": "Yield after review",
+  "charts.parts": "Parts",
+  "charts.cumulative": "Cumulative %",
+  "charts.reject_pct": "Reject %",
+  "charts.hold_pct": "Hold %",
+  "charts.no_data": "No data in this range",
+
+  "queue.title": "Review queue",
+  "queue.hint": "Unreviewed rejects and holds, and borderline passes (score above 0.8 × threshold).",
+  "queue.confirm": "Confirm",
+  "queue.overrule": "Overrule",
+  "queue.good": "Good",
+  "queue.bad": "Bad",
+  "queue.empty": "Nothing to review.",
+  "queue.done": "{id}: saved as {verdict}.",
+};
+
+export type Key = keyof typeof en;
+export type Lang = "en" | "zh";
+
+const zh: Record<Key, string> = {
+  "app.title": "linesight",
+  "app.subtitle": "压铸生产线",
+  "nav.line": "产线",
+  "nav.parts": "零件",
+  "nav.charts": "图表",
+  "nav.queue": "复判队列",
+  "user.logout": "退出登录",
+  "lang.switch": "English",
+  "lang.switch.title": "Switch to English",
+  "live.live": "实时",
+  "live.reconnecting": "正在重连…",
+  "live.offline": "离线",
+  "role.operator": "操作员",
+  "role.quality_engineer": "质量工程师",
+  "role.admin": "管理员",
+
+  "login.title": "登录",
+  "login.user": "用户名",
+  "login.password": "密码",
+  "login.submit": "登录",
+  "login.failed": "用户名或密码错误。",
+
+  "err.network": "无法连接服务器。请检查网络；页面会自动重试。",
+  "err.forbidden": "您的角色无权执行此操作。",
+  "err.not_found": "未找到。",
+  "err.unavailable": "数据存储暂不可用。请稍后重试；未保存任何内容。",
+  "err.generic": "请求失败（{status}）：{message}",
+  "common.loading": "加载中…",
+  "common.none": "—",
+  "common.more": "更多",
+  "common.apply": "应用",
+  "common.reset": "重置",
+  "common.all": "全部",
+  "common.any": "不限",
+  "common.back": "返回",
+
+  "decision.pass": "合格",
+  "decision.reject": "不合格",
+  "decision.hold": "待定",
+  "state.running": "运行中",
+  "state.stopped": "停机",
+  "state.die_change": "换模",
+
+  "line.title": "产线总览",
+  "line.shift_since": "本班次开始于 {time}",
+  "line.live_parts": "实时收到零件：{n}",
+  "line.die": "模具",
+  "line.yield": "本班次良率",
+  "line.parts": "零件数",
+  "line.rejects": "不合格",
+  "line.holds": "待定",
+  "line.since": "自 {time}",
+  "line.no_parts": "暂无零件",
+  "line.no_machines": "尚无机台上报。",
+  "line.unplanned": "非计划",
+
+  "parts.title": "零件查询",
+  "parts.machine": "机台",
+  "parts.die": "模具",
+  "parts.decision": "判定",
+  "parts.defect_type": "缺陷类型",
+  "parts.from": "开始时间",
+  "parts.to": "结束时间",
+  "parts.min_score": "最低分数",
+  "parts.max_score": "最高分数",
+  "parts.unreviewed": "仅未复判",
+  "parts.total": "显示 {shown} / 共 {total} 个零件",
+  "parts.empty": "没有符合条件的零件。",
+  "col.time": "时间",
+  "col.part": "零件",
+  "col.machine": "机台",
+  "col.die": "模具",
+  "col.shot": "压射号",
+  "col.decision": "判定",
+  "col.score": "分数 / 阈值",
+  "col.defect": "缺陷",
+  "col.review": "复判",
+
+  "detail.title": "零件 {id}",
+  "detail.line_decision": "产线判定",
+  "detail.reason": "待定原因",
+  "detail.station": "检测站",
+  "detail.shot": "压射号",
+  "detail.die_shot": "模具压射数",
+  "detail.time": "压射时间",
+  "detail.model": "模型",
+  "detail.latency": "延迟（触发到结果）",
+  "detail.inspect_ms": "检测耗时",
+  "detail.view": "视角“{view}”",
+  "detail.score": "分数 {score} / 阈值 {threshold}",
+  "detail.findings": "检出缺陷",
+  "detail.no_findings": "无缺陷",
+  "detail.heatmap": "热力图",
+  "detail.boxes": "缺陷框",
+  "detail.no_image": "图像未保存",
+  "detail.process": "本次压射的工艺参数",
+  "detail.process_none": "本次压射未测量",
+  "detail.reviews": "复判记录",
+  "detail.no_reviews": "尚未复判",
+  "detail.review_form": "复判此零件",
+  "detail.verdict_pass": "良品（合格）",
+  "detail.verdict_reject": "不良品（不合格）",
+  "detail.confirms": "此操作确认产线判定。",
+  "detail.overrules": "此操作推翻产线判定。",
+  "detail.judges": "此操作判定一个待定零件。",
+  "detail.note": "备注",
+  "detail.submit": "保存复判",
+  "detail.saved": "复判已保存。",
+  "detail.finding_line": "{type}：位置 ({x}, {y})，大小 {w}×{h} 像素，峰值 {peak}",
+
+  "review.by": "{user}，{time}",
+  "review.verdict": "判为{verdict}",
+
+  "proc.melt_temp_c": "熔液温度",
+  "proc.die_temp_c": "模具温度",
+  "proc.fast_shot_mps": "快压射速度",
+  "proc.intensification_bar": "增压压力",
+  "proc.spray_s": "喷涂时间",
+  "proc.vacuum_mbar": "型腔真空度",
+  "proc.cycle_s": "循环时间",
+
+  "defect.none": "（无）",
+  "defect.anomaly": "异常",
+  "defect.blow_hole": "气孔",
+  "defect.pin_hole": "针孔",
+  "defect.crack": "裂纹",
+  "defect.flash": "飞边",
+  "defect.edge_chip": "边缘缺损",
+  "defect.cold_shut": "冷隔",
+  "defect.other": "其他",
+
+  "reason.shift_start": "班次开始",
+  "reason.break": "休息",
+  "reason.shift_end": "班次结束",
+  "reason.restart": "重新启动",
+  "reason.die_change": "换模",
+  "reason.die_failure": "模具故障",
+  "reason.machine_fault": "设备故障",
+  "reason.bad_image": "图像异常",
+  "reason.part_not_found": "未找到零件",
+  "reason.deadline": "超时",
+  "reason.no_model": "无模型",
+  "reason.internal": "内部错误",
+  "reason.out_of_focus": "失焦",
+  "reason.saturated": "过曝饱和",
+  "reason.exposure": "曝光异常",
+  "reason.part_at_edge": "零件在边缘",
+  "reason.camera": "相机故障",
+  "reason.outbox": "发件箱",
+
+  "charts.title": "图表",
+  "charts.range": "时间范围",
+  "charts.range.shift": "本班次",
+  "charts.range.24h": "最近 24 小时",
+  "charts.range.7d": "最近 7 天",
+  "charts.range.30d": "最近 30 天",
+  "charts.yield_machine": "各机台良率",
+  "charts.yield_shift": "各班次良率",
+  "charts.pareto": "缺陷帕累托图",
+  "charts.reject_rate": "不合格率趋势",
+  "charts.fpy": "一次合格率",
+  "charts.yield": "复判后良率",
+  "charts.parts": "零件数",
+  "charts.cumulative": "累计 %",
+  "charts.reject_pct": "不合格 %",
+  "charts.hold_pct": "待定 %",
+  "charts.no_data": "此时间范围内无数据",
+
+  "queue.title": "复判队列",
+  "queue.hint": "未复判的不合格和待定零件，以及临界合格零件（分数高于 0.8 × 阈值）。",
+  "queue.confirm": "确认",
+  "queue.overrule": "推翻",
+  "queue.good": "良品",
+  "queue.bad": "不良品",
+  "queue.empty": "没有待复判的零件。",
+  "queue.done": "{id}：已保存为{verdict}。",
+};
+
+export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };
+
+// Defect type codes the line and simulator use; others are shown as they come.
+export const DEFECT_TYPES = ["anomaly", "blow_hole", "pin_hole", "crack", "flash", "edge_chip", "cold_shut", "other"];
+
+// Units of the process variables (docs/records.md), in display order.
+export const PROCESS_UNITS: [string, string][] = [
+  ["melt_temp_c", "°C"],
+  ["die_temp_c", "°C"],
+  ["fast_shot_mps", "m/s"],
+  ["intensification_bar", "bar"],
+  ["spray_s", "s"],
+  ["vacuum_mbar", "mbar"],
+  ["cycle_s", "s"],
+];
+
+const STORAGE_KEY = "ls.lang";
+let current: Lang | null = null;
+
+// The language from a navigator.language value: Chinese for any "zh…", else English.
+export function langFromNavigator(navLang: string | undefined): Lang {
+  return navLang && navLang.toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+export function getLang(): Lang {
+  if (current) return current;
+  let stored: string | null = null;
+  try {
+    stored = globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
+  } catch {
+    stored = null;
+  }
+  current =
+    stored === "en" || stored === "zh" ? stored : langFromNavigator(globalThis.navigator?.language);
+  return current;
+}
+
+export function setLang(lang: Lang): void {
+  current = lang;
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, lang);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+  if (globalThis.document) globalThis.document.documentElement.lang = locale();
+}
+
+// The BCP 47 locale for Intl formatting.
+export function locale(lang: Lang = getLang()): string {
+  return lang === "zh" ? "zh-CN" : "en-GB";
+}
+
+// The string for `key`, with {name} placeholders filled from `params` (as plain text).
+export function t(key: Key, params: Record<string, string | number> = {}, lang: Lang = getLang()): string {
+  const s = dictionaries[lang][key] ?? en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+// A defect type's display name; an unknown code is shown as it is.
+export function defectName(code: string, lang: Lang = getLang()): string {
+  if (!code) return t("defect.none", {}, lang);
+  const key = `defect.${code}` as Key;
+  return key in en ? t(key, {}, lang) : code;
+}
+
+// A machine-event or hold reason code's display name; an unknown code is shown as it is.
+export function reasonName(code: string, lang: Lang = getLang()): string {
+  const key = `reason.${code}` as Key;
+  return key in en ? t(key, {}, lang) : code;
+}
+
+export function fmtNumber(v: number, digits = 0, lang: Lang = getLang()): string {
+  if (!Number.isFinite(v)) return "—";
+  return new Intl.NumberFormat(locale(lang), {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(v);
+}
+
+// 0.9734 -> "97.3%" (en) / "97.3%" (zh).
+export function fmtPercent(fraction: number, digits = 1, lang: Lang = getLang()): string {
+  if (!Number.isFinite(fraction)) return "—";
+  return new Intl.NumberFormat(locale(lang), {
+    style: "percent",
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(fraction);
+}
+
+// Full date and time, 24-hour clock, in the browser's time zone.
+export function fmtDateTime(ms: number, lang: Lang = getLang()): string {
+  if (!ms) return "—";
+  return new Intl.DateTimeFormat(locale(lang), {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(ms));
+}
+
+export function fmtTime(ms: number, lang: Lang = getLang()): string {
+  if (!ms) return "—";
+  return new Intl.DateTimeFormat(locale(lang), {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(ms));
+}
+
+export function fmtShortDateTime(ms: number, lang: Lang = getLang()): string {
+  return new Intl.DateTimeFormat(locale(lang), {
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(ms));
+}

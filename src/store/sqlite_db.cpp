@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <limits>
+
 #include "core/error.h"
 
 namespace linesight::store {
@@ -53,6 +55,18 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::Bind(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_, index, value);
+  if (rc != SQLITE_OK) db_.Fail(rc, "binding a value");
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  const int rc = sqlite3_bind_null(stmt_, index);
+  if (rc != SQLITE_OK) db_.Fail(rc, "binding a value");
+  return *this;
+}
+
 bool Statement::Step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -77,6 +91,15 @@ std::string Statement::Text(int column) const {
   if (!text) return {};
   return std::string(reinterpret_cast<const char*>(text),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+double Statement::Double(int column) const {
+  if (IsNull(column)) return std::numeric_limits<double>::quiet_NaN();
+  return sqlite3_column_double(stmt_, column);
+}
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
 SqliteDb::SqliteDb(const std::string& path) : path_(path) {

@@ -22,6 +22,8 @@ class Statement {
 
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, double value);
+  Statement& BindNull(int index);
   // Runs one step. Returns true if a row is ready to read, false when done.
   // Throws Error{kIo} naming the cause (disk full, read-only, I/O error, corrupt file).
   bool Step();
@@ -31,6 +33,8 @@ class Statement {
   void Reset();
   int64_t Int(int column) const;
   std::string Text(int column) const;
+  double Double(int column) const;
+  bool IsNull(int column) const;
 
  private:
   sqlite3_stmt* stmt_;

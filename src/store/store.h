@@ -104,7 +104,7 @@ enum class GroupBy : uint8_t { kMachine, kDie, kStation, kShift };
 struct YieldRow {
   std::string key;  // machine, die, station, or the shift's start as UTC ms in decimal
   int64_t parts = 0, passes = 0, rejects = 0, holds = 0;
-  int64_t good = 0;  // good after reviews
+  int64_t good = 0;                        // good after reviews
   double first_pass_yield = 0, yield = 0;  // passes / parts, good / parts (0 when no parts)
 };
 

@@ -1,0 +1,21 @@
+// store/pg_store.h: the server store on PostgreSQL (libpq), for plants that run several server
+// processes or want the database on its own machine. Parameterised statements only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace linesight::store {
+
+// Connects to `uri` ("postgresql://user@host:port/db?..."), migrates the schema, and keeps a
+// small pool of connections; a connection lost (server restarted) fails its call with
+// Error{kIo} and the next call reconnects. Throws Error{kIo} naming the server (never the
+// password) if it cannot connect or the schema is newer than this build.
+std::unique_ptr<Store> OpenPgStore(const std::string& uri);
+
+// `uri` with any password replaced by "***", for messages and logs.
+std::string RedactedUri(const std::string& uri);
+
+}  // namespace linesight::store

@@ -1,0 +1,160 @@
+#include "store/server_schema.h"
+
+#include <array>
+#include <chrono>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace linesight::store {
+namespace {
+
+// kSteps[v] takes a store from version v to v + 1. The text is shared by both engines; {serial}
+// becomes the engine's auto-numbered key. BIGINT and DOUBLE PRECISION get integer and real
+// affinity in SQLite. Booleans are 0/1 BIGINTs in both. Never edit a step that has shipped: add
+// one and raise kServerSchemaVersion.
+constexpr std::array<std::string_view, kServerSchemaVersion> kSteps = {
+    R"sql(
+CREATE TABLE parts (
+  seq {serial},                     -- store-wide insertion (= commit) order: the live stream
+  part_id TEXT NOT NULL UNIQUE,     -- "<machine>-<shot>": a part is stored once
+  station TEXT NOT NULL,
+  machine TEXT NOT NULL,
+  die TEXT NOT NULL,
+  shot BIGINT NOT NULL,
+  die_shot BIGINT NOT NULL,
+  time_ms BIGINT NOT NULL,          -- shot time, UTC ms
+  decision TEXT NOT NULL,           -- the line's: pass, reject, hold
+  reason TEXT NOT NULL,             -- hold reason name, "none" unless held
+  score DOUBLE PRECISION NOT NULL,  -- the worst view's (highest score / threshold)
+  threshold DOUBLE PRECISION NOT NULL,
+  defect_type_line TEXT NOT NULL,   -- worst view's first finding's type when the line rejected
+  defect_type TEXT NOT NULL,        -- the part's: the latest review's label, else the line's
+  image TEXT NOT NULL,              -- the first view's kept image, "" if none
+  model_id TEXT NOT NULL,           -- the worst view's model
+  latency_ms DOUBLE PRECISION NOT NULL,
+  melt_temp_c DOUBLE PRECISION,     -- process values: NULL = not measured
+  die_temp_c DOUBLE PRECISION,
+  fast_shot_mps DOUBLE PRECISION,
+  intensification_bar DOUBLE PRECISION,
+  spray_s DOUBLE PRECISION,
+  vacuum_mbar DOUBLE PRECISION,
+  cycle_s DOUBLE PRECISION,
+  review_id BIGINT,                 -- the latest review (reviews.id), NULL if none
+  review_verdict TEXT,              -- its verdict: pass or reject
+  record TEXT NOT NULL              -- the PartRecord as the station sent it (JSON)
+);
+CREATE INDEX parts_time ON parts (time_ms, part_id);
+CREATE INDEX parts_machine_time ON parts (machine, time_ms);
+CREATE INDEX parts_die_time ON parts (die, time_ms);
+CREATE INDEX parts_decision_time ON parts (decision, time_ms);
+CREATE TABLE events (
+  id {serial},
+  machine TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  state TEXT NOT NULL,              -- running, stopped, die_change
+  planned BIGINT NOT NULL,          -- 1 or 0
+  reason TEXT NOT NULL,
+  die TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  UNIQUE (machine, time_ms, state)
+);
+CREATE INDEX events_time ON events (time_ms);
+CREATE TABLE machines (             -- each machine's latest part, kept by ingest
+  machine TEXT PRIMARY KEY,
+  station TEXT NOT NULL,
+  die TEXT NOT NULL,
+  last_part_ms BIGINT NOT NULL
+);
+CREATE TABLE reviews (
+  id {serial},
+  part_id TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  verdict TEXT NOT NULL,            -- pass (good) or reject (bad)
+  defect_type TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX reviews_part ON reviews (part_id, id);
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,               -- operator, quality_engineer, admin
+  password_hash TEXT NOT NULL,      -- Argon2id string
+  created_ms BIGINT NOT NULL,
+  disabled BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,      -- sha256 hex of the cookie's token
+  user_name TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE TABLE station_tokens (
+  token_hash TEXT PRIMARY KEY,      -- sha256 hex of the station's bearer token
+  station TEXT NOT NULL
+);
+CREATE TABLE audit (
+  id {serial},
+  time_ms BIGINT NOT NULL,
+  user_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL              -- JSON
+);
+)sql",
+};
+
+constexpr std::string_view kVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
+    "applied_ms BIGINT NOT NULL)";
+
+std::string ForEngine(std::string_view step, SqlEngine engine) {
+  const std::string_view serial =
+      engine == SqlEngine::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+  std::string sql(step);
+  for (size_t at = sql.find("{serial}"); at != std::string::npos; at = sql.find("{serial}"))
+    sql.replace(at, 8, serial);
+  return sql;
+}
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Takes the store one step up, in one transaction. Returns true once it is at this build's
+// version. Re-reads the version under the lock, since another server may have migrated.
+bool StepUp(SqlConnection& c, SqlEngine engine, const std::string& where) {
+  SqlTransaction tx(c, TxKind::kMigrate);
+  c.ExecScript(kVersionTable);
+  const int now = ServerSchemaVersion(c);
+  if (now > kServerSchemaVersion)
+    throw Error(ErrorCategory::kIo,
+                where + " has schema version " + std::to_string(now) + ", newer than the " +
+                    std::to_string(kServerSchemaVersion) + " this linesight knows",
+                "upgrade linesight to the version that wrote it (the store is left untouched)");
+  if (now < kServerSchemaVersion) {
+    c.ExecScript(ForEngine(kSteps[static_cast<size_t>(now)], engine));
+    const SqlValue params[] = {int64_t{now + 1}, NowMs()};
+    c.Exec("INSERT INTO schema_version (version, applied_ms) VALUES ($1, $2)", params);
+  }
+  tx.Commit();
+  return now + 1 >= kServerSchemaVersion;
+}
+
+}  // namespace
+
+int ServerSchemaVersion(SqlConnection& c) {
+  int64_t version = 0;
+  c.Query("SELECT coalesce(max(version), 0) FROM schema_version", {},
+          [&](const SqlRow& r) { version = r.Int(0); });
+  return static_cast<int>(version);
+}
+
+void MigrateServerSchema(SqlConnection& c, SqlEngine engine, const std::string& where) {
+  while (!StepUp(c, engine, where)) {
+  }
+}
+
+}  // namespace linesight::store

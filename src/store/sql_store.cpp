@@ -1,0 +1,207 @@
+#include "store/sql_store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/error.h"
+#include "store/part_columns.h"
+#include "store/sql_filter.h"
+
+namespace linesight::store {
+namespace {
+
+constexpr std::string_view kInsertPart =
+    "INSERT INTO parts (part_id, station, machine, die, shot, die_shot, time_ms, decision, "
+    "reason, score, threshold, defect_type_line, defect_type, image, model_id, latency_ms, "
+    "melt_temp_c, die_temp_c, fast_shot_mps, intensification_bar, spray_s, vacuum_mbar, "
+    "cycle_s, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+    "$16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (part_id) DO NOTHING";
+
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO events (machine, time_ms, state, planned, reason, die, detail) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (machine, time_ms, state) DO NOTHING";
+
+// Each machine's latest part; an older part (a late batch) does not overwrite a newer one.
+constexpr std::string_view kUpsertMachine =
+    "INSERT INTO machines (machine, station, die, last_part_ms) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (machine) DO UPDATE SET station = excluded.station, die = excluded.die, "
+    "last_part_ms = excluded.last_part_ms WHERE excluded.last_part_ms >= machines.last_part_ms";
+
+void CheckPart(const PartRecord& p, size_t i) {
+  const std::string where = "parts[" + std::to_string(i) + "]";
+  if (p.part_id.empty())
+    throw Error(ErrorCategory::kInput, where + " has no part_id",
+                "send each part with its id (\"<machine>-<shot>\"); nothing was stored");
+  if (p.shot.machine.empty())
+    throw Error(ErrorCategory::kInput, where + " (" + p.part_id + ") has no shot.machine",
+                "send each part with its machine; nothing was stored");
+}
+
+void CheckEvent(const MachineEvent& e, size_t i) {
+  if (e.machine.empty())
+    throw Error(ErrorCategory::kInput, "events[" + std::to_string(i) + "] has no machine",
+                "send each event with its machine; nothing was stored");
+}
+
+bool InsertPart(SqlConnection& c, const PartRecord& p) {
+  const PartColumns col = DerivePartColumns(p);
+  const std::string record = ToJson(p).dump();
+  const ProcessValues& v = p.shot.process;
+  const SqlValue params[] = {std::string_view(p.part_id),
+                             std::string_view(p.station),
+                             std::string_view(p.shot.machine),
+                             std::string_view(p.shot.die),
+                             p.shot.shot,
+                             p.shot.die_shot,
+                             p.shot.time_ms,
+                             DecisionName(p.decision),
+                             HoldReasonName(p.reason),
+                             double{col.score},
+                             double{col.threshold},
+                             std::string_view(col.defect_type_line),
+                             std::string_view(col.defect_type_line),
+                             std::string_view(col.image),
+                             std::string_view(col.model_id),
+                             p.latency_ms,
+                             v.melt_temp_c,
+                             v.die_temp_c,
+                             v.fast_shot_mps,
+                             v.intensification_bar,
+                             v.spray_s,
+                             v.vacuum_mbar,
+                             v.cycle_s,
+                             std::string_view(record)};
+  return c.Exec(kInsertPart, params) > 0;
+}
+
+bool InsertEvent(SqlConnection& c, const MachineEvent& e) {
+  const SqlValue params[] = {std::string_view(e.machine), e.time_ms,
+                             MachineStateName(e.state),   int64_t{e.planned ? 1 : 0},
+                             std::string_view(e.reason),  std::string_view(e.die),
+                             std::string_view(e.detail)};
+  const bool fresh = c.Exec(kInsertEvent, params) > 0;
+  // A machine that only sent events is listed too; its first part fills in station and die.
+  const SqlValue machine[] = {std::string_view(e.machine), std::string_view(""),
+                              std::string_view(""), int64_t{std::numeric_limits<int64_t>::min()}};
+  c.Exec(
+      "INSERT INTO machines (machine, station, die, last_part_ms) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (machine) DO NOTHING",
+      machine);
+  return fresh;
+}
+
+// Records each machine's latest part of the batch.
+void UpdateMachines(SqlConnection& c, std::span<const PartRecord> parts) {
+  std::map<std::string_view, const PartRecord*> latest;
+  for (const PartRecord& p : parts) {
+    auto& l = latest[p.shot.machine];
+    if (!l || p.shot.time_ms >= l->shot.time_ms) l = &p;
+  }
+  for (const auto& [machine, p] : latest) {
+    const SqlValue params[] = {machine, std::string_view(p->station), std::string_view(p->shot.die),
+                               p->shot.time_ms};
+    c.Exec(kUpsertMachine, params);
+  }
+}
+
+std::vector<PartSummary> Summaries(SqlConnection& c, const SqlQuery& q) {
+  std::vector<PartSummary> out;
+  c.Query(q.sql, q.params, [&](const SqlRow& r) { out.push_back(ReadSummary(r)); });
+  return out;
+}
+
+int64_t ClampRows(int64_t n) { return std::clamp<int64_t>(n, 1, kMaxRows); }
+
+}  // namespace
+
+SqlStore::SqlStore(SqlEngine engine, std::string where, ConnectionFactory open, int connections)
+    : where_(std::move(where)), pool_(std::move(open), connections) {
+  auto c = Connection();
+  MigrateServerSchema(*c, engine, where_);
+}
+
+int SqlStore::schema_version() {
+  auto c = Connection();
+  return ServerSchemaVersion(*c);
+}
+
+IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
+                              std::span<const MachineEvent> events) {
+  for (size_t i = 0; i < parts.size(); ++i) CheckPart(parts[i], i);
+  for (size_t i = 0; i < events.size(); ++i) CheckEvent(events[i], i);
+  IngestCounts n;
+  if (parts.empty() && events.empty()) return n;
+  auto c = Connection();
+  SqlTransaction tx(*c, TxKind::kIngest);
+  for (const PartRecord& p : parts) ++(InsertPart(*c, p) ? n.parts_new : n.parts_duplicate);
+  for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
+  UpdateMachines(*c, parts);
+  tx.Commit();
+  return n;
+}
+
+std::vector<PartSummary> SqlStore::FindParts(const PartFilter& filter, const PartPage& page) {
+  SqlQuery q{std::string(kSummarySelect), {}};
+  AppendWhere(q, filter);
+  if (page.before_time_ms)
+    q.sql += " AND (p.time_ms, p.part_id) < (" + q.Param(*page.before_time_ms) + ", " +
+             q.Param(std::string_view(page.before_part_id)) + ")";
+  q.sql += " ORDER BY p.time_ms DESC, p.part_id DESC LIMIT " + q.Param(ClampRows(page.limit));
+  auto c = Connection();
+  return Summaries(*c, q);
+}
+
+int64_t SqlStore::CountParts(const PartFilter& filter) {
+  SqlQuery q{"SELECT count(*) FROM parts p", {}};
+  AppendWhere(q, filter);
+  int64_t n = 0;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) { n = r.Int(0); });
+  return n;
+}
+
+std::vector<PartSummary> SqlStore::PartsAfter(int64_t seq, int limit) {
+  SqlQuery q{std::string(kSummarySelect), {}};
+  q.sql += " WHERE p.seq > " + q.Param(seq) + " ORDER BY p.seq LIMIT " + q.Param(ClampRows(limit));
+  auto c = Connection();
+  return Summaries(*c, q);
+}
+
+int64_t SqlStore::LastSeq() {
+  int64_t seq = 0;
+  auto c = Connection();
+  c->Query("SELECT coalesce(max(seq), 0) FROM parts", {}, [&](const SqlRow& r) { seq = r.Int(0); });
+  return seq;
+}
+
+std::optional<PartDetail> SqlStore::GetPart(std::string_view part_id) {
+  SqlQuery q{std::string(kSummarySelect), {}};
+  q.sql += " WHERE p.part_id = " + q.Param(part_id);
+  auto c = Connection();
+  SqlTransaction tx(*c, TxKind::kRead);  // the part and its reviews as of one moment
+  std::optional<PartDetail> d;
+  std::string record;
+  c->Query(q.sql, q.params, [&](const SqlRow& r) {
+    d.emplace();
+    d->summary = ReadSummary(r);
+  });
+  if (!d) return d;
+  const SqlValue id[] = {part_id};
+  c->Query("SELECT record FROM parts WHERE part_id = $1", id,
+           [&](const SqlRow& r) { record = r.Text(0); });
+  c->Query("SELECT " + std::string(kReviewColumns) + " FROM reviews WHERE part_id = $1 ORDER BY id",
+           id, [&](const SqlRow& r) { d->reviews.push_back(ReadReview(r, 0)); });
+  tx.Commit();
+  try {
+    d->record = PartRecordFromJson(nlohmann::json::parse(record));
+  } catch (const std::exception& e) {
+    throw Error(ErrorCategory::kIo,
+                "the stored record of part " + std::string(part_id) + " in " + where_ +
+                    " does not read back: " + e.what(),
+                "restore the store from a backup; report this");
+  }
+  return d;
+}
+
+}  // namespace linesight::store

@@ -1,0 +1,187 @@
+// The SqlStore's machine and statistics queries: machines, events, yield, Pareto, reject rate.
+#include <map>
+
+#include "core/error.h"
+#include "store/sql_filter.h"
+#include "store/sql_store.h"
+
+namespace linesight::store {
+namespace {
+
+// Sums of the line's verdicts and of good-after-review over the rows of a GROUP BY. A part is
+// good when its latest review says so, or, unreviewed, when the line passed it.
+constexpr std::string_view kVerdictSums =
+    "count(*), sum(CASE WHEN p.decision = 'pass' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN p.decision = 'reject' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN p.decision = 'hold' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN coalesce(p.review_verdict, p.decision) = 'pass' THEN 1 ELSE 0 END)";
+
+// The start of the period of `length` (placeholder) holding p.time_ms, counted from `origin`
+// (placeholder): floor, also before the origin (SQL's % keeps the dividend's sign).
+std::string PeriodStart(const std::string& origin, const std::string& length) {
+  return "(p.time_ms - (((p.time_ms - " + origin + ") % " + length + ") + " + length + ") % " +
+         length + ")";
+}
+
+MachineState StoredState(const std::string& name) {
+  for (auto s : {MachineState::kRunning, MachineState::kStopped, MachineState::kDieChange})
+    if (MachineStateName(s) == name) return s;
+  throw Error(ErrorCategory::kIo, "the store holds an unknown machine state '" + name + "'",
+              "upgrade linesight to the version that wrote the store");
+}
+
+MachineEvent ReadEvent(const SqlRow& r) {
+  MachineEvent e;
+  e.machine = r.Text(0);
+  e.time_ms = r.Int(1);
+  e.state = StoredState(r.Text(2));
+  e.planned = r.Int(3) != 0;
+  e.reason = r.Text(4);
+  e.die = r.Text(5);
+  e.detail = r.Text(6);
+  return e;
+}
+
+constexpr std::string_view kEventColumns = "machine, time_ms, state, planned, reason, die, detail";
+
+void CheckPositive(int64_t v, std::string_view what) {
+  if (v <= 0)
+    throw Error(ErrorCategory::kInput,
+                std::string(what) + " must be positive, not " + std::to_string(v),
+                "give a length in milliseconds, e.g. 3600000 for an hour");
+}
+
+// The latest event of each machine in `out`, which sets its state.
+void ApplyLatestEvents(SqlConnection& c, std::vector<MachineStatus>& out) {
+  const std::string sql = "SELECT " + std::string(kEventColumns) +
+                          " FROM events WHERE machine = $1 ORDER BY time_ms DESC, id DESC LIMIT 1";
+  for (MachineStatus& m : out) {
+    const SqlValue params[] = {std::string_view(m.machine)};
+    c.Query(sql, params, [&](const SqlRow& r) {
+      const MachineEvent e = ReadEvent(r);
+      m.state = e.state;
+      m.state_since_ms = e.time_ms;
+      m.reason = e.reason;
+      m.planned = e.planned;
+      if (e.time_ms >= m.last_part_ms || m.die.empty()) m.die = e.die;
+    });
+  }
+}
+
+}  // namespace
+
+std::vector<MachineStatus> SqlStore::Machines(int64_t since_ms) {
+  std::vector<MachineStatus> out;
+  auto c = Connection();
+  SqlTransaction tx(*c, TxKind::kRead);
+  c->Query("SELECT machine, station, die, last_part_ms FROM machines ORDER BY machine", {},
+           [&](const SqlRow& r) {
+             MachineStatus& m = out.emplace_back();
+             m.machine = r.Text(0);
+             m.station = r.Text(1);
+             m.die = r.Text(2);
+             const int64_t last = r.Int(3);  // int64 min: no part yet
+             m.last_part_ms = last == std::numeric_limits<int64_t>::min() ? 0 : last;
+           });
+  ApplyLatestEvents(*c, out);
+  std::map<std::string, MachineStatus*> by_id;
+  for (MachineStatus& m : out) by_id[m.machine] = &m;
+  const SqlValue since[] = {since_ms};
+  c->Query("SELECT p.machine, " + std::string(kVerdictSums) +
+               " FROM parts p WHERE p.time_ms >= $1 GROUP BY p.machine",
+           since, [&](const SqlRow& r) {
+             auto it = by_id.find(r.Text(0));
+             if (it == by_id.end()) return;
+             it->second->parts = r.Int(1);
+             it->second->passes = r.Int(2);
+             it->second->rejects = r.Int(3);
+             it->second->holds = r.Int(4);
+           });
+  tx.Commit();
+  return out;
+}
+
+std::vector<MachineEvent> SqlStore::Events(std::string_view machine, int64_t from_ms,
+                                           int64_t to_ms) {
+  SqlQuery q{"SELECT " + std::string(kEventColumns) + " FROM events WHERE time_ms >= ", {}};
+  q.sql += q.Param(from_ms) + " AND time_ms < " + q.Param(to_ms);
+  if (!machine.empty()) q.sql += " AND machine = " + q.Param(machine);
+  q.sql += " ORDER BY time_ms, id";
+  std::vector<MachineEvent> out;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) { out.push_back(ReadEvent(r)); });
+  return out;
+}
+
+std::vector<YieldRow> SqlStore::Yield(const PartFilter& filter, GroupBy by,
+                                      const ShiftCalendar& shifts) {
+  SqlQuery q;
+  std::string key;
+  switch (by) {
+    case GroupBy::kMachine:
+      key = "p.machine";
+      break;
+    case GroupBy::kDie:
+      key = "p.die";
+      break;
+    case GroupBy::kStation:
+      key = "p.station";
+      break;
+    case GroupBy::kShift:
+      CheckPositive(shifts.length_ms, "the shift length");
+      key = PeriodStart(q.Param(shifts.origin_ms), q.Param(shifts.length_ms));
+      break;
+  }
+  q.sql = "SELECT " + key + ", " + std::string(kVerdictSums) + " FROM parts p";
+  AppendWhere(q, filter);
+  q.sql += " GROUP BY 1 ORDER BY 1";
+  std::vector<YieldRow> out;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) {
+    YieldRow& y = out.emplace_back();
+    y.key = by == GroupBy::kShift ? std::to_string(r.Int(0)) : r.Text(0);
+    y.parts = r.Int(1);
+    y.passes = r.Int(2);
+    y.rejects = r.Int(3);
+    y.holds = r.Int(4);
+    y.good = r.Int(5);
+    if (y.parts > 0) {
+      y.first_pass_yield = static_cast<double>(y.passes) / static_cast<double>(y.parts);
+      y.yield = static_cast<double>(y.good) / static_cast<double>(y.parts);
+    }
+  });
+  return out;
+}
+
+std::vector<ParetoRow> SqlStore::DefectPareto(const PartFilter& filter) {
+  // Bad parts: the latest review says so, or, unreviewed, the line rejected them.
+  SqlQuery q{
+      "SELECT CASE WHEN p.defect_type = '' THEN 'unclassified' ELSE p.defect_type END, "
+      "count(*) FROM parts p",
+      {}};
+  AppendWhere(q, filter);
+  q.sql += " AND coalesce(p.review_verdict, p.decision) = 'reject' GROUP BY 1 ORDER BY 2 DESC, 1";
+  std::vector<ParetoRow> out;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) { out.push_back({r.Text(0), r.Int(1)}); });
+  return out;
+}
+
+std::vector<RateBucket> SqlStore::RejectRate(const PartFilter& filter, int64_t bucket_ms) {
+  CheckPositive(bucket_ms, "the bucket length");
+  SqlQuery q;
+  const std::string start = PeriodStart(q.Param(int64_t{0}), q.Param(bucket_ms));
+  q.sql = "SELECT " + start +
+          ", count(*), sum(CASE WHEN p.decision = 'reject' THEN 1 ELSE 0 END), "
+          "sum(CASE WHEN p.decision = 'hold' THEN 1 ELSE 0 END) FROM parts p";
+  AppendWhere(q, filter);
+  q.sql += " GROUP BY 1 ORDER BY 1";
+  std::vector<RateBucket> out;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) {
+    out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Int(3)});
+  });
+  return out;
+}
+
+}  // namespace linesight::store

@@ -1,0 +1,353 @@
+#include "store/store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "store/server_schema.h"
+#include "store/store_fixture.h"
+
+namespace linesight::store::testing {
+namespace {
+
+using linesight::testing::Caught;
+using linesight::testing::Contains;
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+std::vector<std::string> Ids(const std::vector<PartSummary>& parts) {
+  std::vector<std::string> ids;
+  for (const auto& p : parts) ids.push_back(p.part_id);
+  return ids;
+}
+
+// The parts of `all` that `keep` accepts, newest first (time desc, part id desc).
+template <typename F>
+std::vector<std::string> Expected(const std::vector<PartRecord>& all, F keep) {
+  std::vector<const PartRecord*> kept;
+  for (const auto& p : all)
+    if (keep(p)) kept.push_back(&p);
+  std::sort(kept.begin(), kept.end(), [](const PartRecord* a, const PartRecord* b) {
+    return std::tie(a->shot.time_ms, a->part_id) > std::tie(b->shot.time_ms, b->part_id);
+  });
+  std::vector<std::string> ids;
+  for (const auto* p : kept) ids.push_back(p->part_id);
+  return ids;
+}
+
+TEST_P(StoreTest, OpensAtThisBuildsSchemaVersion) {
+  EXPECT_EQ(store_->engine(), GetParam());
+  EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);
+}
+
+TEST_P(StoreTest, IngestTwiceStoresEverythingOnce) {
+  const auto parts = Dataset(5);
+  const std::vector<MachineEvent> events = {Event("M1", kT0, MachineState::kStopped),
+                                            Event("M1", kT0 + 1, MachineState::kRunning)};
+  const IngestCounts first = store_->Ingest(parts, events);
+  EXPECT_EQ(first.parts_new, 15);
+  EXPECT_EQ(first.parts_duplicate, 0);
+  EXPECT_EQ(first.events_new, 2);
+  const IngestCounts second = store_->Ingest(parts, events);
+  EXPECT_EQ(second.parts_new, 0);
+  EXPECT_EQ(second.parts_duplicate, 15);
+  EXPECT_EQ(second.events_new, 0);
+  EXPECT_EQ(second.events_duplicate, 2);
+  EXPECT_EQ(store_->Counts().parts, 15);
+  EXPECT_EQ(store_->Counts().events, 2);
+  // A batch mixing new and known parts stores only the new ones.
+  auto more = Dataset(6);
+  const IngestCounts third = store_->Ingest(more, {});
+  EXPECT_EQ(third.parts_new, 3);
+  EXPECT_EQ(third.parts_duplicate, 15);
+}
+
+TEST_P(StoreTest, ABatchWithOneInvalidPartStoresNothing) {
+  auto parts = Dataset(3);
+  parts[4].shot.machine = "";
+  const Error e = Caught([&] { Ingest(parts, {Event("M1", kT0, MachineState::kStopped)}); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(), "parts[4]")) << e.what();
+  parts[4] = Part("M2", 2, Decision::kPass, kT0);
+  parts[4].part_id = "";
+  EXPECT_EQ(Caught([&] { store_->Ingest(parts, {}); }).category(), ErrorCategory::kInput);
+  MachineEvent bad = Event("", kT0, MachineState::kStopped);
+  EXPECT_EQ(Caught([&] { Ingest(Dataset(2), {bad}); }).category(), ErrorCategory::kInput);
+  const StoreCounts n = store_->Counts();
+  EXPECT_EQ(n.parts, 0);
+  EXPECT_EQ(n.events, 0);
+  EXPECT_EQ(store_->LastSeq(), 0);
+}
+
+TEST_P(StoreTest, FindPartsAppliesEachFilter) {
+  const auto parts = Dataset();
+  Ingest(parts);
+  const auto check = [&](const PartFilter& f, auto keep, const char* what) {
+    const auto want = Expected(parts, keep);
+    EXPECT_EQ(Ids(store_->FindParts(f, With<PartPage>([&](auto& x) { x.limit = 1000; }))), want)
+        << what;
+    EXPECT_EQ(store_->CountParts(f), static_cast<int64_t>(want.size())) << what;
+  };
+  check(
+      {}, [](const PartRecord&) { return true; }, "all");
+  check(
+      With<PartFilter>([&](auto& x) { x.machine = "M2"; }),
+      [](const PartRecord& p) { return p.shot.machine == "M2"; }, "machine");
+  check(
+      With<PartFilter>([&](auto& x) { x.die = "M3-D2"; }),
+      [](const PartRecord& p) { return p.shot.die == "M3-D2"; }, "die");
+  check(
+      With<PartFilter>([&](auto& x) { x.station = "S1"; }),
+      [](const PartRecord& p) { return p.station == "S1"; }, "station");
+  const int64_t from = kT0 + 5 * 60'000, to = kT0 + 9 * 60'000;
+  check(
+      With<PartFilter>([&](auto& x) {
+        x.from_ms = from;
+        x.to_ms = to;
+      }),
+      [&](const PartRecord& p) { return p.shot.time_ms >= from && p.shot.time_ms < to; }, "time");
+  for (Decision d : {Decision::kPass, Decision::kReject, Decision::kHold})
+    check(
+        With<PartFilter>([&](auto& x) { x.decision = d; }),
+        [&](const PartRecord& p) { return p.decision == d; }, "decision");
+  check(
+      With<PartFilter>([&](auto& x) { x.defect_type = "crack"; }),
+      [](const PartRecord& p) {
+        return p.decision == Decision::kReject && p.views[0].findings[0].type == "crack";
+      },
+      "defect type");
+  check(
+      With<PartFilter>([&](auto& x) {
+        x.min_score = 0.5;
+        x.max_score = 2.5;
+      }),
+      [](const PartRecord& p) { return p.views[0].score >= 0.5f && p.views[0].score <= 2.5f; },
+      "score");
+  check(
+      With<PartFilter>([&](auto& x) {
+        x.machine = "M1";
+        x.decision = Decision::kReject;
+      }),
+      [](const PartRecord& p) { return p.shot.machine == "M1" && p.decision == Decision::kReject; },
+      "machine and decision");
+  store_->AddReview(MakeReview("M1-000000007", Decision::kPass, ""),
+                    AuditFor(MakeReview("M1-000000007", Decision::kPass, "")));
+  check(
+      With<PartFilter>([&](auto& x) { x.unreviewed_only = true; }),
+      [](const PartRecord& p) { return p.part_id != "M1-000000007"; }, "unreviewed");
+}
+
+TEST_P(StoreTest, KeysetPagesCoverEveryPartOnceInOrder) {
+  const auto parts = Dataset();
+  Ingest(parts);
+  const auto want = Expected(parts, [](const PartRecord&) { return true; });
+  std::vector<std::string> got;
+  PartPage page = With<PartPage>([&](auto& x) { x.limit = 7; });
+  for (int pages = 0; pages < 100; ++pages) {
+    const auto batch = store_->FindParts({}, page);
+    for (const auto& p : batch) got.push_back(p.part_id);
+    if (batch.size() < 7) break;
+    page.before_time_ms = batch.back().time_ms;
+    page.before_part_id = batch.back().part_id;
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), parts.size());
+  // Limits are clamped to 1..1000.
+  EXPECT_EQ(store_->FindParts({}, With<PartPage>([&](auto& x) { x.limit = 0; })).size(), 1u);
+  EXPECT_EQ(store_->FindParts({}, With<PartPage>([&](auto& x) { x.limit = 5000; })).size(),
+            parts.size());
+}
+
+TEST_P(StoreTest, PartsAfterFollowsStoreOrder) {
+  EXPECT_EQ(store_->LastSeq(), 0);
+  EXPECT_TRUE(store_->PartsAfter(0, 10).empty());
+  const auto parts = Dataset(4);
+  Ingest({parts.begin(), parts.begin() + 5});
+  const int64_t mid = store_->LastSeq();
+  Ingest(parts);  // 5 duplicates, 7 new
+  const auto after = store_->PartsAfter(mid, 100);
+  ASSERT_EQ(after.size(), 7u);
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].part_id, parts[5 + i].part_id);
+    if (i > 0) {
+      EXPECT_GT(after[i].seq, after[i - 1].seq);
+    }
+  }
+  EXPECT_EQ(store_->LastSeq(), after.back().seq);
+  EXPECT_EQ(store_->PartsAfter(0, 3).size(), 3u);
+  EXPECT_TRUE(store_->PartsAfter(store_->LastSeq(), 10).empty());
+}
+
+TEST_P(StoreTest, GetPartGivesTheRecordAsSentAndTheSummary) {
+  PartRecord part = Part("M4", 12, Decision::kReject, kT0);
+  ViewResult side = part.views[0];
+  side.view = "side";
+  side.score = 3.5f;  // the worst view: 3.5 / 1.0
+  side.model_id = "side-model";
+  side.image = "side.png";
+  side.findings[0].type = "flash";
+  part.views[0].score = 1.2f;
+  part.views.push_back(side);
+  CombineViews(part);
+  Ingest({part});
+  const auto d = store_->GetPart(part.part_id);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(ToJson(d->record), ToJson(part));
+  const PartSummary& s = d->summary;
+  EXPECT_EQ(s.part_id, part.part_id);
+  EXPECT_EQ(s.station, "S4");
+  EXPECT_EQ(s.machine, "M4");
+  EXPECT_EQ(s.die, part.shot.die);
+  EXPECT_EQ(s.shot, 12);
+  EXPECT_EQ(s.time_ms, kT0);
+  EXPECT_EQ(s.decision, Decision::kReject);
+  EXPECT_EQ(s.score, 3.5f);
+  EXPECT_EQ(s.threshold, 1.0f);
+  EXPECT_EQ(s.model_id, "side-model");
+  EXPECT_EQ(s.defect_type, "flash");
+  EXPECT_EQ(s.image, part.views[0].image);
+  EXPECT_EQ(s.latency_ms, 12.25);
+  EXPECT_FALSE(s.review.has_value());
+  EXPECT_TRUE(d->reviews.empty());
+  EXPECT_FALSE(store_->GetPart("M4-000000013").has_value());
+}
+
+TEST_P(StoreTest, NaNProcessValuesRoundTripAsNull) {
+  PartRecord part = Part("M1", 1, Decision::kPass, kT0);
+  part.shot.process = {};  // all NaN
+  part.shot.process.die_temp_c = 210.5;
+  Ingest({part});
+  const auto d = store_->GetPart(part.part_id);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(std::isnan(d->record.shot.process.melt_temp_c));
+  EXPECT_EQ(d->record.shot.process.die_temp_c, 210.5);
+  EXPECT_TRUE(std::isnan(d->record.shot.process.cycle_s));
+  // The columns hold NULL, not NaN: a query for NULLs finds the part.
+  RawSql("DELETE FROM parts WHERE melt_temp_c IS NULL AND die_temp_c = 210.5 AND cycle_s IS NULL");
+  EXPECT_FALSE(store_->GetPart(part.part_id).has_value());
+}
+
+TEST_P(StoreTest, SqlLookingTextIsStoredVerbatim) {
+  const std::string evil = "x'); DROP TABLE parts; --";
+  PartRecord part = Part("M1", 1, Decision::kPass, kT0);
+  part.part_id = "M1-'\"; DELETE FROM parts; --";
+  part.station = evil;
+  part.shot.die = "$1 ?1 %s \\";
+  Ingest({part}, {Event(evil, kT0, MachineState::kStopped, evil)});
+  const auto d = store_->GetPart(part.part_id);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->summary.station, evil);
+  EXPECT_EQ(d->summary.die, part.shot.die);
+  EXPECT_EQ(store_->FindParts(With<PartFilter>([&](auto& x) { x.station = evil; }), {}).size(), 1u);
+  Review r = MakeReview(part.part_id, Decision::kReject, evil);
+  r.note = "'; UPDATE users SET role='admin'; --";
+  store_->AddReview(r, AuditFor(r));
+  EXPECT_EQ(store_->GetPart(part.part_id)->reviews.at(0).note, r.note);
+  EXPECT_EQ(store_->Events(evil, 0, kT0 + 1).at(0).reason, evil);
+  EXPECT_EQ(store_->Counts().parts, 1);
+}
+
+TEST_P(StoreTest, ReopeningIsIdempotentAndKeepsTheParts) {
+  Ingest(Dataset(3));
+  store_.reset();
+  store_ = OpenStore(location_);
+  EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);
+  EXPECT_EQ(store_->Counts().parts, 9);
+  store_ = OpenStore(location_);
+  EXPECT_EQ(store_->Counts().parts, 9);
+}
+
+TEST_P(StoreTest, AStoreFromANewerBuildRefusesToOpen) {
+  RawSql("INSERT INTO schema_version (version, applied_ms) VALUES (" +
+         std::to_string(kServerSchemaVersion + 1) + ", 0)");
+  store_.reset();
+  const Error e = Caught([&] { OpenStore(location_); });
+  EXPECT_EQ(e.category(), ErrorCategory::kIo);
+  EXPECT_TRUE(Contains(e.what(), "upgrade linesight")) << e.what();
+}
+
+TEST_P(StoreTest, ConcurrentIngestsKeepSeqInStoreOrder) {
+  std::vector<std::thread> threads;
+  for (const std::string m : {"M1", "M2", "M3", "M4"})
+    threads.emplace_back([&, m] {
+      for (int64_t b = 0; b < 5; ++b) {
+        std::vector<PartRecord> batch;
+        for (int64_t s = 1; s <= 10; ++s)
+          batch.push_back(Part(m, b * 10 + s, Decision::kPass, kT0));
+        store_->Ingest(batch, {});
+      }
+    });
+  for (auto& t : threads) t.join();
+  const auto all = store_->PartsAfter(0, 1000);
+  ASSERT_EQ(all.size(), 200u);
+  // Within each machine, batches went in order, so seq order is shot order.
+  std::map<std::string, int64_t> last;
+  for (const auto& p : all) {
+    EXPECT_GT(p.shot, last[p.machine]) << p.part_id;
+    last[p.machine] = p.shot;
+  }
+}
+
+TEST_P(StoreTest, BackupWritesACopyThatOpens) {
+  Ingest(Dataset(3));
+  const std::string copy = (dir_ / "backup.db").string();
+  if (IsPg()) {
+    const Error e = Caught([&] { store_->Backup(copy); });
+    EXPECT_EQ(e.category(), ErrorCategory::kInput);
+    EXPECT_TRUE(Contains(e.what(), "pg_dump")) << e.what();
+    return;
+  }
+  store_->Backup(copy);
+  const auto back = OpenStore(copy);
+  EXPECT_EQ(back->Counts().parts, 9);
+  EXPECT_TRUE(back->GetPart("M2-000000003").has_value());
+  EXPECT_EQ(Caught([&] { store_->Backup(copy); }).category(), ErrorCategory::kInput);
+}
+
+TEST_P(StoreTest, ALostConnectionFailsOneCallAndTheNextReconnects) {
+  if (!IsPg()) GTEST_SKIP() << "SQLite has no server to lose";
+  Ingest(Dataset(2));
+  pg_->Restart();
+  int failures = 0;
+  try {
+    store_->LastSeq();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kIo);
+    ++failures;
+  }
+  EXPECT_LE(failures, 1);
+  EXPECT_EQ(store_->Counts().parts, 6);
+  Ingest(Dataset(3));
+  EXPECT_EQ(store_->Counts().parts, 9);
+}
+
+TEST(OpenStoreTest, AnUnreachableServerIsAnIoErrorWithoutThePassword) {
+  const Error e = Caught([] { OpenStore("postgresql://ana:s3cret@127.0.0.1:1/linesight"); });
+  EXPECT_EQ(e.category(), ErrorCategory::kIo);
+  EXPECT_FALSE(Contains(e.what(), "s3cret")) << e.what();
+  EXPECT_TRUE(Contains(e.what(), "127.0.0.1")) << e.what();
+}
+
+TEST(ShiftCalendarTest, ShiftStartIsTheFloorAlsoBeforeTheOrigin) {
+  const ShiftCalendar c;  // 8 h shifts from 06:00
+  const int64_t h = 3600 * 1000;
+  EXPECT_EQ(c.ShiftStart(6 * h), 6 * h);
+  EXPECT_EQ(c.ShiftStart(14 * h - 1), 6 * h);
+  EXPECT_EQ(c.ShiftStart(14 * h), 14 * h);
+  EXPECT_EQ(c.ShiftStart(5 * h), -2 * h);  // 22:00 the day before
+  EXPECT_EQ(c.ShiftStart(-3 * h), -10 * h);
+  EXPECT_EQ(c.ShiftStart(kT0) % (8 * h), (6 * h) % (8 * h));
+}
+
+TEST(RoleTest, NamesRoundTrip) {
+  for (Role r : {Role::kOperator, Role::kQualityEngineer, Role::kAdmin})
+    EXPECT_EQ(ParseRole(RoleName(r)), r);
+  EXPECT_EQ(RoleName(Role::kQualityEngineer), "quality_engineer");
+  EXPECT_FALSE(ParseRole("root").has_value());
+}
+
+}  // namespace
+}  // namespace linesight::store::testing

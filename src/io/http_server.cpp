@@ -119,15 +119,17 @@ std::string HttpRequest::Cookie(std::string_view name) const {
 HttpResponse JsonError(int status, std::string_view code, std::string_view message) {
   nlohmann::json j{{"error", code}, {"message", message}};
   return HttpResponse{status, "application/json",
-                      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}, {}};
+                      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 HttpServer::HttpServer(const HttpServerOptions& options, HttpRoutes routes)
     : HttpServer(options, GetRoutes(std::move(routes))) {}
 
 static std::unique_ptr<httplib::Server> MakeServer(const HttpServerOptions& options) {
-  if (options.tls_cert.empty() && options.tls_key.empty()) return std::make_unique<httplib::Server>();
-  auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+  if (options.tls_cert.empty() && options.tls_key.empty())
+    return std::make_unique<httplib::Server>();
+  auto tls =
+      std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
   if (!tls->is_valid())
     throw Error(ErrorCategory::kInput,
                 "TLS: cannot load certificate " + options.tls_cert + " with key " + options.tls_key,

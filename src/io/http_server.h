@@ -20,9 +20,9 @@ class Server;
 namespace linesight::io {
 
 struct HttpRequest {
-  std::string method;                // "GET", "POST", ...
-  std::string path;                  // without the query
-  std::vector<std::string> matches;  // the route pattern's capture groups, in order
+  std::string method;                              // "GET", "POST", ...
+  std::string path;                                // without the query
+  std::vector<std::string> matches;                // the route pattern's capture groups, in order
   std::multimap<std::string, std::string> params;  // query parameters, decoded
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -41,6 +41,10 @@ struct HttpRequest {
 using HttpWrite = std::function<bool(std::string_view)>;
 
 struct HttpResponse {
+  HttpResponse() = default;
+  HttpResponse(int s, std::string type, std::string text)
+      : status(s), content_type(std::move(type)), body(std::move(text)) {}
+
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
@@ -63,21 +67,22 @@ using HttpRoutes = std::map<std::string, std::function<HttpResponse()>>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";   // address to bind (0.0.0.0 for every interface)
-  int port = 0;                      // 0 = any free port; see port()
-  int threads = 2;                   // handler threads (each open stream holds one)
-  size_t max_body_bytes = 1 << 20;   // larger requests get 413 before a handler runs
-  int read_timeout_s = 10;           // a client that stalls mid-request is dropped
+  int port = 0;                     // 0 = any free port; see port()
+  int threads = 2;                  // handler threads (each open stream holds one)
+  size_t max_body_bytes = 1 << 20;  // larger requests get 413 before a handler runs
+  int read_timeout_s = 10;          // a client that stalls mid-request is dropped
   // TLS: PEM certificate (chain) and private key files; both empty = plain HTTP.
   std::string tls_cert, tls_key;
 };
 
 class HttpServer {
  public:
-  // Binds and starts serving `routes` (over TLS when the options name a certificate), tried in order: the first whose method and pattern match
-  // answers. A path no route matches gets 404, a known path with another method 405, both with
-  // a JSON error body. A handler that throws gives 500 with the message. Throws Error{kIo}
-  // naming host:port if it cannot bind (port in use, address not on this machine), Error{kInput}
-  // naming the files if the certificate or key cannot be loaded.
+  // Binds and starts serving `routes` (over TLS when the options name a certificate), tried in
+  // order: the first whose method and pattern match answers. A path no route matches gets 404, a
+  // known path with another method 405, both with a JSON error body. A handler that throws gives
+  // 500 with the message. Throws Error{kIo} naming host:port if it cannot bind (port in use,
+  // address not on this machine), Error{kInput} naming the files if the certificate or key cannot
+  // be loaded.
   HttpServer(const HttpServerOptions& options, std::vector<HttpRoute> routes);
   // GET-only exact routes (health checks, metrics).
   HttpServer(const HttpServerOptions& options, HttpRoutes routes);

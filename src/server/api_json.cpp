@@ -89,10 +89,14 @@ nlohmann::json ToJson(const store::MachineStatus& m) {
 }
 
 nlohmann::json ToJson(const store::YieldRow& y) {
-  return {{"key", y.key},     {"parts", y.parts},
-          {"passes", y.passes}, {"rejects", y.rejects},
-          {"holds", y.holds}, {"good", y.good},
-          {"first_pass_yield", y.first_pass_yield}, {"yield", y.yield}};
+  return {{"key", y.key},
+          {"parts", y.parts},
+          {"passes", y.passes},
+          {"rejects", y.rejects},
+          {"holds", y.holds},
+          {"good", y.good},
+          {"first_pass_yield", y.first_pass_yield},
+          {"yield", y.yield}};
 }
 
 nlohmann::json ToJson(const store::AuditEntry& a) {
@@ -165,7 +169,7 @@ std::string StringMember(const nlohmann::json& body, const char* name, bool requ
 }
 
 io::HttpResponse JsonAnswer(const nlohmann::json& body, int status) {
-  return io::HttpResponse{status, "application/json", Dump(body), {}, {}};
+  return io::HttpResponse{status, "application/json", Dump(body)};
 }
 
 }  // namespace linesight::server

@@ -17,7 +17,7 @@ io::HttpResponse Stream(ServerContext& ctx, const io::HttpRequest& req) {
       last = 0;  // a garbled id only costs the replay
     }
   }
-  io::HttpResponse r{200, "text/event-stream", "", {}, {}};
+  io::HttpResponse r{200, "text/event-stream", ""};
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies must not hold events back
   r.stream = [&ctx, last](const io::HttpWrite& write) { ctx.feed.Serve(last, write); };
@@ -71,7 +71,7 @@ io::HttpResponse Metrics(ServerContext& ctx) {
   } catch (const std::exception&) {
     Metric(o, "linesight_store_up", "gauge", "1 if the store answered", 0);
   }
-  return io::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", o.str(), {}, {}};
+  return io::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", o.str()};
 }
 
 }  // namespace

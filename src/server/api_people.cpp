@@ -29,7 +29,7 @@ io::HttpResponse Login(ServerContext& ctx, const io::HttpRequest& req) {
 }
 
 io::HttpResponse Logout(ServerContext& ctx, const io::HttpRequest& req) {
-  io::HttpResponse r{204, "application/json", "", {}, {}};
+  io::HttpResponse r{204, "application/json", ""};
   r.headers.emplace_back("Set-Cookie", ctx.auth.LogOut(req));
   return r;
 }
@@ -114,9 +114,9 @@ void AddPeopleRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
   routes.push_back({"POST", "/api/v1/logout", [&ctx](const io::HttpRequest& r) {
                       return Guarded(ctx, [&] { return Logout(ctx, r); });
                     }});
-  routes.push_back({"GET", "/api/v1/me", ForPerson(ctx, Role::kOperator, [](const Caller& c, auto&) {
-                      return JsonAnswer(Me(c));
-                    })});
+  routes.push_back(
+      {"GET", "/api/v1/me",
+       ForPerson(ctx, Role::kOperator, [](const Caller& c, auto&) { return JsonAnswer(Me(c)); })});
   routes.push_back(
       {"POST", "/api/v1/parts/([^/]+)/reviews",
        ForPerson(ctx, Role::kOperator, [&ctx](const Caller& c, const io::HttpRequest& r) {
@@ -126,16 +126,16 @@ void AddPeopleRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
                     ForPerson(ctx, Role::kAdmin, [&ctx](const Caller& c, const io::HttpRequest& r) {
                       return CreateUser(ctx, c, r);
                     })});
-  routes.push_back({"GET", "/api/v1/users", ForPerson(ctx, Role::kAdmin, [&ctx](auto&, auto&) {
-                      return ListUsers(ctx);
-                    })});
+  routes.push_back({"GET", "/api/v1/users",
+                    ForPerson(ctx, Role::kAdmin, [&ctx](auto&, auto&) { return ListUsers(ctx); })});
   routes.push_back({"POST", "/api/v1/stations/([^/]+)/token",
                     ForPerson(ctx, Role::kAdmin, [&ctx](const Caller& c, const io::HttpRequest& r) {
                       return StationToken(ctx, c, r);
                     })});
   routes.push_back({"GET", "/api/v1/audit",
-                    ForPerson(ctx, Role::kQualityEngineer,
-                              [&ctx](auto&, const io::HttpRequest& r) { return AuditLog(ctx, r); })});
+                    ForPerson(ctx, Role::kQualityEngineer, [&ctx](auto&, const io::HttpRequest& r) {
+                      return AuditLog(ctx, r);
+                    })});
 }
 
 }  // namespace linesight::server

@@ -58,7 +58,7 @@ io::HttpResponse Image(ServerContext& ctx, const io::HttpRequest& req) {
   if (!in) return io::JsonError(404, "not_found", "no image " + name + " (not kept, or pruned)");
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  io::HttpResponse r{200, name.ends_with(".png") ? "image/png" : "image/jpeg", bytes.str(), {}, {}};
+  io::HttpResponse r{200, name.ends_with(".png") ? "image/png" : "image/jpeg", bytes.str()};
   // Content-addressed: the bytes behind a name never change.
   r.headers.emplace_back("Cache-Control", "private, max-age=31536000, immutable");
   return r;

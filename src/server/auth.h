@@ -45,7 +45,8 @@ class Auth {
   };
   // Checks name and password; nullopt if either is wrong or the user is disabled (the same
   // answer and about the same time for each, so names cannot be probed).
-  std::optional<LoginResult> LogIn(std::string_view name, std::string_view password, int64_t now_ms);
+  std::optional<LoginResult> LogIn(std::string_view name, std::string_view password,
+                                   int64_t now_ms);
   // Ends the request's session, if any; returns the Set-Cookie value that clears the cookie.
   std::string LogOut(const io::HttpRequest& request);
   // The person behind the request's session cookie, if the session is live and the user enabled.

@@ -107,7 +107,8 @@ FactoryServer::~FactoryServer() {
 int FactoryServer::port() const { return http_->port(); }
 
 std::string FactoryServer::url() const {
-  return (context_->options.tls_cert.empty() ? "http://" : "https://") + http_->host() + ":" + std::to_string(http_->port());
+  return (context_->options.tls_cert.empty() ? "http://" : "https://") + http_->host() + ":" +
+         std::to_string(http_->port());
 }
 
 }  // namespace linesight::server

@@ -26,7 +26,7 @@ struct ServerOptions {
   int threads = 32;                // HTTP threads; each open live stream holds one
   int session_hours = 12;
   std::string tls_cert, tls_key;  // PEM files: serve HTTPS (and mark cookies Secure)
-  int live_poll_ms = 250;  // how often the live feed reads the store
+  int live_poll_ms = 250;         // how often the live feed reads the store
   store::ShiftCalendar shifts;
 };
 

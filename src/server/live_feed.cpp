@@ -13,8 +13,7 @@ constexpr auto kKeepAlive = std::chrono::seconds(15);
 
 std::string SseText(std::string_view event, int64_t id, const nlohmann::json& data) {
   return "id: " + std::to_string(id) + "\nevent: " + std::string(event) +
-         "\ndata: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-         "\n\n";
+         "\ndata: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
 }
 
 }  // namespace
@@ -62,8 +61,7 @@ void LiveFeed::PollOnce() {
     }
     // Events by time: ones at the newest time seen may still arrive, so that time is re-read
     // and what was already sent at it skipped.
-    const auto events =
-        store_.Events("", event_time_ms_, std::numeric_limits<int64_t>::max());
+    const auto events = store_.Events("", event_time_ms_, std::numeric_limits<int64_t>::max());
     for (const auto& e : events) {
       const auto key = std::make_tuple(e.machine, e.time_ms, static_cast<int>(e.state));
       if (e.time_ms == event_time_ms_ && events_seen_.count(key)) continue;

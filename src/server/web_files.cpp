@@ -38,7 +38,7 @@ io::HttpResponse ServeFile(const ServerContext& ctx, std::string rel) {
     return io::JsonError(404, "not_found", "no such file: " + rel);
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  io::HttpResponse r{200, TypeOf(path), bytes.str(), {}, {}};
+  io::HttpResponse r{200, TypeOf(path), bytes.str()};
   // Vite puts a content hash in asset names; index.html must always be fresh.
   r.headers.emplace_back("Cache-Control", rel.starts_with("assets/")
                                               ? "public, max-age=31536000, immutable"
@@ -53,9 +53,8 @@ io::HttpResponse ServeFile(const ServerContext& ctx, std::string rel) {
 }  // namespace
 
 void AddWebRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
-  routes.push_back({"GET", "/((?!api/).*)", [&ctx](const io::HttpRequest& r) {
-                      return ServeFile(ctx, r.matches.at(0));
-                    }});
+  routes.push_back({"GET", "/((?!api/).*)",
+                    [&ctx](const io::HttpRequest& r) { return ServeFile(ctx, r.matches.at(0)); }});
 }
 
 }  // namespace linesight::server

@@ -104,17 +104,17 @@ TEST(HttpServer, OversizedBodiesGet413WithoutReachingTheHandler) {
 }
 
 TEST(HttpServer, StreamsUntilTheHandlerReturns) {
-  HttpServer server({}, std::vector<HttpRoute>{{"GET", "/s", [](const HttpRequest&) {
-                                                 HttpResponse r;
-                                                 r.content_type = "text/event-stream";
-                                                 r.stream = [](const HttpWrite& write) {
-                                                   for (int i = 0; i < 3; ++i)
-                                                     if (!write("data: " + std::to_string(i) +
-                                                                "\n\n"))
-                                                       return;
-                                                 };
-                                                 return r;
-                                               }}});
+  HttpServer server({},
+                    std::vector<HttpRoute>{{"GET", "/s", [](const HttpRequest&) {
+                                              HttpResponse r;
+                                              r.content_type = "text/event-stream";
+                                              r.stream = [](const HttpWrite& write) {
+                                                for (int i = 0; i < 3; ++i)
+                                                  if (!write("data: " + std::to_string(i) + "\n\n"))
+                                                    return;
+                                              };
+                                              return r;
+                                            }}});
   httplib::Client client("127.0.0.1", server.port());
   auto r = client.Get("/s");
   ASSERT_TRUE(r);
@@ -125,13 +125,17 @@ TEST(HttpServer, StreamsUntilTheHandlerReturns) {
 TEST(HttpServer, ServesHttpsWithAGivenCertificateAndRefusesABadOne) {
   testing::TempDir dir;
   const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                          "-keyout " + key + " -out " + cert + " 2>/dev/null";
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-keyout " +
+      key + " -out " + cert + " 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "needs the openssl command (apt-get install openssl)";
   HttpServerOptions o;
   o.tls_cert = cert;
   o.tls_key = key;
-  HttpServer server(o, {{"/healthz", [] { return HttpResponse{200, "text/plain", "ok"}; }}});
+  HttpServer server(o, HttpRoutes{{"/healthz", [] {
+                                     return HttpResponse{200, "text/plain", "ok"};
+                                   }}});
   httplib::SSLClient client("127.0.0.1", server.port());
   client.enable_server_certificate_verification(false);  // self-signed for the test
   auto r = client.Get("/healthz");
@@ -149,7 +153,7 @@ TEST(HttpServer, PortInUseIsAnIoErrorNamingThePort) {
   HttpServer first({}, {{"/a", [] { return HttpResponse{}; }}});
   HttpServerOptions o;
   o.port = first.port();
-  const Error e = testing::Caught([&] { HttpServer second(o, {}); });
+  const Error e = testing::Caught([&] { HttpServer second(o, HttpRoutes{}); });
   EXPECT_EQ(e.category(), ErrorCategory::kIo);
   EXPECT_TRUE(testing::Contains(e.what(), std::to_string(first.port())));
 }

@@ -1,6 +1,9 @@
 #include "server/server_fixture.h"
 
+#include <atomic>
+
 #include "server/bootstrap.h"
+#include "testing/postgres_server.h"
 
 namespace linesight::testing {
 
@@ -43,7 +46,17 @@ httplib::Headers Browser::Headers(bool write) const {
   return h;
 }
 
-std::string ServerFixture::StoreLocation() { return (dir_->path() / "server.db").string(); }
+std::string ServerFixture::StoreLocation() {
+  if (GetParam() == "sqlite") return (dir_->path() / "server.db").string();
+  static PostgresServer* pg = [] {
+    auto* server = new PostgresServer;  // lives until the process ends, stopped by atexit
+    server->Start();
+    std::atexit([] { delete pg; });
+    return server;
+  }();
+  static std::atomic<int> n{0};
+  return pg->NewDatabase("server_test_" + std::to_string(++n));
+}
 
 void ServerFixture::SetUp() {
   dir_ = std::make_unique<TempDir>();
@@ -74,9 +87,9 @@ httplib::Client ServerFixture::Client() const {
 }
 
 Browser ServerFixture::LogIn(const std::string& user, const std::string& password) {
-  auto r = Client().Post("/api/v1/login",
-                         nlohmann::json{{"user", user}, {"password", password}}.dump(),
-                         "application/json");
+  auto r =
+      Client().Post("/api/v1/login", nlohmann::json{{"user", user}, {"password", password}}.dump(),
+                    "application/json");
   EXPECT_TRUE(r);
   if (!r || r->status != 200) {
     ADD_FAILURE() << "login as " << user << " failed";

@@ -28,12 +28,14 @@ struct Browser {
   httplib::Headers Headers(bool write = false) const;
 };
 
-class ServerFixture : public ::testing::Test {
+// Parameterised by the store's engine: "sqlite" or "postgresql" (a real server on 127.0.0.1,
+// started once per test process, a fresh database per test).
+class ServerFixture : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override;
   void TearDown() override;
-  // Where the store lives: a SQLite file here; the PostgreSQL variant overrides it.
-  virtual std::string StoreLocation();
+  // Where the store lives for this test's engine.
+  std::string StoreLocation();
 
   httplib::Client Client() const;
   Browser LogIn(const std::string& user, const std::string& password);

@@ -13,12 +13,14 @@ using nlohmann::json;
 constexpr int64_t kT0 = 1796000000000;  // 2026-11-29
 
 class ServerTest : public ServerFixture {};
+INSTANTIATE_TEST_SUITE_P(Engines, ServerTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
-TEST_F(ServerTest, IngestIsIdempotentAndNeedsAStationToken) {
-  const auto batch =
-      Batch({ServerTestPart("M1", 1, Decision::kPass, kT0),
-             ServerTestPart("M1", 2, Decision::kReject, kT0 + 1000, 2.0f)},
-            {MachineEvent{"M1", kT0 - 10, MachineState::kRunning, true, "shift_start", "M1-D01", ""}});
+TEST_P(ServerTest, IngestIsIdempotentAndNeedsAStationToken) {
+  const auto batch = Batch(
+      {ServerTestPart("M1", 1, Decision::kPass, kT0),
+       ServerTestPart("M1", 2, Decision::kReject, kT0 + 1000, 2.0f)},
+      {MachineEvent{"M1", kT0 - 10, MachineState::kRunning, true, "shift_start", "M1-D01", ""}});
   auto r = Ingest(batch, "wrong-token");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
@@ -35,7 +37,7 @@ TEST_F(ServerTest, IngestIsIdempotentAndNeedsAStationToken) {
   EXPECT_EQ(store_->Counts().parts, 2);
 }
 
-TEST_F(ServerTest, BadBatchesStoreNothingAndSayWhy) {
+TEST_P(ServerTest, BadBatchesStoreNothingAndSayWhy) {
   auto good = ToJson(ServerTestPart("M1", 1, Decision::kPass, kT0));
   auto bad = good;
   bad["part_id"] = "M1-000000002";
@@ -43,8 +45,7 @@ TEST_F(ServerTest, BadBatchesStoreNothingAndSayWhy) {
   auto r = Ingest(json{{"parts", {good, bad}}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  EXPECT_NE(json::parse(r->body)["message"].get<std::string>().find("parts[1]"),
-            std::string::npos)
+  EXPECT_NE(json::parse(r->body)["message"].get<std::string>().find("parts[1]"), std::string::npos)
       << r->body;
   EXPECT_EQ(store_->Counts().parts, 0);
   // Not JSON, not an object, an unknown member, another station's part.
@@ -63,7 +64,7 @@ TEST_F(ServerTest, BadBatchesStoreNothingAndSayWhy) {
   EXPECT_EQ(store_->Counts().parts, 0);
 }
 
-TEST_F(ServerTest, OversizedBodiesAreRefused) {
+TEST_P(ServerTest, OversizedBodiesAreRefused) {
   std::string huge(17u << 20, ' ');
   auto r = Client().Post("/api/v1/parts", {{"Authorization", "Bearer " + station_token_}}, huge,
                          "application/json");
@@ -78,7 +79,7 @@ TEST_F(ServerTest, OversizedBodiesAreRefused) {
   EXPECT_EQ(store_->Counts().parts, 0);
 }
 
-TEST_F(ServerTest, ReadsNeedASessionAndFilterAndPage) {
+TEST_P(ServerTest, ReadsNeedASessionAndFilterAndPage) {
   std::vector<PartRecord> parts;
   for (int i = 1; i <= 30; ++i)
     parts.push_back(ServerTestPart(i % 2 ? "M1" : "M2", i,
@@ -102,7 +103,8 @@ TEST_F(ServerTest, ReadsNeedASessionAndFilterAndPage) {
     j = json::parse(r->body);
     for (const auto& p : j["parts"]) EXPECT_TRUE(seen.insert(p["part_id"]).second);
     if (j["next"].is_null()) break;
-    query = "/api/v1/parts?limit=7&before_time_ms=" + std::to_string(j["next"]["before_time_ms"].get<int64_t>()) +
+    query = "/api/v1/parts?limit=7&before_time_ms=" +
+            std::to_string(j["next"]["before_time_ms"].get<int64_t>()) +
             "&before_part_id=" + j["next"]["before_part_id"].get<std::string>();
   }
   EXPECT_EQ(seen.size(), 30u);
@@ -117,16 +119,15 @@ TEST_F(ServerTest, ReadsNeedASessionAndFilterAndPage) {
   EXPECT_EQ(Client().Get("/api/v1/parts/M9-1", operator_.Headers())->status, 404);
 }
 
-TEST_F(ServerTest, StatsAndMachines) {
+TEST_P(ServerTest, StatsAndMachines) {
   std::vector<PartRecord> parts;
   for (int i = 1; i <= 20; ++i)
-    parts.push_back(
-        ServerTestPart("M3", i, i <= 4 ? Decision::kReject : Decision::kPass, kT0 + i * 1000,
-                       i <= 4 ? 2.0f : 0.1f));
+    parts.push_back(ServerTestPart("M3", i, i <= 4 ? Decision::kReject : Decision::kPass,
+                                   kT0 + i * 1000, i <= 4 ? 2.0f : 0.1f));
   MachineEvent stop{"M3", kT0 + 30000, MachineState::kStopped, false, "die_failure", "M3-D01", ""};
   ASSERT_EQ(Ingest(Batch(parts, {stop}))->status, 200);
-  auto j = json::parse(
-      Client().Get("/api/v1/stats/yield?group_by=machine", operator_.Headers())->body);
+  auto j =
+      json::parse(Client().Get("/api/v1/stats/yield?group_by=machine", operator_.Headers())->body);
   ASSERT_EQ(j["rows"].size(), 1u);
   EXPECT_EQ(j["rows"][0]["key"], "M3");
   EXPECT_DOUBLE_EQ(j["rows"][0]["first_pass_yield"].get<double>(), 16.0 / 20.0);
@@ -147,7 +148,7 @@ TEST_F(ServerTest, StatsAndMachines) {
   EXPECT_EQ(j["machines"][0]["parts"], 20);
 }
 
-TEST_F(ServerTest, LoginRolesCsrfReviewsAndAudit) {
+TEST_P(ServerTest, LoginRolesCsrfReviewsAndAudit) {
   ASSERT_EQ(Ingest(Batch({ServerTestPart("M1", 7, Decision::kReject, kT0, 2.0f)}))->status, 200);
   auto r = Client().Post("/api/v1/login", json{{"user", "ana"}, {"password", "nope"}}.dump(),
                          "application/json");
@@ -192,7 +193,7 @@ TEST_F(ServerTest, LoginRolesCsrfReviewsAndAudit) {
   EXPECT_EQ(r->status, 400);
 }
 
-TEST_F(ServerTest, OnlyAdminsManageUsersAndTokens) {
+TEST_P(ServerTest, OnlyAdminsManageUsersAndTokens) {
   const json user{{"name", "li"}, {"role", "quality_engineer"}, {"password", "li-password-1"}};
   auto r = Client().Post("/api/v1/users", operator_.Headers(true), user.dump(), "application/json");
   EXPECT_EQ(r->status, 403);
@@ -214,7 +215,7 @@ TEST_F(ServerTest, OnlyAdminsManageUsersAndTokens) {
   EXPECT_EQ(Client().Get("/api/v1/me", li.Headers())->status, 401);
 }
 
-TEST_F(ServerTest, ImagesAreContentAddressedAndChecked) {
+TEST_P(ServerTest, ImagesAreContentAddressedAndChecked) {
   const std::string png = "\x89PNG fake image bytes";
   const std::string name =
       Sha256Hex({reinterpret_cast<const uint8_t*>(png.data()), png.size()}) + ".png";
@@ -226,8 +227,10 @@ TEST_F(ServerTest, ImagesAreContentAddressedAndChecked) {
   const std::string wrong(64, 'a');
   EXPECT_EQ(Client().Put("/api/v1/images/" + wrong + ".png", station, png, "image/png")->status,
             400);
-  EXPECT_EQ(Client().Put("/api/v1/images/..%2f..%2fetc%2fpasswd", station, png, "image/png")->status,
-            400);
+  // A name that decodes to a path: refused before any file is touched (no route, or not a hash).
+  const int tricky =
+      Client().Put("/api/v1/images/..%2f..%2fetc%2fpasswd", station, png, "image/png")->status;
+  EXPECT_TRUE(tricky == 400 || tricky == 404) << tricky;
   EXPECT_EQ(Client().Get("/api/v1/images/" + name)->status, 401);
   r = Client().Get("/api/v1/images/" + name, operator_.Headers());
   ASSERT_EQ(r->status, 200);
@@ -235,7 +238,7 @@ TEST_F(ServerTest, ImagesAreContentAddressedAndChecked) {
   EXPECT_EQ(Client().Get("/api/v1/images/../../etc/passwd", operator_.Headers())->status, 404);
 }
 
-TEST_F(ServerTest, LiveStreamSendsNewParts) {
+TEST_P(ServerTest, LiveStreamSendsNewParts) {
   std::atomic<bool> got{false};
   std::string received;
   std::thread reader([&] {
@@ -252,7 +255,9 @@ TEST_F(ServerTest, LiveStreamSendsNewParts) {
   });
   // Give the stream time to open, then store a part; the feed polls every 50 ms.
   for (int i = 0; i < 100 && !got; ++i) {
-    if (i == 5) ASSERT_EQ(Ingest(Batch({ServerTestPart("M4", 1, Decision::kPass, kT0)}))->status, 200);
+    if (i == 5) {
+      ASSERT_EQ(Ingest(Batch({ServerTestPart("M4", 1, Decision::kPass, kT0)}))->status, 200);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   reader.join();
@@ -260,7 +265,7 @@ TEST_F(ServerTest, LiveStreamSendsNewParts) {
   EXPECT_NE(received.find("event: part"), std::string::npos) << received;
 }
 
-TEST_F(ServerTest, HealthMetricsAndUnknownPaths) {
+TEST_P(ServerTest, HealthMetricsAndUnknownPaths) {
   auto r = Client().Get("/healthz");
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(json::parse(r->body)["status"], "ok");

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 scripts/install-deps.sh
+scripts/build-web.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
 ./build/release/linesight demo --out demo-out "$@"

@@ -7,6 +7,7 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 preset=release
 [ "${1:-}" = "--asan" ] && preset=asan
 scripts/install-deps.sh
+scripts/build-web.sh
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset"

@@ -40,7 +40,7 @@ void Histogram(std::ostringstream& o, const LatencyHistogram::Counts& h) {
   o << "linesight_latency_seconds_count " << cumulative << '\n';
 }
 
-void Uplink(std::ostringstream& o, const UplinkStats& u) {
+void UplinkMetrics(std::ostringstream& o, const UplinkStats& u) {
   Header(o, "linesight_uplink_sent_total", "counter",
          "Records and images the factory server acknowledged, by kind.");
   o << "linesight_uplink_sent_total{kind=\"parts\"} " << u.parts_sent << '\n'
@@ -120,7 +120,7 @@ std::string MetricsText(const StationSnapshot& s) {
   for (const auto& [view, id] : s.models)
     o << "linesight_model_loaded{view=\"" << Escaped(view) << "\"} " << (id.empty() ? 0 : 1)
       << '\n';
-  if (s.uplink_enabled) Uplink(o, s.uplink);
+  if (s.uplink_enabled) UplinkMetrics(o, s.uplink);
   return o.str();
 }
 

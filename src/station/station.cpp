@@ -376,8 +376,12 @@ std::string Station::StatusLine() const {
   if (gap == ", ") s << ")";
   if (uplink_) {
     const UplinkStats u = uplink_->stats();
-    s << "; uplink " << (u.connected ? "up" : "down") << ": " << u.parts_sent << " sent, "
-      << u.pending_parts << " pending";
+    // "idle": nothing was sent yet, so whether the server answers is not known.
+    s << "; uplink "
+      << (u.connected            ? "up"
+          : u.last_error.empty() ? "idle"
+                                 : "down")
+      << ": " << u.parts_sent << " sent, " << u.pending_parts << " pending";
     if (u.parked_parts > 0) s << ", " << u.parked_parts << " parked";
     if (!u.last_error.empty()) s << " (" << u.last_error << ")";
   }

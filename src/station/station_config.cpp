@@ -187,8 +187,10 @@ UplinkConfig ParseUplink(const ConfigReader& r, const Node& n, const std::filesy
 }  // namespace
 
 std::string UplinkToken(const UplinkConfig& uplink) {
-  std::string token;
-  if (!uplink.token_file.empty()) {
+  std::string token = uplink.token;
+  if (!token.empty()) {
+    // set by code: checked below like the others
+  } else if (!uplink.token_file.empty()) {
     std::ifstream in(uplink.token_file);
     if (!in)
       throw Error(ErrorCategory::kInput,
@@ -209,6 +211,11 @@ std::string UplinkToken(const UplinkConfig& uplink) {
                       "LINESIGHT_UPLINK_TOKEN is not set"
                     : "uplink: the token file " + uplink.token_file.string() + " is empty",
                 "Give the station's ingest token in uplink.token_file or LINESIGHT_UPLINK_TOKEN");
+  for (const char ch : token)
+    if (ch < 0x21 || ch > 0x7e)  // it goes into an HTTP header as it is
+      throw Error(ErrorCategory::kInput,
+                  "uplink: the token has a space or a character that is not printable ASCII",
+                  "Copy the token exactly as the server printed it");
   return token;
 }
 

@@ -75,11 +75,12 @@ struct UplinkConfig {
   std::string url;                   // http://host:port of the factory server (https needs ca_file
                                      // or a certificate the system trusts)
   std::filesystem::path token_file;  // "" = LINESIGHT_UPLINK_TOKEN
-  std::filesystem::path ca_file;     // https: CA certificates to trust ("" = the system's)
-  int batch_parts = 500;             // parts per POST (the server takes at most 1000)
-  double max_batch_mb = 8;           // JSON per POST (the server takes at most 16 MiB)
-  double timeout_s = 30;             // a server silent this long fails the request (retried)
-  double backoff_max_s = 60;         // longest wait between retries (the first is 0.5 s)
+  std::string token;  // set only by code (the demo, tests); the station file cannot set it
+  std::filesystem::path ca_file;  // https: CA certificates to trust ("" = the system's)
+  int batch_parts = 500;          // parts per POST (the server takes at most 1000)
+  double max_batch_mb = 8;        // JSON per POST (the server takes at most 16 MiB)
+  double timeout_s = 30;          // a server silent this long fails the request (retried)
+  double backoff_max_s = 60;      // longest wait between retries (the first is 0.5 s)
 };
 
 struct StationConfig {
@@ -104,9 +105,9 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
 // Reads and parses the file at `path`.
 StationConfig LoadStationConfig(const std::filesystem::path& path);
 
-// The uplink's station token: the first line of uplink.token_file, else the environment variable
-// LINESIGHT_UPLINK_TOKEN. Throws Error{kInput} naming the file or variable when neither gives a
-// non-empty token.
+// The uplink's station token: `token` when code set it, else the first line of
+// uplink.token_file, else the environment variable LINESIGHT_UPLINK_TOKEN. Throws Error{kInput}
+// naming the file or variable when neither gives a non-empty token.
 std::string UplinkToken(const UplinkConfig& uplink);
 
 }  // namespace linesight::station

@@ -43,7 +43,8 @@ struct UplinkStats {
   uint64_t parts_parked = 0, events_parked = 0;   // refused by the server for good (4xx)
   int64_t pending_parts = 0, pending_events = 0;  // in the outbox, not yet sent
   int64_t parked_parts = 0, parked_events = 0;    // in the outbox, parked (all time)
-  bool connected = false;  // the last request got a 2xx answer from the server
+  bool connected = false;  // the last request got a 2xx answer (or a record refusal); false
+                           // before the first request, which waits for something to send
   int last_status = 0;     // HTTP status of the last answer, 0 = none / transport failure
   std::string last_error;  // "" after a success; else why the last attempt failed
   double backoff_s = 0;    // the wait before the next attempt, 0 when not failing

@@ -151,6 +151,11 @@ TEST(StationConfigTest, UplinkTokenComesFromItsFileOrTheEnvironment) {
   EXPECT_EQ(UplinkToken(u), "from-env");
   ::unsetenv("LINESIGHT_UPLINK_TOKEN");
   EXPECT_TRUE(Contains(Caught([&] { UplinkToken(u); }).what(), "LINESIGHT_UPLINK_TOKEN"));
+  ::setenv("LINESIGHT_UPLINK_TOKEN", "two words", 1);
+  EXPECT_TRUE(Contains(Caught([&] { UplinkToken(u); }).what(), "printable ASCII"));
+  ::unsetenv("LINESIGHT_UPLINK_TOKEN");
+  u.token = "set-by-the-demo";
+  EXPECT_EQ(UplinkToken(u), "set-by-the-demo");
 }
 
 }  // namespace

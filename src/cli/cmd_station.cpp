@@ -1,6 +1,6 @@
 // cli/cmd_station.cpp: `linesight station --config station.yaml` — the long-running line loop at
-// one machine (station/station.h): serves the PLC over Modbus TCP, and MQTT / HTTP when
-// configured, until Ctrl-C or SIGTERM.
+// one machine (station/station.h): serves the PLC over Modbus TCP, and MQTT / HTTP / the uplink
+// to the factory server when configured, until Ctrl-C or SIGTERM.
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -40,6 +40,9 @@ void AddStationCommand(CLI::App& app, CommandBody& body) {
       if (config.http.enabled)
         std::cout << "  HTTP on http://" << config.http.host << ":" << st.http_port()
                   << "/healthz and /metrics\n";
+      if (config.uplink.enabled)
+        std::cout << "  uplink to " << config.uplink.url
+                  << "/api/v1 (docs/station.md, \"Uplink\")\n";
       std::cout << "serving the PLC (docs/plc.md); Ctrl-C stops" << std::endl;
       InterruptFlag interrupt;
       std::atomic<bool> stop{false};

@@ -96,6 +96,18 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
   return r;
 }
 
+UplinkOptions UplinkOptionsOf(const StationConfig& c) {
+  UplinkOptions o;
+  o.url = c.uplink.url;
+  o.token = UplinkToken(c.uplink);
+  o.ca_file = c.uplink.ca_file.string();
+  o.batch_parts = static_cast<size_t>(c.uplink.batch_parts);
+  o.max_batch_bytes = static_cast<size_t>(c.uplink.max_batch_mb * (1 << 20));
+  o.timeout_s = c.uplink.timeout_s;
+  o.backoff_max_s = c.uplink.backoff_max_s;
+  return o;
+}
+
 }  // namespace
 
 Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
@@ -117,12 +129,14 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
   plc_.SetModelLoaded(judges_.all_loaded());
   plc_.SetFault(!judges_.all_loaded());
   NoteModels();
+  if (config_.uplink.enabled) uplink_ = std::make_unique<Uplink>(outbox_, UplinkOptionsOf(config_));
   if (config_.mqtt.enabled || config_.http.enabled)
     services_ = std::make_unique<StationServices>(config_, [this] { return Snapshot(); });
 }
 
 Station::~Station() {
   services_.reset();  // its threads read the station: stop them first
+  uplink_.reset();    // unsent records stay in the outbox
   plc_.Stop();
 }
 
@@ -160,6 +174,10 @@ StationSnapshot Station::Snapshot() const {
   s.latency = latency_->Read();
   s.outbox_pending = OutboxPending();
   s.time_ms = UtcMillis();
+  if (uplink_) {
+    s.uplink_enabled = true;
+    s.uplink = uplink_->stats();
+  }
   std::lock_guard lock(mu_);
   s.counters = counters_;
   s.models = models_;
@@ -219,6 +237,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   }
   part.latency_ms = MillisSince(trigger.at);
   Store(part, images);  // durable before the PLC sees the result
+  if (uplink_) uplink_->Notify();
   part.latency_ms = MillisSince(trigger.at);
   if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
     std::cerr << config_.station << ": result of part " << part.part_id
@@ -355,6 +374,17 @@ std::string Station::StatusLine() const {
       gap = ", ";
     }
   if (gap == ", ") s << ")";
+  if (uplink_) {
+    const UplinkStats u = uplink_->stats();
+    // "idle": nothing was sent yet, so whether the server answers is not known.
+    s << "; uplink "
+      << (u.connected            ? "up"
+          : u.last_error.empty() ? "idle"
+                                 : "down")
+      << ": " << u.parts_sent << " sent, " << u.pending_parts << " pending";
+    if (u.parked_parts > 0) s << ", " << u.parked_parts << " parked";
+    if (!u.last_error.empty()) s << " (" << u.last_error << ")";
+  }
   return s.str();
 }
 

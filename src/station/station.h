@@ -17,6 +17,7 @@
 #include "io/plc_server.h"
 #include "station/station_config.h"
 #include "station/station_metrics.h"
+#include "station/uplink.h"
 #include "station/view_judges.h"
 #include "station/worker_pool.h"
 #include "store/outbox.h"
@@ -33,8 +34,9 @@ class Station {
  public:
   // Opens the outbox, loads each view's model (a view whose model does not load holds its parts
   // until a good file appears), starts the PLC server and, when configured, the MQTT feed and
-  // the HTTP endpoint (station_services.h). Throws Error for what the station cannot run
-  // without: an outbox it cannot open, a PLC or HTTP port it cannot bind.
+  // the HTTP endpoint (station_services.h) and the uplink to the factory server (uplink.h).
+  // Throws Error for what the station cannot run without: an outbox it cannot open, a PLC or
+  // HTTP port it cannot bind, an uplink without a token. A server that is down is no error.
   Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
           ProcessLookup process = {});
   ~Station();
@@ -54,6 +56,8 @@ class Station {
   // The state /healthz, /metrics and the MQTT status report. Thread-safe.
   StationSnapshot Snapshot() const;
   const StationConfig& config() const { return config_; }
+  // The uplink to the factory server; null unless the station file has an uplink: section.
+  const Uplink* uplink() const { return uplink_.get(); }
   StationCounters counters() const;
   store::Outbox& outbox() { return outbox_; }
   // One line for logs: "S3 at M3: 120 parts, 117 pass, 2 reject, 1 hold (camera 1)".
@@ -88,6 +92,7 @@ class Station {
   mutable std::mutex pending_mu_;
   mutable int64_t pending_ = 0;
   mutable SteadyClock::time_point pending_at_{};
+  std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox
   std::unique_ptr<StationServices> services_;  // last: stopped before the rest
 };
 

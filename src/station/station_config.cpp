@@ -1,6 +1,11 @@
 #include "station/station_config.h"
 
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+
 #include "core/config_reader.h"
+#include "core/error.h"
 
 namespace linesight::station {
 namespace {
@@ -152,7 +157,67 @@ HttpConfig ParseHttp(const ConfigReader& r, const Node& n) {
   return c;
 }
 
+UplinkConfig ParseUplink(const ConfigReader& r, const Node& n, const std::filesystem::path& base) {
+  if (n.IsMap() && n["token"])
+    r.Fail("uplink.token", "a token is not written in the station file (files get copied around)",
+           "Put it in a file only the station's user can read and name it in uplink.token_file, "
+           "or set LINESIGHT_UPLINK_TOKEN");
+  r.CheckKeys(n, "uplink",
+              {"url", "token_file", "ca_file", "batch_parts", "max_batch_mb", "timeout_s",
+               "backoff_max_s"});
+  UplinkConfig c;
+  c.enabled = true;
+  if (!n["url"])
+    r.Fail("uplink.url", "missing", "Give the factory server, e.g. http://10.0.0.5:8080");
+  c.url = r.Text(n["url"], "uplink.url");
+  if (c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0)
+    r.Fail("uplink.url", "'" + c.url + "' is not an http:// or https:// URL",
+           "Write it as http://host:port");
+  if (n["token_file"]) c.token_file = Resolve(base, r.Text(n["token_file"], "uplink.token_file"));
+  if (n["ca_file"]) c.ca_file = Resolve(base, r.Text(n["ca_file"], "uplink.ca_file"));
+  if (n["batch_parts"]) c.batch_parts = r.Integer(n["batch_parts"], "uplink.batch_parts", 1, 1000);
+  if (n["max_batch_mb"])
+    c.max_batch_mb = r.Number(n["max_batch_mb"], "uplink.max_batch_mb", 0.01, 16);
+  if (n["timeout_s"]) c.timeout_s = r.Number(n["timeout_s"], "uplink.timeout_s", 0.1, 3600);
+  if (n["backoff_max_s"])
+    c.backoff_max_s = r.Number(n["backoff_max_s"], "uplink.backoff_max_s", 0.5, 3600);
+  return c;
+}
+
 }  // namespace
+
+std::string UplinkToken(const UplinkConfig& uplink) {
+  std::string token = uplink.token;
+  if (!token.empty()) {
+    // set by code: checked below like the others
+  } else if (!uplink.token_file.empty()) {
+    std::ifstream in(uplink.token_file);
+    if (!in)
+      throw Error(ErrorCategory::kInput,
+                  "uplink: cannot read the token file " + uplink.token_file.string(),
+                  "Create it with the station's token (`linesight server token --station <id>` "
+                  "prints one) and let the station's user read it");
+    std::getline(in, token);
+  } else if (const char* env = std::getenv("LINESIGHT_UPLINK_TOKEN")) {
+    token = env;
+  }
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front())))
+    token.erase(0, 1);
+  if (token.empty())
+    throw Error(ErrorCategory::kInput,
+                uplink.token_file.empty()
+                    ? "uplink: no token: the station file names no uplink.token_file and "
+                      "LINESIGHT_UPLINK_TOKEN is not set"
+                    : "uplink: the token file " + uplink.token_file.string() + " is empty",
+                "Give the station's ingest token in uplink.token_file or LINESIGHT_UPLINK_TOKEN");
+  for (const char ch : token)
+    if (ch < 0x21 || ch > 0x7e)  // it goes into an HTTP header as it is
+      throw Error(ErrorCategory::kInput,
+                  "uplink: the token has a space or a character that is not printable ASCII",
+                  "Copy the token exactly as the server printed it");
+  return token;
+}
 
 StationConfig ParseStationConfig(const std::string& text, const std::string& name,
                                  const std::filesystem::path& base_dir) {
@@ -162,7 +227,7 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
     r.Fail("top level", "the file is empty", "See docs/station.md for a complete example");
   r.CheckKeys(root, "",
               {"station", "machine", "plc", "camera", "views", "deadline_ms", "workers", "outbox",
-               "mqtt", "http"});
+               "mqtt", "http", "uplink"});
   StationConfig c;
   c.outbox.path = Resolve(base_dir, "outbox.db");
   if (root["station"]) c.station = r.Text(root["station"], "station");
@@ -179,6 +244,7 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
   if (root["outbox"]) c.outbox = ParseOutbox(r, root["outbox"], base_dir);
   if (root["mqtt"]) c.mqtt = ParseMqtt(r, root["mqtt"]);
   if (root["http"]) c.http = ParseHttp(r, root["http"]);
+  if (root["uplink"]) c.uplink = ParseUplink(r, root["uplink"], base_dir);
   return c;
 }
 

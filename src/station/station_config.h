@@ -67,6 +67,22 @@ struct HttpConfig {
   int port = 9464;  // 0 = any free port
 };
 
+// The uplink to the factory server (docs/station.md, "Uplink"); off unless the station file has
+// an uplink: section. The token is never written in the station file: it comes from token_file
+// or the environment variable LINESIGHT_UPLINK_TOKEN (see UplinkToken()).
+struct UplinkConfig {
+  bool enabled = false;
+  std::string url;                   // http://host:port of the factory server (https needs ca_file
+                                     // or a certificate the system trusts)
+  std::filesystem::path token_file;  // "" = LINESIGHT_UPLINK_TOKEN
+  std::string token;  // set only by code (the demo, tests); the station file cannot set it
+  std::filesystem::path ca_file;  // https: CA certificates to trust ("" = the system's)
+  int batch_parts = 500;          // parts per POST (the server takes at most 1000)
+  double max_batch_mb = 8;        // JSON per POST (the server takes at most 16 MiB)
+  double timeout_s = 30;          // a server silent this long fails the request (retried)
+  double backoff_max_s = 60;      // longest wait between retries (the first is 0.5 s)
+};
+
 struct StationConfig {
   std::string station = "S1";  // station id in records
   std::string machine = "M1";  // machine id in records
@@ -78,6 +94,7 @@ struct StationConfig {
   OutboxConfig outbox;
   MqttConfig mqtt;
   HttpConfig http;
+  UplinkConfig uplink;
 };
 
 // Parses a station file's text; `name` names it in messages. Relative paths are taken from
@@ -87,5 +104,10 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
                                  const std::filesystem::path& base_dir);
 // Reads and parses the file at `path`.
 StationConfig LoadStationConfig(const std::filesystem::path& path);
+
+// The uplink's station token: `token` when code set it, else the first line of
+// uplink.token_file, else the environment variable LINESIGHT_UPLINK_TOKEN. Throws Error{kInput}
+// naming the file or variable when neither gives a non-empty token.
+std::string UplinkToken(const UplinkConfig& uplink);
 
 }  // namespace linesight::station

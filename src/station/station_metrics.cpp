@@ -40,6 +40,39 @@ void Histogram(std::ostringstream& o, const LatencyHistogram::Counts& h) {
   o << "linesight_latency_seconds_count " << cumulative << '\n';
 }
 
+void UplinkMetrics(std::ostringstream& o, const UplinkStats& u) {
+  Header(o, "linesight_uplink_sent_total", "counter",
+         "Records and images the factory server acknowledged, by kind.");
+  o << "linesight_uplink_sent_total{kind=\"parts\"} " << u.parts_sent << '\n'
+    << "linesight_uplink_sent_total{kind=\"events\"} " << u.events_sent << '\n'
+    << "linesight_uplink_sent_total{kind=\"images\"} " << u.images_sent << '\n';
+  Header(o, "linesight_uplink_batches_total", "counter", "Batches the server acknowledged.");
+  o << "linesight_uplink_batches_total " << u.batches << '\n';
+  Header(o, "linesight_uplink_retries_total", "counter",
+         "Failed attempts (transport, 5xx, 429, 401, ...) retried after a backoff.");
+  o << "linesight_uplink_retries_total " << u.retries << '\n';
+  Header(o, "linesight_uplink_images_missing_total", "counter",
+         "Images a part named that were gone from disk or refused; the part was sent without.");
+  o << "linesight_uplink_images_missing_total " << u.images_missing << '\n';
+  Header(o, "linesight_uplink_parked_total", "counter",
+         "Records the server refused for good (4xx), parked in the outbox, by kind.");
+  o << "linesight_uplink_parked_total{kind=\"parts\"} " << u.parts_parked << '\n'
+    << "linesight_uplink_parked_total{kind=\"events\"} " << u.events_parked << '\n';
+  Header(o, "linesight_uplink_pending", "gauge", "Records in the outbox not yet sent, by kind.");
+  o << "linesight_uplink_pending{kind=\"parts\"} " << u.pending_parts << '\n'
+    << "linesight_uplink_pending{kind=\"events\"} " << u.pending_events << '\n';
+  Header(o, "linesight_uplink_parked", "gauge", "Parked records in the outbox, by kind.");
+  o << "linesight_uplink_parked{kind=\"parts\"} " << u.parked_parts << '\n'
+    << "linesight_uplink_parked{kind=\"events\"} " << u.parked_events << '\n';
+  Header(o, "linesight_uplink_connected", "gauge", "1 while the server answers the uplink.");
+  o << "linesight_uplink_connected " << (u.connected ? 1 : 0) << '\n';
+  Header(o, "linesight_uplink_last_status", "gauge",
+         "HTTP status of the server's last answer (0: none, or the transport failed).");
+  o << "linesight_uplink_last_status " << u.last_status << '\n';
+  Header(o, "linesight_uplink_backoff_seconds", "gauge", "Wait before the next retry; 0 if none.");
+  o << "linesight_uplink_backoff_seconds " << u.backoff_s << '\n';
+}
+
 }  // namespace
 
 void LatencyHistogram::Record(double seconds) {
@@ -87,6 +120,7 @@ std::string MetricsText(const StationSnapshot& s) {
   for (const auto& [view, id] : s.models)
     o << "linesight_model_loaded{view=\"" << Escaped(view) << "\"} " << (id.empty() ? 0 : 1)
       << '\n';
+  if (s.uplink_enabled) UplinkMetrics(o, s.uplink);
   return o.str();
 }
 
@@ -104,6 +138,12 @@ nlohmann::json HealthJson(const StationSnapshot& s) {
                    {"outbox_pending", s.outbox_pending}};
   j["last_part_age_s"] =
       s.last_part_age_s < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.last_part_age_s);
+  if (s.uplink_enabled)
+    j["uplink"] = {{"connected", s.uplink.connected},
+                   {"last_status", s.uplink.last_status},
+                   {"last_error", s.uplink.last_error},
+                   {"pending_parts", s.uplink.pending_parts},
+                   {"parked_parts", s.uplink.parked_parts}};
   return j;
 }
 

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "station/uplink.h"
+
 namespace linesight::station {
 
 // Counters of a running station (for status lines, /metrics and tests).
@@ -56,13 +58,16 @@ struct StationSnapshot {
   double last_part_age_s = -1;  // seconds since the last part's result; -1 before the first
   int64_t outbox_pending = 0;   // parts stored but not yet sent upstream
   LatencyHistogram::Counts latency;
-  int64_t time_ms = 0;  // UTC, when taken
+  int64_t time_ms = 0;          // UTC, when taken
+  bool uplink_enabled = false;  // the station file has an uplink: section
+  UplinkStats uplink;           // when uplink_enabled
 };
 
 // Prometheus text exposition format 0.0.4.
 std::string MetricsText(const StationSnapshot& s);
 // {"ok","state","station","machine","models":{view:id},"camera","plc_connected","last_part_age_s",
-// "outbox_pending"}; state is "running" or "fault", ok is state == running.
+// "outbox_pending"}, and "uplink":{"connected","last_status","last_error","pending_parts",
+// "parked_parts"} when the uplink runs; state is "running" or "fault", ok is state == running.
 nlohmann::json HealthJson(const StationSnapshot& s);
 // The retained MQTT status: HealthJson plus counters and time_ms.
 nlohmann::json StatusJson(const StationSnapshot& s);

@@ -38,13 +38,13 @@ WHERE rank < ?2 AND id NOT IN (SELECT image FROM image_uses WHERE part = ?1)
 ORDER BY rank, id)sql";
 
 // Lowers the images of part `?1` from kPinnedImage (`?3`) to kSentImage (`?2`) once no unsent
-// reject/hold part shows them.
+// or parked (sent = 2) reject/hold part shows them.
 constexpr std::string_view kUnpin = R"sql(
 UPDATE images SET rank = ?2
 WHERE rank = ?3
   AND id IN (SELECT u.image FROM image_uses u JOIN parts p ON p.id = u.part WHERE p.part_id = ?1)
   AND NOT EXISTS (SELECT 1 FROM image_uses u JOIN parts p ON p.id = u.part
-                  WHERE u.image = images.id AND p.sent = 0 AND p.decision != 'pass'))sql";
+                  WHERE u.image = images.id AND p.sent != 1 AND p.decision != 'pass'))sql";
 
 }  // namespace
 
@@ -220,11 +220,17 @@ std::optional<PartRecord> Outbox::Get(std::string_view part_id) const {
 }
 
 std::vector<PartRecord> Outbox::PendingParts(size_t max) const {
-  std::lock_guard lock(mutex_);
-  Statement s = db_->Prepare("SELECT record FROM parts WHERE sent = 0 ORDER BY id LIMIT ?");
-  s.Bind(1, static_cast<int64_t>(max));
+  std::vector<std::string> texts;
+  {
+    std::lock_guard lock(mutex_);
+    Statement s = db_->Prepare("SELECT record FROM parts WHERE sent = 0 ORDER BY id LIMIT ?");
+    s.Bind(1, static_cast<int64_t>(max));
+    while (s.Step()) texts.push_back(s.Text(0));
+  }
+  // Parsed outside the lock: the line's Put() must not wait for a whole batch to be decoded.
   std::vector<PartRecord> parts;
-  while (s.Step()) parts.push_back(PartRecordFromJson(json::parse(s.Text(0))));
+  parts.reserve(texts.size());
+  for (const auto& t : texts) parts.push_back(PartRecordFromJson(json::parse(t)));
   return parts;
 }
 
@@ -262,6 +268,42 @@ void Outbox::MarkEventsSent(std::span<const int64_t> ids) {
   t.Commit();
 }
 
+void Outbox::MarkPartRejected(std::string_view part_id, std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  db_->Prepare("UPDATE parts SET sent = 2, rejected = ? WHERE part_id = ? AND sent = 0")
+      .Bind(1, reason)
+      .Bind(2, part_id)
+      .Run();
+}
+
+void Outbox::MarkEventRejected(int64_t id, std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  db_->Prepare("UPDATE events SET sent = 2, rejected = ? WHERE id = ? AND sent = 0")
+      .Bind(1, reason)
+      .Bind(2, id)
+      .Run();
+}
+
+std::vector<std::pair<std::string, std::string>> Outbox::RejectedParts(size_t max) const {
+  std::lock_guard lock(mutex_);
+  Statement s =
+      db_->Prepare("SELECT part_id, rejected FROM parts WHERE sent = 2 ORDER BY id LIMIT ?");
+  s.Bind(1, static_cast<int64_t>(max));
+  std::vector<std::pair<std::string, std::string>> parked;
+  while (s.Step()) parked.emplace_back(s.Text(0), s.Text(1));
+  return parked;
+}
+
+Outbox::Backlog Outbox::backlog() const {
+  std::lock_guard lock(mutex_);
+  Backlog b;
+  b.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 0");
+  b.pending_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 0");
+  b.rejected_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 2");
+  b.rejected_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 2");
+  return b;
+}
+
 Outbox::Counts Outbox::counts() const {
   std::lock_guard lock(mutex_);
   Counts c;
@@ -272,6 +314,8 @@ Outbox::Counts Outbox::counts() const {
   c.images = db_->QueryInt("SELECT count(*) FROM images");
   c.image_bytes = db_->QueryInt("SELECT value FROM meta WHERE key = 'image_bytes'");
   c.images_dropped = db_->QueryInt("SELECT value FROM meta WHERE key = 'images_dropped'");
+  c.rejected_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 2");
+  c.rejected_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 2");
   return c;
 }
 

@@ -74,18 +74,33 @@ class Outbox {
   bool Contains(std::string_view part_id) const;
   std::optional<PartRecord> Get(std::string_view part_id) const;
 
-  // For the uplink: up to `max` unsent parts / events, oldest first (insertion order).
+  // For the uplink: up to `max` unsent parts / events, oldest first (insertion order). Parked
+  // records (refused by the server, below) are not pending.
   std::vector<PartRecord> PendingParts(size_t max) const;
   std::vector<std::pair<int64_t, MachineEvent>> PendingEvents(size_t max) const;
   // Marks parts / events delivered; unknown ids are ignored. Sent reject images become
   // deletable under the image cap.
   void MarkPartsSent(std::span<const std::string> part_ids);
   void MarkEventsSent(std::span<const int64_t> ids);
+  // Parks a part / event the server refused for good (a 4xx that re-sending cannot cure): it
+  // stays in the outbox with the server's answer `reason`, is no longer pending, and its images
+  // stay pinned. Unknown ids are ignored. docs/outbox.md says how to queue parked records again.
+  void MarkPartRejected(std::string_view part_id, std::string_view reason);
+  void MarkEventRejected(int64_t id, std::string_view reason);
+  // Up to `max` parked parts, oldest first: (part_id, the server's answer).
+  std::vector<std::pair<std::string, std::string>> RejectedParts(size_t max) const;
+
+  // What the uplink still has to do; cheap (partial indexes), unlike counts().
+  struct Backlog {
+    int64_t pending_parts = 0, pending_events = 0, rejected_parts = 0, rejected_events = 0;
+  };
+  Backlog backlog() const;
 
   struct Counts {
     int64_t parts = 0, pending_parts = 0, events = 0, pending_events = 0;
     int64_t images = 0, image_bytes = 0;  // images kept now, and their size on disk
     int64_t images_dropped = 0;           // images never kept because the cap left no room
+    int64_t rejected_parts = 0, rejected_events = 0;  // parked: refused by the server
   };
   Counts counts() const;
 

@@ -24,7 +24,7 @@ CREATE TABLE parts (
   shot INTEGER NOT NULL,
   time_ms INTEGER NOT NULL,        -- shot time, UTC ms
   decision TEXT NOT NULL,          -- pass, reject or hold
-  sent INTEGER NOT NULL DEFAULT 0, -- 1 once the uplink has delivered it
+  sent INTEGER NOT NULL DEFAULT 0, -- 1 once the uplink has delivered it (2: refused, migration 2)
   record TEXT NOT NULL             -- the PartRecord as JSON (docs/records.md)
 );
 CREATE INDEX parts_unsent ON parts(id) WHERE sent = 0;
@@ -56,6 +56,14 @@ CREATE TABLE image_uses (          -- which part's view shows which image
 CREATE INDEX image_uses_image ON image_uses(image);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO meta VALUES ('images_dropped', 0), ('image_bytes', 0);
+)sql",
+    // 1 -> 2: records the server refused (sent = 2, "parked"), with the server's answer, so one
+    // bad record cannot wedge the uplink and an operator can see why (docs/outbox.md).
+    R"sql(
+ALTER TABLE parts ADD COLUMN rejected TEXT;   -- the server's answer when sent = 2
+ALTER TABLE events ADD COLUMN rejected TEXT;
+CREATE INDEX parts_rejected ON parts(id) WHERE sent = 2;
+CREATE INDEX events_rejected ON events(id) WHERE sent = 2;
 )sql",
 };
 

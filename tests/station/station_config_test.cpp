@@ -108,5 +108,55 @@ TEST(StationConfigTest, MqttAndHttpMistakesNameTheKey) {
   ExpectError(base + "http: {path: /x}\n", {"path", "unknown key"});
 }
 
+TEST(StationConfigTest, UplinkIsReadWithItsTokenOutsideTheFile) {
+  EXPECT_FALSE(ParseStationConfig(kGood, "station.yaml", "/etc/ls").uplink.enabled);
+  const StationConfig c = ParseStationConfig(
+      std::string(kGood) +
+          "uplink: {url: 'http://10.0.0.5:8080', token_file: S3.token, batch_parts: 200,"
+          " max_batch_mb: 4, timeout_s: 10, backoff_max_s: 30, ca_file: ca.pem}\n",
+      "station.yaml", "/etc/ls");
+  EXPECT_TRUE(c.uplink.enabled);
+  EXPECT_EQ(c.uplink.url, "http://10.0.0.5:8080");
+  EXPECT_EQ(c.uplink.token_file, "/etc/ls/S3.token");
+  EXPECT_EQ(c.uplink.ca_file, "/etc/ls/ca.pem");
+  EXPECT_EQ(c.uplink.batch_parts, 200);
+  EXPECT_DOUBLE_EQ(c.uplink.max_batch_mb, 4);
+  EXPECT_DOUBLE_EQ(c.uplink.timeout_s, 10);
+  EXPECT_DOUBLE_EQ(c.uplink.backoff_max_s, 30);
+
+  const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
+  ExpectError(base + "uplink: {url: 'http://x:1', token: abc}\n",
+              {"uplink.token", "not written in the station file", "token_file"});
+  ExpectError(base + "uplink: {token_file: t}\n", {"uplink.url", "missing"});
+  ExpectError(base + "uplink: {url: 'ftp://x'}\n", {"uplink.url", "http://"});
+  ExpectError(base + "uplink: {url: 'http://x:1', batch_parts: 1001}\n",
+              {"uplink.batch_parts", "out of range"});
+  ExpectError(base + "uplink: {url: 'http://x:1', max_batch_mb: 17}\n",
+              {"uplink.max_batch_mb", "out of range"});
+  ExpectError(base + "uplink: {url: 'http://x:1', retries: 3}\n", {"retries", "unknown key"});
+}
+
+TEST(StationConfigTest, UplinkTokenComesFromItsFileOrTheEnvironment) {
+  testing::TempDir dir;
+  UplinkConfig u;
+  u.token_file = dir / "S3.token";
+  testing::WriteFile(u.token_file, "  s3-token-123 \n");
+  EXPECT_EQ(UplinkToken(u), "s3-token-123");
+  testing::WriteFile(u.token_file, "\n");
+  EXPECT_TRUE(Contains(Caught([&] { UplinkToken(u); }).what(), "is empty"));
+  u.token_file = dir / "none.token";
+  EXPECT_TRUE(Contains(Caught([&] { UplinkToken(u); }).what(), "none.token"));
+  u.token_file.clear();
+  ::setenv("LINESIGHT_UPLINK_TOKEN", "from-env", 1);
+  EXPECT_EQ(UplinkToken(u), "from-env");
+  ::unsetenv("LINESIGHT_UPLINK_TOKEN");
+  EXPECT_TRUE(Contains(Caught([&] { UplinkToken(u); }).what(), "LINESIGHT_UPLINK_TOKEN"));
+  ::setenv("LINESIGHT_UPLINK_TOKEN", "two words", 1);
+  EXPECT_TRUE(Contains(Caught([&] { UplinkToken(u); }).what(), "printable ASCII"));
+  ::unsetenv("LINESIGHT_UPLINK_TOKEN");
+  u.token = "set-by-the-demo";
+  EXPECT_EQ(UplinkToken(u), "set-by-the-demo");
+}
+
 }  // namespace
 }  // namespace linesight::station

@@ -18,6 +18,7 @@
 #include "station/sim_camera.h"
 #include "station/station.h"
 #include "station/station_fixture.h"
+#include "testing/ingest_receiver.h"
 #include "testing/test_util.h"
 
 namespace linesight::station {
@@ -177,6 +178,48 @@ TEST(StationServices, NoServicesUnlessConfigured) {
   Rig rig(dir.path(), StationConfig{});
   EXPECT_EQ(rig.station->http_port(), 0);
   EXPECT_EQ(rig.station->mqtt_topic_prefix(), "");
+}
+
+// The station file's uplink: each judged part reaches the factory server (here the test ingest
+// receiver) without anyone calling the uplink, and /metrics and /healthz show it.
+TEST(StationServices, UplinkSendsEachStoredPartToTheServer) {
+  TempDir dir;
+  testing::IngestReceiver receiver("S1-secret");
+  StationConfig c = WithHttp();
+  c.uplink.enabled = true;
+  c.uplink.url = receiver.url();
+  c.uplink.token_file = dir / "S1.token";
+  testing::WriteFile(c.uplink.token_file, "S1-secret\n");
+  Rig rig(dir.path(), c);
+  ASSERT_NE(rig.station->uplink(), nullptr);
+  for (uint32_t id = 1; id <= 3; ++id) ASSERT_TRUE(rig.Shoot(id));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (receiver.part_ids().size() < 3 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(receiver.part_ids().size(), 3u);
+  while (rig.station->uplink()->stats().pending_parts > 0 &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto m = Samples(rig.Get("/metrics")->body);
+  EXPECT_EQ(m["linesight_uplink_sent_total{kind=\"parts\"}"], 3);
+  EXPECT_EQ(m["linesight_uplink_connected"], 1);
+  EXPECT_EQ(m["linesight_uplink_pending{kind=\"parts\"}"], 0);
+  EXPECT_EQ(m["linesight_uplink_retries_total"], 0);
+  const auto h = nlohmann::json::parse(rig.Get("/healthz")->body);
+  EXPECT_EQ(h["uplink"]["connected"], true);
+  EXPECT_EQ(h["uplink"]["last_error"], "");
+  EXPECT_TRUE(testing::Contains(rig.station->StatusLine(), "uplink up: 3 sent, 0 pending"))
+      << rig.station->StatusLine();
+}
+
+TEST(StationServices, UplinkWithoutATokenStopsTheStationAtStart) {
+  TempDir dir;
+  StationConfig c;
+  c.uplink.enabled = true;
+  c.uplink.url = "http://127.0.0.1:9";
+  c.uplink.token_file = dir / "missing.token";
+  const Error e = testing::Caught([&] { Rig rig(dir.path(), c); });
+  EXPECT_TRUE(testing::Contains(e.what(), "missing.token")) << e.what();
 }
 
 #define SKIP_WITHOUT_MOSQUITTO()                                                        \

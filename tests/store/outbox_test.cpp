@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "store/sample_parts.h"
+#include "store/sqlite_db.h"
 #include "testing/test_util.h"
 
 namespace linesight::store {
@@ -135,6 +136,64 @@ TEST(OutboxTest, ManyThreadsShareOneOutbox) {
     });
   for (auto& w : workers) w.join();
   EXPECT_EQ(box.counts().parts, 4 * 25 + 25);
+}
+
+TEST(OutboxTest, ARefusedRecordIsParkedNotPendingAndKept) {
+  TempDir dir;
+  Outbox box(Options(dir));
+  box.Put(SamplePart(1, Decision::kReject));
+  box.Put(SamplePart(2));
+  const int64_t event = box.PutEvent(SampleEvent(5));
+  box.MarkPartRejected(PartId("M3", 1), "HTTP 400: parts[0].shot: bad");
+  box.MarkEventRejected(event, "HTTP 400: events[0]: bad");
+  box.MarkPartRejected("M3-999", "unknown ids are ignored");
+  const auto pending = box.PendingParts(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].part_id, PartId("M3", 2));
+  EXPECT_TRUE(box.PendingEvents(10).empty());
+  const auto parked = box.RejectedParts(10);
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_EQ(parked[0].first, PartId("M3", 1));
+  EXPECT_EQ(parked[0].second, "HTTP 400: parts[0].shot: bad");
+  EXPECT_TRUE(box.Get(PartId("M3", 1)).has_value());
+  const auto b = box.backlog();
+  EXPECT_EQ(b.pending_parts, 1);
+  EXPECT_EQ(b.pending_events, 0);
+  EXPECT_EQ(b.rejected_parts, 1);
+  EXPECT_EQ(b.rejected_events, 1);
+  EXPECT_EQ(box.counts().rejected_parts, 1);
+  // A sent part is not parked later, and a parked one is not marked sent by a late ack.
+  const std::string two = PartId("M3", 2);
+  box.MarkPartsSent({&two, 1});
+  box.MarkPartRejected(two, "late");
+  EXPECT_EQ(box.backlog().rejected_parts, 1);
+}
+
+// A file written by the first schema (before parked records) opens, keeps its parts and their
+// sent flags, and can park records afterwards.
+TEST(OutboxTest, AVersionOneFileIsMigrated) {
+  TempDir dir;
+  {
+    Outbox box(Options(dir));
+    box.Put(SamplePart(1));
+    box.Put(SamplePart(2));
+    const std::string one = PartId("M3", 1);
+    box.MarkPartsSent({&one, 1});
+  }
+  {  // turn it back into a version 1 file
+    SqliteDb db(Options(dir).path);
+    db.Exec(
+        "DROP INDEX parts_rejected; DROP INDEX events_rejected;"
+        "ALTER TABLE parts DROP COLUMN rejected; ALTER TABLE events DROP COLUMN rejected;"
+        "PRAGMA user_version = 1");
+  }
+  Outbox box(Options(dir));
+  EXPECT_EQ(box.recovered_note(), "");
+  ASSERT_EQ(box.PendingParts(10).size(), 1u);
+  EXPECT_EQ(box.counts().parts, 2);
+  box.MarkPartRejected(PartId("M3", 2), "HTTP 413");
+  EXPECT_EQ(box.backlog().rejected_parts, 1);
+  EXPECT_EQ(box.backlog().pending_parts, 0);
 }
 
 }  // namespace

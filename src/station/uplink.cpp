@@ -1,0 +1,398 @@
+#include "station/uplink.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "core/error.h"
+
+namespace linesight::station {
+namespace {
+
+// A server that refuses this many records in a row, accepting none in between, refuses them all
+// (a wrong server, an API mismatch): the uplink stops parking and backs off instead, so a
+// misconfiguration parks at most this many records rather than the whole outbox.
+constexpr int kMaxParksWithoutSuccess = 10;
+
+// Missing images are logged for the first few, then once per this many.
+constexpr uint64_t kMissingLogEvery = 1000;
+
+bool Is2xx(int status) { return status >= 200 && status < 300; }
+
+// Answers that say "this request can never succeed as it is": bisect the batch to find the
+// record, then park it. Every other failure (5xx, 429, 401, 403, 404, transport) is retried, since
+// it is the server or the configuration that is wrong, not the data.
+bool IsRefusal(int status) {
+  return status == 400 || status == 413 || status == 415 || status == 422;
+}
+
+std::string Trimmed(const std::string& body) {
+  std::string b = body.size() > 300 ? body.substr(0, 300) + "…" : body;
+  while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
+  return b;
+}
+
+// "<64 hex>.<letters/digits>": what the outbox writes. Anything else is not a file of ours.
+bool SafeImageName(const std::string& name) {
+  const size_t dot = name.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = i < dot ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                            : i == dot || std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string ContentType(const std::string& name) {
+  const std::string ext = name.substr(name.rfind('.') + 1);
+  if (ext == "png") return "image/png";
+  if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
+  return "application/octet-stream";
+}
+
+bool ReadFile(const std::filesystem::path& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+io::HttpClientOptions ClientOptions(const UplinkOptions& o) {
+  if (o.token.empty())
+    throw Error(ErrorCategory::kInput, "uplink: no station token",
+                "Give the station's ingest token (uplink.token_file or LINESIGHT_UPLINK_TOKEN; "
+                "an admin makes one with `linesight server token --station <id>`)");
+  io::HttpClientOptions c;
+  c.base_url = o.url;
+  c.connect_timeout_s = o.connect_timeout_s;
+  c.timeout_s = o.timeout_s;
+  c.ca_file = o.ca_file;
+  return c;
+}
+
+}  // namespace
+
+struct Uplink::Record {
+  bool is_part = true;
+  PartRecord part;       // is_part
+  int64_t event_id = 0;  // !is_part: the outbox's id
+  std::string json;      // ToJson(part or event).dump()
+  std::string Name() const {
+    return is_part ? "part " + part.part_id : "event " + std::to_string(event_id);
+  }
+};
+
+Uplink::Uplink(store::Outbox& outbox, const UplinkOptions& options, UplinkHooks hooks)
+    : outbox_(outbox),
+      options_(options),
+      hooks_(std::move(hooks)),
+      client_(ClientOptions(options)) {
+  options_.batch_parts = std::max<size_t>(1, options_.batch_parts);
+  options_.backoff_min_s = std::max(0.001, options_.backoff_min_s);
+  options_.backoff_max_s = std::max(options_.backoff_min_s, options_.backoff_max_s);
+  running_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+Uplink::~Uplink() { Stop(); }
+
+void Uplink::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    notified_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Uplink::Stop() {
+  std::lock_guard stop_lock(stop_mu_);
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  // A request may be under way (a server that hangs): cancel it until the thread notices. One
+  // Cancel() could land just before the request starts and miss it, hence the loop.
+  std::unique_lock lock(mu_);
+  while (running_) {
+    lock.unlock();
+    client_.Cancel();
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::milliseconds(20), [this] { return !running_; });
+  }
+  lock.unlock();
+  thread_.join();
+}
+
+UplinkStats Uplink::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+bool Uplink::stopping() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
+void Uplink::Log(const std::string& line) {
+  if (hooks_.log)
+    hooks_.log(line);
+  else
+    std::cerr << line << std::endl;
+}
+
+void Uplink::Wait(double seconds, bool wake_on_notify) {
+  std::unique_lock lock(mu_);
+  wake_.wait_for(lock, std::chrono::duration<double>(seconds),
+                 [&] { return stopping_ || (wake_on_notify && notified_); });
+}
+
+void Uplink::Run() {
+  RefreshBacklog();
+  while (!stopping()) {
+    bool sent_any = false;
+    Outcome outcome = Outcome::kDone;
+    try {
+      outcome = DrainOnce(sent_any);
+    } catch (const std::exception& e) {  // the outbox failed (disk): retry later
+      Failed(std::string("uplink: outbox: ") + e.what(), 0);
+      outcome = Outcome::kRetry;
+    }
+    try {
+      RefreshBacklog();
+    } catch (const std::exception&) {  // only figures for metrics; the next round retries
+    }
+    if (outcome == Outcome::kRetry) {
+      Wait(stats().backoff_s, false);
+    } else if (!sent_any) {
+      Wait(options_.poll_s, true);
+    }
+  }
+  std::lock_guard lock(mu_);
+  running_ = false;
+  wake_.notify_all();
+}
+
+Uplink::Outcome Uplink::DrainOnce(bool& sent_any) {
+  {
+    std::lock_guard lock(mu_);
+    notified_ = false;  // a Notify() from here on wakes the next idle wait
+  }
+  std::vector<Record> records;
+  size_t bytes = 0;
+  const auto fits = [&](const std::string& json) {
+    return records.empty() || bytes + json.size() + 1 <= options_.max_batch_bytes;
+  };
+  for (auto& part : outbox_.PendingParts(options_.batch_parts)) {
+    Record r;
+    r.json = ToJson(part).dump();
+    if (!fits(r.json)) break;
+    bytes += r.json.size() + 1;
+    r.part = std::move(part);
+    records.push_back(std::move(r));
+  }
+  for (auto& [id, event] : outbox_.PendingEvents(options_.batch_parts)) {
+    Record r;
+    r.is_part = false;
+    r.event_id = id;
+    r.json = ToJson(event).dump();
+    if (!fits(r.json)) break;
+    bytes += r.json.size() + 1;
+    records.push_back(std::move(r));
+  }
+  if (records.empty()) return Outcome::kDone;
+  sent_any = true;
+  images_done_.clear();
+  if (SendImages(records) == Outcome::kRetry) return Outcome::kRetry;
+  return SendBatch(std::move(records));
+}
+
+Uplink::Outcome Uplink::SendImages(const std::vector<Record>& records) {
+  const std::filesystem::path dir = outbox_.image_dir();
+  const io::HttpHeaders auth = {{"Authorization", "Bearer " + options_.token}};
+  for (const auto& r : records) {
+    if (!r.is_part) continue;
+    for (const auto& view : r.part.views) {
+      const std::string& name = view.image;
+      if (name.empty() || images_done_.count(name)) continue;
+      if (stopping()) return Outcome::kRetry;
+      images_done_.insert(name);
+      std::string bytes;
+      if (!SafeImageName(name) || !ReadFile(dir / name, bytes)) {
+        uint64_t missing = 0;
+        {
+          std::lock_guard lock(mu_);
+          missing = ++stats_.images_missing;
+        }
+        if (missing <= 5 || missing % kMissingLogEvery == 0)
+          Log("uplink: image " + name + " of part " + r.part.part_id + " is not in " +
+              dir.string() + " (deleted under the disk cap?); the part is sent without it (" +
+              std::to_string(missing) + " missing so far)");
+        continue;
+      }
+      io::HttpAnswer a;
+      try {
+        a = client_.Put("/api/v1/images/" + name, bytes, ContentType(name), auth);
+      } catch (const Error& e) {
+        Failed(e.what(), 0);
+        return Outcome::kRetry;
+      }
+      if (Is2xx(a.status)) {
+        std::lock_guard lock(mu_);
+        ++stats_.images_sent;
+      } else if (IsRefusal(a.status)) {
+        {
+          std::lock_guard lock(mu_);
+          ++stats_.images_missing;
+        }
+        Log("uplink: the server refused image " + name + " (HTTP " + std::to_string(a.status) +
+            ": " + Trimmed(a.body) + "); part " + r.part.part_id + " is sent without it");
+      } else {
+        Failed("uplink: PUT image " + name + ": HTTP " + std::to_string(a.status) + ": " +
+                   Trimmed(a.body),
+               a.status);
+        return Outcome::kRetry;
+      }
+    }
+  }
+  return Outcome::kDone;
+}
+
+Uplink::Outcome Uplink::SendBatch(std::vector<Record> records) {
+  if (stopping()) return Outcome::kRetry;
+  std::string parts = "[", events = "[";
+  for (const auto& r : records) {
+    std::string& list = r.is_part ? parts : events;
+    if (list.size() > 1) list += ',';
+    list += r.json;
+  }
+  const std::string body = "{\"parts\":" + parts + "],\"events\":" + events + "]}";
+  io::HttpAnswer a;
+  try {
+    a = client_.Post("/api/v1/parts", body, "application/json",
+                     {{"Authorization", "Bearer " + options_.token}});
+  } catch (const Error& e) {
+    Failed(e.what(), 0);
+    return Outcome::kRetry;
+  }
+  if (Is2xx(a.status)) {
+    std::vector<std::string> part_ids;
+    std::vector<int64_t> event_ids;
+    for (const auto& r : records) {
+      if (r.is_part)
+        part_ids.push_back(r.part.part_id);
+      else
+        event_ids.push_back(r.event_id);
+    }
+    outbox_.MarkPartsSent(part_ids);
+    outbox_.MarkEventsSent(event_ids);
+    consecutive_parks_ = 0;
+    Succeeded(a.status);
+    UplinkStats copy;
+    {
+      std::lock_guard lock(mu_);
+      stats_.parts_sent += part_ids.size();
+      stats_.events_sent += event_ids.size();
+      ++stats_.batches;
+      copy = stats_;
+    }
+    if (hooks_.on_batch) hooks_.on_batch(copy);
+    return Outcome::kDone;
+  }
+  const std::string answer = "HTTP " + std::to_string(a.status) + ": " + Trimmed(a.body);
+  if (!IsRefusal(a.status)) {
+    Failed("uplink: POST /api/v1/parts: " + answer, a.status);
+    return Outcome::kRetry;
+  }
+  Succeeded(a.status);  // the server is there and answers; it refuses something in this batch
+  if (records.size() == 1) {
+    if (consecutive_parks_ >= kMaxParksWithoutSuccess) {
+      Failed("uplink: the server refused " + std::to_string(consecutive_parks_ + 1) +
+                 " records in a row and accepted none (" + answer +
+                 "); not parking more: check that " + options_.url +
+                 " is a linesight server of this version",
+             a.status);
+      return Outcome::kRetry;
+    }
+    Park(records.front(), answer);
+    return Outcome::kDone;
+  }
+  // Bisect: each half is sent on its own until the refused records stand alone.
+  const auto mid = records.begin() + static_cast<std::ptrdiff_t>(records.size() / 2);
+  std::vector<Record> first(std::make_move_iterator(records.begin()), std::make_move_iterator(mid));
+  std::vector<Record> second(std::make_move_iterator(mid), std::make_move_iterator(records.end()));
+  if (SendBatch(std::move(first)) == Outcome::kRetry) return Outcome::kRetry;
+  return SendBatch(std::move(second));
+}
+
+void Uplink::Park(const Record& r, const std::string& why) {
+  if (r.is_part)
+    outbox_.MarkPartRejected(r.part.part_id, why);
+  else
+    outbox_.MarkEventRejected(r.event_id, why);
+  ++consecutive_parks_;
+  {
+    std::lock_guard lock(mu_);
+    ++(r.is_part ? stats_.parts_parked : stats_.events_parked);
+  }
+  Log("uplink: the server refused " + r.Name() + " for good (" + why +
+      "); parked in the outbox, not sent again (docs/outbox.md, \"Parked records\")");
+}
+
+void Uplink::Failed(const std::string& why, int status) {
+  if (stopping()) return;  // a request cancelled by Stop() is not a failure of the server
+  ++failures_;
+  const double exp = std::min(options_.backoff_max_s,
+                              options_.backoff_min_s * std::pow(2.0, std::min(failures_ - 1, 30)));
+  // 50..100 % of the exponential step: stations that failed together do not retry together.
+  const double backoff = exp * std::uniform_real_distribution<double>(0.5, 1.0)(rng_);
+  int previous_status = 0;
+  bool was_failing = false;
+  {
+    std::lock_guard lock(mu_);
+    previous_status = stats_.last_status;
+    was_failing = !stats_.last_error.empty();
+    ++stats_.retries;
+    stats_.connected = false;
+    stats_.last_status = status;
+    stats_.last_error = why;
+    stats_.backoff_s = backoff;
+  }
+  // One line when the trouble starts or changes kind, not one per retry.
+  if (!was_failing || previous_status != status)
+    Log(why + "; retrying with backoff (up to " + std::to_string(options_.backoff_max_s) +
+        " s), nothing is lost meanwhile");
+}
+
+void Uplink::Succeeded(int status) {
+  bool was_failing = false;
+  {
+    std::lock_guard lock(mu_);
+    was_failing = !stats_.last_error.empty();
+    stats_.connected = true;
+    stats_.last_status = status;
+    stats_.last_error.clear();
+    stats_.backoff_s = 0;
+  }
+  if (was_failing)
+    Log("uplink: " + client_.endpoint() + " answers again after " + std::to_string(failures_) +
+        " failed attempts");
+  failures_ = 0;
+}
+
+void Uplink::RefreshBacklog() {
+  const store::Outbox::Backlog b = outbox_.backlog();
+  std::lock_guard lock(mu_);
+  stats_.pending_parts = b.pending_parts;
+  stats_.pending_events = b.pending_events;
+  stats_.parked_parts = b.rejected_parts;
+  stats_.parked_events = b.rejected_events;
+}
+
+}  // namespace linesight::station

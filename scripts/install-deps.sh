@@ -9,6 +9,7 @@ PKGS=(
   libgtest-dev libbenchmark-dev libsodium-dev
   libsqlite3-dev libmodbus-dev libaravis-dev libusb-1.0-0-dev aravis-tools mbpoll
   libmosquitto-dev mosquitto mosquitto-clients libcpp-httplib-dev
+  libpq-dev postgresql
 )
 missing=()
 for p in "${PKGS[@]}"; do

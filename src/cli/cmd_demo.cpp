@@ -9,12 +9,22 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fstream>
+#include <thread>
+
+#include <sys/stat.h>
+
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/paths.h"
+#include "core/error.h"
 #include "cli/progress.h"
 #include "core/clock.h"
 #include "inspect/eval_report.h"
 #include "inspect/trainer.h"
+#include "server/auth.h"
+#include "server/bootstrap.h"
+#include "server/factory_server.h"
 #include "sim/part_renderer.h"
 #include "station/cell_run.h"
 
@@ -36,7 +46,57 @@ struct DemoArgs {
   double hours = 8, speed = 300, die_life_scale = 0.015;
   uint64_t seed = 1;
   bool json = false;
+  std::string listen = "127.0.0.1:8080";  // the factory server's address; "off" = no server
 };
+
+// The demo's factory server: a SQLite store in the output folder, an admin whose fresh password
+// is written to <out>/admin-password.txt, and a token per station.
+struct DemoServer {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<server::FactoryServer> http;
+  std::string password;
+  std::map<std::string, std::string> tokens;
+};
+
+std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) {
+  if (a.listen == "off") return nullptr;
+  auto d = std::make_unique<DemoServer>();
+  server::ServerOptions o;
+  const size_t colon = a.listen.rfind(':');
+  if (colon == std::string::npos)
+    throw Error(ErrorCategory::kInput, "--listen " + a.listen + ": not HOST:PORT",
+                "Write e.g. 127.0.0.1:8080, 127.0.0.1:0 for any free port, or off");
+  o.host = a.listen.substr(0, colon);
+  o.port = std::atoi(a.listen.c_str() + colon + 1);
+  o.image_dir = (out / "server-images").string();
+  o.web_dir = server::FindWebDir("/proc/self/exe").string();
+  d->store = store::OpenStore((out / "linesight.db").string());
+  d->password = server::NewToken().substr(0, 16);
+  server::SetUser(*d->store, "admin", store::Role::kAdmin, d->password, "demo");
+  const fs::path pw = out / "admin-password.txt";
+  {
+    std::ofstream f(pw, std::ios::trunc);
+    f << d->password << "\n";
+  }
+  ::chmod(pw.c_str(), 0600);
+  for (int m = 1; m <= a.machines; ++m) {
+    const std::string station = "S" + std::to_string(m);
+    d->tokens[station] = server::IssueStationToken(*d->store, station, "demo");
+  }
+  try {
+    d->http = std::make_unique<server::FactoryServer>(*d->store, o);
+  } catch (const Error& e) {
+    throw Error(e.category(), e.cause(),
+                "Stop what uses that port, or pass --listen 127.0.0.1:0 (any free port) or "
+                "--listen off");
+  }
+  return d;
+}
+
+void PrintDashboard(const DemoServer& d, std::ostream& log) {
+  log << "   dashboard: " << d.http->url() << "/  (user admin, password " << d.password << ")"
+      << "\n";
+}
 
 // Learns the part from `count` good castings; returns the model file.
 fs::path TrainPart(const DemoArgs& a, std::ostream& log) {
@@ -117,8 +177,19 @@ int RunDemo(const DemoArgs& a) {
   std::ostream& log = a.json ? std::cerr : std::cout;
   log << "linesight demo: a die-casting cell of " << a.machines << " machines, simulated\n\n"
       << "1. learning the part from " << a.train << " good castings\n";
+  const auto server = StartServer(a, out);
+  if (server) {
+    log << "   factory server: " << server->http->url() << "/ (store " << (out / "linesight.db").string()
+        << ")\n";
+    PrintDashboard(*server, log);
+    log << "\n";
+  }
   station::CellRunOptions o;
   o.model = TrainPart(a, log);
+  if (server) {
+    o.uplink_url = server->http->url();
+    o.uplink_tokens = server->tokens;
+  }
   o.out = out;
   o.machines = a.machines;
   o.hours = a.hours;
@@ -126,11 +197,11 @@ int RunDemo(const DemoArgs& a) {
   o.seed = a.seed;
   o.die_life_scale = a.die_life_scale;
   // Today's 06:00 UTC: the shift's records carry real dates (only the start depends on the day).
-  const int64_t day_ms = 24LL * 3600 * 1000;
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  o.start_time_ms = now_ms / day_ms * day_ms + 6LL * 3600 * 1000;
+  // The shift that is on now (06:00, 14:00, 22:00 UTC), so the dashboard's "this shift" shows it.
+  o.start_time_ms = store::ShiftCalendar{}.ShiftStart(now_ms);
   LiveLines live;
   o.progress = [&](const std::vector<std::string>& lines) { live.Show(lines); };
   log << "2. one shift of " << a.hours << " h: " << a.machines
@@ -144,6 +215,15 @@ int RunDemo(const DemoArgs& a) {
     std::cout << station::SummaryToJson(s).dump() << std::endl;
     return kExitOk;
   }
+  const auto keep_serving = [&] {
+    if (!server) return kExitOk;
+    std::cout << "\n4. the factory server keeps serving the shift's parts until Ctrl-C:\n";
+    PrintDashboard(*server, std::cout);
+    std::cout.flush();
+    InterruptFlag interrupt;
+    while (!interrupt.signal()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return kExitOk;
+  };
   PrintTable(s, std::cout);
   std::cout << "   " << std::setprecision(1) << s.real_seconds << " s for the shift\n";
   if (!s.good_scores.empty() && !s.defect_scores.empty()) {
@@ -161,7 +241,7 @@ int RunDemo(const DemoArgs& a) {
   std::cout << "   every part: " << (out / "M1" / "outbox.db").string()
             << " ... (one outbox per station; sqlite3 <file> \"select part_id, decision from "
                "parts\")\n";
-  return kExitOk;
+  return keep_serving();
 }
 
 }  // namespace
@@ -184,7 +264,10 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
          "--die-life-scale", a->die_life_scale,
          "Die life relative to real dies (the default compresses it so a die fails within a shift)")
       ->check(CLI::Range(0.001, 100.0));
-  cmd->add_flag("--json", a->json, "End with the summary as one JSON object on stdout");
+  cmd->add_flag("--json", a->json,
+                "End with the summary as one JSON object on stdout (the server stops then)");
+  cmd->add_option("--listen", a->listen,
+                  "The factory server and dashboard: HOST:PORT, 127.0.0.1:0 = any free port, off");
   cmd->callback([a, &body] { body = [a] { return RunDemo(*a); }; });
 }
 

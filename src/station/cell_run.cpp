@@ -52,6 +52,12 @@ StationConfig ConfigFor(const CellRunOptions& o, const std::string& machine) {
   // Nine stations at simulated speed on one disk: durable against a killed process, not a
   // power cut, which a demo can afford (docs/outbox.md).
   c.outbox.sync_full = false;
+  if (!o.uplink_url.empty()) {
+    c.uplink.enabled = true;
+    c.uplink.url = o.uplink_url;
+    const auto token = o.uplink_tokens.find(c.station);
+    if (token != o.uplink_tokens.end()) c.uplink.token = token->second;
+  }
   return c;
 }
 
@@ -104,6 +110,7 @@ class MachineLoop {
     }
     stop = true;
     station.join();
+    DrainUplink();
     TallyEvents(events_, end_ms, tally_);
   }
 
@@ -143,6 +150,18 @@ class MachineLoop {
       Tally(*shot, *result, latency, summary, summary_mu);
     }
     Collect();
+  }
+
+  // The shift is over: give the uplink up to 30 s to bring the last parts and events to the
+  // server. What it cannot send stays in the outbox for the next start.
+  void DrainUplink() {
+    if (!station_.uplink()) return;
+    const auto until = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < until) {
+      const auto c = station_.outbox().counts();
+      if (c.pending_parts + c.pending_events == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
 
   // Sleeps until the shot's simulated time, scaled to real time (no sleep when behind).

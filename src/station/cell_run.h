@@ -26,6 +26,9 @@ struct CellRunOptions {
   std::filesystem::path model;  // the part's model, trained beforehand
   std::filesystem::path out;    // one folder per station (outbox, images) under it
   int deadline_ms = 500;
+  // The factory server the stations uplink to ("" = none), and each station's token by id.
+  std::string uplink_url;
+  std::map<std::string, std::string> uplink_tokens;
   // Called about once a second from the calling thread with one status line per machine.
   std::function<void(const std::vector<std::string>&)> progress;
 };

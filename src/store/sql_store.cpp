@@ -11,12 +11,15 @@
 namespace linesight::store {
 namespace {
 
-constexpr std::string_view kInsertPart =
+constexpr std::string_view kInsertParts =
     "INSERT INTO parts (part_id, station, machine, die, shot, die_shot, time_ms, decision, "
     "reason, score, threshold, defect_type_line, defect_type, image, model_id, latency_ms, "
     "melt_temp_c, die_temp_c, fast_shot_mps, intensification_bar, spray_s, vacuum_mbar, "
-    "cycle_s, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-    "$16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (part_id) DO NOTHING";
+    "cycle_s, record) VALUES ";
+constexpr int kPartColumns = 24;
+// Parts per INSERT statement: one round trip for many rows (1200 parameters, well under
+// SQLite's 32766 and PostgreSQL's 65535).
+constexpr size_t kPartsPerInsert = 50;
 
 constexpr std::string_view kInsertEvent =
     "INSERT INTO events (machine, time_ms, state, planned, reason, die, detail) "
@@ -44,35 +47,65 @@ void CheckEvent(const MachineEvent& e, size_t i) {
                 "send each event with its machine; nothing was stored");
 }
 
-bool InsertPart(SqlConnection& c, const PartRecord& p) {
-  const PartColumns col = DerivePartColumns(p);
-  const std::string record = ToJson(p).dump();
+// The derived columns and the JSON of one part, kept alive while its row is bound.
+struct PartRow {
+  PartColumns col;
+  std::string record;
+};
+
+void AddPartParams(const PartRecord& p, const PartRow& row, std::vector<SqlValue>& params) {
+  const PartColumns& col = row.col;
   const ProcessValues& v = p.shot.process;
-  const SqlValue params[] = {std::string_view(p.part_id),
-                             std::string_view(p.station),
-                             std::string_view(p.shot.machine),
-                             std::string_view(p.shot.die),
-                             p.shot.shot,
-                             p.shot.die_shot,
-                             p.shot.time_ms,
-                             DecisionName(p.decision),
-                             HoldReasonName(p.reason),
-                             double{col.score},
-                             double{col.threshold},
-                             std::string_view(col.defect_type_line),
-                             std::string_view(col.defect_type_line),
-                             std::string_view(col.image),
-                             std::string_view(col.model_id),
-                             p.latency_ms,
-                             v.melt_temp_c,
-                             v.die_temp_c,
-                             v.fast_shot_mps,
-                             v.intensification_bar,
-                             v.spray_s,
-                             v.vacuum_mbar,
-                             v.cycle_s,
-                             std::string_view(record)};
-  return c.Exec(kInsertPart, params) > 0;
+  params.insert(params.end(), {std::string_view(p.part_id),
+                               std::string_view(p.station),
+                               std::string_view(p.shot.machine),
+                               std::string_view(p.shot.die),
+                               p.shot.shot,
+                               p.shot.die_shot,
+                               p.shot.time_ms,
+                               DecisionName(p.decision),
+                               HoldReasonName(p.reason),
+                               double{col.score},
+                               double{col.threshold},
+                               std::string_view(col.defect_type_line),
+                               std::string_view(col.defect_type_line),
+                               std::string_view(col.image),
+                               std::string_view(col.model_id),
+                               p.latency_ms,
+                               v.melt_temp_c,
+                               v.die_temp_c,
+                               v.fast_shot_mps,
+                               v.intensification_bar,
+                               v.spray_s,
+                               v.vacuum_mbar,
+                               v.cycle_s,
+                               std::string_view(row.record)});
+}
+
+// INSERT of `rows` parts, skipping known part ids, returning one row per part stored.
+std::string InsertPartsSql(size_t rows) {
+  std::string sql(kInsertParts);
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (int c = 0; c < kPartColumns; ++c)
+      sql += (c ? ", $" : "$") + std::to_string(r * kPartColumns + c + 1);
+    sql += ")";
+  }
+  return sql + " ON CONFLICT (part_id) DO NOTHING RETURNING seq";
+}
+
+// Stores `parts` (at most kPartsPerInsert) in one statement; returns how many were new.
+int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts) {
+  std::vector<PartRow> rows(parts.size());
+  std::vector<SqlValue> params;
+  params.reserve(parts.size() * kPartColumns);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    rows[i] = {DerivePartColumns(parts[i]), ToJson(parts[i]).dump()};
+    AddPartParams(parts[i], rows[i], params);
+  }
+  int64_t fresh = 0;
+  c.Query(InsertPartsSql(parts.size()), params, [&](const SqlRow&) { ++fresh; });
+  return fresh;
 }
 
 bool InsertEvent(SqlConnection& c, const MachineEvent& e) {
@@ -134,7 +167,12 @@ IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
   if (parts.empty() && events.empty()) return n;
   auto c = Connection();
   SqlTransaction tx(*c, TxKind::kIngest);
-  for (const PartRecord& p : parts) ++(InsertPart(*c, p) ? n.parts_new : n.parts_duplicate);
+  for (size_t at = 0; at < parts.size(); at += kPartsPerInsert) {
+    const auto chunk = parts.subspan(at, std::min(kPartsPerInsert, parts.size() - at));
+    const int64_t fresh = InsertParts(*c, chunk);
+    n.parts_new += fresh;
+    n.parts_duplicate += static_cast<int64_t>(chunk.size()) - fresh;
+  }
   for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
   UpdateMachines(*c, parts);
   tx.Commit();

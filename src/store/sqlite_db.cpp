@@ -22,8 +22,9 @@ std::pair<std::string, std::string> Explain(int rc, const std::string& path) {
       return {"an I/O error on " + path, "check the disk (dmesg, SMART) and free space"};
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return {path + " is corrupt or not an outbox database",
-              "restart linesight: it moves the file aside and starts a fresh outbox"};
+      return {path + " is corrupt or not a linesight database",
+              "a station's outbox: restart linesight, it moves the file aside and starts a fresh "
+              "one; the server's store: restore it from a backup"};
     case SQLITE_CANTOPEN:
       return {"cannot open " + path, "check that the folder exists and is writable"};
     case SQLITE_BUSY:

@@ -54,7 +54,7 @@ int FreePort() {
 }
 
 void Own(const fs::path& path) {
-  if (IsRoot()) Run("chown -R postgres:postgres " + ShellQuote(path), path.string() + ".chown.log");
+  if (IsRoot()) Run("chown -R postgres:postgres " + ShellQuote(path), path / "chown.log");
 }
 
 // An initdb'd data folder shared by the tests of this machine, made once under a file lock.

@@ -186,6 +186,7 @@ int RunDemo(const DemoArgs& a) {
   }
   station::CellRunOptions o;
   o.model = TrainPart(a, log);
+  o.keep_pass_images = 1;  // about 60 KB a part: 150 MB for a shift of 9 machines
   if (server) {
     o.uplink_url = server->http->url();
     o.uplink_tokens = server->tokens;

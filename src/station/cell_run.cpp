@@ -52,6 +52,7 @@ StationConfig ConfigFor(const CellRunOptions& o, const std::string& machine) {
   // Nine stations at simulated speed on one disk: durable against a killed process, not a
   // power cut, which a demo can afford (docs/outbox.md).
   c.outbox.sync_full = false;
+  c.outbox.keep_pass_images = o.keep_pass_images;
   if (!o.uplink_url.empty()) {
     c.uplink.enabled = true;
     c.uplink.url = o.uplink_url;

@@ -29,6 +29,9 @@ struct CellRunOptions {
   // The factory server the stations uplink to ("" = none), and each station's token by id.
   std::string uplink_url;
   std::map<std::string, std::string> uplink_tokens;
+  // Fraction of passing parts whose image is kept (rejects and holds: always). The demo keeps
+  // every image so the dashboard shows each part; a plant samples (docs/station.md).
+  double keep_pass_images = 0.01;
   // Called about once a second from the calling thread with one status line per machine.
   std::function<void(const std::vector<std::string>&)> progress;
 };

@@ -296,7 +296,9 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
 }
 
 bool Station::KeepImage(const PartRecord& part) const {
-  if (part.decision != Decision::kPass) return true;
+  // Called before the views are combined, so the part's own decision is not set yet.
+  for (const auto& v : part.views)
+    if (v.decision != Decision::kPass) return true;
   // A fixed sample by part id, so the same parts are kept whatever the timing.
   const uint64_t h = std::hash<std::string>{}(part.part_id) % 1000000;
   return h < config_.outbox.keep_pass_images * 1000000;

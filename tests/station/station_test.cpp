@@ -92,6 +92,18 @@ TEST(StationTest, VerdictsReachThePlcAndTheOutboxWithTheirShot) {
   EXPECT_TRUE(rig.station->outbox().Contains("M1-000000101"));
 }
 
+TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {
+  TempDir dir;
+  StationConfig none;
+  none.outbox.keep_pass_images = 0;
+  StationRig rig(dir.path(), none);
+  EXPECT_EQ(rig.Shoot(201, {{"top", Good(9101)}}).decision, Decision::kPass);
+  EXPECT_EQ(rig.Shoot(202, {{"top", Holed(9102)}}).decision, Decision::kReject);
+  EXPECT_TRUE(rig.station->outbox().Get("M1-000000201")->views[0].image.empty());
+  EXPECT_FALSE(rig.station->outbox().Get("M1-000000202")->views[0].image.empty());
+  EXPECT_EQ(rig.station->outbox().counts().images, 1);
+}
+
 TEST(StationTest, LostCameraHoldsThePartAndTheStationGoesOn) {
   TempDir dir;
   StationRig rig(dir.path());

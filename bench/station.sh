@@ -17,7 +17,7 @@ printf '%-28s %7s %9s %9s %9s %8s\n' run parts "p50 ms" "p99 ms" "parts/s" "NG"
 for run in "1 0" "9 0" "9 300"; do
   set -- $run
   machines=$1 speed=$2
-  "$bin" demo --out "$work/m$machines-s$speed" --machines "$machines" --hours "$hours" \
+  "$bin" demo --listen off --out "$work/m$machines-s$speed" --machines "$machines" --hours "$hours" \
     --speed "$speed" --json 2>/dev/null > "$work/summary.json"
   python3 - "$work/summary.json" "$machines" "$speed" <<'PY'
 import json, sys

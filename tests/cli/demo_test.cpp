@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/outbox.h"
+#include "store/store.h"
 #include "testing/test_util.h"
 
 namespace linesight {
@@ -20,7 +21,7 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   TempDir dir;
   const fs::path out = dir / "demo";
   const auto r =
-      RunLinesight("demo --out " + ShellQuote(out) + " --train 30 --hours 0.4 --speed 0 --json");
+      RunLinesight("demo --out " + ShellQuote(out) + " --train 30 --hours 0.4 --speed 0 --json --listen 127.0.0.1:0");
   ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
   const auto lines = testing::JsonLines(r.out);
   ASSERT_FALSE(lines.empty()) << testing::DescribeRun(r);
@@ -36,12 +37,18 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
     o.path = (out / machine / "outbox.db").string();
     const store::Outbox outbox(o);
     EXPECT_EQ(outbox.counts().parts, m.at("parts").get<int>()) << machine;
+    EXPECT_EQ(outbox.counts().pending_parts, 0) << machine << ": the uplink left parts unsent";
     EXPECT_GT(m.at("parts").get<int>(), 0) << machine;
     EXPECT_LE(m.at("escapes").get<int>(), m.at("defective").get<int>());
     EXPECT_LE(m.at("latency_p50_ms").get<double>(), m.at("latency_p99_ms").get<double>());
     parts += m.at("parts").get<int>();
   }
   EXPECT_EQ(s.at("total").at("parts").get<int>(), parts);
+  // The factory server the demo ran holds every part once, and the machines' events.
+  const auto server = store::OpenStore((out / "linesight.db").string());
+  EXPECT_EQ(server->Counts().parts, parts);
+  EXPECT_GE(server->Counts().events, 9) << "each machine starts its shift with an event";
+  EXPECT_EQ(server->Machines(0).size(), 9u);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print
   >"$tmp/demo.log" 2>&1 &
 demo=$!
 finish() {
-  kill -INT "$demo" 2>/dev/null || true
+  kill -TERM "$demo" 2>/dev/null || true  # SIGINT is ignored by background jobs of a script
   wait "$demo" 2>/dev/null || true
   rm -rf "$tmp"
 }

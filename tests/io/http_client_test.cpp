@@ -1,7 +1,10 @@
 // Tests io/http_client.cpp against a real HTTP server on 127.0.0.1 (the test ingest receiver).
 #include "io/http_client.h"
 
+#include <httplib.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -130,6 +133,45 @@ TEST(HttpClient, BadUrlsAreInputErrors) {
 }
 
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+// A real TLS server on 127.0.0.1 with a self-signed certificate made by the openssl tool: trusted
+// through ca_file it answers; without it the client refuses the server.
+TEST(HttpClient, HttpsWithATrustedCertificate) {
+  if (std::system("openssl version > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "the openssl tool is not installed (apt-get install openssl)";
+  linesight::testing::TempDir dir;
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const std::string make =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "
+      "/CN=127.0.0.1"
+      " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " > /dev/null 2>&1";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  httplib::SSLServer server(cert.c_str(), key.c_str());
+  ASSERT_TRUE(server.is_valid());
+  server.Post("/api/v1/parts", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content("got " + req.body, "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  HttpClientOptions o;
+  o.base_url = "https://127.0.0.1:" + std::to_string(port);
+  o.ca_file = cert;
+  HttpClient trusted(o);
+  const HttpAnswer a = trusted.Post("/api/v1/parts", "x", "text/plain");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, "got x");
+  o.ca_file.clear();  // the system's CAs do not know this certificate
+  HttpClient untrusted(o);
+  const Error e = ErrorOf([&] { untrusted.Post("/api/v1/parts", "x", "text/plain"); });
+  EXPECT_EQ(e.category(), ErrorCategory::kIo);
+  EXPECT_NE(e.cause().find("not trusted"), std::string::npos) << e.what();
+  server.stop();
+  serving.join();
+}
+
 TEST(HttpClient, HttpsToAPlainServerFailsAsTls) {
   IngestReceiver receiver;
   HttpClientOptions o = To(receiver, 5);

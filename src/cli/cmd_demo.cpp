@@ -17,9 +17,9 @@
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/paths.h"
-#include "core/error.h"
 #include "cli/progress.h"
 #include "core/clock.h"
+#include "core/error.h"
 #include "inspect/eval_report.h"
 #include "inspect/trainer.h"
 #include "server/auth.h"
@@ -179,8 +179,8 @@ int RunDemo(const DemoArgs& a) {
       << "1. learning the part from " << a.train << " good castings\n";
   const auto server = StartServer(a, out);
   if (server) {
-    log << "   factory server: " << server->http->url() << "/ (store " << (out / "linesight.db").string()
-        << ")\n";
+    log << "   factory server: " << server->http->url() << "/ (store "
+        << (out / "linesight.db").string() << ")\n";
     PrintDashboard(*server, log);
     log << "\n";
   }

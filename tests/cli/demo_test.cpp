@@ -20,8 +20,8 @@ using testing::TempDir;
 TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   TempDir dir;
   const fs::path out = dir / "demo";
-  const auto r =
-      RunLinesight("demo --out " + ShellQuote(out) + " --train 30 --hours 0.4 --speed 0 --json --listen 127.0.0.1:0");
+  const auto r = RunLinesight("demo --out " + ShellQuote(out) +
+                              " --train 30 --hours 0.4 --speed 0 --json --listen 127.0.0.1:0");
   ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
   const auto lines = testing::JsonLines(r.out);
   ASSERT_FALSE(lines.empty()) << testing::DescribeRun(r);

@@ -1,12 +1,8 @@
 // `linesight station` killed with SIGKILL mid-shift and restarted: every part whose result the
 // PLC saw is in the outbox exactly once. The PLC is a Modbus TCP client over a real socket, the
 // camera a watched folder, the station the real binary.
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
+#include <csignal>
 #include <set>
 #include <thread>
 
@@ -14,45 +10,16 @@
 #include "io/plc_client.h"
 #include "store/outbox.h"
 
-extern char** environ;
-
 namespace linesight::cli_test {
 namespace {
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 // The station binary as a child process, its output in `log`.
-class StationProcess {
+class StationProcess : public testing::ChildProcess {
  public:
-  StationProcess(const fs::path& config, const fs::path& log) {
-    const std::string cmd = "exec " + std::string(LINESIGHT_BINARY) + " station --config " +
-                            Q(config) + " --status-every 0 >>" + Q(log) + " 2>&1";
-    const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
-    if (posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
-      pid_ = -1;
-  }
-  ~StationProcess() { Kill(SIGKILL); }
-  void Kill(int sig) {
-    if (pid_ <= 0) return;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  bool running() const { return pid_ > 0; }
-
- private:
-  pid_t pid_ = -1;
+  StationProcess(const fs::path& config, const fs::path& log)
+      : ChildProcess(
+            std::string(LINESIGHT_BINARY) + " station --config " + Q(config) + " --status-every 0",
+            log) {}
 };
 
 // Connects to the station's PLC port, waiting for it to come up (bounded).
@@ -71,7 +38,7 @@ TEST_F(CliTest, StationKilledMidShiftLosesAndDuplicatesNoPartThePlcSaw) {
   const fs::path dir = Scratch("station_kill");
   const fs::path cam = dir / "cam";
   fs::create_directories(cam);
-  const int port = FreePort();
+  const int port = testing::FreeLoopbackPort();
   testing::WriteFile(dir / "station.yaml",
                      "station: S1\nmachine: M1\nplc: {port: " + std::to_string(port) +
                          "}\ncamera: {source: folder, folder: cam, timeout_ms: 3000}\n"

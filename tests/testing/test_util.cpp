@@ -1,5 +1,12 @@
 #include "testing/test_util.h"
 
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +17,8 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace linesight::testing {
 
@@ -89,6 +98,34 @@ std::vector<nlohmann::json> JsonLines(const std::string& text) {
   while (std::getline(in, line))
     if (!line.empty()) out.push_back(nlohmann::json::parse(line, nullptr, false));
   return out;
+}
+
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+ChildProcess::ChildProcess(const std::string& command, const std::filesystem::path& log) {
+  const std::string cmd = "exec " + command + " >>" + ShellQuote(log) + " 2>&1";
+  const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+  pid_t pid = -1;
+  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) == 0)
+    pid_ = pid;
+}
+
+void ChildProcess::Kill(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 }  // namespace linesight::testing

@@ -88,4 +88,23 @@ class FileLock {
   int fd_;
 };
 
+// A free TCP port on 127.0.0.1 (bound, read, released: free at once, not forever).
+int FreeLoopbackPort();
+
+// A shell command run as a child process (`exec`'d, so signals reach the program), its stdout and
+// stderr appended to `log`. Killed with SIGKILL when the object dies.
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& command, const std::filesystem::path& log);
+  ~ChildProcess() { Kill(9); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  // Sends `signal` and waits for the process to end.
+  void Kill(int signal);
+  bool running() const { return pid_ > 0; }
+
+ private:
+  int pid_ = -1;
+};
+
 }  // namespace linesight::testing

@@ -22,7 +22,7 @@ struct ServerArgs {
   std::string images;  // "" = <store>.images, or ./images for PostgreSQL
   std::string web;     // "" = found automatically
   std::string tls_cert, tls_key;
-  std::string user, role = "operator", password_file, station;
+  std::string user, role = "operator", password_file, station, backup_to;
 };
 
 void SplitListen(const std::string& listen, server::ServerOptions& o) {
@@ -102,7 +102,18 @@ void AddServerCommand(CLI::App& app, CommandBody& body) {
                    "File whose first line is the password (else $LINESIGHT_PASSWORD)");
   CLI::App* token = cmd->add_subcommand("token", "Make an ingest token for a station");
   token->add_option("--station", a->station, "Station id")->required();
-  for (CLI::App* sub : {user, token}) sub->add_option("--store", a->store, "As for server");
+  CLI::App* backup = cmd->add_subcommand(
+      "backup", "Copy the running store to a file, consistent (SQLite; PostgreSQL: use pg_dump)");
+  backup->add_option("--to", a->backup_to, "The copy (must not exist)")->required();
+  for (CLI::App* sub : {user, token, backup}) sub->add_option("--store", a->store, "As for server");
+  backup->callback([a, &body] {
+    body = [a] {
+      auto store = store::OpenStore(a->store);
+      store->Backup(a->backup_to);
+      std::cout << "backup of " << a->store << " written to " << a->backup_to << "\n";
+      return kExitOk;
+    };
+  });
   user->callback([a, &body] {
     body = [a] {
       const auto role = store::ParseRole(a->role);

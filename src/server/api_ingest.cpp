@@ -6,48 +6,21 @@
 #include "core/error.h"
 #include "core/sha256.h"
 #include "server/api_json.h"
+#include "server/ingest_batch.h"
 #include "server/server_context.h"
 
 namespace linesight::server {
 namespace {
 
-constexpr size_t kMaxBatch = 1000;
 const std::regex kImageName("[0-9a-f]{64}\\.(png|jpg)");
-
-template <typename T, typename Read>
-std::vector<T> ReadArray(const nlohmann::json& body, const char* name, Read read) {
-  std::vector<T> out;
-  const auto it = body.find(name);
-  if (it == body.end()) return out;
-  if (!it->is_array()) throw BadRequest(std::string(name) + ": must be an array");
-  if (it->size() > kMaxBatch)
-    throw BadRequest(std::string(name) + ": more than " + std::to_string(kMaxBatch) +
-                     " in one batch; send smaller batches");
-  out.reserve(it->size());
-  for (size_t i = 0; i < it->size(); ++i) {
-    try {
-      out.push_back(read((*it)[i]));
-    } catch (const Error& e) {
-      throw BadRequest(std::string(name) + "[" + std::to_string(i) + "]: " + e.what());
-    }
-  }
-  return out;
-}
 
 io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
                            const io::HttpRequest& req) {
   const auto start = std::chrono::steady_clock::now();
   ++ctx.metrics.ingest_requests;
-  const nlohmann::json body = BodyObject(req);
-  for (const auto& [key, value] : body.items())
-    if (key != "parts" && key != "events")
-      throw BadRequest("unknown member \"" + key + "\": a batch has parts and events");
-  const auto parts = ReadArray<PartRecord>(body, "parts", PartRecordFromJson);
-  const auto events = ReadArray<MachineEvent>(body, "events", MachineEventFromJson);
-  for (size_t i = 0; i < parts.size(); ++i)
-    if (parts[i].station != station)
-      throw BadRequest("parts[" + std::to_string(i) + "].station: \"" + parts[i].station +
-                       "\" but the token belongs to station \"" + station + "\"");
+  const IngestBatch batch = ParseIngestBatch(req.body, station);
+  const auto& parts = batch.parts;
+  const auto& events = batch.events;
   const store::IngestCounts c = ctx.store.Ingest(parts, events);
   ctx.metrics.parts_in += static_cast<int64_t>(parts.size());
   ctx.metrics.parts_new += c.parts_new;

@@ -1,0 +1,24 @@
+// server/ingest_batch.h: the strict reader of a station's ingest batch (docs/api.md, "Ingest"):
+// the one place untrusted bytes from the network become records, fuzzed in fuzz/.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/part_record.h"
+
+namespace linesight::server {
+
+inline constexpr size_t kMaxBatchRecords = 1000;
+
+struct IngestBatch {
+  std::vector<PartRecord> parts;
+  std::vector<MachineEvent> events;
+};
+
+// Reads `body` ({"parts": [...], "events": [...]}) sent by station `station`. Throws BadRequest
+// (server/api_json.h) naming the record and field that is wrong: not JSON, an unknown member,
+// more than kMaxBatchRecords of either, a record that does not read, or a part of another station.
+IngestBatch ParseIngestBatch(std::string_view body, std::string_view station);
+
+}  // namespace linesight::server

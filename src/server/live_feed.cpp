@@ -1,7 +1,6 @@
 #include "server/live_feed.h"
 
 #include <iostream>
-#include <limits>
 
 #include "server/api_json.h"
 
@@ -20,9 +19,7 @@ std::string SseText(std::string_view event, int64_t id, const nlohmann::json& da
 
 LiveFeed::LiveFeed(store::Store& store, std::chrono::milliseconds poll) : store_(store) {
   last_seq_ = store_.LastSeq();
-  event_time_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  last_event_id_ = store_.LastEventId();
   thread_ = std::thread([this, poll] { Run(poll); });
 }
 
@@ -59,18 +56,13 @@ void LiveFeed::PollOnce() {
       for (const auto& p : parts) Push(p.seq, SseText("part", p.seq, ToJson(p)));
       if (parts.size() < 500) break;
     }
-    // Events by time: ones at the newest time seen may still arrive, so that time is re-read
-    // and what was already sent at it skipped.
-    const auto events = store_.Events("", event_time_ms_, std::numeric_limits<int64_t>::max());
-    for (const auto& e : events) {
-      const auto key = std::make_tuple(e.machine, e.time_ms, static_cast<int>(e.state));
-      if (e.time_ms == event_time_ms_ && events_seen_.count(key)) continue;
-      if (e.time_ms > event_time_ms_) {
-        event_time_ms_ = e.time_ms;
-        events_seen_.clear();
+    for (;;) {
+      const auto events = store_.EventsAfter(last_event_id_, 500);
+      for (const auto& [id, e] : events) {
+        last_event_id_ = id;
+        Push(last_seq_, SseText("machine", last_seq_, linesight::ToJson(e)));
       }
-      events_seen_.insert(key);
-      Push(last_seq_, SseText("machine", last_seq_, linesight::ToJson(e)));
+      if (events.size() < 500) break;
     }
     std::lock_guard lock(mu_);
     last_error_.clear();

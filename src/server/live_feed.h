@@ -9,10 +9,8 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
-#include <tuple>
 
 #include "io/http_server.h"
 #include "store/store.h"
@@ -54,8 +52,7 @@ class LiveFeed {
   std::deque<Item> items_;
   int64_t next_order_ = 1;
   int64_t last_seq_ = 0;
-  int64_t event_time_ms_ = 0;  // events at or after this time are polled
-  std::set<std::tuple<std::string, int64_t, int>> events_seen_;  // at event_time_ms_
+  int64_t last_event_id_ = 0;
   std::string last_error_;
   bool stopping_ = false;
   std::atomic<int> clients_{0};

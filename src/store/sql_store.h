@@ -28,6 +28,8 @@ class SqlStore : public Store {
   std::vector<MachineStatus> Machines(int64_t since_ms) override;
   std::vector<MachineEvent> Events(std::string_view machine, int64_t from_ms,
                                    int64_t to_ms) override;
+  std::vector<std::pair<int64_t, MachineEvent>> EventsAfter(int64_t id, int limit) override;
+  int64_t LastEventId() override;
   std::vector<YieldRow> Yield(const PartFilter& filter, GroupBy by,
                               const ShiftCalendar& shifts) override;
   std::vector<ParetoRow> DefectPareto(const PartFilter& filter) override;

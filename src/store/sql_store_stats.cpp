@@ -1,4 +1,5 @@
 // The SqlStore's machine and statistics queries: machines, events, yield, Pareto, reject rate.
+#include <algorithm>
 #include <map>
 
 #include "core/error.h"
@@ -111,6 +112,22 @@ std::vector<MachineEvent> SqlStore::Events(std::string_view machine, int64_t fro
   auto c = Connection();
   c->Query(q.sql, q.params, [&](const SqlRow& r) { out.push_back(ReadEvent(r)); });
   return out;
+}
+
+std::vector<std::pair<int64_t, MachineEvent>> SqlStore::EventsAfter(int64_t id, int limit) {
+  SqlQuery q{"SELECT " + std::string(kEventColumns) + ", id FROM events WHERE id > ", {}};
+  q.sql += q.Param(id) + " ORDER BY id LIMIT " + q.Param(std::clamp<int64_t>(limit, 1, kMaxRows));
+  std::vector<std::pair<int64_t, MachineEvent>> out;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) { out.emplace_back(r.Int(7), ReadEvent(r)); });
+  return out;
+}
+
+int64_t SqlStore::LastEventId() {
+  int64_t id = 0;
+  auto c = Connection();
+  c->Query("SELECT coalesce(max(id), 0) FROM events", {}, [&](const SqlRow& r) { id = r.Int(0); });
+  return id;
 }
 
 std::vector<YieldRow> SqlStore::Yield(const PartFilter& filter, GroupBy by,

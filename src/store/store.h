@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/part_record.h"
@@ -178,6 +179,10 @@ class Store {
 
   // Every machine that sent a part or an event, by machine id; counts over parts since `since_ms`.
   virtual std::vector<MachineStatus> Machines(int64_t since_ms) = 0;
+  // Events stored after event id `id`, in insertion order (commit order, as for parts): what
+  // live updates poll. Each with its id.
+  virtual std::vector<std::pair<int64_t, MachineEvent>> EventsAfter(int64_t id, int limit) = 0;
+  virtual int64_t LastEventId() = 0;
   // Events of one machine ("" = all) with time in [from_ms, to_ms), oldest first.
   virtual std::vector<MachineEvent> Events(std::string_view machine, int64_t from_ms,
                                            int64_t to_ms) = 0;

@@ -246,7 +246,8 @@ TEST_P(ServerTest, LiveStreamSendsNewParts) {
     c.set_read_timeout(10, 0);
     c.Get("/api/v1/stream", operator_.Headers(), [&](const char* data, size_t n) {
       received.append(data, n);
-      if (received.find("M4-000000001") != std::string::npos) {
+      if (received.find("M4-000000001") != std::string::npos &&
+          received.find("machine_fault") != std::string::npos) {
         got = true;
         return false;  // close the stream
       }
@@ -256,13 +257,18 @@ TEST_P(ServerTest, LiveStreamSendsNewParts) {
   // Give the stream time to open, then store a part; the feed polls every 50 ms.
   for (int i = 0; i < 100 && !got; ++i) {
     if (i == 5) {
-      ASSERT_EQ(Ingest(Batch({ServerTestPart("M4", 1, Decision::kPass, kT0)}))->status, 200);
+      // The event is older than the part: the stream follows arrival, not event time.
+      const MachineEvent stop{"M4",     kT0 - 60000, MachineState::kStopped, false, "machine_fault",
+                              "M4-D01", ""};
+      ASSERT_EQ(Ingest(Batch({ServerTestPart("M4", 1, Decision::kPass, kT0)}, {stop}))->status,
+                200);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   reader.join();
   EXPECT_TRUE(got);
   EXPECT_NE(received.find("event: part"), std::string::npos) << received;
+  EXPECT_NE(received.find("event: machine"), std::string::npos) << received;
 }
 
 TEST_P(ServerTest, HealthMetricsAndUnknownPaths) {

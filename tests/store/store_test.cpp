@@ -181,6 +181,22 @@ TEST_P(StoreTest, PartsAfterFollowsStoreOrder) {
   EXPECT_TRUE(store_->PartsAfter(store_->LastSeq(), 10).empty());
 }
 
+TEST_P(StoreTest, EventsAfterFollowsStoreOrderNotEventTime) {
+  EXPECT_EQ(store_->LastEventId(), 0);
+  Ingest({}, {Event("M1", kT0 + 100, MachineState::kStopped)});
+  const int64_t first = store_->LastEventId();
+  // An event that happened earlier but arrives later (a station catching up) still follows.
+  Ingest({}, {Event("M2", kT0, MachineState::kStopped),
+              Event("M1", kT0 + 100, MachineState::kStopped)});
+  const auto after = store_->EventsAfter(first, 10);
+  ASSERT_EQ(after.size(), 1u) << "the duplicate is not stored again";
+  EXPECT_EQ(after[0].second.machine, "M2");
+  EXPECT_GT(after[0].first, first);
+  EXPECT_EQ(store_->LastEventId(), after[0].first);
+  EXPECT_EQ(store_->EventsAfter(0, 10).size(), 2u);
+  EXPECT_TRUE(store_->EventsAfter(store_->LastEventId(), 10).empty());
+}
+
 TEST_P(StoreTest, GetPartGivesTheRecordAsSentAndTheSummary) {
   PartRecord part = Part("M4", 12, Decision::kReject, kT0);
   ViewResult side = part.views[0];

@@ -208,6 +208,8 @@ nlohmann::json Queries(store::Store& s, int64_t parts) {
     add("count_parts_reject_upto_10001", n,
         [&] { return static_cast<size_t>(s.CountPartsUpTo(rej, 10001)); });
     add("count_review_queue_reject", n, [&] { return static_cast<size_t>(s.CountParts(rej_q)); });
+    add("count_review_queue_reject_upto_10001", n,
+        [&] { return static_cast<size_t>(s.CountPartsUpTo(rej_q, 10001)); });
     add("yield_by_machine", n,
         [&] { return s.Yield(base, store::GroupBy::kMachine, shifts).size(); });
     add("yield_by_die", n, [&] { return s.Yield(base, store::GroupBy::kDie, shifts).size(); });

@@ -103,6 +103,21 @@ CREATE TABLE audit (
   detail TEXT NOT NULL              -- JSON
 );
 )sql",
+    // 2: indexes measured by bench/queries.sh (docs/store.md, "Query speed"). The Pareto reads
+    // only bad parts (~4 %), through a partial index that holds every column it filters and
+    // groups on (an index-only scan); counts and review queues of one machine and one decision
+    // no longer read every part of the machine; yield, reject rate and machine counts over a
+    // time range read parts_stats alone, not the rows (which hold the record JSON, ~1 KB), and
+    // those of one machine parts_machine_stats (which replaces parts (machine, time_ms)).
+    R"sql(
+CREATE INDEX parts_bad ON parts (time_ms, machine, die, station, defect_type)
+  WHERE coalesce(review_verdict, decision) = 'reject';
+CREATE INDEX parts_decision_machine_time ON parts (decision, machine, time_ms);
+CREATE INDEX parts_stats ON parts (time_ms, machine, die, station, decision, review_verdict);
+DROP INDEX parts_machine_time;
+CREATE INDEX parts_machine_stats
+  ON parts (machine, time_ms, die, station, decision, review_verdict, defect_type);
+)sql",
 };
 
 constexpr std::string_view kVersionTable =

@@ -199,6 +199,18 @@ int64_t SqlStore::CountParts(const PartFilter& filter) {
   return n;
 }
 
+int64_t SqlStore::CountPartsUpTo(const PartFilter& filter, int64_t cap) {
+  CheckCountCap(cap);
+  // The LIMIT inside lets both engines stop after `cap` rows of the filter's index.
+  SqlQuery q{"SELECT count(*) FROM (SELECT 1 FROM parts p", {}};
+  AppendWhere(q, filter);
+  q.sql += " LIMIT " + q.Param(cap) + ") t";
+  int64_t n = 0;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) { n = r.Int(0); });
+  return n;
+}
+
 std::vector<PartSummary> SqlStore::PartsAfter(int64_t seq, int limit) {
   SqlQuery q{std::string(kSummarySelect), {}};
   q.sql += " WHERE p.seq > " + q.Param(seq) + " ORDER BY p.seq LIMIT " + q.Param(ClampRows(limit));

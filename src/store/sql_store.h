@@ -22,6 +22,7 @@ class SqlStore : public Store {
                       std::span<const MachineEvent> events) override;
   std::vector<PartSummary> FindParts(const PartFilter& filter, const PartPage& page) override;
   int64_t CountParts(const PartFilter& filter) override;
+  int64_t CountPartsUpTo(const PartFilter& filter, int64_t cap) override;
   std::vector<PartSummary> PartsAfter(int64_t seq, int limit) override;
   int64_t LastSeq() override;
   std::optional<PartDetail> GetPart(std::string_view part_id) override;

@@ -1,6 +1,9 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <array>
+
+#include "core/error.h"
 
 #include "store/pg_store.h"
 #include "store/sqlite_store.h"
@@ -21,6 +24,18 @@ int64_t ShiftCalendar::ShiftStart(int64_t time_ms) const {
   int64_t into = (time_ms - origin_ms) % length_ms;
   if (into < 0) into += length_ms;  // floor, also before the origin
   return time_ms - into;
+}
+
+void CheckCountCap(int64_t cap) {
+  if (cap < 1)
+    throw Error(ErrorCategory::kInput,
+                "a count's cap must be at least 1, not " + std::to_string(cap),
+                "give the most rows to count, e.g. 10001 to show \"10000+\"");
+}
+
+int64_t Store::CountPartsUpTo(const PartFilter& filter, int64_t cap) {
+  CheckCountCap(cap);
+  return std::min(CountParts(filter), cap);
 }
 
 std::string_view RoleName(Role r) { return kRoleNames.at(static_cast<size_t>(r)); }

@@ -171,7 +171,12 @@ class Store {
 
   // Parts matching `filter`, newest first (time_ms desc, part_id desc), one page.
   virtual std::vector<PartSummary> FindParts(const PartFilter& filter, const PartPage& page) = 0;
+  // Exact count of the parts matching `filter`: reads every matching row (seconds over millions).
   virtual int64_t CountParts(const PartFilter& filter) = 0;
+  // min(CountParts(filter), cap) without reading more than `cap` matching rows: for a list's
+  // total ("10000+" when it returns cap and cap = 10001). Throws Error{kInput} if cap < 1. The
+  // default counts everything; engines override it.
+  virtual int64_t CountPartsUpTo(const PartFilter& filter, int64_t cap);
   // Parts stored after `seq` (PartSummary::seq), oldest first: what live updates poll.
   virtual std::vector<PartSummary> PartsAfter(int64_t seq, int limit) = 0;
   virtual int64_t LastSeq() = 0;
@@ -221,6 +226,9 @@ class Store {
   // PostgreSQL: not supported here, throws Error{kInput} naming pg_dump).
   virtual void Backup(const std::string& path) = 0;
 };
+
+// Throws Error{kInput} unless cap >= 1 (for CountPartsUpTo implementations).
+void CheckCountCap(int64_t cap);
 
 // Opens the store at `location`: a "postgresql://" or "postgres://" URI, else a SQLite file path
 // (created if missing). Migrates the schema to this build's version. Throws Error{kIo} naming the

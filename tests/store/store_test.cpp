@@ -90,6 +90,9 @@ TEST_P(StoreTest, FindPartsAppliesEachFilter) {
     EXPECT_EQ(Ids(store_->FindParts(f, With<PartPage>([&](auto& x) { x.limit = 1000; }))), want)
         << what;
     EXPECT_EQ(store_->CountParts(f), static_cast<int64_t>(want.size())) << what;
+    for (int64_t cap : {int64_t{1}, int64_t{2}, int64_t{5}, int64_t{1000}})
+      EXPECT_EQ(store_->CountPartsUpTo(f, cap), std::min<int64_t>(cap, std::ssize(want)))
+          << what << ", cap " << cap;
   };
   check(
       {}, [](const PartRecord&) { return true; }, "all");
@@ -138,6 +141,15 @@ TEST_P(StoreTest, FindPartsAppliesEachFilter) {
   check(
       With<PartFilter>([&](auto& x) { x.unreviewed_only = true; }),
       [](const PartRecord& p) { return p.part_id != "M1-000000007"; }, "unreviewed");
+}
+
+TEST_P(StoreTest, CountPartsUpToStopsAtTheCapAndRefusesACapBelowOne) {
+  const auto parts = Dataset(30);  // 90 parts
+  store_->Ingest(parts, {});
+  EXPECT_EQ(store_->CountPartsUpTo({}, 10), 10);
+  EXPECT_EQ(store_->CountPartsUpTo({}, 30), 30);
+  EXPECT_EQ(store_->CountPartsUpTo({}, 10001), store_->CountParts({}));
+  EXPECT_EQ(Caught([&] { store_->CountPartsUpTo({}, 0); }).category(), ErrorCategory::kInput);
 }
 
 TEST_P(StoreTest, KeysetPagesCoverEveryPartOnceInOrder) {

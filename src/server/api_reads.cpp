@@ -34,8 +34,12 @@ io::HttpResponse Parts(ServerContext& ctx, const io::HttpRequest& req) {
   nlohmann::json next = nullptr;
   if (static_cast<int>(parts.size()) == page.limit)
     next = {{"before_time_ms", parts.back().time_ms}, {"before_part_id", parts.back().part_id}};
+  // An exact count of millions of parts costs more than the page; past the cap, say "more".
+  constexpr int64_t kCountCap = 10000;
+  const int64_t total = ctx.store.CountPartsUpTo(filter, kCountCap + 1);
   return JsonAnswer({{"parts", SummaryList(parts)},
-                     {"total", ctx.store.CountParts(filter)},
+                     {"total", std::min(total, kCountCap)},
+                     {"total_capped", total > kCountCap},
                      {"next", std::move(next)}});
 }
 

@@ -117,6 +117,8 @@ export interface Me {
 export interface PartsPage {
   parts: PartSummary[];
   total: number;
+  /** true when there are more than `total` (10000) matching parts: counting stops there */
+  total_capped?: boolean;
   next: { before_time_ms: number; before_part_id: string } | null;
 }
 

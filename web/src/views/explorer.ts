@@ -132,7 +132,7 @@ export const explorerView: View = ({ root, params, navigate }) => {
       for (const p of r.parts) body.append(partRow(p));
       shown += r.parts.length;
       next = r.next;
-      status.textContent = shown === 0 ? t("parts.empty") : t("parts.total", { shown: fmtNumber(shown), total: fmtNumber(r.total) });
+      status.textContent = shown === 0 ? t("parts.empty") : t("parts.total", { shown: fmtNumber(shown), total: fmtNumber(r.total) + (r.total_capped ? "+" : "") });
       more.classList.toggle("hidden", !next);
     } catch (e) {
       if (gone) return;

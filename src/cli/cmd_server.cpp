@@ -22,21 +22,25 @@ struct ServerArgs {
   std::string images;  // "" = <store>.images, or ./images for PostgreSQL
   std::string web;     // "" = found automatically
   std::string tls_cert, tls_key;
+  double image_cap_gb = 100;
+  std::string mqtt, mqtt_client_id, mqtt_topic = "linesight/v1/+/+/+/telemetry";
+  int keep_pass_days = 0;
   std::string user, role = "operator", password_file, station, backup_to;
 };
 
-void SplitListen(const std::string& listen, server::ServerOptions& o) {
+void SplitListen(const std::string& listen, server::ServerOptions& o,
+                 const std::string& option = "--listen") {
   const size_t colon = listen.rfind(':');
   try {
     if (colon == std::string::npos) throw std::invalid_argument("no colon");
     o.host = listen.substr(0, colon);
     o.port = std::stoi(listen.substr(colon + 1));
   } catch (const std::exception&) {
-    throw Error(ErrorCategory::kInput, "--listen " + listen + ": not HOST:PORT",
+    throw Error(ErrorCategory::kInput, option + " " + listen + ": not HOST:PORT",
                 "Write e.g. 127.0.0.1:8080 (0.0.0.0:8080 serves every interface)");
   }
   if (o.port < 0 || o.port > 65535)
-    throw Error(ErrorCategory::kInput, "--listen: port out of range", "Use 1-65535, or 0");
+    throw Error(ErrorCategory::kInput, option + ": port out of range", "Use 1-65535, or 0");
 }
 
 std::string ReadPassword(const std::string& file) {
@@ -66,6 +70,17 @@ int Serve(const ServerArgs& a, const char* argv0) {
   o.image_dir = ImageDir(a);
   o.tls_cert = a.tls_cert;
   o.tls_key = a.tls_key;
+  o.retention.cap_bytes = static_cast<int64_t>(a.image_cap_gb * (int64_t{1} << 30));
+  o.retention.keep_pass_days = a.keep_pass_days;
+  if (!a.mqtt.empty()) {
+    server::ServerOptions broker;  // HOST:PORT, as --listen
+    SplitListen(a.mqtt, broker, "--mqtt");
+    o.telemetry = true;
+    o.mqtt.host = broker.host;
+    o.mqtt.port = broker.port;
+    o.mqtt.client_id = a.mqtt_client_id;
+    o.mqtt.topic = a.mqtt_topic;
+  }
   o.web_dir = a.web.empty() ? server::FindWebDir(argv0).string() : a.web;
   auto store = store::OpenStore(a.store);
   server::FactoryServer srv(*store, o);
@@ -95,6 +110,20 @@ void AddServerCommand(CLI::App& app, CommandBody& body) {
   cmd->add_option("--web", a->web, "The built dashboard (default: web/dist, found)");
   cmd->add_option("--tls-cert", a->tls_cert, "PEM certificate: serve HTTPS");
   cmd->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert");
+  cmd->add_option("--mqtt", a->mqtt,
+                  "HOST:PORT of an MQTT broker: store the machines' telemetry (docs/mqtt.md)");
+  cmd->add_option("--mqtt-client-id", a->mqtt_client_id,
+                  "A fixed client id: the broker keeps the subscription and queues telemetry "
+                  "while this server is down (one id per server)");
+  cmd->add_option("--mqtt-topic", a->mqtt_topic,
+                  "Topic filter (default linesight/v1/+/+/+/telemetry)");
+  cmd->add_option("--image-cap-gb", a->image_cap_gb,
+                  "Cap on kept images: good parts' images go first, oldest first; 0 = no cap "
+                  "(default 100)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--keep-pass-days", a->keep_pass_days,
+                  "Delete good parts' images after this many days; 0 = only over the cap")
+      ->check(CLI::NonNegativeNumber);
   CLI::App* user = cmd->add_subcommand("user", "Create a user or set a user's password and role");
   user->add_option("--name", a->user, "User name")->required();
   user->add_option("--role", a->role, "operator, quality_engineer or admin");

@@ -107,6 +107,7 @@ ViewResult ViewFromJson(const json& j) {
   v.model_id = Str(j, what, "model_id");
   v.inspect_ms = OptNum(j, what, "inspect_ms", 0);
   v.image = OptStr(j, what, "image", "");
+  v.heatmap = OptStr(j, what, "heatmap", "");
   return v;
 }
 
@@ -168,6 +169,7 @@ json ToJson(const ViewResult& v) {
             {"model_id", v.model_id},
             {"inspect_ms", v.inspect_ms},
             {"image", v.image}};
+  if (!v.heatmap.empty()) j["heatmap"] = v.heatmap;
   if (v.decision == Decision::kHold) {
     j["reason"] = HoldReasonName(v.reason);
     j["detail"] = v.detail;

@@ -64,6 +64,7 @@ struct ViewResult {
   std::string model_id;   // the model that judged this view ("" if none was loaded)
   double inspect_ms = 0;  // align + score
   std::string image;      // name of the kept image in the station's image folder, "" if not kept
+  std::string heatmap;    // its anomaly heatmap (HeatmapLayer, inspect/overlay.h), "" if none
 };
 
 // One part as judged at a station. The part passes only if every view passes; it is held if any

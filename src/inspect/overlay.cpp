@@ -423,7 +423,8 @@ int DrawMarkIcon(cv::Mat& img, Mark mark, cv::Point at, const Style& st) {
 
 cv::Mat Legend(const Verdict& v, const Workspace& ws, const OverlayOptions& options, bool ignored,
                int width, const Style& st) {
-  std::vector<std::pair<Mark, std::string>> marks;
+  // Literals only: a pair holding a std::string trips GCC 12's -Warray-bounds false positive.
+  std::vector<std::pair<Mark, const char*>> marks;
   const bool searched = !ws.pose.found && v.reason == HoldReason::kPartNotFound;
   const bool heat = ws.pose.found && !ws.weighted.empty();
   if (heat) {
@@ -498,6 +499,18 @@ double OverlayScale(const cv::Size& size, int max_side) {
   const int side = std::max(size.width, size.height);
   if (max_side <= 0 || side <= max_side) return 1.0;
   return static_cast<double>(max_side) / side;
+}
+
+cv::Mat HeatmapLayer(const Inspector& inspector, const cv::Size& size, const Workspace& ws,
+                     int max_side) {
+  const double scale = OverlayScale(size, max_side);
+  const cv::Size scaled(std::max(1, static_cast<int>(std::lround(size.width * scale))),
+                        std::max(1, static_cast<int>(std::lround(size.height * scale))));
+  cv::Mat layer(scaled, CV_8UC3, cv::Scalar::all(0));
+  // Blended over black, DrawOverlay()'s colours come out as light the viewer adds to the frame.
+  if (ws.pose.found && !ws.weighted.empty())
+    BlendHeat(inspector.HeatmapInImage(scaled, ws, scale), layer);
+  return layer;
 }
 
 std::vector<cv::Rect> MergeBoxes(std::vector<cv::Rect> boxes, int gap) {

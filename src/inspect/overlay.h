@@ -37,6 +37,14 @@ struct OverlayOptions {
                                   const Verdict& verdict, const Workspace& ws,
                                   const OverlayOptions& options = OverlayOptions());
 
+// The anomaly heatmap alone, for a viewer that lays it over the frame (the dashboard blends it
+// with CSS "screen"): CV_8UC3 of the frame's size scaled by OverlayScale(size, max_side), black
+// below half the threshold, then DrawOverlay()'s colour scale, brighter up to the threshold.
+// All black if the part was not located. REQUIRES: `ws` holds the last Inspect() of a frame of
+// `size`.
+[[nodiscard]] cv::Mat HeatmapLayer(const Inspector& inspector, const cv::Size& size,
+                                   const Workspace& ws, int max_side);
+
 // The scale DrawOverlay() gives a frame of `size`: min(1, max_side / longest side); 1 if
 // max_side <= 0.
 [[nodiscard]] double OverlayScale(const cv::Size& size, int max_side);

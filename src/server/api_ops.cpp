@@ -3,6 +3,7 @@
 
 #include "server/api_json.h"
 #include "server/server_context.h"
+#include "server/telemetry_in.h"
 
 namespace linesight::server {
 namespace {
@@ -61,6 +62,35 @@ io::HttpResponse Metrics(ServerContext& ctx) {
   Metric(o, "linesight_ingest_seconds_total", "counter", "time spent handling ingest batches",
          static_cast<double>(m.ingest_micros.load()) / 1e6);
   Metric(o, "linesight_live_clients", "gauge", "open live streams", ctx.feed.clients());
+  if (ctx.telemetry) {
+    const TelemetryStats t = ctx.telemetry->stats();
+    Metric(o, "linesight_telemetry_received_total", "counter", "telemetry messages received",
+           static_cast<double>(t.received));
+    Metric(o, "linesight_telemetry_shots_total", "counter", "shots stored from telemetry",
+           static_cast<double>(t.stored));
+    Metric(o, "linesight_telemetry_duplicates_total", "counter", "shots received again",
+           static_cast<double>(t.duplicates));
+    Metric(o, "linesight_telemetry_refused_total", "counter", "messages refused (see the log)",
+           static_cast<double>(t.refused));
+    Metric(o, "linesight_telemetry_implausible_total", "counter",
+           "values out of their sensor's range, stored as not measured",
+           static_cast<double>(t.implausible));
+    Metric(o, "linesight_telemetry_dropped_total", "counter",
+           "shots lost while the store was away too long", static_cast<double>(t.dropped));
+    Metric(o, "linesight_telemetry_queued", "gauge", "shots waiting for the store",
+           static_cast<double>(t.queued));
+    Metric(o, "linesight_telemetry_connected", "gauge", "1 if subscribed at the broker",
+           t.subscribed ? 1 : 0);
+  }
+  if (ctx.retention) {
+    const RetentionReport r = ctx.retention->last();
+    Metric(o, "linesight_images_files", "gauge", "kept images on disk (last retention sweep)",
+           static_cast<double>(r.files));
+    Metric(o, "linesight_images_bytes", "gauge", "bytes of kept images (last retention sweep)",
+           static_cast<double>(r.bytes));
+    Metric(o, "linesight_images_over_cap", "gauge",
+           "1 if only images that must stay are left and they exceed the cap", r.over_cap);
+  }
   try {
     const store::StoreCounts c = ctx.store.Counts();
     Metric(o, "linesight_store_parts", "gauge", "parts stored", static_cast<double>(c.parts));

@@ -18,9 +18,23 @@ io::HttpResponse Login(ServerContext& ctx, const io::HttpRequest& req) {
   const nlohmann::json body = BodyObject(req);
   const std::string user = StringMember(body, "user", true, 100);
   const std::string password = StringMember(body, "password", true, 1000);
-  const auto login = ctx.auth.LogIn(user, password, NowMs());
+  const int64_t now = NowMs();
+  const int64_t window_ms = int64_t{ctx.options.login_window_minutes} * 60'000;
+  // Checked before the password, so guessing gains nothing once the limit is reached.
+  if (ctx.store.CountAudit("login.failed", user, now - window_ms) >=
+      ctx.options.login_failures_allowed) {
+    ctx.store.Audit({0, now, user, "login.refused", user, "{}"});
+    io::HttpResponse r =
+        io::JsonError(429, "too_many_attempts",
+                      "too many failed sign-ins for this user in the last " +
+                          std::to_string(ctx.options.login_window_minutes) +
+                          " minutes: wait, or ask an admin to check the audit log");
+    r.headers.emplace_back("Retry-After", std::to_string(window_ms / 1000));
+    return r;
+  }
+  const auto login = ctx.auth.LogIn(user, password, now);
   if (!login) {
-    ctx.store.Audit({0, NowMs(), user, "login.failed", user, "{}"});
+    ctx.store.Audit({0, now, user, "login.failed", user, "{}"});
     return io::JsonError(401, "unauthorized", "wrong user name or password");
   }
   io::HttpResponse r = JsonAnswer(Me(login->caller));

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "server/api_json.h"
 #include "server/server_context.h"
+#include "server/telemetry_in.h"
 
 namespace linesight::server {
 namespace {
@@ -86,6 +87,8 @@ FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
   AddIngestRoutes(*context_, routes);
   AddReadRoutes(*context_, routes);
   AddStatsRoutes(*context_, routes);
+  AddSpcRoutes(*context_, routes);
+  AddOeeRoutes(*context_, routes);
   AddPeopleRoutes(*context_, routes);
   AddOpsRoutes(*context_, routes);
   AddWebRoutes(*context_, routes);
@@ -97,9 +100,23 @@ FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
   http.tls_cert = options.tls_cert;
   http.tls_key = options.tls_key;
   http_ = std::make_unique<io::HttpServer>(http, std::move(routes));
+  if (options.retention_interval_s > 0) {
+    retention_ =
+        std::make_unique<RetentionSweeper>(store, options.image_dir, options.retention,
+                                           std::chrono::seconds(options.retention_interval_s));
+    context_->retention = retention_.get();
+  }
+  if (options.telemetry) {
+    telemetry_ = std::make_unique<TelemetryIn>(store, options.mqtt);
+    context_->telemetry = telemetry_.get();
+  }
 }
 
 FactoryServer::~FactoryServer() {
+  context_->telemetry = nullptr;
+  telemetry_.reset();
+  context_->retention = nullptr;
+  retention_.reset();
   context_->feed.Stop();  // streams hold HTTP threads: end them before the server joins those
   http_.reset();
 }

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "io/mqtt_subscriber.h"
+#include "server/image_retention.h"
 #include "store/store.h"
 
 namespace linesight::io {
@@ -15,6 +17,7 @@ class HttpServer;
 namespace linesight::server {
 
 class Auth;
+class TelemetryIn;
 class LiveFeed;
 struct ServerContext;
 
@@ -27,6 +30,20 @@ struct ServerOptions {
   int session_hours = 12;
   std::string tls_cert, tls_key;  // PEM files: serve HTTPS (and mark cookies Secure)
   int live_poll_ms = 250;         // how often the live feed reads the store
+  // Sign-in limiter: after this many failed sign-ins of one user name within the window, further
+  // attempts are refused (429) until the oldest leaves the window. Counted in the store's audit
+  // log, so every server process behind a load balancer sees the same count.
+  int login_failures_allowed = 10;
+  int login_window_minutes = 15;
+  // Image retention (image_retention.h), swept at start and then every interval; 0 = never.
+  RetentionOptions retention;
+  // OEE's planned run time per part (ISO 22400-2 PRU) when a request gives none: master data of
+  // the part on this cell's machines.
+  double planned_cycle_s = 90;
+  // MQTT telemetry in (telemetry_in.h), from the broker of `mqtt`.
+  bool telemetry = false;
+  io::MqttSubscribeOptions mqtt;
+  int retention_interval_s = 600;
   store::ShiftCalendar shifts;
 };
 
@@ -47,6 +64,8 @@ class FactoryServer {
  private:
   std::unique_ptr<ServerContext> context_;
   std::unique_ptr<io::HttpServer> http_;
+  std::unique_ptr<RetentionSweeper> retention_;
+  std::unique_ptr<TelemetryIn> telemetry_;
 };
 
 }  // namespace linesight::server

@@ -35,6 +35,8 @@ struct ServerContext {
   std::mutex images_mu;  // ImageFolder is not thread-safe
   LiveFeed feed;
   ServerMetrics metrics;
+  const RetentionSweeper* retention = nullptr;  // null when retention is off
+  const TelemetryIn* telemetry = nullptr;       // null without MQTT telemetry
 };
 
 int64_t NowMs();
@@ -56,6 +58,8 @@ io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpRespons
 void AddIngestRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddReadRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddStatsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddSpcRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddOeeRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddPeopleRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddOpsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddWebRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);

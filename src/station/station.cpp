@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "inspect/overlay.h"
 #include "station/station_metrics.h"
 #include "station/station_services.h"
 #include "vision/image_io.h"
@@ -15,7 +16,19 @@
 namespace linesight::station {
 namespace {
 
-using Images = std::vector<std::pair<std::string, std::vector<uint8_t>>>;
+// Heatmaps are smooth: this many pixels along the longest side show every finding.
+constexpr int kHeatmapSide = 512;
+
+// PNG bytes of `image`, empty if it cannot be encoded (the record matters more than its picture).
+std::vector<uint8_t> Png(const cv::Mat& image) {
+  std::vector<uint8_t> png;
+  try {
+    cv::imencode(".png", image, png);
+  } catch (const cv::Exception&) {
+    png.clear();
+  }
+  return png;
+}
 
 store::OutboxOptions OutboxOptionsOf(const OutboxConfig& c) {
   store::OutboxOptions o;
@@ -251,7 +264,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
 void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images) {
   const size_t n = judges_.size();
   part.views.assign(n, ViewResult{});
-  std::vector<cv::Mat> frames(n);
+  std::vector<cv::Mat> frames(n), heatmaps(n);
   std::vector<WorkerPool::Task> tasks;
   const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
   for (size_t i = 0; i < n; ++i) {
@@ -278,20 +291,20 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
     tasks.push_back([&, i, judge, view](Workspace& ws, Verdict& v) {
       judge->inspector.Inspect(frames[i], ws, deadline, v);
       part.views[i] = ResultOf(view, v);
+      // Only here is the workspace this frame's: its heatmap is drawn now or never.
+      if (ws.pose.found && (v.decision != Decision::kPass || KeepPassImage(part.part_id)))
+        heatmaps[i] = HeatmapLayer(judge->inspector, frames[i].size(), ws, kHeatmapSide);
     });
   }
   pool_.RunAll(tasks);
+  if (!KeepImage(part)) return;
   for (size_t i = 0; i < n; ++i) {
     if (frames[i].empty()) continue;
-    std::vector<uint8_t> png;
-    if (KeepImage(part) || part.views[i].decision != Decision::kPass) {
-      try {
-        cv::imencode(".png", frames[i], png);
-      } catch (const cv::Exception&) {
-        png.clear();  // the record matters more than its picture
-      }
-    }
-    if (!png.empty()) images.emplace_back(part.views[i].view, std::move(png));
+    if (auto png = Png(frames[i]); !png.empty())
+      images.push_back({part.views[i].view, store::ImageRole::kFrame, std::move(png)});
+    if (heatmaps[i].empty()) continue;
+    if (auto png = Png(heatmaps[i]); !png.empty())
+      images.push_back({part.views[i].view, store::ImageRole::kHeatmap, std::move(png)});
   }
 }
 
@@ -299,14 +312,19 @@ bool Station::KeepImage(const PartRecord& part) const {
   // Called before the views are combined, so the part's own decision is not set yet.
   for (const auto& v : part.views)
     if (v.decision != Decision::kPass) return true;
+  return KeepPassImage(part.part_id);
+}
+
+bool Station::KeepPassImage(const std::string& part_id) const {
   // A fixed sample by part id, so the same parts are kept whatever the timing.
-  const uint64_t h = std::hash<std::string>{}(part.part_id) % 1000000;
+  const uint64_t h = std::hash<std::string>{}(part_id) % 1000000;
   return h < config_.outbox.keep_pass_images * 1000000;
 }
 
 void Station::Store(PartRecord& part, const Images& images) {
   store::PartImages blobs;
-  for (const auto& [view, bytes] : images) blobs.push_back({view, store::ImageBlob{bytes, "png"}});
+  for (const auto& kept : images)
+    blobs.push_back({kept.view, store::ImageBlob{kept.png, "png", kept.role}});
   try {
     outbox_.Put(part, blobs);
   } catch (const std::exception& e) {

@@ -64,15 +64,22 @@ class Station {
   std::string StatusLine() const;
 
  private:
-  void InspectViews(const io::PlcTrigger& trigger, PartRecord& part,
-                    std::vector<std::pair<std::string, std::vector<uint8_t>>>& images);
-  void Store(PartRecord& part,
-             const std::vector<std::pair<std::string, std::vector<uint8_t>>>& images);
+  // An encoded picture kept with a part: the frame of a view, or its anomaly heatmap.
+  struct KeptImage {
+    std::string view;
+    store::ImageRole role = store::ImageRole::kFrame;
+    std::vector<uint8_t> png;
+  };
+  using Images = std::vector<KeptImage>;
+
+  void InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images);
+  void Store(PartRecord& part, const Images& images);
   void RetryUnsaved();
   void Count(const PartRecord& part);
   void NoteModels();
   int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;
+  bool KeepPassImage(const std::string& part_id) const;
 
   StationConfig config_;
   std::unique_ptr<io::FrameSource> camera_;

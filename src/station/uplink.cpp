@@ -218,48 +218,49 @@ Uplink::Outcome Uplink::SendImages(const std::vector<Record>& records) {
   const io::HttpHeaders auth = {{"Authorization", "Bearer " + options_.token}};
   for (const auto& r : records) {
     if (!r.is_part) continue;
-    for (const auto& view : r.part.views) {
-      const std::string& name = view.image;
-      if (name.empty() || images_done_.count(name)) continue;
-      if (stopping()) return Outcome::kRetry;
-      images_done_.insert(name);
-      std::string bytes;
-      if (!SafeImageName(name) || !ReadFile(dir / name, bytes)) {
-        uint64_t missing = 0;
-        {
-          std::lock_guard lock(mu_);
-          missing = ++stats_.images_missing;
+    for (const auto& view : r.part.views)
+      for (const std::string* kept : {&view.image, &view.heatmap}) {
+        const std::string& name = *kept;
+        if (name.empty() || images_done_.count(name)) continue;
+        if (stopping()) return Outcome::kRetry;
+        images_done_.insert(name);
+        std::string bytes;
+        if (!SafeImageName(name) || !ReadFile(dir / name, bytes)) {
+          uint64_t missing = 0;
+          {
+            std::lock_guard lock(mu_);
+            missing = ++stats_.images_missing;
+          }
+          if (missing <= 5 || missing % kMissingLogEvery == 0)
+            Log("uplink: image " + name + " of part " + r.part.part_id + " is not in " +
+                dir.string() + " (deleted under the disk cap?); the part is sent without it (" +
+                std::to_string(missing) + " missing so far)");
+          continue;
         }
-        if (missing <= 5 || missing % kMissingLogEvery == 0)
-          Log("uplink: image " + name + " of part " + r.part.part_id + " is not in " +
-              dir.string() + " (deleted under the disk cap?); the part is sent without it (" +
-              std::to_string(missing) + " missing so far)");
-        continue;
-      }
-      io::HttpAnswer a;
-      try {
-        a = client_.Put("/api/v1/images/" + name, bytes, ContentType(name), auth);
-      } catch (const Error& e) {
-        Failed(e.what(), 0);
-        return Outcome::kRetry;
-      }
-      if (Is2xx(a.status)) {
-        std::lock_guard lock(mu_);
-        ++stats_.images_sent;
-      } else if (IsRefusal(a.status)) {
-        {
-          std::lock_guard lock(mu_);
-          ++stats_.images_missing;
+        io::HttpAnswer a;
+        try {
+          a = client_.Put("/api/v1/images/" + name, bytes, ContentType(name), auth);
+        } catch (const Error& e) {
+          Failed(e.what(), 0);
+          return Outcome::kRetry;
         }
-        Log("uplink: the server refused image " + name + " (HTTP " + std::to_string(a.status) +
-            ": " + Trimmed(a.body) + "); part " + r.part.part_id + " is sent without it");
-      } else {
-        Failed("uplink: PUT image " + name + ": HTTP " + std::to_string(a.status) + ": " +
-                   Trimmed(a.body),
-               a.status);
-        return Outcome::kRetry;
+        if (Is2xx(a.status)) {
+          std::lock_guard lock(mu_);
+          ++stats_.images_sent;
+        } else if (IsRefusal(a.status)) {
+          {
+            std::lock_guard lock(mu_);
+            ++stats_.images_missing;
+          }
+          Log("uplink: the server refused image " + name + " (HTTP " + std::to_string(a.status) +
+              ": " + Trimmed(a.body) + "); part " + r.part.part_id + " is sent without it");
+        } else {
+          Failed("uplink: PUT image " + name + ": HTTP " + std::to_string(a.status) + ": " +
+                     Trimmed(a.body),
+                 a.status);
+          return Outcome::kRetry;
+        }
       }
-    }
   }
   return Outcome::kDone;
 }
@@ -310,7 +311,7 @@ Uplink::Outcome Uplink::SendBatch(std::vector<Record> records) {
     Failed("uplink: POST /api/v1/parts: " + answer, a.status);
     return Outcome::kRetry;
   }
-  Succeeded(a.status);  // the server is there and answers; it refuses something in this batch
+  Answered(a.status);  // the server is there; it refuses something in this batch
   if (records.size() == 1) {
     if (consecutive_parks_ >= kMaxParksWithoutSuccess) {
       Failed("uplink: the server refused " + std::to_string(consecutive_parks_ + 1) +
@@ -384,6 +385,14 @@ void Uplink::Succeeded(int status) {
     Log("uplink: " + client_.endpoint() + " answers again after " + std::to_string(failures_) +
         " failed attempts");
   failures_ = 0;
+}
+
+// A refusal proves the server is reachable but is no success: the last error and the backoff
+// stay, so a server refusing everything is reported and retried ever more slowly.
+void Uplink::Answered(int status) {
+  std::lock_guard lock(mu_);
+  stats_.connected = true;
+  stats_.last_status = status;
 }
 
 void Uplink::RefreshBacklog() {

@@ -91,6 +91,7 @@ class Uplink {
   void Park(const Record& r, const std::string& why);
   void Failed(const std::string& why, int status);
   void Succeeded(int status);
+  void Answered(int status);
   void RefreshBacklog();
   void Log(const std::string& line);
   // Waits `seconds` or until Stop() (and Notify() when `wake_on_notify`).

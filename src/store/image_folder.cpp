@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <fcntl.h>
@@ -116,6 +117,23 @@ size_t ImageFolder::Sweep(const std::function<bool(const std::string&)>& known) 
     }
   }
   return removed;
+}
+
+std::vector<ImageFolder::Entry> ImageFolder::List() const {
+  std::vector<Entry> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!IsContentAddress(name) || !entry.is_regular_file(ec)) continue;
+    const auto size = entry.file_size(ec);
+    const auto modified = entry.last_write_time(ec);
+    if (ec) continue;  // gone meanwhile
+    const auto system = std::chrono::file_clock::to_sys(modified);
+    out.push_back(
+        {name, static_cast<int64_t>(size),
+         std::chrono::duration_cast<std::chrono::milliseconds>(system.time_since_epoch()).count()});
+  }
+  return out;
 }
 
 }  // namespace linesight::store

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace linesight::store {
 
@@ -31,6 +32,15 @@ class ImageFolder {
   // Deletes temp files and every content-addressed file for which `known(name)` is false; files
   // with other names are left alone. Returns how many went.
   size_t Sweep(const std::function<bool(const std::string&)>& known);
+
+  // A content-addressed file in the folder.
+  struct Entry {
+    std::string name;
+    int64_t bytes = 0;
+    int64_t modified_ms = 0;  // UTC ms
+  };
+  // The content-addressed files (not temp files, not other names), in no particular order.
+  std::vector<Entry> List() const;
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -107,9 +107,12 @@ bool Outbox::InsertLocked(const PartRecord& part, const PartImages& images,
   const int64_t row = db_->LastInsertRowId();
   PartRecord kept = part;
   for (const auto& [view, blob] : images) {
-    const size_t i = ViewIndex(kept, view);
-    kept.views[i].image = KeepImageLocked(row, kept.views[i].view, blob,
-                                          part.decision != Decision::kPass, written, evicted);
+    ViewResult& v = kept.views[ViewIndex(kept, view)];
+    const bool heatmap = blob.role == ImageRole::kHeatmap;
+    // image_uses holds one image per (part, view): a heatmap is the view "<view>#heatmap" there.
+    std::string& name = heatmap ? v.heatmap : v.image;
+    name = KeepImageLocked(row, heatmap ? v.view + "#heatmap" : v.view, blob,
+                           part.decision != Decision::kPass, written, evicted);
   }
   db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
       .Bind(1, ToJson(kept).dump())

@@ -35,11 +35,16 @@ struct OutboxOptions {
   OutboxSync sync = OutboxSync::kFull;
 };
 
+// What a kept image shows: the view's frame (ViewResult::image) or its anomaly heatmap
+// (ViewResult::heatmap).
+enum class ImageRole : uint8_t { kFrame, kHeatmap };
+
 // A part's image, already encoded by the caller, with its file extension ("png", "jpg").
 // `bytes` is only read during Put().
 struct ImageBlob {
   std::span<const uint8_t> bytes;
   std::string extension;
+  ImageRole role = ImageRole::kFrame;
 };
 
 // Images to keep with a part: (view name, image). An empty view name means the first view.

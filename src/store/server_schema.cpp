@@ -118,6 +118,37 @@ DROP INDEX parts_machine_time;
 CREATE INDEX parts_machine_stats
   ON parts (machine, time_ms, die, station, decision, review_verdict, defect_type);
 )sql",
+    // 3: the sign-in limiter counts a user's recent failed sign-ins in the audit log; image
+    // retention finds the images that only good, unreviewed parts show (docs/server.md); shots'
+    // process values from MQTT telemetry wait in `shots` for their parts (docs/mqtt.md).
+    R"sql(
+CREATE TABLE shots (
+  machine TEXT NOT NULL,
+  shot BIGINT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  die TEXT NOT NULL,
+  die_shot BIGINT NOT NULL,
+  melt_temp_c DOUBLE PRECISION,     -- NULL = not measured (or a sensor fault)
+  die_temp_c DOUBLE PRECISION,
+  fast_shot_mps DOUBLE PRECISION,
+  intensification_bar DOUBLE PRECISION,
+  spray_s DOUBLE PRECISION,
+  vacuum_mbar DOUBLE PRECISION,
+  cycle_s DOUBLE PRECISION,
+  received_ms BIGINT NOT NULL,
+  PRIMARY KEY (machine, shot)
+);
+CREATE INDEX shots_time ON shots (time_ms);
+CREATE INDEX audit_action_target_time ON audit (action, target, time_ms);
+CREATE TABLE part_images (
+  name TEXT NOT NULL,               -- content address, "<sha256>.png"
+  part_id TEXT NOT NULL,            -- a part whose record names it (frame or heatmap)
+  PRIMARY KEY (name, part_id)
+);
+CREATE INDEX part_images_part ON part_images (part_id);
+INSERT INTO part_images (name, part_id)
+  SELECT image, part_id FROM parts WHERE image <> '' ON CONFLICT DO NOTHING;
+)sql",
 };
 
 constexpr std::string_view kVersionTable =

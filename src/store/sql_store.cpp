@@ -124,6 +124,18 @@ bool InsertEvent(SqlConnection& c, const MachineEvent& e) {
   return fresh;
 }
 
+// Records which kept images each part names, for image retention. Idempotent.
+void InsertImageUses(SqlConnection& c, std::span<const PartRecord> parts) {
+  for (const PartRecord& p : parts)
+    for (const ViewResult& v : p.views)
+      for (const std::string* name : {&v.image, &v.heatmap}) {
+        if (name->empty()) continue;
+        const SqlValue params[] = {std::string_view(*name), std::string_view(p.part_id)};
+        c.Exec("INSERT INTO part_images (name, part_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+               params);
+      }
+}
+
 // Records each machine's latest part of the batch.
 void UpdateMachines(SqlConnection& c, std::span<const PartRecord> parts) {
   std::map<std::string_view, const PartRecord*> latest;
@@ -175,6 +187,8 @@ IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
   }
   for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
   UpdateMachines(*c, parts);
+  InsertImageUses(*c, parts);
+  FillPartsFromShots(*c, parts);
   tx.Commit();
   return n;
 }
@@ -188,6 +202,36 @@ std::vector<PartSummary> SqlStore::FindParts(const PartFilter& filter, const Par
   q.sql += " ORDER BY p.time_ms DESC, p.part_id DESC LIMIT " + q.Param(ClampRows(page.limit));
   auto c = Connection();
   return Summaries(*c, q);
+}
+
+std::vector<std::string> SqlStore::DisposableImages(int64_t before_ms, int limit) {
+  const SqlValue params[] = {before_ms, ClampRows(limit)};
+  std::vector<std::string> out;
+  auto c = Connection();
+  c->Query(
+      "SELECT i.name FROM part_images i JOIN parts p ON p.part_id = i.part_id GROUP BY i.name "
+      "HAVING sum(CASE WHEN p.decision <> 'pass' OR p.review_id IS NOT NULL THEN 1 ELSE 0 END) "
+      "= 0 AND max(p.time_ms) < $1 ORDER BY max(p.time_ms), i.name LIMIT $2",
+      params, [&](const SqlRow& r) { out.push_back(r.Text(0)); });
+  return out;
+}
+
+std::vector<std::string> SqlStore::NamedImages() {
+  std::vector<std::string> out;
+  auto c = Connection();
+  c->Query("SELECT DISTINCT name FROM part_images", {},
+           [&](const SqlRow& r) { out.push_back(r.Text(0)); });
+  return out;
+}
+
+void SqlStore::ForgetImages(std::span<const std::string> names) {
+  auto c = Connection();
+  SqlTransaction tx(*c, TxKind::kWrite);
+  for (const std::string& name : names) {
+    const SqlValue params[] = {std::string_view(name)};
+    c->Exec("DELETE FROM part_images WHERE name = $1", params);
+  }
+  tx.Commit();
 }
 
 int64_t SqlStore::CountParts(const PartFilter& filter) {
@@ -238,13 +282,24 @@ std::optional<PartDetail> SqlStore::GetPart(std::string_view part_id) {
   });
   if (!d) return d;
   const SqlValue id[] = {part_id};
-  c->Query("SELECT record FROM parts WHERE part_id = $1", id,
-           [&](const SqlRow& r) { record = r.Text(0); });
+  // The columns may hold values telemetry brought after the station sent the record.
+  ProcessValues columns;
+  std::string sql = "SELECT record";
+  for (const ProcessVariable& v : ProcessVariables()) sql += ", " + std::string(v.name);
+  c->Query(sql + " FROM parts WHERE part_id = $1", id, [&](const SqlRow& r) {
+    record = r.Text(0);
+    int col = 1;
+    for (const ProcessVariable& v : ProcessVariables()) columns.*(v.field) = r.Double(col++);
+  });
   c->Query("SELECT " + std::string(kReviewColumns) + " FROM reviews WHERE part_id = $1 ORDER BY id",
            id, [&](const SqlRow& r) { d->reviews.push_back(ReadReview(r, 0)); });
   tx.Commit();
   try {
     d->record = PartRecordFromJson(nlohmann::json::parse(record));
+    for (const ProcessVariable& v : ProcessVariables()) {
+      double& value = d->record.shot.process.*(v.field);
+      if (std::isnan(value)) value = columns.*(v.field);
+    }
   } catch (const std::exception& e) {
     throw Error(ErrorCategory::kIo,
                 "the stored record of part " + std::string(part_id) + " in " + where_ +

@@ -20,6 +20,7 @@ class SqlStore : public Store {
   int schema_version() override;
   IngestCounts Ingest(std::span<const PartRecord> parts,
                       std::span<const MachineEvent> events) override;
+  ShotCounts IngestShots(std::span<const Shot> shots) override;
   std::vector<PartSummary> FindParts(const PartFilter& filter, const PartPage& page) override;
   int64_t CountParts(const PartFilter& filter) override;
   int64_t CountPartsUpTo(const PartFilter& filter, int64_t cap) override;
@@ -29,12 +30,18 @@ class SqlStore : public Store {
   std::vector<MachineStatus> Machines(int64_t since_ms) override;
   std::vector<MachineEvent> Events(std::string_view machine, int64_t from_ms,
                                    int64_t to_ms) override;
+  std::optional<MachineEvent> EventBefore(std::string_view machine, int64_t time_ms) override;
   std::vector<std::pair<int64_t, MachineEvent>> EventsAfter(int64_t id, int limit) override;
   int64_t LastEventId() override;
   std::vector<YieldRow> Yield(const PartFilter& filter, GroupBy by,
                               const ShiftCalendar& shifts) override;
   std::vector<ParetoRow> DefectPareto(const PartFilter& filter) override;
   std::vector<RateBucket> RejectRate(const PartFilter& filter, int64_t bucket_ms) override;
+  std::vector<ProcessPoint> ProcessSeries(const PartFilter& filter, std::string_view variable,
+                                          int limit) override;
+  std::vector<std::string> DisposableImages(int64_t before_ms, int limit) override;
+  std::vector<std::string> NamedImages() override;
+  void ForgetImages(std::span<const std::string> names) override;
   int64_t AddReview(const Review& review, const AuditEntry& audit) override;
   void PutUser(const User& user) override;
   std::optional<User> GetUser(std::string_view name) override;
@@ -46,6 +53,7 @@ class SqlStore : public Store {
   std::optional<std::string> StationForToken(std::string_view token_hash) override;
   int64_t Audit(const AuditEntry& entry) override;
   std::vector<AuditEntry> AuditLog(int limit, int64_t before_id) override;
+  int64_t CountAudit(std::string_view action, std::string_view target, int64_t since_ms) override;
   StoreCounts Counts() override;
 
  protected:
@@ -58,6 +66,10 @@ class SqlStore : public Store {
   std::string where_;
   ConnectionPool pool_;
 };
+
+// In Ingest()'s transaction: gives each of `parts` that lacks process values those of its shot,
+// if telemetry brought it first (sql_store_shots.cpp).
+void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts);
 
 // Page and batch sizes are clamped to 1..kMaxRows.
 inline constexpr int kMaxRows = 1000;

@@ -183,6 +183,15 @@ std::vector<AuditEntry> SqlStore::AuditLog(int limit, int64_t before_id) {
   return out;
 }
 
+int64_t SqlStore::CountAudit(std::string_view action, std::string_view target, int64_t since_ms) {
+  const SqlValue params[] = {action, target, since_ms};
+  int64_t n = 0;
+  auto c = Connection();
+  c->Query("SELECT count(*) FROM audit WHERE action = $1 AND target = $2 AND time_ms >= $3", params,
+           [&](const SqlRow& r) { n = r.Int(0); });
+  return n;
+}
+
 StoreCounts SqlStore::Counts() {
   StoreCounts n;
   auto c = Connection();

@@ -114,6 +114,17 @@ std::vector<MachineEvent> SqlStore::Events(std::string_view machine, int64_t fro
   return out;
 }
 
+std::optional<MachineEvent> SqlStore::EventBefore(std::string_view machine, int64_t time_ms) {
+  const SqlValue params[] = {machine, time_ms};
+  std::optional<MachineEvent> out;
+  auto c = Connection();
+  c->Query("SELECT " + std::string(kEventColumns) +
+               " FROM events WHERE machine = $1 AND time_ms < $2 ORDER BY time_ms DESC, id DESC "
+               "LIMIT 1",
+           params, [&](const SqlRow& r) { out = ReadEvent(r); });
+  return out;
+}
+
 std::vector<std::pair<int64_t, MachineEvent>> SqlStore::EventsAfter(int64_t id, int limit) {
   SqlQuery q{"SELECT " + std::string(kEventColumns) + ", id FROM events WHERE id > ", {}};
   q.sql += q.Param(id) + " ORDER BY id LIMIT " + q.Param(std::clamp<int64_t>(limit, 1, kMaxRows));
@@ -201,6 +212,32 @@ std::vector<RateBucket> SqlStore::RejectRate(const PartFilter& filter, int64_t b
   c->Query(q.sql, q.params, [&](const SqlRow& r) {
     out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Int(3)});
   });
+  return out;
+}
+
+std::vector<ProcessPoint> SqlStore::ProcessSeries(const PartFilter& filter,
+                                                  std::string_view variable, int limit) {
+  // The column name is spliced into the SQL, so only a known variable's own name gets there.
+  const ProcessVariable* column = nullptr;
+  std::string known;
+  for (const ProcessVariable& v : ProcessVariables()) {
+    if (v.name == variable) column = &v;
+    known += (known.empty() ? "" : ", ") + std::string(v.name);
+  }
+  if (!column)
+    throw Error(ErrorCategory::kInput, "unknown process variable '" + std::string(variable) + "'",
+                "use one of " + known);
+  SqlQuery q;
+  q.sql = "SELECT p.time_ms, p.part_id, p.die, p." + std::string(column->name) + " FROM parts p";
+  AppendWhere(q, filter);
+  q.sql += " ORDER BY p.time_ms DESC, p.part_id DESC LIMIT " +
+           q.Param(int64_t{std::clamp(limit, 1, kMaxSeriesPoints)});
+  std::vector<ProcessPoint> out;
+  auto c = Connection();
+  c->Query(q.sql, q.params, [&](const SqlRow& r) {
+    out.push_back({r.Int(0), r.Text(1), r.Text(2), r.Double(3)});
+  });
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -24,6 +24,11 @@ struct IngestCounts {
   int64_t events_new = 0, events_duplicate = 0;
 };
 
+struct ShotCounts {
+  int64_t shots_new = 0, shots_duplicate = 0;
+  int64_t parts_filled = 0;  // stored parts that lacked process values and got them
+};
+
 // Which parts a query covers. Empty strings and unset optionals match everything.
 struct PartFilter {
   std::string machine, die, station;
@@ -119,6 +124,16 @@ struct RateBucket {
   int64_t parts = 0, rejects = 0, holds = 0;
 };
 
+// One shot's value of one process variable, for control charts.
+struct ProcessPoint {
+  int64_t time_ms = 0;
+  std::string part_id, die;
+  double value = kNotMeasured;  // NaN: the machine did not measure it
+};
+
+// Control charts read at most this many shots at a time.
+inline constexpr int kMaxSeriesPoints = 20000;
+
 enum class Role : uint8_t { kOperator = 0, kQualityEngineer = 1, kAdmin = 2 };
 std::string_view RoleName(Role r);  // "operator", "quality_engineer", "admin"
 std::optional<Role> ParseRole(std::string_view name);
@@ -170,6 +185,12 @@ class Store {
                               std::span<const MachineEvent> events) = 0;
 
   // Parts matching `filter`, newest first (time_ms desc, part_id desc), one page.
+  // Stores shots' process values as telemetry brought them, idempotent by (machine, shot): the
+  // first message of a shot wins. A stored part of the same machine and shot gets each value it
+  // lacks; a part stored later gets them at its ingest. Throws Error{kInput} naming the shot if
+  // one has no machine or a shot number below 1 (nothing is stored then).
+  virtual ShotCounts IngestShots(std::span<const Shot> shots) = 0;
+
   virtual std::vector<PartSummary> FindParts(const PartFilter& filter, const PartPage& page) = 0;
   // Exact count of the parts matching `filter`: reads every matching row (seconds over millions).
   virtual int64_t CountParts(const PartFilter& filter) = 0;
@@ -191,6 +212,8 @@ class Store {
   // Events of one machine ("" = all) with time in [from_ms, to_ms), oldest first.
   virtual std::vector<MachineEvent> Events(std::string_view machine, int64_t from_ms,
                                            int64_t to_ms) = 0;
+  // The latest event of `machine` before `time_ms` (the state a period starts in), if any.
+  virtual std::optional<MachineEvent> EventBefore(std::string_view machine, int64_t time_ms) = 0;
 
   virtual std::vector<YieldRow> Yield(const PartFilter& filter, GroupBy by,
                                       const ShiftCalendar& shifts) = 0;
@@ -198,6 +221,20 @@ class Store {
   virtual std::vector<ParetoRow> DefectPareto(const PartFilter& filter) = 0;
   // Parts per time bucket of `bucket_ms`, oldest first; empty buckets are left out.
   virtual std::vector<RateBucket> RejectRate(const PartFilter& filter, int64_t bucket_ms) = 0;
+  // The latest `limit` shots (clamped to 1..kMaxSeriesPoints) matching `filter`, oldest first,
+  // with their value of `variable`, a ProcessVariables() name. Throws Error{kInput} naming the
+  // known variables if `variable` is not one.
+  virtual std::vector<ProcessPoint> ProcessSeries(const PartFilter& filter,
+                                                  std::string_view variable, int limit) = 0;
+
+  // Image retention (server/image_retention.h). Kept images that only good, unreviewed parts
+  // name (frames and heatmaps), ordered by the newest such part, oldest first; only images whose
+  // newest part was shot before `before_ms`; at most `limit` (1..kMaxRows).
+  virtual std::vector<std::string> DisposableImages(int64_t before_ms, int limit) = 0;
+  // Every image name some stored part names.
+  virtual std::vector<std::string> NamedImages() = 0;
+  // Forgets that parts name `names` (their files were deleted); the part records are unchanged.
+  virtual void ForgetImages(std::span<const std::string> names) = 0;
 
   // Stores a review and its audit entry in one transaction; returns the review's id. Throws
   // Error{kInput} if the part is unknown.
@@ -220,6 +257,10 @@ class Store {
   virtual int64_t Audit(const AuditEntry& entry) = 0;
   // Newest first; entries with id < before_id when before_id > 0.
   virtual std::vector<AuditEntry> AuditLog(int limit, int64_t before_id) = 0;
+  // How many entries of `action` on `target` were made at or after `since_ms` (the sign-in
+  // limiter counts failed sign-ins this way, so every server process sees the same count).
+  virtual int64_t CountAudit(std::string_view action, std::string_view target,
+                             int64_t since_ms) = 0;
 
   virtual StoreCounts Counts() = 0;
   // Writes a consistent copy of the running store to `path` (SQLite: a database file;

@@ -148,6 +148,40 @@ TEST_P(ServerTest, StatsAndMachines) {
   EXPECT_EQ(j["machines"][0]["parts"], 20);
 }
 
+TEST_P(ServerTest, FailedSignInsAreLimitedPerUserAcrossServers) {
+  // Two servers on one store, as behind a load balancer: the limit counts on both.
+  server::ServerOptions o;
+  o.port = 0;
+  o.image_dir = (dir_->path() / "images").string();
+  o.threads = 4;
+  o.login_failures_allowed = 3;
+  server::FactoryServer a(*store_, o), b(*store_, o);
+  auto login = [](const server::FactoryServer& s, const std::string& user,
+                  const std::string& password) {
+    httplib::Client c("127.0.0.1", s.port());
+    return c.Post("/api/v1/login", json{{"user", user}, {"password", password}}.dump(),
+                  "application/json");
+  };
+  EXPECT_EQ(login(a, "ana", "guess-1")->status, 401);
+  EXPECT_EQ(login(b, "ana", "guess-2")->status, 401);
+  EXPECT_EQ(login(a, "ana", "guess-3")->status, 401);
+  auto r = login(b, "ana", "ana-password");  // even the right password waits now
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(json::parse(r->body)["error"], "too_many_attempts");
+  EXPECT_EQ(r->get_header_value("Retry-After"), "900");
+  EXPECT_EQ(login(a, "admin", "admin-password")->status, 200);  // other users are not locked out
+  const auto audit = store_->AuditLog(50, 0);
+  int failed = 0, refused = 0;
+  for (const auto& e : audit) {
+    failed += e.action == "login.failed" && e.target == "ana";
+    refused += e.action == "login.refused" && e.target == "ana";
+  }
+  EXPECT_EQ(failed, 3);
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(store_->CountAudit("login.failed", "ana", 0), 3);
+  EXPECT_EQ(store_->CountAudit("login.failed", "ana", 4'000'000'000'000), 0);  // only since
+}
+
 TEST_P(ServerTest, LoginRolesCsrfReviewsAndAudit) {
   ASSERT_EQ(Ingest(Batch({ServerTestPart("M1", 7, Decision::kReject, kT0, 2.0f)}))->status, 200);
   auto r = Client().Post("/api/v1/login", json{{"user", "ana"}, {"password", "nope"}}.dump(),

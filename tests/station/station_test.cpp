@@ -6,6 +6,8 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
 #include "inspect/trainer.h"
@@ -89,6 +91,21 @@ TEST(StationTest, VerdictsReachThePlcAndTheOutboxWithTheirShot) {
   ASSERT_EQ(stored->views.size(), 1u);
   EXPECT_FALSE(stored->views[0].model_id.empty());
   EXPECT_FALSE(stored->views[0].image.empty()) << "a reject's image is kept";
+  // With its heatmap: a colour layer the size of the frame, lit where the hole is.
+  ASSERT_FALSE(stored->views[0].heatmap.empty());
+  const cv::Mat heat =
+      cv::imread((fs::path(rig.station->outbox().image_dir()) / stored->views[0].heatmap).string(),
+                 cv::IMREAD_COLOR);
+  ASSERT_FALSE(heat.empty());
+  const cv::Mat frame =
+      cv::imread((fs::path(rig.station->outbox().image_dir()) / stored->views[0].image).string(),
+                 cv::IMREAD_GRAYSCALE);
+  EXPECT_EQ(heat.size(), frame.size());
+  cv::Mat grey;
+  cv::cvtColor(heat, grey, cv::COLOR_BGR2GRAY);
+  const int lit = cv::countNonZero(grey);
+  EXPECT_GT(lit, 0) << "a reject's heatmap shows where it is";
+  EXPECT_LT(lit, grey.total() / 4) << "and only there";
   EXPECT_TRUE(rig.station->outbox().Contains("M1-000000101"));
 }
 
@@ -100,8 +117,9 @@ TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {
   EXPECT_EQ(rig.Shoot(201, {{"top", Good(9101)}}).decision, Decision::kPass);
   EXPECT_EQ(rig.Shoot(202, {{"top", Holed(9102)}}).decision, Decision::kReject);
   EXPECT_TRUE(rig.station->outbox().Get("M1-000000201")->views[0].image.empty());
+  EXPECT_TRUE(rig.station->outbox().Get("M1-000000201")->views[0].heatmap.empty());
   EXPECT_FALSE(rig.station->outbox().Get("M1-000000202")->views[0].image.empty());
-  EXPECT_EQ(rig.station->outbox().counts().images, 1);
+  EXPECT_EQ(rig.station->outbox().counts().images, 2);  // the reject's frame and heatmap
 }
 
 TEST(StationTest, LostCameraHoldsThePartAndTheStationGoesOn) {

@@ -45,7 +45,11 @@ class UplinkTest : public ::testing::Test {
       const bool reject = shot % 10 == 0 && images_too;
       const auto bytes = ImageBytes(static_cast<uint32_t>(shot));
       store::PartImages images;
-      if (reject) images.push_back({"", store::ImageBlob{bytes, "png"}});
+      const auto heat = ImageBytes(static_cast<uint32_t>(shot) + 1'000'000);
+      if (reject) {
+        images.push_back({"", store::ImageBlob{bytes, "png"}});
+        images.push_back({"", store::ImageBlob{heat, "png", store::ImageRole::kHeatmap}});
+      }
       outbox_.Put(SamplePart(shot, reject ? Decision::kReject : Decision::kPass), images);
     }
   }
@@ -102,13 +106,13 @@ TEST_F(UplinkTest, EverythingArrivesExactlyOnceWithImagesBeforeTheirParts) {
   EXPECT_EQ(c.parts_duplicate, 0);
   EXPECT_EQ(receiver.event_count(), 7u);
   EXPECT_EQ(c.events_received, 7);
-  EXPECT_EQ(receiver.image_names().size(), 23u);
-  EXPECT_EQ(c.parts_missing_image, 0);  // every image was PUT before the batch naming it
-  EXPECT_EQ(c.posts_stored, 5);         // 230 parts in batches of 50
+  EXPECT_EQ(receiver.image_names().size(), 46u);  // 23 rejects' frames and heatmaps
+  EXPECT_EQ(c.parts_missing_image, 0);            // every image was PUT before the batch naming it
+  EXPECT_EQ(c.posts_stored, 5);                   // 230 parts in batches of 50
   const UplinkStats s = uplink.stats();
   EXPECT_EQ(s.parts_sent, 230u);
   EXPECT_EQ(s.events_sent, 7u);
-  EXPECT_EQ(s.images_sent, 23u);
+  EXPECT_EQ(s.images_sent, 46u);
   EXPECT_EQ(s.batches, 5u);
   EXPECT_EQ(s.retries, 0u);
   EXPECT_TRUE(s.connected);
@@ -209,7 +213,7 @@ TEST_F(UplinkTest, ServerKilledMidRunAndRestartedLosesNothing) {
   ASSERT_TRUE(Drained(uplink, 600)) << log();
   const auto c = receiver.counts();
   EXPECT_EQ(receiver.part_ids().size(), 600u);
-  EXPECT_EQ(receiver.image_names().size(), 60u);
+  EXPECT_EQ(receiver.image_names().size(), 120u);  // 60 frames and their heatmaps
   EXPECT_EQ(c.parts_missing_image, 0);
   // At most the batch in flight when the server went away is sent twice.
   EXPECT_LE(c.parts_duplicate, 50) << "re-sent parts: " << c.parts_duplicate;

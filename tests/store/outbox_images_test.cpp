@@ -52,6 +52,23 @@ TEST_F(OutboxImagesTest, AnImageIsNamedBySha256OfItsBytesAndKeptInTheFolder) {
   EXPECT_EQ(c.image_bytes, 1000);
 }
 
+TEST_F(OutboxImagesTest, AHeatmapIsKeptBesideItsFrame) {
+  const auto frame = ImageBytes(1), heat = ImageBytes(2);
+  ASSERT_TRUE(box_->Put(
+      SamplePart(1, Decision::kReject),
+      {{"top", ImageBlob{frame, "png"}}, {"top", ImageBlob{heat, "png", ImageRole::kHeatmap}}}));
+  const ViewResult v = box_->Get(SamplePart(1).part_id)->views[0];
+  EXPECT_EQ(v.image, Sha256Hex(frame) + ".png");
+  EXPECT_EQ(v.heatmap, Sha256Hex(heat) + ".png");
+  EXPECT_TRUE(OnDisk(v.heatmap));
+  EXPECT_EQ(box_->counts().images, 2);
+  // Reopening keeps both: the sweep knows the heatmap too.
+  box_.reset();
+  box_ = std::make_unique<Outbox>(options_);
+  EXPECT_TRUE(OnDisk(v.image));
+  EXPECT_TRUE(OnDisk(v.heatmap));
+}
+
 TEST_F(OutboxImagesTest, TheSameImageTwiceIsOneFile) {
   const std::string a = PutWithImage(1, Decision::kPass, 7);
   const std::string b = PutWithImage(2, Decision::kReject, 7);

@@ -1,4 +1,5 @@
 // The server store's machine and statistics queries, on both engines (store_fixture.h).
+#include <cmath>
 #include <map>
 
 #include "store/store_fixture.h"
@@ -182,6 +183,29 @@ TEST_P(StoreTest, RejectRateBucketsByTime) {
   EXPECT_EQ(buckets[0].parts, want.begin()->second);
   EXPECT_EQ(store_->RejectRate({}, day).size(), 1u);
   EXPECT_EQ(Caught([&] { store_->RejectRate({}, 0); }).category(), ErrorCategory::kInput);
+}
+
+TEST_P(StoreTest, ProcessSeriesGivesTheLatestShotsOldestFirst) {
+  auto parts = Dataset(28);
+  parts[3].shot.process.melt_temp_c = kNotMeasured;  // M1 shot 4
+  Ingest(parts);
+  const auto m1 = With<PartFilter>([&](auto& x) { x.machine = "M1"; });
+  const auto all = store_->ProcessSeries(m1, "melt_temp_c", 1000);
+  ASSERT_EQ(all.size(), 28u);
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LE(all[i - 1].time_ms, all[i].time_ms);
+  EXPECT_EQ(all[0].part_id, PartId("M1", 1));
+  EXPECT_EQ(all[0].value, 671);
+  EXPECT_EQ(all[0].die, "M1-D2");
+  EXPECT_TRUE(std::isnan(all[3].value));  // not measured stays NaN, never 0
+  const auto last5 = store_->ProcessSeries(m1, "melt_temp_c", 5);
+  ASSERT_EQ(last5.size(), 5u);
+  EXPECT_EQ(last5.back().part_id, all.back().part_id);
+  EXPECT_EQ(last5.front().part_id, all[23].part_id);
+  EXPECT_TRUE(std::isnan(store_->ProcessSeries(m1, "vacuum_mbar", 3).at(0).value));
+  const Error e = Caught([&] { store_->ProcessSeries(m1, "melt_temp_c; DROP TABLE parts", 3); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_NE(std::string(e.what()).find("die_temp_c"), std::string::npos) << e.what();
+  EXPECT_EQ(store_->CountParts({}), 84);
 }
 
 }  // namespace

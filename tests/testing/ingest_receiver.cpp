@@ -210,7 +210,8 @@ void IngestReceiver::Start() {
         for (const auto& p : parts) {
           ++counts_.parts_received;
           for (const auto& v : p.views)
-            if (!v.image.empty() && !images_.count(v.image)) ++counts_.parts_missing_image;
+            for (const std::string* name : {&v.image, &v.heatmap})
+              if (!name->empty() && !images_.count(*name)) ++counts_.parts_missing_image;
           if (parts_.emplace(p.part_id, ToJson(p).dump()).second) {
             answer["parts_new"] = answer["parts_new"].get<int>() + 1;
           } else {

@@ -157,7 +157,35 @@ async function main() {
       throw new Error(`charts did not load: ${err.join(" ") || "timeout"}`);
     }
     check((await page.locator("#chart-yield-machine canvas").count()) > 0, "no yield-per-machine chart drawn");
+    check((await page.locator("#chart-oee canvas").count()) > 0, "no OEE chart drawn");
+    check((await page.locator("#chart-downtime canvas").count()) > 0, "no downtime chart drawn (the demo's breaks are downtime)");
+    const { body: oee } = await apiGet("/api/v1/oee");
+    check(oee.machines.length === 9, `OEE for ${oee.machines.length} machines, not 9`);
+    for (const m of oee.machines)
+      check(m.availability >= 0 && m.availability <= 1 && m.quality >= 0 && m.quality <= 1, `OEE ratios of ${m.machine} out of range`);
     await shot("2b-charts");
+  });
+
+  await step("SPC: individuals chart of melt temperature with limits, reject-rate chart", async () => {
+    await page.locator("[data-nav=spc]").click();
+    try {
+      await page.locator("#view[data-view='spc'][data-loaded='1']").waitFor();
+    } catch {
+      const err = await page.locator("#view .error").allTextContents();
+      throw new Error(`SPC did not load: ${err.join(" ") || "timeout"}`);
+    }
+    check((await page.locator("#spc-individuals canvas").count()) > 0, "no individuals chart drawn");
+    check((await page.locator("#spc-reject canvas").count()) > 0, "no reject-rate chart drawn");
+    const machine = await page.locator("#spc-machine").inputValue();
+    const { body: chart } = await apiGet(`/api/v1/spc/process?machine=${machine}&variable=melt_temp_c`);
+    check(chart.points.length > 0, `no melt temperatures of ${machine} in the store`);
+    check(chart.limits !== null, `no limits for ${machine}: ${chart.no_limits_because}`);
+    check(chart.limits.lcl < chart.limits.centre && chart.limits.centre < chart.limits.ucl, "limits out of order");
+    await page.locator("#spc-variable").selectOption("die_temp_c");
+    await page.waitForFunction(() => location.hash.includes("variable=die_temp_c"));
+    await page.locator("#view[data-view='spc'][data-loaded='1']").waitFor();
+    check((await page.locator("#spc-variable").inputValue()) === "die_temp_c", "variable choice not kept");
+    await shot("2c-spc");
   });
 
   let partId = "";
@@ -191,13 +219,16 @@ async function main() {
     check((await title.getAttribute("data-part")) === partId, `opened ${await title.getAttribute("data-part")}, expected ${partId}`);
     await page.locator(".view-panel").first().waitFor();
     check((await page.locator("#process").count()) === 1, "no process values table");
+    // A line reject keeps its anomaly heatmap: the toggle lays it over the part.
     const heat = page.locator(".heat-toggle").first();
-    if (await heat.count()) {
-      // The view names a heatmap image: the toggle shows it over the part.
-      await heat.check();
-      await page.locator(".stage img.heat:not(.hidden)").first().waitFor();
-      await heat.uncheck();
-    }
+    check((await heat.count()) === 1, `reject ${partId} has no heatmap toggle`);
+    await heat.check();
+    const layer = page.locator(".stage img.heat:not(.hidden)").first();
+    await layer.waitFor();
+    await page.waitForFunction((el) => el.complete, await layer.elementHandle());
+    check((await layer.evaluate((el) => el.naturalWidth)) > 0, "the heatmap image did not load");
+    await shot("4a-detail-heatmap");
+    await heat.uncheck();
     await page.locator("#verdict-pass").check();
     const effect = await page.locator("#review-effect").getAttribute("class");
     check(effect?.includes("effect-overrules"), "the form does not say this overrules the line");

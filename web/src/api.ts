@@ -142,6 +142,66 @@ export interface AuditEntry {
   detail: string;
 }
 
+export interface RuleAlarm {
+  rule: string; // "WE1".."WE4", "N1".."N8"
+  text: string;
+  index: number;
+  points: number[];
+  part_id?: string;
+  time_ms?: number;
+  start_ms?: number;
+}
+
+export interface ProcessChart {
+  variable: string;
+  unit: string;
+  rules: "we" | "nelson";
+  points: { time_ms: number; part_id: string; die: string; value: number | null; mr: number | null }[];
+  limits: {
+    centre: number;
+    sigma: number;
+    ucl: number;
+    lcl: number;
+    mr_bar: number;
+    mr_ucl: number;
+    baseline: number;
+    measured: number;
+    not_measured: number;
+  } | null;
+  alarms: RuleAlarm[];
+  no_limits_because?: string;
+}
+
+export interface RejectChart {
+  bucket_ms: number;
+  chart: "p" | "laney";
+  rules: "we" | "nelson";
+  p_bar?: number;
+  sigma_z?: number;
+  baseline?: number;
+  points: { start_ms: number; parts: number; rejects: number; p: number; ucl: number; lcl: number; z: number; beyond_limits: boolean }[];
+  alarms: RuleAlarm[];
+  no_limits_because?: string;
+}
+
+export interface MachineOee {
+  machine: string;
+  availability: number;
+  effectiveness: number;
+  quality: number;
+  oee: number;
+  produced: number;
+  good: number;
+  planned_busy_ms: number;
+  actual_production_ms: number;
+  planned_downtime_ms: number;
+  unplanned_downtime_ms: number;
+  failures: number;
+  mtbf_s: number;
+  mttr_s: number;
+  downtime: { reason: string; planned: boolean; ms: number; stops: number }[];
+}
+
 // A failed call. status 0 = the server could not be reached (network loss).
 export class ApiError extends Error {
   constructor(
@@ -244,5 +304,9 @@ export const api = {
       "GET",
       `/stats/reject_rate${query({ bucket_ms: bucketMs, ...params })}`,
     ),
+  oee: (params: Params) =>
+    call<{ from_ms: number; to_ms: number; planned_cycle_s: number; machines: MachineOee[] }>("GET", `/oee${query(params)}`),
+  processChart: (params: Params) => call<ProcessChart>("GET", `/spc/process${query(params)}`),
+  rejectChart: (params: Params) => call<RejectChart>("GET", `/spc/reject_rate${query(params)}`),
   audit: (params: Params) => call<{ entries: AuditEntry[] }>("GET", `/audit${query(params)}`),
 };

@@ -13,21 +13,25 @@ import { explorerView } from "./views/explorer";
 import { detailView } from "./views/detail";
 import { queueView } from "./views/queue";
 
-// Charts pull in ECharts: loaded only when that view is opened, to keep the first load small.
-const chartsView: View = (ctx) => {
-  let cleanup: Cleanup | void;
-  let gone = false;
-  ctx.root.append(h("p", { class: "muted", text: t("common.loading") }));
-  import("./views/charts").then((m) => {
-    if (gone) return;
-    clear(ctx.root);
-    cleanup = m.chartsView(ctx);
-  });
-  return () => {
-    gone = true;
-    if (cleanup) cleanup();
+// Chart views pull in ECharts: loaded only when opened, to keep the first load small.
+function lazy(load: () => Promise<View>): View {
+  return (ctx) => {
+    let cleanup: Cleanup | void;
+    let gone = false;
+    ctx.root.append(h("p", { class: "muted", text: t("common.loading") }));
+    load().then((view) => {
+      if (gone) return;
+      clear(ctx.root);
+      cleanup = view(ctx);
+    });
+    return () => {
+      gone = true;
+      if (cleanup) cleanup();
+    };
   };
-};
+}
+const chartsView = lazy(() => import("./views/charts").then((m) => m.chartsView));
+const spcView = lazy(() => import("./views/spc").then((m) => m.spcView));
 
 const routes: Record<string, View> = {
   login: loginView,
@@ -36,12 +40,14 @@ const routes: Record<string, View> = {
   part: detailView,
   charts: chartsView,
   queue: queueView,
+  spc: spcView,
 };
 
 const NAV: [string, Key][] = [
   ["line", "nav.line"],
   ["parts", "nav.parts"],
   ["charts", "nav.charts"],
+  ["spc", "nav.spc"],
   ["queue", "nav.queue"],
 ];
 

@@ -6,7 +6,7 @@ import * as echarts from "echarts/core";
 import { BarChart, LineChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-import { api } from "../api";
+import { api, type MachineOee } from "../api";
 import { clear, h } from "../dom";
 import { defectName, fmtNumber, fmtPercent, fmtShortDateTime, t, type Key } from "../i18n";
 import { bucketFor, naturalCompare, pareto, shiftStart } from "../logic";
@@ -51,6 +51,23 @@ const base = {
 };
 const BAR = { barMaxWidth: 48 };
 
+// Downtime summed over the machines by reason (planned and unplanned apart), most first.
+function downtimePareto(machines: MachineOee[]): { reason: string; planned: boolean; ms: number }[] {
+  const sum = new Map<string, { reason: string; planned: boolean; ms: number }>();
+  for (const m of machines)
+    for (const d of m.downtime) {
+      const key = `${d.reason}|${d.planned}`;
+      const row = sum.get(key) ?? { reason: d.reason, planned: d.planned, ms: 0 };
+      row.ms += d.ms;
+      sum.set(key, row);
+    }
+  return [...sum.values()].sort((a, b) => b.ms - a.ms);
+}
+
+function reasonLabel(reason: string, planned: boolean): string {
+  return `${reason.replace(/_/g, " ")} (${t(planned ? "charts.planned" : "charts.unplanned")})`;
+}
+
 export const chartsView: View = ({ root, params, navigate }) => {
   let gone = false;
   const range = RANGES.some((r) => r[0] === params.get("range")) ? (params.get("range") as string) : "24h";
@@ -67,10 +84,12 @@ export const chartsView: View = ({ root, params, navigate }) => {
   const ps = panel("chart-yield-shift", "charts.yield_shift");
   const pp = panel("chart-pareto", "charts.pareto");
   const pr = panel("chart-reject-rate", "charts.reject_rate");
+  const po = panel("chart-oee", "charts.oee");
+  const pd = panel("chart-downtime", "charts.downtime");
   root.append(
     h("div", { class: "view-head" }, h("h1", { text: t("charts.title") }), h("label", { class: "field inline" }, h("span", { text: t("charts.range") }), sel)),
     err,
-    h("div", { class: "charts" }, pm.card, ps.card, pp.card, pr.card),
+    h("div", { class: "charts" }, pm.card, ps.card, pp.card, pr.card, po.card, pd.card),
   );
 
   const charts: echarts.ECharts[] = [];
@@ -97,11 +116,12 @@ export const chartsView: View = ({ root, params, navigate }) => {
     }
     const f = { from_ms: Math.floor(from), to_ms: now + 60_000 };
     const bucket = bucketFor(now - from);
-    const [ym, ys, pa, rr] = await Promise.all([
+    const [ym, ys, pa, rr, oe] = await Promise.all([
       api.yieldBy("machine", f),
       api.yieldBy("shift", f),
       api.pareto(f),
       api.rejectRate(bucket, f),
+      api.oee({ from_ms: f.from_ms, to_ms: Math.max(f.from_ms + 1, now) }),
     ]);
     if (gone) return;
 
@@ -166,6 +186,32 @@ export const chartsView: View = ({ root, params, navigate }) => {
           { name: t("charts.reject_pct"), type: "line", data: buckets.map((b) => (b.parts ? b.rejects / b.parts : 0)), itemStyle: { color: C.reject }, showSymbol: buckets.length < 50 },
           { name: t("charts.hold_pct"), type: "line", data: buckets.map((b) => (b.parts ? b.holds / b.parts : 0)), itemStyle: { color: C.hold }, showSymbol: buckets.length < 50 },
         ],
+      });
+    const om = [...oe.machines].sort((a, b) => naturalCompare(a.machine, b.machine));
+    if (!om.some((m) => m.produced > 0)) noData(po.el);
+    else
+      make(po.el).setOption({
+        ...base,
+        tooltip: { trigger: "axis", formatter: tooltip((_, v) => pct(v)) },
+        xAxis: { type: "category", data: om.map((m) => m.machine) },
+        yAxis: { type: "value", min: 0, max: (v: { max: number }) => Math.max(1, v.max), axisLabel: { formatter: (v: number) => pct(v) } },
+        series: [
+          { name: t("charts.availability"), type: "bar", ...BAR, data: om.map((m) => m.availability), itemStyle: { color: C.grey } },
+          { name: t("charts.effectiveness"), type: "bar", ...BAR, data: om.map((m) => m.effectiveness), itemStyle: { color: C.hold } },
+          { name: t("charts.quality"), type: "bar", ...BAR, data: om.map((m) => m.quality), itemStyle: { color: C.pass } },
+          { name: "OEE", type: "bar", ...BAR, data: om.map((m) => m.oee), itemStyle: { color: C.blue } },
+        ],
+      });
+
+    const lost = downtimePareto(om);
+    if (!lost.length) noData(pd.el);
+    else
+      make(pd.el).setOption({
+        ...base,
+        tooltip: { trigger: "axis", formatter: tooltip((_, v) => `${fmtNumber(v, 1)} h`) },
+        xAxis: { type: "category", data: lost.map((r) => reasonLabel(r.reason, r.planned)), axisLabel: { interval: 0, rotate: lost.length > 5 ? 30 : 0 } },
+        yAxis: { type: "value", name: "h" },
+        series: [{ name: t("charts.downtime_h"), type: "bar", ...BAR, data: lost.map((r) => ({ value: r.ms / 3600e3, itemStyle: { color: r.planned ? C.grey : C.reject } })) }],
       });
     root.dataset.loaded = "1";
   }

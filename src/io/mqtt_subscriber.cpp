@@ -1,0 +1,105 @@
+#include "io/mqtt_subscriber.h"
+
+#include <mosquitto.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.h"
+
+namespace linesight::io {
+namespace {
+
+void InitLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+}  // namespace
+
+MqttSubscriber::MqttSubscriber(const MqttSubscribeOptions& options, Handler handler)
+    : options_(options), handler_(std::move(handler)) {
+  InitLibrary();
+  if (options_.host.empty())
+    throw Error(ErrorCategory::kInput, "MQTT host is empty", "give the broker's address");
+  if (options_.topic.empty())
+    throw Error(ErrorCategory::kInput, "MQTT topic filter is empty",
+                "give one, e.g. linesight/v1/+/+/+/telemetry");
+  if (options_.qos < 0 || options_.qos > 2)
+    throw Error(ErrorCategory::kInput, "MQTT qos " + std::to_string(options_.qos),
+                "use qos 0, 1 or 2");
+  const bool clean = options_.client_id.empty();
+  mosq_ = mosquitto_new(clean ? nullptr : options_.client_id.c_str(), clean, this);
+  if (!mosq_)
+    throw Error(ErrorCategory::kInput, "MQTT: cannot create a client", "check the client id");
+  mosquitto_connect_callback_set(mosq_, &MqttSubscriber::OnConnect);
+  mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::OnDisconnect);
+  mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::OnSubscribe);
+  mosquitto_message_callback_set(mosq_, &MqttSubscriber::OnMessage);
+  mosquitto_reconnect_delay_set(mosq_, 1, static_cast<unsigned>(options_.reconnect_max_s), true);
+  connector_ = std::thread([this] { ConnectLoop(); });
+}
+
+MqttSubscriber::~MqttSubscriber() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  connector_.join();
+  if (loop_started_) {
+    mosquitto_disconnect(mosq_);
+    mosquitto_loop_stop(mosq_, false);
+  }
+  mosquitto_destroy(mosq_);
+}
+
+// libmosquitto's network thread reconnects only after a first connection succeeded, so the
+// first one is retried here with backoff.
+void MqttSubscriber::ConnectLoop() {
+  std::unique_lock lock(mu_);
+  int delay_s = 1;
+  while (!stopping_) {
+    lock.unlock();
+    int rc =
+        mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(mosq_);
+    lock.lock();
+    if (rc == MOSQ_ERR_SUCCESS) {
+      loop_started_ = true;
+      return;
+    }
+    wake_.wait_for(lock, std::chrono::seconds(delay_s), [this] { return stopping_; });
+    delay_s = std::min(delay_s * 2, std::max(1, options_.reconnect_max_s));
+  }
+}
+
+void MqttSubscriber::OnConnect(mosquitto* m, void* self, int rc) {
+  auto* s = static_cast<MqttSubscriber*>(self);
+  if (rc != 0) return;  // refused by the broker: the network thread retries
+  s->connected_ = true;
+  // Subscribing on every connection: a clean session forgets subscriptions.
+  mosquitto_subscribe(m, nullptr, s->options_.topic.c_str(), s->options_.qos);
+}
+
+void MqttSubscriber::OnDisconnect(mosquitto*, void* self, int) {
+  auto* s = static_cast<MqttSubscriber*>(self);
+  s->connected_ = false;
+  s->subscribed_ = false;
+}
+
+void MqttSubscriber::OnSubscribe(mosquitto*, void* self, int, int count, const int* granted) {
+  auto* s = static_cast<MqttSubscriber*>(self);
+  // 0x80 (128) is the broker's refusal of a filter (a malformed topic, or not allowed).
+  s->subscribed_ = count > 0 && granted[0] != 0x80;
+}
+
+void MqttSubscriber::OnMessage(mosquitto*, void* self, const mosquitto_message* msg) {
+  auto* s = static_cast<MqttSubscriber*>(self);
+  ++s->received_;
+  const std::string payload(static_cast<const char*>(msg->payload),
+                            static_cast<size_t>(std::max(0, msg->payloadlen)));
+  s->handler_(msg->topic ? msg->topic : "", payload);
+}
+
+}  // namespace linesight::io

@@ -1,0 +1,133 @@
+#include "server/telemetry_in.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "core/error.h"
+#include "process/telemetry.h"
+
+namespace linesight::server {
+namespace {
+
+constexpr size_t kBatch = 500;        // shots per store transaction
+constexpr size_t kQueueMax = 200000;  // shots held while the store is away (~hours of a cell)
+constexpr auto kFlushEvery = std::chrono::milliseconds(200);
+constexpr auto kRetryEvery = std::chrono::seconds(2);
+constexpr int64_t kLoggedRefusals = 5;  // the first few refusals are logged, then every 1000th
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+TelemetryIn::TelemetryIn(store::Store& store, io::MqttSubscribeOptions mqtt) : store_(store) {
+  if (mqtt.topic.empty()) mqtt.topic = "linesight/v1/+/+/+/telemetry";
+  storer_ = std::thread([this] { StoreLoop(); });
+  try {
+    mqtt_ = std::make_unique<io::MqttSubscriber>(
+        mqtt, [this](const std::string& t, const std::string& p) { OnMessage(t, p); });
+  } catch (...) {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    storer_.join();
+    throw;
+  }
+}
+
+TelemetryIn::~TelemetryIn() {
+  mqtt_.reset();  // no more messages
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  storer_.join();
+}
+
+void TelemetryIn::OnMessage(const std::string& topic, const std::string& payload) {
+  process::Telemetry t;
+  std::string refusal;
+  try {
+    t = process::ParseTelemetry(topic, payload, NowMs());
+  } catch (const Error& e) {
+    refusal = topic + ": " + e.what() + " (" + e.fix() + ")";
+  }
+  int64_t refused = 0;
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.received;
+    if (!refusal.empty()) {
+      refused = ++stats_.refused;
+      stats_.last_refusal = refusal;
+    } else {
+      stats_.implausible += static_cast<int64_t>(t.implausible.size());
+      stats_.ignored_keys += static_cast<int64_t>(t.ignored.size());
+      // Full only when the store has been away for hours: the newest are dropped, so the
+      // batch being stored (the oldest) stays where Flush() expects it.
+      if (queue_.size() >= kQueueMax)
+        ++stats_.dropped;
+      else
+        queue_.push_back(std::move(t.shot));
+    }
+  }
+  if (refused > 0 && (refused <= kLoggedRefusals || refused % 1000 == 0))
+    std::cerr << "telemetry: refused a message (" << refused << " so far): " << refusal << "\n";
+  if (refusal.empty()) wake_.notify_all();
+}
+
+// Stores up to kBatch queued shots; false if the store failed (they stay queued).
+bool TelemetryIn::Flush(std::unique_lock<std::mutex>& lock) {
+  const size_t n = std::min(kBatch, queue_.size());
+  std::vector<Shot> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  lock.unlock();
+  store::ShotCounts counts;
+  std::string error;
+  try {
+    counts = store_.IngestShots(batch);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  lock.lock();
+  if (!error.empty()) {
+    if (stats_.store_error.empty())
+      std::cerr << "telemetry: the store refused shots (kept, retried): " << error << "\n";
+    stats_.store_error = error;
+    return false;
+  }
+  // Only this thread takes from the front, so the batch is still there.
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  stats_.stored += counts.shots_new;
+  stats_.duplicates += counts.shots_duplicate;
+  stats_.parts_filled += counts.parts_filled;
+  stats_.store_error.clear();
+  return true;
+}
+
+void TelemetryIn::StoreLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait_for(lock, kFlushEvery, [this] { return stopping_ || queue_.size() >= kBatch; });
+    while (!queue_.empty())
+      if (!Flush(lock)) break;
+    if (stopping_) return;
+    if (!stats_.store_error.empty())
+      wake_.wait_for(lock, kRetryEvery, [this] { return stopping_; });
+  }
+}
+
+TelemetryStats TelemetryIn::stats() const {
+  std::lock_guard lock(mu_);
+  TelemetryStats s = stats_;
+  s.queued = static_cast<int64_t>(queue_.size());
+  s.connected = mqtt_ && mqtt_->connected();
+  s.subscribed = mqtt_ && mqtt_->subscribed();
+  return s;
+}
+
+}  // namespace linesight::server

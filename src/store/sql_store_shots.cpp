@@ -1,0 +1,126 @@
+// The SqlStore's shots from telemetry (IngestShots) and the join of their process values to the
+// parts of the same machine and shot, whichever of the two arrives first.
+#include <chrono>
+#include <cmath>
+
+#include "core/error.h"
+#include "store/sql_store.h"
+
+namespace linesight::store {
+namespace {
+
+constexpr std::string_view kInsertShot =
+    "INSERT INTO shots (machine, shot, time_ms, die, die_shot, melt_temp_c, die_temp_c, "
+    "fast_shot_mps, intensification_bar, spray_s, vacuum_mbar, cycle_s, received_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+    "ON CONFLICT (machine, shot) DO NOTHING";
+
+// Each process column keeps its value, else takes $n: "melt_temp_c = coalesce(melt_temp_c,
+// CAST($2 AS DOUBLE PRECISION)), …", the parameters numbered from `first`.
+std::string CoalesceColumns(int first) {
+  std::string sql;
+  for (const ProcessVariable& v : ProcessVariables()) {
+    if (!sql.empty()) sql += ", ";
+    sql += std::string(v.name) + " = coalesce(" + std::string(v.name) + ", CAST($" +
+           std::to_string(first++) + " AS DOUBLE PRECISION))";
+  }
+  return sql;
+}
+
+// "melt_temp_c IS NULL OR …": a part that lacks some value.
+std::string LacksAValue() {
+  std::string sql;
+  for (const ProcessVariable& v : ProcessVariables())
+    sql += (sql.empty() ? "" : " OR ") + std::string(v.name) + " IS NULL";
+  return sql;
+}
+
+void CheckShot(const Shot& s, size_t i) {
+  const std::string where = "shots[" + std::to_string(i) + "]";
+  if (s.machine.empty())
+    throw Error(ErrorCategory::kInput, where + " has no machine",
+                "send each shot with its machine; nothing was stored");
+  if (s.shot < 1)
+    throw Error(ErrorCategory::kInput,
+                where + " of " + s.machine + " has shot " + std::to_string(s.shot),
+                "send the machine's shot counter (1 or more); nothing was stored");
+}
+
+// Gives the stored part of `s` the values it lacks; true if it had any to take.
+bool FillPart(SqlConnection& c, const Shot& s) {
+  const std::string part_id = PartId(s.machine, s.shot);
+  std::vector<SqlValue> params = {std::string_view(part_id)};
+  for (const ProcessVariable& v : ProcessVariables()) params.push_back(s.process.*(v.field));
+  return c.Exec("UPDATE parts SET " + CoalesceColumns(2) + " WHERE part_id = $1 AND (" +
+                    LacksAValue() + ")",
+                params) > 0;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ShotCounts SqlStore::IngestShots(std::span<const Shot> shots) {
+  for (size_t i = 0; i < shots.size(); ++i) CheckShot(shots[i], i);
+  ShotCounts n;
+  if (shots.empty()) return n;
+  const int64_t now = NowMs();
+  auto c = Connection();
+  SqlTransaction tx(*c, TxKind::kIngest);
+  for (const Shot& s : shots) {
+    const ProcessValues& v = s.process;
+    const SqlValue params[] = {std::string_view(s.machine),
+                               s.shot,
+                               s.time_ms,
+                               std::string_view(s.die),
+                               s.die_shot,
+                               v.melt_temp_c,
+                               v.die_temp_c,
+                               v.fast_shot_mps,
+                               v.intensification_bar,
+                               v.spray_s,
+                               v.vacuum_mbar,
+                               v.cycle_s,
+                               now};
+    if (c->Exec(kInsertShot, params) == 0) {
+      ++n.shots_duplicate;
+      continue;
+    }
+    ++n.shots_new;
+    if (FillPart(*c, s)) ++n.parts_filled;
+  }
+  tx.Commit();
+  return n;
+}
+
+// Called by Ingest() in its transaction: parts that arrive lacking values take them from shots
+// that telemetry brought first.
+void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts) {
+  std::string sql;
+  for (const PartRecord& p : parts) {
+    bool lacks = false;
+    for (const ProcessVariable& v : ProcessVariables())
+      lacks = lacks || std::isnan(p.shot.process.*(v.field));
+    if (!lacks) continue;
+    if (sql.empty()) {
+      sql = "UPDATE parts SET ";
+      bool first = true;
+      for (const ProcessVariable& v : ProcessVariables()) {
+        sql += (first ? "" : ", ") + std::string(v.name) + " = coalesce(" + std::string(v.name) +
+               ", (SELECT s." + std::string(v.name) +
+               " FROM shots s WHERE s.machine = $2 AND s.shot = $3))";
+        first = false;
+      }
+      sql += " WHERE part_id = $1";
+    }
+    const SqlValue params[] = {std::string_view(p.part_id), std::string_view(p.shot.machine),
+                               p.shot.shot};
+    c.Exec(sql, params);
+  }
+}
+
+}  // namespace linesight::store

@@ -1,0 +1,92 @@
+// Reading the machines' per-shot telemetry: good messages, sensor faults kept as not measured,
+// and every kind of bad message refused with the field named.
+#include "process/telemetry.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "testing/test_util.h"
+
+namespace linesight::process {
+namespace {
+
+using linesight::testing::Caught;
+constexpr int64_t kNow = 1'796'000'000'000;
+const std::string kTopic = "linesight/v1/plant1/cell1/M3/telemetry";
+
+std::string Refusal(const std::string& topic, const std::string& payload) {
+  const Error e = Caught([&] { (void)ParseTelemetry(topic, payload, kNow); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  return e.what();
+}
+
+TEST(TelemetryTest, ReadsAShotWithItsProcessValues) {
+  const Telemetry t = ParseTelemetry(kTopic, R"({"shot": 1234, "time_ms": 1795999999000,
+      "die": "M3-D02", "die_shot": 77, "process": {"melt_temp_c": 681.5, "die_temp_c": null,
+      "cycle_s": 92}})",
+                                     kNow);
+  EXPECT_EQ(t.shot.machine, "M3");
+  EXPECT_EQ(t.shot.shot, 1234);
+  EXPECT_EQ(t.shot.time_ms, 1795999999000);
+  EXPECT_EQ(t.shot.die, "M3-D02");
+  EXPECT_EQ(t.shot.die_shot, 77);
+  EXPECT_EQ(t.shot.process.melt_temp_c, 681.5);
+  EXPECT_TRUE(std::isnan(t.shot.process.die_temp_c));   // null: not measured
+  EXPECT_TRUE(std::isnan(t.shot.process.vacuum_mbar));  // absent: not measured
+  EXPECT_EQ(t.shot.process.cycle_s, 92);
+  EXPECT_TRUE(t.implausible.empty());
+}
+
+TEST(TelemetryTest, SensorFaultsAreNotMeasuredAndNamedUnknownKeysIgnored) {
+  const Telemetry t = ParseTelemetry(kTopic, R"({"shot": 5, "time_ms": 1795999999000,
+      "die": "M3-D02", "process": {"melt_temp_c": 0, "die_temp_c": 1449,
+      "fast_shot_mps": 65534, "spray_s": 3.1, "coolant_c": 21}})",
+                                     kNow);
+  EXPECT_TRUE(std::isnan(t.shot.process.melt_temp_c));
+  EXPECT_TRUE(std::isnan(t.shot.process.die_temp_c));
+  EXPECT_TRUE(std::isnan(t.shot.process.fast_shot_mps));
+  EXPECT_EQ(t.shot.process.spray_s, 3.1);
+  ASSERT_EQ(t.implausible.size(), 3u);
+  EXPECT_EQ(t.implausible[0], "melt_temp_c=0");
+  ASSERT_EQ(t.ignored.size(), 1u);
+  EXPECT_EQ(t.ignored[0], "coolant_c");
+}
+
+TEST(TelemetryTest, BadMessagesAreRefusedNamingTheField) {
+  const std::string ok = R"("time_ms": 1795999999000, "die": "M3-D02")";
+  EXPECT_NE(Refusal("linesight/v1/plant1/M3/telemetry", "{}").find("not linesight/v1"),
+            std::string::npos);
+  EXPECT_NE(Refusal(kTopic, "{not json").find("not JSON"), std::string::npos);
+  EXPECT_NE(Refusal(kTopic, "[1, 2]").find("not a JSON object"), std::string::npos);
+  EXPECT_NE(Refusal(kTopic, "{" + ok + "}").find("'shot' is missing"), std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": "12", )" + ok + "}").find("not an integer"),
+            std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 0, )" + ok + "}").find("not positive"), std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 1, "machine": "M4", )" + ok + "}").find("differs"),
+            std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 1, "die": "D", "time_ms": 1796003600000})")
+                .find("ahead of this server's clock"),
+            std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 1, "die": "D", "time_ms": 12})").find("before 2000"),
+            std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 1, "time_ms": 1795999999000})").find("'die'"),
+            std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 1, )" + ok + R"(, "process": {"melt_temp_c": "NaN"}})")
+                .find("not a number"),
+            std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 1, )" + ok + R"(, "process": [1]})").find("not an object"),
+            std::string::npos);
+}
+
+TEST(TelemetryTest, EveryProcessVariableHasAPlausibleRange) {
+  for (const ProcessVariable& v : ProcessVariables()) {
+    bool found = false;
+    for (const PlausibleRange& r : PlausibleRanges()) found = found || r.variable == v.name;
+    EXPECT_TRUE(found) << v.name;
+  }
+}
+
+}  // namespace
+}  // namespace linesight::process

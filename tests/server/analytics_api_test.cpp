@@ -1,0 +1,116 @@
+// The analytics routes on a real server over both engines: an individuals chart of a process
+// variable and a p chart of the reject rate with the run rules' alarms, and OEE per machine.
+#include "server/server_fixture.h"
+
+namespace linesight::testing {
+namespace {
+
+using json = nlohmann::json;
+constexpr int64_t kT0 = 1796000000000;
+
+class AnalyticsApiTest : public ServerFixture {};
+INSTANTIATE_TEST_SUITE_P(Engines, AnalyticsApiTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+json Get(const httplib::Client& c, const std::string& path, const Browser& who, int want = 200) {
+  auto r = const_cast<httplib::Client&>(c).Get(path, who.Headers());
+  EXPECT_TRUE(r);
+  if (!r) return {};
+  EXPECT_EQ(r->status, want) << path << ": " << r->body;
+  return json::parse(r->body);
+}
+
+TEST_P(AnalyticsApiTest, ProcessChartFlagsAMeltStepAndSaysWhenNoLimitsCanBeDrawn) {
+  std::vector<PartRecord> parts;
+  for (int i = 1; i <= 60; ++i) {
+    PartRecord p = ServerTestPart("M3", i, Decision::kPass, kT0 + i * 1000);
+    // A stable melt (670 +- 3 degC, no runs) for 40 shots, then a burner fault: 30 degC low.
+    p.shot.process.melt_temp_c = (i <= 40 ? 670.0 + (i % 2 ? 2.0 : -2.0) + (i % 3) : 640.0);
+    if (i == 7) p.shot.process.melt_temp_c = kNotMeasured;
+    parts.push_back(p);
+  }
+  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  const auto c = Client();
+  json j = Get(c, "/api/v1/spc/process?machine=M3&variable=melt_temp_c&baseline=40", operator_);
+  EXPECT_EQ(j["unit"], "degC");
+  ASSERT_EQ(j["points"].size(), 60u);
+  EXPECT_TRUE(j["points"][6]["value"].is_null());  // not measured is null, never 0
+  EXPECT_TRUE(j["points"][7]["mr"].is_null());     // no range across the gap
+  EXPECT_NEAR(j["limits"]["centre"].get<double>(), 671, 1.0);
+  EXPECT_EQ(j["limits"]["not_measured"], 1);
+  EXPECT_LT(j["limits"]["lcl"].get<double>(), 665);
+  ASSERT_FALSE(j["alarms"].empty());
+  EXPECT_EQ(j["alarms"][0]["rule"], "WE1");
+  EXPECT_EQ(j["alarms"][0]["part_id"], PartId("M3", 41));  // the first cold shot, no earlier
+  j = Get(c, "/api/v1/spc/process?machine=M3&variable=melt_temp_c&baseline=40&rules=nelson",
+          operator_);
+  EXPECT_EQ(j["alarms"][0]["rule"], "N1");
+  j = Get(c, "/api/v1/spc/process?machine=M3&variable=vacuum_mbar", operator_);
+  EXPECT_TRUE(j["limits"].is_null());  // never measured: no chart, and the reason in words
+  EXPECT_FALSE(j["no_limits_because"].get<std::string>().empty());
+  Get(c, "/api/v1/spc/process?machine=M3&variable=colour", operator_, 400);
+  Get(c, "/api/v1/spc/process?machine=M3&variable=melt_temp_c&rules=mine", operator_, 400);
+  Get(c, "/api/v1/spc/process?machine=M3&variable=melt_temp_c&points=1", operator_, 400);
+  EXPECT_EQ(Client().Get("/api/v1/spc/process?variable=melt_temp_c")->status, 401);
+}
+
+TEST_P(AnalyticsApiTest, RejectRateChartFlagsABadHour) {
+  std::vector<PartRecord> parts;
+  // Ten one-minute buckets of six parts: one reject in each of the first eight, six in the last
+  // two.
+  for (int i = 0; i < 60; ++i) {
+    const bool bad = i >= 48 || i % 6 == 0;
+    parts.push_back(ServerTestPart("M2", i + 1, bad ? Decision::kReject : Decision::kPass,
+                                   kT0 - kT0 % 60000 + i * 10000, bad ? 2.0f : 0.1f));
+  }
+  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  const auto c = Client();
+  json j =
+      Get(c, "/api/v1/spc/reject_rate?machine=M2&bucket_ms=60000&chart=p&baseline=8", operator_);
+  ASSERT_EQ(j["points"].size(), 10u);
+  EXPECT_NEAR(j["p_bar"].get<double>(), 1.0 / 6.0, 1e-9);
+  EXPECT_FALSE(j["points"][7]["beyond_limits"].get<bool>());
+  EXPECT_TRUE(j["points"][8]["beyond_limits"].get<bool>());
+  ASSERT_FALSE(j["alarms"].empty());
+  EXPECT_EQ(j["alarms"][0]["rule"], "WE1");
+  EXPECT_EQ(j["alarms"][0]["index"], 8);
+  // Laney's sigma_z is 0 when every baseline bucket has the same rate: said, not drawn.
+  j = Get(c, "/api/v1/spc/reject_rate?machine=M2&bucket_ms=60000&baseline=8", operator_);
+  EXPECT_EQ(j["chart"], "laney");
+  EXPECT_TRUE(j["points"].empty());
+  EXPECT_NE(j["no_limits_because"].get<std::string>().find("sigma_z"), std::string::npos);
+  Get(c, "/api/v1/spc/reject_rate?chart=np", operator_, 400);
+}
+
+TEST_P(AnalyticsApiTest, OeeOfAMachineFromItsEventsAndParts) {
+  constexpr int64_t kMin = 60'000;
+  std::vector<PartRecord> parts;
+  for (int i = 0; i < 30; ++i)  // 30 parts in the hour, 3 rejected
+    parts.push_back(ServerTestPart("M4", i + 1, i % 10 == 0 ? Decision::kReject : Decision::kPass,
+                                   kT0 + 90'000 * i, i % 10 == 0 ? 2.0f : 0.1f));
+  const std::vector<MachineEvent> events = {
+      {"M4", kT0 - kMin, MachineState::kStopped, false, "machine_fault", "M4-D01", ""},
+      {"M4", kT0 + 6 * kMin, MachineState::kRunning, true, "restart", "M4-D01", ""},
+      {"M4", kT0 + 30 * kMin, MachineState::kStopped, true, "break", "M4-D01", ""},
+      {"M4", kT0 + 42 * kMin, MachineState::kRunning, true, "restart", "M4-D01", ""}};
+  ASSERT_EQ(Ingest(Batch(parts, events))->status, 200);
+  const auto c = Client();
+  const std::string period =
+      "from_ms=" + std::to_string(kT0) + "&to_ms=" + std::to_string(kT0 + 60 * kMin);
+  json j = Get(c, "/api/v1/oee?" + period + "&planned_cycle_s=90", operator_);
+  ASSERT_EQ(j["machines"].size(), 1u);
+  const json& m = j["machines"][0];
+  EXPECT_EQ(m["machine"], "M4");
+  EXPECT_EQ(m["planned_downtime_ms"], 12 * kMin);
+  EXPECT_EQ(m["unplanned_downtime_ms"], 6 * kMin);  // the fault began before the hour
+  EXPECT_NEAR(m["availability"].get<double>(), 42.0 / 48.0, 1e-9);
+  EXPECT_NEAR(m["effectiveness"].get<double>(), 90.0 * 30 / (42 * 60), 1e-9);
+  EXPECT_NEAR(m["quality"].get<double>(), 27.0 / 30.0, 1e-9);
+  EXPECT_EQ(m["failures"], 0);
+  EXPECT_EQ(m["downtime"][0]["reason"], "break");
+  Get(c, "/api/v1/oee?" + period + "&planned_cycle_s=-3", operator_, 400);
+  Get(c, "/api/v1/oee?from_ms=10&to_ms=5", operator_, 400);
+}
+
+}  // namespace
+}  // namespace linesight::testing

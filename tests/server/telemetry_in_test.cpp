@@ -1,0 +1,92 @@
+// MQTT telemetry into the factory server, against a real mosquitto on 127.0.0.1, published with
+// the standard mosquitto_pub: shots stored once, joined to their parts, bad messages refused and
+// counted, and the subscription back after the broker restarts.
+#include <cstdlib>
+
+#include "io/mqtt_test_broker.h"
+#include "server/server_fixture.h"
+
+namespace linesight::testing {
+namespace {
+
+using json = nlohmann::json;
+constexpr int64_t kT0 = 1796000000000;
+
+class TelemetryInTest : public ServerFixture {};
+INSTANTIATE_TEST_SUITE_P(Engines, TelemetryInTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+void Publish(int port, const std::string& machine, const std::string& payload) {
+  const std::string cmd = "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(port) +
+                          " -q 1 -t linesight/v1/plant1/cell1/" + machine + "/telemetry -m '" +
+                          payload + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+std::string ShotJson(int64_t shot, const std::string& melt) {
+  return R"({"shot": )" + std::to_string(shot) + R"(, "time_ms": )" +
+         std::to_string(kT0 + shot * 90'000) + R"(, "die": "M7-D01", "die_shot": )" +
+         std::to_string(shot) + R"(, "process": {"melt_temp_c": )" + melt +
+         R"(, "die_temp_c": 226.5}})";
+}
+
+// The value of one metric in /metrics, -1 if absent.
+double MetricValue(const server::FactoryServer& s, const std::string& name) {
+  httplib::Client c("127.0.0.1", s.port());
+  const auto r = c.Get("/metrics");
+  if (!r) return -1;
+  const size_t at = r->body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(r->body.substr(at + name.size() + 2));
+}
+
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 1500 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return done();
+}
+
+TEST_P(TelemetryInTest, ShotsAreStoredOnceJoinedToPartsAndBadOnesCounted) {
+  if (MosquittoBinary().empty()) GTEST_SKIP() << "mosquitto is not installed";
+  MqttTestBroker broker;
+  server::ServerOptions o;
+  o.port = 0;
+  o.image_dir = (dir_->path() / "telemetry-images").string();
+  o.threads = 2;
+  o.telemetry = true;
+  o.mqtt.port = broker.port();
+  server::FactoryServer s(*store_, o);
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_telemetry_connected") == 1; }));
+
+  Publish(broker.port(), "M7", ShotJson(1, "683.5"));
+  Publish(broker.port(), "M7", ShotJson(1, "683.5"));  // delivered twice
+  Publish(broker.port(), "M7", ShotJson(2, "0"));      // a dead thermocouple
+  Publish(broker.port(), "M7", R"({"shot": 3, "machine": "M8", "die": "x", "time_ms": 1})");
+  ASSERT_TRUE(Eventually([&] {
+    return MetricValue(s, "linesight_telemetry_shots_total") == 2 &&
+           MetricValue(s, "linesight_telemetry_duplicates_total") == 1;
+  })) << MetricValue(s, "linesight_telemetry_received_total");
+  EXPECT_EQ(MetricValue(s, "linesight_telemetry_refused_total"), 1);
+  EXPECT_EQ(MetricValue(s, "linesight_telemetry_implausible_total"), 1);
+
+  // The station's part of shot 1 came without process values: it shows telemetry's.
+  PartRecord part = ServerTestPart("M7", 1, Decision::kPass, kT0 + 90'000);
+  part.shot.process = {};
+  ASSERT_EQ(Ingest(Batch({part}))->status, 200);
+  const auto r = Client().Get("/api/v1/parts/" + PartId("M7", 1), operator_.Headers());
+  ASSERT_EQ(r->status, 200);
+  const json process = json::parse(r->body)["record"]["shot"]["process"];
+  EXPECT_EQ(process["melt_temp_c"], 683.5);
+  EXPECT_EQ(process["die_temp_c"], 226.5);
+
+  // The broker restarts: the server subscribes again by itself.
+  broker.Kill();
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_telemetry_connected") == 0; }));
+  broker.Start();
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_telemetry_connected") == 1; }));
+  Publish(broker.port(), "M7", ShotJson(4, "690"));
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_telemetry_shots_total") == 3; }));
+}
+
+}  // namespace
+}  // namespace linesight::testing

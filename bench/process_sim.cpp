@@ -1,0 +1,257 @@
+// bench/process_sim.cpp: die health (process/die_health.h) on many simulated weeks of the 9-machine
+// cell. Each shot's truth becomes the sightings a station would report (model below, an
+// assumption documented in docs/process.md "Die health"); no part is rendered. Each seed runs
+// twice: (a) warnings only watched, (b) a planned die change when a crack warning gives fewer
+// shots left than --margin. Measures:
+//   die_warned_500_rate             die failures in (a) with a crack warning raised >= 500 shots
+//   before false_warnings_per_machine_week crack warnings in (a) whose die did not fail within the
+//   warning's
+//                                   own horizon (shots_left_high, else 2 x shots_left) + --slack
+//                                   shots
+//   downtime_cut                    1 - unplanned downtime (b) / unplanned downtime (a), all stops
+// Progress on stderr; one JSON object on stdout.
+//   usage: process_sim_bench [--seeds N] [--weeks W] [--first-seed S] [--life-scale X]
+//                            [--margin SHOTS] [--slack SHOTS]
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "process/die_health.h"
+#include "sim/machine_sim.h"
+
+namespace {
+
+using namespace linesight;
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kPartRadiusPx = 120;  // outer radius at the 300 px reference render (0.40 x 300)
+constexpr int64_t kWeekMs = 7LL * 24 * 3600 * 1000;
+
+struct Args {
+  int seeds = 3, weeks = 52;
+  uint64_t first_seed = 101;
+  double life_scale = 1, margin = 300, slack = 1000;
+};
+
+// What inspection is assumed to report for one shot (docs/process.md "Die health"): a die vein
+// seen with a probability rising from 0 at 4 px (the length at which it first shows) to 0.95 at
+// 12 px; its place (the vein's midpoint) jittered by 2 px, its size by 10%. Other defects are
+// seen with probability 0.9 at random places (rim defects on the rim); 0.5% of parts get a false
+// finding.
+std::vector<process::DefectSighting> Sight(const sim::CellShot& cs, sim::Rng& rng) {
+  std::vector<process::DefectSighting> out;
+  const auto add = [&](const char* type, double x, double y, double size) {
+    out.push_back({cs.shot.die, cs.shot.die_shot, type, x, y, size});
+  };
+  const auto random_place = [&](bool rim, double& x, double& y) {
+    const double r = rim ? kPartRadiusPx : kPartRadiusPx * 0.95 * std::sqrt(rng.Uniform());
+    const double a = rng.Uniform(0, 2 * kPi);
+    x = r * std::cos(a), y = r * std::sin(a);
+  };
+  for (const sim::DefectTruth& d : cs.truth.defects) {
+    double x = 0, y = 0;
+    if (d.type == sim::DefectType::kDieVein) {
+      if (cs.veins.empty()) continue;
+      const double seen = std::clamp(0.95 * (d.length - 4) / 8, 0.0, 0.95);
+      if (rng.Uniform() >= seen) continue;
+      const double h = cs.veins[0].heading, half = d.length / 2;
+      x = d.at_part.x * kPartRadiusPx + half * std::cos(h) + 2 * rng.Normal();
+      y = d.at_part.y * kPartRadiusPx + half * std::sin(h) + 2 * rng.Normal();
+      add("die_vein", x, y, d.length * std::exp(0.1 * rng.Normal()));
+      continue;
+    }
+    if (rng.Uniform() >= 0.9) continue;
+    const bool rim = d.type == sim::DefectType::kFlash || d.type == sim::DefectType::kEdgeChip;
+    random_place(rim, x, y);
+    add(std::string(sim::DefectName(d.type)).c_str(), x, y, rng.Uniform(3, 40));
+  }
+  if (rng.Uniform() < 0.005) {
+    double x = 0, y = 0;
+    random_place(false, x, y);
+    add("anomaly", x, y, rng.Uniform(3, 15));
+  }
+  return out;
+}
+
+struct CrackRecord {
+  int64_t raised_shot = 0;
+  double horizon = 0;  // shots the warning claimed at most, + slack
+};
+
+// Per run: what happened to every die, and the downtime.
+struct RunResult {
+  std::map<std::string, int64_t> failed_at;  // die -> die shot of its failure
+  std::map<std::string, int64_t> last_shot;  // die -> last shot made (alive or not)
+  std::map<std::string, std::vector<CrackRecord>> cracks;
+  int64_t flash_warnings = 0, life_warnings = 0, planned_changes = 0;
+  double unplanned_h = 0, die_failure_h = 0;
+};
+
+// One machine's stops: unplanned when the event that began the stop is unplanned.
+struct StopClock {
+  bool stopped = false, unplanned = false, die_failure = false;
+  int64_t since = 0;
+  void Event(const MachineEvent& e, RunResult& r) {
+    const bool running = e.state == MachineState::kRunning;
+    if (running && stopped) {
+      const double h = static_cast<double>(e.time_ms - since) / 3.6e6;
+      if (unplanned) r.unplanned_h += h;
+      if (die_failure) r.die_failure_h += h;
+      stopped = false;
+    } else if (!running && !stopped) {
+      stopped = true, since = e.time_ms, unplanned = !e.planned;
+      die_failure = e.reason == "die_failure";
+    }
+  }
+};
+
+void RunMachine(const sim::CellOptions& o, int index, int64_t end_ms, bool act, const Args& args,
+                process::DieHealth& health, RunResult& r) {
+  sim::MachineSim m(o, index);
+  sim::Rng rng(o.seed, 0x5000 + static_cast<uint64_t>(index));
+  StopClock clock;
+  std::string die = m.die().id;
+  const auto events = [&] {
+    for (const MachineEvent& e : m.TakeEvents()) {
+      clock.Event(e, r);
+      if (e.reason == "die_failure") r.failed_at[die] = r.last_shot[die] + 1;
+      if (e.reason == "die_change") {
+        r.planned_changes += e.planned ? 1 : 0;
+        health.DieChanged(die);
+      }
+      if (e.state == MachineState::kRunning) die = e.die;
+    }
+  };
+  while (auto cs = m.NextShot(end_ms)) {
+    events();
+    const std::vector<process::DefectSighting> s = Sight(*cs, rng);
+    r.last_shot[cs->shot.die] = cs->shot.die_shot;
+    for (const process::DieWarning& w : health.AddPart(cs->shot.die, cs->shot.die_shot, s)) {
+      if (w.kind == process::DieWarningKind::kFlashGrowth) ++r.flash_warnings;
+      if (w.kind == process::DieWarningKind::kLifeShare) ++r.life_warnings;
+      if (w.kind != process::DieWarningKind::kCrack) continue;
+      const double claim = w.shots_left_high >= 0 ? w.shots_left_high : 2 * w.shots_left;
+      r.cracks[w.die].push_back({w.raised_shot, claim + args.slack});
+    }
+    const process::DieWarning* w = health.CrackWarning(cs->shot.die);
+    if (act && w != nullptr && w->shots_left >= 0 && w->shots_left < args.margin) {
+      m.RequestDieChange();
+    }
+  }
+  events();
+}
+
+RunResult RunCell(uint64_t seed, bool act, const Args& args) {
+  sim::CellOptions o;
+  o.seed = seed;
+  o.die_life_scale = args.life_scale;
+  process::DieHealthOptions h;
+  h.expected_life_shots = o.die_life.median_life * args.life_scale;
+  process::DieHealth health(h);
+  RunResult r;
+  const int64_t end_ms = o.start_time_ms + args.weeks * kWeekMs;
+  for (int i = 0; i < o.machines; ++i) RunMachine(o, i, end_ms, act, args, health, r);
+  return r;
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    const double v = std::atof(argv[i + 1]);
+    if (k == "--seeds")
+      a.seeds = static_cast<int>(v);
+    else if (k == "--weeks")
+      a.weeks = static_cast<int>(v);
+    else if (k == "--first-seed")
+      a.first_seed = static_cast<uint64_t>(v);
+    else if (k == "--life-scale")
+      a.life_scale = v;
+    else if (k == "--margin")
+      a.margin = v;
+    else if (k == "--slack")
+      a.slack = v;
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+  int64_t failures = 0, warned_500 = 0, warned_any = 0, cracks = 0, false_cracks = 0, undecided = 0,
+          failures_b = 0, flash = 0, life = 0, planned_b = 0;
+  double lead_sum = 0, down_a = 0, down_b = 0, die_down_a = 0, die_down_b = 0;
+  for (int s = 0; s < args.seeds; ++s) {
+    const uint64_t seed = args.first_seed + static_cast<uint64_t>(s);
+    const RunResult a = RunCell(seed, false, args);
+    const RunResult b = RunCell(seed, true, args);
+    for (const auto& [die, at] : a.failed_at) {
+      ++failures;
+      const auto it = a.cracks.find(die);
+      if (it == a.cracks.end()) continue;
+      ++warned_any;
+      const int64_t lead = at - it->second.front().raised_shot;
+      lead_sum += static_cast<double>(lead);
+      warned_500 += lead >= 500 ? 1 : 0;
+    }
+    for (const auto& [die, list] : a.cracks) {
+      const auto failed = a.failed_at.find(die);
+      for (const CrackRecord& c : list) {
+        ++cracks;
+        const double due = static_cast<double>(c.raised_shot) + c.horizon;
+        if (failed != a.failed_at.end()) {
+          false_cracks += static_cast<double>(failed->second) > due ? 1 : 0;
+        } else if (static_cast<double>(a.last_shot.at(die)) > due) {
+          ++false_cracks;  // outlived its warning's horizon
+        } else {
+          ++undecided;  // the run ended inside the horizon
+        }
+      }
+    }
+    failures_b += static_cast<int64_t>(b.failed_at.size());
+    flash += a.flash_warnings, life += a.life_warnings, planned_b += b.planned_changes;
+    down_a += a.unplanned_h, down_b += b.unplanned_h;
+    die_down_a += a.die_failure_h, die_down_b += b.die_failure_h;
+    std::cerr << "seed " << seed << ": die failures (a) " << a.failed_at.size() << ", (b) "
+              << b.failed_at.size() << "; unplanned h (a) " << a.unplanned_h << ", (b) "
+              << b.unplanned_h << "\n";
+  }
+  const double machine_weeks = 9.0 * args.weeks * args.seeds;
+  nlohmann::json j;
+  j["die_warned_500_rate"] = failures > 0 ? static_cast<double>(warned_500) / failures : 0.0;
+  j["false_warnings_per_machine_week"] = static_cast<double>(false_cracks) / machine_weeks;
+  j["downtime_cut"] = down_a > 0 ? 1 - down_b / down_a : 0.0;
+  j["die_failure_downtime_cut"] = die_down_a > 0 ? 1 - die_down_b / die_down_a : 0.0;
+  j["die_failures"] = failures;
+  j["die_failures_warned"] = warned_any;
+  j["die_failures_warned_500"] = warned_500;
+  j["mean_lead_shots"] = warned_any > 0 ? lead_sum / static_cast<double>(warned_any) : 0.0;
+  j["crack_warnings"] = cracks;
+  j["false_crack_warnings"] = false_cracks;
+  j["undecided_crack_warnings"] = undecided;
+  j["flash_warnings"] = flash;
+  j["life_warnings"] = life;
+  j["die_failures_acting"] = failures_b;
+  j["planned_die_changes_acting"] = planned_b;
+  j["unplanned_downtime_h"] = {{"observe", down_a}, {"act", down_b}};
+  j["die_failure_downtime_h"] = {{"observe", die_down_a}, {"act", die_down_b}};
+  j["weeks"] = args.weeks;
+  j["seeds"] = args.seeds;
+  j["first_seed"] = args.first_seed;
+  j["machines"] = 9;
+  j["life_scale"] = args.life_scale;
+  j["margin_shots"] = args.margin;
+  j["slack_shots"] = args.slack;
+  std::cout << j.dump() << "\n";
+  return 0;
+}

@@ -12,6 +12,7 @@
 // Progress on stderr; one JSON object on stdout.
 //   usage: process_sim_bench [--seeds N] [--weeks W] [--first-seed S] [--life-scale X]
 //                            [--margin SHOTS] [--slack SHOTS]
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -80,7 +81,8 @@ std::vector<process::DefectSighting> Sight(const sim::CellShot& cs, sim::Rng& rn
 
 struct CrackRecord {
   int64_t raised_shot = 0;
-  double horizon = 0;  // shots the warning claimed at most, + slack
+  double horizon = 0;                  // shots the warning claimed at most, + slack
+  double left = 0, low = 0, high = 0;  // its shots-left estimate and band when raised
 };
 
 // Per run: what happened to every die, and the downtime.
@@ -89,6 +91,7 @@ struct RunResult {
   std::map<std::string, int64_t> last_shot;  // die -> last shot made (alive or not)
   std::map<std::string, std::vector<CrackRecord>> cracks;
   int64_t flash_warnings = 0, life_warnings = 0, planned_changes = 0;
+  int64_t shots_given_up = 0;  // (b): shots the changed dies had left before they would fail
   double unplanned_h = 0, die_failure_h = 0;
 };
 
@@ -136,11 +139,13 @@ void RunMachine(const sim::CellOptions& o, int index, int64_t end_ms, bool act, 
       if (w.kind == process::DieWarningKind::kLifeShare) ++r.life_warnings;
       if (w.kind != process::DieWarningKind::kCrack) continue;
       const double claim = w.shots_left_high >= 0 ? w.shots_left_high : 2 * w.shots_left;
-      r.cracks[w.die].push_back({w.raised_shot, claim + args.slack});
+      r.cracks[w.die].push_back(
+          {w.raised_shot, claim + args.slack, w.shots_left, w.shots_left_low, w.shots_left_high});
     }
     const process::DieWarning* w = health.CrackWarning(cs->shot.die);
     if (act && w != nullptr && w->shots_left >= 0 && w->shots_left < args.margin) {
       m.RequestDieChange();
+      r.shots_given_up += m.die().life - m.die().shots - 1;
     }
   }
   events();
@@ -189,7 +194,9 @@ Args Parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   const Args args = Parse(argc, argv);
   int64_t failures = 0, warned_500 = 0, warned_any = 0, cracks = 0, false_cracks = 0, undecided = 0,
-          failures_b = 0, flash = 0, life = 0, planned_b = 0;
+          failures_b = 0, flash = 0, life = 0, planned_b = 0, given_up = 0;
+  int64_t in_band = 0, beyond_claim = 0;  // beyond_claim: failed, but later than claimed
+  std::vector<double> rel_errors;
   double lead_sum = 0, down_a = 0, down_b = 0, die_down_a = 0, die_down_b = 0;
   for (int s = 0; s < args.seeds; ++s) {
     const uint64_t seed = args.first_seed + static_cast<uint64_t>(s);
@@ -200,8 +207,12 @@ int main(int argc, char** argv) {
       const auto it = a.cracks.find(die);
       if (it == a.cracks.end()) continue;
       ++warned_any;
-      const int64_t lead = at - it->second.front().raised_shot;
+      const CrackRecord& first = it->second.front();
+      const int64_t lead = at - first.raised_shot;
       lead_sum += static_cast<double>(lead);
+      const double actual = static_cast<double>(lead);
+      rel_errors.push_back(std::abs(first.left - actual) / actual);
+      in_band += actual >= first.low && (first.high < 0 || actual <= first.high) ? 1 : 0;
       warned_500 += lead >= 500 ? 1 : 0;
     }
     for (const auto& [die, list] : a.cracks) {
@@ -211,6 +222,7 @@ int main(int argc, char** argv) {
         const double due = static_cast<double>(c.raised_shot) + c.horizon;
         if (failed != a.failed_at.end()) {
           false_cracks += static_cast<double>(failed->second) > due ? 1 : 0;
+          beyond_claim += static_cast<double>(failed->second) > due - args.slack ? 1 : 0;
         } else if (static_cast<double>(a.last_shot.at(die)) > due) {
           ++false_cracks;  // outlived its warning's horizon
         } else {
@@ -220,6 +232,7 @@ int main(int argc, char** argv) {
     }
     failures_b += static_cast<int64_t>(b.failed_at.size());
     flash += a.flash_warnings, life += a.life_warnings, planned_b += b.planned_changes;
+    given_up += b.shots_given_up;
     down_a += a.unplanned_h, down_b += b.unplanned_h;
     die_down_a += a.die_failure_h, die_down_b += b.die_failure_h;
     std::cerr << "seed " << seed << ": die failures (a) " << a.failed_at.size() << ", (b) "
@@ -236,13 +249,20 @@ int main(int argc, char** argv) {
   j["die_failures_warned"] = warned_any;
   j["die_failures_warned_500"] = warned_500;
   j["mean_lead_shots"] = warned_any > 0 ? lead_sum / static_cast<double>(warned_any) : 0.0;
+  std::sort(rel_errors.begin(), rel_errors.end());
+  j["shots_left_median_rel_error"] = rel_errors.empty() ? 0.0 : rel_errors[rel_errors.size() / 2];
+  j["shots_left_in_band_rate"] =
+      warned_any > 0 ? static_cast<double>(in_band) / static_cast<double>(warned_any) : 0.0;
   j["crack_warnings"] = cracks;
   j["false_crack_warnings"] = false_cracks;
+  j["failed_later_than_claimed"] = beyond_claim;
   j["undecided_crack_warnings"] = undecided;
   j["flash_warnings"] = flash;
   j["life_warnings"] = life;
   j["die_failures_acting"] = failures_b;
   j["planned_die_changes_acting"] = planned_b;
+  j["mean_shots_given_up_per_change"] =
+      planned_b > 0 ? static_cast<double>(given_up) / static_cast<double>(planned_b) : 0.0;
   j["unplanned_downtime_h"] = {{"observe", down_a}, {"act", down_b}};
   j["die_failure_downtime_h"] = {{"observe", die_down_a}, {"act", die_down_b}};
   j["weeks"] = args.weeks;

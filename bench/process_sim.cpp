@@ -195,7 +195,8 @@ int main(int argc, char** argv) {
   const Args args = Parse(argc, argv);
   int64_t failures = 0, warned_500 = 0, warned_any = 0, cracks = 0, false_cracks = 0, undecided = 0,
           failures_b = 0, flash = 0, life = 0, planned_b = 0, given_up = 0;
-  int64_t in_band = 0, beyond_claim = 0;  // beyond_claim: failed, but later than claimed
+  int64_t in_band = 0, beyond_claim = 0,
+          dies_warned_twice = 0;  // beyond_claim: failed, but later than claimed
   std::vector<double> rel_errors;
   double lead_sum = 0, down_a = 0, down_b = 0, die_down_a = 0, die_down_b = 0;
   for (int s = 0; s < args.seeds; ++s) {
@@ -216,6 +217,7 @@ int main(int argc, char** argv) {
       warned_500 += lead >= 500 ? 1 : 0;
     }
     for (const auto& [die, list] : a.cracks) {
+      dies_warned_twice += list.size() > 1 ? 1 : 0;
       const auto failed = a.failed_at.find(die);
       for (const CrackRecord& c : list) {
         ++cracks;
@@ -256,6 +258,7 @@ int main(int argc, char** argv) {
   j["crack_warnings"] = cracks;
   j["false_crack_warnings"] = false_cracks;
   j["failed_later_than_claimed"] = beyond_claim;
+  j["dies_with_several_crack_warnings"] = dies_warned_twice;
   j["undecided_crack_warnings"] = undecided;
   j["flash_warnings"] = flash;
   j["life_warnings"] = life;

@@ -73,6 +73,7 @@ std::vector<DieWarning> DieHealth::AddPart(std::string_view die, int64_t die_sho
   }
   JudgeFlash(track, die_shot, raised);
   // A part of a new bin closes the clusters' last bins first, so each bin is judged once.
+  if (die_shot % options_.trend_bin_shots == 0) MergeNear(track);
   for (Cluster& c : track.clusters) {
     std::erase_if(c.recent, [&](int64_t s) { return die_shot - s >= options_.recur_shots; });
     if (c.bin.index >= 0 && die_shot / options_.trend_bin_shots != c.bin.index) {
@@ -117,6 +118,35 @@ void DieHealth::AddSighting(DieTrack& track, const DefectSighting& s) {
     c.bin.index = bin;
   }
   c.bin.log_sizes.push_back(std::log(s.size));
+}
+
+// Two clusters at one place (a vein whose first sightings scattered, or a random defect that
+// happened to sit where a vein then grew) would split its sightings and could warn twice: the
+// one with a warning, else the longer history, absorbs the other.
+void DieHealth::MergeNear(DieTrack& track) const {
+  auto& cs = track.clusters;
+  for (size_t i = 0; i < cs.size(); ++i) {
+    for (size_t j = i + 1; j < cs.size();) {
+      if (std::hypot(cs[i].x - cs[j].x, cs[i].y - cs[j].y) > options_.match_radius_px) {
+        ++j;
+        continue;
+      }
+      const bool keep_j = cs[j].warned > cs[i].warned ||
+                          (cs[j].warned == cs[i].warned && cs[j].trend.size() > cs[i].trend.size());
+      if (keep_j) std::swap(cs[i], cs[j]);
+      Cluster& keep = cs[i];
+      const Cluster& gone = cs[j];
+      keep.recent.insert(keep.recent.end(), gone.recent.begin(), gone.recent.end());
+      std::sort(keep.recent.begin(), keep.recent.end());
+      keep.recent.erase(std::unique(keep.recent.begin(), keep.recent.end()), keep.recent.end());
+      keep.last_shot = std::max(keep.last_shot, gone.last_shot);
+      if (keep.bin.index == gone.bin.index) {
+        keep.bin.log_sizes.insert(keep.bin.log_sizes.end(), gone.bin.log_sizes.begin(),
+                                  gone.bin.log_sizes.end());
+      }
+      cs.erase(cs.begin() + static_cast<std::ptrdiff_t>(j));
+    }
+  }
 }
 
 void DieHealth::CloseBin(Cluster& c) const {

@@ -121,6 +121,7 @@ class DieHealth {
 
   void AddSighting(DieTrack& track, const DefectSighting& s);
   void CloseBin(Cluster& c) const;
+  void MergeNear(DieTrack& track) const;
   void JudgeCluster(DieTrack& track, Cluster& c, std::vector<DieWarning>& raised) const;
   void JudgeFlash(DieTrack& track, int64_t die_shot, std::vector<DieWarning>& raised) const;
 

@@ -63,24 +63,9 @@ std::vector<DieWarning> DieHealth::AddPart(std::string_view die, int64_t die_sho
   DieTrack& track = it->second;
   track.shot = die_shot;
   std::vector<DieWarning> raised;
-  if (!track.life_warned &&
-      static_cast<double>(die_shot) >= options_.life_warn_share * options_.expected_life_shots) {
-    track.life_warned = true;
-    track.life.kind = DieWarningKind::kLifeShare;
-    track.life.die = die;
-    track.life.raised_shot = track.life.updated_shot = die_shot;
-    raised.push_back(track.life);
-  }
+  JudgeLife(track, raised);
   JudgeFlash(track, die_shot, raised);
-  // A part of a new bin closes the clusters' last bins first, so each bin is judged once.
-  if (die_shot % options_.trend_bin_shots == 0) MergeNear(track);
-  for (Cluster& c : track.clusters) {
-    std::erase_if(c.recent, [&](int64_t s) { return die_shot - s >= options_.recur_shots; });
-    if (c.bin.index >= 0 && die_shot / options_.trend_bin_shots != c.bin.index) {
-      CloseBin(c);
-      JudgeCluster(track, c, raised);
-    }
-  }
+  CloseBins(track, raised);
   bool flash = false;
   for (const DefectSighting& s : sightings) {
     flash = flash || s.type == "flash";
@@ -93,6 +78,33 @@ std::vector<DieWarning> DieHealth::AddPart(std::string_view die, int64_t die_sho
     return !c.warned && die_shot - c.last_shot > options_.forget_shots;
   });
   return raised;
+}
+
+void DieHealth::JudgeLife(DieTrack& track, std::vector<DieWarning>& raised) const {
+  const double share = static_cast<double>(track.shot) / options_.expected_life_shots;
+  if (track.life_warned || share < options_.life_warn_share) return;
+  track.life_warned = true;
+  track.life.kind = DieWarningKind::kLifeShare;
+  track.life.die = track.die;
+  track.life.raised_shot = track.life.updated_shot = track.shot;
+  raised.push_back(track.life);
+}
+
+// The first part of a new bin closes the clusters' last bins before it adds its own sightings,
+// so each bin is judged once, on the clusters merged at that moment.
+void DieHealth::CloseBins(DieTrack& track, std::vector<DieWarning>& raised) const {
+  const int64_t bin = track.shot / options_.trend_bin_shots;
+  if (bin != track.merged_bin) {
+    MergeNear(track);
+    track.merged_bin = bin;
+  }
+  for (Cluster& c : track.clusters) {
+    std::erase_if(c.recent, [&](int64_t s) { return track.shot - s >= options_.recur_shots; });
+    if (c.bin.index >= 0 && bin != c.bin.index) {
+      CloseBin(c);
+      JudgeCluster(track, c, raised);
+    }
+  }
 }
 
 void DieHealth::AddSighting(DieTrack& track, const DefectSighting& s) {

@@ -115,11 +115,14 @@ class DieHealth {
     std::vector<Cluster> clusters;
     std::vector<std::pair<double, double>> flash_bins;  // (bin centre shot, flash rate)
     int64_t flash_bin = -1, flash_parts = 0, flash_hits = 0;
+    int64_t merged_bin = -1;  // the trend bin whose start last merged nearby clusters
     bool flash_warned = false, life_warned = false;
     DieWarning flash, life;
   };
 
   void AddSighting(DieTrack& track, const DefectSighting& s);
+  void JudgeLife(DieTrack& track, std::vector<DieWarning>& raised) const;
+  void CloseBins(DieTrack& track, std::vector<DieWarning>& raised) const;
   void CloseBin(Cluster& c) const;
   void MergeNear(DieTrack& track) const;
   void JudgeCluster(DieTrack& track, Cluster& c, std::vector<DieWarning>& raised) const;

@@ -1,14 +1,12 @@
-// bench/process_sim.cpp: die health (process/die_health.h) on many simulated weeks of the 9-machine
-// cell. Each shot's truth becomes the sightings a station would report (model below, an
+// bench/process_sim.cpp: die health (process/die_health.h) on many simulated weeks of the
+// 9-machine cell. Each shot's truth becomes the sightings a station would report (model below, an
 // assumption documented in docs/process.md "Die health"); no part is rendered. Each seed runs
 // twice: (a) warnings only watched, (b) a planned die change when a crack warning gives fewer
-// shots left than --margin. Measures:
-//   die_warned_500_rate             die failures in (a) with a crack warning raised >= 500 shots
-//   before false_warnings_per_machine_week crack warnings in (a) whose die did not fail within the
-//   warning's
-//                                   own horizon (shots_left_high, else 2 x shots_left) + --slack
-//                                   shots
-//   downtime_cut                    1 - unplanned downtime (b) / unplanned downtime (a), all stops
+// shots left than --margin. Measures (docs/process.md defines each):
+// - die_warned_500_rate: die failures in (a) with a crack warning raised >= 500 shots before.
+// - false_warnings_per_machine_week: crack warnings in (a) whose die did not fail within the
+//   warning's own horizon (shots_left_high, else 2 x shots_left) + --slack shots.
+// - downtime_cut: 1 - unplanned downtime (b) / unplanned downtime (a), all unplanned stops.
 // Progress on stderr; one JSON object on stdout.
 //   usage: process_sim_bench [--seeds N] [--weeks W] [--first-seed S] [--life-scale X]
 //                            [--margin SHOTS] [--slack SHOTS]
@@ -189,33 +187,32 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const Args args = Parse(argc, argv);
-  int64_t failures = 0, warned_500 = 0, warned_any = 0, cracks = 0, false_cracks = 0, undecided = 0,
-          failures_b = 0, flash = 0, life = 0, planned_b = 0, given_up = 0;
-  int64_t in_band = 0, beyond_claim = 0,
-          dies_warned_twice = 0;  // beyond_claim: failed, but later than claimed
-  std::vector<double> rel_errors;
+// The figures, summed over seeds.
+struct Totals {
+  int64_t failures = 0, warned_any = 0, warned_500 = 0, in_band = 0;
+  int64_t cracks = 0, false_cracks = 0, undecided = 0, beyond_claim = 0, dies_warned_twice = 0;
+  int64_t failures_b = 0, flash = 0, life = 0, planned_b = 0, given_up = 0;
+  std::vector<double> rel_errors;  // |shots-left estimate - truth| / truth at the first warning
   double lead_sum = 0, down_a = 0, down_b = 0, die_down_a = 0, die_down_b = 0;
-  for (int s = 0; s < args.seeds; ++s) {
-    const uint64_t seed = args.first_seed + static_cast<uint64_t>(s);
-    const RunResult a = RunCell(seed, false, args);
-    const RunResult b = RunCell(seed, true, args);
+
+  // Each die failure of (a): was it warned, how early, how good was the estimate.
+  void AddFailures(const RunResult& a) {
     for (const auto& [die, at] : a.failed_at) {
       ++failures;
       const auto it = a.cracks.find(die);
       if (it == a.cracks.end()) continue;
       ++warned_any;
       const CrackRecord& first = it->second.front();
-      const int64_t lead = at - first.raised_shot;
-      lead_sum += static_cast<double>(lead);
-      const double actual = static_cast<double>(lead);
-      rel_errors.push_back(std::abs(first.left - actual) / actual);
-      in_band += actual >= first.low && (first.high < 0 || actual <= first.high) ? 1 : 0;
+      const double lead = static_cast<double>(at - first.raised_shot);
+      lead_sum += lead;
+      rel_errors.push_back(std::abs(first.left - lead) / lead);
+      in_band += lead >= first.low && (first.high < 0 || lead <= first.high) ? 1 : 0;
       warned_500 += lead >= 500 ? 1 : 0;
     }
+  }
+
+  // Each crack warning of (a): did its die fail within the warning's horizon?
+  void AddWarnings(const RunResult& a, double slack) {
     for (const auto& [die, list] : a.cracks) {
       dies_warned_twice += list.size() > 1 ? 1 : 0;
       const auto failed = a.failed_at.find(die);
@@ -223,8 +220,9 @@ int main(int argc, char** argv) {
         ++cracks;
         const double due = static_cast<double>(c.raised_shot) + c.horizon;
         if (failed != a.failed_at.end()) {
-          false_cracks += static_cast<double>(failed->second) > due ? 1 : 0;
-          beyond_claim += static_cast<double>(failed->second) > due - args.slack ? 1 : 0;
+          const double at = static_cast<double>(failed->second);
+          false_cracks += at > due ? 1 : 0;
+          beyond_claim += at > due - slack ? 1 : 0;  // later than claimed, slack aside
         } else if (static_cast<double>(a.last_shot.at(die)) > due) {
           ++false_cracks;  // outlived its warning's horizon
         } else {
@@ -232,49 +230,70 @@ int main(int argc, char** argv) {
         }
       }
     }
+  }
+
+  void AddRuns(const RunResult& a, const RunResult& b, const Args& args) {
+    AddFailures(a);
+    AddWarnings(a, args.slack);
     failures_b += static_cast<int64_t>(b.failed_at.size());
     flash += a.flash_warnings, life += a.life_warnings, planned_b += b.planned_changes;
     given_up += b.shots_given_up;
     down_a += a.unplanned_h, down_b += b.unplanned_h;
     die_down_a += a.die_failure_h, die_down_b += b.die_failure_h;
+  }
+
+  nlohmann::json Json(const Args& args) {
+    const auto ratio = [](double x, double y) { return y > 0 ? x / y : 0.0; };
+    const auto d = [](int64_t n) { return static_cast<double>(n); };
+    std::sort(rel_errors.begin(), rel_errors.end());
+    nlohmann::json j;
+    j["die_warned_500_rate"] = ratio(d(warned_500), d(failures));
+    j["false_warnings_per_machine_week"] = d(false_cracks) / (9.0 * args.weeks * args.seeds);
+    j["downtime_cut"] = down_a > 0 ? 1 - down_b / down_a : 0.0;
+    j["die_failure_downtime_cut"] = die_down_a > 0 ? 1 - die_down_b / die_down_a : 0.0;
+    j["die_failures"] = failures;
+    j["die_failures_warned"] = warned_any;
+    j["die_failures_warned_500"] = warned_500;
+    j["mean_lead_shots"] = ratio(lead_sum, d(warned_any));
+    j["shots_left_median_rel_error"] = rel_errors.empty() ? 0.0 : rel_errors[rel_errors.size() / 2];
+    j["shots_left_in_band_rate"] = ratio(d(in_band), d(warned_any));
+    j["crack_warnings"] = cracks;
+    j["false_crack_warnings"] = false_cracks;
+    j["failed_later_than_claimed"] = beyond_claim;
+    j["dies_with_several_crack_warnings"] = dies_warned_twice;
+    j["undecided_crack_warnings"] = undecided;
+    j["flash_warnings"] = flash;
+    j["life_warnings"] = life;
+    j["die_failures_acting"] = failures_b;
+    j["planned_die_changes_acting"] = planned_b;
+    j["mean_shots_given_up_per_change"] = ratio(d(given_up), d(planned_b));
+    j["unplanned_downtime_h"] = {{"observe", down_a}, {"act", down_b}};
+    j["die_failure_downtime_h"] = {{"observe", die_down_a}, {"act", die_down_b}};
+    j["weeks"] = args.weeks;
+    j["seeds"] = args.seeds;
+    j["first_seed"] = args.first_seed;
+    j["machines"] = 9;
+    j["life_scale"] = args.life_scale;
+    j["margin_shots"] = args.margin;
+    j["slack_shots"] = args.slack;
+    return j;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+  Totals totals;
+  for (int s = 0; s < args.seeds; ++s) {
+    const uint64_t seed = args.first_seed + static_cast<uint64_t>(s);
+    const RunResult a = RunCell(seed, false, args);
+    const RunResult b = RunCell(seed, true, args);
+    totals.AddRuns(a, b, args);
     std::cerr << "seed " << seed << ": die failures (a) " << a.failed_at.size() << ", (b) "
               << b.failed_at.size() << "; unplanned h (a) " << a.unplanned_h << ", (b) "
               << b.unplanned_h << "\n";
   }
-  const double machine_weeks = 9.0 * args.weeks * args.seeds;
-  nlohmann::json j;
-  j["die_warned_500_rate"] = failures > 0 ? static_cast<double>(warned_500) / failures : 0.0;
-  j["false_warnings_per_machine_week"] = static_cast<double>(false_cracks) / machine_weeks;
-  j["downtime_cut"] = down_a > 0 ? 1 - down_b / down_a : 0.0;
-  j["die_failure_downtime_cut"] = die_down_a > 0 ? 1 - die_down_b / die_down_a : 0.0;
-  j["die_failures"] = failures;
-  j["die_failures_warned"] = warned_any;
-  j["die_failures_warned_500"] = warned_500;
-  j["mean_lead_shots"] = warned_any > 0 ? lead_sum / static_cast<double>(warned_any) : 0.0;
-  std::sort(rel_errors.begin(), rel_errors.end());
-  j["shots_left_median_rel_error"] = rel_errors.empty() ? 0.0 : rel_errors[rel_errors.size() / 2];
-  j["shots_left_in_band_rate"] =
-      warned_any > 0 ? static_cast<double>(in_band) / static_cast<double>(warned_any) : 0.0;
-  j["crack_warnings"] = cracks;
-  j["false_crack_warnings"] = false_cracks;
-  j["failed_later_than_claimed"] = beyond_claim;
-  j["dies_with_several_crack_warnings"] = dies_warned_twice;
-  j["undecided_crack_warnings"] = undecided;
-  j["flash_warnings"] = flash;
-  j["life_warnings"] = life;
-  j["die_failures_acting"] = failures_b;
-  j["planned_die_changes_acting"] = planned_b;
-  j["mean_shots_given_up_per_change"] =
-      planned_b > 0 ? static_cast<double>(given_up) / static_cast<double>(planned_b) : 0.0;
-  j["unplanned_downtime_h"] = {{"observe", down_a}, {"act", down_b}};
-  j["die_failure_downtime_h"] = {{"observe", die_down_a}, {"act", die_down_b}};
-  j["weeks"] = args.weeks;
-  j["seeds"] = args.seeds;
-  j["first_seed"] = args.first_seed;
-  j["machines"] = 9;
-  j["life_scale"] = args.life_scale;
-  j["margin_shots"] = args.margin;
-  j["slack_shots"] = args.slack;
-  std::cout << j.dump() << "\n";
+  std::cout << totals.Json(args).dump() << "\n";
   return 0;
 }

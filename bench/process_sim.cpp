@@ -9,7 +9,7 @@
 // - downtime_cut: 1 - unplanned downtime (b) / unplanned downtime (a), all unplanned stops.
 // Progress on stderr; one JSON object on stdout.
 //   usage: process_sim_bench [--seeds N] [--weeks W] [--first-seed S] [--life-scale X]
-//                            [--margin SHOTS] [--slack SHOTS]
+//                            [--margin SHOTS] [--slack SHOTS] [--seen-from PX] [--seen-full PX]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -35,14 +35,16 @@ struct Args {
   int seeds = 3, weeks = 52;
   uint64_t first_seed = 101;
   double life_scale = 1, margin = 300, slack = 1000;
+  double seen_from_px = 4, seen_full_px = 12;  // the vein detection curve (below)
 };
 
 // What inspection is assumed to report for one shot (docs/process.md "Die health"): a die vein
-// seen with a probability rising from 0 at 4 px (the length at which it first shows) to 0.95 at
-// 12 px; its place (the vein's midpoint) jittered by 2 px, its size by 10%. Other defects are
-// seen with probability 0.9 at random places (rim defects on the rim); 0.5% of parts get a false
-// finding.
-std::vector<process::DefectSighting> Sight(const sim::CellShot& cs, sim::Rng& rng) {
+// seen with a probability rising linearly from 0 at --seen-from px (default 4, the length at which
+// it first shows) to 0.95 at --seen-full px (default 12); its place (the vein's midpoint) jittered
+// by 2 px, its size by 10%. Other defects are seen with probability 0.9 at random places (rim
+// defects on the rim); 0.5% of parts get a false finding.
+std::vector<process::DefectSighting> Sight(const sim::CellShot& cs, const Args& args,
+                                           sim::Rng& rng) {
   std::vector<process::DefectSighting> out;
   const auto add = [&](const char* type, double x, double y, double size) {
     out.push_back({cs.shot.die, cs.shot.die_shot, type, x, y, size});
@@ -56,7 +58,9 @@ std::vector<process::DefectSighting> Sight(const sim::CellShot& cs, sim::Rng& rn
     double x = 0, y = 0;
     if (d.type == sim::DefectType::kDieVein) {
       if (cs.veins.empty()) continue;
-      const double seen = std::clamp(0.95 * (d.length - 4) / 8, 0.0, 0.95);
+      const double seen = std::clamp(
+          0.95 * (d.length - args.seen_from_px) / (args.seen_full_px - args.seen_from_px), 0.0,
+          0.95);
       if (rng.Uniform() >= seen) continue;
       const double h = cs.veins[0].heading, half = d.length / 2;
       x = d.at_part.x * kPartRadiusPx + half * std::cos(h) + 2 * rng.Normal();
@@ -130,7 +134,7 @@ void RunMachine(const sim::CellOptions& o, int index, int64_t end_ms, bool act, 
   };
   while (auto cs = m.NextShot(end_ms)) {
     events();
-    const std::vector<process::DefectSighting> s = Sight(*cs, rng);
+    const std::vector<process::DefectSighting> s = Sight(*cs, args, rng);
     r.last_shot[cs->shot.die] = cs->shot.die_shot;
     for (const process::DieWarning& w : health.AddPart(cs->shot.die, cs->shot.die_shot, s)) {
       if (w.kind == process::DieWarningKind::kFlashGrowth) ++r.flash_warnings;
@@ -164,25 +168,30 @@ RunResult RunCell(uint64_t seed, bool act, const Args& args) {
 
 Args Parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i];
-    const double v = std::atof(argv[i + 1]);
-    if (k == "--seeds")
-      a.seeds = static_cast<int>(v);
-    else if (k == "--weeks")
-      a.weeks = static_cast<int>(v);
-    else if (k == "--first-seed")
-      a.first_seed = static_cast<uint64_t>(v);
-    else if (k == "--life-scale")
-      a.life_scale = v;
-    else if (k == "--margin")
-      a.margin = v;
-    else if (k == "--slack")
-      a.slack = v;
-    else {
-      std::cerr << "unknown option " << k << "\n";
+  double seeds = a.seeds, weeks = a.weeks, first_seed = static_cast<double>(a.first_seed);
+  const std::map<std::string, double*> flags{{"--seeds", &seeds},
+                                             {"--weeks", &weeks},
+                                             {"--first-seed", &first_seed},
+                                             {"--life-scale", &a.life_scale},
+                                             {"--margin", &a.margin},
+                                             {"--slack", &a.slack},
+                                             {"--seen-from", &a.seen_from_px},
+                                             {"--seen-full", &a.seen_full_px}};
+  for (int i = 1; i < argc; i += 2) {
+    const auto it = flags.find(argv[i]);
+    if (it == flags.end() || i + 1 >= argc) {
+      std::cerr << "usage: process_sim_bench [--seeds N] [--weeks W] [--first-seed S] "
+                   "[--life-scale X] [--margin SHOTS] [--slack SHOTS] [--seen-from PX] "
+                   "[--seen-full PX]\n";
       std::exit(2);
     }
+    *it->second = std::atof(argv[i + 1]);
+  }
+  a.seeds = static_cast<int>(seeds), a.weeks = static_cast<int>(weeks);
+  a.first_seed = static_cast<uint64_t>(first_seed);
+  if (a.seeds < 1 || a.weeks < 1 || !(a.life_scale > 0) || !(a.seen_full_px > a.seen_from_px)) {
+    std::cerr << "need seeds, weeks >= 1, life scale > 0, seen-full > seen-from\n";
+    std::exit(2);
   }
   return a;
 }
@@ -276,6 +285,8 @@ struct Totals {
     j["life_scale"] = args.life_scale;
     j["margin_shots"] = args.margin;
     j["slack_shots"] = args.slack;
+    j["vein_seen_from_px"] = args.seen_from_px;
+    j["vein_seen_full_px"] = args.seen_full_px;
     return j;
   }
 };

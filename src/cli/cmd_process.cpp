@@ -52,10 +52,13 @@ lp::ImportResult Load(const Args& a, const lp::CsvMapping& mapping) {
   return r;
 }
 
-// The `top` riskiest judged shots with the three contributions that raised their risk most.
+// The `top` riskiest normal judged shots with the three contributions that raised their risk
+// most. Try shots and stopped shots are left out: they are scrap by definition, so they would
+// fill the list without telling an engineer anything.
 nlohmann::json RiskiestShots(const lp::RiskEvaluation& e, std::size_t top) {
-  std::vector<std::size_t> order(e.judged.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < e.judged.size(); ++i)
+    if (e.judged.Normal(i)) order.push_back(i);
   std::stable_sort(order.begin(), order.end(), [&e](std::size_t a, std::size_t b) {
     return e.judged_risk[a] > e.judged_risk[b];
   });
@@ -110,7 +113,7 @@ nlohmann::json RiskJson(const lp::RiskEvaluation& e) {
             {"max_depth", e.model.max_depth()},
             {"selection", e.model.selection()}}},
           {"mean_abs_shap", shap},
-          {"riskiest_judged_shots", RiskiestShots(e, 10)}};
+          {"riskiest_normal_shots", RiskiestShots(e, 10)}};
 }
 
 void PrintRisk(const nlohmann::json& j) {
@@ -138,11 +141,11 @@ void PrintRisk(const nlohmann::json& j) {
     std::cout << "  " << std::left << std::setw(30)
               << j["mean_abs_shap"][k]["feature"].get<std::string>() << std::right
               << f(j["mean_abs_shap"][k]["mean_abs_shap"]) << "\n";
-  std::cout << "Riskiest judged shots:\n";
-  for (const auto& s : j["riskiest_judged_shots"]) {
+  std::cout << "Riskiest normal judged shots (mean |SHAP| above; here each shot's own):\n";
+  for (const auto& s : j["riskiest_normal_shots"]) {
     std::cout << "  " << s["time"].get<std::string>() << "  die " << s["die"].get<std::string>()
               << "  risk " << f(s["risk"]) << (s["scrap"].get<bool>() ? "  scrap" : "  good ")
-              << (s["normal"].get<bool>() ? "" : " (try/stopped)") << "  raised by";
+              << "  raised by";
     for (const auto& w : s["raised_by"])
       std::cout << " " << w["feature"].get<std::string>() << " +" << f(w["shap"]);
     std::cout << "\n";

@@ -37,9 +37,9 @@ struct CsvMapping {
   TimeFormat time_format = TimeFormat::kIso;
   int utc_offset_minutes = 0;  // the file's local time minus UTC (KAMP, Korea: 540)
   std::string machine_column;  // "" = every shot is from machine_constant
-  std::string machine_constant = "machine";
+  std::string machine_constant = "(one machine)";
   std::string die_column;  // "" = every shot is from die_constant
-  std::string die_constant = "die";
+  std::string die_constant = "(one die)";
   std::string label_column;  // "" = no labels (all unknown)
   std::vector<std::string> scrap_values{"1"};
   std::vector<std::string> pass_values{"0"};

@@ -20,6 +20,11 @@ RiskEvaluation EvaluateRisk(const ShotTable& t, std::int64_t split_ms, const Ris
     before[i] = labelled && t.time_ms[i] < split_ms;
     after[i] = labelled && t.time_ms[i] >= split_ms;
   }
+  if (std::none_of(t.label.begin(), t.label.end(),
+                   [](std::int8_t y) { return y == 0 || y == 1; })) {
+    throw Error(ErrorCategory::kData, "no shot has a scrap/pass label",
+                "Map the file's label column in the column mapping (label: {column: ...})");
+  }
   const ShotTable fit = SelectRows(t, before);
   RiskEvaluation e;
   e.split_ms = split_ms;

@@ -1,3 +1,5 @@
+// process/cause_ranking.cpp: candidate quantile conditions per variable, their 2x2 counts and
+// Katz relative-risk intervals, and the evidence ranking.
 #include "process/cause_ranking.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// process/ranking_metrics.cpp: AUROC and average precision over tie groups of equal scores.
 #include "process/ranking_metrics.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// process/risk_evaluation.cpp: the time split, the fit, and the figures on the judged shots.
 #include "process/risk_evaluation.h"
 
 #include <algorithm>

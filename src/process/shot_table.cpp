@@ -1,3 +1,4 @@
+// process/shot_table.cpp: ShotTable lookups, row adds and row selection.
 #include "process/shot_table.h"
 
 #include <algorithm>

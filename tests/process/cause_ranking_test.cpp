@@ -1,3 +1,5 @@
+// Tests process/cause_ranking.h on generated shots: a known cause with a known relative risk,
+// and no cause at all.
 #include "process/cause_ranking.h"
 
 #include <random>

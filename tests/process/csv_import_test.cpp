@@ -1,3 +1,5 @@
+// Tests process/csv_import.h on CSV text written here: blanks, sentinels, BOM, non-UTF-8 bytes,
+// broken rows under both policies, wrong mappings, quoting, the built-in KAMP mapping.
 #include "process/csv_import.h"
 
 #include <cmath>

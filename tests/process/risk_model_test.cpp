@@ -1,3 +1,4 @@
+// Tests process/risk_model.h, risk_evaluation.h and ranking_metrics.h on generated shots.
 #include "process/risk_model.h"
 
 #include <cmath>

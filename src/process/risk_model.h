@@ -20,7 +20,7 @@ struct RiskModelOptions {
   // normal shots of the rest, then refit on all fit shots with the best pair.
   int rounds = 0;
   int max_depth = 4;
-  std::vector<int> candidate_rounds{100, 200, 400};
+  std::vector<int> candidate_rounds{100, 200, 400, 800};
   std::vector<int> candidate_depths{3, 5};
   double validation_fraction = 0.2;
   double eta = 0.05;            // learning rate

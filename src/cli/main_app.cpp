@@ -26,6 +26,7 @@ int Main(int argc, char** argv) {
   AddTuneCommand(app, body);
   AddStationCommand(app, body);
   AddServerCommand(app, body);
+  AddProcessCommand(app, body);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

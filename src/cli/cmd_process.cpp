@@ -1,0 +1,255 @@
+// cli/cmd_process.cpp: `linesight process risk|causes` — defect risk per shot and the process
+// conditions behind rejects, from a plant's shot history in a CSV file (docs/process.md).
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <numeric>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "process/cause_ranking.h"
+#include "process/csv_import.h"
+#include "process/risk_evaluation.h"
+
+namespace linesight::cli {
+namespace {
+
+namespace lp = linesight::process;
+
+struct Args {
+  std::string csv, mapping = "kamp-shots", split_at, by = "die", defect;
+  bool json = false, strict = false, shap = false;
+};
+
+std::string Utc(std::int64_t ms) {
+  const std::time_t s = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+nlohmann::json Num(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
+
+// Imports the CSV with gap features added; the import summary goes to stderr.
+lp::ImportResult Load(const Args& a, const lp::CsvMapping& mapping) {
+  lp::ImportOptions o;
+  o.bad_rows = a.strict ? lp::BadRowPolicy::kStrict : lp::BadRowPolicy::kSkip;
+  lp::ImportResult r = lp::ImportCsvFile(a.csv, mapping, o);
+  std::cerr << r.report.Summary();
+  if (r.table.size() == 0) {
+    throw Error(ErrorCategory::kData, "no shot could be read from " + a.csv,
+                "Check the column mapping against the file (see the broken rows above)");
+  }
+  lp::AddGapFeatures(r.table);
+  return r;
+}
+
+// The `top` riskiest normal judged shots with the three contributions that raised their risk
+// most. Try shots and stopped shots are left out: they are scrap by definition, so they would
+// fill the list without telling an engineer anything.
+nlohmann::json RiskiestShots(const lp::RiskEvaluation& e, std::size_t top) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < e.judged.size(); ++i)
+    if (e.judged.Normal(i)) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&e](std::size_t a, std::size_t b) {
+    return e.judged_risk[a] > e.judged_risk[b];
+  });
+  order.resize(std::min(top, order.size()));
+  std::vector<bool> keep(e.judged.size(), false);
+  for (std::size_t i : order) keep[i] = true;
+  const lp::ShotTable few = lp::SelectRows(e.judged, keep);
+  const lp::Contributions c = e.model.Contribute(few);
+  const std::size_t cols = c.names.size() + 1;
+  std::vector<std::size_t> sorted_keep(order);
+  std::sort(sorted_keep.begin(), sorted_keep.end());  // row r of `few` is sorted_keep[r]
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i : order) {
+    const std::size_t r =
+        std::lower_bound(sorted_keep.begin(), sorted_keep.end(), i) - sorted_keep.begin();
+    std::vector<std::size_t> k(c.names.size());
+    std::iota(k.begin(), k.end(), 0);
+    std::sort(k.begin(), k.end(), [&](std::size_t x, std::size_t y) {
+      return c.values[r * cols + x] > c.values[r * cols + y];
+    });
+    nlohmann::json why = nlohmann::json::array();
+    for (std::size_t j = 0; j < 3 && j < k.size(); ++j)
+      why.push_back({{"feature", c.names[k[j]]}, {"shap", c.values[r * cols + k[j]]}});
+    out.push_back({{"time", Utc(e.judged.time_ms[i])},
+                   {"machine", e.judged.machine[i]},
+                   {"die", e.judged.die[i]},
+                   {"risk", e.judged_risk[i]},
+                   {"scrap", e.judged.label[i] == 1},
+                   {"normal", e.judged.Normal(i)},
+                   {"raised_by", why}});
+  }
+  return out;
+}
+
+nlohmann::json RiskJson(const lp::RiskEvaluation& e) {
+  nlohmann::json shap = nlohmann::json::array();
+  for (const auto& [name, v] : e.mean_abs_shap)
+    shap.push_back({{"feature", name}, {"mean_abs_shap", v}});
+  return {{"split", Utc(e.split_ms)},
+          {"fit", {{"shots", e.fit_shots}, {"scrap", e.fit_scrap}}},
+          {"judged",
+           {{"shots", e.judged_shots},
+            {"scrap", e.judged_scrap},
+            {"normal_shots", e.judged_normal},
+            {"normal_scrap", e.judged_normal_scrap}}},
+          {"auroc_all", Num(e.auroc_all)},
+          {"auroc_normal", Num(e.auroc_normal)},
+          {"ap_all", Num(e.ap_all)},
+          {"ap_normal", Num(e.ap_normal)},
+          {"model",
+           {{"rounds", e.model.rounds()},
+            {"max_depth", e.model.max_depth()},
+            {"selection", e.model.selection()}}},
+          {"mean_abs_shap", shap},
+          {"riskiest_normal_shots", RiskiestShots(e, 10)}};
+}
+
+void PrintRisk(const nlohmann::json& j) {
+  auto f = [](const nlohmann::json& v) {
+    std::ostringstream o;
+    if (v.is_null()) return std::string("n/a");
+    o << std::fixed << std::setprecision(3) << v.get<double>();
+    return o.str();
+  };
+  std::cout << "Defect risk from process values (fit before " << j["split"].get<std::string>()
+            << ", judged after)\n"
+            << "  fit on     " << j["fit"]["shots"] << " shots (" << j["fit"]["scrap"]
+            << " scrap)\n"
+            << "  judged     " << j["judged"]["shots"] << " shots (" << j["judged"]["scrap"]
+            << " scrap), of which normal production " << j["judged"]["normal_shots"] << " ("
+            << j["judged"]["normal_scrap"] << " scrap)\n"
+            << "  model      gradient-boosted trees, depth " << j["model"]["max_depth"] << ", "
+            << j["model"]["rounds"] << " rounds (chosen on the last 20% of the fit period)\n"
+            << "                      AUROC  avg precision\n"
+            << "  all judged shots    " << f(j["auroc_all"]) << "  " << f(j["ap_all"]) << "\n"
+            << "  normal shots        " << f(j["auroc_normal"]) << "  " << f(j["ap_normal"])
+            << "   (no try shots, not stopped)\n"
+            << "What drives the risk (mean |SHAP| on the fit shots, log-odds):\n";
+  for (std::size_t k = 0; k < j["mean_abs_shap"].size() && k < 8; ++k)
+    std::cout << "  " << std::left << std::setw(30)
+              << j["mean_abs_shap"][k]["feature"].get<std::string>() << std::right
+              << f(j["mean_abs_shap"][k]["mean_abs_shap"]) << "\n";
+  std::cout << "Riskiest normal judged shots (mean |SHAP| above; here each shot's own):\n";
+  for (const auto& s : j["riskiest_normal_shots"]) {
+    std::cout << "  " << s["time"].get<std::string>() << "  die " << s["die"].get<std::string>()
+              << "  risk " << f(s["risk"]) << (s["scrap"].get<bool>() ? "  scrap" : "  good ")
+              << "  raised by";
+    for (const auto& w : s["raised_by"])
+      std::cout << " " << w["feature"].get<std::string>() << " +" << f(w["shap"]);
+    std::cout << "\n";
+  }
+}
+
+int RunRisk(const Args& a) {
+  const lp::CsvMapping mapping = lp::ResolveCsvMapping(a.mapping);
+  const lp::ImportResult imp = Load(a, mapping);
+  const std::int64_t split = a.split_at.empty() ? lp::SplitAtFraction(imp.table)
+                                                : lp::ParseMappingTime(a.split_at, mapping);
+  std::cerr << "fitting the risk model on shots before " << Utc(split) << "\n";
+  const nlohmann::json j = RiskJson(lp::EvaluateRisk(imp.table, split, {}));
+  if (a.json)
+    std::cout << j.dump() << "\n";
+  else
+    PrintRisk(j);
+  return kExitOk;
+}
+
+lp::GroupBy ParseBy(const std::string& by) {
+  if (by == "die") return lp::GroupBy::kDie;
+  if (by == "machine") return lp::GroupBy::kMachine;
+  return lp::GroupBy::kAll;  // CLI11 checks the choice
+}
+
+int RunCauses(const Args& a) {
+  const lp::ImportResult imp = Load(a, lp::ResolveCsvMapping(a.mapping));
+  std::vector<std::pair<std::string, double>> shap;
+  if (a.shap) {
+    std::cerr << "fitting a risk model on all shots for SHAP\n";
+    lp::RiskModelOptions o;
+    o.rounds = 200;  // fixed: no validation needed for a description of the past
+    shap = lp::RiskModel::Fit(imp.table, o).MeanAbsShap(imp.table);
+  }
+  lp::CauseOptions o;
+  o.defect = a.defect;
+  const std::vector<lp::CauseGroup> groups = lp::RankCauses(imp.table, ParseBy(a.by), o, shap);
+  nlohmann::json out = nlohmann::json::array();
+  for (const lp::CauseGroup& g : groups) {
+    nlohmann::json causes = nlohmann::json::array();
+    for (const lp::Cause& c : g.causes) {
+      causes.push_back({{"variable", c.variable},
+                        {"condition", c.Condition()},
+                        {"relative_risk", c.relative_risk},
+                        {"ci95", {c.ci_low, c.ci_high}},
+                        {"bonferroni_low", c.adjusted_low},
+                        {"shots_inside", c.shots_inside},
+                        {"rejects_inside", c.rejects_inside},
+                        {"mean_abs_shap",
+                         c.mean_abs_shap < 0 ? nlohmann::json() : nlohmann::json(c.mean_abs_shap)},
+                        {"supported", c.supported},
+                        {"sentence", c.Sentence(g.target)}});
+    }
+    out.push_back({{"group", g.group},
+                   {"target", g.target},
+                   {"shots", g.shots},
+                   {"rejects", g.rejects},
+                   {"left_out", g.left_out},
+                   {"conditions_tried", g.conditions_tried},
+                   {"note", g.note},
+                   {"causes", causes}});
+    if (a.json) continue;
+    std::cout << g.group << ": " << g.rejects << " " << g.target << " in " << g.shots
+              << " normal shots (" << g.left_out << " try/stopped/unlabelled left out)\n";
+    if (!g.note.empty()) std::cout << "  note: " << g.note << "\n";
+    for (std::size_t k = 0; k < g.causes.size() && k < 5; ++k)
+      std::cout << "  " << k + 1 << ". " << g.causes[k].Sentence(g.target) << "\n";
+  }
+  if (a.json) std::cout << out.dump() << "\n";
+  return kExitOk;
+}
+
+void CommonOptions(CLI::App* c, Args& a) {
+  c->add_option("--csv", a.csv, "The plant's shot history, one row per shot (UTF-8 CSV)")
+      ->required();
+  c->add_option("--mapping", a.mapping,
+                "Column mapping: kamp-shots (built in) or a YAML/JSON file (docs/process.md)");
+  c->add_flag("--strict", a.strict, "Refuse the file if any row is broken (default: skip them)");
+  c->add_flag("--json", a.json, "Print one JSON document");
+}
+
+}  // namespace
+
+void AddProcessCommand(CLI::App& app, CommandBody& body) {
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("process", "Defect risk and causes from process data");
+  cmd->require_subcommand(1);
+  CLI::App* risk = cmd->add_subcommand(
+      "risk", "Fit a defect-risk model on earlier shots and judge it on later ones");
+  CommonOptions(risk, *args);
+  risk->add_option("--split-at", args->split_at,
+                   "Fit before this time, judge after (file's local time, YYYY-MM-DD[ hh:mm]); "
+                   "default: the last 20% of the time span is judged");
+  risk->callback([args, &body] { body = [args] { return RunRisk(*args); }; });
+  CLI::App* causes =
+      cmd->add_subcommand("causes", "Rank the process conditions that go with rejects");
+  CommonOptions(causes, *args);
+  causes->add_option("--by", args->by, "Group shots by die, machine or all")
+      ->check(CLI::IsMember({"die", "machine", "all"}));
+  causes->add_option("--defect", args->defect, "A defect column of the mapping (default: scrap)");
+  causes->add_flag("--shap", args->shap,
+                   "Also fit a risk model and show each variable's mean |SHAP| (slower)");
+  causes->callback([args, &body] { body = [args] { return RunCauses(*args); }; });
+}
+
+}  // namespace linesight::cli

@@ -1,0 +1,71 @@
+// process/cause_ranking.h: which process conditions explain a group's rejects. For each variable it
+// finds the low or high condition (quantile threshold) with the strongest evidence, gives its
+// relative risk with a confidence interval, and says plainly when the evidence is weak.
+// Pure functions of their inputs; safe on any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "process/shot_table.h"
+
+namespace linesight::process {
+
+struct CauseOptions {
+  // Candidate thresholds: "value <= quantile q" for low, "value >= quantile q" for high.
+  std::vector<double> low_quantiles{0.01, 0.02, 0.05, 0.1, 0.2};
+  std::vector<double> high_quantiles{0.8, 0.9, 0.95, 0.98, 0.99};
+  bool missing_condition = true;  // also try "value not measured" (a sensor fault as a sign)
+  std::string defect;             // "" = the scrap label; else a defect column of the table
+  bool normal_only = true;        // leave out try shots and stopped shots (scrap by definition)
+  std::size_t min_rejects_inside = 5;  // fewer rejects inside a condition = weak evidence
+  std::size_t min_group_rejects = 10;  // fewer rejects in a group: no cause is claimed
+};
+
+// The best condition of one variable in one group.
+struct Cause {
+  enum class Kind : std::uint8_t { kBelow = 1, kAbove = 2, kMissing = 3 };
+  std::string variable;
+  Kind kind = Kind::kBelow;
+  double threshold = 0;  // value <= threshold (kBelow) or >= threshold (kAbove)
+  std::size_t shots_inside = 0, rejects_inside = 0;
+  std::size_t shots_outside = 0, rejects_outside = 0;
+  double relative_risk = 0;        // reject rate inside / outside
+  double ci_low = 0, ci_high = 0;  // 95% CI of the relative risk (Katz log method)
+  double adjusted_low = 0;         // lower bound after Bonferroni over all conditions tried
+  double mean_abs_shap = -1;       // from the risk model; < 0 if not given
+  bool supported = false;          // adjusted_low > 1 and enough rejects inside
+
+  // "value <= 5", "value >= 340", "value not measured".
+  [[nodiscard]] std::string Condition() const;
+  // One sentence, e.g. "scrap 6.2× more likely when shots_since_restart ≤ 5 (95% CI 5.1–7.4;
+  // 412 of 530 rejects)", prefixed "weak evidence: " when not supported.
+  [[nodiscard]] std::string Sentence(const std::string& target) const;
+};
+
+// The ranked causes of one group (a die, a machine, or all shots).
+struct CauseGroup {
+  std::string group;                                 // "die 8412", "machine M3", "all"
+  std::string target;                                // "scrap" or the defect name
+  std::size_t shots = 0, rejects = 0, left_out = 0;  // left_out: not normal or unlabelled
+  std::size_t conditions_tried = 0;
+  std::vector<Cause> causes;  // supported first, then by adjusted lower bound
+  std::string note;           // e.g. "only 4 rejects: no cause can be claimed"
+};
+
+enum class GroupBy : std::uint8_t { kAll = 1, kDie = 2, kMachine = 3 };
+
+// Ranks every feature of `table` as a cause of the target in each group. `shap` (feature name,
+// mean |SHAP|) from RiskModel::MeanAbsShap is attached where names match. Throws Error{kInput}
+// if options.defect names no defect column.
+[[nodiscard]] std::vector<CauseGroup> RankCauses(
+    const ShotTable& table, GroupBy by, const CauseOptions& options = {},
+    const std::vector<std::pair<std::string, double>>& shap = {});
+
+// Two-sided standard normal quantile z with P(|Z| > z) = alpha (e.g. 1.96 for 0.05).
+[[nodiscard]] double NormalTwoSidedZ(double alpha);
+
+}  // namespace linesight::process

@@ -1,0 +1,103 @@
+// Tests process/cause_ranking.h on generated shots: a known cause with a known relative risk,
+// and no cause at all.
+#include "process/cause_ranking.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace linesight::process {
+namespace {
+
+// n shots of one die. Scrap probability is 0.2 when "temp" is in its lowest fifth (temp < 0.2)
+// and 0.02 elsewhere (true relative risk 10) if `effect`; 0.03 everywhere otherwise.
+ShotTable Table(std::size_t n, bool effect, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  ShotTable t;
+  std::vector<double> temp, a, b;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = u(rng);
+    const double p = effect ? (x < 0.2 ? 0.2 : 0.02) : 0.03;
+    t.AddShot(static_cast<std::int64_t>(i) * 1000, "M1", "D1", u(rng) < p ? 1 : 0);
+    temp.push_back(x);
+    a.push_back(u(rng));
+    b.push_back(100 * u(rng));
+  }
+  t.AddFeature("pressure", a);
+  t.AddFeature("temp", temp);
+  t.AddFeature("speed", b);
+  return t;
+}
+
+TEST(CauseRanking, NamesTheVariableThatDrivesScrapWithTheTrueRiskInItsInterval) {
+  const std::vector<CauseGroup> groups =
+      RankCauses(Table(20000, true, 5), GroupBy::kDie, {}, {{"temp", 0.8}});
+  ASSERT_EQ(groups.size(), 1u);
+  const CauseGroup& g = groups[0];
+  EXPECT_EQ(g.group, "die D1");
+  ASSERT_EQ(g.causes.size(), 3u);
+  const Cause& c = g.causes[0];
+  EXPECT_EQ(c.variable, "temp");
+  EXPECT_EQ(c.kind, Cause::Kind::kBelow);
+  EXPECT_NEAR(c.threshold, 0.2, 0.01);
+  EXPECT_TRUE(c.supported);
+  EXPECT_LT(c.ci_low, 10);
+  EXPECT_GT(c.ci_high, 10);
+  EXPECT_FALSE(g.causes[1].supported);
+  EXPECT_FALSE(g.causes[2].supported);
+  const std::string s = c.Sentence(g.target);
+  EXPECT_EQ(s.rfind("scrap ", 0), 0u) << s;
+  EXPECT_NE(s.find("× more likely when temp ≤ 0.1"), std::string::npos) << s;
+  EXPECT_NE(s.find("(95% CI "), std::string::npos) << s;
+  EXPECT_NE(s.find(" of " + std::to_string(g.rejects) + " rejects"), std::string::npos) << s;
+  EXPECT_NE(s.find("mean |SHAP| 0.800"), std::string::npos) << s;
+  EXPECT_EQ(g.note, "");
+}
+
+TEST(CauseRanking, NoEffectIsReportedAsWeakEvidence) {
+  const std::vector<CauseGroup> groups = RankCauses(Table(20000, false, 6), GroupBy::kAll);
+  ASSERT_EQ(groups.size(), 1u);
+  for (const Cause& c : groups[0].causes) {
+    EXPECT_FALSE(c.supported) << c.Sentence("scrap");
+    EXPECT_EQ(c.Sentence("scrap").rfind("weak evidence: ", 0), 0u);
+  }
+  EXPECT_NE(groups[0].note.find("weak"), std::string::npos);
+}
+
+TEST(CauseRanking, FewRejectsClaimNothing) {
+  ShotTable t = Table(200, true, 7);
+  const std::vector<CauseGroup> groups = RankCauses(t, GroupBy::kMachine);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].group, "machine M1");
+  if (groups[0].rejects < 10) {
+    EXPECT_NE(groups[0].note.find("too few"), std::string::npos);
+    for (const Cause& c : groups[0].causes) EXPECT_FALSE(c.supported);
+  }
+}
+
+TEST(CauseRanking, TryAndStoppedShotsAreLeftOutAndDefectsAreTargets) {
+  ShotTable t = Table(1000, true, 8);
+  t.try_shot[0] = 1;
+  t.stopped[1] = 1;
+  t.label[2] = kLabelUnknown;
+  const std::vector<CauseGroup> g = RankCauses(t, GroupBy::kAll);
+  EXPECT_EQ(g[0].left_out, 3u);
+  EXPECT_EQ(g[0].shots, 997u);
+  CauseOptions o;
+  o.defect = "crack";
+  EXPECT_THROW((void)RankCauses(t, GroupBy::kAll, o), Error);
+  t.defect_names.push_back("crack");
+  t.defects.push_back(t.label);
+  EXPECT_EQ(RankCauses(t, GroupBy::kAll, o)[0].target, "crack");
+}
+
+TEST(CauseRanking, NormalQuantile) {
+  EXPECT_NEAR(NormalTwoSidedZ(0.05), 1.959964, 1e-5);
+  EXPECT_NEAR(NormalTwoSidedZ(0.01), 2.575829, 1e-5);
+}
+
+}  // namespace
+}  // namespace linesight::process

@@ -1,0 +1,194 @@
+// Tests process/csv_import.h on CSV text written here: blanks, sentinels, BOM, non-UTF-8 bytes,
+// broken rows under both policies, wrong mappings, quoting, the built-in KAMP mapping.
+#include "process/csv_import.h"
+
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace linesight::process {
+namespace {
+
+const char* kMapping = R"(
+time: {column: t, format: iso, utc_offset_minutes: 540}
+die: {column: die}
+machine: {constant: M1}
+label: {column: fail, scrap: ["1"], pass: ["0"]}
+stopped: {column: state, values: ["stop"]}
+try_shot: {column: try, values: ["D"]}
+features:
+  - {column: count, name: shots_since_restart}
+  - {column: melt, faults: [0]}
+  - {column: speed, faults: [65534]}
+)";
+
+const char* kHeader = "t,die,fail,state,try,count,melt,speed\n";
+
+ImportResult Import(const std::string& body, BadRowPolicy policy = BadRowPolicy::kSkip) {
+  return ImportCsvText(body, ParseCsvMapping(kMapping), {policy, 5});
+}
+
+// The error message of `f`, or "" if it did not throw.
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(CsvImport, BlanksAndSentinelsBecomeNaNAndAreCounted) {
+  const ImportResult r = Import(std::string(kHeader) +
+                                "2019-01-02 09:00:00,A,0,run,,10,700,110\n"
+                                "2019-01-02 09:00:05,A,1,stop,,,0,65534\n"
+                                "2019-01-02 09:00:09,B,0,run,D,12,,65534\n");
+  ASSERT_EQ(r.table.size(), 3u);
+  EXPECT_EQ(r.report.skipped, 0u);
+  const auto melt = r.table.Feature("melt");
+  EXPECT_EQ(melt[0], 700);
+  EXPECT_TRUE(std::isnan(melt[1]));
+  EXPECT_TRUE(std::isnan(melt[2]));
+  EXPECT_TRUE(std::isnan(r.table.Feature("shots_since_restart")[1]));
+  ASSERT_EQ(r.report.columns.size(), 3u);
+  EXPECT_EQ(r.report.columns[1].measured, 1u);
+  EXPECT_EQ(r.report.columns[1].blank, 1u);
+  EXPECT_EQ(r.report.columns[1].fault, 1u);
+  EXPECT_EQ(r.report.columns[2].fault, 2u);
+  EXPECT_EQ(r.table.label[1], 1);
+  EXPECT_EQ(r.table.stopped[1], 1);
+  EXPECT_EQ(r.table.try_shot[2], 1);
+  EXPECT_TRUE(r.table.Normal(0));
+  EXPECT_FALSE(r.table.Normal(2));
+  EXPECT_EQ(r.table.machine[0], "M1");
+  EXPECT_EQ(r.table.die[2], "B");
+  // 09:00 in Korea (UTC+9) is 00:00 UTC: 2019-01-02 is day 17898 since the epoch.
+  EXPECT_EQ(r.table.time_ms[0], 17898LL * 86400000);
+  EXPECT_EQ(r.table.time_ms[1] - r.table.time_ms[0], 5000);
+  EXPECT_NE(r.report.Summary().find("melt: 1 measured, 1 blank, 1 faults"), std::string::npos);
+}
+
+TEST(CsvImport, Utf8BomIsSkipped) {
+  const ImportResult r =
+      Import("\xEF\xBB\xBF" + std::string(kHeader) + "2019-01-02 09:00:00,A,0,run,,1,700,110\n");
+  EXPECT_TRUE(r.report.had_bom);
+  EXPECT_EQ(r.table.size(), 1u);
+}
+
+TEST(CsvImport, NonUtf8IsRefusedNamingTheLineAndIconv) {
+  // "\xB0\xA1\xB5\xBF" is CP949 for a Korean word; invalid as UTF-8.
+  const std::string msg = ErrorOf([] {
+    (void)Import(std::string(kHeader) + "2019-01-02 09:00:00,A,0,run,,1,700,110\n" +
+                 "2019-01-02 09:00:01,A,0,\xB0\xA1\xB5\xBF,,2,700,110\n");
+  });
+  EXPECT_NE(msg.find("line 3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("iconv -f CP949 -t UTF-8"), std::string::npos) << msg;
+}
+
+const std::string kBroken = std::string(kHeader) +
+                            "2019-01-02 09:00:00,A,0,run,,1,700,110\n"
+                            "2019-01-02 09:00:01,A,0,run,,2,700\n"          // line 3: 7 fields
+                            "2019-01-02 09:00:02,A,0,run,,3,hot,110\n"      // line 4: not a number
+                            "yesterday,A,0,run,,4,700,110\n"                // line 5: bad time
+                            "2019-01-02 09:00:04,A,maybe,run,,5,700,110\n"  // line 6: bad label
+                            "\n"
+                            "2019-01-02 09:00:05,A,1,run,,6,690,110\n";
+
+TEST(CsvImport, BrokenRowsAreSkippedAndReported) {
+  const ImportResult r = Import(kBroken);
+  EXPECT_EQ(r.table.size(), 2u);
+  EXPECT_EQ(r.report.rows, 6u);
+  EXPECT_EQ(r.report.skipped, 4u);
+  EXPECT_EQ(r.report.empty_lines, 1u);
+  ASSERT_EQ(r.report.first_bad_rows.size(), 4u);
+  EXPECT_EQ(r.report.first_bad_rows[0].line, 3u);
+  EXPECT_EQ(r.report.first_bad_rows[0].column, "");
+  EXPECT_EQ(r.report.first_bad_rows[1].line, 4u);
+  EXPECT_EQ(r.report.first_bad_rows[1].column, "melt");
+  EXPECT_EQ(r.report.first_bad_rows[2].column, "t");
+  EXPECT_EQ(r.report.first_bad_rows[3].column, "fail");
+  EXPECT_NE(r.report.Summary().find("line 4 column melt"), std::string::npos);
+}
+
+TEST(CsvImport, StrictRefusesTheFirstBrokenRow) {
+  const std::string msg = ErrorOf([] { (void)Import(kBroken, BadRowPolicy::kStrict); });
+  EXPECT_NE(msg.find("line 3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("7 fields"), std::string::npos) << msg;
+}
+
+TEST(CsvImport, MappingColumnMissingFromHeaderListsTheHeader) {
+  const CsvMapping m = ParseCsvMapping(R"(
+time: t
+features: [melt, pressure]
+)");
+  const std::string msg = ErrorOf([&m] {
+    (void)ImportCsvText(std::string(kHeader) + "2019-01-02 09:00:00,A,0,run,,1,7,1\n", m);
+  });
+  EXPECT_NE(msg.find("'pressure'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("t, die, fail, state, try, count, melt, speed"), std::string::npos) << msg;
+}
+
+TEST(CsvImport, QuotedFieldsKeepCommasQuotesAndNewlines) {
+  const CsvMapping m = ParseCsvMapping(R"({"time": "t", "die": "die", "features": ["x"]})");
+  const ImportResult r = ImportCsvText(
+      "t,die,x\r\n\"2019-01-02 09:00:00\",\"A,\"\"big\"\"\nline\",\"1.5\"\r\n"
+      "2019-01-02 09:00:01,B,2\r\n",
+      m);
+  ASSERT_EQ(r.table.size(), 2u);
+  EXPECT_EQ(r.table.die[0], "A,\"big\"\nline");
+  EXPECT_EQ(r.table.Feature("x")[0], 1.5);
+  EXPECT_EQ(r.table.label[0], kLabelUnknown);
+  EXPECT_EQ(r.report.labels_unknown, 2u);
+}
+
+TEST(CsvImport, BuiltinKampMappingReadsKampLikeRows) {
+  const std::string header =
+      "registration_time,mold_code,passorfail,count,working,emergency_stop,tryshot_signal,"
+      "heating_furnace,molten_temp,facility_operation_cycleTime,production_cycletime,"
+      "low_section_speed,high_section_speed,molten_volume,cast_pressure,biscuit_thickness,"
+      "upper_mold_temp1,upper_mold_temp2,upper_mold_temp3,lower_mold_temp1,lower_mold_temp2,"
+      "lower_mold_temp3,sleeve_temperature,physical_strength,Coolant_temperature,"
+      "EMS_operation_time\n";
+  const ImportResult r = ImportCsvText(
+      header +
+          "2019-01-02 16:45:06,8722,0,258,가동,,,,731,119,120,110,112,75,331,35,198,116,,234,316,"
+          ",550,700,34,23\n"
+          "2019-01-02 16:45:08,8412,1,3,정지,,D,B,0,98,125,65534,109,,309,48,250,113,1449,208,"
+          "163,1449,481,0,30,25\n",
+      ResolveCsvMapping("kamp-shots"));
+  ASSERT_EQ(r.table.size(), 2u);
+  EXPECT_EQ(r.report.skipped, 0u);
+  EXPECT_EQ(r.table.die[1], "8412");
+  EXPECT_EQ(r.table.stopped[1], 1);
+  EXPECT_EQ(r.table.try_shot[1], 1);
+  EXPECT_EQ(r.table.Feature("shots_since_restart")[1], 3);
+  EXPECT_TRUE(std::isnan(r.table.Feature("molten_temp")[1]));
+  EXPECT_TRUE(std::isnan(r.table.Feature("low_section_speed")[1]));
+  EXPECT_TRUE(std::isnan(r.table.Feature("upper_mold_temp3")[1]));
+  EXPECT_TRUE(std::isnan(r.table.Feature("physical_strength")[1]));
+  EXPECT_EQ(r.table.Feature("heating_furnace")[1], 1);
+  EXPECT_TRUE(std::isnan(r.table.Feature("heating_furnace")[0]));
+}
+
+TEST(CsvImport, BadMappingsAreRefused) {
+  EXPECT_THROW((void)ParseCsvMapping("features: [x]"), Error);  // no time
+  EXPECT_THROW((void)ParseCsvMapping("time: {column: t, format: unix}"), Error);
+  EXPECT_THROW((void)ParseCsvMapping("time: t\nfeatures: {x: 1}"), Error);  // not a list
+  EXPECT_THROW((void)ResolveCsvMapping("/no/such/mapping.yaml"), Error);
+  EXPECT_NE(ErrorOf([] { (void)ImportCsvText("", ParseCsvMapping("time: t")); }).find("empty"),
+            std::string::npos);
+}
+
+TEST(CsvImport, ParseMappingTimeTakesADateOrATime) {
+  const CsvMapping m = ParseCsvMapping(kMapping);
+  EXPECT_EQ(ParseMappingTime("2019-01-02", m), 17898LL * 86400000 - 9 * 3600000);
+  EXPECT_EQ(ParseMappingTime("2019-01-02 09:00", m), 17898LL * 86400000);
+  EXPECT_THROW((void)ParseMappingTime("soon", m), Error);
+}
+
+}  // namespace
+}  // namespace linesight::process

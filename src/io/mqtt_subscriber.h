@@ -12,6 +12,7 @@
 #include <thread>
 
 struct mosquitto;
+struct mosquitto_message;
 
 namespace linesight::io {
 
@@ -48,7 +49,7 @@ class MqttSubscriber {
   static void OnConnect(mosquitto* m, void* self, int rc);
   static void OnDisconnect(mosquitto* m, void* self, int rc);
   static void OnSubscribe(mosquitto* m, void* self, int mid, int count, const int* granted);
-  static void OnMessage(mosquitto* m, void* self, const struct mosquitto_message* msg);
+  static void OnMessage(mosquitto* m, void* self, const mosquitto_message* msg);
   void ConnectLoop();
 
   MqttSubscribeOptions options_;

@@ -96,8 +96,6 @@ RetentionReport SweepImages(store::Store& store, store::ImageFolder& folder,
   return report;
 }
 
-}  // namespace linesight::server
-
 RetentionSweeper::RetentionSweeper(store::Store& store, const std::string& image_dir,
                                    RetentionOptions options, std::chrono::seconds interval)
     : store_(store),
@@ -158,3 +156,5 @@ void RetentionSweeper::Run() {
     now_ = false;
   }
 }
+
+}  // namespace linesight::server

@@ -30,7 +30,11 @@ bool IsRefusal(int status) {
 }
 
 std::string Trimmed(const std::string& body) {
-  std::string b = body.size() > 300 ? body.substr(0, 300) + "…" : body;
+  std::string b = body;
+  if (b.size() > 300) {
+    b.resize(300);
+    b += "…";
+  }
   while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
   return b;
 }

@@ -74,7 +74,10 @@ TEST_P(ImageRetentionTest, OverTheCapGoodPartsImagesGoOldestFirstAndNoOtherEver)
 
   server::RetentionOptions o;
   o.cap_bytes = 4500;  // 8 images of 1000 bytes: 3 must go after the old orphan
-  const int64_t now = kT0 + kDay;
+  // The orphans' ages come from the file clock, so the sweep runs at the real time (after kT0).
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   server::RetentionReport r = server::SweepImages(*store_, *folder_, o, now);
   EXPECT_EQ(r.orphans_deleted, 1);
   EXPECT_EQ(r.pass_deleted, 3);  // the oldest good part's frame and heatmap, then the next one

@@ -25,7 +25,8 @@ struct CauseOptions {
   std::size_t min_group_rejects = 10;  // fewer rejects in a group: no cause is claimed
 };
 
-// The best condition of one variable in one group.
+// The best condition of one variable in one group: of its candidate thresholds, the one with the
+// strongest evidence (highest adjusted lower bound).
 struct Cause {
   enum class Kind : std::uint8_t { kBelow = 1, kAbove = 2, kMissing = 3 };
   std::string variable;
@@ -36,13 +37,16 @@ struct Cause {
   double relative_risk = 0;        // reject rate inside / outside
   double ci_low = 0, ci_high = 0;  // 95% CI of the relative risk (Katz log method)
   double adjusted_low = 0;         // lower bound after Bonferroni over all conditions tried
-  double mean_abs_shap = -1;       // from the risk model; < 0 if not given
-  bool supported = false;          // adjusted_low > 1 and enough rejects inside
+  // Rejects inside beyond what the rate outside would give: the rejects the condition explains.
+  double excess_rejects = 0;
+  double mean_abs_shap = -1;  // from the risk model; < 0 if not given
+  bool supported = false;     // adjusted_low > 1 and enough rejects inside
 
   // "value <= 5", "value >= 340", "value not measured".
   [[nodiscard]] std::string Condition() const;
   // One sentence, e.g. "scrap 6.2× more likely when shots_since_restart ≤ 5 (95% CI 5.1–7.4;
-  // 412 of 530 rejects)", prefixed "weak evidence: " when not supported.
+  // 412 of 530 rejects, about 398 beyond the rate elsewhere)", prefixed "weak evidence: " when
+  // not supported.
   [[nodiscard]] std::string Sentence(const std::string& target) const;
 };
 

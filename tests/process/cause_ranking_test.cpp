@@ -57,6 +57,33 @@ TEST(CauseRanking, NamesTheVariableThatDrivesScrapWithTheTrueRiskInItsInterval) 
   EXPECT_EQ(g.note, "");
 }
 
+// Two real causes: a rare one with a huge risk (restart, 1% of shots, scrap 40%) and a common one
+// with a moderate risk (low pressure, 20% of shots, scrap 10% against 1%). The rare one has the
+// stronger evidence and comes first; the common one explains more rejects, and each says how many.
+TEST(CauseRanking, EachCauseSaysHowManyRejectsItExplains) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  ShotTable t;
+  std::vector<double> restart, pressure;
+  for (int i = 0; i < 30000; ++i) {
+    const double r = u(rng), p = u(rng);
+    const double scrap = r < 0.01 ? 0.4 : p < 0.2 ? 0.1 : 0.01;
+    t.AddShot(i * 1000LL, "M1", "D1", u(rng) < scrap ? 1 : 0);
+    restart.push_back(r), pressure.push_back(p);
+  }
+  t.AddFeature("restart", restart);
+  t.AddFeature("pressure", pressure);
+  const CauseGroup g = RankCauses(t, GroupBy::kDie)[0];
+  ASSERT_EQ(g.causes.size(), 2u);
+  ASSERT_TRUE(g.causes[0].supported && g.causes[1].supported);
+  EXPECT_EQ(g.causes[0].variable, "restart");
+  EXPECT_EQ(g.causes[1].variable, "pressure");
+  EXPECT_GT(g.causes[0].relative_risk, g.causes[1].relative_risk);
+  EXPECT_NEAR(g.causes[1].excess_rejects, 30000 * 0.2 * 0.09, 150);
+  EXPECT_NEAR(g.causes[0].excess_rejects, 300 * 0.39, 40);
+  EXPECT_NE(g.causes[1].Sentence("scrap").find(" beyond the rate elsewhere"), std::string::npos);
+}
+
 TEST(CauseRanking, NoEffectIsReportedAsWeakEvidence) {
   const std::vector<CauseGroup> groups = RankCauses(Table(20000, false, 6), GroupBy::kAll);
   ASSERT_EQ(groups.size(), 1u);

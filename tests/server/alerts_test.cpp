@@ -174,6 +174,27 @@ TEST_P(AlertsTest, AcksNeedASessionCsrfAGoodBodyAndAnOpenAlert) {
   EXPECT_EQ(audit["entries"][0]["target"], std::to_string(id));
 }
 
+TEST_P(AlertsTest, TheLiveStreamCarriesAlertEventsBesideParts) {
+  const int64_t id = store_->RaiseAlert(Condition("process:M1:die_temp_c"), 1000).id;
+  std::atomic<bool> open{false}, got{false};
+  std::string received;
+  std::thread reader([&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(10, 0);
+    c.Get("/api/v1/stream", operator_.Headers(), [&](const char* data, size_t n) {
+      received.append(data, n);
+      open = true;
+      got = received.find("event: alert") != std::string::npos &&
+            received.find("\"event\":\"acked\"") != std::string::npos;
+      return !got.load();
+    });
+  });
+  ASSERT_TRUE(Eventually([&] { return open.load(); }));
+  ASSERT_EQ(Ack(server_->port(), id, operator_, R"({"note": "live"})")->status, 200);
+  reader.join();
+  EXPECT_TRUE(got) << received;
+}
+
 std::string EventOf(const MqttMessage& m) {
   const json j = json::parse(m.payload, nullptr, false);
   return j.is_object() ? j.value("event", "") : "";

@@ -83,6 +83,12 @@ io::HttpHandler ForStation(ServerContext& ctx, StationHandler handler) {
 
 FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
     : context_(std::make_unique<ServerContext>(store, options)) {
+  // Before the HTTP server: a bad webhook URL then fails the start with nothing to unwind.
+  const AlertDeliveryOptions& delivery = options.alerts.delivery;
+  if (!delivery.mqtt_host.empty() || !delivery.webhook_url.empty()) {
+    alert_delivery_ = std::make_unique<AlertDelivery>(delivery);
+    context_->alert_delivery = alert_delivery_.get();
+  }
   std::vector<io::HttpRoute> routes;
   AddIngestRoutes(*context_, routes);
   AddReadRoutes(*context_, routes);
@@ -110,11 +116,6 @@ FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
   if (options.telemetry) {
     telemetry_ = std::make_unique<TelemetryIn>(store, options.mqtt);
     context_->telemetry = telemetry_.get();
-  }
-  const AlertDeliveryOptions& delivery = options.alerts.delivery;
-  if (!delivery.mqtt_host.empty() || !delivery.webhook_url.empty()) {
-    alert_delivery_ = std::make_unique<AlertDelivery>(delivery);
-    context_->alert_delivery = alert_delivery_.get();
   }
   if (options.alerts.interval_s > 0) {
     alert_watch_ =

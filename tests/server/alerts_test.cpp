@@ -309,5 +309,13 @@ TEST_P(AlertsTest, AWebhookThatNeverAnswersIsCountedAsFailedAndTheServerGoesOn) 
   EXPECT_EQ(Get(s.port(), "/api/v1/alerts", operator_)["open"], 1);
 }
 
+TEST_P(AlertsTest, ABadWebhookUrlStopsTheStartWithAClearError) {
+  server::ServerOptions o = AlertServerOptions("bad-url");
+  o.alerts.delivery.webhook_url = "hooks.example.com/x";
+  const Error e = Caught([&] { server::FactoryServer s(*store_, o); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_NE(std::string(e.what()).find("--alert-webhook"), std::string::npos) << e.what();
+}
+
 }  // namespace
 }  // namespace linesight::testing

@@ -8,6 +8,7 @@
 
 #include "io/mqtt_test_broker.h"
 #include "server/server_fixture.h"
+#include "store/sqlite_db.h"
 
 namespace linesight::testing {
 namespace {
@@ -307,6 +308,28 @@ TEST_P(AlertsTest, AWebhookThatNeverAnswersIsCountedAsFailedAndTheServerGoesOn) 
       << MetricValue(s.port(), failed);
   EXPECT_EQ(hook.attempts(), 3);
   EXPECT_EQ(Get(s.port(), "/api/v1/alerts", operator_)["open"], 1);
+}
+
+TEST_P(AlertsTest, AStoreErrorIsRetriedAtTheNextEvaluation) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "breaks the store by renaming a table: SQLite only";
+  PartRecord worn = ServerTestPart("M2", 7, Decision::kPass, kNow - 60'000);
+  worn.shot.die_shot = 97'000;
+  store_->Ingest(std::vector<PartRecord>{worn}, {});
+  store::SqliteDb db((dir_->path() / "server.db").string());
+  db.Exec("PRAGMA busy_timeout = 5000");
+  db.Exec("ALTER TABLE alerts RENAME TO alerts_away");
+  server::FactoryServer s(*store_, AlertServerOptions("store-error"));
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s.port(), "linesight_alert_evaluations_total") >= 2; }));
+  httplib::Client c("127.0.0.1", s.port());
+  EXPECT_EQ(c.Get("/healthz")->status, 200);  // the server goes on
+  db.Exec("ALTER TABLE alerts_away RENAME TO alerts");
+  json open;
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts", operator_);
+    return open.is_object() && open["open"] == 1;
+  })) << open.dump();
+  EXPECT_EQ(open["alerts"][0]["key"], "die_life:M2-D01");
 }
 
 TEST_P(AlertsTest, ABadWebhookUrlStopsTheStartWithAClearError) {

@@ -35,21 +35,6 @@ class AlertsTest : public ServerFixture {
 INSTANTIATE_TEST_SUITE_P(Engines, AlertsTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
-bool Eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 1500 && !done(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  return done();
-}
-
-double MetricValue(int port, const std::string& name) {
-  httplib::Client c("127.0.0.1", port);
-  const auto r = c.Get("/metrics");
-  if (!r) return -1;
-  const size_t at = r->body.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(r->body.substr(at + name.size() + 2));
-}
-
 json Get(int port, const std::string& path, const Browser& b) {
   httplib::Client c("127.0.0.1", port);
   const auto r = c.Get(path, b.Headers());
@@ -119,21 +104,21 @@ TEST_P(AlertsTest, AJumpRaisesOneAlarmThatRepeatsCountAndAnAckEnds) {
   EXPECT_EQ(process["detail"]["part_id"], PartId("M5", 60));
   EXPECT_EQ(open["open"], 2);
   EXPECT_EQ(Get(s.port(), "/api/v1/alerts?state=all", operator_)["alerts"].size(), 2u);
-  EXPECT_EQ(MetricValue(s.port(), "linesight_alerts_raised_total"), 2);
+  EXPECT_EQ(MetricValue(s, "linesight_alerts_raised_total"), 2);
 
   const auto r = Ack(s.port(), rate["id"], operator_, R"({"note": "die sprayed again"})");
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(json::parse(r->body)["alert"]["acked_by"], "ana");
   // The acknowledged hour is not raised again, however often the watch looks.
-  const double seen = MetricValue(s.port(), "linesight_alert_evaluations_total");
-  ASSERT_TRUE(Eventually(
-      [&] { return MetricValue(s.port(), "linesight_alert_evaluations_total") >= seen + 2; }));
+  const double seen = MetricValue(s, "linesight_alert_evaluations_total");
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= seen + 2; }));
   const json after = Get(s.port(), "/api/v1/alerts?state=all&machine=M3", operator_);
   ASSERT_EQ(after["alerts"].size(), 1u) << after.dump();
   EXPECT_EQ(after["alerts"][0]["acked"], true);
   EXPECT_EQ(after["alerts"][0]["ack_note"], "die sprayed again");
-  EXPECT_EQ(MetricValue(s.port(), "linesight_alerts_open"), 1);
-  EXPECT_EQ(MetricValue(s.port(), "linesight_alerts_raised_total"), 2);
+  EXPECT_EQ(MetricValue(s, "linesight_alerts_open"), 1);
+  EXPECT_EQ(MetricValue(s, "linesight_alerts_raised_total"), 2);
 }
 
 TEST_P(AlertsTest, AcksNeedASessionCsrfAGoodBodyAndAnOpenAlert) {
@@ -288,9 +273,8 @@ TEST_P(AlertsTest, AlertsAndAcksReachTheWebhookAndMqtt) {
   const MqttMessage acked = mqtt.WaitFor(
       topic, [](const MqttMessage& x) { return EventOf(x) == "acked"; }, std::chrono::seconds(20));
   EXPECT_EQ(json::parse(acked.payload)["alert"]["acked_by"], "ana");
-  EXPECT_EQ(MetricValue(s.port(), "linesight_alert_deliveries_failed_total{target=\"webhook\"}"),
-            0);
-  EXPECT_EQ(MetricValue(s.port(), "linesight_alert_deliveries_failed_total{target=\"mqtt\"}"), 0);
+  EXPECT_EQ(MetricValue(s, "linesight_alert_deliveries_failed_total{target=\"webhook\"}"), 0);
+  EXPECT_EQ(MetricValue(s, "linesight_alert_deliveries_failed_total{target=\"mqtt\"}"), 0);
 }
 
 TEST_P(AlertsTest, AWebhookThatNeverAnswersIsCountedAsFailedAndTheServerGoesOn) {
@@ -304,8 +288,7 @@ TEST_P(AlertsTest, AWebhookThatNeverAnswersIsCountedAsFailedAndTheServerGoesOn) 
   o.alerts.delivery.webhook_attempts = 3;
   server::FactoryServer s(*store_, o);
   const std::string failed = "linesight_alert_deliveries_failed_total{target=\"webhook\"}";
-  ASSERT_TRUE(Eventually([&] { return MetricValue(s.port(), failed) == 1; }))
-      << MetricValue(s.port(), failed);
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, failed) == 1; })) << MetricValue(s, failed);
   EXPECT_EQ(hook.attempts(), 3);
   EXPECT_EQ(Get(s.port(), "/api/v1/alerts", operator_)["open"], 1);
 }
@@ -319,8 +302,7 @@ TEST_P(AlertsTest, AStoreErrorIsRetriedAtTheNextEvaluation) {
   db.Exec("PRAGMA busy_timeout = 5000");
   db.Exec("ALTER TABLE alerts RENAME TO alerts_away");
   server::FactoryServer s(*store_, AlertServerOptions("store-error"));
-  ASSERT_TRUE(
-      Eventually([&] { return MetricValue(s.port(), "linesight_alert_evaluations_total") >= 2; }));
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= 2; }));
   httplib::Client c("127.0.0.1", s.port());
   EXPECT_EQ(c.Get("/healthz")->status, 200);  // the server goes on
   db.Exec("ALTER TABLE alerts_away RENAME TO alerts");

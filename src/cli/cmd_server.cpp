@@ -25,6 +25,10 @@ struct ServerArgs {
   double image_cap_gb = 100;
   std::string mqtt, mqtt_client_id, mqtt_topic = "linesight/v1/+/+/+/telemetry";
   int keep_pass_days = 0;
+  int alert_interval_s = 60;
+  int64_t die_life_shots = 100000;
+  double die_life_share = 0.9;
+  std::string site = "plant1", alert_mqtt, alert_webhook;
   std::string user, role = "operator", password_file, station, backup_to;
 };
 
@@ -64,6 +68,20 @@ std::string ImageDir(const ServerArgs& a) {
   return a.store + ".images";
 }
 
+void SetAlertOptions(const ServerArgs& a, server::AlertOptions& o) {
+  o.interval_s = a.alert_interval_s;
+  o.sources.die_life_shots = a.die_life_shots;
+  o.sources.die_life_share = a.die_life_share;
+  o.delivery.site = a.site;
+  o.delivery.webhook_url = a.alert_webhook;
+  if (!a.alert_mqtt.empty()) {
+    server::ServerOptions broker;  // HOST:PORT, as --listen
+    SplitListen(a.alert_mqtt, broker, "--alert-mqtt");
+    o.delivery.mqtt_host = broker.host;
+    o.delivery.mqtt_port = broker.port;
+  }
+}
+
 int Serve(const ServerArgs& a, const char* argv0) {
   server::ServerOptions o;
   SplitListen(a.listen, o);
@@ -81,6 +99,7 @@ int Serve(const ServerArgs& a, const char* argv0) {
     o.mqtt.client_id = a.mqtt_client_id;
     o.mqtt.topic = a.mqtt_topic;
   }
+  SetAlertOptions(a, o.alerts);
   o.web_dir = a.web.empty() ? server::FindWebDir(argv0).string() : a.web;
   auto store = store::OpenStore(a.store);
   server::FactoryServer srv(*store, o);
@@ -96,6 +115,24 @@ int Serve(const ServerArgs& a, const char* argv0) {
   while (!interrupt.signal()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::cout << "stopped by signal " << interrupt.signal() << std::endl;
   return 128 + interrupt.signal();
+}
+
+void AddAlertFlags(CLI::App& cmd, ServerArgs& a) {
+  cmd.add_option("--alert-interval", a.alert_interval_s,
+                 "Seconds between evaluations of the alert conditions; 0 = no alerts (default 60)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--die-life-shots", a.die_life_shots,
+                 "A die's expected life in shots, for die-life warnings (default 100000)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--die-life-share", a.die_life_share,
+                 "Warn when a die has made this share of its life (default 0.9)")
+      ->check(CLI::Range(0.01, 1.0));
+  cmd.add_option("--site", a.site, "Site name in the alerts' MQTT topic (default plant1)");
+  cmd.add_option("--alert-mqtt", a.alert_mqtt,
+                 "HOST:PORT of an MQTT broker: publish alerts and acks to "
+                 "linesight/v1/<site>/alerts (docs/mqtt.md)");
+  cmd.add_option("--alert-webhook", a.alert_webhook,
+                 "URL to POST alerts and acks to as JSON with a \"text\" line (chat apps)");
 }
 
 }  // namespace
@@ -124,6 +161,7 @@ void AddServerCommand(CLI::App& app, CommandBody& body) {
   cmd->add_option("--keep-pass-days", a->keep_pass_days,
                   "Delete good parts' images after this many days; 0 = only over the cap")
       ->check(CLI::NonNegativeNumber);
+  AddAlertFlags(*cmd, *a);
   CLI::App* user = cmd->add_subcommand("user", "Create a user or set a user's password and role");
   user->add_option("--name", a->user, "User name")->required();
   user->add_option("--role", a->role, "operator, quality_engineer or admin");

@@ -42,6 +42,32 @@ std::string IdParam(const io::HttpRequest& request, const char* name) {
 
 }  // namespace
 
+nlohmann::json ToJson(const store::Alert& a) {
+  nlohmann::json detail = nlohmann::json::parse(a.input.detail, nullptr, false);
+  if (detail.is_discarded()) detail = a.input.detail;
+  nlohmann::json j = {{"id", a.id},
+                      {"key", a.input.key},
+                      {"kind", a.input.kind},
+                      {"severity", store::SeverityName(a.input.severity)},
+                      {"machine", a.input.machine},
+                      {"die", a.input.die},
+                      {"title", a.input.title},
+                      {"detail", std::move(detail)},
+                      {"first_ms", a.first_ms},
+                      {"last_ms", a.last_ms},
+                      {"count", a.count},
+                      {"acked", a.acked},
+                      {"acked_by", nullptr},
+                      {"acked_ms", nullptr},
+                      {"ack_note", nullptr}};
+  if (a.acked) {
+    j["acked_by"] = a.acked_by;
+    j["acked_ms"] = a.acked_ms;
+    j["ack_note"] = a.ack_note;
+  }
+  return j;
+}
+
 nlohmann::json ToJson(const store::Review& r) {
   return {{"id", r.id},
           {"part_id", r.part_id},

@@ -23,6 +23,8 @@ nlohmann::json ToJson(const store::PartSummary& p);
 nlohmann::json ToJson(const store::MachineStatus& m);
 nlohmann::json ToJson(const store::YieldRow& y);
 nlohmann::json ToJson(const store::AuditEntry& a);
+// An alert; its detail as a JSON value (a string if the stored text is not JSON).
+nlohmann::json ToJson(const store::Alert& a);
 
 // The part filters of docs/api.md from the query string. Throws BadRequest.
 store::PartFilter FilterOf(const io::HttpRequest& request);

@@ -45,6 +45,29 @@ void Metric(std::ostringstream& o, const char* name, const char* type, const cha
     << name << ' ' << value << '\n';
 }
 
+void AlertMetrics(const ServerContext& ctx, std::ostringstream& o) {
+  if (ctx.alert_watch) {
+    const AlertWatchStats w = ctx.alert_watch->stats();
+    Metric(o, "linesight_alerts_raised_total", "counter", "new alerts raised by this server",
+           static_cast<double>(w.raised));
+    Metric(o, "linesight_alert_evaluations_total", "counter", "alert watch evaluations",
+           static_cast<double>(w.evaluations));
+  }
+  if (!ctx.alert_delivery) return;
+  const AlertDeliveryStats d = ctx.alert_delivery->stats();
+  o << "# HELP linesight_alert_deliveries_failed_total alert messages given up on\n"
+    << "# TYPE linesight_alert_deliveries_failed_total counter\n";
+  if (ctx.alert_delivery->mqtt())
+    o << "linesight_alert_deliveries_failed_total{target=\"mqtt\"} " << d.mqtt_failed << '\n';
+  if (ctx.alert_delivery->webhook()) {
+    o << "linesight_alert_deliveries_failed_total{target=\"webhook\"} " << d.webhook_failed << '\n';
+    Metric(o, "linesight_alert_webhook_sent_total", "counter", "alert messages the webhook took",
+           static_cast<double>(d.webhook_sent));
+    Metric(o, "linesight_alert_webhook_retries_total", "counter", "webhook attempts retried",
+           static_cast<double>(d.webhook_retries));
+  }
+}
+
 io::HttpResponse Metrics(ServerContext& ctx) {
   const ServerMetrics& m = ctx.metrics;
   std::ostringstream o;
@@ -82,6 +105,7 @@ io::HttpResponse Metrics(ServerContext& ctx) {
     Metric(o, "linesight_telemetry_connected", "gauge", "1 if subscribed at the broker",
            t.subscribed ? 1 : 0);
   }
+  AlertMetrics(ctx, o);
   if (ctx.retention) {
     const RetentionReport r = ctx.retention->last();
     Metric(o, "linesight_images_files", "gauge", "kept images on disk (last retention sweep)",
@@ -97,6 +121,8 @@ io::HttpResponse Metrics(ServerContext& ctx) {
     Metric(o, "linesight_store_events", "gauge", "machine events stored",
            static_cast<double>(c.events));
     Metric(o, "linesight_store_bytes", "gauge", "store size on disk", static_cast<double>(c.bytes));
+    Metric(o, "linesight_alerts_open", "gauge", "alerts not yet acknowledged",
+           static_cast<double>(ctx.store.CountOpenAlerts()));
     Metric(o, "linesight_store_up", "gauge", "1 if the store answered", 1);
   } catch (const std::exception&) {
     Metric(o, "linesight_store_up", "gauge", "1 if the store answered", 0);

@@ -83,6 +83,12 @@ io::HttpHandler ForStation(ServerContext& ctx, StationHandler handler) {
 
 FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
     : context_(std::make_unique<ServerContext>(store, options)) {
+  // Before the HTTP server: a bad webhook URL then fails the start with nothing to unwind.
+  const AlertDeliveryOptions& delivery = options.alerts.delivery;
+  if (!delivery.mqtt_host.empty() || !delivery.webhook_url.empty()) {
+    alert_delivery_ = std::make_unique<AlertDelivery>(delivery);
+    context_->alert_delivery = alert_delivery_.get();
+  }
   std::vector<io::HttpRoute> routes;
   AddIngestRoutes(*context_, routes);
   AddReadRoutes(*context_, routes);
@@ -90,6 +96,7 @@ FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
   AddSpcRoutes(*context_, routes);
   AddOeeRoutes(*context_, routes);
   AddPeopleRoutes(*context_, routes);
+  AddAlertRoutes(*context_, routes);
   AddOpsRoutes(*context_, routes);
   AddWebRoutes(*context_, routes);
   io::HttpServerOptions http;
@@ -110,15 +117,24 @@ FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
     telemetry_ = std::make_unique<TelemetryIn>(store, options.mqtt);
     context_->telemetry = telemetry_.get();
   }
+  if (options.alerts.interval_s > 0) {
+    alert_watch_ =
+        std::make_unique<AlertWatch>(store, context_->feed, alert_delivery_.get(), options.alerts);
+    context_->alert_watch = alert_watch_.get();
+  }
 }
 
 FactoryServer::~FactoryServer() {
+  context_->alert_watch = nullptr;
+  alert_watch_.reset();
   context_->telemetry = nullptr;
   telemetry_.reset();
   context_->retention = nullptr;
   retention_.reset();
   context_->feed.Stop();  // streams hold HTTP threads: end them before the server joins those
   http_.reset();
+  context_->alert_delivery = nullptr;  // after the routes that send acks have stopped
+  alert_delivery_.reset();
 }
 
 int FactoryServer::port() const { return http_->port(); }

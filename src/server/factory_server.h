@@ -7,6 +7,7 @@
 #include <string>
 
 #include "io/mqtt_subscriber.h"
+#include "server/alert_watch.h"
 #include "server/image_retention.h"
 #include "store/store.h"
 
@@ -45,6 +46,9 @@ struct ServerOptions {
   io::MqttSubscribeOptions mqtt;
   int retention_interval_s = 600;
   store::ShiftCalendar shifts;
+  // Alerts (alert_watch.h): the watch runs when alerts.interval_s > 0; acks and alerts go to
+  // MQTT and the webhook when alerts.delivery names them.
+  AlertOptions alerts;
 };
 
 class FactoryServer {
@@ -66,6 +70,8 @@ class FactoryServer {
   std::unique_ptr<io::HttpServer> http_;
   std::unique_ptr<RetentionSweeper> retention_;
   std::unique_ptr<TelemetryIn> telemetry_;
+  std::unique_ptr<AlertDelivery> alert_delivery_;
+  std::unique_ptr<AlertWatch> alert_watch_;
 };
 
 }  // namespace linesight::server

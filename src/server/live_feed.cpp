@@ -73,6 +73,15 @@ void LiveFeed::PollOnce() {
   }
 }
 
+void LiveFeed::Publish(std::string_view event, const nlohmann::json& data) {
+  int64_t seq = 0;
+  {
+    std::lock_guard lock(mu_);
+    seq = last_seq_;
+  }
+  Push(seq, SseText(event, seq, data));
+}
+
 void LiveFeed::Push(int64_t seq, std::string text) {
   {
     std::lock_guard lock(mu_);

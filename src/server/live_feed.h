@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "io/http_server.h"
 #include "store/store.h"
 
@@ -29,6 +31,8 @@ class LiveFeed {
   // `last_seq` > 0 (the browser's Last-Event-ID) it first sends the parts after that seq still
   // in memory (the last 2000 updates); otherwise only what is new.
   void Serve(int64_t last_seq, const io::HttpWrite& write);
+  // Sends one event of its own name (e.g. "alert") to every open stream, beside the parts.
+  void Publish(std::string_view event, const nlohmann::json& data);
   // Ends every stream and the polling thread; called before the HTTP server stops.
   void Stop();
 

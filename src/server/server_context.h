@@ -37,6 +37,8 @@ struct ServerContext {
   ServerMetrics metrics;
   const RetentionSweeper* retention = nullptr;  // null when retention is off
   const TelemetryIn* telemetry = nullptr;       // null without MQTT telemetry
+  AlertDelivery* alert_delivery = nullptr;      // null without --alert-mqtt or --alert-webhook
+  const AlertWatch* alert_watch = nullptr;      // null when the alert watch is off
 };
 
 int64_t NowMs();
@@ -61,6 +63,7 @@ void AddStatsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddSpcRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddOeeRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddPeopleRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddAlertRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddOpsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddWebRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 

@@ -149,6 +149,29 @@ CREATE INDEX part_images_part ON part_images (part_id);
 INSERT INTO part_images (name, part_id)
   SELECT image, part_id FROM parts WHERE image <> '' ON CONFLICT DO NOTHING;
 )sql",
+    // 4: alerts (docs/store.md, "Alerts"). The partial unique index lets a key have one open
+    // alert at a time, which INSERT ... ON CONFLICT relies on across server processes.
+    R"sql(
+CREATE TABLE alerts (
+  id {serial},
+  key TEXT NOT NULL,                -- de-duplication key, e.g. "process:M3:melt_temp_c"
+  kind TEXT NOT NULL,               -- reject_rate, process, die_life
+  severity TEXT NOT NULL,           -- warning or alarm
+  machine TEXT NOT NULL,
+  die TEXT NOT NULL,
+  title TEXT NOT NULL,
+  detail TEXT NOT NULL,             -- JSON: the latest evidence
+  first_ms BIGINT NOT NULL,
+  last_ms BIGINT NOT NULL,
+  count BIGINT NOT NULL,            -- times raised while open
+  acked_by TEXT,                    -- NULL while open
+  acked_ms BIGINT,
+  ack_note TEXT
+);
+CREATE UNIQUE INDEX alerts_open_key ON alerts (key) WHERE acked_ms IS NULL;
+CREATE INDEX alerts_key ON alerts (key, id);
+CREATE INDEX alerts_machine ON alerts (machine, id);
+)sql",
 };
 
 constexpr std::string_view kVersionTable =

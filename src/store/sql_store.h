@@ -55,6 +55,13 @@ class SqlStore : public Store {
   std::vector<AuditEntry> AuditLog(int limit, int64_t before_id) override;
   int64_t CountAudit(std::string_view action, std::string_view target, int64_t since_ms) override;
   StoreCounts Counts() override;
+  RaisedAlert RaiseAlert(const AlertInput& alert, int64_t now_ms) override;
+  std::vector<Alert> Alerts(const AlertQuery& query) override;
+  std::optional<Alert> GetAlert(int64_t id) override;
+  int64_t CountOpenAlerts() override;
+  AckResult AckAlert(int64_t id, std::string_view user, std::string_view note, int64_t now_ms,
+                     const AuditEntry& audit) override;
+  std::vector<DieShots> DieShotCounts(int64_t since_ms) override;
 
  protected:
   // The database's size on disk in bytes.
@@ -70,6 +77,10 @@ class SqlStore : public Store {
 // In Ingest()'s transaction: gives each of `parts` that lacks process values those of its shot,
 // if telemetry brought it first (sql_store_shots.cpp).
 void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts);
+
+// Inserts one audit entry (in the caller's transaction, if any); returns its id
+// (sql_store_people.cpp).
+int64_t InsertAudit(SqlConnection& c, const AuditEntry& a);
 
 // Page and batch sizes are clamped to 1..kMaxRows.
 inline constexpr int kMaxRows = 1000;

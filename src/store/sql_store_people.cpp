@@ -5,7 +5,6 @@
 #include "store/sql_store.h"
 
 namespace linesight::store {
-namespace {
 
 int64_t InsertAudit(SqlConnection& c, const AuditEntry& a) {
   const SqlValue params[] = {a.time_ms, std::string_view(a.user), std::string_view(a.action),
@@ -17,6 +16,8 @@ int64_t InsertAudit(SqlConnection& c, const AuditEntry& a) {
       params, [&](const SqlRow& r) { id = r.Int(0); });
   return id;
 }
+
+namespace {
 
 int64_t InsertReview(SqlConnection& c, const Review& v) {
   const SqlValue params[] = {

@@ -12,6 +12,7 @@ namespace linesight::store {
 namespace {
 
 constexpr std::array<std::string_view, 3> kRoleNames = {"operator", "quality_engineer", "admin"};
+constexpr std::array<std::string_view, 2> kSeverityNames = {"warning", "alarm"};
 
 bool IsPostgresUri(std::string_view location) {
   return location.starts_with("postgresql://") || location.starts_with("postgres://");
@@ -43,6 +44,14 @@ std::string_view RoleName(Role r) { return kRoleNames.at(static_cast<size_t>(r))
 std::optional<Role> ParseRole(std::string_view name) {
   for (size_t i = 0; i < kRoleNames.size(); ++i)
     if (kRoleNames[i] == name) return static_cast<Role>(i);
+  return std::nullopt;
+}
+
+std::string_view SeverityName(AlertSeverity s) { return kSeverityNames.at(static_cast<size_t>(s)); }
+
+std::optional<AlertSeverity> ParseSeverity(std::string_view name) {
+  for (size_t i = 0; i < kSeverityNames.size(); ++i)
+    if (kSeverityNames[i] == name) return static_cast<AlertSeverity>(i);
   return std::nullopt;
 }
 

@@ -163,6 +163,55 @@ struct AuditEntry {
   std::string detail;  // JSON text
 };
 
+// Alerts (docs/api.md, "Alerts"): raised by the server's alert watch, de-duplicated on `key`
+// while open, closed by a person's acknowledgement.
+enum class AlertSeverity : uint8_t { kWarning = 0, kAlarm = 1 };
+std::string_view SeverityName(AlertSeverity s);  // "warning", "alarm"
+std::optional<AlertSeverity> ParseSeverity(std::string_view name);
+
+struct AlertInput {
+  std::string key;   // e.g. "reject_rate:M3:1796000000000"; one open alert per key
+  std::string kind;  // "reject_rate", "process", "die_life"
+  AlertSeverity severity = AlertSeverity::kWarning;
+  std::string machine, die;   // "" when not about one
+  std::string title;          // one line for people
+  std::string detail = "{}";  // JSON text: the evidence
+};
+
+struct Alert {
+  int64_t id = 0;
+  AlertInput input;
+  int64_t first_ms = 0, last_ms = 0;  // first and latest time it was raised
+  int64_t count = 0;                  // times raised while open
+  bool acked = false;
+  std::string acked_by;
+  int64_t acked_ms = 0;
+  std::string ack_note;
+};
+
+struct RaisedAlert {
+  int64_t id = 0;
+  bool fresh = false;  // a new alert; false: an open one's count was raised
+  int64_t count = 0;
+};
+
+struct AlertQuery {
+  bool open_only = true;
+  std::string machine;    // "" = all
+  std::string key;        // "" = all
+  int limit = 100;        // 1..1000; clamped
+  int64_t before_id = 0;  // > 0: alerts with id < before_id (paging, newest first)
+};
+
+enum class AckResult : uint8_t { kAcked, kUnknown, kAlreadyAcked };
+
+// The highest die_shot seen for one die on one machine (die life).
+struct DieShots {
+  std::string die, machine;
+  int64_t die_shot = 0;
+  int64_t last_ms = 0;  // time of its latest part
+};
+
 struct StoreCounts {
   int64_t parts = 0, events = 0, reviews = 0, users = 0;
   int64_t bytes = 0;  // database size on disk (SQLite: file + WAL; PostgreSQL: pg_database_size)
@@ -261,6 +310,21 @@ class Store {
   // limiter counts failed sign-ins this way, so every server process sees the same count).
   virtual int64_t CountAudit(std::string_view action, std::string_view target,
                              int64_t since_ms) = 0;
+
+  // Opens an alert, or, while one of the same key is open (not acknowledged), raises its count
+  // and updates its last_ms, title, severity and detail. Safe with several server processes on
+  // one store: a key has at most one open alert. Throws Error{kInput} for an empty key.
+  virtual RaisedAlert RaiseAlert(const AlertInput& alert, int64_t now_ms) = 0;
+  // Newest first (by id).
+  virtual std::vector<Alert> Alerts(const AlertQuery& query) = 0;
+  virtual std::optional<Alert> GetAlert(int64_t id) = 0;
+  virtual int64_t CountOpenAlerts() = 0;
+  // Acknowledges an open alert and stores `audit` in the same transaction. kUnknown / kAlreadyAcked
+  // change nothing.
+  virtual AckResult AckAlert(int64_t id, std::string_view user, std::string_view note,
+                             int64_t now_ms, const AuditEntry& audit) = 0;
+  // Each die's highest die_shot over parts shot at or after `since_ms`, by die and machine.
+  virtual std::vector<DieShots> DieShotCounts(int64_t since_ms) = 0;
 
   virtual StoreCounts Counts() = 0;
   // Writes a consistent copy of the running store to `path` (SQLite: a database file;

@@ -51,6 +51,15 @@ TEST(ServerCliTest, BadOptionsSayWhatToDo) {
   EXPECT_TRUE(testing::Contains(r.err, "HOST:PORT")) << testing::DescribeRun(r);
   r = RunLinesight("server backup --store " + db + " --to " + ShellQuote(dir / "plant.db"));
   EXPECT_NE(r.exit_code, 0) << "a backup must never overwrite a file";
+  r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --alert-mqtt nowhere");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(testing::Contains(r.err, "--alert-mqtt nowhere: not HOST:PORT"))
+      << testing::DescribeRun(r);
+  r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --alert-webhook nowhere");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(testing::Contains(r.err, "--alert-webhook: not a URL")) << testing::DescribeRun(r);
+  r = RunLinesight("server --store " + db + " --die-life-share 2");
+  EXPECT_NE(r.exit_code, 0);
 }
 
 }  // namespace

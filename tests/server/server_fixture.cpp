@@ -1,6 +1,8 @@
 #include "server/server_fixture.h"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "server/bootstrap.h"
 #include "testing/postgres_server.h"
@@ -38,6 +40,21 @@ PartRecord ServerTestPart(const std::string& machine, int64_t shot, Decision d, 
   p.latency_ms = 20;
   CombineViews(p);
   return p;
+}
+
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 1500 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return done();
+}
+
+double MetricValue(const server::FactoryServer& s, const std::string& name) {
+  httplib::Client c("127.0.0.1", s.port());
+  const auto r = c.Get("/metrics");
+  if (!r) return -1;
+  const size_t at = r->body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(r->body.substr(at + name.size() + 2));
 }
 
 httplib::Headers Browser::Headers(bool write) const {

@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,11 @@ namespace linesight::testing {
 // A part of machine `machine`, shot `shot`, judged at station "S1" at time `time_ms`.
 PartRecord ServerTestPart(const std::string& machine, int64_t shot, Decision d, int64_t time_ms,
                           float score = 0.5f);
+
+// Polls `done` every 20 ms for up to 30 s; true once it holds (no timing assertions in tests).
+bool Eventually(const std::function<bool()>& done);
+// The value of one metric line of the server's /metrics (`name` may carry labels), -1 if absent.
+double MetricValue(const server::FactoryServer& s, const std::string& name);
 
 // A logged-in browser: the session cookie and CSRF token.
 struct Browser {

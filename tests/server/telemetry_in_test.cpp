@@ -30,22 +30,6 @@ std::string ShotJson(int64_t shot, const std::string& melt) {
          R"(, "die_temp_c": 226.5}})";
 }
 
-// The value of one metric in /metrics, -1 if absent.
-double MetricValue(const server::FactoryServer& s, const std::string& name) {
-  httplib::Client c("127.0.0.1", s.port());
-  const auto r = c.Get("/metrics");
-  if (!r) return -1;
-  const size_t at = r->body.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(r->body.substr(at + name.size() + 2));
-}
-
-bool Eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 1500 && !done(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  return done();
-}
-
 TEST_P(TelemetryInTest, ShotsAreStoredOnceJoinedToPartsAndBadOnesCounted) {
   if (MosquittoBinary().empty()) GTEST_SKIP() << "mosquitto is not installed";
   MqttTestBroker broker;

@@ -276,6 +276,22 @@ async function main() {
     await shot("5-queue");
   });
 
+  await step("alerts page lists the open alerts the API has", async () => {
+    await page.locator("[data-nav=alerts]").click();
+    await page.locator("#alerts .alert-item, #alerts p, #alerts .error").first().waitFor();
+    check((await page.locator("#alerts .error").count()) === 0, await page.locator("#alerts").textContent());
+    const r = await apiGet("/api/v1/alerts?state=open&limit=200");
+    check(r.status === 200, `GET alerts answered ${r.status}`);
+    const shown = await page.locator("#alerts .alert-item").count();
+    check(shown === r.body.alerts.length, `the page shows ${shown} open alerts, the API has ${r.body.alerts.length}`);
+    const all = page.waitForResponse((res) => res.url().includes("/api/v1/alerts?state=all"));
+    await page.locator("#alerts-all").check();
+    check((await all).status() === 200, "GET alerts?state=all failed");
+    await page.locator("#alerts .alert-item, #alerts p, #alerts .error").first().waitFor();
+    check((await page.locator("#alerts .error").count()) === 0, await page.locator("#alerts").textContent());
+    await shot("6-alerts");
+  });
+
   await step("log out", async () => {
     await page.locator("#logout").click();
     await page.locator("#login-form").waitFor();

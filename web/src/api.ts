@@ -76,6 +76,32 @@ export interface PartRecord {
   latency_ms: number;
 }
 
+export type AlertSeverity = "warning" | "alarm";
+
+export interface Alert {
+  id: number;
+  key: string;
+  kind: string; // reject_rate, process, die_life
+  severity: AlertSeverity;
+  machine: string;
+  die: string;
+  title: string;
+  detail: unknown;
+  first_ms: number;
+  last_ms: number;
+  count: number;
+  acked: boolean;
+  acked_by: string | null;
+  acked_ms: number | null;
+  ack_note: string | null;
+}
+
+// The live stream's "alert" event and the MQTT / webhook message.
+export interface AlertMessage {
+  event: "raised" | "repeated" | "acked";
+  alert: Alert;
+}
+
 export interface PartDetail {
   part: PartSummary;
   record: PartRecord;
@@ -308,5 +334,8 @@ export const api = {
     call<{ from_ms: number; to_ms: number; planned_cycle_s: number; machines: MachineOee[] }>("GET", `/oee${query(params)}`),
   processChart: (params: Params) => call<ProcessChart>("GET", `/spc/process${query(params)}`),
   rejectChart: (params: Params) => call<RejectChart>("GET", `/spc/reject_rate${query(params)}`),
+  alerts: (params: Params) =>
+    call<{ alerts: Alert[]; open: number; next_before: number | null }>("GET", `/alerts${query(params)}`),
+  ackAlert: (id: number, note: string) => call<{ alert: Alert }>("POST", `/alerts/${id}/ack`, { note }),
   audit: (params: Params) => call<{ entries: AuditEntry[] }>("GET", `/audit${query(params)}`),
 };

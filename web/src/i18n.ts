@@ -208,6 +208,21 @@ const en = {
   "queue.bad": "Bad",
   "queue.empty": "Nothing to review.",
   "queue.done": "{id}: saved as {verdict}.",
+  "nav.alerts": "Alerts",
+  "alerts.title": "Alerts",
+  "alerts.hint": "Raised by the server: reject rate and process values out of control, dies near their expected life.",
+  "alerts.show_all": "Show acknowledged too",
+  "alerts.empty": "No open alerts.",
+  "alerts.severity.warning": "Warning",
+  "alerts.severity.alarm": "Alarm",
+  "alerts.first": "First seen",
+  "alerts.last": "Last seen",
+  "alerts.count": "Times",
+  "alerts.note": "Note (optional)",
+  "alerts.ack": "Acknowledge",
+  "alerts.acked": "Acknowledged by {user} at {time}",
+  "alerts.done": "Alert {id} acknowledged.",
+  "alerts.new": "New alert: {title}",
 };
 
 export type Key = keyof typeof en;
@@ -420,6 +435,21 @@ const zh: Record<Key, string> = {
   "queue.bad": "不良品",
   "queue.empty": "没有待复判的零件。",
   "queue.done": "{id}：已保存为{verdict}。",
+  "nav.alerts": "警报",
+  "alerts.title": "警报",
+  "alerts.hint": "由服务器发出：不合格率和工艺参数失控，模具接近预期寿命。",
+  "alerts.show_all": "同时显示已确认的",
+  "alerts.empty": "没有未确认的警报。",
+  "alerts.severity.warning": "警告",
+  "alerts.severity.alarm": "报警",
+  "alerts.first": "首次出现",
+  "alerts.last": "最近出现",
+  "alerts.count": "次数",
+  "alerts.note": "备注（可选）",
+  "alerts.ack": "确认",
+  "alerts.acked": "由 {user} 于 {time} 确认",
+  "alerts.done": "警报 {id} 已确认。",
+  "alerts.new": "新警报：{title}",
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };

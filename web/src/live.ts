@@ -3,17 +3,19 @@
 // if the server closes the stream for good (e.g. the session expired) we check the session and
 // open a fresh one after a pause.
 
-import type { MachineEvent, PartSummary } from "./api";
+import type { AlertMessage, MachineEvent, PartSummary } from "./api";
 
 export type LiveState = "live" | "reconnecting" | "offline";
 
 type PartFn = (p: PartSummary) => void;
 type MachineFn = (e: MachineEvent) => void;
 type StateFn = (s: LiveState) => void;
+type AlertFn = (m: AlertMessage) => void;
 
 const partFns = new Set<PartFn>();
 const machineFns = new Set<MachineFn>();
 const stateFns = new Set<StateFn>();
+const alertFns = new Set<AlertFn>();
 let source: EventSource | null = null;
 let state: LiveState = "offline";
 let retryTimer: number | undefined;
@@ -63,6 +65,10 @@ export function startLive(sessionOk: () => Promise<boolean>): void {
     const e = parse<MachineEvent>(ev as MessageEvent);
     if (e && typeof e.machine === "string") for (const fn of machineFns) fn(e);
   });
+  es.addEventListener("alert", (ev) => {
+    const m = parse<AlertMessage>(ev as MessageEvent);
+    if (m && m.alert && typeof m.alert.id === "number") for (const fn of alertFns) fn(m);
+  });
 }
 
 export function stopLive(): void {
@@ -85,6 +91,11 @@ export function onPart(fn: PartFn): () => void {
 export function onMachineEvent(fn: MachineFn): () => void {
   machineFns.add(fn);
   return () => machineFns.delete(fn);
+}
+
+export function onAlert(fn: AlertFn): () => void {
+  alertFns.add(fn);
+  return () => alertFns.delete(fn);
 }
 
 export function onLiveState(fn: StateFn): () => void {

@@ -12,6 +12,7 @@ import { lineView } from "./views/line";
 import { explorerView } from "./views/explorer";
 import { detailView } from "./views/detail";
 import { queueView } from "./views/queue";
+import { alertBadge, alertsView } from "./views/alerts";
 
 // Chart views pull in ECharts: loaded only when opened, to keep the first load small.
 function lazy(load: () => Promise<View>): View {
@@ -41,6 +42,7 @@ const routes: Record<string, View> = {
   charts: chartsView,
   queue: queueView,
   spc: spcView,
+  alerts: alertsView,
 };
 
 const NAV: [string, Key][] = [
@@ -49,6 +51,7 @@ const NAV: [string, Key][] = [
   ["charts", "nav.charts"],
   ["spc", "nav.spc"],
   ["queue", "nav.queue"],
+  ["alerts", "nav.alerts"],
 ];
 
 const app = document.getElementById("app") as HTMLElement;
@@ -137,7 +140,12 @@ function header(active: string): HTMLElement {
   if (me)
     for (const [name, key] of NAV)
       nav.append(
-        h("a", { href: `#/${name}`, class: name === active ? "active" : "", data: { nav: name }, text: t(key) }),
+        h(
+          "a",
+          { href: `#/${name}`, class: name === active ? "active" : "", data: { nav: name } },
+          t(key),
+          name === "alerts" ? alertBadge() : null,
+        ),
       );
   return h(
     "header",

@@ -1,0 +1,40 @@
+// server/alert_sources.h: the conditions that raise alerts (docs/process.md, "Alerts"): a
+// machine's reject rate beyond its p-chart's limit, a process value beyond its individuals
+// chart's limits, a die near its expected life. Pure reads of the store.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "store/store.h"
+
+namespace linesight::server {
+
+struct AlertSourceOptions {
+  int64_t die_life_shots = 100000;  // a die's expected life in shots
+  double die_life_share = 0.9;      // warn once a die has made this share of it
+};
+
+// A condition found now. `evidence_ms` dates what was seen (an hour's start, a shot's time;
+// 0 for a die's life), so that evidence a person already acknowledged is not raised again.
+struct AlertCandidate {
+  store::AlertInput input;
+  int64_t evidence_ms = 0;
+};
+
+// Western Electric rule 1 above the p-chart's upper limit on the latest complete hour of each
+// machine that made parts in it; limits from up to 24 hours before it. Key
+// "reject_rate:<machine>:<hour start ms>", severity alarm.
+std::vector<AlertCandidate> RejectRateAlerts(store::Store& store, int64_t now_ms);
+
+// Western Electric rule 1 on the latest 20 shots of each process variable of each machine that
+// made parts in the last hour; limits from the up to 180 shots before them. Key
+// "process:<machine>:<variable>", severity alarm.
+std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms);
+
+// Each die whose highest die_shot (over the last 90 days' parts) reached the share of its
+// expected life. Key "die_life:<die>", severity warning.
+std::vector<AlertCandidate> DieLifeAlerts(store::Store& store, int64_t now_ms,
+                                          const AlertSourceOptions& options);
+
+}  // namespace linesight::server

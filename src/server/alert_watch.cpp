@@ -1,0 +1,95 @@
+#include "server/alert_watch.h"
+
+#include <iostream>
+
+#include "server/server_context.h"
+
+namespace linesight::server {
+
+void PublishAlert(LiveFeed& feed, AlertDelivery* delivery, std::string_view event,
+                  const store::Alert& alert) {
+  feed.Publish("alert", AlertMessage(event, alert));
+  if (delivery) delivery->Send(event, alert);
+}
+
+AlertWatch::AlertWatch(store::Store& store, LiveFeed& feed, AlertDelivery* delivery,
+                       const AlertOptions& options)
+    : store_(store), feed_(feed), delivery_(delivery), options_(options) {
+  if (!options_.clock) options_.clock = NowMs;
+  thread_ = std::thread([this] { Run(); });
+}
+
+AlertWatch::~AlertWatch() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+AlertWatchStats AlertWatch::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void AlertWatch::Run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    EvaluateOnce();
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::seconds(std::max(1, options_.interval_s)),
+                   [this] { return stopping_; });
+  }
+}
+
+void AlertWatch::EvaluateOnce() {
+  const int64_t now = options_.clock();
+  std::string error;
+  try {
+    std::vector<AlertCandidate> found = RejectRateAlerts(store_, now);
+    for (auto& c : ProcessAlerts(store_, now)) found.push_back(std::move(c));
+    for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
+    for (const auto& c : found) Raise(c, now);
+    // Keys of past hours are never raised again: forget them after a day.
+    std::erase_if(last_sent_ms_, [&](const auto& kv) { return now - kv.second > 86'400'000; });
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.evaluations;
+  if (!error.empty() && stats_.last_error.empty())
+    std::cerr << "alert watch: evaluation failed, retrying: " << error << "\n";
+  stats_.last_error = error;
+}
+
+// A person's ack of the same evidence ends the matter: the condition is only raised again when
+// newer evidence (a later hour, a later shot) shows it.
+bool AlertWatch::AlreadyAcknowledged(const AlertCandidate& c) {
+  store::AlertQuery q;
+  q.open_only = false;
+  q.key = c.input.key;
+  q.limit = 1;
+  const auto newest = store_.Alerts(q);
+  return !newest.empty() && newest[0].acked && newest[0].acked_ms >= c.evidence_ms;
+}
+
+void AlertWatch::Raise(const AlertCandidate& c, int64_t now_ms) {
+  if (AlreadyAcknowledged(c)) return;
+  const store::RaisedAlert r = store_.RaiseAlert(c.input, now_ms);
+  {
+    std::lock_guard lock(mu_);
+    ++(r.fresh ? stats_.raised : stats_.repeated);
+  }
+  const auto sent = last_sent_ms_.find(c.input.key);
+  const bool due = r.fresh || sent == last_sent_ms_.end() ||
+                   now_ms - sent->second >= int64_t{options_.repeat_every_s} * 1000;
+  if (!due) return;
+  const auto alert = store_.GetAlert(r.id);
+  if (!alert) return;
+  last_sent_ms_[c.input.key] = now_ms;
+  PublishAlert(feed_, delivery_, r.fresh ? "raised" : "repeated", *alert);
+}
+
+}  // namespace linesight::server

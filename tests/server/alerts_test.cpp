@@ -1,0 +1,326 @@
+// Alerts end to end on both engines: the watch raises a reject-rate jump and a process value
+// out of control once and counts repeats; people list and acknowledge alerts through the API
+// (CSRF, roles, 401/403/404/409/400); alerts and acks reach a real webhook receiver (one that
+// fails first) and a real mosquitto broker.
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "io/mqtt_test_broker.h"
+#include "server/server_fixture.h"
+#include "store/sqlite_db.h"
+
+namespace linesight::testing {
+namespace {
+
+using json = nlohmann::json;
+constexpr int64_t kHour = 3'600'000;
+// The clock the watch sees: half past an hour, so the latest complete hour is kLast.
+constexpr int64_t kNow = 1'796'000'000'000 - 1'796'000'000'000 % kHour + kHour / 2;
+constexpr int64_t kLast = kNow - kHour / 2 - kHour;
+
+class AlertsTest : public ServerFixture {
+ protected:
+  server::ServerOptions AlertServerOptions(const std::string& name) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.image_dir = (dir_->path() / name).string();
+    o.threads = 4;
+    o.live_poll_ms = 50;
+    o.alerts.interval_s = 1;
+    o.alerts.clock = [] { return kNow; };
+    return o;
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Engines, AlertsTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+json Get(int port, const std::string& path, const Browser& b) {
+  httplib::Client c("127.0.0.1", port);
+  const auto r = c.Get(path, b.Headers());
+  if (!r || r->status != 200) return json();
+  return json::parse(r->body);
+}
+
+httplib::Result Ack(int port, int64_t id, const Browser& b, const std::string& body,
+                    bool csrf = true) {
+  httplib::Client c("127.0.0.1", port);
+  return c.Post("/api/v1/alerts/" + std::to_string(id) + "/ack", b.Headers(csrf), body,
+                "application/json");
+}
+
+// `n` parts of `machine` spread over the hour from `start`, the first `rejects` rejected.
+std::vector<PartRecord> Hour(const std::string& machine, int64_t start, int64_t first_shot, int n,
+                             int rejects) {
+  std::vector<PartRecord> parts;
+  for (int i = 0; i < n; ++i)
+    parts.push_back(ServerTestPart(machine, first_shot + i,
+                                   i < rejects ? Decision::kReject : Decision::kPass,
+                                   start + i * (kHour / n)));
+  return parts;
+}
+
+store::AlertInput Condition(const std::string& key) {
+  store::AlertInput a;
+  a.key = key;
+  a.kind = "process";
+  a.severity = store::AlertSeverity::kAlarm;
+  a.machine = "M1";
+  a.title = "M1: melt_temp_c 731 degC, outside its control limits";
+  return a;
+}
+
+TEST_P(AlertsTest, AJumpRaisesOneAlarmThatRepeatsCountAndAnAckEnds) {
+  // M3 rejects 3 % for eight hours, then 40 % in the latest complete hour; M4 stays at 3 %.
+  for (int h = 8; h >= 1; --h) {
+    store_->Ingest(Hour("M3", kLast - h * kHour, 1000 * h, 100, 3), {});
+    store_->Ingest(Hour("M4", kLast - h * kHour, 1000 * h, 100, 3), {});
+  }
+  store_->Ingest(Hour("M3", kLast, 1, 100, 40), {});
+  store_->Ingest(Hour("M4", kLast, 1, 100, 3), {});
+  // M5's melt temperature wanders by a degree, then one shot comes 40 degrees hot.
+  std::vector<PartRecord> m5 = Hour("M5", kNow - kHour / 2, 1, 60, 0);
+  for (size_t i = 0; i < m5.size(); ++i) m5[i].shot.process.melt_temp_c = 680 + 0.5 * (i % 5);
+  m5.back().shot.process.melt_temp_c = 720;
+  store_->Ingest(m5, {});
+
+  server::FactoryServer s(*store_, AlertServerOptions("jump"));
+  json open;
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts", operator_);
+    return open.is_object() && open["alerts"].size() == 2 && open["alerts"][0]["count"] >= 2 &&
+           open["alerts"][1]["count"] >= 2;
+  })) << open.dump();
+  std::map<std::string, json> by_kind;
+  for (const json& a : open["alerts"]) by_kind[a["kind"]] = a;
+  const json rate = by_kind["reject_rate"];
+  EXPECT_EQ(rate["key"], "reject_rate:M3:" + std::to_string(kLast));
+  EXPECT_EQ(rate["machine"], "M3");
+  EXPECT_EQ(rate["severity"], "alarm");
+  EXPECT_EQ(rate["detail"]["rejects"], 40);
+  const json process = by_kind["process"];
+  EXPECT_EQ(process["key"], "process:M5:melt_temp_c");
+  EXPECT_EQ(process["detail"]["value"], 720.0);
+  EXPECT_EQ(process["detail"]["part_id"], PartId("M5", 60));
+  EXPECT_EQ(open["open"], 2);
+  EXPECT_EQ(Get(s.port(), "/api/v1/alerts?state=all", operator_)["alerts"].size(), 2u);
+  EXPECT_EQ(MetricValue(s, "linesight_alerts_raised_total"), 2);
+
+  const auto r = Ack(s.port(), rate["id"], operator_, R"({"note": "die sprayed again"})");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["alert"]["acked_by"], "ana");
+  // The acknowledged hour is not raised again, however often the watch looks.
+  const double seen = MetricValue(s, "linesight_alert_evaluations_total");
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= seen + 2; }));
+  const json after = Get(s.port(), "/api/v1/alerts?state=all&machine=M3", operator_);
+  ASSERT_EQ(after["alerts"].size(), 1u) << after.dump();
+  EXPECT_EQ(after["alerts"][0]["acked"], true);
+  EXPECT_EQ(after["alerts"][0]["ack_note"], "die sprayed again");
+  EXPECT_EQ(MetricValue(s, "linesight_alerts_open"), 1);
+  EXPECT_EQ(MetricValue(s, "linesight_alerts_raised_total"), 2);
+}
+
+TEST_P(AlertsTest, AcksNeedASessionCsrfAGoodBodyAndAnOpenAlert) {
+  const int64_t id = store_->RaiseAlert(Condition("process:M1:melt_temp_c"), 1000).id;
+  const int port = server_->port();
+  httplib::Client anonymous("127.0.0.1", port);
+  EXPECT_EQ(anonymous.Get("/api/v1/alerts")->status, 401);
+  EXPECT_EQ(
+      anonymous.Post("/api/v1/alerts/" + std::to_string(id) + "/ack", "{}", "application/json")
+          ->status,
+      401);
+  EXPECT_EQ(Ack(port, id, operator_, "{}", false)->status, 403);  // no CSRF token
+  EXPECT_EQ(Ack(port, id, operator_, "not json")->status, 400);
+  EXPECT_EQ(Ack(port, id, operator_, R"({"note": 5})")->status, 400);
+  EXPECT_EQ(Ack(port, id, operator_, json{{"note", std::string(501, 'x')}}.dump())->status, 400);
+  EXPECT_EQ(Ack(port, id + 1000, operator_, "{}")->status, 404);
+  httplib::Client c("127.0.0.1", port);
+  EXPECT_EQ(
+      c.Post("/api/v1/alerts/abc/ack", operator_.Headers(true), "{}", "application/json")->status,
+      404);
+  EXPECT_EQ(c.Get("/api/v1/alerts?state=closed", operator_.Headers())->status, 400);
+  EXPECT_EQ(c.Get("/api/v1/alerts?limit=0", operator_.Headers())->status, 400);
+  EXPECT_EQ(Get(port, "/api/v1/alerts", operator_)["alerts"][0]["acked"], false);
+
+  const std::string markup = "<script>alert(1)</script> ok";
+  const auto ok = Ack(port, id, operator_, json{{"note", markup}}.dump());
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  const auto again = Ack(port, id, admin_, "{}");
+  EXPECT_EQ(again->status, 409);
+  EXPECT_NE(again->body.find("ana"), std::string::npos) << again->body;
+  const json all = Get(port, "/api/v1/alerts?state=all", operator_);
+  EXPECT_EQ(all["alerts"][0]["ack_note"], markup);
+  EXPECT_EQ(all["open"], 0);
+  EXPECT_TRUE(Get(port, "/api/v1/alerts", operator_)["alerts"].empty());
+  const json audit = Get(port, "/api/v1/audit", admin_);
+  ASSERT_FALSE(audit["entries"].empty());
+  EXPECT_EQ(audit["entries"][0]["action"], "alert.ack");
+  EXPECT_EQ(audit["entries"][0]["user"], "ana");
+  EXPECT_EQ(audit["entries"][0]["target"], std::to_string(id));
+}
+
+TEST_P(AlertsTest, TheLiveStreamCarriesAlertEventsBesideParts) {
+  const int64_t id = store_->RaiseAlert(Condition("process:M1:die_temp_c"), 1000).id;
+  std::atomic<bool> open{false}, got{false};
+  std::string received;
+  std::thread reader([&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(10, 0);
+    c.Get("/api/v1/stream", operator_.Headers(), [&](const char* data, size_t n) {
+      received.append(data, n);
+      open = true;
+      got = received.find("event: alert") != std::string::npos &&
+            received.find("\"event\":\"acked\"") != std::string::npos;
+      return !got.load();
+    });
+  });
+  ASSERT_TRUE(Eventually([&] { return open.load(); }));
+  ASSERT_EQ(Ack(server_->port(), id, operator_, R"({"note": "live"})")->status, 200);
+  reader.join();
+  EXPECT_TRUE(got) << received;
+}
+
+std::string EventOf(const MqttMessage& m) {
+  const json j = json::parse(m.payload, nullptr, false);
+  return j.is_object() ? j.value("event", "") : "";
+}
+
+// A chat app's webhook on 127.0.0.1 that refuses its first `failures` posts with 503.
+class WebhookReceiver {
+ public:
+  explicit WebhookReceiver(int failures) : failures_(failures) {
+    server_.Post("/hooks/linesight", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      if (++attempts_ <= failures_) {
+        res.status = 503;
+        return;
+      }
+      bodies_.push_back(json::parse(req.body, nullptr, false));
+      res.status = 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ~WebhookReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/linesight";
+  }
+  // The first received body whose event is `event`, or null.
+  json Find(const std::string& event) const {
+    std::lock_guard lock(mu_);
+    for (const json& b : bodies_)
+      if (b.is_object() && b.value("event", "") == event) return b;
+    return json();
+  }
+  int attempts() const {
+    std::lock_guard lock(mu_);
+    return attempts_;
+  }
+
+ private:
+  httplib::Server server_;
+  int failures_;
+  int port_ = 0;
+  mutable std::mutex mu_;
+  int attempts_ = 0;
+  std::vector<json> bodies_;
+  std::thread thread_;
+};
+
+TEST_P(AlertsTest, AlertsAndAcksReachTheWebhookAndMqtt) {
+  if (MosquittoBinary().empty()) GTEST_SKIP() << "mosquitto is not installed";
+  MqttTestBroker broker;
+  MqttTestSubscriber mqtt(broker.port(), "linesight/v1/+/alerts");
+  WebhookReceiver hook(1);
+  PartRecord worn = ServerTestPart("M2", 7, Decision::kPass, kNow - 60'000);
+  worn.shot.die_shot = 95'000;  // 95 % of the default expected life
+  store_->Ingest(std::vector<PartRecord>{worn}, {});
+
+  server::ServerOptions o = AlertServerOptions("delivery");
+  o.alerts.delivery.site = "plantX";
+  o.alerts.delivery.mqtt_host = "127.0.0.1";
+  o.alerts.delivery.mqtt_port = broker.port();
+  o.alerts.delivery.webhook_url = hook.url();
+  o.alerts.delivery.webhook_backoff_ms = 100;
+  server::FactoryServer s(*store_, o);
+
+  ASSERT_TRUE(Eventually([&] { return !hook.Find("raised").is_null(); })) << hook.attempts();
+  const json raised = hook.Find("raised");
+  EXPECT_GE(hook.attempts(), 2);  // the first post was refused, and retried
+  EXPECT_EQ(raised["alert"]["kind"], "die_life");
+  EXPECT_EQ(raised["alert"]["key"], "die_life:M2-D01");
+  EXPECT_EQ(raised["alert"]["severity"], "warning");
+  EXPECT_NE(raised["text"].get<std::string>().find("[WARNING] die M2-D01"), std::string::npos)
+      << raised["text"];
+  const std::string topic = "linesight/v1/plantX/alerts";
+  const MqttMessage m = mqtt.WaitFor(
+      topic, [](const MqttMessage& x) { return EventOf(x) == "raised"; }, std::chrono::seconds(20));
+  ASSERT_EQ(m.topic, topic);
+  EXPECT_FALSE(m.retain);
+  EXPECT_EQ(json::parse(m.payload)["alert"]["die"], "M2-D01");
+
+  const int64_t id = raised["alert"]["id"];
+  ASSERT_EQ(Ack(s.port(), id, operator_, R"({"note": "new die on order"})")->status, 200);
+  ASSERT_TRUE(Eventually([&] { return !hook.Find("acked").is_null(); }));
+  const std::string line = hook.Find("acked")["text"];
+  EXPECT_NE(line.find("[ACK] ana acknowledged"), std::string::npos) << line;
+  EXPECT_NE(line.find("new die on order"), std::string::npos) << line;
+  const MqttMessage acked = mqtt.WaitFor(
+      topic, [](const MqttMessage& x) { return EventOf(x) == "acked"; }, std::chrono::seconds(20));
+  EXPECT_EQ(json::parse(acked.payload)["alert"]["acked_by"], "ana");
+  EXPECT_EQ(MetricValue(s, "linesight_alert_deliveries_failed_total{target=\"webhook\"}"), 0);
+  EXPECT_EQ(MetricValue(s, "linesight_alert_deliveries_failed_total{target=\"mqtt\"}"), 0);
+}
+
+TEST_P(AlertsTest, AWebhookThatNeverAnswersIsCountedAsFailedAndTheServerGoesOn) {
+  WebhookReceiver hook(1000);
+  PartRecord worn = ServerTestPart("M2", 7, Decision::kPass, kNow - 60'000);
+  worn.shot.die_shot = 99'000;
+  store_->Ingest(std::vector<PartRecord>{worn}, {});
+  server::ServerOptions o = AlertServerOptions("failing");
+  o.alerts.delivery.webhook_url = hook.url();
+  o.alerts.delivery.webhook_backoff_ms = 50;
+  o.alerts.delivery.webhook_attempts = 3;
+  server::FactoryServer s(*store_, o);
+  const std::string failed = "linesight_alert_deliveries_failed_total{target=\"webhook\"}";
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, failed) == 1; })) << MetricValue(s, failed);
+  EXPECT_EQ(hook.attempts(), 3);
+  EXPECT_EQ(Get(s.port(), "/api/v1/alerts", operator_)["open"], 1);
+}
+
+TEST_P(AlertsTest, AStoreErrorIsRetriedAtTheNextEvaluation) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "breaks the store by renaming a table: SQLite only";
+  PartRecord worn = ServerTestPart("M2", 7, Decision::kPass, kNow - 60'000);
+  worn.shot.die_shot = 97'000;
+  store_->Ingest(std::vector<PartRecord>{worn}, {});
+  store::SqliteDb db((dir_->path() / "server.db").string());
+  db.Exec("PRAGMA busy_timeout = 5000");
+  db.Exec("ALTER TABLE alerts RENAME TO alerts_away");
+  server::FactoryServer s(*store_, AlertServerOptions("store-error"));
+  ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= 2; }));
+  httplib::Client c("127.0.0.1", s.port());
+  EXPECT_EQ(c.Get("/healthz")->status, 200);  // the server goes on
+  db.Exec("ALTER TABLE alerts_away RENAME TO alerts");
+  json open;
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts", operator_);
+    return open.is_object() && open["open"] == 1;
+  })) << open.dump();
+  EXPECT_EQ(open["alerts"][0]["key"], "die_life:M2-D01");
+}
+
+TEST_P(AlertsTest, ABadWebhookUrlStopsTheStartWithAClearError) {
+  server::ServerOptions o = AlertServerOptions("bad-url");
+  o.alerts.delivery.webhook_url = "hooks.example.com/x";
+  const Error e = Caught([&] { server::FactoryServer s(*store_, o); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_NE(std::string(e.what()).find("--alert-webhook"), std::string::npos) << e.what();
+}
+
+}  // namespace
+}  // namespace linesight::testing

@@ -1,0 +1,135 @@
+// The server store's alerts on both engines (store_fixture.h): de-duplicated while open, a new
+// alert after an acknowledgement, acks audited and refused twice, one open alert when two stores
+// race on one key; and the dies' shot counts that die-life alerts read.
+#include <thread>
+
+#include "store/store_fixture.h"
+
+namespace linesight::store::testing {
+namespace {
+
+using linesight::testing::Caught;
+
+AlertInput Input(const std::string& key, const std::string& detail = "{}") {
+  AlertInput a;
+  a.key = key;
+  a.kind = "process";
+  a.severity = AlertSeverity::kAlarm;
+  a.machine = "M3";
+  a.die = "M3-D1";
+  a.title = "melt temperature beyond 3 sigma";
+  a.detail = detail;
+  return a;
+}
+
+AuditEntry AckAudit(int64_t id) {
+  return {0, kT0 + 50, "ana", "alert.ack", std::to_string(id), R"({"note":"seen"})"};
+}
+
+TEST_P(StoreTest, AnOpenAlertCountsRepeatsInsteadOfAddingRows) {
+  const RaisedAlert first = store_->RaiseAlert(Input("process:M3:melt_temp_c", R"({"v":1})"), kT0);
+  EXPECT_TRUE(first.fresh);
+  EXPECT_EQ(first.count, 1);
+  const RaisedAlert again =
+      store_->RaiseAlert(Input("process:M3:melt_temp_c", R"({"v":2})"), kT0 + 10);
+  EXPECT_FALSE(again.fresh);
+  EXPECT_EQ(again.id, first.id);
+  EXPECT_EQ(again.count, 2);
+  const RaisedAlert other = store_->RaiseAlert(Input("process:M3:die_temp_c"), kT0 + 20);
+  EXPECT_TRUE(other.fresh);
+  EXPECT_NE(other.id, first.id);
+
+  const auto open = store_->Alerts({});
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].id, other.id);  // newest first
+  const Alert& a = open[1];
+  EXPECT_EQ(a.count, 2);
+  EXPECT_EQ(a.first_ms, kT0);
+  EXPECT_EQ(a.last_ms, kT0 + 10);
+  EXPECT_EQ(a.input.detail, R"({"v":2})");
+  EXPECT_EQ(a.input.severity, AlertSeverity::kAlarm);
+  EXPECT_EQ(a.input.machine, "M3");
+  EXPECT_FALSE(a.acked);
+  EXPECT_EQ(store_->CountOpenAlerts(), 2);
+  EXPECT_EQ(Caught([&] { store_->RaiseAlert(Input(""), kT0); }).category(), ErrorCategory::kInput);
+}
+
+TEST_P(StoreTest, AnAckIsAuditedClosesTheAlertAndTheSameKeyOpensANewOne) {
+  const int64_t id = store_->RaiseAlert(Input("die_life:M3-D1"), kT0).id;
+  EXPECT_EQ(store_->AckAlert(id, "ana", "<b>die ordered</b>", kT0 + 50, AckAudit(id)),
+            AckResult::kAcked);
+  EXPECT_EQ(store_->CountOpenAlerts(), 0);
+  const auto acked = store_->GetAlert(id);
+  ASSERT_TRUE(acked.has_value());
+  EXPECT_TRUE(acked->acked);
+  EXPECT_EQ(acked->acked_by, "ana");
+  EXPECT_EQ(acked->acked_ms, kT0 + 50);
+  EXPECT_EQ(acked->ack_note, "<b>die ordered</b>");  // text, as given
+  const auto log = store_->AuditLog(10, 0);
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log[0].action, "alert.ack");
+  EXPECT_EQ(log[0].target, std::to_string(id));
+
+  EXPECT_EQ(store_->AckAlert(id, "bo", "", kT0 + 60, AckAudit(id)), AckResult::kAlreadyAcked);
+  EXPECT_EQ(store_->GetAlert(id)->acked_by, "ana");
+  EXPECT_EQ(store_->AckAlert(id + 100, "bo", "", kT0 + 60, AckAudit(id + 100)),
+            AckResult::kUnknown);
+  EXPECT_EQ(store_->AuditLog(10, 0).size(), log.size());  // refused acks are not audited
+
+  const RaisedAlert reopened = store_->RaiseAlert(Input("die_life:M3-D1"), kT0 + 70);
+  EXPECT_TRUE(reopened.fresh);
+  EXPECT_NE(reopened.id, id);
+  EXPECT_EQ(store_->Alerts({}).size(), 1u);
+  AlertQuery all;
+  all.open_only = false;
+  EXPECT_EQ(store_->Alerts(all).size(), 2u);
+}
+
+TEST_P(StoreTest, AlertListsFilterByMachineAndKeyAndPage) {
+  for (const std::string m : {"M1", "M2", "M1"}) {
+    AlertInput in = Input("k:" + m + ":" + std::to_string(store_->Alerts({}).size()));
+    in.machine = m;
+    store_->RaiseAlert(in, kT0);
+  }
+  AlertQuery q;
+  q.machine = "M1";
+  const auto m1 = store_->Alerts(q);
+  ASSERT_EQ(m1.size(), 2u);
+  q.before_id = m1[0].id;
+  ASSERT_EQ(store_->Alerts(q).size(), 1u);
+  EXPECT_EQ(store_->Alerts(q)[0].id, m1[1].id);
+  AlertQuery by_key;
+  by_key.key = "k:M2:1";
+  ASSERT_EQ(store_->Alerts(by_key).size(), 1u);
+  EXPECT_EQ(store_->Alerts(by_key)[0].input.machine, "M2");
+}
+
+TEST_P(StoreTest, TwoStoresRaisingOneKeyAtOnceKeepOneOpenAlert) {
+  auto second = OpenStore(location_);
+  constexpr int kEach = 20;
+  std::vector<std::thread> threads;
+  for (Store* s : {store_.get(), second.get(), store_.get(), second.get()})
+    threads.emplace_back([s] {
+      for (int i = 0; i < kEach; ++i) s->RaiseAlert(Input("reject_rate:M3:1"), kT0 + i);
+    });
+  for (auto& t : threads) t.join();
+  const auto open = store_->Alerts({});
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].count, 4 * kEach);
+}
+
+TEST_P(StoreTest, DieShotCountsAreEachDiesHighestShot) {
+  Ingest(Dataset(10));  // dies M<n>-D1 (even shots) and M<n>-D2 (odd shots)
+  const auto dies = store_->DieShotCounts(kT0);
+  ASSERT_EQ(dies.size(), 6u);
+  EXPECT_EQ(dies[0].die, "M1-D1");
+  EXPECT_EQ(dies[0].machine, "M1");
+  EXPECT_EQ(dies[0].die_shot, 10);  // Part(): die M-D(1 + shot % 2), die_shot = shot
+  EXPECT_EQ(dies[1].die, "M1-D2");
+  EXPECT_EQ(dies[1].die_shot, 9);
+  EXPECT_EQ(dies[1].last_ms, kT0 + 4 * 60'000);
+  EXPECT_TRUE(store_->DieShotCounts(kT0 + 3'600'000).empty());
+}
+
+}  // namespace
+}  // namespace linesight::store::testing

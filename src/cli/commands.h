@@ -30,6 +30,7 @@ void AddTuneCommand(CLI::App& app, CommandBody& body);
 void AddStationCommand(CLI::App& app, CommandBody& body);
 void AddServerCommand(CLI::App& app, CommandBody& body);
 void AddProcessCommand(CLI::App& app, CommandBody& body);
+void AddReportCommand(CLI::App& app, CommandBody& body);
 
 // Runs linesight with the process arguments; never throws.
 int Main(int argc, char** argv);

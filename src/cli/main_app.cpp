@@ -27,6 +27,7 @@ int Main(int argc, char** argv) {
   AddStationCommand(app, body);
   AddServerCommand(app, body);
   AddProcessCommand(app, body);
+  AddReportCommand(app, body);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,7 @@ void AppendWhere(SqlQuery& q, const PartFilter& f) {
   if (f.min_score) s += " AND p.score >= " + q.Param(*f.min_score);
   if (f.max_score) s += " AND p.score <= " + q.Param(*f.max_score);
   if (f.unreviewed_only) s += " AND p.review_id IS NULL";
+  if (f.reviewed_only) s += " AND p.review_id IS NOT NULL";
 }
 
 }  // namespace linesight::store

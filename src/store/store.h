@@ -38,6 +38,7 @@ struct PartFilter {
   std::string defect_type;  // the part's defect type (see PartSummary::defect_type)
   std::optional<double> min_score, max_score;  // on PartSummary::score
   bool unreviewed_only = false;
+  bool reviewed_only = false;  // parts a person reviewed (the plant report's audits)
 };
 
 // Keyset paging for part lists, newest first: parts strictly older than (time_ms, part_id).

@@ -141,6 +141,9 @@ TEST_P(StoreTest, FindPartsAppliesEachFilter) {
   check(
       With<PartFilter>([&](auto& x) { x.unreviewed_only = true; }),
       [](const PartRecord& p) { return p.part_id != "M1-000000007"; }, "unreviewed");
+  check(
+      With<PartFilter>([&](auto& x) { x.reviewed_only = true; }),
+      [](const PartRecord& p) { return p.part_id == "M1-000000007"; }, "reviewed");
 }
 
 TEST_P(StoreTest, CountPartsUpToStopsAtTheCapAndRefusesACapBelowOne) {

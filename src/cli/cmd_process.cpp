@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "process/cause_json.h"
 #include "process/cause_ranking.h"
 #include "process/csv_import.h"
 #include "process/risk_evaluation.h"
@@ -184,38 +185,17 @@ int RunCauses(const Args& a) {
   lp::CauseOptions o;
   o.defect = a.defect;
   const std::vector<lp::CauseGroup> groups = lp::RankCauses(imp.table, ParseBy(a.by), o, shap);
-  nlohmann::json out = nlohmann::json::array();
+  if (a.json) {
+    std::cout << lp::CauseGroupsJson(groups).dump() << "\n";
+    return kExitOk;
+  }
   for (const lp::CauseGroup& g : groups) {
-    nlohmann::json causes = nlohmann::json::array();
-    for (const lp::Cause& c : g.causes) {
-      causes.push_back({{"variable", c.variable},
-                        {"condition", c.Condition()},
-                        {"relative_risk", c.relative_risk},
-                        {"ci95", {c.ci_low, c.ci_high}},
-                        {"bonferroni_low", c.adjusted_low},
-                        {"shots_inside", c.shots_inside},
-                        {"rejects_inside", c.rejects_inside},
-                        {"mean_abs_shap",
-                         c.mean_abs_shap < 0 ? nlohmann::json() : nlohmann::json(c.mean_abs_shap)},
-                        {"supported", c.supported},
-                        {"sentence", c.Sentence(g.target)}});
-    }
-    out.push_back({{"group", g.group},
-                   {"target", g.target},
-                   {"shots", g.shots},
-                   {"rejects", g.rejects},
-                   {"left_out", g.left_out},
-                   {"conditions_tried", g.conditions_tried},
-                   {"note", g.note},
-                   {"causes", causes}});
-    if (a.json) continue;
     std::cout << g.group << ": " << g.rejects << " " << g.target << " in " << g.shots
               << " normal shots (" << g.left_out << " try/stopped/unlabelled left out)\n";
     if (!g.note.empty()) std::cout << "  note: " << g.note << "\n";
     for (std::size_t k = 0; k < g.causes.size() && k < 5; ++k)
       std::cout << "  " << k + 1 << ". " << g.causes[k].Sentence(g.target) << "\n";
   }
-  if (a.json) std::cout << out.dump() << "\n";
   return kExitOk;
 }
 

@@ -37,8 +37,8 @@ int64_t ParseTime(const std::string& text, const std::string& option) {
     return std::stoll(text);
   std::tm tm{};
   std::istringstream in(text);
-  in >> std::get_time(&tm, text.find('T') != std::string::npos ? "%Y-%m-%dT%H:%M:%S"
-                                                                : "%Y-%m-%d %H:%M:%S");
+  in >> std::get_time(
+            &tm, text.find('T') != std::string::npos ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S");
   if (in.fail()) {
     throw Error(ErrorCategory::kInput, option + " " + text + ": not a time",
                 "Write UTC as 2026-12-02T06:00:00Z, or milliseconds since 1970");
@@ -96,6 +96,21 @@ void AddDowntime(store::Store& s, process::PlantFacts& f) {
   }
 }
 
+// Alerts the server's watch opened in the period (open or acknowledged since): each is one alarm
+// a person did not have to raise by watching charts.
+void AddAlarms(store::Store& s, process::PlantFacts& f) {
+  store::AlertQuery q;
+  q.open_only = false;
+  q.limit = 1000;
+  for (;;) {
+    const auto batch = s.Alerts(q);
+    for (const auto& alert : batch)
+      f.alarms += alert.first_ms >= f.from_ms && alert.first_ms < f.to_ms ? 1 : 0;
+    if (batch.size() < 1000) break;
+    q.before_id = batch.back().id;
+  }
+}
+
 process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
   process::PlantFacts f;
   const auto newest = NewestPartMs(s);
@@ -114,6 +129,7 @@ process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
   period.to_ms = f.to_ms;
   AddCounts(s, period, f);
   AddDowntime(s, f);
+  AddAlarms(s, f);
   return f;
 }
 
@@ -162,13 +178,13 @@ int Run(ReportArgs a) {
   }
   auto s = store::OpenStore(a.store);
   const process::PlantReport r = process::ComputePlantReport(Facts(*s, a), a.assume);
-  const ReportSource source{std::string(s->engine()) + " " +
-                                (pg ? store::RedactedUri(a.store) : a.store),
-                            UtcNowText()};
+  const ReportSource source{
+      std::string(s->engine()) + " " + (pg ? store::RedactedUri(a.store) : a.store), UtcNowText()};
   Write(a.out, RenderPlantReportHtml(r, source));
   std::cerr << "report: " << a.out << "\n";
   if (!a.pdf.empty()) ExportWithChromium(a.out, a.pdf, true), std::cerr << "pdf: " << a.pdf << "\n";
-  if (!a.png.empty()) ExportWithChromium(a.out, a.png, false), std::cerr << "png: " << a.png << "\n";
+  if (!a.png.empty())
+    ExportWithChromium(a.out, a.png, false), std::cerr << "png: " << a.png << "\n";
   if (a.json) {
     std::cout << PlantReportJson(r);
   } else {

@@ -29,12 +29,23 @@ std::string Esc(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -85,8 +96,7 @@ std::string Card(const process::TargetFigure& t) {
                             : t.met      ? "<span class='badge met'>goal met</span>"
                                          : "<span class='badge miss'>goal not met</span>";
   std::string h = "<section class='card' id='" + Esc(t.key) + "'><h2>" + Esc(t.title) + " " +
-                  badge + "</h2><p class='big'>" + change + " <small>goal " + goal +
-                  "</small></p>";
+                  badge + "</h2><p class='big'>" + change + " <small>goal " + goal + "</small></p>";
   if (t.estimated) h += Bars(t);
   h += "<p>" + Esc(t.method) + "</p>";
   if (!t.note.empty()) h += "<p class='note'>" + Esc(t.note) + "</p>";
@@ -101,16 +111,15 @@ std::string FactsTable(const process::PlantFacts& f) {
   std::string t = "<table>";
   t += Row("period", Utc(f.from_ms) + " to " + Utc(f.to_ms));
   t += Row("machines, shifts", std::to_string(f.machines) + ", " + Fmt(f.shifts, 1));
-  t += Row("parts (pass / reject / hold)", std::to_string(f.parts) + " (" +
-                                               std::to_string(f.passes) + " / " +
-                                               std::to_string(f.rejects) + " / " +
-                                               std::to_string(f.holds) + ")");
+  t += Row("parts (pass / reject / hold)",
+           std::to_string(f.parts) + " (" + std::to_string(f.passes) + " / " +
+               std::to_string(f.rejects) + " / " + std::to_string(f.holds) + ")");
   t += Row("good after reviews", std::to_string(f.good));
-  t += Row("passes reviewed, found bad", std::to_string(f.reviewed_passes) + ", " +
-                                             std::to_string(f.escapes_found));
+  t += Row("passes reviewed, found bad",
+           std::to_string(f.reviewed_passes) + ", " + std::to_string(f.escapes_found));
   if (f.truly_bad && f.true_escapes)
-    t += Row("truth (simulator): bad, escaped", std::to_string(*f.truly_bad) + ", " +
-                                                    std::to_string(*f.true_escapes));
+    t += Row("truth (simulator): bad, escaped",
+             std::to_string(*f.truly_bad) + ", " + std::to_string(*f.true_escapes));
   t += Row("unplanned stops, downtime",
            std::to_string(f.failures) + ", " +
                Fmt(static_cast<double>(f.unplanned_downtime_ms) / 3.6e6, 2) + " h");
@@ -124,9 +133,9 @@ std::string AssumptionsTable(const process::PlantAssumptions& a) {
   t += Row("manual inspection, min per part", Fmt(a.manual_minutes_per_part, 2));
   t += Row("check of a held or rejected part, min", Fmt(a.review_minutes_per_part, 2));
   t += Row("manual inspection escape rate", Fmt(a.manual_escape_rate, 2));
-  t += Row("unplanned downtime cut by acting on die warnings",
-           a.downtime_cut ? Fmt(*a.downtime_cut, 3) + " (" + a.downtime_cut_source + ")"
-                          : "not given");
+  t += Row(
+      "unplanned downtime cut by acting on die warnings",
+      a.downtime_cut ? Fmt(*a.downtime_cut, 3) + " (" + a.downtime_cut_source + ")" : "not given");
   t += Row("shift report by hand, min per machine-shift",
            Fmt(a.report_minutes_per_machine_shift, 0));
   t += Row("chart watching by hand, min per machine-shift",
@@ -221,8 +230,9 @@ void ExportWithChromium(const std::string& html_path, const std::string& out_pat
   }
   const std::string url = "file://" + std::filesystem::absolute(html_path).string();
   const std::string out = std::filesystem::absolute(out_path).string();
-  std::vector<std::string> args{"timeout", "120", browser, "--headless", "--no-sandbox",
-                                "--disable-gpu", "--hide-scrollbars"};
+  std::vector<std::string> args{"timeout",          "120",          browser,
+                                "--headless",       "--no-sandbox", "--disable-gpu",
+                                "--hide-scrollbars"};
   if (pdf) {
     args.insert(args.end(), {"--no-pdf-header-footer", "--print-to-pdf=" + out});
   } else {
@@ -241,9 +251,8 @@ void ExportWithChromium(const std::string& html_path, const std::string& out_pat
   const int rc = posix_spawnp(&pid, "timeout", &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   int status = 0;
-  if (rc != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0 || !std::filesystem::exists(out) ||
-      std::filesystem::file_size(out) == 0) {
+  if (rc != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+      !std::filesystem::exists(out) || std::filesystem::file_size(out) == 0) {
     throw Error(ErrorCategory::kIo,
                 "Chromium (" + browser + ") could not print the report to " + out_path +
                     (WIFEXITED(status) && WEXITSTATUS(status) == 124 ? " within two minutes" : ""),

@@ -82,8 +82,9 @@ TargetFigure Downtime(const PlantFacts& f, const PlantAssumptions& a) {
               " h of it after die failures.";
   if (!a.downtime_cut) {
     t.method = measured;
-    t.note = "Not estimated: give the simulator's cut from acting on die warnings "
-             "(process_sim_bench, docs/process.md \"Die health\").";
+    t.note =
+        "Not estimated: give the simulator's cut from acting on die warnings "
+        "(process_sim_bench, docs/process.md \"Die health\").";
     return t;
   }
   t.estimated = true;
@@ -93,8 +94,9 @@ TargetFigure Downtime(const PlantFacts& f, const PlantAssumptions& a) {
   t.method = measured + " With linesight, planned die changes on its crack warnings remove " +
              Fmt(100 * *a.downtime_cut) + "% of unplanned downtime, as measured in the " +
              "simulator with and without acting on the warnings (" + a.downtime_cut_source + ").";
-  t.note = "Machine faults that no die warning foresees stay: they are most of the unplanned "
-           "downtime in the simulated cell.";
+  t.note =
+      "Machine faults that no die warning foresees stay: they are most of the unplanned "
+      "downtime in the simulated cell.";
   return t;
 }
 
@@ -102,8 +104,8 @@ TargetFigure Quality(const PlantFacts& f, const PlantAssumptions& a) {
   TargetFigure t = Figure("quality", "Outgoing quality", "%");
   t.goal = 0.05;
   const bool truth = f.truly_bad && f.true_escapes;
-  const double bad = truth ? static_cast<double>(*f.truly_bad)
-                           : static_cast<double>(f.rejects + f.escapes_found);
+  const double bad =
+      truth ? static_cast<double>(*f.truly_bad) : static_cast<double>(f.rejects + f.escapes_found);
   const double escapes =
       truth ? static_cast<double>(*f.true_escapes) : static_cast<double>(f.escapes_found);
   const double parts = static_cast<double>(f.parts);
@@ -129,9 +131,10 @@ TargetFigure Quality(const PlantFacts& f, const PlantAssumptions& a) {
              Fmt(parts > 0 ? 100 * static_cast<double>(f.passes) / parts : 0) +
              "%, yield after reviews " +
              Fmt(parts > 0 ? 100 * static_cast<double>(f.good) / parts : 0) + "%.";
-  t.note = "Inspection alone can raise outgoing quality by at most the bad share times the manual "
-           "escape rate; the rest of a +5% must come from making fewer bad castings (acting on "
-           "causes and SPC alarms), which this period's records cannot credit.";
+  t.note =
+      "Inspection alone can raise outgoing quality by at most the bad share times the manual "
+      "escape rate; the rest of a +5% must come from making fewer bad castings (acting on "
+      "causes and SPC alarms), which this period's records cannot credit.";
   return t;
 }
 
@@ -141,8 +144,8 @@ TargetFigure Management(const PlantFacts& f, const PlantAssumptions& a) {
   const double machine_shifts = f.machines * f.shifts;
   t.baseline = Hours(machine_shifts *
                      (a.report_minutes_per_machine_shift + a.watch_minutes_per_machine_shift));
-  t.with_linesight = Hours(f.shifts * a.read_minutes_per_shift +
-                           static_cast<double>(f.alarms) * a.alarm_minutes);
+  t.with_linesight =
+      Hours(f.shifts * a.read_minutes_per_shift + static_cast<double>(f.alarms) * a.alarm_minutes);
   t.estimated = machine_shifts > 0;
   if (!t.estimated) {
     t.note = "No machine worked in the period.";

@@ -16,7 +16,7 @@ struct PlantFacts {
   int machines = 0;
   double shifts = 0;  // shifts in the period (machine-independent), may be fractional
   int64_t parts = 0, passes = 0, rejects = 0, holds = 0;
-  int64_t good = 0;           // good after reviews
+  int64_t good = 0;             // good after reviews
   int64_t reviewed_passes = 0;  // parts the line passed that a person reviewed anyway
   int64_t escapes_found = 0;    // of those, found bad
   // The simulator's truth (the demo): parts really bad, and bad parts the line passed.
@@ -35,7 +35,7 @@ struct PlantAssumptions {
   // Share of unplanned downtime acting on die warnings removes (process_sim_bench's
   // downtime_cut over all unplanned stops); unset: the downtime target is not estimated.
   std::optional<double> downtime_cut;
-  std::string downtime_cut_source;            // where that figure comes from
+  std::string downtime_cut_source;               // where that figure comes from
   double report_minutes_per_machine_shift = 20;  // compiling a shift's quality/OEE report by hand
   double watch_minutes_per_machine_shift = 30;   // watching charts for drifts by hand
   double alarm_minutes = 10;                     // a person acting on one automatic alarm

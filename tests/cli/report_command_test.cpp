@@ -63,9 +63,10 @@ class ReportCommand : public ::testing::Test {
     std::vector<PartRecord> parts;
     for (const std::string m : {"M1", "M2"})
       for (int i = 1; i <= 100; ++i)
-        parts.push_back(Part(m, i, i % 50 == 0 ? Decision::kHold
-                                   : i % 12 == 0 ? Decision::kReject
-                                                 : Decision::kPass));
+        parts.push_back(Part(m, i,
+                             i % 50 == 0   ? Decision::kHold
+                             : i % 12 == 0 ? Decision::kReject
+                                           : Decision::kPass));
     // M1 stops for a die failure from minute 20 to minute 50 (unplanned, 30 min).
     const std::vector<MachineEvent> events{
         Event("M1", kT0 + 20 * 60'000, MachineState::kStopped, false, "die_failure"),
@@ -81,6 +82,17 @@ class ReportCommand : public ::testing::Test {
       r.verdict = verdict;
       s->AddReview(r, {0, r.time_ms, "ana", "review", id, "{}"});
     }
+    // The alert watch raised one alarm in the period and one the day after it.
+    store::AlertInput alert{"reject_rate:M1:1",
+                            "reject_rate",
+                            store::AlertSeverity::kWarning,
+                            "M1",
+                            "",
+                            "M1 reject rate over its control limit",
+                            "{}"};
+    s->RaiseAlert(alert, kT0 + 30 * 60'000);
+    alert.key = "reject_rate:M1:2";
+    s->RaiseAlert(alert, kT0 + 26 * 3'600'000LL);
   }
 
   std::string Args() const {
@@ -109,6 +121,7 @@ TEST_F(ReportCommand, PrintsTheFourTargetsFromTheStoreAndWritesThePage) {
   EXPECT_EQ(f["unplanned_downtime_ms"], 30 * 60'000);
   EXPECT_EQ(f["die_failure_downtime_ms"], 30 * 60'000);
   EXPECT_EQ(f["failures"], 1);
+  EXPECT_EQ(f["alarms"], 1) << "only the alarm raised in the period";
   ASSERT_EQ(j["targets"].size(), 4u);
   const auto& labour = j["targets"][0];
   EXPECT_EQ(labour["key"], "inspection_labour");
@@ -119,8 +132,8 @@ TEST_F(ReportCommand, PrintsTheFourTargetsFromTheStoreAndWritesThePage) {
   EXPECT_NEAR(downtime["with_linesight"].get<double>(), 0.5 * 0.4, 1e-9);
   std::ifstream in(html);
   const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const char* key : {"inspection_labour", "unplanned_downtime", "quality",
-                          "management_effort", "<svg", "Assumed"})
+  for (const char* key : {"inspection_labour", "unplanned_downtime", "quality", "management_effort",
+                          "<svg", "Assumed"})
     EXPECT_NE(page.find(key), std::string::npos) << key;
   EXPECT_EQ(page.find("<script"), std::string::npos) << "the page is static";
 }

@@ -98,11 +98,13 @@ TEST(PlantReport, InconsistentFactsAndBadAssumptionsAreRefusedNamingThem) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("manual_escape_rate"), std::string::npos);
   }
-  const PlantReport empty = ComputePlantReport([] {
-    PlantFacts e;
-    e.to_ms = 1;
-    return e;
-  }(), {});
+  const PlantReport empty = ComputePlantReport(
+      [] {
+        PlantFacts e;
+        e.to_ms = 1;
+        return e;
+      }(),
+      {});
   for (const auto& t : empty.targets) EXPECT_FALSE(t.estimated) << t.key;
 }
 

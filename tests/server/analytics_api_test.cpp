@@ -117,5 +117,47 @@ TEST_P(AnalyticsApiTest, OeeOfAMachineFromItsEventsAndParts) {
   Get(c, "/api/v1/oee?from_ms=10&to_ms=5", operator_, 400);
 }
 
+TEST_P(AnalyticsApiTest, CausesNameTheHotMeltBehindTheRejects) {
+  std::vector<PartRecord> parts;
+  // 400 shots of M4, melt spread over 650..699 degC: every shot at 695 or hotter is rejected,
+  // and one in 50 of the others (the usual background of rejects).
+  for (int i = 1; i <= 400; ++i) {
+    const double melt = 650 + (i * 37) % 50;
+    const bool bad = melt >= 695 || i % 50 == 0;
+    PartRecord p = ServerTestPart("M4", i, bad ? Decision::kReject : Decision::kPass,
+                                  kT0 + i * 60000, bad ? 2.0f : 0.1f);
+    p.shot.process.melt_temp_c = melt;
+    p.shot.process.die_temp_c = 200 + (i * 13) % 40;  // unrelated to the rejects
+    parts.push_back(p);
+  }
+  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  const auto c = Client();
+  json j = Get(c, "/api/v1/causes?machine=M4", operator_);
+  EXPECT_EQ(j["shots"], 400);
+  ASSERT_EQ(j["groups"].size(), 1u) << j.dump();
+  const json& g = j["groups"][0];
+  EXPECT_EQ(g["group"], "machine M4");
+  EXPECT_EQ(g["rejects"], 40 + 8);
+  ASSERT_FALSE(g["causes"].empty()) << g.dump();
+  const json& top = g["causes"][0];
+  EXPECT_EQ(top["variable"], "melt_temp_c");
+  EXPECT_TRUE(top["supported"].get<bool>());
+  EXPECT_NE(top["condition"].get<std::string>().find("≥"), std::string::npos) << top.dump();
+  EXPECT_GT(top["relative_risk"].get<double>(), 5);
+  for (const json& cause : g["causes"])
+    if (cause["variable"] == "die_temp_c") {
+      EXPECT_FALSE(cause["supported"].get<bool>());
+    }
+  j = Get(c, "/api/v1/causes?machine=M4&shots=100&by=die", operator_);
+  EXPECT_EQ(j["shots"], 100);
+  EXPECT_EQ(j["groups"][0]["group"], "die M4-D01") << j.dump();
+  j = Get(c, "/api/v1/causes?machine=M9", operator_);
+  EXPECT_EQ(j["shots"], 0);
+  EXPECT_TRUE(j["first_ms"].is_null());
+  Get(c, "/api/v1/causes?by=shift", operator_, 400);
+  Get(c, "/api/v1/causes?shots=0", operator_, 400);
+  EXPECT_EQ(Client().Get("/api/v1/causes")->status, 401);
+}
+
 }  // namespace
 }  // namespace linesight::testing

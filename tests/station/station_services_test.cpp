@@ -197,8 +197,12 @@ TEST(StationServices, UplinkSendsEachStoredPartToTheServer) {
   while (receiver.part_ids().size() < 3 && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(receiver.part_ids().size(), 3u);
-  while (rig.station->uplink()->stats().pending_parts > 0 &&
-         std::chrono::steady_clock::now() < until)
+  // The receiver holds a part before the uplink has read the answer and counted it sent.
+  const auto settled = [&] {
+    const auto st = rig.station->uplink()->stats();
+    return st.parts_sent >= 3 && st.pending_parts == 0;
+  };
+  while (!settled() && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto m = Samples(rig.Get("/metrics")->body);
   EXPECT_EQ(m["linesight_uplink_sent_total{kind=\"parts\"}"], 3);

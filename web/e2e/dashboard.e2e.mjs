@@ -186,6 +186,11 @@ async function main() {
     check(chart.points.length > 0, `no melt temperatures of ${machine} in the store`);
     check(chart.limits !== null, `no limits for ${machine}: ${chart.no_limits_because}`);
     check(chart.limits.lcl < chart.limits.centre && chart.limits.centre < chart.limits.ucl, "limits out of order");
+    const { body: causes } = await apiGet(`/api/v1/causes?machine=${machine}&shots=5000`);
+    check(causes.shots > 0, `no shots of ${machine} for the causes`);
+    const want = Math.min(5, causes.groups[0]?.causes.length ?? 0);
+    check((await page.locator("#spc-causes-card").count()) === 1, "no causes card");
+    check((await page.locator("#spc-causes-card .cause-row").count()) === want, `causes card does not show the API's ${want} causes`);
     await page.locator("#spc-variable").selectOption("die_temp_c");
     await page.waitForFunction(() => location.hash.includes("variable=die_temp_c"));
     await page.locator("#view[data-view='spc'][data-loaded='1']").waitFor();

@@ -178,6 +178,34 @@ export interface RuleAlarm {
   start_ms?: number;
 }
 
+export interface Cause {
+  variable: string;
+  condition: string;
+  relative_risk: number;
+  ci95: [number, number];
+  shots_inside: number;
+  rejects_inside: number;
+  excess_rejects: number;
+  supported: boolean;
+  sentence: string;
+}
+
+export interface CauseGroup {
+  group: string;
+  target: string;
+  shots: number;
+  rejects: number;
+  note: string;
+  causes: Cause[];
+}
+
+export interface CausesAnswer {
+  shots: number;
+  first_ms: number | null;
+  last_ms: number | null;
+  groups: CauseGroup[];
+}
+
 export interface ProcessChart {
   variable: string;
   unit: string;
@@ -332,6 +360,7 @@ export const api = {
     ),
   oee: (params: Params) =>
     call<{ from_ms: number; to_ms: number; planned_cycle_s: number; machines: MachineOee[] }>("GET", `/oee${query(params)}`),
+  causes: (params: Params) => call<CausesAnswer>("GET", `/causes${query(params)}`),
   processChart: (params: Params) => call<ProcessChart>("GET", `/spc/process${query(params)}`),
   rejectChart: (params: Params) => call<RejectChart>("GET", `/spc/reject_rate${query(params)}`),
   alerts: (params: Params) =>

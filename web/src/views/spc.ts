@@ -1,12 +1,13 @@
 // views/spc.ts: statistical process control for one machine: an individuals and moving-range
 // chart of a process value and a Laney p′ chart of the hourly reject rate, each with its control
-// limits and the run rules' alarms (GET /api/v1/spc/…). Loaded on demand, like the charts view.
+// limits and the run rules' alarms (GET /api/v1/spc/…), and the process conditions that go with
+// its rejects (GET /api/v1/causes). Loaded on demand, like the charts view.
 
 import * as echarts from "echarts/core";
 import { LineChart, ScatterChart } from "echarts/charts";
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-import { api, type ProcessChart, type RejectChart, type RuleAlarm } from "../api";
+import { api, type CausesAnswer, type ProcessChart, type RejectChart, type RuleAlarm } from "../api";
 import { clear, h } from "../dom";
 import { fmtNumber, fmtPercent, fmtShortDateTime, PROCESS_UNITS, t, type Key } from "../i18n";
 import { naturalCompare } from "../logic";
@@ -124,6 +125,30 @@ function drawRejects(make: (el: HTMLElement) => echarts.ECharts, card: HTMLEleme
   });
 }
 
+// The ranked process conditions behind the machine's rejects (GET /api/v1/causes): a cause with
+// weak evidence is shown greyed and says so, never as a finding.
+function causesCard(c: CausesAnswer): HTMLElement {
+  const card = h("section", { class: "card wide", id: "spc-causes-card" }, h("h3", { text: t("spc.causes", { n: c.shots }) }));
+  const g = c.groups[0];
+  if (!g || !g.causes.length) {
+    card.append(h("p", { class: "muted", text: g?.note || t("spc.causes_none") }));
+    return card;
+  }
+  if (g.note) card.append(h("p", { class: "muted", text: g.note }));
+  const body = h("tbody");
+  for (const cause of g.causes.slice(0, 5))
+    body.append(
+      h("tr", { class: cause.supported ? "cause-row" : "cause-row muted", data: { variable: cause.variable } },
+        h("td", { text: cause.supported ? cause.sentence : `${t("spc.cause_weak")}: ${cause.condition}` }),
+        h("td", { text: `${fmtNumber(cause.relative_risk, 1)}× (${fmtNumber(cause.ci95[0], 1)}–${fmtNumber(cause.ci95[1], 1)})` }),
+        h("td", { text: `${cause.rejects_inside} / ${g.rejects}` })),
+    );
+  card.append(h("table", { class: "table" },
+    h("thead", {}, h("tr", {}, h("th", { text: t("spc.causes", { n: c.shots }) }), h("th", { text: t("spc.cause_rr") }), h("th", { text: t("spc.cause_rejects") }))),
+    body));
+  return card;
+}
+
 export const spcView: View = ({ root, params, navigate }) => {
   let gone = false;
   const charts: echarts.ECharts[] = [];
@@ -151,15 +176,16 @@ export const spcView: View = ({ root, params, navigate }) => {
     root.querySelector(".view-head")?.append(field("spc.machine", machine), field("spc.variable", variable), field("spc.rules", rules));
 
     const q = { machine: machine.value, rules: rules.value };
-    const [pc, rc] = await Promise.all([
+    const [pc, rc, causes] = await Promise.all([
       api.processChart({ ...q, variable: variable.value, points: 500, baseline: 100 }),
       api.rejectChart({ ...q, bucket_ms: 3600_000, baseline: 24, from_ms: Date.now() - 7 * 24 * 3600e3 }),
+      api.causes({ machine: machine.value, shots: 5000 }),
     ]);
     if (gone) return;
     const pcCard = h("section", { class: "card chart-card wide", id: "spc-process-card" }, h("h3", { text: `${t("spc.individuals")}: ${t(`proc.${pc.variable}` as Key)}` }));
     const rcCard = h("section", { class: "card chart-card wide", id: "spc-reject-card" }, h("h3", { text: t("spc.reject_chart") }));
     clear(body);
-    body.append(pcCard, rcCard);
+    body.append(pcCard, rcCard, causesCard(causes));
     drawProcess(make, pcCard, pc);
     drawRejects(make, rcCard, rc);
     root.dataset.loaded = "1";

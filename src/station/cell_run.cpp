@@ -19,23 +19,24 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = SteadyClock;
 
-// The process values the machine reported for each of its shots, for the station's records.
+// What the machine reported of each of its shots (process values, simulated time), for the
+// station's records.
 class ShotLog {
  public:
-  void Put(int64_t shot, const ProcessValues& p) {
+  void Put(int64_t shot, const MachineShotReport& r) {
     std::lock_guard lock(mu_);
-    values_[shot] = p;
-    while (values_.size() > 64) values_.erase(values_.begin());
+    reports_[shot] = r;
+    while (reports_.size() > 64) reports_.erase(reports_.begin());
   }
-  ProcessValues Get(int64_t shot) const {
+  MachineShotReport Get(int64_t shot) const {
     std::lock_guard lock(mu_);
-    const auto it = values_.find(shot);
-    return it == values_.end() ? ProcessValues{} : it->second;
+    const auto it = reports_.find(shot);
+    return it == reports_.end() ? MachineShotReport{} : it->second;
   }
 
  private:
   mutable std::mutex mu_;
-  std::map<int64_t, ProcessValues> values_;
+  std::map<int64_t, MachineShotReport> reports_;
 };
 
 StationConfig ConfigFor(const CellRunOptions& o, const std::string& machine) {
@@ -135,7 +136,7 @@ class MachineLoop {
       Collect();
       Pace(shot->shot.time_ms - start_ms, real_start);
       const sim::RenderedPart part = sim::RenderShot(renderer, *shot);
-      shots_.Put(shot->shot.shot, shot->shot.process);
+      shots_.Put(shot->shot.shot, {shot->shot.process, shot->shot.time_ms});
       camera_->Present(shot->shot.shot, "top", part.image);
       const auto t0 = Clock::now();
       plc.Trigger(static_cast<uint32_t>(shot->shot.shot),

@@ -220,7 +220,11 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   part.part_id = PartId(part.shot.machine, part.shot.shot);
   part.trigger_time_ms = UtcMillis() - static_cast<int64_t>(MillisSince(trigger.at));
   part.shot.time_ms = part.trigger_time_ms;
-  if (process_) part.shot.process = process_(part.shot.shot);
+  if (process_) {
+    const MachineShotReport report = process_(part.shot.shot);
+    part.shot.process = report.process;
+    if (report.time_ms > 0) part.shot.time_ms = report.time_ms;
+  }
 
   RetryUnsaved();
   uint64_t swaps = 0, failures = 0;

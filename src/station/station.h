@@ -24,9 +24,15 @@
 
 namespace linesight::station {
 
-// The process values of a machine's shot, where the station can know them (the simulator; a
-// plant joins telemetry later on the server). Returns all-NaN values when unknown.
-using ProcessLookup = std::function<ProcessValues(int64_t shot)>;
+// What a machine reported of one of its shots, where the station can know it (the simulator; a
+// plant joins telemetry later on the server): its process values (all NaN when unknown) and when
+// it was made on the machine's clock (0 = unknown: the part takes the trigger's time). The shot
+// time and the machine's events must share one clock, or stops and parts would not line up.
+struct MachineShotReport {
+  ProcessValues process;
+  int64_t time_ms = 0;
+};
+using ProcessLookup = std::function<MachineShotReport(int64_t shot)>;
 
 class StationServices;
 

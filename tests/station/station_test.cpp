@@ -22,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::TempDir;
+constexpr int64_t kMachineTime = 1'000'000'000'000;  // a shot time on the machine's clock
 
 // A station with the simulated camera, its line loop running, and a PLC connected to it.
 class StationRig {
@@ -38,9 +39,10 @@ class StationRig {
     camera = new SimCamera("cam");
     station = std::make_unique<Station>(config, std::unique_ptr<io::FrameSource>(camera),
                                         [](int64_t shot) {
-                                          ProcessValues p;
-                                          p.melt_temp_c = 600.0 + static_cast<double>(shot);
-                                          return p;
+                                          MachineShotReport r;
+                                          r.process.melt_temp_c = 600.0 + static_cast<double>(shot);
+                                          r.time_ms = shot == 102 ? kMachineTime : 0;
+                                          return r;
                                         });
     loop = std::thread([this] { station->Run(stop); });
     plc = std::make_unique<io::PlcClient>("127.0.0.1", station->plc_port());
@@ -88,6 +90,11 @@ TEST(StationTest, VerdictsReachThePlcAndTheOutboxWithTheirShot) {
   EXPECT_EQ(stored->shot.die, "M1-D02");
   EXPECT_EQ(stored->shot.die_shot, 102);
   EXPECT_DOUBLE_EQ(stored->shot.process.melt_temp_c, 702.0);
+  EXPECT_EQ(stored->shot.time_ms, kMachineTime) << "the machine's clock, as its events have";
+  EXPECT_GT(stored->trigger_time_ms, kMachineTime) << "latency is measured on the station's";
+  const auto first = rig.station->outbox().Get("M1-000000101");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->shot.time_ms, first->trigger_time_ms) << "no machine time: the trigger's";
   ASSERT_EQ(stored->views.size(), 1u);
   EXPECT_FALSE(stored->views[0].model_id.empty());
   EXPECT_FALSE(stored->views[0].image.empty()) << "a reject's image is kept";

@@ -19,37 +19,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/html_text.h"
 
 extern char** environ;
 
 namespace linesight::cli {
 namespace {
-
-std::string Esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string Fmt(double v, int digits) {
   char buf[64];
@@ -76,9 +51,10 @@ std::string Bars(const process::TargetFigure& t) {
            "' height='22' fill='" + colour + "'/><text x='114' y='" + Fmt(y + 16, 0) +
            "' text-anchor='end'>" + label + "</text><text x='" +
            Fmt(126 + std::max(1.0, v * scale), 1) + "' y='" + Fmt(y + 16, 0) + "'>" +
-           Fmt(v, t.unit == "%" ? 2 : 1) + " " + Esc(t.unit) + "</text>";
+           Fmt(v, t.unit == "%" ? 2 : 1) + " " + HtmlEscape(t.unit) + "</text>";
   };
-  std::string svg = "<svg viewBox='0 0 600 78' role='img' aria-label='" + Esc(t.title) + "'>";
+  std::string svg =
+      "<svg viewBox='0 0 600 78' role='img' aria-label='" + HtmlEscape(t.title) + "'>";
   svg += bar(6, t.baseline, "#9aa3ad", "without");
   svg += bar(40, t.with_linesight, "#2f6fb3", "with linesight");
   const double gx = 120 + goal_value * scale;
@@ -95,16 +71,17 @@ std::string Card(const process::TargetFigure& t) {
   const std::string badge = !t.estimated ? "<span class='badge none'>no estimate</span>"
                             : t.met      ? "<span class='badge met'>goal met</span>"
                                          : "<span class='badge miss'>goal not met</span>";
-  std::string h = "<section class='card' id='" + Esc(t.key) + "'><h2>" + Esc(t.title) + " " +
-                  badge + "</h2><p class='big'>" + change + " <small>goal " + goal + "</small></p>";
+  std::string h = "<section class='card' id='" + HtmlEscape(t.key) + "'><h2>" +
+                  HtmlEscape(t.title) + " " + badge + "</h2><p class='big'>" + change +
+                  " <small>goal " + goal + "</small></p>";
   if (t.estimated) h += Bars(t);
-  h += "<p>" + Esc(t.method) + "</p>";
-  if (!t.note.empty()) h += "<p class='note'>" + Esc(t.note) + "</p>";
+  h += "<p>" + HtmlEscape(t.method) + "</p>";
+  if (!t.note.empty()) h += "<p class='note'>" + HtmlEscape(t.note) + "</p>";
   return h + "</section>";
 }
 
 std::string Row(const std::string& k, const std::string& v) {
-  return "<tr><th>" + Esc(k) + "</th><td>" + Esc(v) + "</td></tr>";
+  return "<tr><th>" + HtmlEscape(k) + "</th><td>" + HtmlEscape(v) + "</td></tr>";
 }
 
 std::string FactsTable(const process::PlantFacts& f) {
@@ -166,10 +143,11 @@ std::string UtcNowText() { return Utc(static_cast<int64_t>(std::time(nullptr)) *
 std::string RenderPlantReportHtml(const process::PlantReport& r, const ReportSource& source) {
   std::ostringstream o;
   o << "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>linesight plant report "
-    << Esc(Utc(r.facts.from_ms)) << "</title><style>" << kStyle << "</style></head><body>"
-    << "<h1>Plant report: the four targets</h1><p class='sub'>" << Esc(Utc(r.facts.from_ms))
-    << " to " << Esc(Utc(r.facts.to_ms)) << " · " << r.facts.machines << " machines · store "
-    << Esc(source.store) << " · made " << Esc(source.generated) << "</p><div class='grid'>";
+    << HtmlEscape(Utc(r.facts.from_ms)) << "</title><style>" << kStyle << "</style></head><body>"
+    << "<h1>Plant report: the four targets</h1><p class='sub'>" << HtmlEscape(Utc(r.facts.from_ms))
+    << " to " << HtmlEscape(Utc(r.facts.to_ms)) << " · " << r.facts.machines << " machines · store "
+    << HtmlEscape(source.store) << " · made " << HtmlEscape(source.generated)
+    << "</p><div class='grid'>";
   for (const auto& t : r.targets) o << Card(t);
   o << "</div><div class='grid' style='margin-top:14px'><section class='card'><h2>Measured</h2>"
     << FactsTable(r.facts) << "</section><section class='card'><h2>Assumed</h2>"

@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
+#include "core/html_text.h"
 #include "inspect/base64.h"
 #include "inspect/report_charts.h"
 
@@ -32,33 +33,6 @@ std::string Fmt(const char* format, double v) {
 std::string Pct(double fraction) { return Fmt("%.2f%%", 100.0 * fraction); }
 std::string Num(double v) { return Fmt("%.4g", v); }
 std::string Metric(double v) { return Fmt("%.4f", v); }
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // A float as the double with the fewest digits that reads back as the same float, so that JSON
 // shows 0.85 rather than 0.85000002384185791.
@@ -84,16 +58,16 @@ bool HasBothClasses(const EvalReport& r) {
 
 std::string InfoRow(const std::string& label, const std::string& value) {
   if (value.empty()) return "";
-  return "<dt>" + Escape(label) + "</dt><dd>" + Escape(value) + "</dd>\n";
+  return "<dt>" + HtmlEscape(label) + "</dt><dd>" + HtmlEscape(value) + "</dd>\n";
 }
 
 std::string Header(const EvalReport& r) {
   std::ostringstream s;
-  s << "<header><h1>" << Escape(r.title) << "</h1><p class=\"sub\">" << r.good_scores.size()
+  s << "<header><h1>" << HtmlEscape(r.title) << "</h1><p class=\"sub\">" << r.good_scores.size()
     << " good and " << r.defect_scores.size() << " defect parts evaluated";
   if (r.good_held + r.defect_held > 0)
     s << ", " << r.good_held + r.defect_held << " of them held (rejected by the line)";
-  if (!r.generated_at.empty()) s << " · " << Escape(r.generated_at);
+  if (!r.generated_at.empty()) s << " · " << HtmlEscape(r.generated_at);
   s << "</p></header>\n<section class=\"card\"><h2>Model</h2><dl class=\"info\">\n"
     << InfoRow("Model file", r.model_path) << InfoRow("Kind", r.model_kind)
     << InfoRow("Version", r.model_version) << InfoRow("Recipe", r.recipe_name)
@@ -104,8 +78,8 @@ std::string Header(const EvalReport& r) {
 }
 
 std::string Kpi(const std::string& label, const std::string& value, const std::string& note) {
-  return "<div class=\"kpi\"><div class=\"v\">" + Escape(value) + "</div><div class=\"l\">" +
-         Escape(label) + "</div><div class=\"n\">" + Escape(note) + "</div></div>\n";
+  return "<div class=\"kpi\"><div class=\"v\">" + HtmlEscape(value) + "</div><div class=\"l\">" +
+         HtmlEscape(label) + "</div><div class=\"n\">" + HtmlEscape(note) + "</div></div>\n";
 }
 
 // A table row; NaN rates and thresholds show as a dash.
@@ -113,7 +87,7 @@ std::string OperatingRow(const std::string& name, const OperatingPoint& p) {
   auto cell = [](double v, bool pct) {
     return std::isnan(v) ? std::string("—") : pct ? Pct(v) : Num(v);
   };
-  return "<tr><td>" + Escape(name) + "</td><td class=\"num\">" + cell(p.threshold, false) +
+  return "<tr><td>" + HtmlEscape(name) + "</td><td class=\"num\">" + cell(p.threshold, false) +
          "</td><td class=\"num\">" + cell(p.false_reject_rate, true) + "</td><td class=\"num\">" +
          cell(p.escape_rate, true) + "</td></tr>\n";
 }
@@ -243,7 +217,7 @@ std::string ClassSection(const EvalReport& r) {
        "held</th><th class=\"num\">Escaped</th><th class=\"num\">Escape rate</th>"
        "<th class=\"num\">AUROC</th></tr></thead><tbody>\n";
   for (const DefectClassStats& c : classes) {
-    s << "<tr><td>" << Escape(c.name) << "</td><td class=\"num\">" << c.parts
+    s << "<tr><td>" << HtmlEscape(c.name) << "</td><td class=\"num\">" << c.parts
       << "</td><td class=\"num\">" << c.rejected + c.held << "</td><td class=\"num\">" << c.held
       << "</td><td class=\"num" << (c.escaped > 0 ? " bad" : "") << "\">" << c.escaped
       << "</td><td class=\"num\">" << Pct(Rate(c.escaped, c.parts)) << "</td><td class=\"num\">"
@@ -280,7 +254,7 @@ std::string WrongSection(const EvalReport& r, const std::filesystem::path& repor
   if (rows.empty()) s << "None: every good part passed and every defect was rejected. ";
   if (!r.scores_csv.empty()) {
     s << "Every part's score and verdict: <a href=\"" << FileLink(r.scores_csv, report_path)
-      << "\">" << Escape(std::filesystem::path(r.scores_csv).filename().string()) << "</a>.";
+      << "\">" << HtmlEscape(std::filesystem::path(r.scores_csv).filename().string()) << "</a>.";
   } else {
     s << "<span class=\"note\">Run <code>eval --scores FILE</code> to get every part's score as "
          "CSV.</span>";
@@ -303,14 +277,14 @@ std::string WrongSection(const EvalReport& r, const std::filesystem::path& repor
         meaning += std::string(", held: ") + std::string(HoldReasonName(p.reason));
       s << "<tr><td class=\"num\">" << i + 1 << "</td><td class=\"name\">";
       if (p.path.empty()) {
-        s << Escape(p.name);
+        s << HtmlEscape(p.name);
       } else {
-        s << "<a href=\"" << FileLink(p.path, report_path) << "\">" << Escape(p.name) << "</a>";
+        s << "<a href=\"" << FileLink(p.path, report_path) << "\">" << HtmlEscape(p.name) << "</a>";
       }
-      s << "</td><td>" << (p.is_defect ? "defect: " + Escape(p.defect_class) : "good")
+      s << "</td><td>" << (p.is_defect ? "defect: " + HtmlEscape(p.defect_class) : "good")
         << "</td><td class=\"num\">" << (p.decision == Decision::kHold ? "—" : Num(p.score))
         << "</td><td><span class=\"badge " << verdict << "\">" << verdict << "</span></td><td>"
-        << Escape(meaning) << "</td></tr>\n";
+        << HtmlEscape(meaning) << "</td></tr>\n";
     }
     s << "</tbody></table></details>\n";
   }
@@ -352,12 +326,12 @@ std::string PartCard(const ReportPart& p, double threshold) {
   if (p.overlay.empty()) {
     s << "<div class=\"noimg\">no heatmap</div>";
   } else {
-    s << "<img alt=\"heatmap of " << Escape(p.name) << "\" src=\"" << PngDataUri(p.overlay)
+    s << "<img alt=\"heatmap of " << HtmlEscape(p.name) << "\" src=\"" << PngDataUri(p.overlay)
       << "\">";
   }
-  s << "<figcaption><div class=\"name\">" << Escape(p.name) << "</div><div class=\"meta\">"
+  s << "<figcaption><div class=\"name\">" << HtmlEscape(p.name) << "</div><div class=\"meta\">"
     << (p.is_defect ? "defect" : "good") << " · score " << (held ? "—" : Num(p.score))
-    << " <span class=\"badge " << badge << "\">" << Escape(p.verdict.empty() ? "—" : p.verdict)
+    << " <span class=\"badge " << badge << "\">" << HtmlEscape(p.verdict.empty() ? "—" : p.verdict)
     << "</span>";
   if (wrong)
     s << " <span class=\"flag\">"
@@ -366,7 +340,7 @@ std::string PartCard(const ReportPart& p, double threshold) {
                       : "false reject")
       << "</span>";
   s << "</div>";
-  if (!p.detail.empty()) s << "<div class=\"detail\">" << Escape(p.detail) << "</div>";
+  if (!p.detail.empty()) s << "<div class=\"detail\">" << HtmlEscape(p.detail) << "</div>";
   s << "</figcaption></figure>\n";
   return s.str();
 }
@@ -616,7 +590,8 @@ void WriteHtmlReport(const EvalReport& report, const std::filesystem::path& path
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
        << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
-       << Escape(report.title) << "</title>\n<style>" << kCss << "</style></head>\n<body><main>\n"
+       << HtmlEscape(report.title) << "</title>\n<style>" << kCss
+       << "</style></head>\n<body><main>\n"
        << Header(report) << MetricsSection(report) << ClassSection(report) << ChartsSection(report)
        << PartsSection(report) << WrongSection(report, path)
        << "<footer>Generated by linesight eval.</footer>\n"

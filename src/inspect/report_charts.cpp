@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/html_text.h"
 #include "inspect/metrics.h"
 
 namespace linesight {
@@ -23,27 +24,12 @@ std::string Fmt(const char* format, double v) {
 }
 std::string Num(double v) { return Fmt("%.4g", v); }
 
-// Chart text is made here, never taken from the user; this only keeps it well-formed XML.
-std::string Text(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<') {
-      out += "&lt;";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 double X(double u) { return kLeft + u * kPlotW; }  // u in [0, 1]
 double Y(double v) { return kTop + (1 - v) * kPlotH; }
 
 std::string SvgOpen(const std::string& label) {
   return "<svg viewBox=\"0 0 " + Num(kW) + " " + Num(kH) +
-         "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"" + Text(label) +
+         "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"" + HtmlEscape(label) +
          "\">\n<rect x=\"" + Num(kLeft) + "\" y=\"" + Num(kTop) + "\" width=\"" + Num(kPlotW) +
          "\" height=\"" + Num(kPlotH) + "\" class=\"plot\"/>\n";
 }
@@ -56,21 +42,23 @@ std::string Axes(const std::vector<std::pair<double, std::string>>& xs,
   for (const auto& [u, text] : xs) {
     s << "<line class=\"grid\" x1=\"" << X(u) << "\" y1=\"" << Y(0) << "\" x2=\"" << X(u)
       << "\" y2=\"" << Y(1) << "\"/><text x=\"" << X(u) << "\" y=\"" << Y(0) + 16
-      << "\" text-anchor=\"middle\">" << Text(text) << "</text>\n";
+      << "\" text-anchor=\"middle\">" << HtmlEscape(text) << "</text>\n";
   }
   for (const auto& [v, text] : ys) {
     s << "<line class=\"grid\" x1=\"" << X(0) << "\" y1=\"" << Y(v) << "\" x2=\"" << X(1)
       << "\" y2=\"" << Y(v) << "\"/><text x=\"" << X(0) - 6 << "\" y=\"" << Y(v) + 4
-      << "\" text-anchor=\"end\">" << Text(text) << "</text>\n";
+      << "\" text-anchor=\"end\">" << HtmlEscape(text) << "</text>\n";
   }
   s << "<text class=\"axis\" x=\"" << X(0.5) << "\" y=\"" << kH - 8 << "\" text-anchor=\"middle\">"
-    << Text(x_label) << "</text>\n"
+    << HtmlEscape(x_label) << "</text>\n"
     << "<text class=\"axis\" transform=\"translate(16 " << Y(0.5)
-    << ") rotate(-90)\" text-anchor=\"middle\">" << Text(y_label) << "</text>\n";
+    << ") rotate(-90)\" text-anchor=\"middle\">" << HtmlEscape(y_label) << "</text>\n";
   return s.str();
 }
 
-std::string NoData(const std::string& why) { return "<p class=\"nodata\">" + Text(why) + "</p>"; }
+std::string NoData(const std::string& why) {
+  return "<p class=\"nodata\">" + HtmlEscape(why) + "</p>";
+}
 
 }  // namespace
 

@@ -94,7 +94,7 @@ FactoryServer::FactoryServer(store::Store& store, const ServerOptions& options)
   AddReadRoutes(*context_, routes);
   AddStatsRoutes(*context_, routes);
   AddSpcRoutes(*context_, routes);
-  AddCauseRoutes(*context_, routes);
+  AddProcessRoutes(*context_, routes);
   AddOeeRoutes(*context_, routes);
   AddPeopleRoutes(*context_, routes);
   AddAlertRoutes(*context_, routes);

@@ -61,7 +61,7 @@ void AddIngestRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddReadRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddStatsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddSpcRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
-void AddCauseRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
+void AddProcessRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddOeeRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddPeopleRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);
 void AddAlertRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes);

@@ -117,11 +117,11 @@ TEST_P(AnalyticsApiTest, OeeOfAMachineFromItsEventsAndParts) {
   Get(c, "/api/v1/oee?from_ms=10&to_ms=5", operator_, 400);
 }
 
-TEST_P(AnalyticsApiTest, CausesNameTheHotMeltBehindTheRejects) {
+// `n` shots of M4, melt spread over 650..699 degC: every shot at 695 or hotter is rejected, and
+// one in 50 of the others (the usual background of rejects).
+std::vector<PartRecord> HotMeltShots(int n) {
   std::vector<PartRecord> parts;
-  // 400 shots of M4, melt spread over 650..699 degC: every shot at 695 or hotter is rejected,
-  // and one in 50 of the others (the usual background of rejects).
-  for (int i = 1; i <= 400; ++i) {
+  for (int i = 1; i <= n; ++i) {
     const double melt = 650 + (i * 37) % 50;
     const bool bad = melt >= 695 || i % 50 == 0;
     PartRecord p = ServerTestPart("M4", i, bad ? Decision::kReject : Decision::kPass,
@@ -130,7 +130,11 @@ TEST_P(AnalyticsApiTest, CausesNameTheHotMeltBehindTheRejects) {
     p.shot.process.die_temp_c = 200 + (i * 13) % 40;  // unrelated to the rejects
     parts.push_back(p);
   }
-  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  return parts;
+}
+
+TEST_P(AnalyticsApiTest, CausesNameTheHotMeltBehindTheRejects) {
+  ASSERT_EQ(Ingest(Batch(HotMeltShots(400)))->status, 200);
   const auto c = Client();
   json j = Get(c, "/api/v1/causes?machine=M4", operator_);
   EXPECT_EQ(j["shots"], 400);
@@ -157,6 +161,38 @@ TEST_P(AnalyticsApiTest, CausesNameTheHotMeltBehindTheRejects) {
   Get(c, "/api/v1/causes?by=shift", operator_, 400);
   Get(c, "/api/v1/causes?shots=0", operator_, 400);
   EXPECT_EQ(Client().Get("/api/v1/causes")->status, 401);
+}
+
+TEST_P(AnalyticsApiTest, RiskOfTheNewestShotsRisesWithTheMeltAndSaysWhy) {
+  auto c = Client();
+  ASSERT_EQ(Ingest(Batch(HotMeltShots(100)))->status, 200);
+  json j = Get(c, "/api/v1/risk?machine=M4&judge=200", operator_);
+  EXPECT_TRUE(j["points"].empty());
+  EXPECT_NE(j["no_model_because"].get<std::string>().find("only 100 shots"), std::string::npos);
+  std::vector<PartRecord> more = HotMeltShots(600);
+  more.erase(more.begin(), more.begin() + 100);
+  ASSERT_EQ(Ingest(Batch(more))->status, 200);
+  j = Get(c, "/api/v1/risk?machine=M4&judge=200", operator_);
+  EXPECT_EQ(j["shots"], 600);
+  EXPECT_EQ(j["fit_shots"], 400);
+  ASSERT_EQ(j["points"].size(), 200u) << j.dump().substr(0, 500);
+  EXPECT_EQ(j["points"][0]["part_id"], PartId("M4", 401)) << "the newest 200, oldest first";
+  EXPECT_EQ(j["points"][199]["part_id"], PartId("M4", 600));
+  EXPECT_GT(j["auroc"].get<double>(), 0.9) << "the risk ranks the line's own verdicts";
+  EXPECT_EQ(j["drivers"][0]["variable"], "melt_temp_c");
+  double hot = 0, cool = 1;
+  for (const json& p : j["points"]) {
+    const double melt = 650 + (std::stoi(p["part_id"].get<std::string>().substr(3)) * 37) % 50;
+    if (melt >= 695) {
+      hot = std::max(hot, p["risk"].get<double>());
+      EXPECT_EQ(p["why"][0]["variable"], "melt_temp_c") << p.dump();
+    }
+    if (melt < 690) cool = std::min(cool, p["risk"].get<double>());
+  }
+  EXPECT_GT(hot, 0.5);
+  EXPECT_LT(cool, 0.2);
+  Get(c, "/api/v1/risk?judge=5", operator_, 400);
+  EXPECT_EQ(Client().Get("/api/v1/risk")->status, 401);
 }
 
 }  // namespace

@@ -191,6 +191,9 @@ async function main() {
     const want = Math.min(5, causes.groups[0]?.causes.length ?? 0);
     check((await page.locator("#spc-causes-card").count()) === 1, "no causes card");
     check((await page.locator("#spc-causes-card .cause-row").count()) === want, `causes card does not show the API's ${want} causes`);
+    const { body: risk } = await apiGet(`/api/v1/risk?machine=${machine}&shots=5000&judge=200`);
+    if (risk.no_model_because) check((await page.locator("#spc-risk-card .notice").count()) === 1, "risk card does not say why there is no model");
+    else check((await page.locator("#spc-risk canvas").count()) > 0 && (await page.locator("#spc-risk-card .risk-row").count()) === Math.min(5, risk.points.length), "no risk chart or riskiest shots");
     await page.locator("#spc-variable").selectOption("die_temp_c");
     await page.waitForFunction(() => location.hash.includes("variable=die_temp_c"));
     await page.locator("#view[data-view='spc'][data-loaded='1']").waitFor();

@@ -206,6 +206,26 @@ export interface CausesAnswer {
   groups: CauseGroup[];
 }
 
+export interface RiskAnswer {
+  shots: number;
+  points: {
+    part_id: string;
+    time_ms: number;
+    risk: number;
+    rejected: boolean | null;
+    why: { variable: string; value: number | null; shap: number }[];
+  }[];
+  no_model_because?: string;
+  fit_shots?: number;
+  fit_rejects?: number;
+  judged_shots?: number;
+  judged_rejects?: number;
+  auroc?: number | null;
+  average_precision?: number | null;
+  drivers?: { variable: string; mean_abs_shap: number }[];
+  model?: string;
+}
+
 export interface ProcessChart {
   variable: string;
   unit: string;
@@ -361,6 +381,7 @@ export const api = {
   oee: (params: Params) =>
     call<{ from_ms: number; to_ms: number; planned_cycle_s: number; machines: MachineOee[] }>("GET", `/oee${query(params)}`),
   causes: (params: Params) => call<CausesAnswer>("GET", `/causes${query(params)}`),
+  risk: (params: Params) => call<RiskAnswer>("GET", `/risk${query(params)}`),
   processChart: (params: Params) => call<ProcessChart>("GET", `/spc/process${query(params)}`),
   rejectChart: (params: Params) => call<RejectChart>("GET", `/spc/reject_rate${query(params)}`),
   alerts: (params: Params) =>

@@ -1,13 +1,14 @@
 // views/spc.ts: statistical process control for one machine: an individuals and moving-range
 // chart of a process value and a Laney p′ chart of the hourly reject rate, each with its control
 // limits and the run rules' alarms (GET /api/v1/spc/…), and the process conditions that go with
-// its rejects (GET /api/v1/causes). Loaded on demand, like the charts view.
+// its rejects (GET /api/v1/causes) and each newest shot's risk of scrap (GET /api/v1/risk).
+// Loaded on demand, like the charts view.
 
 import * as echarts from "echarts/core";
 import { LineChart, ScatterChart } from "echarts/charts";
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-import { api, type CausesAnswer, type ProcessChart, type RejectChart, type RuleAlarm } from "../api";
+import { api, type CausesAnswer, type ProcessChart, type RejectChart, type RiskAnswer, type RuleAlarm } from "../api";
 import { clear, h } from "../dom";
 import { fmtNumber, fmtPercent, fmtShortDateTime, PROCESS_UNITS, t, type Key } from "../i18n";
 import { naturalCompare } from "../logic";
@@ -149,6 +150,36 @@ function causesCard(c: CausesAnswer): HTMLElement {
   return card;
 }
 
+// Each of the newest shots' risk of scrap from its process values (GET /api/v1/risk), the line's
+// rejects marked on it, and the riskiest shots with the values that raised their risk.
+function drawRisk(make: (el: HTMLElement) => echarts.ECharts, card: HTMLElement, r: RiskAnswer): void {
+  card.append(h("h3", { text: t("spc.risk", { n: r.points.length || 200 }) }));
+  if (r.no_model_because) {
+    card.append(h("p", { class: "notice", text: t("spc.risk_none", { why: r.no_model_because }) }));
+    return;
+  }
+  const drivers = (r.drivers ?? []).slice(0, 2).map((d) => d.variable).join(", ");
+  card.append(h("p", { class: "muted", text: t("spc.risk_fit", { fit: r.fit_shots ?? 0, rejects: r.fit_rejects ?? 0, auroc: r.auroc == null ? "–" : fmtNumber(r.auroc, 2), drivers }) }));
+  const el = h("div", { class: "chart", id: "spc-risk" });
+  card.append(el);
+  make(el).setOption({
+    ...base,
+    xAxis: { type: "category", data: r.points.map((p) => fmtShortDateTime(p.time_ms)) },
+    yAxis: { type: "value", min: 0, max: 1, name: t("spc.risk_value") },
+    series: [
+      { name: t("spc.risk_value"), type: "line", data: r.points.map((p) => p.risk), showSymbol: false, itemStyle: { color: C.line } },
+      { name: t("spc.risk_rejected"), type: "scatter", symbolSize: 8, itemStyle: { color: C.alarm }, data: r.points.map((p) => (p.rejected ? p.risk : null)) },
+    ],
+  });
+  const body = h("tbody");
+  for (const p of [...r.points].sort((a, b) => b.risk - a.risk).slice(0, 5))
+    body.append(h("tr", { class: "risk-row" },
+      h("td", {}, h("a", { href: `#/part/${encodeURIComponent(p.part_id)}`, text: p.part_id })),
+      h("td", { text: fmtPercent(p.risk) }),
+      h("td", { text: p.why.map((w) => `${w.variable}${w.value == null ? "" : ` = ${fmtNumber(w.value, 1)}`}`).join(", ") })));
+  card.append(h("h4", { text: t("spc.risk_top") }), h("table", { class: "table" }, body));
+}
+
 export const spcView: View = ({ root, params, navigate }) => {
   let gone = false;
   const charts: echarts.ECharts[] = [];
@@ -176,18 +207,21 @@ export const spcView: View = ({ root, params, navigate }) => {
     root.querySelector(".view-head")?.append(field("spc.machine", machine), field("spc.variable", variable), field("spc.rules", rules));
 
     const q = { machine: machine.value, rules: rules.value };
-    const [pc, rc, causes] = await Promise.all([
+    const [pc, rc, causes, risk] = await Promise.all([
       api.processChart({ ...q, variable: variable.value, points: 500, baseline: 100 }),
       api.rejectChart({ ...q, bucket_ms: 3600_000, baseline: 24, from_ms: Date.now() - 7 * 24 * 3600e3 }),
       api.causes({ machine: machine.value, shots: 5000 }),
+      api.risk({ machine: machine.value, shots: 5000, judge: 200 }),
     ]);
     if (gone) return;
     const pcCard = h("section", { class: "card chart-card wide", id: "spc-process-card" }, h("h3", { text: `${t("spc.individuals")}: ${t(`proc.${pc.variable}` as Key)}` }));
     const rcCard = h("section", { class: "card chart-card wide", id: "spc-reject-card" }, h("h3", { text: t("spc.reject_chart") }));
     clear(body);
-    body.append(pcCard, rcCard, causesCard(causes));
+    const riskCard = h("section", { class: "card chart-card wide", id: "spc-risk-card" });
+    body.append(pcCard, rcCard, causesCard(causes), riskCard);
     drawProcess(make, pcCard, pc);
     drawRejects(make, rcCard, rc);
+    drawRisk(make, riskCard, risk);
     root.dataset.loaded = "1";
   }
 

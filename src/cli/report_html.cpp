@@ -98,7 +98,7 @@ std::string FactsTable(const process::PlantFacts& f) {
     t += Row("truth (simulator): bad, escaped",
              std::to_string(*f.truly_bad) + ", " + std::to_string(*f.true_escapes));
   t += Row("unplanned stops, downtime",
-           std::to_string(f.failures) + ", " +
+           (f.failures >= 0 ? std::to_string(f.failures) : std::string("not counted")) + ", " +
                Fmt(static_cast<double>(f.unplanned_downtime_ms) / 3.6e6, 2) + " h");
   t += Row("planned downtime", Fmt(static_cast<double>(f.planned_downtime_ms) / 3.6e6, 2) + " h");
   t += Row("alarms raised automatically", std::to_string(f.alarms));

@@ -145,7 +145,7 @@ function causesCard(c: CausesAnswer): HTMLElement {
         h("td", { text: `${cause.rejects_inside} / ${g.rejects}` })),
     );
   card.append(h("table", { class: "table" },
-    h("thead", {}, h("tr", {}, h("th", { text: t("spc.causes", { n: c.shots }) }), h("th", { text: t("spc.cause_rr") }), h("th", { text: t("spc.cause_rejects") }))),
+    h("thead", {}, h("tr", {}, h("th", { text: t("spc.cause_condition") }), h("th", { text: t("spc.cause_rr") }), h("th", { text: t("spc.cause_rejects") }))),
     body));
   return card;
 }
@@ -176,8 +176,9 @@ function drawRisk(make: (el: HTMLElement) => echarts.ECharts, card: HTMLElement,
     body.append(h("tr", { class: "risk-row" },
       h("td", {}, h("a", { href: `#/part/${encodeURIComponent(p.part_id)}`, text: p.part_id })),
       h("td", { text: fmtPercent(p.risk) }),
-      h("td", { text: p.why.map((w) => `${w.variable}${w.value == null ? "" : ` = ${fmtNumber(w.value, 1)}`}`).join(", ") })));
-  card.append(h("h4", { text: t("spc.risk_top") }), h("table", { class: "table" }, body));
+      h("td", { text: p.why.map((w) => `${w.variable}${w.value == null ? "" : ` = ${fmtNumber(w.value, Number.isInteger(w.value) ? 0 : 1)}`}`).join(", ") })));
+  const head = h("thead", {}, h("tr", {}, h("th", { text: t("spc.risk_part") }), h("th", { text: t("spc.risk_value") }), h("th", { text: t("spc.risk_why") })));
+  card.append(h("h4", { text: t("spc.risk_top") }), h("table", { class: "table" }, head, body));
 }
 
 export const spcView: View = ({ root, params, navigate }) => {

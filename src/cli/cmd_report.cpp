@@ -31,18 +31,23 @@ struct ReportArgs {
   double downtime_cut = -1;
 };
 
-// "2026-12-02T06:00:00Z", "2026-12-02 06:00:00" (UTC) or milliseconds since the epoch.
+// "2026-12-02T06:00:00Z", "2026-12-02 06:00:00" (UTC) or milliseconds since the epoch. Anything
+// after the seconds but "Z" is refused: an offset read as UTC would shift the period silently.
 int64_t ParseTime(const std::string& text, const std::string& option) {
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+  const Error bad(ErrorCategory::kInput, option + " " + text + ": not a time",
+                  "Write UTC as 2026-12-02T06:00:00Z, or milliseconds since 1970");
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    if (text.size() > 15) throw bad;  // beyond the year 33658
     return std::stoll(text);
+  }
   std::tm tm{};
   std::istringstream in(text);
   in >> std::get_time(
             &tm, text.find('T') != std::string::npos ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S");
-  if (in.fail()) {
-    throw Error(ErrorCategory::kInput, option + " " + text + ": not a time",
-                "Write UTC as 2026-12-02T06:00:00Z, or milliseconds since 1970");
-  }
+  if (in.fail()) throw bad;
+  std::string rest;
+  in >> rest;
+  if (!rest.empty() && rest != "Z") throw bad;
   return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 

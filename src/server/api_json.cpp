@@ -194,6 +194,10 @@ std::string StringMember(const nlohmann::json& body, const char* name, bool requ
   return v;
 }
 
+nlohmann::json NumberOrNull(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
+
 io::HttpResponse JsonAnswer(const nlohmann::json& body, int status) {
   return io::HttpResponse{status, "application/json", Dump(body)};
 }

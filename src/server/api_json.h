@@ -44,4 +44,7 @@ std::string StringMember(const nlohmann::json& body, const char* name, bool requ
 // 200 (or `status`) with a JSON body.
 io::HttpResponse JsonAnswer(const nlohmann::json& body, int status = 200);
 
+// A number, or null for NaN (not measured, not defined) and infinities: never 0.
+nlohmann::json NumberOrNull(double v);
+
 }  // namespace linesight::server

@@ -2,7 +2,6 @@
 // the line's rejects, and each recent shot's risk of scrap from its process values alone, both from
 // the stored parts and their machines' process values and stops.
 #include <algorithm>
-#include <cmath>
 
 #include "core/error.h"
 #include "process/cause_json.h"
@@ -35,8 +34,6 @@ io::HttpResponse Causes(ServerContext& ctx, const io::HttpRequest& req) {
                      {"groups", process::CauseGroupsJson(process::RankCauses(shots.table, by))}});
 }
 
-nlohmann::json Finite(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
-
 // The features that raised one shot's risk most (positive SHAP), largest first, at most two.
 nlohmann::json Why(const process::Contributions& c, const process::ShotTable& t, size_t row) {
   const size_t width = c.names.size() + 1;
@@ -48,10 +45,10 @@ nlohmann::json Why(const process::Contributions& c, const process::ShotTable& t,
   for (size_t i = 0; i < up.size() && i < 2; ++i) {
     const std::string& name = c.names[up[i].second];
     const int f = t.FeatureIndex(name);
-    out.push_back(
-        {{"variable", name},
-         {"value", f >= 0 ? Finite(t.features[static_cast<size_t>(f)][row]) : nlohmann::json()},
-         {"shap", up[i].first}});
+    out.push_back({{"variable", name},
+                   {"value", f >= 0 ? NumberOrNull(t.features[static_cast<size_t>(f)][row])
+                                    : nlohmann::json()},
+                   {"shap", up[i].first}});
   }
   return out;
 }
@@ -104,8 +101,8 @@ io::HttpResponse Risk(ServerContext& ctx, const io::HttpRequest& req) {
                {"fit_rejects", e.fit_scrap},
                {"judged_shots", e.judged_shots},
                {"judged_rejects", e.judged_scrap},
-               {"auroc", Finite(e.auroc_all)},
-               {"average_precision", Finite(e.ap_all)},
+               {"auroc", NumberOrNull(e.auroc_all)},
+               {"average_precision", NumberOrNull(e.ap_all)},
                {"drivers", drivers},
                {"model", "gradient-boosted trees (XGBoost), 200 rounds of depth 3"}});
   return JsonAnswer(body);

@@ -13,9 +13,6 @@ namespace {
 
 using process::RuleAlarm;
 
-// A NaN (not measured) is JSON null, never 0.
-nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
-
 bool NelsonRules(const io::HttpRequest& req) {
   const std::string rules = req.Param("rules");
   if (rules.empty() || rules == "we") return false;
@@ -80,8 +77,8 @@ io::HttpResponse ProcessChart(ServerContext& ctx, const io::HttpRequest& req) {
     points.push_back({{"time_ms", series[i].time_ms},
                       {"part_id", series[i].part_id},
                       {"die", series[i].die},
-                      {"value", Number(values[i])},
-                      {"mr", Number(ranges[i])}});
+                      {"value", NumberOrNull(values[i])},
+                      {"mr", NumberOrNull(ranges[i])}});
   body["points"] = std::move(points);
   try {
     const auto limits = process::FitIndividualsChart(

@@ -149,6 +149,10 @@ TEST_F(ReportCommand, BadArgumentsAreRefusedNamingTheFix) {
   r = RunLinesight("report --store " + ShellQuote(db_) + " --from yesterday");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("not a time"), std::string::npos) << DescribeRun(r);
+  // An offset would shift the period if it were read as UTC.
+  r = RunLinesight("report --store " + ShellQuote(db_) + " --from 2026-12-02T06:00:00+02:00");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("not a time"), std::string::npos) << DescribeRun(r);
   std::ofstream(dir_ / "bad.json") << "{\"weeks\": 3}";
   r = RunLinesight(Args() + " --sim-json " + ShellQuote(dir_ / "bad.json") + " --out " +
                    ShellQuote(dir_ / "r.html"));

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "process/cause_ranking.h"
 #include "sim/machine_sim.h"
 
@@ -24,7 +25,6 @@ namespace {
 
 using namespace linesight;
 namespace lp = linesight::process;
-constexpr int64_t kWeekMs = 7LL * 24 * 3600 * 1000;
 
 struct Args {
   int seeds = 3, weeks = 26, min_rejects = 20;

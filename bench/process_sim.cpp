@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "process/die_health.h"
 #include "sim/machine_sim.h"
 
@@ -29,7 +30,6 @@ namespace {
 using namespace linesight;
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kPartRadiusPx = 120;  // outer radius at the 300 px reference render (0.40 x 300)
-constexpr int64_t kWeekMs = 7LL * 24 * 3600 * 1000;
 
 struct Args {
   int seeds = 3, weeks = 52;

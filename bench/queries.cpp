@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "store/store.h"
 
 namespace {
@@ -26,7 +27,6 @@ constexpr size_t kBatch = 1000;
 constexpr int kMachines = 9;
 constexpr int64_t kDieShots = 20'000;
 constexpr int64_t kStartMs = 1'796'000'000'000;  // 2026-11-30
-constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int64_t kSpanMs = 30 * kDayMs;
 
 uint64_t Mix(uint64_t x) {  // splitmix64: the same parts on every run

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <limits>
 #include <string>
@@ -10,6 +11,12 @@
 namespace linesight {
 
 using SteadyClock = std::chrono::steady_clock;
+
+// Spans in the milliseconds that record times count (ms since the Unix epoch, UTC).
+inline constexpr int64_t kMinuteMs = 60 * 1000;
+inline constexpr int64_t kHourMs = 60 * kMinuteMs;
+inline constexpr int64_t kDayMs = 24 * kHourMs;
+inline constexpr int64_t kWeekMs = 7 * kDayMs;
 
 // A point in monotonic time after which a result is too late to act on. Cheap to copy.
 class Deadline {

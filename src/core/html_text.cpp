@@ -1,6 +1,8 @@
 // HTML escaping: see html_text.h.
 #include "core/html_text.h"
 
+#include <cstdio>
+
 namespace linesight {
 
 std::string HtmlEscape(std::string_view text) {
@@ -29,5 +31,13 @@ std::string HtmlEscape(std::string_view text) {
   }
   return out;
 }
+
+std::string FormatNumber(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, v);
+  return buf;
+}
+
+std::string ShortNumber(double v) { return FormatNumber("%.4g", v); }
 
 }  // namespace linesight

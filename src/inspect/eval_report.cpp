@@ -24,15 +24,8 @@ namespace {
 
 constexpr int kMaxOverlaySide = 320;  // pixels; overlays are shrunk to this in the HTML
 
-// printf-style formatting of one number.
-std::string Fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), format, v);
-  return buf;
-}
-std::string Pct(double fraction) { return Fmt("%.2f%%", 100.0 * fraction); }
-std::string Num(double v) { return Fmt("%.4g", v); }
-std::string Metric(double v) { return Fmt("%.4f", v); }
+std::string Pct(double fraction) { return FormatNumber("%.2f%%", 100.0 * fraction); }
+std::string Metric(double v) { return FormatNumber("%.4f", v); }
 
 // A float as the double with the fewest digits that reads back as the same float, so that JSON
 // shows 0.85 rather than 0.85000002384185791.
@@ -85,7 +78,7 @@ std::string Kpi(const std::string& label, const std::string& value, const std::s
 // A table row; NaN rates and thresholds show as a dash.
 std::string OperatingRow(const std::string& name, const OperatingPoint& p) {
   auto cell = [](double v, bool pct) {
-    return std::isnan(v) ? std::string("—") : pct ? Pct(v) : Num(v);
+    return std::isnan(v) ? std::string("—") : pct ? Pct(v) : ShortNumber(v);
   };
   return "<tr><td>" + HtmlEscape(name) + "</td><td class=\"num\">" + cell(p.threshold, false) +
          "</td><td class=\"num\">" + cell(p.false_reject_rate, true) + "</td><td class=\"num\">" +
@@ -282,7 +275,7 @@ std::string WrongSection(const EvalReport& r, const std::filesystem::path& repor
         s << "<a href=\"" << FileLink(p.path, report_path) << "\">" << HtmlEscape(p.name) << "</a>";
       }
       s << "</td><td>" << (p.is_defect ? "defect: " + HtmlEscape(p.defect_class) : "good")
-        << "</td><td class=\"num\">" << (p.decision == Decision::kHold ? "—" : Num(p.score))
+        << "</td><td class=\"num\">" << (p.decision == Decision::kHold ? "—" : ShortNumber(p.score))
         << "</td><td><span class=\"badge " << verdict << "\">" << verdict << "</span></td><td>"
         << HtmlEscape(meaning) << "</td></tr>\n";
     }
@@ -330,7 +323,7 @@ std::string PartCard(const ReportPart& p, double threshold) {
       << "\">";
   }
   s << "<figcaption><div class=\"name\">" << HtmlEscape(p.name) << "</div><div class=\"meta\">"
-    << (p.is_defect ? "defect" : "good") << " · score " << (held ? "—" : Num(p.score))
+    << (p.is_defect ? "defect" : "good") << " · score " << (held ? "—" : ShortNumber(p.score))
     << " <span class=\"badge " << badge << "\">" << HtmlEscape(p.verdict.empty() ? "—" : p.verdict)
     << "</span>";
   if (wrong)

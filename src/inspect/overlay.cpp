@@ -101,7 +101,7 @@ void Text(cv::Mat& img, const std::string& text, cv::Point baseline_left, const 
   cv::putText(img, text, baseline_left, kFont, st.font, colour, st.text_thick, cv::LINE_AA);
 }
 
-std::string Num(double v) {
+std::string TwoDecimals(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f", v);
   return buf;
@@ -283,7 +283,7 @@ void DrawFindings(const Verdict& v, double scale, cv::Mat& bgr, const Style& st)
                    [](const Drawn& a, const Drawn& b) { return a.severity > b.severity; });
   std::vector<cv::Rect> labels;
   for (const Drawn& d : drawn) {
-    const std::string label = Num(d.severity) + "x";
+    const std::string label = TwoDecimals(d.severity) + "x";
     const int w = TextWidth(label, st) + 4, h = st.text_h + 6;
     cv::Point at(d.box.x, d.box.y - h);  // above the box, or inside it at the top edge
     if (at.y < 0) at.y = d.box.y;
@@ -337,8 +337,9 @@ cv::Mat Banner(const Verdict& v, int width, const Style& st) {
   cv::Scalar colour;
   std::string head;
   std::vector<std::string> more;
-  const std::string score = "score " + Num(v.score) + (v.score > v.threshold ? " > " : " <= ") +
-                            "threshold " + Num(v.threshold);
+  const std::string score = "score " + TwoDecimals(v.score) +
+                            (v.score > v.threshold ? " > " : " <= ") + "threshold " +
+                            TwoDecimals(v.threshold);
   switch (v.decision) {
     case Decision::kPass:
       colour = cv::Scalar(50, 125, 46);
@@ -351,7 +352,7 @@ cv::Mat Banner(const Verdict& v, int width, const Style& st) {
       for (const Finding& f : v.findings) worst = std::max(worst, f.severity);
       more.push_back(std::to_string(v.findings.size()) +
                      (v.findings.size() == 1 ? " defect region" : " defect regions") + ", worst " +
-                     Num(worst) + "x the threshold");
+                     TwoDecimals(worst) + "x the threshold");
       break;
     }
     case Decision::kHold:
@@ -465,7 +466,7 @@ cv::Mat Legend(const Verdict& v, const Workspace& ws, const OverlayOptions& opti
   cv::Mat strip(h, width, CV_8UC3, kStripColour);
 
   if (heat) {
-    Text(strip, "colour = anomaly / threshold (" + Num(v.threshold) + ")",
+    Text(strip, "colour = anomaly / threshold (" + TwoDecimals(v.threshold) + ")",
          {st.pad, scale_top + st.text_h}, st);
     const int bar_top = scale_top + st.line_h;
     // The bar shows 0 .. kHeatHigh+: clear (the frame) below kHeatLow.

@@ -17,21 +17,14 @@ constexpr int kHistogramBins = 40;
 // Every chart is drawn in a 440 x 340 box with a 356 x 250 plot area.
 constexpr double kW = 440, kH = 340, kLeft = 64, kTop = 34, kPlotW = 356, kPlotH = 250;
 
-std::string Fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), format, v);
-  return buf;
-}
-std::string Num(double v) { return Fmt("%.4g", v); }
-
 double X(double u) { return kLeft + u * kPlotW; }  // u in [0, 1]
 double Y(double v) { return kTop + (1 - v) * kPlotH; }
 
 std::string SvgOpen(const std::string& label) {
-  return "<svg viewBox=\"0 0 " + Num(kW) + " " + Num(kH) +
+  return "<svg viewBox=\"0 0 " + ShortNumber(kW) + " " + ShortNumber(kH) +
          "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"" + HtmlEscape(label) +
-         "\">\n<rect x=\"" + Num(kLeft) + "\" y=\"" + Num(kTop) + "\" width=\"" + Num(kPlotW) +
-         "\" height=\"" + Num(kPlotH) + "\" class=\"plot\"/>\n";
+         "\">\n<rect x=\"" + ShortNumber(kLeft) + "\" y=\"" + ShortNumber(kTop) + "\" width=\"" +
+         ShortNumber(kPlotW) + "\" height=\"" + ShortNumber(kPlotH) + "\" class=\"plot\"/>\n";
 }
 
 // Grid lines and tick labels: `xs`/`ys` are positions in [0, 1] with their labels.
@@ -75,7 +68,11 @@ double LogU(double fpr, double lo) {
 
 std::string PercentLabel(double fraction) {
   const double pct = 100 * fraction;
-  return Fmt(pct >= 1 ? "%.0f%%" : pct >= 0.1 ? "%.1f%%" : pct >= 0.01 ? "%.2f%%" : "%.3f%%", pct);
+  return FormatNumber(pct >= 1      ? "%.0f%%"
+                      : pct >= 0.1  ? "%.1f%%"
+                      : pct >= 0.01 ? "%.2f%%"
+                                    : "%.3f%%",
+                      pct);
 }
 
 }  // namespace
@@ -117,9 +114,9 @@ std::string RocCurveSvg(std::span<const float> good, std::span<const float> defe
   s << "<circle class=\"thr\" cx=\"" << x_of(fpr) << "\" cy=\"" << Y(tpr) << "\" r=\"5\"/>\n"
     << "<text class=\"thr-label\" x=\"" << x_of(fpr) + (right ? -9 : 9) << "\" y=\""
     << Y(tpr) + (tpr > 0.75 ? 18 : -8) << "\" text-anchor=\"" << (right ? "end" : "start")
-    << "\">threshold " << Num(threshold) << "</text>\n";
+    << "\">threshold " << ShortNumber(threshold) << "</text>\n";
   s << "<text class=\"legend\" x=\"" << X(0.97) << "\" y=\"" << Y(0.06)
-    << "\" text-anchor=\"end\">AUROC " << Fmt("%.4f", Auroc(good, defect)) << "</text>\n";
+    << "\" text-anchor=\"end\">AUROC " << FormatNumber("%.4f", Auroc(good, defect)) << "</text>\n";
   s << "</svg>\n";
   return s.str();
 }
@@ -208,12 +205,12 @@ std::string ScoreHistogramSvg(std::span<const float> good_scores,
     const double u = (v - lo) / (hi - lo);
     if (u > (clipped_hi ? 0.9 : 1 + 1e-6)) break;  // leave room for the "≥" label when clipped
     if (clipped_lo && u < 0.1) continue;
-    xs.push_back({u, Num(std::round(v / step) * step)});
+    xs.push_back({u, ShortNumber(std::round(v / step) * step)});
   }
-  if (clipped_lo) xs.push_back({0.0, "≤" + Num(lo)});
-  if (clipped_hi) xs.push_back({1.0, "≥" + Num(hi)});
+  if (clipped_lo) xs.push_back({0.0, "≤" + ShortNumber(lo)});
+  if (clipped_hi) xs.push_back({1.0, "≥" + ShortNumber(hi)});
   for (int d = 0; d <= decades; ++d) {
-    ys.push_back({v_of(std::pow(10.0, d)), Fmt("%.0f", std::pow(10.0, d))});
+    ys.push_back({v_of(std::pow(10.0, d)), FormatNumber("%.0f", std::pow(10.0, d))});
   }
 
   std::ostringstream s;
@@ -237,8 +234,8 @@ std::string ScoreHistogramSvg(std::span<const float> good_scores,
     s << "<line class=\"thr-line\" x1=\"" << tx << "\" y1=\"" << Y(0) << "\" x2=\"" << tx
       << "\" y2=\"" << Y(1) << "\"/>\n"
       << "<text class=\"thr-label\" x=\"" << tx + (left ? -5 : 5) << "\" y=\"" << Y(1) + 14
-      << "\" text-anchor=\"" << (left ? "end" : "start") << "\">threshold " << Num(threshold)
-      << "</text>\n";
+      << "\" text-anchor=\"" << (left ? "end" : "start") << "\">threshold "
+      << ShortNumber(threshold) << "</text>\n";
   }
   // Legend in the top margin.
   const double ly = kTop - 22;

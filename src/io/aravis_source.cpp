@@ -13,16 +13,20 @@
 #include <arv.h>
 
 namespace linesight::io {
-namespace {
 
-using Clock = std::chrono::steady_clock;
-
-struct Format {
+// A pixel format the source reads: named outside the anonymous namespace because
+// AravisSource::Camera, a member of an exported class, holds one.
+struct AravisPixelFormat {
   std::string_view name;
   ArvPixelFormat arv;
   int cv_type;
   size_t bytes;
 };
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Format = AravisPixelFormat;
 constexpr Format kFormats[] = {
     {"Mono8", ARV_PIXEL_FORMAT_MONO_8, CV_8UC1, 1},
     {"Mono12", ARV_PIXEL_FORMAT_MONO_12, CV_16UC1, 2},
@@ -91,7 +95,7 @@ struct AravisSource::Camera {
   ArvStream* stream = nullptr;
   bool acquiring = false;
   std::string address;  // "127.0.0.1" for a GigE camera, else ""
-  const Format* format = nullptr;
+  const AravisPixelFormat* format = nullptr;
   int width = 0;
   int height = 0;
 

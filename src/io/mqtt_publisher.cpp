@@ -11,19 +11,19 @@
 namespace linesight::io {
 namespace {
 
-void InitLibrary() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
 [[noreturn]] void Refused(const std::string& what, int rc, const std::string& fix) {
   throw Error(ErrorCategory::kInput, "MQTT: " + what + ": " + mosquitto_strerror(rc), fix);
 }
 
 }  // namespace
 
+void InitMqttLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
 MqttPublisher::MqttPublisher(const MqttOptions& options) : options_(options) {
-  InitLibrary();
+  InitMqttLibrary();
   if (options_.qos < 0 || options_.qos > 2)
     throw Error(ErrorCategory::kInput, "MQTT qos " + std::to_string(options_.qos),
                 "Use qos 0, 1 or 2");

@@ -16,6 +16,9 @@ struct mosquitto;
 
 namespace linesight::io {
 
+// mosquitto_lib_init, once per process, for every client linesight makes (publisher or subscriber).
+void InitMqttLibrary();
+
 struct MqttOptions {
   std::string host = "127.0.0.1";
   int port = 1883;

@@ -6,20 +6,12 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "io/mqtt_publisher.h"
 
 namespace linesight::io {
-namespace {
-
-void InitLibrary() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
-}  // namespace
-
 MqttSubscriber::MqttSubscriber(const MqttSubscribeOptions& options, Handler handler)
     : options_(options), handler_(std::move(handler)) {
-  InitLibrary();
+  InitMqttLibrary();
   if (options_.host.empty())
     throw Error(ErrorCategory::kInput, "MQTT host is empty", "give the broker's address");
   if (options_.topic.empty())

@@ -34,10 +34,6 @@ io::HttpClientOptions ClientOptions(const std::string& base, double timeout_s) {
 
 bool Retryable(int status) { return status == 408 || status == 429 || status >= 500; }
 
-std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 }  // namespace
 
 nlohmann::json AlertMessage(std::string_view event, const store::Alert& alert) {

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "process/control_chart.h"
 #include "process/run_rules.h"
+#include "server/api_json.h"
 
 namespace linesight::server {
 namespace {
@@ -30,10 +31,6 @@ std::string Number(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.4g", v);
   return text;
-}
-
-std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::vector<std::string> MachinesActiveSince(store::Store& store, int64_t since_ms) {

@@ -6,10 +6,6 @@
 namespace linesight::server {
 namespace {
 
-std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 int64_t ParseInt(const std::string& text, const char* name) {
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -41,6 +37,10 @@ std::string IdParam(const io::HttpRequest& request, const char* name) {
 }
 
 }  // namespace
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 nlohmann::json ToJson(const store::Alert& a) {
   nlohmann::json detail = nlohmann::json::parse(a.input.detail, nullptr, false);

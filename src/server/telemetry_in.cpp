@@ -9,7 +9,7 @@
 namespace linesight::server {
 namespace {
 
-constexpr size_t kBatch = 500;        // shots per store transaction
+constexpr size_t kShotsPerTransaction = 500;  // shots per store transaction
 constexpr size_t kQueueMax = 200000;  // shots held while the store is away (~hours of a cell)
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 constexpr auto kRetryEvery = std::chrono::seconds(2);
@@ -81,9 +81,9 @@ void TelemetryIn::OnMessage(const std::string& topic, const std::string& payload
   if (refusal.empty()) wake_.notify_all();
 }
 
-// Stores up to kBatch queued shots; false if the store failed (they stay queued).
+// Stores up to kShotsPerTransaction queued shots; false if the store failed (they stay queued).
 bool TelemetryIn::Flush(std::unique_lock<std::mutex>& lock) {
-  const size_t n = std::min(kBatch, queue_.size());
+  const size_t n = std::min(kShotsPerTransaction, queue_.size());
   std::vector<Shot> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
   lock.unlock();
   store::ShotCounts counts;
@@ -112,7 +112,8 @@ bool TelemetryIn::Flush(std::unique_lock<std::mutex>& lock) {
 void TelemetryIn::StoreLoop() {
   std::unique_lock lock(mu_);
   while (true) {
-    wake_.wait_for(lock, kFlushEvery, [this] { return stopping_ || queue_.size() >= kBatch; });
+    wake_.wait_for(lock, kFlushEvery,
+                   [this] { return stopping_ || queue_.size() >= kShotsPerTransaction; });
     while (!queue_.empty())
       if (!Flush(lock)) break;
     if (stopping_) return;

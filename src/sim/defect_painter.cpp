@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,7 +17,6 @@
 namespace linesight::sim {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr int kShift = 4;   // sub-pixel bits for the cv drawing functions
 constexpr int kMargin = 4;  // canvas border around the shape: anti-aliasing and mask growth
 
@@ -123,7 +123,7 @@ cv::Point2d OnFace(const PartGeometry& part, Rng& rng, double margin) {
   // One draw per statement throughout: the order in which arguments are evaluated is
   // unspecified, and g++ and clang differ, which would move the defects.
   const double r = rng.Uniform(lo, hi);
-  const double theta = rng.Uniform(0, 2 * kPi);
+  const double theta = rng.Uniform(0, 2 * std::numbers::pi);
   return OnPart(part, r, theta);
 }
 
@@ -137,12 +137,12 @@ bool AllOnFace(const PartGeometry& part, const std::vector<cv::Point2d>& pts, do
 // A closed, slightly irregular ellipse outline: semi-axes `a` (along `angle`) and `b`.
 std::vector<cv::Point2d> RoughEllipse(Rng& rng, cv::Point2d centre, double a, double b,
                                       double angle, double roughness) {
-  const int n = std::clamp(static_cast<int>(kPi * std::max(a, b)), 10, 40);
+  const int n = std::clamp(static_cast<int>(std::numbers::pi * std::max(a, b)), 10, 40);
   const double ca = std::cos(angle), sa = std::sin(angle);
   std::vector<cv::Point2d> pts;
   pts.reserve(n);
   for (int k = 0; k < n; ++k) {
-    const double t = 2 * kPi * k / n;
+    const double t = 2 * std::numbers::pi * k / n;
     const double jitter = 1.0 + roughness * std::clamp(rng.Normal(), -2.0, 2.0);
     const double x = a * jitter * std::cos(t), y = b * jitter * std::sin(t);
     pts.push_back(centre + cv::Point2d(x * ca - y * sa, x * sa + y * ca));
@@ -173,7 +173,7 @@ std::vector<cv::Point2d> Walk(Rng& rng, cv::Point2d start, double heading, doubl
 void PaintBlowHole(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& mask) {
   const double radius = rng.Uniform(6.0, 20.0) / 2 * part.px_scale;
   const cv::Point2d c = OnFace(part, rng, radius + 2);
-  const double squash = rng.Uniform(0.75, 1.0), angle = rng.Uniform(0, kPi);
+  const double squash = rng.Uniform(0.75, 1.0), angle = rng.Uniform(0, std::numbers::pi);
   const std::vector<cv::Point2d> outline =
       RoughEllipse(rng, c, radius, radius * squash, angle, 0.06);
   Canvas outer(s.height.size(), outline, 0), core(s.height.size(), outline, 0);
@@ -194,7 +194,7 @@ void PaintPinHoles(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
   for (int i = 0; i < count; ++i) {
     // Pits sit apart: retry a few times for a spot that does not touch an earlier pit.
     for (int attempt = 0; attempt < 20; ++attempt) {
-      const double rr = spread * std::sqrt(rng.Uniform()), a = rng.Uniform(0, 2 * kPi);
+      const double rr = spread * std::sqrt(rng.Uniform()), a = rng.Uniform(0, 2 * std::numbers::pi);
       const double radius = rng.Uniform(2.0, 5.0) / 2 * part.px_scale;
       const cv::Point2d p = c + cv::Point2d(rr * std::cos(a), rr * std::sin(a));
       const bool apart = std::all_of(pits.begin(), pits.end(), [&](const auto& q) {
@@ -217,7 +217,7 @@ void PaintCrack(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& m
   std::vector<cv::Point2d> path;
   for (int attempt = 0; attempt < 50; ++attempt) {
     const cv::Point2d start = OnFace(part, rng, 3);
-    const double heading = rng.Uniform(0, 2 * kPi);
+    const double heading = rng.Uniform(0, 2 * std::numbers::pi);
     path = Walk(rng, start, heading, length, 0.5, part.px_scale);
     if (AllOnFace(part, path, 2)) break;
   }
@@ -253,12 +253,12 @@ void PaintFlash(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& m
   const double r = part.radius;
   const double arc = rng.Uniform(15.0, 45.0) * part.px_scale;
   const double width = rng.Uniform(3.0, 7.0) * part.px_scale;
-  const double theta = rng.Uniform(0, 2 * kPi), span = arc / r;
+  const double theta = rng.Uniform(0, 2 * std::numbers::pi), span = arc / r;
   const int n = std::max(6, static_cast<int>(arc / (3 * part.px_scale)));
   std::vector<cv::Point2d> pts;
   for (int k = 0; k <= n; ++k) {
     const double t = static_cast<double>(k) / n;
-    const double w = width * std::pow(std::sin(kPi * t), 0.5) * rng.Uniform(0.35, 1.0);
+    const double w = width * std::pow(std::sin(std::numbers::pi * t), 0.5) * rng.Uniform(0.35, 1.0);
     pts.push_back(
         OnPart(part, r + w, theta + (t - 0.5) * span + rng.Uniform(-0.3, 0.3) * part.px_scale / r));
   }
@@ -286,9 +286,9 @@ void PaintEdgeChip(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
   const double half_width = rng.Uniform(10.0, 24.0) / 2 * part.px_scale;
   const double depth = rng.Uniform(4.0, 9.0) * part.px_scale;
   const double radial = depth + rng.Uniform(2.0, 5.0) * part.px_scale;
-  const double theta = rng.Uniform(0, 2 * kPi);
+  const double theta = rng.Uniform(0, 2 * std::numbers::pi);
   const cv::Point2d c = OnPart(part, part.radius - depth + radial, theta);
-  const double angle = theta + part.rotation_rad + kPi / 2;  // long axis along the rim
+  const double angle = theta + part.rotation_rad + std::numbers::pi / 2;  // long axis along the rim
   const std::vector<cv::Point2d> outline = RoughEllipse(rng, c, half_width, radial, angle, 0.10);
   Canvas bite(s.height.size(), outline, 0);
   bite.Fill(outline);
@@ -322,7 +322,8 @@ void PaintColdShut(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat
   std::vector<cv::Point2d> seam, lip;
   for (int attempt = 0; attempt < 50; ++attempt) {
     const cv::Point2d mid = OnFace(part, rng, 4);
-    const double heading = rng.Uniform(0, 2 * kPi), wobble_phase = rng.Uniform(0, 2 * kPi);
+    const double heading = rng.Uniform(0, 2 * std::numbers::pi),
+                 wobble_phase = rng.Uniform(0, 2 * std::numbers::pi);
     const cv::Point2d t(std::cos(heading), std::sin(heading)), nrm(-t.y, t.x);
     seam.clear();
     lip.clear();
@@ -401,9 +402,9 @@ void PaintDefect(DefectType type, const PartGeometry& part, Rng& rng, SurfaceLay
     case DefectType::kDieVein: {
       DieVein vein;
       const double r = rng.Uniform(0.45, 0.80);
-      const double theta = rng.Uniform(0, 2 * kPi);
+      const double theta = rng.Uniform(0, 2 * std::numbers::pi);
       vein.at = {r * std::cos(theta), r * std::sin(theta)};
-      vein.heading = rng.Uniform(0, 2 * kPi);
+      vein.heading = rng.Uniform(0, 2 * std::numbers::pi);
       vein.length = rng.Uniform(20.0, 60.0);
       vein.shape_seed = rng.Next();
       return PaintDieVein(vein, part, surface, mask);

@@ -3,12 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <utility>
 
 namespace linesight::sim {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 // A Weibull draw with the given median and shape (inverse CDF).
 double Weibull(Rng& rng, double median, double shape) {
@@ -52,9 +51,9 @@ DieState DrawDie(std::string id, const DieLifeOptions& o, double life_scale, boo
                                                 static_cast<double>(die.life - die.onset));
   // Cracks start at hot spots of the cavity face; this one is somewhere on the as-cast face.
   const double r = rng.Uniform(0.45, 0.80);
-  const double theta = rng.Uniform(0, 2 * kPi);
+  const double theta = rng.Uniform(0, 2 * std::numbers::pi);
   die.vein_at = {r * std::cos(theta), r * std::sin(theta)};
-  die.vein_heading = rng.Uniform(0, 2 * kPi);
+  die.vein_heading = rng.Uniform(0, 2 * std::numbers::pi);
   die.vein_shape_seed = rng.Next();
   die.vein_visible_px = o.vein_visible_px;
   die.vein_final_px = o.vein_final_px;

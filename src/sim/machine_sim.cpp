@@ -10,13 +10,12 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/clock.h"
 #include "sim/defect_causes.h"
 
 namespace linesight::sim {
 namespace {
 
-constexpr int64_t kMinuteMs = 60 * 1000;
-constexpr int64_t kHourMs = 60 * kMinuteMs;
 constexpr std::array<const char*, 6> kFaults{"hydraulic leak",         "ladle fault",
                                              "extraction robot fault", "shot sleeve jam",
                                              "die spray fault",        "sensor fault"};

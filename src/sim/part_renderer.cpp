@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,6 @@
 
 namespace linesight::sim {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 // Random streams; each part of the picture draws from its own so that adding a defect leaves the
 // rest of the image bit-identical to the good part.
@@ -75,8 +74,8 @@ double FastAtan2(double y, double x) {
   double r = a * (0.99997726 +
                   s * (-0.33262347 +
                        s * (0.19354346 + s * (-0.11643287 + s * (0.05265332 + s * -0.01172120)))));
-  if (ay > ax) r = kPi / 2 - r;
-  if (x < 0) r = kPi - r;
+  if (ay > ax) r = std::numbers::pi / 2 - r;
+  if (x < 0) r = std::numbers::pi - r;
   return y < 0 ? -r : r;
 }
 
@@ -104,7 +103,7 @@ RadialTable BuildRadialTable(double radius, int size) {
   for (int i = 0; i < n; ++i) {
     const double r_px = i / kTableStep, r = r_px / radius;
     // Machined hub with fine turning marks, then cast face, dark groove, smoother rim lip, edge.
-    double albedo = 0.72 * (1 + 0.025 * std::sin(2 * kPi * r_px / 1.9));
+    double albedo = 0.72 * (1 + 0.025 * std::sin(2 * std::numbers::pi * r_px / 1.9));
     double cast = 0;
     albedo += (0.50 - albedo) * step(0.285, r);
     cast += (1 - cast) * step(0.285, r);
@@ -139,17 +138,18 @@ Look DrawLook(const RenderOptions& o, uint64_t seed) {
   look.geometry.centre.x = centre + rng.Uniform(-o.max_shift_px, o.max_shift_px);
   look.geometry.centre.y = centre + rng.Uniform(-o.max_shift_px, o.max_shift_px);
   look.geometry.radius = o.part_radius * o.size * (1 + rng.Uniform(-o.max_scale, o.max_scale));
-  look.geometry.rotation_rad = rng.Uniform(-o.max_rotation_deg, o.max_rotation_deg) * kPi / 180;
+  look.geometry.rotation_rad =
+      rng.Uniform(-o.max_rotation_deg, o.max_rotation_deg) * std::numbers::pi / 180;
   look.gain = 1 + rng.Uniform(-o.exposure_range, o.exposure_range);
   look.gamma = 1 + rng.Uniform(-o.gamma_range, o.gamma_range);
-  const double grad_dir = rng.Uniform(0, 2 * kPi);
+  const double grad_dir = rng.Uniform(0, 2 * std::numbers::pi);
   const double grad = rng.Uniform(0, o.lighting_gradient) / (o.size / 2.0);
   look.gradient = {grad * std::cos(grad_dir), grad * std::sin(grad_dir)};
   look.vignette = rng.Uniform(0.06, 0.14);
   look.noise_sigma = o.noise_sigma * rng.Uniform(0.5, 1.0);
   // The station lamp sits up and to the left; parts and fixtures move it a little.
-  const double azimuth = (-135 + rng.Uniform(-20, 20)) * kPi / 180;
-  const double elevation = rng.Uniform(50, 65) * kPi / 180;
+  const double azimuth = (-135 + rng.Uniform(-20, 20)) * std::numbers::pi / 180;
+  const double elevation = rng.Uniform(50, 65) * std::numbers::pi / 180;
   look.geometry.light_dir = {std::cos(azimuth), std::sin(azimuth)};
   look.light = {std::cos(elevation) * std::cos(azimuth), std::cos(elevation) * std::sin(azimuth),
                 std::sin(elevation)};
@@ -205,7 +205,7 @@ void BuildSurface(const RenderOptions& o, const Look& look, const cv::Mat& grain
   const PartGeometry& g = look.geometry;
   const RadialTable table = BuildRadialTable(g.radius, size);
   const int last = static_cast<int>(table.height.size()) - 2;
-  const double vane_period = o.vanes > 0 ? 2 * kPi / o.vanes : 0;
+  const double vane_period = o.vanes > 0 ? 2 * std::numbers::pi / o.vanes : 0;
   const double vane_half_width = 0.042 * g.radius;
   const double vane_in = kCastFaceInner - 0.01, vane_out = kCastFaceOuter - 0.005;
   const double outside2 = (g.radius * 1.04 + 2) * (g.radius * 1.04 + 2);
@@ -437,7 +437,7 @@ RenderedPart PartRenderer::Render(uint64_t seed, std::span<const DefectType> def
   }
   part.centre = look.geometry.centre;
   part.radius = look.geometry.radius;
-  part.rotation_deg = look.geometry.rotation_rad * 180 / kPi;
+  part.rotation_deg = look.geometry.rotation_rad * 180 / std::numbers::pi;
   return part;
 }
 

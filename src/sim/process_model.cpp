@@ -7,11 +7,11 @@
 #include <cmath>
 #include <limits>
 
+#include "core/clock.h"
+
 namespace linesight::sim {
 namespace {
 
-constexpr int64_t kHourMs = 3600 * 1000;
-constexpr int64_t kMinuteMs = 60 * 1000;
 // Die heat balance: between shots the die surface cools towards kDieRestC with time constant
 // kDieCoolS; each shot moves it kDieHeatShare of the way towards kDieHotC. At a 90 s cycle this
 // settles at ~230 degC before the shot (254 at 60 s, 214 at 120 s) and takes ~7 shots to warm up.

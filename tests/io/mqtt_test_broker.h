@@ -31,19 +31,6 @@ inline std::string MosquittoBinary() {
   return "";
 }
 
-// A port nobody listens on now (bound to 0 and released).
-inline int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 inline bool PortOpen(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -57,7 +44,7 @@ inline bool PortOpen(int port) {
 
 class MqttTestBroker {
  public:
-  MqttTestBroker() : port_(FreePort()) {
+  MqttTestBroker() : port_(FreeLoopbackPort()) {
     WriteFile(dir_ / "mosquitto.conf", "listener " + std::to_string(port_) +
                                            " 127.0.0.1\nallow_anonymous true\npersistence false\n");
     Start();

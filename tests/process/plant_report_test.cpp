@@ -9,7 +9,7 @@
 namespace linesight::process {
 namespace {
 
-PlantFacts Shift() {
+PlantFacts ReportShift() {
   PlantFacts f;
   f.from_ms = 0;
   f.to_ms = 8 * 3600 * 1000;
@@ -30,7 +30,7 @@ const TargetFigure& Get(const PlantReport& r, const std::string& key) {
 }
 
 TEST(PlantReport, LabourComparesEveryPartByEyeWithCheckingOnlyWhatTheLineFlags) {
-  const PlantReport r = ComputePlantReport(Shift(), {});
+  const PlantReport r = ComputePlantReport(ReportShift(), {});
   const TargetFigure& t = Get(r, "inspection_labour");
   EXPECT_NEAR(t.baseline, 2700 * 0.5 / 60, 1e-9);       // 22.5 h
   EXPECT_NEAR(t.with_linesight, 240 * 1.0 / 60, 1e-9);  // 4 h
@@ -39,27 +39,27 @@ TEST(PlantReport, LabourComparesEveryPartByEyeWithCheckingOnlyWhatTheLineFlags) 
   EXPECT_NE(t.method.find("2700 parts"), std::string::npos) << t.method;
   PlantAssumptions slow;
   slow.review_minutes_per_part = 10;  // 40 h of checks against 22.5 h by eye: worse
-  EXPECT_FALSE(Get(ComputePlantReport(Shift(), slow), "inspection_labour").met);
+  EXPECT_FALSE(Get(ComputePlantReport(ReportShift(), slow), "inspection_labour").met);
 }
 
 TEST(PlantReport, DowntimeNeedsTheSimulatorsCutAndSaysSo) {
   PlantAssumptions a;
-  const TargetFigure none = Get(ComputePlantReport(Shift(), a), "unplanned_downtime");
+  const TargetFigure none = Get(ComputePlantReport(ReportShift(), a), "unplanned_downtime");
   EXPECT_FALSE(none.estimated);
   EXPECT_FALSE(none.met);
   EXPECT_NEAR(none.baseline, 10, 1e-9);
   EXPECT_NE(none.note.find("process_sim_bench"), std::string::npos);
   a.downtime_cut = 0.6;
   a.downtime_cut_source = "test";
-  const TargetFigure cut = Get(ComputePlantReport(Shift(), a), "unplanned_downtime");
+  const TargetFigure cut = Get(ComputePlantReport(ReportShift(), a), "unplanned_downtime");
   EXPECT_TRUE(cut.estimated && cut.met);
   EXPECT_NEAR(cut.with_linesight, 4, 1e-9);
   a.downtime_cut = 0.1;
-  EXPECT_FALSE(Get(ComputePlantReport(Shift(), a), "unplanned_downtime").met);
+  EXPECT_FALSE(Get(ComputePlantReport(ReportShift(), a), "unplanned_downtime").met);
 }
 
 TEST(PlantReport, QualityUsesTheTruthWhenKnownElseWhatReviewsFound) {
-  PlantFacts f = Shift();
+  PlantFacts f = ReportShift();
   const TargetFigure found = Get(ComputePlantReport(f, {}), "quality");
   // Bad: 150 rejects + 4 found escapes; by eye 20% of 154 ship among 2700 - 154 + 30.8.
   const double manual = 100 * (1 - 154 * 0.2 / (2700 - 154 + 154 * 0.2));
@@ -76,7 +76,7 @@ TEST(PlantReport, QualityUsesTheTruthWhenKnownElseWhatReviewsFound) {
 }
 
 TEST(PlantReport, ManagementCountsReportsAndAlarmsMadeAutomatically) {
-  const TargetFigure t = Get(ComputePlantReport(Shift(), {}), "management_effort");
+  const TargetFigure t = Get(ComputePlantReport(ReportShift(), {}), "management_effort");
   EXPECT_NEAR(t.baseline, 9 * (20 + 30) / 60.0, 1e-9);
   EXPECT_NEAR(t.with_linesight, (10 + 6 * 10) / 60.0, 1e-9);
   EXPECT_TRUE(t.met);
@@ -84,16 +84,16 @@ TEST(PlantReport, ManagementCountsReportsAndAlarmsMadeAutomatically) {
 }
 
 TEST(PlantReport, InconsistentFactsAndBadAssumptionsAreRefusedNamingThem) {
-  PlantFacts f = Shift();
+  PlantFacts f = ReportShift();
   f.passes = 3000;
   EXPECT_THROW((void)ComputePlantReport(f, {}), Error);
-  f = Shift();
+  f = ReportShift();
   f.to_ms = f.from_ms;
   EXPECT_THROW((void)ComputePlantReport(f, {}), Error);
   PlantAssumptions a;
   a.manual_escape_rate = 1.5;
   try {
-    (void)ComputePlantReport(Shift(), a);
+    (void)ComputePlantReport(ReportShift(), a);
     FAIL() << "an escape rate over 1 was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("manual_escape_rate"), std::string::npos);

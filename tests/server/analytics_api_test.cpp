@@ -6,7 +6,6 @@ namespace linesight::testing {
 namespace {
 
 using json = nlohmann::json;
-constexpr int64_t kT0 = 1796000000000;
 
 class AnalyticsApiTest : public ServerFixture {};
 INSTANTIATE_TEST_SUITE_P(Engines, AnalyticsApiTest, ::testing::Values("sqlite", "postgresql"),

@@ -12,7 +12,6 @@ namespace linesight::testing {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr int64_t kT0 = 1796000000000;
 constexpr int64_t kDay = 86'400'000;
 
 bool WaitFor(const std::function<bool()>& done) {

@@ -10,7 +10,6 @@ namespace linesight::testing {
 namespace {
 
 using nlohmann::json;
-constexpr int64_t kT0 = 1796000000000;  // 2026-11-29
 
 class ServerTest : public ServerFixture {};
 INSTANTIATE_TEST_SUITE_P(Engines, ServerTest, ::testing::Values("sqlite", "postgresql"),

@@ -10,7 +10,6 @@ namespace linesight::testing {
 namespace {
 
 using json = nlohmann::json;
-constexpr int64_t kT0 = 1796000000000;
 
 class TelemetryInTest : public ServerFixture {};
 INSTANTIATE_TEST_SUITE_P(Engines, TelemetryInTest, ::testing::Values("sqlite", "postgresql"),

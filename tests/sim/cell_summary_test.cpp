@@ -10,13 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "core/clock.h"
 #include "sim/cell.h"
 
 namespace linesight::sim {
 namespace {
 
-constexpr int64_t kStart = 1764662400000;  // 2025-12-02 08:00 UTC
-constexpr int64_t kHourMs = 3600 * 1000;
+constexpr int64_t kCellStart = 1764662400000;  // 2025-12-02 08:00 UTC
 
 struct Tally {
   int parts = 0, scrap = 0;
@@ -34,7 +34,7 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
   for (int i = 0; i < cell.size(); ++i) {
     MachineSim& m = cell.machine(i);
     Tally t;
-    const int64_t end = kStart + hours * kHourMs;
+    const int64_t end = kCellStart + hours * kHourMs;
     while (auto shot = m.NextShot(end)) {
       ++t.parts;
       if (!shot->truth.good()) ++t.scrap;
@@ -46,7 +46,7 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
       const MachineEvent& e = events[k];
       if (e.die != m.die().id || e.reason.rfind("die", 0) == 0 || e.detail.rfind("new", 0) == 0) {
         char when[64];
-        std::snprintf(when, sizeof when, "  %5.2f h  ", (e.time_ms - kStart) / 3.6e6);
+        std::snprintf(when, sizeof when, "  %5.2f h  ", (e.time_ms - kCellStart) / 3.6e6);
         die_events += when + e.machine + " " + std::string(MachineStateName(e.state)) + " " +
                       e.reason + (e.planned ? " planned " : " unplanned ") + e.die + " " +
                       e.detail + "\n";
@@ -57,7 +57,8 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
       (e.planned ? t.planned_min : t.unplanned_min) += (until - e.time_ms) / 60000.0;
     }
     for (const Excursion& x : m.process().excursions()) {
-      if (x.start_ms < kStart + hours * kHourMs) ++excursions[std::string(ExcursionName(x.kind))];
+      if (x.start_ms < kCellStart + hours * kHourMs)
+        ++excursions[std::string(ExcursionName(x.kind))];
     }
     all.parts += t.parts;
     all.scrap += t.scrap;
@@ -105,7 +106,7 @@ void Summarise(const CellOptions& options, int64_t hours, bool print) {
 
 TEST(CellSummary, OneShiftOfNineMachines) {
   CellOptions options;
-  options.start_time_ms = kStart;
+  options.start_time_ms = kCellStart;
   options.die_life_scale = 0.015;
   Summarise(options, 8, true);
 }
@@ -113,12 +114,12 @@ TEST(CellSummary, OneShiftOfNineMachines) {
 // Prints what rendering a shot's part costs next to simulating it (not asserted).
 TEST(CellSummary, RenderCostNextToSimulationCost) {
   CellOptions options;
-  options.start_time_ms = kStart;
+  options.start_time_ms = kCellStart;
   options.die_life_scale = 0.015;
   Cell cell(options);
   std::vector<CellShot> shots;
   const auto t0 = std::chrono::steady_clock::now();
-  while (auto shot = cell.machine(1).NextShot(kStart + 8 * kHourMs)) shots.push_back(*shot);
+  while (auto shot = cell.machine(1).NextShot(kCellStart + 8 * kHourMs)) shots.push_back(*shot);
   const auto t1 = std::chrono::steady_clock::now();
   const PartRenderer renderer;
   const size_t n = std::min<size_t>(shots.size(), 40);
@@ -138,7 +139,7 @@ TEST(CellSummary, ScrapStaysInRangeForOtherSeedsAtRealDieLife) {
   for (uint64_t seed : {2, 3}) {
     CellOptions options;
     options.seed = seed;
-    options.start_time_ms = kStart;
+    options.start_time_ms = kCellStart;
     Summarise(options, 8, false);
   }
 }

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "sim/cell.h"
 
@@ -17,7 +18,6 @@ namespace linesight::sim {
 namespace {
 
 constexpr int64_t kStart = 1764662400000;  // 2025-12-02 08:00 UTC
-constexpr int64_t kHourMs = 3600 * 1000;
 
 struct MachineRun {
   std::vector<CellShot> shots;

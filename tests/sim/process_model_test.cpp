@@ -8,14 +8,15 @@
 namespace linesight::sim {
 namespace {
 
-constexpr int64_t kStart = 1764662400000;
+constexpr int64_t kModelStart = 1764662400000;
 
 // Mean die temperature of shots 51-100 at a steady `cycle_s`.
 double SteadyDieTemp(double cycle_s) {
-  ProcessModel m(1, 1, ProcessBias{}, 0, kStart);
+  ProcessModel m(1, 1, ProcessBias{}, 0, kModelStart);
   double sum = 0;
   for (int i = 1; i <= 100; ++i) {
-    const ProcessValues p = m.Shoot(kStart + static_cast<int64_t>(i * cycle_s * 1000), cycle_s);
+    const ProcessValues p =
+        m.Shoot(kModelStart + static_cast<int64_t>(i * cycle_s * 1000), cycle_s);
     if (i > 50) sum += p.die_temp_c;
   }
   return sum / 50;
@@ -29,8 +30,8 @@ TEST(ProcessModel, DieTemperatureFollowsTheCycleRate) {
 }
 
 TEST(ProcessModel, DieCoolsDuringAStopAndWarmsUpOverTheFirstShots) {
-  ProcessModel m(2, 1, ProcessBias{}, 0, kStart);
-  int64_t t = kStart;
+  ProcessModel m(2, 1, ProcessBias{}, 0, kModelStart);
+  int64_t t = kModelStart;
   double running = 0;
   for (int i = 0; i < 60; ++i) running = m.Shoot(t += 90000, 90).die_temp_c;
   t += 4 * 3600 * 1000;  // a four-hour stop
@@ -48,8 +49,8 @@ TEST(ProcessModel, DieCoolsDuringAStopAndWarmsUpOverTheFirstShots) {
 }
 
 TEST(ProcessModel, ExcursionsMoveTheirValue) {
-  ProcessModel m(3, 1, ProcessBias{}, 4.0, kStart);  // an excursion every 15 min
-  int64_t t = kStart;
+  ProcessModel m(3, 1, ProcessBias{}, 4.0, kModelStart);  // an excursion every 15 min
+  int64_t t = kModelStart;
   int out = 0;
   for (int i = 0; i < 2000; ++i) {
     const ProcessValues p = m.Shoot(t += 90000, 90);
@@ -62,9 +63,9 @@ TEST(ProcessModel, ExcursionsMoveTheirValue) {
     EXPECT_GE(m.excursions()[k].start_ms, m.excursions()[k - 1].start_ms);
   }
   EXPECT_GT(out, 200);
-  ProcessModel calm(3, 1, ProcessBias{}, 0, kStart);
+  ProcessModel calm(3, 1, ProcessBias{}, 0, kModelStart);
   int calm_out = 0;
-  t = kStart;
+  t = kModelStart;
   for (int i = 0; i < 2000; ++i) {
     const ProcessValues p = calm.Shoot(t += 90000, 90);
     calm_out += p.fast_shot_mps < 2.6 || p.intensification_bar < 650 || p.vacuum_mbar > 100;
@@ -76,8 +77,8 @@ TEST(ProcessModel, ExcursionsMoveTheirValue) {
 TEST(ProcessModel, BiasShiftsTheSetPoints) {
   ProcessBias cold;
   cold.melt_c = -40;
-  ProcessModel a(4, 1, ProcessBias{}, 0, kStart), b(4, 1, cold, 0, kStart);
-  const ProcessValues pa = a.Shoot(kStart + 90000, 90), pb = b.Shoot(kStart + 90000, 90);
+  ProcessModel a(4, 1, ProcessBias{}, 0, kModelStart), b(4, 1, cold, 0, kModelStart);
+  const ProcessValues pa = a.Shoot(kModelStart + 90000, 90), pb = b.Shoot(kModelStart + 90000, 90);
   EXPECT_NEAR(pb.melt_temp_c, pa.melt_temp_c - 40, 1e-9);
   EXPECT_EQ(pb.fast_shot_mps, pa.fast_shot_mps);
 }

@@ -28,7 +28,7 @@ using linesight::testing::TempDir;
 using testing::ImageBytes;
 using testing::SamplePart;
 
-OutboxOptions Options(const TempDir& dir) {
+OutboxOptions RecoveryOptions(const TempDir& dir) {
   OutboxOptions o;
   o.path = (dir / "outbox.db").string();
   return o;
@@ -66,7 +66,7 @@ size_t FilesIn(const fs::path& dir) {
 
 TEST(OutboxRecoveryTest, EveryAcknowledgedPartSurvivesSigkillExactlyOnce) {
   TempDir dir;
-  const OutboxOptions options = Options(dir);
+  const OutboxOptions options = RecoveryOptions(dir);
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   const pid_t child = ::fork();
@@ -109,7 +109,7 @@ TEST(OutboxRecoveryTest, EveryAcknowledgedPartSurvivesSigkillExactlyOnce) {
 TEST(OutboxRecoveryTest, AFileOfGarbageIsMovedAsideAndAFreshOutboxStarts) {
   TempDir dir;
   linesight::testing::WriteFile(dir / "outbox.db", std::string(10000, 'x'));
-  Outbox box(Options(dir));
+  Outbox box(RecoveryOptions(dir));
   EXPECT_TRUE(Contains(box.recovered_note(), (dir / "outbox.db").string())) << box.recovered_note();
   const auto copies = CorruptCopies(dir);
   ASSERT_EQ(copies.size(), 1u);
@@ -122,13 +122,13 @@ TEST(OutboxRecoveryTest, AFileOfGarbageIsMovedAsideAndAFreshOutboxStarts) {
 TEST(OutboxRecoveryTest, ATruncatedFileIsMovedAside) {
   TempDir dir;
   {
-    Outbox box(Options(dir));
+    Outbox box(RecoveryOptions(dir));
     for (int shot = 1; shot <= 300; ++shot) ASSERT_TRUE(box.Put(SamplePart(shot)));
   }  // closing checkpoints the WAL into the file
   const fs::path path = dir / "outbox.db";
   ASSERT_FALSE(fs::exists(dir / "outbox.db-wal"));
   fs::resize_file(path, fs::file_size(path) / 2 + 100);
-  Outbox box(Options(dir));
+  Outbox box(RecoveryOptions(dir));
   EXPECT_TRUE(Contains(box.recovered_note(), "moved it aside")) << box.recovered_note();
   EXPECT_EQ(CorruptCopies(dir).size(), 1u);
   EXPECT_EQ(box.counts().parts, 0);
@@ -141,19 +141,19 @@ TEST(OutboxRecoveryTest, ASqliteFileOfAnotherProgramIsMovedAside) {
     SqliteDb other((dir / "outbox.db").string());
     other.Exec("CREATE TABLE photos (x INTEGER)");
   }
-  Outbox box(Options(dir));
+  Outbox box(RecoveryOptions(dir));
   EXPECT_TRUE(Contains(box.recovered_note(), "another program")) << box.recovered_note();
   EXPECT_TRUE(box.Put(SamplePart(1)));
 }
 
 TEST(OutboxRecoveryTest, ANewerSchemaIsRefusedNamingTheVersion) {
   TempDir dir;
-  { Outbox box(Options(dir)); }
+  { Outbox box(RecoveryOptions(dir)); }
   {
     SqliteDb db((dir / "outbox.db").string());
     db.Exec("PRAGMA user_version = " + std::to_string(kOutboxSchemaVersion + 1));
   }
-  const Error e = Caught([&] { Outbox box(Options(dir)); });
+  const Error e = Caught([&] { Outbox box(RecoveryOptions(dir)); });
   EXPECT_EQ(e.category(), ErrorCategory::kIo);
   EXPECT_TRUE(Contains(e.what(), "version " + std::to_string(kOutboxSchemaVersion + 1)))
       << e.what();
@@ -163,7 +163,7 @@ TEST(OutboxRecoveryTest, ANewerSchemaIsRefusedNamingTheVersion) {
 
 TEST(OutboxRecoveryTest, AFullDatabaseFailsThePutCleanlyAndRecoversWhenThereIsRoom) {
   TempDir dir;
-  Outbox box(Options(dir));
+  Outbox box(RecoveryOptions(dir));
   ASSERT_TRUE(box.Put(SamplePart(1)));
   box.TEST_LimitPages(1);  // never below its current size: now it cannot grow
   PartRecord big = SamplePart(2, Decision::kHold);
@@ -207,7 +207,7 @@ TEST(OutboxRecoveryTest, ARealFullDiskFailsThePutCleanlyAndRecoversWhenThereIsRo
   Tmpfs disk(dir.path());
   if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
   linesight::testing::WriteFile(dir / "filler", std::string(64 * 1024, 'f'));
-  Outbox box(Options(dir));
+  Outbox box(RecoveryOptions(dir));
   int64_t shot = 1;
   std::optional<Error> error;
   for (; shot < 1000 && !error; ++shot) {

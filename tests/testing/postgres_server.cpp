@@ -38,21 +38,6 @@ void Run(const std::string& command, const fs::path& log) {
   throw std::runtime_error("failed: " + command + "\n" + text.str());
 }
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    throw std::runtime_error("cannot find a free TCP port on 127.0.0.1");
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 void Own(const fs::path& path) {
   if (IsRoot()) Run("chown -R postgres:postgres " + ShellQuote(path), path / "chown.log");
 }
@@ -91,7 +76,7 @@ std::string PostgresServer::Start() {
   const fs::path data = Template();
   Run("cp -a " + ShellQuote(data) + " " + ShellQuote(dir_ / "data"), dir_ / "cp.log");
   Own(dir_);
-  port_ = FreePort();
+  port_ = FreeLoopbackPort();
   StartServer();
   return Uri("postgres");
 }

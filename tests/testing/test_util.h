@@ -3,6 +3,7 @@
 // processes.
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <string>
@@ -90,6 +91,9 @@ class FileLock {
 
 // A free TCP port on 127.0.0.1 (bound, read, released: free at once, not forever).
 int FreeLoopbackPort();
+
+// A fixed time for records made by tests: 2026-11-29, ms since the Unix epoch.
+inline constexpr int64_t kT0 = 1796000000000;
 
 // A shell command run as a child process (`exec`'d, so signals reach the program), its stdout and
 // stderr appended to `log`. Killed with SIGKILL when the object dies.

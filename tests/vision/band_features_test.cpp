@@ -11,7 +11,7 @@
 namespace linesight {
 namespace {
 
-constexpr int kCanvas = 256;
+constexpr int kFeatureCanvas = 256;
 
 // A rendered part mapped onto the canonical canvas, and the disc that covers it.
 struct Canvas {
@@ -22,15 +22,15 @@ struct Canvas {
 Canvas RenderedCanvas(uint64_t seed) {
   const sim::RenderedPart part = sim::PartRenderer().Render(seed);
   LocateOptions o;
-  o.canvas = kCanvas;
+  o.canvas = kFeatureCanvas;
   const PartPose pose = LocatePart(part.image, o);
   EXPECT_TRUE(pose.found) << pose.failure;
   Canvas c;
-  cv::warpAffine(part.image, c.image, cv::Mat(pose.image_to_canvas), cv::Size(kCanvas, kCanvas),
-                 cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  c.support = cv::Mat::zeros(kCanvas, kCanvas, CV_8UC1);
-  cv::circle(c.support, cv::Point(kCanvas / 2, kCanvas / 2),
-             static_cast<int>(o.canvas_radius * kCanvas), 255, -1);
+  cv::warpAffine(part.image, c.image, cv::Mat(pose.image_to_canvas),
+                 cv::Size(kFeatureCanvas, kFeatureCanvas), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  c.support = cv::Mat::zeros(kFeatureCanvas, kFeatureCanvas, CV_8UC1);
+  cv::circle(c.support, cv::Point(kFeatureCanvas / 2, kFeatureCanvas / 2),
+             static_cast<int>(o.canvas_radius * kFeatureCanvas), 255, -1);
   return c;
 }
 
@@ -185,7 +185,7 @@ TEST(BandFeaturesTest, LargeFaintPatchStandsOutInTheLevelOnly) {
   const Canvas c = RenderedCanvas(11);
   cv::Mat f32, stained;
   c.image.convertTo(f32, CV_32F);
-  const cv::Rect patch(kCanvas / 2 + 10, kCanvas / 2 - 50, 60, 60);
+  const cv::Rect patch(kFeatureCanvas / 2 + 10, kFeatureCanvas / 2 - 50, 60, 60);
   f32(patch) *= 0.85;  // 15% darker over a patch far wider than the coarse band
   f32.convertTo(stained, CV_8U);
   BandFeatures a, b;
@@ -216,7 +216,7 @@ TEST(BandFeaturesTest, LevelIgnoresExposureAndGamma) {
 TEST(BandFeaturesTest, DarkPitStandsOutInTheFineBand) {
   const Canvas c = RenderedCanvas(10);
   cv::Mat pitted = c.image.clone();
-  const cv::Point pit(kCanvas / 2 + 60, kCanvas / 2 + 10);
+  const cv::Point pit(kFeatureCanvas / 2 + 60, kFeatureCanvas / 2 + 10);
   cv::circle(pitted, pit, 2, cv::Scalar(10), -1);
   BandFeatures a, b;
   ComputeBandFeatures(c.image, c.support, BandKernels(), a);
@@ -226,7 +226,7 @@ TEST(BandFeaturesTest, DarkPitStandsOutInTheFineBand) {
   // Roughness rises there too.
   EXPECT_GT(b.channel[2].at<float>(pit), a.channel[2].at<float>(pit) + 0.5f);
   // Far away nothing changes.
-  const cv::Point far(kCanvas / 2 - 60, kCanvas / 2 - 10);
+  const cv::Point far(kFeatureCanvas / 2 - 60, kFeatureCanvas / 2 - 10);
   EXPECT_NEAR(b.channel[0].at<float>(far), a.channel[0].at<float>(far),
               0.05 * std::abs(a.channel[0].at<float>(far)) + 0.05);
 }

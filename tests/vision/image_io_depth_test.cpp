@@ -38,7 +38,7 @@ cv::Mat Widen(const cv::Mat& img8, int bits) {
   return out;
 }
 
-std::vector<uint8_t> Encode(const std::string& ext, const cv::Mat& img) {
+std::vector<uint8_t> EncodeDeep(const std::string& ext, const cv::Mat& img) {
   std::vector<uint8_t> buf;
   EXPECT_TRUE(cv::imencode(ext, img, buf)) << ext;
   return buf;
@@ -163,11 +163,11 @@ TEST(ImageIoDepthTest, LowBitDataInSixteenBitFilesDecodesByItsRange) {
       std::string name;
       std::vector<uint8_t> bytes;
     };
-    const std::vector<Case> cases = {{"png", Encode(".png", wide)},
-                                     {"tiff (OpenCV)", Encode(".tiff", wide)},
+    const std::vector<Case> cases = {{"png", EncodeDeep(".png", wide)},
+                                     {"tiff (OpenCV)", EncodeDeep(".tiff", wide)},
                                      {"tiff (by hand)", MakeTiff(wide)},
                                      {"tiff (big-endian)", MakeTiff(wide, {}, true)},
-                                     {"pgm", Encode(".pgm", wide)}};
+                                     {"pgm", EncodeDeep(".pgm", wide)}};
     for (const Case& c : cases) {
       SCOPED_TRACE(c.name + ", " + std::to_string(bits) + " bits");
       ImageInfo info;
@@ -189,7 +189,7 @@ TEST(ImageIoDepthTest, HighBitAlignedDataDecodesByTheFullRange) {
   const cv::Mat img8 = Texture8(40, 30);
   cv::Mat wide = Widen(img8, 12) * 16;  // CV_16U, saturating
   ImageInfo info;
-  const cv::Mat g = DecodeGrey(Encode(".png", wide), "high.png", {}, &info);
+  const cv::Mat g = DecodeGrey(EncodeDeep(".png", wide), "high.png", {}, &info);
   EXPECT_EQ(info.full_scale, 65535);
   EXPECT_LE(cv::norm(g, img8, cv::NORM_INF), 1);
 }
@@ -201,10 +201,10 @@ TEST(ImageIoDepthTest, DeclaredRangeWinsOverTheGuess) {
   cv::Mat dark8 = Texture8(32, 32) / 5;   // max 51 of 255: a part far too dark
   const cv::Mat wide = Widen(dark8, 12);  // max 819 of 4095
   ImageInfo info;
-  DecodeGrey(Encode(".png", wide), "guess.png", {}, &info);
+  DecodeGrey(EncodeDeep(".png", wide), "guess.png", {}, &info);
   EXPECT_EQ(info.full_scale, 1023);
-  for (const auto& bytes :
-       {WithSbit(Encode(".png", wide), 12), MakeTiff(wide, {{281, 3, 4095}}), Pgm16(wide, 4095)}) {
+  for (const auto& bytes : {WithSbit(EncodeDeep(".png", wide), 12),
+                            MakeTiff(wide, {{281, 3, 4095}}), Pgm16(wide, 4095)}) {
     const cv::Mat g = DecodeGrey(bytes, "declared", {}, &info);
     EXPECT_EQ(info.declared_max, 4095) << info.format;
     EXPECT_EQ(info.full_scale, 4095) << info.format;
@@ -212,7 +212,7 @@ TEST(ImageIoDepthTest, DeclaredRangeWinsOverTheGuess) {
   }
   // A PNG that follows the spec scales sBIT data up to 16 bits: it decodes by the full range.
   cv::Mat scaled = Widen(Texture8(32, 32), 16);
-  const cv::Mat g = DecodeGrey(WithSbit(Encode(".png", scaled), 12), "spec.png", {}, &info);
+  const cv::Mat g = DecodeGrey(WithSbit(EncodeDeep(".png", scaled), 12), "spec.png", {}, &info);
   EXPECT_EQ(info.full_scale, 65535);
   EXPECT_LE(cv::norm(g, Texture8(32, 32), cv::NORM_INF), 1);
 }
@@ -234,7 +234,7 @@ TEST(ImageIoDepthTest, TiffOfEveryKindDecodes) {
                                   {"colour8", colour},
                                   {"grey16", Widen(img8, 16)}}) {
     SCOPED_TRACE(name);
-    const std::vector<uint8_t> bytes = Encode(".tiff", img);
+    const std::vector<uint8_t> bytes = EncodeDeep(".tiff", img);
     const ImageInfo info = ProbeImage(bytes, "a.tiff");
     EXPECT_EQ(info.format, "tiff");
     EXPECT_EQ(info.width, 37);

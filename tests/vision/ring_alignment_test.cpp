@@ -13,8 +13,8 @@
 namespace linesight {
 namespace {
 
-constexpr int kCanvas = 320;
-constexpr double kRadius = 0.49 * kCanvas;
+constexpr int kAlignCanvas = 320;
+constexpr double kRadius = 0.49 * kAlignCanvas;
 constexpr double kSamplesPerDegree = RingAlignment::kAngles / 360.0;
 
 // The fine band of a rendered part on the canvas, and its true rotation in degrees.
@@ -26,13 +26,13 @@ struct Sample {
 Sample Rendered(uint64_t seed) {
   const sim::RenderedPart part = sim::PartRenderer().Render(seed);
   LocateOptions o;
-  o.canvas = kCanvas;
+  o.canvas = kAlignCanvas;
   const PartPose pose = LocatePart(part.image, o);
   EXPECT_TRUE(pose.found) << pose.failure;
   cv::Mat canvas;
   LocateScratch scratch;
-  WarpToCanvas(part.image, pose, kCanvas, canvas, scratch);
-  const cv::Mat support(kCanvas, kCanvas, CV_8UC1, cv::Scalar(255));
+  WarpToCanvas(part.image, pose, kAlignCanvas, canvas, scratch);
+  const cv::Mat support(kAlignCanvas, kAlignCanvas, CV_8UC1, cv::Scalar(255));
   BandFeatures f;
   ComputeBandFeatures(canvas, support, BandKernels(), f, 1);
   return {f.channel[0].clone(), part.rotation_deg};
@@ -61,14 +61,15 @@ std::vector<float> Learn(const RingAlignment& align, const std::vector<Sample>& 
 // compared modulo that. The turn a part is given must match its true rotation to well under a
 // pixel, or statistics per place would smear the vane edges.
 TEST(RingAlignmentTest, FindsTheTurnOfRenderedParts) {
-  const RingAlignment align(kCanvas, kRadius);
+  const RingAlignment align(kAlignCanvas, kRadius);
   std::vector<Sample> train;
   for (uint64_t seed = 1; seed <= 16; ++seed) train.push_back(Rendered(seed));
   const std::vector<float> templ = Learn(align, train);
   const double period = 60 * kSamplesPerDegree;
   // Turns are known up to the template's own frame: compare each part's turn minus its true
   // rotation with the circular mean of that difference.
-  const double mid = 0.33 * 0.43 * kCanvas;  // where the vanes start: the twist moves nothing there
+  const double mid =
+      0.33 * 0.43 * kAlignCanvas;  // where the vanes start: the twist moves nothing there
   RingAlignmentScratch s;
   std::vector<double> diffs;
   for (uint64_t seed = 100; seed < 120; ++seed) {
@@ -99,10 +100,10 @@ TEST(RingAlignmentTest, FindsTheTurnOfRenderedParts) {
 
 TEST(RingAlignmentTest, TurnedTemplateFindsTheTurnItWasGiven) {
   // A signature with no symmetry: a few bright spokes at irregular angles.
-  const RingAlignment align(kCanvas, kRadius);
+  const RingAlignment align(kAlignCanvas, kRadius);
   auto spokes = [](double offset_deg) {
-    cv::Mat img(kCanvas, kCanvas, CV_32F, cv::Scalar(0));
-    const cv::Point2d c((kCanvas - 1) / 2.0, (kCanvas - 1) / 2.0);
+    cv::Mat img(kAlignCanvas, kAlignCanvas, CV_32F, cv::Scalar(0));
+    const cv::Point2d c((kAlignCanvas - 1) / 2.0, (kAlignCanvas - 1) / 2.0);
     for (double deg : {10.0, 75.0, 140.0, 250.0}) {
       const double a = (deg + offset_deg) * CV_PI / 180;
       cv::line(img, c + 30 * cv::Point2d(std::cos(a), std::sin(a)),
@@ -124,11 +125,11 @@ TEST(RingAlignmentTest, TurnedTemplateFindsTheTurnItWasGiven) {
 
 TEST(RingAlignmentTest, SignatureIgnoresTheRingsOwnLevel) {
   // A rotationally uniform image has a flat signature: nothing to align on, nothing to fake.
-  const RingAlignment align(kCanvas, kRadius);
-  cv::Mat img(kCanvas, kCanvas, CV_32F);
-  const double c = (kCanvas - 1) / 2.0;
-  for (int y = 0; y < kCanvas; ++y)
-    for (int x = 0; x < kCanvas; ++x)
+  const RingAlignment align(kAlignCanvas, kRadius);
+  cv::Mat img(kAlignCanvas, kAlignCanvas, CV_32F);
+  const double c = (kAlignCanvas - 1) / 2.0;
+  for (int y = 0; y < kAlignCanvas; ++y)
+    for (int x = 0; x < kAlignCanvas; ++x)
       img.at<float>(y, x) = static_cast<float>(std::cos(std::hypot(x - c, y - c) / 20));
   RingAlignmentScratch s;
   align.Signature(img, s);

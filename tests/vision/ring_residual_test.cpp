@@ -9,11 +9,11 @@
 namespace linesight {
 namespace {
 
-constexpr int kCanvas = 256;
+constexpr int kResidualCanvas = 256;
 constexpr double kMaxRadius = 120;
 
-RingResidual MakeRing(int canvas = kCanvas, double max_radius = kMaxRadius, int angles = 512,
-                      int window = 21) {
+RingResidual MakeRing(int canvas = kResidualCanvas, double max_radius = kMaxRadius,
+                      int angles = 512, int window = 21) {
   return RingResidual(canvas, max_radius, angles, std::vector<int>{window});
 }
 
@@ -26,7 +26,7 @@ void Residual(const RingResidual& ring, const cv::Mat& image, RingResidualScratc
 
 // A perfectly rotationally symmetric disc: smooth rings of varying brightness about the canvas
 // centre, fading to background beyond the rim.
-cv::Mat SymmetricDisc(int canvas = kCanvas) {
+cv::Mat SymmetricDisc(int canvas = kResidualCanvas) {
   cv::Mat img(canvas, canvas, CV_32F);
   const double c = (canvas - 1) / 2.0;
   for (int y = 0; y < canvas; ++y)
@@ -67,11 +67,11 @@ TEST(RingResidualTest, OutputSizeAndType) {
   cv::Mat residual;
   Residual(ring, SymmetricDisc(), scratch, residual);
   ASSERT_EQ(residual.type(), CV_32F);
-  EXPECT_EQ(residual.size(), cv::Size(kCanvas, kCanvas));
+  EXPECT_EQ(residual.size(), cv::Size(kResidualCanvas, kResidualCanvas));
   EXPECT_TRUE(cv::checkRange(residual));
   // Beyond the outermost ring there is nothing to compare: zero.
   EXPECT_EQ(residual.at<float>(0, 0), 0);
-  EXPECT_EQ(residual.at<float>(kCanvas - 1, kCanvas - 1), 0);
+  EXPECT_EQ(residual.at<float>(kResidualCanvas - 1, kResidualCanvas - 1), 0);
 }
 
 TEST(RingResidualTest, SymmetricDiscHasNearZeroResidual) {
@@ -110,9 +110,9 @@ TEST(RingResidualTest, FeaturesWiderThanTheWindowCancel) {
   // compares with itself and finds nothing.
   const RingResidual ring = MakeRing();
   cv::Mat img = SymmetricDisc();
-  const double c = (kCanvas - 1) / 2.0;
-  for (int y = 0; y < kCanvas; ++y)
-    for (int x = 0; x < kCanvas; ++x) {
+  const double c = (kResidualCanvas - 1) / 2.0;
+  for (int y = 0; y < kResidualCanvas; ++y)
+    for (int x = 0; x < kResidualCanvas; ++x) {
       const double t = std::atan2(y - c, x - c);
       if (t > 0.3 && t < 1.9) img.at<float>(y, x) -= 25;
     }
@@ -159,7 +159,7 @@ TEST(RingResidualTest, OtherSizesAndWindows) {
 
 TEST(RingResidualTest, EachWindowHasItsOwnResidual) {
   // A dot about 7 angular samples wide: wider than a 5-sample window, narrower than 21.
-  const RingResidual ring(kCanvas, kMaxRadius, 512, std::vector<int>{5, 21});
+  const RingResidual ring(kResidualCanvas, kMaxRadius, 512, std::vector<int>{5, 21});
   ASSERT_EQ(ring.windows(), 2u);
   RingResidualScratch scratch;
   cv::Mat residuals[2];
@@ -167,7 +167,7 @@ TEST(RingResidualTest, EachWindowHasItsOwnResidual) {
   ring.Compute(Disc(SymmetricDisc(), dot, 2, -40), scratch, residuals);
   for (const cv::Mat& r : residuals) {
     ASSERT_EQ(r.type(), CV_32F);
-    ASSERT_EQ(r.size(), cv::Size(kCanvas, kCanvas));
+    ASSERT_EQ(r.size(), cv::Size(kResidualCanvas, kResidualCanvas));
   }
   const float narrow = residuals[0].at<float>(128, 188), wide = residuals[1].at<float>(128, 188);
   EXPECT_LT(wide, -12.0f) << "stands out in the wide window";
@@ -175,8 +175,8 @@ TEST(RingResidualTest, EachWindowHasItsOwnResidual) {
   // The single-window ring of the same width gives the same bits.
   cv::Mat single;
   RingResidualScratch other;
-  Residual(MakeRing(kCanvas, kMaxRadius, 512, 21), Disc(SymmetricDisc(), dot, 2, -40), other,
-           single);
+  Residual(MakeRing(kResidualCanvas, kMaxRadius, 512, 21), Disc(SymmetricDisc(), dot, 2, -40),
+           other, single);
   EXPECT_EQ(cv::norm(single, residuals[1], cv::NORM_INF), 0);
 }
 
@@ -220,7 +220,7 @@ TEST(RingResidualTest, MatchesTheOpenCvReference) {
   cv::RNG(9).fill(noise, cv::RNG::NORMAL, 0, 5);
   noisy += noise;
   for (int window : {3, 7, 21, 63}) {
-    const RingResidual ring = MakeRing(kCanvas, kMaxRadius, 512, window);
+    const RingResidual ring = MakeRing(kResidualCanvas, kMaxRadius, 512, window);
     RingResidualScratch scratch;
     cv::Mat ours;
     Residual(ring, noisy, scratch, ours);
@@ -240,11 +240,12 @@ TEST(RingResidualTest, WrongInputIsRefused) {
   const RingResidual ring = MakeRing();
   RingResidualScratch scratch;
   cv::Mat residual;
-  EXPECT_THROW(ring.Compute(cv::Mat(kCanvas, kCanvas, CV_8UC1, cv::Scalar(0)), scratch, &residual),
+  EXPECT_THROW(ring.Compute(cv::Mat(kResidualCanvas, kResidualCanvas, CV_8UC1, cv::Scalar(0)),
+                            scratch, &residual),
                cv::Exception);
-  EXPECT_THROW(
-      ring.Compute(cv::Mat(kCanvas - 1, kCanvas, CV_32F, cv::Scalar(0)), scratch, &residual),
-      cv::Exception);
+  EXPECT_THROW(ring.Compute(cv::Mat(kResidualCanvas - 1, kResidualCanvas, CV_32F, cv::Scalar(0)),
+                            scratch, &residual),
+               cv::Exception);
 }
 
 }  // namespace

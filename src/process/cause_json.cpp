@@ -16,6 +16,7 @@ nlohmann::json CauseJson(const Cause& c, const std::string& target) {
       {"excess_rejects", c.excess_rejects},
       {"mean_abs_shap", c.mean_abs_shap < 0 ? nlohmann::json() : nlohmann::json(c.mean_abs_shap)},
       {"supported", c.supported},
+      {"explained_by", c.explained_by.empty() ? nlohmann::json() : nlohmann::json(c.explained_by)},
       {"sentence", c.Sentence(target)}};
 }
 

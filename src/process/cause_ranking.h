@@ -1,6 +1,7 @@
 // process/cause_ranking.h: which process conditions explain a group's rejects. For each variable it
 // finds the low or high condition (quantile threshold) with the strongest evidence, gives its
-// relative risk with a confidence interval, and says plainly when the evidence is weak.
+// relative risk with a confidence interval, says plainly when the evidence is weak, and which
+// conditions only stand in for another (Mantel–Haenszel adjustment).
 // Pure functions of their inputs; safe on any thread.
 #pragma once
 
@@ -41,6 +42,11 @@ struct Cause {
   double excess_rejects = 0;
   double mean_abs_shap = -1;  // from the risk model; < 0 if not given
   bool supported = false;     // adjusted_low > 1 and enough rejects inside
+  // Another supported condition that accounts for this one's rejects: within its shots and within
+  // the rest (Mantel–Haenszel), this condition's effect is no longer supported while the other's
+  // still is ("cycle_s ≥ 958" is the first shot after a stop, "shots_since_restart ≤ 1" seen from
+  // the side). "" if none. Such a condition is listed after the unexplained ones.
+  std::string explained_by;
 
   // "value <= 5", "value >= 340", "value not measured".
   [[nodiscard]] std::string Condition() const;

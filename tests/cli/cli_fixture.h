@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,6 @@ namespace linesight::cli_test {
 
 namespace fs = std::filesystem;
 using testing::Contains;
-using testing::FileLock;
 using testing::RunLinesight;
 using testing::RunResult;
 using testing::TempDir;
@@ -61,41 +61,22 @@ struct SharedData {
 inline SharedData MakeSharedData() {
   SharedData d;
   const fs::path bin = LINESIGHT_BINARY;
-  std::error_code ec;
-  const auto size = fs::file_size(bin, ec);
-  const auto stamp = fs::last_write_time(bin, ec).time_since_epoch().count();
-  if (ec) {
-    d.error = "cannot stat " + bin.string() + ": " + ec.message();
+  try {
+    d.dir = testing::SharedFolder(
+        bin.parent_path() / "tests" / "cli_test_data", bin, [](const fs::path& tmp) {
+          const RunResult sim =
+              RunLinesight("sim --out " + Q(tmp / "data") + " --good " + std::to_string(kGood) +
+                           " --defect " + std::to_string(kDefect));
+          const RunResult train = RunLinesight("train --good " + Q(tmp / "data" / "good") +
+                                               " --out " + Q(tmp / "model.lsm"));
+          if (sim.exit_code != 0 || train.exit_code != 0)
+            throw std::runtime_error("sim: " + Describe(sim) + "\ntrain: " + Describe(train));
+          testing::WriteFile(tmp / "sim.out", sim.out);
+          testing::WriteFile(tmp / "train.out", train.out);
+        });
+  } catch (const std::exception& e) {
+    d.error = e.what();
     return d;
-  }
-  const std::string key = std::to_string(size) + "_" + std::to_string(stamp);
-  const fs::path root = bin.parent_path() / "tests" / "cli_test_data";
-  d.dir = root / key;
-  fs::create_directories(root, ec);
-  const FileLock lock(root / "lock");  // one process makes it, the others wait and reuse it
-  if (!fs::exists(d.dir / "ready")) {
-    const TempDir scratch;  // build beside, then move into place in one rename
-    const fs::path tmp = root / (key + ".tmp" + scratch.path().filename().string());
-    fs::create_directories(tmp);
-    const RunResult sim =
-        RunLinesight("sim --out " + Q(tmp / "data") + " --good " + std::to_string(kGood) +
-                     " --defect " + std::to_string(kDefect));
-    const RunResult train =
-        RunLinesight("train --good " + Q(tmp / "data" / "good") + " --out " + Q(tmp / "model.lsm"));
-    if (sim.exit_code != 0 || train.exit_code != 0) {
-      d.error = "sim: " + Describe(sim) + "\ntrain: " + Describe(train);
-      fs::remove_all(tmp, ec);
-      return d;
-    }
-    testing::WriteFile(tmp / "sim.out", sim.out);
-    testing::WriteFile(tmp / "train.out", train.out);
-    testing::WriteFile(tmp / "ready", "");
-    fs::rename(tmp, d.dir, ec);
-    if (ec) fs::remove_all(tmp, ec);  // another process got there first: use its copy
-    // Data of older builds of the binary.
-    for (const auto& e : fs::directory_iterator(root, ec))
-      if (e.is_directory(ec) && e.path().filename().string().rfind(key, 0) != 0)
-        fs::remove_all(e.path(), ec);
   }
   d.sim_out = Slurp(d.dir / "sim.out");
   d.train_out = Slurp(d.dir / "train.out");

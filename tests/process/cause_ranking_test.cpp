@@ -82,6 +82,42 @@ TEST(CauseRanking, EachCauseSaysHowManyRejectsItExplains) {
   EXPECT_NEAR(g.causes[1].excess_rejects, 30000 * 0.2 * 0.09, 150);
   EXPECT_NEAR(g.causes[0].excess_rejects, 300 * 0.39, 40);
   EXPECT_NE(g.causes[1].Sentence("scrap").find(" beyond the rate elsewhere"), std::string::npos);
+  // Two causes of their own: neither explains the other away.
+  EXPECT_EQ(g.causes[0].explained_by, "");
+  EXPECT_EQ(g.causes[1].explained_by, "");
+}
+
+// Scrap comes from the first shots after a restart alone (2% of shots, scrap 50%, else 1%). A
+// long cycle marks 90% of those shots and 1% of the rest: its own relative risk is large and
+// supported, but within restart shots and within the rest it changes nothing. It is named as
+// explained by the restart and listed after it; the restart is not explained by it.
+TEST(CauseRanking, AConditionThatOnlyStandsInForAnotherIsExplainedByIt) {
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<double> u(0, 1);
+  ShotTable t;
+  std::vector<double> restart, cycle, noise;
+  for (int i = 0; i < 40000; ++i) {
+    const double r = u(rng);
+    const bool warm_up = r < 0.02;
+    const bool long_cycle = warm_up ? u(rng) < 0.9 : u(rng) < 0.01;
+    t.AddShot(i * 1000LL, "M1", "D1", u(rng) < (warm_up ? 0.5 : 0.01) ? 1 : 0);
+    restart.push_back(r);
+    cycle.push_back(long_cycle ? 900 + 100 * u(rng) : 100 + 20 * u(rng));
+    noise.push_back(u(rng));
+  }
+  t.AddFeature("cycle", cycle);
+  t.AddFeature("restart", restart);
+  t.AddFeature("noise", noise);
+  const CauseGroup g = RankCauses(t, GroupBy::kDie)[0];
+  ASSERT_EQ(g.causes.size(), 3u);
+  EXPECT_EQ(g.causes[0].variable, "restart");
+  EXPECT_EQ(g.causes[0].explained_by, "");
+  EXPECT_EQ(g.causes[1].variable, "cycle");
+  EXPECT_TRUE(g.causes[1].supported) << g.causes[1].Sentence("scrap");
+  EXPECT_EQ(g.causes[1].explained_by, g.causes[0].Condition());
+  const std::string s = g.causes[1].Sentence("scrap");
+  EXPECT_NE(s.find(", explained by restart ≤ "), std::string::npos) << s;
+  EXPECT_FALSE(g.causes[2].supported);
 }
 
 TEST(CauseRanking, NoEffectIsReportedAsWeakEvidence) {

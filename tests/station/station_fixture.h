@@ -1,5 +1,5 @@
 // tests/station/station_fixture.h: what the station tests share: one model of the simulated
-// part, trained once per test binary, and the good part that model passes.
+// part, trained once per build of the test binary, and the good part that model passes.
 #pragma once
 
 #include <filesystem>
@@ -13,21 +13,24 @@
 
 namespace linesight::station {
 
-// A model of the simulated part from 40 good renders, saved in a folder that lives as long as
-// the test binary.
+// A model of the simulated part from 40 good renders, trained once per build of the test binary
+// and shared by its test processes (testing::SharedFolder).
 inline const std::filesystem::path& ModelFile() {
-  static testing::TempDir dir;
   static const std::filesystem::path path = [] {
-    const sim::PartRenderer renderer;
-    std::vector<cv::Mat> images;
-    std::vector<std::string> names;
-    for (int i = 0; i < 40; ++i) {
-      images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
-      names.push_back("good_" + std::to_string(i));
-    }
-    const std::filesystem::path p = dir / "part.lsm";
-    SaveInspectionModel(TrainFromImages(DefaultRecipe(), images, names, TrainOptions()), p);
-    return p;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+    const auto dir = testing::SharedFolder(
+        self.parent_path() / "station_test_data", self, [](const std::filesystem::path& tmp) {
+          const sim::PartRenderer renderer;
+          std::vector<cv::Mat> images;
+          std::vector<std::string> names;
+          for (int i = 0; i < 40; ++i) {
+            images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
+            names.push_back("good_" + std::to_string(i));
+          }
+          SaveInspectionModel(TrainFromImages(DefaultRecipe(), images, names, TrainOptions()),
+                              tmp / "part.lsm");
+        });
+    return dir / "part.lsm";
   }();
   return path;
 }

@@ -100,6 +100,37 @@ std::vector<nlohmann::json> JsonLines(const std::string& text) {
   return out;
 }
 
+std::filesystem::path SharedFolder(const std::filesystem::path& root,
+                                   const std::filesystem::path& binary,
+                                   const std::function<void(const std::filesystem::path&)>& make) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto size = fs::file_size(binary, ec);
+  const auto stamp = ec ? 0 : fs::last_write_time(binary, ec).time_since_epoch().count();
+  if (ec) throw std::runtime_error("cannot stat " + binary.string() + ": " + ec.message());
+  const std::string key = std::to_string(size) + "_" + std::to_string(stamp);
+  const fs::path dir = root / key;
+  fs::create_directories(root);
+  const FileLock lock(root / "lock");  // one process makes it, the others wait and reuse it
+  if (fs::exists(dir / "ready")) return dir;
+  const TempDir scratch;  // build beside, then move into place in one rename
+  const fs::path tmp = root / (key + ".tmp" + scratch.path().filename().string());
+  fs::create_directories(tmp);
+  try {
+    make(tmp);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  WriteFile(tmp / "ready", "");
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp, ec);  // another process got there first: use its copy
+  for (const auto& e : fs::directory_iterator(root, ec))  // what older builds made
+    if (e.is_directory(ec) && e.path().filename().string().rfind(key, 0) != 0)
+      fs::remove_all(e.path(), ec);
+  return dir;
+}
+
 int FreeLoopbackPort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

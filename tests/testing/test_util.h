@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,16 @@ class FileLock {
  private:
   int fd_;
 };
+
+// A folder made once per build of `binary` and shared by every test process that asks for it
+// (ctest runs each test in a process of its own, so a model trained per process is trained once
+// per test): the first caller fills an empty folder with `make` while the others wait on a lock,
+// then all read it. It lives under `root`, named by the binary's size and time, so a rebuilt
+// binary gets a fresh one and those of older builds are removed. Throws what `make` throws (and
+// then leaves nothing behind), or std::runtime_error if `binary` cannot be read.
+std::filesystem::path SharedFolder(const std::filesystem::path& root,
+                                   const std::filesystem::path& binary,
+                                   const std::function<void(const std::filesystem::path&)>& make);
 
 // A free TCP port on 127.0.0.1 (bound, read, released: free at once, not forever).
 int FreeLoopbackPort();

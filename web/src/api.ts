@@ -187,6 +187,8 @@ export interface Cause {
   rejects_inside: number;
   excess_rejects: number;
   supported: boolean;
+  // Another condition that accounts for this one's rejects (Mantel–Haenszel), or null.
+  explained_by: string | null;
   sentence: string;
 }
 

@@ -8,7 +8,7 @@ import * as echarts from "echarts/core";
 import { LineChart, ScatterChart } from "echarts/charts";
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-import { api, type CausesAnswer, type ProcessChart, type RejectChart, type RiskAnswer, type RuleAlarm } from "../api";
+import { api, type Cause, type CausesAnswer, type ProcessChart, type RejectChart, type RiskAnswer, type RuleAlarm } from "../api";
 import { clear, h } from "../dom";
 import { fmtNumber, fmtPercent, fmtShortDateTime, PROCESS_UNITS, t, type Key } from "../i18n";
 import { naturalCompare } from "../logic";
@@ -127,7 +127,14 @@ function drawRejects(make: (el: HTMLElement) => echarts.ECharts, card: HTMLEleme
 }
 
 // The ranked process conditions behind the machine's rejects (GET /api/v1/causes): a cause with
-// weak evidence is shown greyed and says so, never as a finding.
+// weak evidence, or one that only stands in for another, is shown greyed and says so, never as a
+// finding.
+function causeText(cause: Cause): string {
+  if (!cause.supported) return `${t("spc.cause_weak")}: ${cause.condition}`;
+  if (cause.explained_by) return `${cause.condition}: ${t("spc.cause_explained", { by: cause.explained_by })}`;
+  return cause.sentence;
+}
+
 function causesCard(c: CausesAnswer): HTMLElement {
   const card = h("section", { class: "card wide", id: "spc-causes-card" }, h("h3", { text: t("spc.causes", { n: c.shots }) }));
   const g = c.groups[0];
@@ -139,8 +146,8 @@ function causesCard(c: CausesAnswer): HTMLElement {
   const body = h("tbody");
   for (const cause of g.causes.slice(0, 5))
     body.append(
-      h("tr", { class: cause.supported ? "cause-row" : "cause-row muted", data: { variable: cause.variable } },
-        h("td", { text: cause.supported ? cause.sentence : `${t("spc.cause_weak")}: ${cause.condition}` }),
+      h("tr", { class: cause.supported && !cause.explained_by ? "cause-row" : "cause-row muted", data: { variable: cause.variable } },
+        h("td", { text: causeText(cause) }),
         h("td", { text: `${fmtNumber(cause.relative_risk, 1)}× (${fmtNumber(cause.ci95[0], 1)}–${fmtNumber(cause.ci95[1], 1)})` }),
         h("td", { text: `${cause.rejects_inside} / ${g.rejects}` })),
     );

@@ -124,19 +124,23 @@ double StratifiedLow(const std::vector<std::uint8_t>& x, const std::vector<std::
 // several such, the one with the strongest evidence is named.
 void MarkExplained(std::vector<Cause>& causes, const std::vector<std::vector<std::uint8_t>>& inside,
                    const std::vector<std::int8_t>& y, double z_adj) {
-  std::vector<std::string> by(causes.size());
-  for (std::size_t i = 0; i < causes.size(); ++i) {
-    if (!causes[i].supported) continue;
+  const std::size_t n = causes.size();
+  std::vector<std::uint8_t> holds(n * n, 0);  // [i * n + j]: i still supported within j's strata
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      if (i != j && causes[i].supported && causes[j].supported)
+        holds[i * n + j] = StratifiedLow(inside[i], inside[j], y, z_adj) > 1;
+  std::vector<std::string> by(n);
+  for (std::size_t i = 0; i < n; ++i) {
     const Cause* best = nullptr;
-    for (std::size_t j = 0; j < causes.size(); ++j) {
-      if (j == i || !causes[j].supported) continue;
-      if (StratifiedLow(inside[i], inside[j], y, z_adj) > 1) continue;
-      if (StratifiedLow(inside[j], inside[i], y, z_adj) <= 1) continue;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i || !causes[i].supported || !causes[j].supported) continue;
+      if (holds[i * n + j] || !holds[j * n + i]) continue;
       if (!best || causes[j].adjusted_low > best->adjusted_low) best = &causes[j];
     }
     if (best) by[i] = best->Condition();
   }
-  for (std::size_t i = 0; i < causes.size(); ++i) causes[i].explained_by = by[i];
+  for (std::size_t i = 0; i < n; ++i) causes[i].explained_by = by[i];
 }
 
 // The causes of one group's rows.

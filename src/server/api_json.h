@@ -41,10 +41,10 @@ nlohmann::json BodyObject(const io::HttpRequest& request);
 std::string StringMember(const nlohmann::json& body, const char* name, bool required,
                          size_t max_len = 200);
 
-// 200 (or `status`) with a JSON body.
 // `j` as compact JSON text; invalid UTF-8 in a string is replaced rather than thrown on.
 std::string Dump(const nlohmann::json& j);
 
+// 200 (or `status`) with a JSON body.
 io::HttpResponse JsonAnswer(const nlohmann::json& body, int status = 200);
 
 // A number, or null for NaN (not measured, not defined) and infinities: never 0.

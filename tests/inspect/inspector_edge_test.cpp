@@ -9,6 +9,7 @@
 #include "inspect/inspector.h"
 #include "inspect/trainer.h"
 #include "sim/part_renderer.h"
+#include "testing/sim_part_model.h"
 #include "testing/test_util.h"
 
 namespace linesight {
@@ -17,16 +18,7 @@ namespace {
 using testing::Contains;
 
 const InspectionModel& Model() {
-  static const InspectionModel model = [] {
-    const sim::PartRenderer renderer;
-    std::vector<cv::Mat> images;
-    std::vector<std::string> names;
-    for (int i = 0; i < 40; ++i) {
-      images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
-      names.push_back("good_" + std::to_string(i));
-    }
-    return TrainFromImages(DefaultRecipe(), images, names, TrainOptions());
-  }();
+  static const InspectionModel model = testing::TrainOnSimulatedGoodParts();
   return model;
 }
 

@@ -9,6 +9,7 @@
 #include "inspect/inspection_model.h"
 #include "inspect/trainer.h"
 #include "sim/part_renderer.h"
+#include "testing/sim_part_model.h"
 #include "testing/test_util.h"
 
 namespace linesight::station {
@@ -20,15 +21,7 @@ inline const std::filesystem::path& ModelFile() {
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
     const auto dir = testing::SharedFolder(
         self.parent_path() / "station_test_data", self, [](const std::filesystem::path& tmp) {
-          const sim::PartRenderer renderer;
-          std::vector<cv::Mat> images;
-          std::vector<std::string> names;
-          for (int i = 0; i < 40; ++i) {
-            images.push_back(renderer.Render(static_cast<uint64_t>(i) + 1).image);
-            names.push_back("good_" + std::to_string(i));
-          }
-          SaveInspectionModel(TrainFromImages(DefaultRecipe(), images, names, TrainOptions()),
-                              tmp / "part.lsm");
+          SaveInspectionModel(testing::TrainOnSimulatedGoodParts(), tmp / "part.lsm");
         });
     return dir / "part.lsm";
   }();

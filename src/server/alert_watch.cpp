@@ -52,8 +52,6 @@ void AlertWatch::EvaluateOnce() {
     for (auto& c : ProcessAlerts(store_, now)) found.push_back(std::move(c));
     for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
     for (const auto& c : found) Raise(c, now);
-    // Keys of past hours are never raised again: forget them after a day.
-    std::erase_if(last_sent_ms_, [&](const auto& kv) { return now - kv.second > 86'400'000; });
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -82,13 +80,12 @@ void AlertWatch::Raise(const AlertCandidate& c, int64_t now_ms) {
     std::lock_guard lock(mu_);
     ++(r.fresh ? stats_.raised : stats_.repeated);
   }
-  const auto sent = last_sent_ms_.find(c.input.key);
-  const bool due = r.fresh || sent == last_sent_ms_.end() ||
-                   now_ms - sent->second >= int64_t{options_.repeat_every_s} * 1000;
-  if (!due) return;
+  // The store keeps when each alert last went out, so a restarted server, or a second one on the
+  // same store, does not send it again before the repeat interval.
+  const int64_t every_ms = r.fresh ? 0 : int64_t{options_.repeat_every_s} * 1000;
+  if (!store_.ClaimAlertNotice(r.id, now_ms, every_ms)) return;
   const auto alert = store_.GetAlert(r.id);
   if (!alert) return;
-  last_sent_ms_[c.input.key] = now_ms;
   PublishAlert(feed_, delivery_, r.fresh ? "raised" : "repeated", *alert);
 }
 

@@ -1,13 +1,12 @@
 // server/alert_watch.h: the alert watch: a thread that looks for alert conditions
 // (alert_sources.h) every few seconds, raises them in the store (de-duplicated there) and sends
-// new alerts, and repeats at most every few minutes, to the live stream and AlertDelivery. A
-// store error is logged and retried at the next evaluation.
+// new alerts, and repeats at most every few minutes (the store keeps when each last went out), to
+// the live stream and AlertDelivery. A store error is logged and retried at the next evaluation.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -55,7 +54,6 @@ class AlertWatch {
   LiveFeed& feed_;
   AlertDelivery* delivery_;
   AlertOptions options_;
-  std::map<std::string, int64_t> last_sent_ms_;  // by key; only the watch thread uses it
   mutable std::mutex mu_;
   std::condition_variable wake_;
   AlertWatchStats stats_;

@@ -110,6 +110,15 @@ int64_t SqlStore::CountOpenAlerts() {
   return n;
 }
 
+bool SqlStore::ClaimAlertNotice(int64_t id, int64_t now_ms, int64_t every_ms) {
+  const SqlValue params[] = {id, now_ms, now_ms - std::max<int64_t>(0, every_ms)};
+  auto c = Connection();
+  return c->Exec(
+             "UPDATE alerts SET notified_ms = $2 WHERE id = $1 AND acked_ms IS NULL AND "
+             "(notified_ms IS NULL OR notified_ms <= $3)",
+             params) == 1;
+}
+
 AckResult SqlStore::AckAlert(int64_t id, std::string_view user, std::string_view note,
                              int64_t now_ms, const AuditEntry& audit) {
   auto c = Connection();

@@ -320,6 +320,11 @@ class Store {
   virtual std::vector<Alert> Alerts(const AlertQuery& query) = 0;
   virtual std::optional<Alert> GetAlert(int64_t id) = 0;
   virtual int64_t CountOpenAlerts() = 0;
+  // Claims the sending of open alert `id` at `now_ms`: true (and the alert's notified_ms set to
+  // now_ms) when it was never sent or last sent at or before now_ms - every_ms; false otherwise,
+  // or when the alert is acknowledged or unknown. One statement, so of several server processes
+  // (or a restarted one) only one sends each repeat.
+  virtual bool ClaimAlertNotice(int64_t id, int64_t now_ms, int64_t every_ms) = 0;
   // Acknowledges an open alert and stores `audit` in the same transaction. kUnknown / kAlreadyAcked
   // change nothing.
   virtual AckResult AckAlert(int64_t id, std::string_view user, std::string_view note,

@@ -2,6 +2,7 @@
 // out of control once and counts repeats; people list and acknowledge alerts through the API
 // (CSRF, roles, 401/403/404/409/400); alerts and acks reach a real webhook receiver (one that
 // fails first) and a real mosquitto broker.
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -221,6 +222,13 @@ class WebhookReceiver {
     std::lock_guard lock(mu_);
     return attempts_;
   }
+  // How many received bodies have event `event`.
+  int Count(const std::string& event) const {
+    std::lock_guard lock(mu_);
+    return static_cast<int>(std::count_if(bodies_.begin(), bodies_.end(), [&](const json& b) {
+      return b.is_object() && b.value("event", "") == event;
+    }));
+  }
 
  private:
   httplib::Server server_;
@@ -275,6 +283,46 @@ TEST_P(AlertsTest, AlertsAndAcksReachTheWebhookAndMqtt) {
   EXPECT_EQ(json::parse(acked.payload)["alert"]["acked_by"], "ana");
   EXPECT_EQ(MetricValue(s, "linesight_alert_deliveries_failed_total{target=\"webhook\"}"), 0);
   EXPECT_EQ(MetricValue(s, "linesight_alert_deliveries_failed_total{target=\"mqtt\"}"), 0);
+}
+
+// Waits until server `s` has evaluated its alerts `n` more times.
+void WaitEvaluations(const server::FactoryServer& s, int n) {
+  const double seen = MetricValue(s, "linesight_alert_evaluations_total");
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= seen + n; }));
+}
+
+TEST_P(AlertsTest, ARestartedOrSecondServerSendsAnOpenAlertAgainOnlyAfterTheRepeatInterval) {
+  WebhookReceiver hook(0);
+  PartRecord worn = ServerTestPart("M2", 7, Decision::kPass, kNow - 60'000);
+  worn.shot.die_shot = 95'000;
+  store_->Ingest(std::vector<PartRecord>{worn}, {});
+  std::atomic<int64_t> now{kNow};
+  server::ServerOptions o = AlertServerOptions("restart");
+  o.alerts.clock = [&now] { return now.load(); };
+  o.alerts.delivery.webhook_url = hook.url();
+  {
+    server::FactoryServer first(*store_, o);
+    ASSERT_TRUE(Eventually([&] { return hook.Count("raised") == 1; })) << hook.attempts();
+    WaitEvaluations(first, 2);
+  }
+  // A restart within the repeat interval sends nothing again.
+  server::FactoryServer second(*store_, o);
+  WaitEvaluations(second, 3);
+  EXPECT_EQ(hook.Count("raised"), 1);
+  EXPECT_EQ(hook.Count("repeated"), 0);
+  // Ten minutes later one repeat goes out, from either of two servers on the store, not both.
+  server::FactoryServer third(*store_, o);
+  WaitEvaluations(third, 1);
+  now += int64_t{o.alerts.repeat_every_s} * 1000;
+  ASSERT_TRUE(Eventually([&] { return hook.Count("repeated") == 1; }));
+  WaitEvaluations(second, 2);
+  WaitEvaluations(third, 2);
+  EXPECT_EQ(hook.Count("repeated"), 1);
+  EXPECT_EQ(hook.Count("raised"), 1);
+  const json open = Get(second.port(), "/api/v1/alerts", operator_);
+  ASSERT_EQ(open["alerts"].size(), 1u) << open.dump();
+  EXPECT_GE(open["alerts"][0]["count"], 8);  // every evaluation of every server counted it
 }
 
 TEST_P(AlertsTest, AWebhookThatNeverAnswersIsCountedAsFailedAndTheServerGoesOn) {

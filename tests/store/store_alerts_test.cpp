@@ -1,8 +1,10 @@
 // The server store's alerts on both engines (store_fixture.h): de-duplicated while open, a new
 // alert after an acknowledgement, acks audited and refused twice, one open alert when two stores
 // race on one key; and the dies' shot counts that die-life alerts read.
+#include <atomic>
 #include <thread>
 
+#include "store/server_schema.h"
 #include "store/store_fixture.h"
 
 namespace linesight::store::testing {
@@ -116,6 +118,43 @@ TEST_P(StoreTest, TwoStoresRaisingOneKeyAtOnceKeepOneOpenAlert) {
   const auto open = store_->Alerts({});
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].count, 4 * kEach);
+}
+
+TEST_P(StoreTest, AnAlertNoticeIsClaimedOncePerIntervalAndNeverAfterAnAck) {
+  const int64_t id = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0).id;
+  constexpr int64_t kEvery = 600'000;
+  EXPECT_TRUE(store_->ClaimAlertNotice(id, kT0, kEvery));  // never sent
+  EXPECT_FALSE(store_->ClaimAlertNotice(id, kT0 + 1, kEvery));
+  EXPECT_FALSE(store_->ClaimAlertNotice(id, kT0 + kEvery - 1, kEvery));
+  EXPECT_TRUE(store_->ClaimAlertNotice(id, kT0 + kEvery, kEvery));
+  EXPECT_TRUE(store_->ClaimAlertNotice(id, kT0 + kEvery, 0));  // a fresh alert: at once
+  EXPECT_FALSE(store_->ClaimAlertNotice(id + 1000, kT0, 0));   // unknown
+  ASSERT_EQ(store_->AckAlert(id, "ana", "", kT0 + 50, AckAudit(id)), AckResult::kAcked);
+  EXPECT_FALSE(store_->ClaimAlertNotice(id, kT0 + 10 * kEvery, kEvery));
+}
+
+TEST_P(StoreTest, OfTwoStoresClaimingOneNoticeAtOnceExactlyOneWins) {
+  auto second = OpenStore(location_);
+  const int64_t id = store_->RaiseAlert(Input("reject_rate:M3:1"), kT0).id;
+  std::atomic<int> wins{0};
+  std::vector<std::thread> threads;
+  for (Store* s : {store_.get(), second.get(), store_.get(), second.get()})
+    threads.emplace_back([s, id, &wins] { wins += s->ClaimAlertNotice(id, kT0 + 5, 600'000); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+}
+
+TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
+  const int64_t open = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0).id;
+  store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0 + 100);
+  // Back to schema 4, as a store written by the previous version.
+  RawSql("ALTER TABLE alerts DROP COLUMN notified_ms");
+  RawSql("DELETE FROM schema_version WHERE version = 5");
+  store_.reset();
+  store_ = OpenStore(location_);
+  EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);
+  EXPECT_FALSE(store_->ClaimAlertNotice(open, kT0 + 100 + 599'999, 600'000));
+  EXPECT_TRUE(store_->ClaimAlertNotice(open, kT0 + 100 + 600'000, 600'000));
 }
 
 TEST_P(StoreTest, DieShotCountsAreEachDiesHighestShot) {

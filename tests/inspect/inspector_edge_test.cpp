@@ -18,7 +18,8 @@ namespace {
 using testing::Contains;
 
 const InspectionModel& Model() {
-  static const InspectionModel model = testing::TrainOnSimulatedGoodParts();
+  static const InspectionModel model =
+      LoadInspectionModel(testing::SimulatedPartModelFile("inspect_test_data"));
   return model;
 }
 

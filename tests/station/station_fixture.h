@@ -17,14 +17,7 @@ namespace linesight::station {
 // A model of the simulated part from 40 good renders, trained once per build of the test binary
 // and shared by its test processes (testing::SharedFolder).
 inline const std::filesystem::path& ModelFile() {
-  static const std::filesystem::path path = [] {
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
-    const auto dir = testing::SharedFolder(
-        self.parent_path() / "station_test_data", self, [](const std::filesystem::path& tmp) {
-          SaveInspectionModel(testing::TrainOnSimulatedGoodParts(), tmp / "part.lsm");
-        });
-    return dir / "part.lsm";
-  }();
+  static const std::filesystem::path path = testing::SimulatedPartModelFile("station_test_data");
   return path;
 }
 

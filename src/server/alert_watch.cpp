@@ -52,6 +52,8 @@ void AlertWatch::EvaluateOnce() {
     for (auto& c : ProcessAlerts(store_, now)) found.push_back(std::move(c));
     for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
     for (const auto& c : found) Raise(c, now);
+    // Alerts of past hours are never raised again: forget them after a day.
+    std::erase_if(last_streamed_ms_, [&](const auto& kv) { return now - kv.second > 86'400'000; });
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -80,13 +82,22 @@ void AlertWatch::Raise(const AlertCandidate& c, int64_t now_ms) {
     std::lock_guard lock(mu_);
     ++(r.fresh ? stats_.raised : stats_.repeated);
   }
-  // The store keeps when each alert last went out, so a restarted server, or a second one on the
-  // same store, does not send it again before the repeat interval.
-  const int64_t every_ms = r.fresh ? 0 : int64_t{options_.repeat_every_s} * 1000;
-  if (!store_.ClaimAlertNotice(r.id, now_ms, every_ms)) return;
-  const auto alert = store_.GetAlert(r.id);
+  const int64_t every_ms = int64_t{options_.repeat_every_s} * 1000;
+  // The plant's webhook and MQTT: the store keeps when each alert last went out to them, so a
+  // restarted server, or a second one on the same store, does not send it again early.
+  const auto claimed = store_.ClaimAlertNotice(r.id, now_ms, every_ms);
+  if (claimed && delivery_) delivery_->Send(claimed->first ? "raised" : "repeated", claimed->alert);
+  // This server's own live stream (its browsers): new alerts at once, repeats at most every
+  // interval, whichever server claimed them.
+  const auto sent = last_streamed_ms_.find(r.id);
+  const bool due = r.fresh || (claimed && claimed->first) || sent == last_streamed_ms_.end() ||
+                   now_ms - sent->second >= every_ms;
+  if (!due) return;
+  const auto alert = claimed ? std::optional(claimed->alert) : store_.GetAlert(r.id);
   if (!alert) return;
-  PublishAlert(feed_, delivery_, r.fresh ? "raised" : "repeated", *alert);
+  last_streamed_ms_[r.id] = now_ms;
+  const bool first = r.fresh || (claimed && claimed->first);
+  feed_.Publish("alert", AlertMessage(first ? "raised" : "repeated", *alert));
 }
 
 }  // namespace linesight::server

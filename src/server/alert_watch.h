@@ -1,12 +1,14 @@
 // server/alert_watch.h: the alert watch: a thread that looks for alert conditions
 // (alert_sources.h) every few seconds, raises them in the store (de-duplicated there) and sends
-// new alerts, and repeats at most every few minutes (the store keeps when each last went out), to
-// the live stream and AlertDelivery. A store error is logged and retried at the next evaluation.
+// new alerts, and repeats at most every few minutes, to AlertDelivery (the store keeps when each
+// last went out, so one server sends each) and to this server's live stream. A store error is
+// logged and retried at the next evaluation.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -54,6 +56,7 @@ class AlertWatch {
   LiveFeed& feed_;
   AlertDelivery* delivery_;
   AlertOptions options_;
+  std::map<int64_t, int64_t> last_streamed_ms_;  // by alert id; only the watch thread uses it
   mutable std::mutex mu_;
   std::condition_variable wake_;
   AlertWatchStats stats_;

@@ -110,13 +110,26 @@ int64_t SqlStore::CountOpenAlerts() {
   return n;
 }
 
-bool SqlStore::ClaimAlertNotice(int64_t id, int64_t now_ms, int64_t every_ms) {
-  const SqlValue params[] = {id, now_ms, now_ms - std::max<int64_t>(0, every_ms)};
+std::optional<ClaimedNotice> SqlStore::ClaimAlertNotice(int64_t id, int64_t now_ms,
+                                                        int64_t every_ms) {
+  // The first notice and the repeats are claimed apart, so that "raised" goes out first and
+  // once even when another server's repeat is due at the same moment. RETURNING gives the row
+  // as claimed: nothing can fail between the claim and the alert to send.
+  const std::string update =
+      "UPDATE alerts SET notified_ms = $2 WHERE id = $1 AND acked_ms IS NULL AND ";
+  const std::string returning = " RETURNING " + std::string(kAlertColumns);
+  std::optional<ClaimedNotice> out;
   auto c = Connection();
-  return c->Exec(
-             "UPDATE alerts SET notified_ms = $2 WHERE id = $1 AND acked_ms IS NULL AND "
-             "(notified_ms IS NULL OR notified_ms <= $3)",
-             params) == 1;
+  const SqlValue first[] = {id, now_ms};
+  c->Query(update + "notified_ms IS NULL" + returning, first, [&](const SqlRow& r) {
+    out = ClaimedNotice{true, ReadAlert(r)};
+  });
+  if (out) return out;
+  const SqlValue repeat[] = {id, now_ms, now_ms - std::max<int64_t>(0, every_ms)};
+  c->Query(update + "notified_ms <= $3" + returning, repeat, [&](const SqlRow& r) {
+    out = ClaimedNotice{false, ReadAlert(r)};
+  });
+  return out;
 }
 
 AckResult SqlStore::AckAlert(int64_t id, std::string_view user, std::string_view note,

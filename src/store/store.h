@@ -196,6 +196,11 @@ struct RaisedAlert {
   int64_t count = 0;
 };
 
+struct ClaimedNotice {
+  bool first = false;  // the alert's first notice ("raised"); false: a repeat
+  Alert alert;
+};
+
 struct AlertQuery {
   bool open_only = true;
   std::string machine;    // "" = all
@@ -320,11 +325,13 @@ class Store {
   virtual std::vector<Alert> Alerts(const AlertQuery& query) = 0;
   virtual std::optional<Alert> GetAlert(int64_t id) = 0;
   virtual int64_t CountOpenAlerts() = 0;
-  // Claims the sending of open alert `id` at `now_ms`: true (and the alert's notified_ms set to
-  // now_ms) when it was never sent or last sent at or before now_ms - every_ms; false otherwise,
-  // or when the alert is acknowledged or unknown. One statement, so of several server processes
-  // (or a restarted one) only one sends each repeat.
-  virtual bool ClaimAlertNotice(int64_t id, int64_t now_ms, int64_t every_ms) = 0;
+  // Claims the sending of open alert `id` to the plant's delivery targets at `now_ms`: the alert
+  // as stored, with its notified_ms set to now_ms, when it was never sent (`first`) or last sent
+  // at or before now_ms - every_ms; nothing when it is not due, acknowledged or unknown. Each
+  // claim is one statement, so of several server processes (or a restarted one) exactly one
+  // sends the first notice and each repeat.
+  virtual std::optional<ClaimedNotice> ClaimAlertNotice(int64_t id, int64_t now_ms,
+                                                        int64_t every_ms) = 0;
   // Acknowledges an open alert and stores `audit` in the same transaction. kUnknown / kAlreadyAcked
   // change nothing.
   virtual AckResult AckAlert(int64_t id, std::string_view user, std::string_view note,

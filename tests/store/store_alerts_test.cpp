@@ -123,12 +123,18 @@ TEST_P(StoreTest, TwoStoresRaisingOneKeyAtOnceKeepOneOpenAlert) {
 TEST_P(StoreTest, AnAlertNoticeIsClaimedOncePerIntervalAndNeverAfterAnAck) {
   const int64_t id = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0).id;
   constexpr int64_t kEvery = 600'000;
-  EXPECT_TRUE(store_->ClaimAlertNotice(id, kT0, kEvery));  // never sent
+  const auto first = store_->ClaimAlertNotice(id, kT0, kEvery);  // never sent
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->first);
+  EXPECT_EQ(first->alert.id, id);
+  EXPECT_EQ(first->alert.input.key, "process:M3:melt_temp_c");
   EXPECT_FALSE(store_->ClaimAlertNotice(id, kT0 + 1, kEvery));
   EXPECT_FALSE(store_->ClaimAlertNotice(id, kT0 + kEvery - 1, kEvery));
-  EXPECT_TRUE(store_->ClaimAlertNotice(id, kT0 + kEvery, kEvery));
-  EXPECT_TRUE(store_->ClaimAlertNotice(id, kT0 + kEvery, 0));  // a fresh alert: at once
-  EXPECT_FALSE(store_->ClaimAlertNotice(id + 1000, kT0, 0));   // unknown
+  const auto repeat = store_->ClaimAlertNotice(id, kT0 + kEvery, kEvery);
+  ASSERT_TRUE(repeat.has_value());
+  EXPECT_FALSE(repeat->first);
+  EXPECT_FALSE(store_->ClaimAlertNotice(id, kT0 + kEvery + 1, kEvery));  // just sent again
+  EXPECT_FALSE(store_->ClaimAlertNotice(id + 1000, kT0, 0));             // unknown
   ASSERT_EQ(store_->AckAlert(id, "ana", "", kT0 + 50, AckAudit(id)), AckResult::kAcked);
   EXPECT_FALSE(store_->ClaimAlertNotice(id, kT0 + 10 * kEvery, kEvery));
 }
@@ -136,12 +142,18 @@ TEST_P(StoreTest, AnAlertNoticeIsClaimedOncePerIntervalAndNeverAfterAnAck) {
 TEST_P(StoreTest, OfTwoStoresClaimingOneNoticeAtOnceExactlyOneWins) {
   auto second = OpenStore(location_);
   const int64_t id = store_->RaiseAlert(Input("reject_rate:M3:1"), kT0).id;
-  std::atomic<int> wins{0};
+  // Four claims at once on a never-sent alert: one first notice, and no repeat beside it.
+  std::atomic<int> wins{0}, firsts{0};
   std::vector<std::thread> threads;
   for (Store* s : {store_.get(), second.get(), store_.get(), second.get()})
-    threads.emplace_back([s, id, &wins] { wins += s->ClaimAlertNotice(id, kT0 + 5, 600'000); });
+    threads.emplace_back([s, id, &wins, &firsts] {
+      const auto claimed = s->ClaimAlertNotice(id, kT0 + 5, 600'000);
+      wins += claimed.has_value();
+      firsts += claimed && claimed->first;
+    });
   for (auto& t : threads) t.join();
   EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(firsts.load(), 1);
 }
 
 TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
@@ -154,7 +166,9 @@ TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
   store_ = OpenStore(location_);
   EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);
   EXPECT_FALSE(store_->ClaimAlertNotice(open, kT0 + 100 + 599'999, 600'000));
-  EXPECT_TRUE(store_->ClaimAlertNotice(open, kT0 + 100 + 600'000, 600'000));
+  const auto repeat = store_->ClaimAlertNotice(open, kT0 + 100 + 600'000, 600'000);
+  ASSERT_TRUE(repeat.has_value());
+  EXPECT_FALSE(repeat->first);
 }
 
 TEST_P(StoreTest, DieShotCountsAreEachDiesHighestShot) {

@@ -89,14 +89,12 @@ void AlertWatch::Raise(const AlertCandidate& c, int64_t now_ms) {
   if (claimed && delivery_) delivery_->Send(claimed->first ? "raised" : "repeated", claimed->alert);
   // This server's own live stream (its browsers): new alerts at once, repeats at most every
   // interval, whichever server claimed them.
+  const bool first = r.fresh || (claimed && claimed->first);
   const auto sent = last_streamed_ms_.find(r.id);
-  const bool due = r.fresh || (claimed && claimed->first) || sent == last_streamed_ms_.end() ||
-                   now_ms - sent->second >= every_ms;
-  if (!due) return;
+  if (!first && sent != last_streamed_ms_.end() && now_ms - sent->second < every_ms) return;
   const auto alert = claimed ? std::optional(claimed->alert) : store_.GetAlert(r.id);
   if (!alert) return;
   last_streamed_ms_[r.id] = now_ms;
-  const bool first = r.fresh || (claimed && claimed->first);
   feed_.Publish("alert", AlertMessage(first ? "raised" : "repeated", *alert));
 }
 

@@ -172,10 +172,10 @@ CREATE UNIQUE INDEX alerts_open_key ON alerts (key) WHERE acked_ms IS NULL;
 CREATE INDEX alerts_key ON alerts (key, id);
 CREATE INDEX alerts_machine ON alerts (machine, id);
 )sql",
-    // 5: when each alert last went out to the live stream and delivery targets, kept in the store
-    // so that a restarted server, or a second one on the same store, does not send an open alert
-    // again before its repeat interval (docs/store.md, "Alerts"). Alerts open at the upgrade
-    // count as sent when last raised.
+    // 5: when each alert last went out to the webhook and MQTT, kept in the store so that a
+    // restarted server, or a second one on the same store, does not send an open alert again
+    // before its repeat interval (docs/store.md, "Alerts"). Alerts open at the upgrade count as
+    // sent when last raised.
     R"sql(
 ALTER TABLE alerts ADD COLUMN notified_ms BIGINT;  -- NULL = never sent
 UPDATE alerts SET notified_ms = last_ms WHERE acked_ms IS NULL;

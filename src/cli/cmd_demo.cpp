@@ -6,14 +6,20 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <limits>
+#include <map>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <thread>
 
 #include <sys/stat.h>
 
+#include "cli/alarm_count.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/paths.h"
@@ -85,6 +91,16 @@ std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) 
     const std::string station = "S" + std::to_string(m);
     d->tokens[station] = server::IssueStationToken(*d->store, station, "demo");
   }
+  // The alert watch runs on the cell's own clock (the newest part's shot time: the simulated
+  // shift runs faster than the wall clock), every second, with die life scaled as the cell's is.
+  o.alerts.interval_s = 1;
+  o.alerts.sources.die_life_shots =
+      std::max<int64_t>(1, std::llround(o.alerts.sources.die_life_shots * a.die_life_scale));
+  o.alerts.clock = [s = d->store.get()] {
+    int64_t newest = 0;
+    for (const store::MachineStatus& m : s->Machines(0)) newest = std::max(newest, m.last_part_ms);
+    return newest;
+  };
   try {
     d->http = std::make_unique<server::FactoryServer>(*d->store, o);
   } catch (const Error& e) {
@@ -176,7 +192,7 @@ void PrintTable(const station::CellSummary& s, std::ostream& out) {
 // The plant report on the shift, with the simulator's truth for quality. Downtime is left
 // unestimated: what acting on die warnings saves needs weeks, not a shift (process_sim_bench).
 void WritePlantReport(const DemoArgs& a, const station::CellRunOptions& o,
-                      const station::CellSummary& s, const fs::path& path) {
+                      const station::CellSummary& s, int64_t alarms, const fs::path& path) {
   const station::MachineTally& t = s.total;
   process::PlantFacts f;
   f.from_ms = o.start_time_ms;
@@ -190,9 +206,27 @@ void WritePlantReport(const DemoArgs& a, const station::CellRunOptions& o,
   f.planned_downtime_ms =
       static_cast<int64_t>((t.downtime_min - t.unplanned_downtime_min) * 60'000);
   f.failures = -1;
+  f.alarms = alarms;
   const process::PlantReport r = process::ComputePlantReport(f, {});
   std::ofstream html(path);
   html << RenderPlantReportHtml(r, {"the demo's shift (simulator truth)", UtcNowText()});
+}
+
+// The alerts the server's watch raised over the shift, once it has looked at the last parts (two
+// more evaluations: the first may have begun before the uplink's last batch).
+std::map<std::string, int64_t> ShiftAlarms(DemoServer& d, int64_t from_ms) {
+  const int64_t seen = d.http->alert_stats().evaluations;
+  const auto give_up = SteadyClock::now() + std::chrono::seconds(10);
+  while (d.http->alert_stats().evaluations < seen + 2 && SteadyClock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return CountAlarms(*d.store, from_ms, std::numeric_limits<int64_t>::max());
+}
+
+void PrintAlarms(const std::map<std::string, int64_t>& by_kind, std::ostream& out) {
+  out << "   alerts raised by the factory server: " << TotalAlarms(by_kind);
+  const char* sep = " (";
+  for (const auto& [kind, n] : by_kind) out << sep << kind << " " << n, sep = ", ";
+  out << (by_kind.empty() ? "" : ")") << "; the dashboard's Alerts page lists them\n";
 }
 
 int RunDemo(const DemoArgs& a) {
@@ -236,8 +270,12 @@ int RunDemo(const DemoArgs& a) {
                       : std::string("as fast as possible"))
       << ")\n";
   const station::CellSummary s = station::RunCell(o);
+  std::map<std::string, int64_t> alarms;
+  if (server) alarms = ShiftAlarms(*server, o.start_time_ms);
   if (a.json) {
-    std::cout << station::SummaryToJson(s).dump() << std::endl;
+    nlohmann::json j = station::SummaryToJson(s);
+    if (server) j["alerts"] = alarms;
+    std::cout << j.dump() << std::endl;
     return kExitOk;
   }
   const auto keep_serving = [&] {
@@ -251,6 +289,7 @@ int RunDemo(const DemoArgs& a) {
   };
   PrintTable(s, std::cout);
   std::cout << "   " << std::setprecision(1) << s.real_seconds << " s for the shift\n";
+  if (server) PrintAlarms(alarms, std::cout);
   if (!s.good_scores.empty() && !s.defect_scores.empty()) {
     EvalReport report;
     report.title = "linesight demo: one simulated shift";
@@ -263,7 +302,7 @@ int RunDemo(const DemoArgs& a) {
     std::cout << "   image AUROC on the shift: " << std::setprecision(3) << report.image_auroc
               << "\n\n3. report: " << (out / "report.html").string() << "\n";
   }
-  WritePlantReport(a, o, s, out / "plant_report.html");
+  WritePlantReport(a, o, s, TotalAlarms(alarms), out / "plant_report.html");
   std::cout << "   plant report (the four targets): " << (out / "plant_report.html").string()
             << "\n";
   std::cout << "   every part: " << (out / "M1" / "outbox.db").string()

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/alarm_count.h"
 #include "cli/commands.h"
 #include "cli/report_html.h"
 #include "core/error.h"
@@ -101,21 +102,6 @@ void AddDowntime(store::Store& s, process::PlantFacts& f) {
   }
 }
 
-// Alerts the server's watch opened in the period (open or acknowledged since): each is one alarm
-// a person did not have to raise by watching charts.
-void AddAlarms(store::Store& s, process::PlantFacts& f) {
-  store::AlertQuery q;
-  q.open_only = false;
-  q.limit = 1000;
-  for (;;) {
-    const auto batch = s.Alerts(q);
-    for (const auto& alert : batch)
-      f.alarms += alert.first_ms >= f.from_ms && alert.first_ms < f.to_ms ? 1 : 0;
-    if (batch.size() < 1000) break;
-    q.before_id = batch.back().id;
-  }
-}
-
 process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
   process::PlantFacts f;
   const auto newest = NewestPartMs(s);
@@ -134,7 +120,8 @@ process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
   period.to_ms = f.to_ms;
   AddCounts(s, period, f);
   AddDowntime(s, f);
-  AddAlarms(s, f);
+  // Each alert the watch opened is one alarm a person did not have to raise by watching charts.
+  f.alarms = TotalAlarms(CountAlarms(s, f.from_ms, f.to_ms));
   return f;
 }
 

@@ -8,16 +8,13 @@
 #include <cstddef>
 
 #include "core/error.h"
+#include "process/median.h"
 #include "process/theil_sen.h"
 
 namespace linesight::process {
 namespace {
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t mid = v.size() / 2;
-  return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
+double Median(std::vector<double> v) { return MedianInPlace(v); }
 
 template <typename T>
 void KeepLast(std::vector<T>& v, int n) {

@@ -7,20 +7,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "process/median.h"
 
 namespace linesight::process {
-namespace {
-
-double Median(std::vector<double>& v) {
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (v.size() % 2 == 1) return upper;
-  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2;
-}
-
-}  // namespace
 
 SenLine FitSenLine(std::span<const std::pair<double, double>> points, double z) {
   std::vector<double> slopes;
@@ -38,11 +27,11 @@ SenLine FitSenLine(std::span<const std::pair<double, double>> points, double z) 
   std::sort(slopes.begin(), slopes.end());
   SenLine line;
   std::vector<double> copy = slopes;
-  line.slope = Median(copy);
+  line.slope = MedianInPlace(copy);
   std::vector<double> residual;
   residual.reserve(points.size());
   for (const auto& [x, y] : points) residual.push_back(y - line.slope * x);
-  line.intercept = Median(residual);
+  line.intercept = MedianInPlace(residual);
   // Sen's interval: ranks (N - C) / 2 and (N + C) / 2 + 1 of the sorted slopes, C from the
   // variance of Kendall's S without ties, n (n - 1) (2n + 5) / 18.
   const double n = static_cast<double>(points.size());

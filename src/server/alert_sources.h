@@ -27,8 +27,10 @@ struct AlertCandidate {
 // "reject_rate:<machine>:<hour start ms>", severity alarm.
 std::vector<AlertCandidate> RejectRateAlerts(store::Store& store, int64_t now_ms);
 
-// Western Electric rule 1 on the latest 20 shots of each process variable of each machine that
-// made parts in the last hour; limits from the up to 180 shots before them. Key
+// For each process variable of each machine that made parts in the last hour: an on-delay (4 of
+// 5 successive production shots beyond 3 sigma, one side) ending at any of the latest 20, against
+// limits from the long-term spread of the up to 600 production shots before them
+// (process/process_alarm.h). Warm-up shots (the first 15 after a restart) are left out. Key
 // "process:<machine>:<variable>", severity alarm.
 std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms);
 

@@ -145,4 +145,8 @@ std::string FactoryServer::url() const {
          std::to_string(http_->port());
 }
 
+AlertWatchStats FactoryServer::alert_stats() const {
+  return alert_watch_ ? alert_watch_->stats() : AlertWatchStats{};
+}
+
 }  // namespace linesight::server

@@ -64,6 +64,8 @@ class FactoryServer {
   int port() const;
   // "http://host:port".
   std::string url() const;
+  // The alert watch's counters; all zero when it does not run.
+  AlertWatchStats alert_stats() const;
 
  private:
   std::unique_ptr<ServerContext> context_;

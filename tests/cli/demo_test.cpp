@@ -1,5 +1,6 @@
 // `linesight demo`: a shift of the simulated cell through 9 real stations and PLC sockets; its
 // summary adds up, and every part it counts is in the station's outbox exactly once.
+#include <map>
 #include <numeric>
 
 #include <gtest/gtest.h>
@@ -49,6 +50,15 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   EXPECT_EQ(server->Counts().parts, parts);
   EXPECT_GE(server->Counts().events, 9) << "each machine starts its shift with an event";
   EXPECT_EQ(server->Machines(0).size(), 9u);
+  // The alerts its watch raised are in the summary, by kind, as the store holds them.
+  ASSERT_TRUE(s.contains("alerts")) << s.dump();
+  store::AlertQuery q;
+  q.open_only = false;
+  q.limit = 1000;
+  std::map<std::string, int> stored;
+  for (const store::Alert& a : server->Alerts(q)) ++stored[a.input.kind];
+  using Counts = std::map<std::string, int>;
+  EXPECT_EQ(s.at("alerts").get<Counts>(), stored) << s.dump();
 }
 
 }  // namespace

@@ -8,21 +8,12 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "testing/test_util.h"
 
 namespace linesight::process {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-ErrorCategory CategoryOf(auto&& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.category();
-  }
-  ADD_FAILURE() << "no linesight::Error thrown";
-  return ErrorCategory::kInternal;
-}
 
 // Worked by hand: values 10 12 11 13 12. Mean 58/5 = 11.6. Moving ranges 2 1 2 1, MR-bar 1.5.
 // sigma = 1.5 / 1.128 = 1.329787; limits 11.6 +- 3.989362 = 15.589362 and 7.610638.
@@ -87,26 +78,26 @@ TEST(MovingRangesTest, FirstIsNaNAndGapsBreakRanges) {
 }
 
 TEST(IndividualsChartTest, RefusesBaselinesThatCannotGiveLimits) {
-  EXPECT_EQ(CategoryOf([] { (void)FitIndividualsChart(std::vector<double>{}); }),
+  EXPECT_EQ(testing::ThrownCategory([] { (void)FitIndividualsChart(std::vector<double>{}); }),
             ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([] { (void)FitIndividualsChart(std::vector<double>{5}); }),
+  EXPECT_EQ(testing::ThrownCategory([] { (void)FitIndividualsChart(std::vector<double>{5}); }),
             ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([] {
+  EXPECT_EQ(testing::ThrownCategory([] {
               (void)FitIndividualsChart(std::vector<double>{kNaN, kNaN});
             }),
             ErrorCategory::kData);
   // Measured values, but no two adjacent.
-  EXPECT_EQ(CategoryOf([] {
+  EXPECT_EQ(testing::ThrownCategory([] {
               (void)FitIndividualsChart(std::vector<double>{1, kNaN, 2, kNaN, 3});
             }),
             ErrorCategory::kData);
   // No variation: zero-width limits.
-  EXPECT_EQ(CategoryOf([] {
+  EXPECT_EQ(testing::ThrownCategory([] {
               (void)FitIndividualsChart(std::vector<double>{7, 7, 7});
             }),
             ErrorCategory::kData);
   const double inf = std::numeric_limits<double>::infinity();
-  EXPECT_EQ(CategoryOf([&] {
+  EXPECT_EQ(testing::ThrownCategory([&] {
               (void)FitIndividualsChart(std::vector<double>{1, 2, -inf});
             }),
             ErrorCategory::kInput);
@@ -187,16 +178,17 @@ TEST(PChartTest, NoRejectsGivesCollapsedPLimitsButNoLaney) {
   EXPECT_EQ(points[0].ucl, 0);
   EXPECT_FALSE(points[0].beyond_limits);
   EXPECT_EQ(points[0].z, 0);
-  EXPECT_EQ(CategoryOf([&] { (void)FitPChart(clean, PChartKind::kLaneyPPrime); }),
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)FitPChart(clean, PChartKind::kLaneyPPrime); }),
             ErrorCategory::kData);
 }
 
 TEST(PChartTest, RefusesBadSubgroups) {
   for (const Subgroup& bad : {Subgroup{5, 4}, Subgroup{-1, 10}, Subgroup{0, -3}}) {
     const std::vector<Subgroup> subgroups{{1, 10}, bad};
-    EXPECT_EQ(CategoryOf([&] { (void)FitPChart(subgroups, PChartKind::kP); }),
+    EXPECT_EQ(testing::ThrownCategory([&] { (void)FitPChart(subgroups, PChartKind::kP); }),
               ErrorCategory::kInput);
-    EXPECT_EQ(CategoryOf([&] { (void)EvaluatePChart(PChartParams{.p_bar = 0.1}, subgroups); }),
+    EXPECT_EQ(testing::ThrownCategory(
+                  [&] { (void)EvaluatePChart(PChartParams{.p_bar = 0.1}, subgroups); }),
               ErrorCategory::kInput);
   }
   try {
@@ -205,16 +197,16 @@ TEST(PChartTest, RefusesBadSubgroups) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("subgroup 2"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(CategoryOf([] {
+  EXPECT_EQ(testing::ThrownCategory([] {
               (void)FitPChart(std::vector<Subgroup>{{0, 0}}, PChartKind::kP);
             }),
             ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([] {
+  EXPECT_EQ(testing::ThrownCategory([] {
               (void)FitPChart(std::vector<Subgroup>{{3, 10}}, PChartKind::kLaneyPPrime);
             }),
             ErrorCategory::kData);
   // Identical subgroups: every z is 0, so sigma_z is 0.
-  EXPECT_EQ(CategoryOf([] {
+  EXPECT_EQ(testing::ThrownCategory([] {
               (void)FitPChart(std::vector<Subgroup>{{3, 10}, {3, 10}}, PChartKind::kLaneyPPrime);
             }),
             ErrorCategory::kData);

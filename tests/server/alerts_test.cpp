@@ -79,11 +79,24 @@ TEST_P(AlertsTest, AJumpRaisesOneAlarmThatRepeatsCountAndAnAckEnds) {
   }
   store_->Ingest(Hour("M3", kLast, 1, 100, 40), {});
   store_->Ingest(Hour("M4", kLast, 1, 100, 3), {});
-  // M5's melt temperature wanders by a degree, then one shot comes 40 degrees hot.
-  std::vector<PartRecord> m5 = Hour("M5", kNow - kHour / 2, 1, 60, 0);
+  // M5's melt temperature wanders by two degrees; after a stop its first 15 shots (warm-up) come
+  // in 40 degrees cold, which is no alarm; then 4 of its latest 5 shots are 40 degrees hot.
+  std::vector<PartRecord> m5 = Hour("M5", kNow - kHour, 1, 100, 0);
   for (size_t i = 0; i < m5.size(); ++i) m5[i].shot.process.melt_temp_c = 680 + 0.5 * (i % 5);
-  m5.back().shot.process.melt_temp_c = 720;
-  store_->Ingest(m5, {});
+  for (size_t i = 40; i < 55; ++i) m5[i].shot.process.melt_temp_c = 640;
+  for (size_t i = 95; i < 100; ++i) m5[i].shot.process.melt_temp_c = i == 97 ? 681 : 720;
+  const MachineEvent stop{"M5", m5[40].shot.time_ms - 2, MachineState::kStopped, false, "fault", "",
+                          ""};
+  const MachineEvent restart{
+      "M5", m5[40].shot.time_ms - 1, MachineState::kRunning, false, "fault", "", ""};
+  store_->Ingest(m5, std::vector<MachineEvent>{stop, restart});
+  // M6 restarted 15 shots ago: all of them cold, and all of them warm-up, so no alarm.
+  std::vector<PartRecord> m6 = Hour("M6", kNow - kHour, 1, 100, 0);
+  for (size_t i = 0; i < m6.size(); ++i)
+    m6[i].shot.process.melt_temp_c = i >= 85 ? 640 : 680 + 0.5 * (i % 5);
+  const MachineEvent m6_stop{
+      "M6", m6[85].shot.time_ms - 2, MachineState::kStopped, true, "break", "", ""};
+  store_->Ingest(m6, std::vector<MachineEvent>{m6_stop});
 
   server::FactoryServer s(*store_, AlertServerOptions("jump"));
   json open;
@@ -102,7 +115,9 @@ TEST_P(AlertsTest, AJumpRaisesOneAlarmThatRepeatsCountAndAnAckEnds) {
   const json process = by_kind["process"];
   EXPECT_EQ(process["key"], "process:M5:melt_temp_c");
   EXPECT_EQ(process["detail"]["value"], 720.0);
-  EXPECT_EQ(process["detail"]["part_id"], PartId("M5", 60));
+  EXPECT_EQ(process["detail"]["part_id"], PartId("M5", 100));
+  EXPECT_EQ(process["detail"]["side"], "above");
+  EXPECT_EQ(process["detail"]["beyond"], 4);
   EXPECT_EQ(open["open"], 2);
   EXPECT_EQ(Get(s.port(), "/api/v1/alerts?state=all", operator_)["alerts"].size(), 2u);
   EXPECT_EQ(MetricValue(s, "linesight_alerts_raised_total"), 2);

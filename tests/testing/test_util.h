@@ -100,6 +100,19 @@ std::filesystem::path SharedFolder(const std::filesystem::path& root,
                                    const std::filesystem::path& binary,
                                    const std::function<void(const std::filesystem::path&)>& make);
 
+// The category of the linesight::Error that `call` throws; a test failure and kInternal if it
+// throws none.
+template <typename F>
+ErrorCategory ThrownCategory(F&& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.category();
+  }
+  ADD_FAILURE() << "no linesight::Error thrown";
+  return ErrorCategory::kInternal;
+}
+
 // A free TCP port on 127.0.0.1 (bound, read, released: free at once, not forever).
 int FreeLoopbackPort();
 

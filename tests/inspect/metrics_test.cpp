@@ -10,19 +10,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
+#include "testing/test_util.h"
 
 namespace linesight {
 namespace {
-
-template <typename F>
-ErrorCategory CategoryOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.category();
-  }
-  return ErrorCategory::kInternal;  // "did not throw"
-}
 
 // O(n*m) Mann-Whitney.
 double BruteAuroc(const std::vector<float>& good, const std::vector<float>& defect) {
@@ -58,14 +49,17 @@ TEST(MetricsTest, AurocMatchesBruteForceWithTies) {
 TEST(MetricsTest, AurocErrors) {
   const std::vector<float> some = {0.5f};
   const std::vector<float> none;
-  EXPECT_EQ(CategoryOf([&] { (void)Auroc(none, some); }), ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([&] { (void)Auroc(some, none); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)Auroc(none, some); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)Auroc(some, none); }), ErrorCategory::kData);
   const std::vector<float> nan = {std::numeric_limits<float>::quiet_NaN()};
-  EXPECT_EQ(CategoryOf([&] { (void)Auroc(some, nan); }), ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([&] { (void)RocCurve(none, some); }), ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([&] { (void)FrrAtEscape(some, none, 0.01); }), ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([&] { (void)EscapeAtFrr(none, some, 0.02); }), ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([&] { (void)ConfusionAt(nan, some, 0.5); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)Auroc(some, nan); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)RocCurve(none, some); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)FrrAtEscape(some, none, 0.01); }),
+            ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)EscapeAtFrr(none, some, 0.02); }),
+            ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)ConfusionAt(nan, some, 0.5); }),
+            ErrorCategory::kData);
 }
 
 TEST(MetricsTest, RocCurveHandMade) {
@@ -151,9 +145,11 @@ TEST(MetricsTest, OperatingPointRateLimits) {
   const OperatingPoint p = EscapeAtFrr(good, defect, 0.29);
   EXPECT_DOUBLE_EQ(p.false_reject_rate, 0.29);
   EXPECT_DOUBLE_EQ(p.escape_rate, 0.0);
-  EXPECT_EQ(CategoryOf([&] { (void)FrrAtEscape(kGood, kDefect, -0.1); }), ErrorCategory::kInput);
-  EXPECT_EQ(CategoryOf([&] { (void)EscapeAtFrr(kGood, kDefect, 1.5); }), ErrorCategory::kInput);
-  EXPECT_EQ(CategoryOf([&] { (void)EscapeAtFrr(kGood, kDefect, std::nan("")); }),
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)FrrAtEscape(kGood, kDefect, -0.1); }),
+            ErrorCategory::kInput);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)EscapeAtFrr(kGood, kDefect, 1.5); }),
+            ErrorCategory::kInput);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)EscapeAtFrr(kGood, kDefect, std::nan("")); }),
             ErrorCategory::kInput);
 }
 
@@ -354,21 +350,22 @@ TEST(PixelMetricsTest, ExtremeScoresAreClamped) {
 TEST(PixelMetricsTest, BadInputThrowsAndAddsNothing) {
   PixelMetrics m;
   const cv::Mat mask = cv::Mat::zeros(4, 4, CV_8UC1);
-  EXPECT_EQ(CategoryOf([&] { m.Add(cv::Mat(), mask); }), ErrorCategory::kInput);
-  EXPECT_EQ(CategoryOf([&] { m.Add(cv::Mat::zeros(4, 4, CV_8UC1), mask); }), ErrorCategory::kInput);
-  EXPECT_EQ(
-      CategoryOf([&] { m.Add(cv::Mat::zeros(4, 4, CV_32FC1), cv::Mat::zeros(4, 4, CV_32F)); }),
-      ErrorCategory::kInput);
+  EXPECT_EQ(testing::ThrownCategory([&] { m.Add(cv::Mat(), mask); }), ErrorCategory::kInput);
+  EXPECT_EQ(testing::ThrownCategory([&] { m.Add(cv::Mat::zeros(4, 4, CV_8UC1), mask); }),
+            ErrorCategory::kInput);
+  EXPECT_EQ(testing::ThrownCategory(
+                [&] { m.Add(cv::Mat::zeros(4, 4, CV_32FC1), cv::Mat::zeros(4, 4, CV_32F)); }),
+            ErrorCategory::kInput);
   cv::Mat nan = cv::Mat::zeros(4, 4, CV_32FC1);
   nan.at<float>(3, 2) = std::numeric_limits<float>::quiet_NaN();
-  EXPECT_EQ(CategoryOf([&] { m.Add(nan, mask); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { m.Add(nan, mask); }), ErrorCategory::kData);
   EXPECT_EQ(m.pixels(), 0);
   // Nothing or only normal pixels: both metrics need defects.
-  EXPECT_EQ(CategoryOf([&] { (void)m.Auroc(); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)m.Auroc(); }), ErrorCategory::kData);
   m.Add(cv::Mat::zeros(4, 4, CV_32FC1), mask);
-  EXPECT_EQ(CategoryOf([&] { (void)m.Auroc(); }), ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([&] { (void)m.Aupro(); }), ErrorCategory::kData);
-  EXPECT_EQ(CategoryOf([&] { (void)m.Aupro(0.0); }), ErrorCategory::kInput);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)m.Auroc(); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)m.Aupro(); }), ErrorCategory::kData);
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)m.Aupro(0.0); }), ErrorCategory::kInput);
 }
 
 }  // namespace

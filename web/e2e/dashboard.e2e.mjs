@@ -208,6 +208,19 @@ async function main() {
     await page.locator("#f-decision").selectOption("reject");
     await page.locator("#f-apply").click();
     await page.waitForURL(/decision=reject/);
+    // The URL changes before the router has replaced the unfiltered table: wait until the table
+    // on the page is the filtered one, loaded (a wrong filter still fails the check below).
+    await page
+      .waitForFunction(
+        () => {
+          const status = document.getElementById("parts-status")?.textContent ?? "…";
+          const trs = [...document.querySelectorAll("#parts-table tbody tr")];
+          return !status.includes("…") && trs.every((tr) => tr.getAttribute("data-decision") === "reject");
+        },
+        null,
+        { timeout: 15000 },
+      )
+      .catch(() => {});
     const rows = page.locator("#parts-table tbody tr");
     const deadline = Date.now() + LIVE_TIMEOUT;
     // A demo rejects a few percent of parts: reload until one is stored.

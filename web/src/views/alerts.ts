@@ -109,7 +109,7 @@ export const alertsView: View = ({ root }) => {
         if (gone) return;
         clear(list);
         showCount(r.open);
-        if (!r.alerts.length) list.append(h("p", { class: "muted", text: t("alerts.empty") }));
+        if (!r.alerts.length) list.append(h("p", { class: "muted", text: t(showAll ? "alerts.empty_all" : "alerts.empty") }));
         for (const a of r.alerts) list.append(item(a));
       })
       .catch((e) => {

@@ -1,10 +1,12 @@
-// cli/cmd_process.cpp: `linesight process risk|causes` — defect risk per shot and the process
-// conditions behind rejects, from a plant's shot history in a CSV file (docs/process.md).
+// cli/cmd_process.cpp: `linesight process risk|causes|alarms` — defect risk per shot, the process
+// conditions behind rejects and the process alarms the alert watch would raise, from a plant's
+// shot history in a CSV file (docs/process.md).
 #include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <sstream>
 
@@ -13,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "process/alarm_history.h"
 #include "process/cause_json.h"
 #include "process/cause_ranking.h"
 #include "process/csv_import.h"
@@ -25,6 +28,7 @@ namespace lp = linesight::process;
 
 struct Args {
   std::string csv, mapping = "kamp-shots", split_at, by = "die", defect;
+  std::vector<std::string> variables;
   bool json = false, strict = false, shap = false;
 };
 
@@ -199,6 +203,101 @@ int RunCauses(const Args& a) {
   return kExitOk;
 }
 
+nlohmann::json Rate(std::size_t scrap, std::size_t labelled) {
+  return {{"scrap", scrap},
+          {"labelled", labelled},
+          {"rate",
+           labelled ? nlohmann::json(static_cast<double>(scrap) / labelled) : nlohmann::json()}};
+}
+
+nlohmann::json AlarmsJson(const lp::AlarmHistory& h) {
+  nlohmann::json episodes = nlohmann::json::array(), skipped = nlohmann::json::array();
+  std::map<std::string, int> by_variable;
+  for (const lp::AlarmEpisode& e : h.episodes) {
+    ++by_variable[e.variable];
+    episodes.push_back({{"group", e.group},
+                        {"variable", e.variable},
+                        {"side", e.side > 0 ? "above" : "below"},
+                        {"start", Utc(e.start_ms)},
+                        {"end", Utc(e.end_ms)},
+                        {"shots", e.shots},
+                        {"scrap", e.scrap},
+                        {"labelled", e.labelled},
+                        {"extreme", e.extreme},
+                        {"centre", e.limits.centre},
+                        {"sigma", e.limits.sigma}});
+  }
+  for (const auto& [series, why] : h.skipped) skipped.push_back({{"series", series}, {"why", why}});
+  const double hours = static_cast<double>(h.production_ms) / 3.6e6;
+  return {{"groups", h.groups},
+          {"production_shots", h.production_shots},
+          {"warmup_shots", h.warmup_shots},
+          {"not_normal_shots", h.not_normal},
+          {"span_hours", hours},
+          {"series_judged", h.judged.size()},
+          {"series_skipped", skipped},
+          {"alarms", h.episodes.size()},
+          {"alarms_per_8h_of_span",
+           hours > 0 ? nlohmann::json(h.episodes.size() * 8 / hours) : nlohmann::json()},
+          {"alarms_by_variable", by_variable},
+          {"tripping_shots", Rate(h.scrap_on, h.labelled_on)},
+          {"other_shots", Rate(h.scrap_off, h.labelled_off)},
+          {"episodes", episodes}};
+}
+
+void PrintAlarms(const nlohmann::json& j) {
+  const auto pct = [](const nlohmann::json& r) {
+    std::ostringstream o;
+    o << r["scrap"] << " of " << r["labelled"];
+    if (!r["rate"].is_null())
+      o << " (" << std::fixed << std::setprecision(1) << 100 * r["rate"].get<double>() << "%)";
+    return o.str();
+  };
+  std::cout
+      << std::fixed << std::setprecision(1)
+      << "Process alarms the alert watch would have raised (4 of 5 successive production shots "
+         "beyond 3 sigma of the long-term spread)\n"
+      << "  production shots  " << j["production_shots"] << " over "
+      << j["span_hours"].get<double>() << " h of " << j["groups"]
+      << " group(s) (left out: " << j["warmup_shots"] << " warm-up after a restart, "
+      << j["not_normal_shots"] << " try or stopped)\n"
+      << "  series judged     " << j["series_judged"] << " (group x variable); not judged "
+      << j["series_skipped"].size() << "\n";
+  for (std::size_t k = 0; k < j["series_skipped"].size() && k < 5; ++k)
+    std::cout << "    " << j["series_skipped"][k]["series"].get<std::string>() << ": "
+              << j["series_skipped"][k]["why"].get<std::string>() << "\n";
+  std::cout << "  alarms            " << j["alarms"];
+  if (!j["alarms_per_8h_of_span"].is_null())
+    std::cout << " (" << std::setprecision(2) << j["alarms_per_8h_of_span"].get<double>()
+              << " per 8 h of the history)";
+  std::cout << "\n  by variable      ";
+  for (const auto& [name, n] : j["alarms_by_variable"].items())
+    std::cout << " " << name << " " << n;
+  std::cout << "\n  scrap among the shots that tripped an alarm: " << pct(j["tripping_shots"])
+            << "; among the rest " << pct(j["other_shots"]) << "\n  latest alarms:\n";
+  const auto& e = j["episodes"];
+  for (std::size_t k = e.size() > 10 ? e.size() - 10 : 0; k < e.size(); ++k)
+    std::cout << "    " << e[k]["start"].get<std::string>() << "  "
+              << e[k]["group"].get<std::string>() << "  " << e[k]["variable"].get<std::string>()
+              << " " << e[k]["side"].get<std::string>() << ", to " << std::defaultfloat
+              << std::setprecision(5) << e[k]["extreme"].get<double>() << " (centre "
+              << e[k]["centre"].get<double>() << ", sigma " << e[k]["sigma"].get<double>() << "); "
+              << e[k]["shots"] << " shots, " << e[k]["scrap"] << " scrap\n";
+}
+
+int RunAlarms(const Args& a) {
+  const lp::ImportResult imp = Load(a, lp::ResolveCsvMapping(a.mapping));
+  lp::AlarmHistoryOptions o;
+  o.by = ParseBy(a.by);
+  o.variables = a.variables;
+  const nlohmann::json j = AlarmsJson(lp::FindAlarmEpisodes(imp.table, o));
+  if (a.json)
+    std::cout << j.dump() << "\n";
+  else
+    PrintAlarms(j);
+  return kExitOk;
+}
+
 void CommonOptions(CLI::App* c, Args& a) {
   c->add_option("--csv", a.csv, "The plant's shot history, one row per shot (UTF-8 CSV)")
       ->required();
@@ -212,7 +311,8 @@ void CommonOptions(CLI::App* c, Args& a) {
 
 void AddProcessCommand(CLI::App& app, CommandBody& body) {
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("process", "Defect risk and causes from process data");
+  CLI::App* cmd =
+      app.add_subcommand("process", "Defect risk, causes and process alarms from process data");
   cmd->require_subcommand(1);
   CLI::App* risk = cmd->add_subcommand(
       "risk", "Fit a defect-risk model on earlier shots and judge it on later ones");
@@ -230,6 +330,18 @@ void AddProcessCommand(CLI::App& app, CommandBody& body) {
   causes->add_flag("--shap", args->shap,
                    "Also fit a risk model and show each variable's mean |SHAP| (slower)");
   causes->callback([args, &body] { body = [args] { return RunCauses(*args); }; });
+  CLI::App* alarms = cmd->add_subcommand(
+      "alarms", "Replay the history through the alert watch's process alarm: what it would raise");
+  CommonOptions(alarms, *args);
+  alarms->add_option("--by", args->by, "Whose process: machine (default), die or all")
+      ->check(CLI::IsMember({"die", "machine", "all"}))
+      ->default_str("machine");
+  alarms
+      ->add_option("--variables", args->variables,
+                   "Feature columns to judge (default: every process value of the mapping)")
+      ->delimiter(',');
+  alarms->preparse_callback([args](std::size_t) { args->by = "machine"; });
+  alarms->callback([args, &body] { body = [args] { return RunAlarms(*args); }; });
 }
 
 }  // namespace linesight::cli

@@ -72,7 +72,7 @@ TargetFigure Labour(const PlantFacts& f, const PlantAssumptions& a) {
   return t;
 }
 
-TargetFigure Downtime(const PlantFacts& f, const PlantAssumptions& a) {
+TargetFigure DowntimeTarget(const PlantFacts& f, const PlantAssumptions& a) {
   TargetFigure t = Figure("unplanned_downtime", "Unplanned downtime", "h");
   t.goal = -0.5;
   t.baseline = static_cast<double>(f.unplanned_downtime_ms) / 3.6e6;
@@ -169,7 +169,7 @@ TargetFigure Management(const PlantFacts& f, const PlantAssumptions& a) {
 PlantReport ComputePlantReport(const PlantFacts& facts, const PlantAssumptions& assumptions) {
   CheckInputs(facts, assumptions);
   PlantReport r{facts, assumptions, {}};
-  r.targets = {Labour(facts, assumptions), Downtime(facts, assumptions),
+  r.targets = {Labour(facts, assumptions), DowntimeTarget(facts, assumptions),
                Quality(facts, assumptions), Management(facts, assumptions)};
   return r;
 }

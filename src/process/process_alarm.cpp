@@ -45,7 +45,6 @@ AlarmLimits FitAlarmLimits(std::span<const double> baseline, std::size_t min_mea
 
 std::optional<ProcessAlarm> CheckOnDelay(std::span<const double> points, const AlarmLimits& limits,
                                          const OnDelay& delay) {
-  CheckFinite(points, "point");
   if (!(std::isfinite(limits.sigma) && limits.sigma > 0) || !std::isfinite(limits.centre))
     throw Error(ErrorCategory::kInput, "alarm limits need a finite centre and a sigma above 0",
                 "Fit the limits with FitAlarmLimits");
@@ -59,6 +58,9 @@ std::optional<ProcessAlarm> CheckOnDelay(std::span<const double> points, const A
   for (size_t i = points.size(); i-- > 0 && seen < delay.of;) {
     const double x = points[i];
     if (std::isnan(x)) continue;
+    if (std::isinf(x))
+      throw Error(ErrorCategory::kInput, "point " + std::to_string(i) + " is infinite",
+                  "Pass measured values, or NaN where a value was not measured");
     ++seen;
     if (x > limits.centre + delay.k * limits.sigma) {
       ++up;

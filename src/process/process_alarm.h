@@ -38,8 +38,10 @@ struct ProcessAlarm {
 };
 
 // The alarm on the latest `delay.of` measured points of `points` (oldest first; NaN skipped), or
-// nullopt. Fewer measured points than `delay.of` never alarm. Throws Error{kInput} for an
-// infinite point, limits whose sigma is not finite and > 0, or an on-delay that cannot be met.
+// nullopt. Fewer measured points than `delay.of` never alarm. Reads only from the end back to
+// the oldest of those points, so a long history costs nothing. Throws Error{kInput} for an
+// infinite point among them, limits whose sigma is not finite and > 0, or an on-delay that cannot
+// be met.
 [[nodiscard]] std::optional<ProcessAlarm> CheckOnDelay(std::span<const double> points,
                                                        const AlarmLimits& limits,
                                                        const OnDelay& delay = {});

@@ -27,6 +27,9 @@ namespace {
 
 using namespace linesight;
 constexpr int kBaseline = 600, kWarmup = 15, kOldRecent = 20, kOldBaseline = 180;
+size_t g_min_baseline = 60;  // --min-baseline
+bool g_startup = false;      // --startup: judge from the first shots, as a new server does
+double g_life_scale = 1;     // --life-scale: die lives as the demo's (0.015)
 constexpr int64_t kMinute = 60'000;
 
 struct Point {
@@ -77,10 +80,12 @@ std::vector<bool> AlarmStates(const std::vector<Point>& s, size_t first, bool ne
           if (!s[j].warmup) window.insert(window.begin(), s[j].value);
         while (j-- > 0 && base.size() < kBaseline)
           if (!s[j].warmup) base.push_back(s[j].value);
-        on[i] = process::CheckOnDelay(window, process::FitAlarmLimits(base)).has_value();
+        on[i] = process::CheckOnDelay(window, process::FitAlarmLimits(base, g_min_baseline))
+                    .has_value();
       } else {
         std::vector<double> base;
-        for (size_t j = i + 1 - kOldRecent - kOldBaseline; j + kOldRecent <= i; ++j)
+        const size_t span = kOldRecent + kOldBaseline;
+        for (size_t j = i + 1 >= span ? i + 1 - span : 0; j + kOldRecent <= i; ++j)
           base.push_back(s[j].value);
         const auto l = process::FitIndividualsChart(base);
         for (size_t j = i + 1 - kOldRecent; j <= i; ++j)
@@ -95,7 +100,7 @@ std::vector<bool> AlarmStates(const std::vector<Point>& s, size_t first, bool ne
 
 void Judge(const std::vector<Point>& s, const std::vector<sim::Excursion>& excursions, int v,
            bool new_rule, Counts& c) {
-  const size_t first = kBaseline + 20;
+  const size_t first = g_startup ? g_min_baseline + 25 : kBaseline + 20;
   if (s.size() <= first) return;
   const std::vector<bool> on = AlarmStates(s, first, new_rule);
   std::vector<int64_t> starts;
@@ -152,6 +157,12 @@ int main(int argc, char** argv) {
       seeds = std::atoi(argv[i + 1]);
     else if (f == "--days")
       days = std::atof(argv[i + 1]);
+    else if (f == "--min-baseline")
+      g_min_baseline = static_cast<size_t>(std::atoi(argv[i + 1]));
+    else if (f == "--life-scale")
+      g_life_scale = std::atof(argv[i + 1]);
+    else if (f == "--startup")
+      g_startup = std::atoi(argv[i + 1]) != 0;
     else if (f == "--first-seed")
       first_seed = static_cast<uint64_t>(std::atoll(argv[i + 1]));
     else
@@ -167,6 +178,7 @@ int main(int argc, char** argv) {
     for (int m = 0; m < 9; ++m) {
       sim::CellOptions o;
       o.seed = first_seed + static_cast<uint64_t>(seed);
+      o.die_life_scale = g_life_scale;
       sim::MachineSim machine(o, m);
       const int64_t end = o.start_time_ms + static_cast<int64_t>(days * 24 * 60 * kMinute);
       std::vector<std::vector<Point>> series(vars.size());

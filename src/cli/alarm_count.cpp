@@ -17,6 +17,14 @@ std::map<std::string, int64_t> CountAlarms(store::Store& store, int64_t from_ms,
   return out;
 }
 
+std::optional<int64_t> NewestPartMs(store::Store& store) {
+  store::PartPage page;
+  page.limit = 1;
+  const auto newest = store.FindParts({}, page);
+  if (newest.empty()) return std::nullopt;
+  return newest.front().time_ms;
+}
+
 int64_t TotalAlarms(const std::map<std::string, int64_t>& by_kind) {
   int64_t n = 0;
   for (const auto& [kind, count] : by_kind) n += count;

@@ -96,11 +96,7 @@ std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) 
   o.alerts.interval_s = 1;
   o.alerts.sources.die_life_shots =
       std::max<int64_t>(1, std::llround(o.alerts.sources.die_life_shots * a.die_life_scale));
-  o.alerts.clock = [s = d->store.get()] {
-    int64_t newest = 0;
-    for (const store::MachineStatus& m : s->Machines(0)) newest = std::max(newest, m.last_part_ms);
-    return newest;
-  };
+  o.alerts.clock = [s = d->store.get()] { return NewestPartMs(*s).value_or(0); };
   try {
     d->http = std::make_unique<server::FactoryServer>(*d->store, o);
   } catch (const Error& e) {
@@ -216,13 +212,13 @@ void WritePlantReport(const DemoArgs& a, const station::CellRunOptions& o,
 // more evaluations: the first may have begun before the uplink's last batch).
 std::map<std::string, int64_t> ShiftAlarms(DemoServer& d, int64_t from_ms) {
   const int64_t seen = d.http->alert_stats().evaluations;
-  const auto give_up = SteadyClock::now() + std::chrono::seconds(10);
+  const auto give_up = SteadyClock::now() + std::chrono::seconds(60);
   while (d.http->alert_stats().evaluations < seen + 2 && SteadyClock::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   return CountAlarms(*d.store, from_ms, std::numeric_limits<int64_t>::max());
 }
 
-void PrintAlarms(const std::map<std::string, int64_t>& by_kind, std::ostream& out) {
+void PrintShiftAlarms(const std::map<std::string, int64_t>& by_kind, std::ostream& out) {
   out << "   alerts raised by the factory server: " << TotalAlarms(by_kind);
   const char* sep = " (";
   for (const auto& [kind, n] : by_kind) out << sep << kind << " " << n, sep = ", ";
@@ -289,7 +285,7 @@ int RunDemo(const DemoArgs& a) {
   };
   PrintTable(s, std::cout);
   std::cout << "   " << std::setprecision(1) << s.real_seconds << " s for the shift\n";
-  if (server) PrintAlarms(alarms, std::cout);
+  if (server) PrintShiftAlarms(alarms, std::cout);
   if (!s.good_scores.empty() && !s.defect_scores.empty()) {
     EvalReport report;
     report.title = "linesight demo: one simulated shift";

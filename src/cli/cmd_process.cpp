@@ -228,7 +228,7 @@ nlohmann::json AlarmsJson(const lp::AlarmHistory& h) {
                         {"sigma", e.limits.sigma}});
   }
   for (const auto& [series, why] : h.skipped) skipped.push_back({{"series", series}, {"why", why}});
-  const double hours = static_cast<double>(h.production_ms) / 3.6e6;
+  const double hours = static_cast<double>(h.span_ms) / 3.6e6;
   return {{"groups", h.groups},
           {"production_shots", h.production_shots},
           {"warmup_shots", h.warmup_shots},

@@ -53,14 +53,6 @@ int64_t ParseTime(const std::string& text, const std::string& option) {
 }
 
 // The newest part's shot time, or nullopt for an empty store.
-std::optional<int64_t> NewestPartMs(store::Store& s) {
-  store::PartPage page;
-  page.limit = 1;
-  const auto newest = s.FindParts({}, page);
-  if (newest.empty()) return std::nullopt;
-  return newest.front().time_ms;
-}
-
 void AddCounts(store::Store& s, const store::PartFilter& period, process::PlantFacts& f) {
   store::ShiftCalendar shifts;
   for (const auto& y : s.Yield(period, store::GroupBy::kMachine, shifts)) {

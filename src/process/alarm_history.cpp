@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
@@ -24,8 +25,12 @@ std::vector<std::string> Variables(const ShotTable& t, const AlarmHistoryOptions
       if (IsProcessValue(n)) out.push_back(n);
     return out;
   }
-  for (const std::string& n : o.variables) (void)t.Feature(n);  // throws naming the columns
-  return o.variables;
+  std::vector<std::string> out;
+  for (const std::string& n : o.variables) {
+    (void)t.Feature(n);  // throws naming the columns
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  }
+  return out;
 }
 
 std::string GroupKey(const ShotTable& t, std::size_t i, GroupBy by) {
@@ -41,12 +46,24 @@ struct Series {
   std::string group, variable;
 };
 
+// The value farthest beyond the limit on `side` among the latest `of` measured points up to `k`.
+double Extreme(const std::vector<double>& v, std::size_t k, int of, int side) {
+  double best = side > 0 ? -HUGE_VAL : HUGE_VAL;
+  for (std::size_t i = k + 1; i-- > 0 && of > 0;) {
+    if (std::isnan(v[i])) continue;
+    --of;
+    best = side > 0 ? std::max(best, v[i]) : std::min(best, v[i]);
+  }
+  return best;
+}
+
 void Replay(const Series& s, const AlarmHistoryOptions& o, std::vector<bool>& on_any,
             AlarmHistory& out) {
   const auto column = s.table.Feature(s.variable);
   std::vector<double> v;
   for (std::size_t r : s.rows) v.push_back(column[r]);
   const std::size_t of = static_cast<std::size_t>(o.delay.of);
+  const std::size_t refit = static_cast<std::size_t>(o.refit_every);
   std::optional<AlarmLimits> limits;
   std::optional<AlarmEpisode> open;
   bool fitted = false;
@@ -57,7 +74,7 @@ void Replay(const Series& s, const AlarmHistoryOptions& o, std::vector<bool>& on
     open.reset();
   };
   for (std::size_t k = o.min_baseline + of - 1; k < v.size(); ++k) {
-    if (!limits || (k % static_cast<std::size_t>(o.refit_every)) == 0) {
+    if (k % refit == 0 || (!limits && !fitted && k == o.min_baseline + of - 1)) {
       const std::size_t end = k + 1 - of;  // the baseline ends where the on-delay's window begins
       const std::size_t begin = end > o.baseline_shots ? end - o.baseline_shots : 0;
       try {
@@ -66,14 +83,15 @@ void Replay(const Series& s, const AlarmHistoryOptions& o, std::vector<bool>& on
         fitted = true;
       } catch (const Error& e) {
         if (e.category() != ErrorCategory::kData) throw;
-        why = e.cause();
+        why = e.cause();  // tried again at the next refit, as the watch does at its next look
         limits.reset();
         close();
-        continue;
       }
     }
+    // A shot whose value was not measured neither trips nor clears the alarm.
+    if (!limits || std::isnan(v[k])) continue;
     const auto alarm = CheckOnDelay(std::span<const double>(v).first(k + 1), *limits, o.delay);
-    // The watch finds a trip among its latest shots for `off_delay` shots after it: one alert.
+    // The watch finds a trip among its latest shots for `off_delay` shots after it.
     if (open && ((!alarm && k - last_on >= static_cast<std::size_t>(o.off_delay)) ||
                  (alarm && open->side != alarm->side)))
       close();
@@ -84,7 +102,7 @@ void Replay(const Series& s, const AlarmHistoryOptions& o, std::vector<bool>& on
       open = AlarmEpisode{};
       open->group = s.group, open->variable = s.variable, open->side = alarm->side;
       open->start_ms = s.table.time_ms[row], open->first_row = row, open->limits = *limits;
-      open->extreme = v[alarm->index];  // the latest point beyond the limit: measured
+      open->extreme = Extreme(v, k, o.delay.of, alarm->side);
     }
     open->end_ms = s.table.time_ms[row];
     ++open->shots;
@@ -93,8 +111,7 @@ void Replay(const Series& s, const AlarmHistoryOptions& o, std::vector<bool>& on
       ++open->labelled;
       open->scrap += s.table.label[row] == 1;
     }
-    if (!std::isnan(v[k]) && (alarm->side > 0 ? v[k] > open->extreme : v[k] < open->extreme))
-      open->extreme = v[k];
+    if (alarm->side > 0 ? v[k] > open->extreme : v[k] < open->extreme) open->extreme = v[k];
   }
   close();
   if (fitted)
@@ -106,6 +123,10 @@ void Replay(const Series& s, const AlarmHistoryOptions& o, std::vector<bool>& on
 }  // namespace
 
 AlarmHistory FindAlarmEpisodes(const ShotTable& t, const AlarmHistoryOptions& o) {
+  if (o.refit_every < 1 || o.off_delay < 0 || o.delay.of < 1 || o.baseline_shots < o.min_baseline)
+    throw Error(ErrorCategory::kInput, "alarm replay options out of range",
+                "Use refit_every >= 1, off_delay >= 0, an on-delay of at least 1 point and "
+                "baseline_shots >= min_baseline");
   const std::vector<std::string> variables = Variables(t, o);
   const int since = t.FeatureIndex("shots_since_restart");
   AlarmHistory out;
@@ -122,11 +143,13 @@ AlarmHistory FindAlarmEpisodes(const ShotTable& t, const AlarmHistoryOptions& o)
     groups[GroupKey(t, i, o.by)].push_back(i);
   }
   out.groups = groups.size();
+  std::int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
   for (auto& [group, rows] : groups) {
     std::stable_sort(rows.begin(), rows.end(),
                      [&t](std::size_t a, std::size_t b) { return t.time_ms[a] < t.time_ms[b]; });
     out.production_shots += rows.size();
-    out.production_ms += t.time_ms[rows.back()] - t.time_ms[rows.front()];
+    first_ms = std::min(first_ms, t.time_ms[rows.front()]);
+    last_ms = std::max(last_ms, t.time_ms[rows.back()]);
     std::vector<bool> on_any(rows.size(), false);
     for (const std::string& variable : variables)
       Replay({t, rows, group, variable}, o, on_any, out);
@@ -137,6 +160,7 @@ AlarmHistory FindAlarmEpisodes(const ShotTable& t, const AlarmHistoryOptions& o)
       (on_any[k] ? out.scrap_on : out.scrap_off) += label == 1;
     }
   }
+  out.span_ms = groups.empty() ? 0 : last_ms - first_ms;
   std::stable_sort(
       out.episodes.begin(), out.episodes.end(),
       [](const AlarmEpisode& a, const AlarmEpisode& b) { return a.start_ms < b.start_ms; });

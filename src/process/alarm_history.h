@@ -28,8 +28,8 @@ struct AlarmHistoryOptions {
   std::size_t baseline_shots = 600, min_baseline = 60;
   int refit_every = 20;
   OnDelay delay;
-  // An episode ends after this many production shots without a trip: the watch looks for a trip
-  // among its latest 20 shots, so it sees one alarm, not a chattering one.
+  // An episode ends after this many production shots without a trip (the watch looks for trips
+  // among its latest 20 shots): one excursion is one episode, not a chattering one.
   int off_delay = 20;
 };
 
@@ -52,13 +52,14 @@ struct AlarmHistory {
   std::size_t warmup_shots = 0, not_normal = 0;  // left out
   // Scrap among production shots that tripped any alarm of their group, and among the rest.
   std::size_t scrap_on = 0, labelled_on = 0, scrap_off = 0, labelled_off = 0;
-  std::int64_t production_ms = 0;   // sum over groups of the span of their production shots
+  std::int64_t span_ms = 0;         // from the first production shot to the last, over all groups
   std::vector<std::string> judged;  // "machine M1 melt_temp_c": each series judged
   std::vector<std::pair<std::string, std::string>> skipped;  // series -> why not judged
 };
 
 // Replays `table` (rows in any order; each group is taken oldest first) through the alarm rule.
-// Throws Error{kInput} if a variable named in `options` is not a feature of the table.
+// A shot whose value was not measured neither trips nor clears an alarm. Throws Error{kInput} if a
+// variable named in `options` is not a feature of the table, or an option is out of range.
 [[nodiscard]] AlarmHistory FindAlarmEpisodes(const ShotTable& table,
                                              const AlarmHistoryOptions& options = {});
 

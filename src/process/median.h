@@ -15,7 +15,8 @@ inline double MedianInPlace(std::vector<double>& v) {
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
   const double upper = v[mid];
   if (v.size() % 2 == 1) return upper;
-  return (upper + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid))) / 2;
+  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return lower / 2 + upper / 2;  // halves first: no overflow near the largest doubles
 }
 
 }  // namespace linesight::process

@@ -36,6 +36,10 @@ AlarmLimits FitAlarmLimits(std::span<const double> baseline, std::size_t min_mea
   out.centre = MedianInPlace(v);
   for (double& x : v) x = std::abs(x - out.centre);
   out.sigma = 1.4826 * MedianInPlace(v);
+  if (!std::isfinite(out.centre) || !std::isfinite(out.sigma))
+    throw Error(ErrorCategory::kData,
+                "the baseline's values are too large for their spread to be a number",
+                "Check the values sent for this variable: they are beyond any sensor's range");
   if (!(out.sigma > 0))
     throw Error(ErrorCategory::kData,
                 "at least half of the baseline's values are equal, so its spread is 0",

@@ -22,7 +22,8 @@ constexpr int64_t kHour = 3'600'000;
 // Process alarms: a day's shots at a 90 s cycle hold the slow drifts a process always has (so
 // the limits include them), and the 15 shots after a restart are warm-up (a cold die recovers
 // over 7-15 shots, docs/simulator.md; the KAMP line scraps its first 5), known and not alarmed.
-constexpr int kProcessShots = 600;
+constexpr size_t kBaselineShots = 600;
+constexpr int kProcessShots = 700;  // the baseline, the window and room for warm-up shots
 constexpr double kWarmupShots = 15;
 constexpr size_t kMinBaselineShots = 60;
 constexpr process::OnDelay kOnDelay{4, 5, 3.0};
@@ -120,8 +121,9 @@ std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vec
   for (int seen = 0; cut > 0 && seen < kScanShots + kOnDelay.of - 1;)
     if (!std::isnan(values[--cut])) ++seen;
   const auto recent = std::span<const double>(values).subspan(cut);
-  const process::AlarmLimits limits =
-      process::FitAlarmLimits(std::span<const double>(values).first(cut), kMinBaselineShots);
+  const process::AlarmLimits limits = process::FitAlarmLimits(
+      std::span<const double>(values).first(cut).last(std::min<size_t>(cut, kBaselineShots)),
+      kMinBaselineShots);
   std::optional<process::ProcessAlarm> alarm;
   for (size_t end = recent.size(); end > 0 && !alarm; --end)
     alarm = process::CheckOnDelay(recent.first(end), limits, kOnDelay);

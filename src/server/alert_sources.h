@@ -1,6 +1,6 @@
 // server/alert_sources.h: the conditions that raise alerts (docs/process.md, "Alerts"): a
-// machine's reject rate beyond its p-chart's limit, a process value beyond its individuals
-// chart's limits, a die near its expected life. Pure reads of the store.
+// machine's reject rate beyond its p-chart's limit, a process value that leaves its long-term
+// spread and stays out, a die near its expected life. Pure reads of the store.
 #pragma once
 
 #include <cstdint>

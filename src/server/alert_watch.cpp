@@ -45,9 +45,9 @@ void AlertWatch::Run() {
 }
 
 void AlertWatch::EvaluateOnce() {
-  const int64_t now = options_.clock();
   std::string error;
   try {
+    const int64_t now = options_.clock();  // may read the store (the demo's cell clock)
     std::vector<AlertCandidate> found = RejectRateAlerts(store_, now);
     for (auto& c : ProcessAlerts(store_, now)) found.push_back(std::move(c));
     for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));

@@ -51,9 +51,12 @@ io::HttpResponse AckAlert(ServerContext& ctx, const Caller& caller, const io::Ht
   const std::string note = StringMember(body, "note", false, 4 * kMaxNoteChars);
   if (Utf8Chars(note) > kMaxNoteChars) throw BadRequest("note: longer than 500 characters");
   const int64_t now = NowMs();
+  // The acknowledgement is dated on the alert watch's clock, the one its evidence is dated on (a
+  // simulated cell's, in the demo), so the watch sees which evidence a person has seen.
+  const int64_t acked_ms = ctx.options.alerts.clock ? ctx.options.alerts.clock() : now;
   const nlohmann::json detail{{"note", note}};
   const store::AckResult result =
-      ctx.store.AckAlert(id, caller.user, note, now,
+      ctx.store.AckAlert(id, caller.user, note, acked_ms,
                          {0, now, caller.user, "alert.ack", std::to_string(id),
                           detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
   if (result == store::AckResult::kUnknown)

@@ -92,6 +92,24 @@ TEST(AlarmHistoryTest, TripsCloseTogetherAreOneAlarmAndFarApartTwo) {
   EXPECT_EQ(run(60), 2u);
 }
 
+TEST(AlarmHistoryTest, UnmeasuredShotsNeitherTripNorStretchAnAlarmAndTheExtremeIsTheWindows) {
+  ShotTable t;
+  std::vector<double> x;
+  AddMachine(
+      t, x, "M1", 1200, [](int i) { return i >= 1000 && i < 1005 ? 10.0 : 0.0; },
+      [](int i) { return i >= 1005; });
+  x[1000] = 15;  // the first shot out is the farthest; the alarm turns on at the 4th
+  for (int i = 1005; i < 1100; ++i) x[static_cast<size_t>(i)] = kMissing;  // a sensor drop-out
+  t.AddFeature("vacuum_mbar", x);
+  const AlarmHistory h = FindAlarmEpisodes(t);
+  ASSERT_EQ(h.episodes.size(), 1u);
+  // Shots 1003 and 1004, and 1100, whose window of the latest 5 measured values reaches back
+  // over the drop-out; not the 95 unmeasured shots (scrap, all of them).
+  EXPECT_EQ(h.episodes[0].shots, 3u);
+  EXPECT_DOUBLE_EQ(h.episodes[0].extreme, 15.0);
+  EXPECT_EQ(h.scrap_on, 1u);
+}
+
 TEST(AlarmHistoryTest, GroupsAreJudgedApartAndAFlatOrUnknownVariableIsReported) {
   ShotTable t;
   std::vector<double> x;

@@ -31,6 +31,9 @@ TEST(AlarmLimitsTest, RefuseTooFewValuesNoSpreadAndInfinities) {
   std::vector<double> flat(100, 7.0);
   flat[3] = 8;  // one value off: the MAD is still 0
   EXPECT_EQ(testing::ThrownCategory([&] { (void)FitAlarmLimits(flat); }), ErrorCategory::kData);
+  std::vector<double> huge(100, 1.6e308);
+  for (size_t i = 0; i < huge.size(); i += 2) huge[i] = -1.7e308;  // a spread beyond a double
+  EXPECT_EQ(testing::ThrownCategory([&] { (void)FitAlarmLimits(huge); }), ErrorCategory::kData);
   std::vector<double> inf(100, 1.0);
   inf[50] = std::numeric_limits<double>::infinity();
   EXPECT_EQ(testing::ThrownCategory([&] { (void)FitAlarmLimits(inf); }), ErrorCategory::kInput);

@@ -137,6 +137,33 @@ TEST_P(AlertsTest, AJumpRaisesOneAlarmThatRepeatsCountAndAnAckEnds) {
   EXPECT_EQ(MetricValue(s, "linesight_alerts_raised_total"), 2);
 }
 
+TEST_P(AlertsTest, AnAckHoldsWhenTheWatchsClockRunsAheadOfTheWallClock) {
+  // A simulated cell (the demo) dates its shots hours ahead of the wall clock. M5's melt runs hot
+  // on its latest shots; once acknowledged, the same evidence must not be raised again.
+  const int64_t ahead = kNow + 3 * 24 * kHour;
+  std::vector<PartRecord> m5 = Hour("M5", ahead - kHour, 1, 100, 0);
+  for (size_t i = 0; i < m5.size(); ++i)
+    m5[i].shot.process.melt_temp_c = i >= 95 ? 720 : 680 + 0.5 * (i % 5);
+  store_->Ingest(m5, {});
+  server::ServerOptions o = AlertServerOptions("ahead");
+  o.alerts.clock = [ahead] { return ahead; };
+  server::FactoryServer s(*store_, o);
+  json open;
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts", operator_);
+    return open.is_object() && open["alerts"].size() == 1;
+  })) << open.dump();
+  const auto r = Ack(s.port(), open["alerts"][0]["id"], operator_, "{}");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["alert"]["acked_ms"], ahead);  // dated on the watch's clock
+  const double seen = MetricValue(s, "linesight_alert_evaluations_total");
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= seen + 2; }));
+  const json all = Get(s.port(), "/api/v1/alerts?state=all", operator_);
+  EXPECT_EQ(all["alerts"].size(), 1u) << all.dump();
+  EXPECT_EQ(all["open"], 0);
+}
+
 TEST_P(AlertsTest, AcksNeedASessionCsrfAGoodBodyAndAnOpenAlert) {
   const int64_t id = store_->RaiseAlert(Condition("process:M1:melt_temp_c"), 1000).id;
   const int port = server_->port();

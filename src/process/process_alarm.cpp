@@ -26,6 +26,9 @@ AlarmLimits FitAlarmLimits(std::span<const double> baseline, std::size_t min_mea
   std::vector<double> v;
   for (double x : baseline)
     if (!std::isnan(x)) v.push_back(x);
+  if (v.empty())
+    throw Error(ErrorCategory::kData, "the value was not measured on any baseline shot",
+                "Check the sensor or the column mapping of this variable");
   if (v.size() < std::max<size_t>(min_measured, 2))
     throw Error(ErrorCategory::kData,
                 "the baseline has " + std::to_string(v.size()) + " measured values, fewer than " +

@@ -28,6 +28,7 @@ struct ServerArgs {
   int alert_interval_s = 60;
   int64_t die_life_shots = 100000;
   double die_life_share = 0.9;
+  std::vector<std::string> alert_variables;
   std::string site = "plant1", alert_mqtt, alert_webhook;
   std::string user, role = "operator", password_file, station, backup_to;
 };
@@ -72,6 +73,8 @@ void SetAlertOptions(const ServerArgs& a, server::AlertOptions& o) {
   o.interval_s = a.alert_interval_s;
   o.sources.die_life_shots = a.die_life_shots;
   o.sources.die_life_share = a.die_life_share;
+  o.sources.process_variables = a.alert_variables;
+  server::CheckAlertSourceOptions(o.sources);
   o.delivery.site = a.site;
   o.delivery.webhook_url = a.alert_webhook;
   if (!a.alert_mqtt.empty()) {
@@ -127,6 +130,10 @@ void AddAlertFlags(CLI::App& cmd, ServerArgs& a) {
   cmd.add_option("--die-life-share", a.die_life_share,
                  "Warn when a die has made this share of its life (default 0.9)")
       ->check(CLI::Range(0.01, 1.0));
+  cmd.add_option(
+         "--alert-variables", a.alert_variables,
+         "Process values the alert watch judges, e.g. melt_temp_c,vacuum_mbar (default: all)")
+      ->delimiter(',');
   cmd.add_option("--site", a.site, "Site name in the alerts' MQTT topic (default plant1)");
   cmd.add_option("--alert-mqtt", a.alert_mqtt,
                  "HOST:PORT of an MQTT broker: publish alerts and acks to "

@@ -1,5 +1,6 @@
 #include "server/alert_sources.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -176,7 +177,21 @@ std::vector<AlertCandidate> RejectRateAlerts(store::Store& store, int64_t now_ms
   return out;
 }
 
-std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms) {
+void CheckAlertSourceOptions(const AlertSourceOptions& options) {
+  std::string known;
+  for (const ProcessVariable& v : ProcessVariables())
+    known += (known.empty() ? "" : ", ") + std::string(v.name);
+  for (const std::string& name : options.process_variables) {
+    bool found = false;
+    for (const ProcessVariable& v : ProcessVariables()) found = found || v.name == name;
+    if (!found)
+      throw Error(ErrorCategory::kInput, "alert variables: no process value '" + name + "'",
+                  "Name some of: " + known);
+  }
+}
+
+std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
+                                          const AlertSourceOptions& options) {
   std::vector<AlertCandidate> out;
   for (const std::string& machine : MachinesActiveSince(store, now_ms - kHour)) {
     store::PartFilter filter;
@@ -185,6 +200,8 @@ std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms) {
     const StoredShots shots = LoadStoredShots(store, filter, kProcessShots);
     const std::vector<size_t> rows = ProductionRows(shots);
     for (const ProcessVariable& v : ProcessVariables()) {
+      const auto& only = options.process_variables;
+      if (!only.empty() && std::find(only.begin(), only.end(), v.name) == only.end()) continue;
       try {
         if (auto c = ProcessOf(shots, rows, machine, v)) out.push_back(std::move(*c));
       } catch (const Error& e) {

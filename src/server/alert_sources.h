@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "store/store.h"
@@ -13,7 +14,12 @@ namespace linesight::server {
 struct AlertSourceOptions {
   int64_t die_life_shots = 100000;  // a die's expected life in shots
   double die_life_share = 0.9;      // warn once a die has made this share of it
+  // Process values the watch judges (names of ProcessVariables()); empty = all of them.
+  std::vector<std::string> process_variables;
 };
+
+// Throws Error{kInput} naming the known variables if `options` names an unknown one.
+void CheckAlertSourceOptions(const AlertSourceOptions& options);
 
 // A condition found now. `evidence_ms` dates what was seen (an hour's start, a shot's time;
 // 0 for a die's life), so that evidence a person already acknowledged is not raised again.
@@ -32,7 +38,8 @@ std::vector<AlertCandidate> RejectRateAlerts(store::Store& store, int64_t now_ms
 // limits from the long-term spread of the up to 600 production shots before them
 // (process/process_alarm.h). Warm-up shots (the first 15 after a restart) are left out. Key
 // "process:<machine>:<variable>", severity alarm.
-std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms);
+std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
+                                          const AlertSourceOptions& options = {});
 
 // Each die whose highest die_shot (over the last 90 days' parts) reached the share of its
 // expected life. Key "die_life:<die>", severity warning.

@@ -164,6 +164,26 @@ TEST_P(AlertsTest, AnAckHoldsWhenTheWatchsClockRunsAheadOfTheWallClock) {
   EXPECT_EQ(all["open"], 0);
 }
 
+TEST_P(AlertsTest, OnlyTheChosenProcessValuesAreJudged) {
+  // M5's melt runs hot on its latest shots, but the plant watches its vacuum only.
+  std::vector<PartRecord> m5 = Hour("M5", kNow - kHour, 1, 100, 0);
+  for (size_t i = 0; i < m5.size(); ++i) {
+    m5[i].shot.process.melt_temp_c = i >= 95 ? 720 : 680 + 0.5 * (i % 5);
+    m5[i].shot.process.vacuum_mbar = 45 + 0.5 * (i % 5);
+  }
+  store_->Ingest(m5, {});
+  server::ServerOptions o = AlertServerOptions("chosen");
+  o.alerts.sources.process_variables = {"vacuum_mbar"};
+  server::FactoryServer s(*store_, o);
+  const double seen = MetricValue(s, "linesight_alert_evaluations_total");
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= seen + 2; }));
+  EXPECT_TRUE(Get(s.port(), "/api/v1/alerts?state=all", operator_)["alerts"].empty());
+  o.alerts.sources.process_variables = {"melt"};
+  EXPECT_EQ(testing::ThrownCategory([&] { server::CheckAlertSourceOptions(o.alerts.sources); }),
+            ErrorCategory::kInput);
+}
+
 TEST_P(AlertsTest, AcksNeedASessionCsrfAGoodBodyAndAnOpenAlert) {
   const int64_t id = store_->RaiseAlert(Condition("process:M1:melt_temp_c"), 1000).id;
   const int port = server_->port();

@@ -143,6 +143,44 @@ void MarkExplained(std::vector<Cause>& causes, const std::vector<std::vector<std
   for (std::size_t i = 0; i < n; ++i) causes[i].explained_by = by[i];
 }
 
+// Gives each shot inside any supported, unexplained cause to the one of them with the strongest
+// evidence, and sets each one's attributed_excess: its shots' rejects less what the rate of the
+// shots inside none of them would give. Two causes of one group's rejects then share the shots
+// they both hold, instead of both counting them. A cause left with under half its excess names
+// the cause that holds most of its other rejects (shares_with).
+void AttributeRejects(std::vector<Cause>& causes,
+                      const std::vector<std::vector<std::uint8_t>>& inside,
+                      const std::vector<std::int8_t>& y) {
+  std::vector<std::size_t> order;
+  for (std::size_t c = 0; c < causes.size(); ++c)
+    if (causes[c].supported && causes[c].explained_by.empty()) order.push_back(c);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return causes[a].adjusted_low > causes[b].adjusted_low;
+  });
+  const std::size_t none = causes.size();
+  std::vector<std::size_t> owner(y.size(), none);
+  std::vector<double> shots(causes.size() + 1, 0), rejects(causes.size() + 1, 0);
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    for (std::size_t c : order)
+      if (inside[c][i]) {
+        owner[i] = c;
+        break;
+      }
+    shots[owner[i]] += 1, rejects[owner[i]] += y[i];
+  }
+  const double rest_rate = shots[none] > 0 ? rejects[none] / shots[none] : 0;
+  for (std::size_t c : order) {
+    Cause& cause = causes[c];
+    cause.attributed_excess = rejects[c] - rest_rate * shots[c];
+    if (cause.attributed_excess >= 0.5 * cause.excess_rejects) continue;
+    std::vector<std::size_t> held(causes.size() + 1, 0);  // c's rejects, by their shot's owner
+    for (std::size_t i = 0; i < y.size(); ++i)
+      if (inside[c][i] && y[i] && owner[i] != c) ++held[owner[i]];
+    const auto most = std::max_element(held.begin(), held.end() - 1) - held.begin();
+    if (held[most] > 0) cause.shares_with = causes[most].Condition();
+  }
+}
+
 // The causes of one group's rows.
 CauseGroup RankGroup(const ShotTable& t, const std::vector<std::size_t>& rows,
                      const std::vector<std::int8_t>& target, const CauseOptions& o,
@@ -194,15 +232,22 @@ CauseGroup RankGroup(const ShotTable& t, const std::vector<std::size_t>& rows,
     g.causes.push_back(best);
   }
   MarkExplained(g.causes, inside, y, z_adj);
-  // By strength of evidence, not by rejects explained: a wide condition on a proxy (a cold die
-  // after every stop) explains more rejects than the narrow true cause (the first shots after a
-  // restart) and would come first; bench/process_causes.cpp (one seed, 8 weeks) measured 0.65
-  // top-1 that way, 0.84 this way. Ordering only the unexplained ones by rejects explained gave
-  // 0.63 over 3 seeds: a cold die is a cause of its own, which the Mantel–Haenszel check keeps.
+  AttributeRejects(g.causes, inside, y);
+  // Unexplained supported causes with most of their rejects their own first, by those rejects
+  // (shots in several causes go to the one with the strongest evidence); then those that mostly
+  // share a stronger cause's shots, by evidence. Evidence alone put a narrow, sharp excursion
+  // ahead of a cause that made more of the rejects (bench/process_causes.cpp: 176 of 416 misses);
+  // rejects explained alone put a wide proxy first (a cold die after every stop holds the warm-up
+  // shots too: 0.63 top-1 against 0.82). docs/process.md "Causes" has the figures.
   // A condition another explains away comes after the unexplained ones, still above weak evidence.
   std::stable_sort(g.causes.begin(), g.causes.end(), [](const Cause& a, const Cause& b) {
     if (a.supported != b.supported) return a.supported;
     if (a.explained_by.empty() != b.explained_by.empty()) return a.explained_by.empty();
+    if (a.supported && a.explained_by.empty()) {
+      if (a.shares_with.empty() != b.shares_with.empty()) return a.shares_with.empty();
+      if (a.shares_with.empty() && a.attributed_excess != b.attributed_excess)
+        return a.attributed_excess > b.attributed_excess;
+    }
     return a.adjusted_low > b.adjusted_low;
   });
   if (g.note.empty() && (g.causes.empty() || !g.causes.front().supported))
@@ -240,6 +285,11 @@ std::string Cause::Sentence(const std::string& target) const {
       " likely when " + Condition() + " (95% CI " + Num(ci_low) + "–" + Num(ci_high) + "; " +
       std::to_string(rejects_inside) + " of " + std::to_string(total) + " rejects, about " +
       Num(std::max(0.0, excess_rejects), 0) + " beyond the rate elsewhere";
+  if (!shares_with.empty())
+    s += ", most of them where " + shares_with + " holds too";
+  else if (supported && explained_by.empty() &&
+           std::lround(attributed_excess) < std::lround(excess_rejects))
+    s += ", " + Num(std::max(0.0, attributed_excess), 0) + " where no stronger cause holds";
   if (mean_abs_shap >= 0) s += "; mean |SHAP| " + Num(mean_abs_shap, 3);
   s += ")";
   if (!explained_by.empty()) s += ", explained by " + explained_by;

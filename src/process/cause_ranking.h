@@ -40,6 +40,14 @@ struct Cause {
   double adjusted_low = 0;         // lower bound after Bonferroni over all conditions tried
   // Rejects inside beyond what the rate outside would give: the rejects the condition explains.
   double excess_rejects = 0;
+  // Of a supported cause no other explains: the excess of the rejects on the shots it is given
+  // where several such causes hold (each shot goes to the one with the strongest evidence).
+  // What the ranking orders those causes by; 0 for the others.
+  double attributed_excess = 0;
+  // Set when attributed_excess is under half of excess_rejects: the stronger cause on whose shots
+  // most of this one's rejects fall (after a restart the die is cold too). Such a cause is listed
+  // after the causes whose rejects are mostly their own.
+  std::string shares_with;
   double mean_abs_shap = -1;  // from the risk model; < 0 if not given
   bool supported = false;     // adjusted_low > 1 and enough rejects inside
   // Another supported condition that accounts for this one's rejects: within its shots and within
@@ -62,8 +70,11 @@ struct CauseGroup {
   std::string target;                                // "scrap" or the defect name
   std::size_t shots = 0, rejects = 0, left_out = 0;  // left_out: not normal or unlabelled
   std::size_t conditions_tried = 0;
-  std::vector<Cause> causes;  // supported first, then by adjusted lower bound
-  std::string note;           // e.g. "only 4 rejects: no cause can be claimed"
+  // Supported and unexplained first: those whose rejects are mostly their own by attributed
+  // excess, then those that share a stronger one's shots; then explained ones; then weak
+  // evidence; each but the first by adjusted lower bound.
+  std::vector<Cause> causes;
+  std::string note;  // e.g. "only 4 rejects: no cause can be claimed"
 };
 
 enum class GroupBy : std::uint8_t { kAll = 1, kDie = 2, kMachine = 3 };

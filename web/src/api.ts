@@ -186,6 +186,10 @@ export interface Cause {
   shots_inside: number;
   rejects_inside: number;
   excess_rejects: number;
+  // The excess on the shots no cause with stronger evidence also holds (what the order follows).
+  attributed_excess: number;
+  // The stronger cause on whose shots most of this one's rejects fall, or null.
+  shares_with: string | null;
   supported: boolean;
   // Another condition that accounts for this one's rejects (Mantel–Haenszel), or null.
   explained_by: string | null;

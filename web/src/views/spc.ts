@@ -135,6 +135,17 @@ function causeText(cause: Cause): string {
   return cause.sentence;
 }
 
+// Rejects inside the condition; for a cause the order counts, how many are its own or whose
+// shots they share.
+function rejectsText(cause: Cause, rejects: number): string {
+  const base = `${cause.rejects_inside} / ${rejects}`;
+  if (!cause.supported || cause.explained_by) return base;
+  if (cause.shares_with) return `${base} · ${t("spc.cause_shares", { with: cause.shares_with })}`;
+  if (Math.round(cause.attributed_excess) < Math.round(cause.excess_rejects))
+    return `${base} · ${t("spc.cause_own", { n: Math.max(0, Math.round(cause.attributed_excess)) })}`;
+  return base;
+}
+
 function causesCard(c: CausesAnswer): HTMLElement {
   const card = h("section", { class: "card wide", id: "spc-causes-card" }, h("h3", { text: t("spc.causes", { n: c.shots }) }));
   const g = c.groups[0];
@@ -149,7 +160,7 @@ function causesCard(c: CausesAnswer): HTMLElement {
       h("tr", { class: cause.supported && !cause.explained_by ? "cause-row" : "cause-row muted", data: { variable: cause.variable } },
         h("td", { text: causeText(cause) }),
         h("td", { text: `${fmtNumber(cause.relative_risk, 1)}× (${fmtNumber(cause.ci95[0], 1)}–${fmtNumber(cause.ci95[1], 1)})` }),
-        h("td", { text: `${cause.rejects_inside} / ${g.rejects}` })),
+        h("td", { text: rejectsText(cause, g.rejects) })),
     );
   card.append(h("table", { class: "table" },
     h("thead", {}, h("tr", {}, h("th", { text: t("spc.cause_condition") }), h("th", { text: t("spc.cause_rr") }), h("th", { text: t("spc.cause_rejects") }))),

@@ -30,6 +30,9 @@ constexpr size_t kMinBaselineShots = 60;
 constexpr process::OnDelay kOnDelay{4, 5, 3.0};
 constexpr int kScanShots = 20;
 constexpr int kBaselineHours = 24;
+// A station's clock may run ahead of the server's: its newest parts are judged all the same, up
+// to this far ahead (a part dated further is taken for a broken clock and left out).
+constexpr int64_t kMaxClockLeadMs = 24 * kHour;
 
 std::string Percent(double share) {
   char text[32];
@@ -80,7 +83,6 @@ std::optional<AlertCandidate> RejectRateOf(store::Store& store, const std::strin
   if (!LastRuleOne(z, 0, 1, z.size() - 1, true)) return std::nullopt;
   const auto& last = points.back();
   AlertCandidate c;
-  c.evidence_ms = hour_start;
   c.input = {"reject_rate:" + machine + ":" + std::to_string(hour_start),
              "reject_rate",
              store::AlertSeverity::kAlarm,
@@ -97,6 +99,7 @@ std::optional<AlertCandidate> RejectRateOf(store::Store& store, const std::strin
                    {"p_bar", params.p_bar},
                    {"baseline_hours", baseline.size()},
                    {"rule", "WE1"}})};
+  c.input.evidence_ms = hour_start;
   return c;
 }
 
@@ -134,7 +137,6 @@ std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vec
   const double lcl = limits.centre - k * limits.sigma, ucl = limits.centre + k * limits.sigma;
   const std::string name(variable.name), unit(variable.unit);
   AlertCandidate c;
-  c.evidence_ms = shots.table.time_ms[row];
   c.input = {"process:" + machine + ":" + name,
              "process",
              store::AlertSeverity::kAlarm,
@@ -149,7 +151,7 @@ std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vec
                    {"unit", unit},
                    {"value", value},
                    {"part_id", shots.part_ids[row]},
-                   {"time_ms", c.evidence_ms},
+                   {"time_ms", shots.table.time_ms[row]},
                    {"centre", limits.centre},
                    {"sigma", limits.sigma},
                    {"lcl", lcl},
@@ -159,6 +161,7 @@ std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vec
                    {"of", kOnDelay.of},
                    {"baseline_shots", limits.measured},
                    {"rule", "on_delay"}})};
+  c.input.evidence_ms = shots.table.time_ms[row];
   return c;
 }
 
@@ -196,7 +199,7 @@ std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
   for (const std::string& machine : MachinesActiveSince(store, now_ms - kHour)) {
     store::PartFilter filter;
     filter.machine = machine;
-    filter.to_ms = now_ms + 1;
+    filter.to_ms = now_ms + kMaxClockLeadMs;
     const StoredShots shots = LoadStoredShots(store, filter, kProcessShots);
     const std::vector<size_t> rows = ProductionRows(shots);
     for (const ProcessVariable& v : ProcessVariables()) {

@@ -21,11 +21,10 @@ struct AlertSourceOptions {
 // Throws Error{kInput} naming the known variables if `options` names an unknown one.
 void CheckAlertSourceOptions(const AlertSourceOptions& options);
 
-// A condition found now. `evidence_ms` dates what was seen (an hour's start, a shot's time;
-// 0 for a die's life), so that evidence a person already acknowledged is not raised again.
+// A condition found now; its input's evidence_ms dates what was seen (an hour's start, a shot's
+// time; 0 for a die's life), so that evidence a person already acknowledged is not raised again.
 struct AlertCandidate {
   store::AlertInput input;
-  int64_t evidence_ms = 0;
 };
 
 // Western Electric rule 1 above the p-chart's upper limit on the latest complete hour of each

@@ -65,14 +65,16 @@ void AlertWatch::EvaluateOnce() {
 }
 
 // A person's ack of the same evidence ends the matter: the condition is only raised again when
-// newer evidence (a later hour, a later shot) shows it.
+// newer evidence (a later hour, a later shot) shows it. Evidence is compared with evidence, both
+// dated on the parts' clock, so a station whose clock runs ahead of the server's does not bring
+// acknowledged alerts back.
 bool AlertWatch::AlreadyAcknowledged(const AlertCandidate& c) {
   store::AlertQuery q;
   q.open_only = false;
   q.key = c.input.key;
   q.limit = 1;
   const auto newest = store_.Alerts(q);
-  return !newest.empty() && newest[0].acked && newest[0].acked_ms >= c.evidence_ms;
+  return !newest.empty() && newest[0].acked && newest[0].input.evidence_ms >= c.input.evidence_ms;
 }
 
 void AlertWatch::Raise(const AlertCandidate& c, int64_t now_ms) {

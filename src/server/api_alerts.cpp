@@ -51,8 +51,9 @@ io::HttpResponse AckAlert(ServerContext& ctx, const Caller& caller, const io::Ht
   const std::string note = StringMember(body, "note", false, 4 * kMaxNoteChars);
   if (Utf8Chars(note) > kMaxNoteChars) throw BadRequest("note: longer than 500 characters");
   const int64_t now = NowMs();
-  // The acknowledgement is dated on the alert watch's clock, the one its evidence is dated on (a
-  // simulated cell's, in the demo), so the watch sees which evidence a person has seen.
+  // The acknowledgement is dated on the alert watch's clock, the one its first and last raise are
+  // dated on (a simulated cell's, in the demo), so the three read in order. What it covers is the
+  // alert's evidence (AlertWatch::AlreadyAcknowledged), not this time.
   const int64_t acked_ms = ctx.options.alerts.clock ? ctx.options.alerts.clock() : now;
   const nlohmann::json detail{{"note", note}};
   const store::AckResult result =

@@ -56,6 +56,7 @@ nlohmann::json ToJson(const store::Alert& a) {
                       {"first_ms", a.first_ms},
                       {"last_ms", a.last_ms},
                       {"count", a.count},
+                      {"evidence_ms", a.input.evidence_ms},
                       {"acked", a.acked},
                       {"acked_by", nullptr},
                       {"acked_ms", nullptr},

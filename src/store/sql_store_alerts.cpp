@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view kAlertColumns =
     "id, key, kind, severity, machine, die, title, detail, first_ms, last_ms, count, acked_by, "
-    "acked_ms, ack_note";
+    "acked_ms, ack_note, evidence_ms";
 
 Alert ReadAlert(const SqlRow& r) {
   Alert a;
@@ -38,6 +38,7 @@ Alert ReadAlert(const SqlRow& r) {
     a.acked_ms = r.Int(12);
     a.ack_note = r.Text(13);
   }
+  a.input.evidence_ms = r.Int(14);
   return a;
 }
 
@@ -47,20 +48,27 @@ RaisedAlert SqlStore::RaiseAlert(const AlertInput& in, int64_t now_ms) {
   if (in.key.empty())
     throw Error(ErrorCategory::kInput, "an alert needs a key",
                 "give the key that identifies the condition, e.g. process:M3:melt_temp_c");
-  const SqlValue params[] = {std::string_view(in.key),    std::string_view(in.kind),
-                             SeverityName(in.severity),   std::string_view(in.machine),
-                             std::string_view(in.die),    std::string_view(in.title),
-                             std::string_view(in.detail), now_ms};
+  const SqlValue params[] = {std::string_view(in.key),
+                             std::string_view(in.kind),
+                             SeverityName(in.severity),
+                             std::string_view(in.machine),
+                             std::string_view(in.die),
+                             std::string_view(in.title),
+                             std::string_view(in.detail),
+                             now_ms,
+                             in.evidence_ms};
   RaisedAlert out;
   auto c = Connection();
   // One statement, so that servers racing on one key meet at the partial unique index: the
   // loser's insert becomes the update. A fresh row is the only one with count 1.
   c->Query(
       "INSERT INTO alerts (key, kind, severity, machine, die, title, detail, first_ms, last_ms, "
-      "count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1) "
+      "count, evidence_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1, $9) "
       "ON CONFLICT (key) WHERE acked_ms IS NULL DO UPDATE SET count = alerts.count + 1, "
       "last_ms = excluded.last_ms, title = excluded.title, severity = excluded.severity, "
-      "detail = excluded.detail RETURNING id, count",
+      "detail = excluded.detail, evidence_ms = CASE WHEN excluded.evidence_ms > "
+      "alerts.evidence_ms THEN excluded.evidence_ms ELSE alerts.evidence_ms END "
+      "RETURNING id, count",
       params, [&](const SqlRow& r) {
         out.id = r.Int(0);
         out.count = r.Int(1);

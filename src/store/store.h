@@ -177,6 +177,11 @@ struct AlertInput {
   std::string machine, die;   // "" when not about one
   std::string title;          // one line for people
   std::string detail = "{}";  // JSON text: the evidence
+  // When what was seen happened, on the clock of the parts it came from (an hour's start, a
+  // shot's time; 0 = undated, as a die's life). An ack covers the evidence up to the newest seen
+  // so far, whatever the server's clock says (a station's clock may run ahead). A stored alert's
+  // is the newest it was raised with.
+  int64_t evidence_ms = 0;
 };
 
 struct Alert {

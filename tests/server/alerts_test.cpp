@@ -164,6 +164,42 @@ TEST_P(AlertsTest, AnAckHoldsWhenTheWatchsClockRunsAheadOfTheWallClock) {
   EXPECT_EQ(all["open"], 0);
 }
 
+TEST_P(AlertsTest, AnAckHoldsWhenAStationsClockRunsAheadOfTheServers) {
+  // M5's station dates its parts two hours ahead of the server's clock; its melt runs hot on the
+  // latest shots. The ack is dated by the server, before the evidence's own dates, and still
+  // covers that evidence: acknowledged alarms do not come back at every evaluation.
+  const int64_t station = kNow + 2 * kHour;
+  std::vector<PartRecord> m5 = Hour("M5", station - kHour, 1, 100, 0);
+  for (size_t i = 0; i < m5.size(); ++i)
+    m5[i].shot.process.melt_temp_c = i >= 95 ? 720 : 680 + 0.5 * (i % 5);
+  store_->Ingest(m5, {});
+  server::FactoryServer s(*store_, AlertServerOptions("station_ahead"));
+  json open;
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts", operator_);
+    return open.is_object() && open["alerts"].size() == 1;
+  })) << open.dump();
+  EXPECT_EQ(open["alerts"][0]["evidence_ms"], m5.back().shot.time_ms);
+  const auto r = Ack(s.port(), open["alerts"][0]["id"], operator_, "{}");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["alert"]["acked_ms"], kNow);
+  const double seen = MetricValue(s, "linesight_alert_evaluations_total");
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= seen + 2; }));
+  const json all = Get(s.port(), "/api/v1/alerts?state=all", operator_);
+  EXPECT_EQ(all["alerts"].size(), 1u) << all.dump();
+  EXPECT_EQ(all["open"], 0);
+  // A later hot shot is new evidence: raised again, as a new alert.
+  std::vector<PartRecord> later = Hour("M5", station, 101, 6, 0);
+  for (PartRecord& p : later) p.shot.process.melt_temp_c = 720;
+  store_->Ingest(later, {});
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts", operator_);
+    return open.is_object() && open["alerts"].size() == 1;
+  })) << Get(s.port(), "/api/v1/alerts?state=all", operator_).dump();
+  EXPECT_GT(open["alerts"][0]["evidence_ms"], m5.back().shot.time_ms);
+}
+
 TEST_P(AlertsTest, OnlyTheChosenProcessValuesAreJudged) {
   // M5's melt runs hot on its latest shots, but the plant watches its vacuum only.
   std::vector<PartRecord> m5 = Hour("M5", kNow - kHour, 1, 100, 0);

@@ -159,9 +159,10 @@ TEST_P(StoreTest, OfTwoStoresClaimingOneNoticeAtOnceExactlyOneWins) {
 TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
   const int64_t open = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0).id;
   store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0 + 100);
-  // Back to schema 4, as a store written by the previous version.
+  // Back to schema 4, as a store written by an earlier version.
+  RawSql("ALTER TABLE alerts DROP COLUMN evidence_ms");
   RawSql("ALTER TABLE alerts DROP COLUMN notified_ms");
-  RawSql("DELETE FROM schema_version WHERE version = 5");
+  RawSql("DELETE FROM schema_version WHERE version >= 5");
   store_.reset();
   store_ = OpenStore(location_);
   EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);
@@ -169,6 +170,36 @@ TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
   const auto repeat = store_->ClaimAlertNotice(open, kT0 + 100 + 600'000, 600'000);
   ASSERT_TRUE(repeat.has_value());
   EXPECT_FALSE(repeat->first);
+}
+
+// An ack covers the newest evidence the alert was raised with, dated on the parts' clock; an
+// older raise does not move it back.
+TEST_P(StoreTest, AnAlertKeepsTheNewestEvidenceItWasRaisedWith) {
+  AlertInput in = Input("process:M3:melt_temp_c");
+  in.evidence_ms = kT0 + 5000;
+  const int64_t id = store_->RaiseAlert(in, kT0).id;
+  in.evidence_ms = kT0 + 3000;  // a slower server's older look
+  store_->RaiseAlert(in, kT0 + 10);
+  EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 5000);
+  in.evidence_ms = kT0 + 9000;
+  store_->RaiseAlert(in, kT0 + 20);
+  EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 9000);
+  ASSERT_EQ(store_->AckAlert(id, "ana", "", kT0 + 30, AckAudit(id)), AckResult::kAcked);
+  EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 9000);
+}
+
+TEST_P(StoreTest, AnUpgradedStoreDatesItsAlertsEvidenceWhenAcknowledgedOrLastRaised) {
+  const int64_t acked = store_->RaiseAlert(Input("die_life:M3-D1"), kT0).id;
+  ASSERT_EQ(store_->AckAlert(acked, "ana", "", kT0 + 50, AckAudit(acked)), AckResult::kAcked);
+  const int64_t open = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0 + 70).id;
+  // Back to schema 5, as a store written by the previous version.
+  RawSql("ALTER TABLE alerts DROP COLUMN evidence_ms");
+  RawSql("DELETE FROM schema_version WHERE version = 6");
+  store_.reset();
+  store_ = OpenStore(location_);
+  EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);
+  EXPECT_EQ(store_->GetAlert(acked)->input.evidence_ms, kT0 + 50);
+  EXPECT_EQ(store_->GetAlert(open)->input.evidence_ms, kT0 + 70);
 }
 
 TEST_P(StoreTest, DieShotCountsAreEachDiesHighestShot) {

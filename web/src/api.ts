@@ -90,6 +90,8 @@ export interface Alert {
   first_ms: number;
   last_ms: number;
   count: number;
+  // The newest evidence it was raised with, on the parts' clock; what an ack covers.
+  evidence_ms: number;
   acked: boolean;
   acked_by: string | null;
   acked_ms: number | null;

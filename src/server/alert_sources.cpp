@@ -33,6 +33,7 @@ constexpr int kBaselineHours = 24;
 // A station's clock may run ahead of the server's: its newest parts are judged all the same, up
 // to this far ahead (a part dated further is taken for a broken clock and left out).
 constexpr int64_t kMaxClockLeadMs = 24 * kHour;
+constexpr int64_t kCatchUpMs = 8 * kHour;  // one shift
 
 std::string Percent(double share) {
   char text[32];
@@ -113,16 +114,24 @@ std::vector<size_t> ProductionRows(const StoredShots& shots) {
   return rows;
 }
 
+// Windows ending at each of the latest `scan` measured points of `variable` are judged, against
+// limits from everything before them; `scan` is at least kScanShots, so that shots made between
+// two evaluations are all seen, and at most what leaves kMinBaselineShots before them.
 std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vector<size_t>& rows,
-                                        const std::string& machine,
-                                        const ProcessVariable& variable) {
+                                        const std::string& machine, const ProcessVariable& variable,
+                                        size_t scan) {
   const auto column = shots.table.Feature(variable.name);
   std::vector<double> values;
-  for (size_t r : rows) values.push_back(column[r]);
-  // Windows ending at each of the latest kScanShots measured points are judged (shots made
-  // between two evaluations are all seen), against limits from everything before them.
+  size_t measured = 0;
+  for (size_t r : rows) {
+    values.push_back(column[r]);
+    measured += !std::isnan(column[r]);
+  }
+  const size_t room = measured > kMinBaselineShots ? measured - kMinBaselineShots : 0;
+  const size_t want = std::min(std::max(scan, size_t{kScanShots}) + kOnDelay.of - 1,
+                               std::max(room, size_t{kScanShots} + kOnDelay.of - 1));
   size_t cut = values.size();
-  for (int seen = 0; cut > 0 && seen < kScanShots + kOnDelay.of - 1;)
+  for (size_t seen = 0; cut > 0 && seen < want;)
     if (!std::isnan(values[--cut])) ++seen;
   const auto recent = std::span<const double>(values).subspan(cut);
   const process::AlarmLimits limits = process::FitAlarmLimits(
@@ -194,7 +203,7 @@ void CheckAlertSourceOptions(const AlertSourceOptions& options) {
 }
 
 std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
-                                          const AlertSourceOptions& options) {
+                                          const AlertSourceOptions& options, JudgedUpTo* judged) {
   std::vector<AlertCandidate> out;
   for (const std::string& machine : MachinesActiveSince(store, now_ms - kHour)) {
     store::PartFilter filter;
@@ -202,11 +211,23 @@ std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
     filter.to_ms = now_ms + kMaxClockLeadMs;
     const StoredShots shots = LoadStoredShots(store, filter, kProcessShots);
     const std::vector<size_t> rows = ProductionRows(shots);
+    if (rows.empty()) continue;
+    // Shots made since the last look; a machine not looked at before (the server started, or
+    // the machine was idle) since its last kCatchUpMs of shots. Ack'd evidence is not raised
+    // again (AlertWatch), so catching up raises only what no person has seen.
+    size_t scan = 0;
+    const int64_t newest = shots.table.time_ms[rows.back()];
+    if (judged) {
+      const auto it = judged->find(machine);
+      const int64_t since = it != judged->end() ? it->second : newest - kCatchUpMs;
+      for (size_t r : rows) scan += shots.table.time_ms[r] > since;
+      (*judged)[machine] = std::max(newest, since);
+    }
     for (const ProcessVariable& v : ProcessVariables()) {
       const auto& only = options.process_variables;
       if (!only.empty() && std::find(only.begin(), only.end(), v.name) == only.end()) continue;
       try {
-        if (auto c = ProcessOf(shots, rows, machine, v)) out.push_back(std::move(*c));
+        if (auto c = ProcessOf(shots, rows, machine, v, scan)) out.push_back(std::move(*c));
       } catch (const Error& e) {
         if (e.category() != ErrorCategory::kData) throw;  // too few, unmeasured or constant
       }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,14 @@ std::vector<AlertCandidate> RejectRateAlerts(store::Store& store, int64_t now_ms
 // limits from the long-term spread of the up to 600 production shots before them
 // (process/process_alarm.h). Warm-up shots (the first 15 after a restart) are left out. Key
 // "process:<machine>:<variable>", severity alarm.
+// `judged` (machine -> time of the newest production shot judged), kept by the caller between
+// evaluations, widens the scan to every shot stored since, so that a backlog (a station
+// uplinking after an outage, a fast simulated cell) is judged whole, as long as at least 60
+// production shots stay before it for the limits; this call updates it.
+using JudgedUpTo = std::map<std::string, int64_t>;
 std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
-                                          const AlertSourceOptions& options = {});
+                                          const AlertSourceOptions& options = {},
+                                          JudgedUpTo* judged = nullptr);
 
 // Each die whose highest die_shot (over the last 90 days' parts) reached the share of its
 // expected life. Key "die_life:<die>", severity warning.

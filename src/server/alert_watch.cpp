@@ -49,7 +49,8 @@ void AlertWatch::EvaluateOnce() {
   try {
     const int64_t now = options_.clock();  // may read the store (the demo's cell clock)
     std::vector<AlertCandidate> found = RejectRateAlerts(store_, now);
-    for (auto& c : ProcessAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
+    for (auto& c : ProcessAlerts(store_, now, options_.sources, &judged_))
+      found.push_back(std::move(c));
     for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
     for (const auto& c : found) Raise(c, now);
     // Alerts of past hours are never raised again: forget them after a day.

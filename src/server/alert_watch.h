@@ -57,6 +57,7 @@ class AlertWatch {
   AlertDelivery* delivery_;
   AlertOptions options_;
   std::map<int64_t, int64_t> last_streamed_ms_;  // by alert id; only the watch thread uses it
+  JudgedUpTo judged_;  // newest production shot judged per machine; only the watch thread
   mutable std::mutex mu_;
   std::condition_variable wake_;
   AlertWatchStats stats_;

@@ -200,6 +200,32 @@ TEST_P(AlertsTest, AnAckHoldsWhenAStationsClockRunsAheadOfTheServers) {
   EXPECT_GT(open["alerts"][0]["evidence_ms"], m5.back().shot.time_ms);
 }
 
+TEST_P(AlertsTest, ABacklogIsJudgedWholeNotOnlyItsLatestShots) {
+  // The server has judged M5's first 100 shots. Then its station uplinks a backlog at once (its
+  // link was down): 10 hot shots, then 60 normal ones. The excursion is far behind the latest 20
+  // shots, and is still raised, dated at its own shots.
+  std::vector<PartRecord> m5 = Hour("M5", kNow - kHour, 1, 100, 0);
+  for (size_t i = 0; i < m5.size(); ++i) m5[i].shot.process.melt_temp_c = 680 + 0.5 * (i % 5);
+  store_->Ingest(m5, {});
+  server::FactoryServer s(*store_, AlertServerOptions("backlog"));
+  const double seen = MetricValue(s, "linesight_alert_evaluations_total");
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(s, "linesight_alert_evaluations_total") >= seen + 1; }));
+  std::vector<PartRecord> backlog = Hour("M5", kNow - 30'000, 101, 70, 0);
+  for (size_t i = 0; i < backlog.size(); ++i)
+    backlog[i].shot.process.melt_temp_c = i < 10 ? 720 : 680 + 0.5 * (i % 5);
+  store_->Ingest(backlog, {});
+  json open;
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts", operator_);
+    return open.is_object() && open["alerts"].size() == 1;
+  })) << open.dump();
+  const json& a = open["alerts"][0];
+  EXPECT_EQ(a["key"], "process:M5:melt_temp_c");
+  EXPECT_GE(a["evidence_ms"], backlog[3].shot.time_ms);
+  EXPECT_LE(a["evidence_ms"], backlog[9].shot.time_ms);
+}
+
 TEST_P(AlertsTest, OnlyTheChosenProcessValuesAreJudged) {
   // M5's melt runs hot on its latest shots, but the plant watches its vacuum only.
   std::vector<PartRecord> m5 = Hour("M5", kNow - kHour, 1, 100, 0);

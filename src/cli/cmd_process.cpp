@@ -199,6 +199,10 @@ int RunCauses(const Args& a) {
     if (!g.note.empty()) std::cout << "  note: " << g.note << "\n";
     for (std::size_t k = 0; k < g.causes.size() && k < 5; ++k)
       std::cout << "  " << k + 1 << ". " << g.causes[k].Sentence(g.target) << "\n";
+    const auto supported = std::count_if(g.causes.begin(), g.causes.end(),
+                                         [](const lp::Cause& c) { return c.supported; });
+    if (supported > 5)
+      std::cout << "  (" << supported - 5 << " more supported conditions; --json lists them all)\n";
   }
   return kExitOk;
 }

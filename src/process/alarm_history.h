@@ -29,7 +29,7 @@ struct AlarmHistoryOptions {
   int refit_every = 20;
   OnDelay delay;
   // An episode ends after this many production shots without a trip (the watch looks for trips
-  // among its latest 20 shots): one excursion is one episode, not a chattering one.
+  // among at least its latest 20 shots): one excursion is one episode, not a chattering one.
   int off_delay = 20;
 };
 

@@ -44,9 +44,9 @@ struct Cause {
   // where several such causes hold (each shot goes to the one with the strongest evidence).
   // What the ranking orders those causes by; 0 for the others.
   double attributed_excess = 0;
-  // Set when attributed_excess is under half of excess_rejects: the stronger cause on whose shots
-  // most of this one's rejects fall (after a restart the die is cold too). Such a cause is listed
-  // after the causes whose rejects are mostly their own.
+  // Set when attributed_excess is under half of excess_rejects and a stronger cause holds some of
+  // this one's rejects: the one holding most of them (after a restart the die is cold too). Such
+  // a cause is listed after the causes whose rejects are mostly their own.
   std::string shares_with;
   double mean_abs_shap = -1;  // from the risk model; < 0 if not given
   bool supported = false;     // adjusted_low > 1 and enough rejects inside

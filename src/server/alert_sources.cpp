@@ -212,9 +212,9 @@ std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
     const StoredShots shots = LoadStoredShots(store, filter, kProcessShots);
     const std::vector<size_t> rows = ProductionRows(shots);
     if (rows.empty()) continue;
-    // Shots made since the last look; a machine not looked at before (the server started, or
-    // the machine was idle) since its last kCatchUpMs of shots. Ack'd evidence is not raised
-    // again (AlertWatch), so catching up raises only what no person has seen.
+    // Shots made since the last look; on a machine not looked at since the watch started, its
+    // last kCatchUpMs of shots. Acknowledged evidence is not raised again (AlertWatch), so
+    // catching up raises only what no person has seen.
     size_t scan = 0;
     const int64_t newest = shots.table.time_ms[rows.back()];
     if (judged) {

@@ -34,14 +34,18 @@ struct AlertCandidate {
 std::vector<AlertCandidate> RejectRateAlerts(store::Store& store, int64_t now_ms);
 
 // For each process variable of each machine that made parts in the last hour: an on-delay (4 of
-// 5 successive production shots beyond 3 sigma, one side) ending at any of the latest 20, against
-// limits from the long-term spread of the up to 600 production shots before them
+// 5 successive production shots beyond 3 sigma, one side) ending at any of the latest 20 (or
+// more, see `judged`), against limits from the long-term spread of the up to 600 production
+// shots before them
 // (process/process_alarm.h). Warm-up shots (the first 15 after a restart) are left out. Key
 // "process:<machine>:<variable>", severity alarm.
 // `judged` (machine -> time of the newest production shot judged), kept by the caller between
 // evaluations, widens the scan to every shot stored since, so that a backlog (a station
 // uplinking after an outage, a fast simulated cell) is judged whole, as long as at least 60
-// production shots stay before it for the limits; this call updates it.
+// production shots stay before it for the limits; a machine it has no entry for is judged over
+// its last 8 hours. This call updates it. A station clock that ran ahead and was then set back
+// leaves its future-dated parts the newest until the server's clock passes them (at most the
+// 24 h a part may lead it by): its new shots are judged only then.
 using JudgedUpTo = std::map<std::string, int64_t>;
 std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
                                           const AlertSourceOptions& options = {},

@@ -48,11 +48,15 @@ void AlertWatch::EvaluateOnce() {
   std::string error;
   try {
     const int64_t now = options_.clock();  // may read the store (the demo's cell clock)
+    // Committed only once every candidate is raised: a failed evaluation scans the same shots
+    // again at the next one.
+    JudgedUpTo judged = judged_;
     std::vector<AlertCandidate> found = RejectRateAlerts(store_, now);
-    for (auto& c : ProcessAlerts(store_, now, options_.sources, &judged_))
+    for (auto& c : ProcessAlerts(store_, now, options_.sources, &judged))
       found.push_back(std::move(c));
     for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
     for (const auto& c : found) Raise(c, now);
+    judged_ = std::move(judged);
     // Alerts of past hours are never raised again: forget them after a day.
     std::erase_if(last_streamed_ms_, [&](const auto& kv) { return now - kv.second > 86'400'000; });
   } catch (const std::exception& e) {

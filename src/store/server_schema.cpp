@@ -182,10 +182,11 @@ UPDATE alerts SET notified_ms = last_ms WHERE acked_ms IS NULL;
 )sql",
     // 6: the newest evidence each alert was raised with, dated on the parts' clock, which an ack
     // covers (docs/store.md, "Alerts"). Rows from before are taken as dated when acknowledged or
-    // last raised, on the watch's clock, which is what an ack was compared with until then.
+    // last raised, on the watch's clock, which is what an ack was compared with until then; a
+    // die's life is undated (0), as the watch raises it.
     R"sql(
 ALTER TABLE alerts ADD COLUMN evidence_ms BIGINT NOT NULL DEFAULT 0;
-UPDATE alerts SET evidence_ms = coalesce(acked_ms, last_ms);
+UPDATE alerts SET evidence_ms = coalesce(acked_ms, last_ms) WHERE kind <> 'die_life';
 )sql",
 };
 

@@ -42,6 +42,13 @@ Alert ReadAlert(const SqlRow& r) {
   return a;
 }
 
+// "col = the raised value if its evidence is at least as new as the stored one's, else the
+// stored value": a slower server's older look does not overwrite newer evidence.
+std::string NewerEvidence(const std::string& col) {
+  return col + " = CASE WHEN excluded.evidence_ms >= alerts.evidence_ms THEN excluded." + col +
+         " ELSE alerts." + col + " END";
+}
+
 }  // namespace
 
 RaisedAlert SqlStore::RaiseAlert(const AlertInput& in, int64_t now_ms) {
@@ -65,10 +72,9 @@ RaisedAlert SqlStore::RaiseAlert(const AlertInput& in, int64_t now_ms) {
       "INSERT INTO alerts (key, kind, severity, machine, die, title, detail, first_ms, last_ms, "
       "count, evidence_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1, $9) "
       "ON CONFLICT (key) WHERE acked_ms IS NULL DO UPDATE SET count = alerts.count + 1, "
-      "last_ms = excluded.last_ms, title = excluded.title, severity = excluded.severity, "
-      "detail = excluded.detail, evidence_ms = CASE WHEN excluded.evidence_ms > "
-      "alerts.evidence_ms THEN excluded.evidence_ms ELSE alerts.evidence_ms END "
-      "RETURNING id, count",
+      "last_ms = excluded.last_ms, " +
+          NewerEvidence("title") + ", " + NewerEvidence("severity") + ", " +
+          NewerEvidence("detail") + ", " + NewerEvidence("evidence_ms") + " RETURNING id, count",
       params, [&](const SqlRow& r) {
         out.id = r.Int(0);
         out.count = r.Int(1);

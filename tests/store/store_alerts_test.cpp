@@ -175,22 +175,29 @@ TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
 // An ack covers the newest evidence the alert was raised with, dated on the parts' clock; an
 // older raise does not move it back.
 TEST_P(StoreTest, AnAlertKeepsTheNewestEvidenceItWasRaisedWith) {
-  AlertInput in = Input("process:M3:melt_temp_c");
+  AlertInput in = Input("process:M3:melt_temp_c", R"({"v":5})");
   in.evidence_ms = kT0 + 5000;
   const int64_t id = store_->RaiseAlert(in, kT0).id;
-  in.evidence_ms = kT0 + 3000;  // a slower server's older look
-  store_->RaiseAlert(in, kT0 + 10);
+  AlertInput older = Input("process:M3:melt_temp_c", R"({"v":3})");
+  older.evidence_ms = kT0 + 3000;  // a slower server's older look
+  EXPECT_EQ(store_->RaiseAlert(older, kT0 + 10).count, 2);
   EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 5000);
+  EXPECT_EQ(store_->GetAlert(id)->input.detail, R"({"v":5})");
   in.evidence_ms = kT0 + 9000;
+  in.detail = R"({"v":9})";
   store_->RaiseAlert(in, kT0 + 20);
   EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 9000);
+  EXPECT_EQ(store_->GetAlert(id)->input.detail, R"({"v":9})");
   ASSERT_EQ(store_->AckAlert(id, "ana", "", kT0 + 30, AckAudit(id)), AckResult::kAcked);
   EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 9000);
 }
 
 TEST_P(StoreTest, AnUpgradedStoreDatesItsAlertsEvidenceWhenAcknowledgedOrLastRaised) {
-  const int64_t acked = store_->RaiseAlert(Input("die_life:M3-D1"), kT0).id;
+  const int64_t acked = store_->RaiseAlert(Input("reject_rate:M3:1"), kT0).id;
   ASSERT_EQ(store_->AckAlert(acked, "ana", "", kT0 + 50, AckAudit(acked)), AckResult::kAcked);
+  AlertInput die = Input("die_life:M3-D1");
+  die.kind = "die_life";
+  const int64_t life = store_->RaiseAlert(die, kT0 + 60).id;
   const int64_t open = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0 + 70).id;
   // Back to schema 5, as a store written by the previous version.
   RawSql("ALTER TABLE alerts DROP COLUMN evidence_ms");
@@ -199,6 +206,7 @@ TEST_P(StoreTest, AnUpgradedStoreDatesItsAlertsEvidenceWhenAcknowledgedOrLastRai
   store_ = OpenStore(location_);
   EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);
   EXPECT_EQ(store_->GetAlert(acked)->input.evidence_ms, kT0 + 50);
+  EXPECT_EQ(store_->GetAlert(life)->input.evidence_ms, 0);  // a die's life is undated
   EXPECT_EQ(store_->GetAlert(open)->input.evidence_ms, kT0 + 70);
 }
 

@@ -83,24 +83,23 @@ std::optional<AlertCandidate> RejectRateOf(store::Store& store, const std::strin
   for (const auto& p : points) z.push_back(p.z);
   if (!LastRuleOne(z, 0, 1, z.size() - 1, true)) return std::nullopt;
   const auto& last = points.back();
-  AlertCandidate c;
-  c.input = {"reject_rate:" + machine + ":" + std::to_string(hour_start),
-             "reject_rate",
-             store::AlertSeverity::kAlarm,
-             machine,
-             "",
-             machine + ": reject rate " + Percent(last.p) +
-                 " in the last hour, above the p-chart's " + "upper limit " + Percent(last.ucl) +
-                 " (mean " + Percent(params.p_bar) + ")",
-             Dump({{"hour_start_ms", hour_start},
-                   {"parts", buckets.back().parts},
-                   {"rejects", buckets.back().rejects},
-                   {"p", last.p},
-                   {"ucl", last.ucl},
-                   {"p_bar", params.p_bar},
-                   {"baseline_hours", baseline.size()},
-                   {"rule", "WE1"}})};
-  c.input.evidence_ms = hour_start;
+  AlertCandidate c = {"reject_rate:" + machine + ":" + std::to_string(hour_start),
+                      "reject_rate",
+                      store::AlertSeverity::kAlarm,
+                      machine,
+                      "",
+                      machine + ": reject rate " + Percent(last.p) +
+                          " in the last hour, above the p-chart's " + "upper limit " +
+                          Percent(last.ucl) + " (mean " + Percent(params.p_bar) + ")",
+                      Dump({{"hour_start_ms", hour_start},
+                            {"parts", buckets.back().parts},
+                            {"rejects", buckets.back().rejects},
+                            {"p", last.p},
+                            {"ucl", last.ucl},
+                            {"p_bar", params.p_bar},
+                            {"baseline_hours", baseline.size()},
+                            {"rule", "WE1"}})};
+  c.evidence_ms = hour_start;
   return c;
 }
 
@@ -116,7 +115,8 @@ std::vector<size_t> ProductionRows(const StoredShots& shots) {
 
 // Windows ending at each of the latest `scan` measured points of `variable` are judged, against
 // limits from everything before them; `scan` is at least kScanShots, so that shots made between
-// two evaluations are all seen, and at most what leaves kMinBaselineShots before them.
+// two evaluations are all seen, and beyond that at most what leaves a full baseline
+// (kBaselineShots) before them: a backlog is never judged on thinner limits than a live look.
 std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vector<size_t>& rows,
                                         const std::string& machine, const ProcessVariable& variable,
                                         size_t scan) {
@@ -127,7 +127,7 @@ std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vec
     values.push_back(column[r]);
     measured += !std::isnan(column[r]);
   }
-  const size_t room = measured > kMinBaselineShots ? measured - kMinBaselineShots : 0;
+  const size_t room = measured > kBaselineShots ? measured - kBaselineShots : 0;
   const size_t want = std::min(std::max(scan, size_t{kScanShots}) + kOnDelay.of - 1,
                                std::max(room, size_t{kScanShots} + kOnDelay.of - 1));
   size_t cut = values.size();
@@ -145,32 +145,32 @@ std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vec
   const double value = column[row], k = kOnDelay.k;
   const double lcl = limits.centre - k * limits.sigma, ucl = limits.centre + k * limits.sigma;
   const std::string name(variable.name), unit(variable.unit);
-  AlertCandidate c;
-  c.input = {"process:" + machine + ":" + name,
-             "process",
-             store::AlertSeverity::kAlarm,
-             machine,
-             shots.table.die[row],
-             machine + ": " + name + " " + Number(value) + " " + unit + " on part " +
-                 shots.part_ids[row] + "; " + std::to_string(alarm->beyond) + " of the latest " +
-                 std::to_string(kOnDelay.of) + " production shots " +
-                 (alarm->side > 0 ? "above " + Number(ucl) : "below " + Number(lcl)) + " (centre " +
-                 Number(limits.centre) + ", 3 sigma of its long-term spread)",
-             Dump({{"variable", name},
-                   {"unit", unit},
-                   {"value", value},
-                   {"part_id", shots.part_ids[row]},
-                   {"time_ms", shots.table.time_ms[row]},
-                   {"centre", limits.centre},
-                   {"sigma", limits.sigma},
-                   {"lcl", lcl},
-                   {"ucl", ucl},
-                   {"side", alarm->side > 0 ? "above" : "below"},
-                   {"beyond", alarm->beyond},
-                   {"of", kOnDelay.of},
-                   {"baseline_shots", limits.measured},
-                   {"rule", "on_delay"}})};
-  c.input.evidence_ms = shots.table.time_ms[row];
+  AlertCandidate c = {"process:" + machine + ":" + name,
+                      "process",
+                      store::AlertSeverity::kAlarm,
+                      machine,
+                      shots.table.die[row],
+                      machine + ": " + name + " " + Number(value) + " " + unit + " on part " +
+                          shots.part_ids[row] + "; " + std::to_string(alarm->beyond) +
+                          " of the latest " + std::to_string(kOnDelay.of) + " production shots " +
+                          (alarm->side > 0 ? "above " + Number(ucl) : "below " + Number(lcl)) +
+                          " (centre " + Number(limits.centre) +
+                          ", 3 sigma of its long-term spread)",
+                      Dump({{"variable", name},
+                            {"unit", unit},
+                            {"value", value},
+                            {"part_id", shots.part_ids[row]},
+                            {"time_ms", shots.table.time_ms[row]},
+                            {"centre", limits.centre},
+                            {"sigma", limits.sigma},
+                            {"lcl", lcl},
+                            {"ucl", ucl},
+                            {"side", alarm->side > 0 ? "above" : "below"},
+                            {"beyond", alarm->beyond},
+                            {"of", kOnDelay.of},
+                            {"baseline_shots", limits.measured},
+                            {"rule", "on_delay"}})};
+  c.evidence_ms = shots.table.time_ms[row];
   return c;
 }
 
@@ -247,19 +247,18 @@ std::vector<AlertCandidate> DieLifeAlerts(store::Store& store, int64_t now_ms,
     if (die.empty() || static_cast<double>(d.die_shot) < threshold) continue;
     const double share =
         static_cast<double>(d.die_shot) / static_cast<double>(options.die_life_shots);
-    AlertCandidate c;
-    c.input = {"die_life:" + die,
-               "die_life",
-               store::AlertSeverity::kWarning,
-               d.machine,
-               die,
-               "die " + die + " on " + d.machine + " has made " + std::to_string(d.die_shot) +
-                   " shots, " + Percent(share) + " of its expected life of " +
-                   std::to_string(options.die_life_shots),
-               Dump({{"die_shot", d.die_shot},
-                     {"life_shots", options.die_life_shots},
-                     {"share", share},
-                     {"last_part_ms", d.last_ms}})};
+    AlertCandidate c = {"die_life:" + die,
+                        "die_life",
+                        store::AlertSeverity::kWarning,
+                        d.machine,
+                        die,
+                        "die " + die + " on " + d.machine + " has made " +
+                            std::to_string(d.die_shot) + " shots, " + Percent(share) +
+                            " of its expected life of " + std::to_string(options.die_life_shots),
+                        Dump({{"die_shot", d.die_shot},
+                              {"life_shots", options.die_life_shots},
+                              {"share", share},
+                              {"last_part_ms", d.last_ms}})};
     out.push_back(std::move(c));
   }
   return out;

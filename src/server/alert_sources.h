@@ -22,11 +22,10 @@ struct AlertSourceOptions {
 // Throws Error{kInput} naming the known variables if `options` names an unknown one.
 void CheckAlertSourceOptions(const AlertSourceOptions& options);
 
-// A condition found now; its input's evidence_ms dates what was seen (an hour's start, a shot's
-// time; 0 for a die's life), so that evidence a person already acknowledged is not raised again.
-struct AlertCandidate {
-  store::AlertInput input;
-};
+// A condition found now, as the store raises it; its evidence_ms dates what was seen (an hour's
+// start, a shot's time; 0 for a die's life), so that evidence a person already acknowledged is
+// not raised again.
+using AlertCandidate = store::AlertInput;
 
 // Western Electric rule 1 above the p-chart's upper limit on the latest complete hour of each
 // machine that made parts in it; limits from up to 24 hours before it. Key
@@ -41,11 +40,12 @@ std::vector<AlertCandidate> RejectRateAlerts(store::Store& store, int64_t now_ms
 // "process:<machine>:<variable>", severity alarm.
 // `judged` (machine -> time of the newest production shot judged), kept by the caller between
 // evaluations, widens the scan to every shot stored since, so that a backlog (a station
-// uplinking after an outage, a fast simulated cell) is judged whole, as long as at least 60
-// production shots stay before it for the limits; a machine it has no entry for is judged over
-// its last 8 hours. This call updates it. A station clock that ran ahead and was then set back
-// leaves its future-dated parts the newest until the server's clock passes them (at most the
-// 24 h a part may lead it by): its new shots are judged only then.
+// uplinking after an outage, a fast simulated cell) is judged, as far as a full baseline of 600
+// production shots stays before it among the 700 loaded (about 100 shots); a machine it has no
+// entry for is judged over its last 8 hours within the same bound. This call updates it. A station
+// clock that ran ahead and was then set back leaves its future-dated parts the newest until the
+// server's clock passes them (at most the 24 h a part may lead it by): its new shots are judged
+// only then.
 using JudgedUpTo = std::map<std::string, int64_t>;
 std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
                                           const AlertSourceOptions& options = {},

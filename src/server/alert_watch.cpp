@@ -76,15 +76,15 @@ void AlertWatch::EvaluateOnce() {
 bool AlertWatch::AlreadyAcknowledged(const AlertCandidate& c) {
   store::AlertQuery q;
   q.open_only = false;
-  q.key = c.input.key;
+  q.key = c.key;
   q.limit = 1;
   const auto newest = store_.Alerts(q);
-  return !newest.empty() && newest[0].acked && newest[0].input.evidence_ms >= c.input.evidence_ms;
+  return !newest.empty() && newest[0].acked && newest[0].input.evidence_ms >= c.evidence_ms;
 }
 
 void AlertWatch::Raise(const AlertCandidate& c, int64_t now_ms) {
   if (AlreadyAcknowledged(c)) return;
-  const store::RaisedAlert r = store_.RaiseAlert(c.input, now_ms);
+  const store::RaisedAlert r = store_.RaiseAlert(c, now_ms);
   {
     std::lock_guard lock(mu_);
     ++(r.fresh ? stats_.raised : stats_.repeated);

@@ -16,6 +16,7 @@ nlohmann::json CauseJson(const Cause& c, const std::string& target) {
       {"excess_rejects", c.excess_rejects},
       {"attributed_excess", c.attributed_excess},
       {"shares_with", c.shares_with.empty() ? nlohmann::json() : nlohmann::json(c.shares_with)},
+      {"across_groups", c.across_groups},
       {"mean_abs_shap", c.mean_abs_shap < 0 ? nlohmann::json() : nlohmann::json(c.mean_abs_shap)},
       {"supported", c.supported},
       {"explained_by", c.explained_by.empty() ? nlohmann::json() : nlohmann::json(c.explained_by)},

@@ -24,20 +24,9 @@ std::string Value(double v) {
   return v == std::floor(v) && std::fabs(v) < 1e15 ? Num(v, 0) : Num(v, 3);
 }
 
-// Counts of the 2x2 table of a condition, and its Katz log relative-risk interval. Empty cells
+// The Katz log relative-risk interval of `c`'s 2x2 counts, and its excess rejects. Empty cells
 // get the usual 0.5 correction so the interval stays finite.
-Cause Evaluate(const std::vector<std::uint8_t>& inside, const std::vector<std::int8_t>& y, double z,
-               double z_adj) {
-  Cause c;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    if (inside[i]) {
-      ++c.shots_inside;
-      c.rejects_inside += y[i];
-    } else {
-      ++c.shots_outside;
-      c.rejects_outside += y[i];
-    }
-  }
+void Katz(Cause& c, double z, double z_adj) {
   double a = c.rejects_inside, n1 = c.shots_inside, b = c.rejects_outside, n2 = c.shots_outside;
   if (a == 0 || b == 0) {
     a += 0.5, b += 0.5, n1 += 1, n2 += 1;
@@ -52,6 +41,22 @@ Cause Evaluate(const std::vector<std::uint8_t>& inside, const std::vector<std::i
                               static_cast<double>(std::max<std::size_t>(1, c.shots_outside));
   c.excess_rejects =
       static_cast<double>(c.rejects_inside) - outside_rate * static_cast<double>(c.shots_inside);
+}
+
+// Counts of the 2x2 table of a condition, and its interval.
+Cause Evaluate(const std::vector<std::uint8_t>& inside, const std::vector<std::int8_t>& y, double z,
+               double z_adj) {
+  Cause c;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (inside[i]) {
+      ++c.shots_inside;
+      c.rejects_inside += y[i];
+    } else {
+      ++c.shots_outside;
+      c.rejects_outside += y[i];
+    }
+  }
+  Katz(c, z, z_adj);
   return c;
 }
 
@@ -83,14 +88,51 @@ std::vector<std::pair<Cause::Kind, double>> Candidates(const std::vector<double>
   return out;
 }
 
+bool Meets(Cause::Kind k, double t, double x) {
+  return k == Cause::Kind::kMissing ? std::isnan(x) : k == Cause::Kind::kBelow ? x <= t : x >= t;
+}
+
 std::vector<std::uint8_t> Inside(const std::vector<double>& x, Cause::Kind k, double t) {
   std::vector<std::uint8_t> in(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    in[i] = k == Cause::Kind::kMissing ? std::isnan(x[i])
-            : k == Cause::Kind::kBelow ? x[i] <= t
-                                       : x[i] >= t;
-  }
+  for (std::size_t i = 0; i < x.size(); ++i) in[i] = Meets(k, t, x[i]);
   return in;
+}
+
+// The shots of some rows a ranking judges (normal, labelled), their targets, each variable's
+// values on them and its candidate conditions.
+struct Judged {
+  std::vector<std::size_t> use;
+  std::vector<std::int8_t> y;
+  std::vector<std::vector<double>> xs;
+  std::vector<std::vector<std::pair<Cause::Kind, double>>> cands;
+  std::size_t tried = 0, left_out = 0, rejects = 0;
+};
+
+bool Counts(const ShotTable& t, std::size_t i, const std::vector<std::int8_t>& target,
+            const CauseOptions& o) {
+  return !(o.normal_only && !t.Normal(i)) && (target[i] == 0 || target[i] == 1);
+}
+
+Judged Judge(const ShotTable& t, const std::vector<std::size_t>& rows,
+             const std::vector<std::int8_t>& target, const CauseOptions& o) {
+  Judged j;
+  for (std::size_t i : rows) {
+    if (!Counts(t, i, target, o)) {
+      ++j.left_out;
+      continue;
+    }
+    j.use.push_back(i);
+    j.y.push_back(target[i]);
+    j.rejects += static_cast<std::size_t>(target[i]);
+  }
+  j.xs.resize(t.features.size());
+  j.cands.resize(t.features.size());
+  for (std::size_t f = 0; f < t.features.size(); ++f) {
+    for (std::size_t i : j.use) j.xs[f].push_back(t.features[f][i]);
+    j.cands[f] = Candidates(j.xs[f], o);
+    j.tried += j.cands[f].size();
+  }
+  return j;
 }
 
 // Mantel–Haenszel relative risk of condition `x` within the strata of condition `s` (shots
@@ -186,25 +228,12 @@ CauseGroup RankGroup(const ShotTable& t, const std::vector<std::size_t>& rows,
                      const std::vector<std::int8_t>& target, const CauseOptions& o,
                      const std::map<std::string, double>& shap) {
   CauseGroup g;
-  std::vector<std::size_t> use;
-  for (std::size_t i : rows) {
-    if ((o.normal_only && !t.Normal(i)) || (target[i] != 0 && target[i] != 1)) {
-      ++g.left_out;
-      continue;
-    }
-    use.push_back(i);
-    g.rejects += target[i];
-  }
-  g.shots = use.size();
-  std::vector<std::int8_t> y;
-  for (std::size_t i : use) y.push_back(target[i]);
-  std::vector<std::vector<double>> xs(t.features.size());
-  std::vector<std::vector<std::pair<Cause::Kind, double>>> cands(t.features.size());
-  for (std::size_t f = 0; f < t.features.size(); ++f) {
-    for (std::size_t i : use) xs[f].push_back(t.features[f][i]);
-    cands[f] = Candidates(xs[f], o);
-    g.conditions_tried += cands[f].size();
-  }
+  const Judged j = Judge(t, rows, target, o);
+  const auto& y = j.y;
+  const auto& xs = j.xs;
+  const auto& cands = j.cands;
+  g.shots = j.use.size(), g.rejects = j.rejects, g.left_out = j.left_out;
+  g.conditions_tried = j.tried;
   if (g.rejects < o.min_group_rejects || g.rejects == g.shots) {
     g.note = "only " + std::to_string(g.rejects) + " rejects of " + std::to_string(g.shots) +
              " shots: too few to claim any cause";
@@ -255,6 +284,94 @@ CauseGroup RankGroup(const ShotTable& t, const std::vector<std::size_t>& rows,
   return g;
 }
 
+// Every candidate condition of every variable over `rows` whose evidence is supported (adjusted
+// for all the conditions tried), with its counts over those rows.
+std::vector<Cause> SupportedConditions(const ShotTable& t, const std::vector<std::size_t>& rows,
+                                       const std::vector<std::int8_t>& target,
+                                       const CauseOptions& o) {
+  const Judged j = Judge(t, rows, target, o);
+  const auto& xs = j.xs;
+  const std::size_t tried = j.tried;
+  const double z = NormalTwoSidedZ(0.05);
+  const double z_adj = NormalTwoSidedZ(0.05 / static_cast<double>(std::max<std::size_t>(1, tried)));
+  std::vector<Cause> out;
+  for (std::size_t f = 0; f < t.features.size(); ++f)
+    for (const auto& [kind, thr] : j.cands[f]) {
+      Cause c = Evaluate(Inside(xs[f], kind, thr), j.y, z, z_adj);
+      if (c.shots_inside == 0 || c.shots_outside == 0 || c.adjusted_low <= 1 ||
+          c.rejects_inside < o.min_rejects_inside)
+        continue;
+      c.variable = t.feature_names[f], c.kind = kind, c.threshold = thr, c.supported = true;
+      out.push_back(c);
+    }
+  return out;
+}
+
+// Of `causes`, the one with the strongest evidence per variable, strongest first.
+std::vector<Cause> StrongestPerVariable(std::vector<Cause> causes) {
+  std::stable_sort(causes.begin(), causes.end(),
+                   [](const Cause& a, const Cause& b) { return a.adjusted_low > b.adjusted_low; });
+  std::vector<Cause> best;
+  for (Cause& c : causes)
+    if (std::none_of(best.begin(), best.end(),
+                     [&](const Cause& b) { return b.variable == c.variable; }))
+      best.push_back(std::move(c));
+  return best;
+}
+
+// A group counts as inside a condition found across groups when at least this share of its
+// shots meet it: then it has too few shots outside to compare within itself.
+constexpr double kAcrossCoverage = 0.8;
+
+// Adds to `g` (the causes of `rows`) the best of `pooled` (supported conditions of every group's
+// shots together) per variable that nearly all of g's shots meet and that g's own conditions do
+// not already support, judged as g's shots inside against all groups' shots outside. Such causes
+// go after g's own supported, unexplained ones. A die wearing out all week shows no change within
+// the week; against the cell's other dies (or its own earlier weeks) it does.
+void AddAcrossGroups(const ShotTable& t, const std::vector<std::size_t>& rows,
+                     const std::vector<std::int8_t>& target, const CauseOptions& o,
+                     const std::vector<Cause>& pooled, const std::map<std::string, double>& shap,
+                     CauseGroup& g) {
+  if (!g.note.empty() && g.causes.empty()) return;
+  const bool claimable = g.rejects >= o.min_group_rejects && g.rejects < g.shots;
+  const double z = NormalTwoSidedZ(0.05);
+  const double z_adj =
+      NormalTwoSidedZ(0.05 / static_cast<double>(std::max<std::size_t>(1, pooled.size())));
+  std::vector<Cause> found;
+  for (const Cause& p : pooled) {
+    const bool own = std::any_of(g.causes.begin(), g.causes.end(), [&](const Cause& c) {
+      return c.supported && c.variable == p.variable;
+    });
+    const int f = t.FeatureIndex(p.variable);
+    if (own || f < 0) continue;
+    Cause c = p;
+    c.shots_inside = c.rejects_inside = 0;
+    for (std::size_t i : rows)
+      if (Counts(t, i, target, o) &&
+          Meets(p.kind, p.threshold, t.features[static_cast<std::size_t>(f)][i]))
+        ++c.shots_inside, c.rejects_inside += static_cast<std::size_t>(target[i]);
+    if (static_cast<double>(c.shots_inside) < kAcrossCoverage * static_cast<double>(g.shots))
+      continue;
+    Katz(c, z, z_adj);
+    c.supported = claimable && c.adjusted_low > 1 && c.rejects_inside >= o.min_rejects_inside;
+    if (!c.supported) continue;
+    c.attributed_excess = c.excess_rejects;
+    c.shares_with.clear();
+    c.explained_by.clear();
+    c.across_groups = true;
+    if (auto it = shap.find(c.variable); it != shap.end()) c.mean_abs_shap = it->second;
+    found.push_back(c);
+  }
+  found = StrongestPerVariable(std::move(found));
+  const auto at = std::find_if(g.causes.begin(), g.causes.end(), [](const Cause& c) {
+    return !c.supported || !c.explained_by.empty();
+  });
+  g.causes.insert(at, found.begin(), found.end());
+  if (!found.empty() && g.causes.front().supported &&
+      g.note.rfind("no condition stands out", 0) == 0)
+    g.note.clear();
+}
+
 }  // namespace
 
 double NormalTwoSidedZ(double alpha) {
@@ -280,6 +397,14 @@ std::string Cause::Condition() const {
 
 std::string Cause::Sentence(const std::string& target) const {
   const std::size_t total = rejects_inside + rejects_outside;
+  if (across_groups) {
+    return target + " " + Num(relative_risk) + "× more likely when " + Condition() + ", which " +
+           std::to_string(shots_inside) + " shots of this group meet, than on every group's " +
+           "shots where it does not hold (95% CI " + Num(ci_low) + "–" + Num(ci_high) + "; " +
+           std::to_string(rejects_inside) + " rejects here against " +
+           std::to_string(rejects_outside) + " in " + std::to_string(shots_outside) +
+           " shots there, about " + Num(std::max(0.0, excess_rejects), 0) + " beyond that rate)";
+  }
   std::string s =
       target + " " + Num(relative_risk) + "× " + (relative_risk >= 1 ? "more" : "less") +
       " likely when " + Condition() + " (95% CI " + Num(ci_low) + "–" + Num(ci_high) + "; " +
@@ -320,9 +445,16 @@ std::vector<CauseGroup> RankCauses(const ShotTable& t, GroupBy by, const CauseOp
     groups[key].push_back(i);
   }
   const std::map<std::string, double> shap_map(shap.begin(), shap.end());
+  std::vector<Cause> pooled;  // conditions of every group's shots together
+  if (groups.size() > 1) {
+    std::vector<std::size_t> all(t.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    pooled = SupportedConditions(t, all, target, o);
+  }
   std::vector<CauseGroup> out;
   for (const auto& [key, rows] : groups) {
     out.push_back(RankGroup(t, rows, target, o, shap_map));
+    AddAcrossGroups(t, rows, target, o, pooled, shap_map, out.back());
     out.back().group = key;
     out.back().target = target_name;
   }

@@ -55,6 +55,11 @@ struct Cause {
   // still is ("cycle_s ≥ 958" is the first shot after a stop, "shots_since_restart ≤ 1" seen from
   // the side). "" if none. Such a condition is listed after the unexplained ones.
   std::string explained_by;
+  // A condition found over every group's shots, which nearly all of this group's shots meet (a
+  // die near the end of its life all week): within the group nothing compares, so the group's
+  // shots inside are set against all groups' shots outside it. shots_outside and rejects_outside
+  // then count those. Listed after the group's own supported, unexplained causes.
+  bool across_groups = false;
 
   // "value <= 5", "value >= 340", "value not measured".
   [[nodiscard]] std::string Condition() const;
@@ -71,15 +76,17 @@ struct CauseGroup {
   std::size_t shots = 0, rejects = 0, left_out = 0;  // left_out: not normal or unlabelled
   std::size_t conditions_tried = 0;
   // Supported and unexplained first: those whose rejects are mostly their own by attributed
-  // excess, then those that share a stronger one's shots; then explained ones; then weak
-  // evidence; each but the first by adjusted lower bound.
+  // excess, then those that share a stronger one's shots; then supported conditions seen across
+  // groups; then explained ones; then weak evidence; each but the first by adjusted lower bound.
   std::vector<Cause> causes;
   std::string note;  // e.g. "only 4 rejects: no cause can be claimed"
 };
 
 enum class GroupBy : std::uint8_t { kAll = 1, kDie = 2, kMachine = 3 };
 
-// Ranks every feature of `table` as a cause of the target in each group. `shap` (feature name,
+// Ranks every feature of `table` as a cause of the target in each group. With several groups, the
+// supported conditions of all their shots together are also tried on each group that nearly all
+// lies inside one (Cause::across_groups). `shap` (feature name,
 // mean |SHAP|) from RiskModel::MeanAbsShap is attached where names match. Throws Error{kInput}
 // if options.defect names no defect column.
 [[nodiscard]] std::vector<CauseGroup> RankCauses(

@@ -159,6 +159,71 @@ TEST(CauseRanking, AConditionThatOnlyStandsInForAnotherIsExplainedByIt) {
   EXPECT_FALSE(g.causes[2].supported);
 }
 
+// Five dies of one machine, 2,000 shots each, flash from wear: 1% on a die under 80,000 shots,
+// 8% on the one that has made 90,000-92,000 all this time. Within that die's own shots its count
+// hardly changes and nothing compares; against the other dies' shots it does.
+ShotTable WornDieTable(unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  ShotTable t;
+  std::vector<double> die_shots, temp;
+  const double start[] = {10000, 30000, 50000, 70000, 90000};
+  for (int d = 0; d < 5; ++d)
+    for (int i = 0; i < 2000; ++i) {
+      const double shots = start[d] + i;
+      const double p = shots >= 90000 ? 0.08 : 0.01;
+      t.AddShot(static_cast<std::int64_t>(d * 2000 + i) * 1000, "M1", "D" + std::to_string(d + 1),
+                u(rng) < p ? 1 : 0);
+      die_shots.push_back(shots);
+      temp.push_back(u(rng));
+    }
+  t.AddFeature("die_shots", die_shots);
+  t.AddFeature("temp", temp);
+  return t;
+}
+
+TEST(CauseRanking, ADieThatIsWornAllAlongIsComparedWithTheOtherDies) {
+  const std::vector<CauseGroup> groups = RankCauses(WornDieTable(11), GroupBy::kDie);
+  ASSERT_EQ(groups.size(), 5u);
+  const CauseGroup& worn = groups[4];
+  EXPECT_EQ(worn.group, "die D5");
+  ASSERT_FALSE(worn.causes.empty());
+  const Cause& c = worn.causes[0];
+  EXPECT_TRUE(c.supported) << c.Sentence(worn.target);
+  EXPECT_TRUE(c.across_groups);
+  EXPECT_EQ(c.variable, "die_shots");
+  EXPECT_EQ(c.kind, Cause::Kind::kAbove);
+  EXPECT_EQ(c.shots_inside, 2000u);   // every shot of the worn die, and only they
+  EXPECT_GE(c.shots_outside, 7999u);  // the other dies' (a quantile threshold may take one)
+  EXPECT_LT(c.ci_low, 8);
+  EXPECT_GT(c.ci_high, 8);
+  EXPECT_EQ(worn.note, "");
+  const std::string s = c.Sentence(worn.target);
+  EXPECT_NE(s.find("which 2000 shots of this group meet, than on every group's shots where it "
+                   "does not hold"),
+            std::string::npos)
+      << s;
+  for (const Cause& own : worn.causes) {  // within the die, nothing stands out
+    if (own.across_groups) continue;
+    EXPECT_FALSE(own.supported) << own.Sentence(worn.target);
+  }
+  // The dies below the condition get no such cause; grouped all together there is no other group.
+  for (int d = 0; d < 4; ++d)
+    for (const Cause& other : groups[d].causes) EXPECT_FALSE(other.across_groups);
+  for (const Cause& all : RankCauses(WornDieTable(11), GroupBy::kAll)[0].causes)
+    EXPECT_FALSE(all.across_groups);
+}
+
+TEST(CauseRanking, AGroupOnlyPartlyInsideAConditionIsNotJudgedAcrossGroups) {
+  ShotTable t = WornDieTable(12);
+  for (std::size_t i = 0; i < t.size(); ++i)  // the worn die's first 1,000 shots go to D4
+    if (t.die[i] == "D5" && t.features[0][i] < 91000) t.die[i] = "D4";
+  for (const CauseGroup& g : RankCauses(t, GroupBy::kDie)) {
+    if (g.group != "die D4") continue;
+    for (const Cause& c : g.causes) EXPECT_FALSE(c.across_groups) << c.Sentence(g.target);
+  }
+}
+
 TEST(CauseRanking, NoEffectIsReportedAsWeakEvidence) {
   const std::vector<CauseGroup> groups = RankCauses(Table(20000, false, 6), GroupBy::kAll);
   ASSERT_EQ(groups.size(), 1u);

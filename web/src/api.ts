@@ -192,6 +192,9 @@ export interface Cause {
   attributed_excess: number;
   // The stronger cause on whose shots most of this one's rejects fall, or null.
   shares_with: string | null;
+  // Judged against every group's shots outside the condition, which nearly all of this group's
+  // shots meet (a die worn all along, against the other dies).
+  across_groups: boolean;
   supported: boolean;
   // Another condition that accounts for this one's rejects (Mantel–Haenszel), or null.
   explained_by: string | null;

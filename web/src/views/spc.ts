@@ -140,6 +140,7 @@ function causeText(cause: Cause): string {
 function rejectsText(cause: Cause, rejects: number): string {
   const base = `${cause.rejects_inside} / ${rejects}`;
   if (!cause.supported || cause.explained_by) return base;
+  if (cause.across_groups) return `${base} · ${t("spc.cause_across")}`;
   if (cause.shares_with) return `${base} · ${t("spc.cause_shares", { with: cause.shares_with })}`;
   if (Math.round(cause.attributed_excess) < Math.round(cause.excess_rejects))
     return `${base} · ${t("spc.cause_own", { n: Math.max(0, Math.round(cause.attributed_excess)) })}`;

@@ -3,7 +3,8 @@
 # good parts and a disjoint test set (good parts and every defect type) with `linesight sim`,
 # trains, runs `linesight inspect --json` (the line's own verdicts: hold counts as reject) and
 # prints per type the share caught at the calibrated threshold, the false-reject rate on good
-# parts, and the image AUROC of the score per type and overall.
+# parts, the image AUROC of the score per type and overall, and how often the type the line
+# gives its most severe finding is the type drawn.
 #   usage: bench/thin_defects.sh [TRAIN_GOOD] [TEST_GOOD] [PER_TYPE]    (default 200 300 60)
 #   env:   LINESIGHT_BIN (default build/release/linesight), THIN_OUT (keep the work folder there),
 #          THIN_RECIPE (recipe YAML passed to train)
@@ -67,5 +68,16 @@ sort -t$'\t' -k3,3g "$work/verdicts.tsv" | awk -F'\t' '$1 == "good" { g[++ng] = 
     for (k in n) printf " %s %d/%d", k, c[k], n[k]
     print ""
   }'
+# Finding types (inspect/finding_type.h): the type of each rejected part's most severe finding
+# against the type the simulator drew. A cold shut, a dark seam, is typed crack by design.
+jq -r 'select(.decision == "reject") |
+  [(.image | capture("part_[0-9]+_(?<t>[a-z_]+)\\.png").t), (.findings[0].type // "none")] | @tsv' \
+  "$work/verdicts.jsonl" | awk -F'\t' '$1 != "good" {
+    n[$1]++; want = ($1 == "cold_shut") ? "crack" : $1; if ($2 == want) ok[$1]++; else miss[$1] = miss[$1] " " $2
+    all++; right += ($2 == want) }
+  END {
+    printf "typed right (first finding of rejected defective parts):"
+    for (t in n) printf " %s %d/%d", t, ok[t], n[t]
+    printf "; all %d/%d (%.1f%%)\n", right, all, all ? 100 * right / all : 0 }'
 jq -r '"inspect time per part, one thread: \(.inspect_ms) ms (align \(.align_ms), score \(.score_ms)); \(.inspect_to_decode_ratio) x PNG decode"' \
   "$work/bench.json" 2>/dev/null || true

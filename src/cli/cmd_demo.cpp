@@ -173,6 +173,8 @@ void PrintTable(const station::CellSummary& s, std::ostream& out) {
   row(s.total);
   out << "\n   caught by defect type:";
   for (const auto& [type, ct] : s.total.by_type) out << "  " << type << " " << Fraction(ct);
+  out << "\n   typed right (PLC):    ";
+  for (const auto& [type, ct] : s.total.typed) out << "  " << type << " " << Fraction(ct);
   out << "\n   caught by cause:      ";
   for (const auto& [cause, ct] : s.total.by_cause) out << "  " << cause << " " << Fraction(ct);
   const auto& t = s.total;

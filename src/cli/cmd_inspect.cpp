@@ -82,8 +82,8 @@ std::string FormatLine(const Verdict& v, float threshold, const fs::path& file, 
         << std::setprecision(0) << g.angle_deg << " deg";
   }
   for (const auto& f : v.findings) {
-    out << "\n        defect at " << f.box.x << "," << f.box.y << " " << f.box.width << "x"
-        << f.box.height << "  area " << std::setprecision(0) << f.area_px << " px";
+    out << "\n        " << f.type << " at " << f.box.x << "," << f.box.y << " " << f.box.width
+        << "x" << f.box.height << "  area " << std::setprecision(0) << f.area_px << " px";
     if (mm > 0)
       out << " (" << std::setprecision(2) << f.box.width * mm << "x" << f.box.height * mm << " mm, "
           << f.area_px * mm * mm << " mm2)";

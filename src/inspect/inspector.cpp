@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "inspect/finding_type.h"
 #include "inspect/overlay.h"
 
 namespace linesight {
@@ -203,6 +204,11 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     f.area_px = area;
     f.peak = region.peak;
     f.severity = static_cast<float>(static_cast<double>(region.peak) / model_.threshold);
+    if (locate_.method == LocateMethod::kDisc) {
+      const double n = ws.weighted.cols;
+      f.type = TypeOfFinding(MeasureFinding(ws.weighted, model_.threshold, cb, {n / 2, n / 2},
+                                            locate_.canvas_radius * n, model_.anomaly, ws.cell));
+    }
   }
   // Ties in severity are broken by position, so the order never depends on the labelling.
   std::sort(v.findings.begin(), v.findings.end(), [](const Finding& x, const Finding& y) {

@@ -47,7 +47,8 @@ inline constexpr uint16_t kStatusNg = 1u << 4;           // reject or hold: thro
 inline constexpr uint16_t kStatusModelLoaded = 1u << 5;  // a model is loaded
 inline constexpr uint16_t kStatusFault = 1u << 6;        // the station cannot inspect
 
-// kRegDefectType codes; further codes are reserved for typed tools.
+// kRegDefectType codes: none, or the finding's type, 1 + its index in inspect/finding_type.h's
+// kFindingTypes (1 anomaly, 2 flash, 3 edge_chip, 4 crack, 5 raised_line, 6 pin_hole, 7 blow_hole).
 inline constexpr uint16_t kDefectNone = 0;
 inline constexpr uint16_t kDefectAnomaly = 1;
 

@@ -460,6 +460,25 @@ void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Ma
   }
 }
 
+float CellStatsModel::SignedZ(const CellStatsWorkspace& ws, int x, int y) const {
+  const int n = options_.canvas;
+  if (x < 0 || y < 0 || x >= n || y >= n) return 0;
+  const size_t at = static_cast<size_t>(y) * n + x;
+  // Score() left this part's cells in ws.cells when they turn with it; fixed layouts keep theirs.
+  std::vector<int32_t> unused;
+  const int32_t c = map_->turns() ? (at < ws.cells.size() ? ws.cells[at] : -1)
+                                  : map_->Cells(RingTurn(), unused)[at];
+  if (c < 0) return 0;
+  float best = 0;
+  for (int k = 0; k < channels_; ++k) {
+    if (OneSided(options_, k) || ws.features.channel[k].empty()) continue;
+    const size_t i = static_cast<size_t>(c) * channels_ + k;
+    const float z = (ws.features.channel[k].ptr<float>(y)[x] - mean_[i]) * inv_std_[i];
+    if (std::abs(z) > std::abs(best)) best = z;
+  }
+  return best;
+}
+
 nlohmann::json CellStatsModel::OptionsJson() const {
   const auto& o = options_;
   return {{"layout", static_cast<int>(o.layout)},

@@ -138,6 +138,11 @@ class CellStatsModel {
   // allocates nothing. REQUIRES: ws used by one thread at a time; map is not ws.raw_map.
   void Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const;
 
+  // The signed deviation at canvas pixel (x, y) of the canvas last scored with `ws`: of the
+  // two-sided channels, the z with the largest magnitude (< 0: darker or lower than good parts
+  // there, > 0: brighter or higher). 0 where nothing is scored. Reads what Score() left in `ws`.
+  [[nodiscard]] float SignedZ(const CellStatsWorkspace& ws, int x, int y) const;
+
   // Mask of the scored pixels (CV_8UC1, 255 = scored).
   const cv::Mat& support() const { return map_->support(); }
   const CellStatsOptions& options() const { return options_; }

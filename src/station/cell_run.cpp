@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "inspect/finding_type.h"
 #include "io/plc_client.h"
 #include "sim/cell.h"
 #include "station/sim_camera.h"
@@ -15,6 +16,14 @@
 
 namespace linesight::station {
 namespace {
+
+// The type the line should give a simulated defect (inspect/finding_type.h): a cold shut, a dark
+// seam, reads as a crack; a die's vein is a raised line.
+std::string_view LineTypeOf(sim::DefectType type) {
+  if (type == sim::DefectType::kColdShut) return "crack";
+  if (type == sim::DefectType::kDieVein) return "raised_line";
+  return sim::DefectName(type);
+}
 
 namespace fs = std::filesystem;
 using Clock = SteadyClock;
@@ -213,6 +222,12 @@ class MachineLoop {
         bc.first += ng;
         ++bc.second;
       }
+      if (shot.truth.defects.size() == 1 && r.decision == Decision::kReject) {
+        const sim::DefectType type = shot.truth.defects[0].type;
+        auto& tt = t.typed[std::string(sim::DefectName(type))];
+        tt.first += r.defect_type == FindingTypeCode(LineTypeOf(type));
+        ++tt.second;
+      }
       stopped_ = false;
     }
     const float rel = r.score_permille / 1000.0f;  // the score relative to the threshold
@@ -255,6 +270,10 @@ void MachineTally::Add(const MachineTally& o) {
   downtime_min += o.downtime_min;
   unplanned_downtime_min += o.unplanned_downtime_min;
   latency_ms.insert(latency_ms.end(), o.latency_ms.begin(), o.latency_ms.end());
+  for (const auto& [k, v] : o.typed) {
+    typed[k].first += v.first;
+    typed[k].second += v.second;
+  }
   for (const auto& [k, v] : o.by_type) {
     by_type[k].first += v.first;
     by_type[k].second += v.second;
@@ -319,6 +338,10 @@ nlohmann::json SummaryToJson(const CellSummary& s) {
   auto one = [](const MachineTally& t) {
     nlohmann::json by_type = nlohmann::json::object(), by_cause = nlohmann::json::object();
     for (const auto& [k, v] : t.by_type) by_type[k] = {{"caught", v.first}, {"total", v.second}};
+    for (const auto& [k, v] : t.typed) {
+      by_type[k]["typed_right"] = v.first;
+      by_type[k]["typed"] = v.second;
+    }
     for (const auto& [k, v] : t.by_cause) by_cause[k] = {{"caught", v.first}, {"total", v.second}};
     return nlohmann::json{{"machine", t.machine},
                           {"parts", t.parts},

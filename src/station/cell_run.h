@@ -46,7 +46,9 @@ struct MachineTally {
   std::vector<double> latency_ms;                      // trigger to result valid, as the PLC saw it
   std::map<std::string, std::pair<int, int>> by_type;  // defect type: caught, total
   std::map<std::string, std::pair<int, int>> by_cause;  // cause: caught, total
-  double LatencyQuantile(double q) const;               // 0 with no parts
+  // Rejected parts with one defect, by its type: the line's type (PLC register 17) right, all.
+  std::map<std::string, std::pair<int, int>> typed;
+  double LatencyQuantile(double q) const;  // 0 with no parts
   void Add(const MachineTally& other);
 };
 

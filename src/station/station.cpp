@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "inspect/finding_type.h"
 #include "inspect/overlay.h"
 #include "station/station_metrics.h"
 #include "station/station_services.h"
@@ -96,7 +97,7 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
   r.decision = part.decision;
   r.reason = part.reason;
   r.latency_ms = part.latency_ms;
-  float worst = 0;
+  float worst = 0, worst_found = -1;
   for (const auto& v : part.views) {
     const float rel = v.threshold > 0 ? v.score / v.threshold : 0;
     if (rel >= worst) {
@@ -104,7 +105,11 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
       r.score = v.score;
       r.threshold = v.threshold;
     }
-    if (!v.findings.empty()) r.defect_type = 1;
+    // The type of the worst view's most severe finding (docs/plc.md, register 17).
+    if (!v.findings.empty() && rel > worst_found) {
+      worst_found = rel;
+      r.defect_type = static_cast<uint16_t>(FindingTypeCode(v.findings.front().type));
+    }
   }
   return r;
 }

@@ -176,6 +176,29 @@ TEST_F(InspectorTest, EachDefectTypeIsMostlyRejected) {
   EXPECT_GE(types_rejected, 4) << "rejected per type:" << report;
 }
 
+// The most severe finding of a caught defect is named by where it lies and its shape: flash
+// stands out of the rim, a chip bites into it, a blow hole is one solid dark cavity.
+TEST_F(InspectorTest, FindingsAreTypedByWhereTheyLieAndTheirShape) {
+  const Inspector inspector(model());
+  Workspace ws;
+  const std::pair<sim::DefectType, std::string_view> cases[] = {
+      {sim::DefectType::kFlash, "flash"},
+      {sim::DefectType::kEdgeChip, "edge_chip"},
+      {sim::DefectType::kBlowHole, "blow_hole"}};
+  for (const auto& [type, name] : cases) {
+    int typed = 0;
+    std::string seen;
+    for (int k = 0; k < 5; ++k) {
+      const uint64_t seed = kDefectSeed + 500 + 10 * static_cast<uint64_t>(type) + k;
+      const Verdict v = inspector.Inspect(Defective(seed, type).image, ws);
+      if (v.decision != Decision::kReject || v.findings.empty()) continue;
+      typed += v.findings[0].type == name;
+      seen += " " + v.findings[0].type;
+    }
+    EXPECT_GE(typed, 4) << name << ": typed" << seen;
+  }
+}
+
 TEST_F(InspectorTest, SameImageTwiceGivesTheSameVerdict) {
   const Inspector inspector(model());
   Workspace ws;

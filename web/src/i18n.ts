@@ -131,6 +131,7 @@ const en = {
   "defect.flash": "Flash",
   "defect.edge_chip": "Edge chip",
   "defect.cold_shut": "Cold shut",
+  "defect.raised_line": "Raised line (die vein)",
   "defect.other": "Other",
 
   "reason.shift_start": "shift start",
@@ -377,6 +378,7 @@ const zh: Record<Key, string> = {
   "defect.flash": "飞边",
   "defect.edge_chip": "边缘缺损",
   "defect.cold_shut": "冷隔",
+  "defect.raised_line": "凸起纹（模具裂纹）",
   "defect.other": "其他",
 
   "reason.shift_start": "班次开始",
@@ -492,8 +494,9 @@ const zh: Record<Key, string> = {
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };
 
-// Defect type codes the line and simulator use; others are shown as they come.
-export const DEFECT_TYPES = ["anomaly", "blow_hole", "pin_hole", "crack", "flash", "edge_chip", "cold_shut", "other"];
+// Defect types the line gives its findings (docs/algorithm.md, "Finding types") and people may
+// label; others are shown as they come.
+export const DEFECT_TYPES = ["anomaly", "blow_hole", "pin_hole", "crack", "flash", "edge_chip", "cold_shut", "raised_line", "other"];
 
 // Units of the process variables (docs/records.md), in display order.
 export const PROCESS_UNITS: [string, string][] = [

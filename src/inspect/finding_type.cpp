@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 
 #include "models/cell_stats_model.h"
@@ -48,35 +49,67 @@ struct Moments {
 
 }  // namespace
 
+namespace {
+
+// Marks the 8-connected pixels of `weighted` above `threshold` within `box` that hold the first
+// pixel of value `peak` in it (the region's own pixels, not another region's inside its box),
+// and lists them in scratch.pixels as y * cols + x.
+void FloodRegion(const cv::Mat& weighted, float threshold, const cv::Rect& b, float peak,
+                 FindingScratch& scratch) {
+  const int cols = weighted.cols;
+  scratch.pixels.clear();
+  scratch.seen.create(weighted.size(), CV_8UC1);
+  for (int y = b.y; y < b.y + b.height; ++y) {
+    uint8_t* m = scratch.seen.ptr<uint8_t>(y);
+    std::fill(m + b.x, m + b.x + b.width, uint8_t{0});
+  }
+  for (int y = b.y; y < b.y + b.height && scratch.pixels.empty(); ++y) {
+    const float* w = weighted.ptr<float>(y);
+    for (int x = b.x; x < b.x + b.width; ++x)
+      if (w[x] == peak && w[x] > threshold) {
+        scratch.pixels.push_back(y * cols + x);
+        scratch.seen.ptr<uint8_t>(y)[x] = 1;
+        break;
+      }
+  }
+  for (size_t next = 0; next < scratch.pixels.size(); ++next) {
+    const int at = scratch.pixels[next], y = at / cols, x = at % cols;
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int u = x + dx, v = y + dy;
+        if (!b.contains({u, v}) || scratch.seen.ptr<uint8_t>(v)[u]) continue;
+        if (!(weighted.ptr<float>(v)[u] > threshold)) continue;
+        scratch.seen.ptr<uint8_t>(v)[u] = 1;
+        scratch.pixels.push_back(v * cols + u);
+      }
+  }
+}
+
+}  // namespace
+
 FindingShape MeasureFinding(const cv::Mat& weighted, float threshold, const cv::Rect& box,
-                            cv::Point2d centre, double rim, const CellStatsModel& model,
-                            const CellStatsWorkspace& ws) {
+                            float peak, cv::Point2d centre, double rim, const CellStatsModel& model,
+                            const CellStatsWorkspace& ws, FindingScratch& scratch) {
   FindingShape s;
   const cv::Rect b = box & cv::Rect(0, 0, weighted.cols, weighted.rows);
   if (b.empty() || !(rim > 0)) return s;
+  if (scratch.pixels.capacity() < weighted.total()) scratch.pixels.reserve(weighted.total());
+  FloodRegion(weighted, threshold, b, peak, scratch);
   // Where: the finding's core, its pixels above half its peak (a region just above the threshold
   // is as wide as the filters' reach). What: its pixels that stray far from good parts, darker
   // and brighter apart, which keep the defect's own shape (a line stays a line).
-  float peak = threshold;
-  for (int y = b.y; y < b.y + b.height; ++y) {
-    const float* w = weighted.ptr<float>(y);
-    for (int x = b.x; x < b.x + b.width; ++x) peak = std::max(peak, w[x]);
-  }
   const float level = std::max(threshold, kCoreShare * peak);
   Moments core, dark, bright;
   double outer = 0;
-  for (int y = b.y; y < b.y + b.height; ++y) {
-    const float* w = weighted.ptr<float>(y);
-    for (int x = b.x; x < b.x + b.width; ++x) {
-      if (w[x] > level) {
-        core.Add(x, y);
-        outer = std::max(outer, std::hypot(x + 0.5 - centre.x, y + 0.5 - centre.y));
-      }
-      if (!(w[x] > threshold)) continue;
-      const float z = model.SignedZ(ws, x, y);
-      if (z <= -kStrayZ) dark.Add(x, y), s.dark += z * z;
-      if (z >= kStrayZ) bright.Add(x, y), s.bright += z * z;
+  for (const int at : scratch.pixels) {
+    const int y = at / weighted.cols, x = at % weighted.cols;
+    if (weighted.ptr<float>(y)[x] > level) {
+      core.Add(x, y);
+      outer = std::max(outer, std::hypot(x + 0.5 - centre.x, y + 0.5 - centre.y));
     }
+    const float z = model.SignedZ(ws, x, y);
+    if (z <= -kStrayZ) dark.Add(x, y), s.dark += z * z;
+    if (z >= kStrayZ) bright.Add(x, y), s.bright += z * z;
   }
   s.area = core.n;
   if (core.n == 0) return s;

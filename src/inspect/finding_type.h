@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -24,17 +25,25 @@ struct FindingShape {
   double fill = 0;    // stray pixels / the area of the ellipse of those axes (1: one solid blob)
   double radius = 0;  // centroid's distance from the part's centre / the rim's radius
   double outer = 0;   // the outermost pixel's distance / the rim's radius
-  double dark = 0, bright = 0;  // sums of the negative (as a positive number) and positive
-                                // signed deviations over its pixels
+  // Sums of z squared over its stray pixels, darker and brighter (the stronger side is its
+  // polarity; squares let the strongest pixels speak, not the filters' rings around them).
+  double dark = 0, bright = 0;
 };
 
-// Measures the pixels of `weighted` (CV_32F, the canvas's weighted anomaly map) above
-// `threshold` within `box` (canvas px) on a part centred at `centre` with rim radius `rim`
-// (canvas px); the signed deviations come from `model` and the canvas it last scored in `ws`.
-// Allocates nothing.
+// Buffers of MeasureFinding, reused from finding to finding and part to part.
+struct FindingScratch {
+  cv::Mat seen;             // CV_8UC1: pixels already taken into the region
+  std::vector<int> pixels;  // the region's pixels, y * cols + x
+};
+
+// Measures the finding of `weighted` (CV_32F, the canvas's weighted anomaly map) whose region
+// above `threshold` has its peak `peak` within `box` (canvas px), on a part centred at `centre`
+// with rim radius `rim` (canvas px): only that region's own pixels, not another's inside its box.
+// The signed deviations come from `model` and the canvas it last scored in `ws`. Allocates
+// nothing once `scratch` has served a map of this size.
 FindingShape MeasureFinding(const cv::Mat& weighted, float threshold, const cv::Rect& box,
-                            cv::Point2d centre, double rim, const CellStatsModel& model,
-                            const CellStatsWorkspace& ws);
+                            float peak, cv::Point2d centre, double rim, const CellStatsModel& model,
+                            const CellStatsWorkspace& ws, FindingScratch& scratch);
 
 // The type a shape suggests, one of kFindingTypes, for a round part. Rules, in order: at the rim
 // (outermost core pixel beyond 0.96 of its radius, centroid beyond 0.9), centroid beyond the rim:

@@ -206,8 +206,9 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     f.severity = static_cast<float>(static_cast<double>(region.peak) / model_.threshold);
     if (locate_.method == LocateMethod::kDisc) {
       const double n = ws.weighted.cols;
-      f.type = TypeOfFinding(MeasureFinding(ws.weighted, model_.threshold, cb, {n / 2, n / 2},
-                                            locate_.canvas_radius * n, model_.anomaly, ws.cell));
+      f.type = TypeOfFinding(MeasureFinding(ws.weighted, model_.threshold, cb, region.peak,
+                                            {n / 2, n / 2}, locate_.canvas_radius * n,
+                                            model_.anomaly, ws.cell, ws.finding));
     }
   }
   // Ties in severity are broken by position, so the order never depends on the labelling.

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "inspect/decision.h"
+#include "inspect/finding_type.h"
 #include "inspect/inspection_model.h"
 #include "inspect/verdict.h"
 #include "models/cell_stats_model.h"
@@ -24,6 +25,7 @@ struct Workspace {
   CellStatsWorkspace cell;
   cv::Mat canvas, map, weighted;
   RegionScratch regions;
+  FindingScratch finding;
   AreaPeakScratch area;
   LocateScratch locate;
   PartPose pose;  // pose of the last inspected frame (for overlays)

@@ -241,6 +241,7 @@ ArvStream* StartStream(ArvCamera* camera, const AravisSourceOptions& o) {
 
 void AravisSource::Connect() {
   last_attempt_ = Clock::now();
+  unanswered_.clear();  // a new stream: no frame of the old one can come
   auto c = std::make_unique<Camera>();
   c->format = &CheckOptions(options_);
   GError* err = nullptr;
@@ -304,6 +305,10 @@ void AravisSource::EnsureConnected() {
 
 namespace {
 
+// A triggered frame not come this long after its trigger is lost, not late: longer than any
+// camera's exposure and transfer, shorter than a die-casting cycle.
+constexpr std::chrono::seconds kLateFrameLimit{2};
+
 std::string StatusName(ArvBufferStatus s) {
   switch (s) {
     case ARV_BUFFER_STATUS_MISSING_PACKETS:
@@ -326,18 +331,21 @@ bool Stale(ArvBuffer* b, guint64 since_ns) {
   return arrived != 0 && arrived < since_ns;
 }
 
-// Waits until `deadline` for a complete frame that began arriving after `since_ns`.
-// Free-running, keeps the newest one queued and hands older, stale and incomplete buffers
-// back. Returns nullptr on timeout; `bad` gets the status of the last incomplete frame seen.
+// Waits until `deadline` for a complete frame that began arriving after `since_ns` and is not
+// one of the first `owed` frames (those answer earlier triggers; each one seen, stale or not,
+// pays one off). Free-running, keeps the newest one queued and hands older, stale and incomplete
+// buffers back. Returns nullptr on timeout; `bad` gets the status of the last incomplete frame.
 ArvBuffer* PopComplete(ArvStream* stream, Clock::time_point deadline, guint64 since_ns, bool newest,
-                       std::string& bad) {
+                       size_t& owed, std::string& bad) {
   for (;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
     ArvBuffer* b = left.count() > 0 ? arv_stream_timeout_pop_buffer(stream, left.count())
                                     : arv_stream_try_pop_buffer(stream);
     if (b == nullptr) return nullptr;
-    if (Stale(b, since_ns)) {
+    const bool earlier = owed > 0;
+    if (earlier) --owed;
+    if (earlier || Stale(b, since_ns)) {
       arv_stream_push_buffer(stream, b);
       continue;
     }
@@ -396,11 +404,19 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
   EnsureConnected();
   const Clock::time_point deadline = Clock::now() + timeout;
   ArvStream* stream = camera_->stream;
-  // Frames completed before this request show an earlier part: hand their buffers back.
-  while (ArvBuffer* old = arv_stream_try_pop_buffer(stream)) arv_stream_push_buffer(stream, old);
   const bool software = options_.trigger == "software";
+  // A frame later than this is taken for lost: its trigger is owed nothing any more.
+  while (!unanswered_.empty() && Clock::now() - unanswered_.front() > kLateFrameLimit)
+    unanswered_.pop_front();
+  // Frames completed before this request show an earlier part: hand their buffers back. Each
+  // answers the oldest trigger still waiting for its frame.
+  while (ArvBuffer* old = arv_stream_try_pop_buffer(stream)) {
+    arv_stream_push_buffer(stream, old);
+    if (!unanswered_.empty()) unanswered_.pop_front();
+  }
   const guint64 since_ns = static_cast<guint64>(g_get_real_time()) * 1000;
   GError* err = nullptr;
+  const Clock::time_point triggered = Clock::now();
   if (software) arv_camera_software_trigger(camera_->camera, &err);
   if (err != nullptr) {
     const std::string why = "software trigger not taken (" + Take(err) + ")";
@@ -409,8 +425,16 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
                 "check its power and network link; the station reconnects on the next part");
   }
   std::string bad;
-  ArvBuffer* buffer = PopComplete(stream, deadline, since_ns, !software, bad);
-  if (buffer == nullptr) ThrowNoFrame(request, timeout, bad);
+  // Triggered frames of parts that timed out may still come after this trigger, before its own.
+  size_t owed = software ? unanswered_.size() : 0;
+  const size_t owed_before = owed;
+  ArvBuffer* buffer = PopComplete(stream, deadline, since_ns, !software, owed, bad);
+  unanswered_.erase(unanswered_.begin(),
+                    unanswered_.begin() + static_cast<std::ptrdiff_t>(owed_before - owed));
+  if (buffer == nullptr) {
+    if (software && bad.empty()) unanswered_.push_back(triggered);
+    ThrowNoFrame(request, timeout, bad);
+  }
   Frame frame;
   try {
     CopyFrame(buffer, options_.device, *camera_->format, camera_->width, camera_->height, image_,

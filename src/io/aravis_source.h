@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +90,10 @@ class AravisSource : public FrameSource {
   std::shared_ptr<std::atomic<bool>> released_;  // set by releaser_ when done
   int64_t frames_ = 0;
   int64_t reconnects_ = 0;
+  // Software triggers of this connection whose frame has not come (the part timed out), oldest
+  // first: the next frames to arrive are theirs, not a later part's. Forgotten 2 s after the
+  // trigger (the frame was lost), so one lost frame does not cost every later part.
+  std::deque<std::chrono::steady_clock::time_point> unanswered_;
 };
 
 }  // namespace linesight::io

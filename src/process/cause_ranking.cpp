@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 
@@ -284,17 +285,23 @@ CauseGroup RankGroup(const ShotTable& t, const std::vector<std::size_t>& rows,
   return g;
 }
 
+// The conditions of all groups' shots together that may be judged across groups.
+struct Pooled {
+  std::vector<Cause> conditions;  // supported ones, with their counts over all shots
+  std::size_t tried = 0;          // conditions tried to find them
+};
+
 // Every candidate condition of every variable over `rows` whose evidence is supported (adjusted
 // for all the conditions tried), with its counts over those rows.
-std::vector<Cause> SupportedConditions(const ShotTable& t, const std::vector<std::size_t>& rows,
-                                       const std::vector<std::int8_t>& target,
-                                       const CauseOptions& o) {
+Pooled SupportedConditions(const ShotTable& t, const std::vector<std::size_t>& rows,
+                           const std::vector<std::int8_t>& target, const CauseOptions& o) {
   const Judged j = Judge(t, rows, target, o);
   const auto& xs = j.xs;
   const std::size_t tried = j.tried;
   const double z = NormalTwoSidedZ(0.05);
   const double z_adj = NormalTwoSidedZ(0.05 / static_cast<double>(std::max<std::size_t>(1, tried)));
-  std::vector<Cause> out;
+  Pooled out;
+  out.tried = tried;
   for (std::size_t f = 0; f < t.features.size(); ++f)
     for (const auto& [kind, thr] : j.cands[f]) {
       Cause c = Evaluate(Inside(xs[f], kind, thr), j.y, z, z_adj);
@@ -302,7 +309,7 @@ std::vector<Cause> SupportedConditions(const ShotTable& t, const std::vector<std
           c.rejects_inside < o.min_rejects_inside)
         continue;
       c.variable = t.feature_names[f], c.kind = kind, c.threshold = thr, c.supported = true;
-      out.push_back(c);
+      out.conditions.push_back(c);
     }
   return out;
 }
@@ -323,53 +330,77 @@ std::vector<Cause> StrongestPerVariable(std::vector<Cause> causes) {
 // shots meet it: then it has too few shots outside to compare within itself.
 constexpr double kAcrossCoverage = 0.8;
 
-// Adds to `g` (the causes of `rows`) the best of `pooled` (supported conditions of every group's
-// shots together) per variable that nearly all of g's shots meet and that g's own conditions do
-// not already support, judged as g's shots inside against all groups' shots outside. Such causes
-// go after g's own supported, unexplained ones. A die wearing out all week shows no change within
-// the week; against the cell's other dies (or its own earlier weeks) it does.
+// Pooled condition `p` judged for one group (`rows`, of `shots` judged shots): its shots inside
+// against all groups' shots outside. Nothing unless at least kAcrossCoverage of the group's
+// shots meet it, and the other groups' shots alone show the same effect (a rate inside above
+// the rate outside, 95% interval, with enough rejects inside to be supported): a condition that
+// only sets this group apart (a sensor it lacks, a set point only it runs) is not a cause seen
+// across groups.
+std::optional<Cause> AcrossCause(const ShotTable& t, const std::vector<std::size_t>& rows,
+                                 const std::vector<std::int8_t>& target, const CauseOptions& o,
+                                 const Cause& p, std::size_t shots, double z, double z_adj) {
+  const auto& x = t.features[static_cast<std::size_t>(t.FeatureIndex(p.variable))];
+  Cause c = p, others = p;
+  c.shots_inside = c.rejects_inside = 0;
+  for (std::size_t i : rows) {
+    if (!Counts(t, i, target, o)) continue;
+    const auto y = static_cast<std::size_t>(target[i]);
+    if (Meets(p.kind, p.threshold, x[i])) {
+      ++c.shots_inside, c.rejects_inside += y;
+      --others.shots_inside, others.rejects_inside -= y;
+    } else {
+      --others.shots_outside, others.rejects_outside -= y;
+    }
+  }
+  if (static_cast<double>(c.shots_inside) < kAcrossCoverage * static_cast<double>(shots) ||
+      others.shots_inside == 0 || others.shots_outside == 0)
+    return std::nullopt;
+  Katz(others, z, z);
+  if (!(others.ci_low > 1) || others.rejects_inside < o.min_rejects_inside) return std::nullopt;
+  Katz(c, z, z_adj);
+  c.attributed_excess = c.excess_rejects;
+  c.shares_with.clear();
+  c.explained_by.clear();
+  c.across_groups = true;
+  return c;
+}
+
+// Adds to `g` (the causes of `rows`) the best per variable of `pooled`'s conditions that
+// AcrossCause supports for g and that g's own conditions do not already support (Bonferroni over
+// all the conditions tried on the pooled shots, since they were picked there). Such causes go
+// after g's own supported, unexplained ones and replace g's weak evidence on the same variable.
+// A die wearing out all week shows no change within the week; against the cell's other dies (or
+// its own earlier weeks) it does.
 void AddAcrossGroups(const ShotTable& t, const std::vector<std::size_t>& rows,
                      const std::vector<std::int8_t>& target, const CauseOptions& o,
-                     const std::vector<Cause>& pooled, const std::map<std::string, double>& shap,
+                     const Pooled& pooled, const std::map<std::string, double>& shap,
                      CauseGroup& g) {
-  if (!g.note.empty() && g.causes.empty()) return;
-  const bool claimable = g.rejects >= o.min_group_rejects && g.rejects < g.shots;
+  if (g.rejects < o.min_group_rejects || g.rejects == g.shots) return;
   const double z = NormalTwoSidedZ(0.05);
   const double z_adj =
-      NormalTwoSidedZ(0.05 / static_cast<double>(std::max<std::size_t>(1, pooled.size())));
+      NormalTwoSidedZ(0.05 / static_cast<double>(std::max<std::size_t>(1, pooled.tried)));
   std::vector<Cause> found;
-  for (const Cause& p : pooled) {
+  for (const Cause& p : pooled.conditions) {
     const bool own = std::any_of(g.causes.begin(), g.causes.end(), [&](const Cause& c) {
       return c.supported && c.variable == p.variable;
     });
-    const int f = t.FeatureIndex(p.variable);
-    if (own || f < 0) continue;
-    Cause c = p;
-    c.shots_inside = c.rejects_inside = 0;
-    for (std::size_t i : rows)
-      if (Counts(t, i, target, o) &&
-          Meets(p.kind, p.threshold, t.features[static_cast<std::size_t>(f)][i]))
-        ++c.shots_inside, c.rejects_inside += static_cast<std::size_t>(target[i]);
-    if (static_cast<double>(c.shots_inside) < kAcrossCoverage * static_cast<double>(g.shots))
-      continue;
-    Katz(c, z, z_adj);
-    c.supported = claimable && c.adjusted_low > 1 && c.rejects_inside >= o.min_rejects_inside;
-    if (!c.supported) continue;
-    c.attributed_excess = c.excess_rejects;
-    c.shares_with.clear();
-    c.explained_by.clear();
-    c.across_groups = true;
-    if (auto it = shap.find(c.variable); it != shap.end()) c.mean_abs_shap = it->second;
-    found.push_back(c);
+    if (own || t.FeatureIndex(p.variable) < 0) continue;
+    auto c = AcrossCause(t, rows, target, o, p, g.shots, z, z_adj);
+    if (!c || !(c->adjusted_low > 1) || c->rejects_inside < o.min_rejects_inside) continue;
+    c->supported = true;
+    if (auto it = shap.find(c->variable); it != shap.end()) c->mean_abs_shap = it->second;
+    found.push_back(std::move(*c));
   }
   found = StrongestPerVariable(std::move(found));
+  std::erase_if(g.causes, [&](const Cause& c) {
+    return !c.supported && std::any_of(found.begin(), found.end(),
+                                       [&](const Cause& a) { return a.variable == c.variable; });
+  });
   const auto at = std::find_if(g.causes.begin(), g.causes.end(), [](const Cause& c) {
     return !c.supported || !c.explained_by.empty();
   });
   g.causes.insert(at, found.begin(), found.end());
-  if (!found.empty() && g.causes.front().supported &&
-      g.note.rfind("no condition stands out", 0) == 0)
-    g.note.clear();
+  if (!found.empty() && g.note.rfind("no condition stands out", 0) == 0) g.note.clear();
 }
 
 }  // namespace
@@ -445,7 +476,7 @@ std::vector<CauseGroup> RankCauses(const ShotTable& t, GroupBy by, const CauseOp
     groups[key].push_back(i);
   }
   const std::map<std::string, double> shap_map(shap.begin(), shap.end());
-  std::vector<Cause> pooled;  // conditions of every group's shots together
+  Pooled pooled;  // conditions of every group's shots together
   if (groups.size() > 1) {
     std::vector<std::size_t> all(t.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;

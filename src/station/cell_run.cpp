@@ -17,12 +17,16 @@
 namespace linesight::station {
 namespace {
 
-// The type the line should give a simulated defect (inspect/finding_type.h): a cold shut, a dark
-// seam, reads as a crack; a die's vein is a raised line.
-std::string_view LineTypeOf(sim::DefectType type) {
-  if (type == sim::DefectType::kColdShut) return "crack";
-  if (type == sim::DefectType::kDieVein) return "raised_line";
-  return sim::DefectName(type);
+// The PLC code of the type the line should give a simulated defect (inspect/finding_type.h): a
+// cold shut, a dark seam, reads as a crack; a die's vein is a raised line. 0 (no code the line
+// gives) for a type the list lacks, so it is never counted right.
+uint16_t LineCodeOf(sim::DefectType type) {
+  const std::string_view name = type == sim::DefectType::kColdShut  ? "crack"
+                                : type == sim::DefectType::kDieVein ? "raised_line"
+                                                                    : sim::DefectName(type);
+  const auto* end = std::end(kFindingTypes);
+  const auto* it = std::find(std::begin(kFindingTypes), end, name);
+  return it == end ? 0 : static_cast<uint16_t>(FindingTypeCode(name));
 }
 
 namespace fs = std::filesystem;
@@ -225,7 +229,7 @@ class MachineLoop {
       if (shot.truth.defects.size() == 1 && r.decision == Decision::kReject) {
         const sim::DefectType type = shot.truth.defects[0].type;
         auto& tt = t.typed[std::string(sim::DefectName(type))];
-        tt.first += r.defect_type == FindingTypeCode(LineTypeOf(type));
+        tt.first += r.defect_type == LineCodeOf(type);
         ++tt.second;
       }
       stopped_ = false;

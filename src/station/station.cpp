@@ -97,15 +97,16 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
   r.decision = part.decision;
   r.reason = part.reason;
   r.latency_ms = part.latency_ms;
-  float worst = 0, worst_found = -1;
+  // The worst view (the first of equals) gives the score; its most severe finding the type
+  // (docs/plc.md, register 17), or, if it has none, the worst view that has one.
+  float worst = -1, worst_found = -1;
   for (const auto& v : part.views) {
     const float rel = v.threshold > 0 ? v.score / v.threshold : 0;
-    if (rel >= worst) {
+    if (rel > worst) {
       worst = rel;
       r.score = v.score;
       r.threshold = v.threshold;
     }
-    // The type of the worst view's most severe finding (docs/plc.md, register 17).
     if (!v.findings.empty() && rel > worst_found) {
       worst_found = rel;
       r.defect_type = static_cast<uint16_t>(FindingTypeCode(v.findings.front().type));

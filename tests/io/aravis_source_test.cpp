@@ -224,6 +224,12 @@ TEST_F(AravisGigETest, LostPacketsGiveAnIncompleteFrameError) {
 
 int64_t FrameId(const Frame& f) { return std::stoll(f.name.substr(f.name.find('#') + 1)); }
 
+// Frames from id `from` to id `to`: GigE Vision block ids count 1..65535 and wrap past 0.
+int64_t FramesAfter(int64_t from, int64_t to) {
+  const int64_t d = to - from;
+  return d < 0 ? d + 65535 : d;
+}
+
 TEST_F(AravisGigETest, LateFrameOfATimedOutPartIsNotHandedToTheNext) {
   StartOrSkip();
   AravisSource source(GigE());
@@ -231,7 +237,25 @@ TEST_F(AravisGigETest, LateFrameOfATimedOutPartIsNotHandedToTheNext) {
   EXPECT_THROW(source.Capture({.part_number = 2}, milliseconds(0)), Error);
   std::this_thread::sleep_for(milliseconds(200));  // part 2's frame arrives late
   const int64_t third = FrameId(source.Capture({.part_number = 3}, milliseconds(3000)));
-  EXPECT_EQ(third, first + 2) << "part 3 must get its own frame, not part 2's late one";
+  EXPECT_EQ(FramesAfter(first, third), 2) << "part 3 must get its own frame, not part 2's late one";
+}
+
+// Part 2's frame is still on its way when part 3 is triggered (no pause between them). The fake
+// camera, like many real ones, ignores a trigger that comes while it is still sending a frame, so
+// part 3 may get no frame at all: then it is held (an error), but never given part 2's frame.
+// The part after it gets a new frame.
+TEST_F(AravisGigETest, LateFrameAfterTheNextTriggerIsNotHandedToTheNext) {
+  StartOrSkip();
+  AravisSource source(GigE());
+  const int64_t first = FrameId(source.Capture({.part_number = 1}, milliseconds(3000)));
+  EXPECT_THROW(source.Capture({.part_number = 2}, milliseconds(0)), Error);
+  try {
+    const int64_t third = FrameId(source.Capture({.part_number = 3}, milliseconds(2500)));
+    EXPECT_EQ(FramesAfter(first, third), 2) << "part 3 must get its own frame, not part 2's";
+  } catch (const Error&) {  // its trigger was ignored: held
+  }
+  const int64_t fourth = FrameId(source.Capture({.part_number = 4}, milliseconds(3000)));
+  EXPECT_GT(FramesAfter(first, fourth), 1) << "part 4 must not get part 2's frame either";
 }
 
 TEST_F(AravisGigETest, NoCameraAtTheAddressIsAClearError) {

@@ -269,21 +269,26 @@ void DrawFindings(const Verdict& v, double scale, cv::Mat& bgr, const Style& st)
   struct Drawn {
     cv::Rect box;
     float severity = 0;
+    std::string_view type;  // of its most severe finding
   };
   std::vector<Drawn> drawn;
   for (const cv::Rect& box : MergeBoxes(boxes, 2 * st.stroke)) {
-    Drawn& d = drawn.emplace_back(Drawn{box, 0.f});
+    Drawn& d = drawn.emplace_back(Drawn{box, 0.f, {}});
     for (size_t i = 0; i < boxes.size(); ++i)
-      if ((boxes[i] & box) == boxes[i]) d.severity = std::max(d.severity, v.findings[i].severity);
+      if ((boxes[i] & box) == boxes[i] && v.findings[i].severity > d.severity) {
+        d.severity = v.findings[i].severity;
+        d.type = v.findings[i].type;
+      }
     cv::rectangle(bgr, box, kFindingColour, st.stroke, cv::LINE_AA);
   }
-  // Severity labels, most severe first, leaving out any that would cover another label: a label
-  // that cannot be read is worse than none.
+  // Labels (type and severity), most severe first, leaving out any that would cover another
+  // label: a label that cannot be read is worse than none.
   std::stable_sort(drawn.begin(), drawn.end(),
                    [](const Drawn& a, const Drawn& b) { return a.severity > b.severity; });
   std::vector<cv::Rect> labels;
   for (const Drawn& d : drawn) {
-    const std::string label = TwoDecimals(d.severity) + "x";
+    std::string label = TwoDecimals(d.severity) + "x";
+    if (!d.type.empty() && d.type != "anomaly") label = std::string(d.type) + " " + label;
     const int w = TextWidth(label, st) + 4, h = st.text_h + 6;
     cv::Point at(d.box.x, d.box.y - h);  // above the box, or inside it at the top edge
     if (at.y < 0) at.y = d.box.y;

@@ -37,7 +37,10 @@ PartColumns DerivePartColumns(const PartRecord& part) {
     const ViewResult* typed = worst;
     if (typed->findings.empty())
       for (const ViewResult& v : part.views)
-        if (v.decision == Decision::kReject && !v.findings.empty()) typed = &v;
+        if (v.decision == Decision::kReject && !v.findings.empty()) {
+          typed = &v;
+          break;
+        }
     if (!typed->findings.empty()) c.defect_type_line = typed->findings.front().type;
   }
   return c;

@@ -44,6 +44,12 @@ struct Finding {
   float peak = 0;      // highest anomaly in the region
   float severity = 0;  // peak / threshold: > 1 means it alone rejects the part
   std::string type = "anomaly";
+  // Round parts: where it lies in the part's own frame, so that one place of a die reads the same
+  // on every part it makes: its box's centre (x right, y down, the part's centre at 0) and longest
+  // side, in rim radii, turned back by the part's turn when the model finds it and folded into
+  // one repeat of a part that repeats itself around the turn (PartFramePlace, finding_type.h).
+  bool placed = false;
+  double place_x = 0, place_y = 0, place_size = 0;
 };
 
 }  // namespace linesight

@@ -89,6 +89,14 @@ Finding FindingFromJson(const json& j) {
   f.area_px = Num(j, what, "area_px");
   f.peak = static_cast<float>(OptNum(j, what, "peak", 0));
   f.severity = static_cast<float>(Num(j, what, "severity"));
+  if (j.contains("place")) {
+    const json& at = j["place"];
+    if (!at.is_object()) Bad(what, "place", "an object {x, y, size}");
+    f.place_x = Num(at, "finding place", "x");
+    f.place_y = Num(at, "finding place", "y");
+    f.place_size = Num(at, "finding place", "size");
+    f.placed = true;
+  }
   return f;
 }
 
@@ -151,11 +159,13 @@ json ToJson(const Shot& s) {
 }
 
 json ToJson(const Finding& f) {
-  return {{"type", f.type},
-          {"box", {f.box.x, f.box.y, f.box.width, f.box.height}},
-          {"area_px", f.area_px},
-          {"peak", f.peak},
-          {"severity", f.severity}};
+  json j = {{"type", f.type},
+            {"box", {f.box.x, f.box.y, f.box.width, f.box.height}},
+            {"area_px", f.area_px},
+            {"peak", f.peak},
+            {"severity", f.severity}};
+  if (f.placed) j["place"] = {{"x", f.place_x}, {"y", f.place_y}, {"size", f.place_size}};
+  return j;
 }
 
 json ToJson(const ViewResult& v) {

@@ -145,4 +145,14 @@ int FindingTypeCode(std::string_view type) {
   return 1;
 }
 
+cv::Point2d PartFramePlace(cv::Point2d p, cv::Point2d centre, double rim, double turn_rad,
+                           int symmetry) {
+  const double dx = p.x - centre.x, dy = p.y - centre.y;
+  const double r = std::hypot(dx, dy) / rim;
+  const double repeat = 2 * std::numbers::pi / std::max(1, symmetry);
+  double a = std::fmod(std::atan2(dy, dx) - turn_rad, repeat);
+  if (a < 0) a += repeat;
+  return {r * std::cos(a), r * std::sin(a)};
+}
+
 }  // namespace linesight

@@ -45,6 +45,14 @@ FindingShape MeasureFinding(const cv::Mat& weighted, float threshold, const cv::
                             float peak, cv::Point2d centre, double rim, const CellStatsModel& model,
                             const CellStatsWorkspace& ws, FindingScratch& scratch);
 
+// Where canvas point `p` lies in the part's own frame, in rim radii (x right, y down, the part's
+// centre at 0): turned back by the part's turn `turn_rad` (CellStatsModel::TurnRadians) and, for
+// a part that repeats itself `symmetry` times a turn, folded into the first repeat (angles 0 to
+// 2 pi / symmetry), since the turn is known only up to one repeat. The same place of a die then
+// reads the same on each of its parts, however each was turned.
+cv::Point2d PartFramePlace(cv::Point2d p, cv::Point2d centre, double rim, double turn_rad,
+                           int symmetry);
+
 // The type a shape suggests, one of kFindingTypes, for a round part. Rules, in order: at the rim
 // (outermost core pixel beyond 0.96 of its radius, centroid beyond 0.9), centroid beyond the rim:
 // flash (metal beyond the outline), within: edge chip (metal missing). Elsewhere, by its stray

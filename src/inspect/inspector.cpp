@@ -204,12 +204,7 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     f.area_px = area;
     f.peak = region.peak;
     f.severity = static_cast<float>(static_cast<double>(region.peak) / model_.threshold);
-    if (locate_.method == LocateMethod::kDisc) {
-      const double n = ws.weighted.cols;
-      f.type = TypeOfFinding(MeasureFinding(ws.weighted, model_.threshold, cb, region.peak,
-                                            {n / 2, n / 2}, locate_.canvas_radius * n,
-                                            model_.anomaly, ws.cell, ws.finding));
-    }
+    if (locate_.method == LocateMethod::kDisc) DescribeOnDisc(cb, region.peak, ws, f);
   }
   // Ties in severity are broken by position, so the order never depends on the labelling.
   std::sort(v.findings.begin(), v.findings.end(), [](const Finding& x, const Finding& y) {
@@ -217,6 +212,20 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     if (x.box.y != y.box.y) return x.box.y < y.box.y;
     return x.box.x < y.box.x;
   });
+}
+
+void Inspector::DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const {
+  const double n = ws.weighted.cols, rim = locate_.canvas_radius * n;
+  const cv::Point2d centre(n / 2, n / 2);
+  f.type = TypeOfFinding(MeasureFinding(ws.weighted, model_.threshold, cb, peak, centre, rim,
+                                        model_.anomaly, ws.cell, ws.finding));
+  const cv::Point2d at =
+      PartFramePlace({cb.x + cb.width / 2.0, cb.y + cb.height / 2.0}, centre, rim,
+                     model_.anomaly.TurnRadians(ws.cell), model_.anomaly.symmetry());
+  f.placed = true;
+  f.place_x = at.x;
+  f.place_y = at.y;
+  f.place_size = std::max(cb.width, cb.height) / rim;
 }
 
 void Inspector::ScoresAtAreas(const Workspace& ws, std::span<const double> min_areas_px,

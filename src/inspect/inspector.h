@@ -87,6 +87,9 @@ class Inspector {
   // Rejects of a part whose inspected area leaves the frame: findings cut away by the frame go,
   // and a part whose only findings lie at that edge is held (see Inspect()).
   void CheckFrameEdge(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
+  // Round parts: the type of finding `f` (canvas box `cb`, peak `peak`) and its place in the
+  // part's own frame.
+  void DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const;
 };
 
 }  // namespace linesight

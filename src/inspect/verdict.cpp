@@ -22,6 +22,7 @@ nlohmann::json VerdictToJson(const Verdict& v) {
       jf["box_mm"] = {f.box.x * mm, f.box.y * mm, f.box.width * mm, f.box.height * mm};
       jf["area_mm2"] = f.area_px * mm * mm;
     }
+    if (f.placed) jf["place"] = {{"x", f.place_x}, {"y", f.place_y}, {"size", f.place_size}};
     findings.push_back(std::move(jf));
   }
   nlohmann::json j = {{"decision", DecisionName(v.decision)},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "core/error.h"
 #include "core/model_file.h"
@@ -361,6 +362,7 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
   m.template_.resize(template_sum_.size());
   for (size_t i = 0; i < template_sum_.size(); ++i)
     m.template_[i] = template_sum_[i] / static_cast<float>(count_);
+  if (align_) m.symmetry_ = RingAlignment::Symmetry(m.template_);
   m.mean_.resize(sum_.size());
   m.inv_std_.resize(sum_.size());
   // A floor on each cell's spread, relative to the typical spread of that channel, keeps
@@ -479,6 +481,11 @@ float CellStatsModel::SignedZ(const CellStatsWorkspace& ws, int x, int y) const 
   return best;
 }
 
+double CellStatsModel::TurnRadians(const CellStatsWorkspace& ws) const {
+  if (!align_) return 0;
+  return static_cast<double>(ws.turn.base) * 2 * std::numbers::pi / RingAlignment::kAngles;
+}
+
 nlohmann::json CellStatsModel::OptionsJson() const {
   const auto& o = options_;
   return {{"layout", static_cast<int>(o.layout)},
@@ -559,6 +566,7 @@ CellStatsModel CellStatsModel::Load(const nlohmann::json& j, const std::vector<u
     m.template_ = ReadFloats(payload, offset, m.align_->size(), name);
     for (float v : m.template_)
       if (!std::isfinite(v)) throw bad("the alignment template contains invalid numbers");
+    m.symmetry_ = RingAlignment::Symmetry(m.template_);
   }
   for (size_t i = 0; i < count; ++i)
     if (!std::isfinite(m.mean_[i]) || !std::isfinite(m.inv_std_[i]) || m.inv_std_[i] <= 0)

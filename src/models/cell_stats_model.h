@@ -143,6 +143,14 @@ class CellStatsModel {
   // there, > 0: brighter or higher). 0 where nothing is scored. Reads what Score() left in `ws`.
   [[nodiscard]] float SignedZ(const CellStatsWorkspace& ws, int x, int y) const;
 
+  // Arcs: how far the part last scored with `ws` is turned (at mid radius), radians, counter to
+  // the canvas's angles (x right, y down); known only up to a multiple of 2 pi / symmetry().
+  // 0 for layouts that do not find the turn (the part is judged as presented).
+  [[nodiscard]] double TurnRadians(const CellStatsWorkspace& ws) const;
+  // Arcs: how many times a turn the good parts repeat themselves (RingAlignment::Symmetry), 1 if
+  // they do not or for other layouts.
+  int symmetry() const { return symmetry_; }
+
   // Mask of the scored pixels (CV_8UC1, 255 = scored).
   const cv::Mat& support() const { return map_->support(); }
   const CellStatsOptions& options() const { return options_; }
@@ -165,6 +173,7 @@ class CellStatsModel {
   std::shared_ptr<const CellMap> map_;
   std::shared_ptr<const RingAlignment> align_;  // arcs only
   std::vector<float> template_;                 // arcs: the good parts' mean signature
+  int symmetry_ = 1;                            // arcs: RingAlignment::Symmetry(template_)
   int cells_ = 0;
   std::vector<float> mean_, inv_std_;  // [cell * channels + channel]
   // Computes the features of `canvas` and the cells of its pixels (finding the turn for arcs).

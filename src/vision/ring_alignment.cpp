@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <numbers>
 
 namespace linesight {
 namespace {
@@ -76,6 +78,62 @@ float RingTurn::At(double r, double max_radius) const {
   float t = base + twist * static_cast<float>(r / max_radius - 0.5);
   t = std::fmod(t, static_cast<float>(RingAlignment::kAngles));
   return t < 0 ? t + RingAlignment::kAngles : t;
+}
+
+namespace {
+
+// Power of the template's angular harmonic k (cycles a turn), summed over its bands.
+double HarmonicPower(const std::vector<float>& templ, int k, const std::vector<double>& cosine,
+                     const std::vector<double>& sine) {
+  constexpr int n = RingAlignment::kAngles;
+  double power = 0;
+  for (size_t b = 0; b < templ.size() / n; ++b) {
+    const float* t = &templ[b * n];
+    double re = 0, im = 0;
+    for (int a = 0; a < n; ++a) {
+      const int at = static_cast<int>((static_cast<int64_t>(k) * a) % n);
+      re += t[a] * cosine[static_cast<size_t>(at)];
+      im += t[a] * sine[static_cast<size_t>(at)];
+    }
+    power += re * re + im * im;
+  }
+  return power;
+}
+
+}  // namespace
+
+int RingAlignment::Symmetry(const std::vector<float>& templ) {
+  if (templ.size() < static_cast<size_t>(kAngles)) return 1;
+  std::vector<double> cosine(kAngles), sine(kAngles);
+  for (int a = 0; a < kAngles; ++a) {
+    cosine[static_cast<size_t>(a)] = std::cos(2 * std::numbers::pi * a / kAngles);
+    sine[static_cast<size_t>(a)] = std::sin(2 * std::numbers::pi * a / kAngles);
+  }
+  constexpr int kTop = 64;  // highest harmonic read
+  std::vector<double> power(kTop + 1, 0);
+  for (int k = kMinRepeat; k <= kTop; ++k)
+    power[static_cast<size_t>(k)] = HarmonicPower(templ, k, cosine, sine);
+  const auto p = [&](int k) { return k <= kTop ? power[static_cast<size_t>(k)] : 0.0; };
+  int n = kMinRepeat;
+  for (int k = kMinRepeat; k <= kMaxSymmetry; ++k)
+    if (p(k) > p(n)) n = k;
+  // A repeat is a sharp peak of the spectrum holding a real share of the template's energy
+  // (Parseval: the harmonics' powers sum to kAngles times it, over positive and negative ones).
+  double energy = 0;
+  for (float v : templ) energy += static_cast<double>(v) * v;
+  if (p(n) <= 0 || p(n) < kMinEnergyShare * energy * kAngles / 2 ||
+      p(n) < kPeakOverNeighbours * std::max(p(n - 1), p(n + 1)))
+    return 1;
+  // The strongest harmonic may be a multiple of the repeat: a divisor with power of its own, or
+  // for an even one, power at its odd half-multiples, says the part repeats less often.
+  for (int d = kMinRepeat; d < n; ++d)
+    if (n % d == 0 && p(d) >= kHarmonicShare * p(n)) {
+      n = d;
+      break;
+    }
+  if (n % 2 == 0 && std::max(p(3 * n / 2), p(5 * n / 2)) >= kHarmonicShare * p(n))
+    n = n / 2 >= kMinRepeat ? n / 2 : 1;
+  return n;
 }
 
 RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScratch& s) const {

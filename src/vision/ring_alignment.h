@@ -54,6 +54,21 @@ class RingAlignment {
 
   double max_radius() const { return max_radius_; }
 
+  // How many times a turn the part described by `templ` (a template as Find() takes) repeats
+  // itself (n vanes: n), from the template's angular harmonics: the strongest from kMinRepeat to
+  // kMaxSymmetry cycles a turn, if it holds kMinEnergyShare of the template's energy and stands
+  // kPeakOverNeighbours times above the harmonics beside it, brought down to the repeat it is a
+  // multiple of (a divisor, or half of it, that holds kHarmonicShare of its power). 1 if no
+  // harmonic stands out. Harmonics 1 and 2 are what light falling across the part makes, so a part
+  // that repeats only twice a turn reads as 1. A turn Find() gives is known only up to 1/n of a
+  // turn (any of the n repeats fits).
+  static int Symmetry(const std::vector<float>& templ);
+  static constexpr int kMinRepeat = 3;
+  static constexpr int kMaxSymmetry = 24;
+  static constexpr double kMinEnergyShare = 0.02;
+  static constexpr double kPeakOverNeighbours = 4;
+  static constexpr double kHarmonicShare = 0.25;
+
   // Largest twist searched, angle samples between the centre and max_radius (about 16 degrees).
   static constexpr int kMaxTwist = 48;
 

@@ -26,6 +26,10 @@ PartRecord SamplePart() {
   top.threshold = 1.25f;
   top.model_id = "abc@2026/12345678";
   top.findings.push_back({cv::Rect(1, 2, 3, 4), 12, 2.5f, 2, "anomaly"});
+  Finding placed{cv::Rect(9, 8, 7, 6), 30, 3.f, 2.4f, "raised_line"};
+  placed.placed = true;
+  placed.place_x = 0.25, placed.place_y = -0.5, placed.place_size = 0.125;
+  top.findings.push_back(placed);
   ViewResult side;
   side.view = "side";
   side.decision = Decision::kPass;
@@ -50,6 +54,12 @@ TEST(PartRecordTest, JsonRoundTripKeepsEveryField) {
   EXPECT_TRUE(std::isnan(back.shot.process.die_temp_c));  // not measured stays not measured
   ASSERT_EQ(back.views.size(), 2u);
   EXPECT_EQ(back.views[0].findings[0].box, cv::Rect(1, 2, 3, 4));
+  EXPECT_FALSE(back.views[0].findings[0].placed);  // no place: none read back
+  const Finding& f = back.views[0].findings[1];
+  EXPECT_TRUE(f.placed);
+  EXPECT_DOUBLE_EQ(f.place_x, 0.25);
+  EXPECT_DOUBLE_EQ(f.place_y, -0.5);
+  EXPECT_DOUBLE_EQ(f.place_size, 0.125);
   EXPECT_EQ(back.views[1].view, "side");
   EXPECT_EQ(ToJson(back), ToJson(r));
 }
@@ -81,6 +91,9 @@ TEST(PartRecordTest, MalformedRecordsNameTheField) {
   EXPECT_THROW(PartRecordFromJson(j), Error);
   j = ToJson(SamplePart());
   j["views"][0]["findings"][0]["box"] = {1, 2};
+  EXPECT_THROW(PartRecordFromJson(j), Error);
+  j = ToJson(SamplePart());
+  j["views"][0]["findings"][1]["place"] = {{"x", 0.1}, {"y", "left"}, {"size", 0.1}};
   EXPECT_THROW(PartRecordFromJson(j), Error);
 }
 

@@ -2,7 +2,12 @@
 // codes, and that measuring reads the finding's core and its stray pixels' shape.
 #include "inspect/finding_type.h"
 
+#include <cmath>
+#include <numbers>
+
 #include <gtest/gtest.h>
+
+#include <opencv2/core.hpp>
 
 namespace linesight {
 namespace {
@@ -58,6 +63,31 @@ TEST(FindingType, PlcCodesFollowTheListAndNeverChange) {
   EXPECT_EQ(FindingTypeCode("pin_hole"), 6);
   EXPECT_EQ(FindingTypeCode("blow_hole"), 7);
   EXPECT_EQ(FindingTypeCode("porosity"), 1);  // unknown: an anomaly
+}
+
+TEST(FindingType, APlaceIsReadInThePartsOwnFrameWhateverItsTurn) {
+  const cv::Point2d centre(100, 100);
+  const double rim = 50, kDeg = std::numbers::pi / 180;
+  // A point 0.6 rim radii out at 20 degrees of the part's frame, on a part turned by 100 degrees.
+  const auto seen = [&](double part_deg, double turn_deg, int symmetry) {
+    const double a = (20 + part_deg) * kDeg;
+    return PartFramePlace(centre + 30.0 * cv::Point2d(std::cos(a), std::sin(a)), centre, rim,
+                          turn_deg * kDeg, symmetry);
+  };
+  const cv::Point2d at = seen(100, 100, 1);
+  EXPECT_NEAR(at.x, 0.6 * std::cos(20 * kDeg), 1e-9);
+  EXPECT_NEAR(at.y, 0.6 * std::sin(20 * kDeg), 1e-9);
+  // A six-fold part's turn is known up to 60 degrees: every such reading gives the same place.
+  for (double off : {-120.0, 60.0, 240.0}) {
+    const cv::Point2d folded = seen(100, 100 + off, 6);
+    EXPECT_NEAR(folded.x, at.x, 1e-9) << off;
+    EXPECT_NEAR(folded.y, at.y, 1e-9) << off;
+  }
+  // Without the fold the same readings are other places.
+  EXPECT_GT(cv::norm(seen(100, 160, 1) - at), 0.5);
+  // Negative angles land in the first repeat too.
+  const cv::Point2d low = seen(-30, 0, 6);  // -10 degrees: 50 in the first repeat of 60
+  EXPECT_NEAR(std::atan2(low.y, low.x) / kDeg, 50, 1e-9);
 }
 
 }  // namespace

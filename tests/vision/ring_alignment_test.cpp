@@ -139,5 +139,43 @@ TEST(RingAlignmentTest, SignatureIgnoresTheRingsOwnLevel) {
   EXPECT_LT(worst, 0.1);  // pixel-grid effects only, against values up to 1
 }
 
+// A template of `bands` bands whose value at angle sample a is f(a).
+template <typename F>
+std::vector<float> TemplateOf(int bands, F f) {
+  std::vector<float> t(static_cast<size_t>(bands) * RingAlignment::kAngles);
+  for (int b = 0; b < bands; ++b)
+    for (int a = 0; a < RingAlignment::kAngles; ++a)
+      t[static_cast<size_t>(b) * RingAlignment::kAngles + a] = f(a) * static_cast<float>(b + 1);
+  return t;
+}
+
+TEST(RingAlignmentTest, SymmetryCountsHowOftenAPartRepeatsItselfAroundTheTurn) {
+  constexpr double kTurn = 2 * 3.14159265358979323846 / RingAlignment::kAngles;
+  for (int n : {3, 5, 6, 9}) {
+    // n narrow vanes, the rest of the ring flat.
+    const auto vanes = TemplateOf(3, [&](int a) {
+      const double d = std::remainder(a * kTurn * n, 2 * 3.14159265358979323846);
+      return static_cast<float>(std::exp(-d * d / 0.1) - 0.1);
+    });
+    EXPECT_EQ(RingAlignment::Symmetry(vanes), n) << n << " vanes";
+  }
+  // Light that falls off across the part changes slowly with the angle: it matches itself at
+  // small turns, but that is no repeat.
+  const auto gradient =
+      TemplateOf(3, [&](int a) { return static_cast<float>(std::cos(a * kTurn)); });
+  EXPECT_EQ(RingAlignment::Symmetry(gradient), 1);
+  // Two vanes: their harmonics 4, 6, ... are no four- or six-fold repeat; light makes 2.
+  const auto two = TemplateOf(3, [&](int a) {
+    const double d = std::remainder(a * kTurn * 2, 2 * 3.14159265358979323846);
+    return static_cast<float>(std::exp(-d * d / 0.1) - 0.1);
+  });
+  EXPECT_EQ(RingAlignment::Symmetry(two), 1);
+  // One feature alone, and nothing at all.
+  const auto single = TemplateOf(2, [](int a) { return a < 40 ? 1.f : -0.04f; });
+  EXPECT_EQ(RingAlignment::Symmetry(single), 1);
+  EXPECT_EQ(RingAlignment::Symmetry(TemplateOf(2, [](int) { return 0.f; })), 1);
+  EXPECT_EQ(RingAlignment::Symmetry({}), 1);
+}
+
 }  // namespace
 }  // namespace linesight

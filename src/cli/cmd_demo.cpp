@@ -96,6 +96,11 @@ std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) 
   o.alerts.interval_s = 1;
   o.alerts.sources.die_life_shots =
       std::max<int64_t>(1, std::llround(o.alerts.sources.die_life_shots * a.die_life_scale));
+  // Die health: flash rises over a few hundred shots of a scaled die's life, not thousands; 100
+  // shots a bin is the fewest that still show a rate of a few percent.
+  o.alerts.die.health.flash_bin_shots = std::clamp<int64_t>(
+      std::llround(static_cast<double>(o.alerts.die.health.flash_bin_shots) * a.die_life_scale),
+      100, o.alerts.die.health.flash_bin_shots);
   o.alerts.clock = [s = d->store.get()] { return NewestPartMs(*s).value_or(0); };
   try {
     d->http = std::make_unique<server::FactoryServer>(*d->store, o);

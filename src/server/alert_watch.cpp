@@ -14,7 +14,7 @@ void PublishAlert(LiveFeed& feed, AlertDelivery* delivery, std::string_view even
 
 AlertWatch::AlertWatch(store::Store& store, LiveFeed& feed, AlertDelivery* delivery,
                        const AlertOptions& options)
-    : store_(store), feed_(feed), delivery_(delivery), options_(options) {
+    : store_(store), feed_(feed), delivery_(delivery), options_(options), die_watch_(options.die) {
   if (!options_.clock) options_.clock = NowMs;
   thread_ = std::thread([this] { Run(); });
 }
@@ -55,6 +55,7 @@ void AlertWatch::EvaluateOnce() {
     for (auto& c : ProcessAlerts(store_, now, options_.sources, &judged))
       found.push_back(std::move(c));
     for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
+    for (auto& c : die_watch_.Evaluate(store_)) found.push_back(std::move(c));
     for (const auto& c : found) Raise(c, now);
     judged_ = std::move(judged);
     // Alerts of past hours are never raised again: forget them after a day.

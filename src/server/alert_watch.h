@@ -15,6 +15,7 @@
 
 #include "server/alert_delivery.h"
 #include "server/alert_sources.h"
+#include "server/die_watch.h"
 #include "server/live_feed.h"
 #include "store/store.h"
 
@@ -23,6 +24,7 @@ namespace linesight::server {
 struct AlertOptions {
   int interval_s = 0;  // evaluate this often; 0 = no alert watch
   AlertSourceOptions sources;
+  DieWatchOptions die;  // die health: crack and flash-growth warnings
   AlertDeliveryOptions delivery;
   // A repeat of an open alert goes out at most this often (new alerts and acks at once).
   int repeat_every_s = 600;
@@ -57,7 +59,8 @@ class AlertWatch {
   AlertDelivery* delivery_;
   AlertOptions options_;
   std::map<int64_t, int64_t> last_streamed_ms_;  // by alert id; only the watch thread uses it
-  JudgedUpTo judged_;  // newest production shot judged per machine; only the watch thread
+  JudgedUpTo judged_;   // newest production shot judged per machine; only the watch thread
+  DieWatch die_watch_;  // only the watch thread
   mutable std::mutex mu_;
   std::condition_variable wake_;
   AlertWatchStats stats_;

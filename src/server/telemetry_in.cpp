@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "process/telemetry.h"
+#include "server/server_context.h"
 
 namespace linesight::server {
 namespace {
@@ -15,11 +16,6 @@ constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 constexpr auto kRetryEvery = std::chrono::seconds(2);
 constexpr int64_t kLoggedRefusals = 5;  // the first few refusals are logged, then every 1000th
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

@@ -4,10 +4,14 @@
 // fails first) and a real mosquitto broker.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "io/mqtt_test_broker.h"
+#include "server/die_watch.h"
 #include "server/server_fixture.h"
 #include "store/sqlite_db.h"
 
@@ -225,6 +229,114 @@ TEST_P(AlertsTest, ABacklogIsJudgedNotOnlyItsLatestShots) {
   EXPECT_EQ(a["key"], "process:M5:melt_temp_c");
   EXPECT_GE(a["evidence_ms"], backlog[3].shot.time_ms);
   EXPECT_LE(a["evidence_ms"], backlog[9].shot.time_ms);
+}
+
+// `n` parts of `machine`'s die from die shot `first`, a minute apart; `finding(shot)` gives each
+// its finding (a part with none passes).
+std::vector<PartRecord> DieParts(const std::string& machine, int64_t first, int n,
+                                 const std::function<std::optional<Finding>(int64_t)>& finding) {
+  std::vector<PartRecord> parts;
+  for (int64_t shot = first; shot < first + n; ++shot) {
+    const std::optional<Finding> f = finding(shot);
+    PartRecord p = ServerTestPart(machine, shot, f ? Decision::kReject : Decision::kPass,
+                                  kNow - 4 * kHour + shot * 6'000);
+    p.views[0].findings.clear();
+    if (f) p.views[0].findings.push_back(*f);
+    CombineViews(p);
+    parts.push_back(std::move(p));
+  }
+  return parts;
+}
+
+Finding Placed(const std::string& type, double x, double y, double size) {
+  Finding f;
+  f.box = {100, 120, 8, 3};
+  f.area_px = 20;
+  f.peak = f.severity = 1.5f;
+  f.type = type;
+  f.placed = true;
+  f.place_x = x, f.place_y = y, f.place_size = size;
+  return f;
+}
+
+TEST_P(AlertsTest, AMarkRecurringAndGrowingAtOnePlaceOfADieIsACrackAlarm) {
+  // M1's die marks every part from its shot 100 on at one place of the part, 6 px (of a 120 px
+  // rim) at first, growing 40% per 100 shots; M2's parts carry marks as often, but each at a place
+  // of its own. Only M1's die is a crack.
+  const auto jitter = [](int64_t shot) { return 0.004 * static_cast<double>(shot % 5 - 2); };
+  store_->Ingest(DieParts("M1", 1, 600,
+                          [&](int64_t shot) -> std::optional<Finding> {
+                            if (shot < 100) return std::nullopt;
+                            const double size = 0.05 * std::exp(0.004 * (shot - 100));
+                            return Placed("raised_line", 0.5 + jitter(shot), 0.2, size);
+                          }),
+                 {});
+  store_->Ingest(DieParts("M2", 1, 600,
+                          [&](int64_t shot) -> std::optional<Finding> {
+                            if (shot < 100) return std::nullopt;
+                            const double a = static_cast<double>(shot * 7919 % 1000) * 0.00628;
+                            return Placed("raised_line", 0.7 * std::cos(a), 0.7 * std::sin(a),
+                                          0.05 * std::exp(0.004 * (shot - 100)));
+                          }),
+                 {});
+  server::DieWatch watch;
+  const std::vector<server::AlertCandidate> found = watch.Evaluate(*store_);
+  EXPECT_EQ(watch.parts_read(), 1200);
+  std::string keys;
+  for (const auto& f : found) keys += f.key + " " + f.title + "\n";
+  ASSERT_EQ(found.size(), 1u) << keys;
+  const server::AlertCandidate& c = found[0];
+  EXPECT_EQ(c.key, "die_crack:M1-D01");
+  EXPECT_EQ(c.kind, "die_crack");
+  EXPECT_EQ(c.severity, store::AlertSeverity::kAlarm);
+  EXPECT_EQ(c.machine, "M1");
+  const json detail = json::parse(c.detail);
+  EXPECT_NEAR(detail["place"]["x"].get<double>(), 0.5, 0.02);
+  EXPECT_NEAR(detail["place"]["y"].get<double>(), 0.2, 0.02);
+  EXPECT_GT(detail["growth_pct_per_100"].get<double>(), 20);
+  EXPECT_GT(detail["shots_left"].get<double>(), 0);
+  EXPECT_EQ(detail["box"], json({100, 120, 8, 3}));  // where to draw it on that part's image
+  EXPECT_TRUE(detail["part_id"].get<std::string>().starts_with("M1-"));
+  EXPECT_GT(c.evidence_ms, kNow - 4 * kHour + 100 * 6'000);  // dated by the part that raised it
+  // Read again: nothing new, the standing warning again (the store keeps one alert per key).
+  EXPECT_EQ(watch.Evaluate(*store_).size(), 1u);
+  EXPECT_EQ(watch.parts_read(), 1200);
+  // M1 gets a new die: the old one's watch ends.
+  std::vector<PartRecord> next = DieParts("M1", 601, 1, [](int64_t) { return std::nullopt; });
+  next[0].shot.die = "M1-D02";
+  next[0].shot.die_shot = 1;
+  store_->Ingest(next, {});
+  EXPECT_TRUE(watch.Evaluate(*store_).empty());
+}
+
+TEST_P(AlertsTest, FlashOnMoreAndMorePartsOfADieIsAWarningAndTheServerRaisesIt) {
+  // M3's flash rate climbs from none to one part in ten over 400 shots (bins of 100 here).
+  store_->Ingest(DieParts("M3", 1, 400,
+                          [](int64_t shot) -> std::optional<Finding> {
+                            const int64_t every = shot < 100 ? 0 : shot < 200 ? 50 : 10;
+                            if (every == 0 || shot % every != 0) return std::nullopt;
+                            return Placed("flash", std::cos(static_cast<double>(shot)),
+                                          std::sin(static_cast<double>(shot)), 0.1);
+                          }),
+                 {});
+  server::ServerOptions o = AlertServerOptions("flash");
+  o.alerts.die.health.flash_bin_shots = 100;
+  server::FactoryServer s(*store_, o);
+  json open;
+  ASSERT_TRUE(Eventually([&] {
+    open = Get(s.port(), "/api/v1/alerts?state=open", operator_);
+    if (!open.is_object()) return false;
+    for (const json& a : open["alerts"])
+      if (a["key"] == "die_flash:M3-D01") return true;
+    return false;
+  })) << open.dump();
+  for (const json& a : open["alerts"]) {
+    EXPECT_NE(a["kind"], "die_crack") << a.dump();  // flash all round the rim recurs nowhere
+    if (a["key"] != "die_flash:M3-D01") continue;
+    EXPECT_EQ(a["severity"], "warning");
+    EXPECT_EQ(a["die"], "M3-D01");
+    EXPECT_NE(a["title"].get<std::string>().find("flash on"), std::string::npos) << a.dump();
+  }
 }
 
 TEST_P(AlertsTest, OnlyTheChosenProcessValuesAreJudged) {

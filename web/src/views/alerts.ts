@@ -2,8 +2,8 @@
 // button and an optional note, or all of them with who acknowledged when; new alerts arrive
 // live (the stream's "alert" event). Also the open count badge of the navigation.
 
-import { api, type Alert } from "../api";
-import { clear, h } from "../dom";
+import { api, imageUrl, type Alert } from "../api";
+import { clear, h, svg } from "../dom";
 import { fmtDateTime, fmtNumber, t, type Key } from "../i18n";
 import { onAlert } from "../live";
 import { errorBox, errorText, type View } from "../ui";
@@ -31,6 +31,34 @@ export function alertBadge(): HTMLElement {
   const el = h("span", { class: "nav-badge", id: "alerts-badge", hidden: true });
   refreshAlertBadge();
   return el;
+}
+
+// Where an alert's evidence was last seen on a part (a die crack's mark): that part's image with
+// the finding ringed, linking to the part. Null when the alert names no kept image.
+function seenOn(a: Alert): HTMLElement | null {
+  const d = a.detail as { part_id?: unknown; image?: unknown; box?: unknown } | null;
+  if (!d || typeof d.part_id !== "string" || typeof d.image !== "string" || !d.image) return null;
+  const box = Array.isArray(d.box) && d.box.length === 4 && d.box.every((v) => typeof v === "number") ? (d.box as number[]) : null;
+  const img = h("img", { src: imageUrl(d.image), alt: d.part_id, class: "alert-part-img" });
+  const overlay = svg("svg", { class: "boxes", preserveAspectRatio: "none" });
+  img.addEventListener(
+    "load",
+    () => {
+      overlay.setAttribute("viewBox", `0 0 ${img.naturalWidth || 1} ${img.naturalHeight || 1}`);
+      if (!box) return;
+      const [x, y, w, hh] = box;
+      const r = Math.max(w, hh) / 2 + Math.max(6, 0.03 * (img.naturalWidth || 0));
+      overlay.append(svg("circle", { cx: x + w / 2, cy: y + hh / 2, r, class: "ring", "vector-effect": "non-scaling-stroke" }));
+    },
+    { once: true },
+  );
+  const partId = d.part_id;
+  return h(
+    "a",
+    { class: "alert-seen", href: `#/part/${encodeURIComponent(partId)}`, title: t("alerts.seen_on", { part: partId }) },
+    h("div", { class: "stage alert-stage" }, img, overlay),
+    h("div", { class: "muted", text: t("alerts.seen_on", { part: partId }) }),
+  );
 }
 
 export const alertsView: View = ({ root }) => {
@@ -76,6 +104,7 @@ export const alertsView: View = ({ root }) => {
         " ",
         h("strong", { class: "alert-title", text: a.title }),
         h("div", { class: "muted", text: where }),
+        seenOn(a),
         h(
           "div",
           { class: "muted" },

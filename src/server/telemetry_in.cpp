@@ -16,7 +16,6 @@ constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 constexpr auto kRetryEvery = std::chrono::seconds(2);
 constexpr int64_t kLoggedRefusals = 5;  // the first few refusals are logged, then every 1000th
 
-
 }  // namespace
 
 TelemetryIn::TelemetryIn(store::Store& store, io::MqttSubscribeOptions mqtt) : store_(store) {

@@ -198,6 +198,8 @@ json ToJson(const PartRecord& r) {
             {"trigger_time_ms", r.trigger_time_ms},
             {"latency_ms", r.latency_ms}};
   if (r.decision == Decision::kHold) j["reason"] = HoldReasonName(r.reason);
+  if (std::isfinite(r.risk)) j["risk"] = r.risk;
+  if (!r.risk_model.empty()) j["risk_model"] = r.risk_model;
   return j;
 }
 
@@ -246,6 +248,11 @@ PartRecord PartRecordFromJson(const json& j) {
   for (const auto& v : views) r.views.push_back(ViewFromJson(v));
   r.trigger_time_ms = Int(j, what, "trigger_time_ms");
   r.latency_ms = Num(j, what, "latency_ms");
+  if (j.contains("risk") && !j["risk"].is_null()) {
+    r.risk = Num(j, what, "risk");
+    if (!(r.risk >= 0 && r.risk <= 1)) Bad(what, "risk", "a probability from 0 to 1, or null");
+  }
+  r.risk_model = OptStr(j, what, "risk_model", "");
   return r;
 }
 

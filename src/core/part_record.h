@@ -78,6 +78,11 @@ struct PartRecord {
   std::vector<ViewResult> views;
   int64_t trigger_time_ms = 0;  // UTC ms when the PLC triggered the inspection
   double latency_ms = 0;        // trigger to result valid, as the PLC saw it
+  // The shot's defect risk from its process values alone, as the station judged it before the
+  // part was inspected (process/shot_risk.h), 0..1; NaN when the station has no risk model or
+  // no process values. `risk_model` names the model ("" = none).
+  double risk = kNotMeasured;
+  std::string risk_model;
 };
 
 // Combines the views' verdicts into the part's: hold if any is held (its reason), else reject if

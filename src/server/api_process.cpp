@@ -7,6 +7,7 @@
 #include "process/cause_json.h"
 #include "process/cause_ranking.h"
 #include "process/risk_evaluation.h"
+#include "process/risk_model.h"
 #include "server/api_json.h"
 #include "server/server_context.h"
 #include "server/stored_shots.h"
@@ -108,10 +109,43 @@ io::HttpResponse Risk(ServerContext& ctx, const io::HttpRequest& req) {
   return JsonAnswer(body);
 }
 
+// A risk model for the stations (process/shot_risk.h): fitted on the newest stored shots with
+// the features a station can know of a shot, as the file a station's `risk_model` loads.
+io::HttpResponse RiskModelFile(ServerContext& ctx, const io::HttpRequest& req) {
+  const store::PartFilter filter = FilterOf(req);
+  const int limit = static_cast<int>(IntParam(req, "shots", 5000, 100, store::kMaxSeriesPoints));
+  const StoredShots shots = LoadStoredShots(ctx.store, filter, limit);
+  process::RiskModelOptions o;
+  o.rounds = 200;  // as GET /api/v1/risk
+  o.max_depth = 3;
+  o.threads = 1;
+  o.shot_flags = false;   // a station cannot tell a try shot
+  o.die_one_hot = false;  // nor knows the dies of other machines; and a new die has no column
+  std::string text;
+  try {
+    text = process::RiskModel::Fit(shots.table, o).SaveJson();
+  } catch (const Error& err) {
+    if (err.category() != ErrorCategory::kData) throw;
+    return io::JsonError(409, "no_model",
+                         "no risk model from the " + std::to_string(shots.table.size()) +
+                             " stored shots: " + err.cause() +
+                             "; wait for shots with both passes and rejects");
+  }
+  nlohmann::json body = nlohmann::json::parse(text);
+  int64_t rejects = 0;
+  for (int8_t y : shots.table.label) rejects += y == 1;
+  body["fitted_on"] = {{"shots", shots.table.size()},
+                       {"rejects", rejects},
+                       {"first_ms", shots.first_ms},
+                       {"last_ms", shots.last_ms}};
+  return JsonAnswer(body);
+}
+
 }  // namespace
 
 void AddProcessRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
-  for (auto [path, fn] : {std::pair{"/api/v1/causes", &Causes}, std::pair{"/api/v1/risk", &Risk}})
+  for (auto [path, fn] : {std::pair{"/api/v1/causes", &Causes}, std::pair{"/api/v1/risk", &Risk},
+                          std::pair{"/api/v1/risk/model", &RiskModelFile}})
     routes.push_back(
         {"GET", path,
          ForPerson(ctx, store::Role::kOperator,

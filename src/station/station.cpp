@@ -148,6 +148,7 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
   plc_.SetModelLoaded(judges_.all_loaded());
   plc_.SetFault(!judges_.all_loaded());
   NoteModels();
+  LoadRiskModel();
   if (config_.uplink.enabled) uplink_ = std::make_unique<Uplink>(outbox_, UplinkOptionsOf(config_));
   if (config_.mqtt.enabled || config_.http.enabled)
     services_ = std::make_unique<StationServices>(config_, [this] { return Snapshot(); });
@@ -157,6 +158,28 @@ Station::~Station() {
   services_.reset();  // its threads read the station: stop them first
   uplink_.reset();    // unsent records stay in the outbox
   plc_.Stop();
+}
+
+// Risk is advice beside the verdict: a model that does not load is logged and the station
+// inspects on without it, rather than stopping the line.
+void Station::LoadRiskModel() {
+  if (config_.risk_model.empty()) return;
+  try {
+    risk_.emplace(process::ShotRisk::Load(config_.risk_model));
+  } catch (const Error& e) {
+    std::cerr << config_.station << ": no defect risk on the parts: " << e.what() << "\n";
+  }
+}
+
+void Station::JudgeRisk(PartRecord& part) {
+  if (!risk_) return;
+  const double since = restarts_.Next(part.shot.process.cycle_s);
+  try {
+    part.risk = risk_->Risk(part.shot, since);
+    part.risk_model = risk_->id();
+  } catch (const std::exception& e) {  // XGBoost failing on one shot: that shot has no risk
+    std::cerr << config_.station << ": no risk for " << part.part_id << ": " << e.what() << "\n";
+  }
 }
 
 int Station::http_port() const { return services_ ? services_->http_port() : 0; }
@@ -231,6 +254,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
     part.shot.process = report.process;
     if (report.time_ms > 0) part.shot.time_ms = report.time_ms;
   }
+  JudgeRisk(part);
 
   RetryUnsaved();
   uint64_t swaps = 0, failures = 0;

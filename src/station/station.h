@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "core/part_record.h"
 #include "io/frame_source.h"
 #include "io/plc_server.h"
+#include "process/shot_risk.h"
 #include "station/station_config.h"
 #include "station/station_metrics.h"
 #include "station/uplink.h"
@@ -83,6 +85,8 @@ class Station {
   void RetryUnsaved();
   void Count(const PartRecord& part);
   void NoteModels();
+  void LoadRiskModel();
+  void JudgeRisk(PartRecord& part);
   int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;
   bool KeepPassImage(const std::string& part_id) const;
@@ -105,6 +109,8 @@ class Station {
   mutable std::mutex pending_mu_;
   mutable int64_t pending_ = 0;
   mutable SteadyClock::time_point pending_at_{};
+  std::optional<process::ShotRisk> risk_;      // the defect-risk model, if configured and loaded
+  process::RestartCounter restarts_;           // shots since the machine's last stop (Handle only)
   std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox
   std::unique_ptr<StationServices> services_;  // last: stopped before the rest
 };

@@ -227,7 +227,7 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
     r.Fail("top level", "the file is empty", "See docs/station.md for a complete example");
   r.CheckKeys(root, "",
               {"station", "machine", "plc", "camera", "views", "deadline_ms", "workers", "outbox",
-               "mqtt", "http", "uplink"});
+               "mqtt", "http", "uplink", "risk_model"});
   StationConfig c;
   c.outbox.path = Resolve(base_dir, "outbox.db");
   if (root["station"]) c.station = r.Text(root["station"], "station");
@@ -245,6 +245,8 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
   if (root["mqtt"]) c.mqtt = ParseMqtt(r, root["mqtt"]);
   if (root["http"]) c.http = ParseHttp(r, root["http"]);
   if (root["uplink"]) c.uplink = ParseUplink(r, root["uplink"], base_dir);
+  if (root["risk_model"])
+    c.risk_model = Resolve(base_dir, r.Text(root["risk_model"], "risk_model"));
   return c;
 }
 

@@ -95,6 +95,9 @@ struct StationConfig {
   MqttConfig mqtt;
   HttpConfig http;
   UplinkConfig uplink;
+  // A defect-risk model file (the factory server's GET /api/v1/risk/model): each part's record
+  // then carries its shot's risk from the process values alone. "" = none.
+  std::filesystem::path risk_model;
 };
 
 // Parses a station file's text; `name` names it in messages. Relative paths are taken from

@@ -1,5 +1,9 @@
 // The analytics routes on a real server over both engines: an individuals chart of a process
 // variable and a p chart of the reject rate with the run rules' alarms, and OEE per machine.
+#include <cmath>
+#include <fstream>
+
+#include "process/shot_risk.h"
 #include "server/server_fixture.h"
 
 namespace linesight::testing {
@@ -192,6 +196,39 @@ TEST_P(AnalyticsApiTest, RiskOfTheNewestShotsRisesWithTheMeltAndSaysWhy) {
   EXPECT_LT(cool, 0.2);
   Get(c, "/api/v1/risk?judge=5", operator_, 400);
   EXPECT_EQ(Client().Get("/api/v1/risk")->status, 401);
+}
+
+TEST_P(AnalyticsApiTest, ARiskModelForTheStationsIsFittedOnTheLinesShotsAndLoadsThere) {
+  auto c = Client();
+  std::vector<PartRecord> passes = HotMeltShots(100);
+  for (auto& p : passes) p = ServerTestPart("M4", p.shot.shot, Decision::kPass, p.shot.time_ms);
+  ASSERT_EQ(Ingest(Batch(passes))->status, 200);
+  const json none = Get(c, "/api/v1/risk/model?machine=M4", operator_, 409);
+  EXPECT_NE(none["message"].get<std::string>().find("100 stored shots"), std::string::npos)
+      << none.dump();
+  std::vector<PartRecord> more = HotMeltShots(600);
+  more.erase(more.begin(), more.begin() + 100);
+  ASSERT_EQ(Ingest(Batch(more))->status, 200);
+  const json model = Get(c, "/api/v1/risk/model?machine=M4", operator_);
+  EXPECT_EQ(model["format"], "linesight-risk-model");
+  EXPECT_EQ(model["fitted_on"]["shots"], 600);
+  EXPECT_GT(model["fitted_on"]["rejects"].get<int>(), 50);
+  EXPECT_EQ(model["dies"], json::array()) << "no die columns: a station's new die has none";
+  // The file a station's risk_model loads: a hot shot is risky there, a cool one is not.
+  TempDir dir;
+  const auto path = dir.path() / "risk.json";
+  std::ofstream(path) << model.dump();
+  const process::ShotRisk risk = process::ShotRisk::Load(path);
+  Shot shot;
+  shot.machine = "M4";
+  shot.die = "M4-D09";
+  shot.process.melt_temp_c = 697;
+  const double hot = risk.Risk(shot, std::nan(""));
+  shot.process.melt_temp_c = 660;
+  EXPECT_GT(hot, 0.5);
+  EXPECT_LT(risk.Risk(shot, std::nan("")), 0.2);
+  Get(c, "/api/v1/risk/model?shots=5", operator_, 400);
+  EXPECT_EQ(Client().Get("/api/v1/risk/model")->status, 401);
 }
 
 }  // namespace

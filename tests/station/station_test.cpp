@@ -3,6 +3,8 @@
 #include "station/station.h"
 
 #include <atomic>
+#include <cmath>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -12,6 +14,7 @@
 #include "core/error.h"
 #include "inspect/trainer.h"
 #include "io/plc_client.h"
+#include "process/risk_model.h"
 #include "sim/part_renderer.h"
 #include "station/sim_camera.h"
 #include "station/station_fixture.h"
@@ -114,6 +117,55 @@ TEST(StationTest, VerdictsReachThePlcAndTheOutboxWithTheirShot) {
   EXPECT_GT(lit, 0) << "a reject's heatmap shows where it is";
   EXPECT_LT(lit, grey.total() / 4) << "and only there";
   EXPECT_TRUE(rig.station->outbox().Contains("M1-000000101"));
+}
+
+// A risk model of a line whose melt above 650 degC makes scrap, as the server's GET
+// /api/v1/risk/model writes it (the rig's shot N has melt 600 + N degC).
+fs::path MeltRiskModel(const fs::path& dir) {
+  process::ShotTable t;
+  std::vector<double> melt;
+  for (int i = 0; i < 2000; ++i) {
+    const double m = 600 + (i * 37) % 101;
+    t.AddShot(int64_t{i} * 90'000, "M1", "M1-D02", m > 650 && i % 3 != 0 ? 1 : 0);
+    melt.push_back(m);
+  }
+  t.AddFeature("melt_temp_c", melt);
+  process::RiskModelOptions o;
+  o.rounds = 40;
+  o.threads = 1;
+  o.shot_flags = o.die_one_hot = false;
+  const fs::path path = dir / "risk.json";
+  std::ofstream(path) << process::RiskModel::Fit(t, o).SaveJson();
+  return path;
+}
+
+TEST(StationTest, EachPartCarriesItsShotsRiskFromTheProcessValuesAlone) {
+  TempDir dir;
+  StationConfig config;
+  config.risk_model = MeltRiskModel(dir.path());
+  StationRig rig(dir.path(), config);
+  rig.Shoot(20, {{"top", Good(9001)}});  // melt 620
+  rig.Shoot(90, {{"top", Good(9002)}});  // melt 690
+  const auto cool = rig.station->outbox().Get("M1-000000020");
+  const auto hot = rig.station->outbox().Get("M1-000000090");
+  ASSERT_TRUE(cool && hot);
+  EXPECT_LT(cool->risk, 0.2);
+  EXPECT_GT(hot->risk, 0.4);
+  EXPECT_TRUE(hot->risk_model.starts_with("risk.json@")) << hot->risk_model;
+  EXPECT_EQ(hot->decision, Decision::kPass) << "risk is advice: the image decides";
+}
+
+TEST(StationTest, ABrokenRiskModelLeavesPartsWithoutRiskAndTheLineRunning) {
+  TempDir dir;
+  StationConfig config;
+  config.risk_model = dir.path() / "risk.json";
+  std::ofstream(config.risk_model) << "not a model";
+  StationRig rig(dir.path(), config);
+  EXPECT_EQ(rig.Shoot(20, {{"top", Good(9001)}}).decision, Decision::kPass);
+  const auto part = rig.station->outbox().Get("M1-000000020");
+  ASSERT_TRUE(part.has_value());
+  EXPECT_TRUE(std::isnan(part->risk));
+  EXPECT_TRUE(part->risk_model.empty());
 }
 
 TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {

@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "inspect/eval_report.h"
+#include "process/ranking_metrics.h"
 #include "inspect/trainer.h"
 #include "process/plant_report.h"
 #include "server/auth.h"
@@ -45,6 +46,8 @@ namespace fs = std::filesystem;
 // thin cracks and cold shuts against the vanes (docs/algorithm.md, "Arcs: statistics that turn with
 // the part"). Real castings keep whole rings: there, arcs calibrate a threshold far above what the
 // good parts need.
+// Hours of simulated process history the stations' defect-risk model learns from.
+constexpr double kHistoryHours = 72;
 constexpr const char* kDemoRecipe = "name: simulated impeller\npart:\n  arc_px: 1\n";
 
 struct DemoArgs {
@@ -264,6 +267,11 @@ int RunDemo(const DemoArgs& a) {
                              .count();
   // The shift that is on now (06:00, 14:00, 22:00 UTC), so the dashboard's "this shift" shows it.
   o.start_time_ms = store::ShiftCalendar{}.ShiftStart(now_ms);
+  o.risk_model = out / "risk.json";
+  const size_t history = station::FitRiskOnSimulatedHistory(o, kHistoryHours, o.risk_model);
+  log << "   learned the defect risk from the process values of " << history
+      << " shots of the " << kHistoryHours << " h before the shift: " << o.risk_model.string()
+      << "\n";
   LiveLines live;
   o.progress = [&](const std::vector<std::string>& lines) { live.Show(lines); };
   log << "2. one shift of " << a.hours << " h: " << a.machines
@@ -293,6 +301,10 @@ int RunDemo(const DemoArgs& a) {
   PrintTable(s, std::cout);
   std::cout << "   " << std::setprecision(1) << s.real_seconds << " s for the shift\n";
   if (server) PrintShiftAlarms(alarms, std::cout);
+  if (!s.risks.empty())
+    std::cout << "   defect risk at the stations (process values alone, before inspection): AUROC "
+              << std::setprecision(3) << process::Auroc(s.risks, s.risk_truth) << " on "
+              << s.risks.size() << " parts against their true defects\n";
   if (!s.good_scores.empty() && !s.defect_scores.empty()) {
     EvalReport report;
     report.title = "linesight demo: one simulated shift";

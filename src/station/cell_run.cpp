@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -10,6 +11,9 @@
 #include "core/error.h"
 #include "inspect/finding_type.h"
 #include "io/plc_client.h"
+#include "process/line_shots.h"
+#include "process/ranking_metrics.h"
+#include "process/risk_model.h"
 #include "sim/cell.h"
 #include "station/sim_camera.h"
 #include "station/station.h"
@@ -67,6 +71,7 @@ StationConfig ConfigFor(const CellRunOptions& o, const std::string& machine) {
   // power cut, which a demo can afford (docs/outbox.md).
   c.outbox.sync_full = false;
   c.outbox.keep_pass_images = o.keep_pass_images;
+  c.risk_model = o.risk_model;
   if (!o.uplink_url.empty()) {
     c.uplink.enabled = true;
     c.uplink.url = o.uplink_url;
@@ -127,6 +132,7 @@ class MachineLoop {
     station.join();
     DrainUplink();
     TallyEvents(events_, end_ms, tally_);
+    ReadRisks(summary, summary_mu);
   }
 
   MachineTally tally() const {
@@ -165,6 +171,20 @@ class MachineLoop {
       Tally(*shot, *result, latency, summary, summary_mu);
     }
     Collect();
+  }
+
+  // Each part's risk, as its station recorded it in the outbox.
+  void ReadRisks(CellSummary& summary, std::mutex& summary_mu) {
+    std::vector<std::pair<double, int8_t>> found;
+    for (const auto& [shot, defective] : truth_) {
+      const auto part = station_.outbox().Get(PartId(machine_.id(), shot));
+      if (part && std::isfinite(part->risk)) found.emplace_back(part->risk, defective);
+    }
+    std::lock_guard lock(summary_mu);
+    for (const auto& [risk, defective] : found) {
+      summary.risks.push_back(risk);
+      summary.risk_truth.push_back(defective);
+    }
   }
 
   // The shift is over: give the uplink up to 30 s to bring the last parts and events to the
@@ -218,6 +238,7 @@ class MachineLoop {
       t.escapes += defective && !ng;
       t.false_rejects += !defective && ng;
       t.latency_ms.push_back(latency);
+      truth_.emplace_back(shot.shot.shot, defective ? int8_t{1} : int8_t{0});
       for (const auto& d : shot.truth.defects) {
         auto& bt = t.by_type[std::string(sim::DefectName(d.type))];
         bt.first += ng;
@@ -248,6 +269,7 @@ class MachineLoop {
   mutable std::mutex mu_;
   MachineTally tally_;
   std::vector<MachineEvent> events_;
+  std::vector<std::pair<int64_t, int8_t>> truth_;  // shot, defective; under mu_
   bool stopped_ = false;
 };
 
@@ -286,6 +308,50 @@ void MachineTally::Add(const MachineTally& o) {
     by_cause[k].first += v.first;
     by_cause[k].second += v.second;
   }
+}
+
+size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
+                                 const fs::path& path) {
+  sim::CellOptions co;
+  co.machines = options.machines;
+  co.seed = options.seed + 7919;  // another stretch of the same kind of cell
+  co.die_life_scale = options.die_life_scale;
+  co.start_time_ms = options.start_time_ms - static_cast<int64_t>(hours * 3600 * 1000);
+  sim::Cell cell(co);
+  std::vector<process::LineShot> shots;
+  std::vector<MachineEvent> events;
+  for (int i = 0; i < cell.size(); ++i) {
+    sim::MachineSim& m = cell.machine(i);
+    while (auto shot = m.NextShot(options.start_time_ms)) {
+      const Shot& s = shot->shot;
+      shots.push_back({s.time_ms, s.machine, s.die, s.die_shot,
+                       shot->truth.good() ? Decision::kPass : Decision::kReject, s.process});
+    }
+    for (auto& e : m.TakeEvents()) events.push_back(std::move(e));
+  }
+  process::RiskModelOptions ro;  // as the server's GET /api/v1/risk/model
+  ro.rounds = 200;
+  ro.max_depth = 3;
+  ro.shot_flags = false;
+  ro.die_one_hot = false;
+  const size_t n = shots.size();
+  const std::string text =
+      process::RiskModel::Fit(process::LineShotTable(std::move(shots), events), ro).SaveJson();
+  const fs::path tmp = fs::path(path).concat(".tmp");
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush())
+      throw Error(ErrorCategory::kIo, "cannot write the risk model " + tmp.string(),
+                  "Check that the folder exists, is writable and has room");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec)
+    throw Error(ErrorCategory::kIo, "cannot write the risk model " + path.string() + ": " +
+                                        ec.message(),
+                "Check that the folder is writable");
+  return n;
 }
 
 CellSummary RunCell(const CellRunOptions& options) {
@@ -366,7 +432,14 @@ nlohmann::json SummaryToJson(const CellSummary& s) {
   };
   nlohmann::json machines = nlohmann::json::array();
   for (const auto& m : s.machines) machines.push_back(one(m));
-  return {{"machines", machines}, {"total", one(s.total)}, {"real_seconds", s.real_seconds}};
+  nlohmann::json j = {
+      {"machines", machines}, {"total", one(s.total)}, {"real_seconds", s.real_seconds}};
+  // The stations' defect risk against the true defects; null when not defined (no risk, or no
+  // defective or no good part among those with one).
+  const double auroc = s.risks.empty() ? std::nan("") : process::Auroc(s.risks, s.risk_truth);
+  j["risk"] = {{"parts", s.risks.size()},
+               {"auroc", std::isfinite(auroc) ? nlohmann::json(auroc) : nlohmann::json()}};
+  return j;
 }
 
 }  // namespace linesight::station

@@ -24,6 +24,8 @@ struct CellRunOptions {
   // die cracks and fails within a shift.
   double die_life_scale = 1;
   std::filesystem::path model;  // the part's model, trained beforehand
+  // Each station's defect-risk model ("" = none): FitRiskOnSimulatedHistory's, or the server's.
+  std::filesystem::path risk_model;
   std::filesystem::path out;    // one folder per station (outbox, images) under it
   int deadline_ms = 500;
   // The factory server the stations uplink to ("" = none), and each station's token by id.
@@ -57,7 +59,21 @@ struct CellSummary {
   MachineTally total;
   double real_seconds = 0;
   std::vector<float> good_scores, defect_scores;  // score / threshold, for the report
+  // Each part's defect risk as its station recorded it (judged before inspection, from the
+  // process values alone) and whether the part was truly defective; parts without a risk are
+  // left out.
+  std::vector<double> risks;
+  std::vector<int8_t> risk_truth;
 };
+
+// The process history a plant has before the shift: `hours` of a cell like `options`' (the
+// same machines and die life, another seed) ending at the shift's start, simulated without
+// rendering parts; each shot labelled by its true defects (a perfect inspection's verdict). A
+// risk model is fitted on it the way the factory server's GET /api/v1/risk/model fits one and
+// written to `path`. Returns the number of shots it learned from. Throws Error{kData} if the
+// history has no defective shot, Error{kIo} if `path` cannot be written.
+size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
+                                 const std::filesystem::path& path);
 
 // Runs the cell. Throws Error when a station cannot start (model, port, outbox).
 CellSummary RunCell(const CellRunOptions& options);

@@ -74,6 +74,9 @@ export interface PartRecord {
   views: View[];
   trigger_time_ms: number;
   latency_ms: number;
+  // The shot's defect risk judged at the station before inspection (0..1), and its model.
+  risk?: number;
+  risk_model?: string;
 }
 
 export type AlertSeverity = "warning" | "alarm";

@@ -177,6 +177,8 @@ export const detailView: View = ({ root, arg }) => {
       fact("parts.defect_type", p.defect_type ? defectName(p.defect_type) : t("common.none"));
       fact("detail.model", h("span", { class: "mono", text: p.model_id }));
       fact("detail.latency", `${fmtNumber(p.latency_ms, 1)} ms`);
+      if (typeof rec.risk === "number")
+        fact("detail.risk", h("span", { id: "risk", title: rec.risk_model ?? "", text: `${fmtNumber(100 * rec.risk, 1)}%` }));
 
       const proc = rec.shot?.process;
       const procEl = h("table", { class: "grid proc", id: "process" });

@@ -28,9 +28,9 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "inspect/eval_report.h"
-#include "process/ranking_metrics.h"
 #include "inspect/trainer.h"
 #include "process/plant_report.h"
+#include "process/ranking_metrics.h"
 #include "server/auth.h"
 #include "server/bootstrap.h"
 #include "server/factory_server.h"
@@ -268,10 +268,15 @@ int RunDemo(const DemoArgs& a) {
   // The shift that is on now (06:00, 14:00, 22:00 UTC), so the dashboard's "this shift" shows it.
   o.start_time_ms = store::ShiftCalendar{}.ShiftStart(now_ms);
   o.risk_model = out / "risk.json";
-  const size_t history = station::FitRiskOnSimulatedHistory(o, kHistoryHours, o.risk_model);
-  log << "   learned the defect risk from the process values of " << history
-      << " shots of the " << kHistoryHours << " h before the shift: " << o.risk_model.string()
-      << "\n";
+  try {
+    const size_t history = station::FitRiskOnSimulatedHistory(o, kHistoryHours, o.risk_model);
+    log << "   learned the defect risk from the process values of " << history << " shots of the "
+        << kHistoryHours << " h before the shift: " << o.risk_model.string() << "\n";
+  } catch (const Error& e) {
+    if (e.category() != ErrorCategory::kData) throw;
+    o.risk_model.clear();  // e.g. a history without a defective shot: the shift runs without
+    log << "   no defect risk this shift: " << e.what() << "\n";
+  }
   LiveLines live;
   o.progress = [&](const std::vector<std::string>& lines) { live.Show(lines); };
   log << "2. one shift of " << a.hours << " h: " << a.machines

@@ -348,8 +348,8 @@ size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
   std::error_code ec;
   fs::rename(tmp, path, ec);
   if (ec)
-    throw Error(ErrorCategory::kIo, "cannot write the risk model " + path.string() + ": " +
-                                        ec.message(),
+    throw Error(ErrorCategory::kIo,
+                "cannot write the risk model " + path.string() + ": " + ec.message(),
                 "Check that the folder is writable");
   return n;
 }

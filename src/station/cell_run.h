@@ -26,7 +26,7 @@ struct CellRunOptions {
   std::filesystem::path model;  // the part's model, trained beforehand
   // Each station's defect-risk model ("" = none): FitRiskOnSimulatedHistory's, or the server's.
   std::filesystem::path risk_model;
-  std::filesystem::path out;    // one folder per station (outbox, images) under it
+  std::filesystem::path out;  // one folder per station (outbox, images) under it
   int deadline_ms = 500;
   // The factory server the stations uplink to ("" = none), and each station's token by id.
   std::string uplink_url;

@@ -45,6 +45,12 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
     parts += m.at("parts").get<int>();
   }
   EXPECT_EQ(s.at("total").at("parts").get<int>(), parts);
+  // Every station judged each shot's defect risk with the model learned from the history before
+  // the shift, and stored it with the part.
+  ASSERT_TRUE(fs::exists(out / "risk.json"));
+  EXPECT_EQ(s.at("risk").at("parts").get<int>(), parts) << s.at("risk").dump();
+  const nlohmann::json& auroc = s.at("risk").at("auroc");
+  EXPECT_TRUE(auroc.is_null() || (auroc.get<double>() >= 0 && auroc.get<double>() <= 1));
   // The factory server the demo ran holds every part once, and the machines' events.
   const auto server = store::OpenStore((out / "linesight.db").string());
   EXPECT_EQ(server->Counts().parts, parts);

@@ -177,6 +177,10 @@ void Station::JudgeRisk(PartRecord& part) {
   try {
     part.risk = risk_->Risk(part.shot, since);
     part.risk_model = risk_->id();
+    if (std::isfinite(part.risk)) {
+      std::lock_guard lock(mu_);
+      last_risk_ = part.risk;
+    }
   } catch (const std::exception& e) {  // XGBoost failing on one shot: that shot has no risk
     std::cerr << config_.station << ": no risk for " << part.part_id << ": " << e.what() << "\n";
   }
@@ -226,6 +230,7 @@ StationSnapshot Station::Snapshot() const {
   for (const auto& [view, id] : models_) s.fault = s.fault || id.empty();
   s.camera_ok = camera_ok_;
   if (last_part_ != SteadyClock::time_point{}) s.last_part_age_s = MillisSince(last_part_) / 1000.0;
+  s.last_risk = last_risk_;
   return s;
 }
 

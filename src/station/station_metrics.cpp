@@ -120,6 +120,11 @@ std::string MetricsText(const StationSnapshot& s) {
   for (const auto& [view, id] : s.models)
     o << "linesight_model_loaded{view=\"" << Escaped(view) << "\"} " << (id.empty() ? 0 : 1)
       << '\n';
+  if (std::isfinite(s.last_risk)) {
+    Header(o, "linesight_shot_risk", "gauge",
+           "Defect risk of the latest shot from its process values alone (0..1).");
+    o << "linesight_shot_risk " << s.last_risk << '\n';
+  }
   if (s.uplink_enabled) UplinkMetrics(o, s.uplink);
   return o.str();
 }

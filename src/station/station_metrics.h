@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,7 +57,10 @@ struct StationSnapshot {
   bool plc_connected = false;
   bool camera_ok = true;        // false when the last part had a view held "camera"
   double last_part_age_s = -1;  // seconds since the last part's result; -1 before the first
-  int64_t outbox_pending = 0;   // parts stored but not yet sent upstream
+  // The defect risk of the latest shot that had one (0..1); NaN before the first or without a
+  // risk model.
+  double last_risk = std::numeric_limits<double>::quiet_NaN();
+  int64_t outbox_pending = 0;  // parts stored but not yet sent upstream
   LatencyHistogram::Counts latency;
   int64_t time_ms = 0;          // UTC, when taken
   bool uplink_enabled = false;  // the station file has an uplink: section

@@ -153,6 +153,8 @@ TEST(StationTest, EachPartCarriesItsShotsRiskFromTheProcessValuesAlone) {
   EXPECT_GT(hot->risk, 0.4);
   EXPECT_TRUE(hot->risk_model.starts_with("risk.json@")) << hot->risk_model;
   EXPECT_EQ(hot->decision, Decision::kPass) << "risk is advice: the image decides";
+  EXPECT_DOUBLE_EQ(rig.station->Snapshot().last_risk, hot->risk);  // /metrics linesight_shot_risk
+  EXPECT_NE(MetricsText(rig.station->Snapshot()).find("linesight_shot_risk "), std::string::npos);
 }
 
 TEST(StationTest, ABrokenRiskModelLeavesPartsWithoutRiskAndTheLineRunning) {

@@ -56,7 +56,8 @@ void ExpectSameVerdict(const Verdict& a, const Verdict& b, const std::string& wh
   }
 }
 
-InspectionModel TrainModel() {
+// A model of the simulated part learned from kTrainParts good renders with `recipe`.
+InspectionModel TrainModel(const Recipe& recipe = DefaultRecipe()) {
   const sim::PartRenderer renderer;
   std::vector<cv::Mat> images;
   std::vector<std::string> names;
@@ -64,7 +65,7 @@ InspectionModel TrainModel() {
     images.push_back(renderer.Render(kTrainSeed + static_cast<uint64_t>(i)).image);
     names.push_back("good_" + std::to_string(i));
   }
-  return TrainFromImages(DefaultRecipe(), images, names, TrainOptions());
+  return TrainFromImages(recipe, images, names, TrainOptions());
 }
 
 // The model every InspectorTest uses. ctest runs each test in its own process and training is
@@ -208,15 +209,7 @@ TEST_F(InspectorTest, FindingsAreTypedByWhereTheyLieAndTheirShape) {
 // by it): a dark pit painted 0.6 rim radii out at one angle of the part's own frame.
 TEST(InspectorPlaceTest, AFindingsPlaceIsTheSameOnPartsTurnedAnyWay) {
   // Arcs find each part's turn (the demo's recipe); plain rings judge the part as presented.
-  const sim::PartRenderer renderer;
-  std::vector<cv::Mat> images;
-  std::vector<std::string> names;
-  for (int i = 0; i < kTrainParts; ++i) {
-    images.push_back(renderer.Render(kTrainSeed + static_cast<uint64_t>(i)).image);
-    names.push_back("good_" + std::to_string(i));
-  }
-  const InspectionModel arcs =
-      TrainFromImages(ParseRecipe("name: arcs\npart:\n  arc_px: 1\n", "arcs"), images, names, {});
+  const InspectionModel arcs = TrainModel(ParseRecipe("name: arcs\npart:\n  arc_px: 1\n", "arcs"));
   ASSERT_EQ(arcs.anomaly.symmetry(), 6);  // the simulated impeller's six vanes
   const Inspector inspector(arcs);
   Workspace ws;

@@ -245,6 +245,9 @@ async function main() {
     check((await title.getAttribute("data-part")) === partId, `opened ${await title.getAttribute("data-part")}, expected ${partId}`);
     await page.locator(".view-panel").first().waitFor();
     check((await page.locator("#process").count()) === 1, "no process values table");
+    // The demo's stations judge each shot's defect risk before inspecting it: shown as a percentage.
+    const risk = (await page.locator("#risk").textContent()) ?? "";
+    check(/^\d+(\.\d)?%$/.test(risk.trim()), `no defect risk on the part page: "${risk}"`);
     // A line reject keeps its anomaly heatmap: the toggle lays it over the part.
     const heat = page.locator(".heat-toggle").first();
     check((await heat.count()) === 1, `reject ${partId} has no heatmap toggle`);

@@ -10,6 +10,7 @@
 // Progress on stderr; one JSON object on stdout.
 //   usage: process_sim_bench [--seeds N] [--weeks W] [--first-seed S] [--life-scale X]
 //                            [--margin SHOTS] [--slack SHOTS] [--seen-from PX] [--seen-full PX]
+//                            [--symmetry N]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "inspect/finding_type.h"
 #include "process/die_health.h"
 #include "sim/machine_sim.h"
 
@@ -36,6 +38,9 @@ struct Args {
   uint64_t first_seed = 101;
   double life_scale = 1, margin = 300, slack = 1000;
   double seen_from_px = 4, seen_full_px = 12;  // the vein detection curve (below)
+  // Places are folded into one repeat of a part that repeats itself this often a turn, as the
+  // station reports them (PartFramePlace, docs/records.md "place"); 6: the simulated impeller.
+  double symmetry = 6;
 };
 
 // What inspection is assumed to report for one shot (docs/process.md "Die health"): a die vein
@@ -47,7 +52,10 @@ std::vector<process::DefectSighting> Sight(const sim::CellShot& cs, const Args& 
                                            sim::Rng& rng) {
   std::vector<process::DefectSighting> out;
   const auto add = [&](const char* type, double x, double y, double size) {
-    out.push_back({cs.shot.die, cs.shot.die_shot, type, x, y, size});
+    const cv::Point2d at = PartFramePlace({x, y}, {0, 0}, kPartRadiusPx, 0,
+                                          static_cast<int>(args.symmetry));
+    out.push_back({cs.shot.die, cs.shot.die_shot, type, at.x * kPartRadiusPx,
+                   at.y * kPartRadiusPx, size});
   };
   const auto random_place = [&](bool rim, double& x, double& y) {
     const double r = rim ? kPartRadiusPx : kPartRadiusPx * 0.95 * std::sqrt(rng.Uniform());
@@ -176,21 +184,23 @@ Args Parse(int argc, char** argv) {
                                              {"--margin", &a.margin},
                                              {"--slack", &a.slack},
                                              {"--seen-from", &a.seen_from_px},
-                                             {"--seen-full", &a.seen_full_px}};
+                                             {"--seen-full", &a.seen_full_px},
+                                             {"--symmetry", &a.symmetry}};
   for (int i = 1; i < argc; i += 2) {
     const auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) {
       std::cerr << "usage: process_sim_bench [--seeds N] [--weeks W] [--first-seed S] "
                    "[--life-scale X] [--margin SHOTS] [--slack SHOTS] [--seen-from PX] "
-                   "[--seen-full PX]\n";
+                   "[--seen-full PX] [--symmetry N]\n";
       std::exit(2);
     }
     *it->second = std::atof(argv[i + 1]);
   }
   a.seeds = static_cast<int>(seeds), a.weeks = static_cast<int>(weeks);
   a.first_seed = static_cast<uint64_t>(first_seed);
-  if (a.seeds < 1 || a.weeks < 1 || !(a.life_scale > 0) || !(a.seen_full_px > a.seen_from_px)) {
-    std::cerr << "need seeds, weeks >= 1, life scale > 0, seen-full > seen-from\n";
+  if (a.seeds < 1 || a.weeks < 1 || !(a.life_scale > 0) || !(a.seen_full_px > a.seen_from_px) ||
+      !(a.symmetry >= 1)) {
+    std::cerr << "need seeds, weeks >= 1, life scale > 0, seen-full > seen-from, symmetry >= 1\n";
     std::exit(2);
   }
   return a;

@@ -116,6 +116,13 @@ ViewResult ViewFromJson(const json& j) {
   v.inspect_ms = OptNum(j, what, "inspect_ms", 0);
   v.image = OptStr(j, what, "image", "");
   v.heatmap = OptStr(j, what, "heatmap", "");
+  if (j.contains("die_mark") && !j["die_mark"].is_null()) {
+    const json& m = j["die_mark"];
+    if (!m.is_object()) Bad(what, "die_mark", "an object {x, y, size, sigma}");
+    constexpr std::string_view mark = "die mark";
+    v.die_mark = DieMarkSeen{Num(m, mark, "x"), Num(m, mark, "y"), Num(m, mark, "size"),
+                             Num(m, mark, "sigma")};
+  }
   return v;
 }
 
@@ -184,6 +191,11 @@ json ToJson(const ViewResult& v) {
     j["reason"] = HoldReasonName(v.reason);
     j["detail"] = v.detail;
   }
+  if (v.die_mark)
+    j["die_mark"] = {{"x", v.die_mark->x},
+                     {"y", v.die_mark->y},
+                     {"size", v.die_mark->size},
+                     {"sigma", v.die_mark->sigma}};
   return j;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,6 +53,12 @@ struct Shot {
 // The plant-wide id of the part a shot made: "<machine>-<shot>", e.g. "M3-000001234".
 std::string PartId(std::string_view machine, int64_t shot);
 
+// A place where the die's memory of its parts (inspect/die_memory.h) sees a mark recurring: in the
+// part's own frame as Finding's place (rim radii), and how strongly it stands out (robust spreads).
+struct DieMarkSeen {
+  double x = 0, y = 0, size = 0, sigma = 0;
+};
+
 // The verdict on one view (pose) of a part, with the model that gave it.
 struct ViewResult {
   std::string view = "top";  // the pose's name in the station's configuration
@@ -65,6 +72,9 @@ struct ViewResult {
   double inspect_ms = 0;  // align + score
   std::string image;      // name of the kept image in the station's image folder, "" if not kept
   std::string heatmap;    // its anomaly heatmap (HeatmapLayer, inspect/overlay.h), "" if none
+  // Set when the station's memory of this die's parts marks a place (not a finding of this part:
+  // it never decides the part).
+  std::optional<DieMarkSeen> die_mark;
 };
 
 // One part as judged at a station. The part passes only if every view passes; it is held if any

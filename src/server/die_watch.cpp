@@ -63,12 +63,12 @@ void DieWatch::Feed(store::Store& store, const store::PartSummary& part) {
 }
 
 // The placed findings of the part's first view (other views look at the part from elsewhere:
-// their places are another frame), in DieHealth's reference px.
+// their places are another frame) and the mark its station's die memory saw there, in
+// DieHealth's reference px. A passed part is read too when it may carry a die mark.
 std::vector<process::DefectSighting> DieWatch::Sightings(store::Store& store,
                                                          const store::PartSummary& part,
                                                          Die& die) const {
   std::vector<process::DefectSighting> out;
-  if (part.decision != Decision::kReject) return out;
   const std::optional<store::PartDetail> detail = store.GetPart(part.part_id);
   if (!detail || detail->record.views.empty()) return out;
   const ViewResult& view = detail->record.views.front();
@@ -85,6 +85,8 @@ std::vector<process::DefectSighting> DieWatch::Sightings(store::Store& store,
                           {f.box.x, f.box.y, f.box.width, f.box.height}});
     if (die.recent.size() > kRecentSeen) die.recent.pop_front();
   }
+  if (const auto& m = view.die_mark; m && m->size > 0 && std::isfinite(m->x + m->y))
+    out.push_back({part.die, part.die_shot, "die_mark", m->x * r, m->y * r, m->size * r});
   return out;
 }
 

@@ -330,6 +330,7 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
     tasks.push_back([&, i, judge, view](Workspace& ws, Verdict& v) {
       judge->inspector.Inspect(frames[i], ws, deadline, v);
       part.views[i] = ResultOf(view, v);
+      if (i == 0) RememberDie(judge, part.shot.die, ws, part.views[i]);
       // Only here is the workspace this frame's: its heatmap is drawn now or never.
       if (ws.pose.found && (v.decision != Decision::kPass || KeepPassImage(part.part_id)))
         heatmaps[i] = HeatmapLayer(judge->inspector, frames[i].size(), ws, kHeatmapSide);
@@ -344,6 +345,30 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
     if (heatmaps[i].empty()) continue;
     if (auto png = Png(heatmaps[i]); !png.empty())
       images.push_back({part.views[i].view, store::ImageRole::kHeatmap, std::move(png)});
+  }
+}
+
+// A round part's first view goes into its die's memory (inspect/die_memory.h); a mark it finds
+// goes with the view's record for the server's die health, never into the part's verdict. The
+// memory starts again for a new die or a new model (its deviations mean something else).
+void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
+                          const Workspace& ws, ViewResult& view) {
+  if (view.decision == Decision::kHold || !ws.pose.found ||
+      judge->model.recipe.locate.method != LocateMethod::kDisc)
+    return;
+  try {
+    if (judge != memory_judge_) {
+      die_memory_.emplace(judge->model);
+      memory_judge_ = judge;
+      memory_die_ = die;
+    } else if (die != memory_die_) {
+      die_memory_->Reset();
+      memory_die_ = die;
+    }
+    if (const auto mark = die_memory_->Add(ws))
+      view.die_mark = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
+  } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
+    std::cerr << config_.station << ": die memory: " << e.what() << "\n";
   }
 }
 

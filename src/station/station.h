@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/part_record.h"
+#include "inspect/die_memory.h"
 #include "io/frame_source.h"
 #include "io/plc_server.h"
 #include "process/shot_risk.h"
@@ -87,6 +88,8 @@ class Station {
   void Count(const PartRecord& part);
   void NoteModels();
   void LoadRiskModel();
+  void RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
+                   const Workspace& ws, ViewResult& view);
   void JudgeRisk(PartRecord& part);
   int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;
@@ -111,8 +114,13 @@ class Station {
   mutable std::mutex pending_mu_;
   mutable int64_t pending_ = 0;
   mutable SteadyClock::time_point pending_at_{};
-  std::optional<process::ShotRisk> risk_;      // the defect-risk model, if configured and loaded
-  process::RestartCounter restarts_;           // shots since the machine's last stop (Handle only)
+  std::optional<process::ShotRisk> risk_;  // the defect-risk model, if configured and loaded
+  process::RestartCounter restarts_;       // shots since the machine's last stop (Handle only)
+  // The first view's memory of the die's parts, for the model and die it was built with. Used by
+  // the one worker that inspects the first view of the one part in flight.
+  std::optional<DieMemory> die_memory_;
+  std::shared_ptr<const Judge> memory_judge_;
+  std::string memory_die_;
   std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox
   std::unique_ptr<StationServices> services_;  // last: stopped before the rest
 };

@@ -30,6 +30,7 @@ PartRecord SamplePart() {
   placed.placed = true;
   placed.place_x = 0.25, placed.place_y = -0.5, placed.place_size = 0.125;
   top.findings.push_back(placed);
+  top.die_mark = DieMarkSeen{0.4, 0.2, 0.15, 7.5};
   ViewResult side;
   side.view = "side";
   side.decision = Decision::kPass;
@@ -60,6 +61,9 @@ TEST(PartRecordTest, JsonRoundTripKeepsEveryField) {
   EXPECT_DOUBLE_EQ(f.place_x, 0.25);
   EXPECT_DOUBLE_EQ(f.place_y, -0.5);
   EXPECT_DOUBLE_EQ(f.place_size, 0.125);
+  ASSERT_TRUE(back.views[0].die_mark.has_value());
+  EXPECT_DOUBLE_EQ(back.views[0].die_mark->sigma, 7.5);
+  EXPECT_FALSE(back.views[1].die_mark.has_value());
   EXPECT_EQ(back.views[1].view, "side");
   EXPECT_EQ(ToJson(back), ToJson(r));
 }
@@ -94,6 +98,9 @@ TEST(PartRecordTest, MalformedRecordsNameTheField) {
   EXPECT_THROW(PartRecordFromJson(j), Error);
   j = ToJson(SamplePart());
   j["views"][0]["findings"][1]["place"] = {{"x", 0.1}, {"y", "left"}, {"size", 0.1}};
+  EXPECT_THROW(PartRecordFromJson(j), Error);
+  j = ToJson(SamplePart());
+  j["views"][0]["die_mark"].erase("sigma");
   EXPECT_THROW(PartRecordFromJson(j), Error);
 }
 

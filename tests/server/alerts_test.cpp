@@ -309,6 +309,24 @@ TEST_P(AlertsTest, AMarkRecurringAndGrowingAtOnePlaceOfADieIsACrackAlarm) {
   EXPECT_TRUE(watch.Evaluate(*store_).empty());
 }
 
+TEST_P(AlertsTest, ADieMarkTheStationsMemorySeesOnPassedPartsIsACrackAlarm) {
+  // M4's parts all pass, but from shot 100 its station's die memory marks one place of the part,
+  // its region growing: the vein no single part shows.
+  std::vector<PartRecord> parts = DieParts("M4", 1, 500, [](int64_t) { return std::nullopt; });
+  for (PartRecord& p : parts)
+    if (p.shot.die_shot >= 100)
+      p.views[0].die_mark =
+          DieMarkSeen{0.3, 0.45, 0.06 * std::exp(0.004 * (p.shot.die_shot - 100)), 8};
+  store_->Ingest(parts, {});
+  server::DieWatch watch;
+  const std::vector<server::AlertCandidate> found = watch.Evaluate(*store_);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].key, "die_crack:M4-D01");
+  const json detail = json::parse(found[0].detail);
+  EXPECT_NEAR(detail["place"]["x"].get<double>(), 0.3, 0.01);
+  EXPECT_NEAR(detail["place"]["y"].get<double>(), 0.45, 0.01);
+}
+
 TEST_P(AlertsTest, FlashOnMoreAndMorePartsOfADieIsAWarningAndTheServerRaisesIt) {
   // M3's flash rate climbs from none to one part in ten over 400 shots (bins of 100 here).
   store_->Ingest(DieParts("M3", 1, 400,

@@ -1,0 +1,150 @@
+// bench/die_memory.cpp: whether the line can see a die's heat-check vein coming, by remembering
+// each die's parts (inspect/die_memory.h). Trains the demo's model (120 good renders, arcs), then
+// plays the life of each of --dies dies part by part: --before parts without a vein, then the
+// vein's visible life (--vein-parts parts, growing from 4 to 60 px as docs/simulator.md has it,
+// at a random place and heading of the cast face), every part rendered and inspected and added
+// to the die's memory. Reports for each die the first part at which the memory marks a place on
+// the vein (and how many parts before the die's failure that is), and any mark off the vein.
+// Progress on stderr; one JSON object on stdout.
+//   usage: die_memory_bench [--dies N] [--before N] [--vein-parts N] [--first-seed S]
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "inspect/die_memory.h"
+#include "inspect/finding_type.h"
+#include "inspect/inspector.h"
+#include "inspect/recipe.h"
+#include "inspect/trainer.h"
+#include "sim/part_renderer.h"
+#include "sim/rng.h"
+
+namespace {
+
+using namespace linesight;
+constexpr double kPi = 3.14159265358979323846;
+
+struct Args {
+  int dies = 3, before = 1000, vein_parts = 3000;
+  uint64_t first_seed = 1;
+};
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    const long v = std::atol(argv[i + 1]);
+    if (k == "--dies")
+      a.dies = static_cast<int>(v);
+    else if (k == "--before")
+      a.before = static_cast<int>(v);
+    else if (k == "--vein-parts")
+      a.vein_parts = static_cast<int>(v);
+    else if (k == "--first-seed")
+      a.first_seed = static_cast<uint64_t>(v);
+    else {
+      std::cerr << "usage: die_memory_bench [--dies N] [--before N] [--vein-parts N] "
+                   "[--first-seed S]\n";
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+// Where the vein lies in the folded part frame: its pixels on this part, carried there.
+cv::Mat VeinInFrame(const sim::RenderedPart& part, const Workspace& ws, const InspectionModel& m) {
+  const int n = m.anomaly.options().canvas;
+  cv::Mat canvas_mask, out = cv::Mat::zeros(n, n, CV_8UC1);
+  cv::warpAffine(part.mask, canvas_mask, cv::Mat(ws.pose.image_to_canvas), cv::Size(n, n));
+  const double rim = m.recipe.locate.canvas_radius * n, c = n / 2.0;
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) {
+      if (canvas_mask.at<uint8_t>(y, x) < 128) continue;
+      const cv::Point2d p = PartFramePlace({x + 0.5, y + 0.5}, {c, c}, rim,
+                                           m.anomaly.TurnRadians(ws.cell), m.anomaly.symmetry());
+      const int px = static_cast<int>(c + p.x * rim), py = static_cast<int>(c + p.y * rim);
+      if (px >= 0 && py >= 0 && px < n && py < n) out.at<uint8_t>(py, px) = 255;
+    }
+  cv::dilate(out, out, cv::Mat(), {-1, -1}, 4);  // the turn's noise: a few degrees
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+  const sim::PartRenderer renderer;
+  std::vector<cv::Mat> good;
+  std::vector<std::string> names;
+  for (int i = 1; i <= 120; ++i) {
+    good.push_back(renderer.Render(static_cast<uint64_t>(i)).image);
+    names.push_back("train_" + std::to_string(i));
+  }
+  const InspectionModel model = TrainFromImages(
+      ParseRecipe("name: simulated impeller\npart:\n  arc_px: 1\n", "demo"), good, names, {});
+  const Inspector inspector(model);
+  Workspace ws;
+  nlohmann::json dies = nlohmann::json::array();
+  int warned_500 = 0, marks_off = 0, marks_before = 0;
+  for (int d = 0; d < args.dies; ++d) {
+    const uint64_t seed = args.first_seed + static_cast<uint64_t>(d);
+    sim::Rng rng(seed, 0xD1E);
+    const double r = rng.Uniform(0.45, 0.80), a = rng.Uniform(0, 2 * kPi);
+    sim::DieVein vein{{r * std::cos(a), r * std::sin(a)}, rng.Uniform(0, 2 * kPi), 0, rng.Next()};
+    DieMemory memory(model);
+    cv::Mat in_frame;
+    int first_on = -1, off = 0, before = 0;
+    double length_at_first = 0;
+    const int total = args.before + args.vein_parts;
+    for (int k = 0; k < total; ++k) {
+      const bool veined = k >= args.before;
+      vein.length = veined ? 4 * std::pow(15.0, double(k - args.before) / args.vein_parts) : 0;
+      const uint64_t part_seed = seed * 1'000'003 + static_cast<uint64_t>(k);
+      const sim::RenderedPart part =
+          veined ? renderer.Render(part_seed, {}, {&vein, 1}) : renderer.Render(part_seed);
+      const Verdict v = inspector.Inspect(part.image, ws);
+      if (v.decision == Decision::kHold) continue;
+      // The vein grows along its path: where it lies is the union of where it has been.
+      if (veined && (in_frame.empty() || k % 100 == 0)) {
+        const cv::Mat now = VeinInFrame(part, ws, model);
+        in_frame = in_frame.empty() ? now : (in_frame | now);
+      }
+      const auto mark = memory.Add(ws);
+      if (!mark) continue;
+      const bool on = veined && in_frame.at<uint8_t>(mark->canvas_peak) > 0;
+      if (!veined)
+        ++before;
+      else if (!on)
+        ++off;
+      else if (first_on < 0)
+        first_on = k, length_at_first = vein.length;
+      if (k % 250 == 0)
+        std::cerr << "die " << d << " part " << k << ": mark " << mark->sigma << " sigma "
+                  << (on ? "on" : "off") << " the vein, peak " << mark->canvas_peak << " box "
+                  << mark->canvas_box << ", vein " << cv::boundingRect(in_frame) << "\n";
+    }
+    const int ahead = first_on < 0 ? -1 : total - first_on;
+    warned_500 += ahead >= 500;
+    marks_off += off, marks_before += before;
+    std::cerr << "die " << d << ": first mark on the vein " << ahead << " parts before failure ("
+              << length_at_first << " px), " << off << " parts marked off it, " << before
+              << " before it\n";
+    dies.push_back({{"seed", seed},
+                    {"parts_ahead", ahead},
+                    {"vein_px_at_first_mark", length_at_first},
+                    {"parts_marked_off_vein", off},
+                    {"parts_marked_before_vein", before}});
+  }
+  std::cout << nlohmann::json{{"dies", dies},
+                              {"warned_500_rate", double(warned_500) / args.dies},
+                              {"parts_marked_off_vein", marks_off},
+                              {"parts_marked_before_vein", marks_before}}
+                   .dump()
+            << "\n";
+  return 0;
+}

@@ -1,0 +1,141 @@
+#include "inspect/die_memory.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <opencv2/imgproc.hpp>
+
+namespace linesight {
+namespace {
+
+constexpr double kTwoPi = 2 * std::numbers::pi;
+
+// Median of `v` (reordered).
+float Median(std::vector<float>& v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+}  // namespace
+
+DieMemory::DieMemory(const InspectionModel& model, const DieMemoryOptions& options)
+    : model_(model), options_(options) {
+  canvas_ = model.anomaly.options().canvas;
+  rim_ = model.recipe.locate.canvas_radius * canvas_;
+  const cv::Mat& support = model.anomaly.support();
+  const double c = canvas_ / 2.0;
+  radius_.assign(static_cast<size_t>(canvas_) * canvas_, -1.f);
+  angle_.assign(radius_.size(), 0.f);
+  for (int y = 0; y < canvas_; ++y)
+    for (int x = 0; x < canvas_; ++x) {
+      if (support.at<uint8_t>(y, x) == 0) continue;
+      const double dx = x + 0.5 - c, dy = y + 0.5 - c;
+      const size_t i = static_cast<size_t>(y) * canvas_ + x;
+      radius_[i] = static_cast<float>(std::hypot(dx, dy));
+      double a = std::atan2(dy, dx);
+      angle_[i] = static_cast<float>(a < 0 ? a + kTwoPi : a);
+    }
+  Reset();
+}
+
+void DieMemory::Reset() {
+  for (cv::Mat* m : {&part_sum_, &part_count_, &short_, &long_, &seen_})
+    m->create(canvas_, canvas_, CV_32F), m->setTo(0);
+  parts_ = 0;
+}
+
+std::optional<DieMark> DieMemory::Add(const Workspace& ws) {
+  const CellStatsModel& anomaly = model_.anomaly;
+  double turn = std::fmod(anomaly.TurnRadians(ws.cell), kTwoPi);
+  if (turn < 0) turn += kTwoPi;
+  const int symmetry = std::max(1, anomaly.symmetry());
+  const double repeat = kTwoPi / symmetry;
+  // A pixel at angle a lands at a - turn - k * repeat, k bringing it into the first repeat: a turn
+  // of its (x, y) by one of these angles, each worked out once per part.
+  double cs[64], sn[64];
+  const int kmin = -symmetry - 1, kcount = 2 * symmetry + 3;
+  for (int j = 0; j < kcount && j < 64; ++j) {
+    const double by = -(turn + (kmin + j) * repeat);
+    cs[j] = std::cos(by), sn[j] = std::sin(by);
+  }
+  part_sum_.setTo(0);
+  part_count_.setTo(0);
+  const double c = canvas_ / 2.0;
+  for (int y = 0; y < canvas_; ++y)
+    for (int x = 0; x < canvas_; ++x) {
+      const size_t i = static_cast<size_t>(y) * canvas_ + x;
+      if (radius_[i] < 0) continue;
+      const float z = anomaly.SignedZ(ws.cell, x, y);
+      if (z == 0) continue;
+      const int j = static_cast<int>(std::floor((angle_[i] - turn) / repeat)) - kmin;
+      if (j < 0 || j >= std::min(kcount, 64)) continue;
+      const double dx = x + 0.5 - c, dy = y + 0.5 - c;
+      const int px = static_cast<int>(c + dx * cs[j] - dy * sn[j]);
+      const int py = static_cast<int>(c + dx * sn[j] + dy * cs[j]);
+      if (px < 0 || py < 0 || px >= canvas_ || py >= canvas_) continue;
+      part_sum_.at<float>(py, px) += std::min(options_.max_z2, z * z);
+      part_count_.at<float>(py, px) += 1;
+    }
+  ++parts_;
+  const float a_short = static_cast<float>(std::max(1.0 / options_.short_parts, 1.0 / parts_));
+  const float a_long = static_cast<float>(std::max(1.0 / options_.long_parts, 1.0 / parts_));
+  for (int y = 0; y < canvas_; ++y) {
+    const float* sum = part_sum_.ptr<float>(y);
+    const float* count = part_count_.ptr<float>(y);
+    float* s = short_.ptr<float>(y);
+    float* l = long_.ptr<float>(y);
+    float* seen = seen_.ptr<float>(y);
+    for (int x = 0; x < canvas_; ++x) {
+      if (count[x] <= 0) continue;
+      const float v = sum[x] / count[x];
+      s[x] += a_short * (v - s[x]);
+      l[x] += a_long * (v - l[x]);
+      seen[x] += 1;
+    }
+  }
+  if (parts_ < options_.min_parts) return std::nullopt;
+  return Judge();
+}
+
+std::optional<DieMark> DieMemory::Judge() {
+  // Places that nearly every part reached: the first repeat of the part, inside the rim.
+  const float need = 0.9f * static_cast<float>(parts_);
+  cv::subtract(short_, long_, diff_);
+  diff_.setTo(0, seen_ < need);
+  cv::GaussianBlur(diff_, smooth_, cv::Size(), options_.smooth_px);
+  values_.clear();
+  float peak = -1e30f;
+  cv::Point at;
+  for (int y = 0; y < canvas_; ++y) {
+    const float* seen = seen_.ptr<float>(y);
+    const float* d = smooth_.ptr<float>(y);
+    for (int x = 0; x < canvas_; ++x) {
+      if (seen[x] < need) continue;
+      values_.push_back(d[x]);
+      if (d[x] > peak) peak = d[x], at = {x, y};
+    }
+  }
+  if (values_.size() < 100) return std::nullopt;
+  const float median = Median(values_);
+  for (float& v : values_) v = std::abs(v - median);
+  const float spread = 1.4826f * Median(values_);
+  if (!(spread > 0) || peak - median < options_.min_sigma * spread) return std::nullopt;
+  // Its region: the connected pixels above half the peak.
+  cv::compare(smooth_, median + 0.5f * (peak - median), region_, cv::CMP_GE);
+  region_.setTo(0, seen_ < need);
+  cv::Rect box;
+  cv::floodFill(region_, at, cv::Scalar(128), &box, cv::Scalar(), cv::Scalar(), 8);
+  DieMark mark;
+  const double c = canvas_ / 2.0;
+  mark.x = (box.x + box.width / 2.0 - c) / rim_;
+  mark.y = (box.y + box.height / 2.0 - c) / rim_;
+  mark.size = std::max(box.width, box.height) / rim_;
+  mark.sigma = (peak - median) / spread;
+  mark.canvas_box = box;
+  mark.canvas_peak = at;
+  return mark;
+}
+
+}  // namespace linesight

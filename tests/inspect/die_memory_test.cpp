@@ -1,0 +1,109 @@
+// Tests inspect/die_memory.h on simulated parts turned any way: a faint line the die leaves at one
+// place of every part is marked there once enough parts have shown it, a die that leaves nothing
+// is never marked, and a new die starts from nothing.
+#include "inspect/die_memory.h"
+
+#include <cmath>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "inspect/finding_type.h"
+#include "inspect/recipe.h"
+#include "inspect/trainer.h"
+#include "sim/part_renderer.h"
+
+namespace linesight {
+namespace {
+
+const InspectionModel& ArcsModel() {
+  static const InspectionModel model = [] {
+    const sim::PartRenderer renderer;
+    std::vector<cv::Mat> images;
+    std::vector<std::string> names;
+    for (int i = 1; i <= 40; ++i) {
+      images.push_back(renderer.Render(static_cast<uint64_t>(i)).image);
+      names.push_back("good_" + std::to_string(i));
+    }
+    return TrainFromImages(ParseRecipe("name: arcs\npart:\n  arc_px: 1\n", "arcs"), images, names,
+                           {});
+  }();
+  return model;
+}
+
+DieMemoryOptions Quick() {
+  DieMemoryOptions o;
+  o.short_parts = 30;
+  o.long_parts = 300;
+  o.min_parts = 60;
+  return o;
+}
+
+// Part `seed`, with a raised line (lit on one side, in shadow on the other) from 0.5 to 0.75
+// rim radii out at 40 degrees of the part's own frame when `marked`: a die's vein, drawn plainer
+// than the simulator's so that the memory's short horizon here (30 parts) sees it.
+cv::Mat Part(uint64_t seed, bool marked) {
+  sim::RenderedPart p = sim::PartRenderer().Render(seed);
+  if (!marked) return p.image;
+  const double a = (40 + p.rotation_deg) * std::numbers::pi / 180;
+  const cv::Point2d dir(std::cos(a), std::sin(a)), side(-dir.y * 1.5, dir.x * 1.5);
+  const cv::Point2d from = p.centre + 0.5 * p.radius * dir, to = p.centre + 0.75 * p.radius * dir;
+  cv::Mat lit = cv::Mat::zeros(p.image.size(), CV_8UC1), shadow = lit.clone();
+  cv::line(lit, from, to, cv::Scalar(40), 1, cv::LINE_AA);
+  cv::line(shadow, from + side, to + side, cv::Scalar(40), 1, cv::LINE_AA);
+  cv::add(p.image, lit, p.image);
+  cv::subtract(p.image, shadow, p.image);
+  return p.image;
+}
+
+TEST(DieMemoryTest, AFaintLineAtOnePlaceOfEveryPartIsMarkedThere) {
+  const InspectionModel& model = ArcsModel();
+  const Inspector inspector(model);
+  Workspace ws;
+  DieMemory memory(model, Quick());
+  std::vector<DieMark> marks;
+  for (int k = 0; k < 200; ++k) {
+    const bool marked = k >= 100;
+    ASSERT_NE(inspector.Inspect(Part(20000 + static_cast<uint64_t>(k), marked), ws).decision,
+              Decision::kHold);
+    const auto mark = memory.Add(ws);
+    if (!marked) {
+      EXPECT_FALSE(mark.has_value()) << "part " << k << ": " << mark->sigma;
+    } else if (mark && k >= 130) {
+      marks.push_back(*mark);
+    }
+  }
+  EXPECT_EQ(memory.parts(), 200);
+  // Once the short memory is full of marked parts, the line is marked on many of them, always at
+  // its own place: its middle is 0.625 rim radii out (the angle's zero is wherever the good
+  // parts' template put it, so the place is compared with itself).
+  ASSERT_GE(marks.size(), 10u) << "the memory rarely marked the line";
+  for (const DieMark& m : marks) {
+    EXPECT_NEAR(std::hypot(m.x, m.y), 0.625, 0.08) << m.x << ", " << m.y;
+    EXPECT_LT(std::hypot(m.x - marks[0].x, m.y - marks[0].y), 0.1);
+    EXPECT_GT(m.size, 0.03);
+    EXPECT_GE(m.sigma, Quick().min_sigma);
+  }
+  memory.Reset();
+  EXPECT_EQ(memory.parts(), 0);
+}
+
+TEST(DieMemoryTest, ADieThatLeavesNothingIsNeverMarked) {
+  const InspectionModel& model = ArcsModel();
+  const Inspector inspector(model);
+  Workspace ws;
+  DieMemory memory(model, Quick());
+  for (int k = 0; k < 160; ++k) {
+    ASSERT_NE(inspector.Inspect(Part(30000 + static_cast<uint64_t>(k), false), ws).decision,
+              Decision::kHold);
+    const auto mark = memory.Add(ws);
+    EXPECT_FALSE(mark.has_value())
+        << "part " << k << ": " << mark->sigma << " sigma at " << mark->x << ", " << mark->y;
+  }
+}
+
+}  // namespace
+}  // namespace linesight

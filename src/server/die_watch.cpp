@@ -85,8 +85,12 @@ std::vector<process::DefectSighting> DieWatch::Sightings(store::Store& store,
                           {f.box.x, f.box.y, f.box.width, f.box.height}});
     if (die.recent.size() > kRecentSeen) die.recent.pop_front();
   }
-  if (const auto& m = view.die_mark; m && m->size > 0 && std::isfinite(m->x + m->y))
+  if (const auto& m = view.die_mark; m && m->size > 0 && std::isfinite(m->x + m->y)) {
     out.push_back({part.die, part.die_shot, "die_mark", m->x * r, m->y * r, m->size * r});
+    // No box: the mark is a place of the part's frame, which of its repeats on this image unknown.
+    die.recent.push_back({part.part_id, view.image, m->x * r, m->y * r, {}});
+    if (die.recent.size() > kRecentSeen) die.recent.pop_front();
+  }
   return out;
 }
 
@@ -124,7 +128,7 @@ AlertCandidate DieWatch::Candidate(const process::DieWarning& w, const Die& die)
     if (std::hypot(it->x - w.x, it->y - w.y) > near) continue;
     detail["part_id"] = it->part_id;
     detail["image"] = it->image;
-    detail["box"] = it->box;
+    if (!it->box.empty()) detail["box"] = it->box;
     break;
   }
   const std::string left = w.shots_left_high < 0 ? "at least " + Fixed(w.shots_left_low, 0)

@@ -325,6 +325,8 @@ TEST_P(AlertsTest, ADieMarkTheStationsMemorySeesOnPassedPartsIsACrackAlarm) {
   const json detail = json::parse(found[0].detail);
   EXPECT_NEAR(detail["place"]["x"].get<double>(), 0.3, 0.01);
   EXPECT_NEAR(detail["place"]["y"].get<double>(), 0.45, 0.01);
+  EXPECT_EQ(detail["part_id"], PartId("M4", 500)) << "the newest part the mark was seen on";
+  EXPECT_FALSE(detail.contains("box")) << "which repeat of the part it is on is not known";
 }
 
 TEST_P(AlertsTest, FlashOnMoreAndMorePartsOfADieIsAWarningAndTheServerRaisesIt) {

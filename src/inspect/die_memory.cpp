@@ -63,12 +63,16 @@ std::optional<DieMark> DieMemory::Add(const Workspace& ws) {
   part_sum_.setTo(0);
   part_count_.setTo(0);
   const double c = canvas_ / 2.0;
-  for (int y = 0; y < canvas_; ++y)
+  // The deviations scoring left: each pixel's largest |z| over the channels (CellStatsWorkspace).
+  const cv::Mat& raw = ws.cell.raw_map;
+  if (raw.rows != canvas_ || raw.cols != canvas_ || raw.type() != CV_32F) return std::nullopt;
+  for (int y = 0; y < canvas_; ++y) {
+    const float* zs = raw.ptr<float>(y);
     for (int x = 0; x < canvas_; ++x) {
       const size_t i = static_cast<size_t>(y) * canvas_ + x;
       if (radius_[i] < 0) continue;
-      const float z = anomaly.SignedZ(ws.cell, x, y);
-      if (z == 0) continue;
+      const float z = zs[x];
+      if (!(z > 0)) continue;
       const int j = static_cast<int>(std::floor((angle_[i] - turn) / repeat)) - kmin;
       if (j < 0 || j >= std::min(kcount, 64)) continue;
       const double dx = x + 0.5 - c, dy = y + 0.5 - c;
@@ -78,6 +82,7 @@ std::optional<DieMark> DieMemory::Add(const Workspace& ws) {
       part_sum_.at<float>(py, px) += std::min(options_.max_z2, z * z);
       part_count_.at<float>(py, px) += 1;
     }
+  }
   ++parts_;
   const float a_short = static_cast<float>(std::max(1.0 / options_.short_parts, 1.0 / parts_));
   const float a_long = static_cast<float>(std::max(1.0 / options_.long_parts, 1.0 / parts_));

@@ -40,9 +40,10 @@ class DieMemory {
   // `model` must outlive the memory. Only round parts (disc locator) have a part frame.
   DieMemory(const InspectionModel& model, const DieMemoryOptions& options = {});
 
-  // Adds the part last inspected with `ws` (REQUIRES: its pose was found and it was scored) and
-  // judges the die once it has min_parts parts: the mark, if one stands out. Costs about one
-  // pass over the canvas per part (plus a blur and two medians once judging).
+  // Adds the part last inspected with `ws` (its deviations as scoring left them; a workspace that
+  // holds none, e.g. of a part not scored, adds nothing) and
+  // judges the die once it has min_parts parts: the mark, if one stands out. Costs one pass over
+  // the canvas per part (plus a blur and two medians once judging).
   std::optional<DieMark> Add(const Workspace& ws);
 
   // A new die (or a new model): forgets every part.

@@ -52,10 +52,10 @@ std::vector<process::DefectSighting> Sight(const sim::CellShot& cs, const Args& 
                                            sim::Rng& rng) {
   std::vector<process::DefectSighting> out;
   const auto add = [&](const char* type, double x, double y, double size) {
-    const cv::Point2d at = PartFramePlace({x, y}, {0, 0}, kPartRadiusPx, 0,
-                                          static_cast<int>(args.symmetry));
-    out.push_back({cs.shot.die, cs.shot.die_shot, type, at.x * kPartRadiusPx,
-                   at.y * kPartRadiusPx, size});
+    const cv::Point2d at =
+        PartFramePlace({x, y}, {0, 0}, kPartRadiusPx, 0, static_cast<int>(args.symmetry));
+    out.push_back(
+        {cs.shot.die, cs.shot.die_shot, type, at.x * kPartRadiusPx, at.y * kPartRadiusPx, size});
   };
   const auto random_place = [&](bool rim, double& x, double& y) {
     const double r = rim ? kPartRadiusPx : kPartRadiusPx * 0.95 * std::sqrt(rng.Uniform());

@@ -108,7 +108,8 @@ std::optional<DieMark> DieMemory::Judge() {
   // Places that nearly every part reached: the first repeat of the part, inside the rim.
   const float need = 0.9f * static_cast<float>(parts_);
   cv::subtract(short_, long_, diff_);
-  diff_.setTo(0, seen_ < need);
+  cv::compare(seen_, need, unseen_, cv::CMP_LT);
+  diff_.setTo(0, unseen_);
   cv::GaussianBlur(diff_, smooth_, cv::Size(), options_.smooth_px);
   values_.clear();
   float peak = -1e30f;
@@ -129,7 +130,7 @@ std::optional<DieMark> DieMemory::Judge() {
   if (!(spread > 0) || peak - median < options_.min_sigma * spread) return std::nullopt;
   // Its region: the connected pixels above half the peak.
   cv::compare(smooth_, median + 0.5f * (peak - median), region_, cv::CMP_GE);
-  region_.setTo(0, seen_ < need);
+  region_.setTo(0, unseen_);
   cv::Rect box;
   cv::floodFill(region_, at, cv::Scalar(128), &box, cv::Scalar(), cv::Scalar(), 8);
   DieMark mark;

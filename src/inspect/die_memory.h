@@ -62,7 +62,7 @@ class DieMemory {
   cv::Mat part_sum_, part_count_;      // this part's z^2 per folded place (CV_32F)
   cv::Mat short_, long_, seen_;        // running means; parts that reached each place
   cv::Mat diff_, smooth_;              // Judge()'s scratch
-  cv::Mat region_;                     // CV_8UC1: Judge()'s flood fill
+  cv::Mat region_, unseen_;            // CV_8UC1: Judge()'s flood fill; places few parts reached
   std::vector<float> values_;
   int64_t parts_ = 0;
 };

@@ -54,9 +54,9 @@ double ShotRisk::Risk(const Shot& shot, double shots_since_restart) const {
 double RestartCounter::Next(double cycle_s) {
   if (std::isfinite(cycle_s) && cycle_s > 0) {
     if (recent_.size() >= 5) {
-      std::vector<double> sorted = recent_;
-      std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-      if (cycle_s > kRestartFactor * sorted[sorted.size() / 2]) count_ = 0;
+      sorted_.assign(recent_.begin(), recent_.end());  // no allocation once both are full
+      std::nth_element(sorted_.begin(), sorted_.begin() + sorted_.size() / 2, sorted_.end());
+      if (cycle_s > kRestartFactor * sorted_[sorted_.size() / 2]) count_ = 0;
     }
     // A stop's gap is not a cycle: it would raise the median the next stop is judged by.
     if (count_ != 0) {

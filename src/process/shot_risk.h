@@ -49,6 +49,7 @@ class RestartCounter {
  private:
   double count_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> recent_;  // the latest cycle times, a ring of kRecentCycles
+  std::vector<double> sorted_;  // Next()'s scratch for their median
   size_t next_ = 0;
 };
 

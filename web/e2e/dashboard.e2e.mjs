@@ -64,6 +64,16 @@ async function apiGet(path) {
   }, path);
 }
 
+// Polls a GET route until its answer satisfies `done` or STEP_TIMEOUT passes; the last answer.
+async function pollApi(path, done) {
+  const until = Date.now() + STEP_TIMEOUT;
+  for (;;) {
+    const { body } = await apiGet(path);
+    if (done(body) || Date.now() > until) return body;
+    await page.waitForTimeout(500);
+  }
+}
+
 async function main() {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -149,7 +159,9 @@ async function main() {
   });
 
   await step("charts render", async () => {
-    const { body: oee } = await apiGet("/api/v1/oee");
+    // The stations of a starting cell report one by one: the OEE lists a machine from its
+    // first event or part on, so wait until all nine have reported.
+    const oee = await pollApi("/api/v1/oee", (b) => b?.machines?.length === 9);
     await page.locator("[data-nav=charts]").click();
     try {
       await page.locator("#view[data-loaded='1']").waitFor();

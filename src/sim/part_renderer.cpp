@@ -255,10 +255,11 @@ void BuildSurface(const RenderOptions& o, const Look& look, const cv::Mat& grain
           a *= static_cast<float>(1 + 0.08 * rib * ends);
         }
       }
-      // Cast skin: granular relief and blotchy colour; machined faces are much smoother.
+      // Cast skin: a fine relief and blotchy colour (a die-cast skin is smooth, Ra 1-3 um: its
+      // grain is finer than a sand casting's); machined faces are smoother still.
       const float smooth = 1 - cast;
-      h += cast * 0.22f * grain_row[x];
-      a *= 1 + cast * (0.07f * grain_row[x] + 0.06f * mottle_row[x]) +
+      h += cast * 0.16f * grain_row[x];
+      a *= 1 + cast * (0.05f * grain_row[x] + 0.06f * mottle_row[x]) +
            smooth * (0.012f * grain_row[x] + 0.025f * mottle_row[x]);
       h_row[x] = h;
       a_row[x] = a;

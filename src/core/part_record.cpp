@@ -123,6 +123,14 @@ ViewResult ViewFromJson(const json& j) {
     v.die_mark = DieMarkSeen{Num(m, mark, "x"), Num(m, mark, "y"), Num(m, mark, "size"),
                              Num(m, mark, "sigma")};
   }
+  if (j.contains("recurring_mark") && !j["recurring_mark"].is_null()) {
+    const json& m = j["recurring_mark"];
+    if (!m.is_object()) Bad(what, "recurring_mark", "an object {x, y, size, parts, window}");
+    constexpr std::string_view mark = "recurring mark";
+    v.recurring_mark = RecurringMarkSeen{Num(m, mark, "x"), Num(m, mark, "y"), Num(m, mark, "size"),
+                                         static_cast<int>(Num(m, mark, "parts")),
+                                         static_cast<int>(Num(m, mark, "window"))};
+  }
   return v;
 }
 
@@ -196,6 +204,12 @@ json ToJson(const ViewResult& v) {
                      {"y", v.die_mark->y},
                      {"size", v.die_mark->size},
                      {"sigma", v.die_mark->sigma}};
+  if (v.recurring_mark)
+    j["recurring_mark"] = {{"x", v.recurring_mark->x},
+                           {"y", v.recurring_mark->y},
+                           {"size", v.recurring_mark->size},
+                           {"parts", v.recurring_mark->parts},
+                           {"window", v.recurring_mark->window}};
   return j;
 }
 

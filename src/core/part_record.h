@@ -59,13 +59,21 @@ struct DieMarkSeen {
   double x = 0, y = 0, size = 0, sigma = 0;
 };
 
+// A place where findings recur on the die's recent parts (station/recurring_mark.h): in the
+// part's own frame (rim radii), on `parts` of the last `window` parts when it was found. While
+// it stands the view does not pass, whatever its own score.
+struct RecurringMarkSeen {
+  double x = 0, y = 0, size = 0;
+  int parts = 0, window = 0;
+};
+
 // The verdict on one view (pose) of a part, with the model that gave it.
 struct ViewResult {
   std::string view = "top";  // the pose's name in the station's configuration
   Decision decision = Decision::kHold;
   HoldReason reason = HoldReason::kNone;  // set iff decision == kHold
   std::string detail;                     // why it was held, for people
-  float score = 0;                        // the decision score; reject iff score > threshold
+  float score = 0;  // the decision score; reject iff score > threshold or recurring_mark is set
   float threshold = 0;
   std::vector<Finding> findings;
   std::string model_id;   // the model that judged this view ("" if none was loaded)
@@ -75,6 +83,8 @@ struct ViewResult {
   // Set when the station's memory of this die's parts marks a place (not a finding of this part:
   // it never decides the part).
   std::optional<DieMarkSeen> die_mark;
+  // Set when findings recur at one place of this die's parts: the view is rejected for it.
+  std::optional<RecurringMarkSeen> recurring_mark;
 };
 
 // One part as judged at a station. The part passes only if every view passes; it is held if any

@@ -62,9 +62,11 @@ cv::Point2d PartFramePlace(cv::Point2d p, cv::Point2d centre, double rim, double
 // else pin holes. Anything else: "anomaly".
 std::string_view TypeOfFinding(const FindingShape& shape);
 
-// Every type TypeOfFinding() gives, in the order of their PLC codes (docs/plc.md): code i + 1.
+// Every type TypeOfFinding() gives, in the order of their PLC codes (docs/plc.md): code i + 1;
+// then "die_mark", which no finding has: a part rejected because findings recur at one place of
+// its die's parts (station/recurring_mark.h). Codes are added at the end, never renumbered.
 inline constexpr std::string_view kFindingTypes[] = {
-    "anomaly", "flash", "edge_chip", "crack", "raised_line", "pin_hole", "blow_hole"};
+    "anomaly", "flash", "edge_chip", "crack", "raised_line", "pin_hole", "blow_hole", "die_mark"};
 
 // The PLC code of a finding type: 1 + its index in kFindingTypes; 1 (anomaly) for any other.
 int FindingTypeCode(std::string_view type);

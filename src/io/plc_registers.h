@@ -48,7 +48,8 @@ inline constexpr uint16_t kStatusModelLoaded = 1u << 5;  // a model is loaded
 inline constexpr uint16_t kStatusFault = 1u << 6;        // the station cannot inspect
 
 // kRegDefectType codes: none, or the finding's type, 1 + its index in inspect/finding_type.h's
-// kFindingTypes (1 anomaly, 2 flash, 3 edge_chip, 4 crack, 5 raised_line, 6 pin_hole, 7 blow_hole).
+// kFindingTypes (1 anomaly, 2 flash, 3 edge_chip, 4 crack, 5 raised_line, 6 pin_hole, 7 blow_hole,
+// 8 die_mark).
 inline constexpr uint16_t kDefectNone = 0;
 inline constexpr uint16_t kDefectAnomaly = 1;
 

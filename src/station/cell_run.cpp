@@ -250,7 +250,10 @@ class MachineLoop {
       if (shot.truth.defects.size() == 1 && r.decision == Decision::kReject) {
         const sim::DefectType type = shot.truth.defects[0].type;
         auto& tt = t.typed[std::string(sim::DefectName(type))];
-        tt.first += r.defect_type == LineCodeOf(type);
+        // A vein the line knows as its die's recurring mark is typed right as that too.
+        tt.first +=
+            r.defect_type == LineCodeOf(type) ||
+            (type == sim::DefectType::kDieVein && r.defect_type == FindingTypeCode("die_mark"));
         ++tt.second;
       }
       stopped_ = false;

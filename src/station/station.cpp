@@ -112,6 +112,10 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
       r.defect_type = static_cast<uint16_t>(FindingTypeCode(v.findings.front().type));
     }
   }
+  if (r.defect_type == 0)  // rejected for its die's recurring mark alone
+    for (const auto& v : part.views)
+      if (v.decision == Decision::kReject && v.recurring_mark)
+        r.defect_type = static_cast<uint16_t>(FindingTypeCode("die_mark"));
   return r;
 }
 
@@ -138,7 +142,8 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
       judges_(config_.views),
       pool_(std::min<int>(config_.workers, static_cast<int>(config_.views.size()))),
       plc_(PlcOptionsOf(config_.plc)),
-      latency_(std::make_unique<LatencyHistogram>()) {
+      latency_(std::make_unique<LatencyHistogram>()),
+      recurring_(config_.recurring_mark) {
   if (!outbox_.recovered_note().empty())
     std::cerr << config_.station << ": " << outbox_.recovered_note() << "\n";
   for (size_t i = 0; i < judges_.size(); ++i)
@@ -330,7 +335,10 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
     tasks.push_back([&, i, judge, view](Workspace& ws, Verdict& v) {
       judge->inspector.Inspect(frames[i], ws, deadline, v);
       part.views[i] = ResultOf(view, v);
-      if (i == 0) RememberDie(judge, part.shot.die, ws, part.views[i]);
+      if (i == 0) {
+        RememberDie(judge, part.shot.die, ws, part.views[i]);
+        WatchRecurringMark(part.shot, part.views[i]);
+      }
       // Only here is the workspace this frame's: its heatmap is drawn now or never.
       if (ws.pose.found && (v.decision != Decision::kPass || KeepPassImage(part.part_id)))
         heatmaps[i] = HeatmapLayer(judge->inspector, frames[i].size(), ws, kHeatmapSide);
@@ -370,6 +378,21 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
   } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
     std::cerr << config_.station << ": die memory: " << e.what() << "\n";
   }
+}
+
+// Findings recurring at one place of this die's parts are the die's mark, on every further part
+// even where one part's inspection misses it: such a part does not pass (station/recurring_mark.h).
+// A held view stays held; its shot still counts for the restart and the misses.
+void Station::WatchRecurringMark(const Shot& shot, ViewResult& view) {
+  const std::span<const Finding> findings =
+      view.decision == Decision::kHold ? std::span<const Finding>() : view.findings;
+  const auto mark = recurring_.Add(shot.die, view.model_id, findings, shot.process.cycle_s);
+  if (!mark || view.decision == Decision::kHold) return;
+  view.recurring_mark = RecurringMarkSeen{mark->x, mark->y, mark->size, mark->parts, mark->window};
+  if (view.decision != Decision::kPass) return;
+  view.decision = Decision::kReject;
+  std::lock_guard lock(mu_);
+  ++counters_.recurring_mark_parts;
 }
 
 bool Station::KeepImage(const PartRecord& part) const {

@@ -90,6 +90,7 @@ class Station {
   void LoadRiskModel();
   void RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
                    const Workspace& ws, ViewResult& view);
+  void WatchRecurringMark(const Shot& shot, ViewResult& view);
   void JudgeRisk(PartRecord& part);
   int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;
@@ -121,6 +122,7 @@ class Station {
   std::optional<DieMemory> die_memory_;
   std::shared_ptr<const Judge> memory_judge_;
   std::string memory_die_;
+  RecurringMarkWatch recurring_;  // the first view's, like the die memory
   std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox
   std::unique_ptr<StationServices> services_;  // last: stopped before the rest
 };

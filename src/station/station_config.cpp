@@ -121,6 +121,27 @@ OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesy
   return c;
 }
 
+RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
+  r.CheckKeys(n, "recurring_mark",
+              {"enabled", "window_parts", "min_parts", "radius", "clear_after", "warmup_shots"});
+  RecurringMarkOptions o;
+  if (n["enabled"]) o.enabled = r.Bool(n["enabled"], "recurring_mark.enabled");
+  if (n["window_parts"])
+    o.window_parts = r.Integer(n["window_parts"], "recurring_mark.window_parts", 2, 1000);
+  if (n["min_parts"]) o.min_parts = r.Integer(n["min_parts"], "recurring_mark.min_parts", 2, 1000);
+  if (o.min_parts > o.window_parts)
+    r.Fail("recurring_mark.min_parts",
+           std::to_string(o.min_parts) + " is more than window_parts (" +
+               std::to_string(o.window_parts) + ")",
+           "Give min_parts at most window_parts");
+  if (n["radius"]) o.radius = r.Number(n["radius"], "recurring_mark.radius", 0.001, 1);
+  if (n["clear_after"])
+    o.clear_after = r.Integer(n["clear_after"], "recurring_mark.clear_after", 1, 100000);
+  if (n["warmup_shots"])
+    o.warmup_shots = r.Integer(n["warmup_shots"], "recurring_mark.warmup_shots", 0, 1000);
+  return o;
+}
+
 // A topic level: MQTT wildcards or separators would change which topic is meant.
 std::string TopicLevel(const ConfigReader& r, const Node& n, const std::string& where) {
   const std::string v = r.Text(n, where);
@@ -227,7 +248,7 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
     r.Fail("top level", "the file is empty", "See docs/station.md for a complete example");
   r.CheckKeys(root, "",
               {"station", "machine", "plc", "camera", "views", "deadline_ms", "workers", "outbox",
-               "mqtt", "http", "uplink", "risk_model"});
+               "mqtt", "http", "uplink", "risk_model", "recurring_mark"});
   StationConfig c;
   c.outbox.path = Resolve(base_dir, "outbox.db");
   if (root["station"]) c.station = r.Text(root["station"], "station");
@@ -247,6 +268,7 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
   if (root["uplink"]) c.uplink = ParseUplink(r, root["uplink"], base_dir);
   if (root["risk_model"])
     c.risk_model = Resolve(base_dir, r.Text(root["risk_model"], "risk_model"));
+  if (root["recurring_mark"]) c.recurring_mark = ParseRecurringMark(r, root["recurring_mark"]);
   return c;
 }
 

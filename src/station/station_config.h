@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "station/recurring_mark.h"
+
 namespace linesight::station {
 
 struct PlcConfig {
@@ -98,6 +100,9 @@ struct StationConfig {
   // A defect-risk model file (the factory server's GET /api/v1/risk/model): each part's record
   // then carries its shot's risk from the process values alone. "" = none.
   std::filesystem::path risk_model;
+  // A place where findings recur on the die's recent parts rejects its further parts
+  // (docs/station.md, "Recurring marks"); on unless recurring_mark.enabled is false.
+  RecurringMarkOptions recurring_mark;
 };
 
 // Parses a station file's text; `name` names it in messages. Relative paths are taken from

@@ -111,6 +111,9 @@ std::string MetricsText(const StationSnapshot& s) {
   o << "linesight_outbox_errors_total " << c.outbox_errors << '\n';
   Header(o, "linesight_model_swaps_total", "counter", "Model files swapped in between parts.");
   o << "linesight_model_swaps_total " << c.model_swaps << '\n';
+  Header(o, "linesight_recurring_mark_parts_total", "counter",
+         "Parts rejected only because a mark recurring at one place of their die's parts stood.");
+  o << "linesight_recurring_mark_parts_total " << c.recurring_mark_parts << '\n';
   Histogram(o, s.latency);
   Header(o, "linesight_outbox_pending_parts", "gauge", "Parts stored but not yet sent upstream.");
   o << "linesight_outbox_pending_parts " << s.outbox_pending << '\n';

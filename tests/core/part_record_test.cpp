@@ -31,6 +31,7 @@ PartRecord SamplePart() {
   placed.place_x = 0.25, placed.place_y = -0.5, placed.place_size = 0.125;
   top.findings.push_back(placed);
   top.die_mark = DieMarkSeen{0.4, 0.2, 0.15, 7.5};
+  top.recurring_mark = RecurringMarkSeen{0.45, 0.125, 0.0625, 4, 12};
   ViewResult side;
   side.view = "side";
   side.decision = Decision::kPass;
@@ -64,6 +65,10 @@ TEST(PartRecordTest, JsonRoundTripKeepsEveryField) {
   ASSERT_TRUE(back.views[0].die_mark.has_value());
   EXPECT_DOUBLE_EQ(back.views[0].die_mark->sigma, 7.5);
   EXPECT_FALSE(back.views[1].die_mark.has_value());
+  ASSERT_TRUE(back.views[0].recurring_mark.has_value());
+  EXPECT_EQ(back.views[0].recurring_mark->parts, 4);
+  EXPECT_EQ(back.views[0].recurring_mark->window, 12);
+  EXPECT_FALSE(back.views[1].recurring_mark.has_value());
   EXPECT_EQ(back.views[1].view, "side");
   EXPECT_EQ(ToJson(back), ToJson(r));
 }
@@ -101,6 +106,9 @@ TEST(PartRecordTest, MalformedRecordsNameTheField) {
   EXPECT_THROW(PartRecordFromJson(j), Error);
   j = ToJson(SamplePart());
   j["views"][0]["die_mark"].erase("sigma");
+  EXPECT_THROW(PartRecordFromJson(j), Error);
+  j = ToJson(SamplePart());
+  j["views"][0]["recurring_mark"] = "here";
   EXPECT_THROW(PartRecordFromJson(j), Error);
 }
 

@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
+#include "inspect/finding_type.h"
 #include "inspect/trainer.h"
 #include "io/plc_client.h"
 #include "process/risk_model.h"
@@ -57,9 +58,10 @@ class StationRig {
   }
 
   // Presents `image` for each view, triggers part `id` and returns what the PLC reads.
-  io::PlcResultRead Shoot(uint32_t id, const std::vector<std::pair<std::string, cv::Mat>>& views) {
+  io::PlcResultRead Shoot(uint32_t id, const std::vector<std::pair<std::string, cv::Mat>>& views,
+                          uint16_t die = 2) {
     for (const auto& [view, image] : views) camera->Present(id, view, image);
-    plc->Trigger(id, id, 2);
+    plc->Trigger(id, id, die);
     auto r = plc->WaitResult(std::chrono::milliseconds(5000));
     EXPECT_TRUE(r.has_value()) << "no result for part " << id;
     plc->Acknowledge();
@@ -168,6 +170,43 @@ TEST(StationTest, ABrokenRiskModelLeavesPartsWithoutRiskAndTheLineRunning) {
   ASSERT_TRUE(part.has_value());
   EXPECT_TRUE(std::isnan(part->risk));
   EXPECT_TRUE(part->risk_model.empty());
+}
+
+// A die leaves its mark at one place of each part (a heat-check vein). Once findings come back
+// there on 4 of 12 parts, the die's further parts do not pass even where a part's own inspection
+// sees nothing; the PLC reads die_mark (8), the record says why, and a new die starts again.
+TEST(StationTest, AMarkRecurringAtOnePlaceOfTheDiesPartsRejectsItsFurtherParts) {
+  TempDir dir;
+  StationRig rig(dir.path());
+  const auto marked = [](uint64_t seed) {
+    sim::RenderedPart p = sim::PartRenderer().Render(seed);
+    cv::circle(p.image, p.centre + 0.6 * p.radius * cv::Point2d(0.8, 0.6), 4, cv::Scalar(20),
+               cv::FILLED, cv::LINE_AA);
+    return p.image;
+  };
+  for (uint32_t id = 1; id <= 3; ++id) {
+    const auto r = rig.Shoot(id, {{"top", marked(9100 + id)}});
+    EXPECT_EQ(r.decision, Decision::kReject) << id;
+    EXPECT_NE(r.defect_type, FindingTypeCode("die_mark")) << "the part's own finding: " << id;
+  }
+  EXPECT_EQ(rig.Shoot(4, {{"top", Good(9104)}}).decision, Decision::kPass) << "3 of 4: not yet";
+  EXPECT_EQ(rig.Shoot(5, {{"top", marked(9105)}}).decision, Decision::kReject);
+  const auto unseen = rig.Shoot(6, {{"top", Good(9106)}});
+  EXPECT_EQ(unseen.decision, Decision::kReject) << "the die's mark stands";
+  EXPECT_EQ(unseen.defect_type, FindingTypeCode("die_mark"));
+  const auto stored = rig.station->outbox().Get("M1-000000006");
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_TRUE(stored->views[0].recurring_mark.has_value());
+  EXPECT_EQ(stored->views[0].recurring_mark->parts, 4);
+  EXPECT_NEAR(std::hypot(stored->views[0].recurring_mark->x, stored->views[0].recurring_mark->y),
+              0.6, 0.05);
+  EXPECT_TRUE(stored->views[0].findings.empty());
+  EXPECT_FALSE(stored->views[0].image.empty()) << "a reject's image is kept";
+  EXPECT_EQ(rig.station->counters().recurring_mark_parts, 1u);
+  EXPECT_NE(MetricsText(rig.station->Snapshot()).find("linesight_recurring_mark_parts_total 1"),
+            std::string::npos);
+  // The die is changed: its successor's parts are judged on their own.
+  EXPECT_EQ(rig.Shoot(7, {{"top", Good(9106)}}, 3).decision, Decision::kPass);
 }
 
 TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {

@@ -130,6 +130,23 @@ TEST_P(StoreTest, YieldByShiftKeysEachShiftByItsStart) {
             ErrorCategory::kInput);
 }
 
+TEST_P(StoreTest, APartRejectedForItsDiesRecurringMarkAloneIsADieMark) {
+  // Its own inspection passed it (no finding); the station rejected it for the mark its die
+  // leaves on every part (docs/station.md, "Recurring marks").
+  PartRecord marked = Part("M1", 5, Decision::kPass, kT0);
+  marked.views[0].decision = Decision::kReject;
+  marked.views[0].recurring_mark = RecurringMarkSeen{0.45, 0.13, 0.05, 4, 12};
+  CombineViews(marked);
+  Ingest({marked, Part("M1", 7, Decision::kReject, kT0 + 60'000)});
+  EXPECT_EQ(store_->GetPart("M1-000000005")->summary.defect_type, "die_mark");
+  const auto rows = store_->DefectPareto({});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].parts + rows[1].parts, 2);
+  const auto back = store_->GetPart("M1-000000005");
+  ASSERT_TRUE(back->record.views[0].recurring_mark.has_value());
+  EXPECT_EQ(back->record.views[0].recurring_mark->window, 12);
+}
+
 TEST_P(StoreTest, DefectParetoCountsBadPartsByType) {
   Ingest(Dataset(28));  // rejects at 7, 14, 21, 28 per machine: types by shot % 3
   // 7 -> crack, 14 -> cold_shut, 21 -> porosity, 28 -> crack

@@ -133,6 +133,7 @@ const en = {
   "defect.edge_chip": "Edge chip",
   "defect.cold_shut": "Cold shut",
   "defect.raised_line": "Raised line (die vein)",
+  "defect.die_mark": "Die mark (recurs on the die's parts)",
   "defect.other": "Other",
 
   "reason.shift_start": "shift start",
@@ -382,6 +383,7 @@ const zh: Record<Key, string> = {
   "defect.edge_chip": "边缘缺损",
   "defect.cold_shut": "冷隔",
   "defect.raised_line": "凸起纹（模具裂纹）",
+  "defect.die_mark": "模具痕（同一模具零件上重复出现）",
   "defect.other": "其他",
 
   "reason.shift_start": "班次开始",
@@ -500,7 +502,7 @@ export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };
 
 // Defect types the line gives its findings (docs/algorithm.md, "Finding types") and people may
 // label; others are shown as they come.
-export const DEFECT_TYPES = ["anomaly", "blow_hole", "pin_hole", "crack", "flash", "edge_chip", "cold_shut", "raised_line", "other"];
+export const DEFECT_TYPES = ["anomaly", "blow_hole", "pin_hole", "crack", "flash", "edge_chip", "cold_shut", "raised_line", "die_mark", "other"];
 
 // Units of the process variables (docs/records.md), in display order.
 export const PROCESS_UNITS: [string, string][] = [

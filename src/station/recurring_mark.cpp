@@ -1,0 +1,79 @@
+// station/recurring_mark.cpp: finding a place a die's parts keep showing, and holding on to it.
+#include "station/recurring_mark.h"
+
+#include <cmath>
+
+namespace linesight::station {
+
+RecurringMarkWatch::RecurringMarkWatch(const RecurringMarkOptions& options)
+    : options_(options), recent_(static_cast<size_t>(std::max(options.window_parts - 1, 0))) {}
+
+void RecurringMarkWatch::Forget() {
+  for (auto& part : recent_) part.clear();
+  next_ = 0;
+  mark_.reset();
+}
+
+bool RecurringMarkWatch::Near(const Place& a, const Place& b) const {
+  return std::hypot(a.x - b.x, a.y - b.y) <= options_.radius;
+}
+
+int RecurringMarkWatch::PartsShowing(const Place& p) const {
+  int n = 1;
+  for (const auto& part : recent_)
+    for (const Place& q : part)
+      if (Near(p, q)) {
+        ++n;
+        break;
+      }
+  return n;
+}
+
+std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
+                                                     const std::string& model_id,
+                                                     std::span<const Finding> findings,
+                                                     double cycle_s) {
+  if (!options_.enabled) return std::nullopt;
+  if (die != die_ || model_id != model_id_) {  // places of another die or frame mean nothing here
+    Forget();
+    die_ = die;
+    model_id_ = model_id;
+  }
+  // Warm-up shots after a stop are mostly scrap (PROCESS.md: the first 5, 94%), their cold shuts
+  // where the metal fronts meet: a recurrence of the restart, not of the die.
+  const double since_restart = restarts_.Next(cycle_s);
+  const bool warmup = since_restart <= options_.warmup_shots;
+  now_.clear();
+  if (!warmup)
+    for (const Finding& f : findings)
+      if (f.placed) now_.push_back({f.place_x, f.place_y, f.place_size});
+
+  if (mark_) {
+    // A vein grows along its path, and its finding's centre with it: the mark follows it.
+    const Place at{mark_->x, mark_->y, mark_->size};
+    const Place* seen = nullptr;
+    for (const Place& p : now_)
+      if (Near(p, at) && (!seen || std::hypot(p.x - at.x, p.y - at.y) <
+                                       std::hypot(seen->x - at.x, seen->y - at.y)))
+        seen = &p;
+    if (seen) {
+      mark_->x = seen->x, mark_->y = seen->y, mark_->size = seen->size;
+      mark_->missed = 0;
+    } else if (++mark_->missed >= options_.clear_after) {
+      mark_.reset();
+    }
+  }
+  if (!mark_)
+    for (const Place& p : now_)
+      if (const int n = PartsShowing(p); n >= options_.min_parts) {
+        mark_ = RecurringMark{p.x, p.y, p.size, n, options_.window_parts, 0};
+        break;
+      }
+  if (!recent_.empty()) {
+    recent_[next_].assign(now_.begin(), now_.end());  // keeps its capacity: no allocation
+    next_ = (next_ + 1) % recent_.size();
+  }
+  return mark_;
+}
+
+}  // namespace linesight::station

@@ -1,0 +1,63 @@
+// station/recurring_mark.h: a mark that recurs at one place of a die's parts is the die's (a
+// heat-check vein fills the die's crack, PROCESS.md), so it is on every further part even when
+// one part's inspection misses it: the watch finds such a place and rejects the die's parts
+// until the mark stops showing or the die changes. One per station; one thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/part_record.h"
+#include "process/shot_risk.h"
+
+namespace linesight::station {
+
+struct RecurringMarkOptions {
+  // These change verdicts (docs/station.md, "Recurring marks", says why each default).
+  bool enabled = true;
+  int window_parts = 12;  // the parts looked back on, this one included
+  int min_parts = 4;      // of them with a finding at the place
+  double radius = 0.06;   // rim radii between two findings at one place
+  int clear_after = 20;   // parts in a row without a finding there end the watch
+  int warmup_shots = 5;   // shots after a restart whose findings are not counted
+};
+
+// The place a die's parts keep showing: the part's own frame, rim radii (Finding::place).
+struct RecurringMark {
+  double x = 0, y = 0, size = 0;
+  int parts = 0;   // parts of the window that showed it when it was found
+  int window = 0;  // the window's length then
+  int missed = 0;  // parts in a row since it last showed
+};
+
+class RecurringMarkWatch {
+ public:
+  explicit RecurringMarkWatch(const RecurringMarkOptions& options = {});
+
+  // One part of `die`, in shot order: its first view's findings (those with a place count) and
+  // its shot's cycle time (NaN: not measured). The mark standing after this part, if any: the
+  // part should not pass. A new die or `model_id` starts the watch again.
+  std::optional<RecurringMark> Add(const std::string& die, const std::string& model_id,
+                                   std::span<const Finding> findings, double cycle_s);
+
+ private:
+  struct Place {
+    double x, y, size;
+  };
+  bool Near(const Place& a, const Place& b) const;
+  int PartsShowing(const Place& p) const;  // recent parts with a finding near p, this one too
+  void Forget();
+
+  RecurringMarkOptions options_;
+  std::string die_, model_id_;
+  std::vector<std::vector<Place>> recent_;  // ring of the last window_parts - 1 parts' places
+  size_t next_ = 0;
+  std::vector<Place> now_;  // this part's counted places
+  process::RestartCounter restarts_;
+  std::optional<RecurringMark> mark_;
+};
+
+}  // namespace linesight::station

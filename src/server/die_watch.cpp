@@ -41,6 +41,8 @@ std::vector<AlertCandidate> DieWatch::Evaluate(store::Store& store) {
     const auto it = dies_.find(w.die);
     if (it != dies_.end()) out.push_back(Candidate(w, it->second));
   }
+  for (const auto& [id, die] : dies_)
+    if (die.mark) out.push_back(MarkCandidate(id, die));
   return out;
 }
 
@@ -72,6 +74,7 @@ std::vector<process::DefectSighting> DieWatch::Sightings(store::Store& store,
   const std::optional<store::PartDetail> detail = store.GetPart(part.part_id);
   if (!detail || detail->record.views.empty()) return out;
   const ViewResult& view = detail->record.views.front();
+  FollowMark(part, view, die);
   const double r = options_.reference_radius_px;
   for (const Finding& f : view.findings) {
     if (!f.placed || !(f.place_size > 0) || !std::isfinite(f.place_x) || !std::isfinite(f.place_y))
@@ -92,6 +95,59 @@ std::vector<process::DefectSighting> DieWatch::Sightings(store::Store& store,
     if (die.recent.size() > kRecentSeen) die.recent.pop_front();
   }
   return out;
+}
+
+void DieWatch::FollowMark(const store::PartSummary& part, const ViewResult& view, Die& die) const {
+  if (!view.recurring_mark) {
+    die.mark.reset();
+    return;
+  }
+  if (!die.mark) die.mark = Mark{{}, part.time_ms, part.die_shot, 0, {}};
+  Mark& m = *die.mark;
+  m.at = *view.recurring_mark;
+  ++m.parts;
+  // The finding nearest the mark, if this part showed it, so that a person sees it on a part.
+  const Finding* nearest = nullptr;
+  double best = 0.1;  // rim radii
+  for (const Finding& f : view.findings) {
+    if (!f.placed) continue;
+    const double d = std::hypot(f.place_x - m.at.x, f.place_y - m.at.y);
+    if (d < best) best = d, nearest = &f;
+  }
+  if (nearest)
+    m.seen = {part.part_id,
+              view.image,
+              nearest->place_x,
+              nearest->place_y,
+              {nearest->box.x, nearest->box.y, nearest->box.width, nearest->box.height}};
+}
+
+AlertCandidate DieWatch::MarkCandidate(const std::string& die_id, const Die& die) const {
+  const Mark& m = *die.mark;
+  nlohmann::json detail = {{"place", {{"x", m.at.x}, {"y", m.at.y}}},
+                           {"size", m.at.size},
+                           {"parts", m.at.parts},
+                           {"window", m.at.window},
+                           {"since_shot", m.since_shot},
+                           {"parts_rejected", m.parts}};
+  if (!m.seen.part_id.empty()) {
+    detail["part_id"] = m.seen.part_id;
+    detail["image"] = m.seen.image;
+    detail["box"] = m.seen.box;
+  }
+  return {"die_mark:" + die_id,
+          "die_mark",
+          store::AlertSeverity::kAlarm,
+          die.machine,
+          die_id,
+          "die " + die_id + " on " + die.machine + ": findings recur at one place of its parts (" +
+              std::to_string(m.at.parts) + " of " + std::to_string(m.at.window) +
+              " parts): the station rejects its parts until the mark stops or the die is "
+              "changed; " +
+              std::to_string(m.parts) + " parts since shot " + std::to_string(m.since_shot) +
+              " of the die",
+          Dump(detail),
+          m.since_ms};
 }
 
 AlertCandidate DieWatch::Candidate(const process::DieWarning& w, const Die& die) const {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,8 @@ class DieWatch {
   explicit DieWatch(const DieWatchOptions& options = {});
 
   // Reads the parts stored since the last call and returns every standing crack warning (key
-  // "die_crack:<die>", severity alarm) and flash-growth warning ("die_flash:<die>", warning),
+  // "die_crack:<die>", severity alarm), every die whose latest part a station rejected for a
+  // recurring mark ("die_mark:<die>", alarm) and flash-growth warning ("die_flash:<die>", warning),
   // dated by the part that raised it. Held parts and parts without a die are left out (nothing
   // was seen on them); a die's part older than one already read is left out too. A machine's
   // part from another die ends the old die's watch. Throws what the store throws; the parts of
@@ -46,16 +48,27 @@ class DieWatch {
     double x = 0, y = 0;
     std::vector<int> box;
   };
+  // The station's recurring-mark watch (docs/station.md, "Recurring marks") as the die's latest
+  // part reports it: standing while that part carries one.
+  struct Mark {
+    RecurringMarkSeen at;
+    int64_t since_ms = 0, since_shot = 0;  // the first part of this stand
+    int64_t parts = 0;                     // parts of the die it stood on so far
+    Seen seen;                             // the latest part with a finding at the mark
+  };
   struct Die {
     std::string machine;
     int64_t last_shot = 0;
     std::map<int, int64_t> raised_ms;  // by DieWarningKind: the raising part's time
     std::deque<Seen> recent;
+    std::optional<Mark> mark;
   };
   void Feed(store::Store& store, const store::PartSummary& part);
   std::vector<process::DefectSighting> Sightings(store::Store& store,
                                                  const store::PartSummary& part, Die& die) const;
   AlertCandidate Candidate(const process::DieWarning& w, const Die& die) const;
+  void FollowMark(const store::PartSummary& part, const ViewResult& view, Die& die) const;
+  AlertCandidate MarkCandidate(const std::string& die_id, const Die& die) const;
 
   DieWatchOptions options_;
   process::DieHealth health_;

@@ -329,6 +329,42 @@ TEST_P(AlertsTest, ADieMarkTheStationsMemorySeesOnPassedPartsIsACrackAlarm) {
   EXPECT_FALSE(detail.contains("box")) << "which repeat of the part it is on is not known";
 }
 
+TEST_P(AlertsTest, ADieWhosePartsAStationRejectsForARecurringMarkIsAnAlarmWhileItStands) {
+  // M5's station finds a mark back at one place on parts 40, 41, 43 and 45 and rejects the die's
+  // parts from 45 on (docs/station.md, "Recurring marks"), until part 70, when it stops.
+  std::vector<PartRecord> parts = DieParts("M5", 1, 80, [](int64_t shot) -> std::optional<Finding> {
+    if (shot == 40 || shot == 41 || shot == 43 || shot == 45 || shot == 50)
+      return Placed("pin_hole", 0.45, 0.13, 0.05);
+    return std::nullopt;
+  });
+  for (PartRecord& p : parts)
+    if (p.shot.die_shot >= 45 && p.shot.die_shot < 70) {
+      p.views[0].recurring_mark = RecurringMarkSeen{0.45, 0.13, 0.05, 4, 12};
+      p.views[0].decision = Decision::kReject;
+      CombineViews(p);
+    }
+  std::vector<PartRecord> upto69(parts.begin(), parts.begin() + 69);
+  store_->Ingest(upto69, {});
+  server::DieWatch watch;
+  std::vector<server::AlertCandidate> found = watch.Evaluate(*store_);
+  ASSERT_EQ(found.size(), 1u);
+  const server::AlertCandidate& c = found[0];
+  EXPECT_EQ(c.key, "die_mark:M5-D01");
+  EXPECT_EQ(c.kind, "die_mark");
+  EXPECT_EQ(c.severity, store::AlertSeverity::kAlarm);
+  EXPECT_EQ(c.machine, "M5");
+  const json detail = json::parse(c.detail);
+  EXPECT_EQ(detail["since_shot"], 45);
+  EXPECT_EQ(detail["parts_rejected"], 25);
+  EXPECT_EQ(detail["parts"], 4);
+  EXPECT_EQ(detail["part_id"], PartId("M5", 50)) << "the latest part that showed it";
+  EXPECT_EQ(detail["box"], json({100, 120, 8, 3}));
+  EXPECT_EQ(c.evidence_ms, parts[44].shot.time_ms) << "dated by the part it began on";
+  // The station's watch ends: so does the alarm's standing (a person acknowledges what was).
+  store_->Ingest(std::vector<PartRecord>(parts.begin() + 69, parts.end()), {});
+  EXPECT_TRUE(watch.Evaluate(*store_).empty());
+}
+
 TEST_P(AlertsTest, FlashOnMoreAndMorePartsOfADieIsAWarningAndTheServerRaisesIt) {
   // M3's flash rate climbs from none to one part in ten over 400 shots (bins of 100 here).
   store_->Ingest(DieParts("M3", 1, 400,

@@ -57,6 +57,7 @@ struct DemoArgs {
   double hours = 8, speed = 300, die_life_scale = 0.015;
   uint64_t seed = 1;
   bool json = false;
+  bool run_dies_to_failure = false;       // no planned die change on the line's die_mark
   std::string listen = "127.0.0.1:8080";  // the factory server's address; "off" = no server
 };
 
@@ -192,7 +193,11 @@ void PrintTable(const station::CellSummary& s, std::ostream& out) {
       << "%), false rejects " << t.false_rejects << " of " << good << " good parts ("
       << (good ? 100.0 * t.false_rejects / good : 0.0) << "%)\n   unplanned downtime "
       << std::setprecision(0) << t.unplanned_downtime_min << " min of " << t.downtime_min
-      << " min stopped; " << t.die_failures << " die failures\n";
+      << " min stopped; " << t.die_failures << " die failures";
+  if (t.die_changes_on_mark > 0)
+    out << "; " << t.die_changes_on_mark
+        << " planned die changes ordered on the line's die_mark, before the die failed";
+  out << "\n";
 }
 
 // The plant report on the shift, with the simulator's truth for quality. Downtime is left
@@ -261,6 +266,7 @@ int RunDemo(const DemoArgs& a) {
   o.speed = a.speed;
   o.seed = a.seed;
   o.die_life_scale = a.die_life_scale;
+  o.change_die_on_mark = !a.run_dies_to_failure;
   // Today's 06:00 UTC: the shift's records carry real dates (only the start depends on the day).
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
@@ -351,6 +357,9 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
          "--die-life-scale", a->die_life_scale,
          "Die life relative to real dies (the default compresses it so a die fails within a shift)")
       ->check(CLI::Range(0.001, 100.0));
+  cmd->add_flag("--run-dies-to-failure", a->run_dies_to_failure,
+                "Keep a die the line marks (die_mark) running until it fails, instead of a planned "
+                "die change");
   cmd->add_flag("--json", a->json,
                 "End with the summary as one JSON object on stdout (the server stops then)");
   cmd->add_option("--listen", a->listen,

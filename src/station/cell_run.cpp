@@ -169,6 +169,7 @@ class MachineLoop {
                     "Report this with the station's log");
       plc.Acknowledge();
       Tally(*shot, *result, latency, summary, summary_mu);
+      ActOnDieMark(shot->shot.die, *result);
     }
     Collect();
   }
@@ -216,6 +217,17 @@ class MachineLoop {
       stopped_ = e.state != MachineState::kRunning;
       events_.push_back(std::move(e));
     }
+  }
+
+  // What the plant does on the die_mark alarm: the die comes off before the next shot (once).
+  void ActOnDieMark(const std::string& die, const io::PlcResultRead& r) {
+    if (!options_.change_die_on_mark || die == changing_die_ ||
+        r.defect_type != FindingTypeCode("die_mark"))
+      return;
+    changing_die_ = die;
+    machine_.RequestDieChange();
+    std::lock_guard lock(mu_);
+    ++tally_.die_changes_on_mark;
   }
 
   static uint16_t DieNumber(const std::string& die) {
@@ -274,6 +286,7 @@ class MachineLoop {
   std::vector<MachineEvent> events_;
   std::vector<std::pair<int64_t, int8_t>> truth_;  // shot, defective; under mu_
   bool stopped_ = false;
+  std::string changing_die_;  // the die a change was ordered for (Drive's thread only)
 };
 
 }  // namespace
@@ -296,6 +309,7 @@ void MachineTally::Add(const MachineTally& o) {
   false_rejects += o.false_rejects;
   die_failures += o.die_failures;
   die_changes += o.die_changes;
+  die_changes_on_mark += o.die_changes_on_mark;
   downtime_min += o.downtime_min;
   unplanned_downtime_min += o.unplanned_downtime_min;
   latency_ms.insert(latency_ms.end(), o.latency_ms.begin(), o.latency_ms.end());
@@ -426,6 +440,7 @@ nlohmann::json SummaryToJson(const CellSummary& s) {
                           {"false_rejects", t.false_rejects},
                           {"die_failures", t.die_failures},
                           {"die_changes", t.die_changes},
+                          {"die_changes_on_mark", t.die_changes_on_mark},
                           {"downtime_min", t.downtime_min},
                           {"unplanned_downtime_min", t.unplanned_downtime_min},
                           {"latency_p50_ms", t.LatencyQuantile(0.5)},

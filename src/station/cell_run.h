@@ -34,6 +34,10 @@ struct CellRunOptions {
   // Fraction of passing parts whose image is kept (rejects and holds: always). The demo keeps
   // every image so the dashboard shows each part; a plant samples (docs/station.md).
   double keep_pass_images = 0.01;
+  // The line's maintenance acts on a part the station rejected as its die's mark (PLC register 17
+  // = die_mark, docs/station.md "Recurring marks"): a planned die change before the machine's
+  // next shot, as a plant would order on that alarm, instead of running the die to failure.
+  bool change_die_on_mark = true;
   // Called about once a second from the calling thread with one status line per machine.
   std::function<void(const std::vector<std::string>&)> progress;
 };
@@ -44,6 +48,7 @@ struct MachineTally {
   int parts = 0, passes = 0, rejects = 0, holds = 0;
   int defective = 0, escapes = 0, false_rejects = 0;  // against the simulator's ground truth
   int die_failures = 0, die_changes = 0;
+  int die_changes_on_mark = 0;  // planned die changes ordered on the line's die_mark
   double downtime_min = 0, unplanned_downtime_min = 0;
   std::vector<double> latency_ms;                      // trigger to result valid, as the PLC saw it
   std::map<std::string, std::pair<int, int>> by_type;  // defect type: caught, total

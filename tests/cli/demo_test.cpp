@@ -31,7 +31,7 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   int parts = 0;
   for (const auto& m : s.at("machines")) {
     for (const char* key : {"parts", "rejects", "holds", "escapes", "false_rejects", "downtime_min",
-                            "latency_p50_ms", "latency_p99_ms"})
+                            "latency_p50_ms", "latency_p99_ms", "die_changes_on_mark"})
       EXPECT_TRUE(m.contains(key)) << key << " missing in " << m.dump();
     const std::string machine = m.at("machine");
     store::OutboxOptions o;

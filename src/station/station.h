@@ -122,7 +122,7 @@ class Station {
   std::optional<DieMemory> die_memory_;
   std::shared_ptr<const Judge> memory_judge_;
   std::string memory_die_;
-  RecurringMarkWatch recurring_;  // the first view's, like the die memory
+  RecurringMarkWatch recurring_;               // the first view's, like the die memory
   std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox
   std::unique_ptr<StationServices> services_;  // last: stopped before the rest
 };

@@ -127,9 +127,13 @@ ViewResult ViewFromJson(const json& j) {
     const json& m = j["recurring_mark"];
     if (!m.is_object()) Bad(what, "recurring_mark", "an object {x, y, size, parts, window}");
     constexpr std::string_view mark = "recurring mark";
+    const auto count = [&](const char* key) {
+      const int64_t n = Int(m, mark, key);
+      if (n < 1 || n > 100000) Bad(mark, key, "a whole number from 1 to 100000");
+      return static_cast<int>(n);
+    };
     v.recurring_mark = RecurringMarkSeen{Num(m, mark, "x"), Num(m, mark, "y"), Num(m, mark, "size"),
-                                         static_cast<int>(Num(m, mark, "parts")),
-                                         static_cast<int>(Num(m, mark, "window"))};
+                                         count("parts"), count("window")};
   }
   return v;
 }

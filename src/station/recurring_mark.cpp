@@ -5,8 +5,15 @@
 
 namespace linesight::station {
 
+// Places a part may hold before the watch allocates (as many as the inspector reserves findings
+// for: more is rare, and then allocates once).
+constexpr size_t kPlacesReserved = 64;
+
 RecurringMarkWatch::RecurringMarkWatch(const RecurringMarkOptions& options)
-    : options_(options), recent_(static_cast<size_t>(std::max(options.window_parts - 1, 0))) {}
+    : options_(options), recent_(static_cast<size_t>(std::max(options.window_parts - 1, 0))) {
+  now_.reserve(kPlacesReserved);
+  for (auto& part : recent_) part.reserve(kPlacesReserved);
+}
 
 void RecurringMarkWatch::Forget() {
   for (auto& part : recent_) part.clear();
@@ -34,10 +41,12 @@ std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
                                                      std::span<const Finding> findings,
                                                      double cycle_s) {
   if (!options_.enabled) return std::nullopt;
-  if (die != die_ || model_id != model_id_) {  // places of another die or frame mean nothing here
+  // Places of another die or frame mean nothing here; a part that names no model (held before
+  // its model judged it) goes on with the watch's.
+  if (die != die_ || (!model_id.empty() && model_id != model_id_)) {
     Forget();
     die_ = die;
-    model_id_ = model_id;
+    if (!model_id.empty()) model_id_ = model_id;
   }
   // Warm-up shots after a stop are mostly scrap (PROCESS.md: the first 5, 94%), their cold shuts
   // where the metal fronts meet: a recurrence of the restart, not of the die.

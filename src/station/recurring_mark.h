@@ -39,7 +39,8 @@ class RecurringMarkWatch {
 
   // One part of `die`, in shot order: its first view's findings (those with a place count) and
   // its shot's cycle time (NaN: not measured). The mark standing after this part, if any: the
-  // part should not pass. A new die or `model_id` starts the watch again.
+  // part should not pass. A new die or `model_id` starts the watch again ("" = unknown: a held
+  // part's; the watch goes on). Lives in memory: a restarted station starts again.
   std::optional<RecurringMark> Add(const std::string& die, const std::string& model_id,
                                    std::span<const Finding> findings, double cycle_s);
 

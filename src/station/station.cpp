@@ -112,7 +112,7 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
       r.defect_type = static_cast<uint16_t>(FindingTypeCode(v.findings.front().type));
     }
   }
-  if (r.defect_type == 0)  // rejected for its die's recurring mark alone
+  if (r.defect_type == 0 && part.decision == Decision::kReject)  // for its die's mark alone
     for (const auto& v : part.views)
       if (v.decision == Decision::kReject && v.recurring_mark)
         r.defect_type = static_cast<uint16_t>(FindingTypeCode("die_mark"));
@@ -310,6 +310,7 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
   part.views.assign(n, ViewResult{});
   std::vector<cv::Mat> frames(n), heatmaps(n);
   std::vector<WorkerPool::Task> tasks;
+  bool first_watched = false;  // set by the first view's task, if it runs
   const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
   for (size_t i = 0; i < n; ++i) {
     const std::string& view = judges_.name(i);
@@ -338,13 +339,18 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
       if (i == 0) {
         RememberDie(judge, part.shot.die, ws, part.views[i]);
         WatchRecurringMark(part.shot, part.views[i]);
+        first_watched = true;
       }
       // Only here is the workspace this frame's: its heatmap is drawn now or never.
-      if (ws.pose.found && (v.decision != Decision::kPass || KeepPassImage(part.part_id)))
+      if (ws.pose.found &&
+          (part.views[i].decision != Decision::kPass || KeepPassImage(part.part_id)))
         heatmaps[i] = HeatmapLayer(judge->inspector, frames[i].size(), ws, kHeatmapSide);
     });
   }
   pool_.RunAll(tasks);
+  // A first view held before inspection (camera, model) is still one of the die's shots: a miss
+  // for a standing mark, and maybe the first after a stop.
+  if (n > 0 && !first_watched) WatchRecurringMark(part.shot, part.views[0]);
   if (!KeepImage(part)) return;
   for (size_t i = 0; i < n; ++i) {
     if (frames[i].empty()) continue;
@@ -382,17 +388,15 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
 
 // Findings recurring at one place of this die's parts are the die's mark, on every further part
 // even where one part's inspection misses it: such a part does not pass (station/recurring_mark.h).
-// A held view stays held; its shot still counts for the restart and the misses.
+// A held view stays held (a hold may name no model: the watch goes on with the one it had); its
+// shot still counts for the restart and the misses.
 void Station::WatchRecurringMark(const Shot& shot, ViewResult& view) {
-  const std::span<const Finding> findings =
-      view.decision == Decision::kHold ? std::span<const Finding>() : view.findings;
+  const bool held = view.decision == Decision::kHold;
+  const std::span<const Finding> findings = held ? std::span<const Finding>() : view.findings;
   const auto mark = recurring_.Add(shot.die, view.model_id, findings, shot.process.cycle_s);
-  if (!mark || view.decision == Decision::kHold) return;
+  if (!mark || held) return;
   view.recurring_mark = RecurringMarkSeen{mark->x, mark->y, mark->size, mark->parts, mark->window};
-  if (view.decision != Decision::kPass) return;
   view.decision = Decision::kReject;
-  std::lock_guard lock(mu_);
-  ++counters_.recurring_mark_parts;
 }
 
 bool Station::KeepImage(const PartRecord& part) const {
@@ -454,9 +458,16 @@ void Station::Count(const PartRecord& part) {
     case Decision::kPass:
       ++counters_.pass;
       break;
-    case Decision::kReject:
+    case Decision::kReject: {
       ++counters_.reject;
+      // Rejected only for its die's mark: every rejecting view's own score passed.
+      bool mark_alone = true;
+      for (const auto& v : part.views)
+        if (v.decision == Decision::kReject)
+          mark_alone = mark_alone && v.recurring_mark && v.score <= v.threshold;
+      counters_.recurring_mark_parts += mark_alone;
       break;
+    }
     case Decision::kHold:
       ++counters_.hold;
       ++counters_.holds_by_reason[static_cast<size_t>(part.reason) % 16];

@@ -2,6 +2,7 @@
 // parts; chance, warm-up scrap, another die or another model do not.
 #include "station/recurring_mark.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -84,6 +85,43 @@ TEST(RecurringMarkTest, WarmUpScrapAfterARestartIsNotTheDiesMark) {
   bool stood = false;
   for (int i = 0; i < 4; ++i) stood = watch.Add("M5-D01", "m", seam, 90).has_value();
   EXPECT_TRUE(stood);
+}
+
+TEST(RecurringMarkTest, TheWindowIsTwelvePartsThisOneIncluded) {
+  const std::vector<Finding> none, seen{At(0.5, 0.1, 0.05)};
+  const auto run = [&](std::initializer_list<int> at, int parts) {
+    RecurringMarkWatch watch;
+    bool stood = false;
+    for (int i = 0; i < parts; ++i) {
+      const bool here = std::find(at.begin(), at.end(), i) != at.end();
+      stood = watch.Add("M1-D01", "m", here ? seen : none, kNoCycle).has_value();
+    }
+    return stood;
+  };
+  EXPECT_TRUE(run({0, 4, 8, 11}, 12));   // parts 0..11: 4 in a window of 12
+  EXPECT_FALSE(run({0, 4, 8, 12}, 13));  // part 0 left the window when 12 came
+}
+
+TEST(RecurringMarkTest, WarmUpIsTheFirstFiveShotsAfterAStop) {
+  const std::vector<Finding> none, seam{At(0.43, 0.12, 0.2)};
+  RecurringMarkWatch watch;
+  for (int i = 0; i < 40; ++i) watch.Add("M5-D01", "m", none, 90);
+  watch.Add("M5-D01", "m", none, 1200);                             // shot 1 after a stop
+  for (int i = 2; i <= 5; ++i) watch.Add("M5-D01", "m", seam, 90);  // shots 2-5: not counted
+  for (int i = 6; i <= 8; ++i) EXPECT_FALSE(watch.Add("M5-D01", "m", seam, 90)) << i;
+  EXPECT_TRUE(watch.Add("M5-D01", "m", seam, 90)) << "shots 6-9: the 4th counted sighting";
+}
+
+TEST(RecurringMarkTest, APartThatNamesNoModelDoesNotEndTheWatch) {
+  // A part held before its model judged it (a frame too small, the deadline while aligning)
+  // has no model id: it is a miss, not another frame.
+  const std::vector<Finding> mark{At(0.5, 0.1, 0.05)}, none;
+  RecurringMarkWatch watch;
+  for (int i = 0; i < 4; ++i) watch.Add("M2-D01", "m", mark, kNoCycle);
+  const auto held = watch.Add("M2-D01", "", none, kNoCycle);
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->missed, 1);
+  EXPECT_TRUE(watch.Add("M2-D01", "m", none, kNoCycle));
 }
 
 TEST(RecurringMarkTest, ANewDieOrModelStartsAgainAndOffIsOff) {

@@ -205,8 +205,13 @@ TEST(StationTest, AMarkRecurringAtOnePlaceOfTheDiesPartsRejectsItsFurtherParts) 
   EXPECT_EQ(rig.station->counters().recurring_mark_parts, 1u);
   EXPECT_NE(MetricsText(rig.station->Snapshot()).find("linesight_recurring_mark_parts_total 1"),
             std::string::npos);
+  // A frame the camera cut short is held (no model judged it): a miss, and the mark stands.
+  EXPECT_EQ(rig.Shoot(7, {{"top", cv::Mat(16, 16, CV_8UC1, cv::Scalar(90))}}).decision,
+            Decision::kHold);
+  EXPECT_EQ(rig.Shoot(8, {{"top", Good(9108)}}).decision, Decision::kReject);
+  EXPECT_EQ(rig.station->counters().recurring_mark_parts, 2u);
   // The die is changed: its successor's parts are judged on their own.
-  EXPECT_EQ(rig.Shoot(7, {{"top", Good(9106)}}, 3).decision, Decision::kPass);
+  EXPECT_EQ(rig.Shoot(9, {{"top", Good(9106)}}, 3).decision, Decision::kPass);
 }
 
 TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {

@@ -16,11 +16,10 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "demo_model.h"
 #include "inspect/die_memory.h"
 #include "inspect/finding_type.h"
 #include "inspect/inspector.h"
-#include "inspect/recipe.h"
-#include "inspect/trainer.h"
 #include "sim/part_renderer.h"
 #include "sim/rng.h"
 
@@ -79,14 +78,7 @@ cv::Mat VeinInFrame(const sim::RenderedPart& part, const Workspace& ws, const In
 int main(int argc, char** argv) {
   const Args args = Parse(argc, argv);
   const sim::PartRenderer renderer;
-  std::vector<cv::Mat> good;
-  std::vector<std::string> names;
-  for (int i = 1; i <= 120; ++i) {
-    good.push_back(renderer.Render(static_cast<uint64_t>(i)).image);
-    names.push_back("train_" + std::to_string(i));
-  }
-  const InspectionModel model = TrainFromImages(
-      ParseRecipe("name: simulated impeller\npart:\n  arc_px: 1\n", "demo"), good, names, {});
+  const InspectionModel model = bench::TrainDemoModel(renderer, 120);
   const Inspector inspector(model);
   Workspace ws;
   nlohmann::json dies = nlohmann::json::array();

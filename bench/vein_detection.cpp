@@ -14,9 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "demo_model.h"
 #include "inspect/inspector.h"
-#include "inspect/recipe.h"
-#include "inspect/trainer.h"
 #include "sim/part_renderer.h"
 #include "sim/rng.h"
 
@@ -61,15 +60,8 @@ sim::DieVein RandomVein(sim::Rng& rng, double length) {
 int main(int argc, char** argv) {
   const Args args = Parse(argc, argv);
   const sim::PartRenderer renderer;
-  std::vector<cv::Mat> good;
-  std::vector<std::string> names;
-  for (int i = 1; i <= args.train; ++i) {
-    good.push_back(renderer.Render(static_cast<uint64_t>(i)).image);
-    names.push_back("train_" + std::to_string(i));
-  }
   std::cerr << "training on " << args.train << " good parts\n";
-  const Recipe recipe = ParseRecipe("name: simulated impeller\npart:\n  arc_px: 1\n", "demo");
-  const InspectionModel model = TrainFromImages(recipe, good, names, {});
+  const InspectionModel model = bench::TrainDemoModel(renderer, args.train);
   const Inspector inspector(model);
   Workspace ws;
   const auto seen = [&](const cv::Mat& image) {

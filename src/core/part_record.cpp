@@ -148,6 +148,14 @@ std::string PartId(std::string_view machine, int64_t shot) {
   return std::string(machine) + "-" + digits;
 }
 
+bool RejectedForRecurringMark(const PartRecord& part) {
+  if (part.decision != Decision::kReject) return false;
+  for (const ViewResult& v : part.views)
+    if (v.decision == Decision::kReject && !(v.recurring_mark && v.score <= v.threshold))
+      return false;
+  return true;
+}
+
 void CombineViews(PartRecord& part) {
   part.decision = part.views.empty() ? Decision::kHold : Decision::kPass;
   part.reason = part.views.empty() ? HoldReason::kInternal : HoldReason::kNone;

@@ -109,6 +109,10 @@ struct PartRecord {
 // any is rejected, else pass; hold (kInternal) when there are no views.
 void CombineViews(PartRecord& part);
 
+// True for a part rejected only because its die's recurring mark stood: every rejecting view
+// carries `recurring_mark` and its own score passed (docs/station.md, "Recurring marks").
+bool RejectedForRecurringMark(const PartRecord& part);
+
 // What a machine is doing from an event on.
 enum class MachineState : uint8_t { kRunning = 0, kStopped = 1, kDieChange = 2 };
 std::string_view MachineStateName(MachineState s);  // "running", "stopped", "die_change"

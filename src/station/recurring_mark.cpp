@@ -39,7 +39,7 @@ int RecurringMarkWatch::PartsShowing(const Place& p) const {
 std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
                                                      const std::string& model_id,
                                                      std::span<const Finding> findings,
-                                                     double cycle_s) {
+                                                     double shots_since_restart) {
   if (!options_.enabled) return std::nullopt;
   // Places of another die or frame mean nothing here; a part that names no model (held before
   // its model judged it) goes on with the watch's.
@@ -50,8 +50,7 @@ std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
   }
   // Warm-up shots after a stop are mostly scrap (PROCESS.md: the first 5, 94%), their cold shuts
   // where the metal fronts meet: a recurrence of the restart, not of the die.
-  const double since_restart = restarts_.Next(cycle_s);
-  const bool warmup = since_restart <= options_.warmup_shots;
+  const bool warmup = shots_since_restart <= options_.warmup_shots;
   now_.clear();
   if (!warmup)
     for (const Finding& f : findings)

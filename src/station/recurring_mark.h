@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "core/part_record.h"
-#include "process/shot_risk.h"
 
 namespace linesight::station {
 
@@ -38,11 +37,12 @@ class RecurringMarkWatch {
   explicit RecurringMarkWatch(const RecurringMarkOptions& options = {});
 
   // One part of `die`, in shot order: its first view's findings (those with a place count) and
-  // its shot's cycle time (NaN: not measured). The mark standing after this part, if any: the
+  // the shots since its machine last stopped, this one being 1 (process::RestartCounter; NaN:
+  // unknown). The mark standing after this part, if any: the
   // part should not pass. A new die or `model_id` starts the watch again ("" = unknown: a held
   // part's; the watch goes on). Lives in memory: a restarted station starts again.
   std::optional<RecurringMark> Add(const std::string& die, const std::string& model_id,
-                                   std::span<const Finding> findings, double cycle_s);
+                                   std::span<const Finding> findings, double shots_since_restart);
 
  private:
   struct Place {
@@ -57,7 +57,6 @@ class RecurringMarkWatch {
   std::vector<std::vector<Place>> recent_;  // ring of the last window_parts - 1 parts' places
   size_t next_ = 0;
   std::vector<Place> now_;  // this part's counted places
-  process::RestartCounter restarts_;
   std::optional<RecurringMark> mark_;
 };
 

@@ -112,10 +112,8 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
       r.defect_type = static_cast<uint16_t>(FindingTypeCode(v.findings.front().type));
     }
   }
-  if (r.defect_type == 0 && part.decision == Decision::kReject)  // for its die's mark alone
-    for (const auto& v : part.views)
-      if (v.decision == Decision::kReject && v.recurring_mark)
-        r.defect_type = static_cast<uint16_t>(FindingTypeCode("die_mark"));
+  if (r.defect_type == 0 && RejectedForRecurringMark(part))
+    r.defect_type = static_cast<uint16_t>(FindingTypeCode("die_mark"));
   return r;
 }
 
@@ -176,11 +174,10 @@ void Station::LoadRiskModel() {
   }
 }
 
-void Station::JudgeRisk(PartRecord& part) {
+void Station::JudgeRisk(PartRecord& part, double since_restart) {
   if (!risk_) return;
-  const double since = restarts_.Next(part.shot.process.cycle_s);
   try {
-    part.risk = risk_->Risk(part.shot, since);
+    part.risk = risk_->Risk(part.shot, since_restart);
     part.risk_model = risk_->id();
     if (std::isfinite(part.risk)) {
       std::lock_guard lock(mu_);
@@ -264,7 +261,9 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
     part.shot.process = report.process;
     if (report.time_ms > 0) part.shot.time_ms = report.time_ms;
   }
-  JudgeRisk(part);
+  // Shots since the machine's last stop, for the risk and the recurring-mark watch's warm-up.
+  since_restart_ = restarts_.Next(part.shot.process.cycle_s);
+  JudgeRisk(part, since_restart_);
 
   RetryUnsaved();
   uint64_t swaps = 0, failures = 0;
@@ -393,7 +392,7 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
 void Station::WatchRecurringMark(const Shot& shot, ViewResult& view) {
   const bool held = view.decision == Decision::kHold;
   const std::span<const Finding> findings = held ? std::span<const Finding>() : view.findings;
-  const auto mark = recurring_.Add(shot.die, view.model_id, findings, shot.process.cycle_s);
+  const auto mark = recurring_.Add(shot.die, view.model_id, findings, since_restart_);
   if (!mark || held) return;
   view.recurring_mark = RecurringMarkSeen{mark->x, mark->y, mark->size, mark->parts, mark->window};
   view.decision = Decision::kReject;
@@ -458,16 +457,10 @@ void Station::Count(const PartRecord& part) {
     case Decision::kPass:
       ++counters_.pass;
       break;
-    case Decision::kReject: {
+    case Decision::kReject:
       ++counters_.reject;
-      // Rejected only for its die's mark: every rejecting view's own score passed.
-      bool mark_alone = true;
-      for (const auto& v : part.views)
-        if (v.decision == Decision::kReject)
-          mark_alone = mark_alone && v.recurring_mark && v.score <= v.threshold;
-      counters_.recurring_mark_parts += mark_alone;
+      counters_.recurring_mark_parts += RejectedForRecurringMark(part);
       break;
-    }
     case Decision::kHold:
       ++counters_.hold;
       ++counters_.holds_by_reason[static_cast<size_t>(part.reason) % 16];

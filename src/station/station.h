@@ -91,7 +91,7 @@ class Station {
   void RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
                    const Workspace& ws, ViewResult& view);
   void WatchRecurringMark(const Shot& shot, ViewResult& view);
-  void JudgeRisk(PartRecord& part);
+  void JudgeRisk(PartRecord& part, double since_restart);
   int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;
   bool KeepPassImage(const std::string& part_id) const;
@@ -117,6 +117,7 @@ class Station {
   mutable SteadyClock::time_point pending_at_{};
   std::optional<process::ShotRisk> risk_;  // the defect-risk model, if configured and loaded
   process::RestartCounter restarts_;       // shots since the machine's last stop (Handle only)
+  double since_restart_ = 0;               // the part in flight's count (set by Handle)
   // The first view's memory of the die's parts, for the model and die it was built with. Used by
   // the one worker that inspects the first view of the one part in flight.
   std::optional<DieMemory> die_memory_;

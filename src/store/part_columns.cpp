@@ -41,12 +41,10 @@ PartColumns DerivePartColumns(const PartRecord& part) {
           typed = &v;
           break;
         }
-    if (!typed->findings.empty()) {
+    if (!typed->findings.empty())
       c.defect_type_line = typed->findings.front().type;
-    } else {
-      for (const ViewResult& v : part.views)  // rejected for its die's recurring mark alone
-        if (v.decision == Decision::kReject && v.recurring_mark) c.defect_type_line = "die_mark";
-    }
+    else if (RejectedForRecurringMark(part))
+      c.defect_type_line = "die_mark";
   }
   return c;
 }

@@ -10,12 +10,14 @@
 
 #include <gtest/gtest.h>
 
+#include "process/shot_risk.h"
 #include "sim/rng.h"
 
 namespace linesight::station {
 namespace {
 
-constexpr double kNoCycle = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoCycle =
+    std::numeric_limits<double>::quiet_NaN();  // shots since a stop: unknown
 
 Finding At(double x, double y, double size) {
   Finding f;
@@ -77,13 +79,14 @@ TEST(RecurringMarkTest, WarmUpScrapAfterARestartIsNotTheDiesMark) {
   // After a stop (a cycle of 20 min among 90 s ones), five cold shuts at one place: the metal
   // fronts of a cold die meeting where they always meet, not a mark of the die.
   RecurringMarkWatch watch;
+  process::RestartCounter shots;  // as the station counts them, from the cycle times
   const std::vector<Finding> none, seam{At(0.43, 0.12, 0.2)};
-  for (int i = 0; i < 40; ++i) watch.Add("M5-D01", "m", none, 90);
-  EXPECT_FALSE(watch.Add("M5-D01", "m", seam, 1200));
-  for (int i = 0; i < 4; ++i) EXPECT_FALSE(watch.Add("M5-D01", "m", seam, 90)) << i;
+  for (int i = 0; i < 40; ++i) watch.Add("M5-D01", "m", none, shots.Next(90));
+  EXPECT_FALSE(watch.Add("M5-D01", "m", seam, shots.Next(1200)));
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(watch.Add("M5-D01", "m", seam, shots.Next(90))) << i;
   // Once the machine is warm the same place recurring is the die's.
   bool stood = false;
-  for (int i = 0; i < 4; ++i) stood = watch.Add("M5-D01", "m", seam, 90).has_value();
+  for (int i = 0; i < 4; ++i) stood = watch.Add("M5-D01", "m", seam, shots.Next(90)).has_value();
   EXPECT_TRUE(stood);
 }
 
@@ -105,11 +108,13 @@ TEST(RecurringMarkTest, TheWindowIsTwelvePartsThisOneIncluded) {
 TEST(RecurringMarkTest, WarmUpIsTheFirstFiveShotsAfterAStop) {
   const std::vector<Finding> none, seam{At(0.43, 0.12, 0.2)};
   RecurringMarkWatch watch;
-  for (int i = 0; i < 40; ++i) watch.Add("M5-D01", "m", none, 90);
-  watch.Add("M5-D01", "m", none, 1200);                             // shot 1 after a stop
-  for (int i = 2; i <= 5; ++i) watch.Add("M5-D01", "m", seam, 90);  // shots 2-5: not counted
-  for (int i = 6; i <= 8; ++i) EXPECT_FALSE(watch.Add("M5-D01", "m", seam, 90)) << i;
-  EXPECT_TRUE(watch.Add("M5-D01", "m", seam, 90)) << "shots 6-9: the 4th counted sighting";
+  process::RestartCounter shots;
+  for (int i = 0; i < 40; ++i) watch.Add("M5-D01", "m", none, shots.Next(90));
+  watch.Add("M5-D01", "m", none, shots.Next(1200));  // shot 1 after a stop
+  for (int i = 2; i <= 5; ++i) watch.Add("M5-D01", "m", seam, shots.Next(90));  // not counted
+  for (int i = 6; i <= 8; ++i) EXPECT_FALSE(watch.Add("M5-D01", "m", seam, shots.Next(90))) << i;
+  EXPECT_TRUE(watch.Add("M5-D01", "m", seam, shots.Next(90)))
+      << "shots 6-9: the 4th counted sighting";
 }
 
 TEST(RecurringMarkTest, APartThatNamesNoModelDoesNotEndTheWatch) {

@@ -17,6 +17,11 @@ int CanvasMinArea(double min_area_px, double scale) {
   return static_cast<int>(a);
 }
 
+void AverageMaps(cv::Mat& map, const cv::Mat& other) {
+  CV_Assert(map.type() == CV_32F && other.type() == CV_32F && map.size() == other.size());
+  cv::addWeighted(map, 0.5, other, 0.5, 0.0, map);
+}
+
 float DecisionScore(const cv::Mat& weighted, int canvas_min_area, AreaPeakScratch& scratch) {
   return AreaPeak(weighted, std::max(1, canvas_min_area), scratch);
 }

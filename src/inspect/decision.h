@@ -15,6 +15,10 @@ namespace linesight {
 // (a region of a canvas pixels covers a / scale^2 image pixels). At least 1.
 int CanvasMinArea(double min_area_px, double scale);
 
+// Two anomaly models' maps of one part (same size, CV_32F) made one: `map` becomes their mean,
+// so a place must stray in both opinions, or far in one, to count. Allocates nothing.
+void AverageMaps(cv::Mat& map, const cv::Mat& other);
+
 // The decision score of a weighted anomaly map (CV_32F, >= 0): AreaPeak over `canvas_min_area`.
 // The part is rejected iff this is > the threshold. Allocates nothing once `scratch` is sized.
 float DecisionScore(const cv::Mat& weighted, int canvas_min_area, AreaPeakScratch& scratch);

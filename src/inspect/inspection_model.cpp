@@ -19,7 +19,9 @@ constexpr const char* kKind = "linesight.inspection/cell_stats";
 //    clipping and exposure the good training images showed.
 // 6: round parts are scored per arc, turned with the part (an alignment template in the payload,
 //    options.arc_px), with a roughness channel after the ring residuals.
-constexpr int kModelVersion = 6;
+// 7: round parts by default scored by arcs and whole rings together (header "companion", its
+//    statistics after the first model's in the payload); the recipe has "cells".
+constexpr int kModelVersion = 7;
 
 constexpr TrainingImage::Status kStatuses[] = {
     TrainingImage::Status::kUsed, TrainingImage::Status::kOutlierKept,
@@ -103,6 +105,10 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
               {"part", {{"radius", m.part_radius}}},
               {"quality", QualityObservedToJson(m.quality)}};
   m.anomaly.AppendPayload(f.payload);
+  if (m.companion) {
+    f.header["companion"] = m.companion->OptionsJson();
+    m.companion->AppendPayload(f.payload);
+  }
   WriteModelFile(path, f);
 }
 
@@ -131,6 +137,9 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
   try {
     size_t offset = 0;
     CellStatsModel anomaly = CellStatsModel::Load(h.at("anomaly"), f.payload, offset, name);
+    std::optional<CellStatsModel> companion;
+    if (h.contains("companion"))
+      companion = CellStatsModel::Load(h["companion"], f.payload, offset, name);
     if (offset != f.payload.size())
       throw Error(ErrorCategory::kModel, name + ": model payload has unexpected extra data",
                   "The file is corrupt: train the model again");
@@ -139,7 +148,8 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
                       h.at("threshold").get<float>(),
                       "",
                       {},
-                      std::move(anomaly)};
+                      std::move(anomaly),
+                      std::move(companion)};
     const auto& t = h.at("training");
     m.training.good_images = t.at("good_images").get<int>();
     m.training.calibration_images = t.at("calibration_images").get<int>();
@@ -172,7 +182,10 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
       throw Error(ErrorCategory::kModel, name + ": stored recipe does not match its hash",
                   "The file is corrupt: train the model again");
     if (m.anomaly.options().canvas != m.recipe.locate.canvas ||
-        m.anomaly.options().layout != m.recipe.layout)
+        m.anomaly.options().layout != m.recipe.layout ||
+        m.companion.has_value() != m.recipe.companion_cells.has_value() ||
+        (m.companion && (m.companion->options().canvas != m.anomaly.options().canvas ||
+                         m.companion->support().size() != m.anomaly.support().size())))
       throw Error(ErrorCategory::kModel, name + ": anomaly model does not match its recipe",
                   "The file is corrupt: train the model again");
     return m;

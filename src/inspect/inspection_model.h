@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,9 @@ struct InspectionModel {
   std::string threshold_source;
   TrainingSummary training;
   CellStatsModel anomaly;
+  // A second opinion (recipe.companion_cells: whole rings beside arcs): inspection averages the
+  // two models' anomaly maps before the decision rule. anomaly finds the part's turn.
+  std::optional<CellStatsModel> companion;
   // Learned from the good parts: their outer radius as a fraction of the search region's short
   // side (round parts; 0 = not learned). Inspection looks for the rim near it.
   double part_radius = 0;

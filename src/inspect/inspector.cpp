@@ -161,6 +161,10 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
   v.model_id = model_id_;
   v.threshold = model_.threshold;
   model_.anomaly.Score(ws.canvas, ws.cell, ws.map);
+  if (model_.companion) {
+    model_.companion->Score(ws.canvas, ws.companion_cell, ws.companion_map);
+    AverageMaps(ws.map, ws.companion_map);
+  }
   CV_Assert(ws.map.size() == weights_.size());
   ws.weighted.create(ws.map.size(), CV_32F);
   float peak = 0;  // the map and the weights are >= 0

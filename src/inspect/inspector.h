@@ -23,7 +23,8 @@ namespace linesight {
 // Per-thread scratch; after the first frame of a given size no buffer grows.
 struct Workspace {
   CellStatsWorkspace cell;
-  cv::Mat canvas, map, weighted;
+  CellStatsWorkspace companion_cell;  // the model's companion's scratch (two opinions)
+  cv::Mat canvas, map, companion_map, weighted;
   RegionScratch regions;
   FindingScratch finding;
   AreaPeakScratch area;

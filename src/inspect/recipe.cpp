@@ -26,19 +26,52 @@ cv::Rect2d RectFrom(const Parser& p, const YAML::Node& node, const std::string& 
   return {v[0], v[1], v[2], v[3]};
 }
 
+// part.cells and part.arc_px. arc_px: 0 alone still means whole rings (recipes written before
+// part.cells).
+void ParseRoundCells(const Parser& p, const YAML::Node& part, Recipe& r) {
+  if (part["cells"]) {
+    const std::string s = p.Text(part["cells"], "part.cells");
+    if (s == "rings")
+      r.round_cells = RoundCells::kRings;
+    else if (s == "arcs")
+      r.round_cells = RoundCells::kArcs;
+    else if (s == "arcs+rings")
+      r.round_cells = RoundCells::kArcsAndRings;
+    else
+      p.Fail("part.cells", "unknown value '" + s + "'", "Use 'arcs+rings', 'arcs' or 'rings'");
+  }
+  if (!part["arc_px"]) return;
+  r.arc_px = p.Number(part["arc_px"], "part.arc_px", 0, 64);
+  if (r.arc_px > 0 && r.arc_px < 0.5)
+    p.Fail("part.arc_px", "must be 0 (whole rings) or between 0.5 and 64",
+           "Use 0, or an arc length such as 1 or 2 pixels");
+  if (r.arc_px > 0) return;
+  if (part["cells"] && r.round_cells != RoundCells::kRings)
+    p.Fail("part.arc_px", "0 (no arcs) contradicts part.cells: " + p.Text(part["cells"], "part.cells"),
+           "Give an arc length such as 1, or set part.cells: rings");
+  r.round_cells = RoundCells::kRings;
+  r.arc_px = 1;
+}
+
 }  // namespace
 
 // Fills the fields that follow from others (locator method, cell layout and extent).
 void Derive(Recipe& r) {
   r.locate.method = r.symmetry == Symmetry::kRotational ? LocateMethod::kDisc : LocateMethod::kNone;
   r.cells.layout = r.layout;
-  r.cells.arc_px = r.layout == CellLayout::kRings ? r.arc_px : 0;
+  const bool rings = r.layout == CellLayout::kRings;
+  r.cells.arc_px = rings && r.round_cells != RoundCells::kRings ? r.arc_px : 0;
   r.cells.canvas = r.locate.canvas;
   // Score a margin beyond the rim, up to 20% of the radius within the canvas: flash and burrs
   // stick out of it. Tail calibration keeps the table's and shadow's rings from raising false
   // alarms, so a wide margin costs little (0.12 of the radius caught fewer rim defects).
   r.cells.support_radius =
-      r.layout == CellLayout::kRings ? std::min(0.5, r.locate.canvas_radius * 1.2) : 0.75;
+      rings ? std::min(0.5, r.locate.canvas_radius * 1.2) : 0.75;
+  r.companion_cells.reset();
+  if (rings && r.round_cells == RoundCells::kArcsAndRings) {
+    r.companion_cells = r.cells;
+    r.companion_cells->arc_px = 0;
+  }
 }
 
 Recipe DefaultRecipe() {
@@ -67,7 +100,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
   if (const auto part = root["part"]) {
     p.CheckKeys(part, "part",
                 {"symmetry", "layout", "roi", "canvas", "min_radius", "max_radius", "block",
-                 "arc_px", "pixel_size_mm"});
+                 "arc_px", "cells", "pixel_size_mm"});
     if (part["pixel_size_mm"])
       r.pixel_size_mm = p.Number(part["pixel_size_mm"], "part.pixel_size_mm", 1e-6, 1e3);
     if (part["symmetry"]) {
@@ -98,12 +131,7 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
     if (part["max_radius"])
       r.locate.max_radius = p.Number(part["max_radius"], "part.max_radius", 0.05, 1);
     if (part["block"]) r.cells.block = p.Integer(part["block"], "part.block", 4, 128);
-    if (part["arc_px"]) {
-      r.arc_px = p.Number(part["arc_px"], "part.arc_px", 0, 64);
-      if (r.arc_px > 0 && r.arc_px < 0.5)
-        p.Fail("part.arc_px", "must be 0 (whole rings) or between 0.5 and 64",
-               "Use 0, or an arc length such as 1 or 2 pixels");
-    }
+    ParseRoundCells(p, part, r);
     if (r.locate.min_radius >= r.locate.max_radius)
       p.Fail("part.min_radius", "must be smaller than part.max_radius",
              "Swap or fix the two values");
@@ -256,6 +284,7 @@ nlohmann::json RecipeToJson(const Recipe& r) {
           {"min_rim_support", l.min_rim_support},
           {"block", r.cells.block},
           {"arc_px", r.arc_px},
+          {"cells", static_cast<int>(r.round_cells)},
           {"sensitivity", r.sensitivity},
           {"min_defect_area_px", r.min_defect_area_px},
           {"target_false_reject_rate", r.target_false_reject_rate},
@@ -291,6 +320,9 @@ Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
     r.locate.min_rim_support = j.at("min_rim_support").get<double>();
     r.cells.block = j.at("block").get<int>();
     r.arc_px = j.at("arc_px").get<double>();
+    const int cells = j.at("cells").get<int>();
+    if (cells < 0 || cells > 2) throw std::out_of_range("cells");
+    r.round_cells = static_cast<RoundCells>(cells);
     Derive(r);
     r.sensitivity = j.at("sensitivity").get<double>();
     r.min_defect_area_px = j.at("min_defect_area_px").get<double>();

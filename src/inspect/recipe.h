@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ enum class OutlierPolicy : uint8_t {
   kDrop = 2,    // name them and train without them
 };
 
+// Which cells score a round part (`part.cells`). Stored: never renumber.
+enum class RoundCells : uint8_t {
+  kRings = 0,          // whole rings: every place of a ring against the ring's statistics
+  kArcs = 1,           // arcs of arc_px along each ring, turned with the part
+  kArcsAndRings = 2,   // both, their anomaly maps averaged (docs/algorithm.md, "Two opinions")
+};
+
 // A region of the canvas with its own sensitivity (0 = ignored).
 struct RecipeRegion {
   std::string name;
@@ -48,16 +56,21 @@ struct Recipe {
   Symmetry symmetry = Symmetry::kRotational;
   CellLayout layout = CellLayout::kRings;  // derived from symmetry unless set
   LocateOptions locate;
-  CellStatsOptions cells;
-  // rings: cells of this many pixels along each ring, turned with the part (0 = whole rings, the
-  // default). Arcs catch thin cracks and cold shuts on simulated impellers (docs/algorithm.md),
-  // but their threshold calibration is off on real castings: opt in, and set the operating point
-  // with `linesight tune`.
-  double arc_px = 0;
+  CellStatsOptions cells;  // the (first) anomaly model's options, derived
+  // The second model's, when round_cells is kArcsAndRings (whole rings beside the arcs).
+  std::optional<CellStatsOptions> companion_cells;
+  // Round parts: arcs find thin cracks and cold shuts against the part's own structure, whole
+  // rings judge porosity and rim defects from more samples per cell; together they separate real
+  // castings better than either (docs/algorithm.md, "Two opinions").
+  RoundCells round_cells = RoundCells::kArcsAndRings;
+  double arc_px = 1;  // arc length along each ring, pixels (round_cells with arcs)
   double sensitivity = 1.0;       // global: multiplies the anomaly map
   double min_defect_area_px = 6;  // findings smaller than this (image pixels) are ignored
   double target_false_reject_rate = 0.01;
-  double holdout_fraction = 0.3;  // share of good images kept back to set the threshold
+  // Share of the good images in each calibration fold (1 / this folds). 10 folds: each fold model
+  // learns from 90% of the images, near the final model; arcs, one sample per cell and part, score
+  // new parts far higher when they learn from fewer (3 folds set a threshold 60% too high).
+  double holdout_fraction = 0.1;
   OutlierPolicy outlier_policy = OutlierPolicy::kWarn;
   double max_outlier_fraction = 0.01;
   std::vector<RecipeRegion> regions;

@@ -91,7 +91,13 @@ double LearnPartRadius(const Recipe& recipe, Samples& s, const TrainOptions& opt
   return median;
 }
 
-// Fits the anomaly model on every sample whose index is not in `skip_fold` (folds dealt every
+// The anomaly models fitted on one share of the samples: the recipe's, and its companion's.
+struct FittedModels {
+  CellStatsModel first;
+  std::optional<CellStatsModel> companion;
+};
+
+// Fits the anomaly models on every sample whose index is not in `skip_fold` (folds dealt every
 // k-th sample); skip_fold == folds fits on all of them.
 class FoldFitter {
  public:
@@ -99,23 +105,14 @@ class FoldFitter {
              const TrainOptions& options)
       : recipe_(recipe), used_(used), folds_(folds), options_(options) {
     const int passes = recipe.cells.tail_quantile > 0 ? 2 : 1;  // moments, then tails
-    steps_ = static_cast<int>(passes * folds * used.size() + used.size());
+    const int models = recipe.companion_cells ? 2 : 1;
+    steps_ = static_cast<int>(models * passes * folds * used.size() + used.size());
   }
 
-  CellStatsModel Fit(size_t skip_fold) {
-    CellStatsModel::Fitter fitter(recipe_.cells);
-    for (size_t i = 0; i < used_.size(); ++i) {
-      if (i % folds_ == skip_fold) continue;
-      fitter.Add(used_[i].canvas, ws_);
-      Progress("fit");
-    }
-    if (recipe_.cells.tail_quantile > 0)
-      for (size_t i = 0; i < used_.size(); ++i) {
-        if (i % folds_ == skip_fold) continue;
-        fitter.AddTail(used_[i].canvas, ws_);
-        Progress("fit tails");
-      }
-    return fitter.Finish();
+  FittedModels Fit(size_t skip_fold) {
+    FittedModels out{FitOne(skip_fold, recipe_.cells), std::nullopt};
+    if (recipe_.companion_cells) out.companion = FitOne(skip_fold, *recipe_.companion_cells);
+    return out;
   }
 
   void Progress(const char* stage) {
@@ -124,6 +121,22 @@ class FoldFitter {
   CellStatsWorkspace& workspace() { return ws_; }
 
  private:
+  CellStatsModel FitOne(size_t skip_fold, const CellStatsOptions& cells) {
+    CellStatsModel::Fitter fitter(cells);
+    for (size_t i = 0; i < used_.size(); ++i) {
+      if (i % folds_ == skip_fold) continue;
+      fitter.Add(used_[i].canvas, ws_);
+      Progress("fit");
+    }
+    if (cells.tail_quantile > 0)
+      for (size_t i = 0; i < used_.size(); ++i) {
+        if (i % folds_ == skip_fold) continue;
+        fitter.AddTail(used_[i].canvas, ws_);
+        Progress("fit tails");
+      }
+    return fitter.Finish();
+  }
+
   const Recipe& recipe_;
   const std::vector<Sample>& used_;
   size_t folds_;
@@ -150,13 +163,17 @@ size_t FoldCount(const Recipe& recipe, size_t n) {
 // calibrated rate is the line's rate.
 void ScoreOutOfFold(const Recipe& recipe, std::vector<Sample>& used, size_t folds,
                     FoldFitter& fitter) {
-  cv::Mat map, weighted, weights;
+  cv::Mat map, second, weighted, weights;
   AreaPeakScratch area;
   for (size_t fold = 0; fold < folds; ++fold) {
-    const CellStatsModel partial = fitter.Fit(fold);
-    if (weights.empty()) weights = BuildWeightMap(recipe, partial.support());
+    const FittedModels partial = fitter.Fit(fold);
+    if (weights.empty()) weights = BuildWeightMap(recipe, partial.first.support());
     for (size_t i = fold; i < used.size(); i += folds) {
-      partial.Score(used[i].canvas, fitter.workspace(), map);
+      partial.first.Score(used[i].canvas, fitter.workspace(), map);
+      if (partial.companion) {
+        partial.companion->Score(used[i].canvas, fitter.workspace(), second);
+        AverageMaps(map, second);
+      }
       cv::multiply(map, weights, weighted);
       used[i].score =
           DecisionScore(weighted, CanvasMinArea(recipe.min_defect_area_px, used[i].scale), area);
@@ -286,8 +303,9 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   const double thr = Quantile(scores, recipe.target_false_reject_rate);
 
   // Refit on every usable image: more data, same threshold (slightly conservative).
+  FittedModels all = fitter->Fit(folds);
   InspectionModel model{recipe, RecipeHash(recipe), static_cast<float>(std::max(thr, 1e-3)), "",
-                        {},     fitter->Fit(folds)};
+                        {},     std::move(all.first), std::move(all.companion)};
   model.part_radius = part_radius;
   // The quality the good parts showed, for the recipe's auto quality gates.
   std::vector<cv::Mat> canvases;

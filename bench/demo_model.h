@@ -20,7 +20,7 @@ inline InspectionModel TrainDemoModel(const sim::PartRenderer& renderer, int par
     good.push_back(renderer.Render(static_cast<uint64_t>(i)).image);
     names.push_back("train_" + std::to_string(i));
   }
-  return TrainFromImages(ParseRecipe("name: simulated impeller\npart:\n  arc_px: 1\n", "demo"),
+  return TrainFromImages(ParseRecipe("name: simulated impeller\npart:\n  cells: arcs\n", "demo"),
                          good, names, {});
 }
 

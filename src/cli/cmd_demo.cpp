@@ -44,11 +44,12 @@ namespace fs = std::filesystem;
 
 // The simulated part's recipe: cells along arcs of each ring that turn with the part, which see
 // thin cracks and cold shuts against the vanes (docs/algorithm.md, "Arcs: statistics that turn with
-// the part"). Real castings keep whole rings: there, arcs calibrate a threshold far above what the
-// good parts need.
-// Hours of simulated process history the stations' defect-risk model learns from.
+// the part"). Real castings are judged better by arcs and whole rings together (the default): the
+// renders' lighting is even, so there whole rings only dilute what the arcs see
+// (docs/algorithm.md). Hours of simulated process history the stations' defect-risk model learns
+// from.
 constexpr double kHistoryHours = 72;
-constexpr const char* kDemoRecipe = "name: simulated impeller\npart:\n  arc_px: 1\n";
+constexpr const char* kDemoRecipe = "name: simulated impeller\npart:\n  cells: arcs\n";
 
 struct DemoArgs {
   std::string out = "demo-out";

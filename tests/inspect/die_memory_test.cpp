@@ -28,7 +28,7 @@ const InspectionModel& ArcsModel() {
       images.push_back(renderer.Render(static_cast<uint64_t>(i)).image);
       names.push_back("good_" + std::to_string(i));
     }
-    return TrainFromImages(ParseRecipe("name: arcs\npart:\n  arc_px: 1\n", "arcs"), images, names,
+    return TrainFromImages(ParseRecipe("name: arcs\npart:\n  cells: arcs\n", "arcs"), images, names,
                            {});
   }();
   return model;

@@ -209,7 +209,8 @@ TEST_F(InspectorTest, FindingsAreTypedByWhereTheyLieAndTheirShape) {
 // by it): a dark pit painted 0.6 rim radii out at one angle of the part's own frame.
 TEST(InspectorPlaceTest, AFindingsPlaceIsTheSameOnPartsTurnedAnyWay) {
   // Arcs find each part's turn (the demo's recipe); plain rings judge the part as presented.
-  const InspectionModel arcs = TrainModel(ParseRecipe("name: arcs\npart:\n  arc_px: 1\n", "arcs"));
+  const InspectionModel arcs =
+      TrainModel(ParseRecipe("name: arcs\npart:\n  cells: arcs\n", "arcs"));
   ASSERT_EQ(arcs.anomaly.symmetry(), 6);  // the simulated impeller's six vanes
   const Inspector inspector(arcs);
   Workspace ws;
@@ -477,7 +478,7 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
   EXPECT_TRUE(Contains(error_with(edits[2].second).what(), "newer")) << "version message";
   const Error older = error_with(edits[3].second);
   EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
-  EXPECT_TRUE(Contains(older.what(), "(6)")) << "names the version it reads: " << older.what();
+  EXPECT_TRUE(Contains(older.what(), "(7)")) << "names the version it reads: " << older.what();
 }
 
 TEST_F(InspectorTest, CheckRecipeMatches) {

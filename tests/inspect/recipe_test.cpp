@@ -63,8 +63,46 @@ TEST(RecipeTest, Defaults) {
   EXPECT_DOUBLE_EQ(r.sensitivity, 1.0);
   EXPECT_DOUBLE_EQ(r.min_defect_area_px, 6);
   EXPECT_DOUBLE_EQ(r.target_false_reject_rate, 0.01);
-  EXPECT_DOUBLE_EQ(r.holdout_fraction, 0.3);
+  EXPECT_DOUBLE_EQ(r.holdout_fraction, 0.1);
   EXPECT_TRUE(r.regions.empty());
+}
+
+// Parsing `yaml` fails with Error{kRecipe} whose message holds every one of `words`.
+void ExpectRecipeError(const char* yaml, std::initializer_list<const char*> words) {
+  try {
+    ParseRecipe(yaml, "bad.yaml");
+    ADD_FAILURE() << "accepted: " << yaml;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kRecipe);
+    for (const char* w : words) EXPECT_TRUE(Contains(e.what(), w)) << w << " not in " << e.what();
+  }
+}
+
+TEST(RecipeTest, RoundPartsAreScoredByArcsAndWholeRingsUnlessTheRecipeChoosesOne) {
+  const Recipe def = DefaultRecipe();
+  EXPECT_EQ(def.round_cells, RoundCells::kArcsAndRings);
+  EXPECT_EQ(def.cells.arc_px, 1);
+  ASSERT_TRUE(def.companion_cells);
+  EXPECT_EQ(def.companion_cells->arc_px, 0) << "the companion is whole rings";
+  EXPECT_EQ(def.companion_cells->support_radius, def.cells.support_radius);
+
+  const Recipe arcs = ParseRecipe("part:\n  cells: arcs\n  arc_px: 2\n", "a");
+  EXPECT_EQ(arcs.cells.arc_px, 2);
+  EXPECT_FALSE(arcs.companion_cells);
+
+  for (const char* rings : {"part:\n  cells: rings\n", "part:\n  arc_px: 0\n"}) {
+    const Recipe r = ParseRecipe(rings, "r");
+    EXPECT_EQ(r.round_cells, RoundCells::kRings) << rings;
+    EXPECT_EQ(r.cells.arc_px, 0) << rings;
+    EXPECT_FALSE(r.companion_cells) << rings;
+    EXPECT_EQ(RecipeHash(r), RecipeHash(ParseRecipe("part:\n  cells: rings\n", "r")))
+        << "arc_px: 0 is the older way to say cells: rings";
+  }
+  ExpectRecipeError("part:\n  cells: spokes\n", {"part.cells", "spokes", "arcs+rings"});
+  ExpectRecipeError("part:\n  cells: arcs\n  arc_px: 0\n", {"part.arc_px", "contradicts"});
+  const Recipe back = RecipeFromJson(RecipeToJson(arcs), "m");
+  EXPECT_EQ(back.round_cells, RoundCells::kArcs);
+  EXPECT_EQ(RecipeHash(back), RecipeHash(arcs));
 }
 
 TEST(RecipeTest, EmptyAndCommentOnlyTextGiveTheDefaults) {
@@ -460,7 +498,9 @@ TEST(RecipeTest, HashIgnoresTheNameAndTheMinimumArea) {
                                     "part:\n  layout: texture\n",
                                     "anomaly:\n  sensitivity: 2\n",
                                     "training:\n  outliers: drop\n",
-                                    "part:\n  arc_px: 1\n",
+                                    "part:\n  arc_px: 2\n",
+                                    "part:\n  cells: arcs\n",
+                                    "part:\n  cells: rings\n",
                                     "training:\n  max_outlier_fraction: 0.1\n",
                                     "anomaly:\n  target_false_reject_rate: 0.05\n",
                                     "anomaly:\n  holdout_fraction: 0.4\n",
@@ -472,9 +512,9 @@ TEST(RecipeTest, HashIgnoresTheNameAndTheMinimumArea) {
                                     "quality:\n  exposure: [20, 240]\n"};
   const std::string def = RecipeHash(DefaultRecipe());
   EXPECT_EQ(ParseRecipe("part:\n  arc_px: 2\n", "a").cells.arc_px, 2);
-  EXPECT_EQ(DefaultRecipe().cells.arc_px, 0) << "whole rings unless asked";
   EXPECT_EQ(ParseRecipe("part:\n  symmetry: none\n  arc_px: 2\n", "a").cells.arc_px, 0)
       << "arcs are for rings only";
+  EXPECT_FALSE(ParseRecipe("part:\n  symmetry: none\n", "a").companion_cells);
   EXPECT_THROW(ParseRecipe("part:\n  arc_px: 0.3\n", "a"), Error);
   // The minimum defect area belongs to the model's operating point (`linesight model set`).
   EXPECT_EQ(RecipeHash(ParseRecipe("anomaly:\n  min_defect_area: 7\n", "e.yaml")), def);

@@ -114,13 +114,13 @@ TEST(TrainerTest, ProgressReportsEveryImage) {
   TrainFromImages(recipe, First(10), Names(10), options);
   // Three partial fits (each on the images outside one fold: 20 in all), every image scored
   // once by the fit that did not see it, then one fit on all ten; each fit is two passes
-  // (moments, then tails).
+  // (moments, then tails) of each of the two models (arcs, and whole rings beside them).
   EXPECT_EQ(calls["calibrate"], 10);
-  EXPECT_EQ(calls["fit"], 20 + 10);
-  EXPECT_EQ(calls["fit tails"], 20 + 10);
+  EXPECT_EQ(calls["fit"], 2 * (20 + 10));
+  EXPECT_EQ(calls["fit tails"], 2 * (20 + 10));
   EXPECT_TRUE(monotonic);
   EXPECT_EQ(last_done, total_seen);
-  EXPECT_EQ(total_seen, 2 * 30 + 10);
+  EXPECT_EQ(total_seen, 2 * 2 * 30 + 10);
 }
 
 TEST(TrainerTest, UnusableImagesAreSkippedAndReported) {

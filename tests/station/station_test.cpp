@@ -180,8 +180,10 @@ TEST(StationTest, AMarkRecurringAtOnePlaceOfTheDiesPartsRejectsItsFurtherParts) 
   StationRig rig(dir.path());
   const auto marked = [](uint64_t seed) {
     sim::RenderedPart p = sim::PartRenderer().Render(seed);
-    cv::circle(p.image, p.centre + 0.6 * p.radius * cv::Point2d(0.8, 0.6), 4, cv::Scalar(20),
-               cv::FILLED, cv::LINE_AA);
+    // At one place of the part: the model's arcs find its turn, so the mark turns with it.
+    const double a = std::atan2(0.6, 0.8) + p.rotation_deg * CV_PI / 180;
+    cv::circle(p.image, p.centre + 0.6 * p.radius * cv::Point2d(std::cos(a), std::sin(a)), 4,
+               cv::Scalar(20), cv::FILLED, cv::LINE_AA);
     return p.image;
   };
   for (uint32_t id = 1; id <= 3; ++id) {

@@ -408,6 +408,8 @@ TEST_F(InspectorTest, SaveLoadRoundTripGivesIdenticalScores) {
   EXPECT_EQ(loaded.training.linesight_version, model().training.linesight_version);
   EXPECT_EQ(QualityObservedToJson(loaded.quality), QualityObservedToJson(model().quality));
   EXPECT_EQ(loaded.quality.images, kTrainParts);
+  ASSERT_TRUE(loaded.companion) << "the default recipe scores with arcs and whole rings";
+  EXPECT_EQ(loaded.companion->options().arc_px, 0);
   const Inspector a(model()), b(loaded);
   Workspace wa, wb;
   std::vector<cv::Mat> images = {sim::PartRenderer().Render(kGoodSeed + 2).image,
@@ -463,6 +465,13 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
       {"extra payload", [](ModelFile& f) { f.payload.push_back(0); }},
       {"short payload", [](ModelFile& f) { f.payload.resize(f.payload.size() - 4); }},
       {"anomaly canvas", [](ModelFile& f) { f.header["anomaly"]["canvas"] = 128; }},
+      {"no companion", [](ModelFile& f) { f.header.erase("companion"); }},
+      {"companion canvas", [](ModelFile& f) { f.header["companion"]["canvas"] = 128; }},
+      {"companion not asked for",
+       [](ModelFile& f) {
+         f.header["recipe"]["cells"] = 1;
+         f.header["recipe_hash"] = RecipeHash(RecipeFromJson(f.header["recipe"], "r"));
+       }},
       {"no quality", [](ModelFile& f) { f.header.erase("quality"); }},
       {"quality focus",
        [](ModelFile& f) {
@@ -479,6 +488,24 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
   const Error older = error_with(edits[3].second);
   EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
   EXPECT_TRUE(Contains(older.what(), "(7)")) << "names the version it reads: " << older.what();
+}
+
+// Two opinions: the line's anomaly map is the mean of the arcs' and the whole rings' maps, and
+// the one decision rule reads it.
+TEST_F(InspectorTest, TheAnomalyMapIsTheMeanOfTheTwoModelsMaps) {
+  ASSERT_TRUE(model().companion);
+  const Inspector inspector(model());
+  Workspace ws;
+  const cv::Mat image = Defective(kDefectSeed + 810, sim::DefectType::kCrack).image;
+  const Verdict v = inspector.Inspect(image, ws);
+  ASSERT_NE(v.decision, Decision::kHold) << v.detail;
+  CellStatsWorkspace cw;
+  cv::Mat arcs, rings;
+  model().anomaly.Score(ws.canvas, cw, arcs);
+  model().companion->Score(ws.canvas, cw, rings);
+  cv::Mat mean = 0.5 * arcs + 0.5 * rings;
+  EXPECT_LT(cv::norm(ws.map, mean, cv::NORM_INF), 1e-4);
+  EXPECT_GT(cv::norm(arcs, rings, cv::NORM_INF), 0.1) << "two different opinions";
 }
 
 TEST_F(InspectorTest, CheckRecipeMatches) {

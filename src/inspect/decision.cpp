@@ -17,6 +17,15 @@ int CanvasMinArea(double min_area_px, double scale) {
   return static_cast<int>(a);
 }
 
+void ScoreCompanion(const CellStatsModel& companion, const CellStatsModel& first,
+                    const cv::Mat& canvas, const CellStatsWorkspace& first_ws,
+                    CellStatsWorkspace& ws, cv::Mat& map) {
+  if (companion.SharesFeaturesOf(first))
+    companion.ScoreShared(first_ws, ws, map);
+  else
+    companion.Score(canvas, ws, map);
+}
+
 void AverageMaps(cv::Mat& map, const cv::Mat& other) {
   CV_Assert(map.type() == CV_32F && other.type() == CV_32F && map.size() == other.size());
   cv::addWeighted(map, 0.5, other, 0.5, 0.0, map);

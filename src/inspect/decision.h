@@ -6,6 +6,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "models/cell_stats_model.h"
 #include "vision/area_peak.h"
 
 namespace linesight {
@@ -14,6 +15,12 @@ namespace linesight {
 // pixels when the image is mapped onto the canvas at `scale` canvas pixels per image pixel
 // (a region of a canvas pixels covers a / scale^2 image pixels). At least 1.
 int CanvasMinArea(double min_area_px, double scale);
+
+// Scores `canvas` with the companion model into `map`, after `first` scored it with `first_ws`:
+// from first's features where the companion shares them (CellStatsModel::SharesFeaturesOf).
+void ScoreCompanion(const CellStatsModel& companion, const CellStatsModel& first,
+                    const cv::Mat& canvas, const CellStatsWorkspace& first_ws,
+                    CellStatsWorkspace& ws, cv::Mat& map);
 
 // Two anomaly models' maps of one part (same size, CV_32F) made one: `map` becomes their mean,
 // so a place must stray in both opinions, or far in one, to count. Allocates nothing.

@@ -162,7 +162,8 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
   v.threshold = model_.threshold;
   model_.anomaly.Score(ws.canvas, ws.cell, ws.map);
   if (model_.companion) {
-    model_.companion->Score(ws.canvas, ws.companion_cell, ws.companion_map);
+    ScoreCompanion(*model_.companion, model_.anomaly, ws.canvas, ws.cell, ws.companion_cell,
+                   ws.companion_map);
     AverageMaps(ws.map, ws.companion_map);
   }
   CV_Assert(ws.map.size() == weights_.size());

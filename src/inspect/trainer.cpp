@@ -164,6 +164,7 @@ size_t FoldCount(const Recipe& recipe, size_t n) {
 void ScoreOutOfFold(const Recipe& recipe, std::vector<Sample>& used, size_t folds,
                     FoldFitter& fitter) {
   cv::Mat map, second, weighted, weights;
+  CellStatsWorkspace companion_ws;
   AreaPeakScratch area;
   for (size_t fold = 0; fold < folds; ++fold) {
     const FittedModels partial = fitter.Fit(fold);
@@ -171,7 +172,8 @@ void ScoreOutOfFold(const Recipe& recipe, std::vector<Sample>& used, size_t fold
     for (size_t i = fold; i < used.size(); i += folds) {
       partial.first.Score(used[i].canvas, fitter.workspace(), map);
       if (partial.companion) {
-        partial.companion->Score(used[i].canvas, fitter.workspace(), second);
+        ScoreCompanion(*partial.companion, partial.first, used[i].canvas, fitter.workspace(),
+                       companion_ws, second);
         AverageMaps(map, second);
       }
       cv::multiply(map, weights, weighted);
@@ -304,8 +306,13 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
 
   // Refit on every usable image: more data, same threshold (slightly conservative).
   FittedModels all = fitter->Fit(folds);
-  InspectionModel model{recipe, RecipeHash(recipe), static_cast<float>(std::max(thr, 1e-3)), "",
-                        {},     std::move(all.first), std::move(all.companion)};
+  InspectionModel model{recipe,
+                        RecipeHash(recipe),
+                        static_cast<float>(std::max(thr, 1e-3)),
+                        "",
+                        {},
+                        std::move(all.first),
+                        std::move(all.companion)};
   model.part_radius = part_radius;
   // The quality the good parts showed, for the recipe's auto quality gates.
   std::vector<cv::Mat> canvases;

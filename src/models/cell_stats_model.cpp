@@ -413,7 +413,25 @@ CellStatsModel CellStatsModel::Fitter::Moments() const {
 }
 
 void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const {
-  const int32_t* cell_of = Prepare(canvas, ws);
+  ScoreFeatures(ws.features, Prepare(canvas, ws), ws, map);
+}
+
+bool CellStatsModel::SharesFeaturesOf(const CellStatsModel& first) const {
+  const CellStatsOptions &a = options_, &b = first.options_;
+  return a.layout == CellLayout::kRings && b.layout == CellLayout::kRings && !Arcs(a) &&
+         a.canvas == b.canvas && a.support_radius == b.support_radius &&
+         a.ring_windows == b.ring_windows && a.bands == b.bands && channels_ <= first.channels_;
+}
+
+void CellStatsModel::ScoreShared(const CellStatsWorkspace& first_ws, CellStatsWorkspace& ws,
+                                 cv::Mat& map) const {
+  CV_Assert(&first_ws != &ws && first_ws.features.channel[0].rows == options_.canvas);
+  ws.turn = RingTurn();
+  ScoreFeatures(first_ws.features, map_->Cells(ws.turn, ws.cells), ws, map);
+}
+
+void CellStatsModel::ScoreFeatures(const BandFeatures& features, const int32_t* cell_of,
+                                   CellStatsWorkspace& ws, cv::Mat& map) const {
   const int n = options_.canvas;
   ws.raw_map.create(n, n, CV_32F);
   const float* mean = mean_.data();
@@ -425,7 +443,7 @@ void CellStatsModel::Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Ma
   // One pass: each scored pixel reads its cell's statistics once for all channels, and rows are
   // visited only over their scored span (the corners of a round part's canvas are not).
   for (int y = 0; y < n; ++y) {
-    for (int k = 0; k < nc; ++k) f[k] = ws.features.channel[k].ptr<float>(y);
+    for (int k = 0; k < nc; ++k) f[k] = features.channel[k].ptr<float>(y);
     const int32_t* cell = cell_of + static_cast<size_t>(y) * n;
     float* out = ws.raw_map.ptr<float>(y);
     const int x0 = map_->span_begin(y), x1 = map_->span_end(y);

@@ -138,6 +138,14 @@ class CellStatsModel {
   // allocates nothing. REQUIRES: ws used by one thread at a time; map is not ws.raw_map.
   void Score(const cv::Mat& canvas, CellStatsWorkspace& ws, cv::Mat& map) const;
 
+  // True when this model's features are the first channels of `first`'s, computed alike: whole
+  // rings beside arcs on the same canvas, support, bands and ring windows. ScoreShared() then
+  // reads them instead of computing them again (they are most of a part's scoring).
+  [[nodiscard]] bool SharesFeaturesOf(const CellStatsModel& first) const;
+  // As Score(), for the canvas that `first` last scored with `first_ws`, from the features it
+  // left there; scores exactly as Score() would. REQUIRES: SharesFeaturesOf(first), and
+  // first_ws is not ws.
+  void ScoreShared(const CellStatsWorkspace& first_ws, CellStatsWorkspace& ws, cv::Mat& map) const;
   // The signed deviation at canvas pixel (x, y) of the canvas last scored with `ws`: of the
   // two-sided channels, the z with the largest magnitude (< 0: darker or lower than good parts
   // there, > 0: brighter or higher). 0 where nothing is scored. Reads what Score() left in `ws`.
@@ -178,6 +186,10 @@ class CellStatsModel {
   std::vector<float> mean_, inv_std_;  // [cell * channels + channel]
   // Computes the features of `canvas` and the cells of its pixels (finding the turn for arcs).
   const int32_t* Prepare(const cv::Mat& canvas, CellStatsWorkspace& ws) const;
+  // The anomaly map from `features` (this model's channels first) and each pixel's cell; ws
+  // gives the scratch.
+  void ScoreFeatures(const BandFeatures& features, const int32_t* cell_of, CellStatsWorkspace& ws,
+                     cv::Mat& map) const;
 };
 
 // Number of feature channels a model with `options` uses.

@@ -22,6 +22,7 @@ struct BandOptions {
   double mid_sigma = 3.0;     // fine/coarse band split (blow holes)
   double coarse_sigma = 8.0;  // upper edge of the coarse band; slower lighting is ignored
   double rough_sigma = 4.0;   // window of the local roughness measure
+  bool operator==(const BandOptions&) const = default;
 };
 
 // The level channel compares the coarse blur with a blur this many times wider (the surroundings).

@@ -355,6 +355,35 @@ TEST(CellStatsModelTest, PlainRingsStoreNoTemplate) {
   EXPECT_GT(arcs.OptionsJson().at("cells").get<int>(), 10 * cells);  // about one per pixel
 }
 
+// Whole rings beside arcs read the arcs' features: the same map as scoring on their own, without
+// computing the band and ring residuals twice.
+TEST(CellStatsModelTest, WholeRingsBesideArcsScoreFromTheArcsFeatures) {
+  CellStatsOptions o = Options(CellLayout::kRings);
+  o.arc_px = 1;
+  const CellStatsModel arcs = Fit(o);
+  o.arc_px = 0;
+  const CellStatsModel rings = Fit(o);
+  EXPECT_TRUE(rings.SharesFeaturesOf(arcs));
+  EXPECT_FALSE(arcs.SharesFeaturesOf(rings)) << "arcs need the roughness rings do not compute";
+  EXPECT_FALSE(Fit(Options(CellLayout::kBlocks)).SharesFeaturesOf(arcs));
+  CellStatsOptions other = o;
+  other.ring_windows = {9, 21};
+  EXPECT_FALSE(Fit(other).SharesFeaturesOf(arcs)) << "other ring windows, other features";
+  other = o;
+  other.bands.fine_sigma = 1.5;
+  EXPECT_FALSE(Fit(other).SharesFeaturesOf(arcs));
+
+  CellStatsWorkspace first, own, shared;
+  cv::Mat arcs_map, alone, beside;
+  for (uint64_t seed : {300u, 301u}) {
+    const cv::Mat part = Sample(CellLayout::kRings, seed);
+    rings.Score(part, own, alone);
+    arcs.Score(part, first, arcs_map);
+    rings.ScoreShared(first, shared, beside);
+    EXPECT_TRUE(SameBits(alone, beside)) << seed;
+  }
+}
+
 TEST(CellStatsModelTest, FinishWithoutPartsThrowsData) {
   for (CellLayout layout : {CellLayout::kRings, CellLayout::kBlocks, CellLayout::kWhole}) {
     CellStatsModel::Fitter fitter(Options(layout));

@@ -47,7 +47,8 @@ void ParseRoundCells(const Parser& p, const YAML::Node& part, Recipe& r) {
            "Use 0, or an arc length such as 1 or 2 pixels");
   if (r.arc_px > 0) return;
   if (part["cells"] && r.round_cells != RoundCells::kRings)
-    p.Fail("part.arc_px", "0 (no arcs) contradicts part.cells: " + p.Text(part["cells"], "part.cells"),
+    p.Fail("part.arc_px",
+           "0 (no arcs) contradicts part.cells: " + p.Text(part["cells"], "part.cells"),
            "Give an arc length such as 1, or set part.cells: rings");
   r.round_cells = RoundCells::kRings;
   r.arc_px = 1;
@@ -65,8 +66,7 @@ void Derive(Recipe& r) {
   // Score a margin beyond the rim, up to 20% of the radius within the canvas: flash and burrs
   // stick out of it. Tail calibration keeps the table's and shadow's rings from raising false
   // alarms, so a wide margin costs little (0.12 of the radius caught fewer rim defects).
-  r.cells.support_radius =
-      rings ? std::min(0.5, r.locate.canvas_radius * 1.2) : 0.75;
+  r.cells.support_radius = rings ? std::min(0.5, r.locate.canvas_radius * 1.2) : 0.75;
   r.companion_cells.reset();
   if (rings && r.round_cells == RoundCells::kArcsAndRings) {
     r.companion_cells = r.cells;

@@ -36,9 +36,9 @@ enum class OutlierPolicy : uint8_t {
 
 // Which cells score a round part (`part.cells`). Stored: never renumber.
 enum class RoundCells : uint8_t {
-  kRings = 0,          // whole rings: every place of a ring against the ring's statistics
-  kArcs = 1,           // arcs of arc_px along each ring, turned with the part
-  kArcsAndRings = 2,   // both, their anomaly maps averaged (docs/algorithm.md, "Two opinions")
+  kRings = 0,         // whole rings: every place of a ring against the ring's statistics
+  kArcs = 1,          // arcs of arc_px along each ring, turned with the part
+  kArcsAndRings = 2,  // both, their anomaly maps averaged (docs/algorithm.md, "Two opinions")
 };
 
 // A region of the canvas with its own sensitivity (0 = ignored).
@@ -63,7 +63,7 @@ struct Recipe {
   // rings judge porosity and rim defects from more samples per cell; together they separate real
   // castings better than either (docs/algorithm.md, "Two opinions").
   RoundCells round_cells = RoundCells::kArcsAndRings;
-  double arc_px = 1;  // arc length along each ring, pixels (round_cells with arcs)
+  double arc_px = 1;              // arc length along each ring, pixels (round_cells with arcs)
   double sensitivity = 1.0;       // global: multiplies the anomaly map
   double min_defect_area_px = 6;  // findings smaller than this (image pixels) are ignored
   double target_false_reject_rate = 0.01;

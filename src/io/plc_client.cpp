@@ -91,6 +91,12 @@ std::optional<PlcResultRead> PlcClient::WaitResult(std::chrono::milliseconds tim
   return read;
 }
 
+void PlcClient::ClearMark() {
+  const uint16_t high = kOperatorClearMark, low = 0;
+  Write(kRegOperatorCommand, 1, &high);
+  Write(kRegOperatorCommand, 1, &low);
+}
+
 void PlcClient::Acknowledge(std::chrono::milliseconds timeout) {
   const uint16_t ack = kCommandAck;
   Write(kRegCommand, 1, &ack);

@@ -52,6 +52,10 @@ class PlcClient {
   // Error{kIo} if a request fails or READY does not come within `timeout`.
   void Acknowledge(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
+  // As an HMI does once a person has checked the die: raises then lowers CLEAR_MARK (register 6,
+  // bit 0), one rising edge. Throws Error{kIo} if a write fails.
+  void ClearMark();
+
   uint16_t ReadHeartbeat();
   uint16_t ReadStatus();
 

@@ -9,12 +9,14 @@ PlcHandshake::PlcHandshake() { UpdateStatus(); }
 
 PlcWriteEffect PlcHandshake::ApplyWrite(int address, std::span<const uint16_t> values,
                                         SteadyClock::time_point now) {
-  const uint16_t previous = regs_[kRegCommand];
+  const uint16_t previous = regs_[kRegCommand], operator_before = regs_[kRegOperatorCommand];
   // All registers of one request land before the edge is judged, so a master may write the part
   // id and raise TRIGGER in a single FC16 request.
   std::copy(values.begin(), values.end(), regs_.begin() + address);
   PlcWriteEffect effect;
   if (address == kRegCommand) OnCommand(previous, regs_[kRegCommand], now, effect);
+  effect.clear_mark =
+      !(operator_before & kOperatorClearMark) && (regs_[kRegOperatorCommand] & kOperatorClearMark);
   UpdateStatus();
   return effect;
 }

@@ -37,6 +37,7 @@ struct PlcWriteEffect {
   std::optional<PlcTrigger> trigger;  // set when a rising TRIGGER edge was accepted
   bool missed_trigger = false;        // a rising edge came while busy or unacknowledged
   bool acknowledged = false;          // a rising ACK edge cleared a result
+  bool clear_mark = false;            // a rising CLEAR_MARK edge (kOperatorClearMark)
 };
 
 class PlcHandshake {

@@ -15,7 +15,13 @@ uint8_t CheckWrite(int address, std::span<const uint16_t> values) {
   const int count = static_cast<int>(values.size());
   if (count < 1 || count > kMaxWriteCount) return kExceptionIllegalValue;
   if (address < 0 || address + count > kWritableEnd) return kExceptionIllegalAddress;
-  if (address == kRegCommand && (values[0] & ~kCommandMask) != 0) return kExceptionIllegalValue;
+  for (int i = 0; i < count; ++i) {
+    const int at = address + i;
+    const uint16_t allowed = at == kRegCommand           ? kCommandMask
+                             : at == kRegOperatorCommand ? kOperatorMask
+                                                         : 0xffffu;
+    if ((values[static_cast<size_t>(i)] & ~allowed) != 0) return kExceptionIllegalValue;
+  }
   return 0;
 }
 

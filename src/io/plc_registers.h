@@ -18,7 +18,9 @@ enum PlcRegister : uint16_t {
   kRegDieShotHi = 3,  // shots made by the die, high word
   kRegDieShotLo = 4,  //   low word
   kRegDieNumber = 5,  // die number
-  kWritableEnd = 6,   // one past the last writable register; 6-9 are reserved (read as 0)
+  // HMI -> station (writable): a person's commands, apart from the PLC's handshake.
+  kRegOperatorCommand = 6,  // kOperator* bits
+  kWritableEnd = 7,         // one past the last writable register; 7-9 are reserved (read as 0)
   // Station -> PLC (read-only).
   kRegStatus = 10,          // kStatus* bits
   kRegHeartbeat = 11,       // +1 every heartbeat period, wraps
@@ -37,6 +39,12 @@ enum PlcRegister : uint16_t {
 inline constexpr uint16_t kCommandTrigger = 1u << 0;
 inline constexpr uint16_t kCommandAck = 1u << 1;
 inline constexpr uint16_t kCommandMask = kCommandTrigger | kCommandAck;
+
+// Bits of kRegOperatorCommand; any other bit is an illegal value. CLEAR_MARK, on its rising
+// edge: a person has checked the die, so the station forgets its recurring mark
+// (station/recurring_mark.h) and the findings behind it.
+inline constexpr uint16_t kOperatorClearMark = 1u << 0;
+inline constexpr uint16_t kOperatorMask = kOperatorClearMark;
 
 // Bits of kRegStatus.
 inline constexpr uint16_t kStatusReady = 1u << 0;        // idle, will accept a trigger

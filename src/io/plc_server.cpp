@@ -16,6 +16,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -164,6 +165,11 @@ void PlcServer::SetModelLoaded(bool loaded) {
   handshake_.SetModelLoaded(loaded);
 }
 
+bool PlcServer::TakeMarkClear() {
+  std::lock_guard lock(mu_);
+  return std::exchange(mark_clear_, false);
+}
+
 PlcServer::Counters PlcServer::counters() const {
   std::lock_guard lock(mu_);
   return counters_;
@@ -301,6 +307,8 @@ bool PlcServer::ServeRequest(int fd) {
       counters_.triggers += triggered;
       counters_.missed_triggers += effect.missed_trigger;
       counters_.acks += effect.acknowledged;
+      counters_.mark_clears += effect.clear_mark;
+      mark_clear_ = mark_clear_ || effect.clear_mark;
     }
     const auto& regs = handshake_.registers();
     std::copy(regs.begin(), regs.end(), net_->reply->tab_registers);

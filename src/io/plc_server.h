@@ -56,6 +56,8 @@ class PlcServer {
   // inspect (model loaded, camera answering).
   void SetFault(bool fault);
   void SetModelLoaded(bool loaded);
+  // True once after each rising CLEAR_MARK edge (several edges before a call count as one).
+  [[nodiscard]] bool TakeMarkClear();
 
   // Stops serving and wakes WaitTrigger(); the destructor calls it. Idempotent.
   void Stop();
@@ -64,6 +66,7 @@ class PlcServer {
     uint64_t triggers = 0;         // rising TRIGGER edges accepted
     uint64_t results = 0;          // results published
     uint64_t acks = 0;             // results acknowledged
+    uint64_t mark_clears = 0;      // rising CLEAR_MARK edges
     uint64_t missed_triggers = 0;  // edges refused: busy or previous result not acknowledged
     uint64_t client_connects = 0;  // connections accepted and served
     uint64_t client_drops = 0;     // connections closed: peer left, garbage, stall, evicted
@@ -96,6 +99,7 @@ class PlcServer {
   std::condition_variable trigger_cv_;
   PlcHandshake handshake_;
   std::optional<PlcTrigger> pending_;  // accepted, not yet taken by WaitTrigger
+  bool mark_clear_ = false;            // a CLEAR_MARK edge not yet taken by TakeMarkClear
   Counters counters_;
   int clients_ = 0;
   bool stopped_ = false;

@@ -21,6 +21,12 @@ void RecurringMarkWatch::Forget() {
   mark_.reset();
 }
 
+std::optional<RecurringMark> RecurringMarkWatch::Clear() {
+  std::optional<RecurringMark> stood = mark_;
+  Forget();
+  return stood;
+}
+
 bool RecurringMarkWatch::Near(const Place& a, const Place& b) const {
   return std::hypot(a.x - b.x, a.y - b.y) <= options_.radius;
 }

@@ -44,6 +44,11 @@ class RecurringMarkWatch {
   std::optional<RecurringMark> Add(const std::string& die, const std::string& model_id,
                                    std::span<const Finding> findings, double shots_since_restart);
 
+  // A person checked the die (and found the mark false, or polished it out): forgets the mark
+  // and the findings it stood on, so the die's next parts are judged by inspection alone until
+  // findings recur again. Returns the mark that stood, if one did.
+  std::optional<RecurringMark> Clear();
+
  private:
   struct Place {
     double x, y, size;

@@ -239,6 +239,7 @@ StationSnapshot Station::Snapshot() const {
 void Station::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     const auto trigger = plc_.WaitTrigger(std::chrono::milliseconds(100));
+    if (plc_.TakeMarkClear()) ClearRecurringMark();  // before the part the PLC may have sent
     if (trigger) Handle(*trigger);
   }
 }
@@ -383,6 +384,21 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
   } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
     std::cerr << config_.station << ": die memory: " << e.what() << "\n";
   }
+}
+
+void Station::ClearRecurringMark() {
+  const auto stood = recurring_.Clear();
+  if (!stood) {
+    std::cerr << config_.station << ": CLEAR_MARK from the PLC: no recurring mark stood\n";
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++counters_.recurring_mark_clears;
+  }
+  std::cerr << config_.station << ": the recurring mark at (" << stood->x << ", " << stood->y
+            << ") was cleared from the PLC (CLEAR_MARK): the die's next parts are judged by "
+               "their inspection alone until findings recur there\n";
 }
 
 // Findings recurring at one place of this die's parts are the die's mark, on every further part

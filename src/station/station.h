@@ -91,6 +91,8 @@ class Station {
   void RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
                    const Workspace& ws, ViewResult& view);
   void WatchRecurringMark(const Shot& shot, ViewResult& view);
+  // A CLEAR_MARK edge from the PLC: forgets the standing mark (logged and counted).
+  void ClearRecurringMark();
   void JudgeRisk(PartRecord& part, double since_restart);
   int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;

@@ -114,6 +114,10 @@ std::string MetricsText(const StationSnapshot& s) {
   Header(o, "linesight_recurring_mark_parts_total", "counter",
          "Parts rejected only because a mark recurring at one place of their die's parts stood.");
   o << "linesight_recurring_mark_parts_total " << c.recurring_mark_parts << '\n';
+  Header(
+      o, "linesight_recurring_mark_clears_total", "counter",
+      "Standing recurring marks cleared through the PLC (CLEAR_MARK) after the die was checked.");
+  o << "linesight_recurring_mark_clears_total " << c.recurring_mark_clears << '\n';
   Histogram(o, s.latency);
   Header(o, "linesight_outbox_pending_parts", "gauge", "Parts stored but not yet sent upstream.");
   o << "linesight_outbox_pending_parts " << s.outbox_pending << '\n';

@@ -26,6 +26,8 @@ struct StationCounters {
   uint64_t model_swaps = 0, model_swap_failures = 0;
   // Parts rejected only because their die's recurring mark stood: inspection alone passed them.
   uint64_t recurring_mark_parts = 0;
+  // Recurring marks a person cleared through the PLC (command bit CLEAR_MARK) while they stood.
+  uint64_t recurring_mark_clears = 0;
 };
 
 // Upper bounds of the latency buckets, in seconds (Prometheus `le`); a last bucket is +Inf.

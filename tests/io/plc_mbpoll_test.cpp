@@ -114,5 +114,22 @@ TEST(PlcMbpoll, DrivesAWholeHandshake) {
   EXPECT_EQ(n.exceptions, 2u);
 }
 
+// An HMI clears a die's recurring mark with one register write (6, bit 0) and lowers it again.
+TEST(PlcMbpoll, ClearsARecurringMark) {
+  if (!std::filesystem::exists(kMbpoll)) GTEST_SKIP() << "mbpoll is not installed";
+  PlcServerOptions options;
+  options.port = 0;
+  PlcServer server(options);
+  const int port = server.port();
+  ExpectWritten(Mbpoll(port, "-r 6 -t 4 127.0.0.1 1"));  // CLEAR_MARK
+  EXPECT_TRUE(server.TakeMarkClear());
+  ExpectWritten(Mbpoll(port, "-r 6 -t 4 127.0.0.1 0"));
+  EXPECT_FALSE(server.TakeMarkClear());
+  const ToolRun bad = Mbpoll(port, "-r 6 -t 4 127.0.0.1 2");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_TRUE(Contains(bad.out, "Illegal data value")) << bad.out;
+  EXPECT_EQ(server.counters().mark_clears, 1u);
+}
+
 }  // namespace
 }  // namespace linesight::io

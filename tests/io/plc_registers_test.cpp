@@ -32,7 +32,7 @@ TEST(PlcRegisters, OnlyPlcRegistersAreWritable) {
   const std::array<uint16_t, 6> six{1, 2, 3, 4, 5, 6};
   EXPECT_EQ(CheckWrite(0, six), 0);
   EXPECT_EQ(CheckWrite(5, std::span(six).first(1)), 0);
-  EXPECT_EQ(CheckWrite(1, six), kExceptionIllegalAddress);  // runs into reserved 6
+  EXPECT_EQ(CheckWrite(2, six), kExceptionIllegalAddress);  // runs into reserved 7
   for (int address = kWritableEnd; address < kRegisterCount + 2; ++address) {
     EXPECT_EQ(CheckWrite(address, std::span(six).first(1)), kExceptionIllegalAddress) << address;
   }
@@ -46,6 +46,17 @@ TEST(PlcRegisters, UnknownCommandBitsAreIllegalValues) {
   EXPECT_EQ(CheckWrite(kRegCommand, bit2), kExceptionIllegalValue);
   EXPECT_EQ(CheckWrite(kRegCommand, high), kExceptionIllegalValue);
   EXPECT_EQ(CheckWrite(kRegCommand, std::span<const uint16_t>()), kExceptionIllegalValue);
+}
+
+TEST(PlcRegisters, TheOperatorCommandTakesOnlyItsBits) {
+  const std::array<uint16_t, 1> clear{kOperatorClearMark}, zero{0}, bit1{1u << 1};
+  EXPECT_EQ(CheckWrite(kRegOperatorCommand, clear), 0);
+  EXPECT_EQ(CheckWrite(kRegOperatorCommand, zero), 0);
+  EXPECT_EQ(CheckWrite(kRegOperatorCommand, bit1), kExceptionIllegalValue);
+  std::array<uint16_t, 7> all{0, 0, 0, 0, 0, 0, kOperatorClearMark};
+  EXPECT_EQ(CheckWrite(0, all), 0) << "one FC16 request over 0-6";
+  all[6] = 2;
+  EXPECT_EQ(CheckWrite(0, all), kExceptionIllegalValue) << "checked inside a longer request too";
 }
 
 TEST(PlcRegisters, U32SplitsHighWordFirst) {

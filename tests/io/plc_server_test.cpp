@@ -158,7 +158,7 @@ TEST(PlcServer, ReadOnlyAndUnknownAddressesGetException02) {
   }
   const std::array<uint16_t, 4> four{0, 0, 0, 0};
   errno = 0;
-  EXPECT_EQ(modbus_write_registers(raw.get(), 4, 4, four.data()), -1);  // 4-5 ok, 6-7 not
+  EXPECT_EQ(modbus_write_registers(raw.get(), 5, 4, four.data()), -1);  // 5-6 ok, 7-8 not
   EXPECT_EQ(errno, EMBXILADD);
   std::array<uint16_t, 125> regs{};
   errno = 0;
@@ -168,7 +168,7 @@ TEST(PlcServer, ReadOnlyAndUnknownAddressesGetException02) {
   EXPECT_EQ(modbus_read_registers(raw.get(), 1000, 1, regs.data()), -1);
   EXPECT_EQ(errno, EMBXILADD);
   EXPECT_EQ(modbus_read_registers(raw.get(), 0, kRegisterCount, regs.data()), kRegisterCount);
-  EXPECT_EQ(server.counters().exceptions, 18u);  // 15 single writes, 1 multiple, 2 reads
+  EXPECT_EQ(server.counters().exceptions, 17u);  // 14 single writes, 1 multiple, 2 reads
 }
 
 TEST(PlcServer, BadCommandValueGetsException03AndTriggersNothing) {
@@ -185,6 +185,26 @@ TEST(PlcServer, BadCommandValueGetsException03AndTriggersNothing) {
   std::array<uint16_t, 1> status{};
   ASSERT_EQ(modbus_read_registers(raw.get(), kRegStatus, 1, status.data()), 1);
   EXPECT_EQ(status[0], kStatusReady | kStatusFault);
+}
+
+// An HMI's CLEAR_MARK (register 6, bit 0) is handed to the station once per rising edge, apart
+// from the PLC's handshake.
+TEST(PlcServer, ClearMarkIsTakenOncePerRisingEdge) {
+  PlcServer server(LocalOptions());
+  RawClient raw(server.port());
+  EXPECT_FALSE(server.TakeMarkClear());
+  ASSERT_EQ(modbus_write_register(raw.get(), kRegOperatorCommand, kOperatorClearMark), 1);
+  ASSERT_EQ(modbus_write_register(raw.get(), kRegOperatorCommand, kOperatorClearMark), 1);
+  EXPECT_TRUE(server.TakeMarkClear());
+  EXPECT_FALSE(server.TakeMarkClear()) << "held high: no new edge";
+  ASSERT_EQ(modbus_write_register(raw.get(), kRegOperatorCommand, 0), 1);
+  ASSERT_EQ(modbus_write_register(raw.get(), kRegOperatorCommand, kOperatorClearMark), 1);
+  EXPECT_TRUE(server.TakeMarkClear());
+  EXPECT_EQ(server.counters().mark_clears, 2u);
+  errno = 0;
+  EXPECT_EQ(modbus_write_register(raw.get(), kRegOperatorCommand, 2), -1);
+  EXPECT_EQ(errno, EMBXILVAL);
+  EXPECT_EQ(server.status() & kStatusReady, kStatusReady) << "the handshake is untouched";
 }
 
 TEST(PlcServer, UnsupportedFunctionGetsException01) {

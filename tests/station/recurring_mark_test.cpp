@@ -57,6 +57,20 @@ TEST(RecurringMarkTest, AFindingBackAtOnePlaceOnFourOfTwelvePartsStandsUntilItSt
   EXPECT_FALSE(watch.Add("M2-D01", "m", none, kNoCycle));  // 20 parts in a row without it
 }
 
+TEST(RecurringMarkTest, AClearForgetsTheMarkAndTheFindingsItStoodOn) {
+  RecurringMarkWatch watch;
+  const std::vector<Finding> none, at{At(0.3, -0.2, 0.04)};
+  EXPECT_FALSE(watch.Clear()) << "nothing stood";
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(watch.Add("M1-D01", "m", at, kNoCycle));
+  ASSERT_TRUE(watch.Add("M1-D01", "m", at, kNoCycle));
+  const auto stood = watch.Clear();
+  ASSERT_TRUE(stood);
+  EXPECT_NEAR(stood->x, 0.3, 1e-9);
+  EXPECT_FALSE(watch.Add("M1-D01", "m", none, kNoCycle));
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(watch.Add("M1-D01", "m", at, kNoCycle)) << i;
+  EXPECT_TRUE(watch.Add("M1-D01", "m", at, kNoCycle)) << "4 of 12 again after the clear";
+}
+
 TEST(RecurringMarkTest, FindingsAtRandomPlacesNeverStand) {
   // 10,000 parts, one in ten with a finding (twice what the demo's line makes), anywhere on the
   // first sixth of an impeller's face (the fold of a six-vane part), of any size.

@@ -216,6 +216,32 @@ TEST(StationTest, AMarkRecurringAtOnePlaceOfTheDiesPartsRejectsItsFurtherParts) 
   EXPECT_EQ(rig.Shoot(9, {{"top", Good(9106)}}, 3).decision, Decision::kPass);
 }
 
+// A person checks the die and finds nothing (or polishes the mark out): CLEAR_MARK from the HMI
+// (register 6, bit 0) ends the mark, and the die's next parts are judged by inspection alone.
+TEST(StationTest, AClearMarkFromTheHmiEndsTheMarkUntilFindingsRecurAgain) {
+  TempDir dir;
+  StationRig rig(dir.path());
+  const auto marked = [](uint64_t seed) {
+    sim::RenderedPart p = sim::PartRenderer().Render(seed);
+    const double a = std::atan2(0.6, 0.8) + p.rotation_deg * CV_PI / 180;
+    cv::circle(p.image, p.centre + 0.6 * p.radius * cv::Point2d(std::cos(a), std::sin(a)), 4,
+               cv::Scalar(20), cv::FILLED, cv::LINE_AA);
+    return p.image;
+  };
+  for (uint32_t id = 1; id <= 4; ++id) rig.Shoot(id, {{"top", marked(9100 + id)}});
+  ASSERT_EQ(rig.Shoot(5, {{"top", Good(9105)}}).defect_type, FindingTypeCode("die_mark"));
+  rig.plc->ClearMark();
+  EXPECT_EQ(rig.Shoot(6, {{"top", Good(9106)}}).decision, Decision::kPass) << "mark cleared";
+  EXPECT_EQ(rig.station->counters().recurring_mark_clears, 1u);
+  EXPECT_NE(MetricsText(rig.station->Snapshot()).find("linesight_recurring_mark_clears_total 1"),
+            std::string::npos);
+  // The findings before the clear are forgotten: one more marked part is not yet a mark.
+  const auto again = rig.Shoot(7, {{"top", marked(9107)}});
+  EXPECT_EQ(again.decision, Decision::kReject);
+  EXPECT_NE(again.defect_type, FindingTypeCode("die_mark"));
+  EXPECT_EQ(rig.Shoot(8, {{"top", Good(9108)}}).decision, Decision::kPass);
+}
+
 TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {
   TempDir dir;
   StationConfig none;

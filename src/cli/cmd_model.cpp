@@ -34,6 +34,7 @@ nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {
   }
   nlohmann::json j = {{"id", m.Id()},
                       {"recipe", {{"name", m.recipe.name}, {"hash", m.recipe_hash}}},
+                      {"cells", DescribeCells(m.recipe)},
                       {"threshold", m.threshold},
                       {"min_defect_area_px", m.recipe.min_defect_area_px},
                       {"threshold_source", m.threshold_source},
@@ -55,6 +56,7 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
   std::cout << "model " << path << "\n"
             << "  id               " << m.Id() << "\n"
             << "  recipe           " << m.recipe.name << " (" << m.recipe_hash << ")\n"
+            << "  cells            " << DescribeCells(m.recipe) << "\n"
             << "  threshold        " << std::setprecision(9) << m.threshold << "\n"
             << "  min defect area  " << m.recipe.min_defect_area_px << " px\n"
             << "  set by           " << m.threshold_source << "\n"

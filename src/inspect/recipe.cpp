@@ -74,6 +74,22 @@ void Derive(Recipe& r) {
   }
 }
 
+std::string DescribeCells(const Recipe& r) {
+  char arc[32];
+  std::snprintf(arc, sizeof arc, "%g px arcs", r.arc_px);
+  switch (r.layout) {
+    case CellLayout::kRings:
+      if (r.round_cells == RoundCells::kRings) return "rings";
+      return std::string(r.round_cells == RoundCells::kArcs ? "arcs (" : "arcs+rings (") + arc +
+             ")";
+    case CellLayout::kBlocks:
+      return "blocks of " + std::to_string(r.cells.block) + " px";
+    case CellLayout::kWhole:
+      return "texture";
+  }
+  return "?";
+}
+
 Recipe DefaultRecipe() {
   Recipe r;
   Derive(r);

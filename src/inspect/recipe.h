@@ -78,6 +78,9 @@ struct Recipe {
   double pixel_size_mm = 0;  // mm per image pixel at the part (`part.pixel_size_mm`); 0 = unknown
 };
 
+// What scores the part, for people: "arcs+rings (1 px arcs)", "rings", "blocks of 4 px", ...
+std::string DescribeCells(const Recipe& recipe);
+
 // The recipe used when none is given: a round part, defaults everywhere.
 Recipe DefaultRecipe();
 

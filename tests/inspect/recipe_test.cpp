@@ -100,6 +100,10 @@ TEST(RecipeTest, RoundPartsAreScoredByArcsAndWholeRingsUnlessTheRecipeChoosesOne
   }
   ExpectRecipeError("part:\n  cells: spokes\n", {"part.cells", "spokes", "arcs+rings"});
   ExpectRecipeError("part:\n  cells: arcs\n  arc_px: 0\n", {"part.arc_px", "contradicts"});
+  EXPECT_EQ(DescribeCells(def), "arcs+rings (1 px arcs)");
+  EXPECT_EQ(DescribeCells(arcs), "arcs (2 px arcs)");
+  EXPECT_EQ(DescribeCells(ParseRecipe("part:\n  arc_px: 0\n", "r")), "rings");
+  EXPECT_EQ(DescribeCells(ParseRecipe("part:\n  symmetry: none\n", "b")), "blocks of 4 px");
   const Recipe back = RecipeFromJson(RecipeToJson(arcs), "m");
   EXPECT_EQ(back.round_cells, RoundCells::kArcs);
   EXPECT_EQ(RecipeHash(back), RecipeHash(arcs));

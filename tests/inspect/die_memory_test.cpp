@@ -28,8 +28,10 @@ const InspectionModel& ArcsModel() {
       images.push_back(renderer.Render(static_cast<uint64_t>(i)).image);
       names.push_back("good_" + std::to_string(i));
     }
-    return TrainFromImages(ParseRecipe("name: arcs\npart:\n  cells: arcs\n", "arcs"), images, names,
-                           {});
+    return TrainFromImages(
+        ParseRecipe("name: arcs\npart:\n  cells: arcs\nanomaly:\n  holdout_fraction: 0.3\n",
+                    "arcs"),
+        images, names, {});
   }();
   return model;
 }

@@ -209,8 +209,8 @@ TEST_F(InspectorTest, FindingsAreTypedByWhereTheyLieAndTheirShape) {
 // by it): a dark pit painted 0.6 rim radii out at one angle of the part's own frame.
 TEST(InspectorPlaceTest, AFindingsPlaceIsTheSameOnPartsTurnedAnyWay) {
   // Arcs find each part's turn (the demo's recipe); plain rings judge the part as presented.
-  const InspectionModel arcs =
-      TrainModel(ParseRecipe("name: arcs\npart:\n  cells: arcs\n", "arcs"));
+  const InspectionModel arcs = TrainModel(
+      ParseRecipe("name: arcs\npart:\n  cells: arcs\nanomaly:\n  holdout_fraction: 0.3\n", "arcs"));
   ASSERT_EQ(arcs.anomaly.symmetry(), 6);  // the simulated impeller's six vanes
   const Inspector inspector(arcs);
   Workspace ws;

@@ -244,10 +244,45 @@ void PrintShiftAlarms(const std::map<std::string, int64_t>& by_kind, std::ostrea
   out << (by_kind.empty() ? "" : ")") << "; the dashboard's Alerts page lists them\n";
 }
 
+// An earlier run's results in `out` would mix with this one's: a part id is stored once, so the
+// old verdict of each shot would stay beside the new summary. Removes what the demo itself writes
+// there (stores, images, model, reports, password), and nothing else. Returns how many it removed.
+int ClearEarlierRun(const fs::path& out) {
+  int removed = 0;
+  const auto drop = [&](const fs::path& p) {
+    std::error_code ec;
+    const auto n = fs::remove_all(p, ec);
+    if (ec)
+      throw Error(ErrorCategory::kIo,
+                  p.string() + ": cannot remove the earlier demo's result (" + ec.message() + ")",
+                  "Remove it by hand, or give another --out folder");
+    removed += n > 0;
+  };
+  for (const char* name :
+       {"linesight.db", "linesight.db-wal", "linesight.db-shm", "server-images", "model.lsm",
+        "risk.json", "report.html", "plant_report.html", "admin-password.txt"})
+    drop(out / name);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(out, ec)) {
+    const std::string name = e.path().filename().string();
+    const bool machine =
+        name.size() > 1 && name[0] == 'M' &&
+        std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!machine || !e.is_directory()) continue;
+    for (const char* f : {"outbox.db", "outbox.db-wal", "outbox.db-shm", "images"})
+      drop(e.path() / f);
+    fs::remove(e.path(), ec);  // only if nothing else is in it
+  }
+  return removed;
+}
+
 int RunDemo(const DemoArgs& a) {
   const fs::path out(a.out);
   PrepareOutputFolder("--out", out);
   std::ostream& log = a.json ? std::cerr : std::cout;
+  if (const int n = ClearEarlierRun(out); n > 0)
+    log << "linesight demo: removed an earlier run's results from " << out.string() << " (" << n
+        << " files and folders)\n";
   log << "linesight demo: a die-casting cell of " << a.machines << " machines, simulated\n\n"
       << "1. learning the part from " << a.train << " good castings\n";
   const auto server = StartServer(a, out);

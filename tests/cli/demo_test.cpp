@@ -21,6 +21,22 @@ using testing::TempDir;
 TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   TempDir dir;
   const fs::path out = dir / "demo";
+  // An earlier run's results in the folder: the demo removes them (its outboxes must hold this
+  // shift's parts only) and leaves what is not its own.
+  fs::create_directories(out / "M1");
+  {
+    store::OutboxOptions o;
+    o.path = (out / "M1" / "outbox.db").string();
+    store::Outbox earlier(o);
+    PartRecord stale;
+    stale.part_id = "M1-999999999";
+    stale.station = "S1";
+    stale.shot.machine = "M1";
+    stale.shot.shot = 999999999;
+    ASSERT_TRUE(earlier.Put(stale));
+  }
+  testing::WriteFile(out / "notes.txt", "mine\n");
+  testing::WriteFile(out / "model.lsm", "an earlier run's model\n");
   const auto r = RunLinesight("demo --out " + ShellQuote(out) +
                               " --train 30 --hours 0.4 --speed 0 --json --listen 127.0.0.1:0");
   ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
@@ -45,6 +61,8 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
     parts += m.at("parts").get<int>();
   }
   EXPECT_EQ(s.at("total").at("parts").get<int>(), parts);
+  EXPECT_TRUE(fs::exists(out / "notes.txt")) << "not the demo's: kept";
+  EXPECT_TRUE(testing::Contains(r.err, "removed an earlier run's results")) << r.err;
   // Every station judged each shot's defect risk with the model learned from the history before
   // the shift, and stored it with the part.
   ASSERT_TRUE(fs::exists(out / "risk.json"));

@@ -172,27 +172,29 @@ TEST(StationTest, ABrokenRiskModelLeavesPartsWithoutRiskAndTheLineRunning) {
   EXPECT_TRUE(part->risk_model.empty());
 }
 
+// A good part with a small pit at one place of the part, as a die's mark would leave: the model's
+// arcs find the part's turn, so the pit turns with it.
+cv::Mat MarkedAtOnePlace(uint64_t seed) {
+  sim::RenderedPart p = sim::PartRenderer().Render(seed);
+  const double a = std::atan2(0.6, 0.8) + p.rotation_deg * CV_PI / 180;
+  cv::circle(p.image, p.centre + 0.6 * p.radius * cv::Point2d(std::cos(a), std::sin(a)), 4,
+             cv::Scalar(20), cv::FILLED, cv::LINE_AA);
+  return p.image;
+}
+
 // A die leaves its mark at one place of each part (a heat-check vein). Once findings come back
 // there on 4 of 12 parts, the die's further parts do not pass even where a part's own inspection
 // sees nothing; the PLC reads die_mark (8), the record says why, and a new die starts again.
 TEST(StationTest, AMarkRecurringAtOnePlaceOfTheDiesPartsRejectsItsFurtherParts) {
   TempDir dir;
   StationRig rig(dir.path());
-  const auto marked = [](uint64_t seed) {
-    sim::RenderedPart p = sim::PartRenderer().Render(seed);
-    // At one place of the part: the model's arcs find its turn, so the mark turns with it.
-    const double a = std::atan2(0.6, 0.8) + p.rotation_deg * CV_PI / 180;
-    cv::circle(p.image, p.centre + 0.6 * p.radius * cv::Point2d(std::cos(a), std::sin(a)), 4,
-               cv::Scalar(20), cv::FILLED, cv::LINE_AA);
-    return p.image;
-  };
   for (uint32_t id = 1; id <= 3; ++id) {
-    const auto r = rig.Shoot(id, {{"top", marked(9100 + id)}});
+    const auto r = rig.Shoot(id, {{"top", MarkedAtOnePlace(9100 + id)}});
     EXPECT_EQ(r.decision, Decision::kReject) << id;
     EXPECT_NE(r.defect_type, FindingTypeCode("die_mark")) << "the part's own finding: " << id;
   }
   EXPECT_EQ(rig.Shoot(4, {{"top", Good(9104)}}).decision, Decision::kPass) << "3 of 4: not yet";
-  EXPECT_EQ(rig.Shoot(5, {{"top", marked(9105)}}).decision, Decision::kReject);
+  EXPECT_EQ(rig.Shoot(5, {{"top", MarkedAtOnePlace(9105)}}).decision, Decision::kReject);
   const auto unseen = rig.Shoot(6, {{"top", Good(9106)}});
   EXPECT_EQ(unseen.decision, Decision::kReject) << "the die's mark stands";
   EXPECT_EQ(unseen.defect_type, FindingTypeCode("die_mark"));
@@ -221,14 +223,7 @@ TEST(StationTest, AMarkRecurringAtOnePlaceOfTheDiesPartsRejectsItsFurtherParts) 
 TEST(StationTest, AClearMarkFromTheHmiEndsTheMarkUntilFindingsRecurAgain) {
   TempDir dir;
   StationRig rig(dir.path());
-  const auto marked = [](uint64_t seed) {
-    sim::RenderedPart p = sim::PartRenderer().Render(seed);
-    const double a = std::atan2(0.6, 0.8) + p.rotation_deg * CV_PI / 180;
-    cv::circle(p.image, p.centre + 0.6 * p.radius * cv::Point2d(std::cos(a), std::sin(a)), 4,
-               cv::Scalar(20), cv::FILLED, cv::LINE_AA);
-    return p.image;
-  };
-  for (uint32_t id = 1; id <= 4; ++id) rig.Shoot(id, {{"top", marked(9100 + id)}});
+  for (uint32_t id = 1; id <= 4; ++id) rig.Shoot(id, {{"top", MarkedAtOnePlace(9100 + id)}});
   ASSERT_EQ(rig.Shoot(5, {{"top", Good(9105)}}).defect_type, FindingTypeCode("die_mark"));
   rig.plc->ClearMark();
   EXPECT_EQ(rig.Shoot(6, {{"top", Good(9106)}}).decision, Decision::kPass) << "mark cleared";
@@ -236,7 +231,7 @@ TEST(StationTest, AClearMarkFromTheHmiEndsTheMarkUntilFindingsRecurAgain) {
   EXPECT_NE(MetricsText(rig.station->Snapshot()).find("linesight_recurring_mark_clears_total 1"),
             std::string::npos);
   // The findings before the clear are forgotten: one more marked part is not yet a mark.
-  const auto again = rig.Shoot(7, {{"top", marked(9107)}});
+  const auto again = rig.Shoot(7, {{"top", MarkedAtOnePlace(9107)}});
   EXPECT_EQ(again.decision, Decision::kReject);
   EXPECT_NE(again.defect_type, FindingTypeCode("die_mark"));
   EXPECT_EQ(rig.Shoot(8, {{"top", Good(9108)}}).decision, Decision::kPass);

@@ -188,6 +188,31 @@ UPDATE alerts SET notified_ms = last_ms WHERE acked_ms IS NULL;
 ALTER TABLE alerts ADD COLUMN evidence_ms BIGINT NOT NULL DEFAULT 0;
 UPDATE alerts SET evidence_ms = coalesce(acked_ms, last_ms) WHERE kind <> 'die_life';
 )sql",
+    // 7: the hourly rollup of parts (store/part_hours.h, docs/store.md "Query speed"): yield,
+    // Pareto, reject rate and counts over weeks read its rows for whole hours and parts only
+    // for the partial hours at the ends. Ingest and reviews keep it; here it is filled from the
+    // parts stored so far.
+    R"sql(
+CREATE TABLE part_hours (
+  time_ms BIGINT NOT NULL,          -- the hour's start, UTC ms
+  machine TEXT NOT NULL,
+  die TEXT NOT NULL,
+  station TEXT NOT NULL,
+  decision TEXT NOT NULL,           -- the line's
+  verdict TEXT NOT NULL,            -- after reviews: the latest review's, else the line's
+  reviewed BIGINT NOT NULL,         -- 1: a person reviewed these parts
+  defect_type TEXT NOT NULL,        -- as parts.defect_type
+  parts BIGINT NOT NULL,
+  PRIMARY KEY (time_ms, machine, die, station, decision, verdict, reviewed, defect_type)
+);
+CREATE INDEX part_hours_machine ON part_hours (machine, time_ms);
+INSERT INTO part_hours (time_ms, machine, die, station, decision, verdict, reviewed,
+                        defect_type, parts)
+  SELECT time_ms - ((time_ms % 3600000) + 3600000) % 3600000, machine, die, station, decision,
+         coalesce(review_verdict, decision), CASE WHEN review_id IS NULL THEN 0 ELSE 1 END,
+         defect_type, count(*)
+  FROM parts GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+)sql",
 };
 
 constexpr std::string_view kVersionTable =

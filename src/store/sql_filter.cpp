@@ -1,5 +1,7 @@
 #include "store/sql_filter.h"
 
+#include "core/error.h"
+
 namespace linesight::store {
 
 std::string SqlQuery::Param(SqlValue v) {
@@ -7,18 +9,30 @@ std::string SqlQuery::Param(SqlValue v) {
   return "$" + std::to_string(params.size());
 }
 
-void AppendWhere(SqlQuery& q, const PartFilter& f) {
+void AppendWhere(SqlQuery& q, const PartFilter& f, FilterTable table) {
+  AppendWhere(q, f, table, f.from_ms, f.to_ms);
+}
+
+void AppendWhere(SqlQuery& q, const PartFilter& f, FilterTable table, int64_t from_ms,
+                 int64_t to_ms) {
   std::string& s = q.sql;
   s += " WHERE 1 = 1";
   if (!f.machine.empty()) s += " AND p.machine = " + q.Param(std::string_view(f.machine));
   if (!f.die.empty()) s += " AND p.die = " + q.Param(std::string_view(f.die));
   if (!f.station.empty()) s += " AND p.station = " + q.Param(std::string_view(f.station));
-  if (f.from_ms != std::numeric_limits<int64_t>::min())
-    s += " AND p.time_ms >= " + q.Param(f.from_ms);
-  if (f.to_ms != std::numeric_limits<int64_t>::max()) s += " AND p.time_ms < " + q.Param(f.to_ms);
+  if (from_ms != std::numeric_limits<int64_t>::min()) s += " AND p.time_ms >= " + q.Param(from_ms);
+  if (to_ms != std::numeric_limits<int64_t>::max()) s += " AND p.time_ms < " + q.Param(to_ms);
   if (f.decision) s += " AND p.decision = " + q.Param(DecisionName(*f.decision));
   if (!f.defect_type.empty())
     s += " AND p.defect_type = " + q.Param(std::string_view(f.defect_type));
+  if (table == FilterTable::kPartHours) {
+    if (f.min_score || f.max_score)
+      throw Error(ErrorCategory::kInternal, "part_hours has no scores to filter on",
+                  "read parts for a filter on scores (AppendPartsSource does)");
+    if (f.unreviewed_only) s += " AND p.reviewed = 0";
+    if (f.reviewed_only) s += " AND p.reviewed = 1";
+    return;
+  }
   if (f.min_score) s += " AND p.score >= " + q.Param(*f.min_score);
   if (f.max_score) s += " AND p.score <= " + q.Param(*f.max_score);
   if (f.unreviewed_only) s += " AND p.review_id IS NULL";

@@ -18,7 +18,14 @@ struct SqlQuery {
   std::string Param(SqlValue v);
 };
 
+// Which table `p` is: parts, or its hourly rollup part_hours (store/part_hours.h), which has no
+// scores and keeps "reviewed" as a 0/1 column.
+enum class FilterTable : uint8_t { kParts, kPartHours };
+
 // Appends " WHERE ..." (always at least "WHERE 1 = 1") for `filter` to `q`.
-void AppendWhere(SqlQuery& q, const PartFilter& filter);
+void AppendWhere(SqlQuery& q, const PartFilter& filter, FilterTable table = FilterTable::kParts);
+// The same for the shot times [from_ms, to_ms) instead of the filter's.
+void AppendWhere(SqlQuery& q, const PartFilter& filter, FilterTable table, int64_t from_ms,
+                 int64_t to_ms);
 
 }  // namespace linesight::store

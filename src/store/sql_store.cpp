@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "store/part_columns.h"
+#include "store/part_hours.h"
 #include "store/sql_filter.h"
 
 namespace linesight::store {
@@ -82,7 +83,7 @@ void AddPartParams(const PartRecord& p, const PartRow& row, std::vector<SqlValue
                                std::string_view(row.record)});
 }
 
-// INSERT of `rows` parts, skipping known part ids, returning one row per part stored.
+// INSERT of `rows` parts, skipping known part ids, returning the id of each part stored.
 std::string InsertPartsSql(size_t rows) {
   std::string sql(kInsertParts);
   for (size_t r = 0; r < rows; ++r) {
@@ -91,20 +92,41 @@ std::string InsertPartsSql(size_t rows) {
       sql += (c ? ", $" : "$") + std::to_string(r * kPartColumns + c + 1);
     sql += ")";
   }
-  return sql + " ON CONFLICT (part_id) DO NOTHING RETURNING seq";
+  return sql + " ON CONFLICT (part_id) DO NOTHING RETURNING part_id";
 }
 
-// Stores `parts` (at most kPartsPerInsert) in one statement; returns how many were new.
-int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts) {
+// The part_hours row a part the line just judged counts in.
+PartHourKey HourKey(const PartRecord& p, const PartColumns& col) {
+  const std::string decision(DecisionName(p.decision));
+  return {HourStart(p.shot.time_ms),
+          p.shot.machine,
+          p.shot.die,
+          p.station,
+          decision,
+          decision,
+          col.defect_type_line,
+          0};
+}
+
+// Stores `parts` (at most kPartsPerInsert) in one statement, counting the new ones into
+// `hours`; returns how many were new.
+int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts,
+                    std::map<PartHourKey, int64_t>& hours) {
   std::vector<PartRow> rows(parts.size());
   std::vector<SqlValue> params;
   params.reserve(parts.size() * kPartColumns);
+  std::map<std::string_view, size_t> by_id;  // a part id sent twice is stored as first sent
   for (size_t i = 0; i < parts.size(); ++i) {
     rows[i] = {DerivePartColumns(parts[i]), ToJson(parts[i]).dump()};
     AddPartParams(parts[i], rows[i], params);
+    by_id.emplace(parts[i].part_id, i);
   }
   int64_t fresh = 0;
-  c.Query(InsertPartsSql(parts.size()), params, [&](const SqlRow&) { ++fresh; });
+  c.Query(InsertPartsSql(parts.size()), params, [&](const SqlRow& r) {
+    ++fresh;
+    const size_t i = by_id.at(r.Text(0));
+    ++hours[HourKey(parts[i], rows[i].col)];
+  });
   return fresh;
 }
 
@@ -179,13 +201,15 @@ IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
   if (parts.empty() && events.empty()) return n;
   auto c = Connection();
   SqlTransaction tx(*c, TxKind::kIngest);
+  std::map<PartHourKey, int64_t> hours;
   for (size_t at = 0; at < parts.size(); at += kPartsPerInsert) {
     const auto chunk = parts.subspan(at, std::min(kPartsPerInsert, parts.size() - at));
-    const int64_t fresh = InsertParts(*c, chunk);
+    const int64_t fresh = InsertParts(*c, chunk, hours);
     n.parts_new += fresh;
     n.parts_duplicate += static_cast<int64_t>(chunk.size()) - fresh;
   }
   for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
+  CountPartHours(*c, hours);
   UpdateMachines(*c, parts);
   InsertImageUses(*c, parts);
   FillPartsFromShots(*c, parts);
@@ -235,8 +259,8 @@ void SqlStore::ForgetImages(std::span<const std::string> names) {
 }
 
 int64_t SqlStore::CountParts(const PartFilter& filter) {
-  SqlQuery q{"SELECT count(*) FROM parts p", {}};
-  AppendWhere(q, filter);
+  SqlQuery q{"SELECT coalesce(sum(p.n), 0) FROM ", {}};
+  AppendPartsSource(q, filter, true, false);
   int64_t n = 0;
   auto c = Connection();
   c->Query(q.sql, q.params, [&](const SqlRow& r) { n = r.Int(0); });

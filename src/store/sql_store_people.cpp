@@ -1,7 +1,10 @@
 // The SqlStore's writes by people and their look-ups: reviews, users, sessions, station tokens,
 // the audit log; and the store's counts.
+#include <map>
+
 #include "core/error.h"
 #include "store/part_columns.h"
+#include "store/part_hours.h"
 #include "store/sql_store.h"
 
 namespace linesight::store {
@@ -56,10 +59,21 @@ int64_t SqlStore::AddReview(const Review& review, const AuditEntry& audit) {
                 "send \"pass\" (the part is good) or \"reject\" (it is bad)");
   auto c = Connection();
   SqlTransaction tx(*c, TxKind::kWrite);
-  std::optional<std::string> line_type;
   const SqlValue part[] = {std::string_view(review.part_id)};
-  c->Query("SELECT defect_type_line FROM parts WHERE part_id = $1", part,
-           [&](const SqlRow& r) { line_type = r.Text(0); });
+  // Locks the part's row first (SQLite's write transaction holds the whole store), so that two
+  // reviews of one part at once move its part_hours count one after the other.
+  c->Exec("UPDATE parts SET review_id = review_id WHERE part_id = $1", part);
+  std::optional<std::string> line_type;
+  PartHourKey was;
+  c->Query(
+      "SELECT defect_type_line, time_ms, machine, die, station, decision, "
+      "coalesce(review_verdict, decision), CASE WHEN review_id IS NULL THEN 0 ELSE 1 END, "
+      "defect_type FROM parts WHERE part_id = $1",
+      part, [&](const SqlRow& r) {
+        line_type = r.Text(0);
+        was = {HourStart(r.Int(1)), r.Text(2), r.Text(3), r.Text(4),
+               r.Text(5),           r.Text(6), r.Text(8), r.Int(7)};
+      });
   if (!line_type)
     throw Error(ErrorCategory::kInput, "no part '" + review.part_id + "' to review",
                 "review a part the store holds (see GET /api/v1/parts)");
@@ -71,6 +85,13 @@ int64_t SqlStore::AddReview(const Review& review, const AuditEntry& audit) {
       "UPDATE parts SET review_id = $1, review_verdict = $2, defect_type = $3 "
       "WHERE part_id = $4",
       update);
+  PartHourKey now = was;
+  now.verdict = DecisionName(review.verdict);
+  now.defect_type = type;
+  now.reviewed = 1;
+  std::map<PartHourKey, int64_t> moved{{was, -1}};
+  ++moved[now];  // back to 0 when the review changes nothing the rollup keeps
+  CountPartHours(*c, moved);
   InsertAudit(*c, audit);
   tx.Commit();
   return id;

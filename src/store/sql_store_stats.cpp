@@ -3,19 +3,21 @@
 #include <map>
 
 #include "core/error.h"
+#include "store/part_hours.h"
 #include "store/sql_filter.h"
 #include "store/sql_store.h"
 
 namespace linesight::store {
 namespace {
 
-// Sums of the line's verdicts and of good-after-review over the rows of a GROUP BY. A part is
-// good when its latest review says so, or, unreviewed, when the line passed it.
+// Sums of the line's verdicts and of good-after-review over the rows of a GROUP BY on a parts
+// source (store/part_hours.h). A part is good when its latest review says so, or, unreviewed,
+// when the line passed it.
 constexpr std::string_view kVerdictSums =
-    "count(*), sum(CASE WHEN p.decision = 'pass' THEN 1 ELSE 0 END), "
-    "sum(CASE WHEN p.decision = 'reject' THEN 1 ELSE 0 END), "
-    "sum(CASE WHEN p.decision = 'hold' THEN 1 ELSE 0 END), "
-    "sum(CASE WHEN coalesce(p.review_verdict, p.decision) = 'pass' THEN 1 ELSE 0 END)";
+    "sum(p.n), sum(CASE WHEN p.decision = 'pass' THEN p.n ELSE 0 END), "
+    "sum(CASE WHEN p.decision = 'reject' THEN p.n ELSE 0 END), "
+    "sum(CASE WHEN p.decision = 'hold' THEN p.n ELSE 0 END), "
+    "sum(CASE WHEN p.verdict = 'pass' THEN p.n ELSE 0 END)";
 
 // The start of the period of `length` (placeholder) holding p.time_ms, counted from `origin`
 // (placeholder): floor, also before the origin (SQL's % keeps the dividend's sign).
@@ -23,6 +25,9 @@ std::string PeriodStart(const std::string& origin, const std::string& length) {
   return "(p.time_ms - (((p.time_ms - " + origin + ") % " + length + ") + " + length + ") % " +
          length + ")";
 }
+
+// `origin_ms` within its hour: 0 when it starts on the hour (also before 1970).
+int64_t Floored(int64_t origin_ms) { return ((origin_ms % kHourMs) + kHourMs) % kHourMs; }
 
 MachineState StoredState(const std::string& name) {
   for (auto s : {MachineState::kRunning, MachineState::kStopped, MachineState::kDieChange})
@@ -87,17 +92,19 @@ std::vector<MachineStatus> SqlStore::Machines(int64_t since_ms) {
   ApplyLatestEvents(*c, out);
   std::map<std::string, MachineStatus*> by_id;
   for (MachineStatus& m : out) by_id[m.machine] = &m;
-  const SqlValue since[] = {since_ms};
-  c->Query("SELECT p.machine || '', " + std::string(kVerdictSums) +  // || '': see Yield()
-               " FROM parts p WHERE p.time_ms >= $1 GROUP BY 1",
-           since, [&](const SqlRow& r) {
-             auto it = by_id.find(r.Text(0));
-             if (it == by_id.end()) return;
-             it->second->parts = r.Int(1);
-             it->second->passes = r.Int(2);
-             it->second->rejects = r.Int(3);
-             it->second->holds = r.Int(4);
-           });
+  PartFilter since;
+  since.from_ms = since_ms;
+  SqlQuery q{"SELECT p.machine || '', " + std::string(kVerdictSums) + " FROM ", {}};
+  AppendPartsSource(q, since, true, false);
+  q.sql += " GROUP BY 1";  // || '': see Yield()
+  c->Query(q.sql, q.params, [&](const SqlRow& r) {
+    auto it = by_id.find(r.Text(0));
+    if (it == by_id.end()) return;
+    it->second->parts = r.Int(1);
+    it->second->passes = r.Int(2);
+    it->second->rejects = r.Int(3);
+    it->second->holds = r.Int(4);
+  });
   tx.Commit();
   return out;
 }
@@ -163,8 +170,11 @@ std::vector<YieldRow> SqlStore::Yield(const PartFilter& filter, GroupBy by,
       key = PeriodStart(q.Param(shifts.origin_ms), q.Param(shifts.length_ms));
       break;
   }
-  q.sql = "SELECT " + key + ", " + std::string(kVerdictSums) + " FROM parts p";
-  AppendWhere(q, filter);
+  // Shifts that start on the hour hold whole hours, so the hourly rollup can answer them.
+  const bool whole_hours =
+      by != GroupBy::kShift || (Floored(shifts.origin_ms) == 0 && shifts.length_ms % kHourMs == 0);
+  q.sql = "SELECT " + key + ", " + std::string(kVerdictSums) + " FROM ";
+  AppendPartsSource(q, filter, whole_hours, false);
   q.sql += " GROUP BY 1 ORDER BY 1";
   std::vector<YieldRow> out;
   auto c = Connection();
@@ -188,10 +198,10 @@ std::vector<ParetoRow> SqlStore::DefectPareto(const PartFilter& filter) {
   // Bad parts: the latest review says so, or, unreviewed, the line rejected them.
   SqlQuery q{
       "SELECT CASE WHEN p.defect_type = '' THEN 'unclassified' ELSE p.defect_type END, "
-      "count(*) FROM parts p",
+      "sum(p.n) FROM ",
       {}};
-  AppendWhere(q, filter);
-  q.sql += " AND coalesce(p.review_verdict, p.decision) = 'reject' GROUP BY 1 ORDER BY 2 DESC, 1";
+  AppendPartsSource(q, filter, true, true);
+  q.sql += " GROUP BY 1 ORDER BY 2 DESC, 1";
   std::vector<ParetoRow> out;
   auto c = Connection();
   c->Query(q.sql, q.params, [&](const SqlRow& r) { out.push_back({r.Text(0), r.Int(1)}); });
@@ -203,9 +213,9 @@ std::vector<RateBucket> SqlStore::RejectRate(const PartFilter& filter, int64_t b
   SqlQuery q;
   const std::string start = PeriodStart(q.Param(int64_t{0}), q.Param(bucket_ms));
   q.sql = "SELECT " + start +
-          ", count(*), sum(CASE WHEN p.decision = 'reject' THEN 1 ELSE 0 END), "
-          "sum(CASE WHEN p.decision = 'hold' THEN 1 ELSE 0 END) FROM parts p";
-  AppendWhere(q, filter);
+          ", sum(p.n), sum(CASE WHEN p.decision = 'reject' THEN p.n ELSE 0 END), "
+          "sum(CASE WHEN p.decision = 'hold' THEN p.n ELSE 0 END) FROM ";
+  AppendPartsSource(q, filter, bucket_ms % kHourMs == 0, false);
   q.sql += " GROUP BY 1 ORDER BY 1";
   std::vector<RateBucket> out;
   auto c = Connection();

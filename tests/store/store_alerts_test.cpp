@@ -162,6 +162,7 @@ TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
   // Back to schema 4, as a store written by an earlier version.
   RawSql("ALTER TABLE alerts DROP COLUMN evidence_ms");
   RawSql("ALTER TABLE alerts DROP COLUMN notified_ms");
+  RawSql("DROP TABLE part_hours");
   RawSql("DELETE FROM schema_version WHERE version >= 5");
   store_.reset();
   store_ = OpenStore(location_);
@@ -201,7 +202,8 @@ TEST_P(StoreTest, AnUpgradedStoreDatesItsAlertsEvidenceWhenAcknowledgedOrLastRai
   const int64_t open = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0 + 70).id;
   // Back to schema 5, as a store written by the previous version.
   RawSql("ALTER TABLE alerts DROP COLUMN evidence_ms");
-  RawSql("DELETE FROM schema_version WHERE version = 6");
+  RawSql("DROP TABLE part_hours");
+  RawSql("DELETE FROM schema_version WHERE version >= 6");
   store_.reset();
   store_ = OpenStore(location_);
   EXPECT_EQ(store_->schema_version(), kServerSchemaVersion);

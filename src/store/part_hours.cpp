@@ -95,9 +95,11 @@ void CountPartHours(SqlConnection& c, const std::map<PartHourKey, int64_t>& delt
     if (d->second < 0) DropIfEmpty(c, d->first);
 }
 
+bool RollupAnswers(const PartFilter& filter) { return !filter.min_score && !filter.max_score; }
+
 void AppendPartsSource(SqlQuery& q, const PartFilter& filter, bool whole_hours, bool bad_only) {
   const auto [first, end] = WholeHours(filter.from_ms, filter.to_ms);
-  const bool rollup = whole_hours && !filter.min_score && !filter.max_score && first < end;
+  const bool rollup = whole_hours && RollupAnswers(filter) && first < end;
   const auto parts = FilterTable::kParts;
   q.sql += "(";
   if (!rollup) {

@@ -31,6 +31,10 @@ int64_t HourStart(int64_t time_ms);
 // go in sorted order, so two writers never wait on each other's rows in opposite orders.
 void CountPartHours(SqlConnection& c, const std::map<PartHourKey, int64_t>& deltas);
 
+// Whether the rollup answers `filter` (with the partial hours at the ends read from parts): any
+// filter but one on scores.
+bool RollupAnswers(const PartFilter& filter);
+
 // Appends the parts `filter` covers to `q` as the FROM source `(...) p` of a statistics query,
 // with columns time_ms, machine, die, station, decision, verdict, defect_type and n (parts per
 // row): whole hours from part_hours, the partial hours at the ends from parts. A filter the

@@ -157,6 +157,7 @@ void ExpectStatisticsMatchTheParts(Store& s, std::mt19937& rng) {
     for (int64_t bucket : {kHour, int64_t{10 * 60'000}, 24 * kHour})
       EXPECT_EQ(StoredRate(s, f, bucket), ExpectedRate(parts, bucket)) << what;
     EXPECT_EQ(s.CountParts(f), std::ssize(parts)) << what;
+    EXPECT_EQ(s.CountPartsUpTo(f, 7), std::min<int64_t>(7, std::ssize(parts))) << what;
   }
 }
 

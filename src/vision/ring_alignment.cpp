@@ -145,7 +145,8 @@ RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScrat
     s.coarse[i / kCoarse] += s.signature[i];
     s.coarse_template[i / kCoarse] += templ[i];
   }
-  // Whole circle, coarse: score(k) = sum over bands and m of part[m] * template[m - k].
+  // Whole circle, coarse: score(k) = sum over bands and m of part[m] * template[m - k], the
+  // template index wrapped as two straight runs (no modulo per sample, so it vectorises).
   int best = 0;
   float best_score = -1e30f;
   for (int k = 0; k < kC; ++k) {
@@ -153,7 +154,7 @@ RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScrat
     for (int b = 0; b < bands_; ++b) {
       const float* p = &s.coarse[static_cast<size_t>(b) * kC];
       const float* t = &s.coarse_template[static_cast<size_t>(b) * kC];
-      for (int m = 0; m < kC; ++m) score += p[m] * t[(m - k + kC) % kC];
+      score += Dot(p, t + kC - k, k) + Dot(p + k, t, kC - k);
     }
     if (score > best_score) best_score = score, best = k;
   }

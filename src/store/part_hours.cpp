@@ -74,7 +74,10 @@ void AppendArm(SqlQuery& q, std::string_view arm, const PartFilter& f, FilterTab
 // The first whole hour at or after `from_ms` and the end of the last whole hour before `to_ms`
 // (unbounded ends stay unbounded); empty when no whole hour lies between.
 std::pair<int64_t, int64_t> WholeHours(int64_t from_ms, int64_t to_ms) {
-  if (from_ms >= to_ms || from_ms > kMax - kHourMs || to_ms < kMin + kHourMs) return {0, 0};
+  // Within an hour of int64's ends an hour's start would overflow: such a range reads parts.
+  const bool near_end = (from_ms != kMin && from_ms < kMin + kHourMs) || from_ms > kMax - kHourMs ||
+                        to_ms < kMin + kHourMs || (to_ms != kMax && to_ms > kMax - kHourMs);
+  if (from_ms >= to_ms || near_end) return {0, 0};
   const int64_t first =
       from_ms == kMin ? kMin : HourStart(from_ms) + (HourStart(from_ms) == from_ms ? 0 : kHourMs);
   const int64_t end = to_ms == kMax ? kMax : HourStart(to_ms);

@@ -24,11 +24,14 @@ struct PartHourKey {
   auto operator<=>(const PartHourKey&) const = default;
 };
 
-// The start of the UTC hour holding `time_ms` (floor, also before 1970).
+// The start of the UTC hour holding `time_ms` (floor, also before 1970); `time_ms` at least an
+// hour above int64's minimum (Ingest refuses shot times outside the years 1 to 9999).
 int64_t HourStart(int64_t time_ms);
 
 // Adds each key's count (negative: takes parts away) in one transaction the caller holds. Keys
-// go in sorted order, so two writers never wait on each other's rows in opposite orders.
+// go in sorted order, so two writers never wait on each other's rollup rows in opposite orders;
+// call it after the transaction's writes to `parts` (Ingest and AddReview do), so that no
+// writer holds a rollup row while it waits for a part's.
 void CountPartHours(SqlConnection& c, const std::map<PartHourKey, int64_t>& deltas);
 
 // Whether the rollup answers `filter` (with the partial hours at the ends read from parts): any

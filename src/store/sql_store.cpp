@@ -32,6 +32,10 @@ constexpr std::string_view kUpsertMachine =
     "ON CONFLICT (machine) DO UPDATE SET station = excluded.station, die = excluded.die, "
     "last_part_ms = excluded.last_part_ms WHERE excluded.last_part_ms >= machines.last_part_ms";
 
+// Shot times a part may have: UTC ms of the years 1 to 9999, far from int64's ends, where the
+// hour of a time (part_hours) would overflow.
+constexpr int64_t kEarliestShotMs = -62'135'596'800'000, kLatestShotMs = 253'402'300'799'999;
+
 void CheckPart(const PartRecord& p, size_t i) {
   const std::string where = "parts[" + std::to_string(i) + "]";
   if (p.part_id.empty())
@@ -40,6 +44,11 @@ void CheckPart(const PartRecord& p, size_t i) {
   if (p.shot.machine.empty())
     throw Error(ErrorCategory::kInput, where + " (" + p.part_id + ") has no shot.machine",
                 "send each part with its machine; nothing was stored");
+  if (p.shot.time_ms < kEarliestShotMs || p.shot.time_ms > kLatestShotMs)
+    throw Error(ErrorCategory::kInput,
+                where + " (" + p.part_id + ") has shot.time_ms " + std::to_string(p.shot.time_ms) +
+                    ", outside the years 1 to 9999",
+                "send the shot time in UTC milliseconds since 1970; nothing was stored");
 }
 
 void CheckEvent(const MachineEvent& e, size_t i) {
@@ -209,10 +218,12 @@ IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
     n.parts_duplicate += static_cast<int64_t>(chunk.size()) - fresh;
   }
   for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
-  CountPartHours(*c, hours);
   UpdateMachines(*c, parts);
   InsertImageUses(*c, parts);
   FillPartsFromShots(*c, parts);
+  // Last, as AddReview does: a part's row before the rollup's, so that a review of a part this
+  // batch sends again never waits on the batch in the opposite order (a deadlock on PostgreSQL).
+  CountPartHours(*c, hours);
   tx.Commit();
   return n;
 }

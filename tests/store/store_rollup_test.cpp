@@ -1,6 +1,7 @@
 // The hourly rollup (store/part_hours.h) on both engines: every statistic over any filter and
 // time range equals the same statistic counted part by part from FindParts, after reviews, and
 // after a store written before the rollup is upgraded.
+#include <limits>
 #include <map>
 #include <random>
 #include <tuple>
@@ -139,11 +140,38 @@ std::vector<PartFilter> Filters(std::mt19937& rng) {
     if (i % 12 == 7) f.station = "S3";
     out.push_back(f);
   }
+  PartFilter on_hours;  // both ends on the hour: no partial hour to read from parts
+  on_hours.from_ms = kT0 - kT0 % kHour + 3 * kHour;
+  on_hours.to_ms = on_hours.from_ms + 20 * kHour;
+  out.push_back(on_hours);
+  PartFilter near_ends;  // an hour's start near int64's ends would overflow
+  near_ends.from_ms = std::numeric_limits<int64_t>::min() + 1;
+  near_ends.to_ms = std::numeric_limits<int64_t>::max() - 1;
+  out.push_back(near_ends);
   return out;
 }
 
+// Machines(since): each machine's line verdicts since a time, from the rollup and parts.
+void ExpectMachineCountsMatchTheParts(Store& s, int64_t since) {
+  PartFilter f;
+  f.from_ms = since;
+  std::map<std::string, std::tuple<int64_t, int64_t, int64_t, int64_t>> want, got;
+  for (const PartSummary& p : Listed(s, f)) {
+    auto& [n, pass, reject, hold] = want[p.machine];
+    ++n;
+    pass += p.decision == Decision::kPass;
+    reject += p.decision == Decision::kReject;
+    hold += p.decision == Decision::kHold;
+  }
+  for (const MachineStatus& m : s.Machines(since))
+    if (m.parts > 0) got[m.machine] = {m.parts, m.passes, m.rejects, m.holds};
+  EXPECT_EQ(got, want) << "since " << since;
+}
+
 void ExpectStatisticsMatchTheParts(Store& s, std::mt19937& rng) {
-  const std::vector<ShiftCalendar> calendars = {{}, {0, 12 * kHour}, {30 * 60'000, 8 * kHour}};
+  // On the hour (the rollup answers), and not: an origin at :30, 90-minute shifts.
+  const std::vector<ShiftCalendar> calendars = {
+      {}, {0, 12 * kHour}, {-kHour, 8 * kHour}, {30 * 60'000, 8 * kHour}, {0, 90 * 60'000}};
   for (const PartFilter& f : Filters(rng)) {
     const auto parts = Listed(s, f);
     const std::string what = "from " + std::to_string(f.from_ms) + " to " +
@@ -159,6 +187,8 @@ void ExpectStatisticsMatchTheParts(Store& s, std::mt19937& rng) {
     EXPECT_EQ(s.CountParts(f), std::ssize(parts)) << what;
     EXPECT_EQ(s.CountPartsUpTo(f, 7), std::min<int64_t>(7, std::ssize(parts))) << what;
   }
+  for (int64_t since : {kT0 - kHour, kT0 + 7 * kHour + 1234, kT0 + 20 * kHour})
+    ExpectMachineCountsMatchTheParts(s, since);
 }
 
 TEST_P(StoreTest, StatisticsFromTheHourlyRollupEqualThoseCountedPartByPart) {
@@ -200,6 +230,20 @@ TEST_P(StoreTest, ReviewsThatMoveAPartBackLeaveNoEmptyGroup) {
   EXPECT_EQ(pareto[0].parts, 1);
   EXPECT_EQ(store_->Yield({}, GroupBy::kMachine, {}).at(0).parts, 1);
   EXPECT_EQ(store_->Yield({}, GroupBy::kMachine, {}).at(0).good, 0);
+}
+
+TEST_P(StoreTest, AShotTimeOutsideTheYears1To9999IsRefusedAndNothingStored) {
+  for (int64_t t : {std::numeric_limits<int64_t>::min(), int64_t{-62'135'596'800'001},
+                    int64_t{253'402'300'800'000}, std::numeric_limits<int64_t>::max()}) {
+    const auto e = linesight::testing::Caught([&] {
+      Ingest({Part("M1", 1, Decision::kPass, kT0), Part("M1", 2, Decision::kPass, t)});
+    });
+    EXPECT_EQ(e.category(), ErrorCategory::kInput);
+    EXPECT_NE(std::string(e.what()).find("shot.time_ms"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store_->CountParts({}), 0);
+  Ingest({Part("M1", 3, Decision::kPass, -62'135'596'800'000)});  // 1 January of the year 1
+  EXPECT_EQ(store_->Yield({}, GroupBy::kMachine, {}).at(0).parts, 1);
 }
 
 TEST(PartHours, HourStartIsTheFloorAlsoBefore1970) {

@@ -80,8 +80,8 @@ struct ViewResult {
   double inspect_ms = 0;  // align + score
   std::string image;      // name of the kept image in the station's image folder, "" if not kept
   std::string heatmap;    // its anomaly heatmap (HeatmapLayer, inspect/overlay.h), "" if none
-  // Set when the station's memory of this die's parts marks a place (not a finding of this part:
-  // it never decides the part).
+  // Set when the station's memory of this die's parts marks a place (not a finding of this part;
+  // the recurring-mark watch takes it for the die's mark: station/recurring_mark.h).
   std::optional<DieMarkSeen> die_mark;
   // Set when findings recur at one place of this die's parts: the view is rejected for it.
   std::optional<RecurringMarkSeen> recurring_mark;

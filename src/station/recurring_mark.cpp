@@ -1,7 +1,9 @@
 // station/recurring_mark.cpp: finding a place a die's parts keep showing, and holding on to it.
 #include "station/recurring_mark.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace linesight::station {
 
@@ -45,7 +47,8 @@ int RecurringMarkWatch::PartsShowing(const Place& p) const {
 std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
                                                      const std::string& model_id,
                                                      std::span<const Finding> findings,
-                                                     double shots_since_restart) {
+                                                     double shots_since_restart,
+                                                     const std::optional<DieMarkSeen>& die_mark) {
   if (!options_.enabled) return std::nullopt;
   // Places of another die or frame mean nothing here; a part that names no model (held before
   // its model judged it) goes on with the watch's.
@@ -58,25 +61,41 @@ std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
   // where the metal fronts meet: a recurrence of the restart, not of the die.
   const bool warmup = shots_since_restart <= options_.warmup_shots;
   now_.clear();
-  if (!warmup)
+  std::optional<Place> memory;
+  if (!warmup) {
     for (const Finding& f : findings)
       if (f.placed) now_.push_back({f.place_x, f.place_y, f.place_size});
+    if (die_mark && options_.die_memory) {
+      memory = Place{die_mark->x, die_mark->y, die_mark->size};
+      now_.push_back(*memory);
+    }
+  }
 
   if (mark_) {
-    // A vein grows along its path, and its finding's centre with it: the mark follows it.
+    // A vein grows along its path, and its finding's centre with it: the mark follows it. The
+    // die memory's mark is the die's wherever its peak now lies along a long vein.
     const Place at{mark_->x, mark_->y, mark_->size};
-    const Place* seen = nullptr;
+    const Place* seen = memory ? &*memory : nullptr;
     for (const Place& p : now_)
-      if (Near(p, at) && (!seen || std::hypot(p.x - at.x, p.y - at.y) <
-                                       std::hypot(seen->x - at.x, seen->y - at.y)))
+      if (!memory && Near(p, at) &&
+          (!seen ||
+           std::hypot(p.x - at.x, p.y - at.y) < std::hypot(seen->x - at.x, seen->y - at.y)))
         seen = &p;
     if (seen) {
       mark_->x = seen->x, mark_->y = seen->y, mark_->size = seen->size;
       mark_->missed = 0;
-    } else if (++mark_->missed >= options_.clear_after) {
+      mark_->by_memory = memory.has_value();
+    } else if (++mark_->missed >= (mark_->by_memory
+                                       ? std::max(options_.clear_after, options_.memory_clear_after)
+                                       : options_.clear_after)) {
       mark_.reset();
     }
   }
+  // The memory's mark already stands on the die's last hundreds of parts: it needs no recurrence
+  // on the last few.
+  if (!mark_ && memory)
+    mark_ = RecurringMark{
+        memory->x, memory->y, memory->size, PartsShowing(*memory), options_.window_parts, 0, true};
   if (!mark_)
     for (const Place& p : now_)
       if (const int n = PartsShowing(p); n >= options_.min_parts) {

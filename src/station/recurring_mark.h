@@ -22,27 +22,36 @@ struct RecurringMarkOptions {
   double radius = 0.06;   // rim radii between two findings at one place
   int clear_after = 20;   // parts in a row without a finding there end the watch
   int warmup_shots = 5;   // shots after a restart whose findings are not counted
+  // The die memory's mark (inspect/die_memory.h: a vein too faint for one part's inspection,
+  // seen over the die's last hundreds of parts) counts as a finding at its place on each part.
+  bool die_memory = true;
+  // A mark the die memory stood up or confirmed ends only after this many parts in a row
+  // without it: the memory's mark rests on its last ~200 parts (DieMemoryOptions::short_parts)
+  // and comes and goes while a young vein stands near its limit.
+  int memory_clear_after = 200;
 };
 
 // The place a die's parts keep showing: the part's own frame, rim radii (Finding::place).
 struct RecurringMark {
   double x = 0, y = 0, size = 0;
-  int parts = 0;   // parts of the window that showed it when it was found
-  int window = 0;  // the window's length then
-  int missed = 0;  // parts in a row since it last showed
+  int parts = 0;           // parts of the window that showed it when it was found
+  int window = 0;          // the window's length then
+  int missed = 0;          // parts in a row since it last showed
+  bool by_memory = false;  // the die memory's mark stood it up or last confirmed it
 };
 
 class RecurringMarkWatch {
  public:
   explicit RecurringMarkWatch(const RecurringMarkOptions& options = {});
 
-  // One part of `die`, in shot order: its first view's findings (those with a place count) and
-  // the shots since its machine last stopped, this one being 1 (process::RestartCounter; NaN:
-  // unknown). The mark standing after this part, if any: the
-  // part should not pass. A new die or `model_id` starts the watch again ("" = unknown: a held
-  // part's; the watch goes on). Lives in memory: a restarted station starts again.
+  // One part of `die`, in shot order: its first view's findings (those with a place count), the
+  // die memory's mark on it if any, and the shots since its machine last stopped, this one
+  // being 1 (process::RestartCounter; NaN: unknown). The mark standing after this part, if any:
+  // the part should not pass. A new die or `model_id` starts the watch again ("" = unknown: a
+  // held part's; the watch goes on). Lives in memory: a restarted station starts again.
   std::optional<RecurringMark> Add(const std::string& die, const std::string& model_id,
-                                   std::span<const Finding> findings, double shots_since_restart);
+                                   std::span<const Finding> findings, double shots_since_restart,
+                                   const std::optional<DieMarkSeen>& die_mark = std::nullopt);
 
   // A person checked the die (and found the mark false, or polished it out): forgets the mark
   // and the findings it stood on, so the die's next parts are judged by inspection alone until

@@ -363,8 +363,9 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
 }
 
 // A round part's first view goes into its die's memory (inspect/die_memory.h); a mark it finds
-// goes with the view's record for the server's die health, never into the part's verdict. The
-// memory starts again for a new die or a new model (its deviations mean something else).
+// goes with the view's record, for the server's die health and the recurring-mark watch (which
+// decides). The memory starts again for a new die or a new model (its deviations mean something
+// else).
 void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
                           const Workspace& ws, ViewResult& view) {
   if (view.decision == Decision::kHold || !ws.pose.found ||
@@ -388,6 +389,9 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
 
 void Station::ClearRecurringMark() {
   const auto stood = recurring_.Clear();
+  // The die memory's mark would stand the watch up again within a few parts: a person who checked
+  // the die (a false mark, or one polished out) starts its memory again too.
+  if (die_memory_) die_memory_->Reset();
   if (!stood) {
     std::cerr << config_.station << ": CLEAR_MARK from the PLC: no recurring mark stood\n";
     return;
@@ -408,7 +412,8 @@ void Station::ClearRecurringMark() {
 void Station::WatchRecurringMark(const Shot& shot, ViewResult& view) {
   const bool held = view.decision == Decision::kHold;
   const std::span<const Finding> findings = held ? std::span<const Finding>() : view.findings;
-  const auto mark = recurring_.Add(shot.die, view.model_id, findings, since_restart_);
+  const auto mark = recurring_.Add(shot.die, view.model_id, findings, since_restart_,
+                                   held ? std::nullopt : view.die_mark);
   if (!mark || held) return;
   view.recurring_mark = RecurringMarkSeen{mark->x, mark->y, mark->size, mark->parts, mark->window};
   view.decision = Decision::kReject;

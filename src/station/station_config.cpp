@@ -123,9 +123,11 @@ OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesy
 
 RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
   r.CheckKeys(n, "recurring_mark",
-              {"enabled", "window_parts", "min_parts", "radius", "clear_after", "warmup_shots"});
+              {"enabled", "die_memory", "window_parts", "min_parts", "radius", "clear_after",
+               "memory_clear_after", "warmup_shots"});
   RecurringMarkOptions o;
   if (n["enabled"]) o.enabled = r.Bool(n["enabled"], "recurring_mark.enabled");
+  if (n["die_memory"]) o.die_memory = r.Bool(n["die_memory"], "recurring_mark.die_memory");
   if (n["window_parts"])
     o.window_parts = r.Integer(n["window_parts"], "recurring_mark.window_parts", 2, 1000);
   if (n["min_parts"]) o.min_parts = r.Integer(n["min_parts"], "recurring_mark.min_parts", 2, 1000);
@@ -137,6 +139,9 @@ RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
   if (n["radius"]) o.radius = r.Number(n["radius"], "recurring_mark.radius", 0.001, 1);
   if (n["clear_after"])
     o.clear_after = r.Integer(n["clear_after"], "recurring_mark.clear_after", 1, 100000);
+  if (n["memory_clear_after"])
+    o.memory_clear_after =
+        r.Integer(n["memory_clear_after"], "recurring_mark.memory_clear_after", 1, 100000);
   if (n["warmup_shots"])
     o.warmup_shots = r.Integer(n["warmup_shots"], "recurring_mark.warmup_shots", 0, 1000);
   return o;

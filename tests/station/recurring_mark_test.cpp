@@ -57,6 +57,39 @@ TEST(RecurringMarkTest, AFindingBackAtOnePlaceOnFourOfTwelvePartsStandsUntilItSt
   EXPECT_FALSE(watch.Add("M2-D01", "m", none, kNoCycle));  // 20 parts in a row without it
 }
 
+// A vein too faint for any one part's inspection: the die memory marks its place (it stands on
+// the die's last hundreds of parts, inspect/die_memory.h), which stands the watch up at once and
+// holds it through the memory's gaps, unless the station leaves the memory's marks out
+// (recurring_mark.die_memory: false).
+TEST(RecurringMarkTest, TheDieMemorysMarkStandsAtOnceAndOutlastsItsGaps) {
+  const std::vector<Finding> none;
+  const DieMarkSeen memory{0.31, -0.22, 0.04, 8.5};
+  RecurringMarkWatch watch;  // memory_clear_after 200
+  const auto mark = watch.Add("M4-D02", "m", none, kNoCycle, memory);
+  ASSERT_TRUE(mark);
+  EXPECT_NEAR(mark->x, 0.31, 1e-9);
+  EXPECT_NEAR(mark->y, -0.22, 1e-9);
+  // The memory's peak moves along a growing vein, farther than a finding may: the mark follows.
+  const DieMarkSeen along{0.45, -0.30, 0.1, 12};
+  EXPECT_NEAR(watch.Add("M4-D02", "m", none, kNoCycle, along)->x, 0.45, 1e-9);
+  for (int i = 0; i < 199; ++i) ASSERT_TRUE(watch.Add("M4-D02", "m", none, kNoCycle)) << i;
+  EXPECT_FALSE(watch.Add("M4-D02", "m", none, kNoCycle));  // 200 parts without the memory's mark
+  // A mark that findings alone stood up ends after clear_after (20) as before.
+  RecurringMarkWatch findings_only;
+  const std::vector<Finding> vein{At(0.31, -0.22, 0.04)};
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(findings_only.Add("M4-D02", "m", vein, kNoCycle));
+  ASSERT_TRUE(findings_only.Add("M4-D02", "m", vein, kNoCycle));
+  for (int i = 0; i < 19; ++i) ASSERT_TRUE(findings_only.Add("M4-D02", "m", none, kNoCycle));
+  EXPECT_FALSE(findings_only.Add("M4-D02", "m", none, kNoCycle));
+  RecurringMarkOptions off;
+  off.die_memory = false;
+  RecurringMarkWatch without(off);
+  for (int i = 0; i < 30; ++i) EXPECT_FALSE(without.Add("M4-D02", "m", none, kNoCycle, memory));
+  // Warm-up shots after a stop do not count, the memory's mark no more than findings.
+  RecurringMarkWatch warm;
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(warm.Add("M4-D02", "m", none, 1 + i % 5, memory));
+}
+
 TEST(RecurringMarkTest, AClearForgetsTheMarkAndTheFindingsItStoodOn) {
   RecurringMarkWatch watch;
   const std::vector<Finding> none, at{At(0.3, -0.2, 0.04)};

@@ -69,17 +69,20 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
 TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
   const StationConfig defaults = ParseStationConfig(kGood, "station.yaml", "/etc/ls");
   EXPECT_TRUE(defaults.recurring_mark.enabled);
+  EXPECT_TRUE(defaults.recurring_mark.die_memory);
   EXPECT_EQ(defaults.recurring_mark.min_parts, 4);
   const StationConfig c = ParseStationConfig(
       std::string(kGood) +
-          "recurring_mark: {enabled: false, window_parts: 20, min_parts: 6, radius: 0.05, "
-          "clear_after: 30, warmup_shots: 3}\n",
+          "recurring_mark: {enabled: false, die_memory: false, window_parts: 20, min_parts: 6, "
+          "radius: 0.05, clear_after: 30, memory_clear_after: 150, warmup_shots: 3}\n",
       "station.yaml", "/etc/ls");
   EXPECT_FALSE(c.recurring_mark.enabled);
+  EXPECT_FALSE(c.recurring_mark.die_memory);
   EXPECT_EQ(c.recurring_mark.window_parts, 20);
   EXPECT_EQ(c.recurring_mark.min_parts, 6);
   EXPECT_DOUBLE_EQ(c.recurring_mark.radius, 0.05);
   EXPECT_EQ(c.recurring_mark.clear_after, 30);
+  EXPECT_EQ(c.recurring_mark.memory_clear_after, 150);
   EXPECT_EQ(c.recurring_mark.warmup_shots, 3);
   const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
   ExpectError(base + "recurring_mark: {parts: 3}\n", {"recurring_mark", "unknown key"});
@@ -87,6 +90,9 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
               {"recurring_mark.min_parts", "window_parts"});
   ExpectError(base + "recurring_mark: {radius: 2}\n", {"recurring_mark.radius", "out of range"});
   ExpectError(base + "recurring_mark: {enabled: maybe}\n", {"recurring_mark.enabled"});
+  ExpectError(base + "recurring_mark: {die_memory: 2}\n", {"recurring_mark.die_memory"});
+  ExpectError(base + "recurring_mark: {memory_clear_after: 0}\n",
+              {"recurring_mark.memory_clear_after", "out of range"});
 }
 
 TEST(StationConfigTest, MqttAndHttpAreOffUnlessConfigured) {

@@ -25,14 +25,11 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 using Delta = std::pair<const PartHourKey, int64_t>;
 
 void Upsert(SqlConnection& c, std::span<const Delta* const> rows) {
-  std::string sql = "INSERT INTO part_hours (" + std::string(kKeyColumns) + ", parts) VALUES ";
+  std::string sql = "INSERT INTO part_hours (" + std::string(kKeyColumns) + ", parts) VALUES " +
+                    ValuesRows(rows.size(), kKeyParams);
   std::vector<SqlValue> params;
   params.reserve(rows.size() * kKeyParams);
   for (size_t r = 0; r < rows.size(); ++r) {
-    sql += r ? ", (" : "(";
-    for (int i = 0; i < kKeyParams; ++i)
-      sql += (i ? ", $" : "$") + std::to_string(r * kKeyParams + i + 1);
-    sql += ")";
     const PartHourKey& k = rows[r]->first;
     params.insert(params.end(), {k.hour_ms, std::string_view(k.machine), std::string_view(k.die),
                                  std::string_view(k.station), std::string_view(k.decision),

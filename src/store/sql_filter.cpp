@@ -9,6 +9,17 @@ std::string SqlQuery::Param(SqlValue v) {
   return "$" + std::to_string(params.size());
 }
 
+std::string ValuesRows(size_t rows, int columns) {
+  std::string sql;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (int c = 0; c < columns; ++c)
+      sql += (c ? ", $" : "$") + std::to_string(r * static_cast<size_t>(columns) + c + 1);
+    sql += ")";
+  }
+  return sql;
+}
+
 void AppendWhere(SqlQuery& q, const PartFilter& f, FilterTable table) {
   AppendWhere(q, f, table, f.from_ms, f.to_ms);
 }

@@ -18,6 +18,9 @@ struct SqlQuery {
   std::string Param(SqlValue v);
 };
 
+// "($1, $2), ($3, $4)" for `rows` rows of `columns` parameters each: a multi-row VALUES list.
+std::string ValuesRows(size_t rows, int columns);
+
 // Which table `p` is: parts, or its hourly rollup part_hours (store/part_hours.h), which has no
 // scores and keeps "reviewed" as a 0/1 column.
 enum class FilterTable : uint8_t { kParts, kPartHours };

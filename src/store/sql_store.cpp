@@ -94,14 +94,8 @@ void AddPartParams(const PartRecord& p, const PartRow& row, std::vector<SqlValue
 
 // INSERT of `rows` parts, skipping known part ids, returning the id of each part stored.
 std::string InsertPartsSql(size_t rows) {
-  std::string sql(kInsertParts);
-  for (size_t r = 0; r < rows; ++r) {
-    sql += r ? ", (" : "(";
-    for (int c = 0; c < kPartColumns; ++c)
-      sql += (c ? ", $" : "$") + std::to_string(r * kPartColumns + c + 1);
-    sql += ")";
-  }
-  return sql + " ON CONFLICT (part_id) DO NOTHING RETURNING part_id";
+  return std::string(kInsertParts) + ValuesRows(rows, kPartColumns) +
+         " ON CONFLICT (part_id) DO NOTHING RETURNING part_id";
 }
 
 // The part_hours row a part the line just judged counts in.

@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
     alone_options.die_memory = false;
     station::RecurringMarkWatch alone(alone_options), with_memory;
     Tally inspection, by_alone, by_memory;
+    const std::string die = "D" + std::to_string(d);
     cv::Mat in_frame;
     int first_on = -1, off = 0, before = 0, unmarked_after = 0;
     double length_at_first = 0;
@@ -137,7 +138,6 @@ int main(int argc, char** argv) {
       std::optional<DieMarkSeen> seen;
       if (mark) seen = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
       const bool rejected = v.decision != Decision::kPass;
-      const std::string die = "D" + std::to_string(d);
       inspection.Count(veined, rejected);
       by_alone.Count(veined, rejected || alone.Add(die, "m", v.findings, kNoRestart));
       by_memory.Count(veined, rejected || with_memory.Add(die, "m", v.findings, kNoRestart, seen));

@@ -76,11 +76,11 @@ std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
     // die memory's mark is the die's wherever its peak now lies along a long vein.
     const Place at{mark_->x, mark_->y, mark_->size};
     const Place* seen = memory ? &*memory : nullptr;
-    for (const Place& p : now_)
-      if (!memory && Near(p, at) &&
-          (!seen ||
-           std::hypot(p.x - at.x, p.y - at.y) < std::hypot(seen->x - at.x, seen->y - at.y)))
-        seen = &p;
+    if (!memory)
+      for (const Place& p : now_)
+        if (Near(p, at) && (!seen || std::hypot(p.x - at.x, p.y - at.y) <
+                                         std::hypot(seen->x - at.x, seen->y - at.y)))
+          seen = &p;
     if (seen) {
       mark_->x = seen->x, mark_->y = seen->y, mark_->size = seen->size;
       mark_->missed = 0;

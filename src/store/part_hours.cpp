@@ -1,5 +1,6 @@
 #include "store/part_hours.h"
 
+#include <array>
 #include <limits>
 #include <vector>
 
@@ -24,17 +25,27 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 using Delta = std::pair<const PartHourKey, int64_t>;
 
+// The key's columns as parameters, in kKeyColumns' order; strings borrowed from `k`.
+std::array<SqlValue, kKeyParams - 1> KeyValues(const PartHourKey& k) {
+  return {k.hour_ms,
+          std::string_view(k.machine),
+          std::string_view(k.die),
+          std::string_view(k.station),
+          std::string_view(k.decision),
+          std::string_view(k.verdict),
+          k.reviewed,
+          std::string_view(k.defect_type)};
+}
+
 void Upsert(SqlConnection& c, std::span<const Delta* const> rows) {
   std::string sql = "INSERT INTO part_hours (" + std::string(kKeyColumns) + ", parts) VALUES " +
                     ValuesRows(rows.size(), kKeyParams);
   std::vector<SqlValue> params;
   params.reserve(rows.size() * kKeyParams);
   for (size_t r = 0; r < rows.size(); ++r) {
-    const PartHourKey& k = rows[r]->first;
-    params.insert(params.end(), {k.hour_ms, std::string_view(k.machine), std::string_view(k.die),
-                                 std::string_view(k.station), std::string_view(k.decision),
-                                 std::string_view(k.verdict), k.reviewed,
-                                 std::string_view(k.defect_type), rows[r]->second});
+    const auto key = KeyValues(rows[r]->first);
+    params.insert(params.end(), key.begin(), key.end());
+    params.push_back(rows[r]->second);
   }
   sql += " ON CONFLICT (" + std::string(kKeyColumns) +
          ") DO UPDATE SET parts = part_hours.parts + excluded.parts";
@@ -44,18 +55,10 @@ void Upsert(SqlConnection& c, std::span<const Delta* const> rows) {
 // A review moves a part out of its row: a row left with no parts goes, so that no statistic
 // shows a group of zero parts.
 void DropIfEmpty(SqlConnection& c, const PartHourKey& k) {
-  const SqlValue params[] = {k.hour_ms,
-                             std::string_view(k.machine),
-                             std::string_view(k.die),
-                             std::string_view(k.station),
-                             std::string_view(k.decision),
-                             std::string_view(k.verdict),
-                             k.reviewed,
-                             std::string_view(k.defect_type)};
   c.Exec(
       "DELETE FROM part_hours WHERE time_ms = $1 AND machine = $2 AND die = $3 AND station = $4 "
       "AND decision = $5 AND verdict = $6 AND reviewed = $7 AND defect_type = $8 AND parts <= 0",
-      params);
+      KeyValues(k));
 }
 
 // One SELECT of the source over the shot times [from_ms, to_ms).

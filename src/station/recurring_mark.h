@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/part_record.h"
+#include "inspect/die_memory.h"
 
 namespace linesight::station {
 
@@ -29,6 +30,9 @@ struct RecurringMarkOptions {
   // without it: the memory's mark rests on its last ~200 parts (DieMemoryOptions::short_parts)
   // and comes and goes while a young vein stands near its limit.
   int memory_clear_after = 200;
+  // The die memory's horizons (its parts in the short and long means, and before it judges): a
+  // plant whose dies live far shorter or longer than 100k shots may scale them.
+  DieMemoryOptions memory;
 };
 
 // The place a die's parts keep showing: the part's own frame, rim radii (Finding::place).

@@ -373,7 +373,7 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
     return;
   try {
     if (judge != memory_judge_) {
-      die_memory_.emplace(judge->model);
+      die_memory_.emplace(judge->model, config_.recurring_mark.memory);
       memory_judge_ = judge;
       memory_die_ = die;
     } else if (die != memory_die_) {

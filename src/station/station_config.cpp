@@ -121,10 +121,36 @@ OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesy
   return c;
 }
 
+// The die memory's horizons: the short mean must be the shorter, and the memory judges only
+// once the short one is full.
+void ParseMemoryHorizons(const ConfigReader& r, const Node& n, DieMemoryOptions& m) {
+  if (n["memory_short_parts"])
+    m.short_parts =
+        r.Integer(n["memory_short_parts"], "recurring_mark.memory_short_parts", 5, 1000000);
+  if (n["memory_long_parts"])
+    m.long_parts =
+        r.Integer(n["memory_long_parts"], "recurring_mark.memory_long_parts", 10, 10000000);
+  if (n["memory_min_parts"])
+    m.min_parts = r.Integer(n["memory_min_parts"], "recurring_mark.memory_min_parts", 10, 10000000);
+  if (m.long_parts < 2 * m.short_parts)
+    r.Fail("recurring_mark.memory_long_parts",
+           std::to_string(static_cast<int64_t>(m.long_parts)) +
+               " is less than twice memory_short_parts (" +
+               std::to_string(static_cast<int64_t>(m.short_parts)) + ")",
+           "Give memory_long_parts at least twice memory_short_parts: the long mean is what the "
+           "die was like before the short one");
+  if (m.min_parts < m.short_parts)
+    r.Fail("recurring_mark.memory_min_parts",
+           std::to_string(m.min_parts) + " is less than memory_short_parts (" +
+               std::to_string(static_cast<int64_t>(m.short_parts)) + ")",
+           "Give memory_min_parts at least memory_short_parts");
+}
+
 RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
   r.CheckKeys(n, "recurring_mark",
               {"enabled", "die_memory", "window_parts", "min_parts", "radius", "clear_after",
-               "memory_clear_after", "warmup_shots"});
+               "memory_clear_after", "memory_short_parts", "memory_long_parts", "memory_min_parts",
+               "warmup_shots"});
   RecurringMarkOptions o;
   if (n["enabled"]) o.enabled = r.Bool(n["enabled"], "recurring_mark.enabled");
   if (n["die_memory"]) o.die_memory = r.Bool(n["die_memory"], "recurring_mark.die_memory");
@@ -144,6 +170,7 @@ RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
         r.Integer(n["memory_clear_after"], "recurring_mark.memory_clear_after", 1, 100000);
   if (n["warmup_shots"])
     o.warmup_shots = r.Integer(n["warmup_shots"], "recurring_mark.warmup_shots", 0, 1000);
+  ParseMemoryHorizons(r, n, o.memory);
   return o;
 }
 

@@ -74,7 +74,8 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
   const StationConfig c = ParseStationConfig(
       std::string(kGood) +
           "recurring_mark: {enabled: false, die_memory: false, window_parts: 20, min_parts: 6, "
-          "radius: 0.05, clear_after: 30, memory_clear_after: 150, warmup_shots: 3}\n",
+          "radius: 0.05, clear_after: 30, memory_clear_after: 150, warmup_shots: 3, "
+          "memory_short_parts: 50, memory_long_parts: 800, memory_min_parts: 120}\n",
       "station.yaml", "/etc/ls");
   EXPECT_FALSE(c.recurring_mark.enabled);
   EXPECT_FALSE(c.recurring_mark.die_memory);
@@ -84,6 +85,10 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
   EXPECT_EQ(c.recurring_mark.clear_after, 30);
   EXPECT_EQ(c.recurring_mark.memory_clear_after, 150);
   EXPECT_EQ(c.recurring_mark.warmup_shots, 3);
+  EXPECT_DOUBLE_EQ(c.recurring_mark.memory.short_parts, 50);
+  EXPECT_DOUBLE_EQ(c.recurring_mark.memory.long_parts, 800);
+  EXPECT_EQ(c.recurring_mark.memory.min_parts, 120);
+  EXPECT_EQ(defaults.recurring_mark.memory.min_parts, DieMemoryOptions().min_parts);
   const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
   ExpectError(base + "recurring_mark: {parts: 3}\n", {"recurring_mark", "unknown key"});
   ExpectError(base + "recurring_mark: {window_parts: 5, min_parts: 6}\n",
@@ -93,6 +98,14 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
   ExpectError(base + "recurring_mark: {die_memory: 2}\n", {"recurring_mark.die_memory"});
   ExpectError(base + "recurring_mark: {memory_clear_after: 0}\n",
               {"recurring_mark.memory_clear_after", "out of range"});
+  ExpectError(base + "recurring_mark: {memory_short_parts: 2}\n",
+              {"recurring_mark.memory_short_parts", "out of range"});
+  ExpectError(base + "recurring_mark: {memory_short_parts: 300, memory_long_parts: 500}\n",
+              {"recurring_mark.memory_long_parts", "twice memory_short_parts"});
+  ExpectError(base + "recurring_mark: {memory_min_parts: 100}\n",
+              {"recurring_mark.memory_min_parts", "at least memory_short_parts"});
+  ExpectError(base + "recurring_mark: {memory_long_parts: 1.5}\n",
+              {"recurring_mark.memory_long_parts"});
 }
 
 TEST(StationConfigTest, MqttAndHttpAreOffUnlessConfigured) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -235,6 +236,73 @@ TEST(StationTest, AClearMarkFromTheHmiEndsTheMarkUntilFindingsRecurAgain) {
   EXPECT_EQ(again.decision, Decision::kReject);
   EXPECT_NE(again.defect_type, FindingTypeCode("die_mark"));
   EXPECT_EQ(rig.Shoot(8, {{"top", Good(9108)}}).decision, Decision::kPass);
+}
+
+constexpr int kFaintVeinGrey = 28;
+
+// A good part with a faint raised line from 0.5 to 0.75 rim radii out at 40 degrees of the part's
+// own frame (lit on one side, in shadow on the other): a young vein, too faint for most parts'
+// own inspection.
+cv::Mat FaintVein(uint64_t seed) {
+  sim::RenderedPart p = sim::PartRenderer().Render(seed);
+  const double a = (40 + p.rotation_deg) * CV_PI / 180;
+  const cv::Point2d dir(std::cos(a), std::sin(a)), side(-dir.y * 1.5, dir.x * 1.5);
+  const cv::Point2d from = p.centre + 0.5 * p.radius * dir, to = p.centre + 0.75 * p.radius * dir;
+  cv::Mat lit = cv::Mat::zeros(p.image.size(), CV_8UC1), shadow = lit.clone();
+  cv::line(lit, from, to, cv::Scalar(kFaintVeinGrey), 1, cv::LINE_AA);
+  cv::line(shadow, from + side, to + side, cv::Scalar(kFaintVeinGrey), 1, cv::LINE_AA);
+  cv::add(p.image, lit, p.image);
+  cv::subtract(p.image, shadow, p.image);
+  return p.image;
+}
+
+// The die memory (short horizons here: 30 parts against 300) stands a mark once the die's parts
+// keep showing the faint line, and the station rejects the die's further parts for it (PLC defect
+// type die_mark) though their own inspection passes them. CLEAR_MARK from the HMI ends the mark
+// and starts the memory again, so the die's next parts pass until the memory has judged anew.
+TEST(StationTest, TheDieMemorysMarkRejectsTheDiesPartsUntilAPersonClearsIt) {
+  TempDir dir;
+  StationConfig config;
+  config.recurring_mark.memory.short_parts = 30;
+  config.recurring_mark.memory.long_parts = 300;
+  config.recurring_mark.memory.min_parts = 60;
+  StationRig rig(dir.path(), config);
+  uint32_t id = 0;
+  for (; id < 60; ++id) {
+    const auto r = rig.Shoot(id + 1, {{"top", Good(21000 + id)}});
+    EXPECT_NE(r.defect_type, FindingTypeCode("die_mark")) << "no line yet: part " << id + 1;
+  }
+  int own_rejects = 0;
+  std::optional<uint32_t> marked_at;
+  for (; id < 200 && !marked_at; ++id) {
+    const auto r = rig.Shoot(id + 1, {{"top", FaintVein(21000 + id)}});
+    const auto stored = rig.station->outbox().Get(PartId("M1", id + 1));
+    ASSERT_TRUE(stored.has_value());
+    if (stored->views[0].die_mark && r.defect_type == FindingTypeCode("die_mark"))
+      marked_at = id + 1;
+    else
+      own_rejects += r.decision == Decision::kReject;
+  }
+  ASSERT_TRUE(marked_at.has_value()) << "the memory never stood the line's mark";
+  EXPECT_LE(own_rejects, 3) << "the line is too faint for the parts' own inspection";
+  const auto stored = rig.station->outbox().Get(PartId("M1", *marked_at));
+  EXPECT_EQ(stored->decision, Decision::kReject);
+  EXPECT_LE(stored->views[0].score, stored->views[0].threshold) << "its own inspection passed it";
+  ASSERT_TRUE(stored->views[0].recurring_mark.has_value());
+  EXPECT_NEAR(std::hypot(stored->views[0].recurring_mark->x, stored->views[0].recurring_mark->y),
+              0.625, 0.1);
+  ++id;
+  const auto still = rig.Shoot(id, {{"top", FaintVein(21000 + id)}});
+  EXPECT_EQ(still.defect_type, FindingTypeCode("die_mark")) << "the mark stands";
+  rig.plc->ClearMark();
+  int passed_after_clear = 0;
+  for (uint32_t k = 0; k < 20; ++k, ++id) {
+    const auto r = rig.Shoot(id + 1, {{"top", FaintVein(21000 + id)}});
+    EXPECT_NE(r.defect_type, FindingTypeCode("die_mark")) << "memory restarted: part " << id + 1;
+    passed_after_clear += r.decision == Decision::kPass;
+  }
+  EXPECT_EQ(rig.station->counters().recurring_mark_clears, 1u);
+  EXPECT_GE(passed_after_clear, 15) << "the line alone rejects few of its parts";
 }
 
 TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {

@@ -125,7 +125,7 @@ void ComputeRoughness(const BandKernels& k, BandFeatures& f, cv::Mat& out) {
   GaussianBlur(f.tmp, out, k.rough, f.line);
   for (int y = 0; y < out.rows; ++y) {
     float* r = out.ptr<float>(y);
-    for (int x = 0; x < out.cols; ++x) r[x] = std::log(r[x] + 0.05f);
+    LogOffset(r, 0.05f, out.cols, r);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -265,6 +266,33 @@ void ExpandBilinear(const cv::Mat& src, int factor, cv::Size size, cv::Mat& dst,
       const float top = a[i] + (a[j] - a[i]) * wx, bottom = b[i] + (b[j] - b[i]) * wx;
       d[x] = top + (bottom - top) * wy;
     }
+  }
+}
+
+LINESIGHT_CLONES void LogOffset(const float* in, float offset, int n, float* out) {
+  for (int i = 0; i < n; ++i) {
+    const uint32_t bits = std::bit_cast<uint32_t>(in[i] + offset);
+    // x = m 2^e with m in [sqrt(1/2), sqrt(2)), so that the polynomial in m - 1 stays small.
+    // Mantissas below sqrt(1/2) are doubled; the test is arithmetic so that the loop vectorises.
+    const int32_t mantissa = static_cast<int32_t>(bits & 0x007fffffu);
+    const float low = static_cast<float>(-((mantissa - 0x3504f3) >> 31));  // 1: below sqrt(1/2)
+    float m = std::bit_cast<float>(static_cast<uint32_t>(mantissa) | 0x3f000000u);  // [0.5, 1)
+    const float e = static_cast<float>(static_cast<int32_t>(bits >> 23) - 126) - low;
+    m = (m + m * low) - 1.f;
+    const float z = m * m;
+    float y = 7.0376836292e-2f;
+    y = y * m - 1.1514610310e-1f;
+    y = y * m + 1.1676998740e-1f;
+    y = y * m - 1.2420140846e-1f;
+    y = y * m + 1.4249322787e-1f;
+    y = y * m - 1.6668057665e-1f;
+    y = y * m + 2.0000714765e-1f;
+    y = y * m - 2.4999993993e-1f;
+    y = y * m + 3.3333331174e-1f;
+    y = y * m * z;
+    y += -2.12194440e-4f * e;  // ln 2 split in two: this is its small part
+    y += -0.5f * z;
+    out[i] = (m + y) + 0.693359375f * e;
   }
 }
 

@@ -63,6 +63,11 @@ void ShrinkBlocks(const cv::Mat& src, int factor, cv::Mat& dst);
 void ExpandBilinear(const cv::Mat& src, int factor, cv::Size size, cv::Mat& dst,
                     std::vector<float>& taps);
 
+// out[i] = ln(in[i] + offset), within 2 ulp of std::log (Cephes' logf: the exponent split off,
+// a polynomial on the mantissa), vectorised, the same bits on every machine. REQUIRES: every
+// in[i] + offset is a positive normal float; out is in or does not overlap it.
+void LogOffset(const float* in, float offset, int n, float* out);
+
 // How a remap reads positions outside its source image.
 enum class RemapBorder {
   kReplicate,  // the nearest edge pixel (cv::BORDER_REPLICATE)

@@ -127,6 +127,24 @@ void RandomMaps(cv::Size out, cv::Size source, uint64_t seed, cv::Mat& mx, cv::M
   my.at<float>(0, 0) = 0.5f;
 }
 
+// Within 2 ulp of std::log over every binade the roughness reaches (0.05 up) and beyond, on
+// mantissas either side of sqrt(1/2), where the polynomial's range turns; in place as well.
+TEST(LogOffsetTest, IsStdLogWithinTwoUlp) {
+  std::vector<float> in;
+  for (float x = 1e-3f; x < 1e6f; x *= 1.0007f) in.push_back(x);
+  for (float x : {0.70710677f, 0.70710683f, 1.f, 1.4142135f, 2.f, 0.5f}) in.push_back(x - 0.05f);
+  std::vector<float> out(in.size());
+  LogOffset(in.data(), 0.05f, static_cast<int>(in.size()), out.data());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const float want = std::log(in[i] + 0.05f);
+    const float ulp = std::nextafter(std::abs(want), INFINITY) - std::abs(want);
+    ASSERT_LE(std::abs(out[i] - want), 2 * ulp + 1e-30f) << in[i];
+  }
+  std::vector<float> same = in;
+  LogOffset(same.data(), 0.05f, static_cast<int>(same.size()), same.data());
+  EXPECT_EQ(same, out);
+}
+
 TEST(ShrinkBlocksTest, MatchesOpenCvAreaResize) {
   uint64_t seed = 31;
   for (const auto& [size, factor] : std::vector<std::pair<cv::Size, int>>{

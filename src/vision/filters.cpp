@@ -132,6 +132,20 @@ LINESIGHT_CLONES void Resample(const float* p, ptrdiff_t ps, const int32_t* off,
   }
 }
 
+// Resample for two sources of one layout at once: the taps and weights are read once for both.
+LINESIGHT_CLONES void Resample2(const float* p, const float* q, ptrdiff_t ps, const int32_t* off,
+                                const uint16_t* wi, size_t n, float scale, float* __restrict d,
+                                float* __restrict e) {
+  const float* tab = RemapWeights().data();
+  for (size_t i = 0; i < n; ++i) {
+    const float* s = p + off[i];
+    const float* t = q + off[i];
+    const float* w = tab + 4 * wi[i];
+    d[i] = (s[0] * w[0] + s[1] * w[1] + s[ps] * w[2] + s[ps + 1] * w[3]) * scale;
+    e[i] = (t[0] * w[0] + t[1] * w[1] + t[ps] * w[2] + t[ps + 1] * w[3]) * scale;
+  }
+}
+
 }  // namespace
 
 GaussianKernel::GaussianKernel(double sigma) {
@@ -371,6 +385,28 @@ void RemapTable::FillFrame(cv::Mat& padded) const {
   } else {
     std::memcpy(top, padded.ptr<float>(1), sizeof(float) * static_cast<size_t>(w + 2));
     std::memcpy(bottom, padded.ptr<float>(h), sizeof(float) * static_cast<size_t>(w + 2));
+  }
+}
+
+void RemapTable::Apply2(const cv::Mat& padded, const cv::Mat& padded2, cv::Mat& dst, cv::Mat& dst2,
+                        float scale) const {
+  for (const cv::Mat* p : {&padded, &padded2})
+    CV_Assert(p->type() == CV_32FC1 && p->size() == padded_size() && p->isContinuous());
+  dst.create(output_, CV_32FC1);
+  dst2.create(output_, CV_32FC1);
+  CV_Assert(dst.isContinuous() && dst2.isContinuous() && dst.data != dst2.data);
+  for (const cv::Mat* d : {&dst, &dst2})
+    CV_Assert(d->data != padded.data && d->data != padded2.data);
+  for (int y = 0; y < output_.height; ++y) {
+    const size_t row = static_cast<size_t>(y) * output_.width;
+    const int x0 = span_[2 * static_cast<size_t>(y)], x1 = span_[2 * static_cast<size_t>(y) + 1];
+    for (float* d : {dst.ptr<float>(y), dst2.ptr<float>(y)}) {
+      std::fill(d, d + x0, 0.f);
+      std::fill(d + x1, d + output_.width, 0.f);
+    }
+    Resample2(padded.ptr<float>(), padded2.ptr<float>(), padded.cols, offset_.data() + row + x0,
+              weight_.data() + row + x0, static_cast<size_t>(x1 - x0), scale,
+              dst.ptr<float>(y) + x0, dst2.ptr<float>(y) + x0);
   }
 }
 

@@ -101,6 +101,11 @@ class RemapTable {
   // (folded into the same pass; 1 leaves the values as they are, bit for bit).
   // REQUIRES: `padded` is CV_32FC1, continuous, padded_size(), frame filled; dst is not padded.
   void Apply(const cv::Mat& padded, cv::Mat& dst, float scale = 1.f) const;
+  // Apply() on two padded sources into two outputs in one pass (the same bits as two calls):
+  // each output pixel's taps and weights are read once. The outputs are distinct from each other
+  // and from the sources.
+  void Apply2(const cv::Mat& padded, const cv::Mat& padded2, cv::Mat& dst, cv::Mat& dst2,
+              float scale = 1.f) const;
 
  private:
   cv::Size source_, output_;

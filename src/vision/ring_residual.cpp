@@ -38,10 +38,25 @@ void RingResidual::Compute(const cv::Mat& image, RingResidualScratch& s, cv::Mat
   CV_Assert(image.type() == CV_32F && image.rows == canvas_ && image.cols == canvas_);
   to_polar_.Pad(image, s.padded_canvas);
   to_polar_.Apply(s.padded_canvas, s.polar);
-  s.padded_residual.create(to_canvas_.padded_size(), CV_32F);
-  const int n = angles_;
+  // Windows go back to the canvas two at a time: one pass over the table for both.
+  const size_t n = windows_.size();
+  for (size_t k = 0; k < n; k += 2) {
+    WindowResidual(windows_[k], s, s.padded_residual[0]);
+    if (k + 1 == n) {
+      to_canvas_.Apply(s.padded_residual[0], residuals[k], scale);
+      break;
+    }
+    WindowResidual(windows_[k + 1], s, s.padded_residual[1]);
+    to_canvas_.Apply2(s.padded_residual[0], s.padded_residual[1], residuals[k], residuals[k + 1],
+                      scale);
+  }
+}
+
+void RingResidual::WindowResidual(int w, RingResidualScratch& s, cv::Mat& padded) const {
+  padded.create(to_canvas_.padded_size(), CV_32F);
+  const int n = angles_, reach = w - 1;  // an opening sees `reach` samples either side
   int max_window = 1;
-  for (int w : windows_) max_window = std::max(max_window, w);
+  for (int v : windows_) max_window = std::max(max_window, v);
   // Per ring: the ring wrapped by a window at each end, the opening's and closing's first and
   // second stages, and the sliding filters' scratch.
   const size_t wrapped_len = static_cast<size_t>(n + 2 * (max_window - 1));
@@ -53,28 +68,24 @@ void RingResidual::Compute(const cv::Mat& image, RingResidualScratch& s, cv::Mat
   float* opened = dilated + wrapped_len;
   float* closed = opened + n;
   float* tmp = closed + n;
-  for (size_t k = 0; k < windows_.size(); ++k) {
-    const int w = windows_[k], reach = w - 1;  // an opening sees `reach` samples either side
-    for (int r = 0; r < radii_; ++r) {
-      // Rings are closed: wrap the angle so the seam at 0 degrees is not an edge.
-      const float* ring = s.polar.ptr<float>(r);
-      std::memcpy(wrapped, ring + n - reach, sizeof(float) * reach);
-      std::memcpy(wrapped + reach, ring, sizeof(float) * n);
-      std::memcpy(wrapped + reach + n, ring, sizeof(float) * reach);
-      // Opening (erode, then dilate) and closing (dilate, then erode) along the ring.
-      SlidingMin(wrapped, n + reach, w, tmp, eroded);
-      SlidingMax(eroded, n, w, tmp, opened);
-      SlidingMax(wrapped, n + reach, w, tmp, dilated);
-      SlidingMin(dilated, n, w, tmp, closed);
-      // residual = value - midpoint of opening and closing: dark pits go negative, bright
-      // burrs positive, anything wider than the window cancels.
-      float* out = s.padded_residual.ptr<float>(r + 1) + 1;
-      for (int a = 0; a < n; ++a) out[a] = (opened[a] * -0.5f + closed[a] * -0.5f) + ring[a];
-      out[n] = out[0];
-    }
-    to_canvas_.FillFrame(s.padded_residual);
-    to_canvas_.Apply(s.padded_residual, residuals[k], scale);
+  for (int r = 0; r < radii_; ++r) {
+    // Rings are closed: wrap the angle so the seam at 0 degrees is not an edge.
+    const float* ring = s.polar.ptr<float>(r);
+    std::memcpy(wrapped, ring + n - reach, sizeof(float) * reach);
+    std::memcpy(wrapped + reach, ring, sizeof(float) * n);
+    std::memcpy(wrapped + reach + n, ring, sizeof(float) * reach);
+    // Opening (erode, then dilate) and closing (dilate, then erode) along the ring.
+    SlidingMin(wrapped, n + reach, w, tmp, eroded);
+    SlidingMax(eroded, n, w, tmp, opened);
+    SlidingMax(wrapped, n + reach, w, tmp, dilated);
+    SlidingMin(dilated, n, w, tmp, closed);
+    // residual = value - midpoint of opening and closing: dark pits go negative, bright
+    // burrs positive, anything wider than the window cancels.
+    float* out = padded.ptr<float>(r + 1) + 1;
+    for (int a = 0; a < n; ++a) out[a] = (opened[a] * -0.5f + closed[a] * -0.5f) + ring[a];
+    out[n] = out[0];
   }
+  to_canvas_.FillFrame(padded);
 }
 
 }  // namespace linesight

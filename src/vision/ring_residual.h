@@ -15,10 +15,10 @@ namespace linesight {
 
 // Buffers of RingResidual::Compute; sized on first use, then reused without allocating.
 struct RingResidualScratch {
-  cv::Mat padded_canvas;    // the input inside a one-pixel frame (see RemapTable)
-  cv::Mat polar;            // rows = radius, cols = angle
-  cv::Mat padded_residual;  // one window's residual in polar form, framed, seam column added
-  std::vector<float> row;   // one ring, wrapped at both ends, and the ring filters' stages
+  cv::Mat padded_canvas;       // the input inside a one-pixel frame (see RemapTable)
+  cv::Mat polar;               // rows = radius, cols = angle
+  cv::Mat padded_residual[2];  // two windows' residuals in polar form, framed, seam column added
+  std::vector<float> row;      // one ring, wrapped at both ends, and the ring filters' stages
 };
 
 class RingResidual {
@@ -38,6 +38,9 @@ class RingResidual {
   size_t windows() const { return windows_.size(); }
 
  private:
+  // The residual of window `w` of the polar image in s.polar, into `padded` (framed).
+  void WindowResidual(int w, RingResidualScratch& s, cv::Mat& padded) const;
+
   int canvas_;
   int radii_, angles_;
   std::vector<int> windows_;

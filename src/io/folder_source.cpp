@@ -20,6 +20,8 @@
 namespace linesight::io {
 namespace fs = std::filesystem;
 namespace {
+// Timed-out parts remembered at most: each may still send its late image.
+constexpr int kMaxOwed = 8;
 
 constexpr uint32_t kWatchMask =
     IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
@@ -133,7 +135,10 @@ void FolderSource::QueueExisting() {
     files.emplace_back(MtimeMs(st), name);
   }
   std::sort(files.begin(), files.end());  // oldest first; the name breaks ties
-  for (const auto& [mtime, name] : files) Enqueue(name);
+  for (const auto& [mtime, name] : files) {
+    existing_.insert(name);
+    Enqueue(name);
+  }
 }
 
 void FolderSource::Enqueue(const std::string& name) {
@@ -175,7 +180,26 @@ void FolderSource::Skip(const std::string& name, const std::string& reason, int6
   log_("skipped " + (options_.folder / name).string() + ": " + reason);
 }
 
-bool FolderSource::TryTake(const std::string& name, Frame& frame) {
+bool FolderSource::Stale(const std::string& name, int64_t mtime_ms, const CaptureRequest& request,
+                         int64_t asked_ms) {
+  const int64_t early_ms = asked_ms - mtime_ms;
+  if (existing_.erase(name) > 0 || early_ms <= 0) return false;
+  const bool too_early = options_.max_early_ms > 0 && early_ms > options_.max_early_ms;
+  if (!too_early && owed_ == 0) return false;
+  if (owed_ > 0) --owed_;
+  Skip(name,
+       "completed " + std::to_string(early_ms) + " ms before the trigger of part " +
+           std::to_string(request.part_number) +
+           (too_early ? ": not this part's image (an image nobody triggered for, or the late "
+                        "image of a part already held)"
+                      : ": the late image of a part already held") +
+           "; check the camera's trigger and the station's camera.timeout_ms",
+       stats_.skipped_stale);
+  return true;
+}
+
+bool FolderSource::TryTake(const std::string& name, const CaptureRequest& request, int64_t asked_ms,
+                           Frame& frame) {
   const fs::path path = options_.folder / name;
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -187,6 +211,11 @@ bool FolderSource::TryTake(const std::string& name, Frame& frame) {
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
     Skip(name, "not a regular file", stats_.skipped_vanished);
+    return false;
+  }
+  if (Stale(name, MtimeMs(st), request, asked_ms)) {
+    close(fd);
+    CleanUp(path);  // consumed: a stale image must not come back on a rescan
     return false;
   }
   if (st.st_size > options_.max_file_bytes) {
@@ -215,6 +244,7 @@ bool FolderSource::TryTake(const std::string& name, Frame& frame) {
   frame.name = name;
   frame.time_ms = MtimeMs(st);
   ++stats_.taken;
+  owed_ = 0;  // this part's image came: earlier parts' late images are stale by their time now
   CleanUp(path);
   return true;
 }
@@ -243,9 +273,12 @@ void FolderSource::CleanUp(const fs::path& file) {
 Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + timeout;
+  const int64_t asked_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   if (watch_ < 0) watch_ = inotify_add_watch(inotify_fd_, options_.folder.c_str(), kWatchMask);
-  const int64_t skipped_before =
-      stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big;
+  const int64_t skipped_before = stats_.skipped_empty + stats_.skipped_vanished +
+                                 stats_.skipped_too_big + stats_.skipped_stale;
   Frame frame;
   for (;;) {
     const bool watching = DrainEvents();
@@ -253,7 +286,7 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
       const std::string name = std::move(pending_.front());
       pending_.pop_front();
       pending_set_.erase(name);
-      if (TryTake(name, frame)) return frame;
+      if (TryTake(name, request, asked_ms, frame)) return frame;
     }
     if (!watching) {
       throw Error(ErrorCategory::kIo,
@@ -265,8 +298,9 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
     pollfd pfd{inotify_fd_, POLLIN, 0};
     poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 60000)));
   }
-  const int64_t skipped =
-      stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big - skipped_before;
+  owed_ = std::min(owed_ + 1, kMaxOwed);
+  const int64_t skipped = stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big +
+                          stats_.skipped_stale - skipped_before;
   throw Error(ErrorCategory::kIo,
               "no image arrived in " + options_.folder.string() + " within " +
                   std::to_string(timeout.count()) + " ms after trigger of part " +

@@ -28,6 +28,13 @@ struct FolderSourceOptions {
   std::filesystem::path move_to{};  // a "done" folder (created if missing); "" = do not move
   // A larger file is skipped as not an image (counted in skipped_too_big). Default 256 MiB.
   int64_t max_file_bytes = int64_t{256} << 20;
+  // A file completed (modification time) more than this before the trigger is not the part's
+  // image: the late image of a part already held, or one nobody triggered for. It is skipped
+  // (counted in skipped_stale), so it never stands in for the part. A file completed within this
+  // before the trigger is taken (a camera may save before the PLC's trigger reaches the station),
+  // unless a part timed out since the last image taken: then it is that part's late image.
+  // 0: any file is taken, oldest first. Files queued by take_existing are always taken.
+  int64_t max_early_ms = 1000;
 };
 
 // What the source has seen since it was built, for status pages and tests.
@@ -36,6 +43,7 @@ struct FolderSourceStats {
   int64_t skipped_empty = 0;     // complete by inotify but 0 bytes
   int64_t skipped_vanished = 0;  // gone (or unreadable) before it could be read
   int64_t skipped_too_big = 0;   // over max_file_bytes
+  int64_t skipped_stale = 0;     // completed before the trigger: another part's (max_early_ms)
   int64_t ignored_names = 0;     // temp files, hidden files, unsupported extensions
   int64_t cleanup_failures = 0;  // taken but could not be deleted or moved (frame still used)
   int64_t event_overflows = 0;   // inotify queue overflowed: the folder was rescanned
@@ -57,8 +65,8 @@ class FolderSource : public FrameSource {
   // Returns the oldest file not yet taken, in the order files were completed (closed after
   // writing, or moved in), so a backlog is consumed in order; waits up to `timeout` for one.
   // The frame carries the file's bytes in `encoded`, its name in `name` and its modification
-  // time in `time_ms`. Empty, vanished or oversized files are skipped and logged. Throws
-  // Error{kIo} when no usable file arrives in time, or the folder was removed.
+  // time in `time_ms`. Empty, vanished, oversized and stale files (max_early_ms) are skipped and
+  // logged. Throws Error{kIo} when no usable file arrives in time, or the folder was removed.
   Frame Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) override;
 
   // "folder <path>".
@@ -74,7 +82,12 @@ class FolderSource : public FrameSource {
   void QueueExisting();
   bool DrainEvents();  // false if the watched folder is gone
   void Enqueue(const std::string& name);
-  bool TryTake(const std::string& name, Frame& frame);
+  bool TryTake(const std::string& name, const CaptureRequest& request, int64_t asked_ms,
+               Frame& frame);
+  // True (and logged, counted) if a file completed at `mtime_ms` is not the image of the part
+  // asked for at `asked_ms`.
+  bool Stale(const std::string& name, int64_t mtime_ms, const CaptureRequest& request,
+             int64_t asked_ms);
   void Skip(const std::string& name, const std::string& reason, int64_t& counter);
   void CleanUp(const std::filesystem::path& file);
 
@@ -84,6 +97,8 @@ class FolderSource : public FrameSource {
   int watch_ = -1;
   std::deque<std::string> pending_;              // completed files not yet taken, oldest first
   std::unordered_set<std::string> pending_set_;  // the same names, to queue each name once
+  std::unordered_set<std::string> existing_;     // queued by take_existing: never stale
+  int owed_ = 0;  // parts timed out since the last image taken: their late images may come
   FolderSourceStats stats_;
 };
 

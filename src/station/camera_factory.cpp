@@ -17,6 +17,7 @@ std::unique_ptr<io::FrameSource> MakeCamera(const CameraConfig& c) {
       o.take_existing = c.take_existing;
       o.delete_after_read = c.delete_after_read;
       o.move_to = c.move_to;
+      o.max_early_ms = c.max_early_ms;
       return std::make_unique<io::FolderSource>(o);
     }
     case CameraKind::kAravis: {

@@ -35,6 +35,8 @@ void ParseFolderCamera(const ConfigReader& r, const Node& n, const std::filesyst
   if (n["move_to"]) c.move_to = Resolve(base, r.Text(n["move_to"], "camera.move_to")).string();
   if (c.delete_after_read && !c.move_to.empty())
     r.Fail("camera.move_to", "given with delete_after_read", "Choose one of the two");
+  if (n["max_early_ms"])
+    c.max_early_ms = r.Integer(n["max_early_ms"], "camera.max_early_ms", 0, 3600000);
 }
 
 void ParseAravisCamera(const ConfigReader& r, const Node& n, CameraConfig& c) {
@@ -59,10 +61,10 @@ void ParseAravisCamera(const ConfigReader& r, const Node& n, CameraConfig& c) {
 }
 
 CameraConfig ParseCamera(const ConfigReader& r, const Node& n, const std::filesystem::path& base) {
-  r.CheckKeys(
-      n, "camera",
-      {"source", "folder", "take_existing", "delete_after_read", "move_to", "device",
-       "pixel_format", "width", "height", "exposure_us", "gain_db", "trigger", "timeout_ms"});
+  r.CheckKeys(n, "camera",
+              {"source", "folder", "take_existing", "delete_after_read", "move_to", "max_early_ms",
+               "device", "pixel_format", "width", "height", "exposure_us", "gain_db", "trigger",
+               "timeout_ms"});
   CameraConfig c;
   if (!n["source"]) r.Fail("camera.source", "missing", "Write source: folder, aravis or simulator");
   const std::string source = r.Text(n["source"], "camera.source");

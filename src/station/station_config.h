@@ -24,6 +24,7 @@ struct CameraConfig {
   bool take_existing = false;          // kFolder: queue files present at start-up
   bool delete_after_read = false;      // kFolder: delete each file once taken
   std::string move_to;                 // kFolder: or move it to this folder
+  int max_early_ms = 1000;             // kFolder: older files at the trigger are another part's
   std::string device;                  // kAravis: device id or IP address
   std::string pixel_format = "Mono8";  // kAravis: Mono8, Mono12 or Mono16
   int width = 0, height = 0;           // kAravis: expected frame size, 0 = the camera's

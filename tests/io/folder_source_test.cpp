@@ -111,6 +111,47 @@ TEST(FolderSourceTest, BacklogIsTakenInCompletionOrder) {
   EXPECT_EQ(w.source.Describe(), "folder " + dir.path().string());
 }
 
+// A part's image comes after its trigger timed out (the part was held): that late image must not
+// stand in for the next part, whose own image comes after its trigger.
+TEST(FolderSourceTest, TheLateImageOfAHeldPartIsNotTakenForTheNext) {
+  TempDir dir;
+  Watched w(dir.path());
+  EXPECT_THROW(w.source.Capture({.part_number = 1}, milliseconds(30)), Error);
+  WriteFile(dir / "late.png", "part 1");  // just before the next trigger: within max_early_ms
+  std::this_thread::sleep_for(milliseconds(5));
+  std::thread camera([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    WriteFile(dir / "own.png", "part 2");
+  });
+  const Frame f = w.source.Capture({.part_number = 2}, milliseconds(2000));
+  camera.join();
+  EXPECT_EQ(f.name, "own.png");
+  EXPECT_EQ(w.source.stats().skipped_stale, 1);
+  ASSERT_FALSE(w.log.empty());
+  EXPECT_TRUE(Contains(w.log.back(), "late.png")) << w.log.back();
+  EXPECT_TRUE(Contains(w.log.back(), "the late image of a part already held")) << w.log.back();
+}
+
+// An image completed long before the trigger (a test shot while the line was idle, or a part's
+// image that came after the next one was held) is nobody's: skipped. One saved just before the
+// trigger (the camera was faster than the PLC's trigger) is taken; 0 takes any file.
+TEST(FolderSourceTest, AnImageFromBeforeTheTriggerIsSkippedUnlessJustBefore) {
+  TempDir dir;
+  Watched w(dir.path());
+  WriteFile(dir / "idle.png", "test shot");
+  fs::last_write_time(dir / "idle.png", fs::file_time_type::clock::now() - std::chrono::seconds(5));
+  WriteFile(dir / "early.png", "just before");
+  const Frame f = w.source.Capture({.part_number = 7}, milliseconds(1000));
+  EXPECT_EQ(f.name, "early.png");
+  EXPECT_EQ(w.source.stats().skipped_stale, 1);
+  EXPECT_TRUE(Contains(w.log.at(0), "before the trigger of part 7: not this part's image"))
+      << w.log.at(0);
+  Watched any(dir.path(), {.max_early_ms = 0});
+  WriteFile(dir / "old.png", "old");
+  fs::last_write_time(dir / "old.png", fs::file_time_type::clock::now() - std::chrono::seconds(60));
+  EXPECT_EQ(any.source.Capture({}, milliseconds(1000)).name, "old.png");
+}
+
 TEST(FolderSourceTest, TakeExistingQueuesOldestFirst) {
   TempDir dir;
   const auto now = fs::file_time_type::clock::now();
@@ -252,8 +293,12 @@ TEST(FolderSourceTest, RemovedFolderIsAClearErrorAndIsWatchedAgainWhenBack) {
   EXPECT_TRUE(Contains(e.cause(), "removed")) << e.what();
   fs::create_directory(dir / "cam");
   EXPECT_THROW(w.source.Capture({}, milliseconds(0)), Error);  // watching again, nothing yet
-  WriteFile(dir / "cam" / "back.png", "back");
+  std::thread camera([&] {  // the next part's image comes after its trigger
+    std::this_thread::sleep_for(milliseconds(50));
+    WriteFile(dir / "cam" / "back.png", "back");
+  });
   EXPECT_EQ(w.source.Capture({}, milliseconds(1000)).name, "back.png");
+  camera.join();
 }
 
 }  // namespace

@@ -32,6 +32,12 @@ TEST(StationConfigTest, ReadsEveryKeyAndResolvesRelativePaths) {
   EXPECT_EQ(c.camera.kind, CameraKind::kFolder);
   EXPECT_EQ(c.camera.folder, "/etc/ls/incoming");
   EXPECT_EQ(c.camera.timeout_ms, 1500);
+  EXPECT_EQ(c.camera.max_early_ms, 1000);
+  EXPECT_EQ(ParseStationConfig("camera: {source: folder, folder: in, max_early_ms: 0}\n"
+                               "views: [{model: m.lsm}]\n",
+                               "station.yaml", "/etc/ls")
+                .camera.max_early_ms,
+            0);
   ASSERT_EQ(c.views.size(), 2u);
   EXPECT_EQ(c.views[0].model, "/etc/ls/models/top.lsm");
   EXPECT_EQ(c.views[1].model, "/abs/side.lsm");
@@ -52,6 +58,8 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
   ExpectError(base + "deadline_ms: 0\n", {"deadline_ms", "out of range"});
   ExpectError(base + "workers: 1.5\n", {"workers", "whole number"});
   ExpectError(base + "plc: {port: 70000}\n", {"plc.port", "out of range"});
+  ExpectError("camera: {source: folder, folder: in, max_early_ms: -1}\nviews: [{model: m.lsm}]\n",
+              {"camera.max_early_ms", "out of range"});
   ExpectError(base + "outbox: {keep_pass_images: 2}\n", {"keep_pass_images", "out of range"});
   ExpectError(base + "deadline_ms: 5\ndeadline_ms: 6\n", {"given twice"});
   ExpectError("camera: {source: simulator}\n", {"views", "missing"});

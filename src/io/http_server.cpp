@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace linesight::io {
 namespace {
@@ -118,8 +119,7 @@ std::string HttpRequest::Cookie(std::string_view name) const {
 
 HttpResponse JsonError(int status, std::string_view code, std::string_view message) {
   nlohmann::json j{{"error", code}, {"message", message}};
-  return HttpResponse{status, "application/json",
-                      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  return HttpResponse{status, "application/json", JsonText(j)};
 }
 
 HttpServer::HttpServer(const HttpServerOptions& options, HttpRoutes routes)

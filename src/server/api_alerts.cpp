@@ -3,6 +3,7 @@
 // alert was (live stream, MQTT, webhook).
 #include <charconv>
 
+#include "core/json_text.h"
 #include "server/alert_watch.h"
 #include "server/api_json.h"
 #include "server/server_context.h"
@@ -58,8 +59,7 @@ io::HttpResponse AckAlert(ServerContext& ctx, const Caller& caller, const io::Ht
   const nlohmann::json detail{{"note", note}};
   const store::AckResult result =
       ctx.store.AckAlert(id, caller.user, note, acked_ms,
-                         {0, now, caller.user, "alert.ack", std::to_string(id),
-                          detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+                         {0, now, caller.user, "alert.ack", std::to_string(id), JsonText(detail)});
   if (result == store::AckResult::kUnknown)
     return io::JsonError(404, "not_found", "no alert " + std::to_string(id));
   const auto alert = ctx.store.GetAlert(id);

@@ -1,4 +1,5 @@
 #include "server/api_json.h"
+#include "core/json_text.h"
 
 #include <charconv>
 #include <cmath>
@@ -38,9 +39,7 @@ std::string IdParam(const io::HttpRequest& request, const char* name) {
 
 }  // namespace
 
-std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string Dump(const nlohmann::json& j) { return JsonText(j); }
 
 nlohmann::json ToJson(const store::Alert& a) {
   nlohmann::json detail = nlohmann::json::parse(a.input.detail, nullptr, false);

@@ -1,6 +1,7 @@
 // The routes for people: sign-in, reviews of parts, users and station tokens (admin), and the
 // audit log; every write is audited in the same transaction or right after it.
 #include "core/error.h"
+#include "core/json_text.h"
 #include "server/api_json.h"
 #include "server/server_context.h"
 
@@ -66,8 +67,7 @@ io::HttpResponse AddReview(ServerContext& ctx, const Caller& caller, const io::H
                               {"defect_type", review.defect_type},
                               {"note", review.note}};
   review.id = ctx.store.AddReview(
-      review, {0, review.time_ms, caller.user, "review", review.part_id,
-               detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      review, {0, review.time_ms, caller.user, "review", review.part_id, JsonText(detail)});
   return JsonAnswer({{"review", ToJson(review)}}, 201);
 }
 

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/json_text.h"
 #include "server/api_json.h"
 
 namespace linesight::server {
@@ -12,7 +13,7 @@ constexpr auto kKeepAlive = std::chrono::seconds(15);
 
 std::string SseText(std::string_view event, int64_t id, const nlohmann::json& data) {
   return "id: " + std::to_string(id) + "\nevent: " + std::string(event) +
-         "\ndata: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
+         "\ndata: " + JsonText(data) + "\n\n";
 }
 
 }  // namespace

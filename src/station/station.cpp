@@ -437,7 +437,7 @@ void Station::Store(PartRecord& part, const Images& images) {
   for (const auto& kept : images)
     blobs.push_back({kept.view, store::ImageBlob{kept.png, "png", kept.role}});
   try {
-    outbox_.Put(part, blobs);
+    if (!outbox_.Put(part, blobs)) HoldDuplicate(part);
   } catch (const std::exception& e) {
     std::cerr << config_.station << ": part " << part.part_id
               << " not stored yet (kept in memory, retried before the next part): " << e.what()
@@ -451,6 +451,22 @@ void Station::Store(PartRecord& part, const Images& images) {
   }
 }
 
+void Station::HoldDuplicate(PartRecord& part) {
+  // The outbox keeps the first record of a part id; this inspection cannot be stored beside it,
+  // and the PLC must not read a verdict that has no record: hold the part (NG).
+  std::cerr << config_.station << ": part " << part.part_id
+            << " is already in the outbox, so this inspection of it is not stored and the part "
+               "is held. The PLC sent part id "
+            << part.shot.shot
+            << " again: a re-trigger after a station restart (send the part to a person), or a "
+               "part id that does not change (write the machine's shot counter to registers 1-2 "
+               "for every part, docs/plc.md)\n";
+  part.decision = Decision::kHold;
+  part.reason = HoldReason::kOutbox;
+  std::lock_guard lock(mu_);
+  ++counters_.duplicate_parts;
+}
+
 void Station::RetryUnsaved() {
   std::vector<PartRecord> retry;
   {
@@ -459,7 +475,10 @@ void Station::RetryUnsaved() {
   }
   for (size_t i = 0; i < retry.size(); ++i) {
     try {
-      outbox_.Put(retry[i]);
+      if (!outbox_.Put(retry[i]))
+        std::cerr << config_.station << ": part " << retry[i].part_id
+                  << " held while the outbox failed is already stored under its id; its later "
+                     "record is dropped\n";
     } catch (const std::exception&) {
       std::lock_guard lock(mu_);
       unsaved_.insert(unsaved_.end(), retry.begin() + static_cast<long>(i), retry.end());

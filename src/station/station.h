@@ -85,6 +85,7 @@ class Station {
   void InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images);
   void Store(PartRecord& part, const Images& images);
   void RetryUnsaved();
+  void HoldDuplicate(PartRecord& part);  // a part id the outbox already holds
   void Count(const PartRecord& part);
   void NoteModels();
   void LoadRiskModel();

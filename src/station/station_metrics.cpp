@@ -109,6 +109,9 @@ std::string MetricsText(const StationSnapshot& s) {
   Header(o, "linesight_outbox_errors_total", "counter",
          "Parts whose record could not be stored at once.");
   o << "linesight_outbox_errors_total " << c.outbox_errors << '\n';
+  Header(o, "linesight_duplicate_parts_total", "counter",
+         "Parts held because the PLC sent a part id the outbox already holds.");
+  o << "linesight_duplicate_parts_total " << c.duplicate_parts << '\n';
   Header(o, "linesight_model_swaps_total", "counter", "Model files swapped in between parts.");
   o << "linesight_model_swaps_total " << c.model_swaps << '\n';
   Header(o, "linesight_recurring_mark_parts_total", "counter",
@@ -167,6 +170,7 @@ nlohmann::json StatusJson(const StationSnapshot& s) {
                    {"reject", c.reject},
                    {"hold", c.hold},
                    {"outbox_errors", c.outbox_errors},
+                   {"duplicate_parts", c.duplicate_parts},
                    {"model_swaps", c.model_swaps}};
   j["time_ms"] = s.time_ms;
   return j;

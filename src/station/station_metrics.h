@@ -22,7 +22,8 @@ namespace linesight::station {
 struct StationCounters {
   uint64_t parts = 0, pass = 0, reject = 0, hold = 0;
   uint64_t holds_by_reason[16] = {};
-  uint64_t outbox_errors = 0;  // parts whose record could not be stored at once (kept, retried)
+  uint64_t outbox_errors = 0;    // parts whose record could not be stored at once (kept, retried)
+  uint64_t duplicate_parts = 0;  // parts held because their part id was already in the outbox
   uint64_t model_swaps = 0, model_swap_failures = 0;
   // Parts rejected only because their die's recurring mark stood: inspection alone passed them.
   uint64_t recurring_mark_parts = 0;

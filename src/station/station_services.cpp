@@ -1,5 +1,7 @@
 #include "station/station_services.h"
 
+#include "core/json_text.h"
+
 namespace linesight::station {
 namespace {
 
@@ -16,7 +18,7 @@ io::MqttOptions MqttOptionsOf(const StationConfig& c, const std::string& prefix)
 }
 
 io::HttpResponse Health(const StationSnapshot& s) {
-  return io::HttpResponse{s.fault ? 503 : 200, "application/json", HealthJson(s).dump() + "\n"};
+  return io::HttpResponse{s.fault ? 503 : 200, "application/json", JsonText(HealthJson(s)) + "\n"};
 }
 
 }  // namespace
@@ -40,7 +42,7 @@ StationServices::StationServices(const StationConfig& config,
     prefix_ =
         "linesight/v1/" + config.mqtt.site + "/" + config.mqtt.line + "/" + config.machine + "/";
     mqtt_ = std::make_unique<io::MqttPublisher>(MqttOptionsOf(config, prefix_));
-    mqtt_->SetRetained(prefix_ + "status", StatusJson(snapshot_()).dump());
+    mqtt_->SetRetained(prefix_ + "status", JsonText(StatusJson(snapshot_())));
     status_ = std::thread([this, every = config.mqtt.status_every_s] { StatusLoop(every); });
   }
 }
@@ -56,20 +58,20 @@ StationServices::~StationServices() {
   if (mqtt_) {
     nlohmann::json offline = StatusJson(snapshot_());
     offline["state"] = "offline";
-    mqtt_->SetRetained(prefix_ + "status", offline.dump());
+    mqtt_->SetRetained(prefix_ + "status", JsonText(offline));
     mqtt_.reset();  // sends what is queued (at most ~1 s), then disconnects
   }
 }
 
 void StationServices::OnPart(const PartRecord& part) {
-  if (mqtt_) mqtt_->Publish(prefix_ + "part", ToJson(part).dump());
+  if (mqtt_) mqtt_->Publish(prefix_ + "part", JsonText(ToJson(part)));
 }
 
 void StationServices::StatusLoop(int every_s) {
   std::unique_lock lock(mu_);
   while (!wake_.wait_for(lock, std::chrono::seconds(every_s), [this] { return stopping_; })) {
     lock.unlock();
-    mqtt_->SetRetained(prefix_ + "status", StatusJson(snapshot_()).dump());
+    mqtt_->SetRetained(prefix_ + "status", JsonText(StatusJson(snapshot_())));
     lock.lock();
   }
 }

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace linesight::station {
 namespace {
@@ -195,7 +196,7 @@ Uplink::Outcome Uplink::DrainOnce(bool& sent_any) {
   };
   for (auto& part : outbox_.PendingParts(options_.batch_parts)) {
     Record r;
-    r.json = ToJson(part).dump();
+    r.json = JsonText(ToJson(part));
     if (!fits(r.json)) break;
     bytes += r.json.size() + 1;
     r.part = std::move(part);
@@ -205,7 +206,7 @@ Uplink::Outcome Uplink::DrainOnce(bool& sent_any) {
     Record r;
     r.is_part = false;
     r.event_id = id;
-    r.json = ToJson(event).dump();
+    r.json = JsonText(ToJson(event));
     if (!fits(r.json)) break;
     bytes += r.json.size() + 1;
     records.push_back(std::move(r));

@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/json_text.h"
 #include "store/image_folder.h"
 #include "store/outbox_schema.h"
 #include "store/sqlite_db.h"
@@ -101,7 +102,7 @@ bool Outbox::InsertLocked(const PartRecord& part, const PartImages& images,
       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (part_id) DO NOTHING");
   insert.Bind(1, part.part_id).Bind(2, part.shot.machine).Bind(3, part.shot.shot);
   insert.Bind(4, part.shot.time_ms).Bind(5, DecisionName(part.decision));
-  insert.Bind(6, ToJson(part).dump()).Run();
+  insert.Bind(6, JsonText(ToJson(part))).Run();
   if (db_->Changes() == 0) return false;
   if (images.empty()) return true;
   const int64_t row = db_->LastInsertRowId();
@@ -115,7 +116,7 @@ bool Outbox::InsertLocked(const PartRecord& part, const PartImages& images,
                            part.decision != Decision::kPass, written, evicted);
   }
   db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
-      .Bind(1, ToJson(kept).dump())
+      .Bind(1, JsonText(ToJson(kept)))
       .Bind(2, row)
       .Run();
   return true;
@@ -186,7 +187,7 @@ void Outbox::EvictLocked(const StoredImage& victim) {
     for (auto& v : record["views"])
       if (v.value("view", "") == uses.Text(2)) v["image"] = "";
     db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
-        .Bind(1, record.dump())
+        .Bind(1, JsonText(record))
         .Bind(2, uses.Int(0))
         .Run();
   }
@@ -205,7 +206,7 @@ int64_t Outbox::PutEvent(const MachineEvent& event) {
       .Bind(1, event.machine)
       .Bind(2, event.time_ms)
       .Bind(3, MachineStateName(event.state))
-      .Bind(4, ToJson(event).dump())
+      .Bind(4, JsonText(ToJson(event)))
       .Run();
   return db_->LastInsertRowId();
 }

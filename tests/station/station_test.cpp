@@ -305,6 +305,27 @@ TEST(StationTest, TheDieMemorysMarkRejectsTheDiesPartsUntilAPersonClearsIt) {
   EXPECT_GE(passed_after_clear, 15) << "the line alone rejects few of its parts";
 }
 
+// The PLC sends a part id the outbox already holds (a re-trigger after a restart, or a shot
+// counter never written): the new inspection cannot be stored, so the PLC must not read a verdict
+// from it. The part is held, the first record stays, and /metrics counts it.
+TEST(StationTest, APartIdSentAgainIsHeldAndTheFirstRecordStays) {
+  TempDir dir;
+  StationRig rig(dir.path());
+  EXPECT_EQ(rig.Shoot(7, {{"top", Holed(9207)}}).decision, Decision::kReject);
+  const auto again = rig.Shoot(7, {{"top", Good(9208)}});
+  EXPECT_EQ(again.decision, Decision::kHold);
+  EXPECT_EQ(again.reason, HoldReason::kOutbox);
+  EXPECT_TRUE(again.ng());
+  const auto stored = rig.station->outbox().Get("M1-000000007");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->decision, Decision::kReject) << "the first record stays";
+  EXPECT_EQ(rig.station->counters().duplicate_parts, 1u);
+  EXPECT_EQ(rig.station->counters().outbox_errors, 0u);
+  EXPECT_NE(MetricsText(rig.station->Snapshot()).find("linesight_duplicate_parts_total 1"),
+            std::string::npos);
+  EXPECT_EQ(rig.Shoot(8, {{"top", Good(9208)}}).decision, Decision::kPass) << "the line goes on";
+}
+
 TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {
   TempDir dir;
   StationConfig none;

@@ -2,15 +2,23 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#include <immintrin.h>  // RowPixelsGather
+#endif
 
 namespace linesight {
 namespace {
 
-// The row loops are also compiled for AVX2 (its gathers serve the per-pixel taps) and the loader
-// picks one version per machine; integer arithmetic, so both give the same bytes.
+// The row loops are also compiled for AVX2 and the loader picks one version per machine; integer
+// arithmetic, so both give the same bytes. The pixel taps themselves take explicit AVX2 gathers
+// (RowPixelsGather) where the CPU has them.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
+#define LINESIGHT_AVX2_GATHER 1
 #else
 #define LINESIGHT_CLONES
 #endif
@@ -62,6 +70,57 @@ LINESIGHT_CLONES void RowPixels(const uint8_t* __restrict base, size_t step,
   }
 }
 
+#ifdef LINESIGHT_AVX2_GATHER
+// RowPixels with AVX2 gathers, eight pixels at a time, for the same bytes: GCC's generic tuning
+// never emits gathers, and the vectoriser cannot gather bytes at all. Each pixel's four taps come
+// from two 32-bit gathers: p[0..3] gives the top pair, p[step - 2 .. step + 1] the bottom one, so
+// no read leaves the image (first byte >= base as step >= 2, last <= the image's last pixel).
+// REQUIRES: the source is at least 2 x 2 and spans fewer than 2^31 bytes (32-bit offsets).
+__attribute__((target("avx2"))) void RowPixelsGather(const uint8_t* base, size_t step,
+                                                     const int* xi, const int* yi, const int* wx,
+                                                     const int* wy, int n, uint8_t* out) {
+  const __m256i vstep = _mm256_set1_epi32(static_cast<int>(step)), tab = _mm256_set1_epi32(kTab);
+  const __m256i low = _mm256_set1_epi32(0xff), half = _mm256_set1_epi32(512);
+  // The low byte of each 32-bit lane, packed into the low 8 bytes.
+  const __m256i pick =
+      _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1,
+                       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i join = _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1);
+  const int* top_row = reinterpret_cast<const int*>(base);
+  const int* bottom_row = reinterpret_cast<const int*>(base + step - 2);
+  int x = 0;
+  for (; x + 8 <= n; x += 8) {
+    const __m256i vx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xi + x));
+    const __m256i vy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yi + x));
+    const __m256i fx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wx + x));
+    const __m256i fy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wy + x));
+    const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(vy, vstep), vx);
+    const __m256i t = _mm256_i32gather_epi32(top_row, off, 1);
+    const __m256i b = _mm256_i32gather_epi32(bottom_row, off, 1);
+    const __m256i gx = _mm256_sub_epi32(tab, fx), gy = _mm256_sub_epi32(tab, fy);
+    const __m256i top =
+        _mm256_add_epi32(_mm256_mullo_epi32(_mm256_and_si256(t, low), gx),
+                         _mm256_mullo_epi32(_mm256_and_si256(_mm256_srli_epi32(t, 8), low), fx));
+    const __m256i bottom =
+        _mm256_add_epi32(_mm256_mullo_epi32(_mm256_and_si256(_mm256_srli_epi32(b, 16), low), gx),
+                         _mm256_mullo_epi32(_mm256_srli_epi32(b, 24), fx));
+    const __m256i v = _mm256_srai_epi32(
+        _mm256_add_epi32(
+            _mm256_add_epi32(_mm256_mullo_epi32(top, gy), _mm256_mullo_epi32(bottom, fy)), half),
+        10);
+    const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pick), join);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + x), _mm256_castsi256_si128(bytes));
+  }
+  RowPixels(base, step, xi + x, yi + x, wx + x, wy + x, n - x, out + x);
+}
+
+bool UseGather(const cv::Mat& src) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2 && src.step[0] * static_cast<size_t>(src.rows) <
+                     static_cast<size_t>(std::numeric_limits<int32_t>::max());
+}
+#endif
+
 // Any source size, 1 x 1 included: clamps each tap. Slower; only for sources under 2 x 2.
 void RowClamped(const cv::Mat& src, int x0, int y0, const int* adx, const int* ady, int n,
                 uint8_t* out) {
@@ -111,6 +170,9 @@ void WarpAffineLinear(const cv::Mat& src, const cv::Matx23d& src_to_dst, cv::Siz
     s.dx[x] = Fixed(m[0] * x * (1 << kAbBits));
     s.dy[x] = Fixed(m[3] * x * (1 << kAbBits));
   }
+#ifdef LINESIGHT_AVX2_GATHER
+  const bool gather = UseGather(src);
+#endif
   for (int y = 0; y < size.height; ++y) {
     const int x0 = Fixed((m[1] * y + m[2]) * (1 << kAbBits)) + kRoundDelta;
     const int y0 = Fixed((m[4] * y + m[5]) * (1 << kAbBits)) + kRoundDelta;
@@ -121,6 +183,13 @@ void WarpAffineLinear(const cv::Mat& src, const cv::Matx23d& src_to_dst, cv::Siz
     }
     RowPositions(x0, y0, s.dx.data(), s.dy.data(), n, src.cols - 2, src.rows - 2, s.xi.data(),
                  s.yi.data(), s.wx.data(), s.wy.data());
+#ifdef LINESIGHT_AVX2_GATHER
+    if (gather) {
+      RowPixelsGather(src.data, src.step[0], s.xi.data(), s.yi.data(), s.wx.data(), s.wy.data(), n,
+                      out);
+      continue;
+    }
+#endif
     RowPixels(src.data, src.step[0], s.xi.data(), s.yi.data(), s.wx.data(), s.wy.data(), n, out);
   }
 }

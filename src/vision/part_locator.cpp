@@ -1,6 +1,7 @@
 #include "vision/part_locator.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -75,6 +76,40 @@ cv::Mat GrowOnlyView(cv::Mat& buffer, cv::Size size, int type) {
   return cv::Mat(size, type, buffer.data);
 }
 
+// Direction (cos, sin) of ray k, at angle 2 pi k / kRays: the rim search and its refinement
+// need them on every frame, so they are worked out once, by the same expression.
+const std::array<cv::Point2d, kRays>& RayDirections() {
+  static const std::array<cv::Point2d, kRays> dirs = [] {
+    std::array<cv::Point2d, kRays> d;
+    for (int k = 0; k < kRays; ++k) {
+      const double th = 2 * CV_PI * k / kRays;
+      d[static_cast<size_t>(k)] = {std::cos(th), std::sin(th)};
+    }
+    return d;
+  }();
+  return dirs;
+}
+
+// Distance of a point from an ellipse: |rho - 1| sqrt(ab), with rho the point's radius in the
+// ellipse's own (unit circle) coordinates. The ellipse's sine and cosine are worked out once for
+// all the points measured against it, not once per point.
+struct EllipseDistance {
+  explicit EllipseDistance(const cv::RotatedRect& e)
+      : cx(e.center.x), cy(e.center.y), a(e.size.width / 2.0), b(e.size.height / 2.0) {
+    const double t = e.angle * CV_PI / 180;
+    ct = std::cos(t);
+    st = std::sin(t);
+    scale = std::sqrt(a * b);
+  }
+  double operator()(const cv::Point2d& p) const {
+    const double dx = p.x - cx, dy = p.y - cy;
+    const double qx = ct * dx + st * dy, qy = -st * dx + ct * dy;
+    const double rho = std::sqrt((qx / a) * (qx / a) + (qy / b) * (qy / b));
+    return std::abs(rho - 1) * scale;
+  }
+  double cx, cy, a, b, ct = 1, st = 0, scale = 0;
+};
+
 // Rough centre: the centroid of the part's silhouette seen as the region that differs from
 // the frame's border (background) after Otsu, which adapts to exposure.
 bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, double& radius) {
@@ -97,20 +132,22 @@ bool RoughCentre(const cv::Mat& roi, LocateScratch& s, cv::Point2d& centre, doub
   return true;
 }
 
-// Grey level of `img` (CV_8UC1) at (x, y), bilinear.
-// REQUIRES: 0 <= x < cols - 1 and 0 <= y < rows - 1.
 // The number of rays with a candidate p where |norm(p - cc) - rr| < tol, as support_of in
 // LocatePart counts them, but the RANSAC's 300 circles x 180 rays mostly decided on squared
 // distances: a candidate clearly inside or outside the band (by a relative 1e-9, far above the
 // rounding of either test) needs no square root; those at the band's edges take the exact test,
-// so the count is the same. REQUIRES: rr - tol > 0.
+// so the count is the same. The RANSAC only asks whether a circle beats the best so far: once
+// the rays left cannot lift the count above `beat`, counting stops and returns what it has (at
+// most `beat`, so the answer to that question is unchanged), which spares most rays of the many
+// poor circles. REQUIRES: rr - tol > 0.
 int CountSupport(const std::vector<std::vector<cv::Point2d>>& cand, const cv::Point2d& cc,
-                 double rr, double tol) {
+                 double rr, double tol, int beat) {
   const double lo = rr - tol, hi = rr + tol;
   const double out_lo = lo * lo * (1 - 1e-9), in_lo = lo * lo * (1 + 1e-9);
   const double in_hi = hi * hi * (1 - 1e-9), out_hi = hi * hi * (1 + 1e-9);
-  int support = 0;
-  for (const auto& ray : cand)
+  int support = 0, left = static_cast<int>(cand.size());
+  for (const auto& ray : cand) {
+    if (support + left-- <= beat) break;
     for (const auto& p : ray) {
       const double dx = p.x - cc.x, dy = p.y - cc.y, q = dx * dx + dy * dy;
       if (q <= out_lo || q >= out_hi) continue;
@@ -119,10 +156,13 @@ int CountSupport(const std::vector<std::vector<cv::Point2d>>& cand, const cv::Po
         break;
       }
     }
+  }
   return support;
 }
 
-float SampleBilinear(const cv::Mat& img, double x, double y) {
+// Grey level of `img` (CV_8UC1) at (x, y), bilinear. Inlined: the rim search calls it ~30000
+// times a frame. REQUIRES: 0 <= x < cols - 1 and 0 <= y < rows - 1.
+[[gnu::always_inline]] inline float SampleBilinear(const cv::Mat& img, double x, double y) {
   const int xi = static_cast<int>(x), yi = static_cast<int>(y);
   const double fx = x - xi, fy = y - yi;
   const uint8_t* p0 = img.ptr<uint8_t>(yi);
@@ -146,7 +186,8 @@ void RefineRim(const cv::Mat& smooth, int polarity, LocateScratch& s, cv::Rotate
   auto& strength = s.profile;
   strength.clear();
   for (int k = 0; k < kRays; ++k) {
-    const double th = 2 * CV_PI * k / kRays, dx = std::cos(th), dy = std::sin(th);
+    const double dx = RayDirections()[static_cast<size_t>(k)].x;
+    const double dy = RayDirections()[static_cast<size_t>(k)].y;
     const double u = (ct * dx + st * dy) / a, v = (-st * dx + ct * dy) / b;
     const double rho = 1.0 / std::sqrt(u * u + v * v);
     const double r0 = rho - reach - 2.0;
@@ -303,7 +344,8 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     s.peaks.reserve(max_samples);
     s.inliers.reserve(kRays);
     for (int k = 0; k < kRays; ++k) {
-      double a = 2 * CV_PI * k / kRays, ca = std::cos(a), sa = std::sin(a);
+      const double ca = RayDirections()[static_cast<size_t>(k)].x;
+      const double sa = RayDirections()[static_cast<size_t>(k)].y;
       profile.clear();
       for (double rr = lo; rr <= hi; rr += 1.0) {
         double x = c0.x + rr * ca, y = c0.y + rr * sa;
@@ -345,10 +387,13 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       rng ^= rng << 17;
       return static_cast<uint32_t>(rng % n);
     };
-    auto support_of = [&](const cv::Point2d& cc, double rr, std::vector<cv::Point2d>* inliers) {
+    // Rays supporting the circle (cc, rr); without `inliers` the count may stop early once it
+    // cannot exceed `beat` (see CountSupport), so only "more than beat" is exact.
+    auto support_of = [&](const cv::Point2d& cc, double rr, std::vector<cv::Point2d>* inliers,
+                          int beat) {
       const double tol = std::max(1.5, 0.015 * rr);
       int s = 0;
-      if (!inliers && rr - tol > 0) return CountSupport(cand, cc, rr, tol);
+      if (!inliers && rr - tol > 0) return CountSupport(cand, cc, rr, tol, beat);
       for (int k = 0; k < kRays; ++k) {
         double best = tol;
         const cv::Point2d* hit = nullptr;
@@ -386,7 +431,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
                      (s0 * (p2.x - p1.x) + s1 * (p0.x - p2.x) + s2 * (p1.x - p0.x)) / d);
       double rr = cv::norm(p0 - cc);
       if (rr < lo || rr > r_max || cv::norm(cc - c0) > 0.35 * rr) continue;
-      int s = support_of(cc, rr, nullptr);
+      int s = support_of(cc, rr, nullptr, best_support);
       if (s > best_support) {
         best_support = s;
         c = cc;
@@ -425,14 +470,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
     // shrinking inlier band, and later map it onto a circle.
     cv::RotatedRect ellipse(cv::Point2f(static_cast<float>(c.x), static_cast<float>(c.y)),
                             cv::Size2f(static_cast<float>(2 * r), static_cast<float>(2 * r)), 0.f);
-    auto ellipse_dist = [](const cv::RotatedRect& e, const cv::Point2d& p) {
-      double t = e.angle * CV_PI / 180, ct = std::cos(t), st = std::sin(t);
-      double dx = p.x - e.center.x, dy = p.y - e.center.y;
-      double qx = ct * dx + st * dy, qy = -st * dx + ct * dy;
-      double a = e.size.width / 2.0, b = e.size.height / 2.0;
-      double rho = std::sqrt((qx / a) * (qx / a) + (qy / b) * (qy / b));
-      return std::abs(rho - 1) * std::sqrt(a * b);
-    };
+    EllipseDistance ellipse_dist(ellipse);  // follows `ellipse`
     // A rim is one boundary, so its edge has one polarity all round; a shadow or the side wall of
     // a tilted part adds a second edge a few pixels away, of the other polarity, on some rays only.
     // Mixing the two moves the fit by pixels from part to part and with exposure, so once the
@@ -444,7 +482,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
       const cv::Point2d* hit = nullptr;
       for (size_t j = 0; j < cand[k].size(); ++j) {
         if (pol != 0 && sign[k][j] != pol) continue;
-        const double d = ellipse_dist(ellipse, cand[k][j]);
+        const double d = ellipse_dist(cand[k][j]);
         if (d < best) {
           best = d;
           hit = &cand[k][j];
@@ -478,6 +516,7 @@ PartPose LocatePart(const cv::Mat& image, const LocateOptions& o, LocateScratch&
           std::abs(std::sqrt(a * b) - r) > 0.15 * r)
         break;
       ellipse = e;
+      ellipse_dist = EllipseDistance(ellipse);
     }
     if (support_count >= 12) RefineRim(smooth, polarity, s, ellipse);
     const double semi_a = ellipse.size.width / 2.0, semi_b = ellipse.size.height / 2.0;

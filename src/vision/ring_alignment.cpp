@@ -19,6 +19,17 @@ float Dot(const float* a, const float* b, int n) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+// out[j] = sum of in[j * group + m], m < group, added in order from 0: the sums Find() once
+// built with `out[i / group] += in[i]`, with the same bits, but in a register rather than
+// through memory (the store and reload of each addition made a slow chain).
+void SumGroups(const float* in, size_t n, int group, float* out) {
+  for (size_t j = 0; j < n / group; ++j) {
+    float sum = 0.f;
+    for (int m = 0; m < group; ++m) sum += in[j * group + m];
+    out[j] = sum;
+  }
+}
+
 }  // namespace
 
 RingAlignment::RingAlignment(int canvas, double max_radius)
@@ -139,12 +150,10 @@ int RingAlignment::Symmetry(const std::vector<float>& templ) {
 RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScratch& s) const {
   CV_Assert(templ.size() == size() && s.signature.size() == size());
   constexpr int kC = kAngles / kCoarse;
-  s.coarse.assign(static_cast<size_t>(bands_) * kC, 0.f);
-  s.coarse_template.assign(static_cast<size_t>(bands_) * kC, 0.f);
-  for (size_t i = 0; i < size(); ++i) {
-    s.coarse[i / kCoarse] += s.signature[i];
-    s.coarse_template[i / kCoarse] += templ[i];
-  }
+  s.coarse.resize(static_cast<size_t>(bands_) * kC);
+  s.coarse_template.resize(static_cast<size_t>(bands_) * kC);
+  SumGroups(s.signature.data(), size(), kCoarse, s.coarse.data());
+  SumGroups(templ.data(), size(), kCoarse, s.coarse_template.data());
   // Whole circle, coarse: score(k) = sum over bands and m of part[m] * template[m - k], the
   // template index wrapped as two straight runs (no modulo per sample, so it vectorises).
   int best = 0;
@@ -165,12 +174,10 @@ RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScrat
   constexpr int kNear = kCoarse * 2;  // full samples searched either side of it
   constexpr int kH = kAngles / 2, kHalfReach = kNear / 2 + kMaxTwist / 4 + 2;
   constexpr int kOffsets = 2 * kHalfReach + 1;
-  s.coarse.assign(static_cast<size_t>(bands_) * kH, 0.f);  // reused: half-resolution part
-  s.coarse_template.assign(static_cast<size_t>(bands_) * kH, 0.f);
-  for (size_t i = 0; i < size(); ++i) {
-    s.coarse[i / 2] += s.signature[i];
-    s.coarse_template[i / 2] += templ[i];
-  }
+  s.coarse.resize(static_cast<size_t>(bands_) * kH);  // reused: half-resolution part
+  s.coarse_template.resize(static_cast<size_t>(bands_) * kH);
+  SumGroups(s.signature.data(), size(), 2, s.coarse.data());
+  SumGroups(templ.data(), size(), 2, s.coarse_template.data());
   const int centre = best * kCoarse / 2;
   s.band_scores.assign(static_cast<size_t>(bands_) * kOffsets, 0.f);
   for (int b = 0; b < bands_; ++b) {
@@ -184,10 +191,16 @@ RingTurn RingAlignment::Find(const std::vector<float>& templ, RingAlignmentScrat
     }
   }
   // Base and twist on a grid of half samples; each band reads its score at its own offset.
+  // Each band's relative radius is worked out once, not at each of the grid's ~800 points (the
+  // division dominated), with the same expression and so the same float.
+  s.band_rho.resize(static_cast<size_t>(bands_));
+  for (int b = 0; b < bands_; ++b)
+    s.band_rho[static_cast<size_t>(b)] =
+        static_cast<float>((b + 0.5) * kBandWidth / max_radius_ - 0.5);
   auto total = [&](int base, int twist) {
     float sum = 0;
     for (int b = 0; b < bands_; ++b) {
-      const float rho = static_cast<float>((b + 0.5) * kBandWidth / max_radius_ - 0.5);
+      const float rho = s.band_rho[static_cast<size_t>(b)];
       float at = static_cast<float>(base) + static_cast<float>(twist) * rho + kHalfReach;
       at = std::clamp(at, 0.f, static_cast<float>(kOffsets - 1));
       const int i = std::min(static_cast<int>(at), kOffsets - 2);

@@ -17,6 +17,7 @@ namespace linesight {
 struct RingAlignmentScratch {
   std::vector<float> signature;  // bands x kAngles
   std::vector<float> coarse, coarse_template, band_scores;
+  std::vector<float> band_rho;  // per band: its mid radius / max_radius - 0.5
 };
 
 // How a part is turned: at radius r its angle a shows what the template holds at

@@ -30,7 +30,8 @@ void AverageMaps(cv::Mat& map, const cv::Mat& other);
 // The part is rejected iff this is > the threshold. Allocates nothing once `scratch` is sized.
 float DecisionScore(const cv::Mat& weighted, int canvas_min_area, AreaPeakScratch& scratch);
 
-// True if `score` rejects at `threshold` (the comparison every counter must use).
-inline bool Rejects(float score, double threshold) { return score > threshold; }
+// True if `score` rejects at `threshold` (the comparison every counter must use). A score that is
+// not a number rejects: a part whose inspection went wrong must never pass.
+inline bool Rejects(float score, double threshold) { return !(score <= threshold); }
 
 }  // namespace linesight

@@ -237,36 +237,53 @@ StationSnapshot Station::Snapshot() const {
 }
 
 void Station::Run(const std::atomic<bool>& stop) {
+  auto refreshed = SteadyClock::now();
   while (!stop.load()) {
     const auto trigger = plc_.WaitTrigger(std::chrono::milliseconds(100));
     if (plc_.TakeMarkClear()) ClearRecurringMark();  // before the part the PLC may have sent
-    if (trigger) Handle(*trigger);
+    if (trigger) {
+      HandleSafely(*trigger);
+      refreshed = SteadyClock::now();
+    } else if (SteadyClock::now() - refreshed > std::chrono::seconds(1)) {
+      // Idle: a model copied in clears FAULT without a trigger (a PLC that heeds FAULT sends none).
+      RefreshModels();
+      refreshed = SteadyClock::now();
+    }
   }
 }
 
-PartRecord Station::Handle(const io::PlcTrigger& trigger) {
-  const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
-  PartRecord part;
-  part.station = config_.station;
-  part.shot.machine = config_.machine;
-  part.shot.shot = trigger.part_id;
-  part.shot.die_shot = trigger.die_shot;
-  char die[16];
-  std::snprintf(die, sizeof die, "-D%02u", static_cast<unsigned>(trigger.die_number));
-  part.shot.die = config_.machine + die;
-  part.part_id = PartId(part.shot.machine, part.shot.shot);
-  part.trigger_time_ms = UtcMillis() - static_cast<int64_t>(MillisSince(trigger.at));
-  part.shot.time_ms = part.trigger_time_ms;
-  if (process_) {
-    const MachineShotReport report = process_(part.shot.shot);
-    part.shot.process = report.process;
-    if (report.time_ms > 0) part.shot.time_ms = report.time_ms;
+PartRecord Station::HandleSafely(const io::PlcTrigger& trigger) {
+  std::string what;
+  try {
+    return Handle(trigger);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown error";
   }
-  // Shots since the machine's last stop, for the risk and the recurring-mark watch's warm-up.
-  since_restart_ = restarts_.Next(part.shot.process.cycle_s);
-  JudgeRisk(part, since_restart_);
+  // A bug or a resource failure must not end the line loop (the PLC would only see a stale
+  // heartbeat): the part is held, its record kept if the outbox can, and the loop goes on.
+  std::cerr << config_.station << ": part " << trigger.part_id
+            << " failed in the line loop and is held: " << what << "\n";
+  PartRecord part = NewPart(trigger);
+  for (size_t i = 0; i < judges_.size(); ++i)
+    part.views.push_back(
+        HeldView(judges_.name(i), HoldReason::kInternal, "line loop failed: " + what));
+  CombineViews(part);
+  part.latency_ms = MillisSince(trigger.at);
+  try {
+    Store(part, {}, nullptr);  // no deadline: it is held already
+    if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
+      std::cerr << config_.station << ": the PLC took back trigger " << trigger.part_id << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << config_.station << ": part " << trigger.part_id
+              << " could not be answered either (" << e.what() << "); the PLC treats it as NG\n";
+  }
+  Count(part);
+  return part;
+}
 
-  RetryUnsaved();
+void Station::RefreshModels() {
   uint64_t swaps = 0, failures = 0;
   for (const auto& line : judges_.Refresh(swaps, failures))
     std::cerr << config_.station << ": " << line << "\n";
@@ -278,22 +295,50 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   if (swaps > 0) NoteModels();  // the ids /healthz and the MQTT status show
   plc_.SetModelLoaded(judges_.all_loaded());
   plc_.SetFault(!judges_.all_loaded());
+}
+
+PartRecord Station::NewPart(const io::PlcTrigger& trigger) const {
+  PartRecord part;
+  part.station = config_.station;
+  part.shot.machine = config_.machine;
+  part.shot.shot = trigger.part_id;
+  part.shot.die_shot = trigger.die_shot;
+  char die[16];
+  std::snprintf(die, sizeof die, "-D%02u", static_cast<unsigned>(trigger.die_number));
+  part.shot.die = config_.machine + die;
+  part.part_id = PartId(part.shot.machine, part.shot.shot);
+  part.trigger_time_ms = UtcMillis() - static_cast<int64_t>(MillisSince(trigger.at));
+  part.shot.time_ms = part.trigger_time_ms;
+  return part;
+}
+
+PartRecord Station::Handle(const io::PlcTrigger& trigger) {
+  const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
+  PartRecord part = NewPart(trigger);
+  if (process_) {
+    const MachineShotReport report = process_(part.shot.shot);
+    part.shot.process = report.process;
+    if (report.time_ms > 0) part.shot.time_ms = report.time_ms;
+  }
+  // Shots since the machine's last stop, for the risk and the recurring-mark watch's warm-up.
+  since_restart_ = restarts_.Next(part.shot.process.cycle_s);
+  JudgeRisk(part, since_restart_);
+
+  RetryUnsaved();
+  RefreshModels();
 
   Images images;
   InspectViews(trigger, part, images);
   CombineViews(part);
-  if (deadline.Passed() && part.decision != Decision::kHold) {
-    // A verdict the line can no longer act on in time is not trusted: hold it.
-    for (auto& v : part.views)
-      if (v.decision != Decision::kHold) {
-        v.decision = Decision::kHold;
-        v.reason = HoldReason::kDeadline;
-        v.detail = "result later than the " + std::to_string(config_.deadline_ms) + " ms deadline";
-      }
-    CombineViews(part);
-  }
+  HoldIfLate(part, deadline);
   part.latency_ms = MillisSince(trigger.at);
-  Store(part, images);  // durable before the PLC sees the result
+  // Durable before the PLC sees the result. The deadline is looked at last once the outbox is
+  // ready to write: a wait for its lock (the uplink, /metrics, another program) must not let a
+  // late verdict through, and the record's latency counts that wait.
+  Store(part, images, [&](PartRecord& p) {
+    p.latency_ms = MillisSince(trigger.at);
+    HoldIfLate(p, deadline);
+  });
   if (uplink_) uplink_->Notify();
   part.latency_ms = MillisSince(trigger.at);
   if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
@@ -334,17 +379,28 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
       continue;
     }
     tasks.push_back([&, i, judge, view](Workspace& ws, Verdict& v) {
-      judge->inspector.Inspect(frames[i], ws, deadline, v);
-      part.views[i] = ResultOf(view, v);
-      if (i == 0) {
-        RememberDie(judge, part.shot.die, ws, part.views[i]);
-        WatchRecurringMark(part.shot, part.views[i]);
-        first_watched = true;
+      try {
+        judge->inspector.Inspect(frames[i], ws, deadline, v);
+        part.views[i] = ResultOf(view, v);
+        if (i == 0) {
+          RememberDie(judge, part.shot.die, ws, part.views[i]);
+          WatchRecurringMark(part.shot, part.views[i]);
+          first_watched = true;
+        }
+      } catch (const std::exception& e) {  // a view that failed is held, never passed
+        part.views[i] = HeldView(view, HoldReason::kInternal, std::string("failed: ") + e.what());
+        return;
       }
-      // Only here is the workspace this frame's: its heatmap is drawn now or never.
-      if (ws.pose.found &&
-          (part.views[i].decision != Decision::kPass || KeepPassImage(part.part_id)))
-        heatmaps[i] = HeatmapLayer(judge->inspector, frames[i].size(), ws, kHeatmapSide);
+      // Only here is the workspace this frame's: its heatmap is drawn now or never. A heatmap
+      // that fails leaves the verdict as it is.
+      try {
+        if (ws.pose.found &&
+            (part.views[i].decision != Decision::kPass || KeepPassImage(part.part_id)))
+          heatmaps[i] = HeatmapLayer(judge->inspector, frames[i].size(), ws, kHeatmapSide);
+      } catch (const std::exception& e) {
+        std::cerr << config_.station << ": part " << part.part_id << " view " << view
+                  << ": no heatmap: " << e.what() << "\n";
+      }
     });
   }
   pool_.RunAll(tasks);
@@ -432,12 +488,25 @@ bool Station::KeepPassImage(const std::string& part_id) const {
   return h < config_.outbox.keep_pass_images * 1000000;
 }
 
-void Station::Store(PartRecord& part, const Images& images) {
+void Station::HoldIfLate(PartRecord& part, const Deadline& deadline) const {
+  if (!deadline.Passed() || part.decision == Decision::kHold) return;
+  // A verdict the line can no longer act on in time is not trusted: hold it.
+  for (auto& v : part.views)
+    if (v.decision != Decision::kHold) {
+      v.decision = Decision::kHold;
+      v.reason = HoldReason::kDeadline;
+      v.detail = "result later than the " + std::to_string(config_.deadline_ms) + " ms deadline";
+    }
+  CombineViews(part);
+}
+
+void Station::Store(PartRecord& part, const Images& images,
+                    const std::function<void(PartRecord&)>& last_word) {
   store::PartImages blobs;
   for (const auto& kept : images)
     blobs.push_back({kept.view, store::ImageBlob{kept.png, "png", kept.role}});
   try {
-    if (!outbox_.Put(part, blobs)) HoldDuplicate(part);
+    if (!outbox_.Put(part, blobs, last_word)) HoldDuplicate(part);
   } catch (const std::exception& e) {
     std::cerr << config_.station << ": part " << part.part_id
               << " not stored yet (kept in memory, retried before the next part): " << e.what()

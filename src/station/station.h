@@ -57,6 +57,9 @@ class Station {
   void Run(const std::atomic<bool>& stop);
   // One trigger, start to end (what Run does per part); returns the record as stored.
   PartRecord Handle(const io::PlcTrigger& trigger);
+  // Handle, but whatever it throws holds the part (stored if the outbox can, answered NG) and
+  // returns: the line loop never ends on an error.
+  PartRecord HandleSafely(const io::PlcTrigger& trigger);
 
   int plc_port() const { return plc_.port(); }
   // The bound /healthz + /metrics port; 0 when http is not configured.
@@ -83,9 +86,16 @@ class Station {
   using Images = std::vector<KeptImage>;
 
   void InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images);
-  void Store(PartRecord& part, const Images& images);
+  // Stores `part`; `last_word` (may be null) changes it once the outbox is ready to write it
+  // (Outbox::Put). Holds it if its part id is already stored, or if the outbox fails (then it is
+  // kept to retry).
+  void Store(PartRecord& part, const Images& images,
+             const std::function<void(PartRecord&)>& last_word);
+  void HoldIfLate(PartRecord& part, const Deadline& deadline) const;
   void RetryUnsaved();
-  void HoldDuplicate(PartRecord& part);  // a part id the outbox already holds
+  void HoldDuplicate(PartRecord& part);                     // a part id the outbox already holds
+  PartRecord NewPart(const io::PlcTrigger& trigger) const;  // ids and times, nothing judged
+  void RefreshModels();  // takes new model files; FAULT while a view has none
   void Count(const PartRecord& part);
   void NoteModels();
   void LoadRiskModel();

@@ -67,10 +67,17 @@ Outbox::~Outbox() = default;
 std::string Outbox::image_dir() const { return images_->dir().string(); }
 
 bool Outbox::Put(const PartRecord& part, const PartImages& images) {
+  PartRecord copy = part;
+  return Put(copy, images, nullptr);
+}
+
+bool Outbox::Put(PartRecord& part, const PartImages& images,
+                 const std::function<void(PartRecord&)>& last_word) {
   std::lock_guard lock(mutex_);
   std::vector<std::string> written, evicted;
   try {
     Transaction t(*db_);
+    if (last_word) last_word(part);
     if (!InsertLocked(part, images, written, evicted)) return false;
     t.Commit();
   } catch (...) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,6 +71,11 @@ class Outbox {
   // nothing is stored, so the caller can hold the part and retry; Error{kInput} if part_id is
   // empty, an image names a view the part lacks, or an extension is not plain letters/digits.
   bool Put(const PartRecord& part, const PartImages& images = {});
+  // Put, but `last_word` may change `part` once the outbox is ready to write it (its lock and the
+  // database's write lock taken, so no wait is left but the write itself), and `part` is what was
+  // stored: the station holds a part whose deadline passed while the outbox was busy.
+  bool Put(PartRecord& part, const PartImages& images,
+           const std::function<void(PartRecord&)>& last_word);
   // Stores several parts (without images) in one transaction: one sync for all of them. Returns
   // how many were new (duplicates are skipped). If it throws (as Put does), none is stored.
   size_t PutMany(std::span<const PartRecord> parts);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include "sim/part_renderer.h"
 #include "station/sim_camera.h"
 #include "station/station_fixture.h"
+#include "store/sqlite_db.h"
 #include "testing/test_util.h"
 
 namespace linesight::station {
@@ -32,7 +34,8 @@ constexpr int64_t kMachineTime = 1'000'000'000'000;  // a shot time on the machi
 // A station with the simulated camera, its line loop running, and a PLC connected to it.
 class StationRig {
  public:
-  explicit StationRig(const fs::path& folder, StationConfig config = {}) {
+  explicit StationRig(const fs::path& folder, StationConfig config = {},
+                      ProcessLookup process = {}) {
     config.station = "S1";
     config.machine = "M1";
     config.plc.port = 0;
@@ -42,13 +45,15 @@ class StationRig {
     config.outbox.path = folder / "outbox.db";
     config.outbox.image_dir = folder / "images";
     camera = new SimCamera("cam");
+    if (!process)
+      process = [](int64_t shot) {
+        MachineShotReport r;
+        r.process.melt_temp_c = 600.0 + static_cast<double>(shot);
+        r.time_ms = shot == 102 ? kMachineTime : 0;
+        return r;
+      };
     station = std::make_unique<Station>(config, std::unique_ptr<io::FrameSource>(camera),
-                                        [](int64_t shot) {
-                                          MachineShotReport r;
-                                          r.process.melt_temp_c = 600.0 + static_cast<double>(shot);
-                                          r.time_ms = shot == 102 ? kMachineTime : 0;
-                                          return r;
-                                        });
+                                        std::move(process));
     loop = std::thread([this] { station->Run(stop); });
     plc = std::make_unique<io::PlcClient>("127.0.0.1", station->plc_port());
   }
@@ -326,6 +331,30 @@ TEST(StationTest, APartIdSentAgainIsHeldAndTheFirstRecordStays) {
   EXPECT_EQ(rig.Shoot(8, {{"top", Good(9208)}}).decision, Decision::kPass) << "the line goes on";
 }
 
+// Another program holds the outbox's write lock for longer than the part's deadline: the verdict
+// that waited for it is held when the outbox can finally write, and the PLC reads that hold.
+TEST(StationTest, AVerdictThatWaitedForTheOutboxPastTheDeadlineIsHeld) {
+  TempDir dir;
+  StationConfig config;
+  config.deadline_ms = 400;
+  StationRig rig(dir.path(), config);
+  ASSERT_EQ(rig.Shoot(1, {{"top", Good(9001)}}).decision, Decision::kPass);
+  store::SqliteDb other((dir / "outbox.db").string());
+  other.Exec("BEGIN IMMEDIATE");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    other.Exec("COMMIT");
+  });
+  const auto r = rig.Shoot(2, {{"top", Good(9001)}});
+  release.join();
+  EXPECT_EQ(r.decision, Decision::kHold);
+  EXPECT_EQ(r.reason, HoldReason::kDeadline);
+  const auto stored = rig.station->outbox().Get("M1-000000002");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->decision, Decision::kHold) << "the record says what the PLC read";
+  EXPECT_GT(stored->latency_ms, 400);
+}
+
 TEST(StationTest, PassImagesAreSampledRejectImagesAlwaysKept) {
   TempDir dir;
   StationConfig none;
@@ -363,10 +392,31 @@ TEST(StationTest, MissingModelHoldsEveryPartAndRaisesFault) {
   const auto r = rig.Shoot(7, {{"top", Good(9005)}});
   EXPECT_EQ(r.decision, Decision::kHold);
   EXPECT_EQ(r.reason, HoldReason::kNoModel);
-  // The model appears: taken between two parts, the fault clears.
+  // The model appears: the idle station takes it within about a second, so FAULT clears
+  // before any trigger (a PLC that heeds FAULT sends none).
   fs::copy_file(ModelFile(), dir / "missing.lsm");
+  for (int i = 0; i < 50 && (rig.plc->ReadStatus() & io::kStatusFault); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(rig.plc->ReadStatus() & io::kStatusFault) << "no trigger needed";
   EXPECT_EQ(rig.Shoot(8, {{"top", Good(9001)}}).decision, Decision::kPass);
-  EXPECT_FALSE(rig.plc->ReadStatus() & io::kStatusFault);
+}
+
+// Whatever throws inside a part's handling (here the machine's process data lookup) holds that
+// part, answers the PLC and leaves the line loop running.
+TEST(StationTest, AnErrorInsideThePartsHandlingHoldsItAndTheLineGoesOn) {
+  TempDir dir;
+  StationRig rig(dir.path(), {}, [](int64_t shot) {
+    if (shot == 13) throw std::runtime_error("process data link broke");
+    return MachineShotReport{};
+  });
+  const auto r = rig.Shoot(13, {{"top", Good(9013)}});
+  EXPECT_EQ(r.decision, Decision::kHold);
+  EXPECT_EQ(r.reason, HoldReason::kInternal);
+  const auto stored = rig.station->outbox().Get("M1-000000013");
+  ASSERT_TRUE(stored.has_value()) << "the held part has its record";
+  EXPECT_EQ(stored->decision, Decision::kHold);
+  EXPECT_NE(stored->views.at(0).detail.find("process data link broke"), std::string::npos);
+  EXPECT_EQ(rig.Shoot(14, {{"top", Good(9001)}}).decision, Decision::kPass);
 }
 
 TEST(StationTest, ACorruptNewModelLeavesTheOldOneJudging) {

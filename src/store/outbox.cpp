@@ -230,27 +230,44 @@ std::optional<PartRecord> Outbox::Get(std::string_view part_id) const {
   return PartRecordFromJson(json::parse(s.Text(0)));
 }
 
-std::vector<PartRecord> Outbox::PendingParts(size_t max) const {
-  std::vector<std::string> texts;
+std::vector<PartRecord> Outbox::PendingParts(size_t max) {
+  std::vector<std::pair<std::string, std::string>> rows;  // part_id, record
   {
     std::lock_guard lock(mutex_);
-    Statement s = db_->Prepare("SELECT record FROM parts WHERE sent = 0 ORDER BY id LIMIT ?");
+    Statement s =
+        db_->Prepare("SELECT part_id, record FROM parts WHERE sent = 0 ORDER BY id LIMIT ?");
     s.Bind(1, static_cast<int64_t>(max));
-    while (s.Step()) texts.push_back(s.Text(0));
+    while (s.Step()) rows.emplace_back(s.Text(0), s.Text(1));
   }
   // Parsed outside the lock: the line's Put() must not wait for a whole batch to be decoded.
   std::vector<PartRecord> parts;
-  parts.reserve(texts.size());
-  for (const auto& t : texts) parts.push_back(PartRecordFromJson(json::parse(t)));
+  parts.reserve(rows.size());
+  for (const auto& [id, text] : rows) {
+    try {
+      parts.push_back(PartRecordFromJson(json::parse(text)));
+    } catch (const std::exception& e) {
+      MarkPartRejected(id, std::string("unreadable record in the outbox: ") + e.what());
+    }
+  }
   return parts;
 }
 
-std::vector<std::pair<int64_t, MachineEvent>> Outbox::PendingEvents(size_t max) const {
-  std::lock_guard lock(mutex_);
-  Statement s = db_->Prepare("SELECT id, record FROM events WHERE sent = 0 ORDER BY id LIMIT ?");
-  s.Bind(1, static_cast<int64_t>(max));
+std::vector<std::pair<int64_t, MachineEvent>> Outbox::PendingEvents(size_t max) {
+  std::vector<std::pair<int64_t, std::string>> rows;
+  {
+    std::lock_guard lock(mutex_);
+    Statement s = db_->Prepare("SELECT id, record FROM events WHERE sent = 0 ORDER BY id LIMIT ?");
+    s.Bind(1, static_cast<int64_t>(max));
+    while (s.Step()) rows.emplace_back(s.Int(0), s.Text(1));
+  }
   std::vector<std::pair<int64_t, MachineEvent>> events;
-  while (s.Step()) events.emplace_back(s.Int(0), MachineEventFromJson(json::parse(s.Text(1))));
+  for (const auto& [id, text] : rows) {
+    try {
+      events.emplace_back(id, MachineEventFromJson(json::parse(text)));
+    } catch (const std::exception& e) {
+      MarkEventRejected(id, std::string("unreadable record in the outbox: ") + e.what());
+    }
+  }
   return events;
 }
 

@@ -86,9 +86,10 @@ class Outbox {
   std::optional<PartRecord> Get(std::string_view part_id) const;
 
   // For the uplink: up to `max` unsent parts / events, oldest first (insertion order). Parked
-  // records (refused by the server, below) are not pending.
-  std::vector<PartRecord> PendingParts(size_t max) const;
-  std::vector<std::pair<int64_t, MachineEvent>> PendingEvents(size_t max) const;
+  // records (refused by the server, below) are not pending. A stored record that no longer
+  // reads as one (a damaged row) is parked with the reason instead of stopping every later one.
+  std::vector<PartRecord> PendingParts(size_t max);
+  std::vector<std::pair<int64_t, MachineEvent>> PendingEvents(size_t max);
   // Marks parts / events delivered; unknown ids are ignored. Sent reject images become
   // deletable under the image cap.
   void MarkPartsSent(std::span<const std::string> part_ids);

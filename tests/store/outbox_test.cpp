@@ -138,6 +138,34 @@ TEST(OutboxTest, ManyThreadsShareOneOutbox) {
   EXPECT_EQ(box.counts().parts, 4 * 25 + 25);
 }
 
+// A stored record damaged on disk (here: its score made null by hand) would stop the uplink at it
+// for good: it is parked with the reason, and the parts after it go on.
+TEST(OutboxTest, AnUnreadableRecordIsParkedAndTheRestStillGoUp) {
+  TempDir dir;
+  {
+    Outbox box(Options(dir));
+    box.Put(SamplePart(1));
+    box.Put(SamplePart(2));
+    box.PutEvent(SampleEvent(5));
+  }
+  {
+    SqliteDb db(Options(dir).path);
+    db.Exec("UPDATE parts SET record = '{\"part_id\": 7}' WHERE shot = 1");
+    db.Exec("UPDATE events SET record = 'not json'");
+  }
+  Outbox box(Options(dir));
+  const auto pending = box.PendingParts(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].part_id, PartId("M3", 2));
+  EXPECT_TRUE(box.PendingEvents(10).empty());
+  const auto parked = box.RejectedParts(10);
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_EQ(parked[0].first, PartId("M3", 1));
+  EXPECT_NE(parked[0].second.find("unreadable record in the outbox"), std::string::npos)
+      << parked[0].second;
+  EXPECT_EQ(box.backlog().rejected_events, 1);
+}
+
 TEST(OutboxTest, ARefusedRecordIsParkedNotPendingAndKept) {
   TempDir dir;
   Outbox box(Options(dir));

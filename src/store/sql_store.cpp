@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/json_text.h"
 #include "store/part_columns.h"
 #include "store/part_hours.h"
 #include "store/sql_filter.h"
@@ -111,26 +112,59 @@ PartHourKey HourKey(const PartRecord& p, const PartColumns& col) {
           0};
 }
 
-// Stores `parts` (at most kPartsPerInsert) in one statement, counting the new ones into
-// `hours`; returns how many were new.
-int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts,
+void CheckResentFromOwnStation(SqlConnection& c, std::span<const PartRecord> parts,
+                               const std::vector<bool>& stored, size_t at);
+
+// Stores `parts` (at most kPartsPerInsert; the batch's from index `at`) in one statement, counting
+// the new ones into `hours`; returns how many were new.
+int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts, size_t at,
                     std::map<PartHourKey, int64_t>& hours) {
   std::vector<PartRow> rows(parts.size());
   std::vector<SqlValue> params;
   params.reserve(parts.size() * kPartColumns);
   std::map<std::string_view, size_t> by_id;  // a part id sent twice is stored as first sent
   for (size_t i = 0; i < parts.size(); ++i) {
-    rows[i] = {DerivePartColumns(parts[i]), ToJson(parts[i]).dump()};
+    rows[i] = {DerivePartColumns(parts[i]), JsonText(ToJson(parts[i]))};
     AddPartParams(parts[i], rows[i], params);
     by_id.emplace(parts[i].part_id, i);
   }
   int64_t fresh = 0;
+  std::vector<bool> stored(parts.size(), false);
   c.Query(InsertPartsSql(parts.size()), params, [&](const SqlRow& r) {
     ++fresh;
     const size_t i = by_id.at(r.Text(0));
+    stored[i] = true;
     ++hours[HourKey(parts[i], rows[i].col)];
   });
+  if (fresh < static_cast<int64_t>(parts.size())) CheckResentFromOwnStation(c, parts, stored, at);
   return fresh;
+}
+
+// A part id already stored is a batch sent again, unless another station stored it: then two
+// stations name the same machine, and storing nothing would lose this station's part silently.
+// Refuses the batch (nothing of it is stored; the uplink then parks the part, keeping it).
+void CheckResentFromOwnStation(SqlConnection& c, std::span<const PartRecord> parts,
+                               const std::vector<bool>& stored, size_t at) {
+  SqlQuery q{"SELECT part_id, station FROM parts WHERE part_id IN (", {}};
+  std::map<std::string_view, size_t> known;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (stored[i] || !known.emplace(parts[i].part_id, i).second) continue;
+    q.sql += (known.size() > 1 ? ", " : "") + q.Param(std::string_view(parts[i].part_id));
+  }
+  q.sql += ")";
+  std::vector<std::pair<std::string, std::string>> firsts;  // part id, the station that stored it
+  c.Query(q.sql, q.params, [&](const SqlRow& r) { firsts.emplace_back(r.Text(0), r.Text(1)); });
+  for (const auto& [id, first] : firsts) {
+    const size_t i = known.at(id);
+    const PartRecord& p = parts[i];
+    if (first == p.station) continue;
+    throw Error(ErrorCategory::kInput,
+                "parts[" + std::to_string(at + i) + "] (" + p.part_id +
+                    ") is already stored from station " + first + ", and station " + p.station +
+                    " sends it too: both name machine " + p.shot.machine,
+                "give each station its own machine in its station.yaml (part ids are "
+                "<machine>-<shot>); nothing of this batch was stored");
+  }
 }
 
 bool InsertEvent(SqlConnection& c, const MachineEvent& e) {
@@ -207,7 +241,7 @@ IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
   std::map<PartHourKey, int64_t> hours;
   for (size_t at = 0; at < parts.size(); at += kPartsPerInsert) {
     const auto chunk = parts.subspan(at, std::min(kPartsPerInsert, parts.size() - at));
-    const int64_t fresh = InsertParts(*c, chunk, hours);
+    const int64_t fresh = InsertParts(*c, chunk, at, hours);
     n.parts_new += fresh;
     n.parts_duplicate += static_cast<int64_t>(chunk.size()) - fresh;
   }

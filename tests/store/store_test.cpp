@@ -65,6 +65,25 @@ TEST_P(StoreTest, IngestTwiceStoresEverythingOnce) {
   EXPECT_EQ(third.parts_duplicate, 15);
 }
 
+// Two stations that name the same machine send the same part ids: the second one's parts are not
+// a batch sent again, so storing nothing would lose them silently. The batch is refused (the
+// uplink then parks the part, keeping it) and names both stations and the fix.
+TEST_P(StoreTest, APartIdStoredFromAnotherStationIsRefusedNamingBoth) {
+  Ingest({Part("M1", 1, Decision::kPass, kT0)});  // from S1
+  PartRecord twin = Part("M1", 1, Decision::kReject, kT0 + 5);
+  twin.station = "S9";
+  const Error e = Caught([&] { Ingest({Part("M1", 2, Decision::kPass, kT0 + 9), twin}, {}); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(),
+                       "parts[1] (M1-000000001) is already stored from station S1, "
+                       "and station S9 sends it too"))
+      << e.what();
+  EXPECT_TRUE(Contains(e.what(), "its own machine")) << e.what();
+  EXPECT_EQ(store_->Counts().parts, 1) << "nothing of the refused batch";
+  const IngestCounts again = store_->Ingest(std::vector{Part("M1", 1, Decision::kPass, kT0)}, {});
+  EXPECT_EQ(again.parts_duplicate, 1) << "the same station sending again is fine";
+}
+
 TEST_P(StoreTest, ABatchWithOneInvalidPartStoresNothing) {
   auto parts = Dataset(3);
   parts[4].shot.machine = "";

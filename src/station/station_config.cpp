@@ -124,16 +124,16 @@ OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesy
 }
 
 // The die memory's horizons: the short mean must be the shorter, and the memory judges only
-// once the short one is full.
+// once the short one is full. Means over more than 100,000 parts would stop moving in float.
 void ParseMemoryHorizons(const ConfigReader& r, const Node& n, DieMemoryOptions& m) {
   if (n["memory_short_parts"])
     m.short_parts =
-        r.Integer(n["memory_short_parts"], "recurring_mark.memory_short_parts", 5, 1000000);
+        r.Integer(n["memory_short_parts"], "recurring_mark.memory_short_parts", 5, 50000);
   if (n["memory_long_parts"])
     m.long_parts =
-        r.Integer(n["memory_long_parts"], "recurring_mark.memory_long_parts", 10, 10000000);
+        r.Integer(n["memory_long_parts"], "recurring_mark.memory_long_parts", 10, 100000);
   if (n["memory_min_parts"])
-    m.min_parts = r.Integer(n["memory_min_parts"], "recurring_mark.memory_min_parts", 10, 10000000);
+    m.min_parts = r.Integer(n["memory_min_parts"], "recurring_mark.memory_min_parts", 10, 1000000);
   if (m.long_parts < 2 * m.short_parts)
     r.Fail("recurring_mark.memory_long_parts",
            std::to_string(static_cast<int64_t>(m.long_parts)) +

@@ -29,8 +29,25 @@ namespace {
 constexpr timeval kSendTimeout{0, 200'000};
 // Longest pause allowed inside one request frame before the client is dropped.
 constexpr uint32_t kByteTimeoutUs = 100'000;
+// A request is read only once all of it has arrived, so a client that sends its frame a byte at a
+// time cannot hold the server (and the heartbeat) for the frame's 260 pauses: it has this long
+// from its frame's first byte, re-checked this often, before it is dropped.
+constexpr std::chrono::milliseconds kFrameTimeout{500}, kPartialRecheck{10};
 
 uint16_t Word(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+
+// True when `fd` holds a whole request (MBAP header and the length it gives), or something
+// ServeRequest must see at once: an end of file, an error, or a length no frame has.
+bool FrameArrived(int fd) {
+  std::array<uint8_t, MODBUS_TCP_MAX_ADU_LENGTH> peek{};
+  const ssize_t n = recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+  if (n <= 0 || n >= static_cast<ssize_t>(peek.size())) return true;
+  if (n < 7) return false;
+  const int length = Word(peek.data() + 4);                                   // unit id + PDU
+  if (length < 2 || 6 + length > static_cast<int>(peek.size())) return true;  // malformed
+  return n >= 6 + length;
+}
 
 std::string Endpoint(const PlcServerOptions& o) { return o.host + ":" + std::to_string(o.port); }
 
@@ -77,7 +94,8 @@ struct PlcServer::Net {
   std::array<int, 2> wake{-1, -1};  // Stop() writes to wake[1]
   struct Client {
     int fd;
-    SteadyClock::time_point last_request;  // or the connect time
+    SteadyClock::time_point last_request;     // or the connect time
+    SteadyClock::time_point partial_since{};  // the first byte of a frame not yet whole, or 0
   };
   std::vector<Client> clients;
 
@@ -191,8 +209,14 @@ void PlcServer::Serve() {
   std::vector<int> readable;
   for (;;) {
     fds.assign({{net_->wake[0], POLLIN, 0}, {net_->listen_fd, POLLIN, 0}});
-    for (const Net::Client& c : net_->clients) fds.push_back({c.fd, POLLIN, 0});
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_beat - SteadyClock::now());
+    bool partial = false;  // a client's frame is still arriving: look again soon, do not spin
+    for (const Net::Client& c : net_->clients) {
+      const bool waiting = c.partial_since != SteadyClock::time_point{};
+      partial = partial || waiting;
+      fds.push_back({c.fd, static_cast<short>(waiting ? 0 : POLLIN), 0});
+    }
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_beat - SteadyClock::now());
+    if (partial) wait = std::min(wait, kPartialRecheck);
     const int rc = poll(fds.data(), fds.size(), std::max<int>(0, static_cast<int>(wait.count())));
     const auto now = SteadyClock::now();
     if (now >= next_beat) {
@@ -200,11 +224,11 @@ void PlcServer::Serve() {
       handshake_.Beat();
       next_beat = std::max(next_beat + heartbeat_period_, now);
     }
-    if (rc <= 0) continue;  // timeout or EINTR
+    if (rc < 0) continue;  // EINTR
     if (fds[0].revents != 0) return;
     readable.clear();
     for (size_t i = 2; i < fds.size(); ++i) {
-      if (fds[i].revents != 0) readable.push_back(fds[i].fd);
+      if (fds[i].revents != 0 || fds[i].events == 0) readable.push_back(fds[i].fd);
     }
     ServeClients(readable);  // first: Accept() may evict a client and reuse its fd number
     if (fds[1].revents & POLLIN) Accept();
@@ -250,6 +274,17 @@ void PlcServer::Drop(int fd) {
 
 void PlcServer::ServeClients(const std::vector<int>& readable) {
   for (int fd : readable) {
+    Net::Client* client = nullptr;
+    for (Net::Client& c : net_->clients)
+      if (c.fd == fd) client = &c;
+    if (client == nullptr) continue;
+    if (!FrameArrived(fd)) {
+      const auto now = SteadyClock::now();
+      if (client->partial_since == SteadyClock::time_point{}) client->partial_since = now;
+      if (now - client->partial_since > kFrameTimeout) Drop(fd);
+      continue;
+    }
+    client->partial_since = {};
     if (!ServeRequest(fd)) {
       Drop(fd);
       continue;

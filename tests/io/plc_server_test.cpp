@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <string>
@@ -300,6 +301,37 @@ TEST(PlcServer, GarbageAndHalfFramesAreDroppedOthersKeepBeingServed) {
   close(half);
   EXPECT_EQ(plc.ReadStatus(), kStatusReady | kStatusFault);
   EXPECT_TRUE(Eventually([&] { return server.counters().client_drops == 2; }));
+}
+
+// A client that sends its request a byte at a time (each pause under the byte timeout) must not
+// hold the server: the heartbeat goes on for the other clients, and the slow one is dropped once
+// its frame has taken longer than half a second.
+TEST(PlcServer, AFrameSentAByteAtATimeHoldsNobodyAndIsDropped) {
+  PlcServer server(LocalOptions());
+  PlcClient plc("127.0.0.1", server.port());
+  const int slow = ConnectSocket(server.port());
+  // Read holding registers 0..1: a whole, valid 12-byte request.
+  const std::array<uint8_t, 12> request{0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 2};
+  std::atomic<bool> dropped{false};
+  std::thread sender([&] {
+    for (uint8_t byte : request) {
+      if (send(slow, &byte, 1, MSG_NOSIGNAL) != 1) {
+        dropped = true;
+        return;
+      }
+      std::this_thread::sleep_for(90ms);
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const uint16_t first = plc.ReadHeartbeat();
+  EXPECT_TRUE(Eventually([&] { return plc.ReadHeartbeat() != first; }))
+      << "the heartbeat stopped while the slow frame arrived";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 400ms);
+  EXPECT_TRUE(ClosedByServer(slow));
+  sender.join();
+  close(slow);
+  EXPECT_TRUE(Eventually([&] { return server.counters().client_drops == 1; }));
+  EXPECT_EQ(plc.ReadStatus(), kStatusReady | kStatusFault);
 }
 
 TEST(PlcServer, TwoClientsAtOnceSeeTheSameHandshake) {

@@ -187,14 +187,16 @@ bool FolderSource::Stale(const std::string& name, int64_t mtime_ms, const Captur
   const bool too_early = options_.max_early_ms > 0 && early_ms > options_.max_early_ms;
   if (!too_early && owed_ == 0) return false;
   if (owed_ > 0) --owed_;
-  Skip(name,
-       "completed " + std::to_string(early_ms) + " ms before the trigger of part " +
-           std::to_string(request.part_number) +
-           (too_early ? ": not this part's image (an image nobody triggered for, or the late "
-                        "image of a part already held)"
-                      : ": the late image of a part already held") +
-           "; check the camera's trigger and the station's camera.timeout_ms",
-       stats_.skipped_stale);
+  Skip(
+      name,
+      "completed " + std::to_string(early_ms) + " ms before the trigger of part " +
+          std::to_string(request.part_number) +
+          (too_early ? ": not this part's image (an image nobody triggered for, or the late "
+                       "image of a part already held)"
+                     : ": the late image of a part already held") +
+          "; check the camera's trigger and camera.timeout_ms (a camera that saves well before the "
+          "PLC triggers the station needs a larger camera.max_early_ms)",
+      stats_.skipped_stale);
   return true;
 }
 

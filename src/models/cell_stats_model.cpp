@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/model_file.h"
+#include "vision/target_clones.h"
 
 namespace linesight {
 
@@ -18,12 +19,6 @@ constexpr int kArcsPerTailGroup = 32;
 // The z-score loop is compiled for AVX2 too (its statistics are gathered per pixel), and the
 // loader picks one version per machine; no fused multiply-add on either, so both give the same
 // bits (see vision/filters.cpp).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define LINESIGHT_CLONES
-#endif
 
 // out[x] = max(out[x], |z|) over one row span of channel `k`, every pixel of it scored; `z` is
 // clamped at 0 instead of taking |z| for a one-sided channel. No branch, so it vectorises.

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <limits>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__)
+#include "vision/target_clones.h"
+
+#ifdef LINESIGHT_HAS_CLONES
 #include <immintrin.h>  // RowPixelsGather
+#define LINESIGHT_AVX2_GATHER 1
 #endif
 
 namespace linesight {
@@ -15,13 +17,6 @@ namespace {
 // The row loops are also compiled for AVX2 and the loader picks one version per machine; integer
 // arithmetic, so both give the same bytes. The pixel taps themselves take explicit AVX2 gathers
 // (RowPixelsGather) where the CPU has them.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
-#define LINESIGHT_AVX2_GATHER 1
-#else
-#define LINESIGHT_CLONES
-#endif
 
 // OpenCV's fixed-point warp: positions in 1/1024 pixel while stepping along a row, reduced to
 // 1/32 pixel (5 bits) for the interpolation weights.

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "vision/target_clones.h"
+
 namespace linesight {
 namespace {
 
@@ -23,12 +25,6 @@ int Reflect(int p, int len) {
 // for AVX2 and for the x86-64 baseline, and the loader picks one per machine (GCC function
 // multiversioning). Every output value takes the same operations in the same order in both, and
 // AVX2 does not bring fused multiply-adds, so both give the same bits.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define LINESIGHT_CLONES
-#endif
 
 // acc[x] = k * c[x]
 void Scaled(const float* __restrict c, float k, int n, float* __restrict acc) {

@@ -5,17 +5,13 @@
 #include <cmath>
 #include <cstring>
 
+#include "vision/target_clones.h"
+
 namespace linesight {
 namespace {
 
-// The blur's row loops are also compiled for AVX2 (twice the pixels per instruction) and the
-// loader picks one version per machine; integer arithmetic, so both give the same bytes.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define LINESIGHT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define LINESIGHT_CLONES
-#endif
+// The blur's row loops are also compiled for AVX2 (LINESIGHT_CLONES: twice the pixels per
+// instruction); integer arithmetic, so both versions give the same bytes.
 
 // Index of position p in a row of `len` pixels mirrored about its end pixels (cba|abcd|dcb),
 // OpenCV's BORDER_REFLECT_101.

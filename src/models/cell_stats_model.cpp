@@ -16,12 +16,9 @@ namespace {
 // from a few dozen parts, and a bounded training memory (a histogram per pixel would not be).
 constexpr int kArcsPerTailGroup = 32;
 
-// The z-score loop is compiled for AVX2 too (its statistics are gathered per pixel), and the
-// loader picks one version per machine; no fused multiply-add on either, so both give the same
-// bits (see vision/filters.cpp).
-
 // out[x] = max(out[x], |z|) over one row span of channel `k`, every pixel of it scored; `z` is
-// clamped at 0 instead of taking |z| for a one-sided channel. No branch, so it vectorises.
+// clamped at 0 instead of taking |z| for a one-sided channel. No branch, so it vectorises, for
+// AVX2 too (LINESIGHT_CLONES: the cell statistics are gathered per pixel).
 template <bool kOneSided>
 LINESIGHT_CLONES void MaxZ(const float* __restrict f, const int32_t* __restrict cell, int n,
                            const float* __restrict mean, const float* __restrict inv, int nc, int k,

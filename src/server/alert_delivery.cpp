@@ -81,7 +81,7 @@ AlertDelivery::~AlertDelivery() {
 void AlertDelivery::Send(std::string_view event, const store::Alert& alert) {
   nlohmann::json message = AlertMessage(event, alert);
   if (mqtt_) {
-    mqtt_->Publish(topic_, Dump(message), false);
+    mqtt_->Publish(topic_, JsonText(message), false);
     std::lock_guard lock(mu_);
     ++stats_.mqtt_queued;
   }
@@ -89,7 +89,7 @@ void AlertDelivery::Send(std::string_view event, const store::Alert& alert) {
   message["text"] = AlertChatLine(event, alert);
   {
     std::lock_guard lock(mu_);
-    webhook_queue_.push_back(Dump(message));
+    webhook_queue_.push_back(JsonText(message));
     while (webhook_queue_.size() > static_cast<size_t>(std::max(1, options_.webhook_queue_max))) {
       webhook_queue_.pop_front();
       ++stats_.webhook_failed;

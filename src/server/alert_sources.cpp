@@ -91,14 +91,14 @@ std::optional<AlertCandidate> RejectRateOf(store::Store& store, const std::strin
                       machine + ": reject rate " + Percent(last.p) +
                           " in the last hour, above the p-chart's " + "upper limit " +
                           Percent(last.ucl) + " (mean " + Percent(params.p_bar) + ")",
-                      Dump({{"hour_start_ms", hour_start},
-                            {"parts", buckets.back().parts},
-                            {"rejects", buckets.back().rejects},
-                            {"p", last.p},
-                            {"ucl", last.ucl},
-                            {"p_bar", params.p_bar},
-                            {"baseline_hours", baseline.size()},
-                            {"rule", "WE1"}})};
+                      JsonText({{"hour_start_ms", hour_start},
+                                {"parts", buckets.back().parts},
+                                {"rejects", buckets.back().rejects},
+                                {"p", last.p},
+                                {"ucl", last.ucl},
+                                {"p_bar", params.p_bar},
+                                {"baseline_hours", baseline.size()},
+                                {"rule", "WE1"}})};
   c.evidence_ms = hour_start;
   return c;
 }
@@ -156,20 +156,20 @@ std::optional<AlertCandidate> ProcessOf(const StoredShots& shots, const std::vec
                           (alarm->side > 0 ? "above " + Number(ucl) : "below " + Number(lcl)) +
                           " (centre " + Number(limits.centre) +
                           ", 3 sigma of its long-term spread)",
-                      Dump({{"variable", name},
-                            {"unit", unit},
-                            {"value", value},
-                            {"part_id", shots.part_ids[row]},
-                            {"time_ms", shots.table.time_ms[row]},
-                            {"centre", limits.centre},
-                            {"sigma", limits.sigma},
-                            {"lcl", lcl},
-                            {"ucl", ucl},
-                            {"side", alarm->side > 0 ? "above" : "below"},
-                            {"beyond", alarm->beyond},
-                            {"of", kOnDelay.of},
-                            {"baseline_shots", limits.measured},
-                            {"rule", "on_delay"}})};
+                      JsonText({{"variable", name},
+                                {"unit", unit},
+                                {"value", value},
+                                {"part_id", shots.part_ids[row]},
+                                {"time_ms", shots.table.time_ms[row]},
+                                {"centre", limits.centre},
+                                {"sigma", limits.sigma},
+                                {"lcl", lcl},
+                                {"ucl", ucl},
+                                {"side", alarm->side > 0 ? "above" : "below"},
+                                {"beyond", alarm->beyond},
+                                {"of", kOnDelay.of},
+                                {"baseline_shots", limits.measured},
+                                {"rule", "on_delay"}})};
   c.evidence_ms = shots.table.time_ms[row];
   return c;
 }
@@ -255,10 +255,10 @@ std::vector<AlertCandidate> DieLifeAlerts(store::Store& store, int64_t now_ms,
                         "die " + die + " on " + d.machine + " has made " +
                             std::to_string(d.die_shot) + " shots, " + Percent(share) +
                             " of its expected life of " + std::to_string(options.die_life_shots),
-                        Dump({{"die_shot", d.die_shot},
-                              {"life_shots", options.die_life_shots},
-                              {"share", share},
-                              {"last_part_ms", d.last_ms}})};
+                        JsonText({{"die_shot", d.die_shot},
+                                  {"life_shots", options.die_life_shots},
+                                  {"share", share},
+                                  {"last_part_ms", d.last_ms}})};
     out.push_back(std::move(c));
   }
   return out;

@@ -1,5 +1,4 @@
 #include "server/api_json.h"
-#include "core/json_text.h"
 
 #include <charconv>
 #include <cmath>
@@ -38,8 +37,6 @@ std::string IdParam(const io::HttpRequest& request, const char* name) {
 }
 
 }  // namespace
-
-std::string Dump(const nlohmann::json& j) { return JsonText(j); }
 
 nlohmann::json ToJson(const store::Alert& a) {
   nlohmann::json detail = nlohmann::json::parse(a.input.detail, nullptr, false);
@@ -199,7 +196,7 @@ nlohmann::json NumberOrNull(double v) {
 }
 
 io::HttpResponse JsonAnswer(const nlohmann::json& body, int status) {
-  return io::HttpResponse{status, "application/json", Dump(body)};
+  return io::HttpResponse{status, "application/json", JsonText(body)};
 }
 
 }  // namespace linesight::server

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "io/http_server.h"
 #include "store/store.h"
 
@@ -40,9 +41,6 @@ nlohmann::json BodyObject(const io::HttpRequest& request);
 // Throws BadRequest naming the member.
 std::string StringMember(const nlohmann::json& body, const char* name, bool required,
                          size_t max_len = 200);
-
-// `j` as compact JSON text; invalid UTF-8 in a string is replaced rather than thrown on.
-std::string Dump(const nlohmann::json& j);
 
 // 200 (or `status`) with a JSON body.
 io::HttpResponse JsonAnswer(const nlohmann::json& body, int status = 200);

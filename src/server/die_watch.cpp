@@ -146,7 +146,7 @@ AlertCandidate DieWatch::MarkCandidate(const std::string& die_id, const Die& die
               "changed; " +
               std::to_string(m.parts) + " parts since shot " + std::to_string(m.since_shot) +
               " of the die",
-          Dump(detail),
+          JsonText(detail),
           m.since_ms};
 }
 
@@ -162,10 +162,10 @@ AlertCandidate DieWatch::Candidate(const process::DieWarning& w, const Die& die)
             w.die,
             head + "flash on " + Fixed(w.flash_rate * 100, 1) + "% of parts, rising " +
                 Fixed(w.flash_rate_per_100 * 100, 2) + " points per 100 shots (die wear)",
-            Dump({{"flash_rate", w.flash_rate},
-                  {"flash_rate_per_100", w.flash_rate_per_100},
-                  {"raised_shot", w.raised_shot},
-                  {"updated_shot", w.updated_shot}}),
+            JsonText({{"flash_rate", w.flash_rate},
+                      {"flash_rate_per_100", w.flash_rate_per_100},
+                      {"raised_shot", w.raised_shot},
+                      {"updated_shot", w.updated_shot}}),
             evidence};
   }
   const double r = options_.reference_radius_px;
@@ -200,7 +200,7 @@ AlertCandidate DieWatch::Candidate(const process::DieWarning& w, const Die& die)
               Fixed(w.growth_pct_per_100, 1) + "% per 100 shots, now " + Fixed(w.size_px, 0) +
               " px: a die crack? " + left + " shots left before it reaches " +
               Fixed(options_.health.critical_size_px, 0) + " px",
-          Dump(detail),
+          JsonText(detail),
           evidence};
 }
 

@@ -330,8 +330,6 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   Images images;
   InspectViews(trigger, part, images);
   CombineViews(part);
-  HoldIfLate(part, deadline);
-  part.latency_ms = MillisSince(trigger.at);
   // Durable before the PLC sees the result. The deadline is looked at last once the outbox is
   // ready to write: a wait for its lock (the uplink, /metrics, another program) must not let a
   // late verdict through, and the record's latency counts that wait.

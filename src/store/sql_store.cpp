@@ -112,34 +112,6 @@ PartHourKey HourKey(const PartRecord& p, const PartColumns& col) {
           0};
 }
 
-void CheckResentFromOwnStation(SqlConnection& c, std::span<const PartRecord> parts,
-                               const std::vector<bool>& stored, size_t at);
-
-// Stores `parts` (at most kPartsPerInsert; the batch's from index `at`) in one statement, counting
-// the new ones into `hours`; returns how many were new.
-int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts, size_t at,
-                    std::map<PartHourKey, int64_t>& hours) {
-  std::vector<PartRow> rows(parts.size());
-  std::vector<SqlValue> params;
-  params.reserve(parts.size() * kPartColumns);
-  std::map<std::string_view, size_t> by_id;  // a part id sent twice is stored as first sent
-  for (size_t i = 0; i < parts.size(); ++i) {
-    rows[i] = {DerivePartColumns(parts[i]), JsonText(ToJson(parts[i]))};
-    AddPartParams(parts[i], rows[i], params);
-    by_id.emplace(parts[i].part_id, i);
-  }
-  int64_t fresh = 0;
-  std::vector<bool> stored(parts.size(), false);
-  c.Query(InsertPartsSql(parts.size()), params, [&](const SqlRow& r) {
-    ++fresh;
-    const size_t i = by_id.at(r.Text(0));
-    stored[i] = true;
-    ++hours[HourKey(parts[i], rows[i].col)];
-  });
-  if (fresh < static_cast<int64_t>(parts.size())) CheckResentFromOwnStation(c, parts, stored, at);
-  return fresh;
-}
-
 // A part id already stored is a batch sent again, unless another station stored it: then two
 // stations name the same machine, and storing nothing would lose this station's part silently.
 // Refuses the batch (nothing of it is stored; the uplink then parks the part, keeping it).
@@ -165,6 +137,31 @@ void CheckResentFromOwnStation(SqlConnection& c, std::span<const PartRecord> par
                 "give each station its own machine in its station.yaml (part ids are "
                 "<machine>-<shot>); nothing of this batch was stored");
   }
+}
+
+// Stores `parts` (at most kPartsPerInsert; the batch's from index `at`) in one statement, counting
+// the new ones into `hours`; returns how many were new.
+int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts, size_t at,
+                    std::map<PartHourKey, int64_t>& hours) {
+  std::vector<PartRow> rows(parts.size());
+  std::vector<SqlValue> params;
+  params.reserve(parts.size() * kPartColumns);
+  std::map<std::string_view, size_t> by_id;  // a part id sent twice is stored as first sent
+  for (size_t i = 0; i < parts.size(); ++i) {
+    rows[i] = {DerivePartColumns(parts[i]), JsonText(ToJson(parts[i]))};
+    AddPartParams(parts[i], rows[i], params);
+    by_id.emplace(parts[i].part_id, i);
+  }
+  int64_t fresh = 0;
+  std::vector<bool> stored(parts.size(), false);
+  c.Query(InsertPartsSql(parts.size()), params, [&](const SqlRow& r) {
+    ++fresh;
+    const size_t i = by_id.at(r.Text(0));
+    stored[i] = true;
+    ++hours[HourKey(parts[i], rows[i].col)];
+  });
+  if (fresh < static_cast<int64_t>(parts.size())) CheckResentFromOwnStation(c, parts, stored, at);
+  return fresh;
 }
 
 bool InsertEvent(SqlConnection& c, const MachineEvent& e) {

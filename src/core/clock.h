@@ -52,4 +52,11 @@ inline std::string UtcNow() {
   return buf;
 }
 
+// The current UTC time in record time: milliseconds since the Unix epoch.
+inline int64_t UtcNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace linesight

@@ -47,12 +47,6 @@ io::PlcServerOptions PlcOptionsOf(const PlcConfig& c) {
   return o;
 }
 
-int64_t UtcMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The frame as the 8-bit grey image the Inspector reads. Throws Error{kImage}.
 cv::Mat GreyOf(const io::Frame& frame, const std::string& pixel_format) {
   if (!frame.encoded.empty()) return DecodeGrey(frame.encoded, frame.name);
@@ -126,6 +120,7 @@ UplinkOptions UplinkOptionsOf(const StationConfig& c) {
   o.max_batch_bytes = static_cast<size_t>(c.uplink.max_batch_mb * (1 << 20));
   o.timeout_s = c.uplink.timeout_s;
   o.backoff_max_s = c.uplink.backoff_max_s;
+  o.keep_sent_ms = c.outbox.keep_sent_days * kDayMs;
   return o;
 }
 
@@ -221,7 +216,7 @@ StationSnapshot Station::Snapshot() const {
   s.plc_connected = plc_.client_connected();
   s.latency = latency_->Read();
   s.outbox_pending = OutboxPending();
-  s.time_ms = UtcMillis();
+  s.time_ms = UtcNowMs();
   if (uplink_) {
     s.uplink_enabled = true;
     s.uplink = uplink_->stats();
@@ -307,7 +302,7 @@ PartRecord Station::NewPart(const io::PlcTrigger& trigger) const {
   std::snprintf(die, sizeof die, "-D%02u", static_cast<unsigned>(trigger.die_number));
   part.shot.die = config_.machine + die;
   part.part_id = PartId(part.shot.machine, part.shot.shot);
-  part.trigger_time_ms = UtcMillis() - static_cast<int64_t>(MillisSince(trigger.at));
+  part.trigger_time_ms = UtcNowMs() - static_cast<int64_t>(MillisSince(trigger.at));
   part.shot.time_ms = part.trigger_time_ms;
   return part;
 }

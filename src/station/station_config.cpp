@@ -105,7 +105,8 @@ std::vector<ViewConfig> ParseViews(const ConfigReader& r, const Node& n,
 }
 
 OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesystem::path& base) {
-  r.CheckKeys(n, "outbox", {"path", "image_dir", "image_cap_mb", "keep_pass_images", "sync"});
+  r.CheckKeys(n, "outbox",
+              {"path", "image_dir", "image_cap_mb", "keep_pass_images", "keep_sent_days", "sync"});
   OutboxConfig c;
   c.path = Resolve(base, "outbox.db");
   if (n["path"]) c.path = Resolve(base, r.Text(n["path"], "outbox.path"));
@@ -114,6 +115,8 @@ OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesy
     c.image_cap_mb = r.Number(n["image_cap_mb"], "outbox.image_cap_mb", 1, 1e7);
   if (n["keep_pass_images"])
     c.keep_pass_images = r.Number(n["keep_pass_images"], "outbox.keep_pass_images", 0, 1);
+  if (n["keep_sent_days"])
+    c.keep_sent_days = r.Integer(n["keep_sent_days"], "outbox.keep_sent_days", 1, 3650);
   if (n["sync"]) {
     const std::string sync = r.Text(n["sync"], "outbox.sync");
     if (sync != "full" && sync != "normal")

@@ -45,6 +45,10 @@ struct OutboxConfig {
   std::filesystem::path image_dir;  // "" = next to the outbox
   double image_cap_mb = 2048;       // disk cap for kept images
   double keep_pass_images = 0.01;   // fraction of passing parts whose image is kept
+  // Days a record stays in the outbox after the uplink delivered it (1..3650); then it and the
+  // images only it showed are deleted (docs/outbox.md, "Record retention"). Longer keeps more
+  // history on the station's own disk; shorter keeps the disk smaller.
+  int keep_sent_days = 30;
   // true: each record is synced to the disk before the PLC sees its result (survives power
   // loss); false: survives a killed process, not a power cut (docs/outbox.md, "Sync modes").
   bool sync_full = true;

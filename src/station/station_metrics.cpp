@@ -58,6 +58,9 @@ void UplinkMetrics(std::ostringstream& o, const UplinkStats& u) {
          "Records the server refused for good (4xx), parked in the outbox, by kind.");
   o << "linesight_uplink_parked_total{kind=\"parts\"} " << u.parts_parked << '\n'
     << "linesight_uplink_parked_total{kind=\"events\"} " << u.events_parked << '\n';
+  Header(o, "linesight_outbox_pruned_total", "counter",
+         "Delivered records deleted from the outbox after outbox.keep_sent_days.");
+  o << "linesight_outbox_pruned_total " << u.records_pruned << '\n';
   Header(o, "linesight_uplink_pending", "gauge", "Records in the outbox not yet sent, by kind.");
   o << "linesight_uplink_pending{kind=\"parts\"} " << u.pending_parts << '\n'
     << "linesight_uplink_pending{kind=\"events\"} " << u.pending_events << '\n';

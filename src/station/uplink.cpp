@@ -18,6 +18,10 @@ namespace {
 // misconfiguration parks at most this many records rather than the whole outbox.
 constexpr int kMaxParksWithoutSuccess = 10;
 
+// PruneSent batches per retention round: a backlog of old records (the first start after an
+// upgrade) goes a few batches at a time, between batches sent to the server.
+constexpr int kPruneBatchesPerRound = 10;
+
 // Missing images are logged for the first few, then once per this many.
 constexpr uint64_t kMissingLogEvery = 1000;
 
@@ -100,6 +104,8 @@ Uplink::Uplink(store::Outbox& outbox, const UplinkOptions& options, UplinkHooks 
   options_.batch_parts = std::max<size_t>(1, options_.batch_parts);
   options_.backoff_min_s = std::max(0.001, options_.backoff_min_s);
   options_.backoff_max_s = std::max(options_.backoff_min_s, options_.backoff_max_s);
+  options_.keep_sent_ms = std::max<int64_t>(0, options_.keep_sent_ms);
+  options_.prune_rows = std::max(1, options_.prune_rows);
   running_ = true;
   thread_ = std::thread([this] { Run(); });
 }
@@ -160,6 +166,7 @@ void Uplink::Wait(double seconds, bool wake_on_notify) {
 
 void Uplink::Run() {
   RefreshBacklog();
+  auto prune_at = SteadyClock::now();
   while (!stopping()) {
     bool sent_any = false;
     Outcome outcome = Outcome::kDone;
@@ -169,13 +176,24 @@ void Uplink::Run() {
       Failed(std::string("uplink: outbox: ") + e.what(), 0);
       outcome = Outcome::kRetry;
     }
+    bool prune_due = false;
+    if (SteadyClock::now() >= prune_at) {
+      try {
+        prune_due = PruneOnce();
+      } catch (const std::exception& e) {  // the outbox failed (disk): the next round retries
+        Log(std::string("uplink: deleting records sent long ago: ") + e.what());
+      }
+      prune_at = SteadyClock::now() +
+                 std::chrono::duration_cast<SteadyClock::duration>(
+                     std::chrono::duration<double>(prune_due ? 0 : options_.prune_every_s));
+    }
     try {
       RefreshBacklog();
     } catch (const std::exception&) {  // only figures for metrics; the next round retries
     }
     if (outcome == Outcome::kRetry) {
       Wait(stats().backoff_s, false);
-    } else if (!sent_any) {
+    } else if (!sent_any && !prune_due) {
       Wait(options_.poll_s, true);
     }
   }
@@ -398,6 +416,20 @@ void Uplink::Answered(int status) {
   std::lock_guard lock(mu_);
   stats_.connected = true;
   stats_.last_status = status;
+}
+
+bool Uplink::PruneOnce() {
+  int64_t pruned = 0;
+  bool due = false;
+  for (int i = 0; i < kPruneBatchesPerRound && !stopping(); ++i) {
+    const int64_t n = outbox_.PruneSent(UtcNowMs(), options_.keep_sent_ms, options_.prune_rows);
+    pruned += n;
+    due = n >= options_.prune_rows;
+    if (!due) break;
+  }
+  std::lock_guard lock(mu_);
+  stats_.records_pruned += static_cast<uint64_t>(pruned);
+  return due;
 }
 
 void Uplink::RefreshBacklog() {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/part_record.h"
 #include "io/http_client.h"
 #include "store/outbox.h"
@@ -32,6 +33,12 @@ struct UplinkOptions {
   double connect_timeout_s = 5;       // TCP connect to the server
   double timeout_s = 30;              // a server silent this long in a request fails it
   double poll_s = 1;                  // idle: look at the outbox this often besides Notify()
+  // Retention (docs/outbox.md, "Record retention"): records delivered more than keep_sent_ms ago
+  // leave the outbox, prune_rows per transaction, in a round at most every prune_every_s (and at
+  // once again while a round leaves some due).
+  int64_t keep_sent_ms = 30 * kDayMs;
+  double prune_every_s = 60;
+  int prune_rows = 2000;  // per Outbox::PruneSent call: the longest the line's Put may wait
 };
 
 // What the uplink has done since it started, and its state now.
@@ -40,7 +47,8 @@ struct UplinkStats {
   uint64_t images_missing = 0;  // named by a part but gone from disk: the server will lack them
   uint64_t batches = 0;         // POSTs the server acknowledged
   uint64_t retries = 0;         // failed attempts that were retried after a backoff
-  uint64_t parts_parked = 0, events_parked = 0;   // refused by the server for good (4xx)
+  uint64_t parts_parked = 0, events_parked = 0;  // refused by the server for good (4xx)
+  uint64_t records_pruned = 0;  // delivered records deleted from the outbox (keep_sent_ms)
   int64_t pending_parts = 0, pending_events = 0;  // in the outbox, not yet sent
   int64_t parked_parts = 0, parked_events = 0;    // in the outbox, parked (all time)
   bool connected = false;  // the last request got a 2xx answer (or a record refusal); false
@@ -93,6 +101,8 @@ class Uplink {
   void Succeeded(int status);
   void Answered(int status);
   void RefreshBacklog();
+  // One round of retention: a few PruneSent batches. True if records are still due.
+  bool PruneOnce();
   void Log(const std::string& line);
   // Waits `seconds` or until Stop() (and Notify() when `wake_on_notify`).
   void Wait(double seconds, bool wake_on_notify);

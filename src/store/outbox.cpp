@@ -1,7 +1,9 @@
 #include "store/outbox.h"
 
+#include <set>
 #include <unordered_set>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/json_text.h"
 #include "store/image_folder.h"
@@ -274,10 +276,11 @@ std::vector<std::pair<int64_t, MachineEvent>> Outbox::PendingEvents(size_t max) 
 void Outbox::MarkPartsSent(std::span<const std::string> part_ids) {
   std::lock_guard lock(mutex_);
   Transaction t(*db_);
-  Statement s = db_->Prepare("UPDATE parts SET sent = 1 WHERE part_id = ?");
+  Statement s = db_->Prepare("UPDATE parts SET sent = 1, sent_at = ? WHERE part_id = ?");
   Statement unpin = db_->Prepare(kUnpin);
+  const int64_t now = UtcNowMs();
   for (const auto& id : part_ids) {
-    s.Bind(1, id).Run();
+    s.Bind(1, now).Bind(2, id).Run();
     s.Reset();
     unpin.Bind(1, id).Bind(2, kSentImage).Bind(3, kPinnedImage).Run();
     unpin.Reset();
@@ -288,12 +291,74 @@ void Outbox::MarkPartsSent(std::span<const std::string> part_ids) {
 void Outbox::MarkEventsSent(std::span<const int64_t> ids) {
   std::lock_guard lock(mutex_);
   Transaction t(*db_);
-  Statement s = db_->Prepare("UPDATE events SET sent = 1 WHERE id = ?");
+  Statement s = db_->Prepare("UPDATE events SET sent = 1, sent_at = ? WHERE id = ?");
+  const int64_t now = UtcNowMs();
   for (const int64_t id : ids) {
-    s.Bind(1, id).Run();
+    s.Bind(1, now).Bind(2, id).Run();
     s.Reset();
   }
   t.Commit();
+}
+
+int64_t Outbox::PruneSent(int64_t now_ms, int64_t keep_ms, int max_rows) {
+  if (max_rows <= 0) return 0;
+  const int64_t cutoff = now_ms - keep_ms;
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> unkept;
+  Transaction t(*db_);
+  int64_t pruned = PrunePartsLocked(cutoff, max_rows, unkept);
+  pruned += PruneEventsLocked(cutoff, max_rows - pruned);
+  t.Commit();
+  // After the commit, and still under the lock: a Put that stores the same content again must
+  // not find its new file deleted.
+  for (const auto& name : unkept) images_->Remove(name);
+  return pruned;
+}
+
+int64_t Outbox::PrunePartsLocked(int64_t cutoff_ms, int64_t max_rows,
+                                 std::vector<std::string>& unkept) {
+  std::vector<int64_t> rows;
+  Statement old = db_->Prepare(
+      "SELECT id FROM parts WHERE sent = 1 AND sent_at < ? ORDER BY sent_at, id LIMIT ?");
+  old.Bind(1, cutoff_ms).Bind(2, max_rows);
+  while (old.Step()) rows.push_back(old.Int(0));
+  std::set<int64_t> shown;  // images a pruned part showed: some may serve other parts too
+  Statement uses = db_->Prepare("SELECT image FROM image_uses WHERE part = ?");
+  Statement unuse = db_->Prepare("DELETE FROM image_uses WHERE part = ?");
+  Statement drop = db_->Prepare("DELETE FROM parts WHERE id = ?");
+  for (const int64_t row : rows) {
+    uses.Bind(1, row);
+    while (uses.Step()) shown.insert(uses.Int(0));
+    uses.Reset();
+    unuse.Bind(1, row).Run();
+    unuse.Reset();
+    drop.Bind(1, row).Run();
+    drop.Reset();
+  }
+  Statement unused = db_->Prepare(
+      "SELECT name, bytes FROM images WHERE id = ? "
+      "AND NOT EXISTS (SELECT 1 FROM image_uses WHERE image = images.id)");
+  for (const int64_t image : shown) {
+    unused.Bind(1, image);
+    std::optional<StoredImage> victim;
+    if (unused.Step()) victim = StoredImage{image, unused.Text(0), unused.Int(1)};
+    unused.Reset();
+    if (!victim) continue;
+    EvictLocked(*victim);  // keeps meta.image_bytes, which the cap reads, in step
+    unkept.push_back(victim->name);
+  }
+  return static_cast<int64_t>(rows.size());
+}
+
+int64_t Outbox::PruneEventsLocked(int64_t cutoff_ms, int64_t max_rows) {
+  if (max_rows <= 0) return 0;
+  db_->Prepare(
+         "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE sent = 1 AND sent_at < ? "
+         "ORDER BY sent_at, id LIMIT ?)")
+      .Bind(1, cutoff_ms)
+      .Bind(2, max_rows)
+      .Run();
+  return db_->Changes();
 }
 
 void Outbox::MarkPartRejected(std::string_view part_id, std::string_view reason) {

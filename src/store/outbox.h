@@ -90,10 +90,16 @@ class Outbox {
   // reads as one (a damaged row) is parked with the reason instead of stopping every later one.
   std::vector<PartRecord> PendingParts(size_t max);
   std::vector<std::pair<int64_t, MachineEvent>> PendingEvents(size_t max);
-  // Marks parts / events delivered; unknown ids are ignored. Sent reject images become
-  // deletable under the image cap.
+  // Marks parts / events delivered, now (the time PruneSent counts from); unknown ids are
+  // ignored. Sent reject images become deletable under the image cap.
   void MarkPartsSent(std::span<const std::string> part_ids);
   void MarkEventsSent(std::span<const int64_t> ids);
+  // Deletes up to `max_rows` parts and events (parts first, the longest sent first) that were
+  // marked sent before `now_ms - keep_ms`, with each kept image no remaining part shows. Unsent
+  // and parked records are never deleted. One transaction, so the lock is held for one batch:
+  // call again while it returns `max_rows`. Returns how many records went. Throws Error{kIo} as
+  // Put does; then nothing is deleted. REQUIRES: keep_ms >= 0.
+  int64_t PruneSent(int64_t now_ms, int64_t keep_ms, int max_rows);
   // Parks a part / event the server refused for good (a 4xx that re-sending cannot cure): it
   // stays in the outbox with the server's answer `reason`, is no longer pending, and its images
   // stay pinned. Unknown ids are ignored. docs/outbox.md says how to queue parked records again.
@@ -145,6 +151,10 @@ class Outbox {
   std::optional<std::vector<StoredImage>> PlanRoomLocked(int64_t bytes, int64_t row);
   // Deletes an image from the tables and clears it from the records that showed it.
   void EvictLocked(const StoredImage& victim);
+  // PruneSent's two halves. Parts: deletes up to `max_rows` sent before `cutoff_ms` and the
+  // images only they showed, whose names go to `unkept` (files to delete after commit).
+  int64_t PrunePartsLocked(int64_t cutoff_ms, int64_t max_rows, std::vector<std::string>& unkept);
+  int64_t PruneEventsLocked(int64_t cutoff_ms, int64_t max_rows);
   // Keeps the running total of kept image bytes (meta.image_bytes) in step.
   void AddImageBytesLocked(int64_t bytes);
 

@@ -11,7 +11,7 @@
 namespace linesight::store {
 
 // The schema version this build writes (PRAGMA user_version). Raise it with a new migration.
-inline constexpr int64_t kOutboxSchemaVersion = 2;
+inline constexpr int64_t kOutboxSchemaVersion = 3;
 
 // Opens or creates the outbox at `path` in WAL mode, synchronous FULL (`sync_full`) or NORMAL,
 // and migrates it to kOutboxSchemaVersion. A file that is not a SQLite database, fails

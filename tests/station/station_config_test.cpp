@@ -44,6 +44,12 @@ TEST(StationConfigTest, ReadsEveryKeyAndResolvesRelativePaths) {
   EXPECT_EQ(c.deadline_ms, 400);
   EXPECT_EQ(c.outbox.path, "/etc/ls/data/outbox.db");
   EXPECT_DOUBLE_EQ(c.outbox.keep_pass_images, 0.05);
+  EXPECT_EQ(c.outbox.keep_sent_days, 30);
+  EXPECT_EQ(ParseStationConfig("camera: {source: simulator}\nviews: [{model: m.lsm}]\n"
+                               "outbox: {keep_sent_days: 365}\n",
+                               "station.yaml", "/etc/ls")
+                .outbox.keep_sent_days,
+            365);
 }
 
 void ExpectError(const std::string& text, std::initializer_list<const char*> parts) {
@@ -61,6 +67,12 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
   ExpectError("camera: {source: folder, folder: in, max_early_ms: -1}\nviews: [{model: m.lsm}]\n",
               {"camera.max_early_ms", "out of range"});
   ExpectError(base + "outbox: {keep_pass_images: 2}\n", {"keep_pass_images", "out of range"});
+  ExpectError(base + "outbox: {keep_sent_days: 0}\n",
+              {"outbox.keep_sent_days", "out of range", "between 1 and 3650"});
+  ExpectError(base + "outbox: {keep_sent_days: 3651}\n", {"outbox.keep_sent_days", "out of range"});
+  ExpectError(base + "outbox: {keep_sent_days: 7.5}\n", {"outbox.keep_sent_days", "whole number"});
+  ExpectError(base + "outbox: {keep_sent_days: forever}\n",
+              {"outbox.keep_sent_days", "expected a number"});
   ExpectError(base + "deadline_ms: 5\ndeadline_ms: 6\n", {"given twice"});
   ExpectError("camera: {source: simulator}\n", {"views", "missing"});
   ExpectError("views: [{model: m.lsm}]\n", {"camera", "missing"});

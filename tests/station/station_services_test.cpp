@@ -209,6 +209,7 @@ TEST(StationServices, UplinkSendsEachStoredPartToTheServer) {
   EXPECT_EQ(m["linesight_uplink_connected"], 1);
   EXPECT_EQ(m["linesight_uplink_pending{kind=\"parts\"}"], 0);
   EXPECT_EQ(m["linesight_uplink_retries_total"], 0);
+  EXPECT_EQ(m["linesight_outbox_pruned_total"], 0);  // delivered just now: kept 30 days
   const auto h = nlohmann::json::parse(rig.Get("/healthz")->body);
   EXPECT_EQ(h["uplink"]["connected"], true);
   EXPECT_EQ(h["uplink"]["last_error"], "");

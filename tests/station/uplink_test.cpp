@@ -246,6 +246,31 @@ TEST_F(UplinkTest, PoisonRecordIsParkedAndTheRestDelivered) {
   EXPECT_TRUE(outbox_.Contains(poison));  // kept, for people to look at
 }
 
+// Delivered records leave the outbox keep_sent_ms after delivery (here at once), prune_rows per
+// transaction, with the images only they showed; a parked record and its images stay.
+TEST_F(UplinkTest, DeliveredRecordsLeaveTheOutboxAfterTheKeep) {
+  IngestReceiver receiver;
+  AddParts(1, 30);  // rejects 10, 20 and 30, each with a frame and a heatmap
+  outbox_.PutEvent(SampleEvent(1'796'000'000'000));
+  const std::string poison = PartId("M3", 20);
+  receiver.RefusePart(poison);
+  UplinkOptions o = Options(receiver);
+  o.keep_sent_ms = 0;
+  o.prune_every_s = 0.05;
+  o.prune_rows = 7;
+  Uplink uplink(outbox_, o, Quiet());
+  ASSERT_TRUE(Drained(uplink, 30)) << log();
+  ASSERT_TRUE(WaitFor([&] { return uplink.stats().records_pruned == 30; }))
+      << uplink.stats().records_pruned;  // 29 parts and the event
+  const auto c = outbox_.counts();
+  EXPECT_EQ(c.parts, 1);
+  EXPECT_EQ(c.events, 0);
+  EXPECT_EQ(c.images, 2);
+  EXPECT_EQ(c.image_bytes, 2000);
+  EXPECT_TRUE(outbox_.Contains(poison));
+  EXPECT_EQ(receiver.part_ids().size(), 29u);
+}
+
 TEST_F(UplinkTest, AServerRefusingEverythingParksOnlyAFewRecords) {
   IngestReceiver receiver;
   AddParts(1, 40, /*images=*/false);

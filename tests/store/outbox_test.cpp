@@ -211,6 +211,8 @@ TEST(OutboxTest, AVersionOneFileIsMigrated) {
   {  // turn it back into a version 1 file
     SqliteDb db(Options(dir).path);
     db.Exec(
+        "DROP INDEX parts_sent_at; DROP INDEX events_sent_at;"
+        "ALTER TABLE parts DROP COLUMN sent_at; ALTER TABLE events DROP COLUMN sent_at;"
         "DROP INDEX parts_rejected; DROP INDEX events_rejected;"
         "ALTER TABLE parts DROP COLUMN rejected; ALTER TABLE events DROP COLUMN rejected;"
         "PRAGMA user_version = 1");

@@ -21,7 +21,7 @@ io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
   const IngestBatch batch = ParseIngestBatch(req.body, station);
   const auto& parts = batch.parts;
   const auto& events = batch.events;
-  const store::IngestCounts c = ctx.store.Ingest(parts, events);
+  const store::IngestCounts c = ctx.store.Ingest(parts, events, station);
   ctx.metrics.parts_in += static_cast<int64_t>(parts.size());
   ctx.metrics.parts_new += c.parts_new;
   ctx.metrics.events_in += static_cast<int64_t>(events.size());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 #include "core/json_text.h"
@@ -164,6 +165,39 @@ int64_t InsertParts(SqlConnection& c, std::span<const PartRecord> parts, size_t 
   return fresh;
 }
 
+// A machine's events come from the station its parts come from (machines.station, set by its
+// latest part). Another station sending them means two stations name one machine, as a part id
+// stored from another station does (above): refuses the batch, so that the uplink parks the
+// event rather than the machine's stops mixing with another machine's. A machine no part named
+// yet belongs to no station. `station` "" checks nothing.
+void CheckEventsFromOwnStation(SqlConnection& c, std::span<const MachineEvent> events,
+                               std::string_view station) {
+  if (station.empty() || events.empty()) return;
+  SqlQuery q{"SELECT machine, station FROM machines WHERE machine IN (", {}};
+  std::map<std::string_view, size_t> first;  // machine -> index of its first event
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!first.emplace(events[i].machine, i).second) continue;
+    q.sql += (first.size() > 1 ? ", " : "") + q.Param(std::string_view(events[i].machine));
+  }
+  q.sql += ")";
+  std::optional<std::pair<size_t, std::string>> wrong;  // the first event refused, its station
+  c.Query(q.sql, q.params, [&](const SqlRow& r) {
+    const std::string owner = r.Text(1);
+    const size_t i = first.at(r.Text(0));
+    if (!owner.empty() && owner != station && (!wrong || i < wrong->first)) wrong = {i, owner};
+  });
+  if (!wrong) return;
+  const std::string& machine = events[wrong->first].machine;
+  throw Error(ErrorCategory::kInput,
+              "events[" + std::to_string(wrong->first) + "] (machine " + machine +
+                  ") comes from station " + std::string(station) + ", but machine " + machine +
+                  "'s parts come from station " + wrong->second + ": both name machine " + machine,
+              "give each station its own machine in its station.yaml (if " + machine +
+                  " really moved to station " + std::string(station) +
+                  ", its events are taken once a part of it from there is stored); nothing of "
+                  "this batch was stored");
+}
+
 bool InsertEvent(SqlConnection& c, const MachineEvent& e) {
   const SqlValue params[] = {std::string_view(e.machine), e.time_ms,
                              MachineStateName(e.state),   int64_t{e.planned ? 1 : 0},
@@ -228,7 +262,7 @@ int SqlStore::schema_version() {
 }
 
 IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
-                              std::span<const MachineEvent> events) {
+                              std::span<const MachineEvent> events, std::string_view station) {
   for (size_t i = 0; i < parts.size(); ++i) CheckPart(parts[i], i);
   for (size_t i = 0; i < events.size(); ++i) CheckEvent(events[i], i);
   IngestCounts n;
@@ -242,8 +276,10 @@ IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
     n.parts_new += fresh;
     n.parts_duplicate += static_cast<int64_t>(chunk.size()) - fresh;
   }
-  for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
+  // The batch's parts first: a machine whose parts now come from this station takes its events.
   UpdateMachines(*c, parts);
+  CheckEventsFromOwnStation(*c, events, station);
+  for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
   InsertImageUses(*c, parts);
   FillPartsFromShots(*c, parts);
   // Last, as AddReview does: a part's row before the rollup's, so that a review of a part this

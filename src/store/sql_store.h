@@ -18,8 +18,9 @@ class SqlStore : public Store {
   SqlStore(SqlEngine engine, std::string where, ConnectionFactory open, int connections);
 
   int schema_version() override;
-  IngestCounts Ingest(std::span<const PartRecord> parts,
-                      std::span<const MachineEvent> events) override;
+  using Store::Ingest;
+  IngestCounts Ingest(std::span<const PartRecord> parts, std::span<const MachineEvent> events,
+                      std::string_view station) override;
   ShotCounts IngestShots(std::span<const Shot> shots) override;
   std::vector<PartSummary> FindParts(const PartFilter& filter, const PartPage& page) override;
   int64_t CountParts(const PartFilter& filter) override;

@@ -239,10 +239,17 @@ class Store {
 
   // Stores parts and events in one transaction, skipping duplicates; all or nothing. On
   // PostgreSQL, ingests from several server processes are serialised so that `seq` grows in
-  // commit order. Throws Error{kInput} for a part without part_id or machine; Error{kIo} if the
-  // store cannot write (then nothing is stored).
+  // commit order. `station` sent the batch (its token's station). Throws Error{kInput} for a
+  // part without part_id or machine, a part id another station stored, or an event of a machine
+  // whose latest part (this batch's included) came from another station than `station`: two
+  // stations name one machine. Error{kIo} if the store cannot write. Then nothing is stored.
   virtual IngestCounts Ingest(std::span<const PartRecord> parts,
-                              std::span<const MachineEvent> events) = 0;
+                              std::span<const MachineEvent> events, std::string_view station) = 0;
+  // Ingest() of records no station sent (an import, tests): events are not checked against the
+  // station of their machine.
+  IngestCounts Ingest(std::span<const PartRecord> parts, std::span<const MachineEvent> events) {
+    return Ingest(parts, events, {});
+  }
 
   // Parts matching `filter`, newest first (time_ms desc, part_id desc), one page.
   // Stores shots' process values as telemetry brought them, idempotent by (machine, shot): the

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/sha256.h"
+#include "server/bootstrap.h"
 #include "server/server_fixture.h"
 
 namespace linesight::testing {
@@ -61,6 +62,28 @@ TEST_P(ServerTest, BadBatchesStoreNothingAndSayWhy) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(store_->Counts().parts, 0);
+}
+
+// A station's token vouches for its parts (parts[i].station) and, since events name only their
+// machine, for the machines its parts come from: another station's machine is refused with 400.
+TEST_P(ServerTest, EventsOfAnotherStationsMachineAreRefused) {
+  ASSERT_EQ(Ingest(Batch({ServerTestPart("M1", 1, Decision::kPass, kT0)}))->status, 200);
+  const std::string s9 = server::IssueStationToken(*store_, "S9", "test");
+  const MachineEvent stop{"M1", kT0 + 10, MachineState::kStopped, false, "fault", "M1-D01", ""};
+  auto r = Ingest(Batch({}, {stop}), s9);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  const std::string message = json::parse(r->body)["message"];
+  EXPECT_NE(message.find("events[0] (machine M1) comes from station S9, but machine M1's parts "
+                         "come from station S1"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("its own machine"), std::string::npos) << message;
+  EXPECT_EQ(store_->Counts().events, 0);
+  r = Ingest(Batch({}, {stop}));  // M1's own station
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["events_new"], 1);
 }
 
 TEST_P(ServerTest, OversizedBodiesAreRefused) {

@@ -84,6 +84,37 @@ TEST_P(StoreTest, APartIdStoredFromAnotherStationIsRefusedNamingBoth) {
   EXPECT_EQ(again.parts_duplicate, 1) << "the same station sending again is fine";
 }
 
+// Events carry no station, only their machine: a station sending events of a machine whose
+// parts come from another station names that machine too. As for a part id stored from another
+// station, the batch is refused naming both stations and the fix, and nothing of it is stored.
+TEST_P(StoreTest, AnEventOfAMachineAnotherStationServesIsRefusedNamingBoth) {
+  Ingest({Part("M1", 1, Decision::kPass, kT0)});  // M1's parts come from S1
+  const std::vector<PartRecord> s9_parts = {Part("M9", 1, Decision::kPass, kT0)};
+  const std::vector<MachineEvent> events = {Event("M9", kT0, MachineState::kStopped),
+                                            Event("M1", kT0 + 1, MachineState::kStopped)};
+  const Error e = Caught([&] { store_->Ingest(s9_parts, events, "S9"); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(),
+                       "events[1] (machine M1) comes from station S9, but machine M1's parts "
+                       "come from station S1"))
+      << e.what();
+  EXPECT_TRUE(Contains(e.what(), "its own machine")) << e.what();
+  EXPECT_EQ(store_->Counts().parts, 1) << "nothing of the refused batch";
+  EXPECT_EQ(store_->Counts().events, 0);
+  // M1's own station, a machine no part named yet, and trusted imports are fine.
+  EXPECT_EQ(store_->Ingest({}, {&events[1], 1}, "S1").events_new, 1);
+  const std::vector<MachineEvent> m7 = {Event("M7", kT0, MachineState::kStopped)};
+  EXPECT_EQ(store_->Ingest({}, m7, "S9").events_new, 1);
+  const std::vector<MachineEvent> imported = {Event("M1", kT0 + 2, MachineState::kRunning)};
+  EXPECT_EQ(store_->Ingest({}, imported).events_new, 1);
+  // A machine moved to another station: once its newer part from there is stored (this batch's
+  // included), its events from there are taken.
+  PartRecord moved = Part("M1", 2, Decision::kPass, kT0 + 60'000);
+  moved.station = "S9";
+  const std::vector<MachineEvent> later = {Event("M1", kT0 + 60'001, MachineState::kStopped)};
+  EXPECT_EQ(store_->Ingest({&moved, 1}, later, "S9").events_new, 1);
+}
+
 TEST_P(StoreTest, ABatchWithOneInvalidPartStoresNothing) {
   auto parts = Dataset(3);
   parts[4].shot.machine = "";

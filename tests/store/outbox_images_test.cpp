@@ -5,40 +5,24 @@
 #include <gtest/gtest.h>
 
 #include "core/sha256.h"
-#include "store/outbox.h"
-#include "store/sample_parts.h"
-#include "testing/test_util.h"
+#include "store/outbox_fixture.h"
 
 namespace linesight::store {
 namespace {
 
 namespace fs = std::filesystem;
-using linesight::testing::TempDir;
 using testing::ImageBytes;
 using testing::SamplePart;
 
-class OutboxImagesTest : public ::testing::Test {
+class OutboxImagesTest : public testing::OutboxFixture {
  protected:
-  OutboxImagesTest() {
-    options_.path = (dir_ / "outbox.db").string();
-    options_.image_cap_bytes = 3000;  // room for three of the 1000-byte images
-    box_ = std::make_unique<Outbox>(options_);
-  }
+  OutboxImagesTest() : OutboxFixture(CappedAt3000()) {}
 
-  // Puts part `shot` with a 1000-byte image made from `seed`; returns the image name stored.
-  std::string PutWithImage(int64_t shot, Decision decision, uint32_t seed) {
-    const auto bytes = ImageBytes(seed);
-    EXPECT_TRUE(box_->Put(SamplePart(shot, decision), {{"top", ImageBlob{bytes, "png"}}}));
-    return box_->Get(SamplePart(shot).part_id)->views[0].image;
+  static OutboxOptions CappedAt3000() {
+    OutboxOptions o;
+    o.image_cap_bytes = 3000;  // room for three of the 1000-byte images
+    return o;
   }
-
-  bool OnDisk(const std::string& name) const {
-    return fs::exists(fs::path(box_->image_dir()) / name);
-  }
-
-  TempDir dir_;
-  OutboxOptions options_;
-  std::unique_ptr<Outbox> box_;
 };
 
 TEST_F(OutboxImagesTest, AnImageIsNamedBySha256OfItsBytesAndKeptInTheFolder) {

@@ -5,35 +5,27 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
-#include "store/outbox.h"
-#include "store/sample_parts.h"
+#include "store/outbox_fixture.h"
 #include "store/sqlite_db.h"
-#include "testing/test_util.h"
 
 namespace linesight::store {
 namespace {
 
 namespace fs = std::filesystem;
-using linesight::testing::TempDir;
 using testing::ImageBytes;
 using testing::SampleEvent;
 using testing::SamplePart;
 
 constexpr int64_t kKeep = 30 * kDayMs;
 
-class OutboxRetentionTest : public ::testing::Test {
+class OutboxRetentionTest : public testing::OutboxFixture {
  protected:
-  OutboxRetentionTest() {
-    options_.path = (dir_ / "outbox.db").string();
-    options_.sync = OutboxSync::kNormal;  // retention is under test here, not the disk
-    box_ = std::make_unique<Outbox>(options_);
-  }
+  OutboxRetentionTest() : OutboxFixture(Options()) {}
 
-  // Puts part `shot` with a 1000-byte image made from `seed`; returns the image name stored.
-  std::string PutWithImage(int64_t shot, Decision decision, uint32_t seed) {
-    const auto bytes = ImageBytes(seed);
-    EXPECT_TRUE(box_->Put(SamplePart(shot, decision), {{"top", ImageBlob{bytes, "png"}}}));
-    return box_->Get(SamplePart(shot).part_id)->views[0].image;
+  static OutboxOptions Options() {
+    OutboxOptions o;
+    o.sync = OutboxSync::kNormal;  // retention is under test here, not the disk
+    return o;
   }
 
   void Sent(std::initializer_list<int64_t> shots) {
@@ -43,14 +35,6 @@ class OutboxRetentionTest : public ::testing::Test {
   }
 
   bool Has(int64_t shot) const { return box_->Contains(SamplePart(shot).part_id); }
-
-  bool OnDisk(const std::string& name) const {
-    return fs::exists(fs::path(box_->image_dir()) / name);
-  }
-
-  TempDir dir_;
-  OutboxOptions options_;
-  std::unique_ptr<Outbox> box_;
 };
 
 TEST_F(OutboxRetentionTest, SentRecordsOlderThanTheKeepGoWithTheirImages) {

@@ -18,9 +18,9 @@ namespace {
 // misconfiguration parks at most this many records rather than the whole outbox.
 constexpr int kMaxParksWithoutSuccess = 10;
 
-// PruneSent batches per retention round: a backlog of old records (the first start after an
-// upgrade) goes a few batches at a time, between batches sent to the server.
-constexpr int kPruneBatchesPerRound = 10;
+// PruneSent batches per retention round: a backlog of old records (keep_sent_days lowered) goes
+// some batches at a time, between batches sent to the server.
+constexpr int kPruneBatchesPerRound = 20;
 
 // Missing images are logged for the first few, then once per this many.
 constexpr uint64_t kMissingLogEvery = 1000;

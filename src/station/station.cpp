@@ -144,7 +144,7 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
       std::cerr << config_.station << ": view " << judges_.name(i)
                 << " has no model, its parts are held: " << judges_.problem(i) << "\n";
   plc_.SetModelLoaded(judges_.all_loaded());
-  plc_.SetFault(!judges_.all_loaded());
+  UpdateFault();
   NoteModels();
   LoadRiskModel();
   if (config_.uplink.enabled) uplink_ = std::make_unique<Uplink>(outbox_, UplinkOptionsOf(config_));
@@ -225,6 +225,8 @@ StationSnapshot Station::Snapshot() const {
   s.counters = counters_;
   s.models = models_;
   for (const auto& [view, id] : models_) s.fault = s.fault || id.empty();
+  s.fault = s.fault || !unsaved_.empty();  // as the PLC's FAULT (UpdateFault)
+  s.unsaved = static_cast<int64_t>(unsaved_.size());
   s.camera_ok = camera_ok_;
   if (last_part_ != SteadyClock::time_point{}) s.last_part_age_s = MillisSince(last_part_) / 1000.0;
   s.last_risk = last_risk_;
@@ -240,7 +242,9 @@ void Station::Run(const std::atomic<bool>& stop) {
       HandleSafely(*trigger);
       refreshed = SteadyClock::now();
     } else if (SteadyClock::now() - refreshed > std::chrono::seconds(1)) {
-      // Idle: a model copied in clears FAULT without a trigger (a PLC that heeds FAULT sends none).
+      // Idle: a model copied in, or room made on a full disk, clears FAULT without a trigger (a
+      // PLC that heeds FAULT sends none).
+      RetryUnsaved();
       RefreshModels();
       refreshed = SteadyClock::now();
     }
@@ -289,7 +293,19 @@ void Station::RefreshModels() {
   }
   if (swaps > 0) NoteModels();  // the ids /healthz and the MQTT status show
   plc_.SetModelLoaded(judges_.all_loaded());
-  plc_.SetFault(!judges_.all_loaded());
+  UpdateFault();
+}
+
+void Station::UpdateFault() {
+  bool unsaved = false;
+  {
+    std::lock_guard lock(mu_);
+    unsaved = !unsaved_.empty();
+  }
+  // No model: nothing can be judged. Records the outbox refused (disk full, read-only): nothing
+  // judged now could be kept before the PLC reads it, and every part would be held. Either way
+  // the line should stop rather than make parts that all go to NG.
+  plc_.SetFault(!judges_.all_loaded() || unsaved);
 }
 
 PartRecord Station::NewPart(const io::PlcTrigger& trigger) const {
@@ -501,15 +517,19 @@ void Station::Store(PartRecord& part, const Images& images,
   try {
     if (!outbox_.Put(part, blobs, last_word)) HoldDuplicate(part);
   } catch (const std::exception& e) {
-    std::cerr << config_.station << ": part " << part.part_id
-              << " not stored yet (kept in memory, retried before the next part): " << e.what()
-              << "\n";
+    std::cerr
+        << config_.station << ": part " << part.part_id
+        << " not stored yet (kept in memory and retried, FAULT set until the outbox takes it): "
+        << e.what() << "\n";
     // The line must not pass a part that left no record: hold it (the PLC reads NG).
     part.decision = Decision::kHold;
     part.reason = HoldReason::kOutbox;
-    std::lock_guard lock(mu_);
-    ++counters_.outbox_errors;
-    unsaved_.push_back(part);
+    {
+      std::lock_guard lock(mu_);
+      ++counters_.outbox_errors;
+      unsaved_.push_back(part);
+    }
+    UpdateFault();  // before the PLC reads this part's hold
   }
 }
 
@@ -546,6 +566,11 @@ void Station::RetryUnsaved() {
       unsaved_.insert(unsaved_.end(), retry.begin() + static_cast<long>(i), retry.end());
       return;
     }
+  }
+  if (!retry.empty()) {
+    std::cerr << config_.station << ": the outbox takes records again; " << retry.size()
+              << " held part(s) stored\n";
+    UpdateFault();
   }
 }
 

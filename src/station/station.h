@@ -96,6 +96,7 @@ class Station {
   void HoldDuplicate(PartRecord& part);                     // a part id the outbox already holds
   PartRecord NewPart(const io::PlcTrigger& trigger) const;  // ids and times, nothing judged
   void RefreshModels();  // takes new model files; FAULT while a view has none
+  void UpdateFault();    // FAULT while a view has no model or records wait for the outbox
   void Count(const PartRecord& part);
   void NoteModels();
   void LoadRiskModel();
@@ -118,7 +119,8 @@ class Station {
   io::PlcServer plc_;
   mutable std::mutex mu_;
   StationCounters counters_;
-  std::vector<PartRecord> unsaved_;  // records the outbox refused; retried before each part
+  std::vector<PartRecord>
+      unsaved_;  // records the outbox refused; retried each part and idle second
   std::vector<std::pair<std::string, std::string>> models_;      // view -> model id, under mu_
   bool camera_ok_ = true;                                        // under mu_
   SteadyClock::time_point last_part_{};                          // under mu_; epoch = none yet

@@ -153,7 +153,8 @@ nlohmann::json HealthJson(const StationSnapshot& s) {
                    {"models", models},
                    {"camera", s.camera_ok ? "ok" : "failing"},
                    {"plc_connected", s.plc_connected},
-                   {"outbox_pending", s.outbox_pending}};
+                   {"outbox_pending", s.outbox_pending},
+                   {"outbox_unsaved", s.unsaved}};
   j["last_part_age_s"] =
       s.last_part_age_s < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.last_part_age_s);
   if (s.uplink_enabled)

@@ -56,7 +56,9 @@ class LatencyHistogram {
 // The station's state at one moment, gathered under its lock.
 struct StationSnapshot {
   std::string station, machine;
-  bool fault = false;  // a view has no model: the PLC sees FAULT, /healthz answers 503
+  // A view has no model, or records wait for the outbox: the PLC sees FAULT, /healthz answers 503.
+  bool fault = false;
+  int64_t unsaved = 0;  // records the outbox refused, held in memory until it takes them
   std::vector<std::pair<std::string, std::string>> models;  // view -> model id ("" = none)
   StationCounters counters;
   bool plc_connected = false;

@@ -463,7 +463,10 @@ TEST(StationTest, APartPassesOnlyIfEveryViewPasses) {
   EXPECT_EQ(stored->views[1].decision, Decision::kReject);
 }
 
-TEST(StationTest, AFullOutboxHoldsThePartAndItsRecordIsStoredOnceThereIsRoom) {
+// A full disk: the part that cannot be recorded is held and FAULT is raised, so that a PLC stops
+// the line instead of making parts that would all be held; once there is room the idle station
+// stores the held record and clears FAULT, with no trigger (a PLC that heeds FAULT sends none).
+TEST(StationTest, AFullOutboxHoldsThePartRaisesFaultAndClearsItOnceThereIsRoom) {
   TempDir dir;
   StationRig rig(dir.path());
   EXPECT_EQ(rig.Shoot(1, {{"top", Good(9001)}}).decision, Decision::kPass);
@@ -481,10 +484,17 @@ TEST(StationTest, AFullOutboxHoldsThePartAndItsRecordIsStoredOnceThereIsRoom) {
   ASSERT_NE(full, 0u) << "the outbox never filled up";
   const std::string held = PartId("M1", full);
   EXPECT_FALSE(rig.station->outbox().Contains(held));
+  EXPECT_TRUE(rig.plc->ReadStatus() & io::kStatusFault) << "records wait for the outbox";
+  EXPECT_TRUE(rig.station->Snapshot().fault) << "/healthz answers 503";
+  EXPECT_EQ(rig.station->Snapshot().unsaved, 1);
   rig.station->outbox().TEST_LimitPages(0);  // space freed
-  EXPECT_EQ(rig.Shoot(full + 1, {{"top", Good(9001)}}).decision, Decision::kPass);
+  for (int i = 0; i < 50 && (rig.plc->ReadStatus() & io::kStatusFault); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(rig.plc->ReadStatus() & io::kStatusFault) << "cleared with no trigger";
+  EXPECT_FALSE(rig.station->Snapshot().fault);
   const auto kept = rig.station->outbox().Get(held);
-  ASSERT_TRUE(kept.has_value()) << "retried before the next part";
+  ASSERT_TRUE(kept.has_value()) << "stored by the idle station";
+  EXPECT_EQ(rig.Shoot(full + 1, {{"top", Good(9001)}}).decision, Decision::kPass);
   EXPECT_EQ(kept->decision, Decision::kHold);
   EXPECT_EQ(kept->reason, HoldReason::kOutbox);
   EXPECT_EQ(rig.station->counters().outbox_errors, 1u);

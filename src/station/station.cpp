@@ -550,25 +550,30 @@ void Station::HoldDuplicate(PartRecord& part) {
 }
 
 void Station::RetryUnsaved() {
-  std::vector<PartRecord> retry;
-  {
-    std::lock_guard lock(mu_);
-    retry.swap(unsaved_);
-  }
-  for (size_t i = 0; i < retry.size(); ++i) {
+  // Each record leaves unsaved_ only once stored, so /healthz counts it until then. Only the line
+  // loop's thread adds to unsaved_ (Store), and this runs on it too.
+  size_t stored = 0;
+  while (true) {
+    PartRecord next;
+    {
+      std::lock_guard lock(mu_);
+      if (unsaved_.empty()) break;
+      next = unsaved_.front();
+    }
     try {
-      if (!outbox_.Put(retry[i]))
-        std::cerr << config_.station << ": part " << retry[i].part_id
+      if (!outbox_.Put(next))
+        std::cerr << config_.station << ": part " << next.part_id
                   << " held while the outbox failed is already stored under its id; its later "
                      "record is dropped\n";
     } catch (const std::exception&) {
-      std::lock_guard lock(mu_);
-      unsaved_.insert(unsaved_.end(), retry.begin() + static_cast<long>(i), retry.end());
-      return;
+      return;  // still failing: FAULT stays, the next part or idle second tries again
     }
+    std::lock_guard lock(mu_);
+    unsaved_.erase(unsaved_.begin());
+    ++stored;
   }
-  if (!retry.empty()) {
-    std::cerr << config_.station << ": the outbox takes records again; " << retry.size()
+  if (stored > 0) {
+    std::cerr << config_.station << ": the outbox takes records again; " << stored
               << " held part(s) stored\n";
     UpdateFault();
   }

@@ -38,9 +38,10 @@ struct UplinkOptions {
   // once again while a round leaves some due).
   int64_t keep_sent_ms = 30 * kDayMs;
   double prune_every_s = 60;
-  // Per Outbox::PruneSent call, which holds the outbox's lock: 500 rows took 4-10 ms (2,000: 23
-  // ms) on the shared 2-core machine, against the line's 50 ms latency budget for a part.
-  int prune_rows = 500;
+  // Per Outbox::PruneSent call, which holds the outbox's lock: 100 parts, each with a kept
+  // image (the worst case), take about a tenth of 500's 50 ms (OutboxBench), inside the line's
+  // 50 ms budget for a part; most parts keep no image and go several times faster.
+  int prune_rows = 100;
 };
 
 // What the uplink has done since it started, and its state now.

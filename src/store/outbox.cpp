@@ -276,12 +276,15 @@ std::vector<std::pair<int64_t, MachineEvent>> Outbox::PendingEvents(size_t max) 
 void Outbox::MarkPartsSent(std::span<const std::string> part_ids) {
   std::lock_guard lock(mutex_);
   Transaction t(*db_);
-  Statement s = db_->Prepare("UPDATE parts SET sent = 1, sent_at = ? WHERE part_id = ?");
+  // Only unsent parts: sent = 1 makes a record deletable, and a parked one must stay.
+  Statement s =
+      db_->Prepare("UPDATE parts SET sent = 1, sent_at = ? WHERE part_id = ? AND sent = 0");
   Statement unpin = db_->Prepare(kUnpin);
   const int64_t now = UtcNowMs();
   for (const auto& id : part_ids) {
     s.Bind(1, now).Bind(2, id).Run();
     s.Reset();
+    if (db_->Changes() == 0) continue;
     unpin.Bind(1, id).Bind(2, kSentImage).Bind(3, kPinnedImage).Run();
     unpin.Reset();
   }
@@ -291,7 +294,7 @@ void Outbox::MarkPartsSent(std::span<const std::string> part_ids) {
 void Outbox::MarkEventsSent(std::span<const int64_t> ids) {
   std::lock_guard lock(mutex_);
   Transaction t(*db_);
-  Statement s = db_->Prepare("UPDATE events SET sent = 1, sent_at = ? WHERE id = ?");
+  Statement s = db_->Prepare("UPDATE events SET sent = 1, sent_at = ? WHERE id = ? AND sent = 0");
   const int64_t now = UtcNowMs();
   for (const int64_t id : ids) {
     s.Bind(1, now).Bind(2, id).Run();
@@ -304,10 +307,13 @@ int64_t Outbox::PruneSent(int64_t now_ms, int64_t keep_ms, int max_rows) {
   if (max_rows <= 0) return 0;
   const int64_t cutoff = now_ms - keep_ms;
   std::lock_guard lock(mutex_);
+  // Records sent before schema 3 have no sent_at; they count as sent when it was added.
+  Statement from = db_->Prepare("SELECT value FROM meta WHERE key = 'sent_at_from_ms'");
+  const bool undated_due = from.Step() && from.Int(0) < cutoff;
   std::vector<std::string> unkept;
   Transaction t(*db_);
-  int64_t pruned = PrunePartsLocked(cutoff, max_rows, unkept);
-  pruned += PruneEventsLocked(cutoff, max_rows - pruned);
+  int64_t pruned = PrunePartsLocked(cutoff, undated_due, max_rows, unkept);
+  pruned += PruneEventsLocked(cutoff, undated_due, max_rows - pruned);
   t.Commit();
   // After the commit, and still under the lock: a Put that stores the same content again must
   // not find its new file deleted.
@@ -315,13 +321,24 @@ int64_t Outbox::PruneSent(int64_t now_ms, int64_t keep_ms, int max_rows) {
   return pruned;
 }
 
-int64_t Outbox::PrunePartsLocked(int64_t cutoff_ms, int64_t max_rows,
+int64_t Outbox::PrunePartsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows,
                                  std::vector<std::string>& unkept) {
   std::vector<int64_t> rows;
-  Statement old = db_->Prepare(
-      "SELECT id FROM parts WHERE sent = 1 AND sent_at < ? ORDER BY sent_at, id LIMIT ?");
-  old.Bind(1, cutoff_ms).Bind(2, max_rows);
-  while (old.Step()) rows.push_back(old.Int(0));
+  const auto take = [&](Statement& old) {
+    old.Bind(1, max_rows - static_cast<int64_t>(rows.size()));
+    while (old.Step()) rows.push_back(old.Int(0));
+  };
+  if (undated_due) {  // first: they went before any dated one
+    Statement undated = db_->Prepare(
+        "SELECT id FROM parts WHERE sent = 1 AND sent_at IS NULL ORDER BY id LIMIT ?1");
+    take(undated);
+  }
+  if (static_cast<int64_t>(rows.size()) < max_rows) {
+    Statement dated = db_->Prepare(
+        "SELECT id FROM parts WHERE sent = 1 AND sent_at < ?2 ORDER BY sent_at, id LIMIT ?1");
+    dated.Bind(2, cutoff_ms);
+    take(dated);
+  }
   std::set<int64_t> shown;  // images a pruned part showed: some may serve other parts too
   Statement uses = db_->Prepare("SELECT image FROM image_uses WHERE part = ?");
   Statement unuse = db_->Prepare("DELETE FROM image_uses WHERE part = ?");
@@ -350,15 +367,24 @@ int64_t Outbox::PrunePartsLocked(int64_t cutoff_ms, int64_t max_rows,
   return static_cast<int64_t>(rows.size());
 }
 
-int64_t Outbox::PruneEventsLocked(int64_t cutoff_ms, int64_t max_rows) {
-  if (max_rows <= 0) return 0;
+int64_t Outbox::PruneEventsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows) {
+  int64_t pruned = 0;
+  if (undated_due && max_rows > 0) {
+    db_->Prepare(
+           "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE sent = 1 AND sent_at IS "
+           "NULL ORDER BY id LIMIT ?)")
+        .Bind(1, max_rows)
+        .Run();
+    pruned += db_->Changes();
+  }
+  if (max_rows - pruned <= 0) return pruned;
   db_->Prepare(
          "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE sent = 1 AND sent_at < ? "
          "ORDER BY sent_at, id LIMIT ?)")
       .Bind(1, cutoff_ms)
-      .Bind(2, max_rows)
+      .Bind(2, max_rows - pruned)
       .Run();
-  return db_->Changes();
+  return pruned + db_->Changes();
 }
 
 void Outbox::MarkPartRejected(std::string_view part_id, std::string_view reason) {

@@ -153,8 +153,10 @@ class Outbox {
   void EvictLocked(const StoredImage& victim);
   // PruneSent's two halves. Parts: deletes up to `max_rows` sent before `cutoff_ms` and the
   // images only they showed, whose names go to `unkept` (files to delete after commit).
-  int64_t PrunePartsLocked(int64_t cutoff_ms, int64_t max_rows, std::vector<std::string>& unkept);
-  int64_t PruneEventsLocked(int64_t cutoff_ms, int64_t max_rows);
+  // `undated_due`: the records sent before schema 3 (sent_at NULL) are due too.
+  int64_t PrunePartsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows,
+                           std::vector<std::string>& unkept);
+  int64_t PruneEventsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows);
   // Keeps the running total of kept image bytes (meta.image_bytes) in step.
   void AddImageBytesLocked(int64_t bytes);
 

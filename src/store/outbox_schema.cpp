@@ -66,13 +66,13 @@ CREATE INDEX parts_rejected ON parts(id) WHERE sent = 2;
 CREATE INDEX events_rejected ON events(id) WHERE sent = 2;
 )sql",
     // 2 -> 3: when each record was delivered, so that records sent keep_sent_days ago can be
-    // deleted (docs/outbox.md, "Record retention"). Records sent before this step count as sent
-    // at the migration: the file cannot tell when they went.
+    // deleted (docs/outbox.md, "Record retention"). Records sent before this step keep sent_at
+    // NULL and count as sent at the migration, whose time meta keeps: the file cannot tell when
+    // they went, and writing a time into every row would rewrite months of records at start.
     R"sql(
 ALTER TABLE parts ADD COLUMN sent_at INTEGER;  -- UTC ms the uplink marked it sent (sent = 1)
 ALTER TABLE events ADD COLUMN sent_at INTEGER;
-UPDATE parts SET sent_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE sent = 1;
-UPDATE events SET sent_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE sent = 1;
+INSERT OR REPLACE INTO meta VALUES ('sent_at_from_ms', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
 CREATE INDEX parts_sent_at ON parts(sent_at) WHERE sent = 1;
 CREATE INDEX events_sent_at ON events(sent_at) WHERE sent = 1;
 )sql",

@@ -113,24 +113,42 @@ PartHourKey HourKey(const PartRecord& p, const PartColumns& col) {
           0};
 }
 
-// A part id already stored is a batch sent again, unless another station stored it: then two
-// stations name the same machine, and storing nothing would lose this station's part silently.
-// Refuses the batch (nothing of it is stored; the uplink then parks the part, keeping it).
+// A part id already stored is a batch sent again, unless another station stored it (two
+// stations name the same machine) or its shot time differs (the machine's counter gave the id to
+// a second shot, after a reset; a station no longer refuses such an id once retention deleted
+// its first record). Storing nothing would lose that part silently, so the batch is refused
+// (nothing of it is stored; the uplink then parks the part, keeping it).
 void CheckResentFromOwnStation(SqlConnection& c, std::span<const PartRecord> parts,
                                const std::vector<bool>& stored, size_t at) {
-  SqlQuery q{"SELECT part_id, station FROM parts WHERE part_id IN (", {}};
+  SqlQuery q{"SELECT part_id, station, time_ms FROM parts WHERE part_id IN (", {}};
   std::map<std::string_view, size_t> known;
   for (size_t i = 0; i < parts.size(); ++i) {
     if (stored[i] || !known.emplace(parts[i].part_id, i).second) continue;
     q.sql += (known.size() > 1 ? ", " : "") + q.Param(std::string_view(parts[i].part_id));
   }
   q.sql += ")";
-  std::vector<std::pair<std::string, std::string>> firsts;  // part id, the station that stored it
-  c.Query(q.sql, q.params, [&](const SqlRow& r) { firsts.emplace_back(r.Text(0), r.Text(1)); });
-  for (const auto& [id, first] : firsts) {
+  struct First {
+    std::string part_id, station;
+    int64_t time_ms;
+  };
+  std::vector<First> firsts;  // as stored
+  c.Query(q.sql, q.params, [&](const SqlRow& r) {
+    firsts.push_back({r.Text(0), r.Text(1), r.Int(2)});
+  });
+  for (const auto& [id, first, first_ms] : firsts) {
     const size_t i = known.at(id);
     const PartRecord& p = parts[i];
-    if (first == p.station) continue;
+    if (first == p.station && first_ms == p.shot.time_ms) continue;
+    if (first == p.station)
+      throw Error(ErrorCategory::kInput,
+                  "parts[" + std::to_string(at + i) + "] (" + p.part_id +
+                      ") is already stored from station " + first + " for a shot at " +
+                      std::to_string(first_ms) + " ms, and the station sends it for a shot at " +
+                      std::to_string(p.shot.time_ms) +
+                      " ms: the machine gave one shot number to two shots",
+                  "make the PLC's shot counter (registers 1-2, docs/plc.md) never repeat; the "
+                  "station keeps this part parked (docs/outbox.md); nothing of this batch was "
+                  "stored");
     throw Error(ErrorCategory::kInput,
                 "parts[" + std::to_string(at + i) + "] (" + p.part_id +
                     ") is already stored from station " + first + ", and station " + p.station +

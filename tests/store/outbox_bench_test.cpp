@@ -1,7 +1,8 @@
-// Prints how many parts per second the outbox stores on this disk (never asserted: a figure, not
-// a test). Disabled by default; run it with
-//   build/release/tests/store_tests --gtest_also_run_disabled_tests --gtest_filter='*PutRate*'
-// Measured: Put with synchronous FULL and NORMAL, Put with a 60 kB image, PutMany in batches.
+// Prints how many parts per second the outbox stores on this disk, and how long a retention batch
+// holds its lock (never asserted: figures, not tests). Disabled by default; run them with
+//   build/release/tests/store_tests --gtest_also_run_disabled_tests --gtest_filter='OutboxBench.*'
+// Measured: Put with synchronous FULL and NORMAL, Put with a 60 kB image, PutMany in batches;
+// PruneSent of 100 and 500 sent parts with an image each (the worst case for a batch).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/clock.h"
 #include "store/outbox.h"
 #include "store/sample_parts.h"
 #include "testing/test_util.h"
@@ -75,6 +77,34 @@ TEST(OutboxBench, DISABLED_PrintsPutRates) {
   Measure("Put + 60 kB image, NORMAL", OutboxSync::kNormal, 1000, PutEachWithImage);
   Measure("PutMany batch 10, FULL", OutboxSync::kFull, 3000, PutInBatches(10));
   Measure("PutMany batch 100, FULL", OutboxSync::kFull, 10000, PutInBatches(100));
+}
+
+// The outbox's lock is held for one PruneSent call; the line's Put waits that long at most.
+TEST(OutboxBench, DISABLED_PrintsPruneBatchTimes) {
+  for (const int rows : {100, 500}) {
+    std::vector<double> ms;
+    for (int run = 0; run < 3; ++run) {
+      TempDir dir;
+      OutboxOptions o;
+      o.path = (dir / "outbox.db").string();
+      Outbox box(o);
+      std::vector<std::string> ids;
+      for (int i = 0; i < rows; ++i) {
+        const auto bytes = ImageBytes(static_cast<uint32_t>(i), 20'000);
+        box.Put(SamplePart(i + 1, Decision::kReject), {{"top", ImageBlob{bytes, "png"}}});
+        ids.push_back(SamplePart(i + 1).part_id);
+      }
+      box.MarkPartsSent(ids);
+      const auto start = std::chrono::steady_clock::now();
+      const int64_t pruned = box.PruneSent(UtcNowMs() + 2 * kDayMs, kDayMs, rows);
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
+      EXPECT_EQ(pruned, rows);
+    }
+    std::printf("PruneSent, %4d parts with an image: ms min %6.1f  max %6.1f\n", rows,
+                *std::min_element(ms.begin(), ms.end()), *std::max_element(ms.begin(), ms.end()));
+  }
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "store/outbox.h"
+#include "core/clock.h"
 
 #include <thread>
 
@@ -195,6 +196,14 @@ TEST(OutboxTest, ARefusedRecordIsParkedNotPendingAndKept) {
   box.MarkPartsSent({&two, 1});
   box.MarkPartRejected(two, "late");
   EXPECT_EQ(box.backlog().rejected_parts, 1);
+  const std::string one = PartId("M3", 1);
+  box.MarkPartsSent({&one, 1});
+  box.MarkEventsSent({&event, 1});
+  EXPECT_EQ(box.backlog().rejected_parts, 1);
+  EXPECT_EQ(box.backlog().rejected_events, 1);
+  // So retention, which deletes only sent records, never takes a parked one.
+  EXPECT_EQ(box.PruneSent(UtcNowMs() + 400 * kDayMs, kDayMs, 100), 1);  // part 2 only
+  EXPECT_TRUE(box.Contains(one));
 }
 
 // A file written by the first schema (before parked records) opens, keeps its parts and their

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/clock.h"
 #include "store/server_schema.h"
 #include "store/store_fixture.h"
 
@@ -82,6 +83,23 @@ TEST_P(StoreTest, APartIdStoredFromAnotherStationIsRefusedNamingBoth) {
   EXPECT_EQ(store_->Counts().parts, 1) << "nothing of the refused batch";
   const IngestCounts again = store_->Ingest(std::vector{Part("M1", 1, Decision::kPass, kT0)}, {});
   EXPECT_EQ(again.parts_duplicate, 1) << "the same station sending again is fine";
+}
+
+// A part id the same station sends for another shot (the machine's counter repeated it, e.g.
+// after a reset; the station's outbox no longer refuses it once retention deleted the first) is
+// not a batch sent again: storing nothing would lose that part. Refused, naming both shots.
+TEST_P(StoreTest, APartIdSentAgainForAnotherShotIsRefused) {
+  Ingest({Part("M1", 1, Decision::kPass, kT0)});
+  const PartRecord later = Part("M1", 1, Decision::kReject, kT0 + 30 * kDayMs);
+  const Error e = Caught([&] { Ingest({later}, {}); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(), "(M1-000000001) is already stored from station S1 for a shot at"))
+      << e.what();
+  EXPECT_TRUE(Contains(e.what(), "one shot number to two shots")) << e.what();
+  EXPECT_TRUE(Contains(e.what(), "never repeat")) << e.what();
+  EXPECT_EQ(store_->Counts().parts, 1);
+  EXPECT_EQ(store_->Ingest(std::vector{Part("M1", 1, Decision::kPass, kT0)}, {}).parts_duplicate, 1)
+      << "the same record sent again is a duplicate";
 }
 
 // Events carry no station, only their machine: a station sending events of a machine whose

@@ -307,9 +307,7 @@ int RunDemo(const DemoArgs& a) {
   o.die_life_scale = a.die_life_scale;
   o.change_die_on_mark = !a.run_dies_to_failure;
   // Today's 06:00 UTC: the shift's records carry real dates (only the start depends on the day).
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = UtcNowMs();
   // The shift that is on now (06:00, 14:00, 22:00 UTC), so the dashboard's "this shift" shows it.
   o.start_time_ms = store::ShiftCalendar{}.ShiftStart(now_ms);
   o.risk_model = out / "risk.json";

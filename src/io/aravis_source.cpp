@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/clock.h"
 #include "core/error.h"
 
 // No warning pragmas needed: CMake passes the GLib/Aravis include dirs as -isystem, so their
@@ -392,10 +393,7 @@ void CopyFrame(ArvBuffer* buffer, const std::string& device, const Format& f, in
   frame.image = image;
   frame.name = device + " #" + std::to_string(arv_buffer_get_frame_id(buffer));
   const guint64 ns = arv_buffer_get_system_timestamp(buffer);
-  frame.time_ms = ns > 0 ? static_cast<int64_t>(ns / 1000000)
-                         : std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  frame.time_ms = ns > 0 ? static_cast<int64_t>(ns / 1000000) : UtcNowMs();
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 
 namespace linesight::io {
@@ -275,9 +276,7 @@ void FolderSource::CleanUp(const fs::path& file) {
 Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + timeout;
-  const int64_t asked_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  const int64_t asked_ms = UtcNowMs();
   if (watch_ < 0) watch_ = inotify_add_watch(inotify_fd_, options_.folder.c_str(), kWatchMask);
   const int64_t skipped_before = stats_.skipped_empty + stats_.skipped_vanished +
                                  stats_.skipped_too_big + stats_.skipped_stale;

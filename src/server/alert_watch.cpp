@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/clock.h"
 #include "server/server_context.h"
 
 namespace linesight::server {
@@ -15,7 +16,7 @@ void PublishAlert(LiveFeed& feed, AlertDelivery* delivery, std::string_view even
 AlertWatch::AlertWatch(store::Store& store, LiveFeed& feed, AlertDelivery* delivery,
                        const AlertOptions& options)
     : store_(store), feed_(feed), delivery_(delivery), options_(options), die_watch_(options.die) {
-  if (!options_.clock) options_.clock = NowMs;
+  if (!options_.clock) options_.clock = UtcNowMs;
   thread_ = std::thread([this] { Run(); });
 }
 

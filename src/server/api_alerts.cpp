@@ -3,6 +3,7 @@
 // alert was (live stream, MQTT, webhook).
 #include <charconv>
 
+#include "core/clock.h"
 #include "core/json_text.h"
 #include "server/alert_watch.h"
 #include "server/api_json.h"
@@ -51,7 +52,7 @@ io::HttpResponse AckAlert(ServerContext& ctx, const Caller& caller, const io::Ht
   const nlohmann::json body = BodyObject(req);
   const std::string note = StringMember(body, "note", false, 4 * kMaxNoteChars);
   if (Utf8Chars(note) > kMaxNoteChars) throw BadRequest("note: longer than 500 characters");
-  const int64_t now = NowMs();
+  const int64_t now = UtcNowMs();
   // The acknowledgement is dated on the alert watch's clock, the one its first and last raise are
   // dated on (a simulated cell's, in the demo), so the three read in order. What it covers is the
   // alert's evidence (AlertWatch::AlreadyAcknowledged), not this time.

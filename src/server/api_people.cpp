@@ -1,5 +1,6 @@
 // The routes for people: sign-in, reviews of parts, users and station tokens (admin), and the
 // audit log; every write is audited in the same transaction or right after it.
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/json_text.h"
 #include "server/api_json.h"
@@ -19,7 +20,7 @@ io::HttpResponse Login(ServerContext& ctx, const io::HttpRequest& req) {
   const nlohmann::json body = BodyObject(req);
   const std::string user = StringMember(body, "user", true, 100);
   const std::string password = StringMember(body, "password", true, 1000);
-  const int64_t now = NowMs();
+  const int64_t now = UtcNowMs();
   const int64_t window_ms = int64_t{ctx.options.login_window_minutes} * 60'000;
   // Checked before the password, so guessing gains nothing once the limit is reached.
   if (ctx.store.CountAudit("login.failed", user, now - window_ms) >=
@@ -54,7 +55,7 @@ io::HttpResponse AddReview(ServerContext& ctx, const Caller& caller, const io::H
   store::Review review;
   review.part_id = req.matches.at(0);
   review.user = caller.user;
-  review.time_ms = NowMs();
+  review.time_ms = UtcNowMs();
   const auto verdict = ParseDecision(StringMember(body, "verdict", true, 10));
   if (!verdict || *verdict == Decision::kHold)
     throw BadRequest("verdict: use pass (the part is good) or reject (it is bad)");
@@ -84,7 +85,7 @@ io::HttpResponse CreateUser(ServerContext& ctx, const Caller& caller, const io::
     return io::JsonError(409, "conflict", "user " + user.name + " exists");
   user.role = *role;
   user.password_hash = HashPassword(password);
-  user.created_ms = NowMs();
+  user.created_ms = UtcNowMs();
   ctx.store.PutUser(user);
   ctx.store.Audit({0, user.created_ms, caller.user, "user.create", user.name,
                    nlohmann::json{{"role", store::RoleName(user.role)}}.dump()});
@@ -107,7 +108,7 @@ io::HttpResponse StationToken(ServerContext& ctx, const Caller& caller,
   if (station.empty() || station.size() > 60) throw BadRequest("station id: 1-60 characters");
   const std::string token = NewToken();
   ctx.store.PutStationToken(TokenHash(token), station);
-  ctx.store.Audit({0, NowMs(), caller.user, "token.create", station, "{}"});
+  ctx.store.Audit({0, UtcNowMs(), caller.user, "token.create", station, "{}"});
   return JsonAnswer({{"station", station}, {"token", token}}, 201);
 }
 

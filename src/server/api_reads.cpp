@@ -4,6 +4,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "server/api_json.h"
 #include "server/server_context.h"
@@ -14,7 +15,7 @@ namespace {
 using store::Role;
 
 io::HttpResponse Machines(ServerContext& ctx, const io::HttpRequest& req) {
-  const int64_t shift = ctx.options.shifts.ShiftStart(NowMs());
+  const int64_t shift = ctx.options.shifts.ShiftStart(UtcNowMs());
   const int64_t since = IntParam(req, "since_ms", shift, INT64_MIN, INT64_MAX);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& m : ctx.store.Machines(since)) list.push_back(ToJson(m));

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "server/auth.h"
 #include "server/server_context.h"
@@ -19,7 +20,7 @@ void SetUser(store::Store& store, std::string_view name, store::Role role,
   user.name = name;
   user.role = role;
   user.password_hash = HashPassword(password);
-  user.created_ms = NowMs();
+  user.created_ms = UtcNowMs();
   const bool existed = store.GetUser(name).has_value();
   store.PutUser(user);
   store.Audit({0, user.created_ms, std::string(by), existed ? "user.update" : "user.create",
@@ -29,7 +30,7 @@ void SetUser(store::Store& store, std::string_view name, store::Role role,
 std::string IssueStationToken(store::Store& store, std::string_view station, std::string_view by) {
   const std::string token = NewToken();
   store.PutStationToken(TokenHash(token), station);
-  store.Audit({0, NowMs(), std::string(by), "token.create", std::string(station), "{}"});
+  store.Audit({0, UtcNowMs(), std::string(by), "token.create", std::string(station), "{}"});
   return token;
 }
 

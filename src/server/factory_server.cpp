@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "server/api_json.h"
 #include "server/server_context.h"
@@ -11,12 +12,6 @@ namespace linesight::server {
 namespace {
 constexpr size_t kPersonBodyLimit = 64 << 10;
 }  // namespace
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ServerContext::ServerContext(store::Store& s, const ServerOptions& o)
     : store(s),
@@ -50,7 +45,7 @@ io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpRespons
 io::HttpHandler ForPerson(ServerContext& ctx, store::Role needed, PersonHandler handler) {
   return [&ctx, needed, handler = std::move(handler)](const io::HttpRequest& req) {
     return Guarded(ctx, [&] {
-      const auto caller = ctx.auth.Person(req, NowMs());
+      const auto caller = ctx.auth.Person(req, UtcNowMs());
       if (!caller) return io::JsonError(401, "unauthorized", "log in first (POST /api/v1/login)");
       if (!Auth::Allows(caller->role, needed))
         return io::JsonError(403, "forbidden",

@@ -1,4 +1,5 @@
 #include "server/image_retention.h"
+#include "core/clock.h"
 
 #include <algorithm>
 #include <iostream>
@@ -50,12 +51,6 @@ int64_t DeletePassImages(store::Store& store, store::ImageFolder& folder, Folder
     report.pass_deleted += static_cast<int64_t>(batch.size());
   }
   return freed;
-}
-
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -136,7 +131,7 @@ void RetentionSweeper::Run() {
     RetentionReport report;
     std::string error;
     try {
-      report = SweepImages(store_, folder_, options_, Now());
+      report = SweepImages(store_, folder_, options_, UtcNowMs());
     } catch (const std::exception& e) {
       error = e.what();
     }

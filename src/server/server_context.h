@@ -41,8 +41,6 @@ struct ServerContext {
   const AlertWatch* alert_watch = nullptr;      // null when the alert watch is off
 };
 
-int64_t NowMs();
-
 using PersonHandler = std::function<io::HttpResponse(const Caller&, const io::HttpRequest&)>;
 using StationHandler =
     std::function<io::HttpResponse(const std::string& station, const io::HttpRequest&)>;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "process/telemetry.h"
 #include "server/server_context.h"
@@ -49,7 +50,7 @@ void TelemetryIn::OnMessage(const std::string& topic, const std::string& payload
   process::Telemetry t;
   std::string refusal;
   try {
-    t = process::ParseTelemetry(topic, payload, NowMs());
+    t = process::ParseTelemetry(topic, payload, UtcNowMs());
   } catch (const Error& e) {
     refusal = topic + ": " + e.what() + " (" + e.fix() + ")";
   }

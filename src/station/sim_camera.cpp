@@ -1,5 +1,6 @@
 #include "station/sim_camera.h"
 
+#include "core/clock.h"
 #include "core/error.h"
 
 namespace linesight::station {
@@ -43,9 +44,7 @@ io::Frame SimCamera::Capture(const io::CaptureRequest& request, std::chrono::mil
   // Frames of parts before this one were never triggered: drop them so memory stays bounded.
   frames_.erase(frames_.begin(), frames_.lower_bound({request.part_number, std::string()}));
   frame.name = name_ + "#" + std::to_string(request.part_number) + "/" + request.view;
-  frame.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+  frame.time_ms = UtcNowMs();
   return frame;
 }
 

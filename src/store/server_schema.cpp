@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "core/clock.h"
 #include "core/error.h"
 
 namespace linesight::store {
@@ -228,11 +229,6 @@ std::string ForEngine(std::string_view step, SqlEngine engine) {
   return sql;
 }
 
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // Takes the store one step up, in one transaction. Returns true once it is at this build's
 // version. Re-reads the version under the lock, since another server may have migrated.
 bool StepUp(SqlConnection& c, SqlEngine engine, const std::string& where) {
@@ -246,7 +242,7 @@ bool StepUp(SqlConnection& c, SqlEngine engine, const std::string& where) {
                 "upgrade linesight to the version that wrote it (the store is left untouched)");
   if (now < kServerSchemaVersion) {
     c.ExecScript(ForEngine(kSteps[static_cast<size_t>(now)], engine));
-    const SqlValue params[] = {int64_t{now + 1}, NowMs()};
+    const SqlValue params[] = {int64_t{now + 1}, UtcNowMs()};
     c.Exec("INSERT INTO schema_version (version, applied_ms) VALUES ($1, $2)", params);
   }
   tx.Commit();

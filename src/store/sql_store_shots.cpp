@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "store/sql_store.h"
 
@@ -56,19 +57,13 @@ bool FillPart(SqlConnection& c, const Shot& s) {
                 params) > 0;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 ShotCounts SqlStore::IngestShots(std::span<const Shot> shots) {
   for (size_t i = 0; i < shots.size(); ++i) CheckShot(shots[i], i);
   ShotCounts n;
   if (shots.empty()) return n;
-  const int64_t now = NowMs();
+  const int64_t now = UtcNowMs();
   auto c = Connection();
   SqlTransaction tx(*c, TxKind::kIngest);
   for (const Shot& s : shots) {

@@ -119,8 +119,7 @@ class Station {
   io::PlcServer plc_;
   mutable std::mutex mu_;
   StationCounters counters_;
-  std::vector<PartRecord>
-      unsaved_;  // records the outbox refused; retried each part and idle second
+  std::vector<PartRecord> unsaved_;  // records the outbox refused, until it takes them
   std::vector<std::pair<std::string, std::string>> models_;      // view -> model id, under mu_
   bool camera_ok_ = true;                                        // under mu_
   SteadyClock::time_point last_part_{};                          // under mu_; epoch = none yet

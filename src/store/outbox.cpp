@@ -321,24 +321,26 @@ int64_t Outbox::PruneSent(int64_t now_ms, int64_t keep_ms, int max_rows) {
   return pruned;
 }
 
+std::vector<int64_t> Outbox::DueLocked(const char* table, int64_t cutoff_ms, bool undated_due,
+                                       int64_t max_rows) {
+  std::vector<int64_t> rows;
+  const std::string from = std::string("SELECT id FROM ") + table + " WHERE sent = 1 AND ";
+  if (undated_due) {  // first: they went before any dated one
+    Statement undated = db_->Prepare(from + "sent_at IS NULL ORDER BY id LIMIT ?");
+    undated.Bind(1, max_rows);
+    while (undated.Step()) rows.push_back(undated.Int(0));
+  }
+  const int64_t left = max_rows - static_cast<int64_t>(rows.size());
+  if (left <= 0) return rows;
+  Statement dated = db_->Prepare(from + "sent_at < ? ORDER BY sent_at, id LIMIT ?");
+  dated.Bind(1, cutoff_ms).Bind(2, left);
+  while (dated.Step()) rows.push_back(dated.Int(0));
+  return rows;
+}
+
 int64_t Outbox::PrunePartsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows,
                                  std::vector<std::string>& unkept) {
-  std::vector<int64_t> rows;
-  const auto take = [&](Statement& old) {
-    old.Bind(1, max_rows - static_cast<int64_t>(rows.size()));
-    while (old.Step()) rows.push_back(old.Int(0));
-  };
-  if (undated_due) {  // first: they went before any dated one
-    Statement undated = db_->Prepare(
-        "SELECT id FROM parts WHERE sent = 1 AND sent_at IS NULL ORDER BY id LIMIT ?1");
-    take(undated);
-  }
-  if (static_cast<int64_t>(rows.size()) < max_rows) {
-    Statement dated = db_->Prepare(
-        "SELECT id FROM parts WHERE sent = 1 AND sent_at < ?2 ORDER BY sent_at, id LIMIT ?1");
-    dated.Bind(2, cutoff_ms);
-    take(dated);
-  }
+  const std::vector<int64_t> rows = DueLocked("parts", cutoff_ms, undated_due, max_rows);
   std::set<int64_t> shown;  // images a pruned part showed: some may serve other parts too
   Statement uses = db_->Prepare("SELECT image FROM image_uses WHERE part = ?");
   Statement unuse = db_->Prepare("DELETE FROM image_uses WHERE part = ?");
@@ -368,23 +370,14 @@ int64_t Outbox::PrunePartsLocked(int64_t cutoff_ms, bool undated_due, int64_t ma
 }
 
 int64_t Outbox::PruneEventsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows) {
-  int64_t pruned = 0;
-  if (undated_due && max_rows > 0) {
-    db_->Prepare(
-           "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE sent = 1 AND sent_at IS "
-           "NULL ORDER BY id LIMIT ?)")
-        .Bind(1, max_rows)
-        .Run();
-    pruned += db_->Changes();
+  if (max_rows <= 0) return 0;
+  const std::vector<int64_t> rows = DueLocked("events", cutoff_ms, undated_due, max_rows);
+  Statement drop = db_->Prepare("DELETE FROM events WHERE id = ?");
+  for (const int64_t row : rows) {
+    drop.Bind(1, row).Run();
+    drop.Reset();
   }
-  if (max_rows - pruned <= 0) return pruned;
-  db_->Prepare(
-         "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE sent = 1 AND sent_at < ? "
-         "ORDER BY sent_at, id LIMIT ?)")
-      .Bind(1, cutoff_ms)
-      .Bind(2, max_rows - pruned)
-      .Run();
-  return pruned + db_->Changes();
+  return static_cast<int64_t>(rows.size());
 }
 
 void Outbox::MarkPartRejected(std::string_view part_id, std::string_view reason) {

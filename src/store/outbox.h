@@ -151,9 +151,12 @@ class Outbox {
   std::optional<std::vector<StoredImage>> PlanRoomLocked(int64_t bytes, int64_t row);
   // Deletes an image from the tables and clears it from the records that showed it.
   void EvictLocked(const StoredImage& victim);
+  // Ids of up to `max_rows` records of `table` ("parts" or "events") sent before `cutoff_ms`, the
+  // longest sent first; with `undated_due`, those sent before schema 3 (sent_at NULL) first.
+  std::vector<int64_t> DueLocked(const char* table, int64_t cutoff_ms, bool undated_due,
+                                 int64_t max_rows);
   // PruneSent's two halves. Parts: deletes up to `max_rows` sent before `cutoff_ms` and the
   // images only they showed, whose names go to `unkept` (files to delete after commit).
-  // `undated_due`: the records sent before schema 3 (sent_at NULL) are due too.
   int64_t PrunePartsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows,
                            std::vector<std::string>& unkept);
   int64_t PruneEventsLocked(int64_t cutoff_ms, bool undated_due, int64_t max_rows);

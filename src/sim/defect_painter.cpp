@@ -270,12 +270,15 @@ void PaintFlash(const PartGeometry& part, Rng& rng, SurfaceLayers& s, cv::Mat& m
   canvas.Fill(pts);
   const float albedo = static_cast<float>(rng.Uniform(0.58, 0.72));
   canvas.ForEachInked([&](int x, int y, float cov) {
+    // The fin grows from the parting line, below the rim's rounded edge: seen from above it shows
+    // only beyond that edge, which stays as it was.
     float& alpha = s.alpha.at<float>(y, x);
-    alpha = std::max(alpha, cov);
+    const float c = cov * (1 - alpha);
+    alpha += c;
     float& h = s.height.at<float>(y, x);
-    h += cov * (-1.0f + 0.2f * rng.FastNormal() - h);
+    h += c * (-1.0f + 0.2f * rng.FastNormal() - h);
     float& a = s.albedo.at<float>(y, x);
-    a += cov * (albedo * (1 + 0.07f * rng.FastNormal()) - a);
+    a += c * (albedo * (1 + 0.07f * rng.FastNormal()) - a);
   });
   canvas.Mark(mask);
 }

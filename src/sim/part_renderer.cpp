@@ -30,7 +30,8 @@ constexpr uint64_t kDefectStream = 0x100;
 // Shading: flat surfaces facing the camera get kAmbient + kDiffuse * cos(light zenith angle).
 constexpr float kAmbient = 0.35f;
 constexpr float kDiffuse = 0.75f;
-constexpr float kBackgroundAlbedo = 0.17f;
+// The table: as bright as the real castings' (grey 180 against the part's 120).
+constexpr float kBackgroundAlbedo = 0.77f;
 
 // Height of the part surface (px) against radius (fraction of the outer radius), piecewise linear:
 // deep bore, bevelled raised machined hub, a cast cone down to the face, a groove, a rim lip and
@@ -112,6 +113,9 @@ RadialTable BuildRadialTable(double radius, int size) {
     cast += (0.45 - cast) * step(0.922, r);
     albedo += (0.50 - albedo) * step(0.975, r);
     cast += (1 - cast) * step(0.975, r);
+    // The rounded outer edge turns away from the camera and its ring light: it darkens towards
+    // the silhouette, as the real castings' rims do, and meets the table in one sharp step.
+    albedo *= 1 - 0.30 * SmoothStep(0.90, 0.95, r) - 0.10 * SmoothStep(0.95, 1.0, r);
     t.height[i] = static_cast<float>(ProfileHeight(r));
     t.albedo[i] = static_cast<float>(albedo);
     t.cast[i] = static_cast<float>(cast);
@@ -285,6 +289,11 @@ struct GammaTable {
   }
 };
 
+// The part's shadow on the table: soft and shallow under the real castings' diffuse light (the
+// photos show no more than a thin dark line where the rim meets the table).
+constexpr double kShadowPx = 5;
+constexpr double kContactPx = 2;
+
 // Shades the surface, lays it over the background and applies the camera.
 cv::Mat Expose(const RenderOptions& o, const Look& look, const SurfaceLayers& s,
                const cv::Mat& grain, const cv::Mat& mottle, uint64_t seed) {
@@ -295,8 +304,8 @@ cv::Mat Expose(const RenderOptions& o, const Look& look, const SurfaceLayers& s,
   const float flat = kAmbient + kDiffuse * lz;
   // The lamp throws the part's shadow away from itself; the contact shadow hugs the rim.
   const cv::Point2d shadow_centre = g.centre - g.light_dir * 4.0;
-  const double shadow_reach2 = (g.radius + 9) * (g.radius + 9);
-  const double contact_reach2 = (g.radius + 3) * (g.radius + 3);
+  const double shadow_reach2 = (g.radius + kShadowPx) * (g.radius + kShadowPx);
+  const double contact_reach2 = (g.radius + kContactPx) * (g.radius + kContactPx);
   const double image_centre = (size - 1) / 2.0;
   const double corner2 = 2 * image_centre * image_centre;
   const float noise_sigma = static_cast<float>(look.noise_sigma);
@@ -330,10 +339,10 @@ cv::Mat Expose(const RenderOptions& o, const Look& look, const SurfaceLayers& s,
         const double s2 = sx * sx + sy * sy, c2 = cx * cx + cy * cy;
         double shadow = 1;
         if (s2 < shadow_reach2) {
-          shadow -= 0.35 * (1 - SmoothStep(g.radius, g.radius + 9, std::sqrt(s2)));
+          shadow -= 0.12 * (1 - SmoothStep(g.radius, g.radius + kShadowPx, std::sqrt(s2)));
         }
         if (c2 < contact_reach2) {
-          shadow -= 0.20 * (1 - SmoothStep(g.radius, g.radius + 3, std::sqrt(c2)));
+          shadow -= 0.20 * (1 - SmoothStep(g.radius, g.radius + kContactPx, std::sqrt(c2)));
         }
         value += (1 - alpha) * static_cast<float>(kBackgroundAlbedo * shadow) *
                  (1 + 0.05f * mottle_row[x] + 0.03f * grain_row[x]);

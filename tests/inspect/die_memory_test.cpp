@@ -98,13 +98,21 @@ TEST(DieMemoryTest, ADieThatLeavesNothingIsNeverMarked) {
   const Inspector inspector(model);
   Workspace ws;
   DieMemory memory(model, Quick());
+  int held = 0;
   for (int k = 0; k < 160; ++k) {
-    ASSERT_NE(inspector.Inspect(Part(30000 + static_cast<uint64_t>(k), false), ws).decision,
-              Decision::kHold);
+    const Verdict v = inspector.Inspect(Part(30000 + static_cast<uint64_t>(k), false), ws);
+    if (v.decision == Decision::kHold) {
+      // A part shifted to the frame's edge, where the frame cuts the inspected area, may be held
+      // (`part too near the frame's ... edge`); it is not scored, so the memory never sees it.
+      EXPECT_EQ(v.reason, HoldReason::kPartAtEdge) << "part " << k << ": " << v.detail;
+      ++held;
+      continue;
+    }
     const auto mark = memory.Add(ws);
     EXPECT_FALSE(mark.has_value())
         << "part " << k << ": " << mark->sigma << " sigma at " << mark->x << ", " << mark->y;
   }
+  EXPECT_LE(held, 2);
 }
 
 }  // namespace

@@ -165,7 +165,7 @@ TEST(PartRenderer, NoVariationGivesNominalPose) {
   EXPECT_EQ(part.rotation_deg, 0.0);
 }
 
-TEST(PartRenderer, PartWhereThePoseSaysAndBrighterThanBackground) {
+TEST(PartRenderer, PartWhereThePoseSaysAndDarkerThanTheTable) {
   const PartRenderer renderer;
   for (uint64_t seed = 200; seed < 210; ++seed) {
     const RenderedPart part = renderer.Render(seed);
@@ -173,16 +173,16 @@ TEST(PartRenderer, PartWhereThePoseSaysAndBrighterThanBackground) {
     const double hub = cv::mean(part.image, Annulus(part, 0.19, 0.26))[0];
     const double face = cv::mean(part.image, Annulus(part, 0.40, 0.85))[0];
     const double background = cv::mean(part.image, Annulus(part, 1.15, 10))[0];
-    EXPECT_GT(face, background + 30) << "seed " << seed;
+    EXPECT_GT(background, face + 30) << "a bright table, as under the real castings, seed " << seed;
     EXPECT_LT(bore, face - 40) << "seed " << seed;
     EXPECT_LT(bore, 45) << "seed " << seed;
     EXPECT_GT(hub, face + 15) << "machined hub is brighter, seed " << seed;
 
-    // The outline of the bright part is the circle the pose describes, give or take the rounded
-    // rim edge, which turns dark on the side away from the lamp (up to ~2 px).
-    const cv::Mat bright = part.image > (face + background) / 2;
+    // The outline of the part, darker than the table, is the circle the pose describes, give or
+    // take the rounded rim edge and the contact shadow (up to ~2 px).
+    const cv::Mat dark = part.image < (face + background) / 2;
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(bright, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    cv::findContours(dark, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
     ASSERT_FALSE(contours.empty());
     const auto outline = std::max_element(
         contours.begin(), contours.end(),

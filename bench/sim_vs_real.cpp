@@ -1,5 +1,6 @@
 // bench/sim_vs_real.cpp: puts simulated parts and real castings side by side in what the
-// inspection engine sees — background, part brightness, fine grain, coarse texture, and each
+// inspection engine sees — background, part brightness, fine grain, coarse texture (on the face
+// and on the table), and each
 // simulated defect's contrast — and writes a picture of both (docs/simulator.md).
 //   usage: sim_vs_real REAL_GOOD_DIR OUT.png [COUNT]
 #include <algorithm>
@@ -21,7 +22,8 @@ namespace fs = std::filesystem;
 using linesight::sim::DefectType;
 
 struct Stats {
-  double background = 0, part = 0, grain = 0, texture = 0;
+  double background = 0, part = 0, grain = 0, texture = 0, table_grain = 0, table_texture = 0,
+         table_blotch = 0;
 };
 
 // The part's rim as the inspection engine finds it (vision/part_locator.h).
@@ -34,7 +36,8 @@ bool FindDisc(const cv::Mat& grey, cv::Point2f& centre, float& radius) {
 
 // Background outside 1.1 radii; part, grain and texture on the face between 0.35 and 0.85 radii
 // (inside the rim, outside the hub): grain = spread of detail finer than 1.5 px, texture = spread
-// between 1.5 and 6 px.
+// between 1.5 and 6 px; the same two on the table, 1.15 radii out and 8 px inside the frame, and
+// its blotches (6 to 24 px).
 bool Measure(const cv::Mat& grey, Stats& s) {
   cv::Point2f c;
   float r;
@@ -54,6 +57,18 @@ bool Measure(const cv::Mat& grey, Stats& s) {
   s.grain = sd[0];
   cv::meanStdDev(fine - coarse, m, sd, face);
   s.texture = sd[0];
+  cv::Mat table(grey.size(), CV_8U, cv::Scalar(0));
+  cv::rectangle(table, cv::Rect(8, 8, grey.cols - 16, grey.rows - 16), cv::Scalar(255), -1);
+  cv::circle(table, c, static_cast<int>(r * 1.15f), cv::Scalar(0), -1);
+  if (cv::countNonZero(table) < 100) return false;
+  cv::meanStdDev(f - fine, m, sd, table);
+  s.table_grain = sd[0];
+  cv::meanStdDev(fine - coarse, m, sd, table);
+  s.table_texture = sd[0];
+  cv::Mat broad;
+  cv::GaussianBlur(f, broad, {0, 0}, 24);
+  cv::meanStdDev(coarse - broad, m, sd, table);
+  s.table_blotch = sd[0];
   return true;
 }
 
@@ -64,12 +79,14 @@ Stats Median(std::vector<Stats> v) {
     std::nth_element(x.begin(), x.begin() + static_cast<long>(x.size() / 2), x.end());
     return x[x.size() / 2];
   };
-  return {med(&Stats::background), med(&Stats::part), med(&Stats::grain), med(&Stats::texture)};
+  return {med(&Stats::background),  med(&Stats::part),        med(&Stats::grain),
+          med(&Stats::texture),     med(&Stats::table_grain), med(&Stats::table_texture),
+          med(&Stats::table_blotch)};
 }
 
 void Print(const char* what, const Stats& s, size_t n) {
-  std::printf("%-22s %6zu %12.1f %10.1f %8.2f %9.2f\n", what, n, s.background, s.part, s.grain,
-              s.texture);
+  std::printf("%-22s %6zu %12.1f %10.1f %8.2f %9.2f %12.2f %14.2f %13.2f\n", what, n, s.background,
+              s.part, s.grain, s.texture, s.table_grain, s.table_texture, s.table_blotch);
 }
 
 }  // namespace
@@ -104,8 +121,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sim_vs_real: no part found in the images\n");
     return 1;
   }
-  std::printf("%-22s %6s %12s %10s %8s %9s\n", "median of", "images", "background", "part", "grain",
-              "texture");
+  std::printf("%-22s %6s %12s %10s %8s %9s %12s %14s %13s\n", "median of", "images", "background",
+              "part", "grain", "texture", "table grain", "table texture", "table blotch");
   Print("real castings", Median(real), real.size());
   Print("simulated parts", Median(sim), sim.size());
   // Each simulated defect's contrast: mean |defect - same part without it| over its mask.

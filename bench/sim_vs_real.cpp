@@ -1,7 +1,7 @@
 // bench/sim_vs_real.cpp: puts simulated parts and real castings side by side in what the
-// inspection engine sees — background, part brightness, fine grain, coarse texture (on the face
-// and on the table), and each
-// simulated defect's contrast — and writes a picture of both (docs/simulator.md).
+// inspection engine sees — background, part brightness, fine grain and coarse texture (on the
+// face and on the table), and each simulated defect's contrast — and writes a picture of both
+// (docs/simulator.md).
 //   usage: sim_vs_real REAL_GOOD_DIR OUT.png [COUNT]
 #include <algorithm>
 #include <cstdio>

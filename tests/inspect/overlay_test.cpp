@@ -27,13 +27,10 @@ int CountColour(const cv::Mat& picture, const cv::Scalar& bgr, int tolerance = 3
 // Pixels tinted towards the ignored regions' blue (B - R >= 15: the hatch's lightest tint gives
 // 18); a grey frame has none, whatever its brightness.
 int CountBlueTinted(const cv::Mat& picture) {
-  int n = 0;
-  for (int y = 0; y < picture.rows; ++y)
-    for (int x = 0; x < picture.cols; ++x) {
-      const cv::Vec3b p = picture.at<cv::Vec3b>(y, x);
-      n += p[0] >= p[2] + 15;
-    }
-  return n;
+  cv::Mat bgr[3], tint;
+  cv::split(picture, bgr);
+  cv::subtract(bgr[0], bgr[2], tint);  // saturates at 0 where red is stronger
+  return cv::countNonZero(tint >= 15);
 }
 
 // The colours overlay.cpp draws with (BGR).

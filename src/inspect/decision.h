@@ -26,6 +26,17 @@ void ScoreCompanion(const CellStatsModel& companion, const CellStatsModel& first
 // so a place must stray in both opinions, or far in one, to count. Allocates nothing.
 void AverageMaps(cv::Mat& map, const cv::Mat& other);
 
+// How far from the frame's edge, in canvas pixels, a scored place must lie: three sigmas of the
+// widest filter the ring channels read (the roughness window or the fine band's outer blur).
+double FrameMarginCanvasPx(const BandOptions& bands);
+
+// Sets to 0 the pixels of `weighted` (CV_32F canvas) that lie within `margin_canvas_px` of the
+// edge of the `frame` they were warped from by `image_to_canvas`. There the warp repeats the
+// frame's edge pixels, and a filter reading them scores a texture the part's surroundings do not
+// have (a smooth table then shows flat streaks). A no-op where the whole canvas is well inside.
+void ClearNearFrameEdge(cv::Mat& weighted, const cv::Matx23d& image_to_canvas, cv::Size frame,
+                        double margin_canvas_px);
+
 // The decision score of a weighted anomaly map (CV_32F, >= 0): AreaPeak over `canvas_min_area`.
 // The part is rejected iff this is > the threshold. Allocates nothing once `scratch` is sized.
 float DecisionScore(const cv::Mat& weighted, int canvas_min_area, AreaPeakScratch& scratch);

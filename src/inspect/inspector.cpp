@@ -51,6 +51,7 @@ Inspector::Inspector(const InspectionModel& model)
       quality_radius_(QualityRadiusFraction(model.recipe.locate.method == LocateMethod::kDisc,
                                             model.recipe.locate.canvas_radius)) {
   if (locate_.method != LocateMethod::kDisc) return;
+  frame_margin_ = FrameMarginCanvasPx(model.anomaly.options().bands);
   const double c = (weights_.cols - 1) / 2.0;
   for (int y = 0; y < weights_.rows; ++y)
     for (int x = 0; x < weights_.cols; ++x)
@@ -168,20 +169,16 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
   }
   CV_Assert(ws.map.size() == weights_.size());
   ws.weighted.create(ws.map.size(), CV_32F);
-  float peak = 0;  // the map and the weights are >= 0
-  for (int y = 0; y < ws.map.rows; ++y) {
-    const float* m = ws.map.ptr<float>(y);
-    const float* w = weights_.ptr<float>(y);
-    float* out = ws.weighted.ptr<float>(y);
-    for (int x = 0; x < ws.map.cols; ++x) {
-      out[x] = m[x] * w[x];
-      peak = std::max(peak, out[x]);
-    }
-  }
+  cv::multiply(ws.map, weights_, ws.weighted);
+  if (inspected_radius_ > 0)
+    ClearNearFrameEdge(ws.weighted, ws.pose.image_to_canvas, image_size, frame_margin_);
   const int min_area = CanvasMinArea(model_.recipe.min_defect_area_px, ws.pose.scale);
   // Always the area-aware score, even far below the threshold: eval and tune read operating
   // points at other thresholds off it, and the line must reproduce each of them.
-  v.score = min_area <= 1 ? peak : DecisionScore(ws.weighted, min_area, ws.area);
+  double peak = 0;  // the map and the weights are >= 0
+  if (min_area <= 1) cv::minMaxLoc(ws.weighted, nullptr, &peak);
+  v.score =
+      min_area <= 1 ? static_cast<float>(peak) : DecisionScore(ws.weighted, min_area, ws.area);
   v.decision = Decision::kPass;
   v.findings.clear();
   if (!Rejects(v.score, model_.threshold)) return;

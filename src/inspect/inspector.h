@@ -85,6 +85,8 @@ class Inspector {
   // Round parts: distance from the canvas centre to the outer edge of the farthest inspected
   // canvas pixel (0 for parts that are stretched onto the canvas: those never leave the frame).
   double inspected_radius_ = 0;
+  // Round parts: places this close to the frame's edge are not scored (ClearNearFrameEdge).
+  double frame_margin_ = 0;
   // Rejects of a part whose inspected area leaves the frame: findings cut away by the frame go,
   // and a part whose only findings lie at that edge is held (see Inspect()).
   void CheckFrameEdge(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;

@@ -32,9 +32,11 @@ std::vector<size_t> Spread(size_t n, int max) {
 struct Sample {
   cv::Mat canvas;
   std::string name, sha256;
-  double radius = 0;  // disc: pose.radius_fraction
-  double scale = 1;   // pose.scale, canvas pixels per image pixel
-  float score = 0;    // out-of-fold decision score
+  double radius = 0;            // disc: pose.radius_fraction
+  double scale = 1;             // pose.scale, canvas pixels per image pixel
+  float score = 0;              // out-of-fold decision score
+  cv::Matx23d image_to_canvas;  // pose.image_to_canvas
+  cv::Size frame;               // the image's size
 };
 
 struct Samples {
@@ -63,7 +65,8 @@ void AddCanvas(const Recipe& recipe, const cv::Mat& image, const std::string& na
     return Skip(out, name, sha, std::string("locating the part failed: ") + e.what(), options);
   }
   if (!pose.found) return Skip(out, name, sha, "part not found: " + pose.failure, options);
-  out.used.push_back({canvas, name, sha, pose.radius_fraction, pose.scale, 0});
+  out.used.push_back(
+      {canvas, name, sha, pose.radius_fraction, pose.scale, 0, pose.image_to_canvas, image.size()});
 }
 
 // The good parts' outer radius (median), for round parts. Parts whose rim was found far from it
@@ -177,6 +180,9 @@ void ScoreOutOfFold(const Recipe& recipe, std::vector<Sample>& used, size_t fold
         AverageMaps(map, second);
       }
       cv::multiply(map, weights, weighted);
+      if (recipe.locate.method == LocateMethod::kDisc)
+        ClearNearFrameEdge(weighted, used[i].image_to_canvas, used[i].frame,
+                           FrameMarginCanvasPx(partial.first.options().bands));
       used[i].score =
           DecisionScore(weighted, CanvasMinArea(recipe.min_defect_area_px, used[i].scale), area);
       fitter.Progress("calibrate");

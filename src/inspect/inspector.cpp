@@ -230,6 +230,28 @@ void Inspector::DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Fi
   f.place_size = std::max(cb.width, cb.height) / rim;
 }
 
+void Inspector::FaintPlaces(Workspace& ws, double share, std::vector<FaintPlace>& out) const {
+  out.clear();
+  if (!ws.pose.found || ws.weighted.empty() || locate_.method != LocateMethod::kDisc ||
+      !(share > 0))
+    return;
+  const float level = static_cast<float>(share * model_.threshold);
+  const int count = FindRegions(ws.weighted, level, ws.regions);
+  const int min_area = CanvasMinArea(model_.recipe.min_defect_area_px, ws.pose.scale);
+  const double n = ws.weighted.cols, rim = locate_.canvas_radius * n;
+  const cv::Point2d centre(n / 2, n / 2);
+  const double turn = model_.anomaly.TurnRadians(ws.cell);
+  for (int i = 0; i < count; ++i) {
+    const Region& region = ws.regions.regions[static_cast<size_t>(i)];
+    if (region.area < min_area) continue;
+    const cv::Rect& cb = region.box;
+    const cv::Point2d at = PartFramePlace({cb.x + cb.width / 2.0, cb.y + cb.height / 2.0}, centre,
+                                          rim, turn, model_.anomaly.symmetry());
+    out.push_back({at.x, at.y, std::max(cb.width, cb.height) / rim,
+                   static_cast<float>(region.peak / model_.threshold)});
+  }
+}
+
 void Inspector::ScoresAtAreas(const Workspace& ws, std::span<const double> min_areas_px,
                               std::span<float> scores, AreaPeakScratch& scratch) const {
   CV_Assert(min_areas_px.size() == scores.size() && min_areas_px.size() <= 64);

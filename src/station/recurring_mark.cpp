@@ -48,7 +48,8 @@ std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
                                                      const std::string& model_id,
                                                      std::span<const Finding> findings,
                                                      double shots_since_restart,
-                                                     const std::optional<DieMarkSeen>& die_mark) {
+                                                     const std::optional<DieMarkSeen>& die_mark,
+                                                     std::span<const FaintPlace> faint) {
   if (!options_.enabled) return std::nullopt;
   // Places of another die or frame mean nothing here; a part that names no model (held before
   // its model judged it) goes on with the watch's.
@@ -65,6 +66,8 @@ std::optional<RecurringMark> RecurringMarkWatch::Add(const std::string& die,
   if (!warmup) {
     for (const Finding& f : findings)
       if (f.placed) now_.push_back({f.place_x, f.place_y, f.place_size});
+    if (options_.faint_share > 0)
+      for (const FaintPlace& f : faint) now_.push_back({f.x, f.y, f.size});
     if (die_mark && options_.die_memory) {
       memory = Place{die_mark->x, die_mark->y, die_mark->size};
       now_.push_back(*memory);

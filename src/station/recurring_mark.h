@@ -12,6 +12,7 @@
 
 #include "core/part_record.h"
 #include "inspect/die_memory.h"
+#include "inspect/inspector.h"
 
 namespace linesight::station {
 
@@ -23,6 +24,9 @@ struct RecurringMarkOptions {
   double radius = 0.06;   // rim radii between two findings at one place
   int clear_after = 20;   // parts in a row without a finding there end the watch
   int warmup_shots = 5;   // shots after a restart whose findings are not counted
+  // A passed part's faint places (Inspector::FaintPlaces: its map reached this share of the
+  // threshold over the minimum defect area) count as findings at their places; 0: off.
+  double faint_share = 0.8;
   // The die memory's mark (inspect/die_memory.h: a vein too faint for one part's inspection,
   // seen over the die's last hundreds of parts) counts as a finding at its place on each part.
   bool die_memory = true;
@@ -49,13 +53,15 @@ class RecurringMarkWatch {
   explicit RecurringMarkWatch(const RecurringMarkOptions& options = {});
 
   // One part of `die`, in shot order: its first view's findings (those with a place count), the
-  // die memory's mark on it if any, and the shots since its machine last stopped, this one
-  // being 1 (process::RestartCounter; NaN: unknown). The mark standing after this part, if any:
+  // die memory's mark on it if any, the shots since its machine last stopped, this one being 1
+  // (process::RestartCounter; NaN: unknown), and its faint places (counted like findings when
+  // options.faint_share > 0). The mark standing after this part, if any:
   // the part should not pass. A new die or `model_id` starts the watch again ("" = unknown: a
   // held part's; the watch goes on). Lives in memory: a restarted station starts again.
   std::optional<RecurringMark> Add(const std::string& die, const std::string& model_id,
                                    std::span<const Finding> findings, double shots_since_restart,
-                                   const std::optional<DieMarkSeen>& die_mark = std::nullopt);
+                                   const std::optional<DieMarkSeen>& die_mark = std::nullopt,
+                                   std::span<const FaintPlace> faint = {});
 
   // A person checked the die (and found the mark false, or polished it out): forgets the mark
   // and the findings it stood on, so the die's next parts are judged by inspection alone until

@@ -393,6 +393,7 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
         part.views[i] = ResultOf(view, v);
         if (i == 0) {
           RememberDie(judge, part.shot.die, ws, part.views[i]);
+          FindFaintPlaces(judge->inspector, ws, part.views[i]);
           WatchRecurringMark(part.shot, part.views[i]);
           first_watched = true;
         }
@@ -474,11 +475,21 @@ void Station::ClearRecurringMark() {
 // even where one part's inspection misses it: such a part does not pass (station/recurring_mark.h).
 // A held view stays held (a hold may name no model: the watch goes on with the one it had); its
 // shot still counts for the restart and the misses.
+// A passed first view's faint places, for the recurring-mark watch: a die's young vein rises
+// under the threshold on most of its parts, at the same place (docs/station.md).
+void Station::FindFaintPlaces(const Inspector& inspector, Workspace& ws, const ViewResult& view) {
+  faint_.clear();
+  if (view.decision != Decision::kPass || !config_.recurring_mark.enabled) return;
+  inspector.FaintPlaces(ws, config_.recurring_mark.faint_share, faint_);
+}
+
 void Station::WatchRecurringMark(const Shot& shot, ViewResult& view) {
   const bool held = view.decision == Decision::kHold;
   const std::span<const Finding> findings = held ? std::span<const Finding>() : view.findings;
   const auto mark = recurring_.Add(shot.die, view.model_id, findings, since_restart_,
-                                   held ? std::nullopt : view.die_mark);
+                                   held ? std::nullopt : view.die_mark,
+                                   held ? std::span<const FaintPlace>() : faint_);
+  faint_.clear();
   if (!mark || held) return;
   view.recurring_mark = RecurringMarkSeen{mark->x, mark->y, mark->size, mark->parts, mark->window};
   view.decision = Decision::kReject;

@@ -102,6 +102,7 @@ class Station {
   void LoadRiskModel();
   void RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
                    const Workspace& ws, ViewResult& view);
+  void FindFaintPlaces(const Inspector& inspector, Workspace& ws, const ViewResult& view);
   void WatchRecurringMark(const Shot& shot, ViewResult& view);
   // A CLEAR_MARK edge from the PLC: forgets the standing mark (logged and counted).
   void ClearRecurringMark();
@@ -138,6 +139,7 @@ class Station {
   std::shared_ptr<const Judge> memory_judge_;
   std::string memory_die_;
   RecurringMarkWatch recurring_;               // the first view's, like the die memory
+  std::vector<FaintPlace> faint_;              // the first view's faint places, for recurring_
   std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox
   std::unique_ptr<StationServices> services_;  // last: stopped before the rest
 };

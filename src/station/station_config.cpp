@@ -155,7 +155,7 @@ RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
   r.CheckKeys(n, "recurring_mark",
               {"enabled", "die_memory", "window_parts", "min_parts", "radius", "clear_after",
                "memory_clear_after", "memory_short_parts", "memory_long_parts", "memory_min_parts",
-               "warmup_shots"});
+               "warmup_shots", "faint_share"});
   RecurringMarkOptions o;
   if (n["enabled"]) o.enabled = r.Bool(n["enabled"], "recurring_mark.enabled");
   if (n["die_memory"]) o.die_memory = r.Bool(n["die_memory"], "recurring_mark.die_memory");
@@ -175,6 +175,14 @@ RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
         r.Integer(n["memory_clear_after"], "recurring_mark.memory_clear_after", 1, 100000);
   if (n["warmup_shots"])
     o.warmup_shots = r.Integer(n["warmup_shots"], "recurring_mark.warmup_shots", 0, 1000);
+  if (n["faint_share"]) {
+    // Below half the threshold a good part shows dozens of places: noise, not a die's mark.
+    o.faint_share = r.Number(n["faint_share"], "recurring_mark.faint_share", 0, 1);
+    if (o.faint_share > 0 && o.faint_share < 0.5)
+      r.Fail("recurring_mark.faint_share",
+             "value " + std::to_string(o.faint_share) + " is below 0.5",
+             "Use 0 (faint places not counted) or a share between 0.5 and 1");
+  }
   ParseMemoryHorizons(r, n, o.memory);
   return o;
 }

@@ -239,6 +239,47 @@ TEST(InspectorPlaceTest, AFindingsPlaceIsTheSameOnPartsTurnedAnyWay) {
   for (const cv::Point2d& p : places) EXPECT_LT(cv::norm(p - places[0]), 0.08) << p;
 }
 
+// A mark too faint to reject its part still shows as a faint place, where the same mark made
+// stronger is found; a part that passes has no faint place at the threshold itself.
+TEST(InspectorPlaceTest, AMarkTooFaintToRejectIsAFaintPlaceWhereItsFindingWouldBe) {
+  const InspectionModel arcs = TrainModel(
+      ParseRecipe("name: arcs\npart:\n  cells: arcs\nanomaly:\n  holdout_fraction: 0.3\n", "arcs"));
+  const Inspector inspector(arcs);
+  Workspace ws;
+  std::vector<FaintPlace> faint;
+  const sim::RenderedPart part = sim::PartRenderer().Render(kGoodSeed + 310);
+  const double a = (35 + part.rotation_deg) * std::numbers::pi / 180;
+  const cv::Point2d at = part.centre + 0.6 * part.radius * cv::Point2d(std::cos(a), std::sin(a));
+  auto marked = [&](int darker) {
+    cv::Mat image = part.image.clone();
+    cv::Mat spot = cv::Mat::zeros(image.size(), CV_8UC1);
+    cv::circle(spot, at, 3, cv::Scalar(darker), cv::FILLED, cv::LINE_AA);
+    cv::subtract(image, spot, image);
+    return image;
+  };
+  const Verdict strong = inspector.Inspect(marked(60), ws);
+  ASSERT_EQ(strong.decision, Decision::kReject);
+  const cv::Point2d found(strong.findings.front().place_x, strong.findings.front().place_y);
+  bool seen_faint = false;
+  for (int darker = 2; darker <= 60 && !seen_faint; darker += 2) {
+    const Verdict v = inspector.Inspect(marked(darker), ws);
+    if (v.decision != Decision::kPass) break;
+    inspector.FaintPlaces(ws, 1.0, faint);
+    EXPECT_TRUE(faint.empty()) << "a pass reaches the threshold nowhere over the minimum area";
+    inspector.FaintPlaces(ws, 0.5, faint);
+    for (const FaintPlace& f : faint) {
+      EXPECT_GE(f.level, 0.5f);
+      EXPECT_LE(f.level, 1.0f);
+      if (cv::norm(cv::Point2d(f.x, f.y) - found) < 0.06) seen_faint = true;
+    }
+  }
+  EXPECT_TRUE(seen_faint) << "no contrast gave a pass with a faint place at the mark";
+  const Verdict blank = inspector.Inspect(cv::Mat(300, 300, CV_8UC1, cv::Scalar(128)), ws);
+  ASSERT_EQ(blank.decision, Decision::kHold);  // nothing to find
+  inspector.FaintPlaces(ws, 0.5, faint);
+  EXPECT_TRUE(faint.empty());
+}
+
 TEST_F(InspectorTest, SameImageTwiceGivesTheSameVerdict) {
   const Inspector inspector(model());
   Workspace ws;

@@ -95,7 +95,8 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
       std::string(kGood) +
           "recurring_mark: {enabled: false, die_memory: false, window_parts: 20, min_parts: 6, "
           "radius: 0.05, clear_after: 30, memory_clear_after: 150, warmup_shots: 3, "
-          "memory_short_parts: 50, memory_long_parts: 800, memory_min_parts: 120}\n",
+          "memory_short_parts: 50, memory_long_parts: 800, memory_min_parts: 120, "
+          "faint_share: 0.7}\n",
       "station.yaml", "/etc/ls");
   EXPECT_FALSE(c.recurring_mark.enabled);
   EXPECT_FALSE(c.recurring_mark.die_memory);
@@ -105,6 +106,8 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
   EXPECT_EQ(c.recurring_mark.clear_after, 30);
   EXPECT_EQ(c.recurring_mark.memory_clear_after, 150);
   EXPECT_EQ(c.recurring_mark.warmup_shots, 3);
+  EXPECT_DOUBLE_EQ(c.recurring_mark.faint_share, 0.7);
+  EXPECT_DOUBLE_EQ(defaults.recurring_mark.faint_share, 0.8);
   EXPECT_DOUBLE_EQ(c.recurring_mark.memory.short_parts, 50);
   EXPECT_DOUBLE_EQ(c.recurring_mark.memory.long_parts, 800);
   EXPECT_EQ(c.recurring_mark.memory.min_parts, 120);
@@ -126,6 +129,14 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
               {"recurring_mark.memory_min_parts", "at least memory_short_parts"});
   ExpectError(base + "recurring_mark: {memory_long_parts: 1.5}\n",
               {"recurring_mark.memory_long_parts"});
+  ExpectError(base + "recurring_mark: {faint_share: 0.3}\n",
+              {"recurring_mark.faint_share", "below 0.5", "between 0.5 and 1"});
+  ExpectError(base + "recurring_mark: {faint_share: 1.5}\n",
+              {"recurring_mark.faint_share", "out of range"});
+  EXPECT_DOUBLE_EQ(
+      ParseStationConfig(base + "recurring_mark: {faint_share: 0}\n", "station.yaml", "/etc/ls")
+          .recurring_mark.faint_share,
+      0);
 }
 
 TEST(StationConfigTest, MqttAndHttpAreOffUnlessConfigured) {

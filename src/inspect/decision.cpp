@@ -61,7 +61,13 @@ void ClearNearFrameEdge(cv::Mat& weighted, const cv::Matx23d& image_to_canvas, c
   // Canvas pixels per image pixel along the image's axes turn the margin into image pixels.
   const double scale = std::sqrt(std::abs(image_to_canvas(0, 0) * image_to_canvas(1, 1) -
                                           image_to_canvas(0, 1) * image_to_canvas(1, 0)));
-  if (!(scale > 0)) return;
+  // A transform that gives no number places nothing inside the frame: nothing is scored.
+  bool finite = std::isfinite(scale) && scale > 0 && std::isfinite(margin_canvas_px);
+  for (int i = 0; i < 6; ++i) finite = finite && std::isfinite(inv.val[i]);
+  if (!finite) {
+    weighted.setTo(0);
+    return;
+  }
   const double m = margin_canvas_px / scale;
   const double x_lo = m - 0.5, x_hi = frame.width - 0.5 - m;
   const double y_lo = m - 0.5, y_hi = frame.height - 0.5 - m;
@@ -70,7 +76,7 @@ void ClearNearFrameEdge(cv::Mat& weighted, const cv::Matx23d& image_to_canvas, c
     Narrow(inv(0, 0), inv(0, 1) * y + inv(0, 2), x_lo, x_hi, lo, hi);
     Narrow(inv(1, 0), inv(1, 1) * y + inv(1, 2), y_lo, y_hi, lo, hi);
     float* row = weighted.ptr<float>(y);
-    if (!(lo <= hi)) {  // also a transform that gives no number: nothing is known to be inside
+    if (!(lo <= hi)) {
       std::fill(row, row + weighted.cols, 0.0f);
       continue;
     }

@@ -27,13 +27,16 @@ void ScoreCompanion(const CellStatsModel& companion, const CellStatsModel& first
 void AverageMaps(cv::Mat& map, const cv::Mat& other);
 
 // How far from the frame's edge, in canvas pixels, a scored place must lie: three sigmas of the
-// widest filter the ring channels read (the roughness window or the fine band's outer blur).
+// widest single blur the ring channels read (the roughness window or the fine band's outer
+// blur). Chained filters and the ring windows reach further; this margin removes what the
+// frame's edge made score (measured: docs/algorithm.md, section 5), not every trace of it.
 double FrameMarginCanvasPx(const BandOptions& bands);
 
 // Sets to 0 the pixels of `weighted` (CV_32F canvas) that lie within `margin_canvas_px` of the
 // edge of the `frame` they were warped from by `image_to_canvas`. There the warp repeats the
 // frame's edge pixels, and a filter reading them scores a texture the part's surroundings do not
-// have (a smooth table then shows flat streaks). A no-op where the whole canvas is well inside.
+// have (a smooth table then shows flat streaks). A no-op where the whole canvas is well inside;
+// a transform with a non-finite entry clears everything.
 void ClearNearFrameEdge(cv::Mat& weighted, const cv::Matx23d& image_to_canvas, cv::Size frame,
                         double margin_canvas_px);
 

@@ -130,6 +130,8 @@ void Inspector::CheckFrameEdge(const cv::Size& size, const PartPose& pose, Verdi
   // margin leaves the frame, the warp repeats the frame's edge pixels, which can score as a
   // defect that has no pixel in the image (a box cut down to nothing). The part itself is in view
   // (the locator refuses a cut rim), so a pass stands; a reject must rest on what is in view.
+  // ClearNearFrameEdge already leaves those places unscored; this stays for a canvas so much
+  // larger than the image that its margin is under a pixel there.
   cv::Matx22d a(pose.image_to_canvas(0, 0), pose.image_to_canvas(0, 1), pose.image_to_canvas(1, 0),
                 pose.image_to_canvas(1, 1));
   a = a.inv();  // canvas offsets to image offsets

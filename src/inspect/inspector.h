@@ -20,15 +20,15 @@
 
 namespace linesight {
 
-// Per-thread scratch; after the first frame of a given size no buffer grows.
 // A place of a round part (its own frame, rim radii: Finding::place_*) where the anomaly map rose
-// over the minimum defect area to a share of the threshold without reaching it: too faint to
-// reject one part, but evidence when it recurs at one place of a die's parts.
+// above a share of the threshold over the minimum defect area: too faint to reject one part, but
+// evidence when it recurs at one place of a die's parts.
 struct FaintPlace {
   double x = 0, y = 0, size = 0;
   float level = 0;  // the region's peak / the threshold
 };
 
+// Per-thread scratch; after the first frame of a given size no buffer grows.
 struct Workspace {
   CellStatsWorkspace cell;
   CellStatsWorkspace companion_cell;  // the model's companion's scratch (two opinions)
@@ -82,7 +82,7 @@ class Inspector {
                      std::span<float> scores, AreaPeakScratch& scratch) const;
 
   // After an Inspect() on `ws` that scored a round part: the places where its weighted anomaly
-  // map reaches `share` x the threshold (0 < share <= 1) over at least the minimum defect area,
+  // map rises above `share` x the threshold (0 < share <= 1) over at least the minimum defect area,
   // into `out` (cleared first; keeps its capacity). Empty if nothing was scored or the part is
   // not round. Reuses ws.regions.
   void FaintPlaces(Workspace& ws, double share, std::vector<FaintPlace>& out) const;

@@ -7,9 +7,9 @@
 
 namespace linesight::station {
 
-// Places a part may hold before the watch allocates (as many as the inspector reserves findings
-// for: more is rare, and then allocates once).
-constexpr size_t kPlacesReserved = 64;
+// Places a part may hold before the watch allocates (findings, faint places and the memory's
+// mark together: more is rare, and then allocates once).
+constexpr size_t kPlacesReserved = kRecurringPlacesReserved;
 
 RecurringMarkWatch::RecurringMarkWatch(const RecurringMarkOptions& options)
     : options_(options), recent_(static_cast<size_t>(std::max(options.window_parts - 1, 0))) {

@@ -48,6 +48,9 @@ struct RecurringMark {
   bool by_memory = false;  // the die memory's mark stood it up or last confirmed it
 };
 
+// Places of one part a watch takes before it allocates (findings, faint places, the memory's mark).
+inline constexpr size_t kRecurringPlacesReserved = 64;
+
 class RecurringMarkWatch {
  public:
   explicit RecurringMarkWatch(const RecurringMarkOptions& options = {});

@@ -137,6 +137,7 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
       plc_(PlcOptionsOf(config_.plc)),
       latency_(std::make_unique<LatencyHistogram>()),
       recurring_(config_.recurring_mark) {
+  faint_.reserve(kRecurringPlacesReserved);
   if (!outbox_.recovered_note().empty())
     std::cerr << config_.station << ": " << outbox_.recovered_note() << "\n";
   for (size_t i = 0; i < judges_.size(); ++i)
@@ -471,18 +472,24 @@ void Station::ClearRecurringMark() {
                "their inspection alone until findings recur there\n";
 }
 
+// A passed first view's faint places, for the recurring-mark watch: a die's young vein rises
+// under the threshold on most of its parts, at the same place (docs/station.md). Advice, like the
+// die memory: if finding them fails, the part's verdict stands.
+void Station::FindFaintPlaces(const Inspector& inspector, Workspace& ws, const ViewResult& view) {
+  faint_.clear();
+  if (view.decision != Decision::kPass || !config_.recurring_mark.enabled) return;
+  try {
+    inspector.FaintPlaces(ws, config_.recurring_mark.faint_share, faint_);
+  } catch (const std::exception& e) {
+    faint_.clear();
+    std::cerr << config_.station << ": faint places: " << e.what() << "\n";
+  }
+}
+
 // Findings recurring at one place of this die's parts are the die's mark, on every further part
 // even where one part's inspection misses it: such a part does not pass (station/recurring_mark.h).
 // A held view stays held (a hold may name no model: the watch goes on with the one it had); its
 // shot still counts for the restart and the misses.
-// A passed first view's faint places, for the recurring-mark watch: a die's young vein rises
-// under the threshold on most of its parts, at the same place (docs/station.md).
-void Station::FindFaintPlaces(const Inspector& inspector, Workspace& ws, const ViewResult& view) {
-  faint_.clear();
-  if (view.decision != Decision::kPass || !config_.recurring_mark.enabled) return;
-  inspector.FaintPlaces(ws, config_.recurring_mark.faint_share, faint_);
-}
-
 void Station::WatchRecurringMark(const Shot& shot, ViewResult& view) {
   const bool held = view.decision == Decision::kHold;
   const std::span<const Finding> findings = held ? std::span<const Finding>() : view.findings;

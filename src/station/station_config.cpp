@@ -180,7 +180,7 @@ RecurringMarkOptions ParseRecurringMark(const ConfigReader& r, const Node& n) {
     o.faint_share = r.Number(n["faint_share"], "recurring_mark.faint_share", 0, 1);
     if (o.faint_share > 0 && o.faint_share < 0.5)
       r.Fail("recurring_mark.faint_share",
-             "value " + std::to_string(o.faint_share) + " is below 0.5",
+             "value " + ConfigReader::Fmt(o.faint_share) + " is below 0.5",
              "Use 0 (faint places not counted) or a share between 0.5 and 1");
   }
   ParseMemoryHorizons(r, n, o.memory);

@@ -80,5 +80,15 @@ TEST(DecisionTest, PlacesNearTheFramesEdgeAreNotScored) {
   EXPECT_EQ(ClearedPixels(cv::Matx23d(1, 0, 500, 0, 1, 0), {300, 300}, 12), 100 * 100);
 }
 
+TEST(DecisionTest, ATransformWithoutANumberLeavesNothingScored) {
+  const double nan = std::nan("");
+  for (const cv::Matx23d& m : {cv::Matx23d(1, 0, nan, 0, 1, -100), cv::Matx23d(nan, 0, 0, 0, 1, 0),
+                               cv::Matx23d(0, 0, 0, 0, 0, 0)}) {
+    cv::Mat w(50, 50, CV_32F, cv::Scalar(1));
+    ClearNearFrameEdge(w, m, {300, 300}, 12);
+    EXPECT_EQ(cv::countNonZero(w), 0) << m;
+  }
+}
+
 }  // namespace
 }  // namespace linesight

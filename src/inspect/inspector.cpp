@@ -218,18 +218,23 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
   });
 }
 
+FaintPlace Inspector::PlaceOnDisc(const cv::Rect& cb, const Workspace& ws) const {
+  const double n = ws.weighted.cols, rim = locate_.canvas_radius * n;
+  const cv::Point2d at =
+      PartFramePlace({cb.x + cb.width / 2.0, cb.y + cb.height / 2.0}, {n / 2, n / 2}, rim,
+                     model_.anomaly.TurnRadians(ws.cell), model_.anomaly.symmetry());
+  return {at.x, at.y, std::max(cb.width, cb.height) / rim, 0};
+}
+
 void Inspector::DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const {
   const double n = ws.weighted.cols, rim = locate_.canvas_radius * n;
-  const cv::Point2d centre(n / 2, n / 2);
-  f.type = TypeOfFinding(MeasureFinding(ws.weighted, model_.threshold, cb, peak, centre, rim,
-                                        model_.anomaly, ws.cell, ws.finding));
-  const cv::Point2d at =
-      PartFramePlace({cb.x + cb.width / 2.0, cb.y + cb.height / 2.0}, centre, rim,
-                     model_.anomaly.TurnRadians(ws.cell), model_.anomaly.symmetry());
+  f.type = TypeOfFinding(MeasureFinding(ws.weighted, model_.threshold, cb, peak, {n / 2, n / 2},
+                                        rim, model_.anomaly, ws.cell, ws.finding));
+  const FaintPlace at = PlaceOnDisc(cb, ws);
   f.placed = true;
   f.place_x = at.x;
   f.place_y = at.y;
-  f.place_size = std::max(cb.width, cb.height) / rim;
+  f.place_size = at.size;
 }
 
 void Inspector::FaintPlaces(Workspace& ws, double share, std::vector<FaintPlace>& out) const {
@@ -240,17 +245,11 @@ void Inspector::FaintPlaces(Workspace& ws, double share, std::vector<FaintPlace>
   const float level = static_cast<float>(share * model_.threshold);
   const int count = FindRegions(ws.weighted, level, ws.regions);
   const int min_area = CanvasMinArea(model_.recipe.min_defect_area_px, ws.pose.scale);
-  const double n = ws.weighted.cols, rim = locate_.canvas_radius * n;
-  const cv::Point2d centre(n / 2, n / 2);
-  const double turn = model_.anomaly.TurnRadians(ws.cell);
   for (int i = 0; i < count; ++i) {
     const Region& region = ws.regions.regions[static_cast<size_t>(i)];
     if (region.area < min_area) continue;
-    const cv::Rect& cb = region.box;
-    const cv::Point2d at = PartFramePlace({cb.x + cb.width / 2.0, cb.y + cb.height / 2.0}, centre,
-                                          rim, turn, model_.anomaly.symmetry());
-    out.push_back({at.x, at.y, std::max(cb.width, cb.height) / rim,
-                   static_cast<float>(region.peak / model_.threshold)});
+    FaintPlace& f = out.emplace_back(PlaceOnDisc(region.box, ws));
+    f.level = static_cast<float>(region.peak / model_.threshold);
   }
 }
 

@@ -107,6 +107,8 @@ class Inspector {
   // Round parts: the type of finding `f` (canvas box `cb`, peak `peak`) and its place in the
   // part's own frame.
   void DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const;
+  // Round parts: the place in the part's own frame of canvas box `cb` (level left 0).
+  FaintPlace PlaceOnDisc(const cv::Rect& cb, const Workspace& ws) const;
 };
 
 }  // namespace linesight

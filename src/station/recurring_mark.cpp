@@ -7,14 +7,10 @@
 
 namespace linesight::station {
 
-// Places a part may hold before the watch allocates (findings, faint places and the memory's
-// mark together: more is rare, and then allocates once).
-constexpr size_t kPlacesReserved = kRecurringPlacesReserved;
-
 RecurringMarkWatch::RecurringMarkWatch(const RecurringMarkOptions& options)
     : options_(options), recent_(static_cast<size_t>(std::max(options.window_parts - 1, 0))) {
-  now_.reserve(kPlacesReserved);
-  for (auto& part : recent_) part.reserve(kPlacesReserved);
+  now_.reserve(kRecurringPlacesReserved);
+  for (auto& part : recent_) part.reserve(kRecurringPlacesReserved);
 }
 
 void RecurringMarkWatch::Forget() {

@@ -48,7 +48,8 @@ struct RecurringMark {
   bool by_memory = false;  // the die memory's mark stood it up or last confirmed it
 };
 
-// Places of one part a watch takes before it allocates (findings, faint places, the memory's mark).
+// Places of one part a watch takes before it allocates (findings, faint places and the memory's
+// mark together: more is rare, and then allocates once).
 inline constexpr size_t kRecurringPlacesReserved = 64;
 
 class RecurringMarkWatch {

@@ -6,10 +6,20 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/error.h"
+#include "core/model_file.h"
+
 namespace linesight {
 namespace {
 
 constexpr double kTwoPi = 2 * std::numbers::pi;
+constexpr const char* kFileKind = "die_memory";
+constexpr const char* kFileFix =
+    "Delete the file; the station writes a new one as the die's parts come";
+
+std::vector<float> Floats(const cv::Mat& m) {
+  return std::vector<float>(m.ptr<float>(0), m.ptr<float>(0) + m.total());
+}
 
 // Median of `v` (reordered).
 float Median(std::vector<float>& v) {
@@ -142,6 +152,48 @@ std::optional<DieMark> DieMemory::Judge() {
   mark.canvas_box = box;
   mark.canvas_peak = at;
   return mark;
+}
+
+void DieMemory::Save(const std::filesystem::path& path, const std::string& die) const {
+  ModelFile file;
+  file.header = {{"kind", kFileKind},
+                 {"die", die},
+                 {"model_id", model_.Id()},
+                 {"canvas", canvas_},
+                 {"parts", parts_}};
+  for (const cv::Mat* m : {&short_, &long_, &seen_}) AppendFloats(file.payload, Floats(*m));
+  WriteModelFile(path, file);
+}
+
+bool DieMemory::Restore(const std::filesystem::path& path, const std::string& die) {
+  const std::string name = path.string();
+  const size_t count = static_cast<size_t>(canvas_) * canvas_;
+  std::vector<float> values[3];
+  int64_t parts = -1;
+  try {  // the container's own messages end with a fix for model files
+    const ModelFile file = ReadModelFile(path);
+    const auto& h = file.header;
+    if (h.value("kind", "") != kFileKind)
+      throw Error(ErrorCategory::kModel, name + ": not a die memory", kFileFix);
+    if (h.value("die", "") != die || h.value("model_id", "") != model_.Id() ||
+        h.value("canvas", 0) != canvas_)
+      return false;
+    parts = h.value("parts", int64_t{-1});
+    size_t offset = 0;
+    for (auto& v : values) v = ReadFloats(file.payload, offset, count, name);
+    if (offset != file.payload.size()) parts = -1;
+  } catch (const Error& e) {
+    throw Error(ErrorCategory::kModel, e.cause(), kFileFix);
+  }
+  bool valid = parts >= 0;
+  for (const auto& v : values)
+    for (float x : v) valid = valid && std::isfinite(x) && x >= 0;
+  if (!valid)
+    throw Error(ErrorCategory::kModel, name + ": the die memory holds invalid values", kFileFix);
+  cv::Mat* maps[3] = {&short_, &long_, &seen_};
+  for (int i = 0; i < 3; ++i) std::copy(values[i].begin(), values[i].end(), maps[i]->ptr<float>(0));
+  parts_ = parts;
+  return true;
 }
 
 }  // namespace linesight

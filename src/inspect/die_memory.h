@@ -5,7 +5,9 @@
 // anywhere else (a mark the die has begun to leave). One per view of a station; one thread.
 #pragma once
 
+#include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -48,6 +50,15 @@ class DieMemory {
 
   // A new die (or a new model): forgets every part.
   void Reset();
+
+  // Writes what the memory holds (its running means and part count) for die `die` to `path`, a
+  // sealed file (core/model_file.h: checksummed, replaced atomically), so that a restarted
+  // station goes on where it stopped instead of waiting min_parts again. Throws Error{kIo}.
+  void Save(const std::filesystem::path& path, const std::string& die) const;
+  // Takes back what Save wrote, if it is of die `die`, this model and canvas: true. False, the
+  // memory unchanged, for a file of another die or model (a die changed, a model swapped while
+  // the station was down). Throws Error{kModel} naming the file for one that is damaged.
+  bool Restore(const std::filesystem::path& path, const std::string& die);
 
   int64_t parts() const { return parts_; }
 

@@ -19,6 +19,10 @@ namespace {
 
 // Heatmaps are smooth: this many pixels along the longest side show every finding.
 constexpr int kHeatmapSide = 512;
+// The die memory is saved after this many of its parts (~1.2 MB each time on the default canvas):
+// a station killed between two saves starts again from at most this many parts back, which its
+// running means over hundreds of parts hardly notice.
+constexpr int kMemorySaveParts = 25;
 
 // PNG bytes of `image`, empty if it cannot be encoded (the record matters more than its picture).
 std::vector<uint8_t> Png(const cv::Mat& image) {
@@ -138,6 +142,7 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
       latency_(std::make_unique<LatencyHistogram>()),
       recurring_(config_.recurring_mark) {
   faint_.reserve(kRecurringPlacesReserved);
+  memory_file_ = std::filesystem::path(config_.outbox.path).replace_extension(".die-memory");
   if (!outbox_.recovered_note().empty())
     std::cerr << config_.station << ": " << outbox_.recovered_note() << "\n";
   for (size_t i = 0; i < judges_.size(); ++i)
@@ -157,6 +162,7 @@ Station::~Station() {
   services_.reset();  // its threads read the station: stop them first
   uplink_.reset();    // unsent records stay in the outbox
   plc_.Stop();
+  SaveDieMemory(true);
 }
 
 // Risk is advice beside the verdict: a model that does not load is logged and the station
@@ -231,6 +237,7 @@ StationSnapshot Station::Snapshot() const {
   s.camera_ok = camera_ok_;
   if (last_part_ != SteadyClock::time_point{}) s.last_part_age_s = MillisSince(last_part_) / 1000.0;
   s.last_risk = last_risk_;
+  s.die_memory_parts = memory_parts_;
   return s;
 }
 
@@ -357,6 +364,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   latency_->Record(part.latency_ms / 1000.0);
   Count(part);
   if (services_) services_->OnPart(part);  // after the outbox: MQTT is a live feed, not the record
+  SaveDieMemory(false);                    // after the PLC has its result: off the part's time
   return part;
 }
 
@@ -440,25 +448,66 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
     return;
   try {
     if (judge != memory_judge_) {
+      const bool first = !memory_judge_;
       die_memory_.emplace(judge->model, config_.recurring_mark.memory);
       memory_judge_ = judge;
       memory_die_ = die;
+      if (first)
+        RestoreDieMemory(die);
+      else
+        memory_unsaved_ = kMemorySaveParts;  // a new model: its file starts again soon
     } else if (die != memory_die_) {
       die_memory_->Reset();
       memory_die_ = die;
+      memory_unsaved_ = kMemorySaveParts;  // the old die's file must not come back
     }
-    if (const auto mark = die_memory_->Add(ws))
-      view.die_mark = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
+    const auto mark = die_memory_->Add(ws);
+    ++memory_unsaved_;
+    {
+      std::lock_guard lock(mu_);
+      memory_parts_ = die_memory_->parts();
+    }
+    if (mark) view.die_mark = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
   } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
     std::cerr << config_.station << ": die memory: " << e.what() << "\n";
+  }
+}
+
+void Station::RestoreDieMemory(const std::string& die) {
+  std::error_code ec;
+  if (memory_file_.empty() || !std::filesystem::exists(memory_file_, ec)) return;
+  try {
+    if (die_memory_->Restore(memory_file_, die))
+      std::cerr << config_.station << ": die memory of die " << die << " taken back from "
+                << memory_file_.string() << ": " << die_memory_->parts() << " parts\n";
+    else
+      std::cerr << config_.station << ": " << memory_file_.string()
+                << " holds another die's or model's memory; die " << die << " starts a new one\n";
+  } catch (const std::exception& e) {
+    std::cerr << config_.station << ": die memory not taken back, die " << die
+              << " starts a new one: " << e.what() << "\n";
+  }
+}
+
+void Station::SaveDieMemory(bool now) {
+  if (!die_memory_ || memory_file_.empty() || memory_unsaved_ == 0) return;
+  if (!now && memory_unsaved_ < kMemorySaveParts) return;
+  try {
+    die_memory_->Save(memory_file_, memory_die_);
+    memory_unsaved_ = 0;
+  } catch (const std::exception& e) {  // tried again after the next part
+    std::cerr << config_.station << ": die memory not saved: " << e.what() << "\n";
   }
 }
 
 void Station::ClearRecurringMark() {
   const auto stood = recurring_.Clear();
   // The die memory's mark would stand the watch up again within a few parts: a person who checked
-  // the die (a false mark, or one polished out) starts its memory again too.
-  if (die_memory_) die_memory_->Reset();
+  // the die (a false mark, or one polished out) starts its memory again too, on disk as well.
+  if (die_memory_) {
+    die_memory_->Reset();
+    SaveDieMemory(true);
+  }
   if (!stood) {
     std::cerr << config_.station << ": CLEAR_MARK from the PLC: no recurring mark stood\n";
     return;

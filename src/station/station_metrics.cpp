@@ -125,6 +125,9 @@ std::string MetricsText(const StationSnapshot& s) {
       "Standing recurring marks cleared through the PLC (CLEAR_MARK) after the die was checked.");
   o << "linesight_recurring_mark_clears_total " << c.recurring_mark_clears << '\n';
   Histogram(o, s.latency);
+  Header(o, "linesight_die_memory_parts", "gauge",
+         "Parts of the current die in the die memory; it judges from memory_min_parts on.");
+  o << "linesight_die_memory_parts " << s.die_memory_parts << '\n';
   Header(o, "linesight_outbox_pending_parts", "gauge", "Parts stored but not yet sent upstream.");
   o << "linesight_outbox_pending_parts " << s.outbox_pending << '\n';
   Header(o, "linesight_plc_connected", "gauge", "1 while a PLC client is connected.");

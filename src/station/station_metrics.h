@@ -67,7 +67,8 @@ struct StationSnapshot {
   // The defect risk of the latest shot that had one (0..1); NaN before the first or without a
   // risk model.
   double last_risk = std::numeric_limits<double>::quiet_NaN();
-  int64_t outbox_pending = 0;  // parts stored but not yet sent upstream
+  int64_t die_memory_parts = 0;  // parts of the current die in the first view's die memory
+  int64_t outbox_pending = 0;    // parts stored but not yet sent upstream
   LatencyHistogram::Counts latency;
   int64_t time_ms = 0;          // UTC, when taken
   bool uplink_enabled = false;  // the station file has an uplink: section

@@ -1,9 +1,11 @@
 // Tests inspect/die_memory.h on simulated parts turned any way: a faint line the die leaves at one
 // place of every part is marked there once enough parts have shown it, a die that leaves nothing
-// is never marked, and a new die starts from nothing.
+// is never marked, a new die starts from nothing, and a memory saved and taken back goes on as if
+// it had never stopped.
 #include "inspect/die_memory.h"
 
 #include <cmath>
+#include <fstream>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "inspect/recipe.h"
 #include "inspect/trainer.h"
 #include "sim/part_renderer.h"
+#include "testing/test_util.h"
 
 namespace linesight {
 namespace {
@@ -113,6 +116,75 @@ TEST(DieMemoryTest, ADieThatLeavesNothingIsNeverMarked) {
         << "part " << k << ": " << mark->sigma << " sigma at " << mark->x << ", " << mark->y;
   }
   EXPECT_LE(held, 2);
+}
+
+// A station restarted mid-die takes its memory back from the file it saved (station.h): the
+// memory taken back marks the same parts, at the same places and strengths, as one that never
+// stopped. A file of another die or another model is not taken; a damaged one is an error that
+// names the file and says what to do.
+TEST(DieMemoryTest, AMemorySavedAndTakenBackGoesOnAsIfItHadNeverStopped) {
+  testing::TempDir dir;
+  const auto file = dir / "outbox.die-memory";
+  const InspectionModel& model = ArcsModel();
+  const Inspector inspector(model);
+  Workspace ws;
+  DieMemory whole(model, Quick()), first(model, Quick());
+  std::optional<DieMemory> second;
+  int marks = 0;
+  for (int k = 0; k < 150; ++k) {
+    ASSERT_NE(inspector.Inspect(Part(40000 + static_cast<uint64_t>(k), k >= 70), ws).decision,
+              Decision::kHold);
+    const auto want = whole.Add(ws);
+    if (k < 90) {
+      first.Add(ws);
+      if (k == 89) {
+        first.Save(file, "M1-D07");
+        second.emplace(model, Quick());
+        EXPECT_FALSE(second->Restore(file, "M1-D08")) << "another die's memory";
+        EXPECT_EQ(second->parts(), 0);
+        ASSERT_TRUE(second->Restore(file, "M1-D07"));
+        EXPECT_EQ(second->parts(), 90);
+      }
+      continue;
+    }
+    const auto got = second->Add(ws);
+    ASSERT_EQ(got.has_value(), want.has_value()) << "part " << k;
+    if (!got) continue;
+    ++marks;
+    EXPECT_EQ(got->canvas_peak, want->canvas_peak) << "part " << k;
+    EXPECT_EQ(got->canvas_box, want->canvas_box) << "part " << k;
+    EXPECT_DOUBLE_EQ(got->sigma, want->sigma) << "part " << k;
+  }
+  EXPECT_GT(marks, 0) << "the line was never marked: the comparison proved nothing";
+  EXPECT_EQ(second->parts(), whole.parts());
+
+  // Another model (trained on other parts) does not take the file.
+  const InspectionModel other = [] {
+    std::vector<cv::Mat> images;
+    std::vector<std::string> names;
+    for (int i = 101; i <= 112; ++i) {
+      images.push_back(sim::PartRenderer().Render(static_cast<uint64_t>(i)).image);
+      names.push_back("good_" + std::to_string(i));
+    }
+    return TrainFromImages(
+        ParseRecipe("name: arcs\npart:\n  cells: arcs\nanomaly:\n  holdout_fraction: 0.3\n",
+                    "arcs"),
+        images, names, {});
+  }();
+  DieMemory of_other(other, Quick());
+  EXPECT_FALSE(of_other.Restore(file, "M1-D07"));
+
+  // A file cut short fails its checksum: an error naming it, and the memory is left as it was.
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+  DieMemory fresh(model, Quick());
+  const Error e = testing::Caught([&] { fresh.Restore(file, "M1-D07"); });
+  EXPECT_EQ(e.category(), ErrorCategory::kModel);
+  EXPECT_TRUE(testing::Contains(e.what(), file.string())) << e.what();
+  EXPECT_EQ(fresh.parts(), 0);
+  // So is a sealed file of another kind (a model file under the memory's name).
+  SaveInspectionModel(model, file);
+  const Error kind = testing::Caught([&] { fresh.Restore(file, "M1-D07"); });
+  EXPECT_TRUE(testing::Contains(kind.what(), "not a die memory")) << kind.what();
 }
 
 }  // namespace

@@ -310,6 +310,54 @@ TEST(StationTest, TheDieMemorysMarkRejectsTheDiesPartsUntilAPersonClearsIt) {
   EXPECT_GE(passed_after_clear, 15) << "the line alone rejects few of its parts";
 }
 
+// The die memory needs hundreds of a die's parts before it judges (docs/station.md): a station
+// restarted mid-die takes it back from the file beside its outbox instead of starting again. The
+// file is written every 25 parts after the PLC has its result (a killed station loses at most
+// those) and when the station stops; a new die starts a new memory, and a damaged file is logged
+// and replaced, never a reason to stop the line.
+TEST(StationTest, TheDieMemoryOutlivesARestartOfTheStation) {
+  TempDir dir;
+  const fs::path file = dir.path() / "outbox.die-memory";
+  const auto memory_parts = [](const Station& station) {
+    const std::string text = MetricsText(station.Snapshot());
+    const auto at = text.find("\nlinesight_die_memory_parts ");
+    return at == std::string::npos ? int64_t{-1} : std::stoll(text.substr(at + 28));
+  };
+  const InspectionModel model = LoadInspectionModel(ModelFile());
+  std::string die;
+  {
+    StationRig rig(dir.path());
+    for (uint32_t id = 1; id <= 30; ++id) rig.Shoot(id, {{"top", Good(23000 + id)}});
+    EXPECT_EQ(memory_parts(*rig.station), 30);
+    die = rig.station->outbox().Get(PartId("M1", 30))->shot.die;
+    DieMemory killed_now(model);  // what a station killed now would take back
+    ASSERT_TRUE(killed_now.Restore(file, die));
+    EXPECT_EQ(killed_now.parts(), 25);
+  }
+  {
+    StationRig rig(dir.path());  // stopped cleanly before: all 30 parts were saved
+    EXPECT_EQ(rig.Shoot(31, {{"top", Good(23031)}}).decision, Decision::kPass);
+    EXPECT_EQ(memory_parts(*rig.station), 31);
+    rig.Shoot(32, {{"top", Good(23032)}}, 3);  // another die
+    EXPECT_EQ(memory_parts(*rig.station), 1);
+  }
+  DieMemory of_die(model);
+  EXPECT_FALSE(of_die.Restore(file, die)) << "the file now holds the new die's memory";
+  {
+    StationRig rig(dir.path());  // the first die back in: its memory starts again
+    rig.Shoot(33, {{"top", Good(23033)}});
+    EXPECT_EQ(memory_parts(*rig.station), 1);
+  }
+  testing::WriteFile(file, "not a die memory");
+  {
+    StationRig rig(dir.path());
+    EXPECT_EQ(rig.Shoot(34, {{"top", Good(23034)}}).decision, Decision::kPass) << "line goes on";
+    EXPECT_EQ(memory_parts(*rig.station), 1);
+  }
+  ASSERT_TRUE(of_die.Restore(file, die)) << "a good file replaced the damaged one";
+  EXPECT_EQ(of_die.parts(), 1);
+}
+
 // The PLC sends a part id the outbox already holds (a re-trigger after a restart, or a shot
 // counter never written): the new inspection cannot be stored, so the PLC must not read a verdict
 // from it. The part is held, the first record stays, and /metrics counts it.

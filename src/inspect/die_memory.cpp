@@ -17,6 +17,7 @@ constexpr const char* kFileKind = "die_memory";
 constexpr const char* kFileFix =
     "Delete the file; the station writes a new one as the die's parts come";
 
+// A continuous CV_32F map's values, row by row, for the file.
 std::vector<float> Floats(const cv::Mat& m) {
   return std::vector<float>(m.ptr<float>(0), m.ptr<float>(0) + m.total());
 }
@@ -156,34 +157,37 @@ std::optional<DieMark> DieMemory::Judge() {
 
 void DieMemory::Save(const std::filesystem::path& path, const std::string& die) const {
   ModelFile file;
-  file.header = {{"kind", kFileKind},
-                 {"die", die},
-                 {"model_id", model_.Id()},
-                 {"canvas", canvas_},
-                 {"parts", parts_}};
+  file.header = {{"kind", kFileKind}, {"die", die},      {"model_id", model_.Id()},
+                 {"canvas", canvas_}, {"parts", parts_}, {"max_z2", options_.max_z2}};
   for (const cv::Mat* m : {&short_, &long_, &seen_}) AppendFloats(file.payload, Floats(*m));
   WriteModelFile(path, file);
 }
 
-bool DieMemory::Restore(const std::filesystem::path& path, const std::string& die) {
+std::optional<std::string> DieMemory::Restore(const std::filesystem::path& path) {
   const std::string name = path.string();
   const size_t count = static_cast<size_t>(canvas_) * canvas_;
   std::vector<float> values[3];
   int64_t parts = -1;
+  std::string die;
   try {  // the container's own messages end with a fix for model files
     const ModelFile file = ReadModelFile(path);
     const auto& h = file.header;
     if (h.value("kind", "") != kFileKind)
       throw Error(ErrorCategory::kModel, name + ": not a die memory", kFileFix);
-    if (h.value("die", "") != die || h.value("model_id", "") != model_.Id() ||
-        h.value("canvas", 0) != canvas_)
-      return false;
-    parts = h.value("parts", int64_t{-1});
+    if (h.value("model_id", "") != model_.Id() || h.value("canvas", 0) != canvas_ ||
+        h.value("max_z2", 0.f) != options_.max_z2)
+      return std::nullopt;
+    die = h.at("die").get<std::string>();
+    parts = h.at("parts").get<int64_t>();
     size_t offset = 0;
     for (auto& v : values) v = ReadFloats(file.payload, offset, count, name);
     if (offset != file.payload.size()) parts = -1;
   } catch (const Error& e) {
     throw Error(ErrorCategory::kModel, e.cause(), kFileFix);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCategory::kModel,
+                name + ": the die memory's header is damaged (" + std::string(e.what()) + ")",
+                kFileFix);
   }
   bool valid = parts >= 0;
   for (const auto& v : values)
@@ -193,7 +197,7 @@ bool DieMemory::Restore(const std::filesystem::path& path, const std::string& di
   cv::Mat* maps[3] = {&short_, &long_, &seen_};
   for (int i = 0; i < 3; ++i) std::copy(values[i].begin(), values[i].end(), maps[i]->ptr<float>(0));
   parts_ = parts;
-  return true;
+  return die;
 }
 
 }  // namespace linesight

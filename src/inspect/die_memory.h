@@ -55,10 +55,11 @@ class DieMemory {
   // sealed file (core/model_file.h: checksummed, replaced atomically), so that a restarted
   // station goes on where it stopped instead of waiting min_parts again. Throws Error{kIo}.
   void Save(const std::filesystem::path& path, const std::string& die) const;
-  // Takes back what Save wrote, if it is of die `die`, this model and canvas: true. False, the
-  // memory unchanged, for a file of another die or model (a die changed, a model swapped while
-  // the station was down). Throws Error{kModel} naming the file for one that is damaged.
-  bool Restore(const std::filesystem::path& path, const std::string& die);
+  // Takes back what Save wrote if it was written for this model and canvas with the same
+  // clipping (max_z2), and returns the die it is of; nullopt, the memory unchanged, for another
+  // model's (one swapped while the station was down). Throws Error{kModel} naming the file for
+  // one that is damaged, the memory unchanged.
+  std::optional<std::string> Restore(const std::filesystem::path& path);
 
   int64_t parts() const { return parts_; }
 

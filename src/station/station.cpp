@@ -152,6 +152,7 @@ Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
   plc_.SetModelLoaded(judges_.all_loaded());
   UpdateFault();
   NoteModels();
+  RestoreDieMemory();
   LoadRiskModel();
   if (config_.uplink.enabled) uplink_ = std::make_unique<Uplink>(outbox_, UplinkOptionsOf(config_));
   if (config_.mqtt.enabled || config_.http.enabled)
@@ -448,18 +449,14 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
     return;
   try {
     if (judge != memory_judge_) {
-      const bool first = !memory_judge_;
       die_memory_.emplace(judge->model, config_.recurring_mark.memory);
       memory_judge_ = judge;
       memory_die_ = die;
-      if (first)
-        RestoreDieMemory(die);
-      else
-        memory_unsaved_ = kMemorySaveParts;  // a new model: its file starts again soon
+      memory_stale_ = true;  // the file is another model's
     } else if (die != memory_die_) {
       die_memory_->Reset();
       memory_die_ = die;
-      memory_unsaved_ = kMemorySaveParts;  // the old die's file must not come back
+      memory_stale_ = true;  // the old die's file must not come back
     }
     const auto mark = die_memory_->Add(ws);
     ++memory_unsaved_;
@@ -473,31 +470,50 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
   }
 }
 
-void Station::RestoreDieMemory(const std::string& die) {
+void Station::RestoreDieMemory() {
+  const auto judge = judges_.size() > 0 ? judges_.judge(0) : nullptr;
   std::error_code ec;
-  if (memory_file_.empty() || !std::filesystem::exists(memory_file_, ec)) return;
+  if (!judge || judge->model.recipe.locate.method != LocateMethod::kDisc ||
+      !std::filesystem::exists(memory_file_, ec))
+    return;
+  die_memory_.emplace(judge->model, config_.recurring_mark.memory);
+  memory_judge_ = judge;
+  memory_stale_ = true;  // replaced after the first part unless taken back here
   try {
-    if (die_memory_->Restore(memory_file_, die))
-      std::cerr << config_.station << ": die memory of die " << die << " taken back from "
+    if (const auto die = die_memory_->Restore(memory_file_)) {
+      memory_die_ = *die;
+      memory_stale_ = false;
+      std::cerr << config_.station << ": die memory of die " << *die << " taken back from "
                 << memory_file_.string() << ": " << die_memory_->parts() << " parts\n";
-    else
+    } else {
       std::cerr << config_.station << ": " << memory_file_.string()
-                << " holds another die's or model's memory; die " << die << " starts a new one\n";
+                << " holds another model's die memory; the die's parts start a new one\n";
+    }
   } catch (const std::exception& e) {
-    std::cerr << config_.station << ": die memory not taken back, die " << die
-              << " starts a new one: " << e.what() << "\n";
+    std::cerr << config_.station
+              << ": die memory not taken back, the die's parts start a new one: " << e.what()
+              << "\n";
   }
+  std::lock_guard lock(mu_);
+  memory_parts_ = die_memory_->parts();
 }
 
-void Station::SaveDieMemory(bool now) {
-  if (!die_memory_ || memory_file_.empty() || memory_unsaved_ == 0) return;
-  if (!now && memory_unsaved_ < kMemorySaveParts) return;
+void Station::SaveDieMemory(bool at_stop) {
+  if (!die_memory_) return;
+  if (!memory_stale_ && memory_unsaved_ < kMemorySaveParts && !(at_stop && memory_unsaved_ > 0))
+    return;
   try {
     die_memory_->Save(memory_file_, memory_die_);
-    memory_unsaved_ = 0;
-  } catch (const std::exception& e) {  // tried again after the next part
+  } catch (const std::exception& e) {  // tried again kMemorySaveParts parts later
     std::cerr << config_.station << ": die memory not saved: " << e.what() << "\n";
+    std::error_code ec;
+    std::filesystem::remove(memory_file_.string() + ".tmp", ec);
+    // A file that no longer matches the memory (a clear, another die) must not be taken back by
+    // the next start: without it, that start begins a new memory.
+    if (memory_stale_) std::filesystem::remove(memory_file_, ec);
   }
+  memory_unsaved_ = 0;
+  memory_stale_ = false;
 }
 
 void Station::ClearRecurringMark() {
@@ -506,7 +522,10 @@ void Station::ClearRecurringMark() {
   // the die (a false mark, or one polished out) starts its memory again too, on disk as well.
   if (die_memory_) {
     die_memory_->Reset();
-    SaveDieMemory(true);
+    memory_stale_ = true;
+    SaveDieMemory(false);
+    std::lock_guard lock(mu_);
+    memory_parts_ = 0;
   }
   if (!stood) {
     std::cerr << config_.station << ": CLEAR_MARK from the PLC: no recurring mark stood\n";

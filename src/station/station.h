@@ -107,11 +107,13 @@ class Station {
   // A CLEAR_MARK edge from the PLC: forgets the standing mark (logged and counted).
   void ClearRecurringMark();
   // The die memory outlives a restart (docs/station.md, "Recurring marks"): taken back from
-  // memory_file_ when the station's first part is of the die and model it was saved for, and
-  // saved every kMemorySaveParts parts after the PLC has its result, on a die change or a clear,
-  // and when the station stops. A file that cannot be read or written is logged: advice only.
-  void RestoreDieMemory(const std::string& die);
-  void SaveDieMemory(bool now);
+  // memory_file_ when the station starts (reading it must not take a part's time), for the die
+  // the file names (RememberDie starts again for a part of another); saved every
+  // kMemorySaveParts parts after the PLC has its result, after a die change or a clear (stale),
+  // and when the station stops (at_stop). A file that cannot be read or written is logged:
+  // the memory is advice, never a reason to stop the line.
+  void RestoreDieMemory();
+  void SaveDieMemory(bool at_stop);
   void JudgeRisk(PartRecord& part, double since_restart);
   int64_t OutboxPending() const;
   bool KeepImage(const PartRecord& part) const;
@@ -144,8 +146,9 @@ class Station {
   std::optional<DieMemory> die_memory_;
   std::shared_ptr<const Judge> memory_judge_;
   std::string memory_die_;
-  std::filesystem::path memory_file_;          // beside the outbox; "" = not kept
+  std::filesystem::path memory_file_;          // beside the outbox
   int memory_unsaved_ = 0;                     // parts added since the memory was last saved
+  bool memory_stale_ = false;                  // the file no longer matches the memory: save soon
   int64_t memory_parts_ = 0;                   // die_memory_->parts() for Snapshot(), under mu_
   RecurringMarkWatch recurring_;               // the first view's, like the die memory
   std::vector<FaintPlace> faint_;              // the first view's faint places, for recurring_

@@ -120,8 +120,8 @@ TEST(DieMemoryTest, ADieThatLeavesNothingIsNeverMarked) {
 
 // A station restarted mid-die takes its memory back from the file it saved (station.h): the
 // memory taken back marks the same parts, at the same places and strengths, as one that never
-// stopped. A file of another die or another model is not taken; a damaged one is an error that
-// names the file and says what to do.
+// stopped, and says which die it is of. Another model's file, or one clipped otherwise, is not
+// taken; a damaged one is an error that names the file and says what to do.
 TEST(DieMemoryTest, AMemorySavedAndTakenBackGoesOnAsIfItHadNeverStopped) {
   testing::TempDir dir;
   const auto file = dir / "outbox.die-memory";
@@ -140,9 +140,7 @@ TEST(DieMemoryTest, AMemorySavedAndTakenBackGoesOnAsIfItHadNeverStopped) {
       if (k == 89) {
         first.Save(file, "M1-D07");
         second.emplace(model, Quick());
-        EXPECT_FALSE(second->Restore(file, "M1-D08")) << "another die's memory";
-        EXPECT_EQ(second->parts(), 0);
-        ASSERT_TRUE(second->Restore(file, "M1-D07"));
+        ASSERT_EQ(second->Restore(file), std::optional<std::string>("M1-D07"));
         EXPECT_EQ(second->parts(), 90);
       }
       continue;
@@ -172,18 +170,22 @@ TEST(DieMemoryTest, AMemorySavedAndTakenBackGoesOnAsIfItHadNeverStopped) {
         images, names, {});
   }();
   DieMemory of_other(other, Quick());
-  EXPECT_FALSE(of_other.Restore(file, "M1-D07"));
+  EXPECT_FALSE(of_other.Restore(file).has_value());
+  DieMemoryOptions clipped = Quick();
+  clipped.max_z2 = 9;
+  DieMemory clipped_otherwise(model, clipped);
+  EXPECT_FALSE(clipped_otherwise.Restore(file).has_value());
 
   // A file cut short fails its checksum: an error naming it, and the memory is left as it was.
   std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
   DieMemory fresh(model, Quick());
-  const Error e = testing::Caught([&] { fresh.Restore(file, "M1-D07"); });
+  const Error e = testing::Caught([&] { fresh.Restore(file); });
   EXPECT_EQ(e.category(), ErrorCategory::kModel);
   EXPECT_TRUE(testing::Contains(e.what(), file.string())) << e.what();
   EXPECT_EQ(fresh.parts(), 0);
   // So is a sealed file of another kind (a model file under the memory's name).
   SaveInspectionModel(model, file);
-  const Error kind = testing::Caught([&] { fresh.Restore(file, "M1-D07"); });
+  const Error kind = testing::Caught([&] { fresh.Restore(file); });
   EXPECT_TRUE(testing::Contains(kind.what(), "not a die memory")) << kind.what();
 }
 

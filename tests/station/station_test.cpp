@@ -313,8 +313,10 @@ TEST(StationTest, TheDieMemorysMarkRejectsTheDiesPartsUntilAPersonClearsIt) {
 // The die memory needs hundreds of a die's parts before it judges (docs/station.md): a station
 // restarted mid-die takes it back from the file beside its outbox instead of starting again. The
 // file is written every 25 parts after the PLC has its result (a killed station loses at most
-// those) and when the station stops; a new die starts a new memory, and a damaged file is logged
-// and replaced, never a reason to stop the line.
+// those), at once when a person clears the mark or the die changes (a kill must not bring the
+// old memory back), and when the station stops; a damaged file is logged and replaced, never a
+// reason to stop the line. Each file is read after a later part: the station writes it after
+// the PLC has its result, so only the next part's result says the write is done.
 TEST(StationTest, TheDieMemoryOutlivesARestartOfTheStation) {
   TempDir dir;
   const fs::path file = dir.path() / "outbox.die-memory";
@@ -324,38 +326,50 @@ TEST(StationTest, TheDieMemoryOutlivesARestartOfTheStation) {
     return at == std::string::npos ? int64_t{-1} : std::stoll(text.substr(at + 28));
   };
   const InspectionModel model = LoadInspectionModel(ModelFile());
+  const auto on_disk = [&] {  // the die and parts of the file
+    DieMemory memory(model);
+    const auto die = memory.Restore(file);
+    return std::make_pair(die.value_or("(another model's)"), memory.parts());
+  };
   std::string die;
   {
     StationRig rig(dir.path());
     for (uint32_t id = 1; id <= 30; ++id) rig.Shoot(id, {{"top", Good(23000 + id)}});
     EXPECT_EQ(memory_parts(*rig.station), 30);
     die = rig.station->outbox().Get(PartId("M1", 30))->shot.die;
-    DieMemory killed_now(model);  // what a station killed now would take back
-    ASSERT_TRUE(killed_now.Restore(file, die));
-    EXPECT_EQ(killed_now.parts(), 25);
+    // Written after the die's first part (a new file), then every 25: what a kill now leaves.
+    EXPECT_EQ(on_disk(), std::make_pair(die, int64_t{26}));
   }
+  EXPECT_EQ(on_disk(), std::make_pair(die, int64_t{30})) << "a clean stop saves every part";
   {
-    StationRig rig(dir.path());  // stopped cleanly before: all 30 parts were saved
+    StationRig rig(dir.path());
+    EXPECT_EQ(memory_parts(*rig.station), 30) << "taken back at start, before any part";
     EXPECT_EQ(rig.Shoot(31, {{"top", Good(23031)}}).decision, Decision::kPass);
     EXPECT_EQ(memory_parts(*rig.station), 31);
-    rig.Shoot(32, {{"top", Good(23032)}}, 3);  // another die
+    rig.plc->ClearMark();  // a person checked the die: its memory starts again, on disk too
+    rig.Shoot(32, {{"top", Good(23032)}});
     EXPECT_EQ(memory_parts(*rig.station), 1);
+    EXPECT_EQ(on_disk(), std::make_pair(die, int64_t{0}));
+    rig.Shoot(33, {{"top", Good(23033)}}, 3);  // another die
+    EXPECT_EQ(memory_parts(*rig.station), 1);
+    rig.Shoot(34, {{"top", Good(23034)}}, 3);
+    EXPECT_EQ(on_disk().second, 1);
+    EXPECT_NE(on_disk().first, die);
   }
-  DieMemory of_die(model);
-  EXPECT_FALSE(of_die.Restore(file, die)) << "the file now holds the new die's memory";
   {
     StationRig rig(dir.path());  // the first die back in: its memory starts again
-    rig.Shoot(33, {{"top", Good(23033)}});
+    rig.Shoot(35, {{"top", Good(23035)}});
     EXPECT_EQ(memory_parts(*rig.station), 1);
   }
   testing::WriteFile(file, "not a die memory");
   {
     StationRig rig(dir.path());
-    EXPECT_EQ(rig.Shoot(34, {{"top", Good(23034)}}).decision, Decision::kPass) << "line goes on";
+    EXPECT_EQ(memory_parts(*rig.station), 0);
+    EXPECT_EQ(rig.Shoot(36, {{"top", Good(23036)}}).decision, Decision::kPass) << "line goes on";
     EXPECT_EQ(memory_parts(*rig.station), 1);
+    rig.Shoot(37, {{"top", Good(23037)}});
+    EXPECT_EQ(on_disk(), std::make_pair(die, int64_t{1})) << "a good file replaced the damaged one";
   }
-  ASSERT_TRUE(of_die.Restore(file, die)) << "a good file replaced the damaged one";
-  EXPECT_EQ(of_die.parts(), 1);
 }
 
 // The PLC sends a part id the outbox already holds (a re-trigger after a restart, or a shot

@@ -372,6 +372,33 @@ TEST(StationTest, TheDieMemoryOutlivesARestartOfTheStation) {
   }
 }
 
+// A die memory that cannot be written (a full disk, a folder in the way) is logged and tried
+// again 25 parts later while the line goes on; a file a clear has made stale is deleted rather
+// than left to bring the old memory back at the next start.
+TEST(StationTest, ADieMemoryThatCannotBeWrittenNeverStopsTheLineNorComesBackStale) {
+  TempDir dir;
+  const fs::path file = dir.path() / "outbox.die-memory",
+                 blocker = dir.path() / "outbox.die-memory.tmp";
+  StationRig rig(dir.path());
+  rig.Shoot(1, {{"top", Good(24001)}});
+  rig.Shoot(2, {{"top", Good(24002)}});
+  ASSERT_TRUE(fs::exists(file)) << "written after the die's first part";
+  fs::create_directory(blocker);  // the temporary file cannot be created while this stands
+  testing::WriteFile(blocker / "keep", "x");
+  rig.plc->ClearMark();
+  EXPECT_EQ(rig.Shoot(3, {{"top", Good(24003)}}).decision, Decision::kPass);
+  EXPECT_FALSE(fs::exists(file)) << "the memory before the clear must not come back";
+  for (uint32_t id = 4; id <= 30; ++id)  // tried again after part 27, in vain
+    EXPECT_NE(rig.Shoot(id, {{"top", Good(24000 + id)}}).decision, Decision::kHold);
+  EXPECT_FALSE(fs::exists(file));
+  fs::remove_all(blocker);
+  for (uint32_t id = 31; id <= 55; ++id) rig.Shoot(id, {{"top", Good(24000 + id)}});
+  const InspectionModel model = LoadInspectionModel(ModelFile());  // outlives the memory
+  DieMemory memory(model);
+  ASSERT_TRUE(memory.Restore(file).has_value()) << "written again once it could be";
+  EXPECT_EQ(memory.parts(), 50) << "parts 3 to 52: the clear, then the retry after part 52";
+}
+
 // The PLC sends a part id the outbox already holds (a re-trigger after a restart, or a shot
 // counter never written): the new inspection cannot be stored, so the PLC must not read a verdict
 // from it. The part is held, the first record stays, and /metrics counts it.

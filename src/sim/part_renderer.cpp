@@ -296,7 +296,7 @@ constexpr double kContactPx = 2;
 
 // Shades the surface, lays it over the background and applies the camera.
 cv::Mat Expose(const RenderOptions& o, const Look& look, const SurfaceLayers& s,
-               const cv::Mat& grain, const cv::Mat& mottle, uint64_t seed) {
+               const cv::Mat& mottle, uint64_t seed) {
   const int size = o.size;
   const PartGeometry& g = look.geometry;
   const float lx = static_cast<float>(look.light.x), ly = static_cast<float>(look.light.y),
@@ -319,7 +319,6 @@ cv::Mat Expose(const RenderOptions& o, const Look& look, const SurfaceLayers& s,
     const float* h_down = s.height.ptr<float>(std::min(y + 1, size - 1));
     const float* a_row = s.albedo.ptr<float>(y);
     const float* c_row = s.alpha.ptr<float>(y);
-    const float* grain_row = grain.ptr<float>(y);
     const float* mottle_row = mottle.ptr<float>(y);
     uint8_t* out = image.ptr<uint8_t>(y);
     const float dy_scale = (y == 0 || y == size - 1) ? 1.0f : 0.5f;
@@ -344,8 +343,10 @@ cv::Mat Expose(const RenderOptions& o, const Look& look, const SurfaceLayers& s,
         if (c2 < contact_reach2) {
           shadow -= 0.20 * (1 - SmoothStep(g.radius, g.radius + kContactPx, std::sqrt(c2)));
         }
+        // The table is as smooth as the real castings' (docs/simulator.md: no grain of its own
+        // beyond the camera's noise, faint blotches); a grainy table hid flash and thin lines.
         value += (1 - alpha) * static_cast<float>(kBackgroundAlbedo * shadow) *
-                 (1 + 0.05f * mottle_row[x] + 0.03f * grain_row[x]);
+                 (1 + 0.02f * mottle_row[x]);
       }
       const double ix = x - image_centre;
       value *= static_cast<float>(look.gain * (1 + look.gradient.x * ix + look.gradient.y * iy) *
@@ -440,7 +441,7 @@ RenderedPart PartRenderer::Render(uint64_t seed, std::span<const DefectType> def
   for (const DieVein& vein : veins) {
     if (vein.length > 0) PaintDieVein(vein, look.geometry, surface, part.mask);
   }
-  part.image = Expose(options_, look, surface, ws.grain, ws.mottle, seed);
+  part.image = Expose(options_, look, surface, ws.mottle, seed);
   part.defects.assign(defects.begin(), defects.end());
   for (const DieVein& vein : veins) {
     if (vein.length > 0) part.defects.push_back(DefectType::kDieVein);

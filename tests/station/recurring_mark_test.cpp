@@ -222,8 +222,8 @@ TEST(RecurringMarkTest, FaintPlacesAtOnePlaceStandTheMarkUnlessTurnedOff) {
     EXPECT_FALSE(without.Add("M2-D01", "m", none, kNoCycle, std::nullopt, faint)) << i;
 }
 
-// Good parts' faint places fall anywhere: 10,000 parts, one in three with a faint place (twice
-// the 0.15 per part measured at 0.8 x the threshold on the demo's model, docs/station.md)
+// Good parts' faint places fall anywhere: 10,000 parts, one in three with a faint place (1.75 x
+// the 0.19 per part measured at 0.8 x the threshold on the demo's model, docs/station.md)
 // anywhere on the fold of a six-vane part out to 1.2 rim radii, never stand a mark.
 TEST(RecurringMarkTest, FaintPlacesAtRandomPlacesNeverStand) {
   RecurringMarkWatch watch;

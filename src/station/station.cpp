@@ -238,7 +238,7 @@ StationSnapshot Station::Snapshot() const {
   s.camera_ok = camera_ok_;
   if (last_part_ != SteadyClock::time_point{}) s.last_part_age_s = MillisSince(last_part_) / 1000.0;
   s.last_risk = last_risk_;
-  s.die_memory_parts = memory_parts_;
+  s.die_memory_parts = memory_parts_.load();
   return s;
 }
 
@@ -460,10 +460,7 @@ void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::
     }
     const auto mark = die_memory_->Add(ws);
     ++memory_unsaved_;
-    {
-      std::lock_guard lock(mu_);
-      memory_parts_ = die_memory_->parts();
-    }
+    memory_parts_ = die_memory_->parts();
     if (mark) view.die_mark = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
   } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
     std::cerr << config_.station << ": die memory: " << e.what() << "\n";
@@ -494,7 +491,6 @@ void Station::RestoreDieMemory() {
               << ": die memory not taken back, the die's parts start a new one: " << e.what()
               << "\n";
   }
-  std::lock_guard lock(mu_);
   memory_parts_ = die_memory_->parts();
 }
 
@@ -524,7 +520,6 @@ void Station::ClearRecurringMark() {
     die_memory_->Reset();
     memory_stale_ = true;
     SaveDieMemory(false);
-    std::lock_guard lock(mu_);
     memory_parts_ = 0;
   }
   if (!stood) {

@@ -149,7 +149,7 @@ class Station {
   std::filesystem::path memory_file_;          // beside the outbox
   int memory_unsaved_ = 0;                     // parts added since the memory was last saved
   bool memory_stale_ = false;                  // the file no longer matches the memory: save soon
-  int64_t memory_parts_ = 0;                   // die_memory_->parts() for Snapshot(), under mu_
+  std::atomic<int64_t> memory_parts_{0};       // die_memory_->parts(), for Snapshot()
   RecurringMarkWatch recurring_;               // the first view's, like the die memory
   std::vector<FaintPlace> faint_;              // the first view's faint places, for recurring_
   std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox

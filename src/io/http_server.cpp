@@ -147,6 +147,16 @@ HttpServer::HttpServer(const HttpServerOptions& options, std::vector<HttpRoute> 
   const auto handle = [compiled](const httplib::Request& req, httplib::Response& res) {
     Send(Dispatch(*compiled, req), res);
   };
+  // A request with neither Content-Length nor Transfer-Encoding has an empty body (RFC 9112
+  // 6.3), as `curl -X POST URL` sends it; httplib 0.11 would wait for one until the read timeout
+  // and then answer 400, so such requests are answered here, before it reads.
+  server_->set_pre_routing_handler([handle](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD" || req.has_header("Content-Length") ||
+        req.has_header("Transfer-Encoding"))
+      return httplib::Server::HandlerResponse::Unhandled;
+    handle(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_->Get(".*", handle);
   server_->Post(".*", handle);
   server_->Put(".*", handle);

@@ -3,6 +3,11 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 
 #include <gtest/gtest.h>
@@ -101,6 +106,50 @@ TEST(HttpServer, OversizedBodiesGet413WithoutReachingTheHandler) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(calls.load(), 0);
+}
+
+// Sends `request` as is over a new connection and returns what comes back within 10 s.
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; reply.find("\r\n\r\n") == std::string::npos &&
+                    (n = recv(fd, buf, sizeof buf, 0)) > 0;)
+      reply.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return reply;
+}
+
+// `curl -X POST URL` sends neither Content-Length nor a body, and keeps the connection open.
+TEST(HttpServer, ABodilessPostWithoutContentLengthReachesItsHandler) {
+  std::atomic<int> calls{0};
+  HttpServer server({}, std::vector<HttpRoute>{{"POST", "/ack", [&](const HttpRequest& req) {
+                                                 ++calls;
+                                                 return HttpResponse{req.body.empty() ? 204 : 400,
+                                                                     "text/plain", ""};
+                                               }},
+                                               {"GET", "/healthz", [](const HttpRequest&) {
+                                                  return HttpResponse{};
+                                                }}});
+  EXPECT_TRUE(testing::Contains(
+      RawExchange(server.port(), "POST /ack HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+      "HTTP/1.1 204"));
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_TRUE(testing::Contains(
+      RawExchange(server.port(), "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+      "HTTP/1.1 405"));
+  EXPECT_TRUE(testing::Contains(
+      RawExchange(server.port(), "DELETE /ack HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+      "HTTP/1.1 405"));
 }
 
 TEST(HttpServer, StreamsUntilTheHandlerReturns) {

@@ -44,6 +44,10 @@ int64_t MtimeMs(const struct stat& st) {
 
 std::string Quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
+uint32_t LittleEndian32(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+
 // Checks the watched folder before watching it, so the error says which fix applies.
 void CheckFolder(const FolderSourceOptions& o) {
   std::error_code ec;
@@ -120,6 +124,25 @@ bool FolderSource::IsImageName(std::string_view name) {
     if (lower.size() > ext.size() && EndsWith(lower, ext)) return true;
   }
   return false;
+}
+
+bool FolderSource::LooksComplete(std::span<const uint8_t> b) {
+  static constexpr uint8_t kPng[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  static constexpr uint8_t kIend[] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  if (b.size() >= sizeof kPng && std::equal(std::begin(kPng), std::end(kPng), b.begin()))
+    return b.size() >= sizeof kPng + sizeof kIend &&
+           std::search(b.end() - std::min<size_t>(b.size(), 64), b.end(), std::begin(kIend),
+                       std::end(kIend)) != b.end();
+  if (b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8) {
+    // The end-of-image marker, possibly followed by padding: scan data never holds FF D9 (a data
+    // byte FF is stuffed with 00), and an embedded thumbnail's own end lies far from the file's.
+    const size_t from = b.size() > 1024 ? b.size() - 1024 : 2;
+    for (size_t i = b.size() - 1; i > from; --i)
+      if (b[i - 1] == 0xFF && b[i] == 0xD9) return true;
+    return false;
+  }
+  if (b.size() >= 6 && b[0] == 'B' && b[1] == 'M') return LittleEndian32(&b[2]) <= b.size();
+  return true;
 }
 
 std::string FolderSource::Describe() const { return "folder " + options_.folder.string(); }
@@ -243,10 +266,20 @@ bool FolderSource::TryTake(const std::string& name, const CaptureRequest& reques
     Skip(name, "empty (0 bytes)", stats_.skipped_empty);
     return false;
   }
+  if (!LooksComplete(frame.encoded)) {
+    // Some cameras close a file and open it again to finish it. Taking it now would hold this
+    // part for a half image, and its completion would then pass for the next part's image.
+    ++stats_.incomplete;
+    log_("waiting for the rest of " + path.string() + ": closed after " + std::to_string(got) +
+         " bytes, before the image's end");
+    incomplete_ = name;
+    return false;
+  }
   frame.image.release();
   frame.name = name;
   frame.time_ms = MtimeMs(st);
   ++stats_.taken;
+  incomplete_.clear();
   owed_ = 0;  // this part's image came: earlier parts' late images are stale by their time now
   CleanUp(path);
   return true;
@@ -300,14 +333,19 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
     poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 60000)));
   }
   owed_ = std::min(owed_ + 1, kMaxOwed);
+  const std::string unfinished = std::exchange(incomplete_, {});
   const int64_t skipped = stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big +
                           stats_.skipped_stale - skipped_before;
   throw Error(ErrorCategory::kIo,
               "no image arrived in " + options_.folder.string() + " within " +
                   std::to_string(timeout.count()) + " ms after trigger of part " +
                   std::to_string(request.part_number) +
-                  (skipped > 0 ? " (" + std::to_string(skipped) + " unusable files skipped)" : ""),
-              "check the camera's output folder and trigger wiring");
+                  (skipped > 0 ? " (" + std::to_string(skipped) + " unusable files skipped)" : "") +
+                  (unfinished.empty() ? ""
+                                      : "; " + unfinished + " was still incomplete (no image end)"),
+              unfinished.empty() ? "check the camera's output folder and trigger wiring"
+                                 : "check that the camera finishes writing each image within "
+                                   "camera.timeout_ms, or raise it");
 }
 
 }  // namespace linesight::io

@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -44,6 +45,7 @@ struct FolderSourceStats {
   int64_t skipped_vanished = 0;  // gone (or unreadable) before it could be read
   int64_t skipped_too_big = 0;   // over max_file_bytes
   int64_t skipped_stale = 0;     // completed before the trigger: another part's (max_early_ms)
+  int64_t incomplete = 0;        // closed before the image's end: waited for the rest
   int64_t ignored_names = 0;     // temp files, hidden files, unsupported extensions
   int64_t cleanup_failures = 0;  // taken but could not be deleted or moved (frame still used)
   int64_t event_overflows = 0;   // inotify queue overflowed: the folder was rescanned
@@ -78,6 +80,11 @@ class FolderSource : public FrameSource {
   // png bmp tif tiff pgm ppm, any case), not hidden (".x"), not a temp file (".tmp", ".part").
   static bool IsImageName(std::string_view name);
 
+  // False if `bytes` are a PNG without its end chunk, a JPEG without its end marker or a BMP
+  // shorter than its header says: a file a camera closed before it had written all of it (it
+  // may open it again to finish). True for other formats, which carry no such end.
+  static bool LooksComplete(std::span<const uint8_t> bytes);
+
  private:
   void QueueExisting();
   bool DrainEvents();  // false if the watched folder is gone
@@ -99,6 +106,7 @@ class FolderSource : public FrameSource {
   std::unordered_set<std::string> pending_set_;  // the same names, to queue each name once
   std::unordered_set<std::string> existing_;     // queued by take_existing: never stale
   int owed_ = 0;  // parts timed out since the last image taken: their late images may come
+  std::string incomplete_;  // the last file found incomplete while waiting for this part
   FolderSourceStats stats_;
 };
 

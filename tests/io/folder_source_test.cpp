@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -181,6 +182,61 @@ TEST(FolderSourceTest, WaitsForAFileStillBeingWritten) {
   const Frame f = w.source.Capture({}, milliseconds(5000));
   writer.join();
   EXPECT_EQ(Bytes(f), "first half second half");
+}
+
+// The bytes of a PNG cut after `head` bytes of its pixel data, and its rest with the end chunk.
+const std::string kPngHead = std::string("\x89PNG\r\n\x1a\n", 8) + "IHDR and some pixels";
+const std::string kPngTail =
+    std::string("more pixels") + std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12);
+
+std::span<const uint8_t> AsBytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST(FolderSourceTest, KnowsAnImageCutBeforeItsEnd) {
+  EXPECT_FALSE(FolderSource::LooksComplete(AsBytes(kPngHead)));
+  EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(kPngHead + kPngTail)));
+  const std::string jpeg = "\xff\xd8\xff\xe0 scan data \xff\x00 more";
+  EXPECT_FALSE(FolderSource::LooksComplete(AsBytes(jpeg)));
+  EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(jpeg + "\xff\xd9")));
+  EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(jpeg + "\xff\xd9" + std::string(4, '\0'))));
+  std::string bmp = "BM" + std::string("\x40\0\0\0", 4) + std::string(20, 'x');  // 64 bytes said
+  EXPECT_FALSE(FolderSource::LooksComplete(AsBytes(bmp)));
+  bmp.resize(64, 'x');
+  EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(bmp)));
+  EXPECT_TRUE(FolderSource::LooksComplete(AsBytes("P5 2 2 255 abcd")));  // no end to check
+}
+
+// Some cameras close an image and open it again to finish it: the part waits for the rest
+// instead of being held for half an image.
+TEST(FolderSourceTest, AnImageClosedBeforeItsEndIsTakenOnceTheCameraFinishesIt) {
+  TempDir dir;
+  Watched w(dir.path());
+  WriteFile(dir / "cam.png", kPngHead);
+  std::thread camera([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    std::ofstream(dir / "cam.png", std::ios::binary | std::ios::app) << kPngTail;
+  });
+  const Frame f = w.source.Capture({.part_number = 1}, milliseconds(5000));
+  camera.join();
+  EXPECT_EQ(Bytes(f), kPngHead + kPngTail);
+  EXPECT_EQ(w.source.stats().incomplete, 1);
+  EXPECT_TRUE(Contains(w.log.at(0), "waiting for the rest of")) << w.log.at(0);
+}
+
+// A part whose image is still unfinished when its time runs out is held; the rest of that image,
+// coming just before the next part's trigger, must not pass for the next part's image.
+TEST(FolderSourceTest, AnImageFinishedTooLateIsNotTakenForTheNextPart) {
+  TempDir dir;
+  Watched w(dir.path());
+  WriteFile(dir / "cam.png", kPngHead);
+  const Error e = Caught([&] { w.source.Capture({.part_number = 300}, milliseconds(50)); });
+  EXPECT_TRUE(Contains(e.what(), "cam.png was still incomplete")) << e.what();
+  EXPECT_TRUE(Contains(e.fix(), "camera.timeout_ms")) << e.fix();
+  std::ofstream(dir / "cam.png", std::ios::binary | std::ios::app) << kPngTail;
+  EXPECT_THROW(w.source.Capture({.part_number = 301}, milliseconds(100)), Error);
+  EXPECT_EQ(w.source.stats().skipped_stale, 1);
+  EXPECT_EQ(w.source.stats().taken, 0);
 }
 
 TEST(FolderSourceTest, FileMovedInIsTakenAndTempNamesAreIgnored) {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/checksum.h"
 #include "core/clock.h"
 #include "core/error.h"
 
@@ -275,6 +276,15 @@ bool FolderSource::TryTake(const std::string& name, const CaptureRequest& reques
     incomplete_ = name;
     return false;
   }
+  const uint32_t crc = Crc32(frame.encoded);
+  if (name == last_name_ && crc == last_crc_) {
+    // Opened and closed again unchanged (a viewer, a sync tool, a camera adding nothing): the
+    // image of part last_part_, not of this one.
+    Skip(name, "the same bytes as the image taken for part " + std::to_string(last_part_),
+         stats_.skipped_repeat);
+    return false;
+  }
+  last_name_ = name, last_crc_ = crc, last_part_ = request.part_number;
   frame.image.release();
   frame.name = name;
   frame.time_ms = MtimeMs(st);
@@ -312,7 +322,8 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
   const int64_t asked_ms = UtcNowMs();
   if (watch_ < 0) watch_ = inotify_add_watch(inotify_fd_, options_.folder.c_str(), kWatchMask);
   const int64_t skipped_before = stats_.skipped_empty + stats_.skipped_vanished +
-                                 stats_.skipped_too_big + stats_.skipped_stale;
+                                 stats_.skipped_too_big + stats_.skipped_stale +
+                                 stats_.skipped_repeat;
   Frame frame;
   for (;;) {
     const bool watching = DrainEvents();
@@ -335,7 +346,7 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
   owed_ = std::min(owed_ + 1, kMaxOwed);
   const std::string unfinished = std::exchange(incomplete_, {});
   const int64_t skipped = stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big +
-                          stats_.skipped_stale - skipped_before;
+                          stats_.skipped_stale + stats_.skipped_repeat - skipped_before;
   throw Error(ErrorCategory::kIo,
               "no image arrived in " + options_.folder.string() + " within " +
                   std::to_string(timeout.count()) + " ms after trigger of part " +

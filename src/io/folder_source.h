@@ -46,6 +46,7 @@ struct FolderSourceStats {
   int64_t skipped_too_big = 0;   // over max_file_bytes
   int64_t skipped_stale = 0;     // completed before the trigger: another part's (max_early_ms)
   int64_t incomplete = 0;        // closed before the image's end: waited for the rest
+  int64_t skipped_repeat = 0;    // the file taken last, closed again with the same bytes
   int64_t ignored_names = 0;     // temp files, hidden files, unsupported extensions
   int64_t cleanup_failures = 0;  // taken but could not be deleted or moved (frame still used)
   int64_t event_overflows = 0;   // inotify queue overflowed: the folder was rescanned
@@ -107,6 +108,10 @@ class FolderSource : public FrameSource {
   std::unordered_set<std::string> existing_;     // queued by take_existing: never stale
   int owed_ = 0;  // parts timed out since the last image taken: their late images may come
   std::string incomplete_;  // the last file found incomplete while waiting for this part
+  // The last file taken and a CRC of its bytes: written again unchanged, it is not a new image.
+  std::string last_name_;
+  uint32_t last_crc_ = 0;
+  int64_t last_part_ = 0;
   FolderSourceStats stats_;
 };
 

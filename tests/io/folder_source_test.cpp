@@ -239,6 +239,26 @@ TEST(FolderSourceTest, AnImageFinishedTooLateIsNotTakenForTheNextPart) {
   EXPECT_EQ(w.source.stats().taken, 0);
 }
 
+// A tool that opens the last image and closes it unchanged makes no new image; a camera that
+// writes a new image under the same name does.
+TEST(FolderSourceTest, TheImageTakenLastClosedAgainUnchangedIsNotTheNextPartsImage) {
+  TempDir dir;
+  Watched w(dir.path());
+  WriteFile(dir / "cam.png", "part 1");
+  EXPECT_EQ(Bytes(w.source.Capture({.part_number = 1}, milliseconds(1000))), "part 1");
+  WriteFile(dir / "cam.png", "part 1");
+  EXPECT_THROW(w.source.Capture({.part_number = 2}, milliseconds(100)), Error);
+  EXPECT_EQ(w.source.stats().skipped_repeat, 1);
+  EXPECT_TRUE(Contains(w.log.back(), "the same bytes as the image taken for part 1"))
+      << w.log.back();
+  std::thread camera([&] {  // after the trigger: part 2 was held, so an earlier file is its
+    std::this_thread::sleep_for(milliseconds(50));
+    WriteFile(dir / "cam.png", "part 3");
+  });
+  EXPECT_EQ(Bytes(w.source.Capture({.part_number = 3}, milliseconds(5000))), "part 3");
+  camera.join();
+}
+
 TEST(FolderSourceTest, FileMovedInIsTakenAndTempNamesAreIgnored) {
   TempDir dir;
   Watched w(dir.path());

@@ -13,6 +13,7 @@
 #include "cli/progress.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "inspect/inspector.h"
 #include "vision/image_io.h"
 
@@ -118,7 +119,7 @@ void AddBenchCommand(CLI::App& app, CommandBody& body) {
           {"peak_rss_mb", PeakRssMb()},
           {"verdicts", {{"pass", counts[0]}, {"reject", counts[1]}, {"hold", counts[2]}}}};
       if (args->json) {
-        std::cout << j.dump() << "\n";
+        std::cout << JsonText(j) << "\n";
         return kExitOk;
       }
       std::cout << std::fixed << std::setprecision(3) << "bench: " << bytes.size() << " images x "

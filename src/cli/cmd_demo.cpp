@@ -27,6 +27,7 @@
 #include "cli/report_html.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "inspect/eval_report.h"
 #include "inspect/trainer.h"
 #include "process/plant_report.h"
@@ -334,7 +335,7 @@ int RunDemo(const DemoArgs& a) {
   if (a.json) {
     nlohmann::json j = station::SummaryToJson(s);
     if (server) j["alerts"] = alarms;
-    std::cout << j.dump() << std::endl;
+    std::cout << JsonText(j) << std::endl;
     return kExitOk;
   }
   const auto keep_serving = [&] {

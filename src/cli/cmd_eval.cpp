@@ -18,6 +18,7 @@
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "inspect/eval_report.h"
 #include "inspect/inspector.h"
 #include "inspect/model_fit_check.h"
@@ -309,7 +310,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       j["holds"] = holds;
       j["unreadable"] = unreadable;
       if (args->json) {
-        std::cout << j.dump() << "\n";
+        std::cout << JsonText(j) << "\n";
       } else {
         const auto& c = report.confusion;
         std::cout << std::fixed << std::setprecision(4) << "eval: " << good.size() << " good, "

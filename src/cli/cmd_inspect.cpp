@@ -19,6 +19,7 @@
 #include "cli/progress.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "inspect/inspector.h"
 #include "inspect/model_fit_check.h"
 #include "inspect/overlay.h"
@@ -60,7 +61,7 @@ std::string FormatLine(const Verdict& v, float threshold, const fs::path& file, 
       j["score"] = ReportedScore(v, threshold);
       if (v.score > 0) j["measured_score"] = v.score;
     }
-    return j.dump() + "\n";
+    return JsonText(j) + "\n";
   }
   std::ostringstream out;
   out << std::left << std::setw(7) << DecisionName(v.decision) << " " << std::fixed

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "inspect/inspection_model.h"
 
 namespace linesight::cli {
@@ -103,7 +104,7 @@ void AddModelCommand(CLI::App& app, CommandBody& body) {
     body = [args] {
       const InspectionModel m = LoadInspectionModel(args->model);
       if (args->json)
-        std::cout << Describe(m, args->manifest).dump() << "\n";
+        std::cout << JsonText(Describe(m, args->manifest)) << "\n";
       else
         PrintText(m, args->model, args->manifest);
       return kExitOk;
@@ -123,8 +124,10 @@ void AddModelCommand(CLI::App& app, CommandBody& body) {
       if (!args->threshold && !args->min_area)
         throw Error(ErrorCategory::kInput, "model set: nothing to change",
                     "Give --threshold, --min-area or both");
-      if (args->threshold && !(std::isfinite(*args->threshold) && *args->threshold > 0))
-        throw Error(ErrorCategory::kInput, "--threshold must be a positive number",
+      if (args->threshold && !(*args->threshold > 0 && *args->threshold <= 1e6))
+        throw Error(ErrorCategory::kInput,
+                    "--threshold must be a positive number up to 1000000 (scores are a few to a "
+                    "few dozen)",
                     "Take a threshold from `linesight eval` or `linesight tune`");
       if (args->min_area &&
           !(std::isfinite(*args->min_area) && *args->min_area >= 0 && *args->min_area <= 1e6))

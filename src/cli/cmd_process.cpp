@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "process/alarm_history.h"
 #include "process/cause_json.h"
 #include "process/cause_ranking.h"
@@ -165,7 +166,7 @@ int RunRisk(const Args& a) {
   std::cerr << "fitting the risk model on shots before " << Utc(split) << "\n";
   const nlohmann::json j = RiskJson(lp::EvaluateRisk(imp.table, split, {}));
   if (a.json)
-    std::cout << j.dump() << "\n";
+    std::cout << JsonText(j) << "\n";
   else
     PrintRisk(j);
   return kExitOk;
@@ -190,7 +191,7 @@ int RunCauses(const Args& a) {
   o.defect = a.defect;
   const std::vector<lp::CauseGroup> groups = lp::RankCauses(imp.table, ParseBy(a.by), o, shap);
   if (a.json) {
-    std::cout << lp::CauseGroupsJson(groups).dump() << "\n";
+    std::cout << JsonText(lp::CauseGroupsJson(groups)) << "\n";
     return kExitOk;
   }
   for (const lp::CauseGroup& g : groups) {
@@ -296,7 +297,7 @@ int RunAlarms(const Args& a) {
   o.variables = a.variables;
   const nlohmann::json j = AlarmsJson(lp::FindAlarmEpisodes(imp.table, o));
   if (a.json)
-    std::cout << j.dump() << "\n";
+    std::cout << JsonText(j) << "\n";
   else
     PrintAlarms(j);
   return kExitOk;

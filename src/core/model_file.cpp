@@ -1,4 +1,5 @@
 #include "core/model_file.h"
+#include "core/json_text.h"
 
 #include <cstring>
 #include <fstream>
@@ -11,7 +12,8 @@ namespace {
 
 constexpr char kMagic[8] = {'L', 'S', 'M', 'O', 'D', 'E', 'L', '\x1a'};
 constexpr size_t kFixedHeader = 24;  // magic, version u32, header_len u32, payload_len u64
-constexpr size_t kMaxHeader = 1 << 20;
+// The header carries the training manifest (~200 bytes a good image): room for 100,000s.
+constexpr size_t kMaxHeader = size_t{64} << 20;
 constexpr uint64_t kMaxPayload = 1ull << 30;
 
 void PutU32(std::vector<uint8_t>& out, uint32_t v) {
@@ -33,8 +35,15 @@ uint64_t GetLe(const uint8_t* p, int bytes) {
 
 }  // namespace
 
-void WriteModelFile(const std::filesystem::path& path, const ModelFile& file) {
-  std::string header = file.header.dump();
+void WriteModelFile(const std::filesystem::path& path, const ModelFile& file,
+                    const std::function<void(const std::filesystem::path&)>& verify) {
+  std::string header = JsonText(file.header);
+  if (header.size() > kMaxHeader)
+    throw Error(ErrorCategory::kInput,
+                path.string() + ": the model's header would be " + std::to_string(header.size()) +
+                    " bytes, over the " + std::to_string(kMaxHeader >> 20) +
+                    " MiB a model file holds (its training manifest lists every image by path)",
+                "Train on fewer images (--max-images) or from a folder with shorter paths");
   std::vector<uint8_t> out(kMagic, kMagic + 8);
   PutU32(out, kModelFormatVersion);
   PutU32(out, static_cast<uint32_t>(header.size()));
@@ -51,11 +60,23 @@ void WriteModelFile(const std::filesystem::path& path, const ModelFile& file) {
       throw Error(ErrorCategory::kIo, path.string() + ": cannot create the model file",
                   "Check that the folder exists and is writable");
     f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-    if (!f.flush())
+    if (!f.flush()) {
+      f.close();
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);  // a disk-full write leaves no half file behind
       throw Error(ErrorCategory::kIo, path.string() + ": write failed",
                   "Check free disk space and retry");
+    }
   }
   std::error_code ec;
+  if (verify) {
+    try {
+      verify(tmp);
+    } catch (...) {
+      std::filesystem::remove(tmp, ec);
+      throw;
+    }
+  }
   std::filesystem::rename(tmp, path, ec);
   if (ec)
     throw Error(ErrorCategory::kIo,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,8 +19,12 @@ struct ModelFile {
   std::vector<uint8_t> payload;  // the model's arrays, little-endian
 };
 
-// Writes `file` to `path` atomically (temp file + rename). Throws Error{kIo} on failure.
-void WriteModelFile(const std::filesystem::path& path, const ModelFile& file);
+// Writes `file` to `path` atomically (temp file + rename). `verify`, if given, reads the
+// written temp file back before it replaces `path`: if it throws, the temp file is removed, the
+// file at `path` is left as it was, and its Error is rethrown. Throws Error{kIo} on failure and
+// Error{kInput} if the header is too large for a model file to hold.
+void WriteModelFile(const std::filesystem::path& path, const ModelFile& file,
+                    const std::function<void(const std::filesystem::path& written)>& verify = {});
 
 // Reads and verifies a model file. Throws Error{kModel} naming the path if it is not a
 // linesight model, is truncated, fails its checksum, or has a newer format version.

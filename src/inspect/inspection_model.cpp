@@ -82,6 +82,11 @@ std::string InspectionModel::Id() const {
 }
 
 void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& path) {
+  if (!(std::isfinite(m.threshold) && m.threshold > 0))
+    throw Error(ErrorCategory::kInput,
+                path.string() + ": threshold " + std::to_string(m.threshold) +
+                    " is not a positive number; nothing was written",
+                "Take a threshold from `linesight eval` or `linesight tune`");
   ModelFile f;
   f.header = {{"kind", kKind},
               {"model_version", kModelVersion},
@@ -109,7 +114,18 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
     f.header["companion"] = m.companion->OptionsJson();
     m.companion->AppendPayload(f.payload);
   }
-  WriteModelFile(path, f);
+  // Read back before it replaces the file there: a model that cannot load must never take the
+  // place of one that can (the line would hold every part until someone trains again).
+  WriteModelFile(path, f, [&](const std::filesystem::path& written) {
+    try {
+      LoadInspectionModel(written);
+    } catch (const Error& e) {
+      throw Error(ErrorCategory::kModel,
+                  path.string() + ": the model written would not load (" + e.what() +
+                      "); the file there was left as it was",
+                  e.fix());
+    }
+  });
 }
 
 InspectionModel LoadInspectionModel(const std::filesystem::path& path) {

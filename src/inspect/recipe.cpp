@@ -1,4 +1,5 @@
 #include "inspect/recipe.h"
+#include "core/json_text.h"
 
 #include <cmath>
 #include <cstdio>
@@ -394,7 +395,7 @@ std::string RecipeHash(const Recipe& recipe) {
   j.erase("name");                // renaming a recipe does not change what a model learned
   j.erase("min_defect_area_px");  // the operating point's, set again by `linesight model set`
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(Fnv1a64(j.dump())));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(Fnv1a64(JsonText(j))));
   return buf;
 }
 

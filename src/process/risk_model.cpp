@@ -1,6 +1,7 @@
 // process/risk_model.cpp: RiskModel on XGBoost's C API. Every call's return code is checked and
 // turned into an Error carrying XGBGetLastError(); handles are owned by RAII wrappers.
 #include "process/risk_model.h"
+#include "core/json_text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -279,7 +280,7 @@ std::string RiskModel::SaveJson() const {
                       {"max_depth", depth_},
                       {"selection", selection_},
                       {"xgboost", std::string(buf, len)}};
-  return j.dump();
+  return JsonText(j);
 }
 
 RiskModel RiskModel::LoadJson(std::string_view text, int threads) {

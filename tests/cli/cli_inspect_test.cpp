@@ -42,6 +42,28 @@ TEST_F(CliTest, InspectOnThreadsGivesTheSameLinesInTheSameOrder) {
   EXPECT_EQ(RunLinesight("inspect --model " + Q(model()) + " --threads 0 " + paths).exit_code, 2);
 }
 
+// A camera's disk may hold names that are not UTF-8 (Latin-1 "café"): they are written as
+// U+FFFD in JSON and in the model's manifest, never a reason to lose the run.
+TEST_F(CliTest, ANameThatIsNotUtf8NeitherStopsTrainingNorInspection) {
+  const fs::path dir = Scratch("latin1");
+  const std::vector<fs::path> good = Files(data() / "good", ".png");
+  ASSERT_GE(good.size(), 31u);
+  for (size_t i = 0; i < 31; ++i)
+    fs::copy_file(good[i],
+                  dir / (i == 0 ? std::string("caf\xe9.png") : good[i].filename().string()));
+  const RunResult train = RunLinesight("train --good " + Q(dir) + " --out " + Q(dir / "m.lsm"));
+  ASSERT_EQ(train.exit_code, 0) << Describe(train);
+  const RunResult show = RunLinesight("model show --json --manifest --model " + Q(dir / "m.lsm"));
+  ASSERT_EQ(show.exit_code, 0) << Describe(show);
+  EXPECT_TRUE(Contains(show.out, "caf\xef\xbf\xbd.png")) << show.out.substr(0, 400);
+  const RunResult r = RunLinesight("inspect --json --model " + Q(dir / "m.lsm") + " " +
+                                   Q(dir / "caf\xe9.png") + " " + Q(good.back()));
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << Describe(r);
+  EXPECT_TRUE(Contains(lines[0].at("image").get<std::string>(), "caf\xef\xbf\xbd.png"));
+}
+
 TEST_F(CliTest, InspectTextShowsTheThreshold) {
   const RunResult r = RunLinesight("inspect --model " + Q(model()) + " " + Q(data() / "defect"));
   ASSERT_EQ(r.exit_code, 0) << Describe(r);

@@ -177,11 +177,18 @@ TEST_F(DecisionRuleTest, ModelSetChangesTheIdAndRefusesNonsense) {
 
   for (const std::string& bad :
        {std::string(""), std::string(" --threshold 0"), std::string(" --threshold -2"),
-        std::string(" --threshold nan"), std::string(" --min-area -1")}) {
+        std::string(" --threshold nan"), std::string(" --min-area -1"),
+        std::string(" --threshold 3.5e38"), std::string(" --threshold inf")}) {
     const RunResult r = RunLinesight("model set --model " + Q(model) + bad);
     EXPECT_EQ(r.exit_code, 2) << bad << "\n" << DescribeRun(r);
     EXPECT_FALSE(Contains(r.err, "internal error")) << r.err;
   }
+  // None of them touched the model (3.5e38 used to become an infinite threshold that no
+  // linesight could read back, written in place).
+  const RunResult still = RunLinesight("model show --json --model " + Q(model));
+  ASSERT_EQ(still.exit_code, 0) << DescribeRun(still);
+  EXPECT_EQ(nlohmann::json::parse(still.out).at("threshold"), 123.5);
+  EXPECT_FALSE(fs::exists(model.string() + ".tmp"));
   const RunResult missing = RunLinesight("model show --model " + Q(dir_->path() / "none.lsm"));
   EXPECT_EQ(missing.exit_code, 1) << DescribeRun(missing);
   EXPECT_TRUE(Contains(missing.err, "none.lsm")) << missing.err;

@@ -86,6 +86,45 @@ TEST(ModelFileTest, OverwritesAnExistingFile) {
   EXPECT_EQ(ReadModelFile(dir / "m.lsm").payload, Sample().payload);
 }
 
+// A file that its own check cannot read back never replaces the one there.
+TEST(ModelFileTest, AFileThatFailsItsCheckLeavesTheOldOneInPlace) {
+  TempDir dir;
+  WriteModelFile(dir / "m.lsm", Sample());
+  ModelFile other = Sample();
+  other.header["threshold"] = 9;
+  int checked = 0;
+  const Error e = Caught([&] {
+    WriteModelFile(dir / "m.lsm", other, [&](const std::filesystem::path& written) {
+      ++checked;
+      EXPECT_EQ(ReadModelFile(written).header.at("threshold"), 9);
+      throw Error(ErrorCategory::kModel, "would not load", "fix it");
+    });
+  });
+  EXPECT_EQ(checked, 1);
+  EXPECT_TRUE(Contains(e.what(), "would not load"));
+  EXPECT_EQ(ReadModelFile(dir / "m.lsm").header.at("threshold"), 1.25);
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.lsm.tmp"));
+  WriteModelFile(dir / "m.lsm", other,
+                 [](const std::filesystem::path& written) { ReadModelFile(written); });
+  EXPECT_EQ(ReadModelFile(dir / "m.lsm").header.at("threshold"), 9);
+}
+
+// A name that is not UTF-8 (a file from a camera's disk) is written with U+FFFD, not refused,
+// and a header too large to read back is refused before anything is written.
+TEST(ModelFileTest, ForeignBytesAreReplacedAndAnOversizedHeaderIsRefused) {
+  TempDir dir;
+  ModelFile f = Sample();
+  f.header["name"] = std::string("caf\xe9.png");
+  WriteModelFile(dir / "m.lsm", f);
+  EXPECT_EQ(ReadModelFile(dir / "m.lsm").header.at("name"), "caf\xef\xbf\xbd.png");
+  f.header["name"] = std::string((size_t{64} << 20) + 1, 'x');
+  const Error e = Caught([&] { WriteModelFile(dir / "big.lsm", f); });
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);
+  EXPECT_TRUE(Contains(e.what(), "MiB a model file holds")) << e.what();
+  EXPECT_FALSE(std::filesystem::exists(dir / "big.lsm"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "big.lsm.tmp"));
+}
+
 TEST(ModelFileTest, EmptyPayloadAndEmptyHeaderObject) {
   TempDir dir;
   ModelFile f;

@@ -35,7 +35,7 @@ nlohmann::json ToJson(const std::string& machine, const process::Oee& o) {
 }
 
 io::HttpResponse OeeRoute(ServerContext& ctx, const io::HttpRequest& req) {
-  const int64_t now = UtcNowMs();
+  const int64_t now = ctx.Now();
   const int64_t from = IntParam(req, "from_ms", ctx.options.shifts.ShiftStart(now), 0, INT64_MAX);
   const int64_t to = IntParam(req, "to_ms", std::max(now, from + 1), from + 1, INT64_MAX);
   double cycle = ctx.options.planned_cycle_s;

@@ -15,11 +15,12 @@ namespace {
 using store::Role;
 
 io::HttpResponse Machines(ServerContext& ctx, const io::HttpRequest& req) {
-  const int64_t shift = ctx.options.shifts.ShiftStart(UtcNowMs());
+  const int64_t now = ctx.Now();
+  const int64_t shift = ctx.options.shifts.ShiftStart(now);
   const int64_t since = IntParam(req, "since_ms", shift, INT64_MIN, INT64_MAX);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& m : ctx.store.Machines(since)) list.push_back(ToJson(m));
-  return JsonAnswer({{"since_ms", since}, {"machines", std::move(list)}});
+  return JsonAnswer({{"since_ms", since}, {"now_ms", now}, {"machines", std::move(list)}});
 }
 
 nlohmann::json SummaryList(const std::vector<store::PartSummary>& parts) {

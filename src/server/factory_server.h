@@ -3,6 +3,7 @@
 // beyond caches, so several servers can share one PostgreSQL store.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,10 @@ struct ServerOptions {
   io::MqttSubscribeOptions mqtt;
   int retention_interval_s = 600;
   store::ShiftCalendar shifts;
+  // "Now" for the parts' own times: which shift is on, where OEE's period ends, the dashboard's
+  // now (`now_ms` in GET /api/v1/machines). Unset = the wall clock; the demo sets its cell's
+  // clock, whose shift runs hundreds of times faster than the wall clock's.
+  std::function<int64_t()> clock;
   // Alerts (alert_watch.h): the watch runs when alerts.interval_s > 0; acks and alerts go to
   // MQTT and the webhook when alerts.delivery names them.
   AlertOptions alerts;

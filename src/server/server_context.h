@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/clock.h"
 #include "io/http_server.h"
 #include "server/auth.h"
 #include "server/factory_server.h"
@@ -39,6 +40,9 @@ struct ServerContext {
   const TelemetryIn* telemetry = nullptr;       // null without MQTT telemetry
   AlertDelivery* alert_delivery = nullptr;      // null without --alert-mqtt or --alert-webhook
   const AlertWatch* alert_watch = nullptr;      // null when the alert watch is off
+
+  // Now on the parts' clock (ServerOptions::clock), UTC ms.
+  int64_t Now() const { return options.clock ? options.clock() : UtcNowMs(); }
 };
 
 using PersonHandler = std::function<io::HttpResponse(const Caller&, const io::HttpRequest&)>;

@@ -120,6 +120,33 @@ TEST_P(AnalyticsApiTest, OeeOfAMachineFromItsEventsAndParts) {
   Get(c, "/api/v1/oee?from_ms=10&to_ms=5", operator_, 400);
 }
 
+// The demo's cell runs hundreds of times faster than the wall clock, so its server takes the
+// cell's clock (ServerOptions::clock): this shift, the dashboard's now and OEE's period end there,
+// not at the wall clock's now (which cut a demo's charts to the first hour of its shift).
+TEST_P(AnalyticsApiTest, OnTheCellsClockTheShiftAndOeeEndAtItsNow) {
+  const int64_t shift = store::ShiftCalendar{}.ShiftStart(kT0);
+  std::vector<PartRecord> parts;
+  for (int i = 0; i < 40; ++i)  // one part a minute from the shift's start
+    parts.push_back(ServerTestPart("M4", i + 1, Decision::kPass, shift + 60'000 * i));
+  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  server_.reset();
+  server::ServerOptions o;
+  o.port = 0;
+  o.image_dir = (dir_->path() / "images").string();
+  o.clock = [&] { return shift + 60'000 * 29 + 1; };  // the cell's 30th part was its newest
+  server_ = std::make_unique<server::FactoryServer>(*store_, o);
+  const Browser who = LogIn("ana", "ana-password");
+  const auto c = Client();
+  const json m = Get(c, "/api/v1/machines", who);
+  EXPECT_EQ(m["now_ms"], shift + 60'000 * 29 + 1);
+  EXPECT_EQ(m["since_ms"], shift);
+  const json oee = Get(c, "/api/v1/oee", who);
+  EXPECT_EQ(oee["from_ms"], shift);
+  EXPECT_EQ(oee["to_ms"], shift + 60'000 * 29 + 1);
+  ASSERT_EQ(oee["machines"].size(), 1u);
+  EXPECT_EQ(oee["machines"][0]["produced"], 30);
+}
+
 // `n` shots of M4, melt spread over 650..699 degC: every shot at 695 or hotter is rejected, and
 // one in 50 of the others (the usual background of rejects).
 std::vector<PartRecord> HotMeltShots(int n) {

@@ -377,7 +377,10 @@ export const api = {
     return me;
   },
   machines: (sinceMs?: number) =>
-    call<{ since_ms: number; machines: MachineStatus[] }>("GET", `/machines${query({ since_ms: sinceMs })}`),
+    call<{ since_ms: number; now_ms: number; machines: MachineStatus[] }>(
+      "GET",
+      `/machines${query({ since_ms: sinceMs })}`,
+    ),
   parts: (params: Params) => call<PartsPage>("GET", `/parts${query(params)}`),
   part: (id: string) => call<PartDetail>("GET", `/parts/${encodeURIComponent(id)}`),
   reviewQueue: (params: Params) => call<{ parts: PartSummary[] }>("GET", `/review_queue${query(params)}`),

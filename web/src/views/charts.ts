@@ -105,15 +105,18 @@ export const chartsView: View = ({ root, params, navigate }) => {
   const pct = (v: number) => fmtPercent(v, 1);
 
   async function load(): Promise<void> {
-    const now = Date.now();
-    let from = now - (RANGES.find((r) => r[0] === range)?.[2] ?? 0);
-    if (range === "shift") {
-      try {
-        from = (await api.machines()).since_ms;
-      } catch {
-        from = shiftStart(now);
-      }
+    // The server's now: the parts' clock, which in the demo runs ahead of this browser's.
+    let now = Date.now();
+    let since: number | undefined;
+    try {
+      const m = await api.machines();
+      now = m.now_ms ?? now;
+      since = m.since_ms;
+    } catch {
+      // keep the browser's clock
     }
+    let from = now - (RANGES.find((r) => r[0] === range)?.[2] ?? 0);
+    if (range === "shift") from = since ?? shiftStart(now);
     const f = { from_ms: Math.floor(from), to_ms: now + 60_000 };
     const bucket = bucketFor(now - from);
     const [ym, ys, pa, rr, oe] = await Promise.all([

@@ -353,7 +353,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   // Durable before the PLC sees the result. The deadline is looked at last once the outbox is
   // ready to write: a wait for its lock (the uplink, /metrics, another program) must not let a
   // late verdict through, and the record's latency counts that wait.
-  Store(part, images, [&](PartRecord& p) {
+  const bool recorded = Store(part, images, [&](PartRecord& p) {
     p.latency_ms = MillisSince(trigger.at);
     HoldIfLate(p, deadline);
   });
@@ -364,7 +364,9 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
               << " not published (the PLC took back its trigger); the PLC treats it as NG\n";
   latency_->Record(part.latency_ms / 1000.0);
   Count(part);
-  if (services_) services_->OnPart(part);  // after the outbox: MQTT is a live feed, not the record
+  // After the outbox: MQTT is a live feed of the records, so a repeated part id, which left
+  // none, is not published (the status counts it in duplicate_parts).
+  if (services_ && recorded) services_->OnPart(part);
   SaveDieMemory(false);                    // after the PLC has its result: off the part's time
   return part;
 }
@@ -590,13 +592,16 @@ void Station::HoldIfLate(PartRecord& part, const Deadline& deadline) const {
   CombineViews(part);
 }
 
-void Station::Store(PartRecord& part, const Images& images,
+bool Station::Store(PartRecord& part, const Images& images,
                     const std::function<void(PartRecord&)>& last_word) {
   store::PartImages blobs;
   for (const auto& kept : images)
     blobs.push_back({kept.view, store::ImageBlob{kept.png, "png", kept.role}});
   try {
-    if (!outbox_.Put(part, blobs, last_word)) HoldDuplicate(part);
+    if (!outbox_.Put(part, blobs, last_word)) {
+      HoldDuplicate(part);
+      return false;
+    }
   } catch (const std::exception& e) {
     std::cerr
         << config_.station << ": part " << part.part_id
@@ -612,6 +617,7 @@ void Station::Store(PartRecord& part, const Images& images,
     }
     UpdateFault();  // before the PLC reads this part's hold
   }
+  return true;
 }
 
 void Station::HoldDuplicate(PartRecord& part) {

@@ -88,8 +88,8 @@ class Station {
   void InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images);
   // Stores `part`; `last_word` (may be null) changes it once the outbox is ready to write it
   // (Outbox::Put). Holds it if its part id is already stored, or if the outbox fails (then it is
-  // kept to retry).
-  void Store(PartRecord& part, const Images& images,
+  // kept to retry). False for a part id already stored: this record is not kept anywhere.
+  bool Store(PartRecord& part, const Images& images,
              const std::function<void(PartRecord&)>& last_word);
   void HoldIfLate(PartRecord& part, const Deadline& deadline) const;
   void RetryUnsaved();

@@ -264,11 +264,24 @@ TEST(StationServices, PartsAndStatusReachTheBrokerAndABrokerOutageNeverStopsTheL
   EXPECT_EQ(p["part_id"], "M1-000000001");
   EXPECT_EQ(p["station"], "S1");
   EXPECT_TRUE(rig.station->outbox().Contains("M1-000000001")) << "published before stored";
+  // Part id 1 again: held, not stored, so not published either (the feed is the records').
+  ASSERT_TRUE(rig.Shoot(1));
+  ASSERT_TRUE(rig.Shoot(9));
+  const auto is9 = [](const MqttMessage& m) {
+    return nlohmann::json::parse(m.payload)["part_id"] == "M1-000000009";
+  };
+  ASSERT_FALSE(sub.WaitFor(prefix + "part", is9).topic.empty()) << "no message of part 9";
+  int ones = 0;
+  for (const MqttMessage& m : sub.messages())
+    ones += m.topic == prefix + "part" && nlohmann::json::parse(m.payload)["part_id"] ==
+                                              "M1-000000001";
+  EXPECT_EQ(ones, 1) << "the repeated part id was published";
+  EXPECT_EQ(rig.station->counters().duplicate_parts, 1u);
 
   broker.Kill();
   for (uint32_t id = 2; id <= 4; ++id)
     EXPECT_TRUE(rig.Shoot(id)) << "part " << id << " got no result while the broker was down";
-  EXPECT_EQ(rig.station->counters().parts, 4u);
+  EXPECT_EQ(rig.station->counters().parts, 6u);
 
   broker.Start();
   MqttTestSubscriber after(broker.port(), "linesight/v1/#");

@@ -34,6 +34,7 @@ MqttPublisher::MqttPublisher(const MqttOptions& options) : options_(options) {
   if (!mosq_) Refused("cannot create a client", MOSQ_ERR_NOMEM, "Check the client id");
   mosquitto_connect_callback_set(mosq_, &MqttPublisher::OnConnect);
   mosquitto_disconnect_callback_set(mosq_, &MqttPublisher::OnDisconnect);
+  mosquitto_publish_callback_set(mosq_, &MqttPublisher::OnPublish);
   mosquitto_reconnect_delay_set(mosq_, 1, static_cast<unsigned>(options_.reconnect_max_s), true);
   if (!options_.will_topic.empty()) {
     const int rc = mosquitto_will_set(mosq_, options_.will_topic.c_str(),
@@ -48,16 +49,24 @@ MqttPublisher::MqttPublisher(const MqttOptions& options) : options_(options) {
 }
 
 MqttPublisher::~MqttPublisher() {
+  // What is queued, the final status among it, goes out for at most about a second: handed to
+  // libmosquitto and sent (acknowledged for QoS 1 and 2) before the DISCONNECT. A DISCONNECT
+  // the broker did not get makes it publish the last will in place of that final status.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   {
     std::unique_lock lock(mu_);
-    wake_.wait_until(lock, until, [this] { return queue_.empty() || !connected_.load(); });
+    wake_.wait_until(lock, until, [this] {
+      return (queue_.empty() && done_ >= handed_) || !connected_.load();
+    });
     stopping_ = true;
   }
   wake_.notify_all();
   sender_.join();
   if (loop_started_) {
-    mosquitto_disconnect(mosq_);
+    if (mosquitto_disconnect(mosq_) == MOSQ_ERR_SUCCESS) {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return !connected_.load(); });
+    }
     mosquitto_loop_stop(mosq_, false);
   }
   mosquitto_destroy(mosq_);
@@ -114,6 +123,16 @@ void MqttPublisher::OnDisconnect(mosquitto*, void* self, int) {
   {
     std::lock_guard lock(p->mu_);
     p->connected_ = false;
+    p->done_ = p->handed_;  // QoS 0 in flight is lost; libmosquitto resends QoS 1 and 2 later
+  }
+  p->wake_.notify_all();
+}
+
+void MqttPublisher::OnPublish(mosquitto*, void* self, int) {
+  auto* p = static_cast<MqttPublisher*>(self);
+  {
+    std::lock_guard lock(p->mu_);
+    ++p->done_;
   }
   p->wake_.notify_all();
 }
@@ -162,6 +181,7 @@ void MqttPublisher::SendLoop() {
                           m.payload.data(), options_.qos, m.retain);
     lock.lock();
     if (rc == MOSQ_ERR_SUCCESS) {
+      ++handed_;  // its OnPublish may have come first: done_ then leads for a moment
       ++counters_.sent;
     } else if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) {
       queue_.push_front(std::move(m));  // sent again after the reconnect

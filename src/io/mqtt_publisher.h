@@ -65,6 +65,7 @@ class MqttPublisher {
   };
   static void OnConnect(mosquitto* m, void* self, int rc);
   static void OnDisconnect(mosquitto* m, void* self, int rc);
+  static void OnPublish(mosquitto* m, void* self, int mid);
   void Enqueue(Message m);
   void SendLoop();
   bool FirstConnect(std::unique_lock<std::mutex>& lock);
@@ -79,6 +80,8 @@ class MqttPublisher {
   bool stopping_ = false;
   bool loop_started_ = false;
   bool resend_retained_ = false;
+  // Messages handed to libmosquitto, and those it reported sent (QoS 0) or acknowledged.
+  int64_t handed_ = 0, done_ = 0;
   Counters counters_;
   std::thread sender_;
 };

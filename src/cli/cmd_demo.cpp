@@ -8,6 +8,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -273,7 +274,8 @@ int ClearEarlierRun(const fs::path& out) {
         name.size() > 1 && name[0] == 'M' &&
         std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!machine || !e.is_directory()) continue;
-    for (const char* f : {"outbox.db", "outbox.db-wal", "outbox.db-shm", "images"})
+    for (const char* f : {"outbox.db", "outbox.db-wal", "outbox.db-shm", "outbox.die-memory",
+                          "outbox.die-memory.tmp", "images"})
       drop(e.path() / f);
     fs::remove(e.path(), ec);  // only if nothing else is in it
   }
@@ -335,9 +337,27 @@ int RunDemo(const DemoArgs& a) {
   const station::CellSummary s = station::RunCell(o);
   std::map<std::string, int64_t> alarms;
   if (server) alarms = ShiftAlarms(*server, o.start_time_ms);
+  // The reports are written in both modes: --json only changes what is printed.
+  std::optional<double> image_auroc, risk_auroc;
+  if (!s.risks.empty()) risk_auroc = process::Auroc(s.risks, s.risk_truth);
+  if (!s.good_scores.empty() && !s.defect_scores.empty()) {
+    EvalReport report;
+    report.title = "linesight demo: one simulated shift";
+    report.model_path = o.model.string();
+    report.threshold = 1;  // scores are relative to each station's threshold
+    report.good_scores = s.good_scores;
+    report.defect_scores = s.defect_scores;
+    FillImageMetrics(report);
+    WriteHtmlReport(report, out / "report.html");
+    image_auroc = report.image_auroc;
+  }
+  WritePlantReport(a, o, s, TotalAlarms(alarms), out / "plant_report.html");
   if (a.json) {
     nlohmann::json j = station::SummaryToJson(s);
     if (server) j["alerts"] = alarms;
+    if (image_auroc) j["image_auroc"] = *image_auroc;
+    j["reports"] = {{"plant", (out / "plant_report.html").string()}};
+    if (image_auroc) j["reports"]["shift"] = (out / "report.html").string();
     std::cout << JsonText(j) << std::endl;
     return kExitOk;
   }
@@ -353,23 +373,13 @@ int RunDemo(const DemoArgs& a) {
   PrintTable(s, std::cout);
   std::cout << "   " << std::setprecision(1) << s.real_seconds << " s for the shift\n";
   if (server) PrintShiftAlarms(alarms, std::cout);
-  if (!s.risks.empty())
+  if (risk_auroc)
     std::cout << "   defect risk at the stations (process values alone, before inspection): AUROC "
-              << std::setprecision(3) << process::Auroc(s.risks, s.risk_truth) << " on "
-              << s.risks.size() << " parts against their true defects\n";
-  if (!s.good_scores.empty() && !s.defect_scores.empty()) {
-    EvalReport report;
-    report.title = "linesight demo: one simulated shift";
-    report.model_path = o.model.string();
-    report.threshold = 1;  // scores are relative to each station's threshold
-    report.good_scores = s.good_scores;
-    report.defect_scores = s.defect_scores;
-    FillImageMetrics(report);
-    WriteHtmlReport(report, out / "report.html");
-    std::cout << "   image AUROC on the shift: " << std::setprecision(3) << report.image_auroc
+              << std::setprecision(3) << *risk_auroc << " on " << s.risks.size()
+              << " parts against their true defects\n";
+  if (image_auroc)
+    std::cout << "   image AUROC on the shift: " << std::setprecision(3) << *image_auroc
               << "\n\n3. report: " << (out / "report.html").string() << "\n";
-  }
-  WritePlantReport(a, o, s, TotalAlarms(alarms), out / "plant_report.html");
   std::cout << "   plant report (the four targets): " << (out / "plant_report.html").string()
             << "\n";
   std::cout << "   every part: " << (out / "M1" / "outbox.db").string()

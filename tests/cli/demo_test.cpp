@@ -35,6 +35,8 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
     stale.shot.shot = 999999999;
     ASSERT_TRUE(earlier.Put(stale));
   }
+  // An earlier model's die memory would be refused with a warning on every run.
+  testing::WriteFile(out / "M1" / "outbox.die-memory", "an earlier run's die memory\n");
   testing::WriteFile(out / "notes.txt", "mine\n");
   testing::WriteFile(out / "model.lsm", "an earlier run's model\n");
   const auto r = RunLinesight("demo --out " + ShellQuote(out) +
@@ -62,6 +64,7 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   }
   EXPECT_EQ(s.at("total").at("parts").get<int>(), parts);
   EXPECT_TRUE(fs::exists(out / "notes.txt")) << "not the demo's: kept";
+  EXPECT_FALSE(testing::Contains(r.err, "die memory")) << r.err;
   EXPECT_TRUE(testing::Contains(r.err, "removed an earlier run's results")) << r.err;
   // Every station judged each shot's defect risk with the model learned from the history before
   // the shift, and stored it with the part.
@@ -69,6 +72,14 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   EXPECT_EQ(s.at("risk").at("parts").get<int>(), parts) << s.at("risk").dump();
   const nlohmann::json& auroc = s.at("risk").at("auroc");
   EXPECT_TRUE(auroc.is_null() || (auroc.get<double>() >= 0 && auroc.get<double>() <= 1));
+  // --json changes only what is printed: the reports are written too.
+  EXPECT_TRUE(fs::exists(out / "plant_report.html"));
+  EXPECT_EQ(s.at("reports").at("plant"), (out / "plant_report.html").string());
+  if (s.contains("image_auroc")) {
+    EXPECT_TRUE(fs::exists(out / "report.html"));
+    EXPECT_GE(s.at("image_auroc").get<double>(), 0);
+    EXPECT_LE(s.at("image_auroc").get<double>(), 1);
+  }
   // The factory server the demo ran holds every part once, and the machines' events.
   const auto server = store::OpenStore((out / "linesight.db").string());
   EXPECT_EQ(server->Counts().parts, parts);

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "store/outbox_salvage.h"
 
 namespace linesight::store {
 namespace {
@@ -147,9 +148,20 @@ std::unique_ptr<SqliteDb> OpenOutboxDb(const std::string& path, bool sync_full, 
   if (const std::string problem = Problem(*db); !problem.empty()) {
     db.reset();
     const std::string aside = MoveAside(path);
-    note = "outbox " + path + " was damaged (" + problem + "); moved it aside to " + aside +
-           " and started a fresh outbox";
     db = std::make_unique<SqliteDb>(path);
+    Configure(*db, sync_full);
+    Migrate(*db);
+    // The records it had not sent yet are the station's only copy: take over what can be read.
+    const SalvageReport saved = SalvageUnsent(*db, aside);
+    note = "outbox " + path + " was damaged (" + problem + "); moved it aside to " + aside +
+           " and started a fresh outbox with the " + std::to_string(saved.parts) +
+           " unsent parts and " + std::to_string(saved.events) + " unsent machine events it held" +
+           (saved.unreadable > 0
+                ? "; " + std::to_string(saved.unreadable) +
+                      " rows could not be read (query the moved file with sqlite3 for what is "
+                      "left; docs/outbox.md)"
+                : "");
+    return db;
   }
   Configure(*db, sync_full);
   Migrate(*db);

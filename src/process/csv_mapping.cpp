@@ -1,6 +1,8 @@
 // process/csv_mapping.cpp: the column mapping of csv_import.h: parsing it from YAML or JSON, and
 // the built-in mappings for known public data sets.
+#include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -114,7 +116,40 @@ TimeFormat ParseTimeFormat(const std::string& s) {
   Bad("time.format", "is '" + s + "': use iso, epoch_s or epoch_ms");
 }
 
+// A misspelt key would be ignored and change what is imported without a word (a mapping with
+// `featurez:` fitted a model of no process value): each map may hold only its own keys.
+void OnlyKeys(const YAML::Node& n, const std::string& where,
+              std::initializer_list<std::string_view> allowed) {
+  if (!n || !n.IsMap()) return;
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string list;
+    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    Bad(where.empty() ? key : where + "." + key,
+        "is not a key of the mapping here; allowed: " + list);
+  }
+}
+
+void CheckKeys(const YAML::Node& root) {
+  OnlyKeys(root, "",
+           {"time", "machine", "die", "label", "stopped", "try_shot", "features", "defects",
+            "blank_values", "delimiter"});
+  OnlyKeys(root["time"], "time", {"column", "format", "utc_offset_minutes"});
+  OnlyKeys(root["machine"], "machine", {"column", "constant"});
+  OnlyKeys(root["die"], "die", {"column", "constant"});
+  OnlyKeys(root["label"], "label", {"column", "scrap", "pass"});
+  OnlyKeys(root["stopped"], "stopped", {"column", "values"});
+  OnlyKeys(root["try_shot"], "try_shot", {"column", "values"});
+  for (const char* list : {"features", "defects"})
+    if (root[list] && root[list].IsSequence())
+      for (size_t i = 0; i < root[list].size(); ++i)
+        OnlyKeys(root[list][i], std::string(list) + "[" + std::to_string(i) + "]",
+                 {"column", "name", "faults", "categories"});
+}
+
 void Fill(const YAML::Node& root, CsvMapping& m) {
+  CheckKeys(root);
   const YAML::Node time = root["time"];
   m.time_column = Column(time, "time");
   if (m.time_column.empty()) Bad("time", "is required (the column with each shot's time)");

@@ -179,6 +179,14 @@ TEST(CsvImport, BadMappingsAreRefused) {
   EXPECT_THROW((void)ParseCsvMapping("time: {column: t, format: unix}"), Error);
   EXPECT_THROW((void)ParseCsvMapping("time: t\nfeatures: {x: 1}"), Error);  // not a list
   EXPECT_THROW((void)ResolveCsvMapping("/no/such/mapping.yaml"), Error);
+  // A misspelt key is named, with what is allowed there, instead of being ignored.
+  const std::string misspelt = ErrorOf([] { (void)ParseCsvMapping("time: t\nfeaturez: [x]"); });
+  EXPECT_NE(misspelt.find("'featurez' is not a key"), std::string::npos) << misspelt;
+  EXPECT_NE(misspelt.find("features"), std::string::npos) << misspelt;
+  const std::string inner =
+      ErrorOf([] { (void)ParseCsvMapping("time: t\nfeatures: [{column: x, fault: [0]}]"); });
+  EXPECT_NE(inner.find("'features[0].fault'"), std::string::npos) << inner;
+  EXPECT_NO_THROW((void)ParseCsvMapping(BuiltinCsvMappingText("kamp-shots")));
   EXPECT_NE(ErrorOf([] { (void)ImportCsvText("", ParseCsvMapping("time: t")); }).find("empty"),
             std::string::npos);
 }

@@ -21,6 +21,14 @@ PlcWriteEffect PlcHandshake::ApplyWrite(int address, std::span<const uint16_t> v
   return effect;
 }
 
+bool PlcHandshake::TriggersWithoutPartId(int address, std::span<const uint16_t> values) const {
+  auto regs = regs_;
+  std::copy(values.begin(), values.end(), regs.begin() + address);
+  const bool rose =
+      !(regs_[kRegCommand] & kCommandTrigger) && (regs[kRegCommand] & kCommandTrigger);
+  return rose && phase_ == Phase::kIdle && JoinWords(regs[kRegPartIdHi], regs[kRegPartIdLo]) == 0;
+}
+
 void PlcHandshake::OnCommand(uint16_t previous, uint16_t current, SteadyClock::time_point now,
                              PlcWriteEffect& effect) {
   const bool ack_rose = !(previous & kCommandAck) && (current & kCommandAck);

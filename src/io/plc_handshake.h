@@ -51,6 +51,10 @@ class PlcHandshake {
   // nothing. REQUIRES: CheckWrite(address, values) == 0.
   PlcWriteEffect ApplyWrite(int address, std::span<const uint16_t> values,
                             SteadyClock::time_point now);
+  // True if this write would raise TRIGGER, while idle, with part id 0: the PLC has not written
+  // the machine's shot counter, and a part stored as shot 0 could reach no server. The station
+  // answers such a write with exception 03 and leaves the registers as they were.
+  bool TriggersWithoutPartId(int address, std::span<const uint16_t> values) const;
 
   // Writes the result registers, then RESULT_VALID with OK or NG, and clears BUSY. Returns false,
   // changing nothing, when no trigger is outstanding or `result.part_id` is not its part id.

@@ -335,6 +335,11 @@ bool PlcServer::ServeRequest(int fd) {
   bool triggered = false;
   {
     std::lock_guard lock(mu_);
+    if (!values.empty() && handshake_.TriggersWithoutPartId(address, values)) {
+      ++counters_.exceptions;
+      ++counters_.zero_part_ids;
+      return modbus_reply_exception(net_->ctx, req.data(), kExceptionIllegalValue) >= 0;
+    }
     if (!values.empty()) {
       const PlcWriteEffect effect = handshake_.ApplyWrite(address, values, SteadyClock::now());
       if (effect.trigger) pending_ = effect.trigger;

@@ -68,6 +68,7 @@ class PlcServer {
     uint64_t acks = 0;             // results acknowledged
     uint64_t mark_clears = 0;      // rising CLEAR_MARK edges
     uint64_t missed_triggers = 0;  // edges refused: busy or previous result not acknowledged
+    uint64_t zero_part_ids = 0;    // TRIGGER edges refused (exception 03): part id 0
     uint64_t client_connects = 0;  // connections accepted and served
     uint64_t client_drops = 0;     // connections closed: peer left, garbage, stall, evicted
     uint64_t clients_refused = 0;  // connections closed at once: max_clients reached

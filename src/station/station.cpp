@@ -247,6 +247,7 @@ void Station::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     const auto trigger = plc_.WaitTrigger(std::chrono::milliseconds(100));
     if (plc_.TakeMarkClear()) ClearRecurringMark();  // before the part the PLC may have sent
+    ReportZeroPartIds();
     if (trigger) {
       HandleSafely(*trigger);
       refreshed = SteadyClock::now();
@@ -258,6 +259,16 @@ void Station::Run(const std::atomic<bool>& stop) {
       refreshed = SteadyClock::now();
     }
   }
+}
+
+void Station::ReportZeroPartIds() {
+  const uint64_t refused = plc_.counters().zero_part_ids;
+  if (refused == zero_part_ids_) return;
+  zero_part_ids_ = refused;
+  std::cerr << config_.station << ": the PLC raised TRIGGER with part id 0 (" << refused
+            << " times so far); the trigger was refused with Modbus exception 03 and no part was "
+               "inspected. Write the machine's shot counter (1 or more) to registers 1-2 before "
+               "or with TRIGGER (docs/plc.md)\n";
 }
 
 PartRecord Station::HandleSafely(const io::PlcTrigger& trigger) {
@@ -367,7 +378,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   // After the outbox: MQTT is a live feed of the records, so a repeated part id, which left
   // none, is not published (the status counts it in duplicate_parts).
   if (services_ && recorded) services_->OnPart(part);
-  SaveDieMemory(false);                    // after the PLC has its result: off the part's time
+  SaveDieMemory(false);  // after the PLC has its result: off the part's time
   return part;
 }
 

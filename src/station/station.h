@@ -126,6 +126,8 @@ class Station {
   ViewJudges judges_;
   WorkerPool pool_;
   io::PlcServer plc_;
+  uint64_t zero_part_ids_ = 0;  // refused triggers with part id 0 already logged
+  void ReportZeroPartIds();
   mutable std::mutex mu_;
   StationCounters counters_;
   std::vector<PartRecord> unsaved_;  // records the outbox refused, until it takes them

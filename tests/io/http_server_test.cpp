@@ -121,8 +121,8 @@ std::string RawExchange(int port, const std::string& request) {
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
       send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
     char buf[4096];
-    for (ssize_t n; reply.find("\r\n\r\n") == std::string::npos &&
-                    (n = recv(fd, buf, sizeof buf, 0)) > 0;)
+    for (ssize_t n;
+         reply.find("\r\n\r\n") == std::string::npos && (n = recv(fd, buf, sizeof buf, 0)) > 0;)
       reply.append(buf, static_cast<size_t>(n));
   }
   close(fd);
@@ -132,17 +132,16 @@ std::string RawExchange(int port, const std::string& request) {
 // `curl -X POST URL` sends neither Content-Length nor a body, and keeps the connection open.
 TEST(HttpServer, ABodilessPostWithoutContentLengthReachesItsHandler) {
   std::atomic<int> calls{0};
-  HttpServer server({}, std::vector<HttpRoute>{{"POST", "/ack", [&](const HttpRequest& req) {
-                                                 ++calls;
-                                                 return HttpResponse{req.body.empty() ? 204 : 400,
-                                                                     "text/plain", ""};
-                                               }},
-                                               {"GET", "/healthz", [](const HttpRequest&) {
-                                                  return HttpResponse{};
-                                                }}});
+  HttpServer server({},
+                    std::vector<HttpRoute>{
+                        {"POST", "/ack",
+                         [&](const HttpRequest& req) {
+                           ++calls;
+                           return HttpResponse{req.body.empty() ? 204 : 400, "text/plain", ""};
+                         }},
+                        {"GET", "/healthz", [](const HttpRequest&) { return HttpResponse{}; }}});
   EXPECT_TRUE(testing::Contains(
-      RawExchange(server.port(), "POST /ack HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
-      "HTTP/1.1 204"));
+      RawExchange(server.port(), "POST /ack HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), "HTTP/1.1 204"));
   EXPECT_EQ(calls.load(), 1);
   EXPECT_TRUE(testing::Contains(
       RawExchange(server.port(), "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),

@@ -90,7 +90,12 @@ TEST(MqttPublisher, FullQueueDropsTheOldestAndCountsThem) {
   broker.Start();
   MqttTestSubscriber sub(broker.port(), "t/#");
   ASSERT_TRUE(WaitConnected(pub)) << "no connection to a broker that came up late";
-  ASSERT_EQ(sub.WaitFor("t/n", [](const MqttMessage& m) { return m.payload == "9"; }).payload, "9");
+  // The queue's three may reach the broker before the subscriber subscribes; the counters say
+  // that exactly those three went, and a message after them shows the subscriber is listening.
+  pub.Publish("t/n", "10");
+  ASSERT_EQ(sub.WaitFor("t/n", [](const MqttMessage& m) { return m.payload == "10"; }).payload,
+            "10");
+  EXPECT_EQ(pub.counters().sent, 4u);
   std::vector<std::string> got;
   for (const auto& m : sub.messages()) got.push_back(m.payload);
   // The subscriber may have missed the first ones if the publisher reconnected first; never

@@ -65,6 +65,19 @@ TEST(PlcHandshake, OneRequestMayWritePartAndTrigger) {
   EXPECT_EQ(e.trigger->part_id, 42u);
 }
 
+TEST(PlcHandshake, KnowsATriggerWithoutAPartId) {
+  PlcHandshake h;
+  const std::array<uint16_t, 1> trigger{kCommandTrigger};
+  EXPECT_TRUE(h.TriggersWithoutPartId(kRegCommand, trigger));
+  const std::array<uint16_t, 3> with_part{kCommandTrigger, 0, 7};  // part id 7 in the same write
+  EXPECT_FALSE(h.TriggersWithoutPartId(kRegCommand, with_part));
+  const std::array<uint16_t, 2> part{0, 7};
+  h.ApplyWrite(kRegPartIdHi, part, kNow);
+  EXPECT_FALSE(h.TriggersWithoutPartId(kRegCommand, trigger));
+  const std::array<uint16_t, 2> zero{0, 0};
+  EXPECT_FALSE(h.TriggersWithoutPartId(kRegPartIdHi, zero)) << "no TRIGGER edge in it";
+}
+
 TEST(PlcHandshake, ResultSetsRegistersAndOkOrNg) {
   PlcHandshake h;
   WritePartThenCommand(h, 7, kCommandTrigger);

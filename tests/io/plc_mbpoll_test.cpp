@@ -70,6 +70,13 @@ TEST(PlcMbpoll, DrivesAWholeHandshake) {
   const int port = server.port();
   EXPECT_EQ(Registers(Mbpoll(port, "-r 10 -t 4 127.0.0.1"))[10], 33);  // READY + MODEL_LOADED
 
+  // TRIGGER before any part id: refused, nothing latched (a shot 0 part could reach no server).
+  const ToolRun no_part = Mbpoll(port, "-r 0 -t 4 127.0.0.1 1");
+  EXPECT_NE(no_part.exit_code, 0);
+  EXPECT_TRUE(Contains(no_part.out, "Illegal data value")) << no_part.out;
+  EXPECT_EQ(Registers(Mbpoll(port, "-r 0 -t 4 127.0.0.1"))[0], 0) << "TRIGGER was written";
+  EXPECT_EQ(server.counters().zero_part_ids, 1u);
+
   ExpectWritten(Mbpoll(port, "-r 1 -t 4:int -B 127.0.0.1 123456"));  // part id, high word first
   ExpectWritten(Mbpoll(port, "-r 3 -t 4:int -B 127.0.0.1 70001"));   // die shot
   ExpectWritten(Mbpoll(port, "-r 5 -t 4 127.0.0.1 7"));              // die number
@@ -111,7 +118,7 @@ TEST(PlcMbpoll, DrivesAWholeHandshake) {
   const PlcServer::Counters n = server.counters();
   EXPECT_EQ(n.triggers, 1u);
   EXPECT_EQ(n.acks, 1u);
-  EXPECT_EQ(n.exceptions, 2u);
+  EXPECT_EQ(n.exceptions, 3u);
 }
 
 // An HMI clears a die's recurring mark with one register write (6, bit 0) and lowers it again.

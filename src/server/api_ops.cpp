@@ -1,4 +1,6 @@
 // Operations routes: the live stream (Server-Sent Events), /healthz and Prometheus /metrics.
+#include <algorithm>
+#include <memory>
 #include <sstream>
 
 #include "server/api_json.h"
@@ -7,6 +9,10 @@
 
 namespace linesight::server {
 namespace {
+
+// HTTP threads live streams may not take, of `threads`: the stations' ingest and the API need
+// them (a quarter, at least 2: 8 of the default 32).
+int ThreadsKeptFromStreams(int threads) { return std::max(2, threads / 4); }
 
 io::HttpResponse Stream(ServerContext& ctx, const io::HttpRequest& req) {
   int64_t last = 0;
@@ -18,10 +24,29 @@ io::HttpResponse Stream(ServerContext& ctx, const io::HttpRequest& req) {
       last = 0;  // a garbled id only costs the replay
     }
   }
+  // Each stream holds an HTTP thread for as long as it is open: past this many, ingest from the
+  // stations and every API call would wait for a thread (the server looked hung at 32 streams).
+  const int kept = ThreadsKeptFromStreams(ctx.options.threads);
+  const int most = std::max(1, ctx.options.threads - kept);
+  if (ctx.streams.fetch_add(1) >= most) {
+    ctx.streams.fetch_sub(1);
+    io::HttpResponse busy = io::JsonError(
+        503, "too_many_streams",
+        std::to_string(most) + " live streams are open, the most this server keeps while leaving " +
+            std::to_string(kept) + " of its " +
+            std::to_string(ctx.options.threads) +
+            " threads for the stations and the API: close a dashboard, or start the server with "
+            "more --threads");
+    busy.headers.emplace_back("Retry-After", "30");
+    return busy;
+  }
   io::HttpResponse r{200, "text/event-stream", ""};
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies must not hold events back
-  r.stream = [&ctx, last](const io::HttpWrite& write) { ctx.feed.Serve(last, write); };
+  // Counted down when the last copy of the stream is gone, whether or not it ever ran (a client
+  // may leave before the first byte).
+  const std::shared_ptr<void> open(nullptr, [&ctx](void*) { ctx.streams.fetch_sub(1); });
+  r.stream = [&ctx, last, open](const io::HttpWrite& write) { ctx.feed.Serve(last, write); };
   return r;
 }
 

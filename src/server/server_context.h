@@ -41,6 +41,8 @@ struct ServerContext {
   AlertDelivery* alert_delivery = nullptr;      // null without --alert-mqtt or --alert-webhook
   const AlertWatch* alert_watch = nullptr;      // null when the alert watch is off
 
+  std::atomic<int> streams{0};  // live streams open (each holds an HTTP thread)
+
   // Now on the parts' clock (ServerOptions::clock), UTC ms.
   int64_t Now() const { return options.clock ? options.clock() : UtcNowMs(); }
 };

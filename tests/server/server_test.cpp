@@ -327,6 +327,57 @@ TEST_P(ServerTest, LiveStreamSendsNewParts) {
   EXPECT_NE(received.find("event: machine"), std::string::npos) << received;
 }
 
+// Each live stream holds an HTTP thread: past the share of threads streams may take, a stream is
+// refused with 503 and everything else still answers (this server: 3 threads, 1 for streams).
+TEST_P(ServerTest, LiveStreamsPastTheirShareOfThreadsAreRefusedAndTheApiStillAnswers) {
+  server_.reset();
+  server::ServerOptions o;
+  o.port = 0;
+  o.image_dir = (dir_->path() / "images").string();
+  o.threads = 3;
+  o.live_poll_ms = 50;
+  server_ = std::make_unique<server::FactoryServer>(*store_, o);
+  std::atomic<bool> opened{false}, stop{false};
+  std::thread first([&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(10, 0);
+    c.Get("/api/v1/stream", operator_.Headers(), [&](const char*, size_t) {
+      opened = true;
+      return !stop;
+    });
+  });
+  for (int i = 0; i < 100 && !opened; ++i) {  // a part makes the stream say something
+    ASSERT_EQ(Ingest(Batch({ServerTestPart("M4", i + 1, Decision::kPass, kT0 + i)}))->status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(opened);
+  auto r = Client().Get("/api/v1/stream", operator_.Headers());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("too_many_streams"), std::string::npos) << r->body;
+  EXPECT_EQ(r->get_header_value("Retry-After"), "30");
+  EXPECT_EQ(Client().Get("/healthz")->status, 200);
+  stop = true;
+  ASSERT_EQ(Ingest(Batch({ServerTestPart("M4", 500, Decision::kPass, kT0 + 500)}))->status, 200);
+  first.join();
+  // The closed stream gave its place back.
+  EXPECT_TRUE(Eventually([&] {
+    std::atomic<bool> again{false};
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(2, 0);
+    std::thread pulse([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      Ingest(Batch({ServerTestPart("M4", 600, Decision::kPass, kT0 + 600)}));
+    });
+    auto res = c.Get("/api/v1/stream", operator_.Headers(), [&](const char*, size_t) {
+      again = true;
+      return false;
+    });
+    pulse.join();
+    return again.load();
+  }));
+}
+
 TEST_P(ServerTest, HealthMetricsAndUnknownPaths) {
   auto r = Client().Get("/healthz");
   ASSERT_EQ(r->status, 200);

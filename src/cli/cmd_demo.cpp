@@ -42,6 +42,11 @@
 namespace linesight::cli {
 namespace {
 
+// "1 machine", "9 machines".
+std::string Count(int64_t n, const std::string& thing) {
+  return std::to_string(n) + " " + thing + (n == 1 ? "" : "s");
+}
+
 namespace fs = std::filesystem;
 
 // Hours of simulated process history the stations' defect-risk model learns from.
@@ -202,10 +207,10 @@ void PrintTable(const station::CellSummary& s, std::ostream& out) {
       << "%), false rejects " << t.false_rejects << " of " << good << " good parts ("
       << (good ? 100.0 * t.false_rejects / good : 0.0) << "%)\n   unplanned downtime "
       << std::setprecision(0) << t.unplanned_downtime_min << " min of " << t.downtime_min
-      << " min stopped; " << t.die_failures << " die failures";
+      << " min stopped; " << Count(t.die_failures, "die failure");
   if (t.die_changes_on_mark > 0)
-    out << "; " << t.die_changes_on_mark
-        << " planned die changes ordered on the line's die_mark, before the die failed";
+    out << "; " << Count(t.die_changes_on_mark, "planned die change")
+        << " ordered on the line's die_mark, before the die failed";
   out << "\n";
 }
 
@@ -289,7 +294,8 @@ int RunDemo(const DemoArgs& a) {
   if (const int n = ClearEarlierRun(out); n > 0)
     log << "linesight demo: removed an earlier run's results from " << out.string() << " (" << n
         << " files and folders)\n";
-  log << "linesight demo: a die-casting cell of " << a.machines << " machines, simulated\n\n"
+  log << "linesight demo: a die-casting cell of " << Count(a.machines, "machine")
+      << ", simulated\n\n"
       << "1. learning the part from " << a.train << " good castings\n";
   const auto server = StartServer(a, out);
   if (server) {
@@ -328,8 +334,8 @@ int RunDemo(const DemoArgs& a) {
   }
   LiveLines live;
   o.progress = [&](const std::vector<std::string>& lines) { live.Show(lines); };
-  log << "2. one shift of " << a.hours << " h: " << a.machines
-      << " stations, each driven by its PLC over Modbus TCP "
+  log << "2. one shift of " << a.hours << " h: " << Count(a.machines, "station")
+      << (a.machines == 1 ? ", driven" : ", each driven") << " by its PLC over Modbus TCP "
       << "on 127.0.0.1 ("
       << (a.speed > 0 ? std::to_string(static_cast<int>(a.speed)) + "x"
                       : std::string("as fast as possible"))

@@ -109,7 +109,9 @@ int Serve(const ServerArgs& a, const char* argv0) {
   std::cout << "linesight server on " << srv.url() << "/ (store: " << store->engine()
             << ", images: " << o.image_dir << ")\n";
   if (o.web_dir.empty())
-    std::cout << "  no dashboard built: run scripts/build-web.sh (the API still serves)\n";
+    std::cout << "  no dashboard found (web/dist beside the working folder or the program): "
+                 "pass --web DIR if it is built elsewhere, or build it with scripts/build-web.sh "
+                 "(the API still serves)\n";
   if (store->Users().empty())
     std::cout << "  no users yet: linesight server user --store " << a.store
               << " --name admin --role admin --password-file FILE\n";

@@ -121,7 +121,7 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
       LoadInspectionModel(written);
     } catch (const Error& e) {
       throw Error(ErrorCategory::kModel,
-                  path.string() + ": the model written would not load (" + e.what() +
+                  path.string() + ": the model written would not load (" + e.cause() +
                       "); the file there was left as it was",
                   e.fix());
     }

@@ -52,7 +52,7 @@ void TelemetryIn::OnMessage(const std::string& topic, const std::string& payload
   try {
     t = process::ParseTelemetry(topic, payload, UtcNowMs());
   } catch (const Error& e) {
-    refusal = topic + ": " + e.what() + " (" + e.fix() + ")";
+    refusal = topic + ": " + e.what();
   }
   int64_t refused = 0;
   {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,6 +13,13 @@
 
 namespace linesight::station {
 namespace {
+
+// 60 -> "60", 0.5 -> "0.5" (std::to_string gives "60.000000").
+std::string FormatSeconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
 
 // A server that refuses this many records in a row, accepting none in between, refuses them all
 // (a wrong server, an API mismatch): the uplink stops parking and backs off instead, so a
@@ -394,7 +402,7 @@ void Uplink::Failed(const std::string& why, int status) {
   }
   // One line when the trouble starts or changes kind, not one per retry.
   if (!was_failing || previous_status != status)
-    Log(why + "; retrying with backoff (up to " + std::to_string(options_.backoff_max_s) +
+    Log(why + "; retrying with backoff (up to " + FormatSeconds(options_.backoff_max_s) +
         " s), nothing is lost meanwhile");
 }
 

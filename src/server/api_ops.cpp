@@ -33,8 +33,7 @@ io::HttpResponse Stream(ServerContext& ctx, const io::HttpRequest& req) {
     io::HttpResponse busy = io::JsonError(
         503, "too_many_streams",
         std::to_string(most) + " live streams are open, the most this server keeps while leaving " +
-            std::to_string(kept) + " of its " +
-            std::to_string(ctx.options.threads) +
+            std::to_string(kept) + " of its " + std::to_string(ctx.options.threads) +
             " threads for the stations and the API: close a dashboard, or start the server with "
             "more --threads");
     busy.headers.emplace_back("Retry-After", "30");
@@ -57,10 +56,10 @@ io::HttpResponse Health(ServerContext& ctx) {
     nlohmann::json j{{"status", feed.empty() ? "ok" : "degraded"},
                      {"store", ctx.store.engine()},
                      {"schema", schema}};
-    if (!feed.empty()) j["live_feed_error"] = feed;
+    if (!feed.empty()) j["live_feed_error"] = ServerFault(feed);
     return JsonAnswer(j, feed.empty() ? 200 : 503);
   } catch (const std::exception& e) {
-    return JsonAnswer({{"status", "down"}, {"error", e.what()}}, 503);
+    return JsonAnswer({{"status", "down"}, {"error", ServerFault(e.what())}}, 503);
   }
 }
 

@@ -1,6 +1,8 @@
 #include "server/factory_server.h"
 
 #include <chrono>
+#include <iostream>
+#include <mutex>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -20,6 +22,21 @@ ServerContext::ServerContext(store::Store& s, const ServerOptions& o)
       images(o.image_dir, true),
       feed(s, std::chrono::milliseconds(o.live_poll_ms)) {}
 
+std::string ServerFault(const std::string& cause) {
+  // One line per new cause, not one per request while the database is away.
+  static std::mutex mu;
+  static std::string last;
+  {
+    std::lock_guard lock(mu);
+    if (cause != last) {
+      last = cause;
+      std::cerr << "linesight server: " << cause << "\n";
+    }
+  }
+  return "the server or its store failed; retry later. Its log says why (linesight server's "
+         "standard error)";
+}
+
 io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpResponse()>& handler) {
   ++ctx.metrics.requests;
   io::HttpResponse r;
@@ -31,11 +48,11 @@ io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpRespons
     if (e.category() == ErrorCategory::kInput || e.category() == ErrorCategory::kData)
       r = io::JsonError(400, "bad_request", e.what());
     else if (e.category() == ErrorCategory::kIo)
-      r = io::JsonError(503, "unavailable", e.what());
+      r = io::JsonError(503, "unavailable", ServerFault(e.what()));
     else
-      r = io::JsonError(500, "internal", e.what());
+      r = io::JsonError(500, "internal", ServerFault(e.what()));
   } catch (const std::exception& e) {
-    r = io::JsonError(500, "internal", e.what());
+    r = io::JsonError(500, "internal", ServerFault(e.what()));
   }
   if (r.status >= 500) ++ctx.metrics.errors_5xx;
   if (r.status >= 400 && r.status < 500) ++ctx.metrics.errors_4xx;

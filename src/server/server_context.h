@@ -47,6 +47,11 @@ struct ServerContext {
   int64_t Now() const { return options.clock ? options.clock() : UtcNowMs(); }
 };
 
+// What a client is told of a failure of the server or its store: that it failed and where the
+// cause is. The cause itself (a database address, an SQL statement, a file path) is logged, not
+// sent to whoever asked: /healthz and /login answer anyone.
+std::string ServerFault(const std::string& cause);
+
 using PersonHandler = std::function<io::HttpResponse(const Caller&, const io::HttpRequest&)>;
 using StationHandler =
     std::function<io::HttpResponse(const std::string& station, const io::HttpRequest&)>;

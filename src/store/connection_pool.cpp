@@ -1,5 +1,7 @@
 #include "store/connection_pool.h"
 
+#include <vector>
+
 namespace linesight::store {
 
 ConnectionPool::ConnectionPool(ConnectionFactory open, int size)
@@ -26,17 +28,21 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
 }
 
 void ConnectionPool::Return(std::unique_ptr<SqlConnection> c) {
-  std::unique_ptr<SqlConnection> broken;  // closed outside the lock
+  std::vector<std::unique_ptr<SqlConnection>> broken;  // closed outside the lock
   {
     std::lock_guard lock(mutex_);
     if (c && c->healthy()) {
       idle_.push_back(std::move(c));
     } else {
-      broken = std::move(c);
-      --open_count_;
+      // A lost connection most often means the database restarted: the idle ones are lost too,
+      // and each would fail its next call once. Open fresh ones instead.
+      broken.push_back(std::move(c));
+      for (auto& idle : idle_) broken.push_back(std::move(idle));
+      open_count_ -= static_cast<int>(broken.size());
+      idle_.clear();
     }
   }
-  returned_.notify_one();
+  returned_.notify_all();
 }
 
 }  // namespace linesight::store

@@ -1,6 +1,7 @@
 // store/connection_pool.h: lends database connections to server threads, at most `size` open at
 // once, opening them on demand; a connection found broken on return is closed, so the next call
-// opens a fresh one (how the PostgreSQL store reconnects after the server restarts).
+// opens a fresh one, and the idle ones are closed with it (how the PostgreSQL store reconnects
+// after the database restarts: every call after that opens a working connection).
 // Thread-safe.
 #pragma once
 

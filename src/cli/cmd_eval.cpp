@@ -197,6 +197,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       PixelMetrics pixels;
       bool any_mask = false;
       int holds = 0, unreadable = 0;
+      int unreadable_of[2] = {0, 0};  // good, defective
       std::vector<Scored> scored;
       ModelFitCheck fit;  // on the good parts: defects may all score far above
       Progress progress("eval");
@@ -212,6 +213,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
             progress.Finish();
             std::cerr << "warning: " << e.what() << " (counted as held)\n";
             ++unreadable;
+            ++unreadable_of[set];
           }
           const uint64_t exposure_seed =
               args->vary_exposure ? args->vary_exposure * 1000003u + static_cast<uint64_t>(done)
@@ -299,7 +301,11 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       if (!args->report.empty()) WriteHtmlReport(report, args->report);
       if (!args->scores.empty()) WriteScores(scored, args->scores);
       auto j = ToJson(report);
-      const auto points = OperatingPoints(report, args->model);
+      // Operating points from a set none of whose images could be read would be commands that
+      // set a threshold from nothing (all held: every threshold "rejects" them).
+      const bool usable = unreadable_of[0] < static_cast<int>(good.size()) &&
+                          unreadable_of[1] < static_cast<int>(defect.size());
+      const auto points = usable ? OperatingPoints(report, args->model) : std::vector<NamedPoint>{};
       j["operating_points"] = nlohmann::json::array();
       for (const auto& p : points)
         j["operating_points"].push_back({{"name", p.name},
@@ -335,6 +341,13 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
         std::cerr << "warning: model " << args->model << ": " << w << "\n";
       if (const std::string w = fit.Warning(); !w.empty())
         std::cerr << "warning: of the good parts, " << w << "\n";
+      if (!usable)
+        std::cerr << "linesight: none of the "
+                  << (unreadable_of[0] == static_cast<int>(good.size())
+                          ? "good images (" + args->good
+                          : "defective images (" + args->defect)
+                  << ") could be read, so no operating point is proposed; fix or replace them "
+                     "and run eval again\n";
       if (unreadable) {
         std::cerr << "linesight: " << unreadable
                   << " images could not be read (counted as held; see the warnings above)\n";

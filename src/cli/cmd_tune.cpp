@@ -31,9 +31,11 @@ struct Candidate {
 };
 
 // Every part's decision score at every area; a held part is rejected at any operating point.
-void ScoreParts(const Inspector& inspector, const std::vector<std::filesystem::path>& files,
-                const std::vector<double>& areas, std::vector<std::vector<float>>& scores,
-                Progress& progress, int& done, int total) {
+// Returns how many of `files` could not be read (each counted as held: rejected at every point).
+int ScoreParts(const Inspector& inspector, const std::vector<std::filesystem::path>& files,
+               const std::vector<double>& areas, std::vector<std::vector<float>>& scores,
+               Progress& progress, int& done, int total) {
+  int unreadable = 0;
   Workspace ws;
   AreaPeakScratch scratch;
   Verdict v;
@@ -46,6 +48,7 @@ void ScoreParts(const Inspector& inspector, const std::vector<std::filesystem::p
       progress.Finish();
       std::cerr << "warning: " << e.what() << " (counted as held: rejected at every point)\n";
       v = HoldVerdict(HoldReason::kBadImage, e.what());
+      ++unreadable;
     }
     if (v.decision == Decision::kHold)
       std::fill(row.begin(), row.end(), FLT_MAX);
@@ -53,6 +56,7 @@ void ScoreParts(const Inspector& inspector, const std::vector<std::filesystem::p
       inspector.ScoresAtAreas(ws, areas, row, scratch);
     for (size_t a = 0; a < areas.size(); ++a) scores[a].push_back(row[a]);
   }
+  return unreadable;
 }
 
 std::string Pct(double f) {
@@ -111,9 +115,21 @@ void AddTuneCommand(CLI::App& app, CommandBody& body) {
       Progress progress("tune");
       const int total = static_cast<int>(good.size() + defect.size());
       int done = 0;
-      ScoreParts(inspector, good, areas, good_scores, progress, done, total);
-      ScoreParts(inspector, defect, areas, defect_scores, progress, done, total);
+      const int bad_good = ScoreParts(inspector, good, areas, good_scores, progress, done, total);
+      const int bad_defect =
+          ScoreParts(inspector, defect, areas, defect_scores, progress, done, total);
       progress.Finish();
+      // A set of which nothing could be read would make any threshold look right for it.
+      if (bad_good == static_cast<int>(good.size()) ||
+          bad_defect == static_cast<int>(defect.size()))
+        throw Error(
+            ErrorCategory::kData,
+            "none of the " +
+                (bad_good == static_cast<int>(good.size())
+                     ? std::to_string(good.size()) + " good images in " + args->good
+                     : std::to_string(defect.size()) + " defective images in " + args->defect) +
+                " could be read, so no threshold can be tuned on them",
+            "Fix or replace the images (the warnings above name each), then tune again");
 
       const bool by_frr = args->max_frr.has_value();
       const double target = by_frr ? *args->max_frr : args->max_escape.value_or(0.01);

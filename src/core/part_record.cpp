@@ -1,5 +1,6 @@
 #include "core/part_record.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -276,7 +277,15 @@ PartRecord PartRecordFromJson(const json& j) {
   constexpr std::string_view what = "part";
   PartRecord r;
   r.part_id = Str(j, what, "part_id");
-  if (r.part_id.empty()) Bad(what, "part_id", "a non-empty string");
+  // It names the part in URLs (/api/v1/parts/{id}), file names and logs: plain printable ASCII
+  // without a slash, backslash or space, and short.
+  const bool plain = !r.part_id.empty() && r.part_id.size() <= 128 &&
+                     std::all_of(r.part_id.begin(), r.part_id.end(), [](char c) {
+                       return c > ' ' && c < 127 && c != '/' && c != '\\';
+                     });
+  if (!plain)
+    Bad(what, "part_id",
+        "1 to 128 printable ASCII characters without space, '/' or '\\' (e.g. M3-000001234)");
   r.station = Str(j, what, "station");
   r.shot = ShotFromJson(Field(j, what, "shot"));
   r.decision = DecisionField(j, what);
@@ -284,6 +293,12 @@ PartRecord PartRecordFromJson(const json& j) {
   const json& views = Field(j, what, "views");
   if (!views.is_array()) Bad(what, "views", "an array");
   for (const auto& v : views) r.views.push_back(ViewFromJson(v));
+  // A part passes only if each of its views was inspected and passed (docs/records.md).
+  if (r.decision == Decision::kPass &&
+      (r.views.empty() || std::any_of(r.views.begin(), r.views.end(), [](const ViewResult& v) {
+         return v.decision != Decision::kPass;
+       })))
+    Bad(what, "views", "at least one view, each passed, for a part that passed");
   r.trigger_time_ms = Int(j, what, "trigger_time_ms");
   r.latency_ms = Num(j, what, "latency_ms");
   if (j.contains("risk") && !j["risk"].is_null()) {

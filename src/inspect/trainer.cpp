@@ -334,6 +334,14 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   t.calibration_images = static_cast<int>(s.used.size());
   t.skipped_images = static_cast<int>(s.skipped.size());
   t.warnings = std::move(warnings);
+  // Regions that ignore (nearly) the whole part make a model that passes every defect.
+  const cv::Mat& support = model.anomaly.support();
+  const int scored = cv::countNonZero(support);
+  const int weighed = cv::countNonZero(BuildWeightMap(recipe, support) > 0);
+  if (scored > 0 && weighed < scored / 20)
+    t.warnings.push_back("the recipe's regions leave " + Percent(double(weighed) / scored) +
+                         " of the part inspected: a defect anywhere else passes unseen. Check "
+                         "the regions marked ignore: true (docs/recipe.md)");
   const std::vector<size_t> outliers = FindOutliers(scores);
   std::vector<bool> is_outlier(s.used.size(), false);
   for (size_t i : outliers) is_outlier[i] = true;

@@ -368,6 +368,13 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
                 "Convert it to UTF-8 first, e.g. iconv -f CP949 -t UTF-8 in.csv > out.csv "
                 "(CP949/EUC-KR for Korean plant exports; use the file's real encoding)");
   }
+  // Lines ending in CR alone (classic Mac, some exports) read as one huge line whose "header"
+  // lacks the mapped columns: say what is wrong with the file instead.
+  if (const std::string_view head = text.substr(0, 1 << 16);
+      head.find('\r') != std::string_view::npos && head.find('\n') == std::string_view::npos) {
+    throw Error(ErrorCategory::kData, "the CSV's lines end in CR alone, not LF or CR LF",
+                "Convert its line ends first, e.g. tr '\\r' '\\n' < in.csv > out.csv");
+  }
   CsvReader reader(text, mapping.delimiter);
   std::vector<std::string> fields;
   std::size_t line = 0;
@@ -393,6 +400,9 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
     std::string column;
     std::string why = ok ? convert.Convert(fields, t, column) : "has a quote that is not closed";
     if (why.empty()) continue;
+    constexpr std::size_t kShown = 300;  // a broken field can be megabytes: quote its start
+    if (why.size() > kShown)
+      why = why.substr(0, kShown) + "... (" + std::to_string(why.size()) + " characters)";
     const std::string where =
         "line " + std::to_string(line) + (column.empty() ? "" : ", column '" + column + "'");
     if (options.bad_rows == BadRowPolicy::kStrict)

@@ -156,6 +156,37 @@ TEST_F(DecisionRuleTest, TuneApplyGivesTheRatesItPromised) {
   EXPECT_TRUE(Contains(s.at("threshold_source"), "linesight tune")) << show.out;
 }
 
+// A set none of whose images can be read holds every part, so any threshold "rejects" it: eval
+// proposes no operating point then, and tune refuses, naming the set.
+TEST_F(DecisionRuleTest, NoOperatingPointFromASetOfWhichNothingCouldBeRead) {
+  const fs::path model = Train("unreadable", "version: 1\n");
+  const fs::path bad = dir_->path() / "bad";
+  fs::create_directories(bad);
+  for (const char* name : {"a.png", "b.png", "c.png"}) testing::WriteFile(bad / name, "not a png");
+  const RunResult tune = RunLinesight("tune --model " + Q(model) + " --good " + Q(data() / "good") +
+                                      " --defect " + Q(bad));
+  EXPECT_NE(tune.exit_code, 0) << DescribeRun(tune);
+  EXPECT_TRUE(Contains(tune.err, "none of the 3 defective images")) << tune.err;
+  EXPECT_FALSE(Contains(tune.out, "linesight model set")) << tune.out;
+  const RunResult eval = RunLinesight("eval --model " + Q(model) + " --good " + Q(bad) +
+                                      " --defect " + Q(data() / "defect"));
+  EXPECT_EQ(eval.exit_code, 1) << DescribeRun(eval);
+  EXPECT_TRUE(Contains(eval.err, "no operating point is proposed")) << eval.err;
+  EXPECT_FALSE(Contains(eval.out, "linesight model set")) << eval.out;
+}
+
+// Regions that ignore the whole part train a model that passes every defect: training says so.
+TEST_F(DecisionRuleTest, ARecipeThatIgnoresThePartIsWarnedAbout) {
+  const fs::path model =
+      Train("blind", "version: 1\nregions:\n  - {name: all, ring: [0, 1.2], ignore: true}\n");
+  const RunResult show = RunLinesight("model show --model " + Q(model));
+  ASSERT_EQ(show.exit_code, 0) << DescribeRun(show);
+  EXPECT_TRUE(Contains(show.out, "of the part inspected: a defect anywhere else passes unseen"))
+      << show.out;
+  const RunResult fine = RunLinesight("model show --model " + Q(Train("seeing", "version: 1\n")));
+  EXPECT_FALSE(Contains(fine.out, "passes unseen")) << fine.out;
+}
+
 TEST_F(DecisionRuleTest, ModelSetChangesTheIdAndRefusesNonsense) {
   const fs::path model = Train("set", "version: 1\n");
   const nlohmann::json before = nlohmann::json::parse(

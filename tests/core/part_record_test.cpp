@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "testing/test_util.h"
 
 namespace linesight {
 namespace {
@@ -109,6 +110,32 @@ TEST(PartRecordTest, MalformedRecordsNameTheField) {
   EXPECT_THROW(PartRecordFromJson(j), Error);
   j = ToJson(SamplePart());
   j["views"][0]["recurring_mark"] = "here";
+  EXPECT_THROW(PartRecordFromJson(j), Error);
+}
+
+// A part id names the part in URLs and files; a part that passed must have passed each view.
+TEST(PartRecordTest, PartIdsThatNoUrlCanNameAndPassesWithoutViewsAreRefused) {
+  for (const std::string& id : std::vector<std::string>{
+           std::string("../../etc/passwd"), std::string("a b"), std::string("x\\y"),
+           std::string(129, 'x'), std::string("caf\xc3\xa9"), std::string("tab\t")}) {
+    nlohmann::json j = ToJson(SamplePart());
+    j["part_id"] = id;
+    const Error e = testing::Caught([&] { PartRecordFromJson(j); });
+    EXPECT_NE(std::string(e.what()).find("part_id"), std::string::npos) << id;
+  }
+  nlohmann::json j = ToJson(SamplePart());
+  j["part_id"] = "Line2_M3-000001234:a";
+  EXPECT_NO_THROW(PartRecordFromJson(j));
+  PartRecord pass = SamplePart();
+  pass.views[0].decision = Decision::kPass;
+  CombineViews(pass);
+  j = ToJson(pass);
+  EXPECT_NO_THROW(PartRecordFromJson(j));
+  j["views"] = nlohmann::json::array();
+  EXPECT_NE(std::string(testing::Caught([&] { PartRecordFromJson(j); }).what()).find("views"),
+            std::string::npos);
+  j = ToJson(pass);
+  j["views"][1]["decision"] = "hold";
   EXPECT_THROW(PartRecordFromJson(j), Error);
 }
 

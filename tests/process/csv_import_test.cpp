@@ -2,6 +2,7 @@
 // broken rows under both policies, wrong mappings, quoting, the built-in KAMP mapping.
 #include "process/csv_import.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -172,6 +173,20 @@ TEST(CsvImport, BuiltinKampMappingReadsKampLikeRows) {
   EXPECT_TRUE(std::isnan(r.table.Feature("physical_strength")[1]));
   EXPECT_EQ(r.table.Feature("heating_furnace")[1], 1);
   EXPECT_TRUE(std::isnan(r.table.Feature("heating_furnace")[0]));
+}
+
+// A field of megabytes is quoted by its start; a file whose lines end in CR alone is named so.
+TEST(CsvImport, AHugeBrokenFieldIsQuotedShortAndCrOnlyLinesAreNamed) {
+  const ImportResult r =
+      Import(std::string(kHeader) + "2019-01-02 09:00:00,A,0,run,,1," + std::string(1 << 20, 'x') +
+             ",110\n2019-01-02 09:00:01,A,0,run,,2,700,110\n");
+  ASSERT_EQ(r.report.first_bad_rows.size(), 1u);
+  EXPECT_LT(r.report.first_bad_rows[0].message.size(), 400u);
+  EXPECT_NE(r.report.first_bad_rows[0].message.find("characters)"), std::string::npos);
+  std::string cr = std::string(kHeader) + "2019-01-02 09:00:00,A,0,run,,1,700,110\n";
+  std::replace(cr.begin(), cr.end(), '\n', '\r');
+  const std::string e = ErrorOf([&] { (void)Import(cr); });
+  EXPECT_NE(e.find("end in CR alone"), std::string::npos) << e;
 }
 
 TEST(CsvImport, BadMappingsAreRefused) {

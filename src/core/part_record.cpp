@@ -277,6 +277,26 @@ PartRecord PartRecordFromJson(const json& j) {
   constexpr std::string_view what = "part";
   PartRecord r;
   r.part_id = Str(j, what, "part_id");
+  if (r.part_id.empty()) Bad(what, "part_id", "a non-empty string");
+  r.station = Str(j, what, "station");
+  r.shot = ShotFromJson(Field(j, what, "shot"));
+  r.decision = DecisionField(j, what);
+  r.reason = ReasonField(j, what);
+  const json& views = Field(j, what, "views");
+  if (!views.is_array()) Bad(what, "views", "an array");
+  for (const auto& v : views) r.views.push_back(ViewFromJson(v));
+  r.trigger_time_ms = Int(j, what, "trigger_time_ms");
+  r.latency_ms = Num(j, what, "latency_ms");
+  if (j.contains("risk") && !j["risk"].is_null()) {
+    r.risk = Num(j, what, "risk");
+    if (!(r.risk >= 0 && r.risk <= 1)) Bad(what, "risk", "a probability from 0 to 1, or null");
+  }
+  r.risk_model = OptStr(j, what, "risk_model", "");
+  return r;
+}
+
+void CheckIncomingPart(const PartRecord& r) {
+  constexpr std::string_view what = "part";
   // It names the part in URLs (/api/v1/parts/{id}), file names and logs: plain printable ASCII
   // without a slash, backslash or space, and short.
   const bool plain = !r.part_id.empty() && r.part_id.size() <= 128 &&
@@ -286,27 +306,12 @@ PartRecord PartRecordFromJson(const json& j) {
   if (!plain)
     Bad(what, "part_id",
         "1 to 128 printable ASCII characters without space, '/' or '\\' (e.g. M3-000001234)");
-  r.station = Str(j, what, "station");
-  r.shot = ShotFromJson(Field(j, what, "shot"));
-  r.decision = DecisionField(j, what);
-  r.reason = ReasonField(j, what);
-  const json& views = Field(j, what, "views");
-  if (!views.is_array()) Bad(what, "views", "an array");
-  for (const auto& v : views) r.views.push_back(ViewFromJson(v));
   // A part passes only if each of its views was inspected and passed (docs/records.md).
   if (r.decision == Decision::kPass &&
       (r.views.empty() || std::any_of(r.views.begin(), r.views.end(), [](const ViewResult& v) {
          return v.decision != Decision::kPass;
        })))
     Bad(what, "views", "at least one view, each passed, for a part that passed");
-  r.trigger_time_ms = Int(j, what, "trigger_time_ms");
-  r.latency_ms = Num(j, what, "latency_ms");
-  if (j.contains("risk") && !j["risk"].is_null()) {
-    r.risk = Num(j, what, "risk");
-    if (!(r.risk >= 0 && r.risk <= 1)) Bad(what, "risk", "a probability from 0 to 1, or null");
-  }
-  r.risk_model = OptStr(j, what, "risk_model", "");
-  return r;
 }
 
 MachineEvent MachineEventFromJson(const json& j) {

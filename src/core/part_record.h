@@ -140,6 +140,11 @@ nlohmann::json ToJson(const MachineEvent& e);
 ProcessValues ProcessValuesFromJson(const nlohmann::json& j);
 Shot ShotFromJson(const nlohmann::json& j);
 PartRecord PartRecordFromJson(const nlohmann::json& j);
+// Throws Error{kInput} naming the field if a record coming in from outside (ingest) has a part id
+// that is not 1-128 printable ASCII characters without space, '/' or '\', or says pass without
+// at least one view, each passed. Records already stored are not held to it (older versions
+// stored such ids), so reading them back never fails for it.
+void CheckIncomingPart(const PartRecord& record);
 MachineEvent MachineEventFromJson(const nlohmann::json& j);
 
 }  // namespace linesight

@@ -42,10 +42,16 @@ IngestBatch ParseIngestBatch(std::string_view text, std::string_view station) {
   IngestBatch batch;
   batch.parts = ReadArray<PartRecord>(body, "parts", PartRecordFromJson);
   batch.events = ReadArray<MachineEvent>(body, "events", MachineEventFromJson);
-  for (size_t i = 0; i < batch.parts.size(); ++i)
+  for (size_t i = 0; i < batch.parts.size(); ++i) {
+    try {
+      CheckIncomingPart(batch.parts[i]);
+    } catch (const Error& e) {
+      throw BadRequest("parts[" + std::to_string(i) + "]: " + e.what());
+    }
     if (batch.parts[i].station != station)
       throw BadRequest("parts[" + std::to_string(i) + "].station: \"" + batch.parts[i].station +
                        "\" but the token belongs to station \"" + std::string(station) + "\"");
+  }
   return batch;
 }
 

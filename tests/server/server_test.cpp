@@ -61,6 +61,17 @@ TEST_P(ServerTest, BadBatchesStoreNothingAndSayWhy) {
   r = Ingest(Batch({foreign}));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
+  // A part id no URL can name; a pass with no view.
+  auto traversal = ServerTestPart("M1", 4, Decision::kPass, kT0);
+  traversal.part_id = "../../etc/passwd";
+  auto blind = ServerTestPart("M1", 5, Decision::kPass, kT0);
+  blind.views.clear();
+  for (const auto& part : {traversal, blind}) {
+    r = Ingest(Batch({part}));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_NE(r->body.find("parts[0]"), std::string::npos) << r->body;
+  }
   EXPECT_EQ(store_->Counts().parts, 0);
 }
 

@@ -347,16 +347,16 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
   const std::string unfinished = std::exchange(incomplete_, {});
   const int64_t skipped = stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big +
                           stats_.skipped_stale + stats_.skipped_repeat - skipped_before;
-  throw Error(ErrorCategory::kIo,
-              "no image arrived in " + options_.folder.string() + " within " +
-                  std::to_string(timeout.count()) + " ms after trigger of part " +
-                  std::to_string(request.part_number) +
-                  (skipped > 0 ? " (" + std::to_string(skipped) + " unusable files skipped)" : "") +
-                  (unfinished.empty() ? ""
-                                      : "; " + unfinished + " was still incomplete (no image end)"),
-              unfinished.empty() ? "check the camera's output folder and trigger wiring"
-                                 : "check that the camera finishes writing each image within "
-                                   "camera.timeout_ms, or raise it");
+  throw Error(
+      ErrorCategory::kIo,
+      "no image arrived in " + options_.folder.string() + " within " +
+          std::to_string(timeout.count()) + " ms after trigger of part " +
+          std::to_string(request.part_number) +
+          (skipped > 0 ? " (" + std::to_string(skipped) + " unusable files skipped)" : "") +
+          (unfinished.empty() ? "" : "; " + unfinished + " was still incomplete (no image end)"),
+      unfinished.empty() ? "check the camera's output folder and trigger wiring"
+                         : "check that the camera finishes writing each image within "
+                           "camera.timeout_ms, or raise it");
 }
 
 }  // namespace linesight::io

@@ -55,9 +55,8 @@ MqttPublisher::~MqttPublisher() {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   {
     std::unique_lock lock(mu_);
-    wake_.wait_until(lock, until, [this] {
-      return (queue_.empty() && done_ >= handed_) || !connected_.load();
-    });
+    wake_.wait_until(lock, until,
+                     [this] { return (queue_.empty() && done_ >= handed_) || !connected_.load(); });
     stopping_ = true;
   }
   wake_.notify_all();

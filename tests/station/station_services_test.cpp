@@ -273,8 +273,8 @@ TEST(StationServices, PartsAndStatusReachTheBrokerAndABrokerOutageNeverStopsTheL
   ASSERT_FALSE(sub.WaitFor(prefix + "part", is9).topic.empty()) << "no message of part 9";
   int ones = 0;
   for (const MqttMessage& m : sub.messages())
-    ones += m.topic == prefix + "part" && nlohmann::json::parse(m.payload)["part_id"] ==
-                                              "M1-000000001";
+    ones +=
+        m.topic == prefix + "part" && nlohmann::json::parse(m.payload)["part_id"] == "M1-000000001";
   EXPECT_EQ(ones, 1) << "the repeated part id was published";
   EXPECT_EQ(rig.station->counters().duplicate_parts, 1u);
 

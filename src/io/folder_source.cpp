@@ -130,18 +130,21 @@ bool FolderSource::IsImageName(std::string_view name) {
 bool FolderSource::LooksComplete(std::span<const uint8_t> b) {
   static constexpr uint8_t kPng[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
   static constexpr uint8_t kIend[] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  static constexpr uint8_t kEoi[] = {0xFF, 0xD9};
+  // The end mark is looked for near the end first, then anywhere: a writer may append data after
+  // it, and a file cut short has none (a JPEG's embedded thumbnail may have its own: such a cut
+  // file is taken, and then held as bad_image, as before this check).
+  const auto has = [&](std::span<const uint8_t> mark, size_t from) {
+    const size_t tail = b.size() > 1024 ? b.size() - 1024 : from;
+    return std::search(b.begin() + static_cast<std::ptrdiff_t>(std::max(tail, from)), b.end(),
+                       mark.begin(), mark.end()) != b.end() ||
+           std::search(b.begin() + static_cast<std::ptrdiff_t>(from), b.end(), mark.begin(),
+                       mark.end()) != b.end();
+  };
   if (b.size() >= sizeof kPng && std::equal(std::begin(kPng), std::end(kPng), b.begin()))
-    return b.size() >= sizeof kPng + sizeof kIend &&
-           std::search(b.end() - std::min<size_t>(b.size(), 64), b.end(), std::begin(kIend),
-                       std::end(kIend)) != b.end();
-  if (b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8) {
-    // The end-of-image marker, possibly followed by padding: scan data never holds FF D9 (a data
-    // byte FF is stuffed with 00), and an embedded thumbnail's own end lies far from the file's.
-    const size_t from = b.size() > 1024 ? b.size() - 1024 : 2;
-    for (size_t i = b.size() - 1; i > from; --i)
-      if (b[i - 1] == 0xFF && b[i] == 0xD9) return true;
-    return false;
-  }
+    return has(kIend, sizeof kPng);
+  // JPEG scan data never holds FF D9: a data byte FF is stuffed with 00.
+  if (b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8) return has(kEoi, 2);
   if (b.size() >= 6 && b[0] == 'B' && b[1] == 'M') return LittleEndian32(&b[2]) <= b.size();
   return true;
 }

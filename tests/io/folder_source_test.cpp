@@ -200,6 +200,10 @@ TEST(FolderSourceTest, KnowsAnImageCutBeforeItsEnd) {
   EXPECT_FALSE(FolderSource::LooksComplete(AsBytes(jpeg)));
   EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(jpeg + "\xff\xd9")));
   EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(jpeg + "\xff\xd9" + std::string(4, '\0'))));
+  // Data a writer appended after the end mark: still complete.
+  EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(jpeg + "\xff\xd9" + std::string(5000, 'm'))));
+  EXPECT_TRUE(FolderSource::LooksComplete(AsBytes(kPngHead + kPngTail + std::string(5000, 'm'))));
+  EXPECT_FALSE(FolderSource::LooksComplete(AsBytes(kPngHead + std::string(5000, 'p'))));
   std::string bmp = "BM" + std::string("\x40\0\0\0", 4) + std::string(20, 'x');  // 64 bytes said
   EXPECT_FALSE(FolderSource::LooksComplete(AsBytes(bmp)));
   bmp.resize(64, 'x');

@@ -146,8 +146,9 @@ TEST(OutboxRecoveryTest, TheUnsentRecordsOfADamagedOutboxAreTakenOver) {
   {
     Outbox box(RecoveryOptions(dir));
     for (int shot = 1; shot <= 400; ++shot) {
+      const auto bytes = ImageBytes(static_cast<uint32_t>(shot), 3000);  // the blob only views it
       PartImages images;
-      if (shot % 3 == 0) images.push_back({"top", ImageBlob{ImageBytes(shot, 3000), "png"}});
+      if (shot % 3 == 0) images.push_back({"top", ImageBlob{bytes, "png"}});
       ASSERT_TRUE(
           box.Put(SamplePart(shot, shot % 3 == 0 ? Decision::kReject : Decision::kPass), images));
       if (shot <= 100) sent.push_back(PartId("M3", shot));

@@ -135,11 +135,12 @@ bool FolderSource::LooksComplete(std::span<const uint8_t> b) {
   // it, and a file cut short has none (a JPEG's embedded thumbnail may have its own: such a cut
   // file is taken, and then held as bad_image, as before this check).
   const auto has = [&](std::span<const uint8_t> mark, size_t from) {
-    const size_t tail = b.size() > 1024 ? b.size() - 1024 : from;
-    return std::search(b.begin() + static_cast<std::ptrdiff_t>(std::max(tail, from)), b.end(),
-                       mark.begin(), mark.end()) != b.end() ||
-           std::search(b.begin() + static_cast<std::ptrdiff_t>(from), b.end(), mark.begin(),
-                       mark.end()) != b.end();
+    const auto found = [&](size_t at) {
+      return std::search(b.begin() + static_cast<std::ptrdiff_t>(at), b.end(), mark.begin(),
+                         mark.end()) != b.end();
+    };
+    const size_t tail = std::max(from, b.size() > 1024 ? b.size() - 1024 : size_t{0});
+    return found(tail) || (tail > from && found(from));
   };
   if (b.size() >= sizeof kPng && std::equal(std::begin(kPng), std::end(kPng), b.begin()))
     return has(kIend, sizeof kPng);
@@ -324,9 +325,11 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
   const Clock::time_point deadline = Clock::now() + timeout;
   const int64_t asked_ms = UtcNowMs();
   if (watch_ < 0) watch_ = inotify_add_watch(inotify_fd_, options_.folder.c_str(), kWatchMask);
-  const int64_t skipped_before = stats_.skipped_empty + stats_.skipped_vanished +
-                                 stats_.skipped_too_big + stats_.skipped_stale +
-                                 stats_.skipped_repeat;
+  const auto skipped_all = [this] {
+    return stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big +
+           stats_.skipped_stale + stats_.skipped_repeat;
+  };
+  const int64_t skipped_before = skipped_all();
   Frame frame;
   for (;;) {
     const bool watching = DrainEvents();
@@ -348,8 +351,7 @@ Frame FolderSource::Capture(const CaptureRequest& request, std::chrono::millisec
   }
   owed_ = std::min(owed_ + 1, kMaxOwed);
   const std::string unfinished = std::exchange(incomplete_, {});
-  const int64_t skipped = stats_.skipped_empty + stats_.skipped_vanished + stats_.skipped_too_big +
-                          stats_.skipped_stale + stats_.skipped_repeat - skipped_before;
+  const int64_t skipped = skipped_all() - skipped_before;
   throw Error(
       ErrorCategory::kIo,
       "no image arrived in " + options_.folder.string() + " within " +

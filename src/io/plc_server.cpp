@@ -85,6 +85,25 @@ bool WellFormedMbap(const uint8_t* req, int length) {
   return length >= 8 && Word(req + 2) == 0 && Word(req + 4) == length - 6;
 }
 
+bool Supported(uint8_t function) {
+  return function == MODBUS_FC_READ_HOLDING_REGISTERS ||
+         function == MODBUS_FC_WRITE_SINGLE_REGISTER ||
+         function == MODBUS_FC_WRITE_MULTIPLE_REGISTERS;
+}
+
+// libmodbus frames a request by its function code, and for one it has no layout for (08
+// diagnostics, 43 device identification, ...) it stops after the code. The MBAP header still
+// gives the frame's length, and the whole frame has arrived (FrameArrived): the rest is taken from
+// the socket, so that the master gets exception 01 and keeps its connection, as the standard asks.
+bool TakeRestOfUnsupportedFrame(int fd, uint8_t* req, int& length, int capacity) {
+  if (length < 8 || Word(req + 2) != 0 || Supported(req[7])) return false;
+  const int missing = Word(req + 4) - (length - 6);
+  if (missing <= 0 || length + missing > capacity) return false;
+  if (recv(fd, req + length, static_cast<size_t>(missing), MSG_DONTWAIT) != missing) return false;
+  length += missing;
+  return true;
+}
+
 }  // namespace
 
 struct PlcServer::Net {
@@ -298,8 +317,11 @@ void PlcServer::ServeClients(const std::vector<int>& readable) {
 bool PlcServer::ServeRequest(int fd) {
   modbus_set_socket(net_->ctx, fd);
   std::array<uint8_t, MODBUS_TCP_MAX_ADU_LENGTH> req{};
-  const int length = modbus_receive(net_->ctx, req.data());
-  if (length <= 0 || !WellFormedMbap(req.data(), length)) return false;
+  int length = modbus_receive(net_->ctx, req.data());
+  if (length <= 0) return false;
+  if (!WellFormedMbap(req.data(), length) &&
+      !TakeRestOfUnsupportedFrame(fd, req.data(), length, static_cast<int>(req.size())))
+    return false;
   const uint8_t* pdu = req.data() + modbus_get_header_length(net_->ctx);
   const int address = Word(pdu + 1);
   std::vector<uint16_t> values;

@@ -8,12 +8,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -220,6 +222,34 @@ TEST(PlcServer, UnsupportedFunctionGetsException01) {
   EXPECT_EQ(modbus_read_bits(raw.get(), 0, 1, bits.data()), -1);
   EXPECT_EQ(errno, EMBXILFUN);
   EXPECT_EQ(modbus_read_registers(raw.get(), kRegStatus, 1, v.data()), 1);  // still served
+}
+
+// Functions libmodbus has no request layout for (08 diagnostics, 43/14 read device
+// identification, which some SCADA masters send on connecting) are framed by their MBAP length and
+// answered with exception 01 on the same connection.
+TEST(PlcServer, FunctionsWithoutALayoutGetException01AndKeepTheConnection) {
+  PlcServer server(LocalOptions());
+  const int fd = ConnectSocket(server.port());
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto ask = [&](const std::vector<uint8_t>& request) {
+    EXPECT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    std::array<uint8_t, 64> reply{};
+    const ssize_t n = recv(fd, reply.data(), reply.size(), 0);
+    return std::vector<uint8_t>(reply.begin(), reply.begin() + std::max<ssize_t>(n, 0));
+  };
+  // 08/0000 "return query data" with data 12 34, then 43/14 "basic device identification".
+  EXPECT_EQ(ask({0, 1, 0, 0, 0, 6, 1, 0x08, 0, 0, 0x12, 0x34}),
+            (std::vector<uint8_t>{0, 1, 0, 0, 0, 3, 1, 0x88, 0x01}));
+  EXPECT_EQ(ask({0, 2, 0, 0, 0, 5, 1, 0x2B, 0x0E, 0x01, 0x00}),
+            (std::vector<uint8_t>{0, 2, 0, 0, 0, 3, 1, 0xAB, 0x01}));
+  // The connection is still served: read holding register 0 (STATUS).
+  const std::vector<uint8_t> status = ask({0, 3, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1});
+  ASSERT_EQ(status.size(), 11u);
+  EXPECT_EQ(status[7], 3);
+  EXPECT_EQ(server.counters().client_drops, 0u);
+  EXPECT_EQ(server.counters().exceptions, 2u);
+  close(fd);
 }
 
 TEST(PlcServer, TriggerWhileBusyOrUnacknowledgedIsMissedAndNotHandedOut) {

@@ -48,7 +48,10 @@ std::string AlertChatLine(std::string_view event, const store::Alert& alert) {
   std::string level =
       alert.input.severity == store::AlertSeverity::kAlarm ? "[ALARM] " : "[WARNING] ";
   std::string line = level + alert.input.title + id;
-  if (event == "repeated") line += ", seen " + std::to_string(alert.count) + " times";
+  // A reminder of a condition that stands says so; one that came back says how often.
+  if (event == "repeated")
+    line += alert.occurrences > 1 ? ", seen " + std::to_string(alert.occurrences) + " times"
+                                  : ", still open";
   return line;
 }
 

@@ -52,6 +52,7 @@ nlohmann::json ToJson(const store::Alert& a) {
                       {"first_ms", a.first_ms},
                       {"last_ms", a.last_ms},
                       {"count", a.count},
+                      {"occurrences", a.occurrences},
                       {"evidence_ms", a.input.evidence_ms},
                       {"acked", a.acked},
                       {"acked_by", nullptr},

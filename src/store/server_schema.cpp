@@ -214,6 +214,13 @@ INSERT INTO part_hours (time_ms, machine, die, station, decision, verdict, revie
          defect_type, count(*)
   FROM parts GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 )sql",
+    // 8: how many times an open alert's condition showed with newer evidence (a later trip, a
+    // later hour), as the dashboard's "times"; `count` goes on counting the watch's looks that
+    // found it, once a minute or so while it stands, which says nothing to a person. Open alerts
+    // of before start at 1.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN occurrences BIGINT NOT NULL DEFAULT 1;
+)sql",
 };
 
 constexpr std::string_view kVersionTable =

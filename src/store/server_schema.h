@@ -9,7 +9,7 @@
 namespace linesight::store {
 
 // The schema version this build writes. Raise it with a new step in server_schema.cpp.
-inline constexpr int kServerSchemaVersion = 7;
+inline constexpr int kServerSchemaVersion = 8;
 
 enum class SqlEngine : uint8_t { kSqlite, kPostgres };
 

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view kAlertColumns =
     "id, key, kind, severity, machine, die, title, detail, first_ms, last_ms, count, acked_by, "
-    "acked_ms, ack_note, evidence_ms";
+    "acked_ms, ack_note, evidence_ms, occurrences";
 
 Alert ReadAlert(const SqlRow& r) {
   Alert a;
@@ -39,6 +39,7 @@ Alert ReadAlert(const SqlRow& r) {
     a.ack_note = r.Text(13);
   }
   a.input.evidence_ms = r.Int(14);
+  a.occurrences = r.Int(15);
   return a;
 }
 
@@ -72,7 +73,8 @@ RaisedAlert SqlStore::RaiseAlert(const AlertInput& in, int64_t now_ms) {
       "INSERT INTO alerts (key, kind, severity, machine, die, title, detail, first_ms, last_ms, "
       "count, evidence_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1, $9) "
       "ON CONFLICT (key) WHERE acked_ms IS NULL DO UPDATE SET count = alerts.count + 1, "
-      "last_ms = excluded.last_ms, " +
+      "occurrences = alerts.occurrences + CASE WHEN excluded.evidence_ms > alerts.evidence_ms "
+      "THEN 1 ELSE 0 END, last_ms = excluded.last_ms, " +
           NewerEvidence("title") + ", " + NewerEvidence("severity") + ", " +
           NewerEvidence("detail") + ", " + NewerEvidence("evidence_ms") + " RETURNING id, count",
       params, [&](const SqlRow& r) {

@@ -188,7 +188,8 @@ struct Alert {
   int64_t id = 0;
   AlertInput input;
   int64_t first_ms = 0, last_ms = 0;  // first and latest time it was raised
-  int64_t count = 0;                  // times raised while open
+  int64_t count = 0;                  // times raised while open (each look of the watch)
+  int64_t occurrences = 0;            // of those, with newer evidence than before (a new event)
   bool acked = false;
   std::string acked_by;
   int64_t acked_ms = 0;

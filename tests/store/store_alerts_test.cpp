@@ -46,6 +46,7 @@ TEST_P(StoreTest, AnOpenAlertCountsRepeatsInsteadOfAddingRows) {
   EXPECT_EQ(open[0].id, other.id);  // newest first
   const Alert& a = open[1];
   EXPECT_EQ(a.count, 2);
+  EXPECT_EQ(a.occurrences, 1) << "raised again on the same evidence: the same event";
   EXPECT_EQ(a.first_ms, kT0);
   EXPECT_EQ(a.last_ms, kT0 + 10);
   EXPECT_EQ(a.input.detail, R"({"v":2})");
@@ -160,6 +161,7 @@ TEST_P(StoreTest, AnUpgradedStoreCountsItsOpenAlertsAsSentWhenLastRaised) {
   const int64_t open = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0).id;
   store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0 + 100);
   // Back to schema 4, as a store written by an earlier version.
+  RawSql("ALTER TABLE alerts DROP COLUMN occurrences");
   RawSql("ALTER TABLE alerts DROP COLUMN evidence_ms");
   RawSql("ALTER TABLE alerts DROP COLUMN notified_ms");
   RawSql("DROP TABLE part_hours");
@@ -189,6 +191,9 @@ TEST_P(StoreTest, AnAlertKeepsTheNewestEvidenceItWasRaisedWith) {
   store_->RaiseAlert(in, kT0 + 20);
   EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 9000);
   EXPECT_EQ(store_->GetAlert(id)->input.detail, R"({"v":9})");
+  // Only the newer evidence was a new event: the first raise, then 9000 (3000 was older).
+  EXPECT_EQ(store_->GetAlert(id)->occurrences, 2);
+  EXPECT_EQ(store_->GetAlert(id)->count, 3);
   ASSERT_EQ(store_->AckAlert(id, "ana", "", kT0 + 30, AckAudit(id)), AckResult::kAcked);
   EXPECT_EQ(store_->GetAlert(id)->input.evidence_ms, kT0 + 9000);
 }
@@ -200,7 +205,8 @@ TEST_P(StoreTest, AnUpgradedStoreDatesItsAlertsEvidenceWhenAcknowledgedOrLastRai
   die.kind = "die_life";
   const int64_t life = store_->RaiseAlert(die, kT0 + 60).id;
   const int64_t open = store_->RaiseAlert(Input("process:M3:melt_temp_c"), kT0 + 70).id;
-  // Back to schema 5, as a store written by the previous version.
+  // Back to schema 5, as a store written by an earlier version.
+  RawSql("ALTER TABLE alerts DROP COLUMN occurrences");
   RawSql("ALTER TABLE alerts DROP COLUMN evidence_ms");
   RawSql("DROP TABLE part_hours");
   RawSql("DELETE FROM schema_version WHERE version >= 6");
@@ -210,6 +216,7 @@ TEST_P(StoreTest, AnUpgradedStoreDatesItsAlertsEvidenceWhenAcknowledgedOrLastRai
   EXPECT_EQ(store_->GetAlert(acked)->input.evidence_ms, kT0 + 50);
   EXPECT_EQ(store_->GetAlert(life)->input.evidence_ms, 0);  // a die's life is undated
   EXPECT_EQ(store_->GetAlert(open)->input.evidence_ms, kT0 + 70);
+  EXPECT_EQ(store_->GetAlert(open)->occurrences, 1);
 }
 
 TEST_P(StoreTest, DieShotCountsAreEachDiesHighestShot) {

@@ -92,7 +92,10 @@ export interface Alert {
   detail: unknown;
   first_ms: number;
   last_ms: number;
+  // Looks of the server's watch that found it while open (one a minute or so while it stands).
   count: number;
+  // Of those, the ones with newer evidence (a later trip, a later hour): what "times" shows.
+  occurrences: number;
   // The newest evidence it was raised with, on the parts' clock; what an ack covers.
   evidence_ms: number;
   acked: boolean;

@@ -108,7 +108,7 @@ export const alertsView: View = ({ root }) => {
         h(
           "div",
           { class: "muted" },
-          `${t("alerts.first")}: ${fmtDateTime(a.first_ms)} · ${t("alerts.last")}: ${fmtDateTime(a.last_ms)} · ${t("alerts.count")}: ${fmtNumber(a.count)}`,
+          `${t("alerts.first")}: ${fmtDateTime(a.first_ms)} · ${t("alerts.last")}: ${fmtDateTime(a.last_ms)} · ${t("alerts.count")}: ${fmtNumber(a.occurrences)}`,
         ),
       ),
     );

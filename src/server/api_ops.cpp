@@ -14,7 +14,7 @@ namespace {
 // them (a quarter, at least 2: 8 of the default 32).
 int ThreadsKeptFromStreams(int threads) { return std::max(2, threads / 4); }
 
-io::HttpResponse Stream(ServerContext& ctx, const io::HttpRequest& req) {
+io::HttpResponse Stream(ServerContext& ctx, const Caller& caller, const io::HttpRequest& req) {
   int64_t last = 0;
   const std::string id = req.Header("Last-Event-ID");
   if (!id.empty()) {
@@ -45,7 +45,15 @@ io::HttpResponse Stream(ServerContext& ctx, const io::HttpRequest& req) {
   // Counted down when the last copy of the stream is gone, whether or not it ever ran (a client
   // may leave before the first byte).
   const std::shared_ptr<void> open(nullptr, [&ctx](void*) { ctx.streams.fetch_sub(1); });
-  r.stream = [&ctx, last, open](const io::HttpWrite& write) { ctx.feed.Serve(last, write); };
+  r.stream = [&ctx, last, open, caller](const io::HttpWrite& write) {
+    ctx.feed.Serve(last, write, [&] {
+      try {
+        return ctx.auth.StillLive(caller, UtcNowMs());
+      } catch (const std::exception&) {
+        return false;  // the store cannot say: the browser reconnects and asks again
+      }
+    });
+  };
   return r;
 }
 
@@ -159,7 +167,9 @@ io::HttpResponse Metrics(ServerContext& ctx) {
 void AddOpsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
   routes.push_back({"GET", "/api/v1/stream",
                     ForPerson(ctx, store::Role::kOperator,
-                              [&ctx](auto&, const io::HttpRequest& r) { return Stream(ctx, r); })});
+                              [&ctx](const Caller& c, const io::HttpRequest& r) {
+                                return Stream(ctx, c, r);
+                              })});
   routes.push_back({"GET", "/healthz", [&ctx](const io::HttpRequest&) { return Health(ctx); }});
   routes.push_back({"GET", "/metrics", [&ctx](const io::HttpRequest&) { return Metrics(ctx); }});
 }

@@ -77,14 +77,15 @@ io::HttpResponse ReviewQueue(ServerContext& ctx, const io::HttpRequest& req) {
   store::PartPage page;
   page.limit = limit;
   std::vector<store::PartSummary> queue;
-  // Rejects and holds, then borderline passes (score above 0.8 x threshold), merged newest first.
+  // Rejects and holds, then borderline passes (score above 0.8 x threshold, chosen by the store:
+  // filtered after a page of passes, older ones would never show), merged newest first.
   for (const Decision d : {Decision::kReject, Decision::kHold}) {
     filter.decision = d;
     for (auto& p : ctx.store.FindParts(filter, page)) queue.push_back(std::move(p));
   }
   filter.decision = Decision::kPass;
-  for (auto& p : ctx.store.FindParts(filter, page))
-    if (p.threshold > 0 && p.score > 0.8f * p.threshold) queue.push_back(std::move(p));
+  filter.above_threshold_share = 0.8;
+  for (auto& p : ctx.store.FindParts(filter, page)) queue.push_back(std::move(p));
   std::sort(queue.begin(), queue.end(), [](const auto& a, const auto& b) {
     return a.time_ms != b.time_ms ? a.time_ms > b.time_ms : a.part_id > b.part_id;
   });

@@ -95,6 +95,12 @@ std::optional<Caller> Auth::Person(const io::HttpRequest& request, int64_t now_m
   return Caller{user->name, user->role, session->csrf, hash};
 }
 
+bool Auth::StillLive(const Caller& caller, int64_t now_ms) {
+  if (!store_.GetSession(caller.token_hash, now_ms)) return false;
+  const auto user = store_.GetUser(caller.user);
+  return user && !user->disabled;
+}
+
 std::optional<std::string> Auth::Station(const io::HttpRequest& request) {
   const std::string token = BearerToken(request);
   if (token.empty() || token.size() > 128) return std::nullopt;

@@ -51,6 +51,9 @@ class Auth {
   std::string LogOut(const io::HttpRequest& request);
   // The person behind the request's session cookie, if the session is live and the user enabled.
   std::optional<Caller> Person(const io::HttpRequest& request, int64_t now_ms);
+  // True while `caller`'s session is live and its user enabled: a stream opened by a session
+  // that logged out, expired or lost its user since ends (LiveFeed re-checks).
+  bool StillLive(const Caller& caller, int64_t now_ms);
   // The station behind the request's "Authorization: Bearer" token, if known.
   std::optional<std::string> Station(const io::HttpRequest& request);
   // True if the request echoes the caller's CSRF token in X-CSRF-Token.

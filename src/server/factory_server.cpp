@@ -20,7 +20,8 @@ ServerContext::ServerContext(store::Store& s, const ServerOptions& o)
       options(o),
       auth(s, AuthOptions{o.session_hours, !o.tls_cert.empty()}),
       images(o.image_dir, true),
-      feed(s, std::chrono::milliseconds(o.live_poll_ms)) {}
+      feed(s, std::chrono::milliseconds(o.live_poll_ms),
+           std::chrono::milliseconds(o.stream_recheck_ms)) {}
 
 std::string ServerFault(const std::string& cause) {
   // One line per new cause, not one per request while the database is away.

@@ -18,7 +18,9 @@ std::string SseText(std::string_view event, int64_t id, const nlohmann::json& da
 
 }  // namespace
 
-LiveFeed::LiveFeed(store::Store& store, std::chrono::milliseconds poll) : store_(store) {
+LiveFeed::LiveFeed(store::Store& store, std::chrono::milliseconds poll,
+                   std::chrono::milliseconds recheck)
+    : store_(store), recheck_(recheck) {
   last_seq_ = store_.LastSeq();
   last_event_id_ = store_.LastEventId();
   thread_ = std::thread([this, poll] { Run(poll); });
@@ -93,13 +95,15 @@ void LiveFeed::Push(int64_t seq, std::string text) {
   cv_.notify_all();
 }
 
-void LiveFeed::Serve(int64_t last_seq, const io::HttpWrite& write) {
+void LiveFeed::Serve(int64_t last_seq, const io::HttpWrite& write,
+                     const std::function<bool()>& allowed) {
   ++clients_;
   struct Leave {
     std::atomic<int>& n;
     ~Leave() { --n; }
   } leave{clients_};
   if (!write("retry: 2000\n\n")) return;
+  auto checked = std::chrono::steady_clock::now();
   int64_t position = 0;  // the last order sent
   std::unique_lock lock(mu_);
   position = next_order_ - 1;
@@ -120,6 +124,10 @@ void LiveFeed::Serve(int64_t last_seq, const io::HttpWrite& write) {
       if (item.order > position) out += item.text;
     if (!items_.empty()) position = std::max(position, items_.back().order);
     lock.unlock();
+    if (std::chrono::steady_clock::now() - checked >= recheck_) {
+      if (!allowed()) return;  // the browser reconnects, gets 401 and signs in again
+      checked = std::chrono::steady_clock::now();
+    }
     if (!write(out)) return;
     lock.lock();
   }

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,16 +22,18 @@ namespace linesight::server {
 
 class LiveFeed {
  public:
-  // Starts polling `store` every `poll`. The store must outlive the feed.
-  LiveFeed(store::Store& store, std::chrono::milliseconds poll);
+  // Starts polling `store` every `poll`; streams re-check their session every `recheck`. The
+  // store must outlive the feed.
+  LiveFeed(store::Store& store, std::chrono::milliseconds poll, std::chrono::milliseconds recheck);
   ~LiveFeed();
   LiveFeed(const LiveFeed&) = delete;
   LiveFeed& operator=(const LiveFeed&) = delete;
 
   // Streams SSE text through `write` until it returns false (client gone) or Stop(). With
   // `last_seq` > 0 (the browser's Last-Event-ID) it first sends the parts after that seq still
-  // in memory (the last 2000 updates); otherwise only what is new.
-  void Serve(int64_t last_seq, const io::HttpWrite& write);
+  // in memory (the last 2000 updates); otherwise only what is new. `allowed` is asked before
+  // sending, at most every `recheck`: once it says no (the session ended), the stream ends.
+  void Serve(int64_t last_seq, const io::HttpWrite& write, const std::function<bool()>& allowed);
   // Sends one event of its own name (e.g. "alert") to every open stream, beside the parts.
   void Publish(std::string_view event, const nlohmann::json& data);
   // Ends every stream and the polling thread; called before the HTTP server stops.
@@ -51,6 +54,7 @@ class LiveFeed {
   void Push(int64_t seq, std::string text);
 
   store::Store& store_;
+  const std::chrono::milliseconds recheck_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> items_;

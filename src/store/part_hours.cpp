@@ -98,7 +98,9 @@ void CountPartHours(SqlConnection& c, const std::map<PartHourKey, int64_t>& delt
     if (d->second < 0) DropIfEmpty(c, d->first);
 }
 
-bool RollupAnswers(const PartFilter& filter) { return !filter.min_score && !filter.max_score; }
+bool RollupAnswers(const PartFilter& filter) {
+  return !filter.min_score && !filter.max_score && !filter.above_threshold_share;
+}
 
 void AppendPartsSource(SqlQuery& q, const PartFilter& filter, bool whole_hours, bool bad_only) {
   const auto [first, end] = WholeHours(filter.from_ms, filter.to_ms);

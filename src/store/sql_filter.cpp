@@ -37,7 +37,7 @@ void AppendWhere(SqlQuery& q, const PartFilter& f, FilterTable table, int64_t fr
   if (!f.defect_type.empty())
     s += " AND p.defect_type = " + q.Param(std::string_view(f.defect_type));
   if (table == FilterTable::kPartHours) {
-    if (f.min_score || f.max_score)
+    if (f.min_score || f.max_score || f.above_threshold_share)
       throw Error(ErrorCategory::kInternal, "part_hours has no scores to filter on",
                   "read parts for a filter on scores (AppendPartsSource does)");
     if (f.unreviewed_only) s += " AND p.reviewed = 0";
@@ -46,6 +46,9 @@ void AppendWhere(SqlQuery& q, const PartFilter& f, FilterTable table, int64_t fr
   }
   if (f.min_score) s += " AND p.score >= " + q.Param(*f.min_score);
   if (f.max_score) s += " AND p.score <= " + q.Param(*f.max_score);
+  if (f.above_threshold_share)
+    s += " AND p.threshold > 0 AND p.score > " + q.Param(*f.above_threshold_share) +
+         " * p.threshold";
   if (f.unreviewed_only) s += " AND p.review_id IS NULL";
   if (f.reviewed_only) s += " AND p.review_id IS NOT NULL";
 }

@@ -37,6 +37,8 @@ struct PartFilter {
   std::optional<Decision> decision;                       // the line's verdict
   std::string defect_type;  // the part's defect type (see PartSummary::defect_type)
   std::optional<double> min_score, max_score;  // on PartSummary::score
+  // Parts whose score is above this share of their own threshold (> 0): borderline passes.
+  std::optional<double> above_threshold_share;
   bool unreviewed_only = false;
   bool reviewed_only = false;  // parts a person reviewed (the plant report's audits)
 };

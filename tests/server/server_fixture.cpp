@@ -86,6 +86,7 @@ void ServerFixture::SetUp() {
   o.image_dir = (dir_->path() / "images").string();
   o.threads = 8;
   o.live_poll_ms = 50;
+  o.stream_recheck_ms = 0;  // every write: a logged-out stream ends at once
   server_ = std::make_unique<server::FactoryServer>(*store_, o);
   admin_ = LogIn("admin", "admin-password");
   operator_ = LogIn("ana", "ana-password");

@@ -152,6 +152,34 @@ TEST_P(ServerTest, ReadsNeedASessionAndFilterAndPage) {
   EXPECT_EQ(Client().Get("/api/v1/parts/M9-1", operator_.Headers())->status, 404);
 }
 
+// The review queue: unreviewed rejects and holds, and passes scored above 0.8 x their threshold,
+// newest first, however many clear passes came after them.
+TEST_P(ServerTest, TheReviewQueueFindsBorderlinePassesBehindManyClearOnes) {
+  std::vector<PartRecord> parts;
+  for (int i = 1; i <= 40; ++i) {
+    const bool reject = i <= 2, borderline = i > 2 && i <= 12;
+    parts.push_back(ServerTestPart("M1", i, reject ? Decision::kReject : Decision::kPass,
+                                   kT0 + i * 1000, reject ? 3.0f : borderline ? 0.9f : 0.1f));
+  }
+  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  const json review{{"verdict", "pass"}, {"defect_type", ""}, {"note", "fine"}};
+  ASSERT_EQ(Client()
+                .Post("/api/v1/parts/M1-000000012/reviews", operator_.Headers(true),
+                      review.dump(), "application/json")
+                ->status,
+            201);
+  auto r = Client().Get("/api/v1/review_queue?limit=5", operator_.Headers());
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json queue = json::parse(r->body);
+  std::vector<std::string> ids;
+  for (const auto& p : queue["parts"]) ids.push_back(p["part_id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"M1-000000011", "M1-000000010", "M1-000000009",
+                                           "M1-000000008", "M1-000000007"}))
+      << r->body;
+  r = Client().Get("/api/v1/review_queue?limit=100", operator_.Headers());
+  EXPECT_EQ(json::parse(r->body)["parts"].size(), 11u);  // 9 borderline (one reviewed), 2 rejects
+}
+
 TEST_P(ServerTest, StatsAndMachines) {
   std::vector<PartRecord> parts;
   for (int i = 1; i <= 20; ++i)
@@ -336,6 +364,30 @@ TEST_P(ServerTest, LiveStreamSendsNewParts) {
   EXPECT_TRUE(got);
   EXPECT_NE(received.find("event: part"), std::string::npos) << received;
   EXPECT_NE(received.find("event: machine"), std::string::npos) << received;
+}
+
+// A stream is a session's too: once it logged out, the stream ends before sending anything more.
+TEST_P(ServerTest, TheLiveStreamOfASessionThatLoggedOutEnds) {
+  const Browser b = LogIn("ana", "ana-password");
+  std::atomic<bool> ended{false};
+  std::string received;
+  std::thread reader([&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(30, 0);
+    c.Get("/api/v1/stream", b.Headers(), [&](const char* data, size_t n) {
+      received.append(data, n);
+      return true;
+    });
+    ended = true;
+  });
+  // No ASSERT until the reader is joined (it ends at the latest at its read timeout).
+  EXPECT_TRUE(Eventually([&] { return MetricValue(*server_, "linesight_live_clients") == 1; }));
+  EXPECT_EQ(Client().Post("/api/v1/logout", b.Headers(true), "", "application/json")->status, 204);
+  EXPECT_EQ(Ingest(Batch({ServerTestPart("M5", 1, Decision::kPass, kT0)}))->status, 200);
+  EXPECT_TRUE(Eventually([&] { return ended.load(); }));
+  reader.join();
+  EXPECT_EQ(received.find("M5-000000001"), std::string::npos) << received;
+  EXPECT_EQ(Client().Get("/api/v1/stream", b.Headers())->status, 401);
 }
 
 // Each live stream holds an HTTP thread: past the share of threads streams may take, a stream is

@@ -31,6 +31,7 @@ struct ServerArgs {
   std::vector<std::string> alert_variables;
   std::string site = "plant1", alert_mqtt, alert_webhook;
   std::string user, role = "operator", password_file, station, backup_to;
+  bool disable_user = false;
 };
 
 void SplitListen(const std::string& listen, server::ServerOptions& o,
@@ -176,6 +177,8 @@ void AddServerCommand(CLI::App& app, CommandBody& body) {
   user->add_option("--role", a->role, "operator, quality_engineer or admin");
   user->add_option("--password-file", a->password_file,
                    "File whose first line is the password (else $LINESIGHT_PASSWORD)");
+  user->add_flag("--disable", a->disable_user,
+                 "Disable the user: no sign-in, their sessions end (a new password enables them)");
   CLI::App* token = cmd->add_subcommand("token", "Make an ingest token for a station");
   token->add_option("--station", a->station, "Station id")->required();
   CLI::App* backup = cmd->add_subcommand(
@@ -197,6 +200,11 @@ void AddServerCommand(CLI::App& app, CommandBody& body) {
         throw Error(ErrorCategory::kInput, "--role " + a->role + ": unknown",
                     "Use operator, quality_engineer or admin");
       auto store = store::OpenStore(a->store);
+      if (a->disable_user) {
+        server::DisableUser(*store, a->user, "cli");
+        std::cout << "user " << a->user << " disabled in " << a->store << "\n";
+        return kExitOk;
+      }
       server::SetUser(*store, a->user, *role, ReadPassword(a->password_file), "cli");
       std::cout << "user " << a->user << " (" << a->role << ") saved in " << a->store << "\n";
       return kExitOk;

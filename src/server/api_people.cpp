@@ -1,9 +1,13 @@
 // The routes for people: sign-in, reviews of parts, users and station tokens (admin), and the
 // audit log; every write is audited in the same transaction or right after it.
+#include <algorithm>
+#include <cctype>
+
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/json_text.h"
 #include "server/api_json.h"
+#include "server/bootstrap.h"
 #include "server/server_context.h"
 
 namespace linesight::server {
@@ -15,11 +19,27 @@ nlohmann::json Me(const Caller& c) {
   return {{"user", c.user}, {"role", store::RoleName(c.role)}, {"csrf", c.csrf}};
 }
 
+// "application/json", with or without parameters (charset), in any case.
+bool IsJson(std::string type) {
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto end = type.find(';');
+  type = type.substr(0, end);
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type == "application/json";
+}
+
 io::HttpResponse Login(ServerContext& ctx, const io::HttpRequest& req) {
   if (req.body.size() > 4096) return io::JsonError(413, "too_large", "login body over 4 KiB");
+  // A page of another site can post a form (text/plain, urlencoded) here and sign the browser in
+  // as the attacker; it cannot send application/json without the server's consent (CORS).
+  if (!IsJson(req.Header("Content-Type")))
+    return io::JsonError(415, "unsupported_media_type",
+                         "send the sign-in as JSON with Content-Type: application/json");
   const nlohmann::json body = BodyObject(req);
   const std::string user = StringMember(body, "user", true, 100);
   const std::string password = StringMember(body, "password", true, 1000);
+  const Auth::OneAttempt one_at_a_time(ctx.auth, user);
   const int64_t now = UtcNowMs();
   const int64_t window_ms = int64_t{ctx.options.login_window_minutes} * 60'000;
   // Checked before the password, so guessing gains nothing once the limit is reached.
@@ -92,6 +112,16 @@ io::HttpResponse CreateUser(ServerContext& ctx, const Caller& caller, const io::
   return JsonAnswer({{"name", user.name}, {"role", store::RoleName(user.role)}}, 201);
 }
 
+io::HttpResponse DisableUser(ServerContext& ctx, const Caller& caller,
+                             const io::HttpRequest& req) {
+  const std::string& name = req.matches.at(0);
+  if (name == caller.user)
+    return io::JsonError(409, "conflict", "you cannot disable yourself: ask another admin");
+  if (!ctx.store.GetUser(name)) return io::JsonError(404, "not_found", "no user " + name);
+  server::DisableUser(ctx.store, name, caller.user);
+  return JsonAnswer({{"name", name}, {"disabled", true}});
+}
+
 io::HttpResponse ListUsers(ServerContext& ctx) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& u : ctx.store.Users())
@@ -140,6 +170,10 @@ void AddPeopleRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
   routes.push_back({"POST", "/api/v1/users",
                     ForPerson(ctx, Role::kAdmin, [&ctx](const Caller& c, const io::HttpRequest& r) {
                       return CreateUser(ctx, c, r);
+                    })});
+  routes.push_back({"POST", "/api/v1/users/([^/]+)/disable",
+                    ForPerson(ctx, Role::kAdmin, [&ctx](const Caller& c, const io::HttpRequest& r) {
+                      return DisableUser(ctx, c, r);
                     })});
   routes.push_back({"GET", "/api/v1/users",
                     ForPerson(ctx, Role::kAdmin, [&ctx](auto&, auto&) { return ListUsers(ctx); })});

@@ -95,6 +95,20 @@ std::optional<Caller> Auth::Person(const io::HttpRequest& request, int64_t now_m
   return Caller{user->name, user->role, session->csrf, hash};
 }
 
+Auth::OneAttempt::OneAttempt(Auth& auth, std::string user) : auth_(auth), user_(std::move(user)) {
+  std::unique_lock lock(auth_.attempts_mu_);
+  auth_.attempt_done_.wait(lock, [&] { return !auth_.attempting_.contains(user_); });
+  auth_.attempting_.insert(user_);
+}
+
+Auth::OneAttempt::~OneAttempt() {
+  {
+    std::lock_guard lock(auth_.attempts_mu_);
+    auth_.attempting_.erase(user_);
+  }
+  auth_.attempt_done_.notify_all();
+}
+
 bool Auth::StillLive(const Caller& caller, int64_t now_ms) {
   if (!store_.GetSession(caller.token_hash, now_ms)) return false;
   const auto user = store_.GetUser(caller.user);

@@ -3,8 +3,11 @@
 // role may do. Thread-safe; state lives in the Store, so any server process can check any caller.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -47,6 +50,19 @@ class Auth {
   // answer and about the same time for each, so names cannot be probed).
   std::optional<LoginResult> LogIn(std::string_view name, std::string_view password,
                                    int64_t now_ms);
+  // Holds sign-ins of one user name to one at a time in this process while alive, so that
+  // parallel guesses cannot all pass the failed-sign-in count before any is counted.
+  class OneAttempt {
+   public:
+    OneAttempt(Auth& auth, std::string user);
+    ~OneAttempt();
+    OneAttempt(const OneAttempt&) = delete;
+    OneAttempt& operator=(const OneAttempt&) = delete;
+
+   private:
+    Auth& auth_;
+    std::string user_;
+  };
   // Ends the request's session, if any; returns the Set-Cookie value that clears the cookie.
   std::string LogOut(const io::HttpRequest& request);
   // The person behind the request's session cookie, if the session is live and the user enabled.
@@ -65,6 +81,9 @@ class Auth {
   store::Store& store_;
   AuthOptions options_;
   std::string dummy_hash_;  // verified against for unknown users, to spend the same time
+  std::mutex attempts_mu_;
+  std::condition_variable attempt_done_;
+  std::set<std::string> attempting_;  // user names with a sign-in under way (OneAttempt)
 };
 
 }  // namespace linesight::server

@@ -27,6 +27,16 @@ void SetUser(store::Store& store, std::string_view name, store::Role role,
                user.name, nlohmann::json{{"role", store::RoleName(role)}}.dump()});
 }
 
+void DisableUser(store::Store& store, std::string_view name, std::string_view by) {
+  auto user = store.GetUser(name);
+  if (!user)
+    throw Error(ErrorCategory::kInput, "no user " + std::string(name),
+                "check the name: GET /api/v1/users lists the users");
+  user->disabled = true;
+  store.PutUser(*user);
+  store.Audit({0, UtcNowMs(), std::string(by), "user.disable", user->name, "{}"});
+}
+
 std::string IssueStationToken(store::Store& store, std::string_view station, std::string_view by) {
   const std::string token = NewToken();
   store.PutStationToken(TokenHash(token), station);

@@ -16,6 +16,10 @@ namespace linesight::server {
 void SetUser(store::Store& store, std::string_view name, store::Role role,
              std::string_view password, std::string_view by);
 // Makes a new token for `station`, stores its hash, audits it, and returns the token (shown once).
+// Disables user `name` (audited as "user.disable" by `by`): no sign-in, and every session of
+// theirs ends. Setting a password with SetUser enables them again. Throws Error{kInput} for an
+// unknown user.
+void DisableUser(store::Store& store, std::string_view name, std::string_view by);
 std::string IssueStationToken(store::Store& store, std::string_view station, std::string_view by);
 // The built dashboard: `web/dist` under the working folder or above the executable's folder
 // (a build tree), "" if none was built.

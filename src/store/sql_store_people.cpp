@@ -102,12 +102,16 @@ void SqlStore::PutUser(const User& u) {
                              std::string_view(u.password_hash), u.created_ms,
                              int64_t{u.disabled ? 1 : 0}};
   auto c = Connection();
+  SqlTransaction tx(*c, TxKind::kWrite);
   c->Exec(
       "INSERT INTO users (name, role, password_hash, created_ms, disabled) "
       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
       "password_hash = excluded.password_hash, created_ms = excluded.created_ms, "
       "disabled = excluded.disabled",
       params);
+  // A new password, role or a disabled account: whoever is signed in as the user is no longer.
+  c->Exec("DELETE FROM sessions WHERE user_name = $1", std::span(params, 1));
+  tx.Commit();
 }
 
 std::optional<User> SqlStore::GetUser(std::string_view name) {

@@ -243,6 +243,64 @@ TEST_P(ServerTest, FailedSignInsAreLimitedPerUserAcrossServers) {
   EXPECT_EQ(store_->CountAudit("login.failed", "ana", 4'000'000'000'000), 0);  // only since
 }
 
+// Guesses sent at once are counted as if one after another: no more than the limit get a try.
+TEST_P(ServerTest, ParallelGuessesDoNotPassTheSignInLimit) {
+  std::atomic<int> unauthorized{0}, refused{0};
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < 16; ++i)
+    guessers.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_read_timeout(60, 0);
+      const auto r = c.Post(
+          "/api/v1/login",
+          json{{"user", "ana"}, {"password", "guess-" + std::to_string(i)}}.dump(),
+          "application/json");
+      if (r && r->status == 401) ++unauthorized;
+      if (r && r->status == 429) ++refused;
+    });
+  for (auto& t : guessers) t.join();
+  EXPECT_EQ(unauthorized.load(), 10);  // the default limit
+  EXPECT_EQ(refused.load(), 6);
+}
+
+// A sign-in must be JSON: a form another site posts (text/plain or urlencoded) would sign the
+// browser in as the attacker (login CSRF).
+TEST_P(ServerTest, ASignInThatIsNotJsonIsRefused) {
+  const std::string body = json{{"user", "ana"}, {"password", "ana-password"}}.dump();
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded"}) {
+    const auto r = Client().Post("/api/v1/login", body, type);
+    EXPECT_EQ(r->status, 415) << type;
+    EXPECT_TRUE(r->get_header_value("Set-Cookie").empty());
+  }
+  EXPECT_EQ(Client().Post("/api/v1/login", body, "Application/JSON; charset=utf-8")->status, 200);
+}
+
+// A new password (or role) and disabling a user end every session they had.
+TEST_P(ServerTest, ANewPasswordOrDisablingAUserEndsTheirSessions) {
+  const Browser before = LogIn("ana", "ana-password");
+  server::SetUser(*store_, "ana", store::Role::kOperator, "ana-new-password", "test");
+  EXPECT_EQ(Client().Get("/api/v1/me", before.Headers())->status, 401);
+  const Browser after = LogIn("ana", "ana-new-password");
+  EXPECT_EQ(Client().Get("/api/v1/me", after.Headers())->status, 200);
+  auto r = Client().Post("/api/v1/users/ana/disable", operator_.Headers(true), "",
+                         "application/json");
+  EXPECT_EQ(r->status, 401);  // operator_ was ana's session too, ended by the new password
+  r = Client().Post("/api/v1/users/admin/disable", admin_.Headers(true), "", "application/json");
+  EXPECT_EQ(r->status, 409);  // not oneself
+  r = Client().Post("/api/v1/users/nobody/disable", admin_.Headers(true), "", "application/json");
+  EXPECT_EQ(r->status, 404);
+  r = Client().Post("/api/v1/users/ana/disable", admin_.Headers(true), "", "application/json");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Client().Get("/api/v1/me", after.Headers())->status, 401);
+  EXPECT_EQ(Client()
+                .Post("/api/v1/login",
+                      json{{"user", "ana"}, {"password", "ana-new-password"}}.dump(),
+                      "application/json")
+                ->status,
+            401);
+  EXPECT_EQ(store_->CountAudit("user.disable", "ana", 0), 1);
+}
+
 TEST_P(ServerTest, LoginRolesCsrfReviewsAndAudit) {
   ASSERT_EQ(Ingest(Batch({ServerTestPart("M1", 7, Decision::kReject, kT0, 2.0f)}))->status, 200);
   auto r = Client().Post("/api/v1/login", json{{"user", "ana"}, {"password", "nope"}}.dump(),

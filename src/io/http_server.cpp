@@ -41,9 +41,24 @@ HttpRequest RequestOf(const httplib::Request& req, std::vector<std::string> matc
   return r;
 }
 
+bool HasHeader(const HttpResponse& r, std::string_view name) {
+  return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& h) {
+    return h.first.size() == name.size() &&
+           std::equal(name.begin(), name.end(), h.first.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
 void Send(const HttpResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
+  // Every answer is what its type says; JSON answers (sessions, CSRF tokens, plant data) are
+  // not kept by browsers or proxies unless a route says otherwise.
+  if (!HasHeader(r, "X-Content-Type-Options")) res.set_header("X-Content-Type-Options", "nosniff");
+  if (!HasHeader(r, "Cache-Control") && r.content_type.starts_with("application/json"))
+    res.set_header("Cache-Control", "no-store");
   if (!r.stream) {
     res.set_content(r.body, r.content_type.c_str());
     return;

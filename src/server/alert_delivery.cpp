@@ -1,6 +1,7 @@
 #include "server/alert_delivery.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 
 #include "core/error.h"
@@ -34,6 +35,26 @@ io::HttpClientOptions ClientOptions(const std::string& base, double timeout_s) {
 
 bool Retryable(int status) { return status == 408 || status == 429 || status >= 500; }
 
+// Text from people and stations (a note, a machine's name) as a chat app must show it: as text.
+// Slack reads <...> as links and mentions (<!channel>) and wants &, <, > escaped; Slack, Teams
+// and Mattermost notify everyone for @channel, @here, @all, @everyone, and Mattermost shows
+// ![..](url) as an image. A zero-width space after "@" and "!" keeps each word readable, inert.
+std::string ChatText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else out += c;
+    const bool mention = c == '@' && i + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[i + 1]));
+    const bool image = c == '!' && i + 1 < text.size() && text[i + 1] == '[';
+    if (mention || image) out += "\u200b";
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json AlertMessage(std::string_view event, const store::Alert& alert) {
@@ -43,11 +64,11 @@ nlohmann::json AlertMessage(std::string_view event, const store::Alert& alert) {
 std::string AlertChatLine(std::string_view event, const store::Alert& alert) {
   const std::string id = " (alert " + std::to_string(alert.id) + ")";
   if (event == "acked")
-    return "[ACK] " + alert.acked_by + " acknowledged: " + alert.input.title + id +
-           (alert.ack_note.empty() ? "" : " - \"" + alert.ack_note + "\"");
+    return "[ACK] " + ChatText(alert.acked_by) + " acknowledged: " + ChatText(alert.input.title) +
+           id + (alert.ack_note.empty() ? "" : " - \"" + ChatText(alert.ack_note) + "\"");
   std::string level =
       alert.input.severity == store::AlertSeverity::kAlarm ? "[ALARM] " : "[WARNING] ";
-  std::string line = level + alert.input.title + id;
+  std::string line = level + ChatText(alert.input.title) + id;
   // A reminder of a condition that stands says so; one that came back says how often.
   if (event == "repeated")
     line += alert.occurrences > 1 ? ", seen " + std::to_string(alert.occurrences) + " times"

@@ -43,6 +43,13 @@ io::HttpResponse PutImage(ServerContext& ctx, const io::HttpRequest& req) {
   if (bytes.empty()) throw BadRequest("empty image");
   if (Sha256Hex(bytes) != name.substr(0, 64))
     throw BadRequest("the body's SHA-256 differs from the name: the image was damaged in transit");
+  // Served back as image/png or image/jpeg to browsers: the bytes must be what the name says.
+  static constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8), kJpeg("\xff\xd8\xff", 3);
+  const std::string_view head(req.body.data(), std::min<size_t>(req.body.size(), 8));
+  if (!head.starts_with(name.ends_with(".png") ? kPng : kJpeg))
+    throw BadRequest("the body is not a " +
+                     std::string(name.ends_with(".png") ? "PNG" : "JPEG") +
+                     " image (its first bytes say otherwise): send the image file itself");
   std::lock_guard lock(ctx.images_mu);
   if (ctx.images.Has(name)) return JsonAnswer({{"image", name}, {"stored", false}}, 200);
   ctx.images.Write(name, bytes);

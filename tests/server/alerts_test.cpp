@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "io/mqtt_test_broker.h"
+#include "server/alert_delivery.h"
 #include "server/die_watch.h"
 #include "server/server_fixture.h"
 #include "store/sqlite_db.h"
@@ -131,6 +132,7 @@ TEST_P(AlertsTest, AJumpRaisesOneAlarmThatRepeatsCountAndAnAckEnds) {
   EXPECT_EQ(rate["machine"], "M3");
   EXPECT_EQ(rate["severity"], "alarm");
   EXPECT_EQ(rate["detail"]["rejects"], 40);
+  EXPECT_EQ(rate["occurrences"], 1) << "the same hour, looked at again: one event";
   const json process = by_kind["process"];
   EXPECT_EQ(process["key"], "process:M5:melt_temp_c");
   EXPECT_EQ(process["detail"]["value"], 720.0);
@@ -652,6 +654,25 @@ TEST_P(AlertsTest, ABadWebhookUrlStopsTheStartWithAClearError) {
   const Error e = Caught([&] { server::FactoryServer s(*store_, o); });
   EXPECT_EQ(e.category(), ErrorCategory::kInput);
   EXPECT_NE(std::string(e.what()).find("--alert-webhook"), std::string::npos) << e.what();
+}
+
+// What people and stations wrote reaches a chat channel as text: no mention that notifies
+// everyone, no link or image markup.
+TEST(AlertChatLine, ShowsWhatPeopleWroteAsText) {
+  store::Alert a;
+  a.id = 7;
+  a.input.title = "M<3>: reject rate & more";
+  a.acked_by = "op";
+  a.ack_note = "<!channel> @channel see <https://evil.example|here> ![x](https://evil.example/t.png)";
+  const std::string line = server::AlertChatLine("acked", a);
+  for (const char* inert : {"<!channel>", "@channel", "<https", "![x]", "<3>", " & "})
+    EXPECT_EQ(line.find(inert), std::string::npos) << inert << " in " << line;
+  EXPECT_NE(line.find("M&lt;3&gt;: reject rate &amp; more"), std::string::npos) << line;
+  EXPECT_NE(line.find("channel"), std::string::npos) << "the words stay readable: " << line;
+  a.occurrences = 1;
+  EXPECT_NE(server::AlertChatLine("repeated", a).find("still open"), std::string::npos);
+  a.occurrences = 3;
+  EXPECT_NE(server::AlertChatLine("repeated", a).find("seen 3 times"), std::string::npos);
 }
 
 }  // namespace

@@ -369,7 +369,7 @@ TEST_P(ServerTest, OnlyAdminsManageUsersAndTokens) {
 }
 
 TEST_P(ServerTest, ImagesAreContentAddressedAndChecked) {
-  const std::string png = "\x89PNG fake image bytes";
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "fake image bytes";
   const std::string name =
       Sha256Hex({reinterpret_cast<const uint8_t*>(png.data()), png.size()}) + ".png";
   httplib::Headers station{{"Authorization", "Bearer " + station_token_}};
@@ -389,6 +389,18 @@ TEST_P(ServerTest, ImagesAreContentAddressedAndChecked) {
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(r->body, png);
   EXPECT_EQ(Client().Get("/api/v1/images/../../etc/passwd", operator_.Headers())->status, 404);
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+  // Bytes that are not what the name says (a page to be served as an image) are refused.
+  const std::string html = "<html><script>alert(1)</script></html>";
+  const std::string as_png =
+      Sha256Hex({reinterpret_cast<const uint8_t*>(html.data()), html.size()}) + ".png";
+  r = Client().Put("/api/v1/images/" + as_png, station, html, "image/png");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("not a PNG"), std::string::npos) << r->body;
+  // API answers are not kept by browsers or proxies (they hold the CSRF token, plant data).
+  r = Client().Get("/api/v1/me", operator_.Headers());
+  EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
 }
 
 TEST_P(ServerTest, LiveStreamSendsNewParts) {

@@ -139,6 +139,7 @@ const en = {
   "reason.shift_start": "shift start",
   "reason.break": "break",
   "reason.shift_end": "shift end",
+  "reason.shift_change": "shift change",
   "reason.restart": "restart",
   "reason.die_change": "die change",
   "reason.die_failure": "die failure",
@@ -389,6 +390,7 @@ const zh: Record<Key, string> = {
   "reason.shift_start": "班次开始",
   "reason.break": "休息",
   "reason.shift_end": "班次结束",
+  "reason.shift_change": "交接班",
   "reason.restart": "重新启动",
   "reason.die_change": "换模",
   "reason.die_failure": "模具故障",
@@ -564,10 +566,11 @@ export function defectName(code: string, lang: Lang = getLang()): string {
   return key in en ? t(key, {}, lang) : code;
 }
 
-// A machine-event or hold reason code's display name; an unknown code is shown as it is.
+// A machine-event or hold reason code's display name; an unknown code is shown as sent, with its
+// underscores as spaces ("coolant_leak" -> "coolant leak"), so a new code still reads as words.
 export function reasonName(code: string, lang: Lang = getLang()): string {
   const key = `reason.${code}` as Key;
-  return key in en ? t(key, {}, lang) : code;
+  return key in en ? t(key, {}, lang) : code.replace(/_+/g, " ").trim() || code;
 }
 
 export function fmtNumber(v: number, digits = 0, lang: Lang = getLang()): string {

@@ -110,6 +110,17 @@ test("t fills placeholders as text and picks the language", () => {
   assert.equal(I.defectName("", "en"), "(none)");
 });
 
+test("reason codes: known ones translated, unknown ones readable", () => {
+  // shift_change is what the simulator stops every machine with around a shift boundary.
+  assert.equal(I.reasonName("shift_change", "en"), "shift change");
+  assert.equal(I.reasonName("shift_change", "zh"), "交接班");
+  assert.equal(I.reasonName("die_failure", "zh"), "模具故障");
+  assert.equal(I.reasonName("coolant_leak", "en"), "coolant leak");
+  assert.equal(I.reasonName("coolant_leak", "zh"), "coolant leak");
+  assert.equal(I.reasonName("fault<b>", "en"), "fault<b>");
+  assert.equal(I.reasonName("", "en"), "");
+});
+
 test("language default follows navigator.language", () => {
   assert.equal(I.langFromNavigator("zh-CN"), "zh");
   assert.equal(I.langFromNavigator("zh-TW"), "zh");

@@ -8,7 +8,7 @@ import { GridComponent, LegendComponent, TooltipComponent } from "echarts/compon
 import { CanvasRenderer } from "echarts/renderers";
 import { api, type MachineOee } from "../api";
 import { clear, h } from "../dom";
-import { defectName, fmtNumber, fmtPercent, fmtShortDateTime, t, type Key } from "../i18n";
+import { defectName, fmtNumber, fmtPercent, fmtShortDateTime, reasonName, t, type Key } from "../i18n";
 import { bucketFor, naturalCompare, pareto, shiftStart } from "../logic";
 import { errorBox, type View } from "../ui";
 
@@ -65,7 +65,7 @@ function downtimePareto(machines: MachineOee[]): { reason: string; planned: bool
 }
 
 function reasonLabel(reason: string, planned: boolean): string {
-  return `${reason.replace(/_/g, " ")} (${t(planned ? "charts.planned" : "charts.unplanned")})`;
+  return `${reasonName(reason)} (${t(planned ? "charts.planned" : "charts.unplanned")})`;
 }
 
 export const chartsView: View = ({ root, params, navigate }) => {

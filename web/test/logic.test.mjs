@@ -141,3 +141,13 @@ test("numbers and times format per language", () => {
   assert.notEqual(en, zh);
   assert.equal(I.fmtNumber(NaN, 0, "en"), "—");
 });
+
+test("the charts' period ends just after now or the newest part, whichever is later", () => {
+  // [from, to): a part stamped exactly now (the demo's clock is its newest part) is inside.
+  assert.equal(L.periodEnd(1000), 1001);
+  assert.equal(L.periodEnd(1000, [900, 1000]), 1001);
+  // A station's clock a little ahead: its part counts; one far ahead does not stretch the period.
+  assert.equal(L.periodEnd(1000, [900, 31000]), 31001);
+  assert.equal(L.periodEnd(1000, [900, 61000 + 1000]), 1001);
+  assert.equal(L.periodEnd(1000, [0, NaN]), 1001);
+});

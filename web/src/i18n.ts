@@ -247,6 +247,11 @@ const en = {
   "alerts.acked": "Acknowledged by {user} at {time}",
   "alerts.done": "Alert {id} acknowledged.",
   "alerts.new": "New alert: {title}",
+  "alerts.shown_open": "Showing the newest {shown} of {open} open alerts",
+  "alerts.shown_all": "Showing the newest {shown} alerts, acknowledged ones included ({open} open in all)",
+  "alerts.shown_open_end": "Showing all {shown} open alerts",
+  "alerts.shown_all_end": "Showing all {shown} alerts, acknowledged ones included ({open} open)",
+  "alerts.more": "Show older alerts",
 };
 
 export type Key = keyof typeof en;
@@ -498,6 +503,11 @@ const zh: Record<Key, string> = {
   "alerts.acked": "由 {user} 于 {time} 确认",
   "alerts.done": "警报 {id} 已确认。",
   "alerts.new": "新警报：{title}",
+  "alerts.shown_open": "显示最新的 {shown} 条，共 {open} 条未确认警报",
+  "alerts.shown_all": "显示最新的 {shown} 条警报（含已确认的；共 {open} 条未确认）",
+  "alerts.shown_open_end": "已显示全部 {shown} 条未确认警报",
+  "alerts.shown_all_end": "已显示全部 {shown} 条警报（含已确认的；其中 {open} 条未确认）",
+  "alerts.more": "显示更早的警报",
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };

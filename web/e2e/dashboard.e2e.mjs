@@ -74,6 +74,28 @@ async function pollApi(path, done) {
   }
 }
 
+// The page must not scroll sideways (docs/dashboard.md, "Screen sizes"): the document is no wider
+// than the window, and the header's buttons are inside it. On failure, names what sticks out.
+async function checkNoSidewaysScroll(what) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const m = await page.evaluate(() => {
+    const d = document.documentElement;
+    const out = [];
+    for (const el of document.querySelectorAll("body *")) {
+      const b = el.getBoundingClientRect();
+      if (b.width > 0 && b.right > d.clientWidth + 0.5 && !el.closest(".table-wrap"))
+        out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : ""}`);
+    }
+    const inside = ["logout", "lang-toggle"].every((id) => {
+      const b = document.getElementById(id)?.getBoundingClientRect();
+      return !b || (b.left >= 0 && b.right <= d.clientWidth + 0.5);
+    });
+    return { sw: d.scrollWidth, cw: d.clientWidth, inside, out: out.slice(0, 5) };
+  });
+  check(m.sw <= m.cw, `${what}: the page scrolls sideways by ${m.sw - m.cw} px (${m.out.join(", ")})`);
+  check(m.inside, `${what}: the header's language or log-out button is outside the window`);
+}
+
 async function main() {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -304,6 +326,30 @@ async function main() {
     check(hit, `no audit entry {action: review, target: ${partId}, user: ${USER}} among the last 200`);
   });
 
+  await step("no sideways scrolling at 1024 and 800 px (part detail, line view; English and Chinese)", async () => {
+    const detail = `${URL_}/#/part/${encodeURIComponent(partId)}`;
+    try {
+      for (const lang of ["en", "zh"]) {
+        for (const width of [1024, 800]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(detail);
+          await page.locator("#part-title").waitFor();
+          await page.locator(".view-panel").first().waitFor();
+          await checkNoSidewaysScroll(`part detail at ${width} px (${lang})`);
+          if (width === 800) await shot(`4b-detail-${width}-${lang}`);
+          await page.goto(`${URL_}/#/line`);
+          await page.locator(".tile .thumb").first().waitFor();
+          await checkNoSidewaysScroll(`line view at ${width} px (${lang})`);
+          if (width === 800) await shot(`4c-line-${width}-${lang}`);
+        }
+        await page.locator("#lang-toggle").click();
+        await page.locator(`html[lang=${lang === "en" ? "zh-CN" : "en-GB"}]`).waitFor();
+      }
+    } finally {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+    }
+  });
+
   await step("review queue lists parts to review", async () => {
     await page.locator("[data-nav=queue]").click();
     await page.locator("#queue .q-item, #queue p, #queue .error").first().waitFor();
@@ -325,7 +371,7 @@ async function main() {
     let open = -1;
     let shown = 0;
     for (let attempt = 0; attempt < 3; attempt++) {
-      await page.locator("#alerts-status[data-open], #alerts p, #alerts .error").first().waitFor();
+      await page.locator("#alerts-status[data-page-size='3'][data-open]").waitFor({ state: "attached" });
       check((await page.locator("#alerts .error").count()) === 0, await page.locator("#alerts").textContent());
       const first = await items.count();
       check(first <= 3, `the first page of 3 shows ${first} alerts`);

@@ -75,7 +75,7 @@ export const alertsView: View = ({ root, params }) => {
   let showAll = false;
   const list = h("div", { class: "alerts", id: "alerts" });
   const msg = h("div", { id: "alerts-msg", role: "status" });
-  const status = h("div", { class: "muted alerts-status", id: "alerts-status" });
+  const status = h("div", { class: "muted alerts-status", id: "alerts-status", data: { pageSize: String(PAGE_SIZE) } });
   const more = h("button", { type: "button", id: "alerts-more", class: "hidden", text: t("alerts.more") });
   const moreErr = h("div");
   const toggle = h("input", { type: "checkbox", id: "alerts-all" });

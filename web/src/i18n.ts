@@ -139,6 +139,7 @@ const en = {
   "reason.shift_start": "shift start",
   "reason.break": "break",
   "reason.shift_end": "shift end",
+  "reason.shift_change": "shift change",
   "reason.restart": "restart",
   "reason.die_change": "die change",
   "reason.die_failure": "die failure",
@@ -246,6 +247,11 @@ const en = {
   "alerts.acked": "Acknowledged by {user} at {time}",
   "alerts.done": "Alert {id} acknowledged.",
   "alerts.new": "New alert: {title}",
+  "alerts.shown_open": "Showing the newest {shown} of {open} open alerts",
+  "alerts.shown_all": "Showing the newest {shown} alerts, acknowledged ones included ({open} open in all)",
+  "alerts.shown_open_end": "Showing all {shown} open alerts",
+  "alerts.shown_all_end": "Showing all {shown} alerts, acknowledged ones included ({open} open)",
+  "alerts.more": "Show older alerts",
 };
 
 export type Key = keyof typeof en;
@@ -389,6 +395,7 @@ const zh: Record<Key, string> = {
   "reason.shift_start": "班次开始",
   "reason.break": "休息",
   "reason.shift_end": "班次结束",
+  "reason.shift_change": "交接班",
   "reason.restart": "重新启动",
   "reason.die_change": "换模",
   "reason.die_failure": "模具故障",
@@ -496,6 +503,11 @@ const zh: Record<Key, string> = {
   "alerts.acked": "由 {user} 于 {time} 确认",
   "alerts.done": "警报 {id} 已确认。",
   "alerts.new": "新警报：{title}",
+  "alerts.shown_open": "显示最新的 {shown} 条，共 {open} 条未确认警报",
+  "alerts.shown_all": "显示最新的 {shown} 条警报（含已确认的；共 {open} 条未确认）",
+  "alerts.shown_open_end": "已显示全部 {shown} 条未确认警报",
+  "alerts.shown_all_end": "已显示全部 {shown} 条警报（含已确认的；其中 {open} 条未确认）",
+  "alerts.more": "显示更早的警报",
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };
@@ -564,10 +576,11 @@ export function defectName(code: string, lang: Lang = getLang()): string {
   return key in en ? t(key, {}, lang) : code;
 }
 
-// A machine-event or hold reason code's display name; an unknown code is shown as it is.
+// A machine-event or hold reason code's display name; an unknown code is shown as sent, with its
+// underscores as spaces ("coolant_leak" -> "coolant leak"), so a new code still reads as words.
 export function reasonName(code: string, lang: Lang = getLang()): string {
   const key = `reason.${code}` as Key;
-  return key in en ? t(key, {}, lang) : code;
+  return key in en ? t(key, {}, lang) : code.replace(/_+/g, " ").trim() || code;
 }
 
 export function fmtNumber(v: number, digits = 0, lang: Lang = getLang()): string {

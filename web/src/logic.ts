@@ -109,6 +109,17 @@ export function bucketFor(rangeMs: number): number {
   return choices[choices.length - 1];
 }
 
+// The end of the charts' period, for every request alike (yields, Pareto, reject rate, OEE): the
+// API's periods are [from, to), so it is just after the later of the server's now and the newest
+// stored part (a station's clock may run a little ahead of the server's), taking parts at most
+// `leadMs` ahead of now. Every part the line view counts is then in every chart, and OEE's time
+// base does not run on into time that has not passed yet.
+export function periodEnd(nowMs: number, lastPartMs: number[] = [], leadMs = 60_000): number {
+  let end = nowMs;
+  for (const t of lastPartMs) if (Number.isFinite(t) && t > end && t <= nowMs + leadMs) end = t;
+  return Math.floor(end) + 1;
+}
+
 // The start of the 8 h shift holding `ms`, shifts starting at 06:00 UTC (the server's default
 // calendar, store.h ShiftCalendar). Used only until /machines tells the real since_ms.
 export function shiftStart(ms: number, originMs = 6 * 3600e3, lengthMs = 8 * 3600e3): number {

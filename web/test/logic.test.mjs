@@ -110,6 +110,17 @@ test("t fills placeholders as text and picks the language", () => {
   assert.equal(I.defectName("", "en"), "(none)");
 });
 
+test("reason codes: known ones translated, unknown ones readable", () => {
+  // shift_change is what the simulator stops every machine with around a shift boundary.
+  assert.equal(I.reasonName("shift_change", "en"), "shift change");
+  assert.equal(I.reasonName("shift_change", "zh"), "交接班");
+  assert.equal(I.reasonName("die_failure", "zh"), "模具故障");
+  assert.equal(I.reasonName("coolant_leak", "en"), "coolant leak");
+  assert.equal(I.reasonName("coolant_leak", "zh"), "coolant leak");
+  assert.equal(I.reasonName("fault<b>", "en"), "fault<b>");
+  assert.equal(I.reasonName("", "en"), "");
+});
+
 test("language default follows navigator.language", () => {
   assert.equal(I.langFromNavigator("zh-CN"), "zh");
   assert.equal(I.langFromNavigator("zh-TW"), "zh");
@@ -129,4 +140,14 @@ test("numbers and times format per language", () => {
   assert.match(zh, /2026/);
   assert.notEqual(en, zh);
   assert.equal(I.fmtNumber(NaN, 0, "en"), "—");
+});
+
+test("the charts' period ends just after now or the newest part, whichever is later", () => {
+  // [from, to): a part stamped exactly now (the demo's clock is its newest part) is inside.
+  assert.equal(L.periodEnd(1000), 1001);
+  assert.equal(L.periodEnd(1000, [900, 1000]), 1001);
+  // A station's clock a little ahead: its part counts; one far ahead does not stretch the period.
+  assert.equal(L.periodEnd(1000, [900, 31000]), 31001);
+  assert.equal(L.periodEnd(1000, [900, 61000 + 1000]), 1001);
+  assert.equal(L.periodEnd(1000, [0, NaN]), 1001);
 });

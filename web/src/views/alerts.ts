@@ -1,6 +1,8 @@
 // views/alerts.ts: the server's alerts (GET /api/v1/alerts): open ones with an Acknowledge
-// button and an optional note, or all of them with who acknowledged when; new alerts arrive
-// live (the stream's "alert" event). Also the open count badge of the navigation.
+// button and an optional note, or all of them with who acknowledged when, newest first, 100 at a
+// time ("Show older" pages on with the API's `before` cursor; the page says how many of how many
+// open are listed); new alerts arrive live (the stream's "alert" event). Also the open count
+// badge of the navigation.
 
 import { api, imageUrl, type Alert } from "../api";
 import { clear, h, svg } from "../dom";
@@ -61,22 +63,53 @@ function seenOn(a: Alert): HTMLElement | null {
   );
 }
 
-export const alertsView: View = ({ root }) => {
+// Alerts per page; "Show older" fetches the next page with the API's `before` cursor. The route
+// may ask for another page size (#/alerts?page_size=3: the e2e test pages through a demo's few).
+const PAGE = 100;
+const MAX_LIMIT = 1000; // the API's largest `limit`
+
+export const alertsView: View = ({ root, params }) => {
+  const asked = Math.floor(Number(params.get("page_size")));
+  const PAGE_SIZE = Number.isFinite(asked) && asked >= 1 ? Math.min(asked, MAX_LIMIT) : PAGE;
   let gone = false;
   let showAll = false;
   const list = h("div", { class: "alerts", id: "alerts" });
   const msg = h("div", { id: "alerts-msg", role: "status" });
+  const status = h("div", { class: "muted alerts-status", id: "alerts-status", data: { pageSize: String(PAGE_SIZE) } });
+  const more = h("button", { type: "button", id: "alerts-more", class: "hidden", text: t("alerts.more") });
+  const moreErr = h("div");
   const toggle = h("input", { type: "checkbox", id: "alerts-all" });
   toggle.addEventListener("change", () => {
     showAll = toggle.checked;
-    load();
+    load(PAGE_SIZE);
   });
+  more.addEventListener("click", () => void older());
   root.append(
     h("div", { class: "view-head" }, h("h1", { text: t("alerts.title") }), h("span", { class: "muted", text: t("alerts.hint") })),
     h("label", { class: "alerts-toggle" }, toggle, ` ${t("alerts.show_all")}`),
     msg,
+    status,
     list,
+    moreErr,
+    more,
   );
+
+  // What is listed: the newest `shown` alerts of the chosen state, and the cursor to the older ones.
+  let shown: Alert[] = [];
+  let next: number | null = null;
+  let open = 0;
+  let generation = 0; // a reload or a state switch makes answers to older requests stale
+
+  function showStatus(): void {
+    const n = fmtNumber(shown.length);
+    const key = showAll
+      ? next === null ? "alerts.shown_all_end" : "alerts.shown_all"
+      : next === null ? "alerts.shown_open_end" : "alerts.shown_open";
+    status.textContent = shown.length ? t(key, { shown: n, open: fmtNumber(showAll ? open : Math.max(open, shown.length)) }) : "";
+    status.dataset.shown = String(shown.length);
+    status.dataset.open = String(open);
+    more.classList.toggle("hidden", next === null);
+  }
 
   async function ack(a: Alert, row: HTMLElement, note: HTMLInputElement): Promise<void> {
     for (const b of row.querySelectorAll("button")) b.disabled = true;
@@ -85,7 +118,7 @@ export const alertsView: View = ({ root }) => {
       msg.className = "ok";
       msg.textContent = t("alerts.done", { id: a.id });
       refreshAlertBadge();
-      load();
+      reload();
     } catch (e) {
       msg.className = "error";
       msg.textContent = errorText(e);
@@ -131,31 +164,87 @@ export const alertsView: View = ({ root }) => {
     return row;
   }
 
-  function load(): void {
-    api
-      .alerts({ state: showAll ? "all" : "open", limit: 200 })
-      .then((r) => {
-        if (gone) return;
-        clear(list);
-        showCount(r.open);
-        if (!r.alerts.length) list.append(h("p", { class: "muted", text: t(showAll ? "alerts.empty_all" : "alerts.empty") }));
-        for (const a of r.alerts) list.append(item(a));
-      })
-      .catch((e) => {
-        if (!gone) {
-          clear(list);
-          list.append(errorBox(e));
-        }
-      });
+  // (Re)reads the newest `want` alerts, in pages of at most MAX_LIMIT, and lists them. A reload
+  // after an acknowledgement or a live alert keeps as many listed as were (the older pages the
+  // user opened stay open), and keeps the notes being typed.
+  async function load(want: number): Promise<void> {
+    const gen = ++generation;
+    const state = showAll ? "all" : "open";
+    const got: Alert[] = [];
+    let cursor: number | null = null;
+    let total = open;
+    try {
+      do {
+        const r = await api.alerts({ state, limit: Math.min(MAX_LIMIT, Math.max(1, want - got.length)), before: cursor ?? undefined });
+        if (gone || gen !== generation) return;
+        got.push(...r.alerts);
+        cursor = r.next_before;
+        total = r.open;
+      } while (cursor !== null && got.length < want);
+    } catch (e) {
+      if (gone || gen !== generation) return;
+      clear(list);
+      list.append(errorBox(e));
+      shown = [];
+      next = null;
+      showStatus();
+      return;
+    }
+    const notes = new Map<string, string>();
+    for (const el of list.querySelectorAll<HTMLInputElement>("[data-alert] .alert-note-input"))
+      if (el.value) notes.set(el.closest<HTMLElement>("[data-alert]")?.dataset.alert ?? "", el.value);
+    const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>("#alerts [data-alert]")?.dataset.alert;
+    clear(list);
+    clear(moreErr);
+    shown = got;
+    next = cursor;
+    open = total;
+    showCount(total);
+    if (!got.length) list.append(h("p", { class: "muted", text: t(showAll ? "alerts.empty_all" : "alerts.empty") }));
+    for (const a of got) {
+      const row = item(a);
+      const input = row.querySelector<HTMLInputElement>(".alert-note-input");
+      if (input && notes.has(String(a.id))) input.value = notes.get(String(a.id)) ?? "";
+      list.append(row);
+      if (input && focused === String(a.id)) input.focus();
+    }
+    showStatus();
   }
 
-  load();
+  // The next page of older alerts, appended.
+  async function older(): Promise<void> {
+    if (next === null) return;
+    const gen = generation;
+    more.disabled = true;
+    try {
+      const r = await api.alerts({ state: showAll ? "all" : "open", limit: PAGE_SIZE, before: next });
+      if (gone || gen !== generation) return;
+      clear(moreErr);
+      const have = new Set(shown.map((a) => a.id));
+      const fresh = r.alerts.filter((a) => !have.has(a.id));
+      for (const a of fresh) list.append(item(a));
+      shown = [...shown, ...fresh];
+      next = r.next_before;
+      open = r.open;
+      showCount(r.open);
+      showStatus();
+    } catch (e) {
+      if (gone || gen !== generation) return;
+      clear(moreErr);
+      moreErr.append(errorBox(e));
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  const reload = () => void load(Math.max(PAGE_SIZE, shown.length));
+  void load(PAGE_SIZE);
   const off = onAlert((m) => {
     if (m.event === "raised") {
       msg.className = "ok";
       msg.textContent = t("alerts.new", { title: m.alert.title });
     }
-    load();
+    reload();
   });
   return () => {
     gone = true;

@@ -8,8 +8,8 @@ import { GridComponent, LegendComponent, TooltipComponent } from "echarts/compon
 import { CanvasRenderer } from "echarts/renderers";
 import { api, type MachineOee } from "../api";
 import { clear, h } from "../dom";
-import { defectName, fmtNumber, fmtPercent, fmtShortDateTime, t, type Key } from "../i18n";
-import { bucketFor, naturalCompare, pareto, shiftStart } from "../logic";
+import { defectName, fmtNumber, fmtPercent, fmtShortDateTime, reasonName, t, type Key } from "../i18n";
+import { bucketFor, naturalCompare, pareto, periodEnd, shiftStart } from "../logic";
 import { errorBox, type View } from "../ui";
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -65,7 +65,7 @@ function downtimePareto(machines: MachineOee[]): { reason: string; planned: bool
 }
 
 function reasonLabel(reason: string, planned: boolean): string {
-  return `${reason.replace(/_/g, " ")} (${t(planned ? "charts.planned" : "charts.unplanned")})`;
+  return `${reasonName(reason)} (${t(planned ? "charts.planned" : "charts.unplanned")})`;
 }
 
 export const chartsView: View = ({ root, params, navigate }) => {
@@ -108,23 +108,27 @@ export const chartsView: View = ({ root, params, navigate }) => {
     // The server's now: the parts' clock, which in the demo runs ahead of this browser's.
     let now = Date.now();
     let since: number | undefined;
+    let lastParts: number[] = [];
     try {
       const m = await api.machines();
       now = m.now_ms ?? now;
       since = m.since_ms;
+      lastParts = m.machines.map((x) => x.last_part_ms);
     } catch {
       // keep the browser's clock
     }
     let from = now - (RANGES.find((r) => r[0] === range)?.[2] ?? 0);
     if (range === "shift") from = since ?? shiftStart(now);
-    const f = { from_ms: Math.floor(from), to_ms: now + 60_000 };
+    // One period for every panel: OEE's "produced" counts the same parts as the yields (and as
+    // the line view), up to and including the newest one.
+    const f = { from_ms: Math.floor(from), to_ms: Math.max(Math.floor(from) + 1, periodEnd(now, lastParts)) };
     const bucket = bucketFor(now - from);
     const [ym, ys, pa, rr, oe] = await Promise.all([
       api.yieldBy("machine", f),
       api.yieldBy("shift", f),
       api.pareto(f),
       api.rejectRate(bucket, f),
-      api.oee({ from_ms: f.from_ms, to_ms: Math.max(f.from_ms + 1, now) }),
+      api.oee(f),
     ]);
     if (gone) return;
 

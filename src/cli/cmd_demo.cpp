@@ -70,6 +70,7 @@ struct DemoArgs {
   bool json = false;
   bool run_dies_to_failure = false;       // no planned die change on the line's die_mark
   std::string listen = "127.0.0.1:8080";  // the factory server's address; "off" = no server
+  std::string web;                        // the built dashboard; "" = looked for (FindWebDir)
 };
 
 // The demo's factory server: a SQLite store in the output folder, an admin whose fresh password
@@ -79,6 +80,7 @@ struct DemoServer {
   std::unique_ptr<server::FactoryServer> http;
   std::string password;
   std::map<std::string, std::string> tokens;
+  std::string web_dir;  // "" = none found: the API only
 };
 
 std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) {
@@ -92,7 +94,11 @@ std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) 
   o.host = a.listen.substr(0, colon);
   o.port = std::atoi(a.listen.c_str() + colon + 1);
   o.image_dir = (out / "server-images").string();
-  o.web_dir = server::FindWebDir("/proc/self/exe").string();
+  o.web_dir = a.web.empty() ? server::FindWebDir("/proc/self/exe").string() : a.web;
+  if (!a.web.empty() && !fs::exists(fs::path(a.web) / "index.html"))
+    throw Error(ErrorCategory::kInput, "--web " + a.web + ": no index.html there",
+                "give the built dashboard's folder (scripts/build-web.sh writes web/dist)");
+  d->web_dir = o.web_dir;
   d->store = store::OpenStore((out / "linesight.db").string());
   d->password = server::NewToken().substr(0, 16);
   server::SetUser(*d->store, "admin", store::Role::kAdmin, d->password, "demo");
@@ -131,6 +137,12 @@ std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) 
 }
 
 void PrintDashboard(const DemoServer& d, std::ostream& log) {
+  if (d.web_dir.empty()) {
+    log << "   no dashboard files found (web/dist in this folder or beside the program): the API "
+           "answers at "
+        << d.http->url() << "/api/v1; build them with scripts/build-web.sh or pass --web DIR\n";
+    return;
+  }
   log << "   dashboard: " << d.http->url() << "/  (user admin, password " << d.password << ")"
       << "\n";
 }
@@ -421,6 +433,8 @@ void AddDemoCommand(CLI::App& app, CommandBody& body) {
                 "End with the summary as one JSON object on stdout (the server stops then)");
   cmd->add_option("--listen", a->listen,
                   "The factory server and dashboard: HOST:PORT, 127.0.0.1:0 = any free port, off");
+  cmd->add_option("--web", a->web,
+                  "The built dashboard's folder (default: web/dist here or beside the program)");
   cmd->callback([a, &body] { body = [a] { return RunDemo(*a); }; });
 }
 

@@ -242,7 +242,8 @@ void WritePlantReport(const DemoArgs& a, const station::CellRunOptions& o,
   f.unplanned_downtime_ms = static_cast<int64_t>(t.unplanned_downtime_min * 60'000);
   f.planned_downtime_ms =
       static_cast<int64_t>((t.downtime_min - t.unplanned_downtime_min) * 60'000);
-  f.failures = -1;
+  f.die_failure_downtime_ms = static_cast<int64_t>(t.die_failure_downtime_min * 60'000);
+  f.failures = t.unplanned_stops;
   f.alarms = alarms;
   const process::PlantReport r = process::ComputePlantReport(f, {});
   std::ofstream html(path);

@@ -60,21 +60,29 @@ void AddCounts(store::Store& s, const store::PartFilter& period, process::PlantF
     f.parts += y.parts, f.passes += y.passes, f.rejects += y.rejects, f.holds += y.holds;
     f.good += y.good;
   }
-  store::PartFilter audited = period;
-  audited.decision = Decision::kPass;
-  audited.reviewed_only = true;
-  store::PartPage page;
-  page.limit = 1000;
-  for (;;) {
-    const auto batch = s.FindParts(audited, page);
-    for (const auto& p : batch) {
-      ++f.reviewed_passes;
-      if (p.review && p.review->verdict != Decision::kPass) ++f.escapes_found;
+  // Parts of one line verdict a person reviewed: passes audited (escapes found), and rejects
+  // overruled to good (not bad castings, for the quality baseline).
+  auto reviewed = [&](Decision decision, const auto& each) {
+    store::PartFilter audited = period;
+    audited.decision = decision;
+    audited.reviewed_only = true;
+    store::PartPage page;
+    page.limit = 1000;
+    for (;;) {
+      const auto batch = s.FindParts(audited, page);
+      for (const auto& p : batch) each(p);
+      if (batch.size() < 1000) break;
+      page.before_time_ms = batch.back().time_ms;
+      page.before_part_id = batch.back().part_id;
     }
-    if (batch.size() < 1000) break;
-    page.before_time_ms = batch.back().time_ms;
-    page.before_part_id = batch.back().part_id;
-  }
+  };
+  reviewed(Decision::kPass, [&](const store::PartSummary& p) {
+    ++f.reviewed_passes;
+    if (p.review && p.review->verdict != Decision::kPass) ++f.escapes_found;
+  });
+  reviewed(Decision::kReject, [&](const store::PartSummary& p) {
+    if (p.review && p.review->verdict == Decision::kPass) ++f.rejects_overruled;
+  });
 }
 
 void AddDowntime(store::Store& s, process::PlantFacts& f) {
@@ -178,7 +186,8 @@ int Run(ReportArgs a) {
                                       "% (goal " +
                                       std::to_string(static_cast<int>(std::lround(100 * t.goal))) +
                                       "%)" + (t.met ? " met" : " not met")
-                                : "not estimated: " + t.note)
+                                : t.note.starts_with("Not estimated") ? t.note
+                                                                       : "not estimated: " + t.note)
                 << "\n";
     }
   }

@@ -101,7 +101,7 @@ std::string FactsTable(const process::PlantFacts& f) {
            (f.failures >= 0 ? std::to_string(f.failures) : std::string("not counted")) + ", " +
                Fmt(static_cast<double>(f.unplanned_downtime_ms) / 3.6e6, 2) + " h");
   t += Row("planned downtime", Fmt(static_cast<double>(f.planned_downtime_ms) / 3.6e6, 2) + " h");
-  t += Row("alarms raised automatically", std::to_string(f.alarms));
+  t += Row("alerts raised automatically (alarms and warnings)", std::to_string(f.alarms));
   return t + "</table>";
 }
 

@@ -39,6 +39,8 @@ void CheckInputs(const PlantFacts& f, const PlantAssumptions& a) {
   Check(f.passes + f.rejects + f.holds <= f.parts, "passes + rejects + holds exceed the parts");
   Check(f.escapes_found <= f.reviewed_passes && f.reviewed_passes <= f.passes,
         "more escapes found than passes reviewed, or more reviewed than passed");
+  Check(f.rejects_overruled >= 0 && f.rejects_overruled <= f.rejects,
+        "more rejects overruled than rejected");
   Check(f.unplanned_downtime_ms >= 0 && f.die_failure_downtime_ms >= 0 && f.alarms >= 0,
         "a downtime or an alarm count is negative");
   Check(a.manual_minutes_per_part > 0, "manual_minutes_per_part must be over 0");
@@ -105,7 +107,8 @@ TargetFigure Quality(const PlantFacts& f, const PlantAssumptions& a) {
   t.goal = 0.05;
   const bool truth = f.truly_bad && f.true_escapes;
   const double bad =
-      truth ? static_cast<double>(*f.truly_bad) : static_cast<double>(f.rejects + f.escapes_found);
+      truth ? static_cast<double>(*f.truly_bad)
+            : static_cast<double>(f.rejects - f.rejects_overruled + f.escapes_found);
   const double escapes =
       truth ? static_cast<double>(*f.true_escapes) : static_cast<double>(f.escapes_found);
   const double parts = static_cast<double>(f.parts);
@@ -126,7 +129,9 @@ TargetFigure Quality(const PlantFacts& f, const PlantAssumptions& a) {
              Fmt(100 * a.manual_escape_rate, 0) + "% of the " + Fmt(bad, 0) +
              " bad castings; with it, the line shipped " + std::to_string(f.passes) +
              " castings of which " + Fmt(escapes, 0) + " were bad (" +
-             (truth ? "the simulator's truth" : "found by reviews: a lower bound") +
+             (truth ? "the simulator's truth"
+                    : "found by reviews: a lower bound; rejects a person judged good are not "
+                      "counted bad") +
              "). First-pass yield " +
              Fmt(parts > 0 ? 100 * static_cast<double>(f.passes) / parts : 0) +
              "%, yield after reviews " +
@@ -158,8 +163,9 @@ TargetFigure Management(const PlantFacts& f, const PlantAssumptions& a) {
              Fmt(a.watch_minutes_per_machine_shift, 0) + " min): " + Fmt(machine_shifts) +
              " machine-shifts. With it the reports and alarms are made automatically (" +
              Fmt(machine_shifts, 0) + " shift reports, " + std::to_string(f.alarms) +
-             " alarms); a person reads one report a shift (" + Fmt(a.read_minutes_per_shift, 0) +
-             " min) and acts on each alarm (" + Fmt(a.alarm_minutes, 0) + " min).";
+             " alerts, alarms and warnings); a person reads one report a shift (" +
+             Fmt(a.read_minutes_per_shift, 0) + " min) and acts on each alert (" +
+             Fmt(a.alarm_minutes, 0) + " min).";
   t.note = "Minutes are assumptions: set the plant's own.";
   return t;
 }

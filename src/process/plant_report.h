@@ -19,6 +19,7 @@ struct PlantFacts {
   int64_t good = 0;             // good after reviews
   int64_t reviewed_passes = 0;  // parts the line passed that a person reviewed anyway
   int64_t escapes_found = 0;    // of those, found bad
+  int64_t rejects_overruled = 0;  // rejects a person judged good
   // The simulator's truth (the demo): parts really bad, and bad parts the line passed.
   std::optional<int64_t> truly_bad, true_escapes;
   int64_t unplanned_downtime_ms = 0, die_failure_downtime_ms = 0, planned_downtime_ms = 0;

@@ -81,28 +81,30 @@ StationConfig ConfigFor(const CellRunOptions& o, const std::string& machine) {
   return c;
 }
 
-// Downtime from a machine's events: each stretch out of kRunning up to `end_ms`.
+// Downtime from a machine's events: each stretch out of kRunning up to `end_ms`, by whether the
+// event that began it was planned, and whether a die failure began it.
 void TallyEvents(const std::vector<MachineEvent>& events, int64_t end_ms, MachineTally& t) {
   const MachineEvent* down = nullptr;
+  auto close = [&](int64_t until_ms) {
+    const double min = std::max<int64_t>(0, until_ms - down->time_ms) / 60000.0;
+    t.downtime_min += min;
+    if (!down->planned) t.unplanned_downtime_min += min;
+    if (down->reason == "die_failure") t.die_failure_downtime_min += min;
+    down = nullptr;
+  };
   for (const auto& e : events) {
     if (e.reason == "die_failure") ++t.die_failures;
     if (e.state == MachineState::kDieChange) ++t.die_changes;
     if (e.state != MachineState::kRunning) {
-      if (!down) down = &e;
+      if (!down) {
+        down = &e;
+        t.unplanned_stops += !e.planned;
+      }
       continue;
     }
-    if (down) {
-      const double min = (e.time_ms - down->time_ms) / 60000.0;
-      t.downtime_min += min;
-      if (!down->planned) t.unplanned_downtime_min += min;
-      down = nullptr;
-    }
+    if (down) close(e.time_ms);
   }
-  if (down) {
-    const double min = std::max<int64_t>(0, end_ms - down->time_ms) / 60000.0;
-    t.downtime_min += min;
-    if (!down->planned) t.unplanned_downtime_min += min;
-  }
+  if (down) close(end_ms);
 }
 
 // One machine, its simulated PLC and robot: shot, present, trigger, read, acknowledge, tally.
@@ -312,6 +314,8 @@ void MachineTally::Add(const MachineTally& o) {
   die_changes_on_mark += o.die_changes_on_mark;
   downtime_min += o.downtime_min;
   unplanned_downtime_min += o.unplanned_downtime_min;
+  die_failure_downtime_min += o.die_failure_downtime_min;
+  unplanned_stops += o.unplanned_stops;
   latency_ms.insert(latency_ms.end(), o.latency_ms.begin(), o.latency_ms.end());
   for (const auto& [k, v] : o.typed) {
     typed[k].first += v.first;

@@ -49,7 +49,8 @@ struct MachineTally {
   int defective = 0, escapes = 0, false_rejects = 0;  // against the simulator's ground truth
   int die_failures = 0, die_changes = 0;
   int die_changes_on_mark = 0;  // planned die changes ordered on the line's die_mark
-  double downtime_min = 0, unplanned_downtime_min = 0;
+  double downtime_min = 0, unplanned_downtime_min = 0, die_failure_downtime_min = 0;
+  int unplanned_stops = 0;  // stretches of downtime begun by an unplanned event
   std::vector<double> latency_ms;                      // trigger to result valid, as the PLC saw it
   std::map<std::string, std::pair<int, int>> by_type;  // defect type: caught, total
   std::map<std::string, std::pair<int, int>> by_cause;  // cause: caught, total

@@ -66,6 +66,13 @@ TEST(PlantReport, QualityUsesTheTruthWhenKnownElseWhatReviewsFound) {
   EXPECT_NEAR(found.baseline, manual, 1e-9);
   EXPECT_NEAR(found.with_linesight, 100 * (1 - 4.0 / 2500), 1e-9);
   EXPECT_NE(found.method.find("lower bound"), std::string::npos);
+  // A reject a person judged good was not a bad casting: 149 + 4 bad.
+  f.rejects_overruled = 1;
+  const double overruled = 100 * (1 - 153 * 0.2 / (2700 - 153 + 153 * 0.2));
+  EXPECT_NEAR(Get(ComputePlantReport(f, {}), "quality").baseline, overruled, 1e-9);
+  f.rejects_overruled = 151;
+  EXPECT_THROW((void)ComputePlantReport(f, {}), Error);
+  f.rejects_overruled = 0;
   f.truly_bad = 300, f.true_escapes = 60;
   const TargetFigure truth = Get(ComputePlantReport(f, {}), "quality");
   EXPECT_NEAR(truth.with_linesight, 100 * (1 - 60.0 / 2500), 1e-9);
@@ -80,7 +87,7 @@ TEST(PlantReport, ManagementCountsReportsAndAlarmsMadeAutomatically) {
   EXPECT_NEAR(t.baseline, 9 * (20 + 30) / 60.0, 1e-9);
   EXPECT_NEAR(t.with_linesight, (10 + 6 * 10) / 60.0, 1e-9);
   EXPECT_TRUE(t.met);
-  EXPECT_NE(t.method.find("6 alarms"), std::string::npos) << t.method;
+  EXPECT_NE(t.method.find("6 alerts"), std::string::npos) << t.method;
 }
 
 TEST(PlantReport, InconsistentFactsAndBadAssumptionsAreRefusedNamingThem) {

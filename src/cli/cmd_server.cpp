@@ -25,6 +25,7 @@ struct ServerArgs {
   double image_cap_gb = 100;
   std::string mqtt, mqtt_client_id, mqtt_topic = "linesight/v1/+/+/+/telemetry";
   int keep_pass_days = 0;
+  int threads = 32;
   int alert_interval_s = 60;
   int64_t die_life_shots = 100000;
   double die_life_share = 0.9;
@@ -92,6 +93,7 @@ int Serve(const ServerArgs& a, const char* argv0) {
   o.image_dir = ImageDir(a);
   o.tls_cert = a.tls_cert;
   o.tls_key = a.tls_key;
+  o.threads = a.threads;
   o.retention.cap_bytes = static_cast<int64_t>(a.image_cap_gb * (int64_t{1} << 30));
   o.retention.keep_pass_days = a.keep_pass_days;
   if (!a.mqtt.empty()) {
@@ -155,6 +157,10 @@ void AddServerCommand(CLI::App& app, CommandBody& body) {
   cmd->add_option("--store", a->store, "SQLite file or postgresql:// URI (default linesight.db)");
   cmd->add_option("--images", a->images, "Folder of kept images (default <store>.images)");
   cmd->add_option("--web", a->web, "The built dashboard (default: web/dist, found)");
+  cmd->add_option("--threads", a->threads,
+                  "HTTP threads (default 32); each open dashboard's live stream holds one, and a "
+                  "quarter (at least 2) are kept for the stations and the API")
+      ->check(CLI::Range(4, 1024));
   cmd->add_option("--tls-cert", a->tls_cert, "PEM certificate: serve HTTPS");
   cmd->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert");
   cmd->add_option("--mqtt", a->mqtt,

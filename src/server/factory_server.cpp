@@ -45,6 +45,8 @@ io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpRespons
     r = handler();
   } catch (const BadRequest& e) {
     r = io::JsonError(400, "bad_request", e.what());
+  } catch (const store::PartConflict& e) {
+    r = io::JsonError(409, "conflict", e.what());
   } catch (const Error& e) {
     if (e.category() == ErrorCategory::kInput || e.category() == ErrorCategory::kData)
       r = io::JsonError(400, "bad_request", e.what());

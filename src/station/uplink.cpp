@@ -43,8 +43,12 @@ bool Is2xx(int status) { return status >= 200 && status < 300; }
 // record, then park it. Every other failure (5xx, 429, 401, 403, 404, transport) is retried, since
 // it is the server or the configuration that is wrong, not the data.
 bool IsRefusal(int status) {
-  return status == 400 || status == 413 || status == 415 || status == 422;
+  return status == 400 || status == 409 || status == 413 || status == 415 || status == 422;
 }
+
+// Names of images dealt with (sent, refused or missing) that the uplink remembers, so that a
+// batch retried after a failure neither sends nor counts them again; forgotten past this many.
+constexpr size_t kImagesRemembered = 20'000;
 
 std::string Trimmed(const std::string& body) {
   std::string b = body;
@@ -243,9 +247,10 @@ Uplink::Outcome Uplink::DrainOnce(bool& sent_any) {
   }
   if (records.empty()) return Outcome::kDone;
   sent_any = true;
-  images_done_.clear();
+  if (images_done_.size() > kImagesRemembered) images_done_.clear();
   if (SendImages(records) == Outcome::kRetry) return Outcome::kRetry;
-  return SendBatch(std::move(records));
+  const Outcome sent = SendBatch(std::move(records));
+  return sent == Outcome::kHeld ? Outcome::kRetry : sent;  // held: back off, then try again
 }
 
 Uplink::Outcome Uplink::SendImages(const std::vector<Record>& records) {
@@ -258,9 +263,9 @@ Uplink::Outcome Uplink::SendImages(const std::vector<Record>& records) {
         const std::string& name = *kept;
         if (name.empty() || images_done_.count(name)) continue;
         if (stopping()) return Outcome::kRetry;
-        images_done_.insert(name);
         std::string bytes;
         if (!SafeImageName(name) || !ReadFile(dir / name, bytes)) {
+          images_done_.insert(name);
           uint64_t missing = 0;
           {
             std::lock_guard lock(mu_);
@@ -280,9 +285,11 @@ Uplink::Outcome Uplink::SendImages(const std::vector<Record>& records) {
           return Outcome::kRetry;
         }
         if (Is2xx(a.status)) {
+          images_done_.insert(name);
           std::lock_guard lock(mu_);
           ++stats_.images_sent;
         } else if (IsRefusal(a.status)) {
+          images_done_.insert(name);
           {
             std::lock_guard lock(mu_);
             ++stats_.images_missing;
@@ -348,31 +355,37 @@ Uplink::Outcome Uplink::SendBatch(std::vector<Record> records) {
   }
   Answered(a.status);  // the server is there; it refuses something in this batch
   if (records.size() == 1) {
-    if (consecutive_parks_ >= kMaxParksWithoutSuccess) {
+    // A 409 is the server's word that this record conflicts with one it holds (a repeated shot
+    // number): about the record alone, so it is parked however many were parked before.
+    const bool record_conflict = a.status == 409;
+    if (!record_conflict && consecutive_parks_ >= kMaxParksWithoutSuccess) {
       Failed("uplink: the server refused " + std::to_string(consecutive_parks_ + 1) +
                  " records in a row and accepted none (" + answer +
                  "); not parking more: check that " + options_.url +
                  " is a linesight server of this version",
              a.status);
-      return Outcome::kRetry;
+      return Outcome::kHeld;
     }
-    Park(records.front(), answer);
+    Park(records.front(), answer, !record_conflict);
     return Outcome::kDone;
   }
-  // Bisect: each half is sent on its own until the refused records stand alone.
+  // Bisect: each half is sent on its own until the refused records stand alone. Records held in
+  // the first half do not keep the second's from the server.
   const auto mid = records.begin() + static_cast<std::ptrdiff_t>(records.size() / 2);
   std::vector<Record> first(std::make_move_iterator(records.begin()), std::make_move_iterator(mid));
   std::vector<Record> second(std::make_move_iterator(mid), std::make_move_iterator(records.end()));
-  if (SendBatch(std::move(first)) == Outcome::kRetry) return Outcome::kRetry;
-  return SendBatch(std::move(second));
+  const Outcome head = SendBatch(std::move(first));
+  if (head == Outcome::kRetry) return Outcome::kRetry;
+  const Outcome tail = SendBatch(std::move(second));
+  return head == Outcome::kHeld && tail == Outcome::kDone ? Outcome::kHeld : tail;
 }
 
-void Uplink::Park(const Record& r, const std::string& why) {
+void Uplink::Park(const Record& r, const std::string& why, bool counts_toward_limit) {
   if (r.is_part)
     outbox_.MarkPartRejected(r.part.part_id, why);
   else
     outbox_.MarkEventRejected(r.event_id, why);
-  ++consecutive_parks_;
+  consecutive_parks_ += counts_toward_limit;
   {
     std::lock_guard lock(mu_);
     ++(r.is_part ? stats_.parts_parked : stats_.events_parked);

@@ -90,16 +90,20 @@ class Uplink {
   UplinkStats stats() const;
 
  private:
-  enum class Outcome { kDone, kRetry };
+  // kHeld: the server refused records the uplink would not park (too many refusals in a row with
+  // nothing accepted: a wrong server); the rest of the batch was still tried.
+  enum class Outcome { kDone, kRetry, kHeld };
   struct Record;  // one part or event in a batch
 
   void Run();
   // Sends one batch from the outbox: kDone if the outbox was empty or the batch was dealt with.
   Outcome DrainOnce(bool& sent_any);
   Outcome SendImages(const std::vector<Record>& records);
-  // POSTs `records`; on a 400/413/422, bisects to park the records the server refuses.
+  // POSTs `records`; on a 400/409/413/422, bisects to park the records the server refuses.
   Outcome SendBatch(std::vector<Record> records);
-  void Park(const Record& r, const std::string& why);
+  // Parks `r` in the outbox; a refusal that could be the server's fault counts toward the limit
+  // of parks without a success.
+  void Park(const Record& r, const std::string& why, bool counts_toward_limit);
   void Failed(const std::string& why, int status);
   void Succeeded(int status);
   void Answered(int status);
@@ -119,7 +123,7 @@ class Uplink {
   int failures_ = 0;                   // consecutive, for the backoff; uplink thread only
   int consecutive_parks_ = 0;          // records parked since the last accepted batch; ditto
   bool logged_down_ = false;           // uplink thread only: one line per outage
-  std::set<std::string> images_done_;  // uplink thread only: images PUT (or missing) this batch
+  std::set<std::string> images_done_;  // uplink thread only: images sent, refused or missing
 
   std::mutex stop_mu_;  // one Stop() at a time
   mutable std::mutex mu_;

@@ -191,10 +191,14 @@ void Outbox::EvictLocked(const StoredImage& victim) {
       "SELECT p.id, p.record, u.view FROM image_uses u JOIN parts p ON p.id = u.part "
       "WHERE u.image = ?");
   uses.Bind(1, victim.id);
+  static constexpr std::string_view kHeatmapSuffix = "#heatmap";  // see Put's image_uses
   while (uses.Step()) {
     json record = json::parse(uses.Text(1));
+    std::string view = uses.Text(2);
+    const bool heatmap = view.ends_with(kHeatmapSuffix);
+    if (heatmap) view.resize(view.size() - kHeatmapSuffix.size());
     for (auto& v : record["views"])
-      if (v.value("view", "") == uses.Text(2)) v["image"] = "";
+      if (v.value("view", "") == view) v[heatmap ? "heatmap" : "image"] = "";
     db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
         .Bind(1, JsonText(record))
         .Bind(2, uses.Int(0))

@@ -140,7 +140,7 @@ void CheckResentFromOwnStation(SqlConnection& c, std::span<const PartRecord> par
     const PartRecord& p = parts[i];
     if (first == p.station && first_ms == p.shot.time_ms) continue;
     if (first == p.station)
-      throw Error(ErrorCategory::kInput,
+      throw PartConflict(ErrorCategory::kInput,
                   "parts[" + std::to_string(at + i) + "] (" + p.part_id +
                       ") is already stored from station " + first + " for a shot at " +
                       std::to_string(first_ms) + " ms, and the station sends it for a shot at " +

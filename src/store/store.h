@@ -13,9 +13,18 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "core/part_record.h"
 
 namespace linesight::store {
+
+// Ingest's refusal of a part id the store holds for another shot of the same station (the
+// machine's shot counter repeated): a fact about that one record, never about the batch or the
+// server, so the server answers 409 and a station parks the record whatever came before.
+class PartConflict : public Error {
+ public:
+  using Error::Error;
+};
 
 // What one Ingest() call stored. Duplicates (same part_id; same machine, time and state for
 // events) are skipped, so a batch sent twice stores everything once.

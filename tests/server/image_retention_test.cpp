@@ -4,7 +4,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <atomic>
 #include <thread>
+#include <vector>
+
+#include "core/sha256.h"
+#include "store/image_folder.h"
 
 #include "server/server_fixture.h"
 
@@ -140,6 +145,34 @@ TEST_P(ImageRetentionTest, TheServerSweepsOnItsOwnAndReportsInMetrics) {
     return body.find("linesight_images_files 1") != std::string::npos;
   })) << body;
   EXPECT_NE(body.find("linesight_images_over_cap 0"), std::string::npos);
+}
+
+// Servers sharing one image folder (docs/scaling.md) may write the same image at once: each
+// writes its own temp file and renames it whole, so every write succeeds and the file is right.
+TEST(ImageFolder, WritersOfOneImageAtOnceAllSucceed) {
+  TempDir dir;
+  std::vector<uint8_t> bytes(1 << 20);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7 + 3);
+  const std::string name = store::ImageFolder::NameFor(bytes, "png");
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&] {
+      store::ImageFolder folder(dir.path(), false);  // one per "server"
+      for (int i = 0; i < 20; ++i) {
+        try {
+          folder.Write(name, bytes);
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      }
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Sha256File(dir.path() / name), Sha256Hex(bytes));
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) files += e.is_regular_file();
+  EXPECT_EQ(files, 1) << "no temp file is left behind";
 }
 
 }  // namespace

@@ -284,6 +284,31 @@ TEST_F(UplinkTest, AServerRefusingEverythingParksOnlyAFewRecords) {
       << uplink.stats().last_error;
 }
 
+// Records the server keeps refusing with 400, more than the uplink parks without a success, do
+// not keep the valid records behind them from the server; they are parked in later rounds.
+TEST_F(UplinkTest, ValidRecordsBehindManyRefusedOnesStillArrive) {
+  IngestReceiver receiver;
+  AddParts(1, 40, /*images=*/false);
+  for (int64_t shot = 1; shot <= 20; ++shot) receiver.RefusePart(PartId("M3", shot));
+  Uplink uplink(outbox_, Options(receiver), Quiet());
+  ASSERT_TRUE(WaitFor([&] { return receiver.part_ids().size() == 20; })) << log();
+  ASSERT_TRUE(WaitFor([&] { return uplink.stats().parts_parked == 20; })) << log();
+  EXPECT_EQ(outbox_.counts().pending_parts, 0);
+}
+
+// A 409 is the server's word that the record conflicts with one it holds (a repeated shot
+// number): each is parked, however many came before, and the line's later parts go through.
+TEST_F(UplinkTest, RecordsTheServerHoldsForOtherShotsAreAllParked) {
+  IngestReceiver receiver;
+  AddParts(1, 40, /*images=*/false);
+  for (int64_t shot = 1; shot <= 30; ++shot) receiver.RefusePart(PartId("M3", shot), 409);
+  Uplink uplink(outbox_, Options(receiver), Quiet());
+  ASSERT_TRUE(Drained(uplink, 40)) << log();
+  EXPECT_EQ(uplink.stats().parts_parked, 30u);
+  EXPECT_EQ(uplink.stats().parts_sent, 10u);
+  EXPECT_EQ(uplink.stats().retries, 0u);
+}
+
 TEST_F(UplinkTest, WrongTokenIsRetriedAndReportedNotDropped) {
   IngestReceiver receiver("the-right-token");
   AddParts(1, 20);
@@ -325,6 +350,7 @@ TEST_F(UplinkTest, MissingImageIsSkippedAndThePartStillSent) {
   const auto part = outbox_.Get(PartId("M3", 10));
   ASSERT_TRUE(part && !part->views[0].image.empty());
   std::filesystem::remove(std::filesystem::path(outbox_.image_dir()) / part->views[0].image);
+  receiver.FailNext(3);  // retried batches: the missing image is counted once, not per try
   Uplink uplink(outbox_, Options(receiver), Quiet());
   ASSERT_TRUE(Drained(uplink, 20)) << log();
   EXPECT_EQ(uplink.stats().images_missing, 1u);

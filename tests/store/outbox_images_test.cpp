@@ -96,6 +96,22 @@ TEST_F(OutboxImagesTest, OverTheCapTheOldestPassImageGoesFirst) {
   EXPECT_EQ(c.images_dropped, 0);
 }
 
+// A heatmap the cap deletes is gone from its record too, as a frame is: no record names a file
+// that is not there (the uplink would send a name the server never gets the file of).
+TEST_F(OutboxImagesTest, AHeatmapDeletedUnderTheCapIsGoneFromItsRecord) {
+  const auto frame = ImageBytes(1), heat = ImageBytes(2);
+  ASSERT_TRUE(box_->Put(
+      SamplePart(1, Decision::kPass),
+      {{"top", ImageBlob{frame, "png"}}, {"top", ImageBlob{heat, "png", ImageRole::kHeatmap}}}));
+  PutWithImage(2, Decision::kPass, 3);
+  PutWithImage(3, Decision::kPass, 4);  // over the cap: part 1's frame goes,
+  PutWithImage(4, Decision::kPass, 5);  // then its heatmap
+  const ViewResult v = box_->Get(SamplePart(1).part_id)->views[0];
+  EXPECT_EQ(v.image, "");
+  EXPECT_EQ(v.heatmap, "");
+  EXPECT_FALSE(OnDisk(Sha256Hex(heat) + ".png"));
+}
+
 TEST_F(OutboxImagesTest, UnsentRejectImagesAreNeverDeletedSoTheNewImageIsDropped) {
   const std::string r1 = PutWithImage(1, Decision::kReject, 1);
   PutWithImage(2, Decision::kReject, 2);

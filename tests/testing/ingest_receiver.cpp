@@ -64,9 +64,9 @@ void IngestReceiver::HangNext(int n) {
   hang_n_ = n;
 }
 
-void IngestReceiver::RefusePart(const std::string& part_id) {
+void IngestReceiver::RefusePart(const std::string& part_id, int status) {
   std::lock_guard lock(mu_);
-  refused_.insert(part_id);
+  refused_[part_id] = status;
 }
 
 IngestReceiver::Counts IngestReceiver::counts() const {
@@ -200,9 +200,9 @@ void IngestReceiver::Start() {
           return Answer(res, 413, "too_large", "more than 1000 parts in one batch");
         }
         for (size_t i = 0; i < parts.size(); ++i)
-          if (refused_.count(parts[i].part_id)) {
+          if (const auto r = refused_.find(parts[i].part_id); r != refused_.end()) {
             ++counts_.bad_requests;
-            return Answer(res, 400, "bad_request",
+            return Answer(res, r->second, r->second == 409 ? "conflict" : "bad_request",
                           "parts[" + std::to_string(i) + "]: refused by the test receiver");
           }
         json answer{

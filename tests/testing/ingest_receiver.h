@@ -40,8 +40,9 @@ class IngestReceiver {
   // acknowledgement is lost), else nothing is stored.
   void DropNext(int n, bool after_store);
   void HangNext(int n);  // never answer (until Stop())
-  // Answer 400 to any batch holding this part id, as a server does for a record it cannot take.
-  void RefusePart(const std::string& part_id);
+  // Refuses every batch holding `part_id` with `status` (400 bad_request, 409 conflict), as a
+  // server does for a record it cannot take.
+  void RefusePart(const std::string& part_id, int status = 400);
 
   struct Counts {
     int posts = 0;            // POST /api/v1/parts requests that reached the handler
@@ -77,7 +78,7 @@ class IngestReceiver {
   bool stopping_ = false;
   int fail_n_ = 0, fail_status_ = 503, drop_n_ = 0, hang_n_ = 0;
   bool drop_after_store_ = false;
-  std::set<std::string> refused_;
+  std::map<std::string, int> refused_;  // part id -> the status refusing it
   std::map<std::string, std::string> parts_;  // part_id -> record JSON
   std::set<std::string> events_;              // event JSON (no id of its own)
   std::map<std::string, size_t> images_;      // name -> bytes

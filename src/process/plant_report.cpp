@@ -106,9 +106,8 @@ TargetFigure Quality(const PlantFacts& f, const PlantAssumptions& a) {
   TargetFigure t = Figure("quality", "Outgoing quality", "%");
   t.goal = 0.05;
   const bool truth = f.truly_bad && f.true_escapes;
-  const double bad =
-      truth ? static_cast<double>(*f.truly_bad)
-            : static_cast<double>(f.rejects - f.rejects_overruled + f.escapes_found);
+  const double bad = truth ? static_cast<double>(*f.truly_bad)
+                           : static_cast<double>(f.rejects - f.rejects_overruled + f.escapes_found);
   const double escapes =
       truth ? static_cast<double>(*f.true_escapes) : static_cast<double>(f.escapes_found);
   const double parts = static_cast<double>(f.parts);

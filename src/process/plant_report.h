@@ -16,9 +16,9 @@ struct PlantFacts {
   int machines = 0;
   double shifts = 0;  // shifts in the period (machine-independent), may be fractional
   int64_t parts = 0, passes = 0, rejects = 0, holds = 0;
-  int64_t good = 0;             // good after reviews
-  int64_t reviewed_passes = 0;  // parts the line passed that a person reviewed anyway
-  int64_t escapes_found = 0;    // of those, found bad
+  int64_t good = 0;               // good after reviews
+  int64_t reviewed_passes = 0;    // parts the line passed that a person reviewed anyway
+  int64_t escapes_found = 0;      // of those, found bad
   int64_t rejects_overruled = 0;  // rejects a person judged good
   // The simulator's truth (the demo): parts really bad, and bad parts the line passed.
   std::optional<int64_t> truly_bad, true_escapes;

@@ -44,13 +44,14 @@ std::string ChatText(std::string_view text) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out += c;
-    const bool mention = c == '@' && i + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[i + 1]));
-    const bool image = c == '!' && i + 1 < text.size() && text[i + 1] == '[';
-    if (mention || image) out += "\u200b";
+    const char* escaped = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : nullptr;
+    if (escaped)
+      out += escaped;
+    else
+      out += c;
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if ((c == '@' && std::isalpha(static_cast<unsigned char>(next))) || (c == '!' && next == '['))
+      out += "\u200b";
   }
   return out;
 }

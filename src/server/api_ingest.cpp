@@ -47,8 +47,7 @@ io::HttpResponse PutImage(ServerContext& ctx, const io::HttpRequest& req) {
   static constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8), kJpeg("\xff\xd8\xff", 3);
   const std::string_view head(req.body.data(), std::min<size_t>(req.body.size(), 8));
   if (!head.starts_with(name.ends_with(".png") ? kPng : kJpeg))
-    throw BadRequest("the body is not a " +
-                     std::string(name.ends_with(".png") ? "PNG" : "JPEG") +
+    throw BadRequest("the body is not a " + std::string(name.ends_with(".png") ? "PNG" : "JPEG") +
                      " image (its first bytes say otherwise): send the image file itself");
   std::lock_guard lock(ctx.images_mu);
   if (ctx.images.Has(name)) return JsonAnswer({{"image", name}, {"stored", false}}, 200);

@@ -165,11 +165,10 @@ io::HttpResponse Metrics(ServerContext& ctx) {
 }  // namespace
 
 void AddOpsRoutes(ServerContext& ctx, std::vector<io::HttpRoute>& routes) {
-  routes.push_back({"GET", "/api/v1/stream",
-                    ForPerson(ctx, store::Role::kOperator,
-                              [&ctx](const Caller& c, const io::HttpRequest& r) {
-                                return Stream(ctx, c, r);
-                              })});
+  routes.push_back(
+      {"GET", "/api/v1/stream",
+       ForPerson(ctx, store::Role::kOperator,
+                 [&ctx](const Caller& c, const io::HttpRequest& r) { return Stream(ctx, c, r); })});
   routes.push_back({"GET", "/healthz", [&ctx](const io::HttpRequest&) { return Health(ctx); }});
   routes.push_back({"GET", "/metrics", [&ctx](const io::HttpRequest&) { return Metrics(ctx); }});
 }

@@ -114,8 +114,7 @@ io::HttpResponse CreateUser(ServerContext& ctx, const Caller& caller, const io::
   return JsonAnswer({{"name", user.name}, {"role", store::RoleName(user.role)}}, 201);
 }
 
-io::HttpResponse DisableUser(ServerContext& ctx, const Caller& caller,
-                             const io::HttpRequest& req) {
+io::HttpResponse DisableUser(ServerContext& ctx, const Caller& caller, const io::HttpRequest& req) {
   const std::string& name = req.matches.at(0);
   if (name == caller.user)
     return io::JsonError(409, "conflict", "you cannot disable yourself: ask another admin");

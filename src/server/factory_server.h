@@ -30,8 +30,8 @@ struct ServerOptions {
   std::string web_dir;             // the built dashboard (web/dist); "" = API only
   int threads = 32;                // HTTP threads; each open live stream holds one
   int session_hours = 12;
-  std::string tls_cert, tls_key;  // PEM files: serve HTTPS (and mark cookies Secure)
-  int live_poll_ms = 250;         // how often the live feed reads the store
+  std::string tls_cert, tls_key;   // PEM files: serve HTTPS (and mark cookies Secure)
+  int live_poll_ms = 250;          // how often the live feed reads the store
   int stream_recheck_ms = 10'000;  // how often a live stream checks its session is still live
   // Sign-in limiter: after this many failed sign-ins of one user name within the window, further
   // attempts are refused (429) until the oldest leaves the window. Counted in the store's audit

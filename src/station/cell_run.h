@@ -50,9 +50,9 @@ struct MachineTally {
   int die_failures = 0, die_changes = 0;
   int die_changes_on_mark = 0;  // planned die changes ordered on the line's die_mark
   double downtime_min = 0, unplanned_downtime_min = 0, die_failure_downtime_min = 0;
-  int unplanned_stops = 0;  // stretches of downtime begun by an unplanned event
-  std::vector<double> latency_ms;                      // trigger to result valid, as the PLC saw it
-  std::map<std::string, std::pair<int, int>> by_type;  // defect type: caught, total
+  int unplanned_stops = 0;         // stretches of downtime begun by an unplanned event
+  std::vector<double> latency_ms;  // trigger to result valid, as the PLC saw it
+  std::map<std::string, std::pair<int, int>> by_type;   // defect type: caught, total
   std::map<std::string, std::pair<int, int>> by_cause;  // cause: caught, total
   // Rejected parts with one defect, by its type: the line's type (PLC register 17) right, all.
   std::map<std::string, std::pair<int, int>> typed;

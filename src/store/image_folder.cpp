@@ -88,9 +88,9 @@ void ImageFolder::Write(const std::string& name, std::span<const uint8_t> bytes)
   // A temp name of this process and write alone: servers sharing the folder (docs/scaling.md) may
   // write one image at once, and each must rename only its own whole file into place.
   static std::atomic<uint64_t> writes{0};
-  const std::filesystem::path temp = dir_ / (std::string(kTempPrefix) + name + "." +
-                                             std::to_string(::getpid()) + "-" +
-                                             std::to_string(writes.fetch_add(1)));
+  const std::filesystem::path temp =
+      dir_ / (std::string(kTempPrefix) + name + "." + std::to_string(::getpid()) + "-" +
+              std::to_string(writes.fetch_add(1)));
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) FailErrno(errno, temp, "creating");
   int err = WriteAll(fd, bytes);

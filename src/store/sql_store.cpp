@@ -140,15 +140,15 @@ void CheckResentFromOwnStation(SqlConnection& c, std::span<const PartRecord> par
     const PartRecord& p = parts[i];
     if (first == p.station && first_ms == p.shot.time_ms) continue;
     if (first == p.station)
-      throw PartConflict(ErrorCategory::kInput,
-                  "parts[" + std::to_string(at + i) + "] (" + p.part_id +
-                      ") is already stored from station " + first + " for a shot at " +
-                      std::to_string(first_ms) + " ms, and the station sends it for a shot at " +
-                      std::to_string(p.shot.time_ms) +
-                      " ms: the machine gave one shot number to two shots",
-                  "make the PLC's shot counter (registers 1-2, docs/plc.md) never repeat; the "
-                  "station keeps this part parked (docs/outbox.md); nothing of this batch was "
-                  "stored");
+      throw PartConflict(
+          ErrorCategory::kInput,
+          "parts[" + std::to_string(at + i) + "] (" + p.part_id +
+              ") is already stored from station " + first + " for a shot at " +
+              std::to_string(first_ms) + " ms, and the station sends it for a shot at " +
+              std::to_string(p.shot.time_ms) + " ms: the machine gave one shot number to two shots",
+          "make the PLC's shot counter (registers 1-2, docs/plc.md) never repeat; the "
+          "station keeps this part parked (docs/outbox.md); nothing of this batch was "
+          "stored");
     throw Error(ErrorCategory::kInput,
                 "parts[" + std::to_string(at + i) + "] (" + p.part_id +
                     ") is already stored from station " + first + ", and station " + p.station +

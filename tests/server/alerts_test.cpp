@@ -663,7 +663,8 @@ TEST(AlertChatLine, ShowsWhatPeopleWroteAsText) {
   a.id = 7;
   a.input.title = "M<3>: reject rate & more";
   a.acked_by = "op";
-  a.ack_note = "<!channel> @channel see <https://evil.example|here> ![x](https://evil.example/t.png)";
+  a.ack_note =
+      "<!channel> @channel see <https://evil.example|here> ![x](https://evil.example/t.png)";
   const std::string line = server::AlertChatLine("acked", a);
   for (const char* inert : {"<!channel>", "@channel", "<https", "![x]", "<3>", " & "})
     EXPECT_EQ(line.find(inert), std::string::npos) << inert << " in " << line;

@@ -2,9 +2,9 @@
 // cap (oldest first) or by age, and never an image a reject, hold or reviewed part shows.
 #include "server/image_retention.h"
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
-#include <atomic>
 #include <thread>
 #include <vector>
 

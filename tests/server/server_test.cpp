@@ -159,13 +159,16 @@ TEST_P(ServerTest, TheReviewQueueFindsBorderlinePassesBehindManyClearOnes) {
   for (int i = 1; i <= 40; ++i) {
     const bool reject = i <= 2, borderline = i > 2 && i <= 12;
     parts.push_back(ServerTestPart("M1", i, reject ? Decision::kReject : Decision::kPass,
-                                   kT0 + i * 1000, reject ? 3.0f : borderline ? 0.9f : 0.1f));
+                                   kT0 + i * 1000,
+                                   reject       ? 3.0f
+                                   : borderline ? 0.9f
+                                                : 0.1f));
   }
   ASSERT_EQ(Ingest(Batch(parts))->status, 200);
   const json review{{"verdict", "pass"}, {"defect_type", ""}, {"note", "fine"}};
   ASSERT_EQ(Client()
-                .Post("/api/v1/parts/M1-000000012/reviews", operator_.Headers(true),
-                      review.dump(), "application/json")
+                .Post("/api/v1/parts/M1-000000012/reviews", operator_.Headers(true), review.dump(),
+                      "application/json")
                 ->status,
             201);
   auto r = Client().Get("/api/v1/review_queue?limit=5", operator_.Headers());
@@ -252,8 +255,7 @@ TEST_P(ServerTest, ParallelGuessesDoNotPassTheSignInLimit) {
       httplib::Client c("127.0.0.1", server_->port());
       c.set_read_timeout(60, 0);
       const auto r = c.Post(
-          "/api/v1/login",
-          json{{"user", "ana"}, {"password", "guess-" + std::to_string(i)}}.dump(),
+          "/api/v1/login", json{{"user", "ana"}, {"password", "guess-" + std::to_string(i)}}.dump(),
           "application/json");
       if (r && r->status == 401) ++unauthorized;
       if (r && r->status == 429) ++refused;
@@ -282,8 +284,8 @@ TEST_P(ServerTest, ANewPasswordOrDisablingAUserEndsTheirSessions) {
   EXPECT_EQ(Client().Get("/api/v1/me", before.Headers())->status, 401);
   const Browser after = LogIn("ana", "ana-new-password");
   EXPECT_EQ(Client().Get("/api/v1/me", after.Headers())->status, 200);
-  auto r = Client().Post("/api/v1/users/ana/disable", operator_.Headers(true), "",
-                         "application/json");
+  auto r =
+      Client().Post("/api/v1/users/ana/disable", operator_.Headers(true), "", "application/json");
   EXPECT_EQ(r->status, 401);  // operator_ was ana's session too, ended by the new password
   r = Client().Post("/api/v1/users/admin/disable", admin_.Headers(true), "", "application/json");
   EXPECT_EQ(r->status, 409);  // not oneself
@@ -292,12 +294,12 @@ TEST_P(ServerTest, ANewPasswordOrDisablingAUserEndsTheirSessions) {
   r = Client().Post("/api/v1/users/ana/disable", admin_.Headers(true), "", "application/json");
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(Client().Get("/api/v1/me", after.Headers())->status, 401);
-  EXPECT_EQ(Client()
-                .Post("/api/v1/login",
-                      json{{"user", "ana"}, {"password", "ana-new-password"}}.dump(),
-                      "application/json")
-                ->status,
-            401);
+  EXPECT_EQ(
+      Client()
+          .Post("/api/v1/login", json{{"user", "ana"}, {"password", "ana-new-password"}}.dump(),
+                "application/json")
+          ->status,
+      401);
   EXPECT_EQ(store_->CountAudit("user.disable", "ana", 0), 1);
 }
 

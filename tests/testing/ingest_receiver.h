@@ -78,7 +78,7 @@ class IngestReceiver {
   bool stopping_ = false;
   int fail_n_ = 0, fail_status_ = 503, drop_n_ = 0, hang_n_ = 0;
   bool drop_after_store_ = false;
-  std::map<std::string, int> refused_;  // part id -> the status refusing it
+  std::map<std::string, int> refused_;        // part id -> the status refusing it
   std::map<std::string, std::string> parts_;  // part_id -> record JSON
   std::set<std::string> events_;              // event JSON (no id of its own)
   std::map<std::string, size_t> images_;      // name -> bytes

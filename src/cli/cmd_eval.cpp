@@ -164,7 +164,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       Inspector inspector(model);
       Workspace ws;
       auto good = ListInputImages({args->good}, "--good");
-      auto defect = ListInputImages({args->defect}, "--defect");
+      auto defect = ListDefectImages(args->defect, "--defect");
       if (!args->masks.empty()) {
         // Masks named for no defect image would silently give no pixel metrics.
         int matched = 0;

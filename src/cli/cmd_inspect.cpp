@@ -130,6 +130,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
         std::cerr << "warning: model " << args->model << ": " << w << "\n";
       const Inspector inspector(model);
       const float threshold = static_cast<float>(model.threshold);
+      const std::string model_id = model.Id();  // also on holds of frames that never decoded
       const int n = static_cast<int>(files.size());
       OrderedPoolOptions pool;
       pool.threads = std::min(args->threads, n);
@@ -153,6 +154,7 @@ void AddInspectCommand(CLI::App& app, CommandBody& body) {
         } catch (const Error& e) {
           v = HoldVerdict(HoldReason::kBadImage, e.what());
           v.threshold = threshold;
+          v.model_id = model_id;
         }
         r.unreadable = image.empty();
         r.decision = v.decision;

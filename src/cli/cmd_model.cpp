@@ -60,7 +60,7 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
             << "  cells            " << DescribeCells(m.recipe) << "\n"
             << "  threshold        " << std::setprecision(9) << m.threshold << "\n"
             << "  min defect area  " << m.recipe.min_defect_area_px << " px\n"
-            << "  set by           " << m.threshold_source << "\n"
+            << "  threshold from   " << m.threshold_source << "\n"
             << "  trained          " << m.training.created << " by linesight "
             << m.training.linesight_version << " on " << m.training.good_images << " good images ("
             << m.training.skipped_images << " skipped)\n";

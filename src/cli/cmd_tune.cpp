@@ -138,7 +138,9 @@ void AddTuneCommand(CLI::App& app, CommandBody& body) {
         candidates.push_back(
             {areas[a], by_frr ? EscapeAtFrr(good_scores[a], defect_scores[a], target)
                               : FrrAtEscape(good_scores[a], defect_scores[a], target)});
-      // Fewest errors of the kind not bounded; ties: fewer of the other, then the smaller area.
+      // Fewest errors of the kind not bounded; ties: fewer of the other, then the model's own area
+      // (no change for no measured gain), then the smaller area.
+      const double own_area = model.recipe.min_defect_area_px;
       const auto best = std::min_element(
           candidates.begin(), candidates.end(), [&](const Candidate& x, const Candidate& y) {
             const double x1 = by_frr ? x.point.escape_rate : x.point.false_reject_rate;
@@ -147,6 +149,7 @@ void AddTuneCommand(CLI::App& app, CommandBody& body) {
             const double x2 = by_frr ? x.point.false_reject_rate : x.point.escape_rate;
             const double y2 = by_frr ? y.point.false_reject_rate : y.point.escape_rate;
             if (x2 != y2) return x2 < y2;
+            if ((x.min_area == own_area) != (y.min_area == own_area)) return x.min_area == own_area;
             return x.min_area < y.min_area;
           });
       std::ostringstream command;

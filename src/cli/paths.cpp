@@ -1,5 +1,6 @@
 #include "cli/paths.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include <unistd.h>
@@ -22,13 +23,39 @@ std::vector<fs::path> ListInputImages(const std::vector<fs::path>& paths,
                 where + ": no images found" +
                     (seen == "nothing" ? std::string(" (empty)") : " (found " + seen + ")"),
                 "Point " + option +
-                    " at part images (JPEG, PNG, BMP or PGM) or a folder that holds them; "
+                    " at part images (JPEG, PNG, BMP, PGM or TIFF) or a folder that holds them; "
                     "subfolders are not searched, and mask files (X.png beside X.jpg, X_mask.png) "
                     "are never taken as parts");
   }
   const std::string skipped = listing.SkippedSummary();
   if (!skipped.empty()) std::cerr << "linesight: " << where << ": " << skipped << "\n";
   return std::move(listing.images);
+}
+
+std::vector<fs::path> ListDefectImages(const fs::path& folder, const std::string& option) {
+  std::error_code ec;
+  std::vector<fs::path> classes;
+  if (fs::is_directory(folder, ec))
+    for (const auto& e : fs::directory_iterator(folder, ec))
+      if (e.is_directory(ec)) classes.push_back(e.path());
+  if (classes.empty()) return ListInputImages({folder}, option);
+  std::sort(classes.begin(), classes.end());
+  // The folder's own images, then each subfolder's (a class); the note on what was left out is
+  // the subfolders', since they are searched.
+  std::vector<fs::path> images = ScanImages({folder}).images;
+  ImageListing in_classes = ScanImages(classes);
+  if (images.empty() && in_classes.images.empty())
+    throw Error(ErrorCategory::kData,
+                folder.string() + ": no images found in it or its " +
+                    std::to_string(classes.size()) + " subfolders (found " + in_classes.Seen() +
+                    ")",
+                "Point " + option +
+                    " at defect images (JPEG, PNG, BMP, PGM or TIFF), or a folder of one "
+                    "subfolder per defect class that holds them");
+  const std::string skipped = in_classes.SkippedSummary();
+  if (!skipped.empty()) std::cerr << "linesight: " << folder.string() << ": " << skipped << "\n";
+  images.insert(images.end(), in_classes.images.begin(), in_classes.images.end());
+  return images;
 }
 
 void RequireFolder(const std::string& option, const fs::path& path) {

@@ -14,6 +14,11 @@ namespace linesight::cli {
 std::vector<std::filesystem::path> ListInputImages(const std::vector<std::filesystem::path>& paths,
                                                    const std::string& option);
 
+// The defect images for eval: those in `folder` and in each of its subfolders (one level; a
+// subfolder is a defect class, docs/guide.md). Otherwise as ListInputImages.
+std::vector<std::filesystem::path> ListDefectImages(const std::filesystem::path& folder,
+                                                    const std::string& option);
+
 // Throws Error{kInput} naming `option` unless `path` is an existing folder (missing, or a file).
 void RequireFolder(const std::string& option, const std::filesystem::path& path);
 

@@ -122,9 +122,13 @@ ModelFile ParseModelFile(const std::vector<uint8_t>& b, const std::string& name)
 
 ModelFile ReadModelFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::error_code ec;
+  if (!in && !std::filesystem::exists(path, ec))  // a wrong path: a usage error (exit code 2)
+    throw Error(ErrorCategory::kInput, path.string() + ": no such model file",
+                "Check the path, or train a model with `linesight train`");
   if (!in)
     throw Error(ErrorCategory::kModel, path.string() + ": model file cannot be opened",
-                "Check the path, or train a model with `linesight train`");
+                "Check the file's permissions, or train a model with `linesight train`");
   std::streamoff size = in.tellg();
   if (size < 0 || static_cast<uint64_t>(size) > kMaxPayload + kMaxHeader + 64)
     Bad(path.string(), "model file size is unreadable or absurd");

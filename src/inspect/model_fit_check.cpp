@@ -4,20 +4,31 @@ namespace linesight {
 
 void ModelFitCheck::Add(const Verdict& v) {
   ++parts_;
+  const bool quality = v.reason == HoldReason::kOutOfFocus || v.reason == HoldReason::kSaturated ||
+                       v.reason == HoldReason::kExposure;
   if (v.decision == Decision::kHold && v.reason == HoldReason::kPartNotFound)
     ++not_found_;
+  else if (v.decision == Decision::kHold && quality)
+    ++unfit_frames_;
   else if (v.decision != Decision::kHold && v.threshold > 0 && v.score > kFarFactor * v.threshold)
     ++far_;
 }
 
 std::string ModelFitCheck::Warning() const {
-  if (parts_ < kMinParts || far_ + not_found_ < kShare * parts_) return "";
-  std::string w =
-      std::to_string(far_ + not_found_) + " of " + std::to_string(parts_) + " parts were ";
-  if (far_) w += std::to_string(far_) + " scored over 3x the threshold";
-  if (far_ && not_found_) w += " or ";
-  if (not_found_) w += std::to_string(not_found_) + " not found";
-  return w + ": is this the model for this product, camera and lighting? Check the model " +
+  const int against = far_ + not_found_ + unfit_frames_;
+  if (parts_ < kMinParts || against < kShare * parts_) return "";
+  std::string w = std::to_string(against) + " of " + std::to_string(parts_) +
+                  " parts do not look like the parts this model was trained on (";
+  std::string sep;
+  auto add = [&](int n, const char* what) {
+    if (n == 0) return;
+    w += sep + std::to_string(n) + " " + what;
+    sep = ", ";
+  };
+  add(far_, "scored over 3x the threshold");
+  add(not_found_, "not found");
+  add(unfit_frames_, "held for focus or exposure unlike the training images");
+  return w + "): is this the model for this product, camera and lighting? Check the model " +
          "(`linesight model show`) and train one on good parts from this line if it is not";
 }
 

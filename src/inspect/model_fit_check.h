@@ -11,8 +11,10 @@ namespace linesight {
 
 class ModelFitCheck {
  public:
-  // A part counts against the model when its score is over kFarFactor x the threshold or the part
-  // was not found; a warning is due when at least kShare of at least kMinParts parts do.
+  // A part counts against the model when its score is over kFarFactor x the threshold, the part
+  // was not found, or its frame was held for focus or exposure (judged against the training
+  // images: another product's sharp image can look blurred to them); a warning is due when at
+  // least kShare of at least kMinParts parts do.
   static constexpr double kFarFactor = 3.0;
   static constexpr double kShare = 0.8;
   static constexpr int kMinParts = 10;
@@ -28,6 +30,7 @@ class ModelFitCheck {
   int parts_ = 0;
   int far_ = 0;
   int not_found_ = 0;
+  int unfit_frames_ = 0;
 };
 
 }  // namespace linesight

@@ -1,6 +1,7 @@
 // Integration tests of the checks on paths and recipes every command makes before it starts
 // (issue 11, section 5), and of the one image-listing rule (section 3), on the real binary.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,31 @@ TEST_F(CliTest, FolderWithoutImagesSaysWhatItHolds) {
   ExpectClearError(r, 1, {"found 3 subfolders and 2 .txt files"});
   r = RunLinesight("bench --model " + Q(model()) + " --images " + Q(dir));
   ExpectClearError(r, 1, {"found 3 subfolders and 2 .txt files"});
+}
+
+// eval's --defect may hold one subfolder per defect class, as the guide says; the classes are
+// the subfolders' names.
+TEST_F(CliTest, EvalTakesDefectClassesFromSubfolders) {
+  const fs::path dir = Scratch("defect_classes");
+  const std::vector<fs::path> defects = Files(data() / "defect");
+  for (size_t i = 0; i < 6; ++i) {
+    const fs::path cls = dir / (i % 2 ? "holes" : "cracks");
+    fs::create_directories(cls);
+    fs::copy_file(defects[i], cls / defects[i].filename());
+  }
+  const RunResult r = RunLinesight("eval --model " + Q(model()) + " --json --good " +
+                                   Q(data() / "good") + " --defect " + Q(dir));
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::map<std::string, int> parts;
+  for (const auto& c : j["by_class"]) parts[c["class"]] = c["parts"];
+  EXPECT_EQ(parts, (std::map<std::string, int>{{"cracks", 3}, {"holes", 3}})) << r.out;
+  fs::remove_all(dir / "cracks");
+  fs::remove_all(dir / "holes");
+  fs::create_directories(dir / "empty");
+  ExpectClearError(RunLinesight("eval --model " + Q(model()) + " --good " + Q(data() / "good") +
+                                " --defect " + Q(dir)),
+                   1, {"no images found in it or its 1 subfolders"});
 }
 
 // A folder as data sets keep it: X.jpg with its mask X.png beside it, and X_mask.png files.

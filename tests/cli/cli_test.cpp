@@ -266,8 +266,8 @@ TEST_F(CliTest, TextFileAsModelIsRefused) {
 TEST_F(CliTest, MissingModelIsRefused) {
   const fs::path missing = scratch_->path() / "nowhere" / "missing.lsm";
   const RunResult r = RunLinesight("inspect --model " + Q(missing) + " " + Q(data() / "good"));
-  EXPECT_NE(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(Contains(r.err, "missing.lsm")) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << "a path that does not exist is a usage error\n" << Describe(r);
+  EXPECT_TRUE(Contains(r.err, "missing.lsm: no such model file")) << Describe(r);
   EXPECT_TRUE(Contains(r.err, "error")) << Describe(r);
 }
 

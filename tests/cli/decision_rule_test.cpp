@@ -221,7 +221,7 @@ TEST_F(DecisionRuleTest, ModelSetChangesTheIdAndRefusesNonsense) {
   EXPECT_EQ(nlohmann::json::parse(still.out).at("threshold"), 123.5);
   EXPECT_FALSE(fs::exists(model.string() + ".tmp"));
   const RunResult missing = RunLinesight("model show --model " + Q(dir_->path() / "none.lsm"));
-  EXPECT_EQ(missing.exit_code, 1) << DescribeRun(missing);
+  EXPECT_EQ(missing.exit_code, 2) << DescribeRun(missing);  // a path that does not exist
   EXPECT_TRUE(Contains(missing.err, "none.lsm")) << missing.err;
 }
 

@@ -283,8 +283,8 @@ TEST(ModelFileTest, EmptyFile) {
 TEST(ModelFileTest, MissingFileAndFolder) {
   TempDir dir;
   Error e = Caught([&] { ReadModelFile(dir / "nope.lsm"); });
-  EXPECT_EQ(e.category(), ErrorCategory::kModel);
-  EXPECT_TRUE(Contains(e.what(), "nope.lsm")) << e.what();
+  EXPECT_EQ(e.category(), ErrorCategory::kInput);  // a wrong path: the CLI's exit code 2
+  EXPECT_TRUE(Contains(e.what(), "nope.lsm: no such model file")) << e.what();
   // A folder is never a model, whatever the stream library makes of it.
   std::filesystem::create_directories(dir / "folder.lsm");
   try {

@@ -479,7 +479,8 @@ TEST_F(InspectorTest, LoadingABadModelThrowsModel) {
   EXPECT_EQ(e.category(), ErrorCategory::kModel);
   EXPECT_TRUE(Contains(e.what(), "not a linesight model")) << e.what();
   e = Caught([&] { LoadInspectionModel(dir / "missing.lsm"); });
-  EXPECT_EQ(e.category(), ErrorCategory::kModel);
+  EXPECT_EQ(e.category(), ErrorCategory::kInput) << "a wrong path, not a bad model";
+  EXPECT_TRUE(Contains(e.what(), "no such model file")) << e.what();
 }
 
 TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {

@@ -32,8 +32,20 @@ TEST(ModelFitCheckTest, WarnsWhenNearlyEveryPartIsFarAboveOrNotFound) {
   check.Add(Scored(5));  // rejected, but not far above
   const std::string w = check.Warning();
   EXPECT_TRUE(testing::Contains(w, "17 of 19 parts")) << w;
-  EXPECT_TRUE(testing::Contains(w, "12 scored over 3x the threshold or 5 not found")) << w;
+  EXPECT_TRUE(testing::Contains(w, "(12 scored over 3x the threshold, 5 not found)")) << w;
   EXPECT_TRUE(testing::Contains(w, "linesight model show")) << w;
+}
+
+// Another product's sharp images can be held as blurred against the training images': a run of
+// such holds is the same sign of the wrong model.
+TEST(ModelFitCheckTest, FramesHeldForFocusOrExposureCountToo) {
+  ModelFitCheck check;
+  for (int i = 0; i < 9; ++i) check.Add(HoldVerdict(HoldReason::kOutOfFocus, "focus 0.15"));
+  for (int i = 0; i < 3; ++i) check.Add(HoldVerdict(HoldReason::kExposure, "too dark"));
+  check.Add(Scored(1));
+  const std::string w = check.Warning();
+  EXPECT_TRUE(testing::Contains(w, "12 of 13 parts")) << w;
+  EXPECT_TRUE(testing::Contains(w, "12 held for focus or exposure")) << w;
 }
 
 TEST(ModelFitCheckTest, OtherHoldsDoNotCount) {

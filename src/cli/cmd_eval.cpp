@@ -335,6 +335,10 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
                   << "    defect: " << c.defect_rejected << " rejected, " << c.defect_passed
                   << " escaped\n";
         PrintOperatingPoints(points);
+        if (args->vary_exposure)
+          std::cout << "  these rates are of the images re-exposed at random (--vary-exposure): "
+                       "judge the model's robustness by them, and take a threshold from a run "
+                       "without the option\n";
         if (!args->report.empty()) std::cout << "  report: " << args->report << "\n";
       }
       for (const auto& w : model.training.warnings)

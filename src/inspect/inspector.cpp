@@ -40,6 +40,20 @@ void SetHold(Verdict& v, HoldReason reason, std::string_view detail) {
   v.findings.clear();
 }
 
+// A part not found in a frame largely clipped white was most likely washed out, not missing: the
+// hold says so, since the quality gates (which name clipping) only run on a part that was found.
+void AddClippingHint(const cv::Mat& image, Verdict& v) {
+  int64_t clipped = 0;
+  for (int y = 0; y < image.rows; ++y) {
+    const uint8_t* row = image.ptr<uint8_t>(y);
+    for (int x = 0; x < image.cols; ++x) clipped += row[x] == 255;
+  }
+  const double share = static_cast<double>(clipped) / static_cast<double>(image.total());
+  if (share < 0.1) return;
+  v.detail += "; " + std::to_string(static_cast<int>(std::lround(100 * share))) +
+              "% of the frame is clipped white: lower the exposure or gain if the part is there";
+}
+
 }  // namespace
 
 Inspector::Inspector(const InspectionModel& model)
@@ -82,6 +96,7 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     if (!ws.pose.found) {
       SetHold(v, ws.pose.cut_off_px > 0 ? HoldReason::kPartAtEdge : HoldReason::kPartNotFound,
               ws.pose.failure);
+      AddClippingHint(image, v);
       v.model_id = model_id_;
       v.threshold = model_.threshold;
       return;

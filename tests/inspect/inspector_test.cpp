@@ -367,6 +367,8 @@ TEST_F(InspectorTest, UnusableFramesAreHeldNeverPassed) {
     EXPECT_EQ(v.reason, c.reason) << c.what << ": " << HoldReasonName(v.reason) << " " << v.detail;
     EXPECT_FALSE(v.detail.empty()) << c.what;
     EXPECT_TRUE(v.findings.empty()) << c.what;
+    // Only the washed-out frame is said to be clipped (the gates that name it need a part).
+    EXPECT_EQ(Contains(v.detail, "clipped white"), c.what == std::string("white")) << v.detail;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <iostream>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +20,7 @@
 #include "cli/progress.h"
 #include "core/error.h"
 #include "core/json_text.h"
+#include "core/sha256.h"
 #include "inspect/eval_report.h"
 #include "inspect/inspector.h"
 #include "inspect/model_fit_check.h"
@@ -112,6 +114,29 @@ std::vector<NamedPoint> OperatingPoints(const EvalReport& r, const std::string& 
   return out;
 }
 
+// Good images the model was trained on score low by construction: an eval on them flatters the
+// model (its false rejects near 0). The manifest keeps each training image's SHA-256.
+void WarnOfTrainingImages(const InspectionModel& model, const std::vector<fs::path>& good) {
+  std::set<std::string> trained;
+  for (const auto& t : model.training.manifest)
+    if (!t.sha256.empty() && (t.status == TrainingImage::Status::kUsed ||
+                              t.status == TrainingImage::Status::kOutlierKept))
+      trained.insert(t.sha256);
+  if (trained.empty()) return;
+  size_t seen = 0;
+  for (const auto& f : good) {
+    try {
+      seen += trained.contains(Sha256File(f));
+    } catch (const std::exception&) {  // unreadable: eval reports it where it reads the image
+    }
+  }
+  if (seen == 0) return;
+  std::cerr << "warning: " << seen << " of the " << good.size()
+            << " good images are images the model was trained on: their scores are low by "
+               "construction, so the false-reject figures flatter the model; evaluate on good "
+               "images kept out of training\n";
+}
+
 void PrintOperatingPoints(const std::vector<NamedPoint>& points) {
   std::cout << "  operating points (the line rejects when the score is above the threshold):\n"
             << "    point               threshold  false rejects  escapes\n";
@@ -165,6 +190,7 @@ void AddEvalCommand(CLI::App& app, CommandBody& body) {
       Workspace ws;
       auto good = ListInputImages({args->good}, "--good");
       auto defect = ListDefectImages(args->defect, "--defect");
+      WarnOfTrainingImages(model, good);
       if (!args->masks.empty()) {
         // Masks named for no defect image would silently give no pixel metrics.
         int matched = 0;

@@ -54,6 +54,7 @@ io::HttpResponse PutImage(ServerContext& ctx, const io::HttpRequest& req) {
   ctx.images.Write(name, bytes);
   ++ctx.metrics.images_in;
   ctx.metrics.image_bytes_in += static_cast<int64_t>(bytes.size());
+  if (ctx.retention) ctx.retention->Wrote(static_cast<int64_t>(bytes.size()));
   return JsonAnswer({{"image", name}, {"stored", true}}, 201);
 }
 

@@ -126,8 +126,26 @@ void RetentionSweeper::SweepNow() {
   wake_.notify_all();
 }
 
+void RetentionSweeper::Wrote(int64_t bytes) {
+  if (options_.cap_bytes <= 0) return;
+  {
+    std::lock_guard lock(mu_);
+    written_ += bytes;
+    if (now_ || last_.over_cap || last_.bytes + written_ <= options_.cap_bytes ||
+        std::chrono::steady_clock::now() - last_end_ <
+            std::chrono::milliseconds(options_.earliest_resweep_ms))
+      return;
+    now_ = true;
+  }
+  wake_.notify_all();
+}
+
 void RetentionSweeper::Run() {
   for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      written_ = 0;  // what is written from here on may not be in this sweep's count
+    }
     RetentionReport report;
     std::string error;
     try {
@@ -146,6 +164,7 @@ void RetentionSweeper::Run() {
     last_error_ = error;
     if (error.empty()) last_ = report;
     ++sweeps_;
+    last_end_ = std::chrono::steady_clock::now();
     wake_.wait_for(lock, interval_, [this] { return stop_ || now_; });
     if (stop_) return;
     now_ = false;

@@ -19,6 +19,8 @@ struct RetentionOptions {
   int64_t cap_bytes = int64_t{100} << 30;  // the folder's size cap; 0 = no cap
   int keep_pass_days = 0;  // good parts' images go after this many days; 0 = only over the cap
   int64_t orphan_grace_ms = 24 * 3600'000;  // an image no part names goes after this long
+  // A folder filling past its cap between sweeps is swept early, at most this often.
+  int64_t earliest_resweep_ms = 30'000;
 };
 
 struct RetentionReport {
@@ -50,6 +52,10 @@ class RetentionSweeper {
   int64_t sweeps() const;
   // Wakes the thread for a sweep now (tests, an admin's request).
   void SweepNow();
+  // Counts an image of `bytes` just written to the folder. Once the folder may be over its cap
+  // since the last sweep, sweeps at once rather than at the next interval (at most every
+  // options.earliest_resweep_ms, and not while only images that must stay fill it).
+  void Wrote(int64_t bytes);
 
  private:
   void Run();
@@ -61,6 +67,8 @@ class RetentionSweeper {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false, now_ = false;
+  int64_t written_ = 0;  // bytes written since the last sweep began
+  std::chrono::steady_clock::time_point last_end_{};
   RetentionReport last_;
   int64_t sweeps_ = 0;
   std::string last_error_;

@@ -36,10 +36,10 @@ struct ServerContext {
   std::mutex images_mu;  // ImageFolder is not thread-safe
   LiveFeed feed;
   ServerMetrics metrics;
-  const RetentionSweeper* retention = nullptr;  // null when retention is off
-  const TelemetryIn* telemetry = nullptr;       // null without MQTT telemetry
-  AlertDelivery* alert_delivery = nullptr;      // null without --alert-mqtt or --alert-webhook
-  const AlertWatch* alert_watch = nullptr;      // null when the alert watch is off
+  RetentionSweeper* retention = nullptr;    // null when retention is off
+  const TelemetryIn* telemetry = nullptr;   // null without MQTT telemetry
+  AlertDelivery* alert_delivery = nullptr;  // null without --alert-mqtt or --alert-webhook
+  const AlertWatch* alert_watch = nullptr;  // null when the alert watch is off
 
   std::atomic<int> streams{0};  // live streams open (each holds an HTTP thread)
 

@@ -147,6 +147,32 @@ TEST_P(ImageRetentionTest, TheServerSweepsOnItsOwnAndReportsInMetrics) {
   EXPECT_NE(body.find("linesight_images_over_cap 0"), std::string::npos);
 }
 
+// Images written past the cap between two sweeps bring the next sweep forward: a busy line must
+// not fill the disk for a whole interval (the soak saw 3x the cap before a 10-minute sweep).
+TEST_P(ImageRetentionTest, WritesPastTheCapBringTheNextSweepForward) {
+  std::vector<PartRecord> parts;
+  for (int i = 1; i <= 3; ++i) parts.push_back(Part(i, Decision::kPass, kT0 + i * 1000, Image(i)));
+  store_->Ingest(parts, {});
+  const std::string oldest = parts.front().views[0].image;
+  server::RetentionOptions o;
+  o.cap_bytes = 4500;
+  o.earliest_resweep_ms = 0;
+  server::RetentionSweeper sweeper(*store_, folder_->dir().string(), o, std::chrono::hours(1));
+  ASSERT_TRUE(WaitFor([&] { return sweeper.sweeps() == 1; }));
+  EXPECT_EQ(sweeper.last().bytes, 3000);
+  parts.clear();
+  for (int i = 4; i <= 6; ++i) parts.push_back(Part(i, Decision::kPass, kT0 + i * 1000, Image(i)));
+  store_->Ingest(parts, {});
+  sweeper.Wrote(1000);  // 4000: under the cap, no sweep yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(sweeper.sweeps(), 1);
+  sweeper.Wrote(1000);
+  sweeper.Wrote(1000);  // 6000: over it
+  ASSERT_TRUE(WaitFor([&] { return sweeper.sweeps() == 2; }));
+  EXPECT_LE(sweeper.last().bytes, 4500);
+  EXPECT_FALSE(Kept(oldest)) << "the oldest good part's image went first";
+}
+
 // Servers sharing one image folder (docs/scaling.md) may write the same image at once: each
 // writes its own temp file and renames it whole, so every write succeeds and the file is right.
 TEST(ImageFolder, WritersOfOneImageAtOnceAllSucceed) {

@@ -186,8 +186,7 @@ int Run(ReportArgs a) {
                                       "% (goal " +
                                       std::to_string(static_cast<int>(std::lround(100 * t.goal))) +
                                       "%)" + (t.met ? " met" : " not met")
-                    : t.note.starts_with("Not estimated") ? t.note
-                                                          : "not estimated: " + t.note)
+                                : "not estimated: " + t.note)
                 << "\n";
     }
   }

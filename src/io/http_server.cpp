@@ -42,13 +42,8 @@ HttpRequest RequestOf(const httplib::Request& req, std::vector<std::string> matc
 }
 
 bool HasHeader(const HttpResponse& r, std::string_view name) {
-  return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& h) {
-    return h.first.size() == name.size() &&
-           std::equal(name.begin(), name.end(), h.first.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) ==
-                    std::tolower(static_cast<unsigned char>(b));
-           });
-  });
+  return std::any_of(r.headers.begin(), r.headers.end(),
+                     [&](const auto& h) { return SameLetters(h.first, name); });
 }
 
 void Send(const HttpResponse& r, httplib::Response& res) {

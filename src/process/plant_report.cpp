@@ -85,7 +85,7 @@ TargetFigure DowntimeTarget(const PlantFacts& f, const PlantAssumptions& a) {
   if (!a.downtime_cut) {
     t.method = measured;
     t.note =
-        "Not estimated: give the simulator's cut from acting on die warnings "
+        "Give the simulator's cut from acting on die warnings "
         "(process_sim_bench, docs/process.md \"Die health\").";
     return t;
   }

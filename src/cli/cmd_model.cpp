@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/json_text.h"
 #include "inspect/inspection_model.h"
+#include "inspect/inspector.h"
 
 namespace linesight::cli {
 namespace {
@@ -50,7 +51,24 @@ nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {
                         {"warnings", m.training.warnings}}},
                       {"manifest_images", used + skipped}};
   if (with_manifest) j["manifest"] = std::move(manifest);
+  if (m.scale_min > 0) j["part_scale"] = {m.scale_min, m.scale_max};
   return j;
+}
+
+// The size at which training saw the parts, and what inspection holds ("" for an older model).
+std::string PartSize(const InspectionModel& m) {
+  if (!(m.scale_min > 0)) return "";
+  char text[160];
+  if (m.recipe.locate.method == LocateMethod::kDisc) {
+    const double rim = m.recipe.locate.canvas_radius * m.recipe.locate.canvas;
+    std::snprintf(text, sizeof text, "rim radius %.0f-%.0f px in training", rim / m.scale_max,
+                  rim / m.scale_min);
+  } else {
+    std::snprintf(text, sizeof text, "%.3g-%.3g canvas px per image px in training", m.scale_min,
+                  m.scale_max);
+  }
+  return std::string(text) + "; parts seen over " + std::to_string(kScaleTolerance).substr(0, 4) +
+         "x smaller or larger are held (bad_image)";
 }
 
 void PrintText(const InspectionModel& m, const std::string& path, bool with_manifest) {
@@ -64,6 +82,8 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
             << "  trained          " << m.training.created << " by linesight "
             << m.training.linesight_version << " on " << m.training.good_images << " good images ("
             << m.training.skipped_images << " skipped)\n";
+  if (const std::string size = PartSize(m); !size.empty())
+    std::cout << "  part size        " << size << "\n";
   for (const auto& w : m.training.warnings) std::cout << "  warning: " << w << "\n";
   if (!with_manifest) {
     std::cout << "  manifest         " << m.training.manifest.size()

@@ -21,7 +21,9 @@ constexpr const char* kKind = "linesight.inspection/cell_stats";
 //    options.arc_px), with a roughness channel after the ring residuals.
 // 7: round parts by default scored by arcs and whole rings together (header "companion", its
 //    statistics after the first model's in the payload); the recipe has "cells".
-constexpr int kModelVersion = 7;
+constexpr int kModelVersion = 8;
+// Version 7 files are version 8 without the part match: they load, and check no match.
+constexpr int kOldestModelVersion = 7;
 
 constexpr TrainingImage::Status kStatuses[] = {
     TrainingImage::Status::kUsed, TrainingImage::Status::kOutlierKept,
@@ -107,12 +109,16 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
                 {"linesight_version", m.training.linesight_version},
                 {"warnings", m.training.warnings},
                 {"manifest", ManifestJson(m.training.manifest)}}},
-              {"part", {{"radius", m.part_radius}}},
+              {"part", {{"radius", m.part_radius}, {"scale", {m.scale_min, m.scale_max}}}},
               {"quality", QualityObservedToJson(m.quality)}};
   m.anomaly.AppendPayload(f.payload);
   if (m.companion) {
     f.header["companion"] = m.companion->OptionsJson();
     m.companion->AppendPayload(f.payload);
+  }
+  if (m.match.learned()) {
+    f.header["match"] = m.match.ToJson();
+    m.match.AppendPayload(f.payload);
   }
   // Read back before it replaces the file there: a model that cannot load must never take the
   // place of one that can (the line would hold every part until someone trains again).
@@ -141,12 +147,12 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     throw Error(ErrorCategory::kModel, name + ": model header has no model version",
                 "The file is corrupt: train the model again");
   const int version = h["model_version"].get<int>();
-  if (version != kModelVersion)
+  if (version < kOldestModelVersion || version > kModelVersion)
     throw Error(
         ErrorCategory::kModel,
         name + ": model version " + std::to_string(version) + " is " +
             (version > kModelVersion ? "newer" : "older") + " than this linesight reads (" +
-            std::to_string(kModelVersion) + ")",
+            std::to_string(kOldestModelVersion) + " to " + std::to_string(kModelVersion) + ")",
         version > kModelVersion
             ? "Upgrade linesight to the version that trained it"
             : "Train the model again with this linesight (the good images are all it needs)");
@@ -156,6 +162,8 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     std::optional<CellStatsModel> companion;
     if (h.contains("companion"))
       companion = CellStatsModel::Load(h["companion"], f.payload, offset, name);
+    PartMatch match;
+    if (h.contains("match")) match = PartMatch::Load(h["match"], f.payload, offset, name);
     if (offset != f.payload.size())
       throw Error(ErrorCategory::kModel, name + ": model payload has unexpected extra data",
                   "The file is corrupt: train the model again");
@@ -166,6 +174,7 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
                       {},
                       std::move(anomaly),
                       std::move(companion)};
+    m.match = std::move(match);
     const auto& t = h.at("training");
     m.training.good_images = t.at("good_images").get<int>();
     m.training.calibration_images = t.at("calibration_images").get<int>();
@@ -181,6 +190,16 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     if (!std::isfinite(m.part_radius) || m.part_radius < 0 || m.part_radius > 1)
       throw Error(ErrorCategory::kModel, name + ": learned part radius is invalid",
                   "The file is corrupt: train the model again");
+    // Absent in models written before the scale was learned: those check no scale.
+    if (h.contains("part") && h["part"].contains("scale")) {
+      const auto range = h["part"]["scale"].get<std::vector<double>>();
+      if (range.size() != 2 || !std::isfinite(range[0]) || !std::isfinite(range[1]) ||
+          range[0] < 0 || range[1] < range[0] || range[1] > 1e6)
+        throw Error(ErrorCategory::kModel, name + ": learned part scale is invalid",
+                    "The file is corrupt: train the model again");
+      m.scale_min = range[0];
+      m.scale_max = range[1];
+    }
     m.quality = QualityObservedFromJson(h.at("quality"));
     const QualityObserved& q = m.quality;
     for (double v : {q.focus_min, q.focus_max, q.exposure_min, q.exposure_max, q.saturated_max,

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "inspect/part_match.h"
 #include "inspect/recipe.h"
 #include "models/cell_stats_model.h"
 
@@ -56,6 +57,15 @@ struct InspectionModel {
   // Learned from the good parts: their outer radius as a fraction of the search region's short
   // side (round parts; 0 = not learned). Inspection looks for the rim near it.
   double part_radius = 0;
+  // Learned from the good parts: the least and greatest scale at which they were seen (canvas
+  // pixels per image pixel, PartPose::scale; 0 = not learned, in older models). A part seen far
+  // outside it comes from a camera whose resolution, binning or distance changed: inspection
+  // holds it (kScaleTolerance in inspector.h) instead of judging a blurred or shrunken copy.
+  double scale_min = 0, scale_max = 0;
+  // Parts without symmetry: thumbnails of the good parts, so that a part unlike all of them (a
+  // turned or wrong part, an empty fixture) is held, not scored (not learned for round parts,
+  // whose rim, turn and anomaly model already tell another part apart).
+  PartMatch match{};
   // Learned from the good parts: the focus, clipping and exposure they showed, from which the
   // recipe's `auto` quality gates take their limits.
   QualityObserved quality = {};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string_view>
 
 #include <opencv2/imgproc.hpp>
@@ -105,6 +106,7 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
       Clear(v);
       return SetHold(v, HoldReason::kDeadline, "deadline passed while aligning");
     }
+    if (CheckScale(image.size(), ws.pose, v)) return;
 
     auto t1 = SteadyClock::now();
     const int n = model_.recipe.locate.canvas;
@@ -119,6 +121,10 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
       if (!ws.weighted.empty()) ws.weighted.setTo(0);
       v.model_id = model_id_;
       v.threshold = model_.threshold;
+      v.times.score_ms = MillisSince(t1);
+      return;
+    }
+    if (CheckMatch(ws, v)) {
       v.times.score_ms = MillisSince(t1);
       return;
     }
@@ -138,6 +144,51 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     Clear(v);
     SetHold(v, HoldReason::kInternal, "inspection failed with an unknown error");
   }
+}
+
+bool Inspector::CheckScale(const cv::Size& size, const PartPose& pose, Verdict& v) const {
+  if (!(model_.scale_min > 0) || !(pose.scale > 0)) return false;  // an older model: no range
+  const double lo = model_.scale_min / kScaleTolerance, hi = model_.scale_max * kScaleTolerance;
+  if (pose.scale >= lo && pose.scale <= hi) return false;
+  // Scale is canvas pixels per image pixel: the part looks smaller when it is larger.
+  const double ref = pose.scale > hi ? model_.scale_max : model_.scale_min;
+  char times[32];
+  std::snprintf(times, sizeof times, "%.2f", ref / pose.scale);
+  std::string detail = std::string("the part appears at ") + times +
+                       " times its size in the training images (frame " +
+                       std::to_string(size.width) + " x " + std::to_string(size.height) + " px";
+  if (locate_.method == LocateMethod::kDisc) {
+    const double rim = locate_.canvas_radius * model_.recipe.locate.canvas;
+    detail += ", rim radius " + std::to_string(std::lround(pose.radius)) + " px against " +
+              std::to_string(std::lround(rim / model_.scale_max)) + "-" +
+              std::to_string(std::lround(rim / model_.scale_min)) + " px in training";
+  }
+  detail +=
+      "): the camera's resolution, binning, lens or distance changed. Restore the camera's "
+      "settings, or train a model on good parts as the camera now sees them";
+  SetHold(v, HoldReason::kBadImage, detail);
+  v.model_id = model_id_;
+  v.threshold = model_.threshold;
+  return true;
+}
+
+bool Inspector::CheckMatch(Workspace& ws, Verdict& v) const {
+  if (!model_.match.learned()) return false;
+  const float match = model_.match.Match(ws.canvas, ws.thumb);
+  if (model_.match.Accepts(match)) return false;
+  char text[240];
+  std::snprintf(text, sizeof text,
+                "the part does not look like the parts this model was trained on: it matches the "
+                "nearest good part %.2f, where good parts match at least %.2f",
+                match, model_.match.min_match());
+  SetHold(v, HoldReason::kPartNotFound, text);
+  v.detail +=
+      " (a wrong or turned part, or an empty fixture). Check the part and how it lies; if it "
+      "is a good part, train again with images like it";
+  if (!ws.weighted.empty()) ws.weighted.setTo(0);  // nothing was scored: no heatmap
+  v.model_id = model_id_;
+  v.threshold = model_.threshold;
+  return true;
 }
 
 void Inspector::CheckFrameEdge(const cv::Size& size, const PartPose& pose, Verdict& v) const {

@@ -37,8 +37,15 @@ struct Workspace {
   FindingScratch finding;
   AreaPeakScratch area;
   LocateScratch locate;
-  PartPose pose;  // pose of the last inspected frame (for overlays)
+  PartPose pose;           // pose of the last inspected frame (for overlays)
+  PartMatch::Thumb thumb;  // the part match's thumbnail of the canvas
 };
+
+// How far outside the good parts' scales (InspectionModel::scale_min / max) a part may be seen
+// before it is held as kBadImage: a camera a few percent nearer or farther is inspected, one with
+// half the resolution (or binning 2x2, or another lens) is not: its canvas would be an upsampled,
+// blurred copy whose thin defects the model never learned to miss or see.
+inline constexpr double kScaleTolerance = 1.25;
 
 class Inspector {
  public:
@@ -104,6 +111,12 @@ class Inspector {
   // Rejects of a part whose inspected area leaves the frame: findings cut away by the frame go,
   // and a part whose only findings lie at that edge is held (see Inspect()).
   void CheckFrameEdge(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
+  // Holds `v` as kBadImage, and returns true, if the part located by `pose` is seen at a scale
+  // far from the training images' (kScaleTolerance).
+  bool CheckScale(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
+  // Holds `v` as kPartNotFound, and returns true, if the canvas matches none of the good parts'
+  // thumbnails as well as they match each other (InspectionModel::match).
+  bool CheckMatch(Workspace& ws, Verdict& v) const;
   // Round parts: the type of finding `f` (canvas box `cb`, peak `peak`) and its place in the
   // part's own frame.
   void DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const;

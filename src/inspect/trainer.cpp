@@ -320,12 +320,19 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
                         std::move(all.first),
                         std::move(all.companion)};
   model.part_radius = part_radius;
+  for (const auto& u : s.used) {
+    model.scale_min = model.scale_min > 0 ? std::min(model.scale_min, u.scale) : u.scale;
+    model.scale_max = std::max(model.scale_max, u.scale);
+  }
   // The quality the good parts showed, for the recipe's auto quality gates.
   std::vector<cv::Mat> canvases;
   for (const auto& u : s.used) canvases.push_back(u.canvas);
   model.quality =
       ObserveQuality(canvases, QualityRadiusFraction(recipe.locate.method == LocateMethod::kDisc,
                                                      recipe.locate.canvas_radius));
+  // A part in a fixed pose (blocks) has a whole to recognise; a texture has none.
+  if (recipe.locate.method == LocateMethod::kNone && recipe.cells.layout == CellLayout::kBlocks)
+    model.match = PartMatch::Learn(canvases);
   model.threshold_source = "calibrated: the " + Percent(1 - recipe.target_false_reject_rate) +
                            " quantile of " + std::to_string(s.used.size()) +
                            " out-of-fold scores of good images";

@@ -56,6 +56,9 @@ TEST_F(CliTest, ANameThatIsNotUtf8NeitherStopsTrainingNorInspection) {
   const RunResult show = RunLinesight("model show --json --manifest --model " + Q(dir / "m.lsm"));
   ASSERT_EQ(show.exit_code, 0) << Describe(show);
   EXPECT_TRUE(Contains(show.out, "caf\xef\xbf\xbd.png")) << show.out.substr(0, 400);
+  EXPECT_TRUE(Contains(show.out, "\"part_scale\"")) << show.out.substr(0, 400);
+  const RunResult text = RunLinesight("model show --model " + Q(dir / "m.lsm"));
+  EXPECT_TRUE(Contains(text.out, "part size        rim radius ")) << text.out;
   const RunResult r = RunLinesight("inspect --json --model " + Q(dir / "m.lsm") + " " +
                                    Q(dir / "caf\xe9.png") + " " + Q(good.back()));
   ASSERT_EQ(r.exit_code, 0) << Describe(r);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "inspect/inspector.h"
 #include "inspect/recipe.h"
@@ -130,8 +131,9 @@ TEST(InspectNoAllocBlocksTest, InspectAllocatesNothingAfterWarmUp) {
   const InspectionModel model = TrainFromImages(recipe, good, names, TrainOptions());
   const Inspector inspector(model);
   std::vector<cv::Mat> frames = Frames(4, 7001);
-  for (size_t i = 0; i < frames.size(); i += 2)  // every other frame cropped: another size
-    frames[i] = frames[i](cv::Rect(0, 0, frames[i].cols * 3 / 4, frames[i].rows)).clone();
+  for (size_t i = 0; i < frames.size(); i += 2)  // every other frame narrower: another size
+    cv::resize(frames[i].clone(), frames[i], cv::Size(frames[i].cols * 3 / 4, frames[i].rows), 0, 0,
+               cv::INTER_AREA);
   Workspace ws;
   Verdict v;
   for (const cv::Mat& frame : frames) inspector.Inspect(frame, ws, Deadline::Never(), v);

@@ -399,6 +399,45 @@ TEST_F(InspectorTest, LooksForTheRimNearTheLearnedRadius) {
   }
 }
 
+TEST_F(InspectorTest, APartSeenAtAnotherResolutionIsHeldNotJudged) {
+  // The renders' radius varies +-4%: the learned scales span about that.
+  ASSERT_GT(model().scale_min, 0);
+  EXPECT_NEAR(model().scale_max / model().scale_min, 1.08, 0.06);
+  const Inspector inspector(model());
+  Workspace ws;
+  const cv::Mat good = sim::PartRenderer().Render(kGoodSeed + 7).image;
+  ASSERT_EQ(inspector.Inspect(good, ws).decision, Decision::kPass);
+  struct Case {
+    double factor;
+    const char* appears;  // the size the hold reports, or nullptr: inspected as usual
+  };
+  // Half and double resolution (binning, another camera) are held; a camera 5% nearer is not.
+  for (const Case& c : {Case{0.5, "appears at 0.5"}, Case{2.0, "appears at 1.8"},
+                        Case{1.05, nullptr}, Case{0.95, nullptr}}) {
+    cv::Mat frame;
+    cv::resize(good, frame, cv::Size(), c.factor, c.factor,
+               c.factor < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    const Verdict v = inspector.Inspect(frame, ws);
+    if (!c.appears) {
+      EXPECT_NE(v.reason, HoldReason::kBadImage) << c.factor << ": " << v.detail;
+      continue;
+    }
+    EXPECT_EQ(v.decision, Decision::kHold) << c.factor;
+    EXPECT_EQ(v.reason, HoldReason::kBadImage) << c.factor << ": " << v.detail;
+    EXPECT_TRUE(Contains(v.detail, c.appears)) << v.detail;
+    EXPECT_TRUE(Contains(v.detail, "resolution")) << v.detail;
+    EXPECT_TRUE(Contains(v.detail, "rim radius")) << v.detail;
+    EXPECT_EQ(v.model_id, model().Id());
+  }
+
+  // A model written before the scale was learned checks none: the half-size frame is judged.
+  InspectionModel older = model();
+  older.scale_min = older.scale_max = 0;
+  cv::Mat half;
+  cv::resize(good, half, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+  EXPECT_NE(Inspector(older).Inspect(half, ws).reason, HoldReason::kBadImage);
+}
+
 TEST_F(InspectorTest, FrameThatIsAViewIntoALargerBufferGivesTheSameVerdict) {
   // Cameras and frame grabbers hand out views into larger buffers; the verdict must depend on
   // the frame's pixels only.
@@ -451,6 +490,8 @@ TEST_F(InspectorTest, SaveLoadRoundTripGivesIdenticalScores) {
   EXPECT_EQ(loaded.training.linesight_version, model().training.linesight_version);
   EXPECT_EQ(QualityObservedToJson(loaded.quality), QualityObservedToJson(model().quality));
   EXPECT_EQ(loaded.quality.images, kTrainParts);
+  EXPECT_EQ(loaded.scale_min, model().scale_min);
+  EXPECT_EQ(loaded.scale_max, model().scale_max);
   ASSERT_TRUE(loaded.companion) << "the default recipe scores with arcs and whole rings";
   EXPECT_EQ(loaded.companion->options().arc_px, 0);
   const Inspector a(model()), b(loaded);
@@ -531,7 +572,8 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
   EXPECT_TRUE(Contains(error_with(edits[2].second).what(), "newer")) << "version message";
   const Error older = error_with(edits[3].second);
   EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
-  EXPECT_TRUE(Contains(older.what(), "(7)")) << "names the version it reads: " << older.what();
+  EXPECT_TRUE(Contains(older.what(), "(7 to 8)"))
+      << "names the versions it reads: " << older.what();
 }
 
 // Two opinions: the line's anomaly map is the mean of the arcs' and the whole rings' maps, and

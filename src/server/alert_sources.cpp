@@ -264,4 +264,34 @@ std::vector<AlertCandidate> DieLifeAlerts(store::Store& store, int64_t now_ms,
   return out;
 }
 
+std::vector<AlertCandidate> ClockAlerts(store::Store& store, int64_t now_ms) {
+  std::vector<AlertCandidate> out;
+  for (const auto& m : store.Machines(now_ms)) {
+    const int64_t lead = m.last_part_ms - now_ms;
+    if (lead < kClockLeadAlertMs) continue;
+    char ahead[48];
+    if (lead < 2 * 24 * kHour)
+      std::snprintf(ahead, sizeof ahead, "%.1f h", static_cast<double>(lead) / kHour);
+    else
+      std::snprintf(ahead, sizeof ahead, "%.1f days", static_cast<double>(lead) / (24 * kHour));
+    const std::string station = m.station.empty() ? "its station" : "station " + m.station;
+    AlertCandidate c = {"clock:" + m.machine,
+                        "clock",
+                        store::AlertSeverity::kWarning,
+                        m.machine,
+                        "",
+                        m.machine + ": parts dated " + ahead +
+                            " ahead of the server's clock: " + station +
+                            "'s clock runs ahead (set it, e.g. by NTP); lists, shifts and OEE "
+                            "place these parts in the future",
+                        JsonText({{"station", m.station},
+                                  {"last_part_ms", m.last_part_ms},
+                                  {"server_ms", now_ms},
+                                  {"lead_ms", lead}}),
+                        m.last_part_ms - m.last_part_ms % (24 * kHour)};
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace linesight::server

@@ -56,4 +56,13 @@ std::vector<AlertCandidate> ProcessAlerts(store::Store& store, int64_t now_ms,
 std::vector<AlertCandidate> DieLifeAlerts(store::Store& store, int64_t now_ms,
                                           const AlertSourceOptions& options);
 
+// Parts dated this far or more ahead of the watch's clock mean a station clock that runs ahead.
+inline constexpr int64_t kClockLeadAlertMs = 5 * 60'000;
+
+// Each machine whose newest part is dated kClockLeadAlertMs or more ahead of `now_ms`: its
+// station's clock runs ahead, and lists, shifts and OEE place its parts in the future. Key
+// "clock:<machine>", severity warning; evidence is the day of that part (on its own clock), so an
+// acknowledged alert comes back at most once a day while the clock stays wrong.
+std::vector<AlertCandidate> ClockAlerts(store::Store& store, int64_t now_ms);
+
 }  // namespace linesight::server

@@ -12,6 +12,7 @@
 
 #include "io/mqtt_test_broker.h"
 #include "server/alert_delivery.h"
+#include "server/alert_sources.h"
 #include "server/die_watch.h"
 #include "server/server_fixture.h"
 #include "store/sqlite_db.h"
@@ -188,16 +189,31 @@ TEST_P(AlertsTest, AnAckHoldsWhenAStationsClockRunsAheadOfTheServers) {
     m5[i].shot.process.melt_temp_c = i >= 95 ? 720 : 680 + 0.5 * (i % 5);
   store_->Ingest(m5, {});
   server::FactoryServer s(*store_, AlertServerOptions("station_ahead"));
+  // Two alerts: the hot melt, and the station's clock itself (its newest part ~2 h ahead).
   json open;
   ASSERT_TRUE(Eventually([&] {
     open = Get(s.port(), "/api/v1/alerts", operator_);
-    return open.is_object() && open["alerts"].size() == 1;
+    return open.is_object() && open["alerts"].size() == 2;
   })) << open.dump();
-  EXPECT_EQ(open["alerts"][0]["evidence_ms"], m5.back().shot.time_ms);
-  const auto r = Ack(s.port(), open["alerts"][0]["id"], operator_, "{}");
-  ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(json::parse(r->body)["alert"]["acked_ms"], kNow);
-  ExpectTheAckHolds(s, operator_);
+  json melt, clock;
+  for (const json& a : open["alerts"]) (a["kind"] == "clock" ? clock : melt) = a;
+  EXPECT_EQ(melt["kind"], "process");
+  EXPECT_EQ(melt["evidence_ms"], m5.back().shot.time_ms);
+  EXPECT_EQ(clock["key"], "clock:M5");
+  EXPECT_EQ(clock["severity"], "warning");
+  EXPECT_NE(clock["title"].get<std::string>().find("M5: parts dated 2.0 h ahead of the server"),
+            std::string::npos)
+      << clock["title"];
+  EXPECT_EQ(clock["detail"]["lead_ms"], m5.back().shot.time_ms - kNow);
+  for (const json& a : {melt, clock}) {
+    const auto r = Ack(s.port(), a["id"], operator_, "{}");
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(json::parse(r->body)["alert"]["acked_ms"], kNow);
+  }
+  WaitEvaluations(s, 2);
+  const json all = Get(s.port(), "/api/v1/alerts?state=all", operator_);
+  EXPECT_EQ(all["alerts"].size(), 2u) << all.dump();
+  EXPECT_EQ(all["open"], 0) << "the acks hold, the clock's too (same day)";
   // A later hot shot is new evidence: raised again, as a new alert.
   std::vector<PartRecord> later = Hour("M5", station, 101, 6, 0);
   for (PartRecord& p : later) p.shot.process.melt_temp_c = 720;
@@ -206,7 +222,22 @@ TEST_P(AlertsTest, AnAckHoldsWhenAStationsClockRunsAheadOfTheServers) {
     open = Get(s.port(), "/api/v1/alerts", operator_);
     return open.is_object() && open["alerts"].size() == 1;
   })) << Get(s.port(), "/api/v1/alerts?state=all", operator_).dump();
+  EXPECT_EQ(open["alerts"][0]["kind"], "process");
   EXPECT_GT(open["alerts"][0]["evidence_ms"], m5.back().shot.time_ms);
+}
+
+TEST_P(AlertsTest, AStationClockAFewMinutesAheadIsNoAlertButOneHoursAheadIs) {
+  // M1's parts are dated 4 minutes ahead (within the lead a clock may have), M2's 3 days ahead.
+  const std::vector<PartRecord> parts = {
+      ServerTestPart("M1", 1, Decision::kPass, kNow + 4 * 60'000),
+      ServerTestPart("M2", 1, Decision::kPass, kNow + 72 * kHour)};
+  store_->Ingest(parts, {});
+  const auto found = server::ClockAlerts(*store_, kNow);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].key, "clock:M2");
+  EXPECT_EQ(found[0].machine, "M2");
+  EXPECT_NE(found[0].title.find("3.0 days ahead"), std::string::npos) << found[0].title;
+  EXPECT_EQ(found[0].evidence_ms % (24 * kHour), 0);
 }
 
 TEST_P(AlertsTest, ABacklogIsJudgedNotOnlyItsLatestShots) {
@@ -218,9 +249,13 @@ TEST_P(AlertsTest, ABacklogIsJudgedNotOnlyItsLatestShots) {
   store_->Ingest(m5, {});
   server::FactoryServer s(*store_, AlertServerOptions("backlog"));
   WaitEvaluations(s, 1);
-  std::vector<PartRecord> backlog = Hour("M5", kNow - 30'000, 631, 70, 0);
-  for (size_t i = 0; i < backlog.size(); ++i)
+  std::vector<PartRecord> backlog = Hour("M5", kNow - 5'000, 631, 70, 0);
+  for (size_t i = 0; i < backlog.size(); ++i) {
     backlog[i].shot.process.melt_temp_c = i < 10 ? 720 : 680 + 0.5 * (i % 5);
+    // One a second after the 630th (5.7 s before kNow), so that the last lie about a minute
+    // past the watch's clock (no clock alert).
+    backlog[i].shot.time_ms = kNow - 5'000 + static_cast<int64_t>(i) * 1000;
+  }
   store_->Ingest(backlog, {});
   json open;
   ASSERT_TRUE(Eventually([&] {

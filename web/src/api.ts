@@ -84,7 +84,7 @@ export type AlertSeverity = "warning" | "alarm";
 export interface Alert {
   id: number;
   key: string;
-  kind: string; // reject_rate, process, die_life, die_crack, die_mark, die_flash
+  kind: string; // reject_rate, process, die_life, clock, die_crack, die_mark, die_flash
   severity: AlertSeverity;
   machine: string;
   die: string;

@@ -81,6 +81,11 @@ void PlcHandshake::SetModelLoaded(bool loaded) {
   UpdateStatus();
 }
 
+void PlcHandshake::SetHoldStreak(bool streak) {
+  hold_streak_ = streak;
+  UpdateStatus();
+}
+
 void PlcHandshake::Beat() { ++regs_[kRegHeartbeat]; }
 
 void PlcHandshake::UpdateStatus() {
@@ -92,6 +97,7 @@ void PlcHandshake::UpdateStatus() {
   }
   if (model_loaded_) status |= kStatusModelLoaded;
   if (fault_) status |= kStatusFault;
+  if (hold_streak_) status |= kStatusHoldStreak;
   regs_[kRegStatus] = status;
 }
 

@@ -62,6 +62,7 @@ class PlcHandshake {
 
   void SetFault(bool fault);
   void SetModelLoaded(bool loaded);
+  void SetHoldStreak(bool streak);
   // Advances the heartbeat register by one (wrapping).
   void Beat();
 
@@ -81,6 +82,7 @@ class PlcHandshake {
   bool result_ok_ = false;
   bool fault_ = true;
   bool model_loaded_ = false;
+  bool hold_streak_ = false;
 };
 
 }  // namespace linesight::io

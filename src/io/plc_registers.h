@@ -54,6 +54,10 @@ inline constexpr uint16_t kStatusOk = 1u << 3;           // the part passed
 inline constexpr uint16_t kStatusNg = 1u << 4;           // reject or hold: throw the part out
 inline constexpr uint16_t kStatusModelLoaded = 1u << 5;  // a model is loaded
 inline constexpr uint16_t kStatusFault = 1u << 6;        // the station cannot inspect
+// The latest parts (station.yaml hold_streak, 5 by default) were all held: the station is not
+// judging parts (camera, frames, part presentation, deadline), so every part goes to NG. Cleared by
+// the next part judged pass or reject.
+inline constexpr uint16_t kStatusHoldStreak = 1u << 7;
 
 // kRegDefectType codes: none, or the finding's type, 1 + its index in inspect/finding_type.h's
 // kFindingTypes (1 anomaly, 2 flash, 3 edge_chip, 4 crack, 5 raised_line, 6 pin_hole, 7 blow_hole,

@@ -202,6 +202,11 @@ void PlcServer::SetModelLoaded(bool loaded) {
   handshake_.SetModelLoaded(loaded);
 }
 
+void PlcServer::SetHoldStreak(bool streak) {
+  std::lock_guard lock(mu_);
+  handshake_.SetHoldStreak(streak);
+}
+
 bool PlcServer::TakeMarkClear() {
   std::lock_guard lock(mu_);
   return std::exchange(mark_clear_, false);

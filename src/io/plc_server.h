@@ -56,6 +56,8 @@ class PlcServer {
   // inspect (model loaded, camera answering).
   void SetFault(bool fault);
   void SetModelLoaded(bool loaded);
+  // The HOLD_STREAK status bit (io/plc_registers.h).
+  void SetHoldStreak(bool streak);
   // True once after each rising CLEAR_MARK edge (several edges before a call count as one).
   [[nodiscard]] bool TakeMarkClear();
 

@@ -292,6 +292,7 @@ PartRecord Station::HandleSafely(const io::PlcTrigger& trigger) {
   part.latency_ms = MillisSince(trigger.at);
   try {
     Store(part, {}, nullptr);  // no deadline: it is held already
+    NoteHoldStreak(part);
     if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
       std::cerr << config_.station << ": the PLC took back trigger " << trigger.part_id << "\n";
   } catch (const std::exception& e) {
@@ -370,6 +371,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   });
   if (uplink_) uplink_->Notify();
   part.latency_ms = MillisSince(trigger.at);
+  NoteHoldStreak(part);
   if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
     std::cerr << config_.station << ": result of part " << part.part_id
               << " not published (the PLC took back its trigger); the PLC treats it as NG\n";
@@ -675,6 +677,23 @@ void Station::RetryUnsaved() {
               << " held part(s) stored\n";
     UpdateFault();
   }
+}
+
+void Station::NoteHoldStreak(const PartRecord& part) {
+  uint64_t streak = 0;
+  {
+    std::lock_guard lock(mu_);
+    uint64_t& n = counters_.holds_in_a_row;
+    n = part.decision == Decision::kHold ? n + 1 : 0;
+    streak = n;
+  }
+  const bool on = config_.hold_streak > 0 && streak >= static_cast<uint64_t>(config_.hold_streak);
+  // Said once, when the streak reaches the limit: the PLC should stop the line.
+  if (on && streak == static_cast<uint64_t>(config_.hold_streak))
+    std::cerr << config_.station << ": the latest " << streak
+              << " parts were all held (the latest for " << HoldReasonName(part.reason)
+              << "): HOLD_STREAK set for the PLC; every part goes to NG until one is judged\n";
+  plc_.SetHoldStreak(on);
 }
 
 void Station::Count(const PartRecord& part) {

@@ -98,6 +98,8 @@ class Station {
   void RefreshModels();  // takes new model files; FAULT while a view has none
   void UpdateFault();    // FAULT while a view has no model or records wait for the outbox
   void Count(const PartRecord& part);
+  // Before `part`'s result goes to the PLC: counts holds in a row and sets HOLD_STREAK.
+  void NoteHoldStreak(const PartRecord& part);
   void NoteModels();
   void LoadRiskModel();
   void RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,

@@ -292,8 +292,8 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
   if (root.IsNull())
     r.Fail("top level", "the file is empty", "See docs/station.md for a complete example");
   r.CheckKeys(root, "",
-              {"station", "machine", "plc", "camera", "views", "deadline_ms", "workers", "outbox",
-               "mqtt", "http", "uplink", "risk_model", "recurring_mark"});
+              {"station", "machine", "plc", "camera", "views", "deadline_ms", "hold_streak",
+               "workers", "outbox", "mqtt", "http", "uplink", "risk_model", "recurring_mark"});
   StationConfig c;
   c.outbox.path = Resolve(base_dir, "outbox.db");
   if (root["station"]) c.station = r.Text(root["station"], "station");
@@ -306,6 +306,7 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
   if (!root["views"]) r.Fail("views", "missing", "Add views: with at least one model");
   c.views = ParseViews(r, root["views"], base_dir);
   if (root["deadline_ms"]) c.deadline_ms = r.Integer(root["deadline_ms"], "deadline_ms", 1, 60000);
+  if (root["hold_streak"]) c.hold_streak = r.Integer(root["hold_streak"], "hold_streak", 0, 10000);
   if (root["workers"]) c.workers = r.Integer(root["workers"], "workers", 1, 64);
   if (root["outbox"]) c.outbox = ParseOutbox(r, root["outbox"], base_dir);
   if (root["mqtt"]) c.mqtt = ParseMqtt(r, root["mqtt"]);

@@ -97,7 +97,9 @@ struct StationConfig {
   CameraConfig camera;
   std::vector<ViewConfig> views;  // at least one
   int deadline_ms = 500;          // trigger to result; later results are held ("deadline")
-  int workers = 2;                // inspection threads, one Workspace each
+  // This many held parts in a row set the PLC's HOLD_STREAK bit (docs/plc.md); 0: never.
+  int hold_streak = 5;
+  int workers = 2;  // inspection threads, one Workspace each
   OutboxConfig outbox;
   MqttConfig mqtt;
   HttpConfig http;

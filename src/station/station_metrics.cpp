@@ -128,6 +128,9 @@ std::string MetricsText(const StationSnapshot& s) {
   Header(o, "linesight_die_memory_parts", "gauge",
          "Parts of the current die in the die memory; it judges from memory_min_parts on.");
   o << "linesight_die_memory_parts " << s.die_memory_parts << '\n';
+  Header(o, "linesight_holds_in_a_row", "gauge",
+         "The latest parts held in a row (0 once one is judged); HOLD_STREAK from hold_streak on.");
+  o << "linesight_holds_in_a_row " << c.holds_in_a_row << '\n';
   Header(o, "linesight_outbox_pending_parts", "gauge", "Parts stored but not yet sent upstream.");
   o << "linesight_outbox_pending_parts " << s.outbox_pending << '\n';
   Header(o, "linesight_plc_connected", "gauge", "1 while a PLC client is connected.");
@@ -157,7 +160,8 @@ nlohmann::json HealthJson(const StationSnapshot& s) {
                    {"camera", s.camera_ok ? "ok" : "failing"},
                    {"plc_connected", s.plc_connected},
                    {"outbox_pending", s.outbox_pending},
-                   {"outbox_unsaved", s.unsaved}};
+                   {"outbox_unsaved", s.unsaved},
+                   {"holds_in_a_row", s.counters.holds_in_a_row}};
   j["last_part_age_s"] =
       s.last_part_age_s < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.last_part_age_s);
   if (s.uplink_enabled)

@@ -29,6 +29,7 @@ struct StationCounters {
   uint64_t recurring_mark_parts = 0;
   // Recurring marks a person cleared through the PLC (command bit CLEAR_MARK) while they stood.
   uint64_t recurring_mark_clears = 0;
+  uint64_t holds_in_a_row = 0;  // the latest parts' holds, up to the latest pass or reject
 };
 
 // Upper bounds of the latency buckets, in seconds (Prometheus `le`); a last bucket is +Inf.

@@ -20,6 +20,7 @@ views:
   - {name: top, model: models/top.lsm}
   - {name: side, model: /abs/side.lsm}
 deadline_ms: 400
+hold_streak: 8
 workers: 2
 outbox: {path: data/outbox.db, image_cap_mb: 100, keep_pass_images: 0.05}
 )";
@@ -42,6 +43,8 @@ TEST(StationConfigTest, ReadsEveryKeyAndResolvesRelativePaths) {
   EXPECT_EQ(c.views[0].model, "/etc/ls/models/top.lsm");
   EXPECT_EQ(c.views[1].model, "/abs/side.lsm");
   EXPECT_EQ(c.deadline_ms, 400);
+  EXPECT_EQ(c.hold_streak, 8);
+  EXPECT_EQ(StationConfig().hold_streak, 5);
   EXPECT_EQ(c.outbox.path, "/etc/ls/data/outbox.db");
   EXPECT_DOUBLE_EQ(c.outbox.keep_pass_images, 0.05);
   EXPECT_EQ(c.outbox.keep_sent_days, 30);
@@ -62,6 +65,7 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
   ExpectError(base + "deadline: 5\n", {"deadline", "unknown key", "deadline_ms"});
   ExpectError(base + "deadline_ms: fast\n", {"deadline_ms", "expected a number"});
   ExpectError(base + "deadline_ms: 0\n", {"deadline_ms", "out of range"});
+  ExpectError(base + "hold_streak: -1\n", {"hold_streak", "out of range"});
   ExpectError(base + "workers: 1.5\n", {"workers", "whole number"});
   ExpectError(base + "plc: {port: 70000}\n", {"plc.port", "out of range"});
   ExpectError("camera: {source: folder, folder: in, max_early_ms: -1}\nviews: [{model: m.lsm}]\n",

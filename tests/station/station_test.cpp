@@ -21,6 +21,7 @@
 #include "sim/part_renderer.h"
 #include "station/sim_camera.h"
 #include "station/station_fixture.h"
+#include "station/station_metrics.h"
 #include "store/sqlite_db.h"
 #include "testing/test_util.h"
 
@@ -470,6 +471,39 @@ TEST(StationTest, LostCameraHoldsThePartAndTheStationGoesOn) {
   const auto none = rig.Shoot(3, {});
   EXPECT_EQ(none.decision, Decision::kHold);
   EXPECT_EQ(none.reason, HoldReason::kCamera);
+}
+
+TEST(StationTest, HeldPartsInARowSetHoldStreakUntilAPartIsJudged) {
+  TempDir dir;
+  StationConfig config;
+  config.hold_streak = 3;
+  StationRig rig(dir.path(), config);
+  rig.camera->SetLost(true);
+  for (uint32_t id = 1; id <= 3; ++id) {
+    const auto held = rig.Shoot(id, {{"top", Good(9003)}});
+    EXPECT_EQ(held.reason, HoldReason::kCamera);
+    // Set with the result of the third hold in a row, read in the same status word.
+    EXPECT_EQ((held.status & io::kStatusHoldStreak) != 0, id == 3) << "part " << id;
+  }
+  EXPECT_NE(rig.plc->ReadStatus() & io::kStatusHoldStreak, 0) << "stays after the ACK";
+  EXPECT_EQ(rig.station->Snapshot().counters.holds_in_a_row, 3u);
+  EXPECT_NE(HealthJson(rig.station->Snapshot()).dump().find("\"holds_in_a_row\":3"),
+            std::string::npos);
+  rig.camera->SetLost(false);
+  const auto judged = rig.Shoot(4, {{"top", Good(9001)}});
+  EXPECT_EQ(judged.decision, Decision::kPass);
+  EXPECT_EQ(judged.status & io::kStatusHoldStreak, 0) << "the first judged part clears it";
+  EXPECT_EQ(rig.station->Snapshot().counters.holds_in_a_row, 0u);
+}
+
+TEST(StationTest, HoldStreakZeroNeverSetsTheBit) {
+  TempDir dir;
+  StationConfig config;
+  config.hold_streak = 0;
+  StationRig rig(dir.path(), config);
+  rig.camera->SetLost(true);
+  for (uint32_t id = 1; id <= 6; ++id)
+    EXPECT_EQ(rig.Shoot(id, {{"top", Good(9003)}}).status & io::kStatusHoldStreak, 0);
 }
 
 TEST(StationTest, MissingModelHoldsEveryPartAndRaisesFault) {

@@ -39,8 +39,10 @@ io::HttpResponse ListAlerts(ServerContext& ctx, const io::HttpRequest& req) {
   for (const auto& a : alerts) list.push_back(ToJson(a));
   nlohmann::json next = nullptr;
   if (alerts.size() == static_cast<size_t>(q.limit)) next = alerts.back().id;
-  return JsonAnswer(
-      {{"alerts", std::move(list)}, {"open", ctx.store.CountOpenAlerts()}, {"next_before", next}});
+  nlohmann::json answer = {
+      {"alerts", std::move(list)}, {"open", ctx.store.CountOpenAlerts()}, {"next_before", next}};
+  if (!q.open_only) answer["total"] = ctx.store.CountAllAlerts();  // acknowledged ones too
+  return JsonAnswer(answer);
 }
 
 io::HttpResponse AckAlert(ServerContext& ctx, const Caller& caller, const io::HttpRequest& req) {

@@ -60,6 +60,7 @@ class SqlStore : public Store {
   std::vector<Alert> Alerts(const AlertQuery& query) override;
   std::optional<Alert> GetAlert(int64_t id) override;
   int64_t CountOpenAlerts() override;
+  int64_t CountAllAlerts() override;
   std::optional<ClaimedNotice> ClaimAlertNotice(int64_t id, int64_t now_ms,
                                                 int64_t every_ms) override;
   AckResult AckAlert(int64_t id, std::string_view user, std::string_view note, int64_t now_ms,

@@ -126,6 +126,13 @@ int64_t SqlStore::CountOpenAlerts() {
   return n;
 }
 
+int64_t SqlStore::CountAllAlerts() {
+  int64_t n = 0;
+  auto c = Connection();
+  c->Query("SELECT count(*) FROM alerts", {}, [&](const SqlRow& r) { n = r.Int(0); });
+  return n;
+}
+
 std::optional<ClaimedNotice> SqlStore::ClaimAlertNotice(int64_t id, int64_t now_ms,
                                                         int64_t every_ms) {
   // The first notice and the repeats are claimed apart, so that "raised" goes out first and

@@ -349,6 +349,7 @@ class Store {
   virtual std::vector<Alert> Alerts(const AlertQuery& query) = 0;
   virtual std::optional<Alert> GetAlert(int64_t id) = 0;
   virtual int64_t CountOpenAlerts() = 0;
+  virtual int64_t CountAllAlerts() = 0;  // open and acknowledged
   // Claims the sending of open alert `id` to the plant's delivery targets at `now_ms`: the alert
   // as stored, with its notified_ms set to now_ms, when it was never sent (`first`) or last sent
   // at or before now_ms - every_ms; nothing when it is not due, acknowledged or unknown. Each

@@ -214,6 +214,8 @@ TEST_P(AlertsTest, AnAckHoldsWhenAStationsClockRunsAheadOfTheServers) {
   const json all = Get(s.port(), "/api/v1/alerts?state=all", operator_);
   EXPECT_EQ(all["alerts"].size(), 2u) << all.dump();
   EXPECT_EQ(all["open"], 0) << "the acks hold, the clock's too (same day)";
+  EXPECT_EQ(all["total"], 2) << "state=all counts every alert kept";
+  EXPECT_FALSE(Get(s.port(), "/api/v1/alerts", operator_).contains("total"));
   // A later hot shot is new evidence: raised again, as a new alert.
   std::vector<PartRecord> later = Hour("M5", station, 101, 6, 0);
   for (PartRecord& p : later) p.shot.process.melt_temp_c = 720;

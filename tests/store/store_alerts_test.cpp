@@ -54,6 +54,7 @@ TEST_P(StoreTest, AnOpenAlertCountsRepeatsInsteadOfAddingRows) {
   EXPECT_EQ(a.input.machine, "M3");
   EXPECT_FALSE(a.acked);
   EXPECT_EQ(store_->CountOpenAlerts(), 2);
+  EXPECT_EQ(store_->CountAllAlerts(), 2);
   EXPECT_EQ(Caught([&] { store_->RaiseAlert(Input(""), kT0); }).category(), ErrorCategory::kInput);
 }
 
@@ -62,6 +63,7 @@ TEST_P(StoreTest, AnAckIsAuditedClosesTheAlertAndTheSameKeyOpensANewOne) {
   EXPECT_EQ(store_->AckAlert(id, "ana", "<b>die ordered</b>", kT0 + 50, AckAudit(id)),
             AckResult::kAcked);
   EXPECT_EQ(store_->CountOpenAlerts(), 0);
+  EXPECT_EQ(store_->CountAllAlerts(), 1) << "an acknowledged alert still counts in all";
   const auto acked = store_->GetAlert(id);
   ASSERT_TRUE(acked.has_value());
   EXPECT_TRUE(acked->acked);

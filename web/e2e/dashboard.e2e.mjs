@@ -402,6 +402,14 @@ async function main() {
     check((await all).status() === 200, "GET alerts?state=all failed");
     await page.locator("#alerts .alert-item, #alerts p, #alerts .error").first().waitFor();
     check((await page.locator("#alerts .error").count()) === 0, await page.locator("#alerts").textContent());
+    if ((await items.count()) > 0) {
+      // Alerts are only ever added: the page's total (read first) is at most the API's (read after).
+      await page.locator("#alerts-status[data-total]").waitFor({ state: "attached" });
+      const onPage = Number(await page.locator("#alerts-status").getAttribute("data-total"));
+      const every = await apiGet("/api/v1/alerts?state=all&limit=1");
+      check(every.status === 200 && every.body.total >= every.body.open, `GET alerts?state=all: ${JSON.stringify(every.body)}`);
+      check(onPage >= (await items.count()) && onPage <= every.body.total, `the page says ${onPage} alerts in all, the API ${every.body.total}`);
+    }
     await shot("6-alerts");
   });
 

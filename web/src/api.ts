@@ -405,7 +405,7 @@ export const api = {
   processChart: (params: Params) => call<ProcessChart>("GET", `/spc/process${query(params)}`),
   rejectChart: (params: Params) => call<RejectChart>("GET", `/spc/reject_rate${query(params)}`),
   alerts: (params: Params) =>
-    call<{ alerts: Alert[]; open: number; next_before: number | null }>("GET", `/alerts${query(params)}`),
+    call<{ alerts: Alert[]; open: number; total?: number; next_before: number | null }>("GET", `/alerts${query(params)}`),
   ackAlert: (id: number, note: string) => call<{ alert: Alert }>("POST", `/alerts/${id}/ack`, { note }),
   audit: (params: Params) => call<{ entries: AuditEntry[] }>("GET", `/audit${query(params)}`),
 };

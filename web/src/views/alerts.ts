@@ -98,6 +98,7 @@ export const alertsView: View = ({ root, params }) => {
   let shown: Alert[] = [];
   let next: number | null = null;
   let open = 0;
+  let total = 0; // with acknowledged ones: every alert kept
   let generation = 0; // a reload or a state switch makes answers to older requests stale
 
   function showStatus(): void {
@@ -105,9 +106,13 @@ export const alertsView: View = ({ root, params }) => {
     const key = showAll
       ? next === null ? "alerts.shown_all_end" : "alerts.shown_all"
       : next === null ? "alerts.shown_open_end" : "alerts.shown_open";
-    status.textContent = shown.length ? t(key, { shown: n, open: fmtNumber(showAll ? open : Math.max(open, shown.length)) }) : "";
+    status.textContent = shown.length
+      ? t(key, { shown: n, open: fmtNumber(showAll ? open : Math.max(open, shown.length)), total: fmtNumber(Math.max(total, shown.length)) })
+      : "";
     status.dataset.shown = String(shown.length);
     status.dataset.open = String(open);
+    if (showAll) status.dataset.total = String(total);
+    else delete status.dataset.total;
     more.classList.toggle("hidden", next === null);
   }
 
@@ -172,14 +177,16 @@ export const alertsView: View = ({ root, params }) => {
     const state = showAll ? "all" : "open";
     const got: Alert[] = [];
     let cursor: number | null = null;
-    let total = open;
+    let openNow = open;
+    let allNow = total;
     try {
       do {
         const r = await api.alerts({ state, limit: Math.min(MAX_LIMIT, Math.max(1, want - got.length)), before: cursor ?? undefined });
         if (gone || gen !== generation) return;
         got.push(...r.alerts);
         cursor = r.next_before;
-        total = r.open;
+        openNow = r.open;
+        allNow = r.total ?? allNow;
       } while (cursor !== null && got.length < want);
     } catch (e) {
       if (gone || gen !== generation) return;
@@ -198,8 +205,9 @@ export const alertsView: View = ({ root, params }) => {
     clear(moreErr);
     shown = got;
     next = cursor;
-    open = total;
-    showCount(total);
+    open = openNow;
+    total = allNow;
+    showCount(openNow);
     if (!got.length) list.append(h("p", { class: "muted", text: t(showAll ? "alerts.empty_all" : "alerts.empty") }));
     for (const a of got) {
       const row = item(a);
@@ -226,6 +234,7 @@ export const alertsView: View = ({ root, params }) => {
       shown = [...shown, ...fresh];
       next = r.next_before;
       open = r.open;
+      total = r.total ?? total;
       showCount(r.open);
       showStatus();
     } catch (e) {

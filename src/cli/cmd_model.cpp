@@ -52,6 +52,7 @@ nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {
                       {"manifest_images", used + skipped}};
   if (with_manifest) j["manifest"] = std::move(manifest);
   if (m.scale_min > 0) j["part_scale"] = {m.scale_min, m.scale_max};
+  if (m.match.learned()) j["part_match"] = m.match.ToJson();
   return j;
 }
 
@@ -84,6 +85,11 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
             << m.training.skipped_images << " skipped)\n";
   if (const std::string size = PartSize(m); !size.empty())
     std::cout << "  part size        " << size << "\n";
+  if (m.match.learned())
+    std::cout << "  part match       a part must match a good part's thumbnail at least "
+              << std::setprecision(2) << std::fixed << m.match.min_match() << " (good parts: 1% "
+              << m.match.loo_low() << ", median " << m.match.loo_median() << ")\n"
+              << std::defaultfloat << std::setprecision(6);
   for (const auto& w : m.training.warnings) std::cout << "  warning: " << w << "\n";
   if (!with_manifest) {
     std::cout << "  manifest         " << m.training.manifest.size()

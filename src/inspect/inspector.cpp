@@ -104,9 +104,10 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     }
     if (deadline.Passed()) {
       Clear(v);
+      if (!ws.weighted.empty()) ws.weighted.setTo(0);  // the last part's map is not this one's
       return SetHold(v, HoldReason::kDeadline, "deadline passed while aligning");
     }
-    if (CheckScale(image.size(), ws.pose, v)) return;
+    if (CheckScale(image.size(), ws, v)) return;
 
     auto t1 = SteadyClock::now();
     const int n = model_.recipe.locate.canvas;
@@ -146,7 +147,8 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
   }
 }
 
-bool Inspector::CheckScale(const cv::Size& size, const PartPose& pose, Verdict& v) const {
+bool Inspector::CheckScale(const cv::Size& size, Workspace& ws, Verdict& v) const {
+  const PartPose& pose = ws.pose;
   if (!(model_.scale_min > 0) || !(pose.scale > 0)) return false;  // an older model: no range
   const double lo = model_.scale_min / kScaleTolerance, hi = model_.scale_max * kScaleTolerance;
   if (pose.scale >= lo && pose.scale <= hi) return false;
@@ -167,6 +169,7 @@ bool Inspector::CheckScale(const cv::Size& size, const PartPose& pose, Verdict& 
       "): the camera's resolution, binning, lens or distance changed. Restore the camera's "
       "settings, or train a model on good parts as the camera now sees them";
   SetHold(v, HoldReason::kBadImage, detail);
+  if (!ws.weighted.empty()) ws.weighted.setTo(0);  // nothing was scored: no heatmap
   v.model_id = model_id_;
   v.threshold = model_.threshold;
   return true;

@@ -111,9 +111,9 @@ class Inspector {
   // Rejects of a part whose inspected area leaves the frame: findings cut away by the frame go,
   // and a part whose only findings lie at that edge is held (see Inspect()).
   void CheckFrameEdge(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
-  // Holds `v` as kBadImage, and returns true, if the part located by `pose` is seen at a scale
-  // far from the training images' (kScaleTolerance).
-  bool CheckScale(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
+  // Holds `v` as kBadImage, and returns true, if the part located in ws.pose is seen at a scale
+  // far from the training images' (kScaleTolerance); clears ws.weighted then (no heatmap).
+  bool CheckScale(const cv::Size& image_size, Workspace& ws, Verdict& v) const;
   // Holds `v` as kPartNotFound, and returns true, if the canvas matches none of the good parts'
   // thumbnails as well as they match each other (InspectionModel::match).
   bool CheckMatch(Workspace& ws, Verdict& v) const;

@@ -17,11 +17,6 @@ float Correlation(const float* a, const float* b) {
   return sum / static_cast<float>(kThumbSize);
 }
 
-float Median(std::vector<float> v) {
-  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 void PartThumbnail(const cv::Mat& canvas, PartMatch::Thumb& out) {
@@ -50,25 +45,41 @@ void PartThumbnail(const cv::Mat& canvas, PartMatch::Thumb& out) {
   for (float& v : out) v = sd > 1e-6 ? static_cast<float>((v - mean) / sd) : 0.f;
 }
 
-PartMatch PartMatch::Learn(const std::vector<cv::Mat>& canvases) {
+PartMatch PartMatch::Learn(const std::vector<cv::Mat>& canvases, std::vector<size_t>* dropped) {
   PartMatch m;
   if (canvases.size() < kMinTraining) return m;
   const size_t n = std::min(canvases.size(), kMaxThumbs);
+  std::vector<float> thumbs;
+  std::vector<size_t> from(n);  // the canvas each thumbnail is of
   Thumb t;
   for (size_t i = 0; i < n; ++i) {
-    PartThumbnail(canvases[i * canvases.size() / n], t);
-    m.thumbs_.insert(m.thumbs_.end(), t.begin(), t.end());
+    from[i] = i * canvases.size() / n;
+    PartThumbnail(canvases[from[i]], t);
+    thumbs.insert(thumbs.end(), t.begin(), t.end());
   }
   std::vector<float> loo(n, -1.f);
   for (size_t i = 0; i < n; ++i)
     for (size_t j = i + 1; j < n; ++j) {
-      const float c = Correlation(&m.thumbs_[i * kThumbSize], &m.thumbs_[j * kThumbSize]);
+      const float c = Correlation(&thumbs[i * kThumbSize], &thumbs[j * kThumbSize]);
       loo[i] = std::max(loo[i], c);
       loo[j] = std::max(loo[j], c);
     }
-  m.loo_min_ = *std::min_element(loo.begin(), loo.end());
-  m.loo_median_ = Median(loo);
+  std::vector<float> sorted = loo;
+  std::sort(sorted.begin(), sorted.end());
+  m.loo_median_ = sorted[n / 2];
+  // The 1% quantile, and never the single lowest match once there are 20 or more: one stray
+  // image (a turned part) must not set the limit.
+  m.loo_min_ = sorted[std::max(n / 100, n >= 20 ? size_t{1} : size_t{0})];
   m.min_match_ = m.loo_min_ - std::max(0.05f, m.loo_median_ - m.loo_min_);
+  for (size_t i = 0; i < n; ++i) {
+    if (loo[i] < m.min_match_) {
+      if (dropped) dropped->push_back(from[i]);
+      continue;
+    }
+    m.thumbs_.insert(m.thumbs_.end(), thumbs.begin() + static_cast<ptrdiff_t>(i * kThumbSize),
+                     thumbs.begin() + static_cast<ptrdiff_t>((i + 1) * kThumbSize));
+  }
+  if (m.thumbs() < 2) m.thumbs_.clear();  // nothing alike to learn from
   return m;
 }
 

@@ -24,13 +24,24 @@ class PartMatch {
   PartMatch() = default;  // learns nothing: Accepts() everything
 
   // Learns from the good parts' canvases (CV_8UC1, one size). The least match a part needs is
-  // the lowest leave-one-out match among the good parts, less the gap from their median match to
-  // it (at least 0.05): a good part that matches as badly as the worst training image still
-  // passes, with as much room again as the good parts spread.
-  static PartMatch Learn(const std::vector<cv::Mat>& canvases);
+  // the 1% quantile of the good parts' leave-one-out matches (from 20 parts on, at least the
+  // second lowest), less the gap from their median
+  // match to it (at least 0.05): a good part as unusual as the most unusual ones still passes,
+  // with as much room again as the good parts spread, and one odd training image (a part turned
+  // by mistake) among a hundred does not set the limit. A canvas that matches the others less
+  // than that is a look of its own: it is not kept (the match is to the nearest thumbnail, so a
+  // turned part kept would let every turned part pass), and its index goes to `dropped`.
+  static PartMatch Learn(const std::vector<cv::Mat>& canvases,
+                         std::vector<size_t>* dropped = nullptr);
+
+  // Below this least match the check is weak: an empty fixture (correlation 0) or a turned part
+  // may pass it. Training warns then (the good parts do not look alike at this scale).
+  static constexpr float kWeakMatch = 0.25f;
 
   bool learned() const { return !thumbs_.empty(); }
   float min_match() const { return min_match_; }
+  float loo_low() const { return loo_min_; }  // the quantile the limit was set from
+  float loo_median() const { return loo_median_; }
   size_t thumbs() const { return thumbs_.size() / (kSide * kSide); }
 
   // The normalised correlation (-1..1) of `canvas`'s thumbnail with the nearest stored one.
@@ -38,7 +49,8 @@ class PartMatch {
   float Match(const cv::Mat& canvas, Thumb& scratch) const;
   bool Accepts(float match) const { return !learned() || match >= min_match_; }
 
-  // Header fields ({"side", "thumbs", "min_match", "loo_min", "loo_median"}) and the payload's
+  // Header fields ({"side", "thumbs", "min_match", "loo_min" (the 1% quantile), "loo_median"})
+  // and the payload's
   // thumbnails (floats), as the model file stores them.
   nlohmann::json ToJson() const;
   void AppendPayload(std::vector<uint8_t>& payload) const;

@@ -331,8 +331,30 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
       ObserveQuality(canvases, QualityRadiusFraction(recipe.locate.method == LocateMethod::kDisc,
                                                      recipe.locate.canvas_radius));
   // A part in a fixed pose (blocks) has a whole to recognise; a texture has none.
-  if (recipe.locate.method == LocateMethod::kNone && recipe.cells.layout == CellLayout::kBlocks)
-    model.match = PartMatch::Learn(canvases);
+  if (recipe.locate.method == LocateMethod::kNone && recipe.cells.layout == CellLayout::kBlocks) {
+    std::vector<size_t> odd;
+    model.match = PartMatch::Learn(canvases, &odd);
+    if (!odd.empty()) {
+      std::string names;
+      for (size_t i = 0; i < odd.size() && i < 5; ++i)
+        names += (i ? ", " : "") + s.used[odd[i]].name;
+      if (odd.size() > 5) names += " and " + std::to_string(odd.size() - 5) + " more";
+      warnings.push_back(std::to_string(odd.size()) +
+                         " good image(s) look like none of the others and were left out of the "
+                         "part match (a part like them will be held part_not_found): " +
+                         names + ". Check that they show the part as the line presents it");
+    }
+    if (model.match.learned() && model.match.min_match() < PartMatch::kWeakMatch) {
+      char text[96];
+      std::snprintf(text, sizeof text, "%.2f (their median %.2f)", model.match.loo_low(),
+                    model.match.loo_median());
+      warnings.push_back(
+          std::string("the part match is weak: some good parts match the others only ") + text +
+          ", so a part turned or mirrored, another product or an empty fixture may pass it. "
+          "Train on good parts presented alike (the same way round, the same crop), or check "
+          "that none of the training images shows a turned or wrong part");
+    }
+  }
   model.threshold_source = "calibrated: the " + Percent(1 - recipe.target_false_reject_rate) +
                            " quantile of " + std::to_string(s.used.size()) +
                            " out-of-fold scores of good images";

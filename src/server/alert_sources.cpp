@@ -274,16 +274,16 @@ std::vector<AlertCandidate> ClockAlerts(store::Store& store, int64_t now_ms) {
       std::snprintf(ahead, sizeof ahead, "%.1f h", static_cast<double>(lead) / kHour);
     else
       std::snprintf(ahead, sizeof ahead, "%.1f days", static_cast<double>(lead) / (24 * kHour));
-    const std::string station = m.station.empty() ? "its station" : "station " + m.station;
+    const std::string station = m.station.empty() ? "" : " (station " + m.station + ")";
     AlertCandidate c = {"clock:" + m.machine,
                         "clock",
                         store::AlertSeverity::kWarning,
                         m.machine,
                         "",
-                        m.machine + ": parts dated " + ahead +
-                            " ahead of the server's clock: " + station +
-                            "'s clock runs ahead (set it, e.g. by NTP); lists, shifts and OEE "
-                            "place these parts in the future",
+                        m.machine + station + ": parts dated " + ahead +
+                            " ahead of the server's clock: the station's or the machine's clock "
+                            "runs ahead (set it, e.g. by NTP); lists, shifts and OEE place these "
+                            "parts in the future",
                         JsonText({{"station", m.station},
                                   {"last_part_ms", m.last_part_ms},
                                   {"server_ms", now_ms},

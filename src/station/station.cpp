@@ -679,6 +679,9 @@ void Station::RetryUnsaved() {
   }
 }
 
+// Counted as the result goes out, whether or not the PLC still waits for it (a trigger it took
+// back is its own NG), and once more for a part whose handling failed after this (HandleSafely's
+// hold): a streak then reaches the limit a part early, never late.
 void Station::NoteHoldStreak(const PartRecord& part) {
   uint64_t streak = 0;
   {

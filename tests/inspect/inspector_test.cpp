@@ -417,6 +417,10 @@ TEST_F(InspectorTest, APartSeenAtAnotherResolutionIsHeldNotJudged) {
     cv::Mat frame;
     cv::resize(good, frame, cv::Size(), c.factor, c.factor,
                c.factor < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    // A reject first: its anomaly map must not show on the held frame.
+    ASSERT_EQ(inspector.Inspect(Defective(kDefectSeed + 3, sim::DefectType::kBlowHole).image, ws)
+                  .decision,
+              Decision::kReject);
     const Verdict v = inspector.Inspect(frame, ws);
     if (!c.appears) {
       EXPECT_NE(v.reason, HoldReason::kBadImage) << c.factor << ": " << v.detail;
@@ -428,6 +432,8 @@ TEST_F(InspectorTest, APartSeenAtAnotherResolutionIsHeldNotJudged) {
     EXPECT_TRUE(Contains(v.detail, "resolution")) << v.detail;
     EXPECT_TRUE(Contains(v.detail, "rim radius")) << v.detail;
     EXPECT_EQ(v.model_id, model().Id());
+    EXPECT_EQ(cv::countNonZero(inspector.HeatmapInImage(frame.size(), ws)), 0)
+        << "the previous part's heatmap is drawn on a part that was not scored";
   }
 
   // A model written before the scale was learned checks none: the half-size frame is judged.

@@ -201,7 +201,7 @@ TEST_P(AlertsTest, AnAckHoldsWhenAStationsClockRunsAheadOfTheServers) {
   EXPECT_EQ(melt["evidence_ms"], m5.back().shot.time_ms);
   EXPECT_EQ(clock["key"], "clock:M5");
   EXPECT_EQ(clock["severity"], "warning");
-  EXPECT_NE(clock["title"].get<std::string>().find("M5: parts dated 2.0 h ahead of the server"),
+  EXPECT_NE(clock["title"].get<std::string>().find("M5 (station S1): parts dated 2.0 h ahead"),
             std::string::npos)
       << clock["title"];
   EXPECT_EQ(clock["detail"]["lead_ms"], m5.back().shot.time_ms - kNow);

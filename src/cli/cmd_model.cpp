@@ -59,17 +59,18 @@ nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {
 // The size at which training saw the parts, and what inspection holds ("" for an older model).
 std::string PartSize(const InspectionModel& m) {
   if (!(m.scale_min > 0)) return "";
-  char text[160];
+  char text[200];
+  int at = 0;
   if (m.recipe.locate.method == LocateMethod::kDisc) {
-    const double rim = m.recipe.locate.canvas_radius * m.recipe.locate.canvas;
-    std::snprintf(text, sizeof text, "rim radius %.0f-%.0f px in training", rim / m.scale_max,
-                  rim / m.scale_min);
+    const auto [lo_px, hi_px] = m.TrainingRimRadiusPx();
+    at = std::snprintf(text, sizeof text, "rim radius %.0f-%.0f px in training", lo_px, hi_px);
   } else {
-    std::snprintf(text, sizeof text, "%.3g-%.3g canvas px per image px in training", m.scale_min,
-                  m.scale_max);
+    at = std::snprintf(text, sizeof text, "%.3g-%.3g canvas px per image px in training",
+                       m.scale_min, m.scale_max);
   }
-  return std::string(text) + "; parts seen over " + std::to_string(kScaleTolerance).substr(0, 4) +
-         "x smaller or larger are held (bad_image)";
+  std::snprintf(text + at, sizeof text - static_cast<size_t>(at),
+                "; parts seen over %.2fx smaller or larger are held (bad_image)", kScaleTolerance);
+  return text;
 }
 
 void PrintText(const InspectionModel& m, const std::string& path, bool with_manifest) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "inspect/part_match.h"
@@ -62,6 +63,11 @@ struct InspectionModel {
   // outside it comes from a camera whose resolution, binning or distance changed: inspection
   // holds it (kScaleTolerance in inspector.h) instead of judging a blurred or shrunken copy.
   double scale_min = 0, scale_max = 0;
+  // Round parts: the rim radius, image px, of the smallest and largest part training saw.
+  std::pair<double, double> TrainingRimRadiusPx() const {
+    const double rim = recipe.locate.canvas_radius * recipe.locate.canvas;
+    return {rim / scale_max, rim / scale_min};
+  }
   // Parts without symmetry: thumbnails of the good parts, so that a part unlike all of them (a
   // turned or wrong part, an empty fixture) is held, not scored (not learned for round parts,
   // whose rim, turn and anomaly model already tell another part apart).

@@ -117,15 +117,8 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     // camera, not the part.
     v.quality = MeasureQuality(ws.canvas, quality_radius_);
     v.quality_measured = true;
-    if (CheckQuality(v.quality, quality_, v)) {
-      // The overlay shows where the part was found, but no heatmap: nothing was scored.
-      if (!ws.weighted.empty()) ws.weighted.setTo(0);
-      v.model_id = model_id_;
-      v.threshold = model_.threshold;
-      v.times.score_ms = MillisSince(t1);
-      return;
-    }
-    if (CheckMatch(ws, v)) {
+    if (CheckQuality(v.quality, quality_, v) || CheckMatch(ws, v)) {
+      NotScored(ws, v);
       v.times.score_ms = MillisSince(t1);
       return;
     }
@@ -160,18 +153,16 @@ bool Inspector::CheckScale(const cv::Size& size, Workspace& ws, Verdict& v) cons
                        " times its size in the training images (frame " +
                        std::to_string(size.width) + " x " + std::to_string(size.height) + " px";
   if (locate_.method == LocateMethod::kDisc) {
-    const double rim = locate_.canvas_radius * model_.recipe.locate.canvas;
+    const auto [lo_px, hi_px] = model_.TrainingRimRadiusPx();
     detail += ", rim radius " + std::to_string(std::lround(pose.radius)) + " px against " +
-              std::to_string(std::lround(rim / model_.scale_max)) + "-" +
-              std::to_string(std::lround(rim / model_.scale_min)) + " px in training";
+              std::to_string(std::lround(lo_px)) + "-" + std::to_string(std::lround(hi_px)) +
+              " px in training";
   }
   detail +=
       "): the camera's resolution, binning, lens or distance changed. Restore the camera's "
       "settings, or train a model on good parts as the camera now sees them";
   SetHold(v, HoldReason::kBadImage, detail);
-  if (!ws.weighted.empty()) ws.weighted.setTo(0);  // nothing was scored: no heatmap
-  v.model_id = model_id_;
-  v.threshold = model_.threshold;
+  NotScored(ws, v);
   return true;
 }
 
@@ -188,10 +179,15 @@ bool Inspector::CheckMatch(Workspace& ws, Verdict& v) const {
   v.detail +=
       " (a wrong or turned part, or an empty fixture). Check the part and how it lies; if it "
       "is a good part, train again with images like it";
-  if (!ws.weighted.empty()) ws.weighted.setTo(0);  // nothing was scored: no heatmap
+  return true;
+}
+
+void Inspector::NotScored(Workspace& ws, Verdict& v) const {
+  // The overlay shows where the part was found, but no heatmap: the last part's map is not this
+  // one's.
+  if (!ws.weighted.empty()) ws.weighted.setTo(0);
   v.model_id = model_id_;
   v.threshold = model_.threshold;
-  return true;
 }
 
 void Inspector::CheckFrameEdge(const cv::Size& size, const PartPose& pose, Verdict& v) const {

@@ -111,12 +111,14 @@ class Inspector {
   // Rejects of a part whose inspected area leaves the frame: findings cut away by the frame go,
   // and a part whose only findings lie at that edge is held (see Inspect()).
   void CheckFrameEdge(const cv::Size& image_size, const PartPose& pose, Verdict& v) const;
-  // Holds `v` as kBadImage, and returns true, if the part located in ws.pose is seen at a scale
-  // far from the training images' (kScaleTolerance); clears ws.weighted then (no heatmap).
+  // Holds `v` as kBadImage (NotScored), and returns true, if the part located in ws.pose is seen
+  // at a scale far from the training images' (kScaleTolerance).
   bool CheckScale(const cv::Size& image_size, Workspace& ws, Verdict& v) const;
   // Holds `v` as kPartNotFound, and returns true, if the canvas matches none of the good parts'
   // thumbnails as well as they match each other (InspectionModel::match).
   bool CheckMatch(Workspace& ws, Verdict& v) const;
+  // For a part held after it was located: no heatmap in ws, and the model named in `v`.
+  void NotScored(Workspace& ws, Verdict& v) const;
   // Round parts: the type of finding `f` (canvas box `cb`, peak `peak`) and its place in the
   // part's own frame.
   void DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const;

@@ -25,12 +25,12 @@ class PartMatch {
 
   // Learns from the good parts' canvases (CV_8UC1, one size). The least match a part needs is
   // the 1% quantile of the good parts' leave-one-out matches (from 20 parts on, at least the
-  // second lowest), less the gap from their median
-  // match to it (at least 0.05): a good part as unusual as the most unusual ones still passes,
-  // with as much room again as the good parts spread, and one odd training image (a part turned
-  // by mistake) among a hundred does not set the limit. A canvas that matches the others less
-  // than that is a look of its own: it is not kept (the match is to the nearest thumbnail, so a
-  // turned part kept would let every turned part pass), and its index goes to `dropped`.
+  // second lowest: one stray image, a part turned by mistake, does not set it), less the gap from
+  // their median match to it (at least 0.05): a good part as unusual as the most unusual ones
+  // still passes, with as much room again as the good parts spread. A canvas that matches the
+  // others less than that is a look of its own: it is not kept (the match is to the nearest
+  // thumbnail, so a turned part kept would let every turned part pass), and its index goes to
+  // `dropped`.
   static PartMatch Learn(const std::vector<cv::Mat>& canvases,
                          std::vector<size_t>* dropped = nullptr);
 
@@ -50,8 +50,7 @@ class PartMatch {
   bool Accepts(float match) const { return !learned() || match >= min_match_; }
 
   // Header fields ({"side", "thumbs", "min_match", "loo_min" (the 1% quantile), "loo_median"})
-  // and the payload's
-  // thumbnails (floats), as the model file stores them.
+  // and the payload's thumbnails (floats), as the model file stores them.
   nlohmann::json ToJson() const;
   void AppendPayload(std::vector<uint8_t>& payload) const;
   // Throws Error{kModel} naming `name` for fields out of range or a payload too short.

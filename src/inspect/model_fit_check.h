@@ -12,9 +12,10 @@ namespace linesight {
 class ModelFitCheck {
  public:
   // A part counts against the model when its score is over kFarFactor x the threshold, the part
-  // was not found, or its frame was held for focus or exposure (judged against the training
-  // images: another product's sharp image can look blurred to them); a warning is due when at
-  // least kShare of at least kMinParts parts do.
+  // was not found, its frame was held for focus or exposure (judged against the training
+  // images: another product's sharp image can look blurred to them), or the part was found at
+  // another size than in training (a bad_image hold after the part was located, which names the
+  // model's threshold); a warning is due when at least kShare of at least kMinParts parts do.
   static constexpr double kFarFactor = 3.0;
   static constexpr double kShare = 0.8;
   static constexpr int kMinParts = 10;
@@ -31,6 +32,7 @@ class ModelFitCheck {
   int far_ = 0;
   int not_found_ = 0;
   int unfit_frames_ = 0;
+  int wrong_size_ = 0;
 };
 
 }  // namespace linesight

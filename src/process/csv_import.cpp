@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "core/error.h"
@@ -39,12 +40,14 @@ class CsvReader {
   CsvReader(std::string_view text, char delimiter) : text_(text), delim_(delimiter) {}
 
   // Reads the next record into `fields`; false at the end. `line` is the record's first line.
-  // `ok` is false if a quote was not closed.
+  // `ok` is false if a quote was not closed: that record is its first line alone, and reading
+  // goes on at the next line (else the quote would swallow the rest of the file).
   bool Next(std::vector<std::string>& fields, std::size_t& line, bool& ok) {
     if (pos_ >= text_.size()) return false;
     fields.clear();
     line = line_;
     ok = true;
+    const std::size_t start = pos_;
     std::string field;
     bool quoted = false, was_quoted = false;
     while (pos_ < text_.size()) {
@@ -74,6 +77,11 @@ class CsvReader {
     }
     ok = !quoted;
     fields.push_back(std::move(field));
+    if (!ok) {
+      const std::size_t end = text_.find('\n', start);
+      pos_ = end == std::string_view::npos ? text_.size() : end + 1;
+      line_ = line + 1;
+    }
     return true;
   }
 
@@ -99,6 +107,12 @@ bool ParseDouble(std::string_view s, double& out) {
 bool ParseInt(std::string_view s, int64_t& out) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+int64_t DaysInMonth(int64_t y, int64_t m) {
+  static constexpr int64_t kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
@@ -137,21 +151,25 @@ bool ParseIso(std::string_view s, int64_t& ms) {
     }
   }
   if (at < s.size() && s.substr(at) != "Z") return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || h > 23 || mi > 59 || sec > 60)
+    return false;  // 2024-02-30 is no date (not 2024-03-01)
   const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   ms = ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + frac;
   return true;
 }
 
+// Epoch times beyond the year 9999 are not times (and would overflow the shift arithmetic).
+constexpr double kMaxEpochMs = 253402300800000.0;
+
 bool ParseTime(std::string_view s, const CsvMapping& m, int64_t& ms) {
   double v = 0;
   switch (m.time_format) {
     case TimeFormat::kEpochSeconds:
-      if (!ParseDouble(s, v)) return false;
+      if (!ParseDouble(s, v) || !(std::fabs(v) <= kMaxEpochMs / 1000)) return false;
       ms = std::llround(v * 1000);
       return true;
     case TimeFormat::kEpochMillis:
-      if (!ParseDouble(s, v)) return false;
+      if (!ParseDouble(s, v) || !(std::fabs(v) <= kMaxEpochMs)) return false;
       ms = std::llround(v);
       return true;
     case TimeFormat::kIso:
@@ -197,7 +215,9 @@ Layout LocateColumns(const std::vector<std::string>& header, const CsvMapping& m
   return l;
 }
 
-enum class Cell : std::uint8_t { kMeasured, kBlank, kFault, kBad };
+// kHuge: a number beyond what a 32-bit float holds (the risk model's matrix): no sensor reads
+// that, and it would reach the model as infinity.
+enum class Cell : std::uint8_t { kMeasured, kBlank, kFault, kBad, kHuge };
 
 // One cell of a feature column as a number, NaN for blanks and faults.
 Cell ReadFeature(std::string_view raw, const FeatureColumn& f, const CsvMapping& m, double& v) {
@@ -213,6 +233,7 @@ Cell ReadFeature(std::string_view raw, const FeatureColumn& f, const CsvMapping&
   double x = 0;
   if (!ParseDouble(s, x)) return Cell::kBad;
   if (std::find(f.faults.begin(), f.faults.end(), x) != f.faults.end()) return Cell::kFault;
+  if (std::fabs(x) > std::numeric_limits<float>::max()) return Cell::kHuge;
   v = x;
   return Cell::kMeasured;
 }
@@ -255,9 +276,11 @@ class RowConverter {
     }
     for (std::size_t f = 0; f < values_.size(); ++f) {
       cells_[f] = ReadFeature(fields[l_.features[f]], m_.features[f], m_, values_[f]);
-      if (cells_[f] == Cell::kBad) {
+      if (cells_[f] == Cell::kBad || cells_[f] == Cell::kHuge) {
         column = m_.features[f].column;
-        return "'" + std::string(Trim(fields[l_.features[f]])) + "' is not a number" +
+        return "'" + std::string(Trim(fields[l_.features[f]])) + "' is " +
+               (cells_[f] == Cell::kHuge ? "too large for a measured value (over 3.4e38)"
+                                         : "not a number") +
                (m_.features[f].categories.empty() ? "" : " nor a listed category");
       }
     }
@@ -265,9 +288,9 @@ class RowConverter {
       double v = 0;
       Cell& c = cells_[values_.size() + d];
       c = ReadFeature(fields[l_.defects[d]], m_.defects[d], m_, v);
-      if (c == Cell::kBad) {
+      if (c == Cell::kBad || c == Cell::kHuge) {
         column = m_.defects[d].column;
-        return "'" + std::string(Trim(fields[l_.defects[d]])) + "' is not a number";
+        return "'" + std::string(Trim(fields[l_.defects[d]])) + "' is not a number of defects";
       }
       defects_[d] = std::isnan(v) ? kLabelUnknown : static_cast<std::int8_t>(v > 0);
     }
@@ -398,7 +421,9 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
     }
     ++r.rows;
     std::string column;
-    std::string why = ok ? convert.Convert(fields, t, column) : "has a quote that is not closed";
+    std::string why = ok ? convert.Convert(fields, t, column)
+                         : "has a quote that is not closed (a quote inside a field is written "
+                           "twice: \"\")";
     if (why.empty()) continue;
     constexpr std::size_t kShown = 300;  // a broken field can be megabytes: quote its start
     if (why.size() > kShown)

@@ -109,8 +109,13 @@ std::vector<float> RiskModel::Matrix(const ShotTable& t) const {
   std::size_t c = 0;
   for (const std::string& name : table_features_) {
     const int f = t.FeatureIndex(name);
+    // A value beyond a float's range (no sensor reads one; the import and ingest refuse them)
+    // would reach XGBoost as infinity, which it refuses for the whole matrix: not measured.
     if (f >= 0)
-      for (std::size_t i = 0; i < n; ++i) m[i * cols + c] = static_cast<float>(t.features[f][i]);
+      for (std::size_t i = 0; i < n; ++i) {
+        const float x = static_cast<float>(t.features[f][i]);
+        m[i * cols + c] = std::isfinite(x) ? x : std::nanf("");
+      }
     ++c;
   }
   if (shot_flags_) {

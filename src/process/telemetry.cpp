@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +17,7 @@ using nlohmann::json;
 // catch the sentinels of the KAMP data (0, 1449, 65534).
 constexpr std::array<PlausibleRange, 7> kRanges = {{
     {"melt_temp_c", 400, 950},
-    {"die_temp_c", 0, 600},
+    {"die_temp_c", 1, 600},  // 0 exactly: a dead thermocouple (KAMP); no die runs at 0 C
     {"fast_shot_mps", 0, 15},
     {"intensification_bar", 0, 3000},
     {"spray_s", 0, 120},
@@ -86,6 +87,19 @@ void ReadProcess(const json& process, Telemetry& t) {
 }  // namespace
 
 std::span<const PlausibleRange> PlausibleRanges() { return kRanges; }
+
+std::vector<std::string> ClearImplausible(ProcessValues& p) {
+  std::vector<std::string> out;
+  for (const ProcessVariable& v : ProcessVariables()) {
+    double& x = p.*(v.field);
+    if (std::isnan(x) || Plausible(v.name, x)) continue;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.10g", x);
+    out.push_back(std::string(v.name) + "=" + text);
+    x = std::nan("");
+  }
+  return out;
+}
 
 Telemetry ParseTelemetry(std::string_view topic, std::string_view payload, int64_t now_ms) {
   Telemetry t;

@@ -22,6 +22,10 @@ struct PlausibleRange {
 };
 [[nodiscard]] std::span<const PlausibleRange> PlausibleRanges();
 
+// Sets every value of `p` outside its sensor's plausible range (or not finite) to not measured
+// (NaN), as telemetry keeps them, and returns them as "melt_temp_c=65535".
+std::vector<std::string> ClearImplausible(ProcessValues& p);
+
 struct Telemetry {
   Shot shot;
   std::vector<std::string> implausible;  // "melt_temp_c=0": read, out of range, not stored

@@ -25,13 +25,17 @@ io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
   ctx.metrics.parts_in += static_cast<int64_t>(parts.size());
   ctx.metrics.parts_new += c.parts_new;
   ctx.metrics.events_in += static_cast<int64_t>(events.size());
+  ctx.metrics.implausible_in += static_cast<int64_t>(batch.implausible.size());
   ctx.metrics.ingest_micros += std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - start)
                                    .count();
-  return JsonAnswer({{"parts_new", c.parts_new},
-                     {"parts_duplicate", c.parts_duplicate},
-                     {"events_new", c.events_new},
-                     {"events_duplicate", c.events_duplicate}});
+  nlohmann::json answer = {{"parts_new", c.parts_new},
+                           {"parts_duplicate", c.parts_duplicate},
+                           {"events_new", c.events_new},
+                           {"events_duplicate", c.events_duplicate}};
+  // Named back to the sender: a sensor reading out of range is stored as not measured.
+  if (!batch.implausible.empty()) answer["implausible"] = batch.implausible;
+  return JsonAnswer(answer);
 }
 
 io::HttpResponse PutImage(ServerContext& ctx, const io::HttpRequest& req) {

@@ -110,6 +110,9 @@ io::HttpResponse Metrics(ServerContext& ctx) {
   Metric(o, "linesight_ingest_parts_total", "counter", "parts received", m.parts_in);
   Metric(o, "linesight_ingest_parts_new_total", "counter", "parts stored (not duplicates)",
          m.parts_new);
+  Metric(o, "linesight_ingest_implausible_total", "counter",
+         "parts' process values out of their sensor's range, stored as not measured",
+         m.implausible_in);
   Metric(o, "linesight_ingest_events_total", "counter", "machine events received", m.events_in);
   Metric(o, "linesight_ingest_images_total", "counter", "images stored", m.images_in);
   Metric(o, "linesight_ingest_image_bytes_total", "counter", "image bytes stored",
@@ -130,6 +133,9 @@ io::HttpResponse Metrics(ServerContext& ctx) {
     Metric(o, "linesight_telemetry_implausible_total", "counter",
            "values out of their sensor's range, stored as not measured",
            static_cast<double>(t.implausible));
+    Metric(o, "linesight_telemetry_ignored_keys_total", "counter",
+           "process keys linesight does not know, not stored (the log names each once)",
+           static_cast<double>(t.ignored_keys));
     Metric(o, "linesight_telemetry_dropped_total", "counter",
            "shots lost while the store was away too long", static_cast<double>(t.dropped));
     Metric(o, "linesight_telemetry_queued", "gauge", "shots waiting for the store",

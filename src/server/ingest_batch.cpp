@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "process/telemetry.h"
 #include "server/api_json.h"
 
 namespace linesight::server {
@@ -51,6 +52,8 @@ IngestBatch ParseIngestBatch(std::string_view text, std::string_view station) {
     if (batch.parts[i].station != station)
       throw BadRequest("parts[" + std::to_string(i) + "].station: \"" + batch.parts[i].station +
                        "\" but the token belongs to station \"" + std::string(station) + "\"");
+    for (const std::string& v : process::ClearImplausible(batch.parts[i].shot.process))
+      batch.implausible.push_back(batch.parts[i].part_id + " " + v);
   }
   return batch;
 }

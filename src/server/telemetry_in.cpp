@@ -16,6 +16,7 @@ constexpr size_t kQueueMax = 200000;  // shots held while the store is away (~ho
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 constexpr auto kRetryEvery = std::chrono::seconds(2);
 constexpr int64_t kLoggedRefusals = 5;  // the first few refusals are logged, then every 1000th
+constexpr size_t kLoggedKeysMax = 50;   // distinct unknown keys named in the log
 
 }  // namespace
 
@@ -55,6 +56,7 @@ void TelemetryIn::OnMessage(const std::string& topic, const std::string& payload
     refusal = topic + ": " + e.what();
   }
   int64_t refused = 0;
+  std::string notes;  // what a publisher should hear of once: misspelt keys, sensor faults
   {
     std::lock_guard lock(mu_);
     ++stats_.received;
@@ -64,6 +66,7 @@ void TelemetryIn::OnMessage(const std::string& topic, const std::string& payload
     } else {
       stats_.implausible += static_cast<int64_t>(t.implausible.size());
       stats_.ignored_keys += static_cast<int64_t>(t.ignored.size());
+      notes = NotesOnce(t);
       // Full only when the store has been away for hours: the newest are dropped, so the
       // batch being stored (the oldest) stays where Flush() expects it.
       if (queue_.size() >= kQueueMax)
@@ -72,9 +75,32 @@ void TelemetryIn::OnMessage(const std::string& topic, const std::string& payload
         queue_.push_back(std::move(t.shot));
     }
   }
+  if (!notes.empty()) std::cerr << notes;
   if (refused > 0 && (refused <= kLoggedRefusals || refused % 1000 == 0))
     std::cerr << "telemetry: refused a message (" << refused << " so far): " << refusal << "\n";
   if (refusal.empty()) wake_.notify_all();
+}
+
+std::string TelemetryIn::NotesOnce(const process::Telemetry& t) {
+  const std::string shot = t.shot.machine + " shot " + std::to_string(t.shot.shot);
+  std::string notes;
+  for (const std::string& key : t.ignored) {
+    if (logged_keys_.size() >= kLoggedKeysMax || !logged_keys_.insert(key).second) continue;
+    std::string known;
+    for (const ProcessVariable& v : ProcessVariables())
+      known += (known.empty() ? "" : ", ") + std::string(v.name);
+    notes += "telemetry: " + shot + ": process key '" + key +
+             "' is not one linesight knows and is not stored (this is said once per key; "
+             "linesight_telemetry_ignored_keys_total counts them). Known keys: " +
+             known + "\n";
+  }
+  for (const std::string& value : t.implausible)
+    if (++logged_implausible_ <= kLoggedRefusals)
+      notes += "telemetry: " + shot + ": " + value +
+               " is outside the sensor's plausible range and is stored as not measured "
+               "(docs/mqtt.md lists the ranges; linesight_telemetry_implausible_total counts "
+               "them)\n";
+  return notes;
 }
 
 // Stores up to kShotsPerTransaction queued shots; false if the store failed (they stay queued).

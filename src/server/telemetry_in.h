@@ -9,10 +9,12 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "io/mqtt_subscriber.h"
+#include "process/telemetry.h"
 #include "store/store.h"
 
 namespace linesight::server {
@@ -42,6 +44,9 @@ class TelemetryIn {
 
  private:
   void OnMessage(const std::string& topic, const std::string& payload);
+  // Log lines for what `t` carried that was not stored (an unknown key the first time it is
+  // seen, the first few implausible values); "" when none is due. Called under mu_.
+  std::string NotesOnce(const process::Telemetry& t);
   void StoreLoop();
   bool Flush(std::unique_lock<std::mutex>& lock);
 
@@ -50,6 +55,8 @@ class TelemetryIn {
   std::condition_variable wake_;
   std::deque<Shot> queue_;
   TelemetryStats stats_;
+  std::set<std::string> logged_keys_;  // unknown process keys already named in the log
+  int64_t logged_implausible_ = 0;
   bool stopping_ = false;
   std::thread storer_;
   std::unique_ptr<io::MqttSubscriber> mqtt_;  // last: its callbacks use the members above

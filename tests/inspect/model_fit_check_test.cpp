@@ -48,6 +48,26 @@ TEST(ModelFitCheckTest, FramesHeldForFocusOrExposureCountToo) {
   EXPECT_TRUE(testing::Contains(w, "12 held for focus or exposure")) << w;
 }
 
+// A camera switched to another resolution (or lens, or distance) shows every part at another
+// size: the inspector holds them as bad_image after locating the part, naming the model's
+// threshold. An unreadable frame (bad_image before any model looked at it) is not the model's.
+TEST(ModelFitCheckTest, PartsSeenAtAnotherSizeCountButUnreadableFramesDoNot) {
+  ModelFitCheck check;
+  for (int i = 0; i < 11; ++i) {
+    Verdict v = HoldVerdict(HoldReason::kBadImage, "the part appears at 0.53 times its size");
+    v.threshold = 2;
+    check.Add(v);
+  }
+  check.Add(Scored(1));
+  const std::string w = check.Warning();
+  EXPECT_TRUE(testing::Contains(w, "11 of 12 parts")) << w;
+  EXPECT_TRUE(testing::Contains(w, "11 seen at another size than in training")) << w;
+
+  ModelFitCheck unreadable;
+  for (int i = 0; i < 20; ++i) unreadable.Add(HoldVerdict(HoldReason::kBadImage, "corrupt JPEG"));
+  EXPECT_EQ(unreadable.Warning(), "");
+}
+
 TEST(ModelFitCheckTest, OtherHoldsDoNotCount) {
   ModelFitCheck check;
   for (int i = 0; i < 20; ++i) check.Add(HoldVerdict(HoldReason::kDeadline, "late"));

@@ -2,6 +2,7 @@
 // and no cause at all.
 #include "process/cause_ranking.h"
 
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -260,6 +261,44 @@ TEST(CauseRanking, FewRejectsClaimNothing) {
     EXPECT_NE(groups[0].note.find("too few"), std::string::npos);
     for (const Cause& c : groups[0].causes) EXPECT_FALSE(c.supported);
   }
+}
+
+// A condition that no reject met explains none, whatever the empty-cell correction would make
+// of it: a die with no scrap at all and a sensor that was rarely out ("158x more likely when
+// die_gap_s not measured, 0 of 0 rejects"), or a narrow high condition with none of the rejects.
+TEST(CauseRanking, AConditionNoRejectMetIsNotListed) {
+  ShotTable clean;
+  std::vector<double> gap, temp;
+  for (int i = 0; i < 400; ++i) {
+    clean.AddShot(i * 1000, "M1", "D1", 0);
+    gap.push_back(i % 150 == 0 ? std::nan("") : 10 + i % 7);
+    temp.push_back(600 + i % 50);
+  }
+  clean.AddFeature("die_gap_s", gap);
+  clean.AddFeature("temp", temp);
+  const std::vector<CauseGroup> none = RankCauses(clean, GroupBy::kDie);
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(none[0].rejects, 0u);
+  EXPECT_TRUE(none[0].causes.empty()) << none[0].causes[0].Sentence("scrap");
+  EXPECT_NE(none[0].note.find("too few"), std::string::npos) << none[0].note;
+
+  // 17 rejects, all at low temp; the top 1% of temp and the unmeasured gaps hold none of them.
+  ShotTable some;
+  std::vector<double> t2, g2;
+  for (int i = 0; i < 400; ++i) {
+    const double x = i < 17 ? 1 : 2 + i;
+    some.AddShot(i * 1000, "M1", "D1", i < 17 ? 1 : 0);
+    t2.push_back(x);
+    g2.push_back(i == 300 || i == 301 ? std::nan("") : 5);
+  }
+  some.AddFeature("temp", t2);
+  some.AddFeature("die_gap_s", g2);
+  const std::vector<CauseGroup> g = RankCauses(some, GroupBy::kDie);
+  ASSERT_EQ(g.size(), 1u);
+  for (const Cause& c : g[0].causes) EXPECT_GT(c.rejects_inside, 0u) << c.Sentence("scrap");
+  ASSERT_FALSE(g[0].causes.empty());
+  EXPECT_EQ(g[0].causes[0].variable, "temp");
+  EXPECT_EQ(g[0].causes[0].kind, Cause::Kind::kBelow);
 }
 
 TEST(CauseRanking, TryAndStoppedShotsAreLeftOutAndDefectsAreTargets) {

@@ -121,6 +121,45 @@ TEST(CsvImport, StrictRefusesTheFirstBrokenRow) {
   EXPECT_NE(msg.find("7 fields"), std::string::npos) << msg;
 }
 
+// A quote opened and never closed would read the rest of the file as one field: only its line
+// is the broken row, and the lines after it are read as usual.
+TEST(CsvImport, AnUnclosedQuoteLosesOnlyItsOwnLine) {
+  const ImportResult r = Import(std::string(kHeader) +
+                                "2019-01-02 09:00:00,A,0,run,,1,700,100\n"
+                                "2019-01-02 09:00:01,A,0,run,,2,\"700,100\n"
+                                "2019-01-02 09:00:02,A,1,run,,3,710,101\n"
+                                "2019-01-02 09:00:03,A,0,run,,4,720,102\n");
+  EXPECT_EQ(r.table.size(), 3u);
+  EXPECT_EQ(r.report.rows, 4u);
+  EXPECT_EQ(r.report.skipped, 1u);
+  ASSERT_EQ(r.report.first_bad_rows.size(), 1u);
+  EXPECT_EQ(r.report.first_bad_rows[0].line, 3u);
+  EXPECT_NE(r.report.first_bad_rows[0].message.find("quote that is not closed"), std::string::npos);
+  EXPECT_EQ(r.table.time_ms.back(), 17898LL * 86400000 + 3000);
+}
+
+// Numbers no sensor reads (beyond a float: they would reach the risk model as infinity), days
+// that no month has and epoch times past the year 9999 are broken rows, named.
+TEST(CsvImport, HugeValuesImpossibleDatesAndFarEpochsAreBrokenRows) {
+  const ImportResult r = Import(std::string(kHeader) +
+                                "2019-01-02 09:00:00,A,0,run,,1,1e39,100\n"
+                                "2019-02-29 09:00:00,A,0,run,,1,700,100\n"
+                                "2020-02-29 09:00:00,A,0,run,,1,700,-3e38\n");
+  EXPECT_EQ(r.table.size(), 1u) << "2020 is a leap year; 3e38 fits a float";
+  ASSERT_EQ(r.report.first_bad_rows.size(), 2u);
+  EXPECT_EQ(r.report.first_bad_rows[0].column, "melt");
+  EXPECT_NE(r.report.first_bad_rows[0].message.find("too large"), std::string::npos);
+  EXPECT_EQ(r.report.first_bad_rows[1].column, "t");
+  EXPECT_THROW((void)ParseMappingTime("2024-02-30", ParseCsvMapping(kMapping)), Error);
+
+  const CsvMapping epoch = ParseCsvMapping(
+      "time: {column: t, format: epoch_s}\nmachine: {constant: M1}\nfeatures:\n  - {column: x}\n");
+  const ImportResult e = ImportCsvText("t,x\n1546419600,1\n1e30,2\n9223372036854775807,3\n", epoch,
+                                       {BadRowPolicy::kSkip, 5});
+  EXPECT_EQ(e.table.size(), 1u);
+  EXPECT_EQ(e.report.skipped, 2u);
+}
+
 TEST(CsvImport, MappingColumnMissingFromHeaderListsTheHeader) {
   const CsvMapping m = ParseCsvMapping(R"(
 time: t

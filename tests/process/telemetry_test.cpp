@@ -3,6 +3,7 @@
 #include "process/telemetry.h"
 
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -54,6 +55,24 @@ TEST(TelemetryTest, SensorFaultsAreNotMeasuredAndNamedUnknownKeysIgnored) {
             (std::vector<std::string>{"die_temp_c=1449", "fast_shot_mps=65534", "melt_temp_c=0"}));
   ASSERT_EQ(t.ignored.size(), 1u);
   EXPECT_EQ(t.ignored[0], "coolant_c");
+}
+
+// The same rule for a part's process values that arrive with its record (server ingest): a dead
+// thermocouple's 0, a counter's 65535 and numbers no float holds become not measured.
+TEST(TelemetryTest, ClearImplausibleKeepsPlausibleValuesAndNamesTheRest) {
+  ProcessValues p;
+  p.melt_temp_c = 65535;
+  p.die_temp_c = 0;
+  p.fast_shot_mps = 3.1;
+  p.cycle_s = std::numeric_limits<double>::infinity();
+  const std::vector<std::string> cleared = ClearImplausible(p);
+  EXPECT_EQ(cleared,
+            (std::vector<std::string>{"melt_temp_c=65535", "die_temp_c=0", "cycle_s=inf"}));
+  EXPECT_TRUE(std::isnan(p.melt_temp_c));
+  EXPECT_TRUE(std::isnan(p.die_temp_c));
+  EXPECT_TRUE(std::isnan(p.cycle_s));
+  EXPECT_EQ(p.fast_shot_mps, 3.1);
+  EXPECT_TRUE(std::isnan(p.spray_s)) << "not measured stays so, unnamed";
 }
 
 TEST(TelemetryTest, BadMessagesAreRefusedNamingTheField) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "server/api_json.h"
 
@@ -34,6 +35,26 @@ TEST(IngestBatchTest, TheFuzzCorpusReads) {
   EXPECT_TRUE(std::isnan(b.parts[0].shot.process.die_temp_c)) << "null reads as not measured";
   ASSERT_EQ(b.events.size(), 1u);
   EXPECT_EQ(b.events[0].reason, "die_failure");
+}
+
+// A sensor reading out of range (65535 from a dead channel, 1e308) is kept as not measured and
+// named back, as telemetry does; the part itself is stored.
+TEST(IngestBatchTest, ImplausibleProcessValuesAreNotMeasuredAndNamed) {
+  const auto dir = std::filesystem::path(LINESIGHT_SOURCE_DIR) / "fuzz" / "corpus" / "ingest";
+  nlohmann::json body = nlohmann::json::parse(Slurp(dir / "batch.json"));
+  auto& process = body["parts"][0]["shot"]["process"];
+  process["melt_temp_c"] = 65535;
+  process["intensification_bar"] = 1e308;
+  process["spray_s"] = 2.5;
+  const IngestBatch b = ParseIngestBatch(body.dump(), "S1");
+  ASSERT_EQ(b.parts.size(), 1u);
+  EXPECT_TRUE(std::isnan(b.parts[0].shot.process.melt_temp_c));
+  EXPECT_TRUE(std::isnan(b.parts[0].shot.process.intensification_bar));
+  EXPECT_EQ(b.parts[0].shot.process.spray_s, 2.5);
+  ASSERT_EQ(b.implausible.size(), 2u);
+  const std::string id = b.parts[0].part_id;
+  EXPECT_EQ(b.implausible[0], id + " melt_temp_c=65535");
+  EXPECT_EQ(b.implausible[1], id + " intensification_bar=1e+308");
 }
 
 TEST(IngestBatchTest, WrongBatchesNameTheRecordAndField) {

@@ -44,6 +44,27 @@ std::string Utc(std::int64_t ms) {
 
 nlohmann::json Num(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
 
+// What the import read and left out, for --json (the same as the summary on stderr): an
+// analysis states what it did not see.
+nlohmann::json ImportJson(const lp::ImportReport& r) {
+  nlohmann::json broken = nlohmann::json::array(), columns = nlohmann::json::array();
+  for (const lp::BadRow& b : r.first_bad_rows)
+    broken.push_back({{"line", b.line}, {"column", b.column}, {"message", b.message}});
+  for (const lp::ColumnReport& c : r.columns)
+    columns.push_back({{"column", c.column},
+                       {"name", c.name},
+                       {"measured", c.measured},
+                       {"blank", c.blank},
+                       {"fault", c.fault}});
+  return {{"rows", r.rows},
+          {"imported", r.imported},
+          {"skipped", r.skipped},
+          {"first_skipped", broken},
+          {"empty_lines", r.empty_lines},
+          {"labels_unknown", r.labels_unknown},
+          {"columns", columns}};
+}
+
 // Imports the CSV with gap features added; the import summary goes to stderr.
 lp::ImportResult Load(const Args& a, const lp::CsvMapping& mapping) {
   lp::ImportOptions o;
@@ -52,7 +73,9 @@ lp::ImportResult Load(const Args& a, const lp::CsvMapping& mapping) {
   std::cerr << r.report.Summary();
   if (r.table.size() == 0) {
     throw Error(ErrorCategory::kData, "no shot could be read from " + a.csv,
-                "Check the column mapping against the file (see the broken rows above)");
+                r.report.skipped > 0
+                    ? "Check the column mapping against the file (see the broken rows above)"
+                    : "Give a file with at least one shot under its header");
   }
   lp::AddGapFeatures(r.table);
   return r;
@@ -164,7 +187,8 @@ int RunRisk(const Args& a) {
   const std::int64_t split = a.split_at.empty() ? lp::SplitAtFraction(imp.table)
                                                 : lp::ParseMappingTime(a.split_at, mapping);
   std::cerr << "fitting the risk model on shots before " << Utc(split) << "\n";
-  const nlohmann::json j = RiskJson(lp::EvaluateRisk(imp.table, split, {}));
+  nlohmann::json j = RiskJson(lp::EvaluateRisk(imp.table, split, {}));
+  j["import"] = ImportJson(imp.report);
   if (a.json)
     std::cout << JsonText(j) << "\n";
   else
@@ -191,7 +215,9 @@ int RunCauses(const Args& a) {
   o.defect = a.defect;
   const std::vector<lp::CauseGroup> groups = lp::RankCauses(imp.table, ParseBy(a.by), o, shap);
   if (a.json) {
-    std::cout << JsonText(lp::CauseGroupsJson(groups)) << "\n";
+    std::cout << JsonText(
+                     {{"import", ImportJson(imp.report)}, {"groups", lp::CauseGroupsJson(groups)}})
+              << "\n";
     return kExitOk;
   }
   for (const lp::CauseGroup& g : groups) {
@@ -295,7 +321,8 @@ int RunAlarms(const Args& a) {
   lp::AlarmHistoryOptions o;
   o.by = ParseBy(a.by);
   o.variables = a.variables;
-  const nlohmann::json j = AlarmsJson(lp::FindAlarmEpisodes(imp.table, o));
+  nlohmann::json j = AlarmsJson(lp::FindAlarmEpisodes(imp.table, o));
+  j["import"] = ImportJson(imp.report);
   if (a.json)
     std::cout << JsonText(j) << "\n";
   else

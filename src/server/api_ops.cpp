@@ -128,6 +128,9 @@ io::HttpResponse Metrics(ServerContext& ctx) {
            static_cast<double>(t.stored));
     Metric(o, "linesight_telemetry_duplicates_total", "counter", "shots received again",
            static_cast<double>(t.duplicates));
+    Metric(o, "linesight_telemetry_conflicts_total", "counter",
+           "shot numbers received again for another die or time (a restarted counter; logged)",
+           static_cast<double>(t.conflicts));
     Metric(o, "linesight_telemetry_refused_total", "counter", "messages refused (see the log)",
            static_cast<double>(t.refused));
     Metric(o, "linesight_telemetry_implausible_total", "counter",

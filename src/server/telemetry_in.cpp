@@ -126,6 +126,14 @@ bool TelemetryIn::Flush(std::unique_lock<std::mutex>& lock) {
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
   stats_.stored += counts.shots_new;
   stats_.duplicates += counts.shots_duplicate;
+  for (const std::string& conflict : counts.conflicts) {
+    const int64_t k = ++stats_.conflicts;
+    if (k <= kLoggedRefusals || k % 1000 == 0)
+      std::cerr << "telemetry: not stored (" << k << " so far): " << conflict
+                << ": the machine's shot counter restarted or two machines share a name. The "
+                   "stored shot is kept; a machine's shot counter must never restart "
+                   "(docs/mqtt.md)\n";
+  }
   stats_.parts_filled += counts.parts_filled;
   stats_.store_error.clear();
   return true;

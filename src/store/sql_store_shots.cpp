@@ -47,14 +47,43 @@ void CheckShot(const Shot& s, size_t i) {
                 "send the machine's shot counter (1 or more); nothing was stored");
 }
 
+// A part and a shot of one machine and shot number are one shot only if their dies agree (or
+// one is not known) and their times lie within kJoinWindowMs: a shot counter that restarted
+// (a machine replaced, a controller reset) must not give last month's values to today's part.
+// "$d" and "$t" are the other side's die and time; `die` and `time_ms` this side's columns.
+std::string SameShot(const std::string& die, const std::string& time_ms, int d, int t) {
+  const std::string pd = "CAST($" + std::to_string(d) + " AS TEXT)";
+  return "(" + die + " = " + pd + " OR " + die + " = '' OR " + pd + " = '') AND abs(" + time_ms +
+         " - CAST($" + std::to_string(t) + " AS BIGINT)) <= " + std::to_string(kJoinWindowMs);
+}
+
 // Gives the stored part of `s` the values it lacks; true if it had any to take.
 bool FillPart(SqlConnection& c, const Shot& s) {
   const std::string part_id = PartId(s.machine, s.shot);
   std::vector<SqlValue> params = {std::string_view(part_id)};
   for (const ProcessVariable& v : ProcessVariables()) params.push_back(s.process.*(v.field));
+  const int d = static_cast<int>(params.size()) + 1;
+  params.push_back(std::string_view(s.die));
+  params.push_back(s.time_ms);
   return c.Exec("UPDATE parts SET " + CoalesceColumns(2) + " WHERE part_id = $1 AND (" +
-                    LacksAValue() + ")",
+                    LacksAValue() + ") AND " + SameShot("die", "time_ms", d, d + 1),
                 params) > 0;
+}
+
+// The stored shot `s` collided with, if it is another shot (another die, or hours away): the
+// machine's shot counter restarted. "" when it is the same shot delivered again.
+std::string Conflict(SqlConnection& c, const Shot& s) {
+  std::string out;
+  const SqlValue params[] = {std::string_view(s.machine), s.shot, std::string_view(s.die),
+                             s.time_ms};
+  c.Query("SELECT die, time_ms FROM shots WHERE machine = $1 AND shot = $2 AND NOT (" +
+              SameShot("die", "time_ms", 3, 4) + ")",
+          params, [&](const SqlRow& r) {
+            out = s.machine + " shot " + std::to_string(s.shot) + " (die '" + s.die + "', time " +
+                  std::to_string(s.time_ms) + ") is stored already as die '" + r.Text(0) +
+                  "', time " + std::to_string(r.Int(1));
+          });
+  return out;
 }
 
 }  // namespace
@@ -83,6 +112,8 @@ ShotCounts SqlStore::IngestShots(std::span<const Shot> shots) {
                                now};
     if (c->Exec(kInsertShot, params) == 0) {
       ++n.shots_duplicate;
+      if (std::string conflict = Conflict(*c, s); !conflict.empty())
+        n.conflicts.push_back(std::move(conflict));
       continue;
     }
     ++n.shots_new;
@@ -107,13 +138,14 @@ void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts) {
       for (const ProcessVariable& v : ProcessVariables()) {
         sql += (first ? "" : ", ") + std::string(v.name) + " = coalesce(" + std::string(v.name) +
                ", (SELECT s." + std::string(v.name) +
-               " FROM shots s WHERE s.machine = $2 AND s.shot = $3))";
+               " FROM shots s WHERE s.machine = $2 AND s.shot = $3 AND " +
+               SameShot("s.die", "s.time_ms", 4, 5) + "))";
         first = false;
       }
       sql += " WHERE part_id = $1";
     }
     const SqlValue params[] = {std::string_view(p.part_id), std::string_view(p.shot.machine),
-                               p.shot.shot};
+                               p.shot.shot, std::string_view(p.shot.die), p.shot.time_ms};
     c.Exec(sql, params);
   }
 }

@@ -33,9 +33,16 @@ struct IngestCounts {
   int64_t events_new = 0, events_duplicate = 0;
 };
 
+// A part and a telemetry shot of one machine and shot number are joined only within this time
+// of each other (and with the same die, where both name one).
+inline constexpr int64_t kJoinWindowMs = 3600 * 1000;
+
 struct ShotCounts {
   int64_t shots_new = 0, shots_duplicate = 0;
   int64_t parts_filled = 0;  // stored parts that lacked process values and got them
+  // Duplicates that are another shot (another die, or over kJoinWindowMs apart): the machine's
+  // shot counter restarted. Not stored; each says what collided with what.
+  std::vector<std::string> conflicts;
 };
 
 // Which parts a query covers. Empty strings and unset optionals match everything.

@@ -56,9 +56,11 @@ TEST_F(ProcessCommand, CausesNamesTheDrivingVariable) {
   const auto r = RunLinesight("process causes --by all --json" + Args());
   ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j.size(), 1u);
-  EXPECT_EQ(j[0]["causes"][0]["variable"], "pressure");
-  EXPECT_TRUE(j[0]["causes"][0]["supported"].get<bool>());
+  ASSERT_EQ(j["groups"].size(), 1u);
+  EXPECT_EQ(j["groups"][0]["causes"][0]["variable"], "pressure");
+  EXPECT_TRUE(j["groups"][0]["causes"][0]["supported"].get<bool>());
+  EXPECT_EQ(j["import"]["imported"], 4000) << "what was read is in the JSON too";
+  EXPECT_EQ(j["import"]["skipped"], 0);
   EXPECT_NE(r.err.find("temp: "), std::string::npos) << r.err;  // faults reported
   const auto text = RunLinesight("process causes" + Args());
   EXPECT_NE(text.out.find("× more likely when pressure ≤"), std::string::npos) << text.out;
@@ -70,6 +72,7 @@ TEST_F(ProcessCommand, RiskJudgesLaterShots) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["auroc_normal"].get<double>(), 0.8);
   EXPECT_EQ(j["fit"]["shots"].get<int>() + j["judged"]["shots"].get<int>(), 4000);
+  EXPECT_EQ(j["import"]["rows"], 4000);
 }
 
 TEST_F(ProcessCommand, AlarmsReplayTheWatchsRuleOverTheHistory) {
@@ -77,6 +80,10 @@ TEST_F(ProcessCommand, AlarmsReplayTheWatchsRuleOverTheHistory) {
   ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["production_shots"], 4000);
+  ASSERT_TRUE(j["import"]["columns"].is_array()) << j.dump();
+  int faults = 0;
+  for (const auto& c : j["import"]["columns"]) faults += c["fault"].get<int>();
+  EXPECT_GE(faults, 1) << "the sensor fault at shot 3000 is counted in the JSON";
   EXPECT_EQ(j["series_judged"], 2);  // pressure and temp of the one machine the mapping names
   ASSERT_EQ(j["alarms"], 1) << j.dump();
   const auto& e = j["episodes"][0];

@@ -10,7 +10,8 @@ namespace {
 using linesight::testing::Caught;
 
 Shot TelemetryShot(const std::string& machine, int64_t shot, double melt, double die) {
-  Shot s{machine, machine + "-D1", shot, shot, kT0 + shot * 1000, {}};
+  // The die store_fixture.h's Part() gives the same shot.
+  Shot s{machine, machine + "-D" + std::to_string(1 + shot % 2), shot, shot, kT0 + shot * 1000, {}};
   s.process.melt_temp_c = melt;
   s.process.die_temp_c = die;
   return s;
@@ -47,6 +48,38 @@ TEST_P(StoreTest, TelemetryFillsWhatPartsLackWhicheverArrivesFirst) {
   EXPECT_EQ(n.shots_new, 0);
   EXPECT_EQ(n.shots_duplicate, 2);
   EXPECT_EQ(n.parts_filled, 0);
+}
+
+// A shot counter that restarted (a new controller, a replaced machine) gives numbers the store
+// already holds: the new telemetry is not taken for the old shot's (a conflict, named), and no
+// part takes the values of another die's or another day's shot of its number.
+TEST_P(StoreTest, ARestartedShotCounterIsAConflictAndJoinsNothing) {
+  ASSERT_EQ(store_->IngestShots(std::vector<Shot>{TelemetryShot("M5", 5, 800, 231)}).shots_new, 1);
+  Shot again = TelemetryShot("M5", 5, 690, 220);
+  again.die = "M5-D9";
+  Shot later = TelemetryShot("M5", 5, 690, 220);
+  later.time_ms += 24 * 3600 * 1000;
+  Shot same = TelemetryShot("M5", 5, 800, 231);  // delivered twice: no conflict
+  const ShotCounts n = store_->IngestShots(std::vector<Shot>{again, later, same});
+  EXPECT_EQ(n.shots_duplicate, 3);
+  ASSERT_EQ(n.conflicts.size(), 2u);
+  EXPECT_NE(n.conflicts[0].find("M5 shot 5 (die 'M5-D9'"), std::string::npos) << n.conflicts[0];
+  EXPECT_NE(n.conflicts[0].find("stored already as die 'M5-D2'"), std::string::npos);
+
+  // A part of shot 5 made a day later with nothing measured takes nothing from the old shot.
+  PartRecord today = Part("M5", 5, Decision::kPass, later.time_ms);
+  today.shot.process = {};
+  Ingest({today});
+  EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M5", 5))->record.shot.process.melt_temp_c));
+
+  // Telemetry of another die for a stored part that lacks values fills nothing either.
+  PartRecord part7 = Part("M6", 7, Decision::kPass, kT0 + 7000);
+  part7.shot.process = {};
+  Ingest({part7});
+  Shot other = TelemetryShot("M6", 7, 700, 230);
+  other.die = "M6-D5";
+  EXPECT_EQ(store_->IngestShots(std::vector<Shot>{other}).parts_filled, 0);
+  EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M6", 7))->record.shot.process.melt_temp_c));
 }
 
 TEST_P(StoreTest, AnInvalidShotStoresNone) {

@@ -197,7 +197,17 @@ Layout LocateColumns(const std::vector<std::string>& header, const CsvMapping& m
   auto find = [&header](const std::string& column, const std::string& role) {
     if (column.empty()) return -1;
     auto it = std::find(header.begin(), header.end(), column);
-    if (it != header.end()) return static_cast<int>(it - header.begin());
+    if (it != header.end()) {
+      // Two columns of one name: which one the mapping means is a guess, not a fact.
+      if (auto again = std::find(it + 1, header.end(), column); again != header.end()) {
+        throw Error(ErrorCategory::kData,
+                    "the CSV header names the mapping's " + role + " column '" + column +
+                        "' twice (fields " + std::to_string(it - header.begin() + 1) + " and " +
+                        std::to_string(again - header.begin() + 1) + ")",
+                    "Rename one of the two columns in the file's header line");
+      }
+      return static_cast<int>(it - header.begin());
+    }
     std::string list;
     for (const auto& h : header) list += (list.empty() ? "" : ", ") + h;
     throw Error(ErrorCategory::kData,
@@ -385,6 +395,14 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
     text.remove_prefix(3);
     r.had_bom = true;
   }
+  // UTF-16 (Excel's "Unicode text", PowerShell's default) puts a zero byte beside every ASCII
+  // character; with or without its byte-order mark it is no UTF-8 and no CP949 either.
+  if (const std::string_view head = text.substr(0, 512);
+      text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+      head.find('\0') != std::string_view::npos) {
+    throw Error(ErrorCategory::kData, "the CSV is UTF-16 (or holds zero bytes), not UTF-8 text",
+                "Convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 in.csv > out.csv");
+  }
   if (const std::size_t bad = FirstInvalidUtf8Line(text); bad > 0) {
     throw Error(ErrorCategory::kData,
                 "the CSV is not UTF-8 (first invalid byte on line " + std::to_string(bad) + ")",
@@ -445,6 +463,11 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
 ImportResult ImportCsvFile(const std::filesystem::path& path, const CsvMapping& mapping,
                            const ImportOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(ErrorCategory::kIo, "'" + path.string() + "' is a folder, not a CSV file",
+                "Give the path of the CSV file itself");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw Error(ErrorCategory::kIo, "cannot open CSV file '" + path.string() + "'",

@@ -96,8 +96,14 @@ std::vector<FeatureColumn> Features(const YAML::Node& n, const std::string& key)
   std::vector<FeatureColumn> out;
   if (!n) return out;
   if (!n.IsSequence()) Bad(key, "must be a list");
-  for (std::size_t i = 0; i < n.size(); ++i)
+  for (std::size_t i = 0; i < n.size(); ++i) {
     out.push_back(Feature(n[i], key + "[" + std::to_string(i) + "]"));
+    for (std::size_t j = 0; j + 1 < out.size(); ++j)
+      if (out[j].name == out.back().name)
+        Bad(key + "[" + std::to_string(i) + "]", "is named '" + out.back().name + "' like " + key +
+                                                     "[" + std::to_string(j) +
+                                                     "]: give each a name of its own (name: ...)");
+  }
   return out;
 }
 
@@ -164,6 +170,9 @@ void Fill(const YAML::Node& root, CsvMapping& m) {
   if (label && label.IsMap()) {
     if (label["scrap"]) m.scrap_values = Strings(label["scrap"], "label.scrap");
     if (label["pass"]) m.pass_values = Strings(label["pass"], "label.pass");
+    for (const std::string& v : m.scrap_values)
+      if (std::find(m.pass_values.begin(), m.pass_values.end(), v) != m.pass_values.end())
+        Bad("label", "lists '" + v + "' as both a scrap and a pass value");
   }
   m.stopped = Flag(root["stopped"], "stopped");
   m.try_shot = Flag(root["try_shot"], "try_shot");
@@ -185,6 +194,12 @@ CsvMapping ParseCsvMapping(std::string_view text) {
     const YAML::Node root = YAML::Load(std::string(text));
     if (!root.IsMap()) Bad("(top level)", "must be a map with time, die, label, features");
     Fill(root, m);
+  } catch (const YAML::BadConversion& e) {
+    throw Error(ErrorCategory::kInput,
+                std::string("column mapping has a value of the wrong type (") + e.what() +
+                    "): faults are numbers, names and columns text, utc_offset_minutes a whole "
+                    "number",
+                "Fix the mapping file (docs/process.md, \"CSV import\")");
   } catch (const YAML::Exception& e) {
     throw Error(ErrorCategory::kInput, std::string("column mapping is not valid YAML: ") + e.what(),
                 "Fix the mapping file (docs/process.md, \"CSV import\")");

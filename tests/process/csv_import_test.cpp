@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -243,6 +244,37 @@ TEST(CsvImport, BadMappingsAreRefused) {
   EXPECT_NO_THROW((void)ParseCsvMapping(BuiltinCsvMappingText("kamp-shots")));
   EXPECT_NE(ErrorOf([] { (void)ImportCsvText("", ParseCsvMapping("time: t")); }).find("empty"),
             std::string::npos);
+  // Valid YAML with a value of the wrong type is named as that, not as broken YAML.
+  const std::string type =
+      ErrorOf([] { (void)ParseCsvMapping("time: t\nfeatures: [{column: x, faults: [abc]}]"); });
+  EXPECT_NE(type.find("wrong type"), std::string::npos) << type;
+  // A value both scrap and pass, and two features of one name, are contradictions.
+  const std::string both = ErrorOf(
+      [] { (void)ParseCsvMapping("time: t\nlabel: {column: f, scrap: [\"1\"], pass: [\"1\"]}"); });
+  EXPECT_NE(both.find("both a scrap and a pass value"), std::string::npos) << both;
+  const std::string twice =
+      ErrorOf([] { (void)ParseCsvMapping("time: t\nfeatures: [x, {column: y, name: x}]"); });
+  EXPECT_NE(twice.find("features[1]"), std::string::npos) << twice;
+}
+
+// Files that are no UTF-8 CSV at all, or whose header is ambiguous, are named as such.
+TEST(CsvImport, Utf16AFolderAndARepeatedHeaderColumnAreNamed) {
+  std::string utf16;
+  for (char c : std::string(kHeader)) utf16 += std::string{c, '\0'};
+  const std::string u = ErrorOf([&] { (void)Import(utf16); });
+  EXPECT_NE(u.find("UTF-16"), std::string::npos) << u;
+  EXPECT_NE(u.find("iconv -f UTF-16"), std::string::npos) << u;
+  const std::string bom = ErrorOf([&] { (void)Import("\xFF\xFE" + utf16); });
+  EXPECT_NE(bom.find("UTF-16"), std::string::npos) << bom;
+
+  const std::string folder = ErrorOf([] {
+    (void)ImportCsvFile(std::filesystem::temp_directory_path(), ParseCsvMapping(kMapping));
+  });
+  EXPECT_NE(folder.find("is a folder"), std::string::npos) << folder;
+
+  const std::string twice =
+      ErrorOf([] { (void)Import("t,die,fail,state,try,count,melt,speed,melt\n"); });
+  EXPECT_NE(twice.find("'melt' twice (fields 7 and 9)"), std::string::npos) << twice;
 }
 
 TEST(CsvImport, ParseMappingTimeTakesADateOrATime) {

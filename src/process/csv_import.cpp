@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -156,6 +157,55 @@ bool ParseIso(std::string_view s, int64_t& ms) {
   const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   ms = ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + frac;
   return true;
+}
+
+// "2024-01-31" of UTC ms (H. Hinnant's civil_from_days).
+std::string UtcDate(int64_t ms) {
+  const int64_t z = (ms >= 0 ? ms : ms - 86399999) / 86400000 + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  char text[80];
+  std::snprintf(text, sizeof text, "%04lld-%02lld-%02lld",
+                static_cast<long long>(yoe + era * 400 + (m <= 2)), static_cast<long long>(m),
+                static_cast<long long>(d));
+  return text;
+}
+
+// A shot dated far from all the file's others is a clock that jumped (a controller reset to
+// 1970, a mistyped year): kept, it would stretch the time span that analyses split and rate
+// over (one row of 1970 left a fit period with one shot). "Far": beyond the span of the middle
+// 98% of the shots, and at least 30 days, outside it. Such rows are broken rows.
+void DropJumpedClocks(ShotTable& t, const std::vector<std::size_t>& lines,
+                      const std::string& time_column, const ImportOptions& o, ImportReport& r) {
+  const std::size_t n = t.size();
+  if (n < 20) return;  // too few shots to say where the file's time lies
+  std::vector<int64_t> sorted = t.time_ms;
+  std::sort(sorted.begin(), sorted.end());
+  const int64_t lo = sorted[n / 100], hi = sorted[n - 1 - n / 100];
+  const int64_t margin = std::max<int64_t>(hi - lo, int64_t{30} * 86400000);
+  std::vector<bool> keep(n, true);
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int64_t at = t.time_ms[i];
+    if (at >= lo - margin && at <= hi + margin) continue;
+    const std::string why = "the time " + UtcDate(at) +
+                            " UTC lies far outside the file's other shots (" + UtcDate(lo) +
+                            " to " + UtcDate(hi) + "): a clock that jumped or a mistyped date";
+    if (o.bad_rows == BadRowPolicy::kStrict)
+      throw Error(ErrorCategory::kData,
+                  "line " + std::to_string(lines[i]) + ", column '" + time_column + "': " + why,
+                  "Correct the row's time, or remove the row");
+    keep[i] = false;
+    any = true;
+    ++r.skipped;
+    if (r.first_bad_rows.size() < o.max_listed_bad_rows)
+      r.first_bad_rows.push_back({lines[i], time_column, why});
+  }
+  if (any) t = SelectRows(t, keep);
 }
 
 // Epoch times beyond the year 9999 are not times (and would overflow the shift arithmetic).
@@ -432,6 +482,7 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
   for (const auto& d : mapping.defects) t.defect_names.push_back(d.name);
   t.defects.resize(mapping.defects.size());
   RowConverter convert(mapping, layout, r);
+  std::vector<std::size_t> row_lines;  // the file's line of each imported row
   while (reader.Next(fields, line, ok)) {
     if (fields.size() == 1 && fields[0].empty()) {
       ++r.empty_lines;
@@ -442,7 +493,10 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
     std::string why = ok ? convert.Convert(fields, t, column)
                          : "has a quote that is not closed (a quote inside a field is written "
                            "twice: \"\")";
-    if (why.empty()) continue;
+    if (why.empty()) {
+      row_lines.push_back(line);
+      continue;
+    }
     constexpr std::size_t kShown = 300;  // a broken field can be megabytes: quote its start
     if (why.size() > kShown)
       why = why.substr(0, kShown) + "... (" + std::to_string(why.size()) + " characters)";
@@ -454,6 +508,7 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
     if (r.first_bad_rows.size() < options.max_listed_bad_rows)
       r.first_bad_rows.push_back({line, column, why});
   }
+  DropJumpedClocks(t, row_lines, mapping.time_column, options, r);
   r.imported = t.size();
   t.CheckConsistent();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -159,6 +160,47 @@ TEST(CsvImport, HugeValuesImpossibleDatesAndFarEpochsAreBrokenRows) {
                                        {BadRowPolicy::kSkip, 5});
   EXPECT_EQ(e.table.size(), 1u);
   EXPECT_EQ(e.report.skipped, 2u);
+}
+
+// One row dated 1970 among a week of 2019 (a controller that lost its clock) would stretch the
+// span every analysis splits and rates over: it is a broken row. A file with a real gap (two
+// runs months apart, each with many shots) keeps every row.
+TEST(CsvImport, AShotDatedFarFromAllOthersIsABrokenRow) {
+  auto rows = [](int n, int day0) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      char line[96];
+      std::snprintf(line, sizeof line, "2019-%02d-%02d %02d:%02d:00,A,0,run,,%d,700,100\n",
+                    1 + (day0 + i / 96) / 28, 1 + (day0 + i / 96) % 28, (i / 4) % 24, (i % 4) * 15,
+                    i + 1);
+      s += line;
+    }
+    return s;
+  };
+  const std::string week = rows(400, 0);
+  const std::size_t half = week.find('\n', week.size() / 2) + 1;
+  const ImportResult r = Import(std::string(kHeader) + week.substr(0, half) +
+                                "1970-01-01 00:00:00,A,0,run,,1,700,100\n" + week.substr(half));
+  EXPECT_EQ(r.table.size(), 400u);
+  EXPECT_EQ(r.report.skipped, 1u);
+  ASSERT_EQ(r.report.first_bad_rows.size(), 1u);
+  EXPECT_EQ(r.report.first_bad_rows[0].column, "t");
+  EXPECT_NE(
+      r.report.first_bad_rows[0].message.find("the time 1969-12-31 UTC lies far outside the file's "
+                                              "other shots (2018-12-31 to 2019-01-04)"),
+      std::string::npos)
+      << r.report.first_bad_rows[0].message;
+  EXPECT_GE(*std::min_element(r.table.time_ms.begin(), r.table.time_ms.end()),
+            17897LL * 86400000 - 9 * 3600000);
+  const std::string strict = ErrorOf([&] {
+    (void)Import(std::string(kHeader) + week + "1970-01-01 00:00:00,A,0,run,,1,700,100\n",
+                 BadRowPolicy::kStrict);
+  });
+  EXPECT_NE(strict.find("line 402, column 't'"), std::string::npos) << strict;
+
+  const ImportResult gap = Import(std::string(kHeader) + rows(300, 0) + rows(100, 140));
+  EXPECT_EQ(gap.table.size(), 400u) << "two runs months apart are both kept";
+  EXPECT_EQ(gap.report.skipped, 0u);
 }
 
 TEST(CsvImport, MappingColumnMissingFromHeaderListsTheHeader) {

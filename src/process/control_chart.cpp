@@ -70,6 +70,13 @@ IndividualsLimits FitIndividualsChart(std::span<const double> baseline) {
   }
   out.centre = sum / static_cast<double>(out.measured);
   out.mr_bar = range_sum / static_cast<double>(out.moving_ranges);
+  if (!std::isfinite(out.centre) || !std::isfinite(out.mr_bar)) {
+    throw Error(ErrorCategory::kData,
+                "the baseline's values are too large to chart (their mean or moving range "
+                "overflows)",
+                "Check the sensor: values near 1e308 are no measurement (the server now stores "
+                "them as not measured)");
+  }
   if (out.mr_bar == 0) {
     throw Error(ErrorCategory::kData,
                 "every moving range of the baseline is 0, so the control limits would have no "

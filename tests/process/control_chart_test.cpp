@@ -96,6 +96,11 @@ TEST(IndividualsChartTest, RefusesBaselinesThatCannotGiveLimits) {
               (void)FitIndividualsChart(std::vector<double>{7, 7, 7});
             }),
             ErrorCategory::kData);
+  // Finite values whose sum overflows: limits of infinity would be drawn as nothing.
+  EXPECT_EQ(testing::ThrownCategory([] {
+              (void)FitIndividualsChart(std::vector<double>{1e308, 1.5e308, 680});
+            }),
+            ErrorCategory::kData);
   const double inf = std::numeric_limits<double>::infinity();
   EXPECT_EQ(testing::ThrownCategory([&] {
               (void)FitIndividualsChart(std::vector<double>{1, 2, -inf});

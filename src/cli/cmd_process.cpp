@@ -61,6 +61,7 @@ nlohmann::json ImportJson(const lp::ImportReport& r) {
           {"skipped", r.skipped},
           {"first_skipped", broken},
           {"empty_lines", r.empty_lines},
+          {"duplicate_rows", r.duplicate_rows},
           {"labels_unknown", r.labels_unknown},
           {"columns", columns}};
 }

@@ -76,6 +76,7 @@ struct ImportReport {
   std::size_t imported = 0;        // rows in the table
   std::size_t skipped = 0;         // broken rows left out (policy kSkip)
   std::size_t empty_lines = 0;     // lines with no characters, ignored
+  std::size_t duplicate_rows = 0;  // rows equal to an earlier row field by field, left out
   std::size_t labels_unknown = 0;  // imported rows whose label was blank
   bool had_bom = false;
   std::vector<BadRow> first_bad_rows;  // the first ImportOptions::max_listed_bad_rows

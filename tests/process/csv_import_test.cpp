@@ -203,6 +203,19 @@ TEST(CsvImport, AShotDatedFarFromAllOthersIsABrokenRow) {
   EXPECT_EQ(gap.report.skipped, 0u);
 }
 
+// A file exported twice and joined: each shot once, the repeats counted and said.
+TEST(CsvImport, ARowRepeatedExactlyIsCountedOnce) {
+  const std::string row1 = "2019-01-02 09:00:00,A,0,run,,1,700,100\n";
+  const std::string row2 = "2019-01-02 09:01:00,A,1,run,,2,700,100\n";
+  const ImportResult r = Import(std::string(kHeader) + row1 + row2 + row1 + row2 +
+                                "2019-01-02 09:01:00,A,1,run,,2,701,100\n");
+  EXPECT_EQ(r.table.size(), 3u);
+  EXPECT_EQ(r.report.duplicate_rows, 2u);
+  EXPECT_EQ(r.report.rows, 5u);
+  EXPECT_NE(r.report.Summary().find("2 rows repeat an earlier row exactly"), std::string::npos)
+      << r.report.Summary();
+}
+
 TEST(CsvImport, MappingColumnMissingFromHeaderListsTheHeader) {
   const CsvMapping m = ParseCsvMapping(R"(
 time: t

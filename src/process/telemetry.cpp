@@ -1,5 +1,6 @@
 #include "process/telemetry.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -105,11 +106,29 @@ Telemetry ParseTelemetry(std::string_view topic, std::string_view payload, int64
   Telemetry t;
   t.shot.machine = MachineOfTopic(topic);
   json j;
+  // A key given twice in one object ("shot": 125 … "shot": 999) would keep the last without a
+  // word: which one the machine meant is not known, so the message is refused.
+  std::vector<std::vector<std::string>> keys;  // of each object open while parsing
+  std::string repeated;
+  const json::parser_callback_t note_keys = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) keys.emplace_back();
+    if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+    if (event == json::parse_event_t::key && !keys.empty()) {
+      const std::string key = parsed.get<std::string>();
+      if (std::find(keys.back().begin(), keys.back().end(), key) != keys.back().end() &&
+          repeated.empty())
+        repeated = key;
+      keys.back().push_back(key);
+    }
+    return true;
+  };
   try {
-    j = json::parse(payload);
+    j = json::parse(payload, note_keys);
   } catch (const json::exception& e) {
     Bad(std::string("payload is not JSON: ") + e.what(), "send one JSON object per shot");
   }
+  if (!repeated.empty())
+    Bad("'" + repeated + "' appears twice in one object of the message", "send each field once");
   if (!j.is_object()) Bad("payload is not a JSON object", "send one JSON object per shot");
   if (const auto m = j.find("machine"); m != j.end() && *m != t.shot.machine)
     Bad("machine " + m->dump() + " differs from the topic's '" + t.shot.machine + "'",
@@ -130,6 +149,9 @@ Telemetry ParseTelemetry(std::string_view topic, std::string_view payload, int64
   if (die == j.end() || !die->is_string() || die->get<std::string>().empty())
     Bad("'die' is missing or not a non-empty string", "send the id of the die on the machine");
   t.shot.die = die->get<std::string>();
+  for (const char c : t.shot.die)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+      Bad("'die' holds a control character", "send the die's id as plain text");
   t.shot.die_shot = IntField(j, "die_shot", false, 0);
   if (t.shot.die_shot < 0)
     Bad("die_shot is negative", "send the die's shot counter, or leave it out");

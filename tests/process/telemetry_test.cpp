@@ -99,6 +99,20 @@ TEST(TelemetryTest, BadMessagesAreRefusedNamingTheField) {
             std::string::npos);
   EXPECT_NE(Refusal(kTopic, R"({"shot": 1, )" + ok + R"(, "process": [1]})").find("not an object"),
             std::string::npos);
+  // A field twice (which one the machine meant is unknown), at the top or inside process.
+  EXPECT_NE(
+      Refusal(kTopic, R"({"shot": 125, "shot": 999, )" + ok + "}").find("'shot' appears twice"),
+      std::string::npos);
+  EXPECT_NE(
+      Refusal(kTopic, R"({"shot": 1, )" + ok + R"(, "process": {"spray_s": 3, "spray_s": 4}})")
+          .find("'spray_s' appears twice"),
+      std::string::npos);
+  EXPECT_NE(Refusal(kTopic, R"({"shot": 1, "time_ms": 1795999999000, "die": "D\u0000"})")
+                .find("control character"),
+            std::string::npos);
+  // The same key in two different objects is no repeat.
+  EXPECT_NO_THROW(
+      (void)ParseTelemetry(kTopic, R"({"shot": 1, )" + ok + R"(, "x": {"shot": 2}})", kNow));
 }
 
 TEST(TelemetryTest, EveryProcessVariableHasAPlausibleRange) {

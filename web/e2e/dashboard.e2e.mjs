@@ -206,6 +206,9 @@ async function main() {
   });
 
   await step("SPC: individuals chart of melt temperature with limits, reject-rate chart", async () => {
+    // The causes the page drew from: the shift goes on while the test reads, and a condition
+    // is listed only once a reject meets it, so a second request may list more.
+    const drawnCauses = page.waitForResponse((r) => r.url().includes("/api/v1/causes"));
     await page.locator("[data-nav=spc]").click();
     try {
       await page.locator("#view[data-view='spc'][data-loaded='1']").waitFor();
@@ -222,7 +225,8 @@ async function main() {
     check(chart.limits.lcl < chart.limits.centre && chart.limits.centre < chart.limits.ucl, "limits out of order");
     const { body: causes } = await apiGet(`/api/v1/causes?machine=${machine}&shots=5000`);
     check(causes.shots > 0, `no shots of ${machine} for the causes`);
-    const want = Math.min(5, causes.groups[0]?.causes.length ?? 0);
+    const drawn = await (await drawnCauses).json();
+    const want = Math.min(5, drawn.groups[0]?.causes.length ?? 0);
     check((await page.locator("#spc-causes-card").count()) === 1, "no causes card");
     check((await page.locator("#spc-causes-card .cause-row").count()) === want, `causes card does not show the API's ${want} causes`);
     const { body: risk } = await apiGet(`/api/v1/risk?machine=${machine}&shots=5000&judge=200`);

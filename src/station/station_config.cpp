@@ -296,8 +296,15 @@ StationConfig ParseStationConfig(const std::string& text, const std::string& nam
                "workers", "outbox", "mqtt", "http", "uplink", "risk_model", "recurring_mark"});
   StationConfig c;
   c.outbox.path = Resolve(base_dir, "outbox.db");
-  if (root["station"]) c.station = r.Text(root["station"], "station");
-  if (root["machine"]) c.machine = r.Text(root["machine"], "machine");
+  // No default ids: a station that quietly called itself S1 at machine M1 filed its parts under
+  // the real M1's part ids (<machine>-<shot>), where the server refuses or mislabels them.
+  if (!root["station"])
+    r.Fail("station", "missing", "Name the station, e.g. station: S3 (its id in every record)");
+  if (!root["machine"])
+    r.Fail("machine", "missing",
+           "Name the machine it serves, e.g. machine: M3 (part ids are <machine>-<shot>)");
+  c.station = r.Text(root["station"], "station");
+  c.machine = r.Text(root["machine"], "machine");
   if (c.station.empty() || c.machine.empty())
     r.Fail(c.station.empty() ? "station" : "machine", "empty", "Give a short id such as S3 or M3");
   if (root["plc"]) c.plc = ParsePlc(r, root["plc"]);

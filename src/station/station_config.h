@@ -91,8 +91,8 @@ struct UplinkConfig {
 };
 
 struct StationConfig {
-  std::string station = "S1";  // station id in records
-  std::string machine = "M1";  // machine id in records
+  std::string station = "S1";  // station id in records (station.yaml must name it)
+  std::string machine = "M1";  // machine id in records (station.yaml must name it)
   PlcConfig plc;
   CameraConfig camera;
   std::vector<ViewConfig> views;  // at least one

@@ -34,9 +34,10 @@ TEST(StationConfigTest, ReadsEveryKeyAndResolvesRelativePaths) {
   EXPECT_EQ(c.camera.folder, "/etc/ls/incoming");
   EXPECT_EQ(c.camera.timeout_ms, 1500);
   EXPECT_EQ(c.camera.max_early_ms, 1000);
-  EXPECT_EQ(ParseStationConfig("camera: {source: folder, folder: in, max_early_ms: 0}\n"
-                               "views: [{model: m.lsm}]\n",
-                               "station.yaml", "/etc/ls")
+  EXPECT_EQ(ParseStationConfig(
+                "station: S1\nmachine: M1\ncamera: {source: folder, folder: in, max_early_ms: 0}\n"
+                "views: [{model: m.lsm}]\n",
+                "station.yaml", "/etc/ls")
                 .camera.max_early_ms,
             0);
   ASSERT_EQ(c.views.size(), 2u);
@@ -48,9 +49,10 @@ TEST(StationConfigTest, ReadsEveryKeyAndResolvesRelativePaths) {
   EXPECT_EQ(c.outbox.path, "/etc/ls/data/outbox.db");
   EXPECT_DOUBLE_EQ(c.outbox.keep_pass_images, 0.05);
   EXPECT_EQ(c.outbox.keep_sent_days, 30);
-  EXPECT_EQ(ParseStationConfig("camera: {source: simulator}\nviews: [{model: m.lsm}]\n"
-                               "outbox: {keep_sent_days: 365}\n",
-                               "station.yaml", "/etc/ls")
+  EXPECT_EQ(ParseStationConfig(
+                "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n"
+                "outbox: {keep_sent_days: 365}\n",
+                "station.yaml", "/etc/ls")
                 .outbox.keep_sent_days,
             365);
 }
@@ -61,15 +63,18 @@ void ExpectError(const std::string& text, std::initializer_list<const char*> par
 }
 
 TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
-  const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
+  const std::string base =
+      "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n";
   ExpectError(base + "deadline: 5\n", {"deadline", "unknown key", "deadline_ms"});
   ExpectError(base + "deadline_ms: fast\n", {"deadline_ms", "expected a number"});
   ExpectError(base + "deadline_ms: 0\n", {"deadline_ms", "out of range"});
   ExpectError(base + "hold_streak: -1\n", {"hold_streak", "out of range"});
   ExpectError(base + "workers: 1.5\n", {"workers", "whole number"});
   ExpectError(base + "plc: {port: 70000}\n", {"plc.port", "out of range"});
-  ExpectError("camera: {source: folder, folder: in, max_early_ms: -1}\nviews: [{model: m.lsm}]\n",
-              {"camera.max_early_ms", "out of range"});
+  ExpectError(
+      "station: S1\nmachine: M1\ncamera: {source: folder, folder: in, max_early_ms: -1}\nviews: "
+      "[{model: m.lsm}]\n",
+      {"camera.max_early_ms", "out of range"});
   ExpectError(base + "outbox: {keep_pass_images: 2}\n", {"keep_pass_images", "out of range"});
   ExpectError(base + "outbox: {keep_sent_days: 0}\n",
               {"outbox.keep_sent_days", "out of range", "between 1 and 3650"});
@@ -78,15 +83,27 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
   ExpectError(base + "outbox: {keep_sent_days: forever}\n",
               {"outbox.keep_sent_days", "expected a number"});
   ExpectError(base + "deadline_ms: 5\ndeadline_ms: 6\n", {"given twice"});
-  ExpectError("camera: {source: simulator}\n", {"views", "missing"});
-  ExpectError("views: [{model: m.lsm}]\n", {"camera", "missing"});
-  ExpectError("camera: {source: webcam}\nviews: [{model: m.lsm}]\n", {"webcam", "folder"});
-  ExpectError("camera: {source: folder}\nviews: [{model: m.lsm}]\n", {"camera.folder"});
-  ExpectError("camera: {source: aravis, device: x, pixel_format: RGB8}\nviews: [{model: m}]\n",
-              {"RGB8", "Mono8"});
-  ExpectError("camera: {source: simulator}\nviews: [{name: top}]\n", {"views[0].model"});
-  ExpectError("camera: {source: simulator}\nviews: [{model: a}, {model: b}]\n", {"given twice"});
-  ExpectError("camera: [\n", {"not valid YAML", "line"});
+  ExpectError("station: S1\nmachine: M1\ncamera: {source: simulator}\n", {"views", "missing"});
+  ExpectError("station: S1\nmachine: M1\nviews: [{model: m.lsm}]\n", {"camera", "missing"});
+  ExpectError("station: S1\nmachine: M1\ncamera: {source: webcam}\nviews: [{model: m.lsm}]\n",
+              {"webcam", "folder"});
+  ExpectError("station: S1\nmachine: M1\ncamera: {source: folder}\nviews: [{model: m.lsm}]\n",
+              {"camera.folder"});
+  ExpectError(
+      "station: S1\nmachine: M1\ncamera: {source: aravis, device: x, pixel_format: RGB8}\nviews: "
+      "[{model: m}]\n",
+      {"RGB8", "Mono8"});
+  ExpectError("station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{name: top}]\n",
+              {"views[0].model"});
+  ExpectError(
+      "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: a}, {model: b}]\n",
+      {"given twice"});
+  ExpectError("station: S1\nmachine: M1\ncamera: [\n", {"not valid YAML", "line"});
+  // No default ids: a station that called itself M1 filed its parts under the real M1's ids.
+  ExpectError("machine: M3\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n",
+              {"station", "missing", "station: S3"});
+  ExpectError("station: S3\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n",
+              {"machine", "missing", "<machine>-<shot>"});
   ExpectError("", {"empty"});
 }
 
@@ -116,7 +133,8 @@ TEST(StationConfigTest, RecurringMarksAreWatchedUnlessTurnedOff) {
   EXPECT_DOUBLE_EQ(c.recurring_mark.memory.long_parts, 800);
   EXPECT_EQ(c.recurring_mark.memory.min_parts, 120);
   EXPECT_EQ(defaults.recurring_mark.memory.min_parts, DieMemoryOptions().min_parts);
-  const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
+  const std::string base =
+      "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n";
   ExpectError(base + "recurring_mark: {parts: 3}\n", {"recurring_mark", "unknown key"});
   ExpectError(base + "recurring_mark: {window_parts: 5, min_parts: 6}\n",
               {"recurring_mark.min_parts", "window_parts"});
@@ -173,7 +191,8 @@ TEST(StationConfigTest, MqttAndHttpAreOffUnlessConfigured) {
 }
 
 TEST(StationConfigTest, MqttAndHttpMistakesNameTheKey) {
-  const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
+  const std::string base =
+      "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n";
   ExpectError(base + "mqtt: {broker: x}\n", {"broker", "unknown key"});
   ExpectError(base + "mqtt: {qos: 3}\n", {"mqtt.qos", "out of range"});
   ExpectError(base + "mqtt: {port: 0}\n", {"mqtt.port", "out of range"});
@@ -201,7 +220,8 @@ TEST(StationConfigTest, UplinkIsReadWithItsTokenOutsideTheFile) {
   EXPECT_DOUBLE_EQ(c.uplink.timeout_s, 10);
   EXPECT_DOUBLE_EQ(c.uplink.backoff_max_s, 30);
 
-  const std::string base = "camera: {source: simulator}\nviews: [{model: m.lsm}]\n";
+  const std::string base =
+      "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n";
   ExpectError(base + "uplink: {url: 'http://x:1', token: abc}\n",
               {"uplink.token", "not written in the station file", "token_file"});
   ExpectError(base + "uplink: {token_file: t}\n", {"uplink.url", "missing"});

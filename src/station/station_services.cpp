@@ -23,6 +23,10 @@ io::HttpResponse Health(const StationSnapshot& s) {
 
 }  // namespace
 
+namespace {
+constexpr int kHttpThreads = 8;
+}  // namespace
+
 StationServices::StationServices(const StationConfig& config,
                                  std::function<StationSnapshot()> snapshot)
     : snapshot_(std::move(snapshot)) {
@@ -30,6 +34,11 @@ StationServices::StationServices(const StationConfig& config,
     io::HttpServerOptions o;
     o.host = config.http.host;
     o.port = config.http.port;
+    // Each open connection holds a handler thread until it sends or times out: a browser's idle
+    // preconnects (or a scanner) on 2 threads with 10 s silenced /healthz, and the monitoring
+    // then called a running station down. Health and metrics requests arrive whole at once.
+    o.threads = kHttpThreads;
+    o.read_timeout_s = 2;
     http_ = std::make_unique<io::HttpServer>(
         o, io::HttpRoutes{{"/healthz", [this] { return Health(snapshot_()); }},
                           {"/metrics", [this] {

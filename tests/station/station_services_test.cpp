@@ -2,7 +2,11 @@
 // a real mosquitto broker and real HTTP GETs on 127.0.0.1, the PLC over Modbus TCP.
 #include "station/station_services.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
@@ -156,6 +160,31 @@ TEST(StationServices, HealthzAndMetricsMoveWithParts) {
   const auto h2 = nlohmann::json::parse(rig.Get("/healthz")->body);
   EXPECT_TRUE(h2["last_part_age_s"].is_number());
   EXPECT_EQ(h2["camera"], "failing");
+}
+
+// Idle connections (a browser's preconnects, a port scanner) each hold a handler thread until
+// they time out: with 2 threads and 10 s, four of them kept /healthz silent for 20 s and the
+// monitoring called the station down. Six idle sockets leave the health check answered at once.
+TEST(StationServices, HealthzAnswersWhileIdleConnectionsAreOpen) {
+  TempDir dir;
+  Rig rig(dir.path(), WithHttp());
+  std::vector<int> idle;
+  for (int i = 0; i < 6; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(rig.station->http_port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    idle.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted, held by handlers
+  httplib::Client client("127.0.0.1", rig.station->http_port());
+  client.set_read_timeout(5, 0);  // before the change: no answer for ~20 s
+  const auto health = client.Get("/healthz");
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
+  for (int fd : idle) ::close(fd);
 }
 
 TEST(StationServices, NoModelIsFaultAnd503) {

@@ -112,6 +112,9 @@ io::PlcResult PlcResultOf(const PartRecord& part, uint32_t part_id) {
   }
   if (r.defect_type == 0 && RejectedForRecurringMark(part))
     r.defect_type = static_cast<uint16_t>(FindingTypeCode("die_mark"));
+  // A held part that no model scored (not found, another size, out of focus) has no score: the
+  // PLC reads 65535, "unusable" (docs/plc.md), never 0, which reads as a flawless part.
+  if (part.decision == Decision::kHold && !(r.score > 0)) r.threshold = 0;
   return r;
 }
 

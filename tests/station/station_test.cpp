@@ -473,6 +473,21 @@ TEST(StationTest, LostCameraHoldsThePartAndTheStationGoesOn) {
   EXPECT_EQ(none.reason, HoldReason::kCamera);
 }
 
+// A held part has no score the PLC could log: it reads 65535 ("unusable", docs/plc.md), also
+// when the model looked for the part and found none, never 0 (a flawless part's reading).
+TEST(StationTest, AHeldPartReadsAnUnusableScore) {
+  TempDir dir;
+  StationRig rig(dir.path());
+  const auto empty = rig.Shoot(1, {{"top", cv::Mat(300, 300, CV_8UC1, cv::Scalar(0))}});
+  EXPECT_EQ(empty.decision, Decision::kHold);
+  EXPECT_EQ(empty.reason, HoldReason::kPartNotFound);
+  EXPECT_EQ(empty.score_permille, 65535);
+  rig.camera->SetLost(true);
+  EXPECT_EQ(rig.Shoot(2, {{"top", Good(9003)}}).score_permille, 65535);
+  rig.camera->SetLost(false);
+  EXPECT_LT(rig.Shoot(3, {{"top", Good(9001)}}).score_permille, 1000);
+}
+
 TEST(StationTest, HeldPartsInARowSetHoldStreakUntilAPartIsJudged) {
   TempDir dir;
   StationConfig config;

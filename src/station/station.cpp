@@ -687,11 +687,26 @@ void Station::RetryUnsaved() {
 // hold): a streak then reaches the limit a part early, never late.
 void Station::NoteHoldStreak(const PartRecord& part) {
   uint64_t streak = 0;
+  bool new_reason = false;
   {
     std::lock_guard lock(mu_);
     uint64_t& n = counters_.holds_in_a_row;
     n = part.decision == Decision::kHold ? n + 1 : 0;
     streak = n;
+    const HoldReason reason = part.decision == Decision::kHold ? part.reason : HoldReason::kNone;
+    new_reason = reason != HoldReason::kNone && reason != last_hold_;
+    last_hold_ = reason;
+  }
+  // The first held part of a run (or of a new reason) is logged with its cause and fix, so that
+  // a lost camera or a moved lens shows in the station's log at once; the rest of the run is
+  // counted (/metrics, holds_in_a_row), not logged part by part.
+  if (new_reason) {
+    std::string detail;
+    for (const ViewResult& v : part.views)
+      if (v.decision == Decision::kHold && detail.empty()) detail = v.view + ": " + v.detail;
+    std::cerr << config_.station << ": part " << part.part_id << " held ("
+              << HoldReasonName(part.reason) << ")" << (detail.empty() ? "" : ": " + detail)
+              << "; further parts held for this reason are counted, not logged\n";
   }
   const bool on = config_.hold_streak > 0 && streak >= static_cast<uint64_t>(config_.hold_streak);
   // Said once, when the streak reaches the limit: the PLC should stop the line.

@@ -133,9 +133,10 @@ class Station {
   mutable std::mutex mu_;
   StationCounters counters_;
   std::vector<PartRecord> unsaved_;  // records the outbox refused, until it takes them
-  std::vector<std::pair<std::string, std::string>> models_;      // view -> model id, under mu_
-  bool camera_ok_ = true;                                        // under mu_
-  SteadyClock::time_point last_part_{};                          // under mu_; epoch = none yet
+  std::vector<std::pair<std::string, std::string>> models_;  // view -> model id, under mu_
+  bool camera_ok_ = true;                                    // under mu_
+  HoldReason last_hold_ = HoldReason::kNone;  // of the previous part, under mu_ (for the log)
+  SteadyClock::time_point last_part_{};       // under mu_; epoch = none yet
   double last_risk_ = std::numeric_limits<double>::quiet_NaN();  // under mu_
   std::unique_ptr<LatencyHistogram> latency_;
   // outbox counts() scans its tables under the outbox's lock, so scrapes reuse one for 1 s.

@@ -10,6 +10,15 @@
 namespace linesight::station {
 namespace {
 
+// A path that must name a file but names an existing folder: said as that, not as the file
+// being unreadable ("model file size is unreadable", "cannot open database file").
+void NotAFolder(const ConfigReader& r, const std::filesystem::path& path, const std::string& key,
+                const std::string& give) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    r.Fail(key, "'" + path.string() + "' is a folder", "Give " + give);
+}
+
 using YAML::Node;
 
 std::filesystem::path Resolve(const std::filesystem::path& base, const std::string& p) {
@@ -96,6 +105,7 @@ std::vector<ViewConfig> ParseViews(const ConfigReader& r, const Node& n,
     if (n[i]["name"]) v.name = r.Text(n[i]["name"], where + ".name");
     if (!n[i]["model"]) r.Fail(where + ".model", "missing", "Give the view's model file (.lsm)");
     v.model = Resolve(base, r.Text(n[i]["model"], where + ".model"));
+    NotAFolder(r, v.model, where + ".model", "the model file, e.g. models/top.lsm");
     for (const auto& other : views)
       if (other.name == v.name)
         r.Fail(where + ".name", "view '" + v.name + "' given twice", "Name each view once");
@@ -110,6 +120,7 @@ OutboxConfig ParseOutbox(const ConfigReader& r, const Node& n, const std::filesy
   OutboxConfig c;
   c.path = Resolve(base, "outbox.db");
   if (n["path"]) c.path = Resolve(base, r.Text(n["path"], "outbox.path"));
+  NotAFolder(r, c.path, "outbox.path", "a file in it, e.g. " + (c.path / "outbox.db").string());
   if (n["image_dir"]) c.image_dir = Resolve(base, r.Text(n["image_dir"], "outbox.image_dir"));
   if (n["image_cap_mb"])
     c.image_cap_mb = r.Number(n["image_cap_mb"], "outbox.image_cap_mb", 1, 1e7);

@@ -1,6 +1,8 @@
 // The station file is read strictly: every mistake names the key, the cause and the fix.
 #include "station/station_config.h"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "testing/test_util.h"
@@ -99,6 +101,13 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
       "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: a}, {model: b}]\n",
       {"given twice"});
   ExpectError("station: S1\nmachine: M1\ncamera: [\n", {"not valid YAML", "line"});
+  // A folder where a file belongs is named as that (it read "cannot open database file").
+  const std::string folder = std::filesystem::temp_directory_path().string();
+  ExpectError(base + "outbox: {path: " + folder + "}\n",
+              {"outbox.path", "is a folder", "outbox.db"});
+  ExpectError(
+      "station: S1\nmachine: M1\ncamera: {source: simulator}\nviews: [{model: " + folder + "}]\n",
+      {"views[0].model", "is a folder"});
   // No default ids: a station that called itself M1 filed its parts under the real M1's ids.
   ExpectError("machine: M3\ncamera: {source: simulator}\nviews: [{model: m.lsm}]\n",
               {"station", "missing", "station: S3"});

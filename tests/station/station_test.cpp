@@ -462,9 +462,15 @@ TEST(StationTest, LostCameraHoldsThePartAndTheStationGoesOn) {
   TempDir dir;
   StationRig rig(dir.path());
   rig.camera->SetLost(true);
+  ::testing::internal::CaptureStderr();
   const auto held = rig.Shoot(1, {{"top", Good(9003)}});
   EXPECT_EQ(held.decision, Decision::kHold);
   EXPECT_EQ(held.reason, HoldReason::kCamera);
+  EXPECT_EQ(rig.Shoot(4, {{"top", Good(9004)}}).reason, HoldReason::kCamera);
+  // The first held part of the run says why in the log; the next one is counted, not logged.
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(testing::Contains(log, "held (camera): top: ")) << log;
+  EXPECT_EQ(log.find("held (camera)"), log.rfind("held (camera)")) << log;
   rig.camera->SetLost(false);
   EXPECT_EQ(rig.Shoot(2, {{"top", Good(9001)}}).decision, Decision::kPass);
   // No frame at all (the robot never presented the part): held, not passed.

@@ -79,12 +79,21 @@ class CsvReader {
     }
     ok = !quoted;
     fields.push_back(std::move(field));
-    if (!ok) {
-      const std::size_t end = text_.find('\n', start);
-      pos_ = end == std::string_view::npos ? text_.size() : end + 1;
-      line_ = line + 1;
-    }
+    start_ = start;
+    start_line_ = line;
+    if (!ok) RestartAfterFirstLine();
     return true;
+  }
+
+  // The last record ran over more than one line (a quoted field held a line break).
+  bool SpannedLines() const { return line_ > start_line_ + 1; }
+
+  // Reads on from the line after the last record's first line: a stray quote closed by a quote
+  // lines later made one record of every line between.
+  void RestartAfterFirstLine() {
+    const std::size_t end = text_.find('\n', start_);
+    pos_ = end == std::string_view::npos ? text_.size() : end + 1;
+    line_ = start_line_ + 1;
   }
 
  private:
@@ -92,6 +101,7 @@ class CsvReader {
   char delim_;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
+  std::size_t start_ = 0, start_line_ = 1;  // where the last record began
 };
 
 std::string_view Trim(std::string_view s) {
@@ -179,14 +189,17 @@ std::string UtcDate(int64_t ms) {
 // A shot dated far from all the file's others is a clock that jumped (a controller reset to
 // 1970, a mistyped year): kept, it would stretch the time span that analyses split and rate
 // over (one row of 1970 left a fit period with one shot). "Far": beyond the span of the middle
-// 98% of the shots, and at least 30 days, outside it. Such rows are broken rows.
-void DropJumpedClocks(ShotTable& t, const std::vector<std::size_t>& lines,
-                      const std::string& time_column, const ImportOptions& o, ImportReport& r) {
+// 98% of the shots (at least one shot cut from each end), and at least 30 days, outside it.
+// Such rows are broken rows: returns which rows to keep, empty if all.
+std::vector<bool> JumpedClocks(const ShotTable& t, const std::vector<std::size_t>& lines,
+                               const std::string& time_column, const ImportOptions& o,
+                               ImportReport& r) {
   const std::size_t n = t.size();
-  if (n < 20) return;  // too few shots to say where the file's time lies
+  if (n < 20) return {};  // too few shots to say where the file's time lies
   std::vector<int64_t> sorted = t.time_ms;
   std::sort(sorted.begin(), sorted.end());
-  const int64_t lo = sorted[n / 100], hi = sorted[n - 1 - n / 100];
+  const std::size_t trim = std::max<std::size_t>(1, n / 100);  // the jumped row is not the span
+  const int64_t lo = sorted[trim], hi = sorted[n - 1 - trim];
   const int64_t margin = std::max<int64_t>(hi - lo, int64_t{30} * 86400000);
   std::vector<bool> keep(n, true);
   bool any = false;
@@ -206,7 +219,8 @@ void DropJumpedClocks(ShotTable& t, const std::vector<std::size_t>& lines,
     if (r.first_bad_rows.size() < o.max_listed_bad_rows)
       r.first_bad_rows.push_back({lines[i], time_column, why});
   }
-  if (any) t = SelectRows(t, keep);
+  if (!any) keep.clear();
+  return keep;
 }
 
 // Epoch times beyond the year 9999 are not times (and would overflow the shift arithmetic).
@@ -370,7 +384,6 @@ class RowConverter {
     t.machine.push_back(text(l_.machine, m_.machine_constant));
     t.die.push_back(text(l_.die, m_.die_constant));
     t.label.push_back(label);
-    r_.labels_unknown += label == kLabelUnknown;
     auto flag = [&fields](int col, const FlagColumn& fc) -> std::uint8_t {
       return col >= 0 && Contains(fc.values, Trim(fields[col]));
     };
@@ -378,13 +391,29 @@ class RowConverter {
     t.try_shot.push_back(flag(l_.try_shot, m_.try_shot));
     for (std::size_t f = 0; f < values_.size(); ++f) t.features[f].push_back(values_[f]);
     for (std::size_t d = 0; d < defects_.size(); ++d) t.defects[d].push_back(defects_[d]);
-    for (std::size_t c = 0; c < cells_.size(); ++c) {
-      ColumnReport& cr = r_.columns[c];
-      (cells_[c] == Cell::kMeasured ? cr.measured
-       : cells_[c] == Cell::kBlank  ? cr.blank
-                                    : cr.fault)++;
-    }
+    cells_of_rows_.insert(cells_of_rows_.end(), cells_.begin(), cells_.end());
   }
+
+ public:
+  // Counts each column's measured, blank and faulty cells, and the unknown labels, over the
+  // imported rows that `keep` keeps (all when it is empty): a row dropped after it was read
+  // (a jumped clock) is in no bin.
+  void CountKept(const ShotTable& t, const std::vector<bool>& keep) {
+    const std::size_t cols = cells_.size();
+    for (std::size_t i = 0; cols > 0 && i < cells_of_rows_.size() / cols; ++i) {
+      if (!keep.empty() && !keep[i]) continue;
+      for (std::size_t c = 0; c < cols; ++c) {
+        ColumnReport& cr = r_.columns[c];
+        const Cell cell = cells_of_rows_[i * cols + c];
+        (cell == Cell::kMeasured ? cr.measured : cell == Cell::kBlank ? cr.blank : cr.fault)++;
+      }
+    }
+    for (std::size_t i = 0; i < t.label.size(); ++i)
+      r_.labels_unknown += (keep.empty() || keep[i]) && t.label[i] == kLabelUnknown;
+  }
+
+ private:
+  std::vector<Cell> cells_of_rows_;  // each imported row's cells, row after row
 
   const CsvMapping& m_;
   const Layout& l_;
@@ -496,9 +525,16 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
       continue;
     }
     ++r.rows;
+    // A quote that is not closed on its line but by another quote lines later: the record
+    // holds every line between, so it has the wrong number of fields; only its first line is
+    // broken, and reading goes on after it.
+    if (ok && reader.SpannedLines() && fields.size() != layout.fields) {
+      reader.RestartAfterFirstLine();
+      ok = false;
+    }
     key.clear();
     for (const std::string& f : fields) (key += f) += '\x1f';
-    if (ok && !seen.insert(key).second) {
+    if (ok && seen.count(key) > 0) {  // only rows that were imported count as seen
       ++r.duplicate_rows;
       continue;
     }
@@ -508,6 +544,7 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
                            "twice: \"\")";
     if (why.empty()) {
       row_lines.push_back(line);
+      seen.insert(key);
       continue;
     }
     constexpr std::size_t kShown = 300;  // a broken field can be megabytes: quote its start
@@ -521,7 +558,9 @@ ImportResult ImportCsvText(std::string_view text, const CsvMapping& mapping,
     if (r.first_bad_rows.size() < options.max_listed_bad_rows)
       r.first_bad_rows.push_back({line, column, why});
   }
-  DropJumpedClocks(t, row_lines, mapping.time_column, options, r);
+  const std::vector<bool> keep = JumpedClocks(t, row_lines, mapping.time_column, options, r);
+  convert.CountKept(t, keep);
+  if (!keep.empty()) t = SelectRows(t, keep);
   r.imported = t.size();
   t.CheckConsistent();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -129,7 +129,7 @@ io::HttpResponse Metrics(ServerContext& ctx) {
     Metric(o, "linesight_telemetry_duplicates_total", "counter", "shots received again",
            static_cast<double>(t.duplicates));
     Metric(o, "linesight_telemetry_conflicts_total", "counter",
-           "shot numbers received again for another die or time (a restarted counter; logged)",
+           "shots over a day from the stored shot or part of their number (not joined; logged)",
            static_cast<double>(t.conflicts));
     Metric(o, "linesight_telemetry_refused_total", "counter", "messages refused (see the log)",
            static_cast<double>(t.refused));

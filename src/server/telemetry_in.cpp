@@ -18,6 +18,15 @@ constexpr auto kRetryEvery = std::chrono::seconds(2);
 constexpr int64_t kLoggedRefusals = 5;  // the first few refusals are logged, then every 1000th
 constexpr size_t kLoggedKeysMax = 50;   // distinct unknown keys named in the log
 
+// A key as the log may show it: control characters (a line break would forge a log line) as
+// '?', and at most 64 characters.
+std::string Printable(std::string_view key) {
+  std::string out(key.substr(0, 64));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  return key.size() > 64 ? out + "..." : out;
+}
+
 }  // namespace
 
 TelemetryIn::TelemetryIn(store::Store& store, io::MqttSubscribeOptions mqtt) : store_(store) {
@@ -89,7 +98,7 @@ std::string TelemetryIn::NotesOnce(const process::Telemetry& t) {
     std::string known;
     for (const ProcessVariable& v : ProcessVariables())
       known += (known.empty() ? "" : ", ") + std::string(v.name);
-    notes += "telemetry: " + shot + ": process key '" + key +
+    notes += "telemetry: " + shot + ": process key '" + Printable(key) +
              "' is not one linesight knows and is not stored (this is said once per key; "
              "linesight_telemetry_ignored_keys_total counts them). Known keys: " +
              known + "\n";
@@ -129,10 +138,10 @@ bool TelemetryIn::Flush(std::unique_lock<std::mutex>& lock) {
   for (const std::string& conflict : counts.conflicts) {
     const int64_t k = ++stats_.conflicts;
     if (k <= kLoggedRefusals || k % 1000 == 0)
-      std::cerr << "telemetry: not stored (" << k << " so far): " << conflict
-                << ": the machine's shot counter restarted or two machines share a name. The "
-                   "stored shot is kept; a machine's shot counter must never restart "
-                   "(docs/mqtt.md)\n";
+      std::cerr << "telemetry: not joined (" << k << " so far): " << conflict
+                << ": the machine's shot counter restarted, a clock is far off, or two machines "
+                   "share a name. What is stored is kept; a machine's shot counter must never "
+                   "restart (docs/mqtt.md)\n";
   }
   stats_.parts_filled += counts.parts_filled;
   stats_.store_error.clear();

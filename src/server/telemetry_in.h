@@ -21,7 +21,7 @@ namespace linesight::server {
 
 struct TelemetryStats {
   int64_t received = 0, stored = 0, duplicates = 0, parts_filled = 0;
-  int64_t conflicts = 0;     // duplicates that are another shot: the shot counter restarted
+  int64_t conflicts = 0;     // shots a day or more from the stored shot or part of their number
   int64_t refused = 0;       // messages that could not be read (last_refusal says why)
   int64_t implausible = 0;   // values out of their sensor's range, kept as not measured
   int64_t ignored_keys = 0;  // unknown process keys, not stored

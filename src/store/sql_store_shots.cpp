@@ -47,42 +47,53 @@ void CheckShot(const Shot& s, size_t i) {
                 "send the machine's shot counter (1 or more); nothing was stored");
 }
 
-// A part and a shot of one machine and shot number are one shot only if their dies agree (or
-// one is not known) and their times lie within kJoinWindowMs: a shot counter that restarted
-// (a machine replaced, a controller reset) must not give last month's values to today's part.
-// "$d" and "$t" are the other side's die and time; `die` and `time_ms` this side's columns.
-std::string SameShot(const std::string& die, const std::string& time_ms, int d, int t) {
-  const std::string pd = "CAST($" + std::to_string(d) + " AS TEXT)";
-  return "(" + die + " = " + pd + " OR " + die + " = '' OR " + pd + " = '') AND abs(" + time_ms +
-         " - CAST($" + std::to_string(t) + " AS BIGINT)) <= " + std::to_string(kJoinWindowMs);
+// A part and a shot of one machine and shot number are one shot only if their times lie within
+// kJoinWindowMs: a shot counter that restarted (a controller reset, a machine replaced) must not
+// give last month's values to today's part. Dies are not compared: a gateway may name a die
+// "D02" where the station says "M3-D02". `time_ms` is this side's column, $t the other's time.
+std::string SameShot(const std::string& time_ms, int t) {
+  return "abs(" + time_ms + " - CAST($" + std::to_string(t) +
+         " AS BIGINT)) <= " + std::to_string(kJoinWindowMs);
 }
+
+std::string Hours(int64_t ms) { return std::to_string(std::llabs(ms) / 3'600'000) + " h"; }
 
 // Gives the stored part of `s` the values it lacks; true if it had any to take.
 bool FillPart(SqlConnection& c, const Shot& s) {
   const std::string part_id = PartId(s.machine, s.shot);
   std::vector<SqlValue> params = {std::string_view(part_id)};
   for (const ProcessVariable& v : ProcessVariables()) params.push_back(s.process.*(v.field));
-  const int d = static_cast<int>(params.size()) + 1;
-  params.push_back(std::string_view(s.die));
+  const int t = static_cast<int>(params.size()) + 1;
   params.push_back(s.time_ms);
   return c.Exec("UPDATE parts SET " + CoalesceColumns(2) + " WHERE part_id = $1 AND (" +
-                    LacksAValue() + ") AND " + SameShot("die", "time_ms", d, d + 1),
+                    LacksAValue() + ") AND " + SameShot("time_ms", t),
                 params) > 0;
 }
 
-// The stored shot `s` collided with, if it is another shot (another die, or hours away): the
-// machine's shot counter restarted. "" when it is the same shot delivered again.
-std::string Conflict(SqlConnection& c, const Shot& s) {
+// What `s` collided with, if it is another shot: a stored shot of its number, or a stored part
+// of its id, over kJoinWindowMs away (the machine's shot counter restarted, or a clock is far
+// off). "" when there is none, or it is the same shot delivered again.
+std::string Conflict(SqlConnection& c, const Shot& s, bool stored) {
   std::string out;
-  const SqlValue params[] = {std::string_view(s.machine), s.shot, std::string_view(s.die),
-                             s.time_ms};
-  c.Query("SELECT die, time_ms FROM shots WHERE machine = $1 AND shot = $2 AND NOT (" +
-              SameShot("die", "time_ms", 3, 4) + ")",
-          params, [&](const SqlRow& r) {
-            out = s.machine + " shot " + std::to_string(s.shot) + " (die '" + s.die + "', time " +
-                  std::to_string(s.time_ms) + ") is stored already as die '" + r.Text(0) +
-                  "', time " + std::to_string(r.Int(1));
-          });
+  const auto say = [&out, &s](const char* what) {
+    return [&out, &s, what](const SqlRow& r) {
+      out = s.machine + " shot " + std::to_string(s.shot) + " (die '" + s.die + "') is " +
+            Hours(r.Int(0) - s.time_ms) + " away from the " + what + " of that number (die '" +
+            r.Text(1) + "')";
+    };
+  };
+  if (!stored) {  // a duplicate: is the stored shot another one?
+    const SqlValue params[] = {std::string_view(s.machine), s.shot, s.time_ms};
+    c.Query("SELECT time_ms, die FROM shots WHERE machine = $1 AND shot = $2 AND NOT (" +
+                SameShot("time_ms", 3) + ")",
+            params, say("shot stored"));
+  } else {  // stored: is there a part of its id it cannot be joined to?
+    const std::string part_id = PartId(s.machine, s.shot);
+    const SqlValue params[] = {std::string_view(part_id), s.time_ms};
+    c.Query("SELECT time_ms, die FROM parts WHERE part_id = $1 AND NOT (" + SameShot("time_ms", 2) +
+                ")",
+            params, say("part"));
+  }
   return out;
 }
 
@@ -110,10 +121,11 @@ ShotCounts SqlStore::IngestShots(std::span<const Shot> shots) {
                                v.vacuum_mbar,
                                v.cycle_s,
                                now};
-    if (c->Exec(kInsertShot, params) == 0) {
+    const bool stored = c->Exec(kInsertShot, params) > 0;
+    if (std::string conflict = Conflict(*c, s, stored); !conflict.empty())
+      n.conflicts.push_back(std::move(conflict));
+    if (!stored) {
       ++n.shots_duplicate;
-      if (std::string conflict = Conflict(*c, s); !conflict.empty())
-        n.conflicts.push_back(std::move(conflict));
       continue;
     }
     ++n.shots_new;
@@ -138,14 +150,17 @@ void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts) {
       for (const ProcessVariable& v : ProcessVariables()) {
         sql += (first ? "" : ", ") + std::string(v.name) + " = coalesce(" + std::string(v.name) +
                ", (SELECT s." + std::string(v.name) +
-               " FROM shots s WHERE s.machine = $2 AND s.shot = $3 AND " +
-               SameShot("s.die", "s.time_ms", 4, 5) + "))";
+               " FROM shots s WHERE s.machine = $2 AND s.shot = $3 AND abs(s.time_ms - "
+               "parts.time_ms) <= " +
+               std::to_string(kJoinWindowMs) + "))";
         first = false;
       }
       sql += " WHERE part_id = $1";
     }
+    // The stored row's own time (parts.time_ms): a part sent again must not fill the part
+    // stored before with a later shot's values.
     const SqlValue params[] = {std::string_view(p.part_id), std::string_view(p.shot.machine),
-                               p.shot.shot, std::string_view(p.shot.die), p.shot.time_ms};
+                               p.shot.shot};
     c.Exec(sql, params);
   }
 }

@@ -34,14 +34,16 @@ struct IngestCounts {
 };
 
 // A part and a telemetry shot of one machine and shot number are joined only within this time
-// of each other (and with the same die, where both name one).
-inline constexpr int64_t kJoinWindowMs = 3600 * 1000;
+// of each other: a clock sent as local time for UTC (up to 14 h off) still joins, while a
+// restarted counter's numbers were last used days or weeks before.
+inline constexpr int64_t kJoinWindowMs = 24LL * 3600 * 1000;
 
 struct ShotCounts {
   int64_t shots_new = 0, shots_duplicate = 0;
   int64_t parts_filled = 0;  // stored parts that lacked process values and got them
-  // Duplicates that are another shot (another die, or over kJoinWindowMs apart): the machine's
-  // shot counter restarted. Not stored; each says what collided with what.
+  // Shots over kJoinWindowMs away from the stored shot (a duplicate, not stored) or the stored
+  // part of their number (stored, not joined): the machine's shot counter restarted, or a clock
+  // is far off. Each says what collided with what.
   std::vector<std::string> conflicts;
 };
 

@@ -138,6 +138,17 @@ TEST(CsvImport, AnUnclosedQuoteLosesOnlyItsOwnLine) {
   EXPECT_EQ(r.report.first_bad_rows[0].line, 3u);
   EXPECT_NE(r.report.first_bad_rows[0].message.find("quote that is not closed"), std::string::npos);
   EXPECT_EQ(r.table.time_ms.back(), 17898LL * 86400000 + 3000);
+
+  // The same stray quote, closed by a quoted field two lines on: still only its own line is lost.
+  const ImportResult later = Import(std::string(kHeader) +
+                                    "2019-01-02 09:00:00,A,0,run,,1,700,100\n"
+                                    "2019-01-02 09:00:01,A,0,run,,2,\"700,100\n"
+                                    "2019-01-02 09:00:02,A,1,run,,3,710,101\n"
+                                    "2019-01-02 09:00:03,\"A\",0,run,,4,720,102\n");
+  EXPECT_EQ(later.table.size(), 3u);
+  EXPECT_EQ(later.report.skipped, 1u);
+  ASSERT_EQ(later.report.first_bad_rows.size(), 1u);
+  EXPECT_EQ(later.report.first_bad_rows[0].line, 3u);
 }
 
 // Numbers no sensor reads (beyond a float: they would reach the risk model as infinity), days
@@ -201,6 +212,15 @@ TEST(CsvImport, AShotDatedFarFromAllOthersIsABrokenRow) {
   const ImportResult gap = Import(std::string(kHeader) + rows(300, 0) + rows(100, 140));
   EXPECT_EQ(gap.table.size(), 400u) << "two runs months apart are both kept";
   EXPECT_EQ(gap.report.skipped, 0u);
+
+  // A small file too (the jumped row is never taken for the file's own span), and the dropped
+  // row is in no column's counts.
+  const ImportResult small =
+      Import(std::string(kHeader) + rows(49, 0) + "1970-01-01 00:00:00,A,0,run,,1,0,100\n");
+  EXPECT_EQ(small.table.size(), 49u);
+  EXPECT_EQ(small.report.skipped, 1u);
+  for (const ColumnReport& c : small.report.columns)
+    EXPECT_EQ(c.measured + c.blank + c.fault, 49u) << c.name;
 }
 
 // A file exported twice and joined: each shot once, the repeats counted and said.

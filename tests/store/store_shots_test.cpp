@@ -51,35 +51,55 @@ TEST_P(StoreTest, TelemetryFillsWhatPartsLackWhicheverArrivesFirst) {
 }
 
 // A shot counter that restarted (a new controller, a replaced machine) gives numbers the store
-// already holds: the new telemetry is not taken for the old shot's (a conflict, named), and no
-// part takes the values of another die's or another day's shot of its number.
+// already holds, a day or more away: the new telemetry is not taken for the old shot (a
+// conflict, named), no part takes another day's values of its number, nor a part sent again
+// (the stored row's own time decides). A gateway's own die names
+// ("D02" for "M5-D02") and a clock a few hours off still join.
 TEST_P(StoreTest, ARestartedShotCounterIsAConflictAndJoinsNothing) {
   ASSERT_EQ(store_->IngestShots(std::vector<Shot>{TelemetryShot("M5", 5, 800, 231)}).shots_new, 1);
-  Shot again = TelemetryShot("M5", 5, 690, 220);
-  again.die = "M5-D9";
   Shot later = TelemetryShot("M5", 5, 690, 220);
-  later.time_ms += 24 * 3600 * 1000;
+  later.time_ms += 3 * 24 * 3600 * 1000LL;
   Shot same = TelemetryShot("M5", 5, 800, 231);  // delivered twice: no conflict
-  const ShotCounts n = store_->IngestShots(std::vector<Shot>{again, later, same});
-  EXPECT_EQ(n.shots_duplicate, 3);
-  ASSERT_EQ(n.conflicts.size(), 2u);
-  EXPECT_NE(n.conflicts[0].find("M5 shot 5 (die 'M5-D9'"), std::string::npos) << n.conflicts[0];
-  EXPECT_NE(n.conflicts[0].find("stored already as die 'M5-D2'"), std::string::npos);
+  same.die = "D2";
+  ShotCounts n = store_->IngestShots(std::vector<Shot>{later, same});
+  EXPECT_EQ(n.shots_duplicate, 2);
+  ASSERT_EQ(n.conflicts.size(), 1u);
+  EXPECT_NE(n.conflicts[0].find("M5 shot 5 (die 'M5-D2') is 72 h away from the shot stored"),
+            std::string::npos)
+      << n.conflicts[0];
 
-  // A part of shot 5 made a day later with nothing measured takes nothing from the old shot.
+  // A part of shot 5 made three days later with nothing measured takes nothing from the old shot.
   PartRecord today = Part("M5", 5, Decision::kPass, later.time_ms);
   today.shot.process = {};
   Ingest({today});
   EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M5", 5))->record.shot.process.melt_temp_c));
 
-  // Telemetry of another die for a stored part that lacks values fills nothing either.
+  // Telemetry three days away from a stored part that lacks values fills nothing, and says so.
   PartRecord part7 = Part("M6", 7, Decision::kPass, kT0 + 7000);
   part7.shot.process = {};
   Ingest({part7});
-  Shot other = TelemetryShot("M6", 7, 700, 230);
-  other.die = "M6-D5";
-  EXPECT_EQ(store_->IngestShots(std::vector<Shot>{other}).parts_filled, 0);
+  Shot far = TelemetryShot("M6", 7, 700, 230);
+  far.time_ms += 3 * 24 * 3600 * 1000LL;
+  n = store_->IngestShots(std::vector<Shot>{far});
+  EXPECT_EQ(n.parts_filled, 0);
+  ASSERT_EQ(n.conflicts.size(), 1u);
+  EXPECT_NE(n.conflicts[0].find("away from the part of that number"), std::string::npos);
   EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M6", 7))->record.shot.process.melt_temp_c));
+  // The same part sent again fills nothing either: the stored part's own time decides.
+  Ingest({part7});
+  EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M6", 7))->record.shot.process.melt_temp_c));
+
+  // Another die name and a clock 9 h off (local time sent as UTC) join.
+  PartRecord part8 = Part("M6", 8, Decision::kPass, kT0 + 8000);
+  part8.shot.process = {};
+  Ingest({part8});
+  Shot near = TelemetryShot("M6", 8, 705, 230);
+  near.die = "D1";
+  near.time_ms += 9 * 3600 * 1000LL;
+  n = store_->IngestShots(std::vector<Shot>{near});
+  EXPECT_EQ(n.parts_filled, 1);
+  EXPECT_TRUE(n.conflicts.empty());
+  EXPECT_EQ(store_->GetPart(PartId("M6", 8))->record.shot.process.melt_temp_c, 705);
 }
 
 TEST_P(StoreTest, AnInvalidShotStoresNone) {

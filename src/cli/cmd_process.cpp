@@ -3,7 +3,6 @@
 // shot history in a CSV file (docs/process.md).
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -14,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/json_text.h"
 #include "process/alarm_history.h"
@@ -33,14 +33,7 @@ struct Args {
   bool json = false, strict = false, shap = false;
 };
 
-std::string Utc(std::int64_t ms) {
-  const std::time_t s = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
+std::string Utc(std::int64_t ms) { return FormatUtc(ms, "%Y-%m-%d %H:%M:%S UTC"); }
 
 nlohmann::json Num(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
 

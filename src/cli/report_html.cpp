@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/html_text.h"
 
@@ -32,14 +33,7 @@ std::string Fmt(double v, int digits) {
   return buf;
 }
 
-std::string Utc(int64_t ms) {
-  const std::time_t s = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
+std::string Utc(int64_t ms) { return FormatUtc(ms, "%Y-%m-%d %H:%M UTC"); }
 
 // Two horizontal bars, baseline (grey) and with linesight (blue), with the goal's mark.
 std::string Bars(const process::TargetFigure& t) {

@@ -42,14 +42,21 @@ inline double MillisSince(SteadyClock::time_point start) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
 }
 
+// A record time (UTC ms since the Unix epoch) in strftime's `format`, as UTC, e.g.
+// FormatUtc(ms, "%Y-%m-%d %H:%M UTC"); seconds are cut, not rounded.
+inline std::string FormatUtc(int64_t ms, const char* format) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
 // The current UTC time as ISO 8601 with seconds, e.g. "2026-12-02T06:46:53Z".
 inline std::string UtcNow() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return FormatUtc(static_cast<int64_t>(t) * 1000, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 // The current UTC time in record time: milliseconds since the Unix epoch.

@@ -6,12 +6,12 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <sstream>
 #include <unordered_set>
 
+#include "core/clock.h"
 #include "core/error.h"
 
 namespace linesight::process {
@@ -170,22 +170,6 @@ bool ParseIso(std::string_view s, int64_t& ms) {
   return true;
 }
 
-// "2024-01-31" of UTC ms (H. Hinnant's civil_from_days).
-std::string UtcDate(int64_t ms) {
-  const int64_t z = (ms >= 0 ? ms : ms - 86399999) / 86400000 + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-  char text[80];
-  std::snprintf(text, sizeof text, "%04lld-%02lld-%02lld",
-                static_cast<long long>(yoe + era * 400 + (m <= 2)), static_cast<long long>(m),
-                static_cast<long long>(d));
-  return text;
-}
-
 // A shot dated far from all the file's others is a clock that jumped (a controller reset to
 // 1970, a mistyped year): kept, it would stretch the time span that analyses split and rate
 // over (one row of 1970 left a fit period with one shot). "Far": beyond the span of the middle
@@ -206,9 +190,10 @@ std::vector<bool> JumpedClocks(const ShotTable& t, const std::vector<std::size_t
   for (std::size_t i = 0; i < n; ++i) {
     const int64_t at = t.time_ms[i];
     if (at >= lo - margin && at <= hi + margin) continue;
-    const std::string why = "the time " + UtcDate(at) +
-                            " UTC lies far outside the file's other shots (" + UtcDate(lo) +
-                            " to " + UtcDate(hi) + "): a clock that jumped or a mistyped date";
+    const std::string why = "the time " + FormatUtc(at, "%Y-%m-%d") +
+                            " UTC lies far outside the file's other shots (" +
+                            FormatUtc(lo, "%Y-%m-%d") + " to " + FormatUtc(hi, "%Y-%m-%d") +
+                            "): a clock that jumped or a mistyped date";
     if (o.bad_rows == BadRowPolicy::kStrict)
       throw Error(ErrorCategory::kData,
                   "line " + std::to_string(lines[i]) + ", column '" + time_column + "': " + why,

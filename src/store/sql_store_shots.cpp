@@ -50,11 +50,13 @@ void CheckShot(const Shot& s, size_t i) {
 // A part and a shot of one machine and shot number are one shot only if their times lie within
 // kJoinWindowMs: a shot counter that restarted (a controller reset, a machine replaced) must not
 // give last month's values to today's part. Dies are not compared: a gateway may name a die
-// "D02" where the station says "M3-D02". `time_ms` is this side's column, $t the other's time.
-std::string SameShot(const std::string& time_ms, int t) {
-  return "abs(" + time_ms + " - CAST($" + std::to_string(t) +
-         " AS BIGINT)) <= " + std::to_string(kJoinWindowMs);
+// "D02" where the station says "M3-D02". `a` and `b` are the two times, columns or parameters.
+std::string SameShot(const std::string& a, const std::string& b) {
+  return "abs(" + a + " - " + b + ") <= " + std::to_string(kJoinWindowMs);
 }
+
+// Parameter $n as a time, for SameShot.
+std::string TimeParam(int n) { return "CAST($" + std::to_string(n) + " AS BIGINT)"; }
 
 std::string Hours(int64_t ms) { return std::to_string(std::llabs(ms) / 3'600'000) + " h"; }
 
@@ -66,7 +68,7 @@ bool FillPart(SqlConnection& c, const Shot& s) {
   const int t = static_cast<int>(params.size()) + 1;
   params.push_back(s.time_ms);
   return c.Exec("UPDATE parts SET " + CoalesceColumns(2) + " WHERE part_id = $1 AND (" +
-                    LacksAValue() + ") AND " + SameShot("time_ms", t),
+                    LacksAValue() + ") AND " + SameShot("time_ms", TimeParam(t)),
                 params) > 0;
 }
 
@@ -85,13 +87,13 @@ std::string Conflict(SqlConnection& c, const Shot& s, bool stored) {
   if (!stored) {  // a duplicate: is the stored shot another one?
     const SqlValue params[] = {std::string_view(s.machine), s.shot, s.time_ms};
     c.Query("SELECT time_ms, die FROM shots WHERE machine = $1 AND shot = $2 AND NOT (" +
-                SameShot("time_ms", 3) + ")",
+                SameShot("time_ms", TimeParam(3)) + ")",
             params, say("shot stored"));
   } else {  // stored: is there a part of its id it cannot be joined to?
     const std::string part_id = PartId(s.machine, s.shot);
     const SqlValue params[] = {std::string_view(part_id), s.time_ms};
-    c.Query("SELECT time_ms, die FROM parts WHERE part_id = $1 AND NOT (" + SameShot("time_ms", 2) +
-                ")",
+    c.Query("SELECT time_ms, die FROM parts WHERE part_id = $1 AND NOT (" +
+                SameShot("time_ms", TimeParam(2)) + ")",
             params, say("part"));
   }
   return out;
@@ -122,14 +124,14 @@ ShotCounts SqlStore::IngestShots(std::span<const Shot> shots) {
                                v.cycle_s,
                                now};
     const bool stored = c->Exec(kInsertShot, params) > 0;
+    n.shots_new += stored;
+    n.shots_duplicate += !stored;
+    if (stored && FillPart(*c, s)) {
+      ++n.parts_filled;
+      continue;  // joined: within the window
+    }
     if (std::string conflict = Conflict(*c, s, stored); !conflict.empty())
       n.conflicts.push_back(std::move(conflict));
-    if (!stored) {
-      ++n.shots_duplicate;
-      continue;
-    }
-    ++n.shots_new;
-    if (FillPart(*c, s)) ++n.parts_filled;
   }
   tx.Commit();
   return n;
@@ -150,9 +152,8 @@ void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts) {
       for (const ProcessVariable& v : ProcessVariables()) {
         sql += (first ? "" : ", ") + std::string(v.name) + " = coalesce(" + std::string(v.name) +
                ", (SELECT s." + std::string(v.name) +
-               " FROM shots s WHERE s.machine = $2 AND s.shot = $3 AND abs(s.time_ms - "
-               "parts.time_ms) <= " +
-               std::to_string(kJoinWindowMs) + "))";
+               " FROM shots s WHERE s.machine = $2 AND s.shot = $3 AND " +
+               SameShot("s.time_ms", "parts.time_ms") + "))";
         first = false;
       }
       sql += " WHERE part_id = $1";

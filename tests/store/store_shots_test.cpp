@@ -17,6 +17,13 @@ Shot TelemetryShot(const std::string& machine, int64_t shot, double melt, double
   return s;
 }
 
+// A part the station sent with no process value measured.
+PartRecord Unmeasured(const std::string& machine, int64_t shot, int64_t time_ms) {
+  PartRecord p = Part(machine, shot, Decision::kPass, time_ms);
+  p.shot.process = {};
+  return p;
+}
+
 TEST_P(StoreTest, TelemetryFillsWhatPartsLackWhicheverArrivesFirst) {
   // Part 1 arrives first with no die temperature; part 2 arrives after its telemetry.
   PartRecord first = Part("M5", 1, Decision::kPass, kT0 + 1000);
@@ -56,6 +63,9 @@ TEST_P(StoreTest, TelemetryFillsWhatPartsLackWhicheverArrivesFirst) {
 // (the stored row's own time decides). A gateway's own die names
 // ("D02" for "M5-D02") and a clock a few hours off still join.
 TEST_P(StoreTest, ARestartedShotCounterIsAConflictAndJoinsNothing) {
+  const auto melt = [this](const std::string& machine, int64_t shot) {
+    return store_->GetPart(PartId(machine, shot))->record.shot.process.melt_temp_c;
+  };
   ASSERT_EQ(store_->IngestShots(std::vector<Shot>{TelemetryShot("M5", 5, 800, 231)}).shots_new, 1);
   Shot later = TelemetryShot("M5", 5, 690, 220);
   later.time_ms += 3 * 24 * 3600 * 1000LL;
@@ -69,14 +79,11 @@ TEST_P(StoreTest, ARestartedShotCounterIsAConflictAndJoinsNothing) {
       << n.conflicts[0];
 
   // A part of shot 5 made three days later with nothing measured takes nothing from the old shot.
-  PartRecord today = Part("M5", 5, Decision::kPass, later.time_ms);
-  today.shot.process = {};
-  Ingest({today});
-  EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M5", 5))->record.shot.process.melt_temp_c));
+  Ingest({Unmeasured("M5", 5, later.time_ms)});
+  EXPECT_TRUE(std::isnan(melt("M5", 5)));
 
   // Telemetry three days away from a stored part that lacks values fills nothing, and says so.
-  PartRecord part7 = Part("M6", 7, Decision::kPass, kT0 + 7000);
-  part7.shot.process = {};
+  const PartRecord part7 = Unmeasured("M6", 7, kT0 + 7000);
   Ingest({part7});
   Shot far = TelemetryShot("M6", 7, 700, 230);
   far.time_ms += 3 * 24 * 3600 * 1000LL;
@@ -84,22 +91,20 @@ TEST_P(StoreTest, ARestartedShotCounterIsAConflictAndJoinsNothing) {
   EXPECT_EQ(n.parts_filled, 0);
   ASSERT_EQ(n.conflicts.size(), 1u);
   EXPECT_NE(n.conflicts[0].find("away from the part of that number"), std::string::npos);
-  EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M6", 7))->record.shot.process.melt_temp_c));
+  EXPECT_TRUE(std::isnan(melt("M6", 7)));
   // The same part sent again fills nothing either: the stored part's own time decides.
   Ingest({part7});
-  EXPECT_TRUE(std::isnan(store_->GetPart(PartId("M6", 7))->record.shot.process.melt_temp_c));
+  EXPECT_TRUE(std::isnan(melt("M6", 7)));
 
   // Another die name and a clock 9 h off (local time sent as UTC) join.
-  PartRecord part8 = Part("M6", 8, Decision::kPass, kT0 + 8000);
-  part8.shot.process = {};
-  Ingest({part8});
+  Ingest({Unmeasured("M6", 8, kT0 + 8000)});
   Shot near = TelemetryShot("M6", 8, 705, 230);
   near.die = "D1";
   near.time_ms += 9 * 3600 * 1000LL;
   n = store_->IngestShots(std::vector<Shot>{near});
   EXPECT_EQ(n.parts_filled, 1);
   EXPECT_TRUE(n.conflicts.empty());
-  EXPECT_EQ(store_->GetPart(PartId("M6", 8))->record.shot.process.melt_temp_c, 705);
+  EXPECT_EQ(melt("M6", 8), 705);
 }
 
 TEST_P(StoreTest, AnInvalidShotStoresNone) {

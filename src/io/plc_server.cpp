@@ -91,17 +91,31 @@ bool Supported(uint8_t function) {
          function == MODBUS_FC_WRITE_MULTIPLE_REGISTERS;
 }
 
-// libmodbus frames a request by its function code, and for one it has no layout for (08
-// diagnostics, 43 device identification, ...) it stops after the code. The MBAP header still
-// gives the frame's length, and the whole frame has arrived (FrameArrived): the rest is taken from
-// the socket, so that the master gets exception 01 and keeps its connection, as the standard asks.
-bool TakeRestOfUnsupportedFrame(int fd, uint8_t* req, int& length, int capacity) {
-  if (length < 8 || Word(req + 2) != 0 || Supported(req[7])) return false;
-  const int missing = Word(req + 4) - (length - 6);
-  if (missing <= 0 || length + missing > capacity) return false;
-  if (recv(fd, req + length, static_cast<size_t>(missing), MSG_DONTWAIT) != missing) return false;
-  length += missing;
-  return true;
+// libmodbus frames a request by its function code: for one it has no layout for (08 diagnostics,
+// 43 device identification) it stops after the code, and for 00 it waits for four bytes that never
+// come. So a function this server does not serve is framed by its MBAP length (the whole frame has
+// arrived: FrameArrived), taken from the socket and answered with exception 01 here, and the master
+// keeps its connection, as the standard asks. Codes from 0x80 on are no function (they mark
+// exception answers); the answer keeps such a code as it is instead of wrapping it past 0xFF.
+bool AnswerUnsupportedFunction(int fd, bool& answered) {
+  answered = false;
+  std::array<uint8_t, MODBUS_TCP_MAX_ADU_LENGTH> frame{};
+  const ssize_t n = recv(fd, frame.data(), 8, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 8 || Word(frame.data() + 2) != 0 || Supported(frame[7])) return true;
+  const int length = 6 + Word(frame.data() + 4);
+  if (length < 8 || length > static_cast<int>(frame.size())) return true;  // libmodbus refuses it
+  if (recv(fd, frame.data(), static_cast<size_t>(length), MSG_DONTWAIT) != length) return false;
+  const std::array<uint8_t, 9> reply{frame[0],
+                                     frame[1],
+                                     0,
+                                     0,
+                                     0,
+                                     3,
+                                     frame[6],
+                                     static_cast<uint8_t>(frame[7] | 0x80),
+                                     kExceptionIllegalFunction};
+  answered = true;
+  return send(fd, reply.data(), reply.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(reply.size());
 }
 
 }  // namespace
@@ -320,13 +334,17 @@ void PlcServer::ServeClients(const std::vector<int>& readable) {
 }
 
 bool PlcServer::ServeRequest(int fd) {
+  bool answered = false;
+  const bool alive = AnswerUnsupportedFunction(fd, answered);
+  if (answered) {
+    std::lock_guard lock(mu_);
+    ++counters_.exceptions;
+  }
+  if (!alive || answered) return alive;
   modbus_set_socket(net_->ctx, fd);
   std::array<uint8_t, MODBUS_TCP_MAX_ADU_LENGTH> req{};
-  int length = modbus_receive(net_->ctx, req.data());
-  if (length <= 0) return false;
-  if (!WellFormedMbap(req.data(), length) &&
-      !TakeRestOfUnsupportedFrame(fd, req.data(), length, static_cast<int>(req.size())))
-    return false;
+  const int length = modbus_receive(net_->ctx, req.data());
+  if (length <= 0 || !WellFormedMbap(req.data(), length)) return false;
   const uint8_t* pdu = req.data() + modbus_get_header_length(net_->ctx);
   const int address = Word(pdu + 1);
   std::vector<uint16_t> values;
@@ -349,7 +367,7 @@ bool PlcServer::ServeRequest(int fd) {
       exception = CheckWrite(address, values);
       break;
     }
-    default:
+    default:  // not reached: AnswerUnsupportedFunction answered it
       exception = kExceptionIllegalFunction;
   }
   if (exception != 0) {

@@ -243,12 +243,17 @@ TEST(PlcServer, FunctionsWithoutALayoutGetException01AndKeepTheConnection) {
             (std::vector<uint8_t>{0, 1, 0, 0, 0, 3, 1, 0x88, 0x01}));
   EXPECT_EQ(ask({0, 2, 0, 0, 0, 5, 1, 0x2B, 0x0E, 0x01, 0x00}),
             (std::vector<uint8_t>{0, 2, 0, 0, 0, 3, 1, 0xAB, 0x01}));
+  // 00 and 0x81 are no function (0x80 and up mark exception answers): exception 01 as well.
+  EXPECT_EQ(ask({0, 4, 0, 0, 0, 2, 1, 0x00}),
+            (std::vector<uint8_t>{0, 4, 0, 0, 0, 3, 1, 0x80, 0x01}));
+  EXPECT_EQ(ask({0, 5, 0, 0, 0, 3, 1, 0x81, 0x07}),
+            (std::vector<uint8_t>{0, 5, 0, 0, 0, 3, 1, 0x81, 0x01}));
   // The connection is still served: read holding register 0 (STATUS).
   const std::vector<uint8_t> status = ask({0, 3, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1});
   ASSERT_EQ(status.size(), 11u);
   EXPECT_EQ(status[7], 3);
   EXPECT_EQ(server.counters().client_drops, 0u);
-  EXPECT_EQ(server.counters().exceptions, 2u);
+  EXPECT_EQ(server.counters().exceptions, 4u);
   close(fd);
 }
 

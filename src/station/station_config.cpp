@@ -69,6 +69,22 @@ void ParseAravisCamera(const ConfigReader& r, const Node& n, CameraConfig& c) {
   }
 }
 
+// A key of another source would be silently ignored (a folder camera given pixel_format: Mono12
+// still reads its files as they are), so it is refused, naming the source it is for.
+void RefuseKeysOfOtherSources(const ConfigReader& r, const Node& n, const std::string& source) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kKeysOf = {
+      {"folder", {"folder", "take_existing", "delete_after_read", "move_to", "max_early_ms"}},
+      {"aravis",
+       {"device", "pixel_format", "width", "height", "exposure_us", "gain_db", "trigger"}}};
+  for (const auto& [owner, keys] : kKeysOf) {
+    if (owner == source) continue;
+    for (const std::string& key : keys)
+      if (n[key])
+        r.Fail("camera." + key, "is a setting of source " + owner + ", not of " + source,
+               "Remove it, or write source: " + owner + " if that is the camera");
+  }
+}
+
 CameraConfig ParseCamera(const ConfigReader& r, const Node& n, const std::filesystem::path& base) {
   r.CheckKeys(n, "camera",
               {"source", "folder", "take_existing", "delete_after_read", "move_to", "max_early_ms",
@@ -77,6 +93,8 @@ CameraConfig ParseCamera(const ConfigReader& r, const Node& n, const std::filesy
   CameraConfig c;
   if (!n["source"]) r.Fail("camera.source", "missing", "Write source: folder, aravis or simulator");
   const std::string source = r.Text(n["source"], "camera.source");
+  if (source == "folder" || source == "aravis" || source == "simulator")
+    RefuseKeysOfOtherSources(r, n, source);
   if (source == "folder") {
     c.kind = CameraKind::kFolder;
     ParseFolderCamera(r, n, base, c);

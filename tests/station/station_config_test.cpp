@@ -91,6 +91,19 @@ TEST(StationConfigTest, MistakesNameTheKeyAndTheFix) {
               {"webcam", "folder"});
   ExpectError("station: S1\nmachine: M1\ncamera: {source: folder}\nviews: [{model: m.lsm}]\n",
               {"camera.folder"});
+  // A setting of another source would change nothing: refused, naming the source it is for.
+  ExpectError(
+      "station: S1\nmachine: M1\ncamera: {source: folder, folder: in, pixel_format: Mono12}\n"
+      "views: [{model: m.lsm}]\n",
+      {"camera.pixel_format", "source aravis, not of folder", "Remove it"});
+  ExpectError(
+      "station: S1\nmachine: M1\ncamera: {source: aravis, device: x, move_to: done}\n"
+      "views: [{model: m.lsm}]\n",
+      {"camera.move_to", "source folder"});
+  ExpectError(
+      "station: S1\nmachine: M1\ncamera: {source: simulator, device: x}\nviews: "
+      "[{model: m.lsm}]\n",
+      {"camera.device", "source aravis, not of simulator"});
   ExpectError(
       "station: S1\nmachine: M1\ncamera: {source: aravis, device: x, pixel_format: RGB8}\nviews: "
       "[{model: m}]\n",

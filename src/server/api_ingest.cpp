@@ -1,6 +1,7 @@
 // The stations' ingest routes: kept images by content address, then batches of parts and machine
 // events, stored once each whatever how often a batch is sent.
 #include <chrono>
+#include <iostream>
 #include <regex>
 
 #include "core/error.h"
@@ -14,6 +15,18 @@ namespace {
 
 const std::regex kImageName("[0-9a-f]{64}\\.(png|jpg)");
 
+// A part that finds the telemetry shot of its number a day or more away is not joined to it (a
+// restarted counter, a clock far off): counted, and the first few logged, as telemetry's own.
+void LogNotJoined(ServerContext& ctx, const std::vector<std::string>& not_joined) {
+  for (const std::string& what : not_joined) {
+    const int64_t k = ++ctx.metrics.not_joined_in;
+    if (k <= 5 || k % 1000 == 0)
+      std::cerr << "ingest: not joined to telemetry (" << k << " so far): " << what
+                << ": the machine's shot counter restarted or a clock is far off; the part keeps "
+                   "only its own process values\n";
+  }
+}
+
 io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
                            const io::HttpRequest& req) {
   const auto start = std::chrono::steady_clock::now();
@@ -26,6 +39,7 @@ io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
   ctx.metrics.parts_new += c.parts_new;
   ctx.metrics.events_in += static_cast<int64_t>(events.size());
   ctx.metrics.implausible_in += static_cast<int64_t>(batch.implausible.size());
+  LogNotJoined(ctx, c.not_joined);
   ctx.metrics.ingest_micros += std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - start)
                                    .count();
@@ -35,6 +49,7 @@ io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
                            {"events_duplicate", c.events_duplicate}};
   // Named back to the sender: a sensor reading out of range is stored as not measured.
   if (!batch.implausible.empty()) answer["implausible"] = batch.implausible;
+  if (!c.not_joined.empty()) answer["not_joined"] = c.not_joined;
   return JsonAnswer(answer);
 }
 

@@ -113,6 +113,9 @@ io::HttpResponse Metrics(ServerContext& ctx) {
   Metric(o, "linesight_ingest_implausible_total", "counter",
          "parts' process values out of their sensor's range, stored as not measured",
          m.implausible_in);
+  Metric(o, "linesight_ingest_not_joined_total", "counter",
+         "parts a day or more from the telemetry shot of their number (not joined; logged)",
+         m.not_joined_in);
   Metric(o, "linesight_ingest_events_total", "counter", "machine events received", m.events_in);
   Metric(o, "linesight_ingest_images_total", "counter", "images stored", m.images_in);
   Metric(o, "linesight_ingest_image_bytes_total", "counter", "image bytes stored",

@@ -23,6 +23,7 @@ struct ServerMetrics {
   std::atomic<int64_t> ingest_requests{0}, ingest_errors{0}, parts_in{0}, parts_new{0};
   std::atomic<int64_t> events_in{0}, images_in{0}, image_bytes_in{0};
   std::atomic<int64_t> implausible_in{0};  // process values out of range, stored as not measured
+  std::atomic<int64_t> not_joined_in{0};   // parts too far from the telemetry shot of their number
   std::atomic<int64_t> ingest_micros{0};   // summed ingest handling time
   std::atomic<int64_t> requests{0}, errors_4xx{0}, errors_5xx{0};
 };

@@ -299,7 +299,7 @@ IngestCounts SqlStore::Ingest(std::span<const PartRecord> parts,
   CheckEventsFromOwnStation(*c, events, station);
   for (const MachineEvent& e : events) ++(InsertEvent(*c, e) ? n.events_new : n.events_duplicate);
   InsertImageUses(*c, parts);
-  FillPartsFromShots(*c, parts);
+  n.not_joined = FillPartsFromShots(*c, parts);
   // Last, as AddReview does: a part's row before the rollup's, so that a review of a part this
   // batch sends again never waits on the batch in the opposite order (a deadlock on PostgreSQL).
   CountPartHours(*c, hours);

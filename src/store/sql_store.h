@@ -80,7 +80,7 @@ class SqlStore : public Store {
 
 // In Ingest()'s transaction: gives each of `parts` that lacks process values those of its shot,
 // if telemetry brought it first (sql_store_shots.cpp).
-void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts);
+std::vector<std::string> FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts);
 
 // Inserts one audit entry (in the caller's transaction, if any); returns its id
 // (sql_store_people.cpp).

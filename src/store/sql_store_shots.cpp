@@ -137,9 +137,31 @@ ShotCounts SqlStore::IngestShots(std::span<const Shot> shots) {
   return n;
 }
 
+namespace {
+
+// A telemetry shot of the stored part's machine and number that lies too far from the part to be
+// its shot; "" if there is none.
+std::string ShotTooFar(SqlConnection& c, const PartRecord& p) {
+  std::string out;
+  const SqlValue params[] = {std::string_view(p.part_id), std::string_view(p.shot.machine),
+                             p.shot.shot};
+  c.Query(
+      "SELECT s.time_ms - p.time_ms, s.die FROM shots s JOIN parts p ON p.part_id = $1 "
+      "WHERE s.machine = $2 AND s.shot = $3 AND NOT (" +
+          SameShot("s.time_ms", "p.time_ms") + ")",
+      params, [&](const SqlRow& r) {
+        out = "part " + p.part_id + " (die '" + p.shot.die + "') is " + Hours(r.Int(0)) +
+              " away from the telemetry shot of that number (die '" + r.Text(1) + "')";
+      });
+  return out;
+}
+
+}  // namespace
+
 // Called by Ingest() in its transaction: parts that arrive lacking values take them from shots
-// that telemetry brought first.
-void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts) {
+// that telemetry brought first. Returns the parts whose shot of that number was too far to join.
+std::vector<std::string> FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts) {
+  std::vector<std::string> not_joined;
   std::string sql;
   for (const PartRecord& p : parts) {
     bool lacks = false;
@@ -163,7 +185,9 @@ void FillPartsFromShots(SqlConnection& c, std::span<const PartRecord> parts) {
     const SqlValue params[] = {std::string_view(p.part_id), std::string_view(p.shot.machine),
                                p.shot.shot};
     c.Exec(sql, params);
+    if (std::string far = ShotTooFar(c, p); !far.empty()) not_joined.push_back(std::move(far));
   }
+  return not_joined;
 }
 
 }  // namespace linesight::store

@@ -31,6 +31,9 @@ class PartConflict : public Error {
 struct IngestCounts {
   int64_t parts_new = 0, parts_duplicate = 0;
   int64_t events_new = 0, events_duplicate = 0;
+  // Parts lacking process values whose telemetry shot of the same number lies kJoinWindowMs or
+  // more from them (not joined): a restarted shot counter or a clock far off. Each says which.
+  std::vector<std::string> not_joined;
 };
 
 // A part and a telemetry shot of one machine and shot number are joined only within this time

@@ -519,6 +519,44 @@ TEST_P(ServerTest, LiveStreamsPastTheirShareOfThreadsAreRefusedAndTheApiStillAns
   }));
 }
 
+// A part whose telemetry shot of the same number lies days away (a restarted shot counter) is
+// not joined to it, and the answer, the log and /metrics say so.
+TEST_P(ServerTest, APartDaysFromTheTelemetryShotOfItsNumberIsNamedNotJoined) {
+  Shot shot;
+  shot.machine = "M1";
+  shot.shot = 4;
+  shot.time_ms = kT0;
+  shot.die = "M1-D01";
+  shot.process.melt_temp_c = 690;
+  ASSERT_EQ(store_->IngestShots(std::vector<Shot>{shot}).shots_new, 1);
+  PartRecord later = ServerTestPart("M1", 4, Decision::kPass, kT0 + 5 * 24 * 3600 * 1000LL);
+  later.shot.process = {};
+  auto r = Ingest(Batch({later}));
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json answer = json::parse(r->body);
+  ASSERT_TRUE(answer.contains("not_joined")) << r->body;
+  EXPECT_NE(answer["not_joined"][0].get<std::string>().find("120 h away from the telemetry shot"),
+            std::string::npos)
+      << r->body;
+  EXPECT_TRUE(std::isnan(store_->GetPart(later.part_id)->record.shot.process.melt_temp_c));
+  r = Client().Get("/metrics");
+  EXPECT_NE(r->body.find("linesight_ingest_not_joined_total 1"), std::string::npos);
+  // A part within a day of its shot joins and is not named.
+  ASSERT_EQ(store_
+                ->IngestShots(std::vector<Shot>{[&] {
+                  Shot s = shot;
+                  s.shot = 5;
+                  return s;
+                }()})
+                .shots_new,
+            1);
+  PartRecord near = ServerTestPart("M1", 5, Decision::kPass, kT0 + 3600 * 1000LL);
+  near.shot.process = {};
+  r = Ingest(Batch({near}));
+  EXPECT_FALSE(json::parse(r->body).contains("not_joined")) << r->body;
+  EXPECT_EQ(store_->GetPart(near.part_id)->record.shot.process.melt_temp_c, 690);
+}
+
 TEST_P(ServerTest, HealthMetricsAndUnknownPaths) {
   auto r = Client().Get("/healthz");
   ASSERT_EQ(r->status, 200);

@@ -78,9 +78,15 @@ TEST_P(StoreTest, ARestartedShotCounterIsAConflictAndJoinsNothing) {
             std::string::npos)
       << n.conflicts[0];
 
-  // A part of shot 5 made three days later with nothing measured takes nothing from the old shot.
-  Ingest({Unmeasured("M5", 5, later.time_ms)});
+  // A part of shot 5 made three days later with nothing measured takes nothing from the old shot,
+  // and the answer says so.
+  IngestCounts in = store_->Ingest(std::vector<PartRecord>{Unmeasured("M5", 5, later.time_ms)}, {});
   EXPECT_TRUE(std::isnan(melt("M5", 5)));
+  ASSERT_EQ(in.not_joined.size(), 1u);
+  EXPECT_NE(in.not_joined[0].find("part M5-000000005 (die 'M5-D2') is 72 h away from the "
+                                  "telemetry shot of that number (die 'M5-D2')"),
+            std::string::npos)
+      << in.not_joined[0];
 
   // Telemetry three days away from a stored part that lacks values fills nothing, and says so.
   const PartRecord part7 = Unmeasured("M6", 7, kT0 + 7000);
@@ -93,11 +99,13 @@ TEST_P(StoreTest, ARestartedShotCounterIsAConflictAndJoinsNothing) {
   EXPECT_NE(n.conflicts[0].find("away from the part of that number"), std::string::npos);
   EXPECT_TRUE(std::isnan(melt("M6", 7)));
   // The same part sent again fills nothing either: the stored part's own time decides.
-  Ingest({part7});
+  in = store_->Ingest(std::vector<PartRecord>{part7}, {});
   EXPECT_TRUE(std::isnan(melt("M6", 7)));
+  EXPECT_EQ(in.not_joined.size(), 1u);
 
   // Another die name and a clock 9 h off (local time sent as UTC) join.
-  Ingest({Unmeasured("M6", 8, kT0 + 8000)});
+  in = store_->Ingest(std::vector<PartRecord>{Unmeasured("M6", 8, kT0 + 8000)}, {});
+  EXPECT_TRUE(in.not_joined.empty()) << "no telemetry of shot 8 yet";
   Shot near = TelemetryShot("M6", 8, 705, 230);
   near.die = "D1";
   near.time_ms += 9 * 3600 * 1000LL;

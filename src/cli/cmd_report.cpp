@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -53,13 +54,22 @@ int64_t ParseTime(const std::string& text, const std::string& option) {
 }
 
 // The newest part's shot time, or nullopt for an empty store.
-void AddCounts(store::Store& s, const store::PartFilter& period, process::PlantFacts& f) {
-  store::ShiftCalendar shifts;
+void AddCounts(store::Store& s, const store::PartFilter& period, const store::ShiftCalendar& shifts,
+               process::PlantFacts& f) {
+  std::set<std::string> shifts_worked;
   for (const auto& y : s.Yield(period, store::GroupBy::kMachine, shifts)) {
     ++f.machines;
     f.parts += y.parts, f.passes += y.passes, f.rejects += y.rejects, f.holds += y.holds;
     f.good += y.good;
+    // The shifts this machine made parts in: a machine idle for a shift needs no report of it.
+    store::PartFilter of_machine = period;
+    of_machine.machine = y.key;
+    for (const auto& shift : s.Yield(of_machine, store::GroupBy::kShift, shifts)) {
+      f.machine_shifts += shift.parts > 0;
+      if (shift.parts > 0) shifts_worked.insert(shift.key);
+    }
   }
+  f.shifts = static_cast<double>(shifts_worked.size());
   // Parts of one line verdict a person reviewed: passes audited (escapes found), and rejects
   // overruled to good (not bad castings, for the quality baseline).
   auto reviewed = [&](Decision decision, const auto& each) {
@@ -89,15 +99,15 @@ void AddDowntime(store::Store& s, process::PlantFacts& f) {
   for (const auto& m : s.Machines(f.from_ms)) {
     std::vector<MachineEvent> events = s.Events(m.machine, f.from_ms, f.to_ms);
     if (auto before = s.EventBefore(m.machine, f.from_ms)) events.push_back(*before);
-    for (const auto& d : process::DowntimesOf(events, f.from_ms, f.to_ms)) {
-      const int64_t ms = d.end_ms - d.start_ms;
-      if (d.planned) {
-        f.planned_downtime_ms += ms;
-        continue;
-      }
-      f.unplanned_downtime_ms += ms;
-      f.die_failure_downtime_ms += d.reason == "die_failure" ? ms : 0;
-      ++f.failures;
+    const auto downtimes = process::DowntimesOf(events, f.from_ms, f.to_ms);
+    for (const auto& d : downtimes)
+      (d.planned ? f.planned_downtime_ms : f.unplanned_downtime_ms) += d.end_ms - d.start_ms;
+    // Failures as OEE counts them: a die failure and the die change that repairs it are one,
+    // with both stretches in its repair time; one begun before the period is not the period's.
+    for (const auto& failure : process::FailuresOf(downtimes)) {
+      if (failure.reason == "die_failure")
+        f.die_failure_downtime_ms += failure.end_ms - failure.start_ms;
+      f.failures += !failure.carried_in;
     }
   }
 }
@@ -114,11 +124,12 @@ process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
                              : ParseTime(a.from, "--from");
   if (f.to_ms <= f.from_ms)
     throw Error(ErrorCategory::kInput, "--from is not before --to", "Give a period forwards");
-  f.shifts = static_cast<double>(f.to_ms - f.from_ms) / (a.shift_hours * 3.6e6);
   store::PartFilter period;
   period.from_ms = f.from_ms;
   period.to_ms = f.to_ms;
-  AddCounts(s, period, f);
+  store::ShiftCalendar shifts;
+  shifts.length_ms = static_cast<int64_t>(a.shift_hours * 3.6e6);
+  AddCounts(s, period, shifts, f);
   AddDowntime(s, f);
   // Each alert the watch opened is one alarm a person did not have to raise by watching charts.
   f.alarms = TotalAlarms(CountAlarms(s, f.from_ms, f.to_ms));

@@ -81,7 +81,8 @@ std::string Row(const std::string& k, const std::string& v) {
 std::string FactsTable(const process::PlantFacts& f) {
   std::string t = "<table>";
   t += Row("period", Utc(f.from_ms) + " to " + Utc(f.to_ms));
-  t += Row("machines, shifts", std::to_string(f.machines) + ", " + Fmt(f.shifts, 1));
+  t += Row("machines, shifts, machine-shifts worked",
+           std::to_string(f.machines) + ", " + Fmt(f.shifts, 1) + ", " + Fmt(f.machine_shifts, 1));
   t += Row("parts (pass / reject / hold)",
            std::to_string(f.parts) + " (" + std::to_string(f.passes) + " / " +
                std::to_string(f.rejects) + " / " + std::to_string(f.holds) + ")");
@@ -171,6 +172,7 @@ std::string PlantReportJson(const process::PlantReport& r) {
                           {"to_ms", f.to_ms},
                           {"machines", f.machines},
                           {"shifts", f.shifts},
+                          {"machine_shifts", f.machine_shifts},
                           {"parts", f.parts},
                           {"passes", f.passes},
                           {"rejects", f.rejects},

@@ -25,22 +25,23 @@ void CheckPeriod(int64_t from_ms, int64_t to_ms) {
                 "give to_ms > from_ms");
 }
 
-// Counts the unplanned stretches entered from `running`: one failure, however many states
-// (stopped, then die change) its repair goes through.
-int64_t Failures(const std::vector<MachineEvent>& sorted, int64_t from_ms, int64_t to_ms) {
-  int64_t n = 0;
-  MachineState before = MachineState::kRunning;
-  for (const MachineEvent& e : sorted) {
-    if (e.time_ms >= to_ms) break;
-    if (e.time_ms >= from_ms && before == MachineState::kRunning &&
-        e.state != MachineState::kRunning && !e.planned)
-      ++n;
-    before = e.state;
-  }
-  return n;
-}
-
 }  // namespace
+
+std::vector<Failure> FailuresOf(std::span<const Downtime> downtimes) {
+  std::vector<Failure> out;
+  const Downtime* previous = nullptr;
+  for (const Downtime& d : downtimes) {
+    if (!d.planned) {
+      const bool continues = previous && !previous->planned && previous->end_ms == d.start_ms;
+      if (continues)
+        out.back().end_ms = d.end_ms;
+      else
+        out.push_back({d.start_ms, d.end_ms, d.reason, d.carried_in});
+    }
+    previous = &d;
+  }
+  return out;
+}
 
 std::vector<Downtime> DowntimesOf(std::span<const MachineEvent> events, int64_t from_ms,
                                   int64_t to_ms) {
@@ -51,7 +52,7 @@ std::vector<Downtime> DowntimesOf(std::span<const MachineEvent> events, int64_t 
   int64_t since = from_ms;
   auto close = [&](int64_t at) {
     if (current && current->state != MachineState::kRunning && at > since)
-      out.push_back({since, at, current->planned, current->reason});
+      out.push_back({since, at, current->planned, current->reason, current->time_ms < from_ms});
   };
   for (const MachineEvent& e : sorted) {
     if (e.time_ms >= to_ms) break;
@@ -83,7 +84,8 @@ Oee ComputeOee(std::span<const MachineEvent> events, const OeeCounts& counts, in
   o.planned_cycle_s = planned_cycle_s;
   o.counts = counts;
   std::map<std::pair<std::string, bool>, DowntimeRow> by_reason;
-  for (const Downtime& d : DowntimesOf(events, from_ms, to_ms)) {
+  const std::vector<Downtime> downtimes = DowntimesOf(events, from_ms, to_ms);
+  for (const Downtime& d : downtimes) {
     (d.planned ? o.planned_downtime_ms : o.unplanned_downtime_ms) += d.end_ms - d.start_ms;
     DowntimeRow& row = by_reason[{d.reason, d.planned}];
     row.reason = d.reason;
@@ -99,10 +101,14 @@ Oee ComputeOee(std::span<const MachineEvent> events, const OeeCounts& counts, in
     o.effectiveness = planned_cycle_s * 1000.0 * counts.produced / o.actual_production_ms;
   if (counts.produced > 0) o.quality = static_cast<double>(counts.good) / counts.produced;
   o.oee = o.availability * o.effectiveness * o.quality;
-  o.failures = Failures(InTimeOrder(events), from_ms, to_ms);
+  int64_t repair_ms = 0;
+  for (const Failure& f : FailuresOf(downtimes)) {
+    (f.carried_in ? o.carried_in_repair_ms : repair_ms) += f.end_ms - f.start_ms;
+    o.failures += !f.carried_in;
+  }
   if (o.failures > 0) {
     o.mtbf_s = o.actual_production_ms / 1000.0 / o.failures;
-    o.mttr_s = o.unplanned_downtime_ms / 1000.0 / o.failures;
+    o.mttr_s = repair_ms / 1000.0 / o.failures;
   }
   for (auto& [key, row] : by_reason) o.pareto.push_back(std::move(row));
   std::stable_sort(o.pareto.begin(), o.pareto.end(),

@@ -22,7 +22,8 @@ struct OeeCounts {
 struct Downtime {
   int64_t start_ms = 0, end_ms = 0;
   bool planned = false;
-  std::string reason;  // the reason of the event that began it
+  std::string reason;       // the reason of the event that began it
+  bool carried_in = false;  // that event lies before the period
 };
 
 // Downtime of one reason, for the Pareto.
@@ -42,10 +43,11 @@ struct Oee {
   OeeCounts counts;
   // The ratios, 0..1 (effectiveness may exceed 1 if the machine ran faster than planned).
   double availability = 0, effectiveness = 0, quality = 0, oee = 0;
-  int64_t failures = 0;             // unplanned stops that began in the period
-  double mtbf_s = 0;                // actual production time / failures; 0 without failures
-  double mttr_s = 0;                // unplanned downtime / failures; 0 without failures
-  std::vector<DowntimeRow> pareto;  // by time lost, most first
+  int64_t failures = 0;  // FailuresOf() that began in the period
+  double mtbf_s = 0;     // actual production time / failures; 0 without failures
+  double mttr_s = 0;     // those failures' repair time in the period / failures; 0 without
+  int64_t carried_in_repair_ms = 0;  // repair within the period of a failure begun before it
+  std::vector<DowntimeRow> pareto;   // by time lost, most first
 };
 
 // The stretches out of `running` within [from_ms, to_ms) from `events` (one machine's, any
@@ -53,6 +55,20 @@ struct Oee {
 // when there is none. Throws Error{kInput} if to_ms <= from_ms.
 [[nodiscard]] std::vector<Downtime> DowntimesOf(std::span<const MachineEvent> events,
                                                 int64_t from_ms, int64_t to_ms);
+
+// One failure (IEC 60050-191): an unbroken run of unplanned stretches, however many states its
+// repair goes through (a die failure, then the die change that repairs it), entered from running
+// or from a planned stop (a fault found during a break). Its repair time is the run's time within
+// the period; `reason` is its first stretch's. One under way when the period begins is
+// `carried_in`: its repair counts in the period's downtime, the failure in the period it began in.
+struct Failure {
+  int64_t start_ms = 0, end_ms = 0;
+  std::string reason;
+  bool carried_in = false;
+};
+
+// The failures among `downtimes` (DowntimesOf's, in time order).
+[[nodiscard]] std::vector<Failure> FailuresOf(std::span<const Downtime> downtimes);
 
 // OEE over [from_ms, to_ms). `planned_cycle_s` is the planned run time per part (a master-data
 // value of the part and machine). Throws Error{kInput} if the period is empty or

@@ -145,7 +145,7 @@ TargetFigure Quality(const PlantFacts& f, const PlantAssumptions& a) {
 TargetFigure Management(const PlantFacts& f, const PlantAssumptions& a) {
   TargetFigure t = Figure("management_effort", "Management effort", "h");
   t.goal = -0.2;
-  const double machine_shifts = f.machines * f.shifts;
+  const double machine_shifts = f.machine_shifts;
   t.baseline = Hours(machine_shifts *
                      (a.report_minutes_per_machine_shift + a.watch_minutes_per_machine_shift));
   t.with_linesight =

@@ -13,8 +13,9 @@ namespace linesight::process {
 // What the period's records say (the CLI reads them from the store; the demo adds its truth).
 struct PlantFacts {
   int64_t from_ms = 0, to_ms = 0;
-  int machines = 0;
-  double shifts = 0;  // shifts in the period (machine-independent), may be fractional
+  int machines = 0;           // machines that made parts in the period
+  double shifts = 0;          // shifts in which any machine made parts
+  double machine_shifts = 0;  // (machine, shift) pairs in which the machine made parts
   int64_t parts = 0, passes = 0, rejects = 0, holds = 0;
   int64_t good = 0;               // good after reviews
   int64_t reviewed_passes = 0;    // parts the line passed that a person reviewed anyway

@@ -17,11 +17,14 @@ nlohmann::json ToJson(const std::string& machine, const process::Oee& o) {
   for (const auto& d : o.pareto)
     downtime.push_back(
         {{"reason", d.reason}, {"planned", d.planned}, {"ms", d.ms}, {"stops", d.stops}});
+  // A ratio with nothing to divide is unknown, not 0 (which would read as a failed machine).
+  const auto ratio = [](bool known, double r) { return known ? nlohmann::json(r) : nullptr; };
+  const bool made = o.counts.produced > 0;
   return {{"machine", machine},
-          {"availability", o.availability},
-          {"effectiveness", o.effectiveness},
-          {"quality", o.quality},
-          {"oee", o.oee},
+          {"availability", ratio(o.planned_busy_ms > 0, o.availability)},
+          {"effectiveness", ratio(o.actual_production_ms > 0, o.effectiveness)},
+          {"quality", ratio(made, o.quality)},
+          {"oee", ratio(made && o.planned_busy_ms > 0, o.oee)},
           {"produced", o.counts.produced},
           {"good", o.counts.good},
           {"planned_busy_ms", o.planned_busy_ms},
@@ -29,23 +32,31 @@ nlohmann::json ToJson(const std::string& machine, const process::Oee& o) {
           {"planned_downtime_ms", o.planned_downtime_ms},
           {"unplanned_downtime_ms", o.unplanned_downtime_ms},
           {"failures", o.failures},
-          {"mtbf_s", o.mtbf_s},
-          {"mttr_s", o.mttr_s},
+          {"mtbf_s", ratio(o.failures > 0, o.mtbf_s)},
+          {"mttr_s", ratio(o.failures > 0, o.mttr_s)},
+          {"carried_in_repair_ms", o.carried_in_repair_ms},
           {"downtime", std::move(downtime)}};
 }
 
 io::HttpResponse OeeRoute(ServerContext& ctx, const io::HttpRequest& req) {
   const int64_t now = ctx.Now();
   const int64_t from = IntParam(req, "from_ms", ctx.options.shifts.ShiftStart(now), 0, INT64_MAX);
-  const int64_t to = IntParam(req, "to_ms", std::max(now, from + 1), from + 1, INT64_MAX);
+  if (req.Param("to_ms").empty() && from > now)
+    throw BadRequest("from_ms lies in the future: give to_ms as well");
+  // Half-open [from, to): by default up to and including the newest part, made at `now`.
+  const int64_t to = IntParam(req, "to_ms", std::max(now + 1, from + 1), 0, INT64_MAX);
+  if (to <= from) throw BadRequest("to_ms must be after from_ms: give the period forwards");
   double cycle = ctx.options.planned_cycle_s;
   if (const std::string c = req.Param("planned_cycle_s"); !c.empty()) {
+    size_t used = 0;
     try {
-      cycle = std::stod(c);
+      cycle = std::stod(c, &used);
     } catch (const std::exception&) {
-      cycle = NAN;
+      used = 0;
     }
-    if (!(cycle > 0 && cycle < 86400)) throw BadRequest("planned_cycle_s: seconds, over 0");
+    const bool decimal = c.find_first_not_of("0123456789.eE+-") == std::string::npos;
+    if (!decimal || used != c.size() || !(cycle >= 0.01 && cycle <= 86400))
+      throw BadRequest("planned_cycle_s: the planned seconds per part, 0.01 to 86400, e.g. 90");
   }
   store::PartFilter period;
   period.from_ms = from;

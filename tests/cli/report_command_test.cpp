@@ -67,9 +67,11 @@ class ReportCommand : public ::testing::Test {
                              i % 50 == 0   ? Decision::kHold
                              : i % 12 == 0 ? Decision::kReject
                                            : Decision::kPass));
-    // M1 stops for a die failure from minute 20 to minute 50 (unplanned, 30 min).
+    // M1 stops for a die failure from minute 20 to minute 50 (unplanned, 30 min): stopped, then
+    // the die change that repairs it from minute 35; one failure.
     const std::vector<MachineEvent> events{
         Event("M1", kT0 + 20 * 60'000, MachineState::kStopped, false, "die_failure"),
+        Event("M1", kT0 + 35 * 60'000, MachineState::kDieChange, false, "die_change"),
         Event("M1", kT0 + 50 * 60'000, MachineState::kRunning, true, "restart")};
     s->Ingest(parts, events);
     // A person reviews two passes: one is bad (an escape found), one good.
@@ -120,7 +122,9 @@ TEST_F(ReportCommand, PrintsTheFourTargetsFromTheStoreAndWritesThePage) {
   EXPECT_EQ(f["escapes_found"], 1);
   EXPECT_EQ(f["unplanned_downtime_ms"], 30 * 60'000);
   EXPECT_EQ(f["die_failure_downtime_ms"], 30 * 60'000);
-  EXPECT_EQ(f["failures"], 1);
+  EXPECT_EQ(f["failures"], 1) << "the die change is the die failure's repair, not a failure";
+  EXPECT_EQ(f["shifts"], 1) << "both machines worked in one shift of the two hours";
+  EXPECT_EQ(f["machine_shifts"], 2);
   EXPECT_EQ(f["alarms"], 1) << "only the alarm raised in the period";
   ASSERT_EQ(j["targets"].size(), 4u);
   const auto& labour = j["targets"][0];

@@ -63,6 +63,29 @@ TEST(OeeTest, AStopBeforeThePeriodCountsFromItsStartButIsNoFailureOfIt) {
   EXPECT_EQ(o.unplanned_downtime_ms, 10 * kMin);
   EXPECT_EQ(o.failures, 0);
   EXPECT_EQ(o.mtbf_s, 0);
+  EXPECT_EQ(o.mttr_s, 0);
+  EXPECT_EQ(o.carried_in_repair_ms, 10 * kMin) << "its repair is the period's, named apart";
+}
+
+// A fault found during a planned break is a failure; a die failure and the die change that
+// repairs it are one, whatever came before.
+TEST(OeeTest, AFaultThatEndsAPlannedStopIsAFailure) {
+  using S = MachineState;
+  const std::vector<MachineEvent> events = {
+      Ev(kFrom + kHour, S::kStopped, true, "break"),
+      Ev(kFrom + kHour + 15 * kMin, S::kStopped, false, "machine_fault"),
+      Ev(kFrom + kHour + 30 * kMin, S::kRunning, true, "restart"),
+      Ev(kFrom + 3 * kHour, S::kStopped, true, "break"),
+      Ev(kFrom + 3 * kHour + 30 * kMin, S::kStopped, false, "die_failure"),
+      Ev(kFrom + 4 * kHour, S::kDieChange, false, "die_change"),
+      Ev(kFrom + 5 * kHour, S::kRunning, true, "restart")};
+  const Oee o = ComputeOee(events, {100, 100}, kFrom, kFrom + 8 * kHour, 60.0);
+  EXPECT_EQ(o.failures, 2);
+  EXPECT_NEAR(o.mttr_s, (15 + 90) * 60 / 2.0, 1e-9);
+  const auto failures = FailuresOf(DowntimesOf(events, kFrom, kFrom + 8 * kHour));
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[1].reason, "die_failure");
+  EXPECT_EQ(failures[1].end_ms - failures[1].start_ms, 90 * kMin);
 }
 
 TEST(OeeTest, NoEventsMeansRunningAllPeriodAndNoPartsMeansZeroQuality) {

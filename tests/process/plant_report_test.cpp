@@ -15,6 +15,7 @@ PlantFacts ReportShift() {
   f.to_ms = 8 * 3600 * 1000;
   f.machines = 9;
   f.shifts = 1;
+  f.machine_shifts = 9;
   f.parts = 2700, f.passes = 2500, f.rejects = 150, f.holds = 50, f.good = 2540;
   f.reviewed_passes = 40, f.escapes_found = 4;
   f.unplanned_downtime_ms = 10 * 3600 * 1000LL, f.die_failure_downtime_ms = 5 * 3600 * 1000LL;

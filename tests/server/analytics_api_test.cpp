@@ -115,9 +115,21 @@ TEST_P(AnalyticsApiTest, OeeOfAMachineFromItsEventsAndParts) {
   EXPECT_NEAR(m["effectiveness"].get<double>(), 90.0 * 30 / (42 * 60), 1e-9);
   EXPECT_NEAR(m["quality"].get<double>(), 27.0 / 30.0, 1e-9);
   EXPECT_EQ(m["failures"], 0);
+  EXPECT_TRUE(m["mtbf_s"].is_null() && m["mttr_s"].is_null()) << "no failure began in the hour";
+  EXPECT_EQ(m["carried_in_repair_ms"], 6 * kMin);
   EXPECT_EQ(m["downtime"][0]["reason"], "break");
-  Get(c, "/api/v1/oee?" + period + "&planned_cycle_s=-3", operator_, 400);
-  Get(c, "/api/v1/oee?from_ms=10&to_ms=5", operator_, 400);
+  // An hour before any part: nothing made, so no quality ratio and no OEE (never a red 0).
+  j = Get(c,
+          "/api/v1/oee?from_ms=" + std::to_string(kT0 - 3 * 60 * kMin) +
+              "&to_ms=" + std::to_string(kT0 - 2 * 60 * kMin),
+          operator_);
+  EXPECT_TRUE(j["machines"][0]["quality"].is_null()) << j.dump();
+  EXPECT_TRUE(j["machines"][0]["oee"].is_null());
+  for (const char* cycle : {"-3", "90abc", "0x10", "1e-300"})
+    Get(c, "/api/v1/oee?" + period + "&planned_cycle_s=" + cycle, operator_, 400);
+  j = Get(c, "/api/v1/oee?from_ms=10&to_ms=5", operator_, 400);
+  EXPECT_NE(j["message"].get<std::string>().find("forwards"), std::string::npos) << j.dump();
+  Get(c, "/api/v1/oee?from_ms=" + std::to_string(kT0 + 36500LL * 24 * 60 * kMin), operator_, 400);
 }
 
 // The demo's cell runs hundreds of times faster than the wall clock, so its server takes the
@@ -142,7 +154,7 @@ TEST_P(AnalyticsApiTest, OnTheCellsClockTheShiftAndOeeEndAtItsNow) {
   EXPECT_EQ(m["since_ms"], shift);
   const json oee = Get(c, "/api/v1/oee", who);
   EXPECT_EQ(oee["from_ms"], shift);
-  EXPECT_EQ(oee["to_ms"], shift + 60'000 * 29 + 1);
+  EXPECT_EQ(oee["to_ms"], shift + 60'000 * 29 + 2) << "[from, to) holds a part made at now";
   ASSERT_EQ(oee["machines"].size(), 1u);
   EXPECT_EQ(oee["machines"][0]["produced"], 30);
 }

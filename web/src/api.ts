@@ -275,12 +275,13 @@ export interface RejectChart {
   no_limits_because?: string;
 }
 
+// A ratio with nothing to divide (no parts made, no time to run) is null.
 export interface MachineOee {
   machine: string;
-  availability: number;
-  effectiveness: number;
-  quality: number;
-  oee: number;
+  availability: number | null;
+  effectiveness: number | null;
+  quality: number | null;
+  oee: number | null;
   produced: number;
   good: number;
   planned_busy_ms: number;
@@ -288,8 +289,9 @@ export interface MachineOee {
   planned_downtime_ms: number;
   unplanned_downtime_ms: number;
   failures: number;
-  mtbf_s: number;
-  mttr_s: number;
+  mtbf_s: number | null; // null without a failure begun in the period
+  mttr_s: number | null;
+  carried_in_repair_ms: number; // repair of a failure begun before the period
   downtime: { reason: string; planned: boolean; ms: number; stops: number }[];
 }
 

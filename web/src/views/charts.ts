@@ -37,7 +37,10 @@ function tooltip(fmt: (seriesIndex: number, v: number) => string) {
     for (const p of list) {
       const dot = h("span", { class: "tip-dot" });
       dot.style.background = typeof p.color === "string" ? p.color : C.grey;
-      box.append(h("div", {}, dot, `${p.seriesName ?? ""}: ${fmt(p.seriesIndex ?? 0, Number(p.value))}`));
+      // A ratio the server could not compute (nothing made) is null: shown as unknown, never 0.
+      const unknown = p.value === null || p.value === undefined || p.value === "-";
+      const text = unknown ? "—" : fmt(p.seriesIndex ?? 0, Number(p.value));
+      box.append(h("div", {}, dot, `${p.seriesName ?? ""}: ${text}`));
     }
     return box;
   };

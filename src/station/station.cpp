@@ -122,6 +122,8 @@ UplinkOptions UplinkOptionsOf(const StationConfig& c) {
   UplinkOptions o;
   o.url = c.uplink.url;
   o.token = UplinkToken(c.uplink);
+  if (!c.uplink.token_file.empty())
+    o.reload_token = [uplink = c.uplink] { return UplinkToken(uplink); };
   o.ca_file = c.uplink.ca_file.string();
   o.batch_parts = static_cast<size_t>(c.uplink.batch_parts);
   o.max_batch_bytes = static_cast<size_t>(c.uplink.max_batch_mb * (1 << 20));

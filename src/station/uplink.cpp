@@ -8,6 +8,8 @@
 #include <iostream>
 #include <iterator>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 #include "core/json_text.h"
 
@@ -42,8 +44,49 @@ bool Is2xx(int status) { return status >= 200 && status < 300; }
 // Answers that say "this request can never succeed as it is": bisect the batch to find the
 // record, then park it. Every other failure (5xx, 429, 401, 403, 404, transport) is retried, since
 // it is the server or the configuration that is wrong, not the data.
-bool IsRefusal(int status) {
+// Only the linesight server's own refusal (its JSON error) counts: a proxy's 413 page or a web
+// server's 400 at a wrong URL says nothing about the record, and is retried like a 5xx.
+bool IsRefusalStatus(int status) {
   return status == 400 || status == 409 || status == 413 || status == 415 || status == 422;
+}
+
+bool IsRefusal(const io::HttpAnswer& a) {
+  if (!IsRefusalStatus(a.status)) return false;
+  const auto j = nlohmann::json::parse(a.body, nullptr, false);
+  return j.is_object() && j.contains("error") && j["error"].is_string();
+}
+
+// A 2xx or a refusal that is not the server's own answer: something else answered.
+bool IsForeign(const io::HttpAnswer& a) {
+  return Is2xx(a.status) || (IsRefusalStatus(a.status) && !IsRefusal(a));
+}
+
+// A 2xx is a delivery only with the server's answer: for a batch, counts that add up to its
+// records; for an image, its name. A proxy's or another web server's page at a wrong URL
+// ("200 Welcome to nginx") is not, and the records stay pending.
+bool IsIngestAnswer(const io::HttpAnswer& a, size_t parts, size_t events) {
+  if (!Is2xx(a.status)) return false;
+  const auto j = nlohmann::json::parse(a.body, nullptr, false);
+  if (!j.is_object()) return false;
+  const auto count = [&j](const char* key) -> int64_t {
+    return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : -1;
+  };
+  const int64_t pn = count("parts_new"), pd = count("parts_duplicate");
+  const int64_t en = count("events_new"), ed = count("events_duplicate");
+  return pn >= 0 && pd >= 0 && en >= 0 && ed >= 0 && static_cast<size_t>(pn + pd) == parts &&
+         static_cast<size_t>(en + ed) == events;
+}
+
+bool IsImageAnswer(const io::HttpAnswer& a, const std::string& name) {
+  if (!Is2xx(a.status)) return false;
+  const auto j = nlohmann::json::parse(a.body, nullptr, false);
+  return j.is_object() && j.contains("image") && j["image"] == name;
+}
+
+std::string NotTheServer(const std::string& url) {
+  return ": not a linesight server's answer; check that the uplink's url (" + url +
+         ") points at the factory server itself, and any proxy between passes requests of up to "
+         "16 MiB";
 }
 
 // Names of images dealt with (sent, refused or missing) that the uplink remembers, so that a
@@ -284,11 +327,11 @@ Uplink::Outcome Uplink::SendImages(const std::vector<Record>& records) {
           Failed(e.what(), 0);
           return Outcome::kRetry;
         }
-        if (Is2xx(a.status)) {
+        if (IsImageAnswer(a, name)) {
           images_done_.insert(name);
           std::lock_guard lock(mu_);
           ++stats_.images_sent;
-        } else if (IsRefusal(a.status)) {
+        } else if (IsRefusal(a)) {
           images_done_.insert(name);
           {
             std::lock_guard lock(mu_);
@@ -298,7 +341,7 @@ Uplink::Outcome Uplink::SendImages(const std::vector<Record>& records) {
               ": " + Trimmed(a.body) + "); part " + r.part.part_id + " is sent without it");
         } else {
           Failed("uplink: PUT image " + name + ": HTTP " + std::to_string(a.status) + ": " +
-                     Trimmed(a.body),
+                     Trimmed(a.body) + (IsForeign(a) ? NotTheServer(options_.url) : ""),
                  a.status);
           return Outcome::kRetry;
         }
@@ -324,15 +367,15 @@ Uplink::Outcome Uplink::SendBatch(std::vector<Record> records) {
     Failed(e.what(), 0);
     return Outcome::kRetry;
   }
-  if (Is2xx(a.status)) {
-    std::vector<std::string> part_ids;
-    std::vector<int64_t> event_ids;
-    for (const auto& r : records) {
-      if (r.is_part)
-        part_ids.push_back(r.part.part_id);
-      else
-        event_ids.push_back(r.event_id);
-    }
+  std::vector<std::string> part_ids;
+  std::vector<int64_t> event_ids;
+  for (const auto& r : records) {
+    if (r.is_part)
+      part_ids.push_back(r.part.part_id);
+    else
+      event_ids.push_back(r.event_id);
+  }
+  if (IsIngestAnswer(a, part_ids.size(), event_ids.size())) {
     outbox_.MarkPartsSent(part_ids);
     outbox_.MarkEventsSent(event_ids);
     consecutive_parks_ = 0;
@@ -349,8 +392,10 @@ Uplink::Outcome Uplink::SendBatch(std::vector<Record> records) {
     return Outcome::kDone;
   }
   const std::string answer = "HTTP " + std::to_string(a.status) + ": " + Trimmed(a.body);
-  if (!IsRefusal(a.status)) {
-    Failed("uplink: POST /api/v1/parts: " + answer, a.status);
+  if (!IsRefusal(a)) {
+    Failed(
+        "uplink: POST /api/v1/parts: " + answer + (IsForeign(a) ? NotTheServer(options_.url) : ""),
+        a.status);
     return Outcome::kRetry;
   }
   Answered(a.status);  // the server is there; it refuses something in this batch
@@ -397,6 +442,7 @@ void Uplink::Park(const Record& r, const std::string& why, bool counts_toward_li
 void Uplink::Failed(const std::string& why, int status) {
   if (stopping()) return;  // a request cancelled by Stop() is not a failure of the server
   ++failures_;
+  if (status == 401) ReloadToken();
   const double exp = std::min(options_.backoff_max_s,
                               options_.backoff_min_s * std::pow(2.0, std::min(failures_ - 1, 30)));
   // 50..100 % of the exponential step: stations that failed together do not retry together.
@@ -417,6 +463,23 @@ void Uplink::Failed(const std::string& why, int status) {
   if (!was_failing || previous_status != status)
     Log(why + "; retrying with backoff (up to " + FormatSeconds(options_.backoff_max_s) +
         " s), nothing is lost meanwhile");
+}
+
+// `linesight server token` replaces a station's token: the new one, copied into the token file,
+// is taken at the next 401 without a restart of the station.
+void Uplink::ReloadToken() {
+  if (!options_.reload_token) return;
+  std::string token;
+  try {
+    token = options_.reload_token();
+  } catch (const std::exception& e) {
+    Log(std::string("uplink: cannot read the token again: ") + e.what());
+    return;
+  }
+  if (token.empty() || token == options_.token) return;
+  options_.token = token;
+  Log("uplink: the server refused the token; a new one was found in the token file and is used "
+      "from the next request");
 }
 
 void Uplink::Succeeded(int status) {

@@ -23,9 +23,12 @@
 namespace linesight::station {
 
 struct UplinkOptions {
-  std::string url;      // the factory server, http://host:port (https://… with a certificate)
-  std::string token;    // the station's ingest token (Authorization: Bearer)
-  std::string ca_file;  // https: CA certificates to trust, "" = system's
+  std::string url;    // the factory server, http://host:port (https://… with a certificate)
+  std::string token;  // the station's ingest token (Authorization: Bearer)
+  // Reads the token again (its file, after an admin made a new one) when the server answers 401;
+  // an exception or "" keeps the old one. Unset: the token never changes.
+  std::function<std::string()> reload_token;
+  std::string ca_file;                // https: CA certificates to trust, "" = system's
   size_t batch_parts = 500;           // parts (and events) per POST; the server takes ≤ 1000
   size_t max_batch_bytes = 8u << 20;  // JSON body cap per POST; the server takes ≤ 16 MiB
   double backoff_min_s = 0.5;         // first wait after a failure; doubles per failure
@@ -105,6 +108,7 @@ class Uplink {
   // of parks without a success.
   void Park(const Record& r, const std::string& why, bool counts_toward_limit);
   void Failed(const std::string& why, int status);
+  void ReloadToken();
   void Succeeded(int status);
   void Answered(int status);
   void RefreshBacklog();

@@ -326,6 +326,33 @@ TEST_F(UplinkTest, WrongTokenIsRetriedAndReportedNotDropped) {
   EXPECT_TRUE(receiver.part_ids().empty());
 }
 
+// An admin replaced the station's token and copied the new one into its file: the next 401 reads
+// it again, and everything goes through without a restart of the station.
+TEST_F(UplinkTest, ANewTokenInTheFileIsTakenAtTheNext401) {
+  IngestReceiver receiver("the-new-token");
+  AddParts(1, 20);
+  std::atomic<int> reads{0};
+  std::mutex mu;
+  std::string file = "the-old-token";
+  UplinkOptions o = Options(receiver);
+  o.token = "the-old-token";
+  o.reload_token = [&] {
+    ++reads;
+    std::lock_guard lock(mu);
+    return file;
+  };
+  Uplink uplink(outbox_, o, Quiet());
+  ASSERT_TRUE(WaitFor([&] { return uplink.stats().retries >= 2 && reads >= 2; })) << log();
+  EXPECT_EQ(uplink.stats().parts_sent, 0u);
+  {
+    std::lock_guard lock(mu);
+    file = "the-new-token";
+  }
+  ASSERT_TRUE(Drained(uplink, 20)) << log();
+  EXPECT_EQ(receiver.part_ids().size(), 20u);
+  EXPECT_NE(log().find("a new one was found in the token file"), std::string::npos) << log();
+}
+
 TEST_F(UplinkTest, StopsPromptlyWhileTheServerHangs) {
   IngestReceiver receiver;
   receiver.HangNext(1000);
@@ -358,6 +385,33 @@ TEST_F(UplinkTest, MissingImageIsSkippedAndThePartStillSent) {
   EXPECT_EQ(receiver.part_ids().size(), 20u);
   EXPECT_EQ(receiver.image_names().count(part->views[0].image), 0u);
   EXPECT_NE(log().find(part->views[0].image), std::string::npos) << log();
+}
+
+// Another web server at the uplink's URL ("200 Welcome to nginx"), or a proxy's 413 page for an
+// image over its body limit, is not the server's answer: nothing is marked sent or parked, no
+// image is given up, and once the server itself answers everything arrives.
+TEST_F(UplinkTest, AnotherWebServersAnswerIsNoDeliveryAndNoRefusal) {
+  IngestReceiver receiver;
+  AddParts(1, 20);  // shots 10 and 20 have images
+  receiver.ForeignNext(6, 200);
+  {
+    Uplink uplink(outbox_, Options(receiver), Quiet());
+    ASSERT_TRUE(WaitFor([&] { return uplink.stats().retries >= 6; })) << log();
+    uplink.Stop();
+    EXPECT_EQ(uplink.stats().parts_sent, 0u);
+    EXPECT_EQ(uplink.stats().images_sent, 0u);
+    EXPECT_NE(uplink.stats().last_error.find("not a linesight server's answer"), std::string::npos)
+        << uplink.stats().last_error;
+  }
+  EXPECT_EQ(outbox_.counts().pending_parts, 20);
+  receiver.ForeignNext(6, 413);
+  Uplink uplink(outbox_, Options(receiver), Quiet());
+  ASSERT_TRUE(Drained(uplink, 20)) << log();
+  EXPECT_EQ(uplink.stats().parts_parked, 0u);
+  EXPECT_EQ(uplink.stats().images_missing, 0u) << "a proxy's 413 gives no image up";
+  EXPECT_EQ(receiver.part_ids().size(), 20u);
+  EXPECT_EQ(receiver.image_names().size(), 4u);
+  EXPECT_EQ(receiver.counts().parts_missing_image, 0);
 }
 
 TEST_F(UplinkTest, EmptyTokenOrBadUrlIsRefusedUpFront) {

@@ -64,6 +64,12 @@ void IngestReceiver::HangNext(int n) {
   hang_n_ = n;
 }
 
+void IngestReceiver::ForeignNext(int n, int status) {
+  std::lock_guard lock(mu_);
+  foreign_n_ = n;
+  foreign_status_ = status;
+}
+
 void IngestReceiver::RefusePart(const std::string& part_id, int status) {
   std::lock_guard lock(mu_);
   refused_[part_id] = status;
@@ -109,6 +115,11 @@ int IngestReceiver::TakeFault(int& status, bool& after_store) {
     --hang_n_;
     return 3;
   }
+  if (foreign_n_ > 0) {
+    --foreign_n_;
+    status = foreign_status_;
+    return 4;
+  }
   return 0;
 }
 
@@ -150,6 +161,10 @@ void IngestReceiver::Start() {
         CutConnection(res);
         return false;
       }
+      case 4:
+        res.status = status;
+        res.set_content("<html><body><h1>nginx</h1></body></html>", "text/html");
+        return false;
       default:
         return true;
     }
@@ -175,6 +190,7 @@ void IngestReceiver::Start() {
     }
     if (drop_after) return CutConnection(res);
     res.status = had ? 200 : 201;
+    res.set_content(json{{"image", name}, {"stored", !had}}.dump(), "application/json");
   });
   server_->Post(
       "/api/v1/parts", [this, admit](const httplib::Request& req, httplib::Response& res) {

@@ -40,6 +40,9 @@ class IngestReceiver {
   // acknowledgement is lost), else nothing is stored.
   void DropNext(int n, bool after_store);
   void HangNext(int n);  // never answer (until Stop())
+  // Answer `status` with a web page, storing nothing: a proxy's error page ("413 Request Entity
+  // Too Large") or another web server at a wrong URL ("200 Welcome to nginx").
+  void ForeignNext(int n, int status);
   // Refuses every batch holding `part_id` with `status` (400 bad_request, 409 conflict), as a
   // server does for a record it cannot take.
   void RefusePart(const std::string& part_id, int status = 400);
@@ -65,7 +68,7 @@ class IngestReceiver {
 
  private:
   void Serve();
-  // Consumes one injected fault; returns its kind (0 none, 1 fail, 2 drop, 3 hang).
+  // Consumes one injected fault; returns its kind (0 none, 1 fail, 2 drop, 3 hang, 4 foreign).
   int TakeFault(int& status, bool& after_store);
 
   std::string token_;
@@ -77,6 +80,7 @@ class IngestReceiver {
   std::condition_variable release_;
   bool stopping_ = false;
   int fail_n_ = 0, fail_status_ = 503, drop_n_ = 0, hang_n_ = 0;
+  int foreign_n_ = 0, foreign_status_ = 200;
   bool drop_after_store_ = false;
   std::map<std::string, int> refused_;        // part id -> the status refusing it
   std::map<std::string, std::string> parts_;  // part_id -> record JSON

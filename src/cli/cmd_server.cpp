@@ -71,7 +71,19 @@ std::string ImageDir(const ServerArgs& a) {
   return a.store + ".images";
 }
 
+// The site is one level of the alerts' MQTT topic: a '/' would add levels, and '#' or '+' make a
+// topic the broker refuses to publish to (every alert would be lost without a word).
+void CheckSite(const std::string& site) {
+  bool ok = !site.empty() && site.size() <= 64;
+  for (const char ch : site)
+    ok = ok && ch > 0x20 && ch < 0x7f && ch != '/' && ch != '#' && ch != '+';
+  if (!ok)
+    throw Error(ErrorCategory::kInput, "--site '" + site + "' cannot be one level of an MQTT topic",
+                "Give 1-64 printable characters without spaces, '/', '#' or '+', e.g. plant1");
+}
+
 void SetAlertOptions(const ServerArgs& a, server::AlertOptions& o) {
+  CheckSite(a.site);
   o.interval_s = a.alert_interval_s;
   o.sources.die_life_shots = a.die_life_shots;
   o.sources.die_life_share = a.die_life_share;

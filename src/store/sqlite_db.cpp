@@ -14,8 +14,8 @@ std::pair<std::string, std::string> Explain(int rc, const std::string& path) {
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return {"the disk holding " + path + " is full",
-              "free space on that disk (or raise the outbox's size limit); the part can be "
-              "stored again once there is room"};
+              "free space on that disk (a station's outbox: or raise its size limit); nothing of "
+              "the failed write was kept, and it can be made again once there is room"};
     case SQLITE_READONLY:
       return {path + " is read-only", "make the file and its folder writable by linesight"};
     case SQLITE_IOERR:

@@ -15,6 +15,8 @@ constexpr size_t kShotsPerTransaction = 500;  // shots per store transaction
 constexpr size_t kQueueMax = 200000;  // shots held while the store is away (~hours of a cell)
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 constexpr auto kRetryEvery = std::chrono::seconds(2);
+constexpr auto kStopGrace = std::chrono::seconds(5);  // a stop tries the store this long more
+constexpr auto kStopRetryEvery = std::chrono::milliseconds(500);
 constexpr int64_t kLoggedRefusals = 5;  // the first few refusals are logged, then every 1000th
 constexpr size_t kLoggedKeysMax = 50;   // distinct unknown keys named in the log
 
@@ -155,10 +157,28 @@ void TelemetryIn::StoreLoop() {
                    [this] { return stopping_ || queue_.size() >= kShotsPerTransaction; });
     while (!queue_.empty())
       if (!Flush(lock)) break;
-    if (stopping_) return;
+    if (stopping_) return StoreBeforeStop(lock);
     if (!stats_.store_error.empty())
       wake_.wait_for(lock, kRetryEvery, [this] { return stopping_; });
   }
+}
+
+// A stop while the store is down: the broker has acknowledged the queued shots and will not
+// send them again, so they are tried for a few seconds more, and what is still queued is said.
+void TelemetryIn::StoreBeforeStop(std::unique_lock<std::mutex>& lock) {
+  const auto until = std::chrono::steady_clock::now() + kStopGrace;
+  while (!queue_.empty() && std::chrono::steady_clock::now() < until) {
+    if (Flush(lock)) continue;
+    lock.unlock();
+    std::this_thread::sleep_for(kStopRetryEvery);
+    lock.lock();
+  }
+  if (!queue_.empty())
+    std::cerr << "telemetry: " << queue_.size()
+              << " shots received and not stored are lost at this stop (the store is down: "
+              << stats_.store_error
+              << "); publish them again, or run the server with --mqtt-client-id so that the "
+                 "broker keeps what arrives while it is down\n";
 }
 
 TelemetryStats TelemetryIn::stats() const {

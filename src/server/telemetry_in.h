@@ -50,6 +50,7 @@ class TelemetryIn {
   std::string NotesOnce(const process::Telemetry& t);
   void StoreLoop();
   bool Flush(std::unique_lock<std::mutex>& lock);
+  void StoreBeforeStop(std::unique_lock<std::mutex>& lock);
 
   store::Store& store_;
   mutable std::mutex mu_;

@@ -2,9 +2,11 @@
 // the standard mosquitto_pub: shots stored once, joined to their parts, bad messages refused and
 // counted, and the subscription back after the broker restarts.
 #include <cstdlib>
+#include <thread>
 
 #include "io/mqtt_test_broker.h"
 #include "server/server_fixture.h"
+#include "store/sqlite_db.h"
 
 namespace linesight::testing {
 namespace {
@@ -69,6 +71,60 @@ TEST_P(TelemetryInTest, ShotsAreStoredOnceJoinedToPartsAndBadOnesCounted) {
   ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_telemetry_connected") == 1; }));
   Publish(broker.port(), "M7", ShotJson(4, "690"));
   ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_telemetry_shots_total") == 3; }));
+}
+
+// The broker acknowledged the shots, so a server stopping while its store refuses them tries
+// them a few seconds more and stores them if the store comes back; otherwise its log says how
+// many are lost and what to do.
+TEST_P(TelemetryInTest, AStopWhileTheStoreFailsTriesAgainAndSaysWhatIsLost) {
+  if (MosquittoBinary().empty()) GTEST_SKIP() << "mosquitto is not installed";
+  if (GetParam() != "sqlite") GTEST_SKIP() << "the store is made to fail through its SQLite file";
+  MqttTestBroker broker;
+  server::ServerOptions o;
+  o.port = 0;
+  o.image_dir = (dir_->path() / "telemetry-images").string();
+  o.threads = 2;
+  o.telemetry = true;
+  o.mqtt.port = broker.port();
+  const auto raw = [&](const char* sql) {
+    store::SqliteDb db((dir_->path() / "server.db").string());
+    db.Exec("PRAGMA busy_timeout = 5000");
+    db.Exec(sql);
+  };
+  const auto run = [&](int64_t first, bool store_comes_back) {
+    auto s = std::make_unique<server::FactoryServer>(*store_, o);
+    ASSERT_TRUE(Eventually([&] { return MetricValue(*s, "linesight_telemetry_connected") == 1; }));
+    raw("ALTER TABLE shots RENAME TO shots_away");  // every IngestShots fails now
+    for (int64_t shot = first; shot < first + 3; ++shot)
+      Publish(broker.port(), "M7", ShotJson(shot, "683.5"));
+    ASSERT_TRUE(Eventually([&] { return MetricValue(*s, "linesight_telemetry_queued") == 3; }));
+    std::thread back;
+    if (store_comes_back)
+      back = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        raw("ALTER TABLE shots_away RENAME TO shots");
+      });
+    ::testing::internal::CaptureStderr();
+    s.reset();  // the stop
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    if (back.joinable()) back.join();
+    if (!store_comes_back) raw("ALTER TABLE shots_away RENAME TO shots");
+    std::vector<Shot> again;
+    for (int64_t shot = first; shot < first + 3; ++shot) {
+      Shot x;
+      x.machine = "M7";
+      x.shot = shot;
+      x.time_ms = kT0 + shot * 90'000;
+      again.push_back(x);
+    }
+    const store::ShotCounts n = store_->IngestShots(again);
+    EXPECT_EQ(n.shots_duplicate, store_comes_back ? 3 : 0) << log;
+    EXPECT_EQ(log.find("3 shots received and not stored are lost") != std::string::npos,
+              !store_comes_back)
+        << log;
+  };
+  run(1, true);
+  run(11, false);
 }
 
 }  // namespace

@@ -46,16 +46,30 @@ MqttSubscriber::~MqttSubscriber() {
   mosquitto_destroy(mosq_);
 }
 
+std::string MqttSubscriber::Broker() const {
+  return options_.host + ":" + std::to_string(options_.port);
+}
+
+void MqttSubscriber::Say(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
 // libmosquitto's network thread reconnects only after a first connection succeeded, so the
 // first one is retried here with backoff.
 void MqttSubscriber::ConnectLoop() {
   std::unique_lock lock(mu_);
   int delay_s = 1;
+  bool said = false;
   while (!stopping_) {
     lock.unlock();
     int rc =
         mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
     if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(mosq_);
+    if (rc != MOSQ_ERR_SUCCESS && !said) {
+      said = true;
+      Say("MQTT: cannot reach the broker " + Broker() + " (" + mosquitto_strerror(rc) +
+          "); retrying until it answers: check that it runs and the address is right");
+    }
     lock.lock();
     if (rc == MOSQ_ERR_SUCCESS) {
       loop_started_ = true;
@@ -68,22 +82,35 @@ void MqttSubscriber::ConnectLoop() {
 
 void MqttSubscriber::OnConnect(mosquitto* m, void* self, int rc) {
   auto* s = static_cast<MqttSubscriber*>(self);
-  if (rc != 0) return;  // refused by the broker: the network thread retries
+  if (rc != 0) {  // refused by the broker: the network thread retries
+    if (!s->refused_.exchange(true))
+      s->Say("MQTT: the broker " + s->Broker() + " refused the connection (" +
+             mosquitto_connack_string(rc) + "); retrying: check its access settings");
+    return;
+  }
+  s->refused_ = false;
   s->connected_ = true;
+  s->Say("MQTT: connected to " + s->Broker() + ", subscribing to " + s->options_.topic);
   // Subscribing on every connection: a clean session forgets subscriptions.
   mosquitto_subscribe(m, nullptr, s->options_.topic.c_str(), s->options_.qos);
 }
 
-void MqttSubscriber::OnDisconnect(mosquitto*, void* self, int) {
+void MqttSubscriber::OnDisconnect(mosquitto*, void* self, int rc) {
   auto* s = static_cast<MqttSubscriber*>(self);
-  s->connected_ = false;
+  const bool was = s->connected_.exchange(false);
   s->subscribed_ = false;
+  if (was && rc != 0)
+    s->Say("MQTT: lost the broker " + s->Broker() + " (" + mosquitto_strerror(rc) +
+           "); reconnecting");
 }
 
 void MqttSubscriber::OnSubscribe(mosquitto*, void* self, int, int count, const int* granted) {
   auto* s = static_cast<MqttSubscriber*>(self);
   // 0x80 (128) is the broker's refusal of a filter (a malformed topic, or not allowed).
   s->subscribed_ = count > 0 && granted[0] != 0x80;
+  if (!s->subscribed_)
+    s->Say("MQTT: the broker " + s->Broker() + " refused the subscription to " + s->options_.topic +
+           ": check the topic filter and the broker's ACL");
 }
 
 void MqttSubscriber::OnMessage(mosquitto*, void* self, const mosquitto_message* msg) {

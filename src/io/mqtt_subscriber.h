@@ -26,6 +26,9 @@ struct MqttSubscribeOptions {
   std::string client_id;
   int keepalive_s = 10;
   int reconnect_max_s = 5;
+  // Told once per change of the connection (cannot reach the broker, connected, lost it, a
+  // refused subscription), never per retry; called on libmosquitto's threads. Unset: silent.
+  std::function<void(const std::string&)> log;
 };
 
 class MqttSubscriber {
@@ -51,11 +54,14 @@ class MqttSubscriber {
   static void OnSubscribe(mosquitto* m, void* self, int mid, int count, const int* granted);
   static void OnMessage(mosquitto* m, void* self, const mosquitto_message* msg);
   void ConnectLoop();
+  std::string Broker() const;
+  void Say(const std::string& line) const;
 
   MqttSubscribeOptions options_;
   Handler handler_;
   mosquitto* mosq_ = nullptr;
   std::atomic<bool> connected_{false}, subscribed_{false};
+  std::atomic<bool> refused_{false};  // the last connection attempt was refused (said once)
   std::atomic<uint64_t> received_{0};
   std::mutex mu_;
   std::condition_variable wake_;

@@ -33,6 +33,8 @@ std::string Printable(std::string_view key) {
 
 TelemetryIn::TelemetryIn(store::Store& store, io::MqttSubscribeOptions mqtt) : store_(store) {
   if (mqtt.topic.empty()) mqtt.topic = "linesight/v1/+/+/+/telemetry";
+  if (!mqtt.log)
+    mqtt.log = [](const std::string& line) { std::cerr << "telemetry: " << line << "\n"; };
   storer_ = std::thread([this] { StoreLoop(); });
   try {
     mqtt_ = std::make_unique<io::MqttSubscriber>(
@@ -146,6 +148,8 @@ bool TelemetryIn::Flush(std::unique_lock<std::mutex>& lock) {
                    "restart (docs/mqtt.md)\n";
   }
   stats_.parts_filled += counts.parts_filled;
+  if (!stats_.store_error.empty())
+    std::cerr << "telemetry: the store takes shots again (" << queue_.size() << " still queued)\n";
   stats_.store_error.clear();
   return true;
 }

@@ -1,10 +1,14 @@
 // The MQTT publisher against a real mosquitto broker on 127.0.0.1: topics and payloads arrive,
 // retained messages come back after the broker restarts, the queue drops its oldest when the
-// broker is away, and the broker sends the last will when the publisher's process dies.
+// broker is away, and the broker sends the last will when the publisher's process dies; the
+// subscriber says each change of its connection once.
 #include "io/mqtt_publisher.h"
+
+#include <mutex>
 
 #include <gtest/gtest.h>
 
+#include "io/mqtt_subscriber.h"
 #include "io/mqtt_test_broker.h"
 
 namespace linesight::io {
@@ -154,6 +158,42 @@ TEST(MqttPublisher, StopsWithTheBrokerGoneOrNeverThere) {
     never.Publish("t/x", "never sent");
     EXPECT_FALSE(never.connected());
   }
+}
+
+// The subscriber says each change of its connection once (never once per retry): a broker it
+// cannot reach, the connection, and a broker lost.
+TEST(MqttSubscriber, SaysOnceWhenItCannotReachConnectsAndLosesTheBroker) {
+  SKIP_WITHOUT_MOSQUITTO();
+  MqttTestBroker broker;
+  broker.Kill();
+  std::mutex mu;
+  std::vector<std::string> lines;
+  MqttSubscribeOptions o;
+  o.port = broker.port();
+  o.topic = "t/#";
+  o.reconnect_max_s = 1;
+  o.log = [&](const std::string& line) {
+    std::lock_guard lock(mu);
+    lines.push_back(line);
+  };
+  const auto said = [&](const std::string& what) {
+    std::lock_guard lock(mu);
+    return std::count_if(lines.begin(), lines.end(),
+                         [&](const std::string& l) { return l.find(what) != std::string::npos; });
+  };
+  MqttSubscriber sub(o, [](const std::string&, const std::string&) {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two retries or more
+  EXPECT_EQ(said("cannot reach the broker 127.0.0.1:" + std::to_string(broker.port())), 1);
+  broker.Start();
+  for (int i = 0; i < 1000 && !sub.subscribed(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(sub.subscribed());
+  EXPECT_EQ(said("connected to"), 1);
+  broker.Kill();
+  for (int i = 0; i < 1000 && sub.connected(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // retries while it is away
+  EXPECT_EQ(said("lost the broker"), 1);
 }
 
 TEST(MqttPublisher, RefusesABadQos) {

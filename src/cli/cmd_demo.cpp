@@ -124,6 +124,9 @@ std::unique_ptr<DemoServer> StartServer(const DemoArgs& a, const fs::path& out) 
       std::llround(static_cast<double>(o.alerts.die.health.flash_bin_shots) * a.die_life_scale),
       100, o.alerts.die.health.flash_bin_shots);
   o.alerts.clock = [s = d->store.get()] { return NewestPartMs(*s).value_or(0); };
+  // OEE judges each machine against its own nominal cycle (70-110 s in the simulated cell), not
+  // one plant-wide 90 s, which put the fast machines' effectiveness over 100%.
+  o.planned_cycle_s_of = station::NominalCycles(a.machines, a.seed);
   // The dashboard's "now" and "this shift" are the cell's too: its shift is dated today from
   // 06:00, 14:00 or 22:00 UTC and runs ahead of the wall clock.
   o.clock = [s = d->store.get()] { return NewestPartMs(*s).value_or(UtcNowMs()); };

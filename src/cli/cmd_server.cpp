@@ -31,6 +31,7 @@ struct ServerArgs {
   double die_life_share = 0.9;
   std::vector<std::string> alert_variables;
   std::string site = "plant1", alert_mqtt, alert_webhook;
+  std::vector<std::string> planned_cycles;  // "90" (every machine) or "M1=75"
   std::string user, role = "operator", password_file, station, backup_to;
   bool disable_user = false;
 };
@@ -82,6 +83,31 @@ void CheckSite(const std::string& site) {
                 "Give 1-64 printable characters without spaces, '/', '#' or '+', e.g. plant1");
 }
 
+// --planned-cycle 90 M4=75: OEE's planned seconds per part, for every machine and for one.
+void SetPlannedCycles(const std::vector<std::string>& entries, server::ServerOptions& o) {
+  for (const std::string& entry : entries) {
+    const size_t eq = entry.find('=');
+    const std::string machine = eq == std::string::npos ? "" : entry.substr(0, eq);
+    const std::string number = eq == std::string::npos ? entry : entry.substr(eq + 1);
+    size_t used = 0;
+    double s = 0;
+    try {
+      s = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != number.size() || !(s >= 0.01 && s <= 86400) ||
+        (eq != std::string::npos && machine.empty()))
+      throw Error(ErrorCategory::kInput,
+                  "--planned-cycle " + entry + ": not SECONDS or MACHINE=SECONDS",
+                  "Give the planned seconds per part (0.01-86400), e.g. --planned-cycle 90 M4=75");
+    if (machine.empty())
+      o.planned_cycle_s = s;
+    else
+      o.planned_cycle_s_of[machine] = s;
+  }
+}
+
 void SetAlertOptions(const ServerArgs& a, server::AlertOptions& o) {
   CheckSite(a.site);
   o.interval_s = a.alert_interval_s;
@@ -118,6 +144,7 @@ int Serve(const ServerArgs& a, const char* argv0) {
     o.mqtt.topic = a.mqtt_topic;
   }
   SetAlertOptions(a, o.alerts);
+  SetPlannedCycles(a.planned_cycles, o);
   o.web_dir = a.web.empty() ? server::FindWebDir(argv0).string() : a.web;
   auto store = store::OpenStore(a.store);
   server::FactoryServer srv(*store, o);
@@ -151,6 +178,9 @@ void AddAlertFlags(CLI::App& cmd, ServerArgs& a) {
          "--alert-variables", a.alert_variables,
          "Process values the alert watch judges, e.g. melt_temp_c,vacuum_mbar (default: all)")
       ->delimiter(',');
+  cmd.add_option("--planned-cycle", a.planned_cycles,
+                 "OEE's planned seconds per part: SECONDS for every machine (default 90), "
+                 "MACHINE=SECONDS for one, e.g. --planned-cycle 90 M4=75");
   cmd.add_option("--site", a.site, "Site name in the alerts' MQTT topic (default plant1)");
   cmd.add_option("--alert-mqtt", a.alert_mqtt,
                  "HOST:PORT of an MQTT broker: publish alerts and acks to "

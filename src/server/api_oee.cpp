@@ -47,7 +47,8 @@ io::HttpResponse OeeRoute(ServerContext& ctx, const io::HttpRequest& req) {
   const int64_t to = IntParam(req, "to_ms", std::max(now + 1, from + 1), 0, INT64_MAX);
   if (to <= from) throw BadRequest("to_ms must be after from_ms: give the period forwards");
   double cycle = ctx.options.planned_cycle_s;
-  if (const std::string c = req.Param("planned_cycle_s"); !c.empty()) {
+  const bool asked = !req.Param("planned_cycle_s").empty();  // for every machine: no own cycles
+  if (const std::string c = req.Param("planned_cycle_s"); asked) {
     size_t used = 0;
     try {
       cycle = std::stod(c, &used);
@@ -68,8 +69,12 @@ io::HttpResponse OeeRoute(ServerContext& ctx, const io::HttpRequest& req) {
   for (const auto& m : ctx.store.Machines(from)) {
     std::vector<MachineEvent> events = ctx.store.Events(m.machine, from, to);
     if (auto before = ctx.store.EventBefore(m.machine, from)) events.push_back(*before);
-    machines.push_back(
-        ToJson(m.machine, process::ComputeOee(events, counts[m.machine], from, to, cycle)));
+    const auto own = ctx.options.planned_cycle_s_of.find(m.machine);
+    const double pru = !asked && own != ctx.options.planned_cycle_s_of.end() ? own->second : cycle;
+    nlohmann::json j =
+        ToJson(m.machine, process::ComputeOee(events, counts[m.machine], from, to, pru));
+    j["planned_cycle_s"] = pru;
+    machines.push_back(std::move(j));
   }
   return JsonAnswer(
       {{"from_ms", from}, {"to_ms", to}, {"planned_cycle_s", cycle}, {"machines", machines}});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,9 @@ struct ServerOptions {
   // OEE's planned run time per part (ISO 22400-2 PRU) when a request gives none: master data of
   // the part on this cell's machines.
   double planned_cycle_s = 90;
+  // A machine's own planned cycle, s, where it differs from planned_cycle_s (machines of one
+  // plant run different parts at different rates; OEE's effectiveness is judged against each).
+  std::map<std::string, double> planned_cycle_s_of;
   // MQTT telemetry in (telemetry_in.h), from the broker of `mqtt`.
   bool telemetry = false;
   io::MqttSubscribeOptions mqtt;

@@ -375,6 +375,17 @@ size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
   return n;
 }
 
+std::map<std::string, double> NominalCycles(int machines, uint64_t seed) {
+  sim::CellOptions co;
+  co.machines = machines;
+  co.seed = seed;
+  const sim::Cell cell(co);
+  std::map<std::string, double> out;
+  for (int i = 0; i < cell.size(); ++i)
+    out[cell.machine(i).id()] = cell.machine(i).process().nominal_cycle_s();
+  return out;
+}
+
 CellSummary RunCell(const CellRunOptions& options) {
   sim::CellOptions co;
   co.machines = options.machines;

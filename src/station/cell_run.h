@@ -84,6 +84,10 @@ size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
 // Runs the cell. Throws Error when a station cannot start (model, port, outbox).
 CellSummary RunCell(const CellRunOptions& options);
 
+// Each machine's nominal cycle, s, by machine id, in the cell RunCell simulates with `machines`
+// and `seed`: its planned run time per part (OEE's PRU).
+std::map<std::string, double> NominalCycles(int machines, uint64_t seed);
+
 // The summary as `linesight demo --json` ends: machines (one entry each) and total, each with
 // parts, rejects, holds, escapes, false_rejects, downtime_min, latency_p50_ms, latency_p99_ms
 // and more (docs/guide.md, "The demo").

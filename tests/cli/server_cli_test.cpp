@@ -60,6 +60,12 @@ TEST(ServerCliTest, BadOptionsSayWhatToDo) {
   EXPECT_TRUE(testing::Contains(r.err, "--alert-webhook: not a URL")) << testing::DescribeRun(r);
   r = RunLinesight("server --store " + db + " --die-life-share 2");
   EXPECT_NE(r.exit_code, 0);
+  for (const char* cycle : {"90x", "=5", "M4=0", "M4="}) {
+    r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --planned-cycle " + cycle);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_TRUE(testing::Contains(r.err, "not SECONDS or MACHINE=SECONDS"))
+        << testing::DescribeRun(r);
+  }
   // A site MQTT cannot publish under would lose every alert without a word.
   for (const char* site : {"'a/#'", "+", "''"}) {
     r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --site " + site);

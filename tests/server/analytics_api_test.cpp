@@ -159,6 +159,34 @@ TEST_P(AnalyticsApiTest, OnTheCellsClockTheShiftAndOeeEndAtItsNow) {
   EXPECT_EQ(oee["machines"][0]["produced"], 30);
 }
 
+// A machine's own planned cycle judges its effectiveness; a request's planned_cycle_s is for all.
+TEST_P(AnalyticsApiTest, EachMachineIsJudgedAgainstItsOwnPlannedCycle) {
+  std::vector<PartRecord> parts;
+  for (const std::string m : {"M4", "M5"})
+    for (int i = 0; i < 20; ++i)
+      parts.push_back(ServerTestPart(m, i + 1, Decision::kPass, kT0 + 60'000 * i));
+  ASSERT_EQ(Ingest(Batch(parts))->status, 200);
+  server_.reset();
+  server::ServerOptions o;
+  o.port = 0;
+  o.image_dir = (dir_->path() / "images").string();
+  o.planned_cycle_s_of = {{"M4", 60}};
+  server_ = std::make_unique<server::FactoryServer>(*store_, o);
+  const Browser who = LogIn("ana", "ana-password");
+  const auto c = Client();
+  const std::string period =
+      "from_ms=" + std::to_string(kT0) + "&to_ms=" + std::to_string(kT0 + 20 * 60'000);
+  json j = Get(c, "/api/v1/oee?" + period, who);
+  ASSERT_EQ(j["machines"].size(), 2u);
+  for (const json& m : j["machines"]) {
+    const double pru = m["machine"] == "M4" ? 60 : 90;
+    EXPECT_EQ(m["planned_cycle_s"], pru);
+    EXPECT_NEAR(m["effectiveness"].get<double>(), pru * 20 / (20 * 60), 1e-9) << m.dump();
+  }
+  j = Get(c, "/api/v1/oee?" + period + "&planned_cycle_s=30", who);
+  for (const json& m : j["machines"]) EXPECT_EQ(m["planned_cycle_s"], 30);
+}
+
 // `n` shots of M4, melt spread over 650..699 degC: every shot at 695 or hotter is rejected, and
 // one in 50 of the others (the usual background of rejects).
 std::vector<PartRecord> HotMeltShots(int n) {

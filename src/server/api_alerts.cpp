@@ -32,13 +32,17 @@ io::HttpResponse ListAlerts(ServerContext& ctx, const io::HttpRequest& req) {
   q.open_only = OpenOnly(req);
   q.machine = req.Param("machine");
   if (q.machine.size() > 100) throw BadRequest("machine: longer than 100 characters");
-  q.limit = static_cast<int>(IntParam(req, "limit", 100, 1, 1000));
+  const int limit = static_cast<int>(IntParam(req, "limit", 100, 1, 1000));
+  q.limit = limit + 1;  // one more: is there a next page at all?
   q.before_id = IntParam(req, "before", 0, 0, INT64_MAX);
-  nlohmann::json list = nlohmann::json::array();
-  const auto alerts = ctx.store.Alerts(q);
-  for (const auto& a : alerts) list.push_back(ToJson(a));
+  auto alerts = ctx.store.Alerts(q);
   nlohmann::json next = nullptr;
-  if (alerts.size() == static_cast<size_t>(q.limit)) next = alerts.back().id;
+  if (alerts.size() > static_cast<size_t>(limit)) {
+    alerts.resize(static_cast<size_t>(limit));
+    next = alerts.back().id;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& a : alerts) list.push_back(ToJson(a));
   nlohmann::json answer = {
       {"alerts", std::move(list)}, {"open", ctx.store.CountOpenAlerts()}, {"next_before", next}};
   if (!q.open_only) answer["total"] = ctx.store.CountAllAlerts();  // acknowledged ones too

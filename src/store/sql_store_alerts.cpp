@@ -85,8 +85,9 @@ RaisedAlert SqlStore::RaiseAlert(const AlertInput& in, int64_t now_ms) {
   return out;
 }
 
+// kMaxRows + 1: a page of kMaxRows asks for one more to know whether another page follows.
 std::vector<Alert> SqlStore::Alerts(const AlertQuery& q) {
-  std::vector<SqlValue> params = {int64_t{std::clamp(q.limit, 1, kMaxRows)}};
+  std::vector<SqlValue> params = {int64_t{std::clamp(q.limit, 1, kMaxRows + 1)}};
   std::string where = " WHERE 1 = 1";
   if (q.open_only) where += " AND acked_ms IS NULL";
   if (!q.machine.empty()) {

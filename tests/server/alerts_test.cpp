@@ -142,6 +142,17 @@ TEST_P(AlertsTest, AJumpRaisesOneAlarmThatRepeatsCountAndAnAckEnds) {
   EXPECT_EQ(process["detail"]["beyond"], 4);
   EXPECT_EQ(open["open"], 2);
   EXPECT_EQ(Get(s.port(), "/api/v1/alerts?state=all", operator_)["alerts"].size(), 2u);
+  // Pages: a page that holds the last alert says so (next_before null), even when it is full.
+  const json page = Get(s.port(), "/api/v1/alerts?limit=1", operator_);
+  ASSERT_EQ(page["alerts"].size(), 1u);
+  ASSERT_FALSE(page["next_before"].is_null());
+  const json last =
+      Get(s.port(),
+          "/api/v1/alerts?limit=1&before=" + std::to_string(page["next_before"].get<int64_t>()),
+          operator_);
+  EXPECT_EQ(last["alerts"].size(), 1u);
+  EXPECT_TRUE(last["next_before"].is_null()) << last.dump();
+  EXPECT_TRUE(Get(s.port(), "/api/v1/alerts?limit=2", operator_)["next_before"].is_null());
   EXPECT_EQ(MetricValue(s, "linesight_alerts_raised_total"), 2);
 
   const auto r = Ack(s.port(), rate["id"], operator_, R"({"note": "die sprayed again"})");

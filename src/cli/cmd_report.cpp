@@ -138,14 +138,21 @@ process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
 
 // The downtime cut from process_sim_bench's JSON (or bench/process.sh's).
 void ReadSimJson(ReportArgs& a) {
+  const std::string what = "--sim-json " + a.sim_json;
+  const std::string fix = "Give the JSON that process_sim_bench or bench/process.sh printed";
   std::ifstream in(a.sim_json);
+  if (!in.is_open() || fs::is_directory(a.sim_json))
+    throw Error(ErrorCategory::kInput, what + ": cannot read the file", fix);
   nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw Error(ErrorCategory::kInput, what + ": not a JSON object", fix);
   if (j.contains("sim") && j["sim"].is_object()) j = j["sim"];
-  if (!in.is_open() || j.is_discarded() || !j.contains("downtime_cut") ||
-      !j["downtime_cut"].is_number()) {
-    throw Error(ErrorCategory::kInput, "--sim-json " + a.sim_json + ": no downtime_cut in it",
-                "Give the JSON that process_sim_bench or bench/process.sh printed");
-  }
+  if (!j.contains("downtime_cut"))
+    throw Error(ErrorCategory::kInput, what + ": no downtime_cut in it", fix);
+  if (!j["downtime_cut"].is_number() || !(j["downtime_cut"].get<double>() >= 0) ||
+      j["downtime_cut"].get<double>() > 1)
+    throw Error(ErrorCategory::kInput,
+                what + ": downtime_cut is " + j["downtime_cut"].dump() + ", not a share 0..1", fix);
   a.assume.downtime_cut = j["downtime_cut"].get<double>();
   a.assume.downtime_cut_source = "process_sim_bench, " + std::to_string(j.value("seeds", 0)) +
                                  " seeds x " + std::to_string(j.value("weeks", 0)) + " weeks";

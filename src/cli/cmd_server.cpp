@@ -45,7 +45,9 @@ void SplitListen(const std::string& listen, server::ServerOptions& o,
     o.port = std::stoi(listen.substr(colon + 1));
   } catch (const std::exception&) {
     throw Error(ErrorCategory::kInput, option + " " + listen + ": not HOST:PORT",
-                "Write e.g. 127.0.0.1:8080 (0.0.0.0:8080 serves every interface)");
+                option == "--listen"
+                    ? "Write e.g. 127.0.0.1:8080 (0.0.0.0:8080 serves every interface)"
+                    : "Write the broker's address and port, e.g. 127.0.0.1:1883");
   }
   if (o.port < 0 || o.port > 65535)
     throw Error(ErrorCategory::kInput, option + ": port out of range", "Use 1-65535, or 0");

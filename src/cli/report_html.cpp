@@ -160,8 +160,9 @@ std::string PlantReportJson(const process::PlantReport& r) {
                        {"unit", t.unit},
                        {"estimated", t.estimated},
                        {"baseline", t.baseline},
-                       {"with_linesight", t.with_linesight},
-                       {"change", t.change},
+                       // Not estimated: no figure, rather than a 0 that reads as one.
+                       {"with_linesight", t.estimated ? nlohmann::json(t.with_linesight) : nullptr},
+                       {"change", t.estimated ? nlohmann::json(t.change) : nullptr},
                        {"goal", t.goal},
                        {"met", t.met},
                        {"method", t.method},

@@ -167,8 +167,14 @@ bool AlertDelivery::PostWithRetries(const std::string& body, std::unique_lock<st
     }
     lock.lock();
     if (stats_.webhook_last_error.empty())
-      std::cerr << "alert webhook: " << error << " (retrying with backoff)\n";
+      std::cerr << "alert webhook: " << error
+                << (retry ? " (tried again with backoff)"
+                          : " (not tried again: the webhook refuses this message; check its URL)")
+                << "\n";
     stats_.webhook_last_error = error;
+    if (retry && attempt >= options_.webhook_attempts)
+      std::cerr << "alert webhook: gave up on one message after " << attempt
+                << " attempts; the alert stays on the dashboard and in GET /api/v1/alerts\n";
     if (!retry || attempt >= options_.webhook_attempts) return false;
     ++stats_.webhook_retries;
     wake_.wait_for(lock, std::chrono::milliseconds(backoff), [this] { return stopping_; });

@@ -133,6 +133,13 @@ TEST_F(ReportCommand, PrintsTheFourTargetsFromTheStoreAndWritesThePage) {
   EXPECT_NEAR(labour["with_linesight"].get<double>(), (16 + 4 + 2) * 1.0 / 60, 1e-9);
   const auto& downtime = j["targets"][1];
   EXPECT_TRUE(downtime["estimated"].get<bool>());
+  // Without a downtime cut the downtime target has no figure: null, not a 0 that reads as one.
+  const auto bare = RunLinesight(Args() + " --json");
+  ASSERT_EQ(bare.exit_code, 0) << DescribeRun(bare);
+  const nlohmann::json bare_json = nlohmann::json::parse(bare.out);
+  const auto& unestimated = bare_json["targets"][1];
+  EXPECT_FALSE(unestimated["estimated"].get<bool>());
+  EXPECT_TRUE(unestimated["with_linesight"].is_null() && unestimated["change"].is_null());
   EXPECT_NEAR(downtime["with_linesight"].get<double>(), 0.5 * 0.4, 1e-9);
   std::ifstream in(html);
   const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -162,6 +169,12 @@ TEST_F(ReportCommand, BadArgumentsAreRefusedNamingTheFix) {
                    ShellQuote(dir_ / "r.html"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("no downtime_cut"), std::string::npos) << DescribeRun(r);
+  // A file that is not there, and a cut that is not a share, are named as what they are.
+  r = RunLinesight(Args() + " --sim-json " + ShellQuote(dir_ / "none.json"));
+  EXPECT_NE(r.err.find("cannot read the file"), std::string::npos) << DescribeRun(r);
+  std::ofstream(dir_ / "seven.json") << "{\"downtime_cut\": 7}";
+  r = RunLinesight(Args() + " --sim-json " + ShellQuote(dir_ / "seven.json"));
+  EXPECT_NE(r.err.find("downtime_cut is 7, not a share 0..1"), std::string::npos) << DescribeRun(r);
 }
 
 TEST_F(ReportCommand, ExportsAPdfAndAPngThroughChromium) {

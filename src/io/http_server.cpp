@@ -174,12 +174,21 @@ HttpServer::HttpServer(const HttpServerOptions& options, std::vector<HttpRoute> 
   server_->Patch(".*", handle);
   server_->set_payload_max_length(options.max_body_bytes);
   server_->set_read_timeout(options.read_timeout_s, 0);
-  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     // httplib's own refusals (413 payload too large, 400 malformed request) get a JSON body too.
     if (!res.body.empty()) return;
     const bool too_large = res.status == 413;
+    // httplib takes at most 8 KB of a form-encoded body, which is what `curl -d` sends without a
+    // Content-Type: the size is not the problem, the type is.
+    const bool form =
+        req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded");
     Send(JsonError(res.status, too_large ? "too_large" : "bad_request",
-                   too_large ? "request body over the limit" : "malformed HTTP request"),
+                   !too_large ? "malformed HTTP request"
+                   : form     ? "a body sent as a form (application/x-www-form-urlencoded, what "
+                                "curl -d sends by default) is taken up to 8 KB only: send JSON as "
+                                "application/json (curl --json, or -H 'Content-Type: "
+                                "application/json') and images as application/octet-stream"
+                              : "request body over the limit"),
          res);
   });
   server_->set_keep_alive_timeout(2);

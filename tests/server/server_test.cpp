@@ -103,6 +103,12 @@ TEST_P(ServerTest, OversizedBodiesAreRefused) {
                          "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
+  // A batch of 12 KB sent as a form (curl -d without a Content-Type): the answer names the type.
+  r = Client().Post("/api/v1/parts", {{"Authorization", "Bearer " + station_token_}},
+                    std::string(12 << 10, ' '), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("curl --json"), std::string::npos) << r->body;
   json many{{"parts", json::array()}};
   for (int i = 1; i <= 1001; ++i)
     many["parts"].push_back(ToJson(ServerTestPart("M1", i, Decision::kPass, kT0 + i)));

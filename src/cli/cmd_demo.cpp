@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -206,10 +207,12 @@ void PrintVeinNote(const station::CellSummary& s, double die_life_scale, std::os
     return;
   const sim::DieLifeOptions d;
   const double shown = d.vein_visible_share * (d.median_life - d.onset_median);
-  out << std::setprecision(0) << "   die veins passed: " << it->second.second - it->second.first
-      << " of the escapes. At --die-life-scale " << die_life_scale
-      << " a die's vein shows for about " << shown * die_life_scale
-      << " shots before the die fails (about " << shown
+  std::ostringstream scale;
+  scale << die_life_scale;
+  out << "   die veins passed: " << it->second.second - it->second.first
+      << " of the escapes. At --die-life-scale " << scale.str() << " a die's vein shows for about "
+      << std::llround(shown * die_life_scale) << " shots before the die fails (about "
+      << std::llround(shown)
       << " on a real die), too few for the die memory, which judges from a die's 600th part on "
          "(docs/station.md, \"Recurring marks\")\n";
 }

@@ -134,7 +134,7 @@ TEST_F(ReportCommand, PrintsTheFourTargetsFromTheStoreAndWritesThePage) {
   const auto& downtime = j["targets"][1];
   EXPECT_TRUE(downtime["estimated"].get<bool>());
   // Without a downtime cut the downtime target has no figure: null, not a 0 that reads as one.
-  const auto bare = RunLinesight(Args() + " --json");
+  const auto bare = RunLinesight(Args() + " --json --out " + ShellQuote(dir_ / "bare.html"));
   ASSERT_EQ(bare.exit_code, 0) << DescribeRun(bare);
   const nlohmann::json bare_json = nlohmann::json::parse(bare.out);
   const auto& unestimated = bare_json["targets"][1];
@@ -170,10 +170,12 @@ TEST_F(ReportCommand, BadArgumentsAreRefusedNamingTheFix) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("no downtime_cut"), std::string::npos) << DescribeRun(r);
   // A file that is not there, and a cut that is not a share, are named as what they are.
-  r = RunLinesight(Args() + " --sim-json " + ShellQuote(dir_ / "none.json"));
+  r = RunLinesight(Args() + " --sim-json " + ShellQuote(dir_ / "none.json") + " --out " +
+                   ShellQuote(dir_ / "r.html"));
   EXPECT_NE(r.err.find("cannot read the file"), std::string::npos) << DescribeRun(r);
   std::ofstream(dir_ / "seven.json") << "{\"downtime_cut\": 7}";
-  r = RunLinesight(Args() + " --sim-json " + ShellQuote(dir_ / "seven.json"));
+  r = RunLinesight(Args() + " --sim-json " + ShellQuote(dir_ / "seven.json") + " --out " +
+                   ShellQuote(dir_ / "r.html"));
   EXPECT_NE(r.err.find("downtime_cut is 7, not a share 0..1"), std::string::npos) << DescribeRun(r);
 }
 

@@ -31,15 +31,20 @@ std::string ShotJson(int64_t shot, const std::string& melt) {
          R"(, "die_temp_c": 226.5}})";
 }
 
+server::ServerOptions TelemetryOptions(const TempDir& dir, int broker_port) {
+  server::ServerOptions o;
+  o.port = 0;
+  o.image_dir = (dir.path() / "telemetry-images").string();
+  o.threads = 2;
+  o.telemetry = true;
+  o.mqtt.port = broker_port;
+  return o;
+}
+
 TEST_P(TelemetryInTest, ShotsAreStoredOnceJoinedToPartsAndBadOnesCounted) {
   if (MosquittoBinary().empty()) GTEST_SKIP() << "mosquitto is not installed";
   MqttTestBroker broker;
-  server::ServerOptions o;
-  o.port = 0;
-  o.image_dir = (dir_->path() / "telemetry-images").string();
-  o.threads = 2;
-  o.telemetry = true;
-  o.mqtt.port = broker.port();
+  const server::ServerOptions o = TelemetryOptions(*dir_, broker.port());
   server::FactoryServer s(*store_, o);
   ASSERT_TRUE(Eventually([&] { return MetricValue(s, "linesight_telemetry_connected") == 1; }));
 
@@ -80,12 +85,7 @@ TEST_P(TelemetryInTest, AStopWhileTheStoreFailsTriesAgainAndSaysWhatIsLost) {
   if (MosquittoBinary().empty()) GTEST_SKIP() << "mosquitto is not installed";
   if (GetParam() != "sqlite") GTEST_SKIP() << "the store is made to fail through its SQLite file";
   MqttTestBroker broker;
-  server::ServerOptions o;
-  o.port = 0;
-  o.image_dir = (dir_->path() / "telemetry-images").string();
-  o.threads = 2;
-  o.telemetry = true;
-  o.mqtt.port = broker.port();
+  const server::ServerOptions o = TelemetryOptions(*dir_, broker.port());
   const auto raw = [&](const char* sql) {
     store::SqliteDb db((dir_->path() / "server.db").string());
     db.Exec("PRAGMA busy_timeout = 5000");

@@ -74,44 +74,19 @@ std::string ImageDir(const ServerArgs& a) {
   return a.store + ".images";
 }
 
-// The site is one level of the alerts' MQTT topic: a '/' would add levels, and '#' or '+' make a
-// topic the broker refuses to publish to (every alert would be lost without a word).
+// The site is one level of the alerts' MQTT topic, by the stations' rule (station.yaml's
+// mqtt.site): a '/' would add levels, and '#' or '+' make a topic the broker refuses to publish
+// to (every alert would be lost without a word). Spaces and UTF-8 are fine in MQTT.
 void CheckSite(const std::string& site) {
-  bool ok = !site.empty() && site.size() <= 64;
-  for (const char ch : site)
-    ok = ok && ch > 0x20 && ch < 0x7f && ch != '/' && ch != '#' && ch != '+';
+  bool ok = !site.empty() && site.find_first_of("/+#") == std::string::npos;
+  for (const char ch : site) ok = ok && static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f;
   if (!ok)
-    throw Error(ErrorCategory::kInput, "--site '" + site + "' cannot be one level of an MQTT topic",
-                "Give 1-64 printable characters without spaces, '/', '#' or '+', e.g. plant1");
-}
-
-// --planned-cycle 90 M4=75: OEE's planned seconds per part, for every machine and for one.
-void SetPlannedCycles(const std::vector<std::string>& entries, server::ServerOptions& o) {
-  for (const std::string& entry : entries) {
-    const size_t eq = entry.find('=');
-    const std::string machine = eq == std::string::npos ? "" : entry.substr(0, eq);
-    const std::string number = eq == std::string::npos ? entry : entry.substr(eq + 1);
-    size_t used = 0;
-    double s = 0;
-    try {
-      s = std::stod(number, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != number.size() || !(s >= 0.01 && s <= 86400) ||
-        (eq != std::string::npos && machine.empty()))
-      throw Error(ErrorCategory::kInput,
-                  "--planned-cycle " + entry + ": not SECONDS or MACHINE=SECONDS",
-                  "Give the planned seconds per part (0.01-86400), e.g. --planned-cycle 90 M4=75");
-    if (machine.empty())
-      o.planned_cycle_s = s;
-    else
-      o.planned_cycle_s_of[machine] = s;
-  }
+    throw Error(ErrorCategory::kInput, "--site '" + site + "' is not one MQTT topic level",
+                "Give a non-empty name without /, + or # (and no control characters), e.g. plant1");
 }
 
 void SetAlertOptions(const ServerArgs& a, server::AlertOptions& o) {
-  CheckSite(a.site);
+  if (!a.alert_mqtt.empty()) CheckSite(a.site);  // the site names nothing else
   o.interval_s = a.alert_interval_s;
   o.sources.die_life_shots = a.die_life_shots;
   o.sources.die_life_share = a.die_life_share;

@@ -101,9 +101,13 @@ bool AnswerUnsupportedFunction(int fd, bool& answered) {
   answered = false;
   std::array<uint8_t, MODBUS_TCP_MAX_ADU_LENGTH> frame{};
   const ssize_t n = recv(fd, frame.data(), 8, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 8 || Word(frame.data() + 2) != 0 || Supported(frame[7])) return true;
+  if (n < 6) return true;  // closed or cut short: libmodbus's read says which
   const int length = 6 + Word(frame.data() + 4);
-  if (length < 8 || length > static_cast<int>(frame.size())) return true;  // libmodbus refuses it
+  // Not a Modbus TCP frame (another protocol id, a length no frame has): nothing after it can be
+  // read in step, and libmodbus would wait its byte timeout on this one thread; dropped at once.
+  if (Word(frame.data() + 2) != 0 || length < 8 || length > static_cast<int>(frame.size()))
+    return false;
+  if (n < 8 || Supported(frame[7])) return true;
   if (recv(fd, frame.data(), static_cast<size_t>(length), MSG_DONTWAIT) != length) return false;
   const std::array<uint8_t, 9> reply{frame[0],
                                      frame[1],

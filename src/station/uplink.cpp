@@ -393,6 +393,9 @@ Uplink::Outcome Uplink::SendBatch(std::vector<Record> records) {
   }
   const std::string answer = "HTTP " + std::to_string(a.status) + ": " + Trimmed(a.body);
   if (!IsRefusal(a)) {
+    // A proxy's body limit (its own 413 page, nginx's 1 MiB by default): halves may pass it.
+    // A single record is never parked on a proxy's word; it waits, retried, with the hint below.
+    if (a.status == 413 && records.size() > 1) return Bisect(std::move(records));
     Failed(
         "uplink: POST /api/v1/parts: " + answer + (IsForeign(a) ? NotTheServer(options_.url) : ""),
         a.status);
@@ -414,8 +417,12 @@ Uplink::Outcome Uplink::SendBatch(std::vector<Record> records) {
     Park(records.front(), answer, !record_conflict);
     return Outcome::kDone;
   }
-  // Bisect: each half is sent on its own until the refused records stand alone. Records held in
-  // the first half do not keep the second's from the server.
+  return Bisect(std::move(records));
+}
+
+// Each half is sent on its own until the refused records stand alone. Records held in the first
+// half do not keep the second's from the server.
+Uplink::Outcome Uplink::Bisect(std::vector<Record> records) {
   const auto mid = records.begin() + static_cast<std::ptrdiff_t>(records.size() / 2);
   std::vector<Record> first(std::make_move_iterator(records.begin()), std::make_move_iterator(mid));
   std::vector<Record> second(std::make_move_iterator(mid), std::make_move_iterator(records.end()));

@@ -104,6 +104,7 @@ class Uplink {
   Outcome SendImages(const std::vector<Record>& records);
   // POSTs `records`; on a 400/409/413/422, bisects to park the records the server refuses.
   Outcome SendBatch(std::vector<Record> records);
+  Outcome Bisect(std::vector<Record> records);
   // Parks `r` in the outbox; a refusal that could be the server's fault counts toward the limit
   // of parks without a success.
   void Park(const Record& r, const std::string& why, bool counts_toward_limit);

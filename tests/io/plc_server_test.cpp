@@ -334,8 +334,18 @@ TEST(PlcServer, GarbageAndHalfFramesAreDroppedOthersKeepBeingServed) {
   ASSERT_EQ(send(half, mbap.data(), mbap.size(), 0), 5);
   EXPECT_TRUE(ClosedByServer(half));
   close(half);
+  // Frames no Modbus TCP client sends: another protocol id; a read whose MBAP length holds only
+  // the unit and function code. Neither can be read in step: dropped.
+  for (const std::vector<uint8_t>& frame :
+       {std::vector<uint8_t>{0, 1, 0, 1, 0, 6, 1, 3, 0, 0, 0, 1},
+        std::vector<uint8_t>{0, 1, 0, 0, 0, 2, 1, 3}}) {
+    const int odd = ConnectSocket(server.port());
+    ASSERT_EQ(send(odd, frame.data(), frame.size(), 0), static_cast<ssize_t>(frame.size()));
+    EXPECT_TRUE(ClosedByServer(odd));
+    close(odd);
+  }
   EXPECT_EQ(plc.ReadStatus(), kStatusReady | kStatusFault);
-  EXPECT_TRUE(Eventually([&] { return server.counters().client_drops == 2; }));
+  EXPECT_TRUE(Eventually([&] { return server.counters().client_drops == 4; }));
 }
 
 // A client that sends its request a byte at a time (each pause under the byte timeout) must not

@@ -414,6 +414,18 @@ TEST_F(UplinkTest, AnotherWebServersAnswerIsNoDeliveryAndNoRefusal) {
   EXPECT_EQ(receiver.counts().parts_missing_image, 0);
 }
 
+// A proxy whose body limit is under the uplink's batches (nginx's client_max_body_size): its 413
+// page splits a batch until the halves pass, and parks nothing.
+TEST_F(UplinkTest, AProxysBodyLimitSplitsBatchesAndParksNothing) {
+  IngestReceiver receiver;
+  AddParts(1, 40, /*images=*/false);
+  receiver.ProxyBodyLimit(8 << 10);  // a few parts' JSON
+  Uplink uplink(outbox_, Options(receiver), Quiet());
+  ASSERT_TRUE(Drained(uplink, 40)) << log();
+  EXPECT_EQ(uplink.stats().parts_parked, 0u);
+  EXPECT_EQ(receiver.part_ids().size(), 40u);
+}
+
 TEST_F(UplinkTest, EmptyTokenOrBadUrlIsRefusedUpFront) {
   UplinkOptions o;
   o.url = "http://127.0.0.1:1";

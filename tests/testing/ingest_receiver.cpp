@@ -64,6 +64,11 @@ void IngestReceiver::HangNext(int n) {
   hang_n_ = n;
 }
 
+void IngestReceiver::ProxyBodyLimit(size_t bytes) {
+  std::lock_guard lock(mu_);
+  proxy_limit_ = bytes;
+}
+
 void IngestReceiver::ForeignNext(int n, int status) {
   std::lock_guard lock(mu_);
   foreign_n_ = n;
@@ -142,6 +147,14 @@ void IngestReceiver::Start() {
       ++counts_.unauthorized;
       Answer(res, 401, "unauthorized", "unknown station token");
       return false;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (proxy_limit_ > 0 && req.body.size() > proxy_limit_) {
+        res.status = 413;
+        res.set_content("<html><h1>413 Request Entity Too Large</h1>nginx</html>", "text/html");
+        return false;
+      }
     }
     int status = 0;
     drop_after = false;

@@ -43,6 +43,8 @@ class IngestReceiver {
   // Answer `status` with a web page, storing nothing: a proxy's error page ("413 Request Entity
   // Too Large") or another web server at a wrong URL ("200 Welcome to nginx").
   void ForeignNext(int n, int status);
+  // A proxy's body limit: every request whose body is over `bytes` gets its 413 page (0: none).
+  void ProxyBodyLimit(size_t bytes);
   // Refuses every batch holding `part_id` with `status` (400 bad_request, 409 conflict), as a
   // server does for a record it cannot take.
   void RefusePart(const std::string& part_id, int status = 400);
@@ -81,6 +83,7 @@ class IngestReceiver {
   bool stopping_ = false;
   int fail_n_ = 0, fail_status_ = 503, drop_n_ = 0, hang_n_ = 0;
   int foreign_n_ = 0, foreign_status_ = 200;
+  size_t proxy_limit_ = 0;
   bool drop_after_store_ = false;
   std::map<std::string, int> refused_;        // part id -> the status refusing it
   std::map<std::string, std::string> parts_;  // part_id -> record JSON

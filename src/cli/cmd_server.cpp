@@ -85,6 +85,31 @@ void CheckSite(const std::string& site) {
                 "Give a non-empty name without /, + or # (and no control characters), e.g. plant1");
 }
 
+// --planned-cycle 90 M4=75: OEE's planned seconds per part, for every machine and for one.
+void SetPlannedCycles(const std::vector<std::string>& entries, server::ServerOptions& o) {
+  for (const std::string& entry : entries) {
+    const size_t eq = entry.find('=');
+    const std::string machine = eq == std::string::npos ? "" : entry.substr(0, eq);
+    const std::string number = eq == std::string::npos ? entry : entry.substr(eq + 1);
+    size_t used = 0;
+    double s = 0;
+    try {
+      s = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != number.size() || !(s >= 0.01 && s <= 86400) ||
+        (eq != std::string::npos && machine.empty()))
+      throw Error(ErrorCategory::kInput,
+                  "--planned-cycle " + entry + ": not SECONDS or MACHINE=SECONDS",
+                  "Give the planned seconds per part (0.01-86400), e.g. --planned-cycle 90 M4=75");
+    if (machine.empty())
+      o.planned_cycle_s = s;
+    else
+      o.planned_cycle_s_of[machine] = s;
+  }
+}
+
 void SetAlertOptions(const ServerArgs& a, server::AlertOptions& o) {
   if (!a.alert_mqtt.empty()) CheckSite(a.site);  // the site names nothing else
   o.interval_s = a.alert_interval_s;

@@ -22,7 +22,9 @@ double ParseDouble(const std::string& text, const char* name) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != text.size() || !std::isfinite(v))
+  // Decimal only: std::stod would also take hexadecimal ("0x10" as 16) and "inf".
+  const bool decimal = text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+  if (!decimal || used == 0 || used != text.size() || !std::isfinite(v))
     throw BadRequest(std::string(name) + ": not a number: \"" + text.substr(0, 40) + "\"");
   return v;
 }
@@ -126,6 +128,16 @@ nlohmann::json ToJson(const store::YieldRow& y) {
 nlohmann::json ToJson(const store::AuditEntry& a) {
   return {{"id", a.id},         {"time_ms", a.time_ms}, {"user", a.user},
           {"action", a.action}, {"target", a.target},   {"detail", a.detail}};
+}
+
+double DoubleParam(const io::HttpRequest& request, const char* name, double fallback, double lo,
+                   double hi) {
+  if (!request.HasParam(name)) return fallback;
+  const double v = ParseDouble(request.Param(name), name);
+  if (v < lo || v > hi)
+    throw BadRequest(std::string(name) + ": " + request.Param(name) + " is outside [" +
+                     JsonText(lo) + ", " + JsonText(hi) + "]");
+  return v;
 }
 
 int64_t IntParam(const io::HttpRequest& request, const char* name, int64_t fallback, int64_t lo,

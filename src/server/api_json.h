@@ -31,6 +31,10 @@ nlohmann::json ToJson(const store::Alert& a);
 store::PartFilter FilterOf(const io::HttpRequest& request);
 // Paging from limit / before_time_ms / before_part_id. Throws BadRequest.
 store::PartPage PageOf(const io::HttpRequest& request);
+// A decimal query parameter, `fallback` when absent. Throws BadRequest if malformed (hexadecimal
+// too) or outside [lo, hi].
+double DoubleParam(const io::HttpRequest& request, const char* name, double fallback, double lo,
+                   double hi);
 // An integer query parameter, `fallback` when absent. Throws BadRequest if malformed or outside
 // [lo, hi].
 int64_t IntParam(const io::HttpRequest& request, const char* name, int64_t fallback, int64_t lo,

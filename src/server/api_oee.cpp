@@ -46,19 +46,9 @@ io::HttpResponse OeeRoute(ServerContext& ctx, const io::HttpRequest& req) {
   // Half-open [from, to): by default up to and including the newest part, made at `now`.
   const int64_t to = IntParam(req, "to_ms", std::max(now + 1, from + 1), 0, INT64_MAX);
   if (to <= from) throw BadRequest("to_ms must be after from_ms: give the period forwards");
-  double cycle = ctx.options.planned_cycle_s;
   const bool asked = !req.Param("planned_cycle_s").empty();  // for every machine: no own cycles
-  if (const std::string c = req.Param("planned_cycle_s"); asked) {
-    size_t used = 0;
-    try {
-      cycle = std::stod(c, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    const bool decimal = c.find_first_not_of("0123456789.eE+-") == std::string::npos;
-    if (!decimal || used != c.size() || !(cycle >= 0.01 && cycle <= 86400))
-      throw BadRequest("planned_cycle_s: the planned seconds per part, 0.01 to 86400, e.g. 90");
-  }
+  const double cycle =
+      asked ? DoubleParam(req, "planned_cycle_s", 0, 0.01, 86400) : ctx.options.planned_cycle_s;
   store::PartFilter period;
   period.from_ms = from;
   period.to_ms = to;

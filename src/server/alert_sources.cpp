@@ -264,9 +264,12 @@ std::vector<AlertCandidate> DieLifeAlerts(store::Store& store, int64_t now_ms,
   return out;
 }
 
-std::vector<AlertCandidate> ClockAlerts(store::Store& store, int64_t now_ms) {
+std::vector<AlertCandidate> ClockAlerts(store::Store& store,
+                                        const std::function<int64_t()>& clock) {
   std::vector<AlertCandidate> out;
-  for (const auto& m : store.Machines(now_ms)) {
+  const std::vector<store::MachineStatus> machines = store.Machines(clock());
+  const int64_t now_ms = clock();
+  for (const auto& m : machines) {
     const int64_t lead = m.last_part_ms - now_ms;
     if (lead < kClockLeadAlertMs) continue;
     char ahead[48];

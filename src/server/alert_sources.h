@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -59,12 +60,14 @@ std::vector<AlertCandidate> DieLifeAlerts(store::Store& store, int64_t now_ms,
 // Parts dated this far or more ahead of the watch's clock mean a station clock that runs ahead.
 inline constexpr int64_t kClockLeadAlertMs = 5 * 60'000;
 
-// Each machine whose newest part is dated kClockLeadAlertMs or more ahead of `now_ms`: the
+// Each machine whose newest part is dated kClockLeadAlertMs or more ahead of `clock()`, read after
+// the parts (a clock read before could lag parts stored meanwhile; the demo's cell clock is the
+// newest part itself): the
 // station's clock, or the machine's whose shot time the station takes, runs ahead, and lists,
 // shifts and OEE place its parts in the future. The newest part stays the newest until the
 // server's clock passes it, so the condition outlasts a clock set right by the lead. Key
 // "clock:<machine>", severity warning; evidence is the day of that part (on its own clock), so an
 // acknowledged alert comes back at most once a day while the clock stays wrong.
-std::vector<AlertCandidate> ClockAlerts(store::Store& store, int64_t now_ms);
+std::vector<AlertCandidate> ClockAlerts(store::Store& store, const std::function<int64_t()>& clock);
 
 }  // namespace linesight::server

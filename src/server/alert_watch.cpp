@@ -56,7 +56,7 @@ void AlertWatch::EvaluateOnce() {
     for (auto& c : ProcessAlerts(store_, now, options_.sources, &judged))
       found.push_back(std::move(c));
     for (auto& c : DieLifeAlerts(store_, now, options_.sources)) found.push_back(std::move(c));
-    for (auto& c : ClockAlerts(store_, now)) found.push_back(std::move(c));
+    for (auto& c : ClockAlerts(store_, options_.clock)) found.push_back(std::move(c));
     for (auto& c : die_watch_.Evaluate(store_)) found.push_back(std::move(c));
     for (const auto& c : found) Raise(c, now);
     judged_ = std::move(judged);

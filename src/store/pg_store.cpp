@@ -2,7 +2,12 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <unordered_map>
@@ -70,7 +75,8 @@ class PgParams {
 
 class PgConnection final : public SqlConnection {
  public:
-  PgConnection(const std::string& uri, std::string where) : where_(std::move(where)) {
+  PgConnection(const std::string& uri, std::string where, const PgOptions& options)
+      : where_(std::move(where)), answer_timeout_(options.answer_timeout_ms) {
     // Defaults first: a value in the URI overrides them. Keepalives and a TCP user timeout let a
     // call on a connection whose network went away (a partition, a pulled cable) fail within
     // about a minute, as a 503, instead of holding its HTTP thread until the kernel gives up
@@ -105,7 +111,7 @@ class PgConnection final : public SqlConnection {
   }
 
   void ExecScript(std::string_view sql) override {
-    Check(Result(PQexec(conn_, std::string(sql).c_str()), &PQclear), sql);
+    Await(PQsendQuery(conn_, std::string(sql).c_str()), sql);
   }
 
   void Begin(TxKind kind) override {
@@ -113,14 +119,24 @@ class PgConnection final : public SqlConnection {
       ExecScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       return;
     }
+    // A migration may rebuild tables of millions of rows, and a second server waits for it on
+    // the lock: neither has the answer timeout.
+    migrating_ = kind == TxKind::kMigrate;
     ExecScript("BEGIN");
     if (kind == TxKind::kIngest) ExecScript(kIngestLock);
     if (kind == TxKind::kMigrate) ExecScript(kMigrateLock);
   }
-  void Commit() override { ExecScript("COMMIT"); }
+  void Commit() override {
+    ExecScript("COMMIT");
+    migrating_ = false;
+  }
   void Rollback() noexcept override {
-    Result r(PQexec(conn_, "ROLLBACK"), &PQclear);
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) broken_ = true;
+    migrating_ = false;
+    try {
+      ExecScript("ROLLBACK");
+    } catch (const std::exception&) {
+      broken_ = true;
+    }
   }
   bool healthy() const override { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
@@ -134,24 +150,65 @@ class PgConnection final : public SqlConnection {
   Result Run(std::string_view sql, std::span<const SqlValue> params) {
     const std::string& name = Prepared(sql);
     const PgParams p(params);
-    return Check(
-        Result(PQexecPrepared(conn_, name.c_str(), p.size(), p.values(), nullptr, nullptr, 0),
-               &PQclear),
-        sql);
+    return Await(
+        PQsendQueryPrepared(conn_, name.c_str(), p.size(), p.values(), nullptr, nullptr, 0), sql);
   }
 
   const std::string& Prepared(std::string_view sql) {
     auto it = prepared_.find(std::string(sql));
     if (it != prepared_.end()) return it->second;
     std::string name = "ls" + std::to_string(prepared_.size());
-    Check(Result(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), 0, nullptr), &PQclear),
-          sql);
+    Await(PQsendPrepare(conn_, name.c_str(), std::string(sql).c_str(), 0, nullptr), sql);
     return prepared_.emplace(std::string(sql), std::move(name)).first->second;
   }
 
+  // The answer to what a PQsend* call (`sent`: its return) sent, as PQexec gives it: the first
+  // error, else the last result. Waits at most the answer timeout (see PgOptions).
+  Result Await(int sent, std::string_view sql) {
+    Result answer(nullptr, &PQclear);
+    if (!sent) return Check(std::move(answer), sql);
+    const auto deadline = std::chrono::steady_clock::now() + answer_timeout_;
+    for (;;) {
+      while (PQisBusy(conn_)) {
+        WaitReadable(deadline, sql);
+        if (!PQconsumeInput(conn_)) {
+          broken_ = true;
+          return Check(Result(nullptr, &PQclear), sql);
+        }
+      }
+      Result r(PQgetResult(conn_), &PQclear);
+      if (!r) break;
+      if (!answer || Succeeded(answer.get())) answer = std::move(r);
+    }
+    return Check(std::move(answer), sql);
+  }
+
+  void WaitReadable(std::chrono::steady_clock::time_point deadline, std::string_view sql) {
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    for (;;) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const int wait = migrating_ ? -1 : static_cast<int>(std::max<int64_t>(0, left.count()));
+      const int n = wait != 0 ? ::poll(&p, 1, wait) : 0;
+      if (n > 0) return;
+      if (n < 0 && errno == EINTR) continue;
+      broken_ = true;  // a statement is still in flight: the connection cannot be used again
+      throw Error(ErrorCategory::kIo,
+                  "PostgreSQL at " + where_ + " did not answer within " +
+                      std::to_string((answer_timeout_.count() + 999) / 1000) +
+                      " s (while running: " + std::string(sql.substr(0, 120)) + ")",
+                  "check that the database server runs and is not stopped, overloaded or "
+                  "waiting on a lock (pg_stat_activity); the next call opens a new connection");
+    }
+  }
+
+  static bool Succeeded(const PGresult* r) {
+    const auto status = PQresultStatus(r);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  }
+
   Result Check(Result r, std::string_view sql) {
-    const auto status = PQresultStatus(r.get());
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
+    if (r && Succeeded(r.get())) return r;
     const std::string why = Trim(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_));
     const bool lost = PQstatus(conn_) != CONNECTION_OK;
     if (lost) broken_ = true;
@@ -164,17 +221,20 @@ class PgConnection final : public SqlConnection {
   }
 
   std::string where_;
+  std::chrono::milliseconds answer_timeout_;
   PGconn* conn_ = nullptr;
   bool broken_ = false;
+  bool migrating_ = false;
   std::unordered_map<std::string, std::string> prepared_;
 };
 
 class PgStore final : public SqlStore {
  public:
-  PgStore(const std::string& uri, const std::string& where)
+  PgStore(const std::string& uri, const std::string& where, const PgOptions& options)
       : SqlStore(
             SqlEngine::kPostgres, where,
-            [uri, where] { return std::make_unique<PgConnection>(uri, where); }, kConnections) {}
+            [uri, where, options] { return std::make_unique<PgConnection>(uri, where, options); },
+            kConnections) {}
 
   std::string_view engine() const override { return "postgresql"; }
 
@@ -204,8 +264,8 @@ std::string RedactedUri(const std::string& uri) {
   return uri.substr(0, colon + 1) + "***" + uri.substr(at);
 }
 
-std::unique_ptr<Store> OpenPgStore(const std::string& uri) {
-  return std::make_unique<PgStore>(uri, RedactedUri(uri));
+std::unique_ptr<Store> OpenPgStore(const std::string& uri, const PgOptions& options) {
+  return std::make_unique<PgStore>(uri, RedactedUri(uri), options);
 }
 
 }  // namespace linesight::store

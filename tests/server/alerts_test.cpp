@@ -245,12 +245,32 @@ TEST_P(AlertsTest, AStationClockAFewMinutesAheadIsNoAlertButOneHoursAheadIs) {
       ServerTestPart("M1", 1, Decision::kPass, kNow + 4 * 60'000),
       ServerTestPart("M2", 1, Decision::kPass, kNow + 72 * kHour)};
   store_->Ingest(parts, {});
-  const auto found = server::ClockAlerts(*store_, kNow);
+  const auto found = server::ClockAlerts(*store_, [] { return kNow; });
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].key, "clock:M2");
   EXPECT_EQ(found[0].machine, "M2");
   EXPECT_NE(found[0].title.find("3.0 days ahead"), std::string::npos) << found[0].title;
   EXPECT_EQ(found[0].evidence_ms % (24 * kHour), 0);
+}
+
+TEST_P(AlertsTest, PartsStoredWhileTheClockIsReadAreNotAheadOfIt) {
+  // The demo's watch clock is the newest part's time. A batch an hour later is stored just after
+  // the clock is first read: judged against that first reading its parts would seem an hour
+  // ahead; the clock read after the parts are has them, so no clock alert.
+  store_->Ingest(std::vector<PartRecord>{ServerTestPart("M1", 1, Decision::kPass, kNow)}, {});
+  int64_t newest = kNow;
+  int reads = 0;
+  const auto clock = [&] {
+    const int64_t now = newest;
+    if (reads++ == 0) {
+      store_->Ingest(
+          std::vector<PartRecord>{ServerTestPart("M1", 2, Decision::kPass, kNow + kHour)}, {});
+      newest = kNow + kHour;
+    }
+    return now;
+  };
+  EXPECT_TRUE(server::ClockAlerts(*store_, clock).empty());
+  EXPECT_GE(reads, 2);
 }
 
 TEST_P(AlertsTest, ABacklogIsJudgedNotOnlyItsLatestShots) {

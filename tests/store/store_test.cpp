@@ -1,12 +1,16 @@
 #include "store/store.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "core/clock.h"
+#include "store/pg_store.h"
 #include "store/server_schema.h"
 #include "store/store_fixture.h"
 
@@ -421,6 +425,25 @@ TEST_P(StoreTest, ALostConnectionFailsOneCallAndTheNextReconnects) {
   EXPECT_EQ(store_->Counts().parts, 6);
   Ingest(Dataset(3));
   EXPECT_EQ(store_->Counts().parts, 9);
+}
+
+TEST_P(StoreTest, ADatabaseThatStopsAnsweringFailsTheCallAndTheNextReconnects) {
+  if (!IsPg()) GTEST_SKIP() << "SQLite has no server to stop";
+  auto store = OpenPgStore(location_, {.answer_timeout_ms = 1000});
+  store->Ingest(Dataset(2), {});
+  // The database's processes for this store stop (as `kill -STOP` or a host swapping would stop
+  // them); the host's kernel still acknowledges TCP, so only a deadline on the answer ends a call.
+  std::vector<pid_t> frozen;
+  std::istringstream pids(
+      pg_->Query("postgres", "SELECT pid FROM pg_stat_activity WHERE datname = '" + db_ + "'"));
+  for (pid_t pid; pids >> pid;)
+    if (::kill(pid, SIGSTOP) == 0) frozen.push_back(pid);
+  ASSERT_FALSE(frozen.empty());
+  const Error e = Caught([&] { store->Counts(); });
+  for (pid_t pid : frozen) ::kill(pid, SIGCONT);
+  EXPECT_EQ(e.category(), ErrorCategory::kIo);
+  EXPECT_TRUE(Contains(e.what(), "did not answer within 1 s")) << e.what();
+  EXPECT_EQ(store->Counts().parts, 6) << "the next call opens a new connection";
 }
 
 TEST(OpenStoreTest, AnUnreachableServerIsAnIoErrorWithoutThePassword) {

@@ -117,6 +117,17 @@ void PostgresServer::Sql(const std::string& db, const std::string& sql) {
       dir_ / "psql.log");
 }
 
+std::string PostgresServer::Query(const std::string& db, const std::string& sql) {
+  const fs::path out = dir_ / "query.out";
+  Run(ShellQuote(PgBin() / "psql") + " -X -At -v ON_ERROR_STOP=1 " + ShellQuote(Uri(db)) + " -c " +
+          ShellQuote(sql),
+      out);
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::string PostgresServer::NewDatabase(const std::string& name) {
   Sql("postgres", "CREATE DATABASE " + name);
   return Uri(name);

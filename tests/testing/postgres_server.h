@@ -24,6 +24,8 @@ class PostgresServer {
   std::string NewDatabase(const std::string& name);
   // Runs `sql` on database `db` with psql; throws std::runtime_error with psql's output.
   void Sql(const std::string& db, const std::string& sql);
+  // The rows `sql` returns on database `db`, one a line, columns split by '|' (psql -At).
+  std::string Query(const std::string& db, const std::string& sql);
   // Stops the server as a crash would end its connections, then starts it on the same port.
   void Restart();
   void Stop();

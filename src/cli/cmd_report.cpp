@@ -15,6 +15,7 @@
 #include "cli/alarm_count.h"
 #include "cli/commands.h"
 #include "cli/report_html.h"
+#include "cli/shift_options.h"
 #include "core/error.h"
 #include "process/oee.h"
 #include "store/pg_store.h"
@@ -27,7 +28,8 @@ namespace fs = std::filesystem;
 
 struct ReportArgs {
   std::string store = "linesight.db", from, to, out = "report.html", pdf, png, sim_json;
-  double hours = 24, shift_hours = 8;
+  double hours = 24;
+  ShiftArgs shifts;
   bool json = false;
   process::PlantAssumptions assume;
   double downtime_cut = -1;
@@ -112,7 +114,8 @@ void AddDowntime(store::Store& s, process::PlantFacts& f) {
   }
 }
 
-process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
+process::PlantFacts Facts(store::Store& s, const ReportArgs& a,
+                          const store::ShiftCalendar& shifts) {
   process::PlantFacts f;
   const auto newest = NewestPartMs(s);
   if (!newest && a.to.empty()) {
@@ -127,8 +130,6 @@ process::PlantFacts Facts(store::Store& s, const ReportArgs& a) {
   store::PartFilter period;
   period.from_ms = f.from_ms;
   period.to_ms = f.to_ms;
-  store::ShiftCalendar shifts;
-  shifts.length_ms = static_cast<int64_t>(a.shift_hours * 3.6e6);
   AddCounts(s, period, shifts, f);
   AddDowntime(s, f);
   // Each alert the watch opened is one alarm a person did not have to raise by watching charts.
@@ -181,13 +182,14 @@ int Run(ReportArgs a) {
                   "Create the folder first, or give a file name");
     }
   }
+  const store::ShiftCalendar shifts = ShiftCalendarOf(a.shifts);
   if (!a.sim_json.empty()) ReadSimJson(a);
   if (a.downtime_cut >= 0) {
     a.assume.downtime_cut = a.downtime_cut;
     a.assume.downtime_cut_source = "given with --downtime-cut";
   }
   auto s = store::OpenStore(a.store);
-  const process::PlantReport r = process::ComputePlantReport(Facts(*s, a), a.assume);
+  const process::PlantReport r = process::ComputePlantReport(Facts(*s, a, shifts), a.assume);
   const ReportSource source{
       std::string(s->engine()) + " " + (pg ? store::RedactedUri(a.store) : a.store), UtcNowText()};
   Write(a.out, RenderPlantReportHtml(r, source));
@@ -224,9 +226,7 @@ void AddReportCommand(CLI::App& app, CommandBody& body) {
   c->add_option("--hours", a->hours, "Period length when --from is not given")
       ->check(CLI::Range(0.01, 24.0 * 366))
       ->capture_default_str();
-  c->add_option("--shift-hours", a->shift_hours, "Shift length")
-      ->check(CLI::Range(1.0, 24.0))
-      ->capture_default_str();
+  AddShiftOptions(*c, a->shifts);
   c->add_option("--out", a->out, "The HTML page")->capture_default_str();
   c->add_option("--pdf", a->pdf, "Also print it to this PDF (headless Chromium)");
   c->add_option("--png", a->png, "Also save a PNG picture of it (headless Chromium)");

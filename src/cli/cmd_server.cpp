@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/shift_options.h"
 #include "core/error.h"
 #include "server/bootstrap.h"
 #include "server/factory_server.h"
@@ -32,6 +33,7 @@ struct ServerArgs {
   std::vector<std::string> alert_variables;
   std::string site = "plant1", alert_mqtt, alert_webhook;
   std::vector<std::string> planned_cycles;  // "90" (every machine) or "M1=75"
+  ShiftArgs shifts;
   std::string user, role = "operator", password_file, station, backup_to;
   bool disable_user = false;
 };
@@ -147,6 +149,7 @@ int Serve(const ServerArgs& a, const char* argv0) {
   }
   SetAlertOptions(a, o.alerts);
   SetPlannedCycles(a.planned_cycles, o);
+  o.shifts = ShiftCalendarOf(a.shifts);
   o.web_dir = a.web.empty() ? server::FindWebDir(argv0).string() : a.web;
   auto store = store::OpenStore(a.store);
   server::FactoryServer srv(*store, o);
@@ -183,6 +186,7 @@ void AddAlertFlags(CLI::App& cmd, ServerArgs& a) {
   cmd.add_option("--planned-cycle", a.planned_cycles,
                  "OEE's planned seconds per part: SECONDS for every machine (default 90), "
                  "MACHINE=SECONDS for one, e.g. --planned-cycle 90 M4=75");
+  AddShiftOptions(cmd, a.shifts);
   cmd.add_option("--site", a.site, "Site name in the alerts' MQTT topic (default plant1)");
   cmd.add_option("--alert-mqtt", a.alert_mqtt,
                  "HOST:PORT of an MQTT broker: publish alerts and acks to "

@@ -149,6 +149,28 @@ TEST_F(ReportCommand, PrintsTheFourTargetsFromTheStoreAndWritesThePage) {
   EXPECT_EQ(page.find("<script"), std::string::npos) << "the page is static";
 }
 
+TEST_F(ReportCommand, CountsShiftsOnThePlantsCalendar) {
+  // The parts run from 00:54 to 02:33 UTC: one shift of the default calendar (22:00-06:00), two
+  // of a plant whose 12 h shifts change at 02:00.
+  auto r = RunLinesight(Args() + " --json --shift-start 02:00 --shift-hours 12 --out " +
+                        ShellQuote(dir_ / "r.html"));
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
+  const nlohmann::json f = nlohmann::json::parse(r.out)["facts"];
+  EXPECT_EQ(f["shifts"], 2);
+  EXPECT_EQ(f["machine_shifts"], 4);
+  for (const char* bad : {"--shift-start 2:00", "--shift-start 24:00", "--shift-start 06:60",
+                          "--shift-start 06:+5"}) {
+    r = RunLinesight(Args() + " " + bad + " --out " + ShellQuote(dir_ / "r.html"));
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_NE(r.err.find("not a time of day HH:MM"), std::string::npos) << DescribeRun(r);
+  }
+  for (const char* bad : {"7", "0", "25", "7.9"}) {
+    r = RunLinesight(Args() + " --shift-hours " + bad + " --out " + ShellQuote(dir_ / "r.html"));
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_NE(r.err.find("does not divide into whole shifts"), std::string::npos) << DescribeRun(r);
+  }
+}
+
 TEST_F(ReportCommand, BadArgumentsAreRefusedNamingTheFix) {
   auto r = RunLinesight("report --store " + ShellQuote(dir_ / "none.db"));
   EXPECT_NE(r.exit_code, 0);

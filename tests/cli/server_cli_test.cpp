@@ -1,7 +1,12 @@
 // `linesight server` administration from the command line: users, station tokens, backups, and
 // clear errors for bad options.
-#include <gtest/gtest.h>
+#include <thread>
 
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "server/bootstrap.h"
 #include "store/store.h"
 #include "testing/test_util.h"
 
@@ -66,6 +71,14 @@ TEST(ServerCliTest, BadOptionsSayWhatToDo) {
     EXPECT_TRUE(testing::Contains(r.err, "not SECONDS or MACHINE=SECONDS"))
         << testing::DescribeRun(r);
   }
+  r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --shift-start 6:00");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(testing::Contains(r.err, "--shift-start 6:00: not a time of day HH:MM"))
+      << testing::DescribeRun(r);
+  r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --shift-hours 10");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(testing::Contains(r.err, "--shift-hours 10: a day does not divide"))
+      << testing::DescribeRun(r);
   // A site MQTT cannot publish under would lose every alert without a word.
   for (const char* site : {"'a/#'", "+", "''"}) {
     r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --alert-mqtt 127.0.0.1:1 " +
@@ -73,6 +86,43 @@ TEST(ServerCliTest, BadOptionsSayWhatToDo) {
     EXPECT_NE(r.exit_code, 0);
     EXPECT_TRUE(testing::Contains(r.err, "is not one MQTT topic level")) << testing::DescribeRun(r);
   }
+}
+
+TEST(ServerCliTest, TheShiftCalendarIsThePlants) {
+  // A plant whose 12 h shifts change at 02:30 and 14:30 UTC: the dashboard's "this shift" (the
+  // machines' since_ms) starts at one of those, whatever the time now.
+  testing::TempDir dir;
+  const std::string db = (dir / "plant.db").string();
+  {
+    auto store = store::OpenStore(db);
+    server::SetUser(*store, "ana", store::Role::kOperator, "a-long-password", "test");
+  }
+  const int port = testing::FreeLoopbackPort();
+  testing::ChildProcess server(std::string(LINESIGHT_BINARY) + " server --store " + ShellQuote(db) +
+                                   " --listen 127.0.0.1:" + std::to_string(port) +
+                                   " --web '' --shift-start 02:30 --shift-hours 12",
+                               dir / "server.log");
+  httplib::Client c("127.0.0.1", port);
+  const auto log_in = [&] {
+    return c.Post("/api/v1/login", R"({"user":"ana","password":"a-long-password"})",
+                  "application/json");
+  };
+  auto login = log_in();
+  for (int i = 0; i < 300 && !login; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    login = log_in();
+  }
+  ASSERT_TRUE(login && login->status == 200) << (login ? login->body : "no answer");
+  const std::string set_cookie = login->get_header_value("Set-Cookie");
+  const auto machines =
+      c.Get("/api/v1/machines", {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}});
+  ASSERT_TRUE(machines && machines->status == 200) << (machines ? machines->body : "no answer");
+  const nlohmann::json j = nlohmann::json::parse(machines->body);
+  const int64_t since = j.at("since_ms").get<int64_t>(), now = j.at("now_ms").get<int64_t>();
+  constexpr int64_t kHour = 3'600'000;
+  EXPECT_EQ((since - 2 * kHour - kHour / 2) % (12 * kHour), 0) << since;
+  EXPECT_LE(since, now);
+  EXPECT_GT(since + 12 * kHour, now);
 }
 
 }  // namespace

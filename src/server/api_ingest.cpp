@@ -27,6 +27,20 @@ void LogNotJoined(ServerContext& ctx, const std::vector<std::string>& not_joined
   }
 }
 
+// Runs a write of a station's records, noting in ctx.writes whether the store took it (a
+// refusal of the request itself, Error{kInput}, says nothing of the store).
+template <typename F>
+auto Written(ServerContext& ctx, F&& write) {
+  try {
+    auto result = write();
+    ctx.writes.Succeeded();
+    return result;
+  } catch (const Error& e) {
+    if (e.category() != ErrorCategory::kInput) ctx.writes.Failed(e.what(), UtcNowMs());
+    throw;
+  }
+}
+
 io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
                            const io::HttpRequest& req) {
   const auto start = std::chrono::steady_clock::now();
@@ -34,7 +48,8 @@ io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
   const IngestBatch batch = ParseIngestBatch(req.body, station);
   const auto& parts = batch.parts;
   const auto& events = batch.events;
-  const store::IngestCounts c = ctx.store.Ingest(parts, events, station);
+  const store::IngestCounts c =
+      Written(ctx, [&] { return ctx.store.Ingest(parts, events, station); });
   ctx.metrics.parts_in += static_cast<int64_t>(parts.size());
   ctx.metrics.parts_new += c.parts_new;
   ctx.metrics.events_in += static_cast<int64_t>(events.size());
@@ -70,7 +85,10 @@ io::HttpResponse PutImage(ServerContext& ctx, const io::HttpRequest& req) {
                      " image (its first bytes say otherwise): send the image file itself");
   std::lock_guard lock(ctx.images_mu);
   if (ctx.images.Has(name)) return JsonAnswer({{"image", name}, {"stored", false}}, 200);
-  ctx.images.Write(name, bytes);
+  Written(ctx, [&] {
+    ctx.images.Write(name, bytes);
+    return true;
+  });
   ++ctx.metrics.images_in;
   ctx.metrics.image_bytes_in += static_cast<int64_t>(bytes.size());
   if (ctx.retention) ctx.retention->Wrote(static_cast<int64_t>(bytes.size()));

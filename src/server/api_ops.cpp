@@ -61,11 +61,16 @@ io::HttpResponse Health(ServerContext& ctx) {
   try {
     const int schema = ctx.store.schema_version();
     const std::string feed = ctx.feed.last_error();
-    nlohmann::json j{{"status", feed.empty() ? "ok" : "degraded"},
-                     {"store", ctx.store.engine()},
-                     {"schema", schema}};
+    const auto writes = ctx.writes.failing();
+    const bool ok = feed.empty() && !writes;
+    nlohmann::json j{
+        {"status", ok ? "ok" : "degraded"}, {"store", ctx.store.engine()}, {"schema", schema}};
     if (!feed.empty()) j["live_feed_error"] = ServerFault(feed);
-    return JsonAnswer(j, feed.empty() ? 200 : 503);
+    if (writes) {
+      j["write_error"] = ServerFault(writes->first);
+      j["writes_failing_since_ms"] = writes->second;
+    }
+    return JsonAnswer(j, ok ? 200 : 503);
   } catch (const std::exception& e) {
     return JsonAnswer({{"status", "down"}, {"error", ServerFault(e.what())}}, 503);
   }

@@ -38,6 +38,24 @@ std::string ServerFault(const std::string& cause) {
          "standard error)";
 }
 
+void WriteHealth::Failed(const std::string& cause, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  if (since_ms_ < 0) since_ms_ = now_ms;
+  cause_ = cause;
+}
+
+void WriteHealth::Succeeded() {
+  std::lock_guard lock(mu_);
+  since_ms_ = -1;
+  cause_.clear();
+}
+
+std::optional<std::pair<std::string, int64_t>> WriteHealth::failing() const {
+  std::lock_guard lock(mu_);
+  if (since_ms_ < 0) return std::nullopt;
+  return std::pair{cause_, since_ms_};
+}
+
 io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpResponse()>& handler) {
   ++ctx.metrics.requests;
   io::HttpResponse r;

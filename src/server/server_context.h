@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -28,6 +31,21 @@ struct ServerMetrics {
   std::atomic<int64_t> requests{0}, errors_4xx{0}, errors_5xx{0};
 };
 
+// Whether the latest write of a station's parts or image failed (a full disk, a database that
+// refuses or does not answer): /healthz is degraded while it did, though reads still work.
+class WriteHealth {
+ public:
+  void Failed(const std::string& cause, int64_t now_ms);
+  void Succeeded();
+  // The cause of the failing writes and since when, or nullopt if the latest write succeeded.
+  std::optional<std::pair<std::string, int64_t>> failing() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::string cause_;
+  int64_t since_ms_ = -1;  // -1: the latest write succeeded
+};
+
 struct ServerContext {
   ServerContext(store::Store& s, const ServerOptions& o);
 
@@ -38,6 +56,7 @@ struct ServerContext {
   std::mutex images_mu;  // ImageFolder is not thread-safe
   LiveFeed feed;
   ServerMetrics metrics;
+  WriteHealth writes;
   RetentionSweeper* retention = nullptr;    // null when retention is off
   const TelemetryIn* telemetry = nullptr;   // null without MQTT telemetry
   AlertDelivery* alert_delivery = nullptr;  // null without --alert-mqtt or --alert-webhook

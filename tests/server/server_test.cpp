@@ -6,6 +6,7 @@
 #include "core/sha256.h"
 #include "server/bootstrap.h"
 #include "server/server_fixture.h"
+#include "store/sqlite_db.h"
 
 namespace linesight::testing {
 namespace {
@@ -576,6 +577,35 @@ TEST_P(ServerTest, HealthMetricsAndUnknownPaths) {
   // No dashboard configured: a JSON 404, never a file from elsewhere.
   EXPECT_EQ(Client().Get("/index.html")->status, 404);
   EXPECT_EQ(Client().Get("/../../etc/passwd")->status, 404);
+}
+
+TEST_P(ServerTest, HealthIsDegradedWhileStationsWritesFail) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "the failing write is staged with an SQLite trigger";
+  // The store refuses every new part as a full disk would; reads still work.
+  store::SqliteDb db(StoreLocation());
+  db.Exec("PRAGMA busy_timeout = 5000");
+  db.Exec(
+      "CREATE TRIGGER full BEFORE INSERT ON parts "
+      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  EXPECT_EQ(Ingest(Batch({ServerTestPart("M1", 1, Decision::kPass, kT0)}))->status, 503);
+  auto r = Client().Get("/healthz");
+  ASSERT_EQ(r->status, 503) << r->body;
+  json h = json::parse(r->body);
+  EXPECT_EQ(h["status"], "degraded");
+  EXPECT_TRUE(h.contains("write_error")) << r->body;
+  EXPECT_GT(h["writes_failing_since_ms"].get<int64_t>(), 0);
+  EXPECT_EQ(r->body.find("disk is full"), std::string::npos) << "the cause is logged, not told";
+  // A request the server refuses says nothing of the store.
+  db.Exec("DROP TRIGGER full");
+  EXPECT_EQ(Ingest(json{{"parts", 7}})->status, 400);
+  EXPECT_EQ(Client().Get("/healthz")->status, 503);
+  // The next write that the store takes ends it.
+  ASSERT_EQ(Ingest(Batch({ServerTestPart("M1", 1, Decision::kPass, kT0)}))->status, 200);
+  r = Client().Get("/healthz");
+  ASSERT_EQ(r->status, 200) << r->body;
+  h = json::parse(r->body);
+  EXPECT_EQ(h["status"], "ok");
+  EXPECT_FALSE(h.contains("write_error"));
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ void AddShiftOptions(CLI::App& cmd, ShiftArgs& a) {
                  "When a shift starts, HH:MM in UTC (a plant at UTC+1 starting at 06:00 local "
                  "gives 05:00); the others follow every --shift-hours")
       ->capture_default_str();
-  cmd.add_option("--shift-hours", a.hours, "Shift length; whole shifts make a day (8, 12, 6, 24)")
+  cmd.add_option("--shift-hours", a.hours,
+                 "Shift length, whole hours that divide a day (8, 12, 6, 24)")
       ->capture_default_str();
 }
 
@@ -40,15 +41,16 @@ store::ShiftCalendar ShiftCalendarOf(const ShiftArgs& a) {
                 "Give when a shift starts in UTC, e.g. --shift-start 06:00");
   const double minutes = a.hours * 60;
   const int64_t whole = std::llround(minutes);
-  if (!(std::abs(minutes - static_cast<double>(whole)) < 1e-6) || whole < 1 ||
-      kDayMinutes % whole != 0) {
+  const bool whole_hours =
+      std::abs(minutes - static_cast<double>(whole)) < 1e-6 && whole >= 60 && whole % 60 == 0;
+  if (!whole_hours || kDayMinutes % whole != 0) {
     char hours[32];
     std::snprintf(hours, sizeof hours, "%g", a.hours);
-    throw Error(ErrorCategory::kInput,
-                std::string("--shift-hours ") + hours +
-                    ": a day does not divide into whole shifts of that length",
-                "Give 8 (three shifts), 12 (two), 6, 4 or 24; a plant that works two 8 h shifts "
-                "keeps 8 (its night shift is one without parts)");
+    throw Error(
+        ErrorCategory::kInput,
+        std::string("--shift-hours ") + hours + ": not whole hours that divide a day into shifts",
+        "Give whole hours that divide 24: 8 (three shifts), 12 (two), 6, 4 or 24; a "
+        "plant that works two 8 h shifts keeps 8 (its night is a shift without parts)");
   }
   store::ShiftCalendar c;
   c.origin_ms = start * kMinuteMs;

@@ -18,7 +18,7 @@ struct ShiftArgs {
 void AddShiftOptions(CLI::App& cmd, ShiftArgs& a);
 
 // The calendar `a` gives. Throws Error{kInput} naming the fix if the start is not HH:MM or the
-// day does not divide into whole shifts of that length (shifts that drift across days would
+// length is not whole hours that divide a day (shifts that drift across days would
 // put a plant's 06:00 shift at 04:00 the next day).
 store::ShiftCalendar ShiftCalendarOf(const ShiftArgs& a);
 

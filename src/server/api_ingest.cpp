@@ -27,16 +27,17 @@ void LogNotJoined(ServerContext& ctx, const std::vector<std::string>& not_joined
   }
 }
 
-// Runs a write of a station's records, noting in ctx.writes whether the store took it (a
-// refusal of the request itself, Error{kInput}, says nothing of the store).
+// Runs a write of a station's records of `kind`, noting in ctx.writes whether the store took it
+// (a request refused as bad, Error{kInput} or {kData}, says nothing of the store).
 template <typename F>
-auto Written(ServerContext& ctx, F&& write) {
+auto Written(ServerContext& ctx, WriteHealth::Kind kind, F&& write) {
   try {
     auto result = write();
-    ctx.writes.Succeeded();
+    ctx.writes.Succeeded(kind);
     return result;
   } catch (const Error& e) {
-    if (e.category() != ErrorCategory::kInput) ctx.writes.Failed(e.what(), UtcNowMs());
+    if (e.category() != ErrorCategory::kInput && e.category() != ErrorCategory::kData)
+      ctx.writes.Failed(kind, e.what(), UtcNowMs());
     throw;
   }
 }
@@ -48,8 +49,12 @@ io::HttpResponse PostParts(ServerContext& ctx, const std::string& station,
   const IngestBatch batch = ParseIngestBatch(req.body, station);
   const auto& parts = batch.parts;
   const auto& events = batch.events;
-  const store::IngestCounts c =
-      Written(ctx, [&] { return ctx.store.Ingest(parts, events, station); });
+  // An empty batch writes nothing, so it says nothing of the store either.
+  const store::IngestCounts c = parts.empty() && events.empty()
+                                    ? store::IngestCounts{}
+                                    : Written(ctx, WriteHealth::kParts, [&] {
+                                        return ctx.store.Ingest(parts, events, station);
+                                      });
   ctx.metrics.parts_in += static_cast<int64_t>(parts.size());
   ctx.metrics.parts_new += c.parts_new;
   ctx.metrics.events_in += static_cast<int64_t>(events.size());
@@ -85,7 +90,7 @@ io::HttpResponse PutImage(ServerContext& ctx, const io::HttpRequest& req) {
                      " image (its first bytes say otherwise): send the image file itself");
   std::lock_guard lock(ctx.images_mu);
   if (ctx.images.Has(name)) return JsonAnswer({{"image", name}, {"stored", false}}, 200);
-  Written(ctx, [&] {
+  Written(ctx, WriteHealth::kImages, [&] {
     ctx.images.Write(name, bytes);
     return true;
   });

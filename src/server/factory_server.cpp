@@ -38,22 +38,25 @@ std::string ServerFault(const std::string& cause) {
          "standard error)";
 }
 
-void WriteHealth::Failed(const std::string& cause, int64_t now_ms) {
+void WriteHealth::Failed(Kind kind, const std::string& cause, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  if (since_ms_ < 0) since_ms_ = now_ms;
-  cause_ = cause;
+  State& s = states_[kind];
+  if (s.since_ms < 0) s.since_ms = now_ms;
+  s.cause = cause;
 }
 
-void WriteHealth::Succeeded() {
+void WriteHealth::Succeeded(Kind kind) {
   std::lock_guard lock(mu_);
-  since_ms_ = -1;
-  cause_.clear();
+  states_[kind] = {};
 }
 
 std::optional<std::pair<std::string, int64_t>> WriteHealth::failing() const {
   std::lock_guard lock(mu_);
-  if (since_ms_ < 0) return std::nullopt;
-  return std::pair{cause_, since_ms_};
+  const State* first = nullptr;  // the kind failing longest
+  for (const State& s : states_)
+    if (s.since_ms >= 0 && (!first || s.since_ms < first->since_ms)) first = &s;
+  if (!first) return std::nullopt;
+  return std::pair{first->cause, first->since_ms};
 }
 
 io::HttpResponse Guarded(ServerContext& ctx, const std::function<io::HttpResponse()>& handler) {

@@ -31,19 +31,25 @@ struct ServerMetrics {
   std::atomic<int64_t> requests{0}, errors_4xx{0}, errors_5xx{0};
 };
 
-// Whether the latest write of a station's parts or image failed (a full disk, a database that
-// refuses or does not answer): /healthz is degraded while it did, though reads still work.
+// Whether the latest write of stations' parts, or of their images, failed (a full disk, a
+// database that refuses or does not answer): /healthz is degraded while either did, though reads
+// still work. Server-wide: every station writes to the same store and image folder.
 class WriteHealth {
  public:
-  void Failed(const std::string& cause, int64_t now_ms);
-  void Succeeded();
-  // The cause of the failing writes and since when, or nullopt if the latest write succeeded.
+  enum Kind { kParts, kImages };
+  void Failed(Kind kind, const std::string& cause, int64_t now_ms);
+  void Succeeded(Kind kind);
+  // The cause of the failing writes and since when (the first failure after a success), or
+  // nullopt if the latest write of each kind succeeded.
   std::optional<std::pair<std::string, int64_t>> failing() const;
 
  private:
+  struct State {
+    std::string cause;
+    int64_t since_ms = -1;  // -1: the latest write succeeded
+  };
   mutable std::mutex mu_;
-  std::string cause_;
-  int64_t since_ms_ = -1;  // -1: the latest write succeeded
+  State states_[2];
 };
 
 struct ServerContext {

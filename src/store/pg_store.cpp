@@ -96,6 +96,16 @@ class PgConnection final : public SqlConnection {
     }
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);  // no NOTICEs on stderr
+    // The database cancels a statement itself a little before the client gives up on it: one
+    // stuck behind a lock then ends there too, releasing what it holds, and the connection stays
+    // usable. The client's deadline remains for a database that does not run at all.
+    try {
+      ExecScript("SET statement_timeout = " +
+                 std::to_string(std::max<int64_t>(1, answer_timeout_.count() * 9 / 10)));
+    } catch (...) {
+      PQfinish(conn_);
+      throw;
+    }
   }
   ~PgConnection() override { PQfinish(conn_); }
 
@@ -123,6 +133,7 @@ class PgConnection final : public SqlConnection {
     // the lock: neither has the answer timeout.
     migrating_ = kind == TxKind::kMigrate;
     ExecScript("BEGIN");
+    if (kind == TxKind::kMigrate) ExecScript("SET LOCAL statement_timeout = 0");
     if (kind == TxKind::kIngest) ExecScript(kIngestLock);
     if (kind == TxKind::kMigrate) ExecScript(kMigrateLock);
   }
@@ -178,6 +189,10 @@ class PgConnection final : public SqlConnection {
       }
       Result r(PQgetResult(conn_), &PQclear);
       if (!r) break;
+      if (Copying(r.get())) {
+        broken_ = true;  // PQgetResult would return the COPY state for ever: no statement here
+        return Check(std::move(r), sql);  // copies, and the connection cannot be used again
+      }
       if (!answer || Succeeded(answer.get())) answer = std::move(r);
     }
     return Check(std::move(answer), sql);
@@ -200,6 +215,11 @@ class PgConnection final : public SqlConnection {
                   "check that the database server runs and is not stopped, overloaded or "
                   "waiting on a lock (pg_stat_activity); the next call opens a new connection");
     }
+  }
+
+  static bool Copying(const PGresult* r) {
+    const auto status = PQresultStatus(r);
+    return status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH;
   }
 
   static bool Succeeded(const PGresult* r) {

@@ -164,10 +164,10 @@ TEST_F(ReportCommand, CountsShiftsOnThePlantsCalendar) {
     EXPECT_NE(r.exit_code, 0) << bad;
     EXPECT_NE(r.err.find("not a time of day HH:MM"), std::string::npos) << DescribeRun(r);
   }
-  for (const char* bad : {"7", "0", "25", "7.9"}) {
+  for (const char* bad : {"7", "0", "25", "7.9", "0.5", "1.5"}) {
     r = RunLinesight(Args() + " --shift-hours " + bad + " --out " + ShellQuote(dir_ / "r.html"));
     EXPECT_NE(r.exit_code, 0) << bad;
-    EXPECT_NE(r.err.find("does not divide into whole shifts"), std::string::npos) << DescribeRun(r);
+    EXPECT_NE(r.err.find("not whole hours that divide a day"), std::string::npos) << DescribeRun(r);
   }
 }
 

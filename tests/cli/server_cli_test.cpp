@@ -77,7 +77,7 @@ TEST(ServerCliTest, BadOptionsSayWhatToDo) {
       << testing::DescribeRun(r);
   r = RunLinesight("server --store " + db + " --listen 127.0.0.1:0 --shift-hours 10");
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_TRUE(testing::Contains(r.err, "--shift-hours 10: a day does not divide"))
+  EXPECT_TRUE(testing::Contains(r.err, "--shift-hours 10: not whole hours that divide a day"))
       << testing::DescribeRun(r);
   // A site MQTT cannot publish under would lose every alert without a word.
   for (const char* site : {"'a/#'", "+", "''"}) {

@@ -595,6 +595,15 @@ TEST_P(ServerTest, HealthIsDegradedWhileStationsWritesFail) {
   EXPECT_TRUE(h.contains("write_error")) << r->body;
   EXPECT_GT(h["writes_failing_since_ms"].get<int64_t>(), 0);
   EXPECT_EQ(r->body.find("disk is full"), std::string::npos) << "the cause is logged, not told";
+  // The images still go to their folder: that does not make the parts' store well, nor does an
+  // empty batch, which writes nothing.
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "image bytes";
+  const std::string name =
+      Sha256Hex({reinterpret_cast<const uint8_t*>(png.data()), png.size()}) + ".png";
+  httplib::Headers station{{"Authorization", "Bearer " + station_token_}};
+  EXPECT_EQ(Client().Put("/api/v1/images/" + name, station, png, "image/png")->status, 201);
+  EXPECT_EQ(Ingest(Batch({}))->status, 200);
+  EXPECT_EQ(Client().Get("/healthz")->status, 503);
   // A request the server refuses says nothing of the store.
   db.Exec("DROP TRIGGER full");
   EXPECT_EQ(Ingest(json{{"parts", 7}})->status, 400);

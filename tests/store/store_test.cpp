@@ -446,6 +446,32 @@ TEST_P(StoreTest, ADatabaseThatStopsAnsweringFailsTheCallAndTheNextReconnects) {
   EXPECT_EQ(store->Counts().parts, 6) << "the next call opens a new connection";
 }
 
+TEST_P(StoreTest, AStatementStuckBehindALockIsEndedByTheDatabaseItself) {
+  if (!IsPg()) GTEST_SKIP() << "SQLite waits on its busy_timeout";
+  auto store = OpenPgStore(location_, {.answer_timeout_ms = 2000});
+  store->Ingest(Dataset(2), {});
+  // Another session holds the parts table for 4 s.
+  std::thread locker([&] {
+    pg_->Sql(db_, "BEGIN; LOCK TABLE parts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT");
+  });
+  const std::string held =
+      "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+      "WHERE c.relname = 'parts' AND l.mode = 'AccessExclusiveLock' AND l.granted";
+  for (int i = 0; i < 250 && pg_->Query(db_, held) != "1\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const Error e = Caught([&] { store->Counts(); });
+  EXPECT_EQ(e.category(), ErrorCategory::kIo);
+  EXPECT_TRUE(Contains(e.what(), "statement timeout")) << e.what();
+  // The database ended the statement (a client that only walked away would leave it waiting,
+  // holding its place in the lock queue): nothing waits on the lock any more.
+  EXPECT_EQ(pg_->Query(db_,
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND wait_event_type = 'Lock'"),
+            "0\n");
+  locker.join();
+  EXPECT_EQ(store->Counts().parts, 6);
+}
+
 TEST(OpenStoreTest, AnUnreachableServerIsAnIoErrorWithoutThePassword) {
   const Error e = Caught([] { OpenStore("postgresql://ana:s3cret@127.0.0.1:1/linesight"); });
   EXPECT_EQ(e.category(), ErrorCategory::kIo);

@@ -9,7 +9,7 @@ PKGS=(
   libgtest-dev libbenchmark-dev libsodium-dev
   libsqlite3-dev libmodbus-dev libaravis-dev libusb-1.0-0-dev aravis-tools mbpoll
   libmosquitto-dev mosquitto mosquitto-clients libcpp-httplib-dev libssl-dev openssl
-  libpq-dev postgresql libxgboost-dev
+  libpq-dev postgresql libxgboost-dev libhowardhinnant-date-dev tzdata
   chromium fonts-wqy-microhei curl python3
 )
 # The web dashboard (web/, scripts/build-web.sh) needs Node.js >= 18 and npm. Debian 12's own

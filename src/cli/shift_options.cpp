@@ -26,19 +26,22 @@ int64_t MinutesOfDay(const std::string& text) {
 
 void AddShiftOptions(CLI::App& cmd, ShiftArgs& a) {
   cmd.add_option("--shift-start", a.start,
-                 "When a shift starts, HH:MM in UTC (a plant at UTC+1 starting at 06:00 local "
-                 "gives 05:00); the others follow every --shift-hours")
+                 "When a shift starts, HH:MM on the --shift-zone clock; the others follow every "
+                 "--shift-hours")
       ->capture_default_str();
   cmd.add_option("--shift-hours", a.hours,
                  "Shift length, whole hours that divide a day (8, 12, 6, 24)")
       ->capture_default_str();
+  cmd.add_option("--shift-zone", a.zone,
+                 "The plant's time zone, e.g. Europe/Berlin: shifts keep its local time through "
+                 "summer time (default UTC)");
 }
 
 store::ShiftCalendar ShiftCalendarOf(const ShiftArgs& a) {
   const int64_t start = MinutesOfDay(a.start);
   if (start < 0)
     throw Error(ErrorCategory::kInput, "--shift-start " + a.start + ": not a time of day HH:MM",
-                "Give when a shift starts in UTC, e.g. --shift-start 06:00");
+                "Give when a shift starts, e.g. --shift-start 06:00");
   const double minutes = a.hours * 60;
   const int64_t whole = std::llround(minutes);
   const bool whole_hours =
@@ -55,6 +58,12 @@ store::ShiftCalendar ShiftCalendarOf(const ShiftArgs& a) {
   store::ShiftCalendar c;
   c.origin_ms = start * kMinuteMs;
   c.length_ms = whole * kMinuteMs;
+  try {
+    store::CheckTimeZone(a.zone);
+  } catch (const Error& e) {
+    throw Error(e.category(), "--shift-zone: " + std::string(e.cause()), e.fix());
+  }
+  c.zone = a.zone;
   return c;
 }
 

@@ -74,6 +74,8 @@ class SqlStore : public Store {
   const std::string& where() const { return where_; }
 
  private:
+  std::vector<YieldRow> ZonedShiftYield(const PartFilter& filter, const ShiftCalendar& shifts);
+
   std::string where_;
   ConnectionPool pool_;
 };

@@ -167,6 +167,7 @@ std::vector<YieldRow> SqlStore::Yield(const PartFilter& filter, GroupBy by,
       break;
     case GroupBy::kShift:
       CheckPositive(shifts.length_ms, "the shift length");
+      if (!shifts.zone.empty()) return ZonedShiftYield(filter, shifts);
       key = PeriodStart(q.Param(shifts.origin_ms), q.Param(shifts.length_ms));
       break;
   }
@@ -191,6 +192,43 @@ std::vector<YieldRow> SqlStore::Yield(const PartFilter& filter, GroupBy by,
       y.yield = static_cast<double>(y.good) / static_cast<double>(y.parts);
     }
   });
+  return out;
+}
+
+// Shifts on a local clock change length when the clock does, so SQL cannot floor to them: the
+// parts are counted in periods that no shift boundary cuts (hours from the hourly rollup when
+// the shifts start on the hour and the zone is whole hours off UTC over the period, else
+// minutes), and the periods summed into their shifts here.
+std::vector<YieldRow> SqlStore::ZonedShiftYield(const PartFilter& filter,
+                                                const ShiftCalendar& shifts) {
+  constexpr int64_t kYear2200Ms = 7'258'118'400'000;
+  const auto whole_hours_off = [&](int64_t t) {
+    return shifts.UtcOffsetMs(std::clamp<int64_t>(t, 0, kYear2200Ms)) % kHourMs == 0;
+  };
+  const bool hourly = Floored(shifts.origin_ms) == 0 && shifts.length_ms % kHourMs == 0 &&
+                      whole_hours_off(filter.from_ms) && whole_hours_off(filter.to_ms);
+  ShiftCalendar periods;
+  periods.origin_ms = 0;
+  periods.length_ms = hourly ? kHourMs : 60'000;
+  std::map<int64_t, YieldRow> by_shift;
+  for (const YieldRow& p : Yield(filter, GroupBy::kShift, periods)) {
+    const int64_t start = shifts.ShiftStart(std::stoll(p.key));
+    YieldRow& y = by_shift[start];
+    y.key = std::to_string(start);
+    y.parts += p.parts;
+    y.passes += p.passes;
+    y.rejects += p.rejects;
+    y.holds += p.holds;
+    y.good += p.good;
+  }
+  std::vector<YieldRow> out;
+  for (auto& [start, y] : by_shift) {
+    if (y.parts > 0) {
+      y.first_pass_yield = static_cast<double>(y.passes) / static_cast<double>(y.parts);
+      y.yield = static_cast<double>(y.good) / static_cast<double>(y.parts);
+    }
+    out.push_back(std::move(y));
+  }
   return out;
 }
 

@@ -20,13 +20,6 @@ bool IsPostgresUri(std::string_view location) {
 
 }  // namespace
 
-int64_t ShiftCalendar::ShiftStart(int64_t time_ms) const {
-  if (length_ms <= 0) return time_ms;
-  int64_t into = (time_ms - origin_ms) % length_ms;
-  if (into < 0) into += length_ms;  // floor, also before the origin
-  return time_ms - into;
-}
-
 void CheckCountCap(int64_t cap) {
   if (cap < 1)
     throw Error(ErrorCategory::kInput,

@@ -119,13 +119,23 @@ struct MachineStatus {
   int64_t parts = 0, passes = 0, rejects = 0, holds = 0;  // parts with time >= since_ms
 };
 
-// A shift calendar: shifts of `length_ms` starting at `origin_ms` (e.g. 06:00 UTC on any day).
+// A shift calendar: shifts of `length_ms` starting at `origin_ms` after midnight (e.g. 06:00 on
+// any day), on the clock of `zone`: UTC when empty, else the local time of an IANA time zone
+// (Europe/Berlin), summer time included, so the 06:00 shift starts at 06:00 all year and the
+// night a clock changes has one shift an hour shorter or longer.
 struct ShiftCalendar {
   int64_t origin_ms = 6LL * 3600 * 1000;
   int64_t length_ms = 8LL * 3600 * 1000;
-  // The start of the shift holding `time_ms`.
+  std::string zone;
+  // The start of the shift holding `time_ms` (UTC ms, as the result).
   int64_t ShiftStart(int64_t time_ms) const;
+  // How far `zone`'s clock is ahead of UTC at `time_ms` (0 without a zone).
+  int64_t UtcOffsetMs(int64_t time_ms) const;
 };
+
+// Throws Error{kInput} naming the fix if `zone` is not a time zone of the system's database
+// (tzdata, /usr/share/zoneinfo).
+void CheckTimeZone(const std::string& zone);
 
 enum class GroupBy : uint8_t { kMachine, kDie, kStation, kShift };
 

@@ -158,6 +158,16 @@ TEST_F(ReportCommand, CountsShiftsOnThePlantsCalendar) {
   const nlohmann::json f = nlohmann::json::parse(r.out)["facts"];
   EXPECT_EQ(f["shifts"], 2);
   EXPECT_EQ(f["machine_shifts"], 4);
+  // On India's clock (UTC+5:30) the parts run from 06:24 to 08:03: two shifts if one starts at
+  // 08:00 there.
+  r = RunLinesight(Args() + " --json --shift-start 08:00 --shift-zone Asia/Kolkata --out " +
+                   ShellQuote(dir_ / "r.html"));
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["facts"]["shifts"], 2);
+  r = RunLinesight(Args() + " --json --shift-start 09:00 --shift-zone Asia/Kolkata --out " +
+                   ShellQuote(dir_ / "r.html"));
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["facts"]["shifts"], 1);
   for (const char* bad : {"--shift-start 2:00", "--shift-start 24:00", "--shift-start 06:60",
                           "--shift-start 06:+5"}) {
     r = RunLinesight(Args() + " " + bad + " --out " + ShellQuote(dir_ / "r.html"));

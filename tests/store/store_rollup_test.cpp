@@ -169,9 +169,15 @@ void ExpectMachineCountsMatchTheParts(Store& s, int64_t since) {
 }
 
 void ExpectStatisticsMatchTheParts(Store& s, std::mt19937& rng) {
-  // On the hour (the rollup answers), and not: an origin at :30, 90-minute shifts.
-  const std::vector<ShiftCalendar> calendars = {
-      {}, {0, 12 * kHour}, {-kHour, 8 * kHour}, {30 * 60'000, 8 * kHour}, {0, 90 * 60'000}};
+  // On the hour (the rollup answers), and not: an origin at :30, 90-minute shifts; on a local
+  // clock whole hours off UTC (hours summed into shifts) and one 5:30 h off (minutes summed).
+  const std::vector<ShiftCalendar> calendars = {{},
+                                                {0, 12 * kHour, ""},
+                                                {-kHour, 8 * kHour, ""},
+                                                {30 * 60'000, 8 * kHour, ""},
+                                                {0, 90 * 60'000, ""},
+                                                {6 * kHour, 8 * kHour, "Europe/Berlin"},
+                                                {6 * kHour, 12 * kHour, "Asia/Kolkata"}};
   for (const PartFilter& f : Filters(rng)) {
     const auto parts = Listed(s, f);
     const std::string what = "from " + std::to_string(f.from_ms) + " to " +
@@ -180,7 +186,7 @@ void ExpectStatisticsMatchTheParts(Store& s, std::mt19937& rng) {
       EXPECT_EQ(StoredYield(s, f, by, {}), ExpectedYield(parts, by, {})) << what;
     for (const ShiftCalendar& c : calendars)
       EXPECT_EQ(StoredYield(s, f, GroupBy::kShift, c), ExpectedYield(parts, GroupBy::kShift, c))
-          << what << ", shifts from " << c.origin_ms;
+          << what << ", shifts from " << c.origin_ms << " " << c.zone;
     EXPECT_EQ(StoredPareto(s, f), ExpectedPareto(parts)) << what;
     for (int64_t bucket : {kHour, int64_t{10 * 60'000}, 24 * kHour})
       EXPECT_EQ(StoredRate(s, f, bucket), ExpectedRate(parts, bucket)) << what;

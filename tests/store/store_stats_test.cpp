@@ -102,8 +102,9 @@ TEST_P(StoreTest, YieldByGroupCountsReviewsButFirstPassYieldDoesNot) {
 }
 
 TEST_P(StoreTest, YieldByShiftKeysEachShiftByItsStart) {
-  const ShiftCalendar shifts{.origin_ms = 0, .length_ms = 5 * 60'000};  // 5-minute shifts
-  Ingest(Dataset(20));  // shot s at kT0 + (s / 2) min
+  const ShiftCalendar shifts{
+      .origin_ms = 0, .length_ms = 5 * 60'000, .zone = {}};  // 5-minute shifts
+  Ingest(Dataset(20));                                       // shot s at kT0 + (s / 2) min
   const auto rows =
       store_->Yield(With<PartFilter>([&](auto& x) { x.machine = "M1"; }), GroupBy::kShift, shifts);
   int64_t total = 0;
@@ -117,7 +118,7 @@ TEST_P(StoreTest, YieldByShiftKeysEachShiftByItsStart) {
   ASSERT_EQ(rows.size(), want.size());
   for (const auto& r : rows) EXPECT_EQ(r.parts, want[std::stoll(r.key)]) << r.key;
   // Before the calendar's origin too (floor, not truncation).
-  const ShiftCalendar late{.origin_ms = kT0 + 7 * 60'000, .length_ms = 60 * 60'000};
+  const ShiftCalendar late{.origin_ms = kT0 + 7 * 60'000, .length_ms = 60 * 60'000, .zone = {}};
   const auto before =
       store_->Yield(With<PartFilter>([&](auto& x) { x.machine = "M1"; }), GroupBy::kShift, late);
   ASSERT_EQ(before.size(), 2u);
@@ -128,6 +129,27 @@ TEST_P(StoreTest, YieldByShiftKeysEachShiftByItsStart) {
                             With<ShiftCalendar>([&](auto& x) { x.length_ms = 0; }));
             }).category(),
             ErrorCategory::kInput);
+}
+
+TEST_P(StoreTest, YieldByShiftOnALocalClockFollowsItsSummerTime) {
+  // A part an hour from 19:00 to 06:00 UTC over the night the clocks go back in Berlin: the
+  // night shift (22:00 CEST to 06:00 CET, 20:00 to 05:00 UTC) holds 9 of them.
+  constexpr int64_t kHour = 3'600'000;
+  const ShiftCalendar berlin{
+      .origin_ms = 6 * kHour, .length_ms = 8 * kHour, .zone = "Europe/Berlin"};
+  const int64_t night = 1'792'872'000'000;  // 2026-10-24 20:00 UTC = 22:00 CEST
+  std::vector<PartRecord> parts;
+  for (int64_t h = -1; h <= 10; ++h)
+    parts.push_back(Part("M1", h + 2, Decision::kPass, night + h * kHour));
+  Ingest(parts);
+  const auto rows = store_->Yield({}, GroupBy::kShift, berlin);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].key, std::to_string(night - 8 * kHour));  // 14:00 CEST
+  EXPECT_EQ(rows[0].parts, 1);
+  EXPECT_EQ(rows[1].key, std::to_string(night));
+  EXPECT_EQ(rows[1].parts, 9) << "20:00 to 04:00 UTC: nine hours";
+  EXPECT_EQ(rows[2].key, std::to_string(night + 9 * kHour));  // 06:00 CET
+  EXPECT_EQ(rows[2].parts, 2);
 }
 
 TEST_P(StoreTest, APartRejectedForItsDiesRecurringMarkAloneIsADieMark) {

@@ -490,6 +490,31 @@ TEST(ShiftCalendarTest, ShiftStartIsTheFloorAlsoBeforeTheOrigin) {
   EXPECT_EQ(c.ShiftStart(kT0) % (8 * h), (6 * h) % (8 * h));
 }
 
+TEST(ShiftCalendarTest, ALocalClockKeepsItsShiftsThroughSummerTime) {
+  constexpr int64_t kHour = 3'600'000;
+  // Berlin, shifts at 06:00, 14:00 and 22:00 local. On 2026-03-29 the clocks go forward at
+  // 01:00 UTC: the night shift from 22:00 CET (21:00 UTC) ends at 06:00 CEST (04:00 UTC), 7 h.
+  const ShiftCalendar berlin{
+      .origin_ms = 6 * kHour, .length_ms = 8 * kHour, .zone = "Europe/Berlin"};
+  const int64_t night_in_march = 1'774'731'600'000;  // 2026-03-28 21:00 UTC
+  EXPECT_EQ(berlin.ShiftStart(night_in_march), night_in_march);
+  EXPECT_EQ(berlin.ShiftStart(night_in_march + 6 * kHour + kHour / 2), night_in_march);
+  EXPECT_EQ(berlin.ShiftStart(night_in_march + 7 * kHour), night_in_march + 7 * kHour);
+  // On 2026-10-25 they go back at 01:00 UTC: the night from 22:00 CEST (20:00 UTC) lasts 9 h.
+  const int64_t night_in_october = 1'792'872'000'000;  // 2026-10-24 20:00 UTC
+  EXPECT_EQ(berlin.ShiftStart(night_in_october + 9 * kHour - 60'000), night_in_october);
+  EXPECT_EQ(berlin.ShiftStart(night_in_october + 9 * kHour), night_in_october + 9 * kHour);
+  // In summer the day shift starts at 04:00 UTC, the next at 12:00; UTC's own calendar's at 06:00.
+  const int64_t july_noon = 1'782'907'200'000;  // 2026-07-01 12:00 UTC
+  EXPECT_EQ(berlin.ShiftStart(july_noon - 1), july_noon - 8 * kHour);
+  EXPECT_EQ(berlin.ShiftStart(july_noon), july_noon);  // 14:00 CEST
+  EXPECT_EQ(berlin.UtcOffsetMs(july_noon), 2 * kHour);
+  EXPECT_EQ(ShiftCalendar{}.ShiftStart(july_noon), july_noon - 6 * kHour);
+  EXPECT_EQ(Caught([] { CheckTimeZone("Mars/Olympus_Mons"); }).category(), ErrorCategory::kInput);
+  CheckTimeZone("");  // UTC
+  CheckTimeZone("America/Chicago");
+}
+
 TEST(RoleTest, NamesRoundTrip) {
   for (Role r : {Role::kOperator, Role::kQualityEngineer, Role::kAdmin})
     EXPECT_EQ(ParseRole(RoleName(r)), r);

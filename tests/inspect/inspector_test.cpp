@@ -21,6 +21,7 @@
 #include "inspect/recipe.h"
 #include "inspect/trainer.h"
 #include "sim/part_renderer.h"
+#include "testing/sim_part_model.h"
 #include "testing/test_util.h"
 
 namespace linesight {
@@ -28,7 +29,6 @@ namespace {
 
 using testing::Caught;
 using testing::Contains;
-using testing::FileLock;
 using testing::TempDir;
 
 constexpr int kTrainParts = 40;
@@ -68,27 +68,11 @@ InspectionModel TrainModel(const Recipe& recipe = DefaultRecipe()) {
   return TrainFromImages(recipe, images, names, TrainOptions());
 }
 
-// The model every InspectorTest uses. ctest runs each test in its own process and training is
-// most of such a process's time, so the model is trained once per build of this test binary and
-// kept beside it; any test process of the same build loads it.
+// The model every InspectorTest uses: that of testing/sim_part_model.h (kTrainParts renders from
+// kTrainSeed, the default recipe), trained once per build of this test binary and shared by its
+// test processes and InspectorEdgeTest's.
 InspectionModel SharedModel() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  const auto size = ec ? 0 : fs::file_size(exe, ec);
-  const auto stamp = ec ? 0 : fs::last_write_time(exe, ec).time_since_epoch().count();
-  if (ec) return TrainModel();
-  const std::string key = std::to_string(size) + "_" + std::to_string(stamp);
-  const fs::path root = exe.parent_path() / "inspector_test_data";
-  fs::create_directories(root, ec);
-  const fs::path file = root / ("model_" + key + ".lsm");
-  const FileLock lock(root / "lock");
-  if (!fs::exists(file)) {
-    SaveInspectionModel(TrainModel(), file);
-    for (const auto& e : fs::directory_iterator(root, ec))  // models of older builds
-      if (e.path().extension() == ".lsm" && e.path() != file) fs::remove(e.path(), ec);
-  }
-  return LoadInspectionModel(file);
+  return LoadInspectionModel(testing::SimulatedPartModelFile("inspect_test_data"));
 }
 
 // One model trained on rendered good parts, shared by every test in this file.

@@ -135,4 +135,19 @@ class ChildProcess {
   int pid_ = -1;
 };
 
+// True in the sanitizer build (CI's second run, where the same work takes 3-8 times longer).
+// LINESIGHT_SANITIZED: the tests' own files are built without instrumentation there
+// (tests/CMakeLists.txt), so the compiler's __SANITIZE_ADDRESS__ does not tell.
+#if defined(LINESIGHT_SANITIZED) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 }  // namespace linesight::testing
+
+// Skips a test in the sanitizer build, saying why. Only for a test whose cost is statistical
+// volume (rates over many parts, repeated trainings) and whose code lighter tests run under the
+// sanitizers: it still runs, and asserts what it is for, in the release suite.
+#define LINESIGHT_SKIP_UNDER_SANITIZERS(why) \
+  if (::linesight::testing::kSanitized) GTEST_SKIP() << "sanitizer build: " << why

@@ -21,6 +21,14 @@ namespace {
 
 using namespace cli_test;  // NOLINT: the fixture and helpers every CLI test uses
 
+// Makes the data set and model the CLI tests share. CTest runs it before them (a fixture,
+// tests/CMakeLists.txt), so that no two of their processes start together and one waits on the
+// other's training; each of them still makes the data itself when run on its own.
+TEST(SharedData, IsMade) {
+  const SharedData d = MakeSharedData();
+  EXPECT_TRUE(d.error.empty()) << d.error;
+}
+
 TEST(CliBasicsTest, Version) {
   const RunResult r = RunLinesight("--version");
   EXPECT_EQ(r.exit_code, 0) << Describe(r);

@@ -17,6 +17,12 @@ namespace {
 
 using testing::Contains;
 
+// Trains the model this binary's tests share (InspectorTest's too); CTest runs it before them
+// (tests/CMakeLists.txt).
+TEST(SharedData, IsMade) {
+  EXPECT_TRUE(std::filesystem::exists(testing::SimulatedPartModelFile("inspect_test_data")));
+}
+
 const InspectionModel& Model() {
   static const InspectionModel model =
       LoadInspectionModel(testing::SimulatedPartModelFile("inspect_test_data"));

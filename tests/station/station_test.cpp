@@ -29,6 +29,9 @@ namespace linesight::station {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Trains the model the station tests share; CTest runs it before them (tests/CMakeLists.txt).
+TEST(SharedData, IsMade) { EXPECT_TRUE(fs::exists(ModelFile())); }
 using testing::TempDir;
 constexpr int64_t kMachineTime = 1'000'000'000'000;  // a shot time on the machine's clock
 

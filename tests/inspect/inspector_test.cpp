@@ -57,7 +57,7 @@ void ExpectSameVerdict(const Verdict& a, const Verdict& b, const std::string& wh
 }
 
 // A model of the simulated part learned from kTrainParts good renders with `recipe`.
-InspectionModel TrainModel(const Recipe& recipe = DefaultRecipe()) {
+InspectionModel TrainModel(const Recipe& recipe) {
   const sim::PartRenderer renderer;
   std::vector<cv::Mat> images;
   std::vector<std::string> names;

@@ -29,11 +29,11 @@ namespace linesight::station {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
+constexpr int64_t kMachineTime = 1'000'000'000'000;  // a shot time on the machine's clock
 
 // Trains the model the station tests share; CTest runs it before them (tests/CMakeLists.txt).
 TEST(SharedData, IsMade) { EXPECT_TRUE(fs::exists(ModelFile())); }
-using testing::TempDir;
-constexpr int64_t kMachineTime = 1'000'000'000'000;  // a shot time on the machine's clock
 
 // A station with the simulated camera, its line loop running, and a PLC connected to it.
 class StationRig {

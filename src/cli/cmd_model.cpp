@@ -86,6 +86,13 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
             << m.training.skipped_images << " skipped)\n";
   if (const std::string size = PartSize(m); !size.empty())
     std::cout << "  part size        " << size << "\n";
+  if (m.outline_threshold > 0)
+    std::cout << "  outline check    flash when the outline bulges over " << std::setprecision(3)
+              << m.outline_threshold << " spreads (good parts: up to " << m.outline_good_max
+              << ")\n"
+              << std::setprecision(6);
+  else if (m.recipe.symmetry == Symmetry::kRotational)
+    std::cout << "  outline check    off\n";
   if (m.match.learned())
     std::cout << "  part match       a part must match a good part's thumbnail at least "
               << std::setprecision(2) << std::fixed << m.match.min_match() << " (good parts: 1% "

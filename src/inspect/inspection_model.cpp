@@ -21,8 +21,11 @@ constexpr const char* kKind = "linesight.inspection/cell_stats";
 //    options.arc_px), with a roughness channel after the ring residuals.
 // 7: round parts by default scored by arcs and whole rings together (header "companion", its
 //    statistics after the first model's in the payload); the recipe has "cells".
-constexpr int kModelVersion = 8;
-// Version 7 files are version 8 without the part match: they load, and check no match.
+// 9: round parts may have the outline check (header "outline"); a reader of version 8 would
+//    ignore it and pass the flash it was trained to reject, so the version says it is there.
+constexpr int kModelVersion = 9;
+// Versions 7 and 8 are version 9 without the part match (7) and the outline check: they load,
+// and check neither.
 constexpr int kOldestModelVersion = 7;
 
 constexpr TrainingImage::Status kStatuses[] = {
@@ -116,6 +119,8 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
     f.header["companion"] = m.companion->OptionsJson();
     m.companion->AppendPayload(f.payload);
   }
+  if (m.outline_threshold > 0)
+    f.header["outline"] = {{"threshold", m.outline_threshold}, {"good_max", m.outline_good_max}};
   if (m.match.learned()) {
     f.header["match"] = m.match.ToJson();
     m.match.AppendPayload(f.payload);
@@ -175,6 +180,15 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
                       std::move(anomaly),
                       std::move(companion)};
     m.match = std::move(match);
+    // Absent in models without the outline check (off, or written before it).
+    if (h.contains("outline")) {
+      m.outline_threshold = h["outline"].at("threshold").get<float>();
+      m.outline_good_max = h["outline"].at("good_max").get<float>();
+      if (!std::isfinite(m.outline_threshold) || m.outline_threshold <= 0 ||
+          m.outline_threshold > 1e4 || !std::isfinite(m.outline_good_max))
+        throw Error(ErrorCategory::kModel, name + ": the outline check's threshold is invalid",
+                    "The file is corrupt: train the model again");
+    }
     const auto& t = h.at("training");
     m.training.good_images = t.at("good_images").get<int>();
     m.training.calibration_images = t.at("calibration_images").get<int>();

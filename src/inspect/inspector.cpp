@@ -17,6 +17,10 @@ namespace {
 // Findings a verdict makes room for on its first reject, so that later rejects do not grow it.
 constexpr size_t kFindingsReserved = 64;
 
+cv::Point2d Apply(const cv::Matx23d& m, cv::Point2d p) {
+  return {m(0, 0) * p.x + m(0, 1) * p.y + m(0, 2), m(1, 0) * p.x + m(1, 1) * p.y + m(1, 2)};
+}
+
 // Resets every field of `v`, keeping the capacity of its strings and findings.
 void Clear(Verdict& v) {
   v.decision = Decision::kHold;
@@ -246,10 +250,12 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
   if (min_area <= 1) cv::minMaxLoc(ws.weighted, nullptr, &peak);
   v.score =
       min_area <= 1 ? static_cast<float>(peak) : DecisionScore(ws.weighted, min_area, ws.area);
+  const OutlineBulge bulge = ScoreOutline(image_size, ws, v);
   v.decision = Decision::kPass;
   v.findings.clear();
   if (!Rejects(v.score, model_.threshold)) return;
   v.decision = Decision::kReject;  // whatever the findings: the score alone decides
+  if (bulge.measured) AddOutlineFinding(bulge, image_size, ws, v);
   const int count = FindRegions(ws.weighted, model_.threshold, ws.regions);
   const double px_per_canvas = 1.0 / (ws.pose.scale * ws.pose.scale);
   cv::Matx23d inv;
@@ -260,10 +266,7 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     if (region.area < min_area) continue;
     const double area = region.area * px_per_canvas;
     const cv::Rect& cb = region.box;
-    cv::Point2d a = cv::Point2d(inv(0, 0) * cb.x + inv(0, 1) * cb.y + inv(0, 2),
-                                inv(1, 0) * cb.x + inv(1, 1) * cb.y + inv(1, 2));
-    cv::Point2d b = cv::Point2d(inv(0, 0) * cb.br().x + inv(0, 1) * cb.br().y + inv(0, 2),
-                                inv(1, 0) * cb.br().x + inv(1, 1) * cb.br().y + inv(1, 2));
+    const cv::Point2d a = Apply(inv, cb.tl()), b = Apply(inv, cb.br());
     Finding& f = v.findings.emplace_back();
     f.box = cv::Rect(cv::Point(static_cast<int>(std::floor(std::min(a.x, b.x))),
                                static_cast<int>(std::floor(std::min(a.y, b.y)))),
@@ -281,6 +284,58 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     if (x.box.y != y.box.y) return x.box.y < y.box.y;
     return x.box.x < y.box.x;
   });
+}
+
+OutlineBulge Inspector::ScoreOutline(const cv::Size& image_size, Workspace& ws, Verdict& v) const {
+  if (!(model_.outline_threshold > 0) || locate_.method != LocateMethod::kDisc) return {};
+  const double n = ws.canvas.cols, rim = locate_.canvas_radius * n;
+  OutlineBulge b = MeasureOutlineBulge(ws.canvas, rim, ws.outline);
+  if (!b.measured) return {};
+  // Beyond the frame the warp repeats its edge pixels: a bulge read there is not the part's.
+  cv::Matx23d inv;
+  cv::invertAffineTransform(ws.pose.image_to_canvas, inv);
+  const double far = rim * 1.1;
+  const cv::Point2d c(n / 2 + far * std::cos(b.angle_rad), n / 2 + far * std::sin(b.angle_rad));
+  if (!cv::Rect2d(0, 0, image_size.width, image_size.height).contains(Apply(inv, c))) return {};
+  const float score = model_.threshold * b.z / model_.outline_threshold;
+  v.score = std::max(v.score, score);
+  return Rejects(score, model_.threshold) ? b : OutlineBulge{};
+}
+
+void Inspector::AddOutlineFinding(const OutlineBulge& b, const cv::Size& image_size, Workspace& ws,
+                                  Verdict& v) const {
+  const double n = ws.canvas.cols, rim = locate_.canvas_radius * n;
+  const double out = rim + std::max(2.0, static_cast<double>(b.width_px)) + 2;
+  cv::Matx23d inv;
+  cv::invertAffineTransform(ws.pose.image_to_canvas, inv);
+  cv::Rect2d box;
+  cv::Rect2d canvas_box;
+  bool first = true;
+  for (int i = 0; i <= 8; ++i) {
+    const double a = b.angle_rad + b.half_span * (i / 4.0 - 1);
+    for (double r : {rim, out}) {
+      const cv::Point2d c(n / 2 + r * std::cos(a), n / 2 + r * std::sin(a));
+      const cv::Point2d p = Apply(inv, c);
+      box = first ? cv::Rect2d(p, p) : (box | cv::Rect2d(p, p));
+      canvas_box = first ? cv::Rect2d(c, c) : (canvas_box | cv::Rect2d(c, c));
+      first = false;
+    }
+  }
+  Finding& f = v.findings.emplace_back();
+  f.box =
+      cv::Rect(cv::Point(static_cast<int>(std::floor(box.x)), static_cast<int>(std::floor(box.y))),
+               cv::Point(static_cast<int>(std::ceil(box.br().x)),
+                         static_cast<int>(std::ceil(box.br().y)))) &
+      cv::Rect(0, 0, image_size.width, image_size.height);
+  f.area_px = 2 * b.half_span * rim * b.width_px / (ws.pose.scale * ws.pose.scale);
+  f.peak = model_.threshold * b.z / model_.outline_threshold;
+  f.severity = b.z / model_.outline_threshold;
+  f.type = "flash";
+  const FaintPlace at = PlaceOnDisc(cv::Rect(canvas_box), ws);
+  f.placed = true;
+  f.place_x = at.x;
+  f.place_y = at.y;
+  f.place_size = at.size;
 }
 
 FaintPlace Inspector::PlaceOnDisc(const cv::Rect& cb, const Workspace& ws) const {

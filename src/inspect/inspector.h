@@ -15,6 +15,7 @@
 #include "inspect/inspection_model.h"
 #include "inspect/verdict.h"
 #include "models/cell_stats_model.h"
+#include "vision/outline.h"
 #include "vision/part_locator.h"
 #include "vision/regions.h"
 
@@ -39,6 +40,7 @@ struct Workspace {
   LocateScratch locate;
   PartPose pose;           // pose of the last inspected frame (for overlays)
   PartMatch::Thumb thumb;  // the part match's thumbnail of the canvas
+  OutlineScratch outline;  // the outline check's (round parts)
 };
 
 // How far outside the good parts' scales (InspectionModel::scale_min / max) a part may be seen
@@ -122,6 +124,13 @@ class Inspector {
   // Round parts: the type of finding `f` (canvas box `cb`, peak `peak`) and its place in the
   // part's own frame.
   void DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const;
+  // Round parts with the outline check: measures the outline's largest bulge and raises v.score
+  // to threshold x bulge / outline threshold if that is higher, so one rule decides at any
+  // operating point. Returns the bulge if it rejects the part, else an unmeasured one.
+  OutlineBulge ScoreOutline(const cv::Size& image_size, Workspace& ws, Verdict& v) const;
+  // Adds the finding of a bulge that rejects the part: flash, on the arc it spans.
+  void AddOutlineFinding(const OutlineBulge& b, const cv::Size& image_size, Workspace& ws,
+                         Verdict& v) const;
   // Round parts: the place in the part's own frame of canvas box `cb` (level left 0).
   FaintPlace PlaceOnDisc(const cv::Rect& cb, const Workspace& ws) const;
 };

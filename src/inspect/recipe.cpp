@@ -160,7 +160,8 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
            "Set symmetry to rotational, or use layout 'blocks' or 'texture'");
   if (const auto a = root["anomaly"]) {
     p.CheckKeys(a, "anomaly",
-                {"sensitivity", "min_defect_area", "target_false_reject_rate", "holdout_fraction"});
+                {"sensitivity", "min_defect_area", "target_false_reject_rate", "holdout_fraction",
+                 "outline"});
     if (a["sensitivity"])
       r.sensitivity = p.Number(a["sensitivity"], "anomaly.sensitivity", 0.1, 10);
     if (a["min_defect_area"])
@@ -170,6 +171,20 @@ Recipe ParseRecipe(const std::string& text, const std::string& name) {
           p.Number(a["target_false_reject_rate"], "anomaly.target_false_reject_rate", 0.0001, 0.5);
     if (a["holdout_fraction"])
       r.holdout_fraction = p.Number(a["holdout_fraction"], "anomaly.holdout_fraction", 0.05, 0.8);
+    if (a["outline"]) {
+      const std::string s = p.Text(a["outline"], "anomaly.outline");
+      if (s == "auto")
+        r.outline = OutlineCheck::kAuto;
+      else if (s == "on")
+        r.outline = OutlineCheck::kOn;
+      else if (s == "off")
+        r.outline = OutlineCheck::kOff;
+      else
+        p.Fail("anomaly.outline", "unknown value '" + s + "'", "Use 'auto', 'on' or 'off'");
+      if (r.outline == OutlineCheck::kOn && r.symmetry != Symmetry::kRotational)
+        p.Fail("anomaly.outline", "the outline check needs a round part",
+               "Set part.symmetry: rotational, or leave anomaly.outline out");
+    }
   }
   if (const auto q = root["quality"]) {
     p.CheckKeys(q, "quality", {"focus", "saturation", "exposure"});
@@ -289,34 +304,37 @@ nlohmann::json RecipeToJson(const Recipe& r) {
     regions.push_back(j);
   }
   const auto& l = r.locate;
-  return {{"version", kRecipeVersion},
-          {"name", r.name},
-          {"symmetry", static_cast<int>(r.symmetry)},
-          {"layout", static_cast<int>(r.layout)},
-          {"roi", {l.roi.x, l.roi.y, l.roi.width, l.roi.height}},
-          {"canvas", l.canvas},
-          {"canvas_radius", l.canvas_radius},
-          {"min_radius", l.min_radius},
-          {"max_radius", l.max_radius},
-          {"min_rim_support", l.min_rim_support},
-          {"block", r.cells.block},
-          {"arc_px", r.arc_px},
-          {"cells", static_cast<int>(r.round_cells)},
-          {"sensitivity", r.sensitivity},
-          {"min_defect_area_px", r.min_defect_area_px},
-          {"target_false_reject_rate", r.target_false_reject_rate},
-          {"holdout_fraction", r.holdout_fraction},
-          {"outliers", static_cast<int>(r.outlier_policy)},
-          {"max_outlier_fraction", r.max_outlier_fraction},
-          {"regions", regions},
-          {"pixel_size_mm", r.pixel_size_mm},
-          {"quality",
-           {{"focus", static_cast<int>(r.quality.focus)},
-            {"min_focus", r.quality.min_focus},
-            {"saturation", static_cast<int>(r.quality.saturation)},
-            {"max_saturated", r.quality.max_saturated},
-            {"exposure", static_cast<int>(r.quality.exposure)},
-            {"exposure_range", {r.quality.min_exposure, r.quality.max_exposure}}}}};
+  nlohmann::json out = {{"version", kRecipeVersion},
+                        {"name", r.name},
+                        {"symmetry", static_cast<int>(r.symmetry)},
+                        {"layout", static_cast<int>(r.layout)},
+                        {"roi", {l.roi.x, l.roi.y, l.roi.width, l.roi.height}},
+                        {"canvas", l.canvas},
+                        {"canvas_radius", l.canvas_radius},
+                        {"min_radius", l.min_radius},
+                        {"max_radius", l.max_radius},
+                        {"min_rim_support", l.min_rim_support},
+                        {"block", r.cells.block},
+                        {"arc_px", r.arc_px},
+                        {"cells", static_cast<int>(r.round_cells)},
+                        {"sensitivity", r.sensitivity},
+                        {"min_defect_area_px", r.min_defect_area_px},
+                        {"target_false_reject_rate", r.target_false_reject_rate},
+                        {"holdout_fraction", r.holdout_fraction},
+                        {"outliers", static_cast<int>(r.outlier_policy)},
+                        {"max_outlier_fraction", r.max_outlier_fraction},
+                        {"regions", regions},
+                        {"pixel_size_mm", r.pixel_size_mm},
+                        {"quality",
+                         {{"focus", static_cast<int>(r.quality.focus)},
+                          {"min_focus", r.quality.min_focus},
+                          {"saturation", static_cast<int>(r.quality.saturation)},
+                          {"max_saturated", r.quality.max_saturated},
+                          {"exposure", static_cast<int>(r.quality.exposure)},
+                          {"exposure_range", {r.quality.min_exposure, r.quality.max_exposure}}}}};
+  // Written only when set, so the recipes (and hashes) of models before the check read the same.
+  if (r.outline != OutlineCheck::kAuto) out["outline"] = static_cast<int>(r.outline);
+  return out;
 }
 
 Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
@@ -348,6 +366,9 @@ Recipe RecipeFromJson(const nlohmann::json& j, const std::string& name) {
     const int outliers = j.at("outliers").get<int>();
     if (outliers < 0 || outliers > 2) throw std::out_of_range("outliers");
     r.outlier_policy = static_cast<OutlierPolicy>(outliers);
+    const int outline = j.value("outline", 0);
+    if (outline < 0 || outline > 2) throw std::out_of_range("outline");
+    r.outline = static_cast<OutlineCheck>(outline);
     r.max_outlier_fraction = j.at("max_outlier_fraction").get<double>();
     for (const auto& g : j.at("regions")) {
       RecipeRegion reg;

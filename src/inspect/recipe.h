@@ -35,6 +35,14 @@ enum class OutlierPolicy : uint8_t {
 };
 
 // Which cells score a round part (`part.cells`). Stored: never renumber.
+// Round parts: the outline check (vision/outline.h), which rejects a part whose outline bulges
+// beyond its rim (flash). Stored as numbers: never renumber.
+enum class OutlineCheck : uint8_t {
+  kAuto = 0,  // on when the good parts' rims stand out from the table all round (training decides)
+  kOn = 1,    // on; training refuses if the rim cannot be measured on the good parts
+  kOff = 2,
+};
+
 enum class RoundCells : uint8_t {
   kRings = 0,         // whole rings: every place of a ring against the ring's statistics
   kArcs = 1,          // arcs of arc_px along each ring, turned with the part
@@ -71,6 +79,7 @@ struct Recipe {
   // learns from 90% of the images, near the final model; arcs, one sample per cell and part, score
   // new parts far higher when they learn from fewer (3 folds set a threshold 60% too high).
   double holdout_fraction = 0.1;
+  OutlineCheck outline = OutlineCheck::kAuto;  // `anomaly.outline`: auto, on or off
   OutlierPolicy outlier_policy = OutlierPolicy::kWarn;
   double max_outlier_fraction = 0.01;
   std::vector<RecipeRegion> regions;

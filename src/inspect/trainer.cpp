@@ -14,6 +14,7 @@
 #include "core/version.h"
 #include "inspect/decision.h"
 #include "inspect/inspector.h"
+#include "inspect/outline_check.h"
 #include "vision/image_io.h"
 
 namespace linesight {
@@ -330,6 +331,10 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   model.quality =
       ObserveQuality(canvases, QualityRadiusFraction(recipe.locate.method == LocateMethod::kDisc,
                                                      recipe.locate.canvas_radius));
+  const OutlineLearned outline = LearnOutlineCheck(recipe, canvases);
+  model.outline_threshold = outline.threshold;
+  model.outline_good_max = outline.good_max;
+  if (!outline.warning.empty()) warnings.push_back(outline.warning);
   // A part in a fixed pose (blocks) has a whole to recognise; a texture has none.
   if (recipe.locate.method == LocateMethod::kNone && recipe.cells.layout == CellLayout::kBlocks) {
     std::vector<size_t> odd;

@@ -562,7 +562,7 @@ TEST_F(InspectorTest, LoadRefusesAForeignOrInconsistentHeader) {
   EXPECT_TRUE(Contains(error_with(edits[2].second).what(), "newer")) << "version message";
   const Error older = error_with(edits[3].second);
   EXPECT_TRUE(Contains(older.what(), "older")) << older.what();
-  EXPECT_TRUE(Contains(older.what(), "(7 to 8)"))
+  EXPECT_TRUE(Contains(older.what(), "(7 to 9)"))
       << "names the versions it reads: " << older.what();
 }
 

@@ -604,3 +604,35 @@ TEST(RecipeTest, WeightMapRectsAndOverlap) {
 
 }  // namespace
 }  // namespace linesight
+
+namespace linesight {
+namespace {
+
+TEST(RecipeTest, TheOutlineCheckIsAutoOnOrOffAndAutoLeavesTheHashAsItWas) {
+  EXPECT_EQ(DefaultRecipe().outline, OutlineCheck::kAuto);
+  EXPECT_FALSE(RecipeToJson(DefaultRecipe()).contains("outline"))
+      << "auto is not written: models trained before the check keep their recipe hash";
+  EXPECT_EQ(RecipeHash(ParseRecipe("anomaly:\n  outline: auto\n", "a")),
+            RecipeHash(DefaultRecipe()));
+  const Recipe on = ParseRecipe("anomaly:\n  outline: on\n", "on");
+  const Recipe off = ParseRecipe("anomaly:\n  outline: off\n", "off");
+  EXPECT_EQ(on.outline, OutlineCheck::kOn);
+  EXPECT_EQ(off.outline, OutlineCheck::kOff);
+  EXPECT_NE(RecipeHash(on), RecipeHash(off));
+  EXPECT_NE(RecipeHash(off), RecipeHash(DefaultRecipe()));
+  for (const Recipe& r : {on, off}) {
+    const Recipe back = RecipeFromJson(RecipeToJson(r), "m.lsm");
+    EXPECT_EQ(back.outline, r.outline);
+    EXPECT_EQ(RecipeHash(back), RecipeHash(r));
+  }
+  ExpectRecipeError("anomaly:\n  outline: yes please\n",
+                    {"anomaly.outline", "'auto', 'on' or 'off'"});
+  ExpectRecipeError("part:\n  symmetry: none\nanomaly:\n  outline: on\n",
+                    {"anomaly.outline", "round part"});
+  nlohmann::json bad = RecipeToJson(on);
+  bad["outline"] = 7;
+  EXPECT_THROW(RecipeFromJson(bad, "m.lsm"), Error);
+}
+
+}  // namespace
+}  // namespace linesight

@@ -1,0 +1,153 @@
+#include "vision/outline.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace linesight {
+namespace {
+
+// Directions a turn. One step along the rim is about one pixel of a 125 px rim (the casting
+// images' size); the radial steps below are in the same unit, so the measure scales with the part.
+constexpr int kSamples = 800;
+constexpr double kRefRim = 125;
+// Radial steps from the rim: the rim's level just inside it, the band summed across the edge (a
+// fin stands 3-7 px out) and the table's level beyond it.
+constexpr int kRimFrom = -3, kRimTo = -1, kBandFrom = -2, kBandTo = 6, kTableFrom = 7,
+              kTableTo = 10;
+constexpr float kMinContrast = 8;    // grey levels between rim and table to measure at all
+constexpr int kTrendHalf = 60;       // running median, samples each side (a fin spans <= ~50)
+constexpr int kTrendEvery = 8;       // the median is taken every 8th sample, interpolated between
+constexpr int kArc = 12;             // samples averaged along the rim
+constexpr float kMinSpread = 0.02f;  // steps: a perfectly smooth outline is not infinitely sure
+constexpr float kMinValidShare = 0.8f;
+
+float Bilinear(const cv::Mat& a, double x, double y) {
+  const int x0 = std::clamp(static_cast<int>(std::floor(x)), 0, a.cols - 2);
+  const int y0 = std::clamp(static_cast<int>(std::floor(y)), 0, a.rows - 2);
+  const float fx = static_cast<float>(std::clamp(x - x0, 0.0, 1.0));
+  const float fy = static_cast<float>(std::clamp(y - y0, 0.0, 1.0));
+  const uint8_t* r0 = a.ptr<uint8_t>(y0);
+  const uint8_t* r1 = a.ptr<uint8_t>(y0 + 1);
+  const float top = r0[x0] + fx * (r0[x0 + 1] - r0[x0]);
+  const float bottom = r1[x0] + fx * (r1[x0 + 1] - r1[x0]);
+  return top + fy * (bottom - top);
+}
+
+struct Directions {
+  std::array<double, kSamples> cos, sin;
+  Directions() {
+    for (int k = 0; k < kSamples; ++k) {
+      cos[static_cast<size_t>(k)] = std::cos(2 * std::numbers::pi * k / kSamples);
+      sin[static_cast<size_t>(k)] = std::sin(2 * std::numbers::pi * k / kSamples);
+    }
+  }
+};
+
+// The rim-like width at direction k, in steps; NaN where rim and table are too alike.
+float WidthAt(const cv::Mat& canvas, double rim, int k) {
+  static const Directions d;
+  const double c = d.cos[static_cast<size_t>(k)], s = d.sin[static_cast<size_t>(k)];
+  const double cx = canvas.cols / 2.0, cy = canvas.rows / 2.0, step = rim / kRefRim;
+  const auto at = [&](int i) {
+    const double r = rim + i * step;
+    return Bilinear(canvas, cx + r * c, cy + r * s);
+  };
+  float rim_level = 0, table = 0;
+  for (int i = kRimFrom; i <= kRimTo; ++i) rim_level += at(i);
+  for (int i = kTableFrom; i <= kTableTo; ++i) table += at(i);
+  rim_level /= kRimTo - kRimFrom + 1;
+  table /= kTableTo - kTableFrom + 1;
+  const float contrast = rim_level - table;
+  if (std::abs(contrast) < kMinContrast) return std::numeric_limits<float>::quiet_NaN();
+  float sum = 0;
+  for (int i = kBandFrom; i <= kBandTo; ++i) sum += (at(i) - table) / contrast;
+  return sum;
+}
+
+float MedianOf(std::vector<float>& v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+// The slow trend of the width: its running median (valid samples only), every kTrendEvery
+// samples, linearly interpolated between them round the circle.
+void Trend(OutlineScratch& s) {
+  const int knots = kSamples / kTrendEvery;
+  std::vector<float>& knot = s.sorted;  // reused: first the knots' values, after them a window
+  knot.assign(static_cast<size_t>(knots), 0.0f);
+  for (int j = 0; j < knots; ++j) {
+    s.detrended.clear();
+    for (int d = -kTrendHalf; d <= kTrendHalf; ++d) {
+      const float w = s.width[static_cast<size_t>((j * kTrendEvery + d + kSamples) % kSamples)];
+      if (!std::isnan(w)) s.detrended.push_back(w);
+    }
+    knot[static_cast<size_t>(j)] = s.detrended.empty() ? 0.0f : MedianOf(s.detrended);
+  }
+  s.trend.resize(kSamples);
+  for (int k = 0; k < kSamples; ++k) {
+    const int j = k / kTrendEvery;
+    const float t = static_cast<float>(k % kTrendEvery) / kTrendEvery;
+    const float a = knot[static_cast<size_t>(j)], b = knot[static_cast<size_t>((j + 1) % knots)];
+    s.trend[static_cast<size_t>(k)] = a + t * (b - a);
+  }
+}
+
+}  // namespace
+
+OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& s) {
+  CV_Assert(canvas.type() == CV_8UC1 && rim_px > 20);
+  OutlineBulge out;
+  s.width.resize(kSamples);
+  s.detrended.reserve(kSamples);
+  int valid = 0;
+  for (int k = 0; k < kSamples; ++k) {
+    s.width[static_cast<size_t>(k)] = WidthAt(canvas, rim_px, k);
+    valid += !std::isnan(s.width[static_cast<size_t>(k)]);
+  }
+  out.valid_share = static_cast<float>(valid) / kSamples;
+  if (out.valid_share < kMinValidShare) return out;
+  Trend(s);
+  s.detrended.resize(kSamples);
+  for (int k = 0; k < kSamples; ++k) {
+    const float w = s.width[static_cast<size_t>(k)];
+    s.detrended[static_cast<size_t>(k)] =
+        std::isnan(w) ? 0.0f : w - s.trend[static_cast<size_t>(k)];
+  }
+  // Average over an arc (circular running sum).
+  s.smooth.resize(kSamples);
+  float run = 0;
+  for (int d = -kArc / 2; d < kArc - kArc / 2; ++d)
+    run += s.detrended[static_cast<size_t>((d + kSamples) % kSamples)];
+  for (int k = 0; k < kSamples; ++k) {
+    s.smooth[static_cast<size_t>(k)] = run / kArc;
+    run += s.detrended[static_cast<size_t>((k + kArc - kArc / 2) % kSamples)] -
+           s.detrended[static_cast<size_t>((k - kArc / 2 + kSamples) % kSamples)];
+  }
+  s.sorted.assign(s.smooth.begin(), s.smooth.end());
+  const float median = MedianOf(s.sorted);
+  for (float& v : s.sorted) v = std::abs(v - median);
+  const float spread = std::max(kMinSpread, 1.4826f * MedianOf(s.sorted));
+  const auto peak = std::max_element(s.smooth.begin(), s.smooth.end());
+  const int at = static_cast<int>(peak - s.smooth.begin());
+  const float height = *peak - median;
+  out.measured = true;
+  out.z = std::max(0.0f, height / spread);
+  const double step = rim_px / kRefRim;
+  out.width_px = static_cast<float>(std::max(0.0f, height) * step);
+  out.angle_rad = 2 * std::numbers::pi * at / kSamples;
+  int left = 0, right = 0;
+  const auto above = [&](int k) {
+    return s.smooth[static_cast<size_t>((k + kSamples) % kSamples)] - median > height / 2;
+  };
+  while (left < kSamples / 2 && above(at - left - 1)) ++left;
+  while (right < kSamples / 2 && above(at + right + 1)) ++right;
+  out.angle_rad += std::numbers::pi * (right - left) / kSamples;  // the arc's middle
+  out.half_span = std::numbers::pi * (left + right + 1) / kSamples;
+  return out;
+}
+
+}  // namespace linesight

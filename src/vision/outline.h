@@ -1,0 +1,35 @@
+// vision/outline.h: how far a round part's outline bulges beyond its rim (flash: a fin of metal
+// on the parting line), measured all round the canvas in spreads of the part's own outline.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace linesight {
+
+// The largest bulge of one part's outline. Unmeasured when the rim does not stand out from the
+// table over most of its turn (a bright rim on a bright table): then it says nothing.
+struct OutlineBulge {
+  bool measured = false;
+  float z = 0;            // the bulge in robust spreads of this part's outline, 0 if none
+  float width_px = 0;     // how much wider the outline is there, canvas px
+  double angle_rad = 0;   // where, canvas angle about the centre (x right, y down)
+  double half_span = 0;   // half the arc over which it stands above half its height, radians
+  float valid_share = 0;  // share of the turn where the rim stood out enough to measure
+};
+
+// Buffers of MeasureOutlineBulge; sized on first use, then reused without allocating.
+struct OutlineScratch {
+  std::vector<float> width, trend, detrended, smooth, sorted;
+};
+
+// Along kSamples directions from the canvas centre, the outline's "rim-like width" just beyond
+// `rim_px`: sum over a band across the rim of (p - table) / (rim - table), each level taken
+// locally, so a fin of any shade and a soft edge count alike. A slow trend (a slightly oval fit,
+// lighting) is removed by a running median, the rest averaged over a short arc and divided by
+// its robust spread (1.4826 MAD). REQUIRES: canvas CV_8UC1 with the part's centre at its centre;
+// rim_px > 20.
+OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& scratch);
+
+}  // namespace linesight

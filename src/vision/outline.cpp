@@ -1,7 +1,6 @@
 #include "vision/outline.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -24,37 +23,42 @@ constexpr int kArc = 12;             // samples averaged along the rim
 constexpr float kMinSpread = 0.02f;  // steps: a perfectly smooth outline is not infinitely sure
 constexpr float kMinValidShare = 0.8f;
 
-float Bilinear(const cv::Mat& a, double x, double y) {
-  const int x0 = std::clamp(static_cast<int>(std::floor(x)), 0, a.cols - 2);
-  const int y0 = std::clamp(static_cast<int>(std::floor(y)), 0, a.rows - 2);
-  const float fx = static_cast<float>(std::clamp(x - x0, 0.0, 1.0));
-  const float fy = static_cast<float>(std::clamp(y - y0, 0.0, 1.0));
-  const uint8_t* r0 = a.ptr<uint8_t>(y0);
-  const uint8_t* r1 = a.ptr<uint8_t>(y0 + 1);
-  const float top = r0[x0] + fx * (r0[x0 + 1] - r0[x0]);
-  const float bottom = r1[x0] + fx * (r1[x0 + 1] - r1[x0]);
-  return top + fy * (bottom - top);
-}
+constexpr int kSteps = kTableTo - kRimFrom + 1;  // radial samples per direction
 
-struct Directions {
-  std::array<double, kSamples> cos, sin;
-  Directions() {
-    for (int k = 0; k < kSamples; ++k) {
-      cos[static_cast<size_t>(k)] = std::cos(2 * std::numbers::pi * k / kSamples);
-      sin[static_cast<size_t>(k)] = std::sin(2 * std::numbers::pi * k / kSamples);
+// The bilinear taps of every sample: direction k, radial step i (from kRimFrom) at
+// tap[k * kSteps + i - kRimFrom].
+void BuildTaps(int cols, double rim, OutlineScratch& s) {
+  s.tap.resize(static_cast<size_t>(kSamples * kSteps));
+  s.fx.resize(s.tap.size());
+  s.fy.resize(s.tap.size());
+  const double centre = cols / 2.0, step = rim / kRefRim;
+  for (int k = 0; k < kSamples; ++k) {
+    const double a = 2 * std::numbers::pi * k / kSamples, c = std::cos(a), sn = std::sin(a);
+    for (int i = kRimFrom; i <= kTableTo; ++i) {
+      const double r = rim + i * step, x = centre + r * c, y = centre + r * sn;
+      const int x0 = std::clamp(static_cast<int>(std::floor(x)), 0, cols - 2);
+      const int y0 = std::clamp(static_cast<int>(std::floor(y)), 0, cols - 2);
+      const size_t t = static_cast<size_t>(k * kSteps + i - kRimFrom);
+      s.tap[t] = y0 * cols + x0;
+      s.fx[t] = static_cast<float>(std::clamp(x - x0, 0.0, 1.0));
+      s.fy[t] = static_cast<float>(std::clamp(y - y0, 0.0, 1.0));
     }
   }
-};
+  s.table_cols = cols;
+  s.table_rim = rim;
+}
 
 // The rim-like width at direction k, in steps; NaN where rim and table are too alike.
-float WidthAt(const cv::Mat& canvas, double rim, int k) {
-  static const Directions d;
-  const double c = d.cos[static_cast<size_t>(k)], s = d.sin[static_cast<size_t>(k)];
-  const double cx = canvas.cols / 2.0, cy = canvas.rows / 2.0, step = rim / kRefRim;
-  const auto at = [&](int i) {
-    const double r = rim + i * step;
-    return Bilinear(canvas, cx + r * c, cy + r * s);
-  };
+float WidthAt(const uint8_t* px, int cols, int k, const OutlineScratch& s) {
+  float p[kSteps];
+  for (int j = 0; j < kSteps; ++j) {
+    const size_t t = static_cast<size_t>(k * kSteps + j);
+    const uint8_t* a = px + s.tap[t];
+    const float top = a[0] + s.fx[t] * (a[1] - a[0]);
+    const float bottom = a[cols] + s.fx[t] * (a[cols + 1] - a[cols]);
+    p[j] = top + s.fy[t] * (bottom - top);
+  }
+  const auto at = [&](int i) { return p[i - kRimFrom]; };
   float rim_level = 0, table = 0;
   for (int i = kRimFrom; i <= kRimTo; ++i) rim_level += at(i);
   for (int i = kTableFrom; i <= kTableTo; ++i) table += at(i);
@@ -99,13 +103,15 @@ void Trend(OutlineScratch& s) {
 }  // namespace
 
 OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& s) {
-  CV_Assert(canvas.type() == CV_8UC1 && rim_px > 20);
+  CV_Assert(canvas.type() == CV_8UC1 && canvas.isContinuous() && canvas.rows == canvas.cols &&
+            rim_px > 20);
+  if (s.table_cols != canvas.cols || s.table_rim != rim_px) BuildTaps(canvas.cols, rim_px, s);
   OutlineBulge out;
   s.width.resize(kSamples);
   s.detrended.reserve(kSamples);
   int valid = 0;
   for (int k = 0; k < kSamples; ++k) {
-    s.width[static_cast<size_t>(k)] = WidthAt(canvas, rim_px, k);
+    s.width[static_cast<size_t>(k)] = WidthAt(canvas.data, canvas.cols, k, s);
     valid += !std::isnan(s.width[static_cast<size_t>(k)]);
   }
   out.valid_share = static_cast<float>(valid) / kSamples;

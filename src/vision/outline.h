@@ -22,14 +22,20 @@ struct OutlineBulge {
 // Buffers of MeasureOutlineBulge; sized on first use, then reused without allocating.
 struct OutlineScratch {
   std::vector<float> width, trend, detrended, smooth, sorted;
+  // Where each direction's samples fall on a canvas of table_cols with its rim at table_rim:
+  // the top-left pixel's offset and the bilinear fractions (built once per canvas and rim).
+  std::vector<int> tap;
+  std::vector<float> fx, fy;
+  int table_cols = 0;
+  double table_rim = 0;
 };
 
 // Along kSamples directions from the canvas centre, the outline's "rim-like width" just beyond
 // `rim_px`: sum over a band across the rim of (p - table) / (rim - table), each level taken
 // locally, so a fin of any shade and a soft edge count alike. A slow trend (a slightly oval fit,
 // lighting) is removed by a running median, the rest averaged over a short arc and divided by
-// its robust spread (1.4826 MAD). REQUIRES: canvas CV_8UC1 with the part's centre at its centre;
-// rim_px > 20.
+// its robust spread (1.4826 MAD). REQUIRES: canvas CV_8UC1, continuous, square, with the part's
+// centre at its centre; rim_px > 20.
 OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& scratch);
 
 }  // namespace linesight

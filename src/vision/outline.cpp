@@ -22,6 +22,7 @@ constexpr int kTrendEvery = 8;       // the median is taken every 8th sample, in
 constexpr int kArc = 12;             // samples averaged along the rim
 constexpr float kMinSpread = 0.02f;  // steps: a perfectly smooth outline is not infinitely sure
 constexpr float kMinValidShare = 0.8f;
+constexpr float kMaxStray = 0.5f;  // of the usual contrast: a level further off is not the rim's
 
 constexpr int kSteps = kTableTo - kRimFrom + 1;  // radial samples per direction
 
@@ -48,8 +49,9 @@ void BuildTaps(int cols, double rim, OutlineScratch& s) {
   s.table_rim = rim;
 }
 
-// The rim-like width at direction k, in steps; NaN where rim and table are too alike.
-float WidthAt(const uint8_t* px, int cols, int k, const OutlineScratch& s) {
+// Direction k's levels: the rim's just inside it, the table's beyond it, and the sum of the
+// band across the edge.
+void LevelsAt(const uint8_t* px, int cols, int k, OutlineScratch& s) {
   float p[kSteps];
   for (int j = 0; j < kSteps; ++j) {
     const size_t t = static_cast<size_t>(k * kSteps + j);
@@ -59,16 +61,14 @@ float WidthAt(const uint8_t* px, int cols, int k, const OutlineScratch& s) {
     p[j] = top + s.fy[t] * (bottom - top);
   }
   const auto at = [&](int i) { return p[i - kRimFrom]; };
-  float rim_level = 0, table = 0;
+  float rim_level = 0, table = 0, band = 0;
   for (int i = kRimFrom; i <= kRimTo; ++i) rim_level += at(i);
   for (int i = kTableFrom; i <= kTableTo; ++i) table += at(i);
-  rim_level /= kRimTo - kRimFrom + 1;
-  table /= kTableTo - kTableFrom + 1;
-  const float contrast = rim_level - table;
-  if (std::abs(contrast) < kMinContrast) return std::numeric_limits<float>::quiet_NaN();
-  float sum = 0;
-  for (int i = kBandFrom; i <= kBandTo; ++i) sum += (at(i) - table) / contrast;
-  return sum;
+  for (int i = kBandFrom; i <= kBandTo; ++i) band += at(i);
+  const size_t u = static_cast<size_t>(k);
+  s.rim_level[u] = rim_level / (kRimTo - kRimFrom + 1);
+  s.table[u] = table / (kTableTo - kTableFrom + 1);
+  s.band[u] = band;
 }
 
 float MedianOf(std::vector<float>& v) {
@@ -77,27 +77,49 @@ float MedianOf(std::vector<float>& v) {
   return *mid;
 }
 
-// The slow trend of the width: its running median (valid samples only), every kTrendEvery
-// samples, linearly interpolated between them round the circle.
-void Trend(OutlineScratch& s) {
+// `out` = the running median of `in` round the circle (NaN samples left out), taken every
+// kTrendEvery samples and linearly interpolated between them.
+void RunningMedian(const std::vector<float>& in, OutlineScratch& s, std::vector<float>& out) {
   const int knots = kSamples / kTrendEvery;
-  std::vector<float>& knot = s.sorted;  // reused: first the knots' values, after them a window
-  knot.assign(static_cast<size_t>(knots), 0.0f);
+  s.knots.assign(static_cast<size_t>(knots), 0.0f);
   for (int j = 0; j < knots; ++j) {
-    s.detrended.clear();
+    s.window.clear();
     for (int d = -kTrendHalf; d <= kTrendHalf; ++d) {
-      const float w = s.width[static_cast<size_t>((j * kTrendEvery + d + kSamples) % kSamples)];
-      if (!std::isnan(w)) s.detrended.push_back(w);
+      const float w = in[static_cast<size_t>((j * kTrendEvery + d + kSamples) % kSamples)];
+      if (!std::isnan(w)) s.window.push_back(w);
     }
-    knot[static_cast<size_t>(j)] = s.detrended.empty() ? 0.0f : MedianOf(s.detrended);
+    s.knots[static_cast<size_t>(j)] = s.window.empty() ? 0.0f : MedianOf(s.window);
   }
-  s.trend.resize(kSamples);
+  out.resize(kSamples);
   for (int k = 0; k < kSamples; ++k) {
     const int j = k / kTrendEvery;
     const float t = static_cast<float>(k % kTrendEvery) / kTrendEvery;
-    const float a = knot[static_cast<size_t>(j)], b = knot[static_cast<size_t>((j + 1) % knots)];
-    s.trend[static_cast<size_t>(k)] = a + t * (b - a);
+    const float a = s.knots[static_cast<size_t>(j)];
+    const float b = s.knots[static_cast<size_t>((j + 1) % knots)];
+    out[static_cast<size_t>(k)] = a + t * (b - a);
   }
+}
+
+// The rim-like width of each direction, in steps, between its own levels. A direction whose
+// levels stray far from their running medians along the rim (a chip lets the table show inside
+// the rim; a blotch on the table) is left out rather than measured against the wrong levels.
+// NaN where left out, or where rim and table are too alike. Returns how many were measured.
+int Widths(OutlineScratch& s) {
+  RunningMedian(s.rim_level, s, s.rim_trend);
+  RunningMedian(s.table, s, s.table_trend);
+  constexpr float kBand = kBandTo - kBandFrom + 1;
+  int valid = 0;
+  for (size_t k = 0; k < kSamples; ++k) {
+    const float contrast = s.rim_level[k] - s.table[k];
+    const float usual = std::abs(s.rim_trend[k] - s.table_trend[k]);
+    const bool ok = std::abs(contrast) >= kMinContrast &&
+                    std::abs(s.rim_level[k] - s.rim_trend[k]) <= kMaxStray * usual &&
+                    std::abs(s.table[k] - s.table_trend[k]) <= kMaxStray * usual;
+    s.width[k] =
+        ok ? (s.band[k] - kBand * s.table[k]) / contrast : std::numeric_limits<float>::quiet_NaN();
+    valid += ok;
+  }
+  return valid;
 }
 
 }  // namespace
@@ -107,16 +129,16 @@ OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineSc
             rim_px > 20);
   if (s.table_cols != canvas.cols || s.table_rim != rim_px) BuildTaps(canvas.cols, rim_px, s);
   OutlineBulge out;
+  s.rim_level.resize(kSamples);
+  s.table.resize(kSamples);
+  s.band.resize(kSamples);
   s.width.resize(kSamples);
-  s.detrended.reserve(kSamples);
-  int valid = 0;
-  for (int k = 0; k < kSamples; ++k) {
-    s.width[static_cast<size_t>(k)] = WidthAt(canvas.data, canvas.cols, k, s);
-    valid += !std::isnan(s.width[static_cast<size_t>(k)]);
-  }
+  s.window.reserve(2 * kTrendHalf + 1);
+  for (int k = 0; k < kSamples; ++k) LevelsAt(canvas.data, canvas.cols, k, s);
+  const int valid = Widths(s);
   out.valid_share = static_cast<float>(valid) / kSamples;
   if (out.valid_share < kMinValidShare) return out;
-  Trend(s);
+  RunningMedian(s.width, s, s.trend);
   s.detrended.resize(kSamples);
   for (int k = 0; k < kSamples; ++k) {
     const float w = s.width[static_cast<size_t>(k)];

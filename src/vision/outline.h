@@ -21,7 +21,8 @@ struct OutlineBulge {
 
 // Buffers of MeasureOutlineBulge; sized on first use, then reused without allocating.
 struct OutlineScratch {
-  std::vector<float> width, trend, detrended, smooth, sorted;
+  std::vector<float> rim_level, table, band, rim_trend, table_trend;  // per direction
+  std::vector<float> width, trend, detrended, smooth, sorted, window, knots;
   // Where each direction's samples fall on a canvas of table_cols with its rim at table_rim:
   // the top-left pixel's offset and the bilinear fractions (built once per canvas and rim).
   std::vector<int> tap;
@@ -32,10 +33,11 @@ struct OutlineScratch {
 
 // Along kSamples directions from the canvas centre, the outline's "rim-like width" just beyond
 // `rim_px`: sum over a band across the rim of (p - table) / (rim - table), each level taken
-// locally, so a fin of any shade and a soft edge count alike. A slow trend (a slightly oval fit,
-// lighting) is removed by a running median, the rest averaged over a short arc and divided by
-// its robust spread (1.4826 MAD). REQUIRES: canvas CV_8UC1, continuous, square, with the part's
-// centre at its centre; rim_px > 20.
+// locally, so a fin of any shade and a soft edge count alike; a direction whose levels stray far
+// from their running medians along the rim (a chip shows the table inside the rim) is left out. A
+// slow trend (a slightly oval fit, lighting) is removed by a running median, the rest averaged over
+// a short arc and divided by its robust spread (1.4826 MAD). REQUIRES: canvas CV_8UC1, continuous,
+// square, with the part's centre at its centre; rim_px > 20.
 OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& scratch);
 
 }  // namespace linesight

@@ -64,6 +64,24 @@ TEST(OutlineTest, AFinOnADarkTableCountsAlike) {
   EXPECT_NEAR(std::remainder(b.angle_rad + 1.0, 2 * std::numbers::pi), 0.0, 0.05);
 }
 
+TEST(OutlineTest, AChipInTheRimIsNoBulge) {
+  // A bite out of the rim: the table shows where the rim was, over 20 px. Its levels are not the
+  // rim's, so it is left out instead of read as a bulge.
+  cv::Mat part = Part(12);
+  const double c = kCanvas / 2.0;
+  for (int y = 0; y < kCanvas; ++y)
+    for (int x = 0; x < kCanvas; ++x) {
+      const double r = std::hypot(x - c, y - c), a = std::atan2(y - c, x - c);
+      if (r > kRim - 8 && r < kRim + 1 &&
+          std::abs(std::remainder(a - 0.5, 2 * std::numbers::pi)) < 10 / kRim)
+        part.at<uint8_t>(y, x) = 215;  // the fracture a little brighter than the table
+    }
+  OutlineScratch scratch;
+  const OutlineBulge b = MeasureOutlineBulge(part, kRim, scratch);
+  ASSERT_TRUE(b.measured);
+  EXPECT_LT(b.z, 6.0f);
+}
+
 TEST(OutlineTest, ARimLikeTheTableIsNotMeasured) {
   OutlineScratch scratch;
   const OutlineBulge b = MeasureOutlineBulge(Part(9, 185, 190), kRim, scratch);

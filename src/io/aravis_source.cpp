@@ -398,29 +398,6 @@ void CopyFrame(ArvBuffer* buffer, const std::string& device, const Format& f, in
 
 }  // namespace
 
-void* AravisSource::TriggerAndPop(Clock::time_point deadline, bool software, std::string& bad) {
-  ArvStream* stream = camera_->stream;
-  const guint64 since_ns = static_cast<guint64>(g_get_real_time()) * 1000;
-  GError* err = nullptr;
-  const Clock::time_point triggered = Clock::now();
-  if (software) arv_camera_software_trigger(camera_->camera, &err);
-  if (err != nullptr) {
-    const std::string why = "software trigger not taken (" + Take(err) + ")";
-    Disconnect(why);
-    throw Error(ErrorCategory::kIo, "camera " + options_.device + ": " + why,
-                "check its power and network link; the station reconnects on the next part");
-  }
-  bad.clear();
-  // Triggered frames of parts that timed out may still come after this trigger, before its own.
-  size_t owed = software ? unanswered_.size() : 0;
-  const size_t owed_before = owed;
-  ArvBuffer* buffer = PopComplete(stream, deadline, since_ns, !software, owed, bad);
-  unanswered_.erase(unanswered_.begin(),
-                    unanswered_.begin() + static_cast<std::ptrdiff_t>(owed_before - owed));
-  if (buffer == nullptr && software && bad.empty()) unanswered_.push_back(triggered);
-  return buffer;
-}
-
 Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) {
   EnsureConnected();
   const Clock::time_point deadline = Clock::now() + timeout;
@@ -435,23 +412,27 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
     arv_stream_push_buffer(stream, old);
     if (!unanswered_.empty()) unanswered_.pop_front();
   }
-  std::string bad;
-  ArvBuffer* buffer = nullptr;
-  int attempt = 1;
-  // A triggered frame cut short (packets lost on the way) is taken again while time is left: the
-  // part is still in front of the camera, and each software trigger exposes it anew. A free-running
-  // camera sends its next frame anyway, and PopComplete waits for it.
-  std::string broken;  // the status of the last incomplete frame, if any came
-  for (;; ++attempt) {
-    buffer = static_cast<ArvBuffer*>(TriggerAndPop(deadline, software, bad));
-    if (!bad.empty()) broken = bad;
-    if (buffer != nullptr || !software || bad.empty() || attempt >= kMaxTriggers ||
-        Clock::now() >= deadline)
-      break;
-    ++retriggers_;
+  const guint64 since_ns = static_cast<guint64>(g_get_real_time()) * 1000;
+  GError* err = nullptr;
+  const Clock::time_point triggered = Clock::now();
+  if (software) arv_camera_software_trigger(camera_->camera, &err);
+  if (err != nullptr) {
+    const std::string why = "software trigger not taken (" + Take(err) + ")";
+    Disconnect(why);
+    throw Error(ErrorCategory::kIo, "camera " + options_.device + ": " + why,
+                "check its power and network link; the station reconnects on the next part");
   }
-  // A repeat whose frame then never came still failed for the lost packets.
-  if (buffer == nullptr) ThrowNoFrame(request, timeout, broken, attempt);
+  std::string bad;
+  // Triggered frames of parts that timed out may still come after this trigger, before its own.
+  size_t owed = software ? unanswered_.size() : 0;
+  const size_t owed_before = owed;
+  ArvBuffer* buffer = PopComplete(stream, deadline, since_ns, !software, owed, bad);
+  unanswered_.erase(unanswered_.begin(),
+                    unanswered_.begin() + static_cast<std::ptrdiff_t>(owed_before - owed));
+  if (buffer == nullptr) {
+    if (software && bad.empty()) unanswered_.push_back(triggered);
+    ThrowNoFrame(request, timeout, bad);
+  }
   Frame frame;
   try {
     CopyFrame(buffer, options_.device, *camera_->format, camera_->width, camera_->height, image_,
@@ -466,13 +447,11 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
 }
 
 void AravisSource::ThrowNoFrame(const CaptureRequest& request, std::chrono::milliseconds timeout,
-                                const std::string& bad, int triggers) {
+                                const std::string& bad) {
   const std::string part = " for part " + std::to_string(request.part_number);
   if (!bad.empty()) {
-    const std::string tries =
-        triggers > 1 ? ", " + std::to_string(triggers) + " times triggered" : std::string();
     throw Error(ErrorCategory::kIo,
-                "frame from camera " + options_.device + part + " incomplete (" + bad + tries + ")",
+                "frame from camera " + options_.device + part + " incomplete (" + bad + ")",
                 "check the network: cabling, switch, packet size (GevSCPSPacketSize) and the "
                 "host's UDP receive buffer");
   }

@@ -68,13 +68,6 @@ class AravisSource : public FrameSource {
   // Frames handed out, and successful reconnects, since construction.
   int64_t frames() const { return frames_; }
   int64_t reconnects() const { return reconnects_; }
-  // Software triggers repeated because the frame came incomplete (lost packets).
-  int64_t retriggers() const { return retriggers_; }
-
-  // Software triggers a capture may take when frames come incomplete (the first and repeats),
-  // within its timeout: enough for a link that breaks a third of the frames (1 capture in
-  // 60,000 fails), few enough that a link losing most of them fails in about a second.
-  static constexpr int kMaxTriggers = 10;
 
   // Test hook: the open connection's ArvCamera* (nullptr while lost), so a test can change the
   // camera's settings behind the source's back. Not for production code.
@@ -85,13 +78,8 @@ class AravisSource : public FrameSource {
   void Connect();
   void Disconnect(const std::string& why);
   void EnsureConnected();
-  // Triggers (software) and waits until `deadline` for this capture's complete frame; returns
-  // it (an ArvBuffer*: void* keeps GLib out of this header), or nullptr with `bad` naming the
-  // status of an incomplete one ("" on timeout).
-  void* TriggerAndPop(std::chrono::steady_clock::time_point deadline, bool software,
-                      std::string& bad);
   [[noreturn]] void ThrowNoFrame(const CaptureRequest& request, std::chrono::milliseconds timeout,
-                                 const std::string& bad, int triggers);
+                                 const std::string& bad);
 
   AravisSourceOptions options_;
   std::unique_ptr<Camera> camera_;
@@ -102,7 +90,6 @@ class AravisSource : public FrameSource {
   std::shared_ptr<std::atomic<bool>> released_;  // set by releaser_ when done
   int64_t frames_ = 0;
   int64_t reconnects_ = 0;
-  int64_t retriggers_ = 0;
   // Software triggers of this connection whose frame has not come (the part timed out), oldest
   // first: the next frames to arrive are theirs, not a later part's. Forgotten 2 s after the
   // trigger (the frame was lost), so one lost frame does not cost every later part.

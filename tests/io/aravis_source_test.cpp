@@ -237,31 +237,7 @@ TEST_F(AravisGigETest, LostPacketsGiveAnIncompleteFrameError) {
   const Error e = Caught([&] { source.Capture({.part_number = 3}, milliseconds(3000)); });
   EXPECT_EQ(e.category(), ErrorCategory::kIo);
   EXPECT_TRUE(Contains(e.cause(), "for part 3 incomplete (")) << e.what();
-  // Triggered again and again until the limit or the timeout (a frame whose first packets are
-  // lost completes only at the stream's timeout).
-  EXPECT_TRUE(Contains(e.cause(), " times triggered)")) << e.what();
-  EXPECT_GE(source.retriggers(), 1);
-  EXPECT_LE(source.retriggers(), AravisSource::kMaxTriggers - 1);
   EXPECT_TRUE(Contains(e.fix(), "packet size")) << e.what();
-  EXPECT_TRUE(source.connected());
-}
-
-TEST_F(AravisGigETest, AFrameCutShortIsTriggeredAgainWhileTimeIsLeft) {
-  // The fake camera drops 0.2% of its stream packets: about a third of its frames break. So 20
-  // captures meet a broken frame but for 1 in 10,000 runs, and fail one in 1,000 (0.37^10 each).
-  StartOrSkip("2");
-  AravisSource source(GigE());
-  int captured = 0;
-  for (int64_t part = 1; part <= 20; ++part) {
-    try {
-      source.Capture({.part_number = part}, milliseconds(3000));
-      ++captured;
-    } catch (const Error& e) {
-      ADD_FAILURE() << e.what();
-    }
-  }
-  EXPECT_EQ(captured, 20);
-  EXPECT_GT(source.retriggers(), 0) << "some frames came incomplete and were taken again";
   EXPECT_TRUE(source.connected());
 }
 

@@ -86,10 +86,10 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
             << m.training.skipped_images << " skipped)\n";
   if (const std::string size = PartSize(m); !size.empty())
     std::cout << "  part size        " << size << "\n";
-  if (m.outline_threshold > 0)
+  if (m.outline_scale > 0)
     std::cout << "  outline check    flash when the outline bulges over " << std::setprecision(3)
-              << m.outline_threshold << " spreads (good parts: up to " << m.outline_good_max
-              << ")\n"
+              << m.threshold / m.outline_scale << " spreads at this threshold (good parts: up to "
+              << m.outline_good_max << ")\n"
               << std::setprecision(6);
   else if (m.recipe.symmetry == Symmetry::kRotational)
     std::cout << "  outline check    off\n";

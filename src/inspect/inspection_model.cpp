@@ -120,7 +120,9 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
     m.companion->AppendPayload(f.payload);
   }
   if (m.outline_threshold > 0)
-    f.header["outline"] = {{"threshold", m.outline_threshold}, {"good_max", m.outline_good_max}};
+    f.header["outline"] = {{"threshold", m.outline_threshold},
+                           {"scale", m.outline_scale},
+                           {"good_max", m.outline_good_max}};
   if (m.match.learned()) {
     f.header["match"] = m.match.ToJson();
     m.match.AppendPayload(f.payload);
@@ -183,9 +185,11 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
     // Absent in models without the outline check (off, or written before it).
     if (h.contains("outline")) {
       m.outline_threshold = h["outline"].at("threshold").get<float>();
+      m.outline_scale = h["outline"].at("scale").get<float>();
       m.outline_good_max = h["outline"].at("good_max").get<float>();
       if (!std::isfinite(m.outline_threshold) || m.outline_threshold <= 0 ||
-          m.outline_threshold > 1e4 || !std::isfinite(m.outline_good_max))
+          m.outline_threshold > 1e4 || !std::isfinite(m.outline_scale) || m.outline_scale <= 0 ||
+          m.outline_scale > 1e4 || !std::isfinite(m.outline_good_max))
         throw Error(ErrorCategory::kModel, name + ": the outline check's threshold is invalid",
                     "The file is corrupt: train the model again");
     }

@@ -75,10 +75,14 @@ struct InspectionModel {
   // Learned from the good parts: the focus, clipping and exposure they showed, from which the
   // recipe's `auto` quality gates take their limits.
   QualityObserved quality = {};
-  // Round parts: the outline check (vision/outline.h). A part whose outline bulges more than
-  // this many of its own spreads is rejected as flash. 0 = off: the recipe turned it off, the
-  // good parts' rims did not stand out from the table all round, or an older model.
+  // Round parts: the outline check (vision/outline.h). A part's largest bulge (in spreads of its
+  // own outline) times outline_scale joins its decision score, so one threshold rules both and
+  // `linesight model set` moves both alike; at the calibrated threshold a bulge over
+  // outline_threshold rejects (outline_scale = that threshold / outline_threshold, fixed at
+  // training). 0 = off: the recipe turned it off, the good parts' rims did not stand out from
+  // the table all round, or an older model.
   float outline_threshold = 0;
+  float outline_scale = 0;
   float outline_good_max = 0;  // the largest bulge the good parts showed, spreads
 
   // The locator settings inspection uses: the recipe's, narrowed by what training learned.

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "inspect/finding_type.h"
+#include "inspect/outline_check.h"
 #include "inspect/overlay.h"
 
 namespace linesight {
@@ -255,7 +256,6 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
   v.findings.clear();
   if (!Rejects(v.score, model_.threshold)) return;
   v.decision = Decision::kReject;  // whatever the findings: the score alone decides
-  if (bulge.measured) AddOutlineFinding(bulge, image_size, ws, v);
   const int count = FindRegions(ws.weighted, model_.threshold, ws.regions);
   const double px_per_canvas = 1.0 / (ws.pose.scale * ws.pose.scale);
   cv::Matx23d inv;
@@ -278,6 +278,7 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
     f.severity = static_cast<float>(static_cast<double>(region.peak) / model_.threshold);
     if (locate_.method == LocateMethod::kDisc) DescribeOnDisc(cb, region.peak, ws, f);
   }
+  if (bulge.measured) AddOutlineFinding(bulge, image_size, ws, v);
   // Ties in severity are broken by position, so the order never depends on the labelling.
   std::sort(v.findings.begin(), v.findings.end(), [](const Finding& x, const Finding& y) {
     if (x.severity != y.severity) return x.severity > y.severity;
@@ -287,19 +288,15 @@ void Inspector::ScoreCanvas(const cv::Size& image_size, Workspace& ws, Verdict& 
 }
 
 OutlineBulge Inspector::ScoreOutline(const cv::Size& image_size, Workspace& ws, Verdict& v) const {
-  if (!(model_.outline_threshold > 0) || locate_.method != LocateMethod::kDisc) return {};
-  const double n = ws.canvas.cols, rim = locate_.canvas_radius * n;
-  OutlineBulge b = MeasureOutlineBulge(ws.canvas, rim, ws.outline);
+  ws.outline_score = 0;
+  if (!(model_.outline_scale > 0) || locate_.method != LocateMethod::kDisc) return {};
+  const double rim = locate_.canvas_radius * ws.canvas.cols;
+  OutlineSkips(weights_, ws.pose.image_to_canvas, image_size, rim, ws.outline_skip);
+  const OutlineBulge b = MeasureOutlineBulge(ws.canvas, rim, ws.outline, ws.outline_skip);
   if (!b.measured) return {};
-  // Beyond the frame the warp repeats its edge pixels: a bulge read there is not the part's.
-  cv::Matx23d inv;
-  cv::invertAffineTransform(ws.pose.image_to_canvas, inv);
-  const double far = rim * 1.1;
-  const cv::Point2d c(n / 2 + far * std::cos(b.angle_rad), n / 2 + far * std::sin(b.angle_rad));
-  if (!cv::Rect2d(0, 0, image_size.width, image_size.height).contains(Apply(inv, c))) return {};
-  const float score = model_.threshold * b.z / model_.outline_threshold;
-  v.score = std::max(v.score, score);
-  return Rejects(score, model_.threshold) ? b : OutlineBulge{};
+  ws.outline_score = b.z * model_.outline_scale;
+  v.score = std::max(v.score, ws.outline_score);
+  return Rejects(ws.outline_score, model_.threshold) ? b : OutlineBulge{};
 }
 
 void Inspector::AddOutlineFinding(const OutlineBulge& b, const cv::Size& image_size, Workspace& ws,
@@ -308,28 +305,34 @@ void Inspector::AddOutlineFinding(const OutlineBulge& b, const cv::Size& image_s
   const double out = rim + std::max(2.0, static_cast<double>(b.width_px)) + 2;
   cv::Matx23d inv;
   cv::invertAffineTransform(ws.pose.image_to_canvas, inv);
-  cv::Rect2d box;
-  cv::Rect2d canvas_box;
-  bool first = true;
+  // The arc's corners in the image and on the canvas (cv::Rect's | drops an empty rect, so the
+  // extents are kept by hand).
+  cv::Point2d lo(1e9, 1e9), hi(-1e9, -1e9), clo(1e9, 1e9), chi(-1e9, -1e9);
   for (int i = 0; i <= 8; ++i) {
     const double a = b.angle_rad + b.half_span * (i / 4.0 - 1);
     for (double r : {rim, out}) {
-      const cv::Point2d c(n / 2 + r * std::cos(a), n / 2 + r * std::sin(a));
+      const cv::Point2d c((n - 1) / 2 + r * std::cos(a), (n - 1) / 2 + r * std::sin(a));
       const cv::Point2d p = Apply(inv, c);
-      box = first ? cv::Rect2d(p, p) : (box | cv::Rect2d(p, p));
-      canvas_box = first ? cv::Rect2d(c, c) : (canvas_box | cv::Rect2d(c, c));
-      first = false;
+      lo = {std::min(lo.x, p.x), std::min(lo.y, p.y)};
+      hi = {std::max(hi.x, p.x), std::max(hi.y, p.y)};
+      clo = {std::min(clo.x, c.x), std::min(clo.y, c.y)};
+      chi = {std::max(chi.x, c.x), std::max(chi.y, c.y)};
     }
   }
-  Finding& f = v.findings.emplace_back();
-  f.box =
+  const cv::Rect2d box(lo, hi), canvas_box(clo, chi);
+  const cv::Rect in_image =
       cv::Rect(cv::Point(static_cast<int>(std::floor(box.x)), static_cast<int>(std::floor(box.y))),
                cv::Point(static_cast<int>(std::ceil(box.br().x)),
                          static_cast<int>(std::ceil(box.br().y)))) &
       cv::Rect(0, 0, image_size.width, image_size.height);
+  // The map may have found the same fin: one defect, one finding (the die watch counts them).
+  for (const Finding& g : v.findings)
+    if (g.type == "flash" && (g.box & in_image).area() > 0) return;
+  Finding& f = v.findings.emplace_back();
+  f.box = in_image;
   f.area_px = 2 * b.half_span * rim * b.width_px / (ws.pose.scale * ws.pose.scale);
-  f.peak = model_.threshold * b.z / model_.outline_threshold;
-  f.severity = b.z / model_.outline_threshold;
+  f.peak = ws.outline_score;
+  f.severity = static_cast<float>(static_cast<double>(ws.outline_score) / model_.threshold);
   f.type = "flash";
   const FaintPlace at = PlaceOnDisc(cv::Rect(canvas_box), ws);
   f.placed = true;
@@ -382,6 +385,7 @@ void Inspector::ScoresAtAreas(const Workspace& ws, std::span<const double> min_a
   for (size_t i = 0; i < min_areas_px.size(); ++i)
     areas[i] = CanvasMinArea(min_areas_px[i], ws.pose.scale);
   AreaPeaks(ws.weighted, std::span<const int>(areas, min_areas_px.size()), scores, scratch);
+  for (float& s : scores) s = std::max(s, ws.outline_score);  // the outline's needs no area
 }
 
 cv::Mat Inspector::HeatmapInImage(const cv::Size& size, const Workspace& ws, double scale) const {

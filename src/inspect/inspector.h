@@ -38,9 +38,11 @@ struct Workspace {
   FindingScratch finding;
   AreaPeakScratch area;
   LocateScratch locate;
-  PartPose pose;           // pose of the last inspected frame (for overlays)
-  PartMatch::Thumb thumb;  // the part match's thumbnail of the canvas
-  OutlineScratch outline;  // the outline check's (round parts)
+  PartPose pose;                      // pose of the last inspected frame (for overlays)
+  PartMatch::Thumb thumb;             // the part match's thumbnail of the canvas
+  OutlineScratch outline;             // the outline check's (round parts)
+  std::vector<uint8_t> outline_skip;  // its directions left out for this part
+  float outline_score = 0;            // the last part's bulge x the model's outline_scale
 };
 
 // How far outside the good parts' scales (InspectionModel::scale_min / max) a part may be seen
@@ -124,9 +126,10 @@ class Inspector {
   // Round parts: the type of finding `f` (canvas box `cb`, peak `peak`) and its place in the
   // part's own frame.
   void DescribeOnDisc(const cv::Rect& cb, float peak, Workspace& ws, Finding& f) const;
-  // Round parts with the outline check: measures the outline's largest bulge and raises v.score
-  // to threshold x bulge / outline threshold if that is higher, so one rule decides at any
-  // operating point. Returns the bulge if it rejects the part, else an unmeasured one.
+  // Round parts with the outline check: measures the outline's largest bulge (leaving out the
+  // directions of ignored regions and beyond the frame), sets ws.outline_score to it times the
+  // model's outline_scale and raises v.score to that if higher. Returns the bulge if it rejects
+  // the part, else an unmeasured one.
   OutlineBulge ScoreOutline(const cv::Size& image_size, Workspace& ws, Verdict& v) const;
   // Adds the finding of a bulge that rejects the part: flash, on the arc it spans.
   void AddOutlineFinding(const OutlineBulge& b, const cv::Size& image_size, Workspace& ws,

@@ -1,28 +1,53 @@
 #include "inspect/outline_check.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+
+#include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
 #include "vision/outline.h"
 
 namespace linesight {
 
-OutlineLearned LearnOutlineCheck(const Recipe& recipe, std::span<const cv::Mat> canvases) {
+void OutlineSkips(const cv::Mat& weights, const cv::Matx23d& image_to_canvas, cv::Size frame,
+                  double rim, std::vector<uint8_t>& skip) {
+  CV_Assert(weights.type() == CV_32FC1 && weights.rows == weights.cols);
+  skip.resize(kOutlineDirections);
+  cv::Matx23d inv;
+  cv::invertAffineTransform(image_to_canvas, inv);
+  const cv::Rect2d inside(0, 0, frame.width - 1, frame.height - 1);
+  const cv::Rect canvas(0, 0, weights.cols, weights.rows);
+  for (int k = 0; k < kOutlineDirections; ++k) {
+    const cv::Point2d mid = OutlinePoint(weights.cols, rim, k, 1);
+    const cv::Point2d far = OutlinePoint(weights.cols, rim, k, kOutlineOuterStep + 1);
+    const cv::Point at(static_cast<int>(std::lround(mid.x)), static_cast<int>(std::lround(mid.y)));
+    const cv::Point2d in_image(inv(0, 0) * far.x + inv(0, 1) * far.y + inv(0, 2),
+                               inv(1, 0) * far.x + inv(1, 1) * far.y + inv(1, 2));
+    skip[static_cast<size_t>(k)] =
+        !canvas.contains(at) || !(weights.at<float>(at) > 0) || !inside.contains(in_image);
+  }
+}
+
+OutlineLearned LearnOutlineCheck(const Recipe& recipe, const cv::Mat& weights,
+                                 std::span<const OutlineSample> parts) {
   OutlineLearned out;
   if (recipe.outline == OutlineCheck::kOff || recipe.symmetry != Symmetry::kRotational ||
-      recipe.locate.method != LocateMethod::kDisc || canvases.empty())
+      recipe.locate.method != LocateMethod::kDisc || parts.empty())
     return out;
   const double rim = recipe.locate.canvas_radius * recipe.locate.canvas;
   OutlineScratch scratch;
+  std::vector<uint8_t> skip;
   size_t measured = 0;
-  for (const cv::Mat& canvas : canvases) {
-    const OutlineBulge b = MeasureOutlineBulge(canvas, rim, scratch);
+  for (const OutlineSample& part : parts) {
+    OutlineSkips(weights, part.image_to_canvas, part.frame, rim, skip);
+    const OutlineBulge b = MeasureOutlineBulge(*part.canvas, rim, scratch, skip);
     if (!b.measured) continue;
     ++measured;
     out.good_max = std::max(out.good_max, b.z);
   }
-  const double share = static_cast<double>(measured) / canvases.size();
+  const double share = static_cast<double>(measured) / static_cast<double>(parts.size());
   const bool usable = share >= kOutlineMeasuredShare;
   if (recipe.outline == OutlineCheck::kOn && !usable) {
     char text[64];
@@ -38,7 +63,9 @@ OutlineLearned LearnOutlineCheck(const Recipe& recipe, std::span<const cv::Mat> 
     out.good_max = 0;
     return out;
   }
-  out.threshold = std::max(kOutlineFloor, kOutlineMargin * out.good_max);
+  // Kept within what a model file may hold (inspection_model.cpp): a rim so rough that its good
+  // parts bulge by thousands of spreads gains nothing from the check anyway.
+  out.threshold = std::min(kOutlineCeiling, std::max(kOutlineFloor, kOutlineMargin * out.good_max));
   if (out.good_max > kOutlineNoisy) {
     char text[160];
     std::snprintf(text, sizeof text,

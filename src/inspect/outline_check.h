@@ -2,8 +2,10 @@
 // it: whether it can serve this part, and the bulge above which inspection rejects it as flash.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -12,7 +14,7 @@
 namespace linesight {
 
 struct OutlineLearned {
-  float threshold = 0;  // spreads; 0 = off
+  float threshold = 0;  // spreads at the calibrated operating point; 0 = off
   float good_max = 0;   // the largest bulge of the good parts, spreads
   std::string warning;  // why a check the recipe asked for is weak; "" if none
 };
@@ -22,15 +24,31 @@ struct OutlineLearned {
 // impeller), a fin stands 8-25 out (docs/algorithm.md, "The outline check").
 inline constexpr float kOutlineFloor = 8.0f;
 inline constexpr float kOutlineMargin = 1.25f;
+inline constexpr float kOutlineCeiling = 1e4f;
 // `auto` turns the check on only when the rim could be measured on at least this share of the
 // good parts and none of them bulged more than kOutlineNoisy spreads (a rim that merges with the
 // table on part of its turn, as the real castings' bright rim does, reads up to ~100).
 inline constexpr double kOutlineMeasuredShare = 0.95;
 inline constexpr float kOutlineNoisy = 10.0f;
 
-// From the good parts' canvases (round parts; rim at recipe.locate.canvas_radius). Off for other
-// parts and for `anomaly.outline: off`. Throws Error{kInput} when the recipe says `on` and the rim
-// cannot be measured on the good parts.
-OutlineLearned LearnOutlineCheck(const Recipe& recipe, std::span<const cv::Mat> canvases);
+// The directions of one part the outline check leaves out (vision/outline.h): those whose band
+// lies in a region the recipe ignores (`weights` 0 at the rim, the inspector's weight map) and
+// those whose band reaches beyond the camera's frame (`frame`, through `image_to_canvas`), where
+// the warp repeats the frame's edge pixels.
+void OutlineSkips(const cv::Mat& weights, const cv::Matx23d& image_to_canvas, cv::Size frame,
+                  double rim, std::vector<uint8_t>& skip);
+
+// One good part as training saw it.
+struct OutlineSample {
+  const cv::Mat* canvas;
+  cv::Matx23d image_to_canvas;
+  cv::Size frame;
+};
+
+// From the good parts (round parts; rim at recipe.locate.canvas_radius; `weights` the recipe's
+// weight map). Off for other parts and for `anomaly.outline: off`. Throws Error{kInput} when the
+// recipe says `on` and the rim cannot be measured on the good parts.
+OutlineLearned LearnOutlineCheck(const Recipe& recipe, const cv::Mat& weights,
+                                 std::span<const OutlineSample> parts);
 
 }  // namespace linesight

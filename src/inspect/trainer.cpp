@@ -331,8 +331,12 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   model.quality =
       ObserveQuality(canvases, QualityRadiusFraction(recipe.locate.method == LocateMethod::kDisc,
                                                      recipe.locate.canvas_radius));
-  const OutlineLearned outline = LearnOutlineCheck(recipe, canvases);
+  std::vector<OutlineSample> outline_parts;
+  for (const auto& u : s.used) outline_parts.push_back({&u.canvas, u.image_to_canvas, u.frame});
+  const OutlineLearned outline =
+      LearnOutlineCheck(recipe, BuildWeightMap(recipe, model.anomaly.support()), outline_parts);
   model.outline_threshold = outline.threshold;
+  model.outline_scale = outline.threshold > 0 ? model.threshold / outline.threshold : 0.0f;
   model.outline_good_max = outline.good_max;
   if (!outline.warning.empty()) warnings.push_back(outline.warning);
   // A part in a fixed pose (blocks) has a whole to recognise; a texture has none.

@@ -10,12 +10,12 @@ namespace {
 
 // Directions a turn. One step along the rim is about one pixel of a 125 px rim (the casting
 // images' size); the radial steps below are in the same unit, so the measure scales with the part.
-constexpr int kSamples = 800;
-constexpr double kRefRim = 125;
+constexpr int kSamples = kOutlineDirections;
+constexpr double kRefRim = kOutlineRefRim;
 // Radial steps from the rim: the rim's level just inside it, the band summed across the edge (a
 // fin stands 3-7 px out) and the table's level beyond it.
 constexpr int kRimFrom = -3, kRimTo = -1, kBandFrom = -2, kBandTo = 6, kTableFrom = 7,
-              kTableTo = 10;
+              kTableTo = kOutlineOuterStep;
 constexpr float kMinContrast = 8;    // grey levels between rim and table to measure at all
 constexpr int kTrendHalf = 60;       // running median, samples each side (a fin spans <= ~50)
 constexpr int kTrendEvery = 8;       // the median is taken every 8th sample, interpolated between
@@ -32,7 +32,7 @@ void BuildTaps(int cols, double rim, OutlineScratch& s) {
   s.tap.resize(static_cast<size_t>(kSamples * kSteps));
   s.fx.resize(s.tap.size());
   s.fy.resize(s.tap.size());
-  const double centre = cols / 2.0, step = rim / kRefRim;
+  const double centre = (cols - 1) / 2.0, step = rim / kRefRim;
   for (int k = 0; k < kSamples; ++k) {
     const double a = 2 * std::numbers::pi * k / kSamples, c = std::cos(a), sn = std::sin(a);
     for (int i = kRimFrom; i <= kTableTo; ++i) {
@@ -124,17 +124,31 @@ int Widths(OutlineScratch& s) {
 
 }  // namespace
 
-OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& s) {
+cv::Point2d OutlinePoint(int cols, double rim, int k, double steps) {
+  const double a = 2 * std::numbers::pi * k / kSamples, r = rim + steps * rim / kRefRim;
+  const double centre = (cols - 1) / 2.0;
+  return {centre + r * std::cos(a), centre + r * std::sin(a)};
+}
+
+OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& s,
+                                 std::span<const uint8_t> skip) {
   CV_Assert(canvas.type() == CV_8UC1 && canvas.isContinuous() && canvas.rows == canvas.cols &&
             rim_px > 20);
   if (s.table_cols != canvas.cols || s.table_rim != rim_px) BuildTaps(canvas.cols, rim_px, s);
+  CV_Assert(skip.empty() || skip.size() == static_cast<size_t>(kSamples));
   OutlineBulge out;
-  s.rim_level.resize(kSamples);
-  s.table.resize(kSamples);
-  s.band.resize(kSamples);
-  s.width.resize(kSamples);
+  // Every buffer takes its size now, measured or not, so no later part allocates.
+  for (auto* v : {&s.rim_level, &s.table, &s.band, &s.width, &s.rim_trend, &s.table_trend, &s.trend,
+                  &s.detrended, &s.smooth, &s.sorted})
+    v->resize(kSamples);
   s.window.reserve(2 * kTrendHalf + 1);
+  s.knots.reserve(kSamples / kTrendEvery);
   for (int k = 0; k < kSamples; ++k) LevelsAt(canvas.data, canvas.cols, k, s);
+  if (!skip.empty())
+    for (int k = 0; k < kSamples; ++k)
+      if (skip[static_cast<size_t>(k)])
+        s.rim_level[static_cast<size_t>(k)] = s.table[static_cast<size_t>(k)] =
+            std::numeric_limits<float>::quiet_NaN();
   const int valid = Widths(s);
   out.valid_share = static_cast<float>(valid) / kSamples;
   if (out.valid_share < kMinValidShare) return out;

@@ -2,6 +2,8 @@
 // on the parting line), measured all round the canvas in spreads of the part's own outline.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -19,6 +21,16 @@ struct OutlineBulge {
   float valid_share = 0;  // share of the turn where the rim stood out enough to measure
 };
 
+// Directions measured a turn, and radial steps: step = rim / kOutlineRefRim canvas px, one pixel
+// of the reference camera (the casting images' 125 px rim).
+inline constexpr int kOutlineDirections = 800;
+inline constexpr double kOutlineRefRim = 125;
+inline constexpr int kOutlineOuterStep = 10;  // the farthest step read beyond the rim
+
+// Where direction k (0..kOutlineDirections-1), `steps` beyond the rim, lies on a canvas of side
+// `cols` whose part has its centre at the canvas centre and its rim at `rim`.
+cv::Point2d OutlinePoint(int cols, double rim, int k, double steps);
+
 // Buffers of MeasureOutlineBulge; sized on first use, then reused without allocating.
 struct OutlineScratch {
   std::vector<float> rim_level, table, band, rim_trend, table_trend;  // per direction
@@ -31,13 +43,16 @@ struct OutlineScratch {
   double table_rim = 0;
 };
 
-// Along kSamples directions from the canvas centre, the outline's "rim-like width" just beyond
-// `rim_px`: sum over a band across the rim of (p - table) / (rim - table), each level taken
-// locally, so a fin of any shade and a soft edge count alike; a direction whose levels stray far
-// from their running medians along the rim (a chip shows the table inside the rim) is left out. A
-// slow trend (a slightly oval fit, lighting) is removed by a running median, the rest averaged over
-// a short arc and divided by its robust spread (1.4826 MAD). REQUIRES: canvas CV_8UC1, continuous,
-// square, with the part's centre at its centre; rim_px > 20.
-OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& scratch);
+// Along kOutlineDirections directions from the canvas centre, the outline's "rim-like width"
+// just beyond `rim_px`: sum over a band across the rim of (p - table) / (rim - table), each level
+// taken locally, so a fin of any shade and a soft edge count alike; a direction whose levels
+// stray far from their running medians along the rim (a chip shows the table inside the rim) is
+// left out, and so is one `skip` marks (non-zero; `skip` empty or kOutlineDirections long: an
+// ignored region, a band beyond the camera's frame). A slow trend (a slightly oval fit, lighting)
+// is removed by a running median, the rest averaged over a short arc and divided by its robust
+// spread (1.4826 MAD). REQUIRES: canvas CV_8UC1, continuous, square, with the part's centre at
+// its centre ((cols - 1) / 2); rim_px > 20.
+OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& scratch,
+                                 std::span<const uint8_t> skip = {});
 
 }  // namespace linesight

@@ -20,7 +20,7 @@ cv::Mat Part(uint32_t seed, double part = 80, double table = 190, double fin_px 
   cv::Mat img(kCanvas, kCanvas, CV_8UC1);
   std::mt19937 rng(seed);
   std::normal_distribution<double> noise(0, 2.0);
-  const double c = kCanvas / 2.0;
+  const double c = (kCanvas - 1) / 2.0;
   for (int y = 0; y < kCanvas; ++y)
     for (int x = 0; x < kCanvas; ++x) {
       const double r = std::hypot(x - c, y - c), a = std::atan2(y - c, x - c);
@@ -68,7 +68,7 @@ TEST(OutlineTest, AChipInTheRimIsNoBulge) {
   // A bite out of the rim: the table shows where the rim was, over 20 px. Its levels are not the
   // rim's, so it is left out instead of read as a bulge.
   cv::Mat part = Part(12);
-  const double c = kCanvas / 2.0;
+  const double c = (kCanvas - 1) / 2.0;
   for (int y = 0; y < kCanvas; ++y)
     for (int x = 0; x < kCanvas; ++x) {
       const double r = std::hypot(x - c, y - c), a = std::atan2(y - c, x - c);

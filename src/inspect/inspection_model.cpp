@@ -119,7 +119,7 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
     f.header["companion"] = m.companion->OptionsJson();
     m.companion->AppendPayload(f.payload);
   }
-  if (m.outline_threshold > 0)
+  if (m.outline_scale > 0)
     f.header["outline"] = {{"threshold", m.outline_threshold},
                            {"scale", m.outline_scale},
                            {"good_max", m.outline_good_max}};

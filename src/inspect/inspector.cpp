@@ -91,6 +91,7 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
   v.pixel_size_mm = model_.recipe.pixel_size_mm;
   // Overlay() and HeatmapInImage() must not show the previous frame's pose if this one fails.
   ws.pose.found = false;
+  ws.outline_score = 0;  // nor is the last part's outline
   try {
     if (image.empty() || image.type() != CV_8UC1)
       return SetHold(v, HoldReason::kBadImage, "frame is empty or not 8-bit grey");
@@ -109,7 +110,8 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     }
     if (deadline.Passed()) {
       Clear(v);
-      if (!ws.weighted.empty()) ws.weighted.setTo(0);  // the last part's map is not this one's
+      if (!ws.weighted.empty()) ws.weighted.setTo(0);
+      ws.outline_score = 0;  // the last part's map is not this one's
       return SetHold(v, HoldReason::kDeadline, "deadline passed while aligning");
     }
     if (CheckScale(image.size(), ws, v)) return;
@@ -325,9 +327,10 @@ void Inspector::AddOutlineFinding(const OutlineBulge& b, const cv::Size& image_s
                cv::Point(static_cast<int>(std::ceil(box.br().x)),
                          static_cast<int>(std::ceil(box.br().y)))) &
       cv::Rect(0, 0, image_size.width, image_size.height);
-  // The map may have found the same fin: one defect, one finding (the die watch counts them).
+  // The map may have found the same fin (and typed it flash, or edge chip): one defect, one
+  // finding, since the die watch counts them.
   for (const Finding& g : v.findings)
-    if (g.type == "flash" && (g.box & in_image).area() > 0) return;
+    if ((g.box & in_image).area() > 0) return;
   Finding& f = v.findings.emplace_back();
   f.box = in_image;
   f.area_px = 2 * b.half_span * rim * b.width_px / (ws.pose.scale * ws.pose.scale);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <numbers>
 
 #include <opencv2/imgproc.hpp>
 
@@ -17,16 +18,25 @@ void OutlineSkips(const cv::Mat& weights, const cv::Matx23d& image_to_canvas, cv
   skip.resize(kOutlineDirections);
   cv::Matx23d inv;
   cv::invertAffineTransform(image_to_canvas, inv);
-  const cv::Rect2d inside(0, 0, frame.width - 1, frame.height - 1);
-  const cv::Rect canvas(0, 0, weights.cols, weights.rows);
+  // The far samples' bilinear neighbours must lie in the frame too, hence the pixel's margin.
+  const cv::Rect2d inside(1, 1, frame.width - 3, frame.height - 3);
+  const double centre = (weights.cols - 1) / 2.0, step = rim / kOutlineRefRim;
   for (int k = 0; k < kOutlineDirections; ++k) {
-    const cv::Point2d mid = OutlinePoint(weights.cols, rim, k, 1);
-    const cv::Point2d far = OutlinePoint(weights.cols, rim, k, kOutlineOuterStep + 1);
-    const cv::Point at(static_cast<int>(std::lround(mid.x)), static_cast<int>(std::lround(mid.y)));
+    const double a = 2 * std::numbers::pi * k / kOutlineDirections, c = std::cos(a),
+                 sn = std::sin(a);
+    bool out = false;
+    for (int i = kOutlineInnerStep; i <= kOutlineOuterStep + 1 && !out; ++i) {
+      const double r = rim + i * step;
+      const cv::Point p(static_cast<int>(std::lround(centre + r * c)),
+                        static_cast<int>(std::lround(centre + r * sn)));
+      out = p.x < 0 || p.y < 0 || p.x >= weights.cols || p.y >= weights.rows ||
+            !(weights.at<float>(p) > 0);
+    }
+    const double r = rim + (kOutlineOuterStep + 1) * step;
+    const cv::Point2d far(centre + r * c, centre + r * sn);
     const cv::Point2d in_image(inv(0, 0) * far.x + inv(0, 1) * far.y + inv(0, 2),
                                inv(1, 0) * far.x + inv(1, 1) * far.y + inv(1, 2));
-    skip[static_cast<size_t>(k)] =
-        !canvas.contains(at) || !(weights.at<float>(at) > 0) || !inside.contains(in_image);
+    skip[static_cast<size_t>(k)] = out || !inside.contains(in_image);
   }
 }
 

@@ -32,10 +32,11 @@ inline constexpr float kOutlineCeiling = 1e4f;
 inline constexpr double kOutlineMeasuredShare = 0.95;
 inline constexpr float kOutlineNoisy = 10.0f;
 
-// The directions of one part the outline check leaves out (vision/outline.h): those whose band
-// lies in a region the recipe ignores (`weights` 0 at the rim, the inspector's weight map) and
-// those whose band reaches beyond the camera's frame (`frame`, through `image_to_canvas`), where
-// the warp repeats the frame's edge pixels.
+// The directions of one part the outline check leaves out (vision/outline.h): those any of whose
+// samples (kOutlineInnerStep to kOutlineOuterStep) lies where `weights` is 0 (a region the recipe
+// ignores, outside the scored area: the inspector's weight map, CV_32F, canvas-sized) and those
+// whose band reaches beyond the camera's frame (`frame`, through `image_to_canvas`), where the
+// warp repeats the frame's edge pixels.
 void OutlineSkips(const cv::Mat& weights, const cv::Matx23d& image_to_canvas, cv::Size frame,
                   double rim, std::vector<uint8_t>& skip);
 

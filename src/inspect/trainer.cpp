@@ -335,9 +335,13 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   for (const auto& u : s.used) outline_parts.push_back({&u.canvas, u.image_to_canvas, u.frame});
   const OutlineLearned outline =
       LearnOutlineCheck(recipe, BuildWeightMap(recipe, model.anomaly.support()), outline_parts);
-  model.outline_threshold = outline.threshold;
-  model.outline_scale = outline.threshold > 0 ? model.threshold / outline.threshold : 0.0f;
-  model.outline_good_max = outline.good_max;
+  // The scale is kept within what a model file may hold (inspection_model.cpp); a threshold that
+  // would need more is beyond any scale of the anomaly map.
+  const float scale =
+      outline.threshold > 0 ? std::min(kOutlineCeiling, model.threshold / outline.threshold) : 0;
+  model.outline_threshold = scale > 0 ? outline.threshold : 0;
+  model.outline_scale = scale;
+  model.outline_good_max = scale > 0 ? outline.good_max : 0;
   if (!outline.warning.empty()) warnings.push_back(outline.warning);
   // A part in a fixed pose (blocks) has a whole to recognise; a texture has none.
   if (recipe.locate.method == LocateMethod::kNone && recipe.cells.layout == CellLayout::kBlocks) {

@@ -14,8 +14,8 @@ constexpr int kSamples = kOutlineDirections;
 constexpr double kRefRim = kOutlineRefRim;
 // Radial steps from the rim: the rim's level just inside it, the band summed across the edge (a
 // fin stands 3-7 px out) and the table's level beyond it.
-constexpr int kRimFrom = -3, kRimTo = -1, kBandFrom = -2, kBandTo = 6, kTableFrom = 7,
-              kTableTo = kOutlineOuterStep;
+constexpr int kRimFrom = kOutlineInnerStep, kRimTo = -1, kBandFrom = -2, kBandTo = 6,
+              kTableFrom = 7, kTableTo = kOutlineOuterStep;
 constexpr float kMinContrast = 8;    // grey levels between rim and table to measure at all
 constexpr int kTrendHalf = 60;       // running median, samples each side (a fin spans <= ~50)
 constexpr int kTrendEvery = 8;       // the median is taken every 8th sample, interpolated between
@@ -124,12 +124,6 @@ int Widths(OutlineScratch& s) {
 
 }  // namespace
 
-cv::Point2d OutlinePoint(int cols, double rim, int k, double steps) {
-  const double a = 2 * std::numbers::pi * k / kSamples, r = rim + steps * rim / kRefRim;
-  const double centre = (cols - 1) / 2.0;
-  return {centre + r * std::cos(a), centre + r * std::sin(a)};
-}
-
 OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineScratch& s,
                                  std::span<const uint8_t> skip) {
   CV_Assert(canvas.type() == CV_8UC1 && canvas.isContinuous() && canvas.rows == canvas.cols &&
@@ -153,29 +147,39 @@ OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineSc
   out.valid_share = static_cast<float>(valid) / kSamples;
   if (out.valid_share < kMinValidShare) return out;
   RunningMedian(s.width, s, s.trend);
-  s.detrended.resize(kSamples);
-  for (int k = 0; k < kSamples; ++k) {
-    const float w = s.width[static_cast<size_t>(k)];
-    s.detrended[static_cast<size_t>(k)] =
-        std::isnan(w) ? 0.0f : w - s.trend[static_cast<size_t>(k)];
-  }
-  // Average over an arc (circular running sum).
-  s.smooth.resize(kSamples);
+  constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+  for (size_t k = 0; k < kSamples; ++k)
+    s.detrended[k] = std::isnan(s.width[k]) ? kNaN : s.width[k] - s.trend[k];
+  // Average over an arc, of the directions measured there (half of them at least); the median
+  // and spread below are of those averages only, so directions left out do not narrow them.
   float run = 0;
-  for (int d = -kArc / 2; d < kArc - kArc / 2; ++d)
-    run += s.detrended[static_cast<size_t>((d + kSamples) % kSamples)];
+  int count = 0;
+  const auto take = [&](int k, int sign) {
+    const float v = s.detrended[static_cast<size_t>((k + kSamples) % kSamples)];
+    if (!std::isnan(v)) {
+      run += static_cast<float>(sign) * v;
+      count += sign;
+    }
+  };
+  for (int d = -kArc / 2; d < kArc - kArc / 2; ++d) take(d, 1);
+  s.sorted.clear();
   for (int k = 0; k < kSamples; ++k) {
-    s.smooth[static_cast<size_t>(k)] = run / kArc;
-    run += s.detrended[static_cast<size_t>((k + kArc - kArc / 2) % kSamples)] -
-           s.detrended[static_cast<size_t>((k - kArc / 2 + kSamples) % kSamples)];
+    const float v = 2 * count >= kArc ? run / static_cast<float>(count) : kNaN;
+    s.smooth[static_cast<size_t>(k)] = v;
+    if (!std::isnan(v)) s.sorted.push_back(v);
+    take(k + kArc - kArc / 2, 1);
+    take(k - kArc / 2, -1);
   }
-  s.sorted.assign(s.smooth.begin(), s.smooth.end());
+  if (s.sorted.size() < kSamples / 2) return out;
   const float median = MedianOf(s.sorted);
   for (float& v : s.sorted) v = std::abs(v - median);
   const float spread = std::max(kMinSpread, 1.4826f * MedianOf(s.sorted));
-  const auto peak = std::max_element(s.smooth.begin(), s.smooth.end());
-  const int at = static_cast<int>(peak - s.smooth.begin());
-  const float height = *peak - median;
+  int at = -1;
+  for (int k = 0; k < kSamples; ++k) {
+    const float v = s.smooth[static_cast<size_t>(k)];
+    if (!std::isnan(v) && (at < 0 || v > s.smooth[static_cast<size_t>(at)])) at = k;
+  }
+  const float height = s.smooth[static_cast<size_t>(at)] - median;
   out.measured = true;
   out.z = std::max(0.0f, height / spread);
   const double step = rim_px / kRefRim;
@@ -183,7 +187,8 @@ OutlineBulge MeasureOutlineBulge(const cv::Mat& canvas, double rim_px, OutlineSc
   out.angle_rad = 2 * std::numbers::pi * at / kSamples;
   int left = 0, right = 0;
   const auto above = [&](int k) {
-    return s.smooth[static_cast<size_t>((k + kSamples) % kSamples)] - median > height / 2;
+    const float v = s.smooth[static_cast<size_t>((k + kSamples) % kSamples)];
+    return !std::isnan(v) && v - median > height / 2;  // a gap ends the arc
   };
   while (left < kSamples / 2 && above(at - left - 1)) ++left;
   while (right < kSamples / 2 && above(at + right + 1)) ++right;

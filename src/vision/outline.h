@@ -25,11 +25,8 @@ struct OutlineBulge {
 // of the reference camera (the casting images' 125 px rim).
 inline constexpr int kOutlineDirections = 800;
 inline constexpr double kOutlineRefRim = 125;
+inline constexpr int kOutlineInnerStep = -3;  // the first step read, inside the rim
 inline constexpr int kOutlineOuterStep = 10;  // the farthest step read beyond the rim
-
-// Where direction k (0..kOutlineDirections-1), `steps` beyond the rim, lies on a canvas of side
-// `cols` whose part has its centre at the canvas centre and its rim at `rim`.
-cv::Point2d OutlinePoint(int cols, double rim, int k, double steps);
 
 // Buffers of MeasureOutlineBulge; sized on first use, then reused without allocating.
 struct OutlineScratch {

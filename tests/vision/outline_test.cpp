@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -82,6 +83,23 @@ TEST(OutlineTest, AChipInTheRimIsNoBulge) {
   EXPECT_LT(b.z, 6.0f);
 }
 
+TEST(OutlineTest, DirectionsLeftOutDoNotNarrowTheSpread) {
+  // A fifth of the turn left out (an ignored region, the frame's edge) must not make the rest of
+  // the outline look surer than it is.
+  OutlineScratch scratch;
+  std::vector<uint8_t> skip(kOutlineDirections, 0);
+  for (int k = 0; k < kOutlineDirections / 5; ++k) skip[static_cast<size_t>(k)] = 1;
+  for (uint32_t seed = 21; seed <= 23; ++seed) {
+    const cv::Mat part = Part(seed);
+    const OutlineBulge all = MeasureOutlineBulge(part, kRim, scratch);
+    const float z_all = all.z;
+    const OutlineBulge some = MeasureOutlineBulge(part, kRim, scratch, skip);
+    ASSERT_TRUE(some.measured);
+    EXPECT_NEAR(some.valid_share, 0.8f, 0.01f);
+    EXPECT_LT(some.z, z_all * 1.15f + 0.5f) << "seed " << seed;
+  }
+}
+
 TEST(OutlineTest, ARimLikeTheTableIsNotMeasured) {
   OutlineScratch scratch;
   const OutlineBulge b = MeasureOutlineBulge(Part(9, 185, 190), kRim, scratch);
@@ -101,14 +119,20 @@ TEST(OutlineTest, AFlatTableMeasuresAndBulgesNowhere) {
 TEST(OutlineTest, TheScratchIsReusedWithoutGrowing) {
   OutlineScratch scratch;
   const cv::Mat a = Part(10), b = Part(11, 80, 190, 4, 1.0, 0.2);
+  // The first part cannot be measured (it returns early): the buffers are sized all the same.
+  EXPECT_FALSE(
+      MeasureOutlineBulge(cv::Mat(kCanvas, kCanvas, CV_8UC1, cv::Scalar(120)), kRim, scratch)
+          .measured);
   MeasureOutlineBulge(a, kRim, scratch);
   const auto* width = scratch.width.data();
   const auto* smooth = scratch.smooth.data();
-  const size_t cap = scratch.detrended.capacity();
+  const auto* sorted = scratch.sorted.data();
+  const auto* window = scratch.window.data();
   MeasureOutlineBulge(b, kRim, scratch);
   EXPECT_EQ(scratch.width.data(), width);
   EXPECT_EQ(scratch.smooth.data(), smooth);
-  EXPECT_EQ(scratch.detrended.capacity(), cap);
+  EXPECT_EQ(scratch.sorted.data(), sorted);
+  EXPECT_EQ(scratch.window.data(), window);
 }
 
 }  // namespace

@@ -91,7 +91,7 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
   v.pixel_size_mm = model_.recipe.pixel_size_mm;
   // Overlay() and HeatmapInImage() must not show the previous frame's pose if this one fails.
   ws.pose.found = false;
-  ws.outline_score = 0;  // nor is the last part's outline
+  ws.outline_score = 0;  // nor the last part's outline (ScoresAtAreas reads it)
   try {
     if (image.empty() || image.type() != CV_8UC1)
       return SetHold(v, HoldReason::kBadImage, "frame is empty or not 8-bit grey");
@@ -110,8 +110,7 @@ void Inspector::Inspect(const cv::Mat& image, Workspace& ws, Deadline deadline,
     }
     if (deadline.Passed()) {
       Clear(v);
-      if (!ws.weighted.empty()) ws.weighted.setTo(0);
-      ws.outline_score = 0;  // the last part's map is not this one's
+      if (!ws.weighted.empty()) ws.weighted.setTo(0);  // the last part's map is not this one's
       return SetHold(v, HoldReason::kDeadline, "deadline passed while aligning");
     }
     if (CheckScale(image.size(), ws, v)) return;

@@ -34,7 +34,6 @@ enum class OutlierPolicy : uint8_t {
   kDrop = 2,    // name them and train without them
 };
 
-// Which cells score a round part (`part.cells`). Stored: never renumber.
 // Round parts: the outline check (vision/outline.h), which rejects a part whose outline bulges
 // beyond its rim (flash). Stored as numbers: never renumber.
 enum class OutlineCheck : uint8_t {
@@ -43,6 +42,7 @@ enum class OutlineCheck : uint8_t {
   kOff = 2,
 };
 
+// Which cells score a round part (`part.cells`). Stored: never renumber.
 enum class RoundCells : uint8_t {
   kRings = 0,         // whole rings: every place of a ring against the ring's statistics
   kArcs = 1,          // arcs of arc_px along each ring, turned with the part

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "io/frame_order.h"
 
 // No warning pragmas needed: CMake passes the GLib/Aravis include dirs as -isystem, so their
 // C idioms do not trip -Wextra -Werror here (checked with GCC 12, C++20).
@@ -325,33 +326,30 @@ std::string StatusName(ArvBufferStatus s) {
   }
 }
 
-// True if `b` began arriving (host time of its first packet) before `since_ns`, so it was
-// exposed before the trigger or request: a late frame of an earlier part.
-bool Stale(ArvBuffer* b, guint64 since_ns) {
-  const guint64 arrived = arv_buffer_get_system_timestamp(b);
-  return arrived != 0 && arrived < since_ns;
-}
-
-// Waits until `deadline` for a complete frame that began arriving after `since_ns` and is not
-// one of the first `owed` frames (those answer earlier triggers; each one seen, stale or not,
-// pays one off). Free-running, keeps the newest one queued and hands older, stale and incomplete
-// buffers back. Returns nullptr on timeout; `bad` gets the status of the last incomplete frame.
+// Waits until `deadline` for this capture's frame: the first one popped that is neither owed to
+// an earlier trigger nor stale (io/frame_order.h) once `owed` earlier triggers are paid off.
+// Free-running, waits for a complete one, keeps the newest one queued and hands older, stale and
+// incomplete buffers back. Returns nullptr on timeout or, triggered, when this trigger's frame
+// came incomplete; `bad` then gets its status, and `lost` whether packets were lost on the way
+// (so that a new frame may come whole), not a frame that cannot fit or was cut off on purpose.
 ArvBuffer* PopComplete(ArvStream* stream, Clock::time_point deadline, guint64 since_ns, bool newest,
-                       size_t& owed, std::string& bad) {
+                       size_t& owed, std::string& bad, bool& lost) {
   for (;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
     ArvBuffer* b = left.count() > 0 ? arv_stream_timeout_pop_buffer(stream, left.count())
                                     : arv_stream_try_pop_buffer(stream);
     if (b == nullptr) return nullptr;
-    const bool earlier = owed > 0;
-    if (earlier) --owed;
-    if (earlier || Stale(b, since_ns)) {
+    const bool complete = arv_buffer_get_status(b) == ARV_BUFFER_STATUS_SUCCESS;
+    if (TurnOf(complete, arv_buffer_get_system_timestamp(b), since_ns, owed, newest) !=
+        FrameTurn::kOurs) {
       arv_stream_push_buffer(stream, b);
       continue;
     }
-    if (arv_buffer_get_status(b) != ARV_BUFFER_STATUS_SUCCESS) {
-      bad = StatusName(arv_buffer_get_status(b));
+    if (!complete) {
+      const ArvBufferStatus status = arv_buffer_get_status(b);
+      bad = StatusName(status);
+      lost = status == ARV_BUFFER_STATUS_MISSING_PACKETS || status == ARV_BUFFER_STATUS_TIMEOUT;
       arv_stream_push_buffer(stream, b);
       if (!newest) return nullptr;  // the one triggered frame is broken: no other is coming
       continue;
@@ -398,20 +396,9 @@ void CopyFrame(ArvBuffer* buffer, const std::string& device, const Format& f, in
 
 }  // namespace
 
-Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) {
-  EnsureConnected();
-  const Clock::time_point deadline = Clock::now() + timeout;
+void* AravisSource::TriggerAndPop(Clock::time_point deadline, std::string& bad, bool& lost) {
   ArvStream* stream = camera_->stream;
   const bool software = options_.trigger == "software";
-  // A frame later than this is taken for lost: its trigger is owed nothing any more.
-  while (!unanswered_.empty() && Clock::now() - unanswered_.front() > kLateFrameLimit)
-    unanswered_.pop_front();
-  // Frames completed before this request show an earlier part: hand their buffers back. Each
-  // answers the oldest trigger still waiting for its frame.
-  while (ArvBuffer* old = arv_stream_try_pop_buffer(stream)) {
-    arv_stream_push_buffer(stream, old);
-    if (!unanswered_.empty()) unanswered_.pop_front();
-  }
   const guint64 since_ns = static_cast<guint64>(g_get_real_time()) * 1000;
   GError* err = nullptr;
   const Clock::time_point triggered = Clock::now();
@@ -422,17 +409,53 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
     throw Error(ErrorCategory::kIo, "camera " + options_.device + ": " + why,
                 "check its power and network link; the station reconnects on the next part");
   }
-  std::string bad;
+  bad.clear();
+  lost = false;
   // Triggered frames of parts that timed out may still come after this trigger, before its own.
   size_t owed = software ? unanswered_.size() : 0;
   const size_t owed_before = owed;
-  ArvBuffer* buffer = PopComplete(stream, deadline, since_ns, !software, owed, bad);
+  ArvBuffer* buffer = PopComplete(stream, deadline, since_ns, !software, owed, bad, lost);
   unanswered_.erase(unanswered_.begin(),
                     unanswered_.begin() + static_cast<std::ptrdiff_t>(owed_before - owed));
-  if (buffer == nullptr) {
-    if (software && bad.empty()) unanswered_.push_back(triggered);
-    ThrowNoFrame(request, timeout, bad);
+  if (buffer == nullptr && software && bad.empty()) unanswered_.push_back(triggered);
+  return buffer;
+}
+
+Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::milliseconds timeout) {
+  EnsureConnected();
+  const Clock::time_point deadline = Clock::now() + timeout;
+  ArvStream* stream = camera_->stream;
+  // A frame later than this is taken for lost: its trigger is owed nothing any more.
+  while (!unanswered_.empty() && Clock::now() - unanswered_.front() > kLateFrameLimit)
+    unanswered_.pop_front();
+  // Frames completed before this request show an earlier part: hand their buffers back. Each
+  // answers the oldest trigger still waiting for its frame.
+  while (ArvBuffer* old = arv_stream_try_pop_buffer(stream)) {
+    arv_stream_push_buffer(stream, old);
+    if (!unanswered_.empty()) unanswered_.pop_front();
   }
+  // A triggered frame cut short by packets lost on the way is taken again: the part is still in
+  // front of the camera, and each software trigger exposes it anew. Only while another frame,
+  // taking as long as the last one did, can come before the part's result is due. (A
+  // free-running camera sends its next frame anyway, and PopComplete waits for it.) A repeated
+  // trigger's frame is waited for only until the part is due: a camera that ignored the trigger
+  // must not stall the line for the whole timeout.
+  std::string bad, broken;  // this trigger's broken frame; the last one of any trigger
+  bool lost = false;
+  ArvBuffer* buffer = nullptr;
+  int triggers = 0;
+  const Clock::time_point due = std::min(deadline, request.due);
+  for (;;) {
+    const Clock::time_point start = Clock::now();
+    buffer = static_cast<ArvBuffer*>(TriggerAndPop(triggers == 0 ? deadline : due, bad, lost));
+    ++triggers;
+    if (!bad.empty()) broken = bad;
+    const Clock::time_point end = Clock::now();
+    if (buffer != nullptr || !lost || triggers >= kMaxTriggers || end + (end - start) >= due) break;
+    ++retriggers_;
+  }
+  // A part whose repeated trigger then brought no frame still failed for its lost packets.
+  if (buffer == nullptr) ThrowNoFrame(request, timeout, broken, triggers);
   Frame frame;
   try {
     CopyFrame(buffer, options_.device, *camera_->format, camera_->width, camera_->height, image_,
@@ -447,11 +470,13 @@ Frame AravisSource::Capture(const CaptureRequest& request, std::chrono::millisec
 }
 
 void AravisSource::ThrowNoFrame(const CaptureRequest& request, std::chrono::milliseconds timeout,
-                                const std::string& bad) {
+                                const std::string& bad, int triggers) {
   const std::string part = " for part " + std::to_string(request.part_number);
   if (!bad.empty()) {
+    const std::string tries =
+        triggers > 1 ? ", triggered " + std::to_string(triggers) + " times" : std::string();
     throw Error(ErrorCategory::kIo,
-                "frame from camera " + options_.device + part + " incomplete (" + bad + ")",
+                "frame from camera " + options_.device + part + " incomplete (" + bad + tries + ")",
                 "check the network: cabling, switch, packet size (GevSCPSPacketSize) and the "
                 "host's UDP receive buffer");
   }

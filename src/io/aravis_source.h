@@ -65,9 +65,14 @@ class AravisSource : public FrameSource {
 
   // True while the camera is open and streaming.
   bool connected() const;
-  // Frames handed out, and successful reconnects, since construction.
+  // Frames handed out, successful reconnects, and triggers repeated for a frame that came
+  // incomplete, since construction.
   int64_t frames() const { return frames_; }
   int64_t reconnects() const { return reconnects_; }
+  int64_t retriggers() const { return retriggers_; }
+
+  // Most triggers one Capture() fires for a part whose frames keep coming incomplete.
+  static constexpr int kMaxTriggers = 10;
 
   // Test hook: the open connection's ArvCamera* (nullptr while lost), so a test can change the
   // camera's settings behind the source's back. Not for production code.
@@ -78,8 +83,13 @@ class AravisSource : public FrameSource {
   void Connect();
   void Disconnect(const std::string& why);
   void EnsureConnected();
+  // Fires one trigger (software) and waits until `deadline` for its frame (PopComplete).
+  // The frame's ArvBuffer (void* keeps GLib out of this header), nullptr if none came complete;
+  // `bad` then names the status of the broken one, if any, and `lost` says whether its packets
+  // were lost on the way (a new frame may come whole).
+  void* TriggerAndPop(std::chrono::steady_clock::time_point deadline, std::string& bad, bool& lost);
   [[noreturn]] void ThrowNoFrame(const CaptureRequest& request, std::chrono::milliseconds timeout,
-                                 const std::string& bad);
+                                 const std::string& bad, int triggers);
 
   AravisSourceOptions options_;
   std::unique_ptr<Camera> camera_;
@@ -90,6 +100,7 @@ class AravisSource : public FrameSource {
   std::shared_ptr<std::atomic<bool>> released_;  // set by releaser_ when done
   int64_t frames_ = 0;
   int64_t reconnects_ = 0;
+  int64_t retriggers_ = 0;
   // Software triggers of this connection whose frame has not come (the part timed out), oldest
   // first: the next frames to arrive are theirs, not a later part's. Forgotten 2 s after the
   // trigger (the frame was lost), so one lost frame does not cost every later part.

@@ -15,6 +15,10 @@ namespace linesight::io {
 struct CaptureRequest {
   int64_t part_number = 0;   // the PLC's part id (the machine's shot counter)
   std::string view = "top";  // the pose the robot presents
+  // When the part's result is due. A source may take the part again (a camera re-triggers a frame
+  // that came incomplete) only while a new frame can still come before it; the capture's own
+  // timeout still bounds the wait. Never: no retry is cut short by it.
+  std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max();
 };
 
 // One captured frame. A camera fills `image` (raw pixels, CV_8UC1 or CV_16UC1); a folder fills

@@ -404,7 +404,8 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
       continue;
     }
     try {
-      io::CaptureRequest request{static_cast<int64_t>(trigger.part_id), view};
+      const io::CaptureRequest request{static_cast<int64_t>(trigger.part_id), view,
+                                       trigger.at + std::chrono::milliseconds(config_.deadline_ms)};
       const io::Frame frame =
           camera_->Capture(request, std::chrono::milliseconds(config_.camera.timeout_ms));
       frames[i] = GreyOf(frame, config_.camera.pixel_format);

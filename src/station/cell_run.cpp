@@ -162,7 +162,8 @@ class MachineLoop {
       const auto t0 = Clock::now();
       plc.Trigger(static_cast<uint32_t>(shot->shot.shot),
                   static_cast<uint32_t>(shot->shot.die_shot), DieNumber(shot->shot.die));
-      const auto result = plc.WaitResult(std::chrono::milliseconds(10000));
+      const auto result =
+          plc.WaitResult(std::chrono::milliseconds(10000), std::chrono::milliseconds(1));
       const double latency = MillisSince(t0);
       if (!result)
         throw Error(ErrorCategory::kInternal,

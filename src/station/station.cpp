@@ -296,7 +296,7 @@ PartRecord Station::HandleSafely(const io::PlcTrigger& trigger) {
   CombineViews(part);
   part.latency_ms = MillisSince(trigger.at);
   try {
-    Store(part, {}, nullptr);  // no deadline: it is held already
+    Store(part, false, nullptr);  // no deadline: it is held already
     NoteHoldStreak(part);
     if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
       std::cerr << config_.station << ": the PLC took back trigger " << trigger.part_id << "\n";
@@ -370,11 +370,22 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   // Durable before the PLC sees the result. The deadline is looked at last once the outbox is
   // ready to write: a wait for its lock (the uplink, /metrics, another program) must not let a
   // late verdict through, and the record's latency counts that wait.
-  const bool recorded = Store(part, images, [&](PartRecord& p) {
+  const Stored stored = Store(part, !images.empty(), [&](PartRecord& p) {
     p.latency_ms = MillisSince(trigger.at);
     HoldIfLate(p, deadline);
   });
-  if (uplink_) uplink_->Notify();
+  // Should answering the PLC throw, the record stored before its images still goes uplink.
+  struct LetGo {
+    store::Outbox* outbox;
+    std::string part_id;
+    ~LetGo() {
+      if (outbox == nullptr) return;
+      try {
+        outbox->AttachImages(part_id, {});
+      } catch (...) {  // the next start lets it go
+      }
+    }
+  } let_go{stored == Stored::kNow && !images.empty() ? &outbox_ : nullptr, part.part_id};
   part.latency_ms = MillisSince(trigger.at);
   NoteHoldStreak(part);
   if (!plc_.PublishResult(PlcResultOf(part, trigger.part_id)))
@@ -382,10 +393,17 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
               << " not published (the PLC took back its trigger); the PLC treats it as NG\n";
   latency_->Record(part.latency_ms / 1000.0);
   Count(part);
-  // After the outbox: MQTT is a live feed of the records, so a repeated part id, which left
-  // none, is not published (the status counts it in duplicate_parts).
-  if (services_ && recorded) services_->OnPart(part);
-  SaveDieMemory(false);  // after the PLC has its result: off the part's time
+  // After the PLC has its result, off the part's time: the pictures (encoding them costs about
+  // as much as inspecting), then the uplink, the live feed and the die memory's file. MQTT is a
+  // live feed of the records, so a repeated part id, which left none, is not published (the
+  // status counts it in duplicate_parts).
+  if (let_go.outbox) {
+    KeepImages(part, images);
+    let_go.outbox = nullptr;
+  }
+  if (uplink_) uplink_->Notify();
+  if (services_ && stored != Stored::kDuplicate) services_->OnPart(part);
+  SaveDieMemory(false);
   return part;
 }
 
@@ -451,11 +469,22 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
   if (!KeepImage(part)) return;
   for (size_t i = 0; i < n; ++i) {
     if (frames[i].empty()) continue;
-    if (auto png = Png(frames[i]); !png.empty())
-      images.push_back({part.views[i].view, store::ImageRole::kFrame, std::move(png)});
-    if (heatmaps[i].empty()) continue;
-    if (auto png = Png(heatmaps[i]); !png.empty())
-      images.push_back({part.views[i].view, store::ImageRole::kHeatmap, std::move(png)});
+    images.push_back({part.views[i].view, store::ImageRole::kFrame, frames[i]});
+    if (!heatmaps[i].empty())
+      images.push_back({part.views[i].view, store::ImageRole::kHeatmap, heatmaps[i]});
+  }
+}
+
+void Station::KeepImages(const PartRecord& part, const Images& images) {
+  store::PartImages blobs;
+  for (const auto& kept : images)
+    if (auto png = Png(kept.image); !png.empty())
+      blobs.push_back({kept.view, store::ImageBlob{std::move(png), "png", kept.role}});
+  try {
+    outbox_.AttachImages(part.part_id, blobs);
+  } catch (const std::exception& e) {
+    std::cerr << config_.station << ": part " << part.part_id
+              << " is stored without its images: " << e.what() << "\n";
   }
 }
 
@@ -611,15 +640,13 @@ void Station::HoldIfLate(PartRecord& part, const Deadline& deadline) const {
   CombineViews(part);
 }
 
-bool Station::Store(PartRecord& part, const Images& images,
-                    const std::function<void(PartRecord&)>& last_word) {
-  store::PartImages blobs;
-  for (const auto& kept : images)
-    blobs.push_back({kept.view, store::ImageBlob{kept.png, "png", kept.role}});
+Station::Stored Station::Store(PartRecord& part, bool images_follow,
+                               const std::function<void(PartRecord&)>& last_word) {
   try {
-    if (!outbox_.Put(part, blobs, last_word)) {
+    if (!(images_follow ? outbox_.PutBeforeImages(part, last_word)
+                        : outbox_.Put(part, {}, last_word))) {
       HoldDuplicate(part);
-      return false;
+      return Stored::kDuplicate;
     }
   } catch (const std::exception& e) {
     std::cerr
@@ -635,8 +662,9 @@ bool Station::Store(PartRecord& part, const Images& images,
       unsaved_.push_back(part);
     }
     UpdateFault();  // before the PLC reads this part's hold
+    return Stored::kLater;
   }
-  return true;
+  return Stored::kNow;
 }
 
 void Station::HoldDuplicate(PartRecord& part) {

@@ -77,20 +77,25 @@ class Station {
   std::string StatusLine() const;
 
  private:
-  // An encoded picture kept with a part: the frame of a view, or its anomaly heatmap.
+  // A picture kept with a part: the frame of a view, or its anomaly heatmap. Encoded and stored
+  // after the PLC has the part's result (KeepImages), off the part's time.
   struct KeptImage {
     std::string view;
     store::ImageRole role = store::ImageRole::kFrame;
-    std::vector<uint8_t> png;
+    cv::Mat image;
   };
   using Images = std::vector<KeptImage>;
+  enum class Stored { kNow, kLater, kDuplicate };
 
   void InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images);
   // Stores `part`; `last_word` (may be null) changes it once the outbox is ready to write it
-  // (Outbox::Put). Holds it if its part id is already stored, or if the outbox fails (then it is
-  // kept to retry). False for a part id already stored: this record is not kept anywhere.
-  bool Store(PartRecord& part, const Images& images,
-             const std::function<void(PartRecord&)>& last_word);
+  // (Outbox::Put). With `images_follow` the uplink waits for KeepImages. Holds the part if its
+  // part id is already stored (kDuplicate: this record is not kept anywhere), or if the outbox
+  // fails (kLater: kept to retry, without images).
+  Stored Store(PartRecord& part, bool images_follow,
+               const std::function<void(PartRecord&)>& last_word);
+  // Encodes `images` and keeps them with the stored `part`; logs what fails, never throws.
+  void KeepImages(const PartRecord& part, const Images& images);
   void HoldIfLate(PartRecord& part, const Deadline& deadline) const;
   void RetryUnsaved();
   void HoldDuplicate(PartRecord& part);                     // a part id the outbox already holds

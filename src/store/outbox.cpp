@@ -28,6 +28,10 @@ size_t ViewIndex(const PartRecord& part, const std::string& view) {
               "name one of the part's views (or \"\" for the first) with each image");
 }
 
+// parts.sent of a record stored by PutBeforeImages until AttachImages: not pending for the
+// uplink (which sends sent = 0), not sent, not parked.
+constexpr int64_t kImagesToCome = -1;
+
 // Retention ranks (images.rank): which images the cap may delete, and in which order.
 constexpr int64_t kPassImage = 0;    // no reject/hold part shows it: deleted first
 constexpr int64_t kSentImage = 1;    // reject/hold image whose parts are all sent: deleted next
@@ -62,6 +66,8 @@ Outbox::Outbox(const OutboxOptions& options) : options_(options) {
   Statement names = db_->Prepare("SELECT name FROM images");
   while (names.Step()) known.insert(names.Text(0));
   images_->Sweep([&](const std::string& name) { return known.count(name) > 0; });
+  // Records whose images a killed process did not keep go as they are.
+  db_->Prepare("UPDATE parts SET sent = 0 WHERE sent = ?").Bind(1, kImagesToCome).Run();
 }
 
 Outbox::~Outbox() = default;
@@ -75,12 +81,53 @@ bool Outbox::Put(const PartRecord& part, const PartImages& images) {
 
 bool Outbox::Put(PartRecord& part, const PartImages& images,
                  const std::function<void(PartRecord&)>& last_word) {
+  return PutWith(part, images, last_word, 0);
+}
+
+bool Outbox::PutBeforeImages(PartRecord& part, const std::function<void(PartRecord&)>& last_word) {
+  return PutWith(part, {}, last_word, kImagesToCome);
+}
+
+void Outbox::AttachImages(std::string_view part_id, const PartImages& images) {
+  std::lock_guard lock(mutex_);
+  const auto let_go = [&] {
+    db_->Prepare("UPDATE parts SET sent = 0 WHERE part_id = ? AND sent = ?")
+        .Bind(1, std::string(part_id))
+        .Bind(2, kImagesToCome)
+        .Run();
+  };
+  std::vector<std::string> written, evicted;
+  try {
+    Transaction t(*db_);
+    Statement s = db_->Prepare("SELECT id, record FROM parts WHERE part_id = ? AND sent = ?");
+    s.Bind(1, std::string(part_id)).Bind(2, kImagesToCome);
+    if (s.Step() && !images.empty()) {
+      const int64_t row = s.Int(0);
+      PartRecord kept = PartRecordFromJson(json::parse(s.Text(1)));
+      s.Reset();
+      KeepImagesLocked(row, kept, images, written, evicted);
+    }
+    let_go();
+    t.Commit();
+  } catch (...) {
+    for (const auto& name : written) images_->Remove(name);
+    try {
+      let_go();  // the record without its images: better sent than kept back
+    } catch (...) {
+    }
+    throw;
+  }
+  for (const auto& name : evicted) images_->Remove(name);
+}
+
+bool Outbox::PutWith(PartRecord& part, const PartImages& images,
+                     const std::function<void(PartRecord&)>& last_word, int64_t sent) {
   std::lock_guard lock(mutex_);
   std::vector<std::string> written, evicted;
   try {
     Transaction t(*db_);
     if (last_word) last_word(part);
-    if (!InsertLocked(part, images, written, evicted)) return false;
+    if (!InsertLocked(part, images, written, evicted, sent)) return false;
     t.Commit();
   } catch (...) {
     for (const auto& name : written) images_->Remove(name);
@@ -101,34 +148,42 @@ size_t Outbox::PutMany(std::span<const PartRecord> parts) {
 }
 
 bool Outbox::InsertLocked(const PartRecord& part, const PartImages& images,
-                          std::vector<std::string>& written, std::vector<std::string>& evicted) {
+                          std::vector<std::string>& written, std::vector<std::string>& evicted,
+                          int64_t sent) {
   if (part.part_id.empty())
     throw Error(ErrorCategory::kInput, "a part without part_id cannot be stored",
                 "set part_id = PartId(machine, shot)");
   for (const auto& [view, blob] : images) ViewIndex(part, view);  // check all before writing
   Statement insert = db_->Prepare(
-      "INSERT INTO parts (part_id, machine, shot, time_ms, decision, record) "
-      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (part_id) DO NOTHING");
+      "INSERT INTO parts (part_id, machine, shot, time_ms, decision, record, sent) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (part_id) DO NOTHING");
   insert.Bind(1, part.part_id).Bind(2, part.shot.machine).Bind(3, part.shot.shot);
   insert.Bind(4, part.shot.time_ms).Bind(5, DecisionName(part.decision));
-  insert.Bind(6, JsonText(ToJson(part))).Run();
+  insert.Bind(6, JsonText(ToJson(part))).Bind(7, sent).Run();
   if (db_->Changes() == 0) return false;
   if (images.empty()) return true;
-  const int64_t row = db_->LastInsertRowId();
   PartRecord kept = part;
+  KeepImagesLocked(db_->LastInsertRowId(), kept, images, written, evicted);
+  return true;
+}
+
+// Keeps each image of the part in row `row` and names it in `kept`'s view, then stores `kept`.
+void Outbox::KeepImagesLocked(int64_t row, PartRecord& kept, const PartImages& images,
+                              std::vector<std::string>& written,
+                              std::vector<std::string>& evicted) {
+  for (const auto& [view, blob] : images) ViewIndex(kept, view);  // check all before writing
   for (const auto& [view, blob] : images) {
     ViewResult& v = kept.views[ViewIndex(kept, view)];
     const bool heatmap = blob.role == ImageRole::kHeatmap;
     // image_uses holds one image per (part, view): a heatmap is the view "<view>#heatmap" there.
     std::string& name = heatmap ? v.heatmap : v.image;
     name = KeepImageLocked(row, heatmap ? v.view + "#heatmap" : v.view, blob,
-                           part.decision != Decision::kPass, written, evicted);
+                           kept.decision != Decision::kPass, written, evicted);
   }
   db_->Prepare("UPDATE parts SET record = ? WHERE id = ?")
       .Bind(1, JsonText(ToJson(kept)))
       .Bind(2, row)
       .Run();
-  return true;
 }
 
 std::string Outbox::KeepImageLocked(int64_t row, const std::string& view, const ImageBlob& blob,
@@ -413,7 +468,7 @@ std::vector<std::pair<std::string, std::string>> Outbox::RejectedParts(size_t ma
 Outbox::Backlog Outbox::backlog() const {
   std::lock_guard lock(mutex_);
   Backlog b;
-  b.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 0");
+  b.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent <= 0");
   b.pending_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 0");
   b.rejected_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 2");
   b.rejected_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 2");
@@ -424,7 +479,7 @@ Outbox::Counts Outbox::counts() const {
   std::lock_guard lock(mutex_);
   Counts c;
   c.parts = db_->QueryInt("SELECT count(*) FROM parts");
-  c.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 0");
+  c.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent <= 0");
   c.events = db_->QueryInt("SELECT count(*) FROM events");
   c.pending_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 0");
   c.images = db_->QueryInt("SELECT count(*) FROM images");

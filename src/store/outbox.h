@@ -76,6 +76,15 @@ class Outbox {
   // stored: the station holds a part whose deadline passed while the outbox was busy.
   bool Put(PartRecord& part, const PartImages& images,
            const std::function<void(PartRecord&)>& last_word);
+  // Put, for a part whose images follow once the line has its result: the record is stored as
+  // Put stores it, but the uplink does not see it until AttachImages has kept its images (or
+  // failed to). A process killed in between leaves the record without them; the next Outbox
+  // opened on the file lets such records go as they are.
+  bool PutBeforeImages(PartRecord& part, const std::function<void(PartRecord&)>& last_word);
+  // Keeps `images` (as Put does: named in their views, under the cap) for a part stored with
+  // PutBeforeImages, then lets the uplink send it. Throws Error{kIo} as Put does; the part is then
+  // let go without the images (if even that fails, the next Outbox opened lets it go).
+  void AttachImages(std::string_view part_id, const PartImages& images);
   // Stores several parts (without images) in one transaction: one sync for all of them. Returns
   // how many were new (duplicates are skipped). If it throws (as Put does), none is stored.
   size_t PutMany(std::span<const PartRecord> parts);
@@ -134,8 +143,13 @@ class Outbox {
  private:
   // Inserts one part inside the caller's transaction; false if a duplicate. Appends the image
   // files it wrote to `written` and those to delete after commit to `evicted`.
+  void KeepImagesLocked(int64_t row, PartRecord& kept, const PartImages& images,
+                        std::vector<std::string>& written, std::vector<std::string>& evicted);
+  bool PutWith(PartRecord& part, const PartImages& images,
+               const std::function<void(PartRecord&)>& last_word, int64_t sent);
   bool InsertLocked(const PartRecord& part, const PartImages& images,
-                    std::vector<std::string>& written, std::vector<std::string>& evicted);
+                    std::vector<std::string>& written, std::vector<std::string>& evicted,
+                    int64_t sent = 0);
   struct StoredImage {
     int64_t id;
     std::string name;

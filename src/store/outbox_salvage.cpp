@@ -77,7 +77,7 @@ std::vector<OldPart> ReadParts(SqliteDb& db, SalvageReport& r) {
   std::vector<OldPart> parts;
   Statement read = db.Prepare(
       "SELECT part_id, machine, shot, time_ms, decision, record FROM old.parts "
-      "WHERE id = ? AND sent = 0");
+      "WHERE id = ? AND sent <= 0");  // -1: its images were still to come (Outbox::AttachImages)
   for (const int64_t id : ReadableIds(db, "parts", r)) {
     bool found = false;
     OldPart p;

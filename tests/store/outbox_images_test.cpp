@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "core/sha256.h"
 #include "store/outbox_fixture.h"
 
@@ -152,6 +153,64 @@ TEST_F(OutboxImagesTest, FilesTheDatabaseDoesNotKnowAreSweptOnOpen) {
   EXPECT_FALSE(OnDisk(orphan));
   EXPECT_TRUE(OnDisk("notes.txt"));
   EXPECT_FALSE(OnDisk(".tmp-" + kept));
+}
+
+}  // namespace
+}  // namespace linesight::store
+
+namespace linesight::store {
+namespace {
+
+// The station stores a part before its images (they are encoded after the PLC has the result).
+class OutboxImagesAfterTest : public testing::OutboxFixture {
+ protected:
+  OutboxImagesAfterTest() : OutboxFixture(OutboxOptions{}) {}
+};
+
+TEST_F(OutboxImagesAfterTest, APartStoredBeforeItsImagesWaitsForThemToGoUplink) {
+  PartRecord part = SamplePart(1, Decision::kReject);
+  ASSERT_TRUE(box_->PutBeforeImages(part, nullptr));
+  EXPECT_TRUE(box_->Contains(part.part_id)) << "stored: the PLC may read its result";
+  EXPECT_TRUE(box_->PendingParts(10).empty()) << "not sent without its images";
+  EXPECT_EQ(box_->counts().pending_parts, 1) << "but counted as waiting to go";
+  EXPECT_FALSE(box_->PutBeforeImages(part, nullptr)) << "a part id is stored once";
+
+  const auto frame = ImageBytes(1), heat = ImageBytes(2);
+  box_->AttachImages(part.part_id, {{"top", ImageBlob{frame, "png"}},
+                                    {"top", ImageBlob{heat, "png", ImageRole::kHeatmap}}});
+  const auto pending = box_->PendingParts(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].views[0].image, Sha256Hex(frame) + ".png");
+  EXPECT_EQ(pending[0].views[0].heatmap, Sha256Hex(heat) + ".png");
+  EXPECT_TRUE(OnDisk(pending[0].views[0].image));
+  EXPECT_EQ(box_->counts().images, 2);
+  // Once let go, a part takes no images any more (nor does one never stored).
+  box_->AttachImages(part.part_id, {{"top", ImageBlob{ImageBytes(3), "png"}}});
+  box_->AttachImages("M9-000000001", {{"top", ImageBlob{ImageBytes(4), "png"}}});
+  EXPECT_EQ(box_->counts().images, 2);
+}
+
+TEST_F(OutboxImagesAfterTest, APartWhoseImagesNeverCameGoesUpAtTheNextOpen) {
+  PartRecord part = SamplePart(1, Decision::kPass);
+  ASSERT_TRUE(box_->PutBeforeImages(part, nullptr));
+  box_.reset();  // the station was killed before it kept the images
+  box_ = std::make_unique<Outbox>(options_);
+  const auto pending = box_->PendingParts(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_TRUE(pending[0].views[0].image.empty());
+}
+
+TEST_F(OutboxImagesAfterTest, ImagesThatCannotBeKeptLetThePartGoWithoutThem) {
+  PartRecord part = SamplePart(1, Decision::kReject);
+  ASSERT_TRUE(box_->PutBeforeImages(part, nullptr));
+  // An image naming a view the part lacks is refused, and none of the images is kept.
+  EXPECT_THROW(box_->AttachImages(part.part_id, {{"top", ImageBlob{ImageBytes(1), "png"}},
+                                                 {"side", ImageBlob{ImageBytes(2), "png"}}}),
+               Error);
+  const auto pending = box_->PendingParts(10);
+  ASSERT_EQ(pending.size(), 1u) << "the record goes up all the same";
+  EXPECT_TRUE(pending[0].views[0].image.empty());
+  EXPECT_EQ(box_->counts().images, 0);
 }
 
 }  // namespace

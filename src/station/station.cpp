@@ -410,7 +410,9 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
 void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Images& images) {
   const size_t n = judges_.size();
   part.views.assign(n, ViewResult{});
-  std::vector<cv::Mat> frames(n), heatmaps(n);
+  std::vector<cv::Mat> frames(n);
+  std::vector<std::shared_ptr<const Judge>> heat(n);  // set for a view whose heatmap is kept
+  heat_.resize(n);
   std::vector<WorkerPool::Task> tasks;
   bool first_watched = false;  // set by the first view's task, if it runs
   const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
@@ -450,15 +452,13 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
         part.views[i] = HeldView(view, HoldReason::kInternal, std::string("failed: ") + e.what());
         return;
       }
-      // Only here is the workspace this frame's: its heatmap is drawn now or never. A heatmap
-      // that fails leaves the verdict as it is.
-      try {
-        if (ws.pose.found &&
-            (part.views[i].decision != Decision::kPass || KeepPassImage(part.part_id)))
-          heatmaps[i] = HeatmapLayer(judge->inspector, frames[i].size(), ws, kHeatmapSide);
-      } catch (const std::exception& e) {
-        std::cerr << config_.station << ": part " << part.part_id << " view " << view
-                  << ": no heatmap: " << e.what() << "\n";
+      // Only here is the workspace this frame's: what its heatmap is drawn from is copied now
+      // (into buffers reused part after part), and drawn after the PLC has the result.
+      if (ws.pose.found &&
+          (part.views[i].decision != Decision::kPass || KeepPassImage(part.part_id))) {
+        heat_[i].pose = ws.pose;
+        ws.weighted.copyTo(heat_[i].weighted);
+        heat[i] = judge;
       }
     });
   }
@@ -470,16 +470,30 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
   for (size_t i = 0; i < n; ++i) {
     if (frames[i].empty()) continue;
     images.push_back({part.views[i].view, store::ImageRole::kFrame, frames[i]});
-    if (!heatmaps[i].empty())
-      images.push_back({part.views[i].view, store::ImageRole::kHeatmap, heatmaps[i]});
+    if (heat[i])
+      images.push_back({part.views[i].view, store::ImageRole::kHeatmap, frames[i], heat[i], i});
   }
 }
 
-void Station::KeepImages(const PartRecord& part, const Images& images) {
+void Station::KeepImages(const PartRecord& part, Images& images) {
+  std::vector<std::vector<uint8_t>> pngs;  // what the blobs' spans show, until AttachImages
+  pngs.reserve(images.size());
   store::PartImages blobs;
-  for (const auto& kept : images)
-    if (auto png = Png(kept.image); !png.empty())
-      blobs.push_back({kept.view, store::ImageBlob{std::move(png), "png", kept.role}});
+  for (auto& kept : images) {
+    if (kept.role == store::ImageRole::kHeatmap) {
+      try {  // a heatmap that fails leaves the record as it is
+        kept.image = HeatmapLayer(kept.judge->inspector, kept.image.size(), heat_[kept.view_index],
+                                  kHeatmapSide);
+      } catch (const std::exception& e) {
+        std::cerr << config_.station << ": part " << part.part_id << " view " << kept.view
+                  << ": no heatmap: " << e.what() << "\n";
+        continue;
+      }
+    }
+    pngs.push_back(Png(kept.image));
+    if (!pngs.back().empty())
+      blobs.push_back({kept.view, store::ImageBlob{pngs.back(), "png", kept.role}});
+  }
   try {
     outbox_.AttachImages(part.part_id, blobs);
   } catch (const std::exception& e) {

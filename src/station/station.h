@@ -77,12 +77,14 @@ class Station {
   std::string StatusLine() const;
 
  private:
-  // A picture kept with a part: the frame of a view, or its anomaly heatmap. Encoded and stored
-  // after the PLC has the part's result (KeepImages), off the part's time.
+  // A picture kept with a part: the frame of a view, or its anomaly heatmap. Drawn, encoded and
+  // stored after the PLC has the part's result (KeepImages), off the part's time.
   struct KeptImage {
     std::string view;
     store::ImageRole role = store::ImageRole::kFrame;
-    cv::Mat image;
+    cv::Mat image;  // the frame (for a heatmap: the frame it is drawn over)
+    std::shared_ptr<const Judge> judge = nullptr;  // heatmap: the view's inspector
+    size_t view_index = 0;                         // heatmap: its source in heat_
   };
   using Images = std::vector<KeptImage>;
   enum class Stored { kNow, kLater, kDuplicate };
@@ -95,7 +97,7 @@ class Station {
   Stored Store(PartRecord& part, bool images_follow,
                const std::function<void(PartRecord&)>& last_word);
   // Encodes `images` and keeps them with the stored `part`; logs what fails, never throws.
-  void KeepImages(const PartRecord& part, const Images& images);
+  void KeepImages(const PartRecord& part, Images& images);
   void HoldIfLate(PartRecord& part, const Deadline& deadline) const;
   void RetryUnsaved();
   void HoldDuplicate(PartRecord& part);                     // a part id the outbox already holds
@@ -154,6 +156,9 @@ class Station {
   // The first view's memory of the die's parts, for the model and die it was built with. Used by
   // the one worker that inspects the first view of the one part in flight.
   std::optional<DieMemory> die_memory_;
+  // Per view: the pose and weighted anomaly map of the last part whose heatmap is kept, copied
+  // from the worker's workspace (only pose and weighted are set) for KeepImages to draw from.
+  std::vector<Workspace> heat_;
   std::shared_ptr<const Judge> memory_judge_;
   std::string memory_die_;
   std::filesystem::path memory_file_;          // beside the outbox

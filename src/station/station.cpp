@@ -424,8 +424,11 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
       continue;
     }
     try {
-      const io::CaptureRequest request{static_cast<int64_t>(trigger.part_id), view,
-                                       trigger.at + std::chrono::milliseconds(config_.deadline_ms)};
+      // A camera may take the part again (a frame cut short) only within the first four fifths
+      // of the deadline: the last fifth is the inspection's.
+      const io::CaptureRequest request{
+          static_cast<int64_t>(trigger.part_id), view,
+          trigger.at + std::chrono::microseconds(int64_t{800} * config_.deadline_ms)};
       const io::Frame frame =
           camera_->Capture(request, std::chrono::milliseconds(config_.camera.timeout_ms));
       frames[i] = GreyOf(frame, config_.camera.pixel_format);
@@ -454,11 +457,16 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
       }
       // Only here is the workspace this frame's: what its heatmap is drawn from is copied now
       // (into buffers reused part after part), and drawn after the PLC has the result.
-      if (ws.pose.found &&
-          (part.views[i].decision != Decision::kPass || KeepPassImage(part.part_id))) {
-        heat_[i].pose = ws.pose;
-        ws.weighted.copyTo(heat_[i].weighted);
-        heat[i] = judge;
+      try {  // a heatmap that cannot be kept leaves the verdict as it is
+        if (ws.pose.found &&
+            (part.views[i].decision != Decision::kPass || KeepPassImage(part.part_id))) {
+          heat_[i].pose = ws.pose;
+          ws.weighted.copyTo(heat_[i].weighted);
+          heat[i] = judge;
+        }
+      } catch (const std::exception& e) {
+        std::cerr << config_.station << ": part " << part.part_id << " view " << view
+                  << ": no heatmap: " << e.what() << "\n";
       }
     });
   }
@@ -698,6 +706,13 @@ void Station::HoldDuplicate(PartRecord& part) {
 }
 
 void Station::RetryUnsaved() {
+  // No part is between storing its record and keeping its images now (both run on this thread):
+  // a record whose images could not be kept, nor the record let go, goes up without them.
+  try {
+    outbox_.ReleaseImagesToCome();
+  } catch (const std::exception& e) {
+    std::cerr << config_.station << ": records still wait for their images: " << e.what() << "\n";
+  }
   // Each record leaves unsaved_ only once stored, so /healthz counts it until then. Only the line
   // loop's thread adds to unsaved_ (Store), and this runs on it too.
   size_t stored = 0;

@@ -90,11 +90,13 @@ bool Outbox::PutBeforeImages(PartRecord& part, const std::function<void(PartReco
 
 void Outbox::AttachImages(std::string_view part_id, const PartImages& images) {
   std::lock_guard lock(mutex_);
+  // True if the part was waiting for its images and now is not.
   const auto let_go = [&] {
     db_->Prepare("UPDATE parts SET sent = 0 WHERE part_id = ? AND sent = ?")
         .Bind(1, std::string(part_id))
         .Bind(2, kImagesToCome)
         .Run();
+    return db_->Changes() > 0;
   };
   std::vector<std::string> written, evicted;
   try {
@@ -107,17 +109,26 @@ void Outbox::AttachImages(std::string_view part_id, const PartImages& images) {
       s.Reset();
       KeepImagesLocked(row, kept, images, written, evicted);
     }
-    let_go();
+    s.Reset();
+    const bool released = let_go();
     t.Commit();
+    if (released) --images_to_come_;
   } catch (...) {
     for (const auto& name : written) images_->Remove(name);
-    try {
-      let_go();  // the record without its images: better sent than kept back
-    } catch (...) {
+    try {  // the record without its images: better sent than kept back
+      if (let_go()) --images_to_come_;
+    } catch (...) {  // ReleaseImagesToCome, or the next open, lets it go
     }
     throw;
   }
   for (const auto& name : evicted) images_->Remove(name);
+}
+
+void Outbox::ReleaseImagesToCome() {
+  std::lock_guard lock(mutex_);
+  if (images_to_come_ == 0) return;
+  db_->Prepare("UPDATE parts SET sent = 0 WHERE sent = ?").Bind(1, kImagesToCome).Run();
+  images_to_come_ = 0;
 }
 
 bool Outbox::PutWith(PartRecord& part, const PartImages& images,
@@ -129,6 +140,7 @@ bool Outbox::PutWith(PartRecord& part, const PartImages& images,
     if (last_word) last_word(part);
     if (!InsertLocked(part, images, written, evicted, sent)) return false;
     t.Commit();
+    if (sent == kImagesToCome) ++images_to_come_;
   } catch (...) {
     for (const auto& name : written) images_->Remove(name);
     throw;
@@ -468,7 +480,7 @@ std::vector<std::pair<std::string, std::string>> Outbox::RejectedParts(size_t ma
 Outbox::Backlog Outbox::backlog() const {
   std::lock_guard lock(mutex_);
   Backlog b;
-  b.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent <= 0");
+  b.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 0") + images_to_come_;
   b.pending_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 0");
   b.rejected_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 2");
   b.rejected_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 2");
@@ -479,7 +491,7 @@ Outbox::Counts Outbox::counts() const {
   std::lock_guard lock(mutex_);
   Counts c;
   c.parts = db_->QueryInt("SELECT count(*) FROM parts");
-  c.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent <= 0");
+  c.pending_parts = db_->QueryInt("SELECT count(*) FROM parts WHERE sent = 0") + images_to_come_;
   c.events = db_->QueryInt("SELECT count(*) FROM events");
   c.pending_events = db_->QueryInt("SELECT count(*) FROM events WHERE sent = 0");
   c.images = db_->QueryInt("SELECT count(*) FROM images");

@@ -83,8 +83,12 @@ class Outbox {
   bool PutBeforeImages(PartRecord& part, const std::function<void(PartRecord&)>& last_word);
   // Keeps `images` (as Put does: named in their views, under the cap) for a part stored with
   // PutBeforeImages, then lets the uplink send it. Throws Error{kIo} as Put does; the part is then
-  // let go without the images (if even that fails, the next Outbox opened lets it go).
+  // let go without the images (if even that fails, ReleaseImagesToCome or the next Outbox opened
+  // lets it go). Does nothing for a part not waiting for its images.
   void AttachImages(std::string_view part_id, const PartImages& images);
+  // Lets every part still waiting for its images go without them. For a caller with no part
+  // between PutBeforeImages and AttachImages: costs nothing unless an AttachImages failed.
+  void ReleaseImagesToCome();
   // Stores several parts (without images) in one transaction: one sync for all of them. Returns
   // how many were new (duplicates are skipped). If it throws (as Put does), none is stored.
   size_t PutMany(std::span<const PartRecord> parts);
@@ -180,6 +184,9 @@ class Outbox {
   OutboxOptions options_;
   std::string recovered_note_;
   mutable std::mutex mutex_;
+  // Parts stored by PutBeforeImages and not yet let go, by this object (counted as pending; the
+  // partial index of pending parts does not cover them).
+  int64_t images_to_come_ = 0;
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<ImageFolder> images_;
 };

@@ -240,7 +240,10 @@ TEST_F(AravisGigETest, LostPacketsGiveAnIncompleteFrameError) {
   // Triggered again and again, up to the limit unless the timeout came first.
   EXPECT_TRUE(Contains(e.cause(), " times)")) << e.what();
   EXPECT_GE(source.retriggers(), 1);
-  EXPECT_LE(source.retriggers(), AravisSource::kMaxTriggers - 1);
+  // The message counts the triggers this part took: the first and each repeat.
+  EXPECT_TRUE(
+      Contains(e.cause(), "triggered " + std::to_string(source.retriggers() + 1) + " times"))
+      << e.what();
   EXPECT_TRUE(Contains(e.fix(), "packet size")) << e.what();
   EXPECT_TRUE(source.connected());
 }
@@ -465,7 +468,8 @@ TEST_F(AravisGigETest, DISABLED_MeasureLatency) {
   PrintLatency("in-process Fake_1 Mono8 software", in_process, 200, milliseconds(0));
 }
 
-// Parts held for lost packets, each due 500 ms after its trigger (the station's default):
+// Parts held for lost packets, each taken again for at most 400 ms after its trigger (the
+// station's default: four fifths of its 500 ms deadline):
 // LOSS=<per mille dropped by the fake camera, default 2> io_tests
 // --gtest_also_run_disabled_tests --gtest_filter='*MeasureHoldsUnderLoss'
 TEST_F(AravisGigETest, DISABLED_MeasureHoldsUnderLoss) {
@@ -476,7 +480,7 @@ TEST_F(AravisGigETest, DISABLED_MeasureHoldsUnderLoss) {
   for (int64_t part = 1; part <= 100; ++part) {
     const auto start = Clock::now();
     try {
-      source.Capture({.part_number = part, .due = start + milliseconds(500)}, milliseconds(2000));
+      source.Capture({.part_number = part, .due = start + milliseconds(400)}, milliseconds(2000));
     } catch (const Error& e) {
       ++held;
       std::printf("%s\n", e.cause().c_str());

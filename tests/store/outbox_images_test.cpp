@@ -200,6 +200,17 @@ TEST_F(OutboxImagesAfterTest, APartWhoseImagesNeverCameGoesUpAtTheNextOpen) {
   EXPECT_TRUE(pending[0].views[0].image.empty());
 }
 
+TEST_F(OutboxImagesAfterTest, ReleasingThoseWaitingLetsThemGoWithoutImages) {
+  PartRecord part = SamplePart(1, Decision::kPass);
+  box_->ReleaseImagesToCome();  // none waiting: nothing to do
+  ASSERT_TRUE(box_->PutBeforeImages(part, nullptr));
+  box_->ReleaseImagesToCome();
+  ASSERT_EQ(box_->PendingParts(10).size(), 1u);
+  EXPECT_EQ(box_->counts().pending_parts, 1) << "counted once";
+  box_->MarkPartsSent(std::vector<std::string>{part.part_id});
+  EXPECT_EQ(box_->counts().pending_parts, 0);
+}
+
 TEST_F(OutboxImagesAfterTest, ImagesThatCannotBeKeptLetThePartGoWithoutThem) {
   PartRecord part = SamplePart(1, Decision::kReject);
   ASSERT_TRUE(box_->PutBeforeImages(part, nullptr));

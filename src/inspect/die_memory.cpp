@@ -58,10 +58,13 @@ void DieMemory::Reset() {
 }
 
 std::optional<DieMark> DieMemory::Add(const Workspace& ws) {
-  const CellStatsModel& anomaly = model_.anomaly;
-  double turn = std::fmod(anomaly.TurnRadians(ws.cell), kTwoPi);
+  return Add(ws.cell.raw_map, model_.anomaly.TurnRadians(ws.cell));
+}
+
+std::optional<DieMark> DieMemory::Add(const cv::Mat& deviations, double turn_rad) {
+  double turn = std::fmod(turn_rad, kTwoPi);
   if (turn < 0) turn += kTwoPi;
-  const int symmetry = std::max(1, anomaly.symmetry());
+  const int symmetry = std::max(1, model_.anomaly.symmetry());
   const double repeat = kTwoPi / symmetry;
   // A pixel at angle a lands at a - turn - k * repeat, k bringing it into the first repeat: a turn
   // of its (x, y) by one of these angles, each worked out once per part.
@@ -75,7 +78,7 @@ std::optional<DieMark> DieMemory::Add(const Workspace& ws) {
   part_count_.setTo(0);
   const double c = canvas_ / 2.0;
   // The deviations scoring left: each pixel's largest |z| over the channels (CellStatsWorkspace).
-  const cv::Mat& raw = ws.cell.raw_map;
+  const cv::Mat& raw = deviations;
   if (raw.rows != canvas_ || raw.cols != canvas_ || raw.type() != CV_32F) return std::nullopt;
   for (int y = 0; y < canvas_; ++y) {
     const float* zs = raw.ptr<float>(y);

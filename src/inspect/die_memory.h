@@ -47,6 +47,11 @@ class DieMemory {
   // judges the die once it has min_parts parts: the mark, if one stands out. Costs one pass over
   // the canvas per part (plus a blur and two medians once judging).
   std::optional<DieMark> Add(const Workspace& ws);
+  // The same from a copy of what scoring left: `deviations` (CV_32F, canvas x canvas: each
+  // pixel's largest |z|, CellStatsWorkspace::raw_map) of a part turned by `turn_rad`
+  // (CellStatsModel::TurnRadians), so that a station can add the part after the PLC has its
+  // result, off the part's time.
+  std::optional<DieMark> Add(const cv::Mat& deviations, double turn_rad);
 
   // A new die (or a new model): forgets every part.
   void Reset();

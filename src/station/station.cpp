@@ -277,6 +277,10 @@ void Station::ReportZeroPartIds() {
 }
 
 PartRecord Station::HandleSafely(const io::PlcTrigger& trigger) {
+  struct Finished {
+    std::atomic<uint64_t>& count;
+    ~Finished() { ++count; }
+  } finished{finished_};
   std::string what;
   try {
     return Handle(trigger);
@@ -403,6 +407,7 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   }
   if (uplink_) uplink_->Notify();
   if (services_ && stored != Stored::kDuplicate) services_->OnPart(part);
+  RememberDie();
   SaveDieMemory(false);
   return part;
 }
@@ -413,6 +418,7 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
   std::vector<cv::Mat> frames(n);
   std::vector<std::shared_ptr<const Judge>> heat(n);  // set for a view whose heatmap is kept
   heat_.resize(n);
+  memory_next_.judge = nullptr;  // a part whose answer failed after its inspection adds nothing
   std::vector<WorkerPool::Task> tasks;
   bool first_watched = false;  // set by the first view's task, if it runs
   const Deadline deadline(trigger.at + std::chrono::milliseconds(config_.deadline_ms));
@@ -446,7 +452,7 @@ void Station::InspectViews(const io::PlcTrigger& trigger, PartRecord& part, Imag
         judge->inspector.Inspect(frames[i], ws, deadline, v);
         part.views[i] = ResultOf(view, v);
         if (i == 0) {
-          RememberDie(judge, part.shot.die, ws, part.views[i]);
+          NoteForDieMemory(judge, part.shot.die, ws, part.views[i]);
           FindFaintPlaces(judge->inspector, ws, part.views[i]);
           WatchRecurringMark(part.shot, part.views[i]);
           first_watched = true;
@@ -510,30 +516,51 @@ void Station::KeepImages(const PartRecord& part, Images& images) {
   }
 }
 
-// A round part's first view goes into its die's memory (inspect/die_memory.h); a mark it finds
-// goes with the view's record, for the server's die health and the recurring-mark watch (which
-// decides). The memory starts again for a new die or a new model (its deviations mean something
-// else).
-void Station::RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
-                          const Workspace& ws, ViewResult& view) {
+// A round part's first view goes into its die's memory (inspect/die_memory.h), after the PLC has
+// the part's result: here, in the worker, only what the memory needs is copied out of the
+// workspace (its deviations and turn). The view takes the mark the memory last found on this
+// die with this model, for the server's die health and the recurring-mark watch (which decides):
+// the mark of the parts before this one, which a horizon of hundreds of parts hardly changes.
+void Station::NoteForDieMemory(const std::shared_ptr<const Judge>& judge, const std::string& die,
+                               const Workspace& ws, ViewResult& view) {
+  if (judge == memory_judge_ && die == memory_die_ && memory_mark_) view.die_mark = memory_mark_;
   if (view.decision == Decision::kHold || !ws.pose.found ||
       judge->model.recipe.locate.method != LocateMethod::kDisc)
     return;
   try {
+    ws.cell.raw_map.copyTo(memory_next_.deviations);
+    memory_next_.turn = judge->model.anomaly.TurnRadians(ws.cell);
+    memory_next_.judge = judge;
+    memory_next_.die = die;
+  } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
+    std::cerr << config_.station << ": die memory: " << e.what() << "\n";
+  }
+}
+
+// Adds the part NoteForDieMemory copied, if any. The memory starts again for a new die or a new
+// model (its deviations mean something else).
+void Station::RememberDie() {
+  const std::shared_ptr<const Judge> judge = std::move(memory_next_.judge);
+  memory_next_.judge = nullptr;
+  if (!judge) return;
+  try {
     if (judge != memory_judge_) {
       die_memory_.emplace(judge->model, config_.recurring_mark.memory);
       memory_judge_ = judge;
-      memory_die_ = die;
+      memory_die_ = memory_next_.die;
       memory_stale_ = true;  // the file is another model's
-    } else if (die != memory_die_) {
+      memory_mark_.reset();
+    } else if (memory_next_.die != memory_die_) {
       die_memory_->Reset();
-      memory_die_ = die;
+      memory_die_ = memory_next_.die;
       memory_stale_ = true;  // the old die's file must not come back
+      memory_mark_.reset();
     }
-    const auto mark = die_memory_->Add(ws);
+    const auto mark = die_memory_->Add(memory_next_.deviations, memory_next_.turn);
     ++memory_unsaved_;
     memory_parts_ = die_memory_->parts();
-    if (mark) view.die_mark = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
+    memory_mark_.reset();
+    if (mark) memory_mark_ = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
   } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
     std::cerr << config_.station << ": die memory: " << e.what() << "\n";
   }
@@ -588,6 +615,7 @@ void Station::ClearRecurringMark() {
   const auto stood = recurring_.Clear();
   // The die memory's mark would stand the watch up again within a few parts: a person who checked
   // the die (a false mark, or one polished out) starts its memory again too, on disk as well.
+  memory_mark_.reset();
   if (die_memory_) {
     die_memory_->Reset();
     memory_stale_ = true;

@@ -60,6 +60,9 @@ class Station {
   // Handle, but whatever it throws holds the part (stored if the outbox can, answered NG) and
   // returns: the line loop never ends on an error.
   PartRecord HandleSafely(const io::PlcTrigger& trigger);
+  // Triggers HandleSafely has finished with, the work after the PLC's result (images, die
+  // memory) included: what a test waits for before it looks at that work.
+  uint64_t parts_finished() const { return finished_.load(); }
 
   int plc_port() const { return plc_.port(); }
   // The bound /healthz + /metrics port; 0 when http is not configured.
@@ -109,8 +112,9 @@ class Station {
   void NoteHoldStreak(const PartRecord& part);
   void NoteModels();
   void LoadRiskModel();
-  void RememberDie(const std::shared_ptr<const Judge>& judge, const std::string& die,
-                   const Workspace& ws, ViewResult& view);
+  void NoteForDieMemory(const std::shared_ptr<const Judge>& judge, const std::string& die,
+                        const Workspace& ws, ViewResult& view);
+  void RememberDie();  // after the PLC has the result
   void FindFaintPlaces(const Inspector& inspector, Workspace& ws, const ViewResult& view);
   void WatchRecurringMark(const Shot& shot, ViewResult& view);
   // A CLEAR_MARK edge from the PLC: forgets the standing mark (logged and counted).
@@ -161,10 +165,18 @@ class Station {
   std::vector<Workspace> heat_;
   std::shared_ptr<const Judge> memory_judge_;
   std::string memory_die_;
+  std::optional<DieMarkSeen> memory_mark_;  // what the memory found after its last part
+  struct {                                  // the part in flight's, for RememberDie
+    std::shared_ptr<const Judge> judge;     // null: nothing to add
+    std::string die;
+    cv::Mat deviations;  // reused part after part
+    double turn = 0;
+  } memory_next_;
   std::filesystem::path memory_file_;          // beside the outbox
   int memory_unsaved_ = 0;                     // parts added since the memory was last saved
   bool memory_stale_ = false;                  // the file no longer matches the memory: save soon
   std::atomic<int64_t> memory_parts_{0};       // die_memory_->parts(), for Snapshot()
+  std::atomic<uint64_t> finished_{0};          // parts_finished()
   RecurringMarkWatch recurring_;               // the first view's, like the die memory
   std::vector<FaintPlace> faint_;              // the first view's faint places, for recurring_
   std::unique_ptr<Uplink> uplink_;             // null unless configured; stopped before the outbox

@@ -67,7 +67,12 @@ Outbox::Outbox(const OutboxOptions& options) : options_(options) {
   while (names.Step()) known.insert(names.Text(0));
   images_->Sweep([&](const std::string& name) { return known.count(name) > 0; });
   // Records whose images a killed process did not keep go as they are.
+  LetAllGoLocked();
+}
+
+void Outbox::LetAllGoLocked() {
   db_->Prepare("UPDATE parts SET sent = 0 WHERE sent = ?").Bind(1, kImagesToCome).Run();
+  images_to_come_ = 0;
 }
 
 Outbox::~Outbox() = default;
@@ -103,13 +108,11 @@ void Outbox::AttachImages(std::string_view part_id, const PartImages& images) {
     Transaction t(*db_);
     Statement s = db_->Prepare("SELECT id, record FROM parts WHERE part_id = ? AND sent = ?");
     s.Bind(1, std::string(part_id)).Bind(2, kImagesToCome);
-    if (s.Step() && !images.empty()) {
-      const int64_t row = s.Int(0);
-      PartRecord kept = PartRecordFromJson(json::parse(s.Text(1)));
-      s.Reset();
-      KeepImagesLocked(row, kept, images, written, evicted);
-    }
+    std::optional<std::pair<int64_t, PartRecord>> waiting;  // its row and record
+    if (s.Step() && !images.empty())
+      waiting.emplace(s.Int(0), PartRecordFromJson(json::parse(s.Text(1))));
     s.Reset();
+    if (waiting) KeepImagesLocked(waiting->first, waiting->second, images, written, evicted);
     const bool released = let_go();
     t.Commit();
     if (released) --images_to_come_;
@@ -126,9 +129,7 @@ void Outbox::AttachImages(std::string_view part_id, const PartImages& images) {
 
 void Outbox::ReleaseImagesToCome() {
   std::lock_guard lock(mutex_);
-  if (images_to_come_ == 0) return;
-  db_->Prepare("UPDATE parts SET sent = 0 WHERE sent = ?").Bind(1, kImagesToCome).Run();
-  images_to_come_ = 0;
+  if (images_to_come_ > 0) LetAllGoLocked();
 }
 
 bool Outbox::PutWith(PartRecord& part, const PartImages& images,

@@ -147,6 +147,7 @@ class Outbox {
  private:
   // Inserts one part inside the caller's transaction; false if a duplicate. Appends the image
   // files it wrote to `written` and those to delete after commit to `evicted`.
+  void LetAllGoLocked();  // every record waiting for its images goes without them
   void KeepImagesLocked(int64_t row, PartRecord& kept, const PartImages& images,
                         std::vector<std::string>& written, std::vector<std::string>& evicted);
   bool PutWith(PartRecord& part, const PartImages& images,

@@ -71,10 +71,15 @@ class StationRig {
   io::PlcResultRead Shoot(uint32_t id, const std::vector<std::pair<std::string, cv::Mat>>& views,
                           uint16_t die = 2) {
     for (const auto& [view, image] : views) camera->Present(id, view, image);
+    const uint64_t finished = station->parts_finished();
     plc->Trigger(id, id, die);
     auto r = plc->WaitResult(std::chrono::milliseconds(5000));
     EXPECT_TRUE(r.has_value()) << "no result for part " << id;
     plc->Acknowledge();
+    // The station goes on with the part after the PLC has its result (images, die memory).
+    for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+         r && station->parts_finished() == finished && std::chrono::steady_clock::now() < until;)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return r.value_or(io::PlcResultRead{});
   }
 

@@ -26,16 +26,6 @@ int Reflect(int p, int len) {
 // multiversioning). Every output value takes the same operations in the same order in both, and
 // AVX2 does not bring fused multiply-adds, so both give the same bits.
 
-// acc[x] = k * c[x]
-void Scaled(const float* __restrict c, float k, int n, float* __restrict acc) {
-  for (int x = 0; x < n; ++x) acc[x] = k * c[x];
-}
-
-// acc[x] += k * (a[x] + b[x]): one symmetric pair of taps.
-void AddPair(const float* a, const float* b, float k, int n, float* __restrict acc) {
-  for (int x = 0; x < n; ++x) acc[x] += k * (a[x] + b[x]);
-}
-
 [[gnu::always_inline]] inline void MinStep(const float* __restrict a, int shift, int n,
                                            float* __restrict out) {
   for (int j = 0; j < n; ++j) out[j] = std::min(a[j], a[j + shift]);
@@ -70,25 +60,86 @@ template <void (*Step)(const float* __restrict, int, int, float* __restrict)>
   Step(cur, window - span, n, out);
 }
 
-// The rows of GaussianBlur; `padded` holds src.cols + 2 r floats.
+// Eight floats in one register (a GCC/Clang vector: AVX2 in the AVX2 clone, two SSE halves in
+// the baseline one), loaded and stored with memcpy, which compiles to unaligned moves. No
+// function takes or returns one: that would make the baseline's ABI differ from the AVX2 one's.
+using Lanes = float __attribute__((vector_size(32)));
+
+// out[x] = k[0] * c[x] + k[1] * (a[1][x] + b[1][x]) + ... + k[r] * (a[r][x] + b[r][x]), summed in
+// that order (as one pass per tap would), with the sums kept in registers: one store per pixel
+// instead of one per tap.
+[[gnu::always_inline]] inline void Taps(const float* c, const float* const* a,
+                                        const float* const* b, const float* k, int r, int n,
+                                        float* __restrict out) {
+  // Four registers of eight at a time: each sum waits for its last addition, so four run side
+  // by side (named, not an array, which GCC would keep in memory).
+  int x = 0;
+  for (; x + 32 <= n; x += 32) {
+    Lanes s0, s1, s2, s3, u0, u1, u2, u3, v0, v1, v2, v3;
+    std::memcpy(&s0, c + x, sizeof s0);
+    std::memcpy(&s1, c + x + 8, sizeof s1);
+    std::memcpy(&s2, c + x + 16, sizeof s2);
+    std::memcpy(&s3, c + x + 24, sizeof s3);
+    s0 *= k[0], s1 *= k[0], s2 *= k[0], s3 *= k[0];
+    for (int i = 1; i <= r; ++i) {
+      const float* p = a[i] + x;
+      const float* q = b[i] + x;
+      std::memcpy(&u0, p, sizeof u0), std::memcpy(&v0, q, sizeof v0);
+      std::memcpy(&u1, p + 8, sizeof u1), std::memcpy(&v1, q + 8, sizeof v1);
+      std::memcpy(&u2, p + 16, sizeof u2), std::memcpy(&v2, q + 16, sizeof v2);
+      std::memcpy(&u3, p + 24, sizeof u3), std::memcpy(&v3, q + 24, sizeof v3);
+      s0 += k[i] * (u0 + v0), s1 += k[i] * (u1 + v1);
+      s2 += k[i] * (u2 + v2), s3 += k[i] * (u3 + v3);
+    }
+    std::memcpy(out + x, &s0, sizeof s0);
+    std::memcpy(out + x + 8, &s1, sizeof s1);
+    std::memcpy(out + x + 16, &s2, sizeof s2);
+    std::memcpy(out + x + 24, &s3, sizeof s3);
+  }
+  for (; x + 8 <= n; x += 8) {
+    Lanes sum, u, v;
+    std::memcpy(&sum, c + x, sizeof sum);
+    sum *= k[0];
+    for (int i = 1; i <= r; ++i) {
+      std::memcpy(&u, a[i] + x, sizeof u);
+      std::memcpy(&v, b[i] + x, sizeof v);
+      sum += k[i] * (u + v);
+    }
+    std::memcpy(out + x, &sum, sizeof sum);
+  }
+  for (; x < n; ++x) {
+    float sum = k[0] * c[x];
+    for (int i = 1; i <= r; ++i) sum += k[i] * (a[i][x] + b[i][x]);
+    out[x] = sum;
+  }
+}
+
+// The rows of GaussianBlur; `padded` holds src.cols + 2 r floats. Kernels up to kMaxTaps taps a
+// side (sigma < 64 gives at most 256).
+constexpr int kMaxTaps = 256;
 LINESIGHT_CLONES void BlurRows(const cv::Mat& src, const float* k, int r, float* padded,
                                cv::Mat& dst) {
   const int w = src.cols, h = src.rows;
   float* acc = padded + r;
+  const float* up[kMaxTaps + 1];
+  const float* down[kMaxTaps + 1];
+  const float* left[kMaxTaps + 1];
+  const float* right[kMaxTaps + 1];
+  for (int i = 1; i <= r; ++i) left[i] = acc - i, right[i] = acc + i;
   for (int y = 0; y < h; ++y) {
     // Vertical pass over whole rows into the middle of the padded line, ...
-    Scaled(src.ptr<float>(y), k[0], w, acc);
-    for (int i = 1; i <= r; ++i)
-      AddPair(src.ptr<float>(Reflect(y - i, h)), src.ptr<float>(Reflect(y + i, h)), k[i], w, acc);
+    for (int i = 1; i <= r; ++i) {
+      up[i] = src.ptr<float>(Reflect(y - i, h));
+      down[i] = src.ptr<float>(Reflect(y + i, h));
+    }
+    Taps(src.ptr<float>(y), up, down, k, r, w, acc);
     // ... reflect its ends into the padding, ...
     for (int i = 1; i <= r; ++i) {
       padded[r - i] = acc[Reflect(-i, w)];
       padded[r + w - 1 + i] = acc[Reflect(w - 1 + i, w)];
     }
     // ... then the horizontal pass along it.
-    float* out = dst.ptr<float>(y);
-    Scaled(acc, k[0], w, out);
-    for (int i = 1; i <= r; ++i) AddPair(acc - i, acc + i, k[i], w, out);
+    Taps(acc, left, right, k, r, w, dst.ptr<float>(y));
   }
 }
 

@@ -118,6 +118,11 @@ std::optional<DieMark> DieMemory::Add(const cv::Mat& deviations, double turn_rad
   return Judge();
 }
 
+std::optional<DieMark> DieMemory::Mark() {
+  if (parts_ < options_.min_parts) return std::nullopt;
+  return Judge();
+}
+
 std::optional<DieMark> DieMemory::Judge() {
   // Places that nearly every part reached: the first repeat of the part, inside the rim.
   const float need = 0.9f * static_cast<float>(parts_);

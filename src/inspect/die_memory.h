@@ -67,6 +67,9 @@ class DieMemory {
   std::optional<std::string> Restore(const std::filesystem::path& path);
 
   int64_t parts() const { return parts_; }
+  // The mark as the memory stands now, judged as Add would (nullopt before min_parts parts): for
+  // a memory just taken back, whose next part must not go without the mark it had.
+  std::optional<DieMark> Mark();
 
  private:
   std::optional<DieMark> Judge();

@@ -398,7 +398,8 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   latency_->Record(part.latency_ms / 1000.0);
   Count(part);
   // After the PLC has its result, off the part's time: the pictures (encoding them costs about
-  // as much as inspecting), then the uplink, the live feed and the die memory's file. MQTT is a
+  // as much as inspecting), then the uplink, the live feed, the die memory (adding the part) and
+  // its file. MQTT is a
   // live feed of the records, so a repeated part id, which left none, is not published (the
   // status counts it in duplicate_parts).
   if (let_go.outbox) {
@@ -523,15 +524,15 @@ void Station::KeepImages(const PartRecord& part, Images& images) {
 // the mark of the parts before this one, which a horizon of hundreds of parts hardly changes.
 void Station::NoteForDieMemory(const std::shared_ptr<const Judge>& judge, const std::string& die,
                                const Workspace& ws, ViewResult& view) {
-  if (judge == memory_judge_ && die == memory_die_ && memory_mark_) view.die_mark = memory_mark_;
   if (view.decision == Decision::kHold || !ws.pose.found ||
       judge->model.recipe.locate.method != LocateMethod::kDisc)
     return;
+  if (judge == memory_judge_ && die == memory_die_ && memory_mark_) view.die_mark = memory_mark_;
   try {
     ws.cell.raw_map.copyTo(memory_next_.deviations);
     memory_next_.turn = judge->model.anomaly.TurnRadians(ws.cell);
-    memory_next_.judge = judge;
     memory_next_.die = die;
+    memory_next_.judge = judge;        // last: set only once the rest is this part's
   } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
     std::cerr << config_.station << ": die memory: " << e.what() << "\n";
   }
@@ -579,6 +580,9 @@ void Station::RestoreDieMemory() {
     if (const auto die = die_memory_->Restore(memory_file_)) {
       memory_die_ = *die;
       memory_stale_ = false;
+      // The mark it stood for its last part holds for the next one (judged here, at start).
+      if (const auto mark = die_memory_->Mark())
+        memory_mark_ = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
       std::cerr << config_.station << ": die memory of die " << *die << " taken back from "
                 << memory_file_.string() << ": " << die_memory_->parts() << " parts\n";
     } else {

@@ -157,8 +157,10 @@ class Station {
   std::optional<process::ShotRisk> risk_;  // the defect-risk model, if configured and loaded
   process::RestartCounter restarts_;       // shots since the machine's last stop (Handle only)
   double since_restart_ = 0;               // the part in flight's count (set by Handle)
-  // The first view's memory of the die's parts, for the model and die it was built with. Used by
-  // the one worker that inspects the first view of the one part in flight.
+  // The first view's memory of the die's parts, for the model and die it was built with. The
+  // line loop's thread owns it and the memory_* fields below; the worker inspecting the first
+  // view of the part in flight only reads memory_judge_, memory_die_ and memory_mark_ and fills
+  // memory_next_ (WorkerPool::RunAll orders both around the task).
   std::optional<DieMemory> die_memory_;
   // Per view: the pose and weighted anomaly map of the last part whose heatmap is kept, copied
   // from the worker's workspace (only pose and weighted are set) for KeepImages to draw from.

@@ -145,13 +145,14 @@ class Outbox {
   void TEST_LimitPages(int64_t pages);
 
  private:
-  // Inserts one part inside the caller's transaction; false if a duplicate. Appends the image
-  // files it wrote to `written` and those to delete after commit to `evicted`.
   void LetAllGoLocked();  // every record waiting for its images goes without them
+  // Keeps `images` with the stored record `kept` (its row), inside the caller's transaction.
   void KeepImagesLocked(int64_t row, PartRecord& kept, const PartImages& images,
                         std::vector<std::string>& written, std::vector<std::string>& evicted);
   bool PutWith(PartRecord& part, const PartImages& images,
                const std::function<void(PartRecord&)>& last_word, int64_t sent);
+  // Inserts one part inside the caller's transaction; false if a duplicate. Appends the image
+  // files it wrote to `written` and those to delete after commit to `evicted`.
   bool InsertLocked(const PartRecord& part, const PartImages& images,
                     std::vector<std::string>& written, std::vector<std::string>& evicted,
                     int64_t sent = 0);

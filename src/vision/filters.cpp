@@ -222,6 +222,7 @@ void GaussianBlur(const cv::Mat& src, cv::Mat& dst, const GaussianKernel& kernel
   dst.create(src.size(), CV_32FC1);
   CV_Assert(dst.dataend <= src.datastart || src.dataend <= dst.datastart);
   const int r = kernel.radius();
+  CV_Assert(r <= kMaxTaps);  // BlurRows' row pointers
   if (line.size() < static_cast<size_t>(src.cols + 2 * r))
     line.resize(static_cast<size_t>(src.cols + 2 * r));
   BlurRows(src, kernel.taps(), r, line.data(), dst);

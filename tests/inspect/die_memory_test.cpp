@@ -136,12 +136,18 @@ TEST(DieMemoryTest, AMemorySavedAndTakenBackGoesOnAsIfItHadNeverStopped) {
               Decision::kHold);
     const auto want = whole.Add(ws);
     if (k < 90) {
-      first.Add(ws);
+      const auto last = first.Add(ws);
       if (k == 89) {
         first.Save(file, "M1-D07");
         second.emplace(model, Quick());
         ASSERT_EQ(second->Restore(file), std::optional<std::string>("M1-D07"));
         EXPECT_EQ(second->parts(), 90);
+        // Judged at once, it stands what the last part's Add did (a station's first part).
+        const auto now = second->Mark();
+        ASSERT_EQ(now.has_value(), last.has_value());
+        if (now) {
+          EXPECT_EQ(now->canvas_peak, last->canvas_peak);
+        }
       }
       continue;
     }

@@ -284,25 +284,26 @@ cv::Mat FaintVein(uint64_t seed) {
 
 // The die memory (short horizons here: 30 parts against 300) stands a mark once the die's parts
 // keep showing the faint line, and the station rejects the die's further parts for it (PLC defect
-// type die_mark) though their own inspection passes them. CLEAR_MARK from the HMI ends the mark
-// and starts the memory again, so the die's next parts pass until the memory has judged anew.
+// type die_mark) though their own inspection passes them; a restart keeps the mark from its
+// first part on. CLEAR_MARK from the HMI ends the mark and starts the memory again, so the die's
+// next parts pass until the memory has judged anew.
 TEST(StationTest, TheDieMemorysMarkRejectsTheDiesPartsUntilAPersonClearsIt) {
   TempDir dir;
   StationConfig config;
   config.recurring_mark.memory.short_parts = 30;
   config.recurring_mark.memory.long_parts = 300;
   config.recurring_mark.memory.min_parts = 60;
-  StationRig rig(dir.path(), config);
+  auto rig = std::make_unique<StationRig>(dir.path(), config);
   uint32_t id = 0;
   for (; id < 60; ++id) {
-    const auto r = rig.Shoot(id + 1, {{"top", Good(21000 + id)}});
+    const auto r = rig->Shoot(id + 1, {{"top", Good(21000 + id)}});
     EXPECT_NE(r.defect_type, FindingTypeCode("die_mark")) << "no line yet: part " << id + 1;
   }
   int own_rejects = 0;
   std::optional<uint32_t> marked_at;
   for (; id < 200 && !marked_at; ++id) {
-    const auto r = rig.Shoot(id + 1, {{"top", FaintVein(21000 + id)}});
-    const auto stored = rig.station->outbox().Get(PartId("M1", id + 1));
+    const auto r = rig->Shoot(id + 1, {{"top", FaintVein(21000 + id)}});
+    const auto stored = rig->station->outbox().Get(PartId("M1", id + 1));
     ASSERT_TRUE(stored.has_value());
     if (stored->views[0].die_mark && r.defect_type == FindingTypeCode("die_mark"))
       marked_at = id + 1;
@@ -311,23 +312,44 @@ TEST(StationTest, TheDieMemorysMarkRejectsTheDiesPartsUntilAPersonClearsIt) {
   }
   ASSERT_TRUE(marked_at.has_value()) << "the memory never stood the line's mark";
   EXPECT_LE(own_rejects, 3) << "the line is too faint for the parts' own inspection";
-  const auto stored = rig.station->outbox().Get(PartId("M1", *marked_at));
+  const auto stored = rig->station->outbox().Get(PartId("M1", *marked_at));
   EXPECT_EQ(stored->decision, Decision::kReject);
   EXPECT_LE(stored->views[0].score, stored->views[0].threshold) << "its own inspection passed it";
   ASSERT_TRUE(stored->views[0].recurring_mark.has_value());
   EXPECT_NEAR(std::hypot(stored->views[0].recurring_mark->x, stored->views[0].recurring_mark->y),
               0.625, 0.1);
   ++id;
-  const auto still = rig.Shoot(id, {{"top", FaintVein(21000 + id)}});
+  const auto still = rig->Shoot(id, {{"top", FaintVein(21000 + id)}});
   EXPECT_EQ(still.defect_type, FindingTypeCode("die_mark")) << "the mark stands";
-  rig.plc->ClearMark();
+  // Restarted, the station takes the memory back, and its first part carries the mark that
+  // memory stands (the watch starts empty). The memory's judgement of a young line comes and
+  // goes, so the file's own judgement says whether there is one; restarts go on until it does.
+  const InspectionModel model = LoadInspectionModel(ModelFile());
+  bool marked = false;
+  for (int restarts = 0; restarts < 20 && !marked; ++restarts) {
+    rig.reset();
+    DieMemory saved(model, config.recurring_mark.memory);
+    ASSERT_TRUE(saved.Restore(dir.path() / "outbox.die-memory").has_value());
+    marked = saved.Mark().has_value();
+    rig = std::make_unique<StationRig>(dir.path(), config);
+    ++id;
+    const auto r = rig->Shoot(id, {{"top", FaintVein(21000 + id)}});
+    const auto first = rig->station->outbox().Get(PartId("M1", id));
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->views[0].die_mark.has_value(), marked) << "first part after restart " << id;
+    if (marked) {
+      EXPECT_EQ(r.decision, Decision::kReject);
+    }
+  }
+  ASSERT_TRUE(marked) << "no restart found the memory marking: the check proved nothing";
+  rig->plc->ClearMark();
   int passed_after_clear = 0;
   for (uint32_t k = 0; k < 20; ++k, ++id) {
-    const auto r = rig.Shoot(id + 1, {{"top", FaintVein(21000 + id)}});
+    const auto r = rig->Shoot(id + 1, {{"top", FaintVein(21000 + id)}});
     EXPECT_NE(r.defect_type, FindingTypeCode("die_mark")) << "memory restarted: part " << id + 1;
     passed_after_clear += r.decision == Decision::kPass;
   }
-  EXPECT_EQ(rig.station->counters().recurring_mark_clears, 1u);
+  EXPECT_EQ(rig->station->counters().recurring_mark_clears, 1u);
   EXPECT_GE(passed_after_clear, 15) << "the line alone rejects few of its parts";
 }
 
@@ -336,8 +358,8 @@ TEST(StationTest, TheDieMemorysMarkRejectsTheDiesPartsUntilAPersonClearsIt) {
 // file is written every 25 parts after the PLC has its result (a killed station loses at most
 // those), at once when a person clears the mark or the die changes (a kill must not bring the
 // old memory back), and when the station stops; a damaged file is logged and replaced, never a
-// reason to stop the line. Each file is read after a later part: the station writes it after
-// the PLC has its result, so only the next part's result says the write is done.
+// reason to stop the line. The station writes the file after the PLC has a part's result;
+// Shoot waits for that work to end.
 TEST(StationTest, TheDieMemoryOutlivesARestartOfTheStation) {
   TempDir dir;
   const fs::path file = dir.path() / "outbox.die-memory";

@@ -78,10 +78,10 @@ std::optional<DieMark> DieMemory::Add(const cv::Mat& deviations, double turn_rad
   part_count_.setTo(0);
   const double c = canvas_ / 2.0;
   // The deviations scoring left: each pixel's largest |z| over the channels (CellStatsWorkspace).
-  const cv::Mat& raw = deviations;
-  if (raw.rows != canvas_ || raw.cols != canvas_ || raw.type() != CV_32F) return std::nullopt;
+  if (deviations.rows != canvas_ || deviations.cols != canvas_ || deviations.type() != CV_32F)
+    return std::nullopt;
   for (int y = 0; y < canvas_; ++y) {
-    const float* zs = raw.ptr<float>(y);
+    const float* zs = deviations.ptr<float>(y);
     for (int x = 0; x < canvas_; ++x) {
       const size_t i = static_cast<size_t>(y) * canvas_ + x;
       if (radius_[i] < 0) continue;

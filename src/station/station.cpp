@@ -133,6 +133,12 @@ UplinkOptions UplinkOptionsOf(const StationConfig& c) {
   return o;
 }
 
+// A die memory's mark as a view's record carries it.
+std::optional<DieMarkSeen> SeenOf(const std::optional<DieMark>& mark) {
+  if (!mark) return std::nullopt;
+  return DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
+}
+
 }  // namespace
 
 Station::Station(StationConfig config, std::unique_ptr<io::FrameSource> camera,
@@ -399,9 +405,8 @@ PartRecord Station::Handle(const io::PlcTrigger& trigger) {
   Count(part);
   // After the PLC has its result, off the part's time: the pictures (encoding them costs about
   // as much as inspecting), then the uplink, the live feed, the die memory (adding the part) and
-  // its file. MQTT is a
-  // live feed of the records, so a repeated part id, which left none, is not published (the
-  // status counts it in duplicate_parts).
+  // its file. MQTT is a live feed of the records, so a repeated part id, which left none, is not
+  // published (the status counts it in duplicate_parts).
   if (let_go.outbox) {
     KeepImages(part, images);
     let_go.outbox = nullptr;
@@ -541,27 +546,23 @@ void Station::NoteForDieMemory(const std::shared_ptr<const Judge>& judge, const 
 // Adds the part NoteForDieMemory copied, if any. The memory starts again for a new die or a new
 // model (its deviations mean something else).
 void Station::RememberDie() {
-  const std::shared_ptr<const Judge> judge = std::move(memory_next_.judge);
-  memory_next_.judge = nullptr;
+  const std::shared_ptr<const Judge> judge = std::move(memory_next_.judge);  // leaves it null
   if (!judge) return;
+  memory_mark_.reset();  // until the memory has judged this part
   try {
     if (judge != memory_judge_) {
       die_memory_.emplace(judge->model, config_.recurring_mark.memory);
       memory_judge_ = judge;
       memory_die_ = memory_next_.die;
       memory_stale_ = true;  // the file is another model's
-      memory_mark_.reset();
     } else if (memory_next_.die != memory_die_) {
       die_memory_->Reset();
       memory_die_ = memory_next_.die;
       memory_stale_ = true;  // the old die's file must not come back
-      memory_mark_.reset();
     }
-    const auto mark = die_memory_->Add(memory_next_.deviations, memory_next_.turn);
+    memory_mark_ = SeenOf(die_memory_->Add(memory_next_.deviations, memory_next_.turn));
     ++memory_unsaved_;
     memory_parts_ = die_memory_->parts();
-    memory_mark_.reset();
-    if (mark) memory_mark_ = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
   } catch (const std::exception& e) {  // the memory is advice: the part's verdict stands
     std::cerr << config_.station << ": die memory: " << e.what() << "\n";
   }
@@ -581,8 +582,7 @@ void Station::RestoreDieMemory() {
       memory_die_ = *die;
       memory_stale_ = false;
       // The mark it stood for its last part holds for the next one (judged here, at start).
-      if (const auto mark = die_memory_->Mark())
-        memory_mark_ = DieMarkSeen{mark->x, mark->y, mark->size, mark->sigma};
+      memory_mark_ = SeenOf(die_memory_->Mark());
       std::cerr << config_.station << ": die memory of die " << *die << " taken back from "
                 << memory_file_.string() << ": " << die_memory_->parts() << " parts\n";
     } else {

@@ -308,7 +308,7 @@ int ClearEarlierRun(const fs::path& out) {
   };
   for (const char* name :
        {"linesight.db", "linesight.db-wal", "linesight.db-shm", "server-images", "model.lsm",
-        "risk.json", "report.html", "plant_report.html", "admin-password.txt"})
+        "risk.json", "report.html", "plant_report.html", "admin-password.txt", "truth.csv"})
     drop(out / name);
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(out, ec)) {

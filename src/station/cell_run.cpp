@@ -262,6 +262,7 @@ class MachineLoop {
         bc.first += ng;
         ++bc.second;
       }
+      truth_rows_.push_back(TruthRow(shot, r, latency));
       if (shot.truth.defects.size() == 1 && r.decision == Decision::kReject) {
         const sim::DefectType type = shot.truth.defects[0].type;
         auto& tt = t.typed[std::string(sim::DefectName(type))];
@@ -279,6 +280,35 @@ class MachineLoop {
     (defective ? summary.defect_scores : summary.good_scores).push_back(score);
   }
 
+  // One line of truth.csv (cell_run.h, WriteTruthCsv): the part, its true defects with their
+  // causes, and what the line read.
+  std::string TruthRow(const sim::CellShot& shot, const io::PlcResultRead& r, double latency) {
+    std::string defects;
+    for (const auto& d : shot.truth.defects)
+      defects += (defects.empty() ? "" : " ") + std::string(sim::DefectName(d.type)) + ":" +
+                 std::string(sim::CauseName(d.cause));
+    const double vein = shot.veins.empty() ? 0.0 : shot.veins.front().length;
+    const size_t code = r.defect_type;
+    const std::string_view type = r.decision == Decision::kPass ? ""
+                                  : code >= 1 && code <= std::size(kFindingTypes)
+                                      ? kFindingTypes[code - 1]
+                                      : "";
+    char numbers[96];
+    std::snprintf(numbers, sizeof numbers, "%.1f,%s,%s,%.3f,%.2f", vein,
+                  std::string(DecisionName(r.decision)).c_str(), std::string(type).c_str(),
+                  r.score_permille / 1000.0, latency);
+    return PartId(machine_.id(), shot.shot.shot) + "," + machine_.id() + "," + shot.shot.die + "," +
+           std::to_string(shot.shot.die_shot) + "," + std::to_string(shot.shot.time_ms) + "," +
+           (shot.truth.good() ? "0" : "1") + "," + defects + "," + numbers;
+  }
+
+ public:
+  std::vector<std::string> truth_rows() const {
+    std::lock_guard lock(mu_);
+    return truth_rows_;
+  }
+
+ private:
   const CellRunOptions& options_;
   sim::MachineSim& machine_;
   SimCamera* camera_;  // owned by station_
@@ -288,6 +318,7 @@ class MachineLoop {
   MachineTally tally_;
   std::vector<MachineEvent> events_;
   std::vector<std::pair<int64_t, int8_t>> truth_;  // shot, defective; under mu_
+  std::vector<std::string> truth_rows_;            // truth.csv's lines; under mu_
   bool stopped_ = false;
   std::string changing_die_;  // the die a change was ordered for (Drive's thread only)
 };
@@ -332,6 +363,35 @@ void MachineTally::Add(const MachineTally& o) {
   }
 }
 
+namespace {
+// Writes `text` to `path` whole or not at all (a temporary file renamed over it).
+void WriteWhole(const fs::path& path, const std::string& text, const std::string& what) {
+  const fs::path tmp = fs::path(path).concat(".tmp");
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush())
+      throw Error(ErrorCategory::kIo, "cannot write " + what + " " + tmp.string(),
+                  "Check that the folder exists, is writable and has room");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec)
+    throw Error(ErrorCategory::kIo,
+                "cannot write " + what + " " + path.string() + ": " + ec.message(),
+                "Check that the folder is writable");
+}
+
+void WriteTruthCsv(const std::vector<std::unique_ptr<MachineLoop>>& loops, const fs::path& path) {
+  std::string text =
+      "part_id,machine,die,die_shot,time_ms,defective,defects,vein_px,decision,line_type,"
+      "score_rel,latency_ms\n";
+  for (const auto& l : loops)
+    for (const auto& row : l->truth_rows()) text += row + '\n';
+  WriteWhole(path, text, "the parts' truth");
+}
+}  // namespace
+
 size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
                                  const fs::path& path) {
   sim::CellOptions co;
@@ -357,22 +417,10 @@ size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
   ro.shot_flags = false;
   ro.die_one_hot = false;
   const size_t n = shots.size();
-  const std::string text =
-      process::RiskModel::Fit(process::LineShotTable(std::move(shots), events), ro).SaveJson();
-  const fs::path tmp = fs::path(path).concat(".tmp");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.flush())
-      throw Error(ErrorCategory::kIo, "cannot write the risk model " + tmp.string(),
-                  "Check that the folder exists, is writable and has room");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec)
-    throw Error(ErrorCategory::kIo,
-                "cannot write the risk model " + path.string() + ": " + ec.message(),
-                "Check that the folder is writable");
+  WriteWhole(
+      path,
+      process::RiskModel::Fit(process::LineShotTable(std::move(shots), events), ro).SaveJson(),
+      "the risk model");
   return n;
 }
 
@@ -434,6 +482,7 @@ CellSummary RunCell(const CellRunOptions& options) {
     summary.machines.push_back(l->tally());
     summary.total.Add(summary.machines.back());
   }
+  WriteTruthCsv(loops, options.out / "truth.csv");
   return summary;
 }
 

@@ -81,7 +81,10 @@ struct CellSummary {
 size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
                                  const std::filesystem::path& path);
 
-// Runs the cell. Throws Error when a station cannot start (model, port, outbox).
+// Runs the cell, and writes out/truth.csv: one line per part with its true defects and causes
+// beside what the line read (docs/guide.md, "demo"), so that each escape and false reject
+// can be looked up. Throws Error when a station cannot start (model, port, outbox) or the file
+// cannot be written.
 CellSummary RunCell(const CellRunOptions& options);
 
 // Each machine's nominal cycle, s, by machine id, in the cell RunCell simulates with `machines`
@@ -90,7 +93,7 @@ std::map<std::string, double> NominalCycles(int machines, uint64_t seed);
 
 // The summary as `linesight demo --json` ends: machines (one entry each) and total, each with
 // parts, rejects, holds, escapes, false_rejects, downtime_min, latency_p50_ms, latency_p99_ms
-// and more (docs/guide.md, "The demo").
+// and more (docs/guide.md, "demo").
 nlohmann::json SummaryToJson(const CellSummary& summary);
 
 }  // namespace linesight::station

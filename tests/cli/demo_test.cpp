@@ -1,7 +1,11 @@
 // `linesight demo`: a shift of the simulated cell through 9 real stations and PLC sockets; its
 // summary adds up, and every part it counts is in the station's outbox exactly once.
+#include <fstream>
 #include <map>
 #include <numeric>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,6 +21,53 @@ namespace fs = std::filesystem;
 using testing::RunLinesight;
 using testing::ShellQuote;
 using testing::TempDir;
+
+std::vector<std::string> CsvFields(const std::string& line) {
+  std::vector<std::string> fields(1);
+  for (char c : line) {
+    if (c == ',')
+      fields.emplace_back();
+    else
+      fields.back().push_back(c);
+  }
+  return fields;
+}
+
+// truth.csv has one line per part, and its verdicts against the truth are the summary's.
+void ExpectTruthAddsUp(const fs::path& path, const nlohmann::json& summary) {
+  std::ifstream f(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(f, line)) << path;
+  const auto header = CsvFields(line);
+  ASSERT_EQ(header.size(), 12u) << line;
+  EXPECT_EQ(header[0], "part_id");
+  struct Counts {
+    int parts = 0, defective = 0, escapes = 0, false_rejects = 0;
+  };
+  std::map<std::string, Counts> by_machine;
+  std::set<std::string> ids;
+  while (std::getline(f, line)) {
+    const auto v = CsvFields(line);
+    ASSERT_EQ(v.size(), header.size()) << line;
+    EXPECT_TRUE(ids.insert(v[0]).second) << "twice: " << line;
+    EXPECT_TRUE(v[0].starts_with(v[1] + "-")) << line;
+    const bool defective = v[5] == "1", passed = v[8] == "pass";
+    EXPECT_EQ(defective, !v[6].empty()) << "a defective part names its defects: " << line;
+    EXPECT_EQ(passed, v[9].empty()) << "an NG part names the type the PLC read: " << line;
+    Counts& c = by_machine[v[1]];
+    ++c.parts;
+    c.defective += defective;
+    c.escapes += defective && passed;
+    c.false_rejects += !defective && !passed;
+  }
+  for (const auto& m : summary.at("machines")) {
+    const Counts& c = by_machine[m.at("machine").get<std::string>()];
+    EXPECT_EQ(c.parts, m.at("parts").get<int>()) << m.dump();
+    EXPECT_EQ(c.defective, m.at("defective").get<int>()) << m.dump();
+    EXPECT_EQ(c.escapes, m.at("escapes").get<int>()) << m.dump();
+    EXPECT_EQ(c.false_rejects, m.at("false_rejects").get<int>()) << m.dump();
+  }
+}
 
 TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   TempDir dir;
@@ -39,6 +90,7 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   testing::WriteFile(out / "M1" / "outbox.die-memory", "an earlier run's die memory\n");
   testing::WriteFile(out / "notes.txt", "mine\n");
   testing::WriteFile(out / "model.lsm", "an earlier run's model\n");
+  testing::WriteFile(out / "truth.csv", "an earlier run's truth\n");
   const auto r = RunLinesight("demo --out " + ShellQuote(out) +
                               " --train 30 --hours 0.4 --speed 0 --json --listen 127.0.0.1:0");
   ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
@@ -63,6 +115,7 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
     parts += m.at("parts").get<int>();
   }
   EXPECT_EQ(s.at("total").at("parts").get<int>(), parts);
+  ExpectTruthAddsUp(out / "truth.csv", s);
   EXPECT_TRUE(fs::exists(out / "notes.txt")) << "not the demo's: kept";
   EXPECT_FALSE(testing::Contains(r.err, "die memory")) << r.err;
   EXPECT_TRUE(testing::Contains(r.err, "removed an earlier run's results")) << r.err;

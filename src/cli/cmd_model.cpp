@@ -18,6 +18,13 @@
 namespace linesight::cli {
 namespace {
 
+// Why a round part's model has no outline check when training gave no reason of its own.
+std::string OutlineOffByRecipe(const InspectionModel& m) {
+  if (m.recipe.outline == OutlineCheck::kOff) return "the recipe turns it off (anomaly.outline)";
+  if (m.recipe.locate.method != LocateMethod::kDisc) return "only parts found as discs have it";
+  return "trained before linesight gave a reason";
+}
+
 nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {
   nlohmann::json manifest = nlohmann::json::array();
   int used = 0, outliers = 0, skipped = 0;
@@ -53,6 +60,14 @@ nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {
   if (with_manifest) j["manifest"] = std::move(manifest);
   if (m.scale_min > 0) j["part_scale"] = {m.scale_min, m.scale_max};
   if (m.match.learned()) j["part_match"] = m.match.ToJson();
+  if (m.outline_scale > 0)
+    j["outline"] = {{"on", true},
+                    {"threshold_spreads", m.threshold / m.outline_scale},
+                    {"good_max_spreads", m.outline_good_max}};
+  else if (m.recipe.symmetry == Symmetry::kRotational)
+    j["outline"] = {
+        {"on", false},
+        {"reason", m.outline_off_reason.empty() ? OutlineOffByRecipe(m) : m.outline_off_reason}};
   return j;
 }
 
@@ -92,7 +107,9 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
               << m.outline_good_max << ")\n"
               << std::setprecision(6);
   else if (m.recipe.symmetry == Symmetry::kRotational)
-    std::cout << "  outline check    off\n";
+    std::cout << "  outline check    off: "
+              << (m.outline_off_reason.empty() ? OutlineOffByRecipe(m) : m.outline_off_reason)
+              << "\n";
   if (m.match.learned())
     std::cout << "  part match       a part must match a good part's thumbnail at least "
               << std::setprecision(2) << std::fixed << m.match.min_match() << " (good parts: 1% "

@@ -61,6 +61,9 @@ void AddTrainCommand(CLI::App& app, CommandBody& body) {
       std::cout << "  outliers      " << outliers
                 << " (good images scoring like defects; `linesight model show --manifest` lists "
                    "every image)\n";
+      if (!model.outline_off_reason.empty())
+        std::cout << "  outline check off: " << model.outline_off_reason
+                  << " (flash beyond the rim is judged by the anomaly map alone)\n";
       for (const auto& w : model.training.warnings) std::cerr << "warning: " << w << "\n";
       return kExitOk;
     };

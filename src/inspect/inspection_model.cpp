@@ -123,6 +123,8 @@ void SaveInspectionModel(const InspectionModel& m, const std::filesystem::path& 
     f.header["outline"] = {{"threshold", m.outline_threshold},
                            {"scale", m.outline_scale},
                            {"good_max", m.outline_good_max}};
+  else if (!m.outline_off_reason.empty())
+    f.header["outline_off"] = m.outline_off_reason;  // older readers ignore it
   if (m.match.learned()) {
     f.header["match"] = m.match.ToJson();
     m.match.AppendPayload(f.payload);
@@ -193,6 +195,8 @@ InspectionModel LoadInspectionModel(const std::filesystem::path& path) {
         throw Error(ErrorCategory::kModel, name + ": the outline check's threshold is invalid",
                     "The file is corrupt: train the model again");
     }
+    if (h.contains("outline_off") && h["outline_off"].is_string())
+      m.outline_off_reason = h["outline_off"].get<std::string>();
     const auto& t = h.at("training");
     m.training.good_images = t.at("good_images").get<int>();
     m.training.calibration_images = t.at("calibration_images").get<int>();

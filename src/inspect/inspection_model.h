@@ -83,7 +83,8 @@ struct InspectionModel {
   // the table all round, or an older model.
   float outline_threshold = 0;
   float outline_scale = 0;
-  float outline_good_max = 0;  // the largest bulge the good parts showed, spreads
+  float outline_good_max = 0;           // the largest bulge the good parts showed, spreads
+  std::string outline_off_reason = {};  // why `auto` left it off a round part (OutlineLearned)
 
   // The locator settings inspection uses: the recipe's, narrowed by what training learned.
   LocateOptions Locate() const {

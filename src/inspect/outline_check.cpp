@@ -70,6 +70,18 @@ OutlineLearned LearnOutlineCheck(const Recipe& recipe, const cv::Mat& weights,
                 "auto or off");
   }
   if (!usable || (recipe.outline == OutlineCheck::kAuto && out.good_max > kOutlineNoisy)) {
+    char text[200];
+    if (!usable)
+      std::snprintf(text, sizeof text,
+                    "the rim stood out from the table all round on %.0f%% of the good parts "
+                    "(auto needs %.0f%%)",
+                    100 * share, 100 * kOutlineMeasuredShare);
+    else
+      std::snprintf(text, sizeof text,
+                    "the good parts' outlines bulged by up to %.1f spreads (auto needs at most "
+                    "%.0f)",
+                    out.good_max, kOutlineNoisy);
+    out.off_reason = text;
     out.good_max = 0;
     return out;
   }

@@ -17,6 +17,9 @@ struct OutlineLearned {
   float threshold = 0;  // spreads at the calibrated operating point; 0 = off
   float good_max = 0;   // the largest bulge of the good parts, spreads
   std::string warning;  // why a check the recipe asked for is weak; "" if none
+  // Why `auto` left the check off a round part (threshold 0), for `linesight model show`; "" if
+  // it is on, or the recipe turned it off, or the part is not round.
+  std::string off_reason;
 };
 
 // The bulge threshold is the larger of kOutlineFloor and kOutlineMargin x the good parts'

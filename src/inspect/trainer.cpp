@@ -342,6 +342,7 @@ InspectionModel Fit(const Recipe& recipe, Samples& s, const TrainOptions& option
   model.outline_threshold = scale > 0 ? outline.threshold : 0;
   model.outline_scale = scale;
   model.outline_good_max = scale > 0 ? outline.good_max : 0;
+  model.outline_off_reason = outline.off_reason;
   if (!outline.warning.empty()) warnings.push_back(outline.warning);
   // A part in a fixed pose (blocks) has a whole to recognise; a texture has none.
   if (recipe.locate.method == LocateMethod::kNone && recipe.cells.layout == CellLayout::kBlocks) {

@@ -91,7 +91,11 @@ TEST(OutlineCheckTest, ARimThatCannotBeMeasuredLeavesItOffOrRefusesOn) {
   const cv::Matx23d same(1, 0, 0, 0, 1, 0);
   const std::vector<OutlineSample> parts(5, OutlineSample{&flat, same, {320, 320}});
   Recipe r = DefaultRecipe();
-  EXPECT_EQ(LearnOutlineCheck(r, weights, parts).threshold, 0.0f) << "auto: off";
+  const OutlineLearned off = LearnOutlineCheck(r, weights, parts);
+  EXPECT_EQ(off.threshold, 0.0f) << "auto: off";
+  EXPECT_TRUE(testing::Contains(off.off_reason, "on 0% of the good parts (auto needs 95%)"))
+      << off.off_reason;
+  EXPECT_TRUE(off.warning.empty()) << "auto was not asked for the check: no warning";
   r.outline = OutlineCheck::kOn;
   const Error e = testing::Caught([&] { LearnOutlineCheck(r, weights, parts); });
   EXPECT_EQ(e.category(), ErrorCategory::kInput);
@@ -99,6 +103,7 @@ TEST(OutlineCheckTest, ARimThatCannotBeMeasuredLeavesItOffOrRefusesOn) {
   EXPECT_TRUE(testing::Contains(e.fix(), "anomaly.outline")) << e.fix();
   r.outline = OutlineCheck::kOff;
   EXPECT_EQ(LearnOutlineCheck(r, weights, parts).threshold, 0.0f);
+  EXPECT_TRUE(LearnOutlineCheck(r, weights, parts).off_reason.empty()) << "the recipe's choice";
   Recipe tile = ParseRecipe("part:\n  symmetry: none\n", "tile");
   EXPECT_EQ(LearnOutlineCheck(tile, weights, parts).threshold, 0.0f) << "not a round part";
 }
@@ -137,6 +142,13 @@ TEST(OutlineCheckTest, TheModelFileKeepsItAndRefusesAnInvalidOne) {
   f.header.erase("outline");
   WriteModelFile(path, f);
   EXPECT_EQ(LoadInspectionModel(path).outline_threshold, 0.0f) << "older models: off";
+  EXPECT_TRUE(LoadInspectionModel(path).outline_off_reason.empty());
+  // A model `auto` left without the check keeps why.
+  InspectionModel off = Model();
+  off.outline_threshold = off.outline_scale = off.outline_good_max = 0;
+  off.outline_off_reason = "the good parts' outlines bulged by up to 12.0 spreads";
+  SaveInspectionModel(off, path);
+  EXPECT_EQ(LoadInspectionModel(path).outline_off_reason, off.outline_off_reason);
 }
 
 }  // namespace

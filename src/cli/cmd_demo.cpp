@@ -306,9 +306,9 @@ int ClearEarlierRun(const fs::path& out) {
                   "Remove it by hand, or give another --out folder");
     removed += n > 0;
   };
-  for (const char* name :
-       {"linesight.db", "linesight.db-wal", "linesight.db-shm", "server-images", "model.lsm",
-        "risk.json", "report.html", "plant_report.html", "admin-password.txt", "truth.csv"})
+  for (const char* name : {"linesight.db", "linesight.db-wal", "linesight.db-shm", "server-images",
+                           "model.lsm", "risk.json", "report.html", "plant_report.html",
+                           "admin-password.txt", "truth.csv", "truth.csv.tmp", "risk.json.tmp"})
     drop(out / name);
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(out, ec)) {
@@ -402,6 +402,7 @@ int RunDemo(const DemoArgs& a) {
     if (image_auroc) j["image_auroc"] = *image_auroc;
     j["reports"] = {{"plant", (out / "plant_report.html").string()}};
     if (image_auroc) j["reports"]["shift"] = (out / "report.html").string();
+    j["reports"]["truth"] = (out / "truth.csv").string();
     std::cout << JsonText(j) << std::endl;
     return kExitOk;
   }
@@ -430,6 +431,8 @@ int RunDemo(const DemoArgs& a) {
   std::cout << "   every part: " << (out / "M1" / "outbox.db").string()
             << " ... (one outbox per station; sqlite3 <file> \"select part_id, decision from "
                "parts\")\n";
+  std::cout << "   each part beside the simulator's truth: " << (out / "truth.csv").string()
+            << " (the escapes: awk -F, '$6 == 1 && $9 == \"pass\"' <file>)\n";
   return keep_serving();
 }
 

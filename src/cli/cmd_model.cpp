@@ -22,7 +22,7 @@ namespace {
 std::string OutlineOffByRecipe(const InspectionModel& m) {
   if (m.recipe.outline == OutlineCheck::kOff) return "the recipe turns it off (anomaly.outline)";
   if (m.recipe.locate.method != LocateMethod::kDisc) return "only parts found as discs have it";
-  return "trained before linesight gave a reason";
+  return "trained by an older linesight, which did not record why; train again to see it";
 }
 
 nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {

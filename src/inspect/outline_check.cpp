@@ -61,7 +61,7 @@ OutlineLearned LearnOutlineCheck(const Recipe& recipe, const cv::Mat& weights,
   const bool usable = share >= kOutlineMeasuredShare;
   if (recipe.outline == OutlineCheck::kOn && !usable) {
     char text[64];
-    std::snprintf(text, sizeof text, "%.0f%%", 100 * share);
+    std::snprintf(text, sizeof text, "%.0f%%", std::floor(100 * share));
     throw Error(ErrorCategory::kInput,
                 std::string("anomaly.outline is on, but the rim stands out from the table all "
                             "round on only ") +
@@ -72,14 +72,14 @@ OutlineLearned LearnOutlineCheck(const Recipe& recipe, const cv::Mat& weights,
   if (!usable || (recipe.outline == OutlineCheck::kAuto && out.good_max > kOutlineNoisy)) {
     char text[200];
     if (!usable)
-      std::snprintf(text, sizeof text,
+      std::snprintf(text, sizeof text,  // rounded down: never "95% (auto needs 95%)"
                     "the rim stood out from the table all round on %.0f%% of the good parts "
                     "(auto needs %.0f%%)",
-                    100 * share, 100 * kOutlineMeasuredShare);
+                    std::floor(100 * share), 100 * kOutlineMeasuredShare);
     else
       std::snprintf(text, sizeof text,
-                    "the good parts' outlines bulged by up to %.1f spreads (auto needs at most "
-                    "%.0f)",
+                    "the good parts' outlines bulged by up to %.2f spreads (auto leaves it off "
+                    "above %.0f)",
                     out.good_max, kOutlineNoisy);
     out.off_reason = text;
     out.good_max = 0;

@@ -39,10 +39,11 @@ void ExpectTruthAddsUp(const fs::path& path, const nlohmann::json& summary) {
   std::string line;
   ASSERT_TRUE(std::getline(f, line)) << path;
   const auto header = CsvFields(line);
-  ASSERT_EQ(header.size(), 12u) << line;
+  ASSERT_EQ(header.size(), 13u) << line;
   EXPECT_EQ(header[0], "part_id");
   struct Counts {
-    int parts = 0, defective = 0, escapes = 0, false_rejects = 0;
+    int parts = 0, passes = 0, rejects = 0, holds = 0, defective = 0, escapes = 0,
+        false_rejects = 0;
   };
   std::map<std::string, Counts> by_machine;
   std::set<std::string> ids;
@@ -51,11 +52,17 @@ void ExpectTruthAddsUp(const fs::path& path, const nlohmann::json& summary) {
     ASSERT_EQ(v.size(), header.size()) << line;
     EXPECT_TRUE(ids.insert(v[0]).second) << "twice: " << line;
     EXPECT_TRUE(v[0].starts_with(v[1] + "-")) << line;
-    const bool defective = v[5] == "1", passed = v[8] == "pass";
+    const bool defective = v[5] == "1", passed = v[8] == "pass", held = v[8] == "hold";
     EXPECT_EQ(defective, !v[6].empty()) << "a defective part names its defects: " << line;
-    EXPECT_EQ(passed, v[9].empty()) << "an NG part names the type the PLC read: " << line;
+    if (passed) {
+      EXPECT_TRUE(v[9].empty()) << "a pass has no defect type: " << line;
+    }
+    EXPECT_EQ(held, !v[10].empty()) << "a held part names why: " << line;
     Counts& c = by_machine[v[1]];
     ++c.parts;
+    c.passes += passed;
+    c.rejects += v[8] == "reject";
+    c.holds += held;
     c.defective += defective;
     c.escapes += defective && passed;
     c.false_rejects += !defective && !passed;
@@ -63,6 +70,9 @@ void ExpectTruthAddsUp(const fs::path& path, const nlohmann::json& summary) {
   for (const auto& m : summary.at("machines")) {
     const Counts& c = by_machine[m.at("machine").get<std::string>()];
     EXPECT_EQ(c.parts, m.at("parts").get<int>()) << m.dump();
+    EXPECT_EQ(c.passes, m.at("passes").get<int>()) << m.dump();
+    EXPECT_EQ(c.rejects, m.at("rejects").get<int>()) << m.dump();
+    EXPECT_EQ(c.holds, m.at("holds").get<int>()) << m.dump();
     EXPECT_EQ(c.defective, m.at("defective").get<int>()) << m.dump();
     EXPECT_EQ(c.escapes, m.at("escapes").get<int>()) << m.dump();
     EXPECT_EQ(c.false_rejects, m.at("false_rejects").get<int>()) << m.dump();
@@ -115,6 +125,7 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
     parts += m.at("parts").get<int>();
   }
   EXPECT_EQ(s.at("total").at("parts").get<int>(), parts);
+  EXPECT_EQ(s.at("reports").at("truth"), (out / "truth.csv").string());
   ExpectTruthAddsUp(out / "truth.csv", s);
   EXPECT_TRUE(fs::exists(out / "notes.txt")) << "not the demo's: kept";
   EXPECT_FALSE(testing::Contains(r.err, "die memory")) << r.err;

@@ -18,8 +18,9 @@
 namespace linesight::cli {
 namespace {
 
-// Why a round part's model has no outline check when training gave no reason of its own.
-std::string OutlineOffByRecipe(const InspectionModel& m) {
+// Why a round part's model has no outline check: training's reason, else the recipe's.
+std::string OutlineOffReason(const InspectionModel& m) {
+  if (!m.outline_off_reason.empty()) return m.outline_off_reason;
   if (m.recipe.outline == OutlineCheck::kOff) return "the recipe turns it off (anomaly.outline)";
   if (m.recipe.locate.method != LocateMethod::kDisc) return "only parts found as discs have it";
   return "trained by an older linesight, which did not record why; train again to see it";
@@ -65,9 +66,7 @@ nlohmann::json Describe(const InspectionModel& m, bool with_manifest) {
                     {"threshold_spreads", m.threshold / m.outline_scale},
                     {"good_max_spreads", m.outline_good_max}};
   else if (m.recipe.symmetry == Symmetry::kRotational)
-    j["outline"] = {
-        {"on", false},
-        {"reason", m.outline_off_reason.empty() ? OutlineOffByRecipe(m) : m.outline_off_reason}};
+    j["outline"] = {{"on", false}, {"reason", OutlineOffReason(m)}};
   return j;
 }
 
@@ -107,9 +106,7 @@ void PrintText(const InspectionModel& m, const std::string& path, bool with_mani
               << m.outline_good_max << ")\n"
               << std::setprecision(6);
   else if (m.recipe.symmetry == Symmetry::kRotational)
-    std::cout << "  outline check    off: "
-              << (m.outline_off_reason.empty() ? OutlineOffByRecipe(m) : m.outline_off_reason)
-              << "\n";
+    std::cout << "  outline check    off: " << OutlineOffReason(m) << "\n";
   if (m.match.learned())
     std::cout << "  part match       a part must match a good part's thumbnail at least "
               << std::setprecision(2) << std::fixed << m.match.min_match() << " (good parts: 1% "

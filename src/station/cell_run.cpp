@@ -243,6 +243,7 @@ class MachineLoop {
              CellSummary& summary, std::mutex& summary_mu) {
     const bool defective = !shot.truth.good();
     const bool ng = r.decision != Decision::kPass;  // the line throws out held parts too
+    std::string row = TruthRow(shot, r, latency);
     {
       std::lock_guard lock(mu_);
       MachineTally& t = tally_;
@@ -263,7 +264,7 @@ class MachineLoop {
         bc.first += ng;
         ++bc.second;
       }
-      truth_rows_.push_back(TruthRow(shot, r, latency));
+      truth_rows_.push_back(std::move(row));
       if (shot.truth.defects.size() == 1 && r.decision == Decision::kReject) {
         const sim::DefectType type = shot.truth.defects[0].type;
         auto& tt = t.typed[std::string(sim::DefectName(type))];
@@ -283,7 +284,8 @@ class MachineLoop {
 
   // One line of truth.csv (cell_run.h, WriteTruthCsv): the part, its true defects with their
   // causes, and what the line read.
-  std::string TruthRow(const sim::CellShot& shot, const io::PlcResultRead& r, double latency) {
+  std::string TruthRow(const sim::CellShot& shot, const io::PlcResultRead& r,
+                       double latency) const {
     std::string defects;
     for (const auto& d : shot.truth.defects)
       defects += (defects.empty() ? "" : " ") + std::string(sim::DefectName(d.type)) + ":" +
@@ -372,9 +374,13 @@ void WriteWhole(const fs::path& path, const std::string& text, const std::string
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f << text;
-    if (!f.flush())
+    if (!f.flush()) {
+      f.close();
+      std::error_code ignored;
+      fs::remove(tmp, ignored);  // no half file left behind
       throw Error(ErrorCategory::kIo, "cannot write " + what + " " + tmp.string(),
                   "Check that the folder exists, is writable and has room");
+    }
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);

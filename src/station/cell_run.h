@@ -83,8 +83,8 @@ size_t FitRiskOnSimulatedHistory(const CellRunOptions& options, double hours,
 
 // Runs the cell, and writes out/truth.csv: one line per part with its true defects and causes
 // beside what the line read (docs/guide.md, "demo"), so that each escape and false reject
-// can be looked up. Throws Error when a station cannot start (model, port, outbox) or the file
-// cannot be written.
+// can be looked up (a file that cannot be written is warned about; the summary stands). Throws
+// Error when a station cannot start (model, port, outbox).
 CellSummary RunCell(const CellRunOptions& options);
 
 // Each machine's nominal cycle, s, by machine id, in the cell RunCell simulates with `machines`

@@ -99,6 +99,10 @@ TEST(MqttPublisher, FullQueueDropsTheOldestAndCountsThem) {
   pub.Publish("t/n", "10");
   ASSERT_EQ(sub.WaitFor("t/n", [](const MqttMessage& m) { return m.payload == "10"; }).payload,
             "10");
+  // The subscriber can hear "10" before the publisher has counted it sent (its broker's
+  // acknowledgement comes back on another thread): wait for the count, then compare.
+  for (int i = 0; i < 500 && pub.counters().sent < 4u; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(pub.counters().sent, 4u);
   std::vector<std::string> got;
   for (const auto& m : sub.messages()) got.push_back(m.payload);

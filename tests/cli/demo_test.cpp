@@ -102,7 +102,8 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   testing::WriteFile(out / "model.lsm", "an earlier run's model\n");
   testing::WriteFile(out / "truth.csv", "an earlier run's truth\n");
   const auto r = RunLinesight("demo --out " + ShellQuote(out) +
-                              " --train 30 --hours 0.4 --speed 0 --json --listen 127.0.0.1:0");
+                              " --train 30 --hours 0.4 --speed 0 --json --listen 127.0.0.1:0"
+                              " --keep-pass-images 0");
   ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
   const auto lines = testing::JsonLines(r.out);
   ASSERT_FALSE(lines.empty()) << testing::DescribeRun(r);
@@ -149,6 +150,25 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
   EXPECT_EQ(server->Counts().parts, parts);
   EXPECT_GE(server->Counts().events, 9) << "each machine starts its shift with an event";
   EXPECT_EQ(server->Machines(0).size(), 9u);
+  // --keep-pass-images 0: the image of every reject reached the server, none of a pass.
+  int rejects = 0;
+  store::PartPage page;
+  page.limit = 1000;
+  for (;;) {
+    const auto found = server->FindParts({}, page);
+    for (const store::PartSummary& p : found) {
+      if (p.decision == Decision::kPass) {
+        EXPECT_EQ(p.image, "") << p.part_id;
+      }
+      if (p.decision != Decision::kReject) continue;
+      ++rejects;
+      EXPECT_NE(p.image, "") << p.part_id << ": a reject without its image";
+    }
+    if (found.size() < 1000) break;
+    page.before_time_ms = found.back().time_ms;
+    page.before_part_id = found.back().part_id;
+  }
+  EXPECT_GT(rejects, 0) << "no reject to check the images of";
   // The alerts its watch raised are in the summary, by kind, as the store holds them.
   ASSERT_TRUE(s.contains("alerts")) << s.dump();
   store::AlertQuery q;

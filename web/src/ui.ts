@@ -51,17 +51,19 @@ export function errorBox(err: unknown): HTMLElement {
   return h("div", { class: "error", role: "alert", text: errorText(err) });
 }
 
-// A part's kept image with its verdict badge, linking to the part's detail.
+// A part's kept image with its verdict badge, linking to the part's detail. Stations keep the
+// images of a sample of passes only, so a part without one shows its shot number on a light
+// tile: a row of black boxes would read as a fault.
 export function thumbnail(p: PartSummary, cls = "thumb"): HTMLElement {
   const img = p.image
     ? h("img", { src: imageUrl(p.image), alt: p.part_id, loading: "lazy", decoding: "async" })
-    : h("div", { class: "noimg", text: t("detail.no_image") });
+    : h("div", { class: "noimg", text: `#${p.shot}` });
   return h(
     "a",
     {
-      class: `${cls} thumb-${p.decision}`,
+      class: `${cls} thumb-${p.decision}${p.image ? "" : " thumb-noimg"}`,
       href: `#/part/${encodeURIComponent(p.part_id)}`,
-      title: p.part_id,
+      title: p.image ? p.part_id : `${p.part_id}: ${t("detail.no_image")}`,
       data: { part: p.part_id, decision: p.decision },
     },
     img,

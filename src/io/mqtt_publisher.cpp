@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "io/mqtt_loop.h"
 
 namespace linesight::io {
 namespace {
@@ -35,7 +36,6 @@ MqttPublisher::MqttPublisher(const MqttOptions& options) : options_(options) {
   mosquitto_connect_callback_set(mosq_, &MqttPublisher::OnConnect);
   mosquitto_disconnect_callback_set(mosq_, &MqttPublisher::OnDisconnect);
   mosquitto_publish_callback_set(mosq_, &MqttPublisher::OnPublish);
-  mosquitto_reconnect_delay_set(mosq_, 1, static_cast<unsigned>(options_.reconnect_max_s), true);
   if (!options_.will_topic.empty()) {
     const int rc = mosquitto_will_set(mosq_, options_.will_topic.c_str(),
                                       static_cast<int>(options_.will_payload.size()),
@@ -45,6 +45,10 @@ MqttPublisher::MqttPublisher(const MqttOptions& options) : options_(options) {
       Refused("last will topic '" + options_.will_topic + "'", rc, "Use a topic without + or #");
     }
   }
+  loop_ = std::make_unique<MqttLoop>(
+      mosq_, MqttLoopOptions{options_.host, options_.port, options_.keepalive_s,
+                             options_.reconnect_max_s, nullptr});
+  loop_->Start();
   sender_ = std::thread([this] { SendLoop(); });
 }
 
@@ -61,13 +65,11 @@ MqttPublisher::~MqttPublisher() {
   }
   wake_.notify_all();
   sender_.join();
-  if (loop_started_) {
-    if (mosquitto_disconnect(mosq_) == MOSQ_ERR_SUCCESS) {
-      std::unique_lock lock(mu_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return !connected_.load(); });
-    }
-    mosquitto_loop_stop(mosq_, false);
+  if (loop_->Disconnect()) {
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return !connected_.load(); });
   }
+  loop_->Stop();
   mosquitto_destroy(mosq_);
 }
 
@@ -114,6 +116,7 @@ void MqttPublisher::OnConnect(mosquitto*, void* self, int rc) {
     p->resend_retained_ = true;
     p->connected_ = true;
   }
+  p->loop_->Connected();
   p->wake_.notify_all();
 }
 
@@ -136,31 +139,10 @@ void MqttPublisher::OnPublish(mosquitto*, void* self, int) {
   p->wake_.notify_all();
 }
 
-// libmosquitto's network thread reconnects only after a first connection succeeded, so the
-// first one is retried here, with the same backoff. Returns false if stopped before.
-bool MqttPublisher::FirstConnect(std::unique_lock<std::mutex>& lock) {
-  int delay_s = 1;
-  while (!stopping_) {
-    lock.unlock();
-    int rc =
-        mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
-    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(mosq_);
-    lock.lock();
-    if (rc == MOSQ_ERR_SUCCESS) {
-      loop_started_ = true;
-      return true;
-    }
-    wake_.wait_for(lock, std::chrono::seconds(delay_s), [this] { return stopping_; });
-    delay_s = std::min(delay_s * 2, std::max(1, options_.reconnect_max_s));
-  }
-  return false;
-}
-
 // Hands queued messages to libmosquitto only while connected, so the bounded queue (not
 // libmosquitto's unbounded one) is what holds messages while the broker is away.
 void MqttPublisher::SendLoop() {
   std::unique_lock lock(mu_);
-  if (!FirstConnect(lock)) return;
   while (!stopping_) {
     wake_.wait(lock, [this] {
       return stopping_ || (connected_.load() && (resend_retained_ || !queue_.empty()));

@@ -1,6 +1,6 @@
 // io/mqtt_publisher.h: a fire-and-forget MQTT publisher (libmosquitto, its own network thread,
-// automatic reconnect). Publish() never blocks: messages wait in a bounded queue, the oldest
-// dropped and counted when it is full. Thread-safe.
+// io/mqtt_loop.h, automatic reconnect). Publish() never blocks: messages wait in a bounded queue,
+// the oldest dropped and counted when it is full. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -15,6 +16,8 @@
 struct mosquitto;
 
 namespace linesight::io {
+
+class MqttLoop;
 
 // mosquitto_lib_init, once per process, for every client linesight makes (publisher or subscriber).
 void InitMqttLibrary();
@@ -68,7 +71,6 @@ class MqttPublisher {
   static void OnPublish(mosquitto* m, void* self, int mid);
   void Enqueue(Message m);
   void SendLoop();
-  bool FirstConnect(std::unique_lock<std::mutex>& lock);
 
   MqttOptions options_;
   mosquitto* mosq_ = nullptr;
@@ -78,11 +80,11 @@ class MqttPublisher {
   std::deque<Message> queue_;
   std::map<std::string, std::string> retained_;
   bool stopping_ = false;
-  bool loop_started_ = false;
   bool resend_retained_ = false;
   // Messages handed to libmosquitto, and those it reported sent (QoS 0) or acknowledged.
   int64_t handed_ = 0, done_ = 0;
   Counters counters_;
+  std::unique_ptr<MqttLoop> loop_;  // set before any callback can run
   std::thread sender_;
 };
 

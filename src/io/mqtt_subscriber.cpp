@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "core/error.h"
+#include "io/mqtt_loop.h"
 #include "io/mqtt_publisher.h"
 
 namespace linesight::io {
@@ -28,21 +30,21 @@ MqttSubscriber::MqttSubscriber(const MqttSubscribeOptions& options, Handler hand
   mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::OnDisconnect);
   mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::OnSubscribe);
   mosquitto_message_callback_set(mosq_, &MqttSubscriber::OnMessage);
-  mosquitto_reconnect_delay_set(mosq_, 1, static_cast<unsigned>(options_.reconnect_max_s), true);
-  connector_ = std::thread([this] { ConnectLoop(); });
+  MqttLoopOptions loop{options_.host, options_.port, options_.keepalive_s, options_.reconnect_max_s,
+                       nullptr};
+  // Said once, until the first connection; a broker lost later is OnDisconnect's to tell.
+  loop.first_connect_failed = [this, said = false](int rc) mutable {
+    if (std::exchange(said, true)) return;
+    Say("MQTT: cannot reach the broker " + Broker() + " (" + mosquitto_strerror(rc) +
+        "); retrying until it answers: check that it runs and the address is right");
+  };
+  loop_ = std::make_unique<MqttLoop>(mosq_, std::move(loop));
+  loop_->Start();
 }
 
 MqttSubscriber::~MqttSubscriber() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  connector_.join();
-  if (loop_started_) {
-    mosquitto_disconnect(mosq_);
-    mosquitto_loop_stop(mosq_, false);
-  }
+  loop_->Disconnect();
+  loop_->Stop();
   mosquitto_destroy(mosq_);
 }
 
@@ -52,32 +54,6 @@ std::string MqttSubscriber::Broker() const {
 
 void MqttSubscriber::Say(const std::string& line) const {
   if (options_.log) options_.log(line);
-}
-
-// libmosquitto's network thread reconnects only after a first connection succeeded, so the
-// first one is retried here with backoff.
-void MqttSubscriber::ConnectLoop() {
-  std::unique_lock lock(mu_);
-  int delay_s = 1;
-  bool said = false;
-  while (!stopping_) {
-    lock.unlock();
-    int rc =
-        mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
-    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(mosq_);
-    if (rc != MOSQ_ERR_SUCCESS && !said) {
-      said = true;
-      Say("MQTT: cannot reach the broker " + Broker() + " (" + mosquitto_strerror(rc) +
-          "); retrying until it answers: check that it runs and the address is right");
-    }
-    lock.lock();
-    if (rc == MOSQ_ERR_SUCCESS) {
-      loop_started_ = true;
-      return;
-    }
-    wake_.wait_for(lock, std::chrono::seconds(delay_s), [this] { return stopping_; });
-    delay_s = std::min(delay_s * 2, std::max(1, options_.reconnect_max_s));
-  }
 }
 
 void MqttSubscriber::OnConnect(mosquitto* m, void* self, int rc) {
@@ -90,6 +66,7 @@ void MqttSubscriber::OnConnect(mosquitto* m, void* self, int rc) {
   }
   s->refused_ = false;
   s->connected_ = true;
+  s->loop_->Connected();
   s->Say("MQTT: connected to " + s->Broker() + ", subscribing to " + s->options_.topic);
   // Subscribing on every connection: a clean session forgets subscriptions.
   mosquitto_subscribe(m, nullptr, s->options_.topic.c_str(), s->options_.qos);

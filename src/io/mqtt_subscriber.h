@@ -1,20 +1,21 @@
-// io/mqtt_subscriber.h: an MQTT subscriber (libmosquitto, its own network thread): connects in
+// io/mqtt_subscriber.h: an MQTT subscriber (libmosquitto, its own network thread,
+// io/mqtt_loop.h): connects in
 // the background, (re)subscribes on every connection, reconnects by itself, and hands each
 // message to a handler. Thread-safe.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 
 struct mosquitto;
 struct mosquitto_message;
 
 namespace linesight::io {
+
+class MqttLoop;
 
 struct MqttSubscribeOptions {
   std::string host = "127.0.0.1";
@@ -27,13 +28,13 @@ struct MqttSubscribeOptions {
   int keepalive_s = 10;
   int reconnect_max_s = 5;
   // Told once per change of the connection (cannot reach the broker, connected, lost it, a
-  // refused subscription), never per retry; called on libmosquitto's threads. Unset: silent.
+  // refused subscription), never per retry; called on the client's network thread. Unset: silent.
   std::function<void(const std::string&)> log;
 };
 
 class MqttSubscriber {
  public:
-  // Called on libmosquitto's network thread, one message at a time: keep it short.
+  // Called on the client's network thread, one message at a time: keep it short.
   using Handler = std::function<void(const std::string& topic, const std::string& payload)>;
 
   // Starts connecting; a broker that is down is retried, not an error. Throws Error{kInput} if
@@ -53,7 +54,6 @@ class MqttSubscriber {
   static void OnDisconnect(mosquitto* m, void* self, int rc);
   static void OnSubscribe(mosquitto* m, void* self, int mid, int count, const int* granted);
   static void OnMessage(mosquitto* m, void* self, const mosquitto_message* msg);
-  void ConnectLoop();
   std::string Broker() const;
   void Say(const std::string& line) const;
 
@@ -63,10 +63,7 @@ class MqttSubscriber {
   std::atomic<bool> connected_{false}, subscribed_{false};
   std::atomic<bool> refused_{false};  // the last connection attempt was refused (said once)
   std::atomic<uint64_t> received_{0};
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false, loop_started_ = false;
-  std::thread connector_;
+  std::unique_ptr<MqttLoop> loop_;  // set before any callback can run
 };
 
 }  // namespace linesight::io

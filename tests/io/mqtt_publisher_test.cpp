@@ -164,6 +164,20 @@ TEST(MqttPublisher, StopsWithTheBrokerGoneOrNeverThere) {
   }
 }
 
+// Idle, the network thread keeps the connection alive with pings: the broker drops a client that
+// is silent for 1.5 keepalives (5 s is the least libmosquitto takes).
+TEST(MqttPublisher, StaysConnectedWhileIdle) {
+  SKIP_WITHOUT_MOSQUITTO();
+  MqttTestBroker broker;
+  MqttOptions o = OptionsFor(broker.port());
+  o.keepalive_s = 5;
+  MqttPublisher pub(o);
+  ASSERT_TRUE(WaitConnected(pub));
+  std::this_thread::sleep_for(std::chrono::milliseconds(8500));
+  EXPECT_TRUE(pub.connected());
+  EXPECT_EQ(pub.counters().connects, 1u) << "the broker dropped the idle client";
+}
+
 // Stopped at any moment after the broker went away: before, during and after the attempts to
 // reconnect (1 s apart at first). libmosquitto's own network thread could miss a DISCONNECT that
 // came while it reconnected, and the destructor then waited for it forever (a CI hang). That

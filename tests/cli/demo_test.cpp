@@ -168,7 +168,7 @@ TEST(DemoTest, AShiftEndsWithASummaryThatTheOutboxesBearOut) {
     page.before_time_ms = found.back().time_ms;
     page.before_part_id = found.back().part_id;
   }
-  // A short shift may reject nothing (under ASan, slow parts are held at their deadline instead).
+  // A short shift may reject nothing (one under ASan in CI did).
   EXPECT_EQ(rejects, s.at("total").at("rejects").get<int>());
   // The alerts its watch raised are in the summary, by kind, as the store holds them.
   ASSERT_TRUE(s.contains("alerts")) << s.dump();
